@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Environment of every Parley function. Each deployable reads only the keys
+ * it is bound to (see `infra/topology.ts`), parsed once at cold start.
+ */
+export const Env = {
+  /** DynamoDB table holding connections, conversations and messages. */
+  TableName: 'TABLE_NAME',
+  /** URL of the fan-out queue, taken from the stack (never built from a name). */
+  FanoutQueueUrl: 'FANOUT_QUEUE_URL',
+  /** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`: the `@connections` endpoint. */
+  ConnectionsEndpoint: 'CONNECTIONS_ENDPOINT',
+  /** Cognito user pool id. */
+  UserPoolId: 'USER_POOL_ID',
+  /** Cognito app client id that tokens must be issued to. */
+  UserPoolClientId: 'USER_POOL_CLIENT_ID',
+  /** Token issuer (`iss`), e.g. `https://cognito-idp.{region}.amazonaws.com/{poolId}`. */
+  JwtIssuer: 'JWT_ISSUER',
+  /** Where the issuer's signing keys are published. */
+  JwksUri: 'JWKS_URI',
+  /** Local stage only: endpoint overrides for the AWS stand-ins. Unset on AWS. */
+  DynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+  SqsEndpoint: 'SQS_ENDPOINT',
+  CognitoEndpoint: 'COGNITO_ENDPOINT',
+  /** Stage name, for logs. */
+  Stage: 'PARLEY_STAGE',
+} as const;
+
+export type EnvName = (typeof Env)[keyof typeof Env];
+
+const url = z.url();
+const name = z.string().min(1);
+
+/** One line of description and a schema per key. */
+const schemas = {
+  [Env.TableName]: name,
+  [Env.FanoutQueueUrl]: url,
+  [Env.ConnectionsEndpoint]: url,
+  [Env.UserPoolId]: name,
+  [Env.UserPoolClientId]: name,
+  [Env.JwtIssuer]: url,
+  [Env.JwksUri]: url,
+  [Env.DynamoDbEndpoint]: url.optional(),
+  [Env.SqsEndpoint]: url.optional(),
+  [Env.CognitoEndpoint]: url.optional(),
+  [Env.Stage]: name,
+} satisfies Record<EnvName, z.ZodType>;
+
+type Schemas = typeof schemas;
+export type Config<K extends EnvName> = { [P in K]: z.infer<Schemas[P]> };
+
+/** Thrown at cold start when the environment is incomplete: names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the given keys from the environment, failing with the
+ * variable's name. Call once, at module scope, from the composition root.
+ *
+ * @example
+ * const config = loadConfig([Env.TableName, Env.Stage]);
+ */
+export function loadConfig<K extends EnvName>(
+  keys: readonly K[],
+  env: Record<string, string | undefined> = process.env,
+): Config<K> {
+  const config: Record<string, unknown> = {};
+  for (const key of keys) {
+    const raw = env[key] === '' ? undefined : env[key];
+    const parsed = schemas[key].safeParse(raw);
+    if (!parsed.success) {
+      const problem = raw === undefined ? 'is not set' : 'is malformed';
+      throw new ConfigError(`Environment variable ${key} ${problem}`, { cause: parsed.error });
+    }
+    config[key] = parsed.data;
+  }
+  return config as Config<K>;
+}

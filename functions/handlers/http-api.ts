@@ -1,0 +1,1 @@
+export const handler = async (): Promise<unknown> => ({ statusCode: 501 });

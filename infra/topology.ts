@@ -1,0 +1,236 @@
+/**
+ * The one definition of Parley's serverless topology: tables, queues,
+ * functions, routes and event source mappings. The CDK stacks build AWS
+ * resources from it and the local stack serves the same set; a test compares
+ * the synthesized template with what the local stack serves.
+ *
+ * Plain data only: no CDK or SDK imports, so both runtimes can read it.
+ */
+import { Env, type EnvName } from '../functions/config';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Epoch seconds after which DynamoDB may delete the item (late: readers must filter too). */
+  readonly timeToLiveAttribute: string;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+}
+
+export interface QueueDefinition {
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionPeriodSeconds: number;
+  readonly deadLetter: { readonly maxReceiveCount: number; readonly retentionPeriodSeconds: number };
+}
+
+/** What a function may touch. Each binding brings its env vars and its least-privilege grant together. */
+export type Binding =
+  | { readonly kind: 'table'; readonly table: TableName; readonly access: 'read' | 'readWrite' }
+  | { readonly kind: 'queue'; readonly queue: QueueName; readonly access: 'send' }
+  | { readonly kind: 'connections'; readonly access: 'manage' }
+  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' };
+
+export interface FunctionDefinition {
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySizeMb: number;
+  readonly timeoutSeconds: number;
+  readonly bindings: readonly Binding[];
+}
+
+export interface WebSocketRouteDefinition {
+  readonly routeKey: string;
+  readonly function: FunctionName;
+  /** Send the integration's response back to the caller as a frame (a two-way route). */
+  readonly returnResponse: boolean;
+}
+
+export interface HttpRouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/conversations/{id}`. */
+  readonly path: string;
+  readonly function: FunctionName;
+}
+
+export interface EventSourceDefinition {
+  readonly queue: QueueName;
+  readonly function: FunctionName;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly reportBatchItemFailures: true;
+}
+
+const MINUTE_IN_SECONDS = 60;
+const DAY_IN_SECONDS = 24 * 60 * MINUTE_IN_SECONDS;
+
+/** The sender's timeout; the queue's visibility timeout is sized from it. */
+const SENDER_TIMEOUT_IN_SECONDS = 10;
+
+export const TABLES = {
+  main: {
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    timeToLiveAttribute: 'ttl',
+    globalSecondaryIndexes: [
+      // Overloaded inverse index: "my conversations" (gsi1pk = USER#id).
+      {
+        indexName: 'gsi1',
+        partitionKey: { name: 'gsi1pk', type: 'S' },
+        sortKey: { name: 'gsi1sk', type: 'S' },
+      },
+    ],
+  },
+} as const satisfies Record<string, TableDefinition>;
+export type TableName = keyof typeof TABLES;
+
+export const QUEUES = {
+  fanout: {
+    // AWS advises six times the consumer's timeout, so a slow batch is not redelivered mid-flight.
+    visibilityTimeoutSeconds: 6 * SENDER_TIMEOUT_IN_SECONDS,
+    retentionPeriodSeconds: 4 * DAY_IN_SECONDS,
+    deadLetter: { maxReceiveCount: 5, retentionPeriodSeconds: 14 * DAY_IN_SECONDS },
+  },
+} as const satisfies Record<string, QueueDefinition>;
+export type QueueName = keyof typeof QUEUES;
+
+const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
+
+export const FUNCTIONS = {
+  wsAuthorizer: {
+    entry: 'functions/handlers/ws-authorizer.ts',
+    description: 'Verifies the Cognito access token of a WebSocket $connect',
+    memorySizeMb: 256,
+    timeoutSeconds: 5,
+    bindings: [{ kind: 'userPool', access: 'verifyTokens' }],
+  },
+  wsConnect: {
+    entry: 'functions/handlers/ws-connect.ts',
+    description: 'Stores a new WebSocket connection',
+    memorySizeMb: 256,
+    timeoutSeconds: 5,
+    bindings: [mainTable('readWrite')],
+  },
+  wsDisconnect: {
+    entry: 'functions/handlers/ws-disconnect.ts',
+    description: 'Removes a closed WebSocket connection',
+    memorySizeMb: 256,
+    timeoutSeconds: 5,
+    bindings: [mainTable('readWrite')],
+  },
+  wsSend: {
+    entry: 'functions/handlers/ws-send.ts',
+    description: 'Stores a message in its conversation and enqueues its fan-out',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [mainTable('readWrite'), { kind: 'queue', queue: 'fanout', access: 'send' }],
+  },
+  wsDefault: {
+    entry: 'functions/handlers/ws-default.ts',
+    description: 'Answers frames no route matched with an error frame',
+    memorySizeMb: 128,
+    timeoutSeconds: 3,
+    bindings: [],
+  },
+  fanoutSender: {
+    entry: 'functions/handlers/fanout-sender.ts',
+    description: 'Posts stored messages to the open connections of their recipients',
+    memorySizeMb: 512,
+    timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
+    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }],
+  },
+  httpApi: {
+    entry: 'functions/handlers/http-api.ts',
+    description: 'Serves the HTTP API',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }],
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export const WEBSOCKET = {
+  routeSelectionExpression: '$request.body.action',
+  authorizer: {
+    function: 'wsAuthorizer',
+    // Empty on purpose: the token may come from `?token=` or from
+    // `Sec-WebSocket-Protocol` (browsers cannot set headers), and API Gateway
+    // would refuse a request lacking any listed source before the authorizer runs.
+    identitySource: [] as string[],
+  },
+  routes: [
+    { routeKey: '$connect', function: 'wsConnect', returnResponse: false },
+    { routeKey: '$disconnect', function: 'wsDisconnect', returnResponse: false },
+    { routeKey: 'send', function: 'wsSend', returnResponse: true },
+    { routeKey: '$default', function: 'wsDefault', returnResponse: true },
+  ],
+  /** Sub-protocol a browser offers beside its token; `$connect` echoes it. */
+  subprotocol: 'parley',
+  throttle: { rateLimit: 500, burstLimit: 1000 },
+  /** API Gateway's fixed limits, enforced by the local gateway too. */
+  idleTimeoutSeconds: 10 * MINUTE_IN_SECONDS,
+  maxConnectionSeconds: 2 * 60 * MINUTE_IN_SECONDS,
+} as const satisfies {
+  routes: readonly WebSocketRouteDefinition[];
+  authorizer: { function: FunctionName; identitySource: string[] };
+  [key: string]: unknown;
+};
+
+export const HTTP_API = {
+  routes: [{ method: 'GET', path: '/me', function: 'httpApi' }],
+  throttle: { rateLimit: 200, burstLimit: 400 },
+} as const satisfies { routes: readonly HttpRouteDefinition[]; [key: string]: unknown };
+
+export const EVENT_SOURCES = [
+  {
+    queue: 'fanout',
+    function: 'fanoutSender',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    reportBatchItemFailures: true,
+  },
+] as const satisfies readonly EventSourceDefinition[];
+
+/** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
+export const OUTPUTS = {
+  auth: { userPoolId: 'UserPoolId', userPoolClientId: 'UserPoolClientId', region: 'Region' },
+  data: { tableName: 'TableName', fanoutQueueUrl: 'FanoutQueueUrl' },
+  realtime: { webSocketUrl: 'WebSocketUrl', connectionsEndpoint: 'ConnectionsEndpoint' },
+  http: { httpApiUrl: 'HttpApiUrl' },
+} as const;
+
+/** Stack names for a stage: `Parley-{stage}-{Part}`. */
+export function stackNames(stage: string) {
+  return {
+    auth: `Parley-${stage}-Auth`,
+    data: `Parley-${stage}-Data`,
+    realtime: `Parley-${stage}-Realtime`,
+    http: `Parley-${stage}-Http`,
+  } as const;
+}
+
+/** Environment variables a binding provides to a function. */
+export function envNamesOf(binding: Binding): EnvName[] {
+  switch (binding.kind) {
+    case 'table':
+      return [Env.TableName];
+    case 'queue':
+      return [Env.FanoutQueueUrl];
+    case 'connections':
+      return [Env.ConnectionsEndpoint];
+    case 'userPool':
+      return binding.access === 'verifyTokens'
+        ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]
+        : [Env.UserPoolId, Env.UserPoolClientId];
+  }
+}

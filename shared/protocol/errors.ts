@@ -1,0 +1,41 @@
+/**
+ * Stable error codes. Clients branch on `code`, never on `message`.
+ *
+ * @example
+ * if (frame.type === 'error' && frame.code === ErrorCode.Forbidden) showNoAccess();
+ */
+export const ErrorCode = {
+  /** The frame or body is not valid JSON. */
+  InvalidJson: 'INVALID_JSON',
+  /** The WebSocket frame names an action the server does not know. */
+  UnknownAction: 'UNKNOWN_ACTION',
+  /** A field is missing, has the wrong type or is out of range. */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** The message body exceeds {@link MAX_BODY_SIZE_IN_BYTES}. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** No valid credentials were presented. */
+  Unauthorized: 'UNAUTHORIZED',
+  /** The caller may not use this resource. */
+  Forbidden: 'FORBIDDEN',
+  /** No such resource (or the caller may not know it exists). */
+  NotFound: 'NOT_FOUND',
+  /** The same client message id is being sent right now; retry shortly. */
+  SendInProgress: 'SEND_IN_PROGRESS',
+  /** The server failed; the request may be retried. */
+  Internal: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status for each error code, used by the HTTP API's problem+json responses. */
+export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
+  INVALID_JSON: 400,
+  UNKNOWN_ACTION: 400,
+  VALIDATION_FAILED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SEND_IN_PROGRESS: 409,
+  INTERNAL: 500,
+};

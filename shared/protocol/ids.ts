@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { MAX_CLIENT_ID_LENGTH } from './limits';
+
+/** A Cognito user id (`sub`). */
+export const UserIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9-]+$/, 'must be a user id');
+
+/** A conversation id as the server issues it. */
+export const ConversationIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a conversation id');
+
+/** An id a client chooses (message ids, request ids): printable, no separators the server uses. */
+export const ClientIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_CLIENT_ID_LENGTH)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+
+/** Standard base64 (RFC 4648 §4), padded. */
+export const Base64Schema = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+
+/**
+ * Number of bytes a padded base64 string decodes to, without decoding it.
+ *
+ * @example
+ * decodedBase64Length('aGk=') // 2
+ */
+export function decodedBase64Length(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './ids';
+export * from './inbound';
+export * from './limits';
+export * from './outbound';
+export * from './problem';

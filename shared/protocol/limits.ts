@@ -1,0 +1,20 @@
+/**
+ * Limits of the wire protocol, shared by the server and every client.
+ *
+ * API Gateway caps a WebSocket frame at 32 KB and a message at 128 KB. A
+ * message body must leave room for its envelope inside one 32 KB push frame,
+ * so the opaque ciphertext is capped well below that.
+ *
+ * @example
+ * if (ciphertext.byteLength > MAX_BODY_SIZE_IN_BYTES) splitOrUpload(ciphertext);
+ */
+export const MAX_BODY_SIZE_IN_BYTES = 16 * 1024;
+
+/** API Gateway's WebSocket frame limit. */
+export const MAX_FRAME_SIZE_IN_BYTES = 32 * 1024;
+
+/** API Gateway's WebSocket message limit (a message may span several frames). */
+export const MAX_MESSAGE_SIZE_IN_BYTES = 128 * 1024;
+
+/** Longest client-chosen id (message ids, request ids). */
+export const MAX_CLIENT_ID_LENGTH = 64;
