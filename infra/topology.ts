@@ -7,6 +7,11 @@
  * Plain data only: no CDK or SDK imports, so both runtimes can read it.
  */
 import { Env, type EnvName } from '../functions/config';
+import {
+  IDLE_TIMEOUT_IN_SECONDS,
+  MAX_CONNECTION_DURATION_IN_SECONDS,
+  WEBSOCKET_SUBPROTOCOL,
+} from '../shared/protocol/limits';
 
 export interface KeyAttribute {
   readonly name: string;
@@ -175,11 +180,11 @@ export const WEBSOCKET = {
     { routeKey: '$default', function: 'wsDefault', returnResponse: true },
   ],
   /** Sub-protocol a browser offers beside its token; `$connect` echoes it. */
-  subprotocol: 'parley',
+  subprotocol: WEBSOCKET_SUBPROTOCOL,
   throttle: { rateLimit: 500, burstLimit: 1000 },
   /** API Gateway's fixed limits, enforced by the local gateway too. */
-  idleTimeoutSeconds: 10 * MINUTE_IN_SECONDS,
-  maxConnectionSeconds: 2 * 60 * MINUTE_IN_SECONDS,
+  idleTimeoutSeconds: IDLE_TIMEOUT_IN_SECONDS,
+  maxConnectionSeconds: MAX_CONNECTION_DURATION_IN_SECONDS,
 } as const satisfies {
   routes: readonly WebSocketRouteDefinition[];
   authorizer: { function: FunctionName; identitySource: string[] };

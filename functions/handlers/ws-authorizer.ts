@@ -1,1 +1,35 @@
-export const handler = async (): Promise<unknown> => ({ statusCode: 501 });
+import type { APIGatewayAuthorizerResult, Context } from 'aws-lambda';
+import { authorizeConnection } from '../chat/connection/authorize-connection';
+import { buildAuthorizerDeps } from '../composition';
+import { AuthorizerEventSchema, header } from '../edge/events';
+import { UnauthorizedError } from '../errors';
+import { beginRequest, createLogger } from '../observability';
+
+const logger = createLogger('ws-authorizer');
+const authorize = authorizeConnection(buildAuthorizerDeps());
+
+/** `$connect` REQUEST authorizer. Throwing `Unauthorized` is API Gateway's signal for a 401. */
+export const handler = async (rawEvent: unknown, context?: Context): Promise<APIGatewayAuthorizerResult> => {
+  const event = AuthorizerEventSchema.parse(rawEvent);
+  beginRequest(logger, context, event.requestContext.requestId);
+  try {
+    const identity = await authorize({
+      queryToken: event.queryStringParameters?.token,
+      protocolHeader: header(event.headers, 'sec-websocket-protocol'),
+    });
+    logger.info('Connection authorized', { userId: identity.userId });
+    return {
+      principalId: identity.userId,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+      },
+      context: { userId: identity.userId },
+    };
+  } catch (error) {
+    if (!(error instanceof UnauthorizedError)) throw error;
+    const cause = error.cause instanceof Error ? error.cause.name : undefined;
+    logger.info('Connection refused', { reason: error.message, cause });
+    throw new Error('Unauthorized');
+  }
+};

@@ -1,1 +1,19 @@
-export const handler = async (): Promise<unknown> => ({ statusCode: 501 });
+import type { Context } from 'aws-lambda';
+import { closeConnection } from '../chat/connection/close-connection';
+import { buildConnectionDeps } from '../composition';
+import { ConnectionAuthSchema, WebSocketEventSchema } from '../edge/events';
+import { beginRequest, createLogger } from '../observability';
+
+const logger = createLogger('ws-disconnect');
+const close = closeConnection(buildConnectionDeps());
+
+/** `$disconnect`: best effort by API Gateway; missed ones expire by TTL. */
+export const handler = async (rawEvent: unknown, context?: Context) => {
+  const event = WebSocketEventSchema.parse(rawEvent);
+  const { connectionId, requestId } = event.requestContext;
+  beginRequest(logger, context, requestId);
+  const { userId } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
+  await close({ connectionId, userId });
+  logger.info('Connection closed', { connectionId, userId });
+  return { statusCode: 200 };
+};

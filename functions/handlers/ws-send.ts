@@ -1,1 +1,38 @@
-export const handler = async (): Promise<unknown> => ({ statusCode: 501 });
+import type { Context } from 'aws-lambda';
+import { peekRequestId, SendFrameSchema } from '../../shared/protocol/inbound';
+import { sendMessage } from '../chat/message/send-message';
+import { buildSendDeps } from '../composition';
+import { ConnectionAuthSchema, frameText, WebSocketEventSchema } from '../edge/events';
+import { parseJson, parseWith } from '../edge/parse';
+import { errorResult, frameResult } from '../edge/ws-response';
+import { beginRequest, createLogger } from '../observability';
+
+const logger = createLogger('ws-send');
+const send = sendMessage(buildSendDeps());
+
+/** `send`: stores a message and answers with an ack frame (or an error frame). */
+export const handler = async (rawEvent: unknown, context?: Context) => {
+  const event = WebSocketEventSchema.parse(rawEvent);
+  const { connectionId, requestId } = event.requestContext;
+  beginRequest(logger, context, requestId);
+  let raw: unknown;
+  try {
+    raw = parseJson(frameText(event));
+    const frame = parseWith(SendFrameSchema, raw);
+    const { userId } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
+    const ack = await send({
+      senderId: userId,
+      connectionId,
+      correlationId: requestId,
+      requestId: frame.requestId,
+      conversationId: frame.conversationId,
+      recipientId: frame.recipientId,
+      messageId: frame.messageId,
+      body: frame.body,
+    });
+    logger.info('Message stored', { conversationId: ack.conversationId, seq: ack.seq });
+    return frameResult(ack);
+  } catch (error) {
+    return errorResult(error, peekRequestId(raw) ?? requestId, logger);
+  }
+};

@@ -18,3 +18,15 @@ export const MAX_MESSAGE_SIZE_IN_BYTES = 128 * 1024;
 
 /** Longest client-chosen id (message ids, request ids). */
 export const MAX_CLIENT_ID_LENGTH = 64;
+
+/** API Gateway closes a WebSocket connection idle this long. */
+export const IDLE_TIMEOUT_IN_SECONDS = 10 * 60;
+
+/** API Gateway closes every WebSocket connection after this long. */
+export const MAX_CONNECTION_DURATION_IN_SECONDS = 2 * 60 * 60;
+
+/**
+ * Sub-protocol a browser offers beside its access token
+ * (`new WebSocket(url, ['parley', token])`); the server echoes it.
+ */
+export const WEBSOCKET_SUBPROTOCOL = 'parley';

@@ -1,0 +1,23 @@
+import { AdminGetUserCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import type { Account, AccountDirectory } from '../../ports/user-directory';
+
+export class CognitoAccountDirectory implements AccountDirectory {
+  constructor(
+    private readonly client: CognitoIdentityProviderClient,
+    private readonly userPoolId: string,
+  ) {}
+
+  async getByUsername(username: string): Promise<Account | undefined> {
+    try {
+      const user = await this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+      const attribute = (name: string) => user.UserAttributes?.find((a) => a.Name === name)?.Value;
+      const userId = attribute('sub');
+      const email = attribute('email');
+      if (!userId || !email) return undefined;
+      return { userId, email, emailVerified: attribute('email_verified') === 'true' };
+    } catch (error) {
+      if (error instanceof Error && error.name === 'UserNotFoundException') return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Connection, ConnectionStore } from '../../ports/connection-store';
+import { keys, ttlFromMs } from './keys';
+
+export class DynamoDbConnectionStore implements ConnectionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(connection: Connection, expiresAt: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.connection(connection.userId, connection.connectionId),
+          connectionId: connection.connectionId,
+          userId: connection.userId,
+          connectedAt: connection.connectedAt,
+          ttl: ttlFromMs(expiresAt),
+        },
+      }),
+    );
+  }
+
+  async delete(userId: string, connectionId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.connection(userId, connectionId) }),
+    );
+  }
+
+  async listByUser(userId: string, now: number): Promise<Connection[]> {
+    const connections: Connection[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          // DynamoDB deletes expired items up to days late: expired ones are filtered here.
+          FilterExpression: '#ttl > :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':pk': keys.userPk(userId),
+            ':prefix': keys.connectionPrefix,
+            ':now': ttlFromMs(now),
+          },
+          ProjectionExpression: 'connectionId, userId, connectedAt',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        connections.push({
+          connectionId: String(item.connectionId),
+          userId: String(item.userId),
+          connectedAt: Number(item.connectedAt),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  }
+}

@@ -1,0 +1,40 @@
+import { WEBSOCKET_SUBPROTOCOL } from '../../../shared/protocol/limits';
+import { UnauthorizedError } from '../../errors';
+import type { TokenVerifier, VerifiedIdentity } from '../../ports/token-verifier';
+
+export interface ConnectRequest {
+  /** `?token=` of the upgrade request. */
+  readonly queryToken: string | undefined;
+  /** Raw `Sec-WebSocket-Protocol` header: browsers send `parley, <token>`. */
+  readonly protocolHeader: string | undefined;
+}
+
+export interface AuthorizedConnection extends VerifiedIdentity {
+  /** The sub-protocol to echo, when the client offered ours. */
+  readonly subprotocol: string | undefined;
+}
+
+/**
+ * Finds the access token of a WebSocket upgrade and verifies it.
+ * Browsers cannot set an `Authorization` header on a WebSocket, so the token
+ * comes from the query string or rides beside `parley` in the sub-protocols.
+ */
+export function authorizeConnection(deps: { tokens: TokenVerifier }) {
+  return async (request: ConnectRequest): Promise<AuthorizedConnection> => {
+    const offered = parseProtocols(request.protocolHeader);
+    const subprotocol = offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : undefined;
+    const token = request.queryToken ?? offered.find((value) => value !== WEBSOCKET_SUBPROTOCOL);
+    if (!token) throw new UnauthorizedError('No access token: pass ?token= or the sub-protocols parley, <token>');
+    const identity = await deps.tokens.verify(token);
+    return { ...identity, subprotocol };
+  };
+}
+
+/** Splits a `Sec-WebSocket-Protocol` header into its values. */
+export function parseProtocols(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value.length > 0);
+}

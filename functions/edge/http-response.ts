@@ -1,0 +1,52 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
+import { PROBLEM_CONTENT_TYPE, problem } from '../../shared/protocol/problem';
+import { ParleyError } from '../errors';
+
+const TITLES: Record<ErrorCode, string> = {
+  INVALID_JSON: 'Invalid JSON',
+  UNKNOWN_ACTION: 'Unknown action',
+  VALIDATION_FAILED: 'Validation failed',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNAUTHORIZED: 'Unauthorized',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  SEND_IN_PROGRESS: 'Send in progress',
+  INTERNAL: 'Internal error',
+};
+
+export function jsonResult(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+export function problemResult(
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+): APIGatewayProxyStructuredResultV2 {
+  const status = HTTP_STATUS_BY_CODE[code];
+  return {
+    statusCode: status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: JSON.stringify(problem({ title: TITLES[code], status, detail, code, requestId })),
+  };
+}
+
+/** The one mapper from a thrown error to a problem+json response. */
+export function httpErrorResult(
+  error: unknown,
+  requestId: string,
+  logger: Logger,
+): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof ParleyError) {
+    logger.info('Request refused', { code: error.code, reason: error.name });
+    return problemResult(error.code, error.message, requestId);
+  }
+  logger.error('Request failed', { error: error as Error });
+  return problemResult(ErrorCode.Internal, 'Internal error; the request may be retried', requestId);
+}

@@ -1,0 +1,31 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ErrorCode } from '../../shared/protocol/errors';
+import { errorFrame, type OutboundFrame } from '../../shared/protocol/outbound';
+import { ParleyError } from '../errors';
+
+/** What a two-way WebSocket route returns: API Gateway sends `body` to the caller as a frame. */
+export interface WebSocketRouteResult {
+  statusCode: number;
+  body: string;
+}
+
+export function frameResult(frame: OutboundFrame, statusCode = 200): WebSocketRouteResult {
+  return { statusCode, body: JSON.stringify(frame) };
+}
+
+/**
+ * The one mapper from a thrown error to an error frame. Known errors keep
+ * their code and message; anything else is logged and answered as INTERNAL,
+ * never with its message or stack.
+ */
+export function errorResult(error: unknown, requestId: string, logger: Logger): WebSocketRouteResult {
+  if (error instanceof ParleyError) {
+    logger.info('Request refused', { code: error.code, reason: error.name });
+    return frameResult(errorFrame({ code: error.code, message: error.message, requestId }), 200);
+  }
+  logger.error('Request failed', { error: error as Error });
+  return frameResult(
+    errorFrame({ code: ErrorCode.Internal, message: 'Internal error; the request may be retried', requestId }),
+    200,
+  );
+}

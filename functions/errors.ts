@@ -1,0 +1,84 @@
+import { ErrorCode } from '../shared/protocol/errors';
+
+/** Root of every error Parley's functions raise on purpose. `code` is the stable wire code. */
+export class ParleyError extends Error {
+  readonly code: ErrorCode = ErrorCode.Internal;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ParleyError';
+  }
+}
+
+/** A request that is well-formed JSON but breaks its schema. */
+export class ValidationError extends ParleyError {
+  override readonly code: ErrorCode = ErrorCode.ValidationFailed;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ValidationError';
+  }
+}
+
+export class InvalidJsonError extends ParleyError {
+  override readonly code = ErrorCode.InvalidJson;
+  constructor(message = 'The frame is not valid JSON', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidJsonError';
+  }
+}
+
+export class UnknownActionError extends ParleyError {
+  override readonly code = ErrorCode.UnknownAction;
+  constructor(action: string, options?: ErrorOptions) {
+    super(`Unknown action "${action.slice(0, 64)}"`, options);
+    this.name = 'UnknownActionError';
+  }
+}
+
+export class PayloadTooLargeError extends ParleyError {
+  override readonly code = ErrorCode.PayloadTooLarge;
+  constructor(sizeInBytes: number, limitInBytes: number, options?: ErrorOptions) {
+    super(`The body is ${sizeInBytes} bytes; the limit is ${limitInBytes}`, options);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnauthorizedError extends ParleyError {
+  override readonly code = ErrorCode.Unauthorized;
+  constructor(message = 'Missing or invalid credentials', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends ParleyError {
+  override readonly code = ErrorCode.Forbidden;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends ParleyError {
+  override readonly code = ErrorCode.NotFound;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The same client message id is being stored by another request right now. */
+export class SendInProgressError extends ParleyError {
+  override readonly code = ErrorCode.SendInProgress;
+  constructor(options?: ErrorOptions) {
+    super('A send with this messageId is in progress; retry shortly', options);
+    this.name = 'SendInProgressError';
+  }
+}
+
+/** The connection no longer exists (API Gateway answered 410 GoneException). */
+export class ConnectionGoneError extends ParleyError {
+  constructor(connectionId: string, options?: ErrorOptions) {
+    super(`Connection ${connectionId} is gone`, options);
+    this.name = 'ConnectionGoneError';
+  }
+}

@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * One logger per function. Messages are fixed strings; data goes in an object.
+ * Never pass bodies, ciphertext, tokens or whole events.
+ *
+ * @example
+ * const logger = createLogger('ws-send');
+ * logger.info('Message stored', { conversationId, seq });
+ */
+export function createLogger(serviceName: string): Logger {
+  return new Logger({ serviceName, persistentKeys: { stage: process.env.PARLEY_STAGE ?? 'unknown' } });
+}
+
+/**
+ * Starts a request's log scope: the Lambda context and a correlation id that
+ * follows the request into its fan-out job.
+ */
+export function beginRequest(
+  logger: Logger,
+  context: { awsRequestId: string; functionName: string } | undefined,
+  correlationId: string,
+): void {
+  logger.resetKeys();
+  if (context) logger.addContext(context as Parameters<Logger['addContext']>[0]);
+  logger.appendKeys({ correlationId });
+}

@@ -1,0 +1,7 @@
+import type { OutboundFrame } from '../../shared/protocol/outbound';
+
+/** Pushes frames to open connections. */
+export interface Notifier {
+  /** Throws `ConnectionGoneError` when the connection no longer exists. */
+  send(connectionId: string, frame: OutboundFrame): Promise<void>;
+}

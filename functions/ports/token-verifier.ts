@@ -1,0 +1,10 @@
+/** What a verified access token says about its bearer. */
+export interface VerifiedIdentity {
+  readonly userId: string;
+  readonly username: string;
+}
+
+export interface TokenVerifier {
+  /** Throws `UnauthorizedError` for a missing, malformed, forged, expired or foreign token. */
+  verify(token: string): Promise<VerifiedIdentity>;
+}

@@ -1,0 +1,14 @@
+/**
+ * esbuild options for every Lambda bundle, shared by the CDK stacks
+ * (`NodejsFunction`) and the local stack, so both run the same code.
+ * No aws-cdk-lib import here: the local stack reads it without loading CDK.
+ */
+export const LAMBDA_BUNDLING = {
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // Some dependencies are CommonJS inside an ESM bundle and call `require`.
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const;

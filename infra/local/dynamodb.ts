@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { TABLES, type TableDefinition, type TableName } from '../topology';
+import { close, LOCAL_CREDENTIALS, LOCAL_HOST, listen } from './listen';
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  /** Physical name of each topology table. */
+  readonly tableNames: Record<TableName, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * DynamoDB stand-in: dynalite, in process, data on disk under `dataDir` so
+ * history survives a restart. Creates the topology's tables when missing.
+ */
+export async function startDynamoDb(options: { dataDir: string; port: number; region: string }): Promise<LocalDynamoDb> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server, options.port);
+  const endpoint = `http://${LOCAL_HOST}:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
+  const tableNames = {} as Record<TableName, string>;
+  try {
+    for (const [name, table] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
+      tableNames[name] = name;
+      await ensureTable(client, name, table);
+    }
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, tableNames, stop: () => close(server) };
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string, table: TableDefinition) {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const attributes = new Map<string, AttributeDefinition>();
+  const keyAttributes = [
+    table.partitionKey,
+    table.sortKey,
+    ...table.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  for (const key of keyAttributes) attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes.values()],
+      KeySchema: [
+        { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EventSourceDefinition, FunctionName } from '../topology';
+import type { Invoke } from './gateway/websocket-api';
+import { LOCAL_CREDENTIALS } from './listen';
+import type { LocalQueue } from './sqs';
+
+export interface EventSourceOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly queue: LocalQueue;
+  readonly mapping: EventSourceDefinition;
+  readonly invoke: Invoke;
+  /** Pollers working at once (Lambda starts with five). @default 2 */
+  readonly pollers?: number;
+  readonly onError?: (message: string, error: unknown) => void;
+}
+
+export interface LocalEventSource {
+  readonly mapping: EventSourceDefinition & { readonly queueArn: string; readonly redrive: LocalQueue['definition']['deadLetter'] & { readonly deadLetterArn: string } };
+  stop(): Promise<void>;
+}
+
+/** Long-poll wait; short so a stop is quick, long enough not to spin. */
+const WAIT_TIME_IN_SECONDS = 2;
+
+/**
+ * The SQS event source mapping, as Lambda runs it: receive up to `batchSize`
+ * messages, invoke the function with an SQS event, delete what succeeded. With
+ * `ReportBatchItemFailures` only the listed records stay; if the invocation
+ * fails, none is deleted. What stays becomes visible again after the queue's
+ * visibility timeout, and after `maxReceiveCount` receives the queue's redrive
+ * policy moves it to the dead-letter queue.
+ */
+export function startEventSource(options: EventSourceOptions): LocalEventSource {
+  const client = new SQSClient({ endpoint: options.endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
+  const abort = new AbortController();
+  const loops = Array.from({ length: options.pollers ?? 2 }, () => poll());
+
+  async function poll() {
+    while (!abort.signal.aborted) {
+      try {
+        const { Messages } = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queue.url,
+            MaxNumberOfMessages: options.mapping.batchSize,
+            WaitTimeSeconds: WAIT_TIME_IN_SECONDS,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: abort.signal },
+        );
+        if (Messages && Messages.length > 0) await deliver(Messages);
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        options.onError?.('Polling failed', error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async function deliver(messages: Message[]) {
+    let failed: Set<string>;
+    try {
+      const result = (await options.invoke(options.mapping.function as FunctionName, {
+        Records: messages.map((message) => toRecord(message, options.queue.arn, options.region)),
+      })) as { batchItemFailures?: Array<{ itemIdentifier?: string }> } | undefined;
+      failed = new Set((result?.batchItemFailures ?? []).map((failure) => String(failure.itemIdentifier)));
+    } catch (error) {
+      options.onError?.('Batch failed; every record will be retried', error);
+      return;
+    }
+    const done = messages.filter((message) => !failed.has(String(message.MessageId)));
+    if (done.length === 0) return;
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queue.url,
+        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
+    );
+  }
+
+  return {
+    mapping: {
+      ...options.mapping,
+      queueArn: options.queue.arn,
+      redrive: { ...options.queue.definition.deadLetter, deadLetterArn: options.queue.deadLetterArn },
+    },
+    stop: async () => {
+      abort.abort();
+      await Promise.allSettled(loops);
+      client.destroy();
+    },
+  };
+}
+
+/** An SQS message in the shape Lambda hands it to a function. */
+function toRecord(message: Message, queueArn: string, region: string) {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        {
+          stringValue: value.StringValue,
+          binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+          stringListValues: [],
+          binaryListValues: [],
+          dataType: value.DataType,
+        },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}

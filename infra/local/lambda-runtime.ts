@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLING } from '../bundling';
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const WORKER_PATH = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
+
+/** Execution environments kept per function; more invocations at once wait, as under reserved concurrency. */
+const MAX_ENVIRONMENTS_PER_FUNCTION = 4;
+
+/** A log line a function wrote, tagged with the function. */
+export interface FunctionLogLine {
+  readonly functionName: FunctionName;
+  readonly line: string;
+}
+
+export interface LambdaRuntimeOptions {
+  /** Where bundles are written (`.local/build`). */
+  readonly buildDir: string;
+  readonly region: string;
+  /** Environment of each function, from its bindings. */
+  readonly environment: (name: FunctionName) => Record<string, string>;
+  /** Receives every line a function logs. */
+  readonly onLog: (line: FunctionLogLine) => void;
+}
+
+/** Raised to the caller of `invoke` when the handler threw or timed out. */
+export class InvocationError extends Error {
+  constructor(
+    readonly functionName: FunctionName,
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(`${functionName} failed: ${errorName}: ${message}`);
+    this.name = 'InvocationError';
+  }
+}
+
+interface Environment {
+  readonly worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  environment: Environment;
+}
+
+/**
+ * Runs the deployed handler code locally: each function is bundled with the
+ * same esbuild options as the CDK stacks, and runs in worker threads that play
+ * Lambda execution environments (own `process.env`, module state kept between
+ * invocations, one invocation at a time, timeout enforced).
+ */
+export class LambdaRuntime {
+  private readonly bundles = new Map<FunctionName, string>();
+  private readonly environments = new Map<FunctionName, Environment[]>();
+  private readonly waiting = new Map<FunctionName, Array<() => void>>();
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+
+  constructor(private readonly options: LambdaRuntimeOptions) {}
+
+  /** Bundles every function of the topology in one esbuild run. */
+  async bundle(): Promise<void> {
+    mkdirSync(this.options.buildDir, { recursive: true });
+    const entryPoints = Object.fromEntries(
+      (Object.entries(FUNCTIONS) as [FunctionName, FunctionDefinition][]).map(([name, fn]) => [
+        `${name}/index`,
+        join(REPO_ROOT, fn.entry),
+      ]),
+    );
+    await build({
+      entryPoints,
+      outdir: this.options.buildDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: LAMBDA_BUNDLING.format,
+      target: LAMBDA_BUNDLING.target,
+      minify: LAMBDA_BUNDLING.minify,
+      sourcemap: LAMBDA_BUNDLING.sourceMap,
+      sourcesContent: false,
+      mainFields: [...LAMBDA_BUNDLING.mainFields],
+      banner: { js: LAMBDA_BUNDLING.banner },
+      logLevel: 'error',
+    });
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      this.bundles.set(name, join(this.options.buildDir, name, 'index.mjs'));
+    }
+  }
+
+  /** Functions bundled and ready to invoke. */
+  functionNames(): FunctionName[] {
+    return [...this.bundles.keys()];
+  }
+
+  /** Invokes a function synchronously (RequestResponse) and returns its result. */
+  async invoke(name: FunctionName, event: unknown): Promise<unknown> {
+    if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
+    const environment = await this.acquire(name);
+    const id = randomUUID();
+    const definition = FUNCTIONS[name];
+    const deadline = Date.now() + definition.timeoutSeconds * 1000;
+    try {
+      return await new Promise((resolvePromise, rejectPromise) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(id);
+          // Lambda ends the environment of a timed-out invocation; so does this.
+          this.discard(name, environment);
+          rejectPromise(new InvocationError(name, 'TimeoutError', `timed out after ${definition.timeoutSeconds} s`));
+        }, definition.timeoutSeconds * 1000);
+        this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
+        environment.worker.postMessage({ id, event, requestId: id, deadline });
+      });
+    } finally {
+      this.release(name, environment);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const workers = [...this.environments.values()].flat().map((environment) => environment.worker.terminate());
+    this.environments.clear();
+    await Promise.all(workers);
+  }
+
+  private async acquire(name: FunctionName): Promise<Environment> {
+    for (;;) {
+      const environments = this.environments.get(name) ?? [];
+      const idle = environments.find((environment) => !environment.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (environments.length < MAX_ENVIRONMENTS_PER_FUNCTION) {
+        const created = this.create(name);
+        created.busy = true;
+        return created;
+      }
+      await new Promise<void>((wake) => {
+        const queue = this.waiting.get(name) ?? [];
+        queue.push(wake);
+        this.waiting.set(name, queue);
+      });
+    }
+  }
+
+  private release(name: FunctionName, environment: Environment) {
+    environment.busy = false;
+    this.waiting.get(name)?.shift()?.();
+  }
+
+  private discard(name: FunctionName, environment: Environment) {
+    const environments = this.environments.get(name) ?? [];
+    this.environments.set(
+      name,
+      environments.filter((candidate) => candidate !== environment),
+    );
+    void environment.worker.terminate();
+  }
+
+  private create(name: FunctionName): Environment {
+    const bundlePath = this.bundles.get(name);
+    if (!bundlePath) throw new Error(`${name} is not bundled; call bundle() first`);
+    const definition = FUNCTIONS[name];
+    const worker = new Worker(WORKER_PATH, {
+      workerData: { bundlePath, functionName: name, memorySizeMb: definition.memorySizeMb, region: this.options.region },
+      env: {
+        AWS_REGION: this.options.region,
+        AWS_DEFAULT_REGION: this.options.region,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_LAMBDA_FUNCTION_NAME: name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySizeMb),
+        ...this.options.environment(name),
+      },
+      execArgv: ['--enable-source-maps'],
+      stdout: true,
+      stderr: true,
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.options.onLog({ functionName: name, line }));
+    }
+    const environment: Environment = { worker, busy: false };
+    worker.on('message', (message: { id: string; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      clearTimeout(pending.timer);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(new InvocationError(name, message.error?.name ?? 'Error', message.error?.message ?? ''));
+    });
+    worker.on('error', (error) => {
+      this.options.onLog({ functionName: name, line: `Execution environment crashed: ${error.message}` });
+      for (const [id, pending] of this.pending) {
+        if (pending.environment !== environment) continue;
+        this.pending.delete(id);
+        clearTimeout(pending.timer);
+        pending.reject(new InvocationError(name, error.name, error.message));
+      }
+      this.discard(name, environment);
+    });
+    const environments = this.environments.get(name) ?? [];
+    environments.push(environment);
+    this.environments.set(name, environments);
+    return environment;
+  }
+}

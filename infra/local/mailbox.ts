@@ -1,0 +1,72 @@
+/** A verification code the local identity provider would have emailed. */
+export interface Mail {
+  readonly to: string;
+  readonly username: string;
+  readonly code: string;
+  /** The API call that sent it, e.g. `SignUp`, `ForgotPassword`. */
+  readonly reason: string;
+  readonly sentAt: string;
+}
+
+type Listener = (mail: Mail) => void;
+
+/**
+ * The local dev mailbox. The Cognito stand-in prints each code it would send
+ * inside a box; this reads the box line by line.
+ */
+export class Mailbox {
+  private readonly mails: Mail[] = [];
+  private readonly listeners = new Set<Listener>();
+  private draft: { reason: string; username?: string; to?: string } | undefined;
+
+  readLine(raw: string): void {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colour codes
+    const line = raw.replace(/\u001b\[[0-9;]*m/g, '');
+    const start = /\S+ (\w+) ╭/.exec(line);
+    if (start) {
+      this.draft = { reason: start[1] as string };
+      return;
+    }
+    if (!this.draft) return;
+    const field = /│\s+(Username|Destination|Code):\s+(\S+)/.exec(line);
+    if (field?.[1] === 'Username') this.draft.username = field[2];
+    if (field?.[1] === 'Destination') this.draft.to = field[2];
+    if (field?.[1] === 'Code' && this.draft.username && this.draft.to) {
+      const mail: Mail = {
+        to: this.draft.to,
+        username: this.draft.username,
+        code: field[2] as string,
+        reason: this.draft.reason,
+        sentAt: new Date().toISOString(),
+      };
+      this.draft = undefined;
+      this.mails.push(mail);
+      for (const listener of this.listeners) listener(mail);
+    }
+  }
+
+  /** Every mail so far, oldest first. */
+  list(): readonly Mail[] {
+    return [...this.mails];
+  }
+
+  /** The latest mail to an address, waiting for it if it has not come yet. */
+  waitFor(to: string, timeoutMs = 5000): Promise<Mail> {
+    const wanted = to.toLowerCase();
+    const existing = this.mails.findLast((mail) => mail.to.toLowerCase() === wanted);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`No mail to ${to} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener: Listener = (mail) => {
+        if (mail.to.toLowerCase() !== wanted) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(mail);
+      };
+      this.listeners.add(listener);
+    });
+  }
+}

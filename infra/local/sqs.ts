@@ -1,0 +1,77 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { buildApp } from 'fauxqs';
+import { QUEUES, type QueueDefinition, type QueueName } from '../topology';
+import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
+
+export interface LocalQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+  readonly deadLetterArn: string;
+  readonly definition: QueueDefinition;
+}
+
+export interface LocalSqs {
+  readonly endpoint: string;
+  readonly queues: Record<QueueName, LocalQueue>;
+  stop(): Promise<void>;
+}
+
+/**
+ * SQS stand-in: fauxqs, in process. Its own CLI binds every interface, so the
+ * app is built here and bound to loopback. Queues live in memory: messages in
+ * flight when the local stack stops are dropped.
+ */
+export async function startSqs(options: { port: number; region: string }): Promise<LocalSqs> {
+  const app = buildApp({ logger: false, defaultRegion: options.region });
+  await app.listen({ host: LOCAL_HOST, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const endpoint = `http://${LOCAL_HOST}:${port}`;
+  const client = new SQSClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
+  const queues = {} as Record<QueueName, LocalQueue>;
+  try {
+    for (const [name, definition] of Object.entries(QUEUES) as [QueueName, QueueDefinition][]) {
+      queues[name] = await ensureQueue(client, name, definition);
+    }
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, queues, stop: () => app.close() };
+}
+
+async function ensureQueue(client: SQSClient, name: string, definition: QueueDefinition): Promise<LocalQueue> {
+  const deadLetter = await client.send(
+    new CreateQueueCommand({
+      QueueName: `${name}-dlq`,
+      Attributes: { MessageRetentionPeriod: String(definition.deadLetter.retentionPeriodSeconds) },
+    }),
+  );
+  const deadLetterUrl = deadLetter.QueueUrl as string;
+  const deadLetterArn = await arnOf(client, deadLetterUrl);
+  const attributes = {
+    VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(definition.retentionPeriodSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: deadLetterArn,
+      maxReceiveCount: definition.deadLetter.maxReceiveCount,
+    }),
+  };
+  const created = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const url = created.QueueUrl as string;
+  // CreateQueue on an existing queue keeps its old attributes: set them, so a topology change applies.
+  await client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+  return { url, arn: await arnOf(client, url), deadLetterUrl, deadLetterArn, definition };
+}
+
+async function arnOf(client: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return Attributes?.QueueArn as string;
+}

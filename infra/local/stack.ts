@@ -1,0 +1,257 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Env, type EnvName } from '../../functions/config';
+import type { StackOutputs } from '../../shared/client/stage';
+import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
+import { type LocalCognito, startCognito } from './cognito';
+import { type LocalDevServer, startDevServer } from './dev-server';
+import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
+import { type LocalEventSource, startEventSource } from './event-source';
+import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
+import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from './gateway/websocket-api';
+import { type FunctionLogLine, LambdaRuntime } from './lambda-runtime';
+import type { Mailbox } from './mailbox';
+import { type LocalSqs, startSqs } from './sqs';
+
+/** Outputs only the local stage has, beside the ones CDK declares. */
+export const LOCAL_OUTPUTS = {
+  cognitoEndpoint: 'CognitoEndpoint',
+  dynamoDbEndpoint: 'DynamoDbEndpoint',
+  sqsEndpoint: 'SqsEndpoint',
+  webUrl: 'WebUrl',
+  mailboxUrl: 'MailboxUrl',
+} as const;
+
+export const LOCAL_STAGE = 'local';
+
+export interface LocalPorts {
+  readonly web: number;
+  readonly webSocket: number;
+  readonly http: number;
+  readonly dynamoDb: number;
+  readonly sqs: number;
+  readonly cognito: number;
+}
+
+export interface LocalStackOptions {
+  /** Where data, bundles, logs and outputs go (`.local`). */
+  readonly dataDir: string;
+  /** 0 everywhere picks free ports (tests). */
+  readonly ports: LocalPorts;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** Shorter than API Gateway's limits in tests. */
+  readonly idleTimeoutMs?: number;
+  readonly maxConnectionMs?: number;
+  /** @default the local web client's origin */
+  readonly webOrigins?: readonly string[];
+  /** Powertools log level of the functions. @default 'INFO' */
+  readonly logLevel?: string;
+  /** Every line any function logs (also written to `{dataDir}/logs/functions.log`). */
+  readonly onLog?: (line: FunctionLogLine) => void;
+  /** Every request body the gateways receive. */
+  readonly onTraffic?: (record: TrafficRecord) => void;
+  /** Failures of the stand-ins themselves. */
+  readonly onError?: (message: string, error: unknown) => void;
+}
+
+export interface LocalStack {
+  readonly outputs: StackOutputs;
+  readonly mailbox: Mailbox;
+  readonly webSocket: LocalWebSocketApi;
+  readonly region: string;
+  /** Endpoints of the stand-ins and their resources, for tests and tools. */
+  readonly resources: {
+    readonly dynamoDbEndpoint: string;
+    readonly tableNames: LocalDynamoDb['tableNames'];
+    readonly sqsEndpoint: string;
+    readonly queues: LocalSqs['queues'];
+    readonly cognitoEndpoint: string;
+  };
+  /** What the gateways, runtime and pollers serve: for the parity test. */
+  readonly served: {
+    readonly functions: readonly FunctionName[];
+    readonly webSocketRoutes: LocalWebSocketApi['routes'];
+    readonly webSocketAuthorizer: LocalWebSocketApi['authorizer'];
+    readonly httpRoutes: LocalHttpApi['routes'];
+    readonly eventSources: ReadonlyArray<LocalEventSource['mapping']>;
+  };
+  /** Milliseconds from the call to ready. */
+  readonly startupMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole local stack on 127.0.0.1: DynamoDB, SQS and Cognito
+ * stand-ins, the functions (bundled as for AWS), the WebSocket and HTTP API
+ * gateways, the SQS event sources and the dev server. Writes
+ * `{dataDir}/outputs.json` in the shape of `cdk deploy --outputs-file`.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const started = performance.now();
+  const region = options.region ?? 'us-east-1';
+  const webOrigins = options.webOrigins ?? [
+    `http://localhost:${options.ports.web || 3000}`,
+    `http://127.0.0.1:${options.ports.web || 3000}`,
+  ];
+  mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
+  const logFile = join(options.dataDir, 'logs', 'functions.log');
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((error) => options.onError?.('Stop failed', error));
+  };
+
+  try {
+    const [dynamoDb, sqs, cognito] = await Promise.all([
+      startDynamoDb({ dataDir: join(options.dataDir, 'dynamodb'), port: options.ports.dynamoDb, region }).then(
+        track,
+      ),
+      startSqs({ port: options.ports.sqs, region }).then(track),
+      startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(track),
+    ]);
+
+    let webSocket: LocalWebSocketApi | undefined;
+    const values = (): Partial<Record<EnvName, string>> => ({
+      [Env.TableName]: dynamoDb.tableNames.main,
+      [Env.DynamoDbEndpoint]: dynamoDb.endpoint,
+      [Env.FanoutQueueUrl]: sqs.queues.fanout.url,
+      [Env.SqsEndpoint]: sqs.endpoint,
+      [Env.ConnectionsEndpoint]: webSocket?.connectionsEndpoint,
+      [Env.UserPoolId]: cognito.userPoolId,
+      [Env.UserPoolClientId]: cognito.userPoolClientId,
+      [Env.JwtIssuer]: cognito.issuer,
+      [Env.JwksUri]: cognito.jwksUri,
+      [Env.CognitoEndpoint]: cognito.endpoint,
+      [Env.Stage]: LOCAL_STAGE,
+    });
+    const runtime = new LambdaRuntime({
+      buildDir: join(options.dataDir, 'build'),
+      region,
+      environment: (name) => ({
+        ...functionEnvironment(name, values()),
+        POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+      }),
+      onLog: (line) => {
+        appendFileSync(logFile, `${line.functionName} ${line.line}\n`);
+        options.onLog?.(line);
+      },
+    });
+    await runtime.bundle();
+    stoppers.push(() => runtime.stop());
+    const invoke = (name: FunctionName, event: unknown) => runtime.invoke(name, event);
+
+    webSocket = track(
+      await startWebSocketApi({
+        port: options.ports.webSocket,
+        region,
+        stage: LOCAL_STAGE,
+        invoke,
+        ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+        ...(options.maxConnectionMs ? { maxConnectionMs: options.maxConnectionMs } : {}),
+        ...(options.onTraffic ? { onTraffic: options.onTraffic } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      }),
+    );
+    const http = track(
+      await startHttpApi({
+        port: options.ports.http,
+        invoke,
+        jwt: { issuer: cognito.issuer, jwksUri: cognito.jwksUri, audience: cognito.userPoolClientId },
+        allowOrigins: webOrigins,
+        ...(options.onTraffic ? { onTraffic: options.onTraffic } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      }),
+    );
+    const eventSources: LocalEventSource[] = [];
+    for (const mapping of EVENT_SOURCES) {
+      const source: LocalEventSource = startEventSource({
+        endpoint: sqs.endpoint,
+        region,
+        queue: sqs.queues[mapping.queue],
+        mapping,
+        invoke,
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      stoppers.push(() => source.stop());
+      eventSources.push(source);
+    }
+
+    const names = stackNames(LOCAL_STAGE);
+    const outputs: StackOutputs = {
+      [names.auth]: {
+        [OUTPUTS.auth.userPoolId]: cognito.userPoolId,
+        [OUTPUTS.auth.userPoolClientId]: cognito.userPoolClientId,
+        [OUTPUTS.auth.region]: region,
+        [LOCAL_OUTPUTS.cognitoEndpoint]: cognito.endpoint,
+      },
+      [names.data]: {
+        [OUTPUTS.data.tableName]: dynamoDb.tableNames.main,
+        [OUTPUTS.data.fanoutQueueUrl]: sqs.queues.fanout.url,
+        [LOCAL_OUTPUTS.dynamoDbEndpoint]: dynamoDb.endpoint,
+        [LOCAL_OUTPUTS.sqsEndpoint]: sqs.endpoint,
+      },
+      [names.realtime]: {
+        [OUTPUTS.realtime.webSocketUrl]: webSocket.url,
+        [OUTPUTS.realtime.connectionsEndpoint]: webSocket.connectionsEndpoint,
+      },
+      [names.http]: { [OUTPUTS.http.httpApiUrl]: http.url },
+    };
+    const dev: LocalDevServer = track(
+      await startDevServer({ port: options.ports.web, outputs, mailbox: cognito.mailbox }),
+    );
+    outputs[names.http] = {
+      ...outputs[names.http],
+      [LOCAL_OUTPUTS.webUrl]: dev.url,
+      [LOCAL_OUTPUTS.mailboxUrl]: `${dev.url}/mailbox`,
+    };
+    writeFileSync(join(options.dataDir, 'outputs.json'), `${JSON.stringify(outputs, null, 2)}\n`);
+
+    return {
+      outputs,
+      mailbox: cognito.mailbox,
+      webSocket,
+      region,
+      resources: {
+        dynamoDbEndpoint: dynamoDb.endpoint,
+        tableNames: dynamoDb.tableNames,
+        sqsEndpoint: sqs.endpoint,
+        queues: sqs.queues,
+        cognitoEndpoint: cognito.endpoint,
+      },
+      served: {
+        functions: runtime.functionNames(),
+        webSocketRoutes: webSocket.routes,
+        webSocketAuthorizer: webSocket.authorizer,
+        httpRoutes: http.routes,
+        eventSources: eventSources.map((source) => source.mapping),
+      },
+      startupMs: Math.round(performance.now() - started),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  function track<T extends { stop(): Promise<void> }>(resource: T): T {
+    stoppers.push(() => resource.stop());
+    return resource;
+  }
+}
+
+/** A function's environment: exactly what its bindings provide, plus local endpoint overrides. */
+function functionEnvironment(name: FunctionName, values: Partial<Record<EnvName, string>>): Record<string, string> {
+  const names = new Set<EnvName>([Env.Stage]);
+  for (const binding of FUNCTIONS[name].bindings) {
+    for (const env of envNamesOf(binding)) names.add(env);
+    if (binding.kind === 'table') names.add(Env.DynamoDbEndpoint);
+    if (binding.kind === 'queue') names.add(Env.SqsEndpoint);
+    if (binding.kind === 'userPool' && binding.access === 'readUsers') names.add(Env.CognitoEndpoint);
+  }
+  const environment: Record<string, string> = {};
+  for (const env of names) {
+    const value = values[env];
+    if (value !== undefined) environment[env] = value;
+  }
+  return environment;
+}
