@@ -35,11 +35,19 @@ export const HttpEventSchema = z.object({
   requestContext: z.object({
     requestId: z.string(),
     authorizer: z.object({
-      jwt: z.object({ claims: z.object({ sub: z.string().min(1), username: z.string().min(1) }) }),
+      // API Gateway's JWT authorizer also passes id tokens; the handler insists on access tokens.
+      jwt: z.object({ claims: z.record(z.string(), z.unknown()) }),
     }),
   }),
 });
 export type HttpEvent = z.infer<typeof HttpEventSchema>;
+
+/** Claims of a Cognito access token: the only token the HTTP API accepts. */
+export const AccessClaimsSchema = z.object({
+  sub: z.string().min(1),
+  username: z.string().min(1),
+  token_use: z.literal('access'),
+});
 
 /** Header lookup ignoring case: API Gateway keeps the client's casing. */
 export function header(all: Record<string, string | undefined> | null | undefined, name: string) {

@@ -16,7 +16,6 @@ export interface UserRegistry {
 export interface Account {
   readonly userId: string;
   readonly email: string;
-  readonly emailVerified: boolean;
 }
 
 export interface AccountDirectory {

@@ -27,7 +27,8 @@ export interface LocalDevServer {
  */
 export async function startDevServer(options: {
   port: number;
-  outputs: StackOutputs;
+  /** Read on each request: the outputs are complete once every part has started. */
+  outputs: () => StackOutputs;
   mailbox: Mailbox;
 }): Promise<LocalDevServer> {
   const server = createServer((request, response) => {
@@ -41,7 +42,7 @@ export async function startDevServer(options: {
       });
       response.end(body);
     };
-    if (path === '/outputs.json') return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.outputs));
+    if (path === '/outputs.json') return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.outputs()));
     if (path === '/mailbox.json') {
       return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.mailbox.list()));
     }

@@ -11,6 +11,7 @@ import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
 import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from './gateway/websocket-api';
 import { type FunctionLogLine, LambdaRuntime } from './lambda-runtime';
 import type { Mailbox } from './mailbox';
+import { LOCAL_HOST } from './listen';
 import { type LocalSqs, startSqs } from './sqs';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
@@ -90,10 +91,6 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = performance.now();
   const region = options.region ?? 'us-east-1';
-  const webOrigins = options.webOrigins ?? [
-    `http://localhost:${options.ports.web || 3000}`,
-    `http://127.0.0.1:${options.ports.web || 3000}`,
-  ];
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
   const logFile = join(options.dataDir, 'logs', 'functions.log');
   const stoppers: Array<() => Promise<void>> = [];
@@ -152,6 +149,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(options.onError ? { onError: options.onError } : {}),
       }),
     );
+    let outputs: StackOutputs = {};
+    const dev: LocalDevServer = track(
+      await startDevServer({ port: options.ports.web, outputs: () => outputs, mailbox: cognito.mailbox }),
+    );
+    const webOrigins = options.webOrigins ?? [dev.url, dev.url.replace(LOCAL_HOST, 'localhost')];
     const http = track(
       await startHttpApi({
         port: options.ports.http,
@@ -177,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const names = stackNames(LOCAL_STAGE);
-    const outputs: StackOutputs = {
+    outputs = {
       [names.auth]: {
         [OUTPUTS.auth.userPoolId]: cognito.userPoolId,
         [OUTPUTS.auth.userPoolClientId]: cognito.userPoolClientId,
@@ -194,15 +196,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         [OUTPUTS.realtime.webSocketUrl]: webSocket.url,
         [OUTPUTS.realtime.connectionsEndpoint]: webSocket.connectionsEndpoint,
       },
-      [names.http]: { [OUTPUTS.http.httpApiUrl]: http.url },
-    };
-    const dev: LocalDevServer = track(
-      await startDevServer({ port: options.ports.web, outputs, mailbox: cognito.mailbox }),
-    );
-    outputs[names.http] = {
-      ...outputs[names.http],
-      [LOCAL_OUTPUTS.webUrl]: dev.url,
-      [LOCAL_OUTPUTS.mailboxUrl]: `${dev.url}/mailbox`,
+      [names.http]: {
+        [OUTPUTS.http.httpApiUrl]: http.url,
+        [LOCAL_OUTPUTS.webUrl]: dev.url,
+        [LOCAL_OUTPUTS.mailboxUrl]: `${dev.url}/mailbox`,
+      },
     };
     writeFileSync(join(options.dataDir, 'outputs.json'), `${JSON.stringify(outputs, null, 2)}\n`);
 

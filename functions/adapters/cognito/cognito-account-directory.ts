@@ -14,7 +14,7 @@ export class CognitoAccountDirectory implements AccountDirectory {
       const userId = attribute('sub');
       const email = attribute('email');
       if (!userId || !email) return undefined;
-      return { userId, email, emailVerified: attribute('email_verified') === 'true' };
+      return { userId, email };
     } catch (error) {
       if (error instanceof Error && error.name === 'UserNotFoundException') return undefined;
       throw error;

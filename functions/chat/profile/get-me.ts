@@ -4,7 +4,6 @@ import type { AccountDirectory } from '../../ports/user-directory';
 export interface Me {
   readonly userId: string;
   readonly email: string;
-  readonly emailVerified: boolean;
 }
 
 /** The caller's own account, as the identity provider knows it. */
@@ -12,6 +11,6 @@ export function getMe(deps: { accounts: AccountDirectory }) {
   return async (caller: { userId: string; username: string }): Promise<Me> => {
     const account = await deps.accounts.getByUsername(caller.username);
     if (!account || account.userId !== caller.userId) throw new NotFoundError('No such account');
-    return { userId: account.userId, email: account.email, emailVerified: account.emailVerified };
+    return { userId: account.userId, email: account.email };
   };
 }

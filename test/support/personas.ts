@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { TestStack } from './stack';
+
+export interface Persona {
+  readonly name: string;
+  readonly email: string;
+  readonly password: string;
+  readonly userId: string;
+  readonly accessToken: string;
+  readonly idToken: string;
+  readonly refreshToken: string;
+}
+
+export const PASSWORD = 'Correct-Horse-42!';
+
+export function cognitoClient(stack: TestStack) {
+  return new CognitoIdentityProviderClient({
+    endpoint: stack.resources.cognitoEndpoint,
+    region: stack.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/**
+ * Signs a person up through the Cognito API, confirms with the code from the
+ * local mailbox, and signs in with email and password.
+ */
+export async function signUp(stack: TestStack, name: string): Promise<Persona> {
+  const client = cognitoClient(stack);
+  const email = `${name}.${randomUUID().slice(0, 8)}@example.com`;
+  const clientId = stack.endpoints.userPoolClientId;
+  try {
+    const signedUp = await client.send(
+      new SignUpCommand({
+        ClientId: clientId,
+        Username: email,
+        Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    const mail = await stack.mailbox.waitFor(email);
+    await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: mail.code }));
+    const auth = await client.send(
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD },
+      }),
+    );
+    const result = auth.AuthenticationResult;
+    if (!result?.AccessToken || !result.IdToken || !result.RefreshToken || !signedUp.UserSub) {
+      throw new Error(`Sign-in of ${name} returned no tokens`);
+    }
+    return {
+      name,
+      email,
+      password: PASSWORD,
+      userId: signedUp.UserSub,
+      accessToken: result.AccessToken,
+      idToken: result.IdToken,
+      refreshToken: result.RefreshToken,
+    };
+  } finally {
+    client.destroy();
+  }
+}
