@@ -276,9 +276,9 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
         }),
       );
       return;

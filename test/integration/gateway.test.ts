@@ -1,0 +1,143 @@
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FRAME_SIZE_IN_BYTES } from '../../shared/protocol/limits';
+import { type Persona, signUp } from '../support/personas';
+import { connect } from '../support/socket';
+import { startTestStack, type TestStack } from '../support/stack';
+import { eventually, tableReader } from '../support/table';
+
+function management(stack: TestStack) {
+  return new ApiGatewayManagementApiClient({
+    endpoint: stack.outputs['Parley-local-Realtime']?.ConnectionsEndpoint as string,
+    region: stack.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** The local gateway is as strict as API Gateway, so code that works here works there. */
+describe('the WebSocket gateway', () => {
+  let stack: TestStack;
+  let frank: Persona;
+  let client: ApiGatewayManagementApiClient;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    frank = await signUp(stack, 'frank');
+    client = management(stack);
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await stack?.stop();
+  });
+
+  it('answers a post to an unknown connection with 410 GoneException, as the SDK expects', async () => {
+    const post = client.send(new PostToConnectionCommand({ ConnectionId: 'nobody-here=', Data: Buffer.from('{}') }));
+    await expect(post).rejects.toBeInstanceOf(GoneException);
+    await expect(post).rejects.toMatchObject({ $metadata: { httpStatusCode: 410 } });
+  });
+
+  it('posts to, describes and deletes a live connection through @connections', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    const [connectionId] = stack.webSocket.connectionIds();
+    await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"type":"x"}') }));
+    await socket.waitFor((frame) => (frame as { type?: string }).type === 'x');
+    const info = await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    expect(info.ConnectedAt).toBeInstanceOf(Date);
+    expect(info.Identity?.SourceIp).toBe('127.0.0.1');
+    await client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    await socket.closed();
+    await expect(
+      client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{}') })),
+    ).rejects.toBeInstanceOf(GoneException);
+  });
+
+  it('closes a connection that sends a frame over 32 KB with 1009', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    socket.sendRaw('x'.repeat(MAX_FRAME_SIZE_IN_BYTES + 1));
+    expect((await socket.closed()).code).toBe(1009);
+  });
+
+  it('accepts a 60 KB message split into frames of 30 KB, and routes it', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    const text = JSON.stringify({ action: 'dance', requestId: 'big', pad: 'y'.repeat(60 * 1024) });
+    const half = Math.ceil(text.length / 2);
+    socket.ws.send(text.slice(0, half), { fin: false });
+    socket.ws.send(text.slice(half), { fin: true });
+    expect(await socket.next('error')).toMatchObject({ code: 'UNKNOWN_ACTION', requestId: 'big' });
+    await socket.close();
+  });
+
+  it('closes a connection whose message exceeds 128 KB with 1009', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    const chunk = 'z'.repeat(30 * 1024);
+    for (let i = 0; i < 4; i += 1) socket.ws.send(chunk, { fin: false });
+    socket.ws.send(chunk, { fin: true });
+    expect((await socket.closed()).code).toBe(1009);
+  });
+
+  it('answers a frame that is not JSON through $default, and ignores an action that is not a string', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    socket.sendRaw('hello');
+    expect(await socket.next('error')).toMatchObject({ code: 'INVALID_JSON' });
+    socket.sendRaw('{"action":{"send":1}}');
+    expect(await socket.next('error')).toMatchObject({ code: 'VALIDATION_FAILED' });
+    await socket.close();
+  });
+
+  it('refuses a plain HTTP request on the WebSocket port for anything but @connections', async () => {
+    const response = await fetch(stack.endpoints.webSocketUrl.replace('ws://', 'http://'));
+    expect(response.status).toBe(404);
+  });
+
+  it('does not offer a sub-protocol the client did not ask for', async () => {
+    const ws = new WebSocket(`${stack.endpoints.webSocketUrl}?token=${frank.accessToken}`, ['other']);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('error', (error) => resolve(error.message));
+    });
+    expect(outcome).toMatch(/Server sent no subprotocol/);
+    ws.terminate();
+  });
+});
+
+describe('connection lifetime', () => {
+  let stack: TestStack;
+  let grace: Persona;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ idleTimeoutMs: 600, maxConnectionMs: 1500 });
+    grace = await signUp(stack, 'grace');
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('closes an idle connection with 1001 and runs $disconnect', async () => {
+    const table = tableReader(stack);
+    const socket = await connect(stack.endpoints.webSocketUrl, grace.accessToken);
+    expect(await table.query(`USER#${grace.userId}`, 'CONN#')).toHaveLength(1);
+    expect((await socket.closed()).code).toBe(1001);
+    await eventually(async () => ((await table.query(`USER#${grace.userId}`, 'CONN#')).length === 0 ? true : undefined));
+    table.destroy();
+  });
+
+  it('closes a busy connection at the maximum connection time', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, grace.accessToken);
+    const opened = Date.now();
+    const keepBusy = setInterval(() => socket.sendRaw('{"action":"ping"}'), 200);
+    const closed = await socket.closed();
+    clearInterval(keepBusy);
+    expect(closed.code).toBe(1001);
+    // It outlived the idle timeout because it was busy, and was cut at the cap.
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(1400);
+  });
+});
