@@ -16,9 +16,9 @@ export interface LocalQueue {
   readonly definition: QueueDefinition;
 }
 
-export interface LocalSqs {
+export interface LocalSqs<Q extends string = QueueName> {
   readonly endpoint: string;
-  readonly queues: Record<QueueName, LocalQueue>;
+  readonly queues: Record<Q, LocalQueue>;
   stop(): Promise<void>;
 }
 
@@ -27,16 +27,22 @@ export interface LocalSqs {
  * app is built here and bound to loopback. Queues live in memory: messages in
  * flight when the local stack stops are dropped.
  */
-export async function startSqs(options: { port: number; region: string }): Promise<LocalSqs> {
+export async function startSqs<Q extends string = QueueName>(options: {
+  port: number;
+  region: string;
+  /** @default the topology's queues */
+  queues?: Record<Q, QueueDefinition>;
+}): Promise<LocalSqs<Q>> {
   const app = buildApp({ logger: false, defaultRegion: options.region });
   await app.listen({ host: LOCAL_HOST, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const endpoint = `http://${LOCAL_HOST}:${port}`;
   const client = new SQSClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
-  const queues = {} as Record<QueueName, LocalQueue>;
+  const queues = {} as Record<Q, LocalQueue>;
+  const definitions = options.queues ?? (QUEUES as unknown as Record<Q, QueueDefinition>);
   try {
-    for (const [name, definition] of Object.entries(QUEUES) as [QueueName, QueueDefinition][]) {
+    for (const [name, definition] of Object.entries(definitions) as [Q, QueueDefinition][]) {
       queues[name] = await ensureQueue(client, name, definition);
     }
   } finally {

@@ -77,6 +77,8 @@ export interface LocalStack {
     readonly httpRoutes: LocalHttpApi['routes'];
     readonly eventSources: ReadonlyArray<LocalEventSource['mapping']>;
   };
+  /** Invokes a function directly, as `aws lambda invoke` would. */
+  invoke(name: FunctionName, event: unknown): Promise<unknown>;
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
   stop(): Promise<void>;
@@ -223,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         httpRoutes: http.routes,
         eventSources: eventSources.map((source) => source.mapping),
       },
+      invoke,
       startupMs: Math.round(performance.now() - started),
       stop: stopAll,
     };

@@ -123,7 +123,8 @@ describe('bad input on the WebSocket', () => {
       expect(await snapshot()).toBe(before);
       // Still open and working.
       daveSocket.send({ action: 'send', conversationId, messageId: `ok-${since}`, body: 'b2s=' });
-      expect((await daveSocket.waitFor((f) => (f as { type?: string }).type === 'ack', { since })).seq).toBeGreaterThan(1);
+      const ack = await daveSocket.waitFor<{ seq: number }>((f) => (f as { type?: string }).type === 'ack', { since });
+      expect(ack.seq).toBeGreaterThan(1);
     });
   }
 

@@ -138,6 +138,24 @@ describe('a message from Alice reaches Bob', () => {
     expect(await response.json()).toEqual({ userId: alice.userId, email: alice.email });
   });
 
+  it('reports only the malformed job of a fan-out batch as failed, so only it is retried', async () => {
+    const record = (messageId: string, body: string) => ({
+      messageId,
+      receiptHandle: messageId,
+      body,
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+      eventSource: 'aws:sqs',
+    });
+    const result = await stack.invoke('fanoutSender', {
+      Records: [
+        record('bad', '{"conversationId": 42}'),
+        record('good', JSON.stringify({ conversationId: 'd_empty', seq: 1, correlationId: 'c-1' })),
+      ],
+    });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+  });
+
   it('logs no token, body or password', () => {
     const everything = stack.logs.map((l) => l.line).join('\n');
     expect(stack.logs.length).toBeGreaterThan(10);
