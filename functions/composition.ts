@@ -70,7 +70,9 @@ export function buildSenderDeps() {
     conversations: new DynamoDbConversationStore(client, tableName),
     connections: new DynamoDbConnectionStore(client, tableName),
     messages: new DynamoDbMessageLog(client, tableName),
-    notifier: new ApiGatewayNotifier(new ApiGatewayManagementApiClient({ endpoint: config.CONNECTIONS_ENDPOINT })),
+    notifier: new ApiGatewayNotifier(
+      new ApiGatewayManagementApiClient({ endpoint: config.CONNECTIONS_ENDPOINT }),
+    ),
     clock,
   };
 }

@@ -25,7 +25,11 @@ export function errorResult(error: unknown, requestId: string, logger: Logger): 
   }
   logger.error('Request failed', { error: error as Error });
   return frameResult(
-    errorFrame({ code: ErrorCode.Internal, message: 'Internal error; the request may be retried', requestId }),
+    errorFrame({
+      code: ErrorCode.Internal,
+      message: 'Internal error; the request may be retried',
+      requestId,
+    }),
     200,
   );
 }

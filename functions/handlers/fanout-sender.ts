@@ -13,7 +13,9 @@ const processor = new BatchProcessor(EventType.SQS);
 /** One record = one fan-out job. A failed record is reported alone, so only it is retried. */
 async function processRecord(record: SQSRecord): Promise<void> {
   const job = parseWith(FanoutJobSchema, parseJson(record.body));
-  const log = logger.createChild({ persistentKeys: { correlationId: job.correlationId, messageId: record.messageId } });
+  const log = logger.createChild({
+    persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
+  });
   try {
     const report = await deliver(job);
     log.info('Fan-out done', { conversationId: job.conversationId, seq: job.seq, ...report });

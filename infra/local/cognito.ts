@@ -33,7 +33,11 @@ const READY_TIMEOUT_IN_MS = 20_000;
  * its working directory). The verification codes it would email are read off
  * its output into the local mailbox.
  */
-export async function startCognito(options: { dataDir: string; port: number; region: string }): Promise<LocalCognito> {
+export async function startCognito(options: {
+  dataDir: string;
+  port: number;
+  region: string;
+}): Promise<LocalCognito> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port === 0 ? await freePort() : options.port;
   const entry = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
@@ -64,7 +68,10 @@ export async function startCognito(options: { dataDir: string; port: number; reg
 
 function waitUntilReady(child: ChildProcess, mailbox: Mailbox): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Cognito stand-in did not start in time')), READY_TIMEOUT_IN_MS);
+    const timer = setTimeout(
+      () => reject(new Error('Cognito stand-in did not start in time')),
+      READY_TIMEOUT_IN_MS,
+    );
     const errors: string[] = [];
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -105,7 +112,9 @@ async function ensurePool(endpoint: string, region: string) {
       );
       userPoolId = created.UserPool?.Id as string;
     }
-    const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+    const clients = await client.send(
+      new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
+    );
     let userPoolClientId = clients.UserPoolClients?.find((c) => c.ClientName === CLIENT_NAME)?.ClientId;
     if (!userPoolClientId) {
       const created = await client.send(

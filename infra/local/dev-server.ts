@@ -37,12 +37,14 @@ export async function startDevServer(options: {
       response.writeHead(status, {
         'content-type': type,
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* http://127.0.0.1:* ws://localhost:* http://localhost:*",
+        'content-security-policy':
+          "default-src 'self'; connect-src 'self' ws://127.0.0.1:* http://127.0.0.1:* ws://localhost:* http://localhost:*",
         'x-content-type-options': 'nosniff',
       });
       response.end(body);
     };
-    if (path === '/outputs.json') return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.outputs()));
+    if (path === '/outputs.json')
+      return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.outputs()));
     if (path === '/mailbox.json') {
       return send(200, CONTENT_TYPES['.json'] as string, JSON.stringify(options.mailbox.list()));
     }

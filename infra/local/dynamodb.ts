@@ -21,7 +21,11 @@ export interface LocalDynamoDb {
  * DynamoDB stand-in: dynalite, in process, data on disk under `dataDir` so
  * history survives a restart. Creates the topology's tables when missing.
  */
-export async function startDynamoDb(options: { dataDir: string; port: number; region: string }): Promise<LocalDynamoDb> {
+export async function startDynamoDb(options: {
+  dataDir: string;
+  port: number;
+  region: string;
+}): Promise<LocalDynamoDb> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server, options.port);
@@ -52,7 +56,8 @@ async function ensureTable(client: DynamoDBClient, tableName: string, table: Tab
     table.sortKey,
     ...table.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
   ];
-  for (const key of keyAttributes) attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+  for (const key of keyAttributes)
+    attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,

@@ -39,7 +39,13 @@ describe('the local SQS event source', () => {
       endpoint: sqs.endpoint,
       region,
       queue: sqs.queues.jobs,
-      mapping: { queue: 'fanout', function: 'fanoutSender', batchSize: 4, maxBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+      mapping: {
+        queue: 'fanout',
+        function: 'fanoutSender',
+        batchSize: 4,
+        maxBatchingWindowSeconds: 0,
+        reportBatchItemFailures: true,
+      },
       // A consumer with partial batch responses: records whose body says so fail.
       invoke: async (_name, event) => {
         const records = (event as { Records: Record[] }).Records;
@@ -60,7 +66,8 @@ describe('the local SQS event source', () => {
     await sqs?.stop();
   });
 
-  const send = (body: string) => client.send(new SendMessageCommand({ QueueUrl: sqs.queues.jobs.url, MessageBody: body }));
+  const send = (body: string) =>
+    client.send(new SendMessageCommand({ QueueUrl: sqs.queues.jobs.url, MessageBody: body }));
   const seen = (body: string) => batches.flat().filter((record) => record.body === body);
   const until = async (condition: () => boolean, timeoutMs = 8000) => {
     const deadline = Date.now() + timeoutMs;
@@ -74,7 +81,10 @@ describe('the local SQS event source', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => send(`ok-${i}`)));
     await until(() => Array.from({ length: 10 }, (_, i) => `ok-${i}`).every((body) => seen(body).length > 0));
     expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(4);
-    expect(seen('ok-0')[0]).toMatchObject({ eventSource: 'aws:sqs', attributes: { ApproximateReceiveCount: '1' } });
+    expect(seen('ok-0')[0]).toMatchObject({
+      eventSource: 'aws:sqs',
+      attributes: { ApproximateReceiveCount: '1' },
+    });
   });
 
   it('deletes the records that succeeded: they are never delivered twice', async () => {
@@ -91,7 +101,11 @@ describe('the local SQS event source', () => {
     expect(second?.attributes.ApproximateReceiveCount).toBe('2');
     expect(seen('fine-neighbour')).toHaveLength(1);
     const dead = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: sqs.queues.jobs.deadLetterUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 10 }),
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queues.jobs.deadLetterUrl,
+        WaitTimeSeconds: 5,
+        MaxNumberOfMessages: 10,
+      }),
     );
     expect(dead.Messages?.map((message) => message.Body)).toEqual(['fail-once-more']);
   });

@@ -21,7 +21,10 @@ export interface EventSourceOptions {
 }
 
 export interface LocalEventSource {
-  readonly mapping: EventSourceDefinition & { readonly queueArn: string; readonly redrive: LocalQueue['definition']['deadLetter'] & { readonly deadLetterArn: string } };
+  readonly mapping: EventSourceDefinition & {
+    readonly queueArn: string;
+    readonly redrive: LocalQueue['definition']['deadLetter'] & { readonly deadLetterArn: string };
+  };
   stop(): Promise<void>;
 }
 
@@ -37,7 +40,11 @@ const WAIT_TIME_IN_SECONDS = 2;
  * policy moves it to the dead-letter queue.
  */
 export function startEventSource(options: EventSourceOptions): LocalEventSource {
-  const client = new SQSClient({ endpoint: options.endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
+  const client = new SQSClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
   const abort = new AbortController();
   const loops = Array.from({ length: options.pollers ?? 2 }, () => poll());
 

@@ -116,7 +116,9 @@ export class LambdaRuntime {
           this.pending.delete(id);
           // Lambda ends the environment of a timed-out invocation; so does this.
           this.discard(name, environment);
-          rejectPromise(new InvocationError(name, 'TimeoutError', `timed out after ${definition.timeoutSeconds} s`));
+          rejectPromise(
+            new InvocationError(name, 'TimeoutError', `timed out after ${definition.timeoutSeconds} s`),
+          );
         }, definition.timeoutSeconds * 1000);
         this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
         environment.worker.postMessage({ id, event, requestId: id, deadline });
@@ -128,7 +130,9 @@ export class LambdaRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const workers = [...this.environments.values()].flat().map((environment) => environment.worker.terminate());
+    const workers = [...this.environments.values()]
+      .flat()
+      .map((environment) => environment.worker.terminate());
     this.environments.clear();
     await Promise.all(workers);
   }
@@ -173,7 +177,12 @@ export class LambdaRuntime {
     if (!bundlePath) throw new Error(`${name} is not bundled; call bundle() first`);
     const definition = FUNCTIONS[name];
     const worker = new Worker(WORKER_PATH, {
-      workerData: { bundlePath, functionName: name, memorySizeMb: definition.memorySizeMb, region: this.options.region },
+      workerData: {
+        bundlePath,
+        functionName: name,
+        memorySizeMb: definition.memorySizeMb,
+        region: this.options.region,
+      },
       env: {
         AWS_REGION: this.options.region,
         AWS_DEFAULT_REGION: this.options.region,
@@ -188,17 +197,25 @@ export class LambdaRuntime {
       stderr: true,
     });
     for (const stream of [worker.stdout, worker.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.options.onLog({ functionName: name, line }));
+      createInterface({ input: stream }).on('line', (line) =>
+        this.options.onLog({ functionName: name, line }),
+      );
     }
     const environment: Environment = { worker, busy: false };
-    worker.on('message', (message: { id: string; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve(message.value);
-      else pending.reject(new InvocationError(name, message.error?.name ?? 'Error', message.error?.message ?? ''));
-    });
+    worker.on(
+      'message',
+      (message: { id: string; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.value);
+        else
+          pending.reject(
+            new InvocationError(name, message.error?.name ?? 'Error', message.error?.message ?? ''),
+          );
+      },
+    );
     worker.on('error', (error) => {
       this.options.onLog({ functionName: name, line: `Execution environment crashed: ${error.message}` });
       for (const [id, pending] of this.pending) {

@@ -1,7 +1,8 @@
 // One Lambda execution environment: loads a bundled handler once (the cold
 // start), then runs one invocation at a time, as Lambda does.
-import { parentPort, workerData } from 'node:worker_threads';
+
 import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
 
 const { bundlePath, functionName, memorySizeMb, region } = workerData;
 let handlerPromise;

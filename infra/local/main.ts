@@ -26,7 +26,8 @@ const stack = await startLocalStack({
   onLog: ({ functionName, line }) => {
     if (verbose || /"level":"(WARN|ERROR|CRITICAL)"/.test(line)) console.log(`[${functionName}] ${line}`);
   },
-  onError: (message, error) => console.error(`[local] ${message}:`, error instanceof Error ? error.message : error),
+  onError: (message, error) =>
+    console.error(`[local] ${message}:`, error instanceof Error ? error.message : error),
 });
 
 const out = (name: string) => {

@@ -22,14 +22,22 @@ describe('the SQS stand-in', () => {
     const body = JSON.stringify({ displayName: 'Zoë 😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢' });
     await client.send(new SendMessageCommand({ QueueUrl: sqs.queues.fanout.url, MessageBody: body }));
     const { Messages } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: sqs.queues.fanout.url, WaitTimeSeconds: 2, VisibilityTimeout: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queues.fanout.url,
+        WaitTimeSeconds: 2,
+        VisibilityTimeout: 0,
+      }),
     );
     expect(Messages?.[0]?.Body).toBe(body);
   });
 
   it('still refuses characters SQS refuses', async () => {
-    const send = client.send(new SendMessageCommand({ QueueUrl: sqs.queues.fanout.url, MessageBody: 'bell \u0007' }));
-    await expect(send).rejects.toMatchObject({ name: expect.stringMatching(/InvalidMessageContents|InvalidParameterValue/) });
+    const send = client.send(
+      new SendMessageCommand({ QueueUrl: sqs.queues.fanout.url, MessageBody: 'bell \u0007' }),
+    );
+    await expect(send).rejects.toMatchObject({
+      name: expect.stringMatching(/InvalidMessageContents|InvalidParameterValue/),
+    });
   });
 
   it('creates the topology queues with their visibility timeout and redrive policy', () => {

@@ -51,7 +51,11 @@ export async function startSqs<Q extends string = QueueName>(options: {
   return { endpoint, queues, stop: () => app.close() };
 }
 
-async function ensureQueue(client: SQSClient, name: string, definition: QueueDefinition): Promise<LocalQueue> {
+async function ensureQueue(
+  client: SQSClient,
+  name: string,
+  definition: QueueDefinition,
+): Promise<LocalQueue> {
   const deadLetter = await client.send(
     new CreateQueueCommand({
       QueueName: `${name}-dlq`,

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { Env, type EnvName } from '../../functions/config';
 import type { StackOutputs } from '../../shared/client/stage';
 import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
-import { type LocalCognito, startCognito } from './cognito';
+import { startCognito } from './cognito';
 import { type LocalDevServer, startDevServer } from './dev-server';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type LocalEventSource, startEventSource } from './event-source';
 import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
 import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from './gateway/websocket-api';
 import { type FunctionLogLine, LambdaRuntime } from './lambda-runtime';
-import type { Mailbox } from './mailbox';
 import { LOCAL_HOST } from './listen';
+import type { Mailbox } from './mailbox';
 import { type LocalSqs, startSqs } from './sqs';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
@@ -97,16 +97,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const logFile = join(options.dataDir, 'logs', 'functions.log');
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stoppers.reverse()) await stop().catch((error) => options.onError?.('Stop failed', error));
+    for (const stop of stoppers.reverse())
+      await stop().catch((error) => options.onError?.('Stop failed', error));
   };
 
   try {
     const [dynamoDb, sqs, cognito] = await Promise.all([
-      startDynamoDb({ dataDir: join(options.dataDir, 'dynamodb'), port: options.ports.dynamoDb, region }).then(
+      startDynamoDb({
+        dataDir: join(options.dataDir, 'dynamodb'),
+        port: options.ports.dynamoDb,
+        region,
+      }).then(track),
+      startSqs({ port: options.ports.sqs, region }).then(track),
+      startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
         track,
       ),
-      startSqs({ port: options.ports.sqs, region }).then(track),
-      startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(track),
     ]);
 
     let webSocket: LocalWebSocketApi | undefined;
@@ -241,7 +246,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 /** A function's environment: exactly what its bindings provide, plus local endpoint overrides. */
-function functionEnvironment(name: FunctionName, values: Partial<Record<EnvName, string>>): Record<string, string> {
+function functionEnvironment(
+  name: FunctionName,
+  values: Partial<Record<EnvName, string>>,
+): Record<string, string> {
   const names = new Set<EnvName>([Env.Stage]);
   for (const binding of FUNCTIONS[name].bindings) {
     for (const env of envNamesOf(binding)) names.add(env);

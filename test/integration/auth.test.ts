@@ -10,7 +10,11 @@ describe('authentication', () => {
   let stack: TestStack;
   let table: ReturnType<typeof tableReader>;
   let carol: Persona;
-  let claims: (overrides: { expiresInSeconds?: number; clientId?: string; issuer?: string }) => Record<string, unknown>;
+  let claims: (overrides: {
+    expiresInSeconds?: number;
+    clientId?: string;
+    issuer?: string;
+  }) => Record<string, unknown>;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -84,7 +88,11 @@ describe('authentication', () => {
     const preflight = (origin: string) =>
       fetch(`${stack.endpoints.httpApiUrl}/me`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
     const web = stack.outputs['Parley-local-Http']?.WebUrl as string;
     const allowed = await preflight(web);

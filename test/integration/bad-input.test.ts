@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorFrameSchema } from '../../shared/protocol/outbound';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../shared/protocol/limits';
+import { ErrorFrameSchema } from '../../shared/protocol/outbound';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -26,7 +26,11 @@ describe('bad input on the WebSocket', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     table = tableReader(stack);
-    [dave, erin, mallory] = await Promise.all([signUp(stack, 'dave'), signUp(stack, 'erin'), signUp(stack, 'mallory')]);
+    [dave, erin, mallory] = await Promise.all([
+      signUp(stack, 'dave'),
+      signUp(stack, 'erin'),
+      signUp(stack, 'mallory'),
+    ]);
     daveSocket = await connect(stack.endpoints.webSocketUrl, dave.accessToken);
     mallorySocket = await connect(stack.endpoints.webSocketUrl, mallory.accessToken);
     // Erin must have connected once to be a known recipient.
@@ -44,8 +48,18 @@ describe('bad input on the WebSocket', () => {
   const cases: Array<{ name: string; frame: () => string; code: string; requestId?: string }> = [
     { name: 'invalid JSON', frame: () => '{"action": "send", ', code: 'INVALID_JSON' },
     { name: 'a JSON value that is not an object', frame: () => '42', code: 'VALIDATION_FAILED' },
-    { name: 'a frame without action', frame: () => '{"requestId":"q-1"}', code: 'VALIDATION_FAILED', requestId: 'q-1' },
-    { name: 'an unknown action', frame: () => '{"action":"dance","requestId":"q-2"}', code: 'UNKNOWN_ACTION', requestId: 'q-2' },
+    {
+      name: 'a frame without action',
+      frame: () => '{"requestId":"q-1"}',
+      code: 'VALIDATION_FAILED',
+      requestId: 'q-1',
+    },
+    {
+      name: 'an unknown action',
+      frame: () => '{"action":"dance","requestId":"q-2"}',
+      code: 'UNKNOWN_ACTION',
+      requestId: 'q-2',
+    },
     { name: 'a $-route name as action', frame: () => '{"action":"$connect"}', code: 'UNKNOWN_ACTION' },
     {
       name: 'a send without body',
@@ -71,7 +85,13 @@ describe('bad input on the WebSocket', () => {
     {
       name: 'both conversationId and recipientId',
       frame: () =>
-        JSON.stringify({ action: 'send', conversationId, recipientId: erin.userId, messageId: 'x4', body: 'aGk=' }),
+        JSON.stringify({
+          action: 'send',
+          conversationId,
+          recipientId: erin.userId,
+          messageId: 'x4',
+          body: 'aGk=',
+        }),
       code: 'VALIDATION_FAILED',
     },
     {
@@ -94,18 +114,25 @@ describe('bad input on the WebSocket', () => {
     },
     {
       name: 'a message to oneself',
-      frame: () => JSON.stringify({ action: 'send', recipientId: dave.userId, messageId: 'x6', body: 'aGk=' }),
+      frame: () =>
+        JSON.stringify({ action: 'send', recipientId: dave.userId, messageId: 'x6', body: 'aGk=' }),
       code: 'VALIDATION_FAILED',
     },
     {
       name: 'a message to a user who does not exist',
       frame: () =>
-        JSON.stringify({ action: 'send', recipientId: '00000000-0000-0000-0000-000000000000', messageId: 'x7', body: 'aGk=' }),
+        JSON.stringify({
+          action: 'send',
+          recipientId: '00000000-0000-0000-0000-000000000000',
+          messageId: 'x7',
+          body: 'aGk=',
+        }),
       code: 'NOT_FOUND',
     },
     {
       name: 'a conversation that does not exist',
-      frame: () => JSON.stringify({ action: 'send', conversationId: 'd_nope', messageId: 'x8', body: 'aGk=' }),
+      frame: () =>
+        JSON.stringify({ action: 'send', conversationId: 'd_nope', messageId: 'x8', body: 'aGk=' }),
       code: 'FORBIDDEN',
     },
   ];
@@ -123,14 +150,22 @@ describe('bad input on the WebSocket', () => {
       expect(await snapshot()).toBe(before);
       // Still open and working.
       daveSocket.send({ action: 'send', conversationId, messageId: `ok-${since}`, body: 'b2s=' });
-      const ack = await daveSocket.waitFor<{ seq: number }>((f) => (f as { type?: string }).type === 'ack', { since });
+      const ack = await daveSocket.waitFor<{ seq: number }>((f) => (f as { type?: string }).type === 'ack', {
+        since,
+      });
       expect(ack.seq).toBeGreaterThan(1);
     });
   }
 
   it('refuses another user posting into a conversation they are not in, and stores nothing', async () => {
     const before = await snapshot();
-    mallorySocket.send({ action: 'send', requestId: 'm-1', conversationId, messageId: 'intrude', body: 'aGk=' });
+    mallorySocket.send({
+      action: 'send',
+      requestId: 'm-1',
+      conversationId,
+      messageId: 'intrude',
+      body: 'aGk=',
+    });
     const error = await mallorySocket.next('error');
     expect(error).toMatchObject({ code: 'FORBIDDEN', requestId: 'm-1' });
     expect(await snapshot()).toBe(before);
@@ -145,13 +180,29 @@ describe('bad input on the WebSocket', () => {
 
   it('returns the first result for a retried messageId and stores one message', async () => {
     const reply = (requestId: string) =>
-      daveSocket.waitFor<{ seq: number; sentAt: string }>((f) => (f as { requestId?: string }).requestId === requestId);
-    daveSocket.send({ action: 'send', requestId: 'r-a', conversationId, messageId: 'retry-me', body: 'b25jZQ==' });
+      daveSocket.waitFor<{ seq: number; sentAt: string }>(
+        (f) => (f as { requestId?: string }).requestId === requestId,
+      );
+    daveSocket.send({
+      action: 'send',
+      requestId: 'r-a',
+      conversationId,
+      messageId: 'retry-me',
+      body: 'b25jZQ==',
+    });
     const first = await reply('r-a');
-    daveSocket.send({ action: 'send', requestId: 'r-b', conversationId, messageId: 'retry-me', body: 'b25jZQ==' });
+    daveSocket.send({
+      action: 'send',
+      requestId: 'r-b',
+      conversationId,
+      messageId: 'retry-me',
+      body: 'b25jZQ==',
+    });
     const second = await reply('r-b');
     expect(second).toMatchObject({ requestId: 'r-b', seq: first.seq, sentAt: first.sentAt });
-    const copies = (await table.query(`CONV#${conversationId}`, 'MSG#')).filter((m) => m.messageId === 'retry-me');
+    const copies = (await table.query(`CONV#${conversationId}`, 'MSG#')).filter(
+      (m) => m.messageId === 'retry-me',
+    );
     expect(copies).toHaveLength(1);
   });
 
@@ -163,8 +214,17 @@ describe('bad input on the WebSocket', () => {
       erinSocket.send({ action: 'send', conversationId, messageId: `burst-e-${i}`, body: 'ZQ==' });
     }
     await Promise.all([
-      daveSocket.waitFor(() => daveSocket.frames.filter((f) => String((f as { messageId?: string }).messageId).startsWith('burst-d') && (f as { type: string }).type === 'ack').length === count),
-      erinSocket.waitFor(() => erinSocket.frames.filter((f) => (f as { type: string }).type === 'ack').length === count),
+      daveSocket.waitFor(
+        () =>
+          daveSocket.frames.filter(
+            (f) =>
+              String((f as { messageId?: string }).messageId).startsWith('burst-d') &&
+              (f as { type: string }).type === 'ack',
+          ).length === count,
+      ),
+      erinSocket.waitFor(
+        () => erinSocket.frames.filter((f) => (f as { type: string }).type === 'ack').length === count,
+      ),
     ]);
     const seqs = (await table.query(`CONV#${conversationId}`, 'MSG#')).map((m) => Number(m.seq));
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));

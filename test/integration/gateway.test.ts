@@ -5,8 +5,8 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { MAX_FRAME_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import { type Persona, signUp } from '../support/personas';
 import { connect } from '../support/socket';
@@ -39,7 +39,9 @@ describe('the WebSocket gateway', () => {
   });
 
   it('answers a post to an unknown connection with 410 GoneException, as the SDK expects', async () => {
-    const post = client.send(new PostToConnectionCommand({ ConnectionId: 'nobody-here=', Data: Buffer.from('{}') }));
+    const post = client.send(
+      new PostToConnectionCommand({ ConnectionId: 'nobody-here=', Data: Buffer.from('{}') }),
+    );
     await expect(post).rejects.toBeInstanceOf(GoneException);
     await expect(post).rejects.toMatchObject({ $metadata: { httpStatusCode: 410 } });
   });
@@ -47,7 +49,9 @@ describe('the WebSocket gateway', () => {
   it('posts to, describes and deletes a live connection through @connections', async () => {
     const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
     const [connectionId] = stack.webSocket.connectionIds();
-    await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"type":"x"}') }));
+    await client.send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"type":"x"}') }),
+    );
     await socket.waitFor((frame) => (frame as { type?: string }).type === 'x');
     const info = await client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
     expect(info.ConnectedAt).toBeInstanceOf(Date);
@@ -126,7 +130,9 @@ describe('connection lifetime', () => {
     const socket = await connect(stack.endpoints.webSocketUrl, grace.accessToken);
     expect(await table.query(`USER#${grace.userId}`, 'CONN#')).toHaveLength(1);
     expect((await socket.closed()).code).toBe(1001);
-    await eventually(async () => ((await table.query(`USER#${grace.userId}`, 'CONN#')).length === 0 ? true : undefined));
+    await eventually(async () =>
+      (await table.query(`USER#${grace.userId}`, 'CONN#')).length === 0 ? true : undefined,
+    );
     table.destroy();
   });
 

@@ -78,7 +78,12 @@ describe('a message from Alice reaches Bob', () => {
     const ack = await alicePhone.next('ack');
     expect(ack.seq).toBe(2);
     const item = await table.get(`CONV#${ack.conversationId}`, 'MSG#000000000002');
-    expect(item).toMatchObject({ seq: 2, messageId: 'm-2', senderId: alice.userId, sentAt: Date.parse(ack.sentAt) });
+    expect(item).toMatchObject({
+      seq: 2,
+      messageId: 'm-2',
+      senderId: alice.userId,
+      sentAt: Date.parse(ack.sentAt),
+    });
     expect(Buffer.from(item?.body as Uint8Array).equals(body)).toBe(true);
     const members = await table.query(`CONV#${ack.conversationId}`, 'MEMBER#');
     expect(members.map((m) => m.userId).sort()).toEqual([alice.userId, bob.userId].sort());
@@ -86,7 +91,9 @@ describe('a message from Alice reaches Bob', () => {
   });
 
   it('lets Bob answer in the same conversation by its id, continuing the sequence', async () => {
-    const first = alicePhone.frames.find((f) => (f as { type: string }).type === 'ack') as { conversationId: string };
+    const first = alicePhone.frames.find((f) => (f as { type: string }).type === 'ack') as {
+      conversationId: string;
+    };
     bobPhone.send(sendFrame({ conversationId: first.conversationId, messageId: 'b-1', body: 'aGk=' }));
     const ack = await bobPhone.next('ack');
     expect(ack.seq).toBe(3);
@@ -113,7 +120,9 @@ describe('a message from Alice reaches Bob', () => {
     alicePhone.send(sendFrame({ recipientId: bob.userId, messageId: 'm-3', body: 'AAEC' }));
     await alicePhone.next('ack');
     expect(await bobPhone.next('message')).toMatchObject({ messageId: 'm-3' });
-    await eventually(async () => ((await table.get(`USER#${bob.userId}`, `CONN#${staleId}`)) ? undefined : true));
+    await eventually(async () =>
+      (await table.get(`USER#${bob.userId}`, `CONN#${staleId}`)) ? undefined : true,
+    );
     const remaining = await table.query(`USER#${bob.userId}`, 'CONN#');
     expect(remaining).toHaveLength(1);
     expect(stack.webSocket.connectionIds()).toContain(remaining[0]?.connectionId);

@@ -45,7 +45,9 @@ export async function signUp(stack: TestStack, name: string): Promise<Persona> {
       }),
     );
     const mail = await stack.mailbox.waitFor(email);
-    await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: mail.code }));
+    await client.send(
+      new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: mail.code }),
+    );
     const auth = await client.send(
       new InitiateAuthCommand({
         ClientId: clientId,

@@ -11,9 +11,15 @@ export interface TestSocket {
   send(frame: unknown): void;
   sendRaw(data: string | Buffer): void;
   /** The first frame (received or yet to come) after `since` that matches. */
-  waitFor<T = OutboundFrame>(predicate: (frame: unknown) => boolean, options?: { timeoutMs?: number; since?: number }): Promise<T>;
+  waitFor<T = OutboundFrame>(
+    predicate: (frame: unknown) => boolean,
+    options?: { timeoutMs?: number; since?: number },
+  ): Promise<T>;
   /** Waits for the next frame of a type. */
-  next<K extends OutboundFrame['type']>(type: K, timeoutMs?: number): Promise<Extract<OutboundFrame, { type: K }>>;
+  next<K extends OutboundFrame['type']>(
+    type: K,
+    timeoutMs?: number,
+  ): Promise<Extract<OutboundFrame, { type: K }>>;
   closed(): Promise<{ code: number; reason: string }>;
   close(): Promise<void>;
 }
@@ -24,7 +30,11 @@ export interface ConnectOptions {
 }
 
 /** Opens a WebSocket with an access token; rejects with the HTTP status when refused. */
-export function connect(url: string, token: string | undefined, options: ConnectOptions = {}): Promise<TestSocket> {
+export function connect(
+  url: string,
+  token: string | undefined,
+  options: ConnectOptions = {},
+): Promise<TestSocket> {
   const via = options.via ?? 'query';
   const target = token && via === 'query' ? `${url}?token=${encodeURIComponent(token)}` : url;
   const ws = token && via === 'protocol' ? new WebSocket(target, ['parley', token]) : new WebSocket(target);
@@ -64,7 +74,9 @@ export function connect(url: string, token: string | undefined, options: Connect
         };
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`No matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames).slice(0, 2000)}`));
+          reject(
+            new Error(`No matching frame in ${timeoutMs} ms; got ${JSON.stringify(frames).slice(0, 2000)}`),
+          );
         }, timeoutMs);
         if (!check()) listeners.add(check);
       }),

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TrafficRecord } from '../../infra/local/gateway/websocket-api';
 import type { FunctionLogLine } from '../../infra/local/lambda-runtime';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack';
-import type { TrafficRecord } from '../../infra/local/gateway/websocket-api';
 import { stageEndpoints } from '../../shared/client/stage';
 
 export interface TestStack extends LocalStack {
@@ -31,7 +31,8 @@ export async function startTestStack(
     ports: { web: 0, webSocket: 0, http: 0, dynamoDb: 0, sqs: 0, cognito: 0 },
     onLog: (line) => logs.push(line),
     onTraffic: (record) => traffic.push(record),
-    onError: (message, error) => errors.push(`${message}: ${error instanceof Error ? error.message : String(error)}`),
+    onError: (message, error) =>
+      errors.push(`${message}: ${error instanceof Error ? error.message : String(error)}`),
   });
   return {
     ...stack,

@@ -19,12 +19,19 @@ function encode(part: object): string {
 function signJwt(payload: Record<string, unknown>, privateKeyPem: string): string {
   const header = { alg: 'RS256', typ: 'JWT', kid: 'CognitoLocal' };
   const input = `${encode(header)}.${encode(payload)}`;
-  const signature = sign('RSA-SHA256', Buffer.from(input), createPrivateKey(privateKeyPem)).toString('base64url');
+  const signature = sign('RSA-SHA256', Buffer.from(input), createPrivateKey(privateKeyPem)).toString(
+    'base64url',
+  );
   return `${input}.${signature}`;
 }
 
 /** Claims of an access token as the stage's identity provider issues them. */
-export function accessClaims(options: { issuer: string; clientId: string; userId: string; expiresInSeconds: number }) {
+export function accessClaims(options: {
+  issuer: string;
+  clientId: string;
+  userId: string;
+  expiresInSeconds: number;
+}) {
   const now = Math.floor(Date.now() / 1000);
   return {
     sub: options.userId,

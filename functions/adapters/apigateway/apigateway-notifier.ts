@@ -1,4 +1,7 @@
-import { type ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  type ApiGatewayManagementApiClient,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import { ConnectionGoneError } from '../../errors';
 import type { Notifier } from '../../ports/notifier';

@@ -1,4 +1,7 @@
-import { AdminGetUserCommand, type CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  type CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { Account, AccountDirectory } from '../../ports/user-directory';
 
 export class CognitoAccountDirectory implements AccountDirectory {
@@ -9,7 +12,9 @@ export class CognitoAccountDirectory implements AccountDirectory {
 
   async getByUsername(username: string): Promise<Account | undefined> {
     try {
-      const user = await this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+      const user = await this.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
       const attribute = (name: string) => user.UserAttributes?.find((a) => a.Name === name)?.Value;
       const userId = attribute('sub');
       const email = attribute('email');

@@ -74,7 +74,11 @@ export class DynamoDbMessageLog implements MessageLog {
 
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.message(conversationId, seq), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.message(conversationId, seq),
+        ConsistentRead: true,
+      }),
     );
     if (!Item) return undefined;
     return {
@@ -133,7 +137,10 @@ export class DynamoDbMessageLog implements MessageLog {
           },
           ConditionExpression: previousToken ? '#token = :previous' : 'attribute_not_exists(pk)',
           ...(previousToken
-            ? { ExpressionAttributeNames: { '#token': 'token' }, ExpressionAttributeValues: { ':previous': previousToken } }
+            ? {
+                ExpressionAttributeNames: { '#token': 'token' },
+                ExpressionAttributeValues: { ':previous': previousToken },
+              }
             : {}),
         }),
       );

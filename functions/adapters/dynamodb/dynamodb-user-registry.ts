@@ -13,14 +13,17 @@ export class DynamoDbUserRegistry implements UserRegistry {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.user(userId),
-        UpdateExpression: 'SET userId = :userId, firstSeenAt = if_not_exists(firstSeenAt, :now), lastSeenAt = :now',
+        UpdateExpression:
+          'SET userId = :userId, firstSeenAt = if_not_exists(firstSeenAt, :now), lastSeenAt = :now',
         ExpressionAttributeValues: { ':userId': userId, ':now': now },
       }),
     );
   }
 
   async get(userId: string): Promise<UserRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.user(userId) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.user(userId) }),
+    );
     return Item ? { userId: String(Item.userId), firstSeenAt: Number(Item.firstSeenAt) } : undefined;
   }
 }

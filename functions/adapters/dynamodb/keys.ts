@@ -13,7 +13,10 @@
  */
 export const keys = {
   user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
-  connection: (userId: string, connectionId: string) => ({ pk: `USER#${userId}`, sk: `CONN#${connectionId}` }),
+  connection: (userId: string, connectionId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `CONN#${connectionId}`,
+  }),
   connectionPrefix: 'CONN#',
   userPk: (userId: string) => `USER#${userId}`,
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),

@@ -24,7 +24,8 @@ export function authorizeConnection(deps: { tokens: TokenVerifier }) {
     const offered = parseProtocols(request.protocolHeader);
     const subprotocol = offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : undefined;
     const token = request.queryToken ?? offered.find((value) => value !== WEBSOCKET_SUBPROTOCOL);
-    if (!token) throw new UnauthorizedError('No access token: pass ?token= or the sub-protocols parley, <token>');
+    if (!token)
+      throw new UnauthorizedError('No access token: pass ?token= or the sub-protocols parley, <token>');
     const identity = await deps.tokens.verify(token);
     return { ...identity, subprotocol };
   };

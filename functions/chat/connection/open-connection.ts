@@ -21,7 +21,10 @@ export function openConnection(deps: OpenConnectionDeps) {
     const now = deps.clock();
     const expiresAt = now + MAX_CONNECTION_DURATION_IN_SECONDS * 1000 + EXPIRY_GRACE_IN_MS;
     await Promise.all([
-      deps.connections.put({ connectionId: command.connectionId, userId: command.userId, connectedAt: now }, expiresAt),
+      deps.connections.put(
+        { connectionId: command.connectionId, userId: command.userId, connectedAt: now },
+        expiresAt,
+      ),
       deps.users.touch(command.userId, now),
     ]);
   };

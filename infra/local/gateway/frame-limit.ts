@@ -2,6 +2,7 @@ import * as ws from 'ws';
 
 // Exported by `ws` at runtime, though its type declarations leave it out.
 const { Receiver } = ws as unknown as { Receiver: unknown };
+
 import { MAX_FRAME_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 
 interface ReceiverInternals {
@@ -28,7 +29,9 @@ export function enforceFrameLimit(): void {
   const haveLength = prototype.haveLength;
   prototype.haveLength = function (this: ReceiverInternals, cb) {
     if (this._isServer && this._opcode < 0x08 && this._payloadLength > MAX_FRAME_SIZE_IN_BYTES) {
-      cb(this.createError(RangeError, 'Frame size exceeded', false, 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
+      cb(
+        this.createError(RangeError, 'Frame size exceeded', false, 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'),
+      );
       return;
     }
     haveLength.call(this, cb);

@@ -4,8 +4,8 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { type FunctionName, HTTP_API, type HttpRouteDefinition } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
-import { flatHeaders, readBody } from './wire';
 import type { Invoke, TrafficRecord } from './websocket-api';
+import { flatHeaders, readBody } from './wire';
 
 export interface HttpApiOptions {
   readonly port: number;
@@ -186,7 +186,9 @@ function respond(response: ServerResponse, result: unknown) {
   }
   for (const [name, value] of Object.entries(shaped.headers ?? {})) response.setHeader(name, value);
   response.writeHead(shaped.statusCode);
-  response.end(shaped.body === undefined ? '' : Buffer.from(shaped.body, shaped.isBase64Encoded ? 'base64' : 'utf8'));
+  response.end(
+    shaped.body === undefined ? '' : Buffer.from(shaped.body, shaped.isBase64Encoded ? 'base64' : 'utf8'),
+  );
 }
 
 function json(response: ServerResponse, status: number, body: unknown) {

@@ -5,8 +5,8 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { MAX_MESSAGE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type FunctionName, WEBSOCKET } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
-import { flatHeaders, readBody } from './wire';
 import { enforceFrameLimit } from './frame-limit';
+import { flatHeaders, readBody } from './wire';
 
 export type Invoke = (name: FunctionName, event: unknown) => Promise<unknown>;
 
@@ -83,7 +83,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
   const server = createServer((request, response) => {
     void serveConnections(request, response).catch((error) => {
       options.onError?.('Management request failed', error);
-      if (!response.headersSent) reply(response, 500, 'InternalServerErrorException', 'Internal server error');
+      if (!response.headersSent)
+        reply(response, 500, 'InternalServerErrorException', 'Internal server error');
     });
   });
   server.on('upgrade', (request, socket, head) => {
@@ -185,7 +186,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       })) as typeof result;
     } catch (error) {
       // A thrown "Unauthorized" is the documented way to answer 401; anything else is a 500.
-      if (error instanceof Error && /Unauthorized/.test(error.message)) return { status: 401, message: 'Unauthorized' };
+      if (error instanceof Error && /Unauthorized/.test(error.message))
+        return { status: 401, message: 'Unauthorized' };
       options.onError?.('Authorizer failed', error);
       return { status: 500, message: 'Internal server error' };
     }
@@ -240,7 +242,13 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     const context = { ...baseContext(connection, routeKey, 'MESSAGE'), messageId: randomUUID() };
     if (!route) {
       // API Gateway's answer when no route and no $default match.
-      ws.send(JSON.stringify({ message: 'Forbidden', connectionId: connection.connectionId, requestId: context.requestId }));
+      ws.send(
+        JSON.stringify({
+          message: 'Forbidden',
+          connectionId: connection.connectionId,
+          requestId: context.requestId,
+        }),
+      );
       return;
     }
     try {
@@ -249,7 +257,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
         body: text,
         isBase64Encoded: isBinary,
       })) as { body?: string } | undefined;
-      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN) ws.send(result.body);
+      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN)
+        ws.send(result.body);
     } catch (error) {
       options.onError?.(`Route ${routeKey} failed`, error);
       if (ws.readyState === ws.OPEN) {
@@ -356,7 +365,6 @@ function identityPresent(
   if (query) return request.queryStringParameters?.[query[1] as string] !== undefined;
   return true;
 }
-
 
 function multiValue(values: Record<string, string>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, [value]]));
