@@ -29,7 +29,8 @@ export const Env = {
 
 export type EnvName = (typeof Env)[keyof typeof Env];
 
-const url = z.url();
+// zod's bare url() takes `localhost:4566` as a URL with scheme `localhost:`: the SDK would fail later.
+const url = z.url({ protocol: /^https?$/ });
 const name = z.string().min(1);
 
 /** One line of description and a schema per key. */

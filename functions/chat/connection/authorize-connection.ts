@@ -23,7 +23,8 @@ export function authorizeConnection(deps: { tokens: TokenVerifier }) {
   return async (request: ConnectRequest): Promise<AuthorizedConnection> => {
     const offered = parseProtocols(request.protocolHeader);
     const subprotocol = offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : undefined;
-    const token = request.queryToken ?? offered.find((value) => value !== WEBSOCKET_SUBPROTOCOL);
+    // `?token=` with no value arrives as '': no token there, so look in the sub-protocols.
+    const token = request.queryToken || offered.find((value) => value !== WEBSOCKET_SUBPROTOCOL);
     if (!token)
       throw new UnauthorizedError('No access token: pass ?token= or the sub-protocols parley, <token>');
     const identity = await deps.tokens.verify(token);

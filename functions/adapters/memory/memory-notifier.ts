@@ -1,0 +1,38 @@
+import type { OutboundFrame } from '../../../shared/protocol/outbound';
+import { ConnectionGoneError } from '../../errors';
+import type { Notifier } from '../../ports/notifier';
+
+/**
+ * Records the frames pushed to each connection. A connection marked gone
+ * answers like API Gateway's 410; one given a failure throws that error, as
+ * a throttled or failing `@connections` call would.
+ */
+export class InMemoryNotifier implements Notifier {
+  private readonly sent = new Map<string, OutboundFrame[]>();
+  private readonly gone = new Set<string>();
+  private readonly failures = new Map<string, Error>();
+
+  async send(connectionId: string, frame: OutboundFrame): Promise<void> {
+    if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
+    const failure = this.failures.get(connectionId);
+    if (failure) throw failure;
+    const frames = this.sent.get(connectionId) ?? [];
+    frames.push(frame);
+    this.sent.set(connectionId, frames);
+  }
+
+  /** Frames pushed to a connection, in order. */
+  framesOf(connectionId: string): readonly OutboundFrame[] {
+    return [...(this.sent.get(connectionId) ?? [])];
+  }
+
+  /** Later sends to the connection throw `ConnectionGoneError`. */
+  markGone(connectionId: string): void {
+    this.gone.add(connectionId);
+  }
+
+  /** Later sends to the connection throw `error` (anything but "gone"). */
+  failWith(connectionId: string, error: Error): void {
+    this.failures.set(connectionId, error);
+  }
+}

@@ -1,0 +1,65 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
+import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../../shared/protocol/problem';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { httpErrorResult, jsonResult, problemResult } from './http-response';
+
+const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+
+describe('jsonResult', () => {
+  it('answers JSON that is never cached', () => {
+    const result = jsonResult(200, { userId: 'alice' });
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toMatchObject({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    expect(JSON.parse(result.body as string)).toEqual({ userId: 'alice' });
+  });
+});
+
+describe('problemResult', () => {
+  it.each(Object.values(ErrorCode))('answers %s as problem+json with its HTTP status', (code) => {
+    const result = problemResult(code, 'Something about it', 'req-1');
+
+    expect(result.statusCode).toBe(HTTP_STATUS_BY_CODE[code]);
+    expect(result.headers).toMatchObject({
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+    });
+    const body = ProblemSchema.parse(JSON.parse(result.body as string));
+    expect(body).toMatchObject({
+      status: HTTP_STATUS_BY_CODE[code],
+      code,
+      detail: 'Something about it',
+      requestId: 'req-1',
+    });
+    expect(body.title.length).toBeGreaterThan(0);
+  });
+
+  it('uses application/problem+json', () => {
+    expect(problemResult(ErrorCode.NotFound, 'x', 'r').headers?.['content-type']).toBe(
+      'application/problem+json',
+    );
+  });
+});
+
+describe('httpErrorResult', () => {
+  it.each([
+    [new ValidationError('messageId: required'), 400],
+    [new ForbiddenError('You are not a member of this conversation'), 403],
+    [new NotFoundError('No such account'), 404],
+  ])('answers %s with its status and message', (error, status) => {
+    const result = httpErrorResult(error, 'req-2', logger);
+
+    expect(result.statusCode).toBe(status);
+    expect(JSON.parse(result.body as string)).toMatchObject({ code: error.code, detail: error.message });
+  });
+
+  it('answers an unexpected error with 500 and without its message', () => {
+    const result = httpErrorResult(new Error('connect ECONNREFUSED 10.0.0.7:443'), 'req-3', logger);
+
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('ECONNREFUSED');
+    expect(JSON.parse(result.body as string)).toMatchObject({ code: 'INTERNAL', requestId: 'req-3' });
+  });
+});
