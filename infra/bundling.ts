@@ -8,6 +8,8 @@ export const LAMBDA_BUNDLING = {
   target: 'node22',
   minify: true,
   sourceMap: true,
+  // Stack traces need only the mappings; embedding the sources would ship them twice.
+  sourcesContent: false,
   mainFields: ['module', 'main'],
   // Some dependencies are CommonJS inside an ESM bundle and call `require`.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",

@@ -1,0 +1,87 @@
+/**
+ * The real CLI with real esbuild bundling, offline and without credentials:
+ * what CI and `cdk deploy` run. Slow (every function is bundled), so once.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
+import type { CloudFormationTemplate } from './parley-app';
+import { REPO_ROOT } from './paths';
+import { FUNCTIONS, stackNames } from './topology';
+
+const SYNTH_TIMEOUT_IN_MS = 5 * 60 * 1000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+function run(command: string, args: string[]): Promise<Run> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        // No network beyond what synthesis needs: no version check, no telemetry, no notices.
+        CDK_DISABLE_VERSION_CHECK: 'true',
+        CDK_DISABLE_CLI_TELEMETRY: 'true',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, elapsedMs: performance.now() - started }));
+  });
+}
+
+describe('cdk synth -c stage=prod (real CLI, real bundling)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'parley-synth-'));
+  const names = stackNames('prod');
+  let result: Run;
+
+  beforeAll(async () => {
+    result = await run('npx', ['cdk', 'synth', '-c', 'stage=prod', '--quiet', '--no-notices', '-o', outdir]);
+  }, SYNTH_TIMEOUT_IN_MS);
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  const template = (stackName: string) =>
+    JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8')) as CloudFormationTemplate;
+
+  it('succeeds offline, cdk-nag included', () => {
+    expect(result.stderr).not.toMatch(/AwsSolutions-\S+:|Validation failed/);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('writes the four stack templates', () => {
+    for (const stackName of Object.values(names)) {
+      expect(existsSync(join(outdir, `${stackName}.template.json`)), stackName).toBe(true);
+    }
+  });
+
+  it('bundles every function as ESM with its source map and the AWS SDK inside', () => {
+    const bundled = new Set<string>();
+    for (const stackName of [names.realtime, names.http]) {
+      for (const resource of Object.values(template(stackName).Resources)) {
+        if (resource.Type !== 'AWS::Lambda::Function') continue;
+        const metadata = resource.Metadata ?? {};
+        const name = (metadata[TOPOLOGY_METADATA_KEY] as { function: string }).function;
+        const assetDir = join(outdir, metadata['aws:asset:path'] as string);
+        const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+        expect(code.startsWith("import { createRequire } from 'node:module'"), name).toBe(true);
+        expect(code, name).not.toMatch(/from\s*["']@aws-sdk\//);
+        expect(existsSync(join(assetDir, 'index.mjs.map')), name).toBe(true);
+        bundled.add(name);
+      }
+    }
+    expect([...bundled].sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+});

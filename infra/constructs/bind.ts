@@ -1,0 +1,197 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Env, type EnvName } from '../../functions/config';
+import { type Binding, envNamesOf, type QueueName, TABLES, type TableName } from '../topology';
+import type { ParleyFunction } from './parley-function';
+
+/** The resources bindings may point at. A stack passes the ones it has. */
+export interface BindingResources {
+  /** Tables by topology name. @default none: a table binding fails */
+  readonly tables?: Partial<Record<TableName, ITable>>;
+  /** Queues by topology name. @default none: a queue binding fails */
+  readonly queues?: Partial<Record<QueueName, IQueue>>;
+  /** The WebSocket stage whose `@connections` API a function may call. @default none */
+  readonly connections?: WebSocketStage;
+  /** The user pool and the app client tokens are issued to. @default none */
+  readonly userPool?: { readonly pool: IUserPool; readonly client: IUserPoolClient };
+}
+
+/** A binding's two halves, which only ever travel together. */
+interface Grant {
+  readonly env: Partial<Record<EnvName, string>>;
+  readonly statements: readonly PolicyStatement[];
+}
+
+/** Key-based reads only: no `Scan`, so no request path can read a whole table. */
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+/** Thrown when a function's bindings name a resource its stack was not given. */
+export class BindingError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BindingError';
+  }
+}
+
+/**
+ * Applies every binding of a function's topology entry: its environment
+ * variables and its least-privilege grant, together.
+ *
+ * @example
+ * bindFunction(send, { tables: data.tables, queues: data.queues });
+ */
+export function bindFunction(fn: ParleyFunction, resources: BindingResources): void {
+  for (const binding of fn.definition.bindings) bind(fn, binding, resources);
+}
+
+/** Applies one binding. Fails when the binder and `envNamesOf` disagree about its variables. */
+export function bind(fn: ParleyFunction, binding: Binding, resources: BindingResources): void {
+  const grant = grantFor(fn, binding, resources);
+  const expected = [...envNamesOf(binding)].sort();
+  const provided = Object.keys(grant.env).sort();
+  if (expected.join() !== provided.join()) {
+    throw new BindingError(
+      `Binding ${describe(binding)} of ${fn.name} provides ${provided.join(', ')} but the topology expects ${expected.join(', ')}`,
+    );
+  }
+  for (const [name, value] of Object.entries(grant.env))
+    if (value !== undefined) fn.addEnvironment(name, value);
+  for (const statement of grant.statements) fn.addToRolePolicy(statement);
+}
+
+function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResources): Grant {
+  switch (binding.kind) {
+    case 'table':
+      return tableGrant(
+        binding.table,
+        binding.access,
+        required(fn, binding, resources.tables?.[binding.table]),
+      );
+    case 'queue':
+      return queueGrant(required(fn, binding, resources.queues?.[binding.queue]));
+    case 'connections':
+      return connectionsGrant(required(fn, binding, resources.connections));
+    case 'userPool':
+      return userPoolGrant(fn, binding.access, required(fn, binding, resources.userPool));
+  }
+}
+
+/**
+ * Index ARNs are listed one by one from the topology rather than as
+ * `index/*`: a new index is granted when it is declared, not before.
+ */
+function tableGrant(name: TableName, access: 'read' | 'readWrite', table: ITable): Grant {
+  const resources = [
+    table.tableArn,
+    ...TABLES[name].globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+  ];
+  const actions = access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
+  return {
+    env: { [Env.TableName]: table.tableName },
+    statements: [new PolicyStatement({ actions, resources })],
+  };
+}
+
+function queueGrant(queue: IQueue): Grant {
+  return {
+    env: { [Env.FanoutQueueUrl]: queue.queueUrl },
+    statements: [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
+  };
+}
+
+/**
+ * `PostToConnection` and `DeleteConnection` on this stage's connections
+ * only. The connection id is chosen by API Gateway at `$connect`, so the
+ * last segment cannot be narrower than `*`.
+ *
+ * @example
+ * connectionsArns(stage); // [arn:…:execute-api:…:{apiId}/dev/POST/@connections/*, …/DELETE/…]
+ */
+export function connectionsArns(stage: WebSocketStage): string[] {
+  const stack = Stack.of(stage);
+  return ['POST', 'DELETE'].map((method) =>
+    stack.formatArn({
+      service: 'execute-api',
+      resource: stage.api.apiId,
+      resourceName: `${stage.stageName}/${method}/@connections/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    }),
+  );
+}
+
+function connectionsGrant(stage: WebSocketStage): Grant {
+  return {
+    env: { [Env.ConnectionsEndpoint]: stage.callbackUrl },
+    statements: [
+      new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: connectionsArns(stage) }),
+    ],
+  };
+}
+
+/**
+ * Token verification needs no IAM: the signing keys are public. The issuer is
+ * built in the function's stack, whose region is the pool's (one environment
+ * per stage).
+ */
+function userPoolGrant(
+  fn: ParleyFunction,
+  access: 'verifyTokens' | 'readUsers',
+  userPool: NonNullable<BindingResources['userPool']>,
+): Grant {
+  const ids = {
+    [Env.UserPoolId]: userPool.pool.userPoolId,
+    [Env.UserPoolClientId]: userPool.client.userPoolClientId,
+  };
+  if (access === 'readUsers') {
+    return {
+      env: ids,
+      statements: [
+        new PolicyStatement({
+          actions: ['cognito-idp:AdminGetUser'],
+          resources: [userPool.pool.userPoolArn],
+        }),
+      ],
+    };
+  }
+  const stack = Stack.of(fn);
+  const issuer = `https://cognito-idp.${stack.region}.${stack.urlSuffix}/${userPool.pool.userPoolId}`;
+  return {
+    env: { ...ids, [Env.JwtIssuer]: issuer, [Env.JwksUri]: `${issuer}/.well-known/jwks.json` },
+    statements: [],
+  };
+}
+
+function required<T>(fn: ParleyFunction, binding: Binding, resource: T | undefined): T {
+  if (resource === undefined) {
+    throw new BindingError(
+      `${fn.name} is bound to ${describe(binding)}, which its stack (${Stack.of(fn).stackName}) was not given`,
+    );
+  }
+  return resource;
+}
+
+function describe(binding: Binding): string {
+  switch (binding.kind) {
+    case 'table':
+      return `table ${binding.table} (${binding.access})`;
+    case 'queue':
+      return `queue ${binding.queue} (${binding.access})`;
+    default:
+      return `${binding.kind} (${binding.access})`;
+  }
+}

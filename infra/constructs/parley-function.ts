@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type CfnFunction,
+  LoggingFormat,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { Env } from '../../functions/config';
+import { LAMBDA_BUNDLING } from '../bundling';
+import { REPO_ROOT } from '../paths';
+import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
+
+/** CloudFormation metadata key naming a resource's topology entry, for the local stack's parity test. */
+export const TOPOLOGY_METADATA_KEY = 'parley:topology';
+
+export interface ParleyFunctionProps {
+  /** The function's entry in `topology.ts`; entry, memory, timeout and description come from it. */
+  readonly name: FunctionName;
+  /** Stage name, given to the function as `PARLEY_STAGE` for its logs. */
+  readonly stage: string;
+  /** How long the function's log group keeps its logs. */
+  readonly logRetention: RetentionDays;
+  /**
+   * What happens to the log group when the stack is deleted.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A Parley function as the topology defines it: an ESM bundle built by local
+ * esbuild (never Docker), on Node.js 22 and Graviton, with its own log group
+ * in JSON format and its own role that starts with no permission beyond
+ * writing to that log group. Bindings (`bind.ts`) add the rest.
+ *
+ * @example
+ * const send = new ParleyFunction(this, 'WsSend', { name: 'wsSend', stage: 'dev', logRetention: RetentionDays.ONE_WEEK });
+ * bindFunction(send, resources);
+ */
+export class ParleyFunction extends Construct {
+  /** The topology name of this function. */
+  readonly name: FunctionName;
+  readonly definition: FunctionDefinition;
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ParleyFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.definition = FUNCTIONS[props.name];
+    this.logGroup = this.createLogGroup(props);
+    this.role = this.createRole();
+    this.function = this.createFunction(props);
+  }
+
+  /** Sets an environment variable of the function. */
+  addEnvironment(name: string, value: string): void {
+    this.function.addEnvironment(name, value);
+  }
+
+  /** Adds a statement to the function's own role. */
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  private createLogGroup(props: ParleyFunctionProps): LogGroup {
+    return new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * An explicit role instead of Lambda's default, which carries the managed
+   * AWSLambdaBasicExecutionRole (logs on every log group of the account):
+   * this one may write to its own log group only.
+   */
+  private createRole(): Role {
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${this.name} function`,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    return role;
+  }
+
+  private createFunction(props: ParleyFunctionProps): NodejsFunction {
+    const fn = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, this.definition.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      // Pinned to the platform decision (DESIGN.md §2) and the bundles' esbuild target.
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: this.definition.memorySizeMb,
+      timeout: Duration.seconds(this.definition.timeoutSeconds),
+      description: this.definition.description,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [Env.Stage]: props.stage,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: LAMBDA_BUNDLING.target,
+        minify: LAMBDA_BUNDLING.minify,
+        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        banner: LAMBDA_BUNDLING.banner,
+        // The runtime's SDK version drifts under us; the bundled one is the one tested, and loads faster.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    (fn.node.defaultChild as CfnFunction).addMetadata(TOPOLOGY_METADATA_KEY, { function: this.name });
+    return fn;
+  }
+}

@@ -1,0 +1,761 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { Env } from '../functions/config';
+import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
+import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
+import { StageConfigError } from './stage-config';
+import {
+  EVENT_SOURCES,
+  envNamesOf,
+  FUNCTIONS,
+  type FunctionName,
+  HTTP_API,
+  OUTPUTS,
+  QUEUES,
+  TABLES,
+  WEBSOCKET,
+} from './topology';
+
+type Json = Record<string, unknown>;
+type Resource = {
+  Type: string;
+  Properties: Json;
+  Metadata?: Json;
+  DeletionPolicy?: string;
+  [key: string]: unknown;
+};
+
+const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http'];
+
+/** One synthesis per stage for the whole file: bundling skipped, cdk-nag on, no account or region. */
+function synth(stage: string, context: Json = {}) {
+  const built = buildApp({ stage, context, skipBundling: true, env: {} });
+  const templates = Object.fromEntries(
+    PARTS.map((part) => [part, Template.fromStack(built.stacks[part])]),
+  ) as Record<StackPart, Template>;
+  return { ...built, templates };
+}
+
+const dev = synth('dev');
+const prod = synth('prod');
+const STAGES = { dev, prod } as const;
+
+function resources(template: Template, type: string): Record<string, Resource> {
+  return template.findResources(type) as Record<string, Resource>;
+}
+
+function only<T>(record: Record<string, T>): [string, T] {
+  const entries = Object.entries(record);
+  expect(entries).toHaveLength(1);
+  return entries[0] as [string, T];
+}
+
+/** The topology name a Parley function's construct writes into its metadata. */
+function topologyName(resource: Resource): string | undefined {
+  const metadata = resource.Metadata?.[TOPOLOGY_METADATA_KEY] as { function?: string } | undefined;
+  return metadata?.function;
+}
+
+/** Logical id of a function, found by its topology name. */
+function functionId(template: Template, name: FunctionName): string {
+  const [id] = only(
+    Object.fromEntries(
+      Object.entries(resources(template, 'AWS::Lambda::Function')).filter(
+        ([, resource]) => topologyName(resource) === name,
+      ),
+    ),
+  );
+  return id;
+}
+
+/** The function a WebSocket or HTTP route invokes, through its integration. */
+function routeTarget(template: Template, route: Resource): string {
+  const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  const integrationId = target['Fn::Join'][1][1].Ref;
+  const integration = resources(template, 'AWS::ApiGatewayV2::Integration')[integrationId];
+  expect(integration?.Properties.IntegrationType).toBe('AWS_PROXY');
+  const uri = JSON.stringify(integration?.Properties.IntegrationUri);
+  const [fnId] = Object.entries(resources(template, 'AWS::Lambda::Function')).find(([id]) =>
+    uri.includes(`"Fn::GetAtt":["${id}","Arn"]`),
+  ) ?? [''];
+  return fnId;
+}
+
+function routeByKey(template: Template, routeKey: string): Resource {
+  const [, route] = only(
+    Object.fromEntries(
+      Object.entries(resources(template, 'AWS::ApiGatewayV2::Route')).filter(
+        ([, candidate]) => candidate.Properties.RouteKey === routeKey,
+      ),
+    ),
+  );
+  return route;
+}
+
+/** Every Allow statement of every IAM policy and role in a template. */
+function allowStatements(template: Template): Json[] {
+  const documents: unknown[] = [];
+  for (const policy of Object.values(resources(template, 'AWS::IAM::Policy'))) {
+    documents.push(policy.Properties.PolicyDocument);
+  }
+  for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
+    for (const inline of (role.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []) {
+      documents.push(inline.PolicyDocument);
+    }
+  }
+  return documents
+    .flatMap((document) => (document as { Statement: Json[] }).Statement)
+    .filter((statement) => statement.Effect === 'Allow');
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+describe('stateful data: tables', () => {
+  const definition = TABLES.main;
+
+  it('keys, indexes, TTL, on-demand billing, PITR and encryption come from the topology', () => {
+    dev.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: definition.sortKey.name, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('is a classic table, one per topology entry', () => {
+    expect(Object.keys(resources(dev.templates.data, 'AWS::DynamoDB::Table'))).toHaveLength(
+      Object.keys(TABLES).length,
+    );
+    dev.templates.data.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+  });
+
+  it('is disposable in dev', () => {
+    dev.templates.data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('is retained and protected from deletion in prod', () => {
+    prod.templates.data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+  });
+
+  it('outputs the table name', () => {
+    const [id] = only(resources(dev.templates.data, 'AWS::DynamoDB::Table'));
+    dev.templates.data.hasOutput(OUTPUTS.data.tableName, { Value: { Ref: id } });
+  });
+});
+
+describe('stateful data: queues', () => {
+  const fanout = QUEUES.fanout;
+  const queues = resources(dev.templates.data, 'AWS::SQS::Queue');
+  const [mainId, main] = Object.entries(queues).find(([, queue]) => queue.Properties.RedrivePolicy) ?? [];
+  const [dlqId, dlq] = Object.entries(queues).find(([, queue]) => !queue.Properties.RedrivePolicy) ?? [];
+
+  it('gives the fan-out queue a dead-letter queue and its redrive count', () => {
+    expect(Object.keys(queues)).toHaveLength(2);
+    expect(main?.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+      maxReceiveCount: fanout.deadLetter.maxReceiveCount,
+    });
+  });
+
+  it('sizes visibility and retention from the topology', () => {
+    expect(main?.Properties).toMatchObject({
+      VisibilityTimeout: fanout.visibilityTimeoutSeconds,
+      MessageRetentionPeriod: fanout.retentionPeriodSeconds,
+    });
+    expect(dlq?.Properties.MessageRetentionPeriod).toBe(fanout.deadLetter.retentionPeriodSeconds);
+  });
+
+  it('encrypts both queues and refuses plain HTTP to them', () => {
+    for (const queue of [main, dlq]) expect(queue?.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const id of [mainId, dlqId]) {
+      dev.templates.data.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('outputs the queue URL', () => {
+    dev.templates.data.hasOutput(OUTPUTS.data.fanoutQueueUrl, { Value: { Ref: mainId } });
+  });
+});
+
+describe('stateful auth: user pool', () => {
+  it('signs up by email with a code, a strong password and optional TOTP', () => {
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      UsernameAttributes: ['email'],
+      AutoVerifiedAttributes: ['email'],
+      VerificationMessageTemplate: Match.objectLike({
+        DefaultEmailOption: 'CONFIRM_WITH_CODE',
+        EmailMessage: Match.stringLikeRegexp('Parley.*\\{####\\}'),
+        EmailSubject: Match.stringLikeRegexp('Parley'),
+      }),
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+          TemporaryPasswordValidityDays: 3,
+        },
+      },
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      UserPoolTier: 'ESSENTIALS',
+    });
+  });
+
+  it('is disposable in dev', () => {
+    dev.templates.auth.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }),
+    });
+  });
+
+  it('is retained and protected from deletion in prod', () => {
+    prod.templates.auth.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+    });
+  });
+
+  it('has a public web client with short-lived tokens, revocation and no OAuth redirects', () => {
+    dev.templates.auth.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayEquals([
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ]),
+      AllowedOAuthFlowsUserPoolClient: false,
+      CallbackURLs: Match.absent(),
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 60,
+      IdTokenValidity: 60,
+      RefreshTokenValidity: 30 * 24 * 60,
+      AuthSessionValidity: 3,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+    });
+  });
+
+  it('outputs the pool, the client and the region', () => {
+    const [poolId] = only(resources(dev.templates.auth, 'AWS::Cognito::UserPool'));
+    const [clientId] = only(resources(dev.templates.auth, 'AWS::Cognito::UserPoolClient'));
+    dev.templates.auth.hasOutput(OUTPUTS.auth.userPoolId, { Value: { Ref: poolId } });
+    dev.templates.auth.hasOutput(OUTPUTS.auth.userPoolClientId, { Value: { Ref: clientId } });
+    dev.templates.auth.hasOutput(OUTPUTS.auth.region, { Value: { Ref: 'AWS::Region' } });
+  });
+});
+
+describe('stateful resources stay in stateful stacks', () => {
+  const statefulTypes = [
+    'AWS::DynamoDB::Table',
+    'AWS::SQS::Queue',
+    'AWS::Cognito::UserPool',
+    'AWS::KMS::Key',
+  ];
+
+  it.each(['realtime', 'http'] as const)('the %s stack holds none', (part) => {
+    for (const type of statefulTypes) dev.templates[part].resourceCountIs(type, 0);
+  });
+});
+
+describe('realtime: WebSocket API', () => {
+  const template = dev.templates.realtime;
+
+  it('selects routes by the frame action', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: WEBSOCKET.routeSelectionExpression,
+    });
+  });
+
+  it.each(WEBSOCKET.routes.map((route) => [route.routeKey, route] as const))(
+    'routes %s to its function',
+    (routeKey, definition) => {
+      const route = routeByKey(template, routeKey);
+      expect(routeTarget(template, route)).toBe(functionId(template, definition.function));
+    },
+  );
+
+  it('sends the response of two-way routes back as a frame, and only theirs', () => {
+    const routeResponses = Object.values(resources(template, 'AWS::ApiGatewayV2::RouteResponse'));
+    const routeIds = Object.fromEntries(
+      Object.entries(resources(template, 'AWS::ApiGatewayV2::Route')).map(([id, route]) => [
+        route.Properties.RouteKey,
+        id,
+      ]),
+    );
+    for (const definition of WEBSOCKET.routes) {
+      const route = routeByKey(template, definition.routeKey);
+      const responses = routeResponses.filter(
+        (response) => (response.Properties.RouteId as { Ref: string }).Ref === routeIds[definition.routeKey],
+      );
+      if (definition.returnResponse) {
+        expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+        expect(responses.map((response) => response.Properties.RouteResponseKey)).toEqual(['$default']);
+      } else {
+        expect(route.Properties.RouteResponseSelectionExpression).toBeUndefined();
+        expect(responses).toHaveLength(0);
+      }
+    }
+  });
+});
+
+describe('realtime: $connect authorizer', () => {
+  const template = dev.templates.realtime;
+  const [authorizerId, authorizer] = only(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+
+  it('is a Lambda REQUEST authorizer backed by the authorizer function', () => {
+    expect(authorizer.Properties.AuthorizerType).toBe('REQUEST');
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(
+      `"Fn::GetAtt":["${functionId(template, WEBSOCKET.authorizer.function)}","Arn"]`,
+    );
+  });
+
+  it('lists no identity source, so a token in the query string or sub-protocol reaches it', () => {
+    expect(WEBSOCKET.authorizer.identitySource).toEqual([]);
+    expect(authorizer.Properties).not.toHaveProperty('IdentitySource');
+  });
+
+  it('guards $connect only', () => {
+    for (const definition of WEBSOCKET.routes) {
+      const route = routeByKey(template, definition.routeKey);
+      if (definition.routeKey === '$connect') {
+        expect(route.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      } else {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+      }
+    }
+  });
+
+  it('may be invoked by this API only', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [functionId(template, WEBSOCKET.authorizer.function), 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`/authorizers/`), { Ref: authorizerId }])],
+      }),
+    });
+  });
+});
+
+describe('realtime: stage', () => {
+  it.each(Object.entries(STAGES))(
+    'is named after the %s stage, auto-deployed and throttled',
+    (stage, built) => {
+      built.templates.realtime.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: stage,
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: WEBSOCKET.throttle.rateLimit,
+          ThrottlingBurstLimit: WEBSOCKET.throttle.burstLimit,
+        },
+      });
+    },
+  );
+
+  it('writes access logs that name the route, connection and outcome, never the query string or headers', () => {
+    const [, stage] = only(resources(dev.templates.realtime, 'AWS::ApiGatewayV2::Stage'));
+    const settings = stage.Properties.AccessLogSettings as { Format: string; DestinationArn: unknown };
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(Object.values(format)).toEqual(
+      expect.arrayContaining([
+        '$context.requestId',
+        '$context.routeKey',
+        '$context.status',
+        '$context.connectionId',
+        '$context.identity.sourceIp',
+        '$context.error.message',
+        '$context.authorizer.error',
+      ]),
+    );
+    expect(settings.Format).not.toMatch(
+      /querystring|queryString|header|\$context\.path|authorizer\.principalId/i,
+    );
+  });
+
+  it('lets API Gateway write WebSocket logs through a retained account-wide role', () => {
+    const template = dev.templates.realtime;
+    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::IAM::Role', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })],
+        }),
+      }),
+    });
+    const [accountId] = only(resources(template, 'AWS::ApiGateway::Account'));
+    template.hasResource('AWS::ApiGatewayV2::Stage', { DependsOn: Match.arrayWith([accountId]) });
+  });
+
+  it('leaves the account logging role alone when the account manages it', () => {
+    const { templates } = synth('dev', { apiGatewayAccountRole: 'false' });
+    templates.realtime.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('outputs the wss:// URL and the https:// callback endpoint', () => {
+    const [apiId] = only(resources(dev.templates.realtime, 'AWS::ApiGatewayV2::Api'));
+    const url = (scheme: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          `${scheme}://`,
+          { Ref: apiId },
+          '.execute-api.',
+          { Ref: 'AWS::Region' },
+          '.',
+          { Ref: 'AWS::URLSuffix' },
+          '/dev',
+        ],
+      ],
+    });
+    dev.templates.realtime.hasOutput(OUTPUTS.realtime.webSocketUrl, { Value: url('wss') });
+    dev.templates.realtime.hasOutput(OUTPUTS.realtime.connectionsEndpoint, { Value: url('https') });
+  });
+});
+
+describe('realtime: fan-out event source', () => {
+  it.each(EVENT_SOURCES.map((source) => [source.function, source] as const))(
+    '%s consumes its queue in batches and reports partial failures',
+    (name, source) => {
+      const template = dev.templates.realtime;
+      const [, mapping] = only(resources(template, 'AWS::Lambda::EventSourceMapping'));
+      expect(mapping.Properties).toMatchObject({
+        FunctionName: { Ref: functionId(template, name) },
+        BatchSize: source.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBe(
+        source.maxBatchingWindowSeconds > 0 ? source.maxBatchingWindowSeconds : undefined,
+      );
+      expect(JSON.stringify(mapping.Properties.EventSourceArn)).toMatch(/Fn::ImportValue.*FanoutQueue/);
+    },
+  );
+});
+
+describe('http: API', () => {
+  const template = dev.templates.http;
+
+  it.each(HTTP_API.routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    'serves %s behind the Cognito JWT authorizer',
+    (routeKey, definition) => {
+      const route = routeByKey(template, routeKey);
+      const [authorizerId] = only(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+      expect(routeTarget(template, route)).toBe(functionId(template, definition.function));
+    },
+  );
+
+  it('accepts tokens of this pool issued to the web client only', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [{ 'Fn::ImportValue': Match.stringLikeRegexp('Parley-dev-Auth:.*UserPoolWebClient') }],
+        Issuer: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([
+              Match.stringLikeRegexp('^https://cognito-idp\\.'),
+              { 'Fn::ImportValue': Match.stringLikeRegexp('Parley-dev-Auth:.*UserPool') },
+            ]),
+          ],
+        },
+      },
+    });
+  });
+
+  it('allows the local web client cross-origin in dev', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+        AllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        AllowCredentials: false,
+        MaxAge: 86_400,
+      },
+    });
+  });
+
+  it('allows no origin in prod until one is configured, and says so', () => {
+    const cors = only(resources(prod.templates.http, 'AWS::ApiGatewayV2::Api'))[1].Properties
+      .CorsConfiguration as Json;
+    expect(cors.AllowOrigins ?? []).toEqual([]);
+    Annotations.fromStack(prod.stacks.http).hasWarning('*', Match.stringLikeRegexp('CORS allows no origin'));
+  });
+
+  it('allows the configured origins in prod', () => {
+    const { templates, stacks } = synth('prod', { webOrigins: 'https://chat.example.com' });
+    templates.http.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://chat.example.com'] }),
+    });
+    Annotations.fromStack(stacks.http).hasNoWarning('*', Match.stringLikeRegexp('CORS allows no origin'));
+  });
+
+  it('throttles the $default stage and logs without query strings or headers', () => {
+    const [, stage] = only(resources(template, 'AWS::ApiGatewayV2::Stage'));
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: HTTP_API.throttle.rateLimit,
+        ThrottlingBurstLimit: HTTP_API.throttle.burstLimit,
+      },
+    });
+    const format = (stage.Properties.AccessLogSettings as { Format: string }).Format;
+    expect(JSON.parse(format)).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+    });
+    expect(format).not.toMatch(/querystring|queryString|header|\$context\.path/i);
+  });
+
+  it('outputs the API URL without a trailing slash, for clients to append paths to', () => {
+    const [apiId] = only(resources(template, 'AWS::ApiGatewayV2::Api'));
+    template.hasOutput(OUTPUTS.http.httpApiUrl, { Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] } });
+  });
+});
+
+describe('functions', () => {
+  const everyFunction = (built: ParleyApp & { templates: Record<StackPart, Template> }) =>
+    PARTS.flatMap((part) =>
+      Object.values(resources(built.templates[part], 'AWS::Lambda::Function')).map((resource) => ({
+        part,
+        resource,
+        name: topologyName(resource),
+      })),
+    );
+  const functionNamed = (name: string) => {
+    const fn = everyFunction(dev).find((candidate) => candidate.name === name);
+    if (!fn) throw new Error(`No function ${name} in the dev templates`);
+    return fn;
+  };
+  const variablesOf = (name: string) =>
+    (functionNamed(name).resource.Properties.Environment as { Variables: Json }).Variables;
+
+  it('deploys every topology function exactly once', () => {
+    expect(
+      everyFunction(dev)
+        .map((fn) => fn.name)
+        .sort(),
+    ).toEqual(Object.keys(FUNCTIONS).sort());
+  });
+
+  it('puts the HTTP API function in the HTTP stack and the rest in the realtime stack', () => {
+    for (const fn of everyFunction(dev)) {
+      const http = HTTP_API.routes.some((route) => route.function === fn.name);
+      expect(fn.part).toBe(http ? 'http' : 'realtime');
+    }
+  });
+
+  it.each(Object.entries(FUNCTIONS))(
+    '%s runs nodejs22.x on arm64 as the topology sizes it',
+    (name, definition) => {
+      const fn = functionNamed(name);
+      expect(fn.resource.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: definition.memorySizeMb,
+        Timeout: definition.timeoutSeconds,
+        Description: definition.description,
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          ApplicationLogLevel: 'INFO',
+          LogGroup: { Ref: expect.any(String) },
+        },
+      });
+      expect(fn.resource.Properties.TracingConfig).toBeUndefined();
+    },
+  );
+
+  it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings', (name, definition) => {
+    const variables = variablesOf(name);
+    const expected = new Set<string>([
+      'NODE_OPTIONS',
+      Env.Stage,
+      ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
+    ]);
+    expect(Object.keys(variables).sort()).toEqual([...expected].sort());
+    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(variables[Env.Stage]).toBe('dev');
+  });
+
+  it('gives the token verifier the issuer and JWKS URI of the pool', () => {
+    const variables = variablesOf(WEBSOCKET.authorizer.function);
+    const issuer = JSON.stringify(variables[Env.JwtIssuer]);
+    expect(issuer).toMatch(/^\{"Fn::Join":\["",\["https:\/\/cognito-idp\.",\{"Ref":"AWS::Region"\}/);
+    expect(JSON.stringify(variables[Env.JwksUri])).toContain('/.well-known/jwks.json');
+  });
+
+  it.each(Object.entries(STAGES))('keeps logs in its own log group for the %s retention', (stage, built) => {
+    const days = stage === 'prod' ? 30 : 7;
+    for (const part of ['realtime', 'http'] as const) {
+      const groups = Object.values(resources(built.templates[part], 'AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThan(0);
+      for (const group of groups) {
+        expect(group.Properties.RetentionInDays).toBe(days);
+        expect(group.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+      }
+    }
+  });
+});
+
+describe('IAM: least privilege', () => {
+  const statements = PARTS.flatMap((part) => [
+    ...allowStatements(dev.templates[part]),
+    ...allowStatements(prod.templates[part]),
+  ]);
+
+  it('never grants a wildcard action or dynamodb:Scan', () => {
+    const actions = statements.flatMap((statement) => asArray(statement.Action as string | string[]));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    expect(actions).not.toContain('dynamodb:Scan');
+  });
+
+  it('never grants on Resource "*"', () => {
+    for (const statement of statements) expect(asArray(statement.Resource)).not.toContain('*');
+  });
+
+  it('scopes table access to the table and its declared indexes', () => {
+    const dynamo = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const statement of dynamo) {
+      const resources = asArray(statement.Resource).map((resource) => JSON.stringify(resource));
+      expect(resources).toHaveLength(1 + TABLES.main.globalSecondaryIndexes.length);
+      for (const resource of resources) expect(resource).toMatch(/MainTable/);
+      for (const index of TABLES.main.globalSecondaryIndexes) {
+        expect(resources.some((resource) => resource.endsWith(`"/index/${index.indexName}"]]}`))).toBe(true);
+      }
+    }
+  });
+
+  it('scopes queue access to the queue', () => {
+    const sqs = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('sqs:')),
+    );
+    expect(sqs.length).toBeGreaterThan(0);
+    for (const statement of sqs) {
+      for (const resource of asArray(statement.Resource))
+        expect(JSON.stringify(resource)).toMatch(/FanoutQueue/);
+    }
+  });
+
+  it('lets only functions bound to connections call ManageConnections, on @connections only', () => {
+    const manage = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).includes('execute-api:ManageConnections'),
+    );
+    expect(manage.length).toBe(2);
+    for (const statement of manage) {
+      expect(statement.Action).toBe('execute-api:ManageConnections');
+      for (const resource of asArray(statement.Resource)) {
+        expect(JSON.stringify(resource)).toMatch(/\/(dev|prod)\/(POST|DELETE)\/@connections\/\*"\]\]\}$/);
+      }
+    }
+  });
+
+  it('attaches no AWS managed policy to function roles', () => {
+    for (const part of ['realtime', 'http'] as const) {
+      const roles = resources(dev.templates[part], 'AWS::IAM::Role');
+      for (const role of Object.values(roles)) {
+        const service = JSON.stringify(role.Properties.AssumeRolePolicyDocument);
+        if (service.includes('lambda.amazonaws.com'))
+          expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each((['dev', 'prod'] as const).flatMap((stage) => PARTS.map((part) => [stage, part] as const)))(
+    '%s %s stack has no unacknowledged error or warning',
+    (stage, part) => {
+      const report = new AwsSolutionsChecks().validateScope(STAGES[stage].stacks[part]);
+      const findings = report.violations.map(
+        (violation) =>
+          `${violation.severity} ${violation.ruleName}: ${violation.violatingResources[0]?.constructPath}`,
+      );
+      expect(findings).toEqual([]);
+    },
+  );
+
+  it('runs during synthesis, which an unacknowledged error fails', () => {
+    const built = buildApp({ stage: 'dev', skipBundling: true, env: {} });
+    // No dead-letter queue and no TLS enforcement: AwsSolutions-SQS3 and SQS4.
+    new Queue(built.stacks.data, 'CarelessQueue');
+    expect(() => built.app.synth()).toThrow(/AwsSolutions-SQS3/);
+  });
+});
+
+describe('stage names', () => {
+  it('fails fast on a malformed stage name', () => {
+    expect(() => buildApp({ stage: 'Dev_1', skipBundling: true, nag: false })).toThrow(StageConfigError);
+  });
+
+  it('tags every stack with the project and stage', () => {
+    for (const part of PARTS) {
+      expect(prod.stacks[part].tags.tagValues()).toMatchObject({ project: 'parley', stage: 'prod' });
+    }
+  });
+
+  it('names the stacks from the topology', () => {
+    expect(PARTS.map((part) => dev.stacks[part].stackName)).toEqual([
+      'Parley-dev-Auth',
+      'Parley-dev-Data',
+      'Parley-dev-Realtime',
+      'Parley-dev-Http',
+    ]);
+  });
+});
+
+describe('synthTemplates', () => {
+  it('returns the four templates, the same on every call', () => {
+    const first = synthTemplates('dev');
+    const second = synthTemplates('dev');
+    expect(Object.keys(first).sort()).toEqual([...PARTS].sort());
+    expect(JSON.stringify(first)).toBe(JSON.stringify(second));
+    expect(first.realtime.Resources).toEqual(dev.templates.realtime.toJSON().Resources);
+  });
+});

@@ -1,0 +1,108 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  UserPool,
+  type UserPoolClient,
+  VerificationEmailStyle,
+} from 'aws-cdk-lib/aws-cognito';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../stage-config';
+import { OUTPUTS } from '../topology';
+
+export interface AuthStackProps extends StackProps {
+  /** The stage's settings; `productionLike` protects the user pool. */
+  readonly config: StageConfig;
+}
+
+/**
+ * Stateful: the Cognito user pool and the web app's client. Users sign up
+ * with an email code, sign in with a password (SRP or plain over TLS), and
+ * may add a TOTP second factor.
+ */
+export class AuthStack extends Stack {
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+    this.userPool = this.createUserPool(props.config);
+    this.userPoolClient = this.createClient();
+    this.createOutputs();
+    this.acknowledgeNagFindings();
+  }
+
+  private createUserPool(config: StageConfig): UserPool {
+    return new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      userVerification: {
+        emailStyle: VerificationEmailStyle.CODE,
+        emailSubject: 'Your Parley verification code',
+        emailBody: 'Your Parley verification code is {####}. It expires in 24 hours.',
+      },
+      standardAttributes: { email: { required: true, mutable: true } },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      mfa: Mfa.OPTIONAL,
+      // SMS costs per message and is open to SIM swapping; an authenticator app is neither.
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: config.productionLike,
+      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  private createClient(): UserPoolClient {
+    return this.userPool.addClient('WebClient', {
+      // A browser cannot keep a secret.
+      generateSecret: false,
+      // The CLI tool and tests send the password over TLS (USER_PASSWORD_AUTH); SRP lets a browser avoid sending it.
+      authFlows: { userPassword: true, userSrp: true },
+      // No hosted UI or OAuth redirect: without this CDK enables implicit and code grants to https://example.com.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      // Lets sign-out revoke the refresh token, and with it the access tokens minted from it.
+      enableTokenRevocation: true,
+      // Access tokens cannot be revoked before they expire on API Gateway's JWT authorizer: keep them short.
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      // A month of "stay signed in"; revocation at sign-out covers a lost device.
+      refreshTokenValidity: Duration.days(30),
+      // The sign-in session between password and TOTP steps: short, since it stands in for a password.
+      authSessionValidity: Duration.minutes(3),
+    });
+  }
+
+  private createOutputs(): void {
+    new CfnOutput(this, OUTPUTS.auth.userPoolId, { value: this.userPool.userPoolId });
+    new CfnOutput(this, OUTPUTS.auth.userPoolClientId, { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, OUTPUTS.auth.region, { value: Stack.of(this).region });
+  }
+
+  private acknowledgeNagFindings(): void {
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is optional by product decision: end-to-end encryption keys live on devices, so the account ' +
+          'password alone does not reveal messages; users may enrol TOTP and forced MFA would block sign-up.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Essentials feature plan is chosen for cost; Plus-tier threat protection is a later, ' +
+          'per-stage decision and is not needed for the email-and-password flows Parley uses.',
+      },
+    );
+  }
+}

@@ -1,0 +1,188 @@
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { bindFunction } from '../constructs/bind';
+import { NAG_RUNTIME_PINNED } from '../constructs/nag';
+import { ParleyFunction } from '../constructs/parley-function';
+import { functionsOf, pascal } from '../placement';
+import type { StageConfig } from '../stage-config';
+import { type FunctionName, HTTP_API, OUTPUTS, type QueueName, type TableName } from '../topology';
+
+export interface HttpStackProps extends StackProps {
+  readonly stage: string;
+  readonly config: StageConfig;
+  /** Tables by topology name, from the data stack. */
+  readonly tables: Record<TableName, ITable>;
+  /** Queues by topology name, from the data stack. */
+  readonly queues: Record<QueueName, IQueue>;
+  /** The user pool whose tokens the JWT authorizer accepts, and the app client they must be issued to. */
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+}
+
+/** Headers a browser may send: the bearer token, JSON bodies and the client-chosen idempotency key. */
+const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
+const CORS_ALLOW_METHODS = [
+  CorsHttpMethod.GET,
+  CorsHttpMethod.POST,
+  CorsHttpMethod.PUT,
+  CorsHttpMethod.PATCH,
+  CorsHttpMethod.DELETE,
+  CorsHttpMethod.OPTIONS,
+];
+
+/** API Gateway's own name for the stage served at the API's root URL. */
+const DEFAULT_STAGE_NAME = '$default';
+
+/**
+ * Stateless: the HTTP API behind Cognito's JWT authorizer, and its function.
+ * API Gateway checks signature, issuer, expiry and client before any code runs.
+ */
+export class HttpStack extends Stack {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  /** Functions by topology name. */
+  readonly functions: Partial<Record<FunctionName, ParleyFunction>>;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: HttpStackProps) {
+    super(scope, id, props);
+    this.api = this.createApi(props);
+    this.accessLogs = this.createAccessLogs(props.config);
+    this.stage = this.createStage();
+    this.functions = this.createFunctions(props);
+    this.addRoutes();
+    this.createOutputs();
+    this.acknowledgeNagFindings();
+  }
+
+  private createApi(props: HttpStackProps): HttpApi {
+    if (props.config.webOrigins.length === 0) {
+      Annotations.of(this).addWarningV2(
+        'parley:cors-no-origin',
+        `CORS allows no origin: browsers cannot call the HTTP API of stage ${props.stage} until ` +
+          'webOrigins is set (-c webOrigins=https://chat.example.com)',
+      );
+    }
+    return new HttpApi(this, 'HttpApi', {
+      apiName: `parley-${props.stage}-http`,
+      description: 'Parley HTTP API',
+      // Our own `$default` stage below carries throttling and access logs.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...props.config.webOrigins],
+        allowMethods: CORS_ALLOW_METHODS,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        // Bearer tokens, not cookies: the browser never needs to send credentials cross-origin.
+        allowCredentials: false,
+        maxAge: Duration.days(1),
+      },
+      defaultAuthorizer: new HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
+        userPoolClients: [props.userPoolClient],
+        // The issuer's region is this stack's (one environment per stage), not a value imported from the auth stack.
+        userPoolRegion: Stack.of(this).region,
+      }),
+    });
+  }
+
+  private createAccessLogs(config: StageConfig): LogGroup {
+    return new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** Access logs name the route and outcome: never the path's query string or headers (tokens ride in them). */
+  private createStage(): HttpStage {
+    return new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: DEFAULT_STAGE_NAME,
+      autoDeploy: true,
+      throttle: { rateLimit: HTTP_API.throttle.rateLimit, burstLimit: HTTP_API.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTimeEpoch: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            ip: '$context.identity.sourceIp',
+            error: '$context.error.message',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+  }
+
+  private createFunctions(props: HttpStackProps): Partial<Record<FunctionName, ParleyFunction>> {
+    const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
+    for (const name of functionsOf('http')) {
+      const fn = new ParleyFunction(this, `${pascal(name)}Function`, {
+        name,
+        stage: props.stage,
+        logRetention: props.config.logRetentionDays,
+        logRemovalPolicy: props.config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      bindFunction(fn, {
+        tables: props.tables,
+        queues: props.queues,
+        userPool: { pool: props.userPool, client: props.userPoolClient },
+      });
+      functions[name] = fn;
+    }
+    return functions;
+  }
+
+  /** One integration per function, shared by its routes. */
+  private addRoutes(): void {
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of HTTP_API.routes) {
+      const fn = this.functions[route.function];
+      if (!fn) throw new Error(`${route.function} is not a function of the HTTP stack`);
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn.function);
+        integrations.set(route.function, integration);
+      }
+      this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+  }
+
+  private createOutputs(): void {
+    // The `$default` stage serves the API root; clients append paths (`${url}/me`), so no trailing slash.
+    new CfnOutput(this, OUTPUTS.http.httpApiUrl, { value: this.api.apiEndpoint });
+  }
+
+  private acknowledgeNagFindings(): void {
+    for (const fn of Object.values(this.functions)) {
+      Validations.of(fn.function).acknowledge(NAG_RUNTIME_PINNED);
+    }
+  }
+}

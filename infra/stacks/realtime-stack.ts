@@ -1,0 +1,249 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CfnAuthorizer,
+  LogGroupLogDestination,
+  WebSocketApi,
+  type WebSocketRoute,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ApiGatewayAccountLogging } from '../constructs/api-gateway-account-logging';
+import { bindFunction, connectionsArns } from '../constructs/bind';
+import { managedPolicyFinding, NAG_RUNTIME_PINNED, wildcardResourceFinding } from '../constructs/nag';
+import { ParleyFunction } from '../constructs/parley-function';
+import { functionsOf, pascal } from '../placement';
+import type { StageConfig } from '../stage-config';
+import {
+  EVENT_SOURCES,
+  type FunctionName,
+  OUTPUTS,
+  type QueueName,
+  type TableName,
+  WEBSOCKET,
+} from '../topology';
+
+export interface RealtimeStackProps extends StackProps {
+  /** Stage name: the WebSocket stage is named after it. */
+  readonly stage: string;
+  readonly config: StageConfig;
+  /** Tables by topology name, from the data stack. */
+  readonly tables: Record<TableName, ITable>;
+  /** Queues by topology name, from the data stack. */
+  readonly queues: Record<QueueName, IQueue>;
+  /** The user pool whose access tokens `$connect` accepts, and its app client. */
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+}
+
+/**
+ * Stateless: the WebSocket API, its functions and the fan-out consumer.
+ * `$connect` is authorized by a Lambda REQUEST authorizer; every later frame
+ * rides the authorized connection, and each function re-checks what the
+ * caller may do.
+ */
+export class RealtimeStack extends Stack {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+  /** Functions by topology name. */
+  readonly functions: Partial<Record<FunctionName, ParleyFunction>>;
+  /** Routes by route key. */
+  readonly routes: Record<string, WebSocketRoute>;
+  readonly accessLogs: LogGroup;
+  /** Set when this stack manages API Gateway's account-wide logging role. */
+  readonly accountLogging?: ApiGatewayAccountLogging;
+
+  constructor(scope: Construct, id: string, props: RealtimeStackProps) {
+    super(scope, id, props);
+    this.api = this.createApi(props.stage);
+    this.accessLogs = this.createAccessLogs(props.config);
+    this.stage = this.createStage(props.stage);
+    if (props.config.apiGatewayAccountRole) {
+      this.accountLogging = new ApiGatewayAccountLogging(this, 'ApiGatewayAccountLogging');
+      // The stage's access logging is refused until the account has a logging role.
+      this.stage.node.addDependency(this.accountLogging);
+    }
+    this.functions = this.createFunctions(props);
+    this.routes = this.addRoutes();
+    this.addEventSources(props.queues);
+    this.createOutputs();
+    this.acknowledgeNagFindings();
+  }
+
+  private createApi(stage: string): WebSocketApi {
+    return new WebSocketApi(this, 'WebSocketApi', {
+      apiName: `parley-${stage}-realtime`,
+      description: 'Parley real-time chat: frames are JSON with an "action" field',
+      routeSelectionExpression: WEBSOCKET.routeSelectionExpression,
+    });
+  }
+
+  private createAccessLogs(config: StageConfig): LogGroup {
+    return new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * Access logs name the route, the connection and the outcome. Never the
+   * query string or headers: the browser's access token travels in one of them.
+   */
+  private createStage(stage: string): WebSocketStage {
+    return new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: stage,
+      autoDeploy: true,
+      throttle: { rateLimit: WEBSOCKET.throttle.rateLimit, burstLimit: WEBSOCKET.throttle.burstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            extendedRequestId: '$context.extendedRequestId',
+            requestTimeEpoch: '$context.requestTimeEpoch',
+            eventType: '$context.eventType',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            connectionId: '$context.connectionId',
+            ip: '$context.identity.sourceIp',
+            error: '$context.error.message',
+            authorizeError: '$context.authorize.error',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+  }
+
+  private createFunctions(props: RealtimeStackProps): Partial<Record<FunctionName, ParleyFunction>> {
+    const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
+    for (const name of functionsOf('realtime')) {
+      const fn = new ParleyFunction(this, `${pascal(name)}Function`, {
+        name,
+        stage: props.stage,
+        logRetention: props.config.logRetentionDays,
+        logRemovalPolicy: props.config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      bindFunction(fn, {
+        tables: props.tables,
+        queues: props.queues,
+        connections: this.stage,
+        userPool: { pool: props.userPool, client: props.userPoolClient },
+      });
+      functions[name] = fn;
+    }
+    return functions;
+  }
+
+  private addRoutes(): Record<string, WebSocketRoute> {
+    const routes: Record<string, WebSocketRoute> = {};
+    const authorizer = new WebSocketLambdaAuthorizer(
+      'ConnectAuthorizer',
+      this.fn(WEBSOCKET.authorizer.function).function,
+      { identitySource: [...WEBSOCKET.authorizer.identitySource] },
+    );
+    for (const route of WEBSOCKET.routes) {
+      const isConnect = route.routeKey === '$connect';
+      routes[route.routeKey] = this.api.addRoute(route.routeKey, {
+        integration: new WebSocketLambdaIntegration(
+          `${pascal(route.function)}Integration${routeIdSuffix(route.routeKey)}`,
+          this.fn(route.function).function,
+        ),
+        // API Gateway authorizes a WebSocket once, at `$connect`; later routes have no authorizer to attach.
+        ...(isConnect ? { authorizer } : {}),
+        returnResponse: route.returnResponse,
+      });
+    }
+    if (!routes.$connect) throw new Error('The topology has no $connect route to authorize');
+    this.omitEmptyIdentitySource();
+    return routes;
+  }
+
+  /**
+   * The topology leaves the identity source empty on purpose: the token may
+   * arrive in the query string or in `Sec-WebSocket-Protocol`, and API Gateway
+   * refuses a `$connect` lacking any listed source before the authorizer runs.
+   * CDK keeps `[]` (only `undefined` gets its `Authorization` header default)
+   * and writes `IdentitySource: []`; CloudFormation documents the property as
+   * optional for REQUEST authorizers without caching (WebSocket APIs have no
+   * caching) but not an empty list, so the property is left out altogether.
+   */
+  private omitEmptyIdentitySource(): void {
+    if (WEBSOCKET.authorizer.identitySource.length > 0) return;
+    const authorizer = this.node.findAll().find((child) => child instanceof CfnAuthorizer);
+    if (!authorizer) throw new Error('The $connect authorizer was not created');
+    authorizer.addPropertyDeletionOverride('IdentitySource');
+  }
+
+  private addEventSources(queues: Record<QueueName, IQueue>): void {
+    for (const source of EVENT_SOURCES) {
+      this.fn(source.function).function.addEventSource(
+        new SqsEventSource(queues[source.queue], {
+          batchSize: source.batchSize,
+          ...(source.maxBatchingWindowSeconds > 0
+            ? { maxBatchingWindow: Duration.seconds(source.maxBatchingWindowSeconds) }
+            : {}),
+          reportBatchItemFailures: source.reportBatchItemFailures,
+        }),
+      );
+    }
+  }
+
+  private createOutputs(): void {
+    new CfnOutput(this, OUTPUTS.realtime.webSocketUrl, { value: this.stage.url });
+    new CfnOutput(this, OUTPUTS.realtime.connectionsEndpoint, { value: this.stage.callbackUrl });
+  }
+
+  private fn(name: FunctionName): ParleyFunction {
+    const fn = this.functions[name];
+    if (!fn) throw new Error(`${name} is not a function of the realtime stack`);
+    return fn;
+  }
+
+  private acknowledgeNagFindings(): void {
+    for (const fn of Object.values(this.functions))
+      Validations.of(fn.function).acknowledge(NAG_RUNTIME_PINNED);
+    for (const [routeKey, route] of Object.entries(this.routes)) {
+      if (routeKey === '$connect') continue;
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'API Gateway authorizes a WebSocket once, at $connect (Lambda REQUEST authorizer); frames on ' +
+          'later routes ride that authorized connection, and a route other than $connect cannot take an authorizer.',
+      });
+    }
+    for (const fn of Object.values(this.functions)) {
+      if (!fn.definition.bindings.some((binding) => binding.kind === 'connections')) continue;
+      Validations.of(fn.role).acknowledge(
+        ...connectionsArns(this.stage).map((arn) => ({
+          id: wildcardResourceFinding(fn.role, arn),
+          reason:
+            'API Gateway picks connection ids at $connect, so ManageConnections is scoped to this API, this ' +
+            'stage and its @connections path; a single connection cannot be named in advance.',
+        })),
+      );
+    }
+    if (this.accountLogging) {
+      const { role, policy } = this.accountLogging;
+      Validations.of(role).acknowledge({
+        id: managedPolicyFinding(role, policy.managedPolicyArn),
+        reason:
+          'API Gateway writes the logs of every API in the account and region through this one role; the AWS ' +
+          'managed policy is the documented permission set for it and cannot be scoped to one log group.',
+      });
+    }
+  }
+}
+
+/** Route keys as construct id parts: `$connect` becomes `Connect`. */
+function routeIdSuffix(routeKey: string): string {
+  return pascal(routeKey.replace(/[^A-Za-z0-9]/g, ''));
+}
