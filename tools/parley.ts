@@ -1,0 +1,152 @@
+/**
+ * `npm run parley -- <command>`: sign up, sign in and chat from a terminal,
+ * against the local stack or a deployed stage (by its outputs file).
+ *
+ *   sign-up <email> <password>     create an account; prints the code on the local stage
+ *   confirm <email> <code>         confirm it with the emailed code
+ *   sign-in <email> <password>     prints the user id and an access token
+ *   me <token>                     GET /me
+ *   connect <token>                a wscat-style session: type JSON frames, or
+ *                                  /send <userId|conversationId> <text>
+ *
+ * Options: --outputs <file> (default .local/outputs.json)
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import WebSocket from 'ws';
+import { stageEndpoints } from '../shared/client/stage';
+
+const args = process.argv.slice(2);
+const outputsIndex = args.indexOf('--outputs');
+const outputsFile = outputsIndex >= 0 ? (args.splice(outputsIndex, 2)[1] as string) : '.local/outputs.json';
+const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+const stage = stageEndpoints(outputs);
+const mailboxUrl = Object.values(outputs).find((stack) => stack.MailboxUrl)?.MailboxUrl;
+const cognito = new CognitoIdentityProviderClient({
+  region: stage.region,
+  ...(stage.cognitoEndpoint
+    ? { endpoint: stage.cognitoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+    : {}),
+});
+const [command, ...rest] = args;
+
+function usage(): never {
+  console.error(
+    readFileSync(new URL(import.meta.url), 'utf8')
+      .split('*/')[0]
+      ?.replace(/^\/\*\*?|^ \* ?/gm, ''),
+  );
+  process.exit(2);
+}
+
+switch (command) {
+  case 'sign-up': {
+    const [email, password] = rest;
+    if (!email || !password) usage();
+    await cognito.send(
+      new SignUpCommand({
+        ClientId: stage.userPoolClientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    console.log(`Signed up ${email}. A verification code was sent.`);
+    if (mailboxUrl) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const mails = (await (await fetch(`${mailboxUrl}.json`)).json()) as Array<{ to: string; code: string }>;
+      const mail = mails.findLast((m) => m.to.toLowerCase() === email.toLowerCase());
+      if (mail)
+        console.log(
+          `Local mailbox: code ${mail.code}  (next: npm run parley -- confirm ${email} ${mail.code})`,
+        );
+    }
+    break;
+  }
+  case 'confirm': {
+    const [email, code] = rest;
+    if (!email || !code) usage();
+    await cognito.send(
+      new ConfirmSignUpCommand({ ClientId: stage.userPoolClientId, Username: email, ConfirmationCode: code }),
+    );
+    console.log(`Confirmed ${email}.`);
+    break;
+  }
+  case 'sign-in': {
+    const [email, password] = rest;
+    if (!email || !password) usage();
+    const result = await cognito.send(
+      new InitiateAuthCommand({
+        ClientId: stage.userPoolClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    const token = result.AuthenticationResult?.AccessToken as string;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as {
+      sub: string;
+    };
+    console.log(`User id:      ${claims.sub}\nAccess token: ${token}`);
+    break;
+  }
+  case 'me': {
+    const [token] = rest;
+    if (!token) usage();
+    const response = await fetch(`${stage.httpApiUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+    console.log(response.status, await response.text());
+    break;
+  }
+  case 'connect': {
+    const [token] = rest;
+    if (!token) usage();
+    const ws = new WebSocket(`${stage.webSocketUrl}?token=${encodeURIComponent(token)}`);
+    ws.on('unexpected-response', (_request, response) => {
+      console.error(`Refused: ${response.statusCode}`);
+      process.exit(1);
+    });
+    ws.on('open', () => {
+      console.log('Connected. Type a JSON frame, or /send <userId|conversationId> <text>.');
+      createInterface({ input: process.stdin }).on('line', (line) => {
+        const send = /^\/send\s+(\S+)\s+(.+)$/.exec(line);
+        // A dev convenience: the text is only base64-encoded here, not encrypted.
+        const frame = send
+          ? JSON.stringify({
+              action: 'send',
+              [send[1]?.startsWith('d_') ? 'conversationId' : 'recipientId']: send[1],
+              messageId: randomUUID(),
+              body: Buffer.from(send[2] as string).toString('base64'),
+            })
+          : line;
+        console.log(`> ${frame}`);
+        ws.send(frame);
+      });
+    });
+    ws.on('message', (data) => {
+      const text = data.toString();
+      console.log(`< ${text}`);
+      try {
+        const frame = JSON.parse(text) as { type?: string; body?: string };
+        if (frame.type === 'message' && frame.body) {
+          console.log(`  (body as text: ${Buffer.from(frame.body, 'base64').toString('utf8')})`);
+        }
+      } catch {
+        // Not JSON: shown as is.
+      }
+    });
+    ws.on('close', (code, reason) => {
+      console.log(`Closed: ${code} ${reason.toString()}`);
+      process.exit(0);
+    });
+    break;
+  }
+  default:
+    usage();
+}
+cognito.destroy();
