@@ -194,7 +194,20 @@ export const WEBSOCKET = {
 export const HTTP_API = {
   routes: [{ method: 'GET', path: '/me', function: 'httpApi' }],
   throttle: { rateLimit: 200, burstLimit: 400 },
-} as const satisfies { routes: readonly HttpRouteDefinition[]; [key: string]: unknown };
+  /** CORS for the stage's web origins (the origins themselves are stage config). */
+  cors: {
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    // The bearer token, JSON bodies and the client-chosen idempotency key.
+    allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+    // Headers a browser script may read from a response: rate-limit and paging hints.
+    exposeHeaders: ['retry-after', 'location'],
+    maxAgeSeconds: DAY_IN_SECONDS,
+  },
+} as const satisfies {
+  routes: readonly HttpRouteDefinition[];
+  cors: { allowMethods: ReadonlyArray<HttpRouteDefinition['method'] | 'OPTIONS'>; [key: string]: unknown };
+  [key: string]: unknown;
+};
 
 export const EVENT_SOURCES = [
   {

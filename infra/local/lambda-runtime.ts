@@ -30,6 +30,13 @@ export interface LambdaRuntimeOptions {
   readonly onLog: (line: FunctionLogLine) => void;
 }
 
+export interface LocalFunction {
+  readonly name: FunctionName;
+  readonly timeoutSeconds: number;
+  /** Names of the environment variables it runs with. */
+  readonly environment: readonly string[];
+}
+
 /** Raised to the caller of `invoke` when the handler threw or timed out. */
 export class InvocationError extends Error {
   constructor(
@@ -98,9 +105,13 @@ export class LambdaRuntime {
     }
   }
 
-  /** Functions bundled and ready to invoke. */
-  functionNames(): FunctionName[] {
-    return [...this.bundles.keys()];
+  /** Functions bundled and ready to invoke, with the settings they run under. */
+  functions(): LocalFunction[] {
+    return [...this.bundles.keys()].map((name) => ({
+      name,
+      timeoutSeconds: FUNCTIONS[name].timeoutSeconds,
+      environment: Object.keys(this.options.environment(name)).sort(),
+    }));
   }
 
   /** Invokes a function synchronously (RequestResponse) and returns its result. */

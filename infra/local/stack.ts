@@ -9,7 +9,7 @@ import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type LocalEventSource, startEventSource } from './event-source';
 import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
 import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from './gateway/websocket-api';
-import { type FunctionLogLine, LambdaRuntime } from './lambda-runtime';
+import { type FunctionLogLine, LambdaRuntime, type LocalFunction } from './lambda-runtime';
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
 import { type LocalSqs, startSqs } from './sqs';
@@ -71,7 +71,7 @@ export interface LocalStack {
   };
   /** What the gateways, runtime and pollers serve: for the parity test. */
   readonly served: {
-    readonly functions: readonly FunctionName[];
+    readonly functions: readonly LocalFunction[];
     readonly webSocketRoutes: LocalWebSocketApi['routes'];
     readonly webSocketAuthorizer: LocalWebSocketApi['authorizer'];
     readonly httpRoutes: LocalHttpApi['routes'];
@@ -224,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         cognitoEndpoint: cognito.endpoint,
       },
       served: {
-        functions: runtime.functionNames(),
+        functions: runtime.functions(),
         webSocketRoutes: webSocket.routes,
         webSocketAuthorizer: webSocket.authorizer,
         httpRoutes: http.routes,

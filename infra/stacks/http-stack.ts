@@ -41,17 +41,6 @@ export interface HttpStackProps extends StackProps {
   readonly userPoolClient: IUserPoolClient;
 }
 
-/** Headers a browser may send: the bearer token, JSON bodies and the client-chosen idempotency key. */
-const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'idempotency-key'];
-const CORS_ALLOW_METHODS = [
-  CorsHttpMethod.GET,
-  CorsHttpMethod.POST,
-  CorsHttpMethod.PUT,
-  CorsHttpMethod.PATCH,
-  CorsHttpMethod.DELETE,
-  CorsHttpMethod.OPTIONS,
-];
-
 /** API Gateway's own name for the stage served at the API's root URL. */
 const DEFAULT_STAGE_NAME = '$default';
 
@@ -92,11 +81,12 @@ export class HttpStack extends Stack {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: [...props.config.webOrigins],
-        allowMethods: CORS_ALLOW_METHODS,
-        allowHeaders: CORS_ALLOW_HEADERS,
+        allowMethods: HTTP_API.cors.allowMethods.map((method) => CorsHttpMethod[method]),
+        allowHeaders: [...HTTP_API.cors.allowHeaders],
+        exposeHeaders: [...HTTP_API.cors.exposeHeaders],
         // Bearer tokens, not cookies: the browser never needs to send credentials cross-origin.
         allowCredentials: false,
-        maxAge: Duration.days(1),
+        maxAge: Duration.seconds(HTTP_API.cors.maxAgeSeconds),
       },
       defaultAuthorizer: new HttpUserPoolAuthorizer('CognitoAuthorizer', props.userPool, {
         userPoolClients: [props.userPoolClient],

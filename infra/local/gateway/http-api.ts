@@ -27,8 +27,6 @@ export interface LocalHttpApi {
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_SIZE_IN_BYTES = 10 * 1024 * 1024;
-const CORS_METHODS = 'GET,POST,PUT,PATCH,DELETE,OPTIONS';
-const CORS_HEADERS = 'authorization,content-type,idempotency-key';
 
 interface CompiledRoute {
   readonly route: HttpRouteDefinition;
@@ -68,13 +66,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
     if (allowedOrigin) {
       response.setHeader('access-control-allow-origin', allowedOrigin);
       response.setHeader('vary', 'origin');
+      response.setHeader('access-control-expose-headers', HTTP_API.cors.exposeHeaders.join(','));
     }
     const url = new URL(request.url ?? '/', 'http://local');
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
       if (allowedOrigin) {
-        response.setHeader('access-control-allow-methods', CORS_METHODS);
-        response.setHeader('access-control-allow-headers', CORS_HEADERS);
-        response.setHeader('access-control-max-age', '86400');
+        response.setHeader('access-control-allow-methods', HTTP_API.cors.allowMethods.join(','));
+        response.setHeader('access-control-allow-headers', HTTP_API.cors.allowHeaders.join(','));
+        response.setHeader('access-control-max-age', String(HTTP_API.cors.maxAgeSeconds));
       }
       response.writeHead(204).end();
       return;

@@ -1,0 +1,336 @@
+import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Env } from '../../functions/config';
+import {
+  type CloudFormationResource,
+  type CloudFormationTemplate,
+  type StackPart,
+  synthTemplates,
+} from '../../infra/parley-app';
+import { stackNames } from '../../infra/topology';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * The deployed stage and the local stack are built from one topology; this
+ * test reads both sides — the synthesized CloudFormation and what the running
+ * local stand-ins report over their own APIs — and compares them resource by
+ * resource, so the two cannot drift apart unnoticed.
+ */
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Variables only the local stack sets: where the stand-ins listen, and the log level it was started with. */
+const LOCAL_ONLY_ENVIRONMENT = new Set<string>([
+  Env.DynamoDbEndpoint,
+  Env.SqsEndpoint,
+  Env.CognitoEndpoint,
+  'POWERTOOLS_LOG_LEVEL',
+]);
+
+type Templates = Record<StackPart, CloudFormationTemplate>;
+
+interface Located {
+  readonly part: StackPart;
+  readonly logicalId: string;
+  readonly resource: CloudFormationResource;
+}
+
+/** Every resource of the stage, with the stack it lives in. */
+function resources(templates: Templates): Located[] {
+  return (Object.entries(templates) as [StackPart, CloudFormationTemplate][]).flatMap(([part, template]) =>
+    Object.entries(template.Resources).map(([logicalId, resource]) => ({ part, logicalId, resource })),
+  );
+}
+
+function ofType(templates: Templates, type: string): Located[] {
+  return resources(templates).filter(({ resource }) => resource.Type === type);
+}
+
+/** The `parley:topology` tag a construct put on its resource, e.g. `{ function: 'wsSend' }`. */
+function tag(located: Located | undefined, key: string): string | undefined {
+  const metadata = located?.resource.Metadata?.['parley:topology'] as Record<string, string> | undefined;
+  return metadata?.[key];
+}
+
+/** Logical ids a value points at through `Ref` or `Fn::GetAtt`, however deeply nested. */
+function references(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(references);
+  if (value === null || typeof value !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  if (typeof record.Ref === 'string') return record.Ref.startsWith('AWS::') ? [] : [record.Ref];
+  const getAtt = record['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
+  return Object.values(record).flatMap(references);
+}
+
+/** Follows a reference within a stack, or across stacks through an `Fn::ImportValue` of a CDK export. */
+function resolve(templates: Templates, from: Located, value: unknown): Located | undefined {
+  const imported = (value as Record<string, unknown> | undefined)?.['Fn::ImportValue'];
+  if (typeof imported === 'string') {
+    const [stackName, exportName] = imported.split(':');
+    const names = stackNames('dev');
+    const part = (Object.keys(names) as StackPart[]).find((key) => names[key] === stackName);
+    if (!part || !exportName) return undefined;
+    const output = templates[part].Outputs?.[exportName];
+    return resolve(templates, { part, logicalId: exportName, resource: { Type: 'Output' } }, output?.Value);
+  }
+  const [logicalId] = references(value);
+  const resource = logicalId === undefined ? undefined : templates[from.part].Resources[logicalId];
+  return resource && logicalId ? { part: from.part, logicalId, resource } : undefined;
+}
+
+/** The topology name of the Lambda function an API Gateway route's integration invokes. */
+function routeFunction(templates: Templates, route: Located): string | undefined {
+  const integration = resolve(templates, route, route.resource.Properties?.Target);
+  const uri = integration?.resource.Properties?.IntegrationUri;
+  return tag(resolve(templates, route, uri), 'function');
+}
+
+const sorted = <T>(items: T[], key: (item: T) => string) =>
+  [...items].sort((a, b) => key(a).localeCompare(key(b)));
+
+describe('the local stack serves what the CDK stacks define', () => {
+  let templates: Templates;
+  let stack: TestStack;
+  let dynamodb: DynamoDBClient;
+  let sqs: SQSClient;
+
+  beforeAll(async () => {
+    templates = synthTemplates('dev');
+    stack = await startTestStack();
+    dynamodb = new DynamoDBClient({
+      endpoint: stack.resources.dynamoDbEndpoint,
+      region: stack.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    sqs = new SQSClient({
+      endpoint: stack.resources.sqsEndpoint,
+      region: stack.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    sqs?.destroy();
+    await stack?.stop();
+  });
+
+  it('serves the same tables with the same keys, attribute types and indexes', async () => {
+    const tables = ofType(templates, 'AWS::DynamoDB::Table');
+    expect(tables.map((table) => tag(table, 'table')).sort()).toEqual(
+      Object.keys(stack.resources.tableNames).sort(),
+    );
+    for (const table of tables) {
+      const name = tag(table, 'table') as keyof typeof stack.resources.tableNames;
+      const { Table } = await dynamodb.send(
+        new DescribeTableCommand({ TableName: stack.resources.tableNames[name] }),
+      );
+      const local = Table as TableDescription;
+      const props = table.resource.Properties as {
+        KeySchema: unknown[];
+        AttributeDefinitions: Array<{ AttributeName: string; AttributeType: string }>;
+        GlobalSecondaryIndexes?: Array<{
+          IndexName: string;
+          KeySchema: unknown[];
+          Projection: { ProjectionType: string };
+        }>;
+        BillingMode: string;
+      };
+      expect(local.KeySchema, `key schema of ${name}`).toEqual(props.KeySchema);
+      expect(sorted(local.AttributeDefinitions ?? [], (a) => a.AttributeName ?? '')).toEqual(
+        sorted(props.AttributeDefinitions, (a) => a.AttributeName),
+      );
+      const indexes = (local.GlobalSecondaryIndexes ?? []).map((index) => ({
+        IndexName: index.IndexName,
+        KeySchema: index.KeySchema,
+        Projection: { ProjectionType: index.Projection?.ProjectionType },
+      }));
+      expect(sorted(indexes, (index) => index.IndexName ?? '')).toEqual(
+        sorted(
+          (props.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({
+            IndexName,
+            KeySchema,
+            Projection: { ProjectionType: Projection.ProjectionType },
+          })),
+          (index) => index.IndexName,
+        ),
+      );
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+    }
+  });
+
+  it('serves the same queues with the same visibility timeout, retention and redrive', async () => {
+    const queues = ofType(templates, 'AWS::SQS::Queue').filter((queue) => tag(queue, 'queue'));
+    expect(queues.map((queue) => tag(queue, 'queue')).sort()).toEqual(
+      Object.keys(stack.resources.queues).sort(),
+    );
+    for (const queue of queues) {
+      const name = tag(queue, 'queue') as keyof typeof stack.resources.queues;
+      const local = stack.resources.queues[name];
+      const props = queue.resource.Properties as {
+        VisibilityTimeout: number;
+        MessageRetentionPeriod: number;
+        RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+      };
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: local.url, AttributeNames: ['All'] }),
+      );
+      expect(Number(Attributes?.VisibilityTimeout), `visibility timeout of ${name}`).toBe(
+        props.VisibilityTimeout,
+      );
+      expect(Number(Attributes?.MessageRetentionPeriod)).toBe(props.MessageRetentionPeriod);
+      const redrive = JSON.parse(Attributes?.RedrivePolicy ?? '{}') as Record<string, unknown>;
+      expect(Number(redrive.maxReceiveCount), `maxReceiveCount of ${name}`).toBe(
+        props.RedrivePolicy.maxReceiveCount,
+      );
+      expect(redrive.deadLetterTargetArn).toBe(local.deadLetterArn);
+
+      const deadLetter = resolve(templates, queue, props.RedrivePolicy.deadLetterTargetArn);
+      expect(tag(deadLetter, 'deadLetterQueueOf')).toBe(name);
+      const { Attributes: deadLetterAttributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: local.deadLetterUrl,
+          AttributeNames: ['MessageRetentionPeriod'],
+        }),
+      );
+      expect(Number(deadLetterAttributes?.MessageRetentionPeriod)).toBe(
+        deadLetter?.resource.Properties?.MessageRetentionPeriod,
+      );
+    }
+  });
+
+  it('runs the same functions with the same timeouts and environment', () => {
+    const functions = ofType(templates, 'AWS::Lambda::Function').filter((fn) => tag(fn, 'function'));
+    const local = new Map(stack.served.functions.map((fn) => [fn.name as string, fn]));
+    expect(functions.map((fn) => tag(fn, 'function')).sort()).toEqual([...local.keys()].sort());
+    for (const fn of functions) {
+      const name = tag(fn, 'function') as string;
+      const props = fn.resource.Properties as {
+        Timeout: number;
+        Environment: { Variables: Record<string, unknown> };
+      };
+      const served = local.get(name);
+      expect(served?.timeoutSeconds, `timeout of ${name}`).toBe(props.Timeout);
+      // Deployed-only: source maps in stack traces. Local-only: endpoint overrides and the log level.
+      const deployed = Object.keys(props.Environment.Variables).filter((key) => key !== 'NODE_OPTIONS');
+      const localOnly = (served?.environment ?? []).filter((key) => !LOCAL_ONLY_ENVIRONMENT.has(key));
+      expect(localOnly.sort(), `environment of ${name}`).toEqual(deployed.sort());
+    }
+  });
+
+  it('serves the same WebSocket routes, two-way routes, authorizer and route selection', () => {
+    const [api] = ofType(templates, 'AWS::ApiGatewayV2::Api').filter(
+      (candidate) => candidate.resource.Properties?.ProtocolType === 'WEBSOCKET',
+    );
+    expect(api?.resource.Properties?.RouteSelectionExpression).toBe('$request.body.action');
+
+    const routes = ofType(templates, 'AWS::ApiGatewayV2::Route').filter((route) => route.part === api?.part);
+    const deployed = routes.map((route) => ({
+      routeKey: route.resource.Properties?.RouteKey as string,
+      function: routeFunction(templates, route),
+      returnResponse: route.resource.Properties?.RouteResponseSelectionExpression === '$default',
+    }));
+    expect(sorted(deployed, (route) => route.routeKey)).toEqual(
+      sorted([...stack.served.webSocketRoutes], (route) => route.routeKey),
+    );
+
+    const connect = routes.find((route) => route.resource.Properties?.RouteKey === '$connect');
+    const authorizer = resolve(templates, connect as Located, connect?.resource.Properties?.AuthorizerId);
+    expect(authorizer?.resource.Properties?.AuthorizerType).toBe('REQUEST');
+    const authorizerFunction = tag(
+      resolve(templates, authorizer as Located, authorizer?.resource.Properties?.AuthorizerUri),
+      'function',
+    );
+    expect(authorizerFunction).toBe(stack.served.webSocketAuthorizer.function);
+    expect(authorizer?.resource.Properties?.IdentitySource ?? []).toEqual(
+      stack.served.webSocketAuthorizer.identitySource,
+    );
+  });
+
+  it('serves the same HTTP routes behind the JWT authorizer, with the same CORS', async () => {
+    const [api] = ofType(templates, 'AWS::ApiGatewayV2::Api').filter(
+      (candidate) => candidate.resource.Properties?.ProtocolType === 'HTTP',
+    );
+    const routes = ofType(templates, 'AWS::ApiGatewayV2::Route').filter((route) => route.part === api?.part);
+    expect(routes.every((route) => route.resource.Properties?.AuthorizationType === 'JWT')).toBe(true);
+    const deployed = routes.map((route) => ({
+      routeKey: route.resource.Properties?.RouteKey as string,
+      function: routeFunction(templates, route),
+    }));
+    expect(sorted(deployed, (route) => route.routeKey)).toEqual(
+      sorted([...stack.served.httpRoutes], (route) => route.routeKey),
+    );
+
+    // CORS, as a browser sees it: a real preflight against the local gateway.
+    const cors = api?.resource.Properties?.CorsConfiguration as {
+      AllowMethods: string[];
+      AllowHeaders: string[];
+      ExposeHeaders: string[];
+      MaxAge: number;
+    };
+    // The allowed origins themselves are stage config: the local web client's here.
+    const origin = String(stack.outputs[stackNames('local').http]?.WebUrl);
+    const preflight = await fetch(`${stack.endpoints.httpApiUrl}/me`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    const list = (header: string) => (preflight.headers.get(header) ?? '').split(',').filter(Boolean).sort();
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(list('access-control-allow-methods')).toEqual([...cors.AllowMethods].sort());
+    expect(list('access-control-allow-headers')).toEqual([...cors.AllowHeaders].sort());
+    expect(list('access-control-expose-headers')).toEqual([...cors.ExposeHeaders].sort());
+    expect(Number(preflight.headers.get('access-control-max-age'))).toBe(cors.MaxAge);
+  });
+
+  it('polls the same queues for the same functions with the same batching and partial failures', () => {
+    const mappings = ofType(templates, 'AWS::Lambda::EventSourceMapping');
+    const deployed = mappings.map((mapping) => {
+      const props = mapping.resource.Properties as {
+        EventSourceArn: unknown;
+        FunctionName: unknown;
+        BatchSize: number;
+        MaximumBatchingWindowInSeconds?: number;
+        FunctionResponseTypes?: string[];
+      };
+      return {
+        queue: tag(resolve(templates, mapping, props.EventSourceArn), 'queue'),
+        function: tag(resolve(templates, mapping, props.FunctionName), 'function'),
+        batchSize: props.BatchSize,
+        maxBatchingWindowSeconds: props.MaximumBatchingWindowInSeconds ?? 0,
+        reportBatchItemFailures: props.FunctionResponseTypes?.includes('ReportBatchItemFailures') ?? false,
+      };
+    });
+    const served = stack.served.eventSources.map((source) => ({
+      queue: source.queue,
+      function: source.function,
+      batchSize: source.batchSize,
+      maxBatchingWindowSeconds: source.maxBatchingWindowSeconds,
+      reportBatchItemFailures: source.reportBatchItemFailures,
+    }));
+    expect(sorted(deployed, (mapping) => `${mapping.queue}`)).toEqual(
+      sorted(served, (mapping) => mapping.queue),
+    );
+    for (const source of stack.served.eventSources) {
+      expect(source.queueArn).toBe(stack.resources.queues[source.queue].arn);
+    }
+  });
+
+  it('writes every output a deployed stage has, under the same stack and output names', () => {
+    for (const part of Object.keys(templates) as StackPart[]) {
+      const names = Object.keys(templates[part].Outputs ?? {}).filter(
+        (name) => !name.startsWith('ExportsOutput'),
+      );
+      expect(names.length, `outputs of ${stackNames('dev')[part]}`).toBeGreaterThan(0);
+      const localName = stackNames('local')[part];
+      for (const name of names) {
+        expect(stack.outputs[localName]?.[name], `${localName}.${name}`).toEqual(expect.any(String));
+      }
+    }
+  });
+});
