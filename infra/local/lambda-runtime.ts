@@ -201,6 +201,8 @@ export class LambdaRuntime {
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_LAMBDA_FUNCTION_NAME: name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memorySizeMb),
+        // Lambda runs nodejs22.x; the SDK's warning about an older local Node says nothing about the function.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.environment(name),
       },
       execArgv: ['--enable-source-maps'],

@@ -15,6 +15,10 @@ import type { Mailbox } from './mailbox';
 import { type LocalSqs, startSqs } from './sqs';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
+// The stand-ins are driven with the SDK from this process; its warning about
+// the local Node version is noise here (deployed functions run nodejs22.x).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const LOCAL_OUTPUTS = {
   cognitoEndpoint: 'CognitoEndpoint',
   dynamoDbEndpoint: 'DynamoDbEndpoint',

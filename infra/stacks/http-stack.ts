@@ -1,13 +1,4 @@
-import {
-  Annotations,
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Validations,
-} from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -19,13 +10,14 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { accessLogFormat, createAccessLogs, createFunctions } from '../constructs/api-stage';
 import { bindFunction } from '../constructs/bind';
 import { NAG_RUNTIME_PINNED } from '../constructs/nag';
-import { ParleyFunction } from '../constructs/parley-function';
-import { functionsOf, pascal } from '../placement';
+import type { ParleyFunction } from '../constructs/parley-function';
+import { pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
 import { type FunctionName, HTTP_API, OUTPUTS, type QueueName, type TableName } from '../topology';
 
@@ -58,9 +50,15 @@ export class HttpStack extends Stack {
   constructor(scope: Construct, id: string, props: HttpStackProps) {
     super(scope, id, props);
     this.api = this.createApi(props);
-    this.accessLogs = this.createAccessLogs(props.config);
+    this.accessLogs = createAccessLogs(this, props.config);
     this.stage = this.createStage();
-    this.functions = this.createFunctions(props);
+    this.functions = createFunctions(this, 'http', props, (fn) =>
+      bindFunction(fn, {
+        tables: props.tables,
+        queues: props.queues,
+        userPool: { pool: props.userPool, client: props.userPoolClient },
+      }),
+    );
     this.addRoutes();
     this.createOutputs();
     this.acknowledgeNagFindings();
@@ -96,13 +94,6 @@ export class HttpStack extends Stack {
     });
   }
 
-  private createAccessLogs(config: StageConfig): LogGroup {
-    return new LogGroup(this, 'AccessLogs', {
-      retention: config.logRetentionDays,
-      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-  }
-
   /** Access logs name the route and outcome: never the path's query string or headers (tokens ride in them). */
   private createStage(): HttpStage {
     return new HttpStage(this, 'DefaultStage', {
@@ -112,42 +103,14 @@ export class HttpStack extends Stack {
       throttle: { rateLimit: HTTP_API.throttle.rateLimit, burstLimit: HTTP_API.throttle.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            requestTimeEpoch: '$context.requestTimeEpoch',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            ip: '$context.identity.sourceIp',
-            error: '$context.error.message',
-            authorizerError: '$context.authorizer.error',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
+        format: accessLogFormat({
+          protocol: '$context.protocol',
+          responseLength: '$context.responseLength',
+          responseLatency: '$context.responseLatency',
+          integrationError: '$context.integrationErrorMessage',
+        }),
       },
     });
-  }
-
-  private createFunctions(props: HttpStackProps): Partial<Record<FunctionName, ParleyFunction>> {
-    const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
-    for (const name of functionsOf('http')) {
-      const fn = new ParleyFunction(this, `${pascal(name)}Function`, {
-        name,
-        stage: props.stage,
-        logRetention: props.config.logRetentionDays,
-        logRemovalPolicy: props.config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
-      bindFunction(fn, {
-        tables: props.tables,
-        queues: props.queues,
-        userPool: { pool: props.userPool, client: props.userPoolClient },
-      });
-      functions[name] = fn;
-    }
-    return functions;
   }
 
   /** One integration per function, shared by its routes. */

@@ -1,5 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   CfnAuthorizer,
   LogGroupLogDestination,
@@ -12,14 +11,15 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ApiGatewayAccountLogging } from '../constructs/api-gateway-account-logging';
+import { accessLogFormat, createAccessLogs, createFunctions } from '../constructs/api-stage';
 import { bindFunction, connectionsArns } from '../constructs/bind';
 import { managedPolicyFinding, NAG_RUNTIME_PINNED, wildcardResourceFinding } from '../constructs/nag';
-import { ParleyFunction } from '../constructs/parley-function';
-import { functionsOf, pascal } from '../placement';
+import type { ParleyFunction } from '../constructs/parley-function';
+import { pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
 import {
   EVENT_SOURCES,
@@ -63,14 +63,21 @@ export class RealtimeStack extends Stack {
   constructor(scope: Construct, id: string, props: RealtimeStackProps) {
     super(scope, id, props);
     this.api = this.createApi(props.stage);
-    this.accessLogs = this.createAccessLogs(props.config);
+    this.accessLogs = createAccessLogs(this, props.config);
     this.stage = this.createStage(props.stage);
     if (props.config.apiGatewayAccountRole) {
       this.accountLogging = new ApiGatewayAccountLogging(this, 'ApiGatewayAccountLogging');
       // The stage's access logging is refused until the account has a logging role.
       this.stage.node.addDependency(this.accountLogging);
     }
-    this.functions = this.createFunctions(props);
+    this.functions = createFunctions(this, 'realtime', props, (fn) =>
+      bindFunction(fn, {
+        tables: props.tables,
+        queues: props.queues,
+        connections: this.stage,
+        userPool: { pool: props.userPool, client: props.userPoolClient },
+      }),
+    );
     this.routes = this.addRoutes();
     this.addEventSources(props.queues);
     this.createOutputs();
@@ -82,13 +89,6 @@ export class RealtimeStack extends Stack {
       apiName: `parley-${stage}-realtime`,
       description: 'Parley real-time chat: frames are JSON with an "action" field',
       routeSelectionExpression: WEBSOCKET.routeSelectionExpression,
-    });
-  }
-
-  private createAccessLogs(config: StageConfig): LogGroup {
-    return new LogGroup(this, 'AccessLogs', {
-      retention: config.logRetentionDays,
-      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
   }
 
@@ -104,43 +104,14 @@ export class RealtimeStack extends Stack {
       throttle: { rateLimit: WEBSOCKET.throttle.rateLimit, burstLimit: WEBSOCKET.throttle.burstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            extendedRequestId: '$context.extendedRequestId',
-            requestTimeEpoch: '$context.requestTimeEpoch',
-            eventType: '$context.eventType',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            connectionId: '$context.connectionId',
-            ip: '$context.identity.sourceIp',
-            error: '$context.error.message',
-            authorizeError: '$context.authorize.error',
-            authorizerError: '$context.authorizer.error',
-          }),
-        ),
+        format: accessLogFormat({
+          extendedRequestId: '$context.extendedRequestId',
+          eventType: '$context.eventType',
+          connectionId: '$context.connectionId',
+          authorizeError: '$context.authorize.error',
+        }),
       },
     });
-  }
-
-  private createFunctions(props: RealtimeStackProps): Partial<Record<FunctionName, ParleyFunction>> {
-    const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
-    for (const name of functionsOf('realtime')) {
-      const fn = new ParleyFunction(this, `${pascal(name)}Function`, {
-        name,
-        stage: props.stage,
-        logRetention: props.config.logRetentionDays,
-        logRemovalPolicy: props.config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
-      bindFunction(fn, {
-        tables: props.tables,
-        queues: props.queues,
-        connections: this.stage,
-        userPool: { pool: props.userPool, client: props.userPoolClient },
-      });
-      functions[name] = fn;
-    }
-    return functions;
   }
 
   private addRoutes(): Record<string, WebSocketRoute> {

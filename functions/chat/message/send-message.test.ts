@@ -183,16 +183,21 @@ describe('sendMessage', () => {
     const first = await send(aliceToBob({ requestId: 'r1' }));
     now = T0 + 5_000;
 
-    const retry = await send(aliceToBob({ requestId: 'r2', correlationId: 'req-retry' }));
+    const retry = await send(
+      aliceToBob({ requestId: 'r2', correlationId: 'req-retry', body: base64('a different body') }),
+    );
 
     expect(retry).toEqual({ ...first, requestId: 'r2' });
+    expect(Buffer.from(messages.list(first.conversationId)[0]?.body ?? []).toString()).toBe('hello bob');
     expect(messages.list(first.conversationId)).toHaveLength(1);
     // At-least-once: the first attempt may have died before enqueuing, so the retry enqueues again.
     expect(fanout.jobs.map((job) => [job.seq, job.correlationId])).toEqual([
       [1, 'req-1'],
       [1, 'req-retry'],
     ]);
-    expect(fanout.jobs[1]?.frame?.sentAt).toBe('2025-03-01T12:00:00.000Z');
+    // The retry's job carries no push: the sender reads the stored message, never the retried body.
+    expect(fanout.jobs[0]?.frame?.body).toBe(base64('hello bob'));
+    expect(fanout.jobs[1]?.frame).toBeUndefined();
   });
 
   it("stores another sender's message with the same messageId as a new message", async () => {

@@ -1,6 +1,6 @@
 import { decodedBase64Length } from '../../../shared/protocol/ids';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
-import { type AckFrame, ackFrame, type MessageFrame, messageFrame } from '../../../shared/protocol/outbound';
+import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
 import { ForbiddenError, PayloadTooLargeError } from '../../errors';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
@@ -52,20 +52,24 @@ export function sendMessage(deps: SendMessageDeps) {
       now: deps.clock(),
     });
     const sentAt = new Date(stored.sentAt).toISOString();
-    const frame: MessageFrame = messageFrame({
-      conversationId,
-      seq: stored.seq,
-      messageId: command.messageId,
-      senderId: command.senderId,
-      sentAt,
-      body: command.body,
-    });
     await deps.fanout.enqueue({
       conversationId,
       seq: stored.seq,
       correlationId: command.correlationId,
       ...(command.connectionId ? { excludeConnectionId: command.connectionId } : {}),
-      frame,
+      // A retry's body is not what was stored (it may differ): the sender reads the log then.
+      ...(stored.duplicate
+        ? {}
+        : {
+            frame: messageFrame({
+              conversationId,
+              seq: stored.seq,
+              messageId: command.messageId,
+              senderId: command.senderId,
+              sentAt,
+              body: command.body,
+            }),
+          }),
     });
     return ackFrame({
       ...(command.requestId ? { requestId: command.requestId } : {}),

@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: measures the local stack — start time, delivery latency
+ * between two users, burst throughput, bundle sizes and memory — and prints a
+ * Markdown report (also written to `.local/bench/report.md`).
+ *
+ * Numbers from a shared machine are indications, not limits: nothing here
+ * fails on a slow run. Compare runs on the same machine.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
+import { REPO_ROOT } from '../infra/paths';
+import { FUNCTIONS, type FunctionName } from '../infra/topology';
+import { sendFrame } from '../shared/protocol/inbound';
+import { parseOutboundFrame } from '../shared/protocol/outbound';
+import { signUp } from '../test/support/personas';
+import { connect, type TestSocket } from '../test/support/socket';
+import { startTestStack, type TestStack } from '../test/support/stack';
+
+const SEQUENTIAL_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
+const BURST_MESSAGES = Number(process.env.BENCH_BURST ?? 500);
+const WARM_UP_MESSAGES = 20;
+const BODY = Buffer.alloc(256, 7).toString('base64');
+
+interface Arrivals {
+  /** messageId → time the frame arrived (performance.now()). */
+  readonly times: Map<string, number>;
+  readonly seqs: number[];
+  wait(messageId: string): Promise<number>;
+}
+
+/** Records when each ack or message frame arrives, keyed by messageId. */
+function arrivals(socket: TestSocket, type: 'ack' | 'message'): Arrivals {
+  const times = new Map<string, number>();
+  const seqs: number[] = [];
+  const waiting = new Map<string, (time: number) => void>();
+  socket.ws.on('message', (data) => {
+    const now = performance.now();
+    const frame = parseOutboundFrame(data.toString());
+    if (frame.type !== type) return;
+    times.set(frame.messageId, now);
+    seqs.push(frame.seq);
+    waiting.get(frame.messageId)?.(now);
+    waiting.delete(frame.messageId);
+  });
+  return {
+    times,
+    seqs,
+    wait: (messageId) => {
+      const known = times.get(messageId);
+      if (known !== undefined) return Promise.resolve(known);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${type} for ${messageId} never came`)), 30_000);
+        waiting.set(messageId, (time) => {
+          clearTimeout(timer);
+          resolve(time);
+        });
+      });
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+function summary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    mean,
+  };
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+async function measureStart(dataDir: string) {
+  const cold = await startTestStack({ dataDir, logLevel: 'WARN' });
+  const coldMs = cold.startupMs;
+  await cold.stop();
+  const warm = await startTestStack({ dataDir });
+  return { coldMs, warm };
+}
+
+async function measureDelivery(stack: TestStack) {
+  const [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
+  const alicePhone = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
+  const bobPhone = await connect(stack.endpoints.webSocketUrl, bob.accessToken);
+  const acks = arrivals(alicePhone, 'ack');
+  const pushes = arrivals(bobPhone, 'message');
+  let counter = 0;
+  const send = (prefix: string) => {
+    const messageId = `${prefix}-${++counter}`;
+    const sentAt = performance.now();
+    alicePhone.send(sendFrame({ recipientId: bob.userId, messageId, body: BODY }));
+    return { messageId, sentAt };
+  };
+
+  for (let i = 0; i < WARM_UP_MESSAGES; i++) {
+    const { messageId } = send('warm');
+    await pushes.wait(messageId);
+  }
+
+  const ackLatency: number[] = [];
+  const deliveryLatency: number[] = [];
+  for (let i = 0; i < SEQUENTIAL_MESSAGES; i++) {
+    const { messageId, sentAt } = send('seq');
+    const [acked, delivered] = await Promise.all([acks.wait(messageId), pushes.wait(messageId)]);
+    ackLatency.push(acked - sentAt);
+    deliveryLatency.push(delivered - sentAt);
+  }
+
+  const seqsBeforeBurst = pushes.seqs.length;
+  const burstStart = performance.now();
+  const burst = Array.from({ length: BURST_MESSAGES }, () => send('burst'));
+  await Promise.all(burst.map(({ messageId }) => pushes.wait(messageId)));
+  const burstMs = performance.now() - burstStart;
+  const burstSeqs = [...pushes.seqs.slice(seqsBeforeBurst)].sort((a, b) => a - b);
+  const gapFree = burstSeqs.every((seq, index) => index === 0 || seq === (burstSeqs[index - 1] ?? 0) + 1);
+  const duplicates = burstSeqs.length - new Set(burstSeqs).size;
+
+  await Promise.all([alicePhone.close(), bobPhone.close()]);
+  return {
+    ack: summary(ackLatency),
+    delivery: summary(deliveryLatency),
+    burst: {
+      messages: BURST_MESSAGES,
+      ms: burstMs,
+      perSecond: (BURST_MESSAGES * 1000) / burstMs,
+      gapFree,
+      duplicates,
+    },
+  };
+}
+
+function bundleSizes(buildDir: string) {
+  return (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => {
+    const file = join(buildDir, name, 'index.mjs');
+    const bytes = statSync(file).size;
+    const gzip = gzipSync(readFileSync(file), { level: 9 }).length;
+    return { name, bytes, gzip };
+  });
+}
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  try {
+    const { coldMs, warm } = await measureStart(dataDir);
+    let delivery: Awaited<ReturnType<typeof measureDelivery>>;
+    try {
+      delivery = await measureDelivery(warm);
+    } finally {
+      await warm.stop();
+    }
+    const rss = process.memoryUsage().rss;
+    const bundles = bundleSizes(join(dataDir, 'build'));
+
+    const lines = [
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores, Node ${process.versions.node}.`,
+      '',
+      '| what | value |',
+      '|---|---|',
+      `| local stack start, fresh \`.local/\` (bundling, table, queues, user pool created) | ${ms(coldMs)} |`,
+      `| local stack start, existing \`.local/\` | ${ms(warm.startupMs)} |`,
+      `| ack latency over ${SEQUENTIAL_MESSAGES} sequential sends, p50 / p90 / p99 / max | ${ms(delivery.ack.p50)} / ${ms(delivery.ack.p90)} / ${ms(delivery.ack.p99)} / ${ms(delivery.ack.max)} |`,
+      `| delivery latency (send → push at the other user) p50 / p90 / p99 / max | ${ms(delivery.delivery.p50)} / ${ms(delivery.delivery.p90)} / ${ms(delivery.delivery.p99)} / ${ms(delivery.delivery.max)} |`,
+      `| burst of ${delivery.burst.messages} sends at once, all delivered | ${ms(delivery.burst.ms)} (${delivery.burst.perSecond.toFixed(0)} messages/s), gap-free: ${delivery.burst.gapFree}, duplicates: ${delivery.burst.duplicates} |`,
+      `| memory of the local stack process after the run (RSS, without cognito-local) | ${(rss / 1024 / 1024).toFixed(0)} MiB |`,
+      '',
+      '| function | bundle | gzip |',
+      '|---|---|---|',
+      ...bundles.map((bundle) => `| ${bundle.name} | ${kib(bundle.bytes)} | ${kib(bundle.gzip)} |`),
+    ];
+    const report = `${lines.join('\n')}\n`;
+    const outDir = join(REPO_ROOT, '.local', 'bench');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'report.md'), report);
+    process.stdout.write(report);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
