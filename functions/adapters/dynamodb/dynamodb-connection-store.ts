@@ -1,6 +1,7 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Connection, ConnectionStore } from '../../ports/connection-store';
 import { keys, ttlFromMs } from './keys';
+import { queryAll } from './query-all';
 
 export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
@@ -30,34 +31,23 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   async listByUser(userId: string, now: number): Promise<Connection[]> {
-    const connections: Connection[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          // DynamoDB deletes expired items up to days late: expired ones are filtered here.
-          FilterExpression: '#ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':pk': keys.userPk(userId),
-            ':prefix': keys.connectionPrefix,
-            ':now': ttlFromMs(now),
-          },
-          ProjectionExpression: 'connectionId, userId, connectedAt',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        connections.push({
-          connectionId: String(item.connectionId),
-          userId: String(item.userId),
-          connectedAt: Number(item.connectedAt),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return connections;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      // DynamoDB deletes expired items up to days late: expired ones are filtered here.
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':pk': keys.userPk(userId),
+        ':prefix': keys.connectionPrefix,
+        ':now': ttlFromMs(now),
+      },
+      ProjectionExpression: 'connectionId, userId, connectedAt',
+    });
+    return items.map((item) => ({
+      connectionId: String(item.connectionId),
+      userId: String(item.userId),
+      connectedAt: Number(item.connectedAt),
+    }));
   }
 }

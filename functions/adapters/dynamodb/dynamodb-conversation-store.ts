@@ -3,10 +3,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Conversation, ConversationStore } from '../../ports/conversation-store';
 import { isConditionFailed, keys } from './keys';
+import { queryAll } from './query-all';
 
 export class DynamoDbConversationStore implements ConversationStore {
   constructor(
@@ -53,26 +53,17 @@ export class DynamoDbConversationStore implements ConversationStore {
   }
 
   async listMemberIds(conversationId: string): Promise<string[]> {
-    const memberIds: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': keys.conversationPk(conversationId),
-            ':prefix': keys.memberPrefix,
-          },
-          ProjectionExpression: 'userId',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) memberIds.push(String(item.userId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return memberIds;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': keys.conversationPk(conversationId),
+        ':prefix': keys.memberPrefix,
+      },
+      ProjectionExpression: 'userId',
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.userId));
   }
 
   private async putMetaIfAbsent(conversation: Conversation): Promise<Conversation> {
