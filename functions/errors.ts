@@ -82,3 +82,24 @@ export class ConnectionGoneError extends ParleyError {
     this.name = 'ConnectionGoneError';
   }
 }
+
+/** The request conflicts with what is stored (a username taken, a change raced by another). */
+export class ConflictError extends ParleyError {
+  override readonly code = ErrorCode.Conflict;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends ParleyError {
+  override readonly code = ErrorCode.RateLimited;
+  constructor(
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`Too many requests; retry in ${retryAfterSeconds} s`, options);
+    this.name = 'RateLimitedError';
+  }
+}

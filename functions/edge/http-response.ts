@@ -13,6 +13,8 @@ const TITLES: Record<ErrorCode, string> = {
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
   SEND_IN_PROGRESS: 'Send in progress',
+  CONFLICT: 'Conflict',
+  RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
 };
 

@@ -6,12 +6,23 @@ export interface Connection {
   readonly connectedAt: number;
 }
 
-/** Where open connections are kept, by user (to reach every device) and by id. */
+/** A user's connections as seen at a change: how many are open after it. */
+export interface PresenceChange {
+  readonly openConnections: number;
+  /** Epoch ms the user was last seen, when they have no open connection. */
+  readonly lastSeenAt?: number;
+}
+
+/** Where open connections are kept, per user (to reach every device). */
 export interface ConnectionStore {
   /** Stores a connection; it expires by itself after `expiresAt` (epoch ms) if `$disconnect` is missed. */
-  put(connection: Connection, expiresAt: number): Promise<void>;
+  put(connection: Connection, expiresAt: number): Promise<PresenceChange>;
   /** Deletes one connection by its own id. Deleting a missing connection is not an error. */
-  delete(userId: string, connectionId: string): Promise<void>;
+  delete(userId: string, connectionId: string, now: number): Promise<PresenceChange>;
   /** Open connections of a user, excluding expired ones. */
   listByUser(userId: string, now: number): Promise<Connection[]>;
+  /** Open connections of many users at once. */
+  listByUsers(userIds: readonly string[], now: number): Promise<Connection[]>;
+  /** Whether each user is online, and when they were last seen. */
+  presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>>;
 }

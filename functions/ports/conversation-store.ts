@@ -1,19 +1,62 @@
-export type ConversationKind = 'direct';
+import type { ConversationKind, MemberRole } from '../../shared/protocol/resources';
+
+export type { ConversationKind, MemberRole };
 
 export interface Conversation {
   readonly conversationId: string;
   readonly kind: ConversationKind;
+  /** Groups only. */
+  readonly name?: string;
+  /** Current members; the one list fan-out reads. */
   readonly memberIds: readonly string[];
+  readonly createdBy: string;
   /** Epoch ms. */
   readonly createdAt: number;
+  /** Bumped by every change of members or name; changes are conditional on it. */
+  readonly version: number;
+}
+
+/** A user's place in a conversation, with their receipt marks. */
+export interface Membership {
+  readonly conversationId: string;
+  readonly userId: string;
+  readonly role: MemberRole;
+  /** Epoch ms. */
+  readonly joinedAt: number;
+  /** Highest `seq` that reached one of the member's devices. */
+  readonly delivered: number;
+  /** Highest `seq` the member read. */
+  readonly read: number;
+}
+
+export interface MembershipChange {
+  readonly add?: readonly Membership[];
+  readonly remove?: readonly string[];
+  /** New roles of remaining members (an admin leaving hands the role on). */
+  readonly roles?: Readonly<Record<string, MemberRole>>;
+  readonly name?: string;
 }
 
 /** Conversations and their memberships. */
 export interface ConversationStore {
-  /** Whether `userId` is a current member of the conversation (strongly consistent). */
-  isMember(conversationId: string, userId: string): Promise<boolean>;
+  get(conversationId: string): Promise<Conversation | undefined>;
+  /** The user's membership, when they are a current member (strongly consistent). */
+  getMembership(conversationId: string, userId: string): Promise<Membership | undefined>;
   /** Creates the conversation and its memberships; a repeat call is a no-op returning the stored one. */
-  createIfAbsent(conversation: Conversation): Promise<Conversation>;
-  /** User ids of the current members. */
-  listMemberIds(conversationId: string): Promise<string[]>;
+  createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation>;
+  /**
+   * Applies a change if the conversation is still at `expectedVersion`;
+   * throws `ConflictError` when another change came first.
+   */
+  change(conversationId: string, expectedVersion: number, change: MembershipChange): Promise<Conversation>;
+  /** Current members with their roles and marks. */
+  listMembers(conversationId: string): Promise<Membership[]>;
+  /** Every conversation the user is a member of (eventually consistent). */
+  listMembershipsOf(userId: string): Promise<Membership[]>;
+  /** Moves the marks forward, never back; returns the marks now stored. */
+  advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: { delivered?: number; read?: number },
+  ): Promise<Membership>;
 }

@@ -21,6 +21,10 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   /** The same client message id is being sent right now; retry shortly. */
   SendInProgress: 'SEND_IN_PROGRESS',
+  /** The request conflicts with the current state (a username taken, a request already answered). */
+  Conflict: 'CONFLICT',
+  /** The caller exceeded its rate for this kind of request; retry after `Retry-After` seconds. */
+  RateLimited: 'RATE_LIMITED',
   /** The server failed; the request may be retried. */
   Internal: 'INTERNAL',
 } as const;
@@ -37,5 +41,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   SEND_IN_PROGRESS: 409,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };

@@ -22,6 +22,36 @@ export const ClientIdSchema = z
   .max(MAX_CLIENT_ID_LENGTH)
   .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
 
+/** A message's place in its conversation's log: 1, 2, 3, … with no gaps. */
+export const SeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** A unique, public handle: lowercase letters, digits, `_` and `.`; 3-32 characters. */
+export const UsernameSchema = z
+  .string()
+  .min(3)
+  .max(32)
+  .regex(/^[a-z0-9_.]+$/, 'must be 3-32 characters of a-z 0-9 _ .');
+
+/** A name people see: any script, trimmed, 1-64 characters. */
+export const DisplayNameSchema = z.string().trim().min(1).max(64);
+
+/** A group's name: any script, trimmed, 1-100 characters. */
+export const GroupNameSchema = z.string().trim().min(1).max(100);
+
+/** An opaque paging cursor: pass back exactly what the server returned. */
+export const CursorSchema = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor the server returned');
+
+/**
+ * What a message is to its conversation. Edits, replies and reactions are
+ * messages of their own (encrypted like any other) that reference a `seq`.
+ */
+export const MessageKindSchema = z.enum(['message', 'edit', 'reply', 'reaction']);
+export type MessageKind = z.infer<typeof MessageKindSchema>;
+
 /** Standard base64 (RFC 4648 §4), padded. */
 export const Base64Schema = z
   .string()

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { Base64Schema, ClientIdSchema, ConversationIdSchema, UserIdSchema } from './ids';
+import {
+  Base64Schema,
+  ClientIdSchema,
+  ConversationIdSchema,
+  MessageKindSchema,
+  SeqSchema,
+  UserIdSchema,
+} from './ids';
 
 /**
  * Frames a client sends over the WebSocket. API Gateway picks the route from
@@ -19,16 +26,61 @@ export const SendFrameSchema = z
     messageId: ClientIdSchema,
     /** Opaque ciphertext, base64. The server never looks inside. */
     body: Base64Schema,
+    /** @default 'message'. An edit, reply or reaction names the message it is about in `refSeq`. */
+    kind: MessageKindSchema.optional(),
+    refSeq: SeqSchema.optional(),
   })
   .refine((frame) => (frame.conversationId === undefined) !== (frame.recipientId === undefined), {
     message: 'exactly one of conversationId and recipientId is required',
     path: ['conversationId'],
+  })
+  .refine((frame) => ((frame.kind ?? 'message') === 'message') === (frame.refSeq === undefined), {
+    message: 'refSeq is required for an edit, reply or reaction, and only for them',
+    path: ['refSeq'],
   });
 
 export type SendFrame = z.infer<typeof SendFrameSchema>;
 
+/** Deletes one of the caller's own messages: its body goes, a tombstone keeps its place. */
+export const DeleteFrameSchema = z.object({
+  action: z.literal('delete'),
+  requestId: ClientIdSchema.optional(),
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+});
+export type DeleteFrame = z.infer<typeof DeleteFrameSchema>;
+
+/** Moves the caller's delivered and/or read marks forward (never back). */
+export const ReceiptFrameSchema = z
+  .object({
+    action: z.literal('receipt'),
+    requestId: ClientIdSchema.optional(),
+    conversationId: ConversationIdSchema,
+    delivered: SeqSchema.optional(),
+    read: SeqSchema.optional(),
+  })
+  .refine((frame) => frame.delivered !== undefined || frame.read !== undefined, {
+    message: 'at least one of delivered and read is required',
+    path: ['read'],
+  });
+export type ReceiptFrame = z.infer<typeof ReceiptFrameSchema>;
+
+/** The caller started or stopped typing in a conversation. Never stored. */
+export const TypingFrameSchema = z.object({
+  action: z.literal('typing'),
+  requestId: ClientIdSchema.optional(),
+  conversationId: ConversationIdSchema,
+  state: z.enum(['start', 'stop']),
+});
+export type TypingFrame = z.infer<typeof TypingFrameSchema>;
+
 /** Every action the WebSocket API routes, besides the `$`-routes. */
-export const InboundAction = { Send: 'send' } as const;
+export const InboundAction = {
+  Send: 'send',
+  Delete: 'delete',
+  Receipt: 'receipt',
+  Typing: 'typing',
+} as const;
 export type InboundAction = (typeof InboundAction)[keyof typeof InboundAction];
 
 /**
@@ -39,6 +91,21 @@ export type InboundAction = (typeof InboundAction)[keyof typeof InboundAction];
  */
 export function sendFrame(fields: Omit<SendFrame, 'action'>): SendFrame {
   return { action: 'send', ...fields };
+}
+
+/** @example deleteFrame({ conversationId, seq: 4 }) */
+export function deleteFrame(fields: Omit<DeleteFrame, 'action'>): DeleteFrame {
+  return { action: 'delete', ...fields };
+}
+
+/** @example receiptFrame({ conversationId, read: 12 }) */
+export function receiptFrame(fields: Omit<ReceiptFrame, 'action'>): ReceiptFrame {
+  return { action: 'receipt', ...fields };
+}
+
+/** @example typingFrame({ conversationId, state: 'start' }) */
+export function typingFrame(fields: Omit<TypingFrame, 'action'>): TypingFrame {
+  return { action: 'typing', ...fields };
 }
 
 /** What a request frame looks like before its route's schema checks it. */

@@ -4,3 +4,4 @@ export * from './inbound';
 export * from './limits';
 export * from './outbound';
 export * from './problem';
+export * from './resources';

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors';
-import { Base64Schema, ClientIdSchema, ConversationIdSchema, UserIdSchema } from './ids';
+import { ClientIdSchema, ConversationIdSchema, GroupNameSchema, SeqSchema, UserIdSchema } from './ids';
+import {
+  ConversationKindSchema,
+  FriendStateSchema,
+  MessageEnvelopeSchema,
+  PresenceSchema,
+  PublicProfileSchema,
+  ReceiptSchema,
+} from './resources';
 
 /** The server's acknowledgement of a `send`: the message is stored with this `seq`. */
 export const AckFrameSchema = z.object({
@@ -14,15 +22,55 @@ export const AckFrameSchema = z.object({
 });
 
 /** A message pushed to a member's connection. Clients dedupe by `(conversationId, seq)`. */
-export const MessageFrameSchema = z.object({
-  type: z.literal('message'),
+export const MessageFrameSchema = MessageEnvelopeSchema.extend({ type: z.literal('message') });
+
+/** A message was deleted by its author: its body is gone, its `seq` stays as a tombstone. */
+export const DeletedFrameSchema = z.object({
+  type: z.literal('deleted'),
   conversationId: ConversationIdSchema,
-  seq: z.number().int().positive(),
-  messageId: ClientIdSchema,
-  senderId: UserIdSchema,
-  sentAt: z.string(),
-  body: Base64Schema,
+  seq: SeqSchema,
+  deletedAt: z.string(),
 });
+
+/** A member's delivered/read marks moved (also sent to the member's own other devices). */
+export const ReceiptPushSchema = ReceiptSchema.extend({ type: z.literal('receipt') });
+
+/** A member started or stopped typing. Ephemeral: never stored, never replayed. */
+export const TypingPushSchema = z.object({
+  type: z.literal('typing'),
+  conversationId: ConversationIdSchema,
+  userId: UserIdSchema,
+  state: z.enum(['start', 'stop']),
+});
+
+/** A friend or co-member came online or went offline. */
+export const PresencePushSchema = PresenceSchema.extend({ type: z.literal('presence') });
+
+/** Something happened between the receiver and `user`: a request, an answer, an unfriending. */
+export const FriendPushSchema = z.object({
+  type: z.literal('friend'),
+  event: z.enum(['requested', 'accepted', 'rejected', 'cancelled', 'removed']),
+  user: PublicProfileSchema,
+  /** The receiver's relation to `user` now; absent when there is none. */
+  state: FriendStateSchema.optional(),
+});
+
+/** A conversation the receiver is (or was, for `removed`/`left`) a member of changed. */
+export const ConversationPushSchema = z.object({
+  type: z.literal('conversation'),
+  event: z.enum(['created', 'renamed', 'members_added', 'member_removed', 'member_left']),
+  conversationId: ConversationIdSchema,
+  kind: ConversationKindSchema,
+  name: GroupNameSchema.optional(),
+  memberIds: z.array(UserIdSchema),
+  /** Who made the change. */
+  actorId: UserIdSchema,
+  /** Who was added, removed or left. */
+  userIds: z.array(UserIdSchema).optional(),
+});
+
+/** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
+export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
 /** Any failure of a request; the connection stays open. */
 export const ErrorFrameSchema = z.object({
@@ -36,12 +84,36 @@ export const ErrorFrameSchema = z.object({
 export const OutboundFrameSchema = z.discriminatedUnion('type', [
   AckFrameSchema,
   MessageFrameSchema,
+  DeletedFrameSchema,
+  ReceiptPushSchema,
+  TypingPushSchema,
+  PresencePushSchema,
+  FriendPushSchema,
+  ConversationPushSchema,
+  OkFrameSchema,
   ErrorFrameSchema,
 ]);
 
 export type AckFrame = z.infer<typeof AckFrameSchema>;
 export type MessageFrame = z.infer<typeof MessageFrameSchema>;
+export type DeletedFrame = z.infer<typeof DeletedFrameSchema>;
+export type ReceiptPush = z.infer<typeof ReceiptPushSchema>;
+export type TypingPush = z.infer<typeof TypingPushSchema>;
+export type PresencePush = z.infer<typeof PresencePushSchema>;
+export type FriendPush = z.infer<typeof FriendPushSchema>;
+export type ConversationPush = z.infer<typeof ConversationPushSchema>;
+export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+/** Every frame the server pushes on its own (not a reply). */
+export type PushFrame = MessageFrame | DeletedFrame | ReceiptPush | TypingPush | PresencePush | FriendPush | ConversationPush;
+
+/** Builds any outbound frame from its fields. @example push('typing', { conversationId, userId, state: 'start' }) */
+export function push<K extends PushFrame['type']>(
+  type: K,
+  fields: Omit<Extract<PushFrame, { type: K }>, 'type'>,
+): Extract<PushFrame, { type: K }> {
+  return { type, ...fields } as Extract<PushFrame, { type: K }>;
+}
 export type OutboundFrame = z.infer<typeof OutboundFrameSchema>;
 
 /** @example ackFrame({ conversationId, messageId: 'm1', seq: 1, sentAt }) */
@@ -52,6 +124,11 @@ export function ackFrame(fields: Omit<AckFrame, 'type'>): AckFrame {
 /** @example messageFrame({ conversationId, seq, messageId, senderId, sentAt, body }) */
 export function messageFrame(fields: Omit<MessageFrame, 'type'>): MessageFrame {
   return { type: 'message', ...fields };
+}
+
+/** @example okFrame({ requestId: 'r1' }) */
+export function okFrame(fields: Omit<OkFrame, 'type'>): OkFrame {
+  return { type: 'ok', ...fields };
 }
 
 /** @example errorFrame({ code: ErrorCode.UnknownAction, message: 'Unknown action "x"', requestId }) */

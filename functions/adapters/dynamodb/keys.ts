@@ -1,24 +1,43 @@
 /**
  * Every key format of the main table, in one place.
  *
- * | item          | pk             | sk                       | gsi1pk       | gsi1sk        |
- * |---------------|----------------|--------------------------|--------------|---------------|
- * | user          | USER#{userId}  | PROFILE                  |              |               |
- * | connection    | USER#{userId}  | CONN#{connectionId}      |              |               |
- * | conversation  | CONV#{convId}  | META                     |              |               |
- * | membership    | CONV#{convId}  | MEMBER#{userId}          | USER#{userId}| CONV#{convId} |
- * | log head      | CONV#{convId}  | HEAD                     |              |               |
- * | message       | CONV#{convId}  | MSG#{seq, 12 digits}     |              |               |
- * | send record   | CONV#{convId}  | MID#{senderId}#{msgId}   |              |               |
+ * | item            | pk                | sk                      | gsi1pk              | gsi1sk        |
+ * |-----------------|-------------------|-------------------------|---------------------|---------------|
+ * | profile         | USER#{userId}     | PROFILE                 | UNAME#{first 2}     | {username}    |
+ * | username claim  | UNAME#{username}  | CLAIM                   |                     |               |
+ * | email claim     | EMAIL#{email}     | CLAIM                   |                     |               |
+ * | presence        | USER#{userId}     | PRESENCE                |                     |               |
+ * | friend edge     | USER#{userId}     | FRIEND#{otherId}        |                     |               |
+ * | block           | USER#{userId}     | BLOCK#{blockedId}       |                     |               |
+ * | rate bucket     | RATE#{userId}     | {action}#{windowStart}  |                     |               |
+ * | conversation    | CONV#{convId}     | META                    |                     |               |
+ * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
+ * | log head        | CONV#{convId}     | HEAD                    |                     |               |
+ * | message         | CONV#{convId}     | MSG#{seq, 12 digits}    |                     |               |
+ * | send record     | CONV#{convId}     | MID#{senderId}#{msgId}  |                     |               |
+ *
+ * The presence item holds the user's open connections in one map
+ * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
+ * reaches every member's devices with one BatchGetItem per 100 members.
+ * Usernames and emails are stored lowercased.
  */
 export const keys = {
-  user: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
-  connection: (userId: string, connectionId: string) => ({
-    pk: `USER#${userId}`,
-    sk: `CONN#${connectionId}`,
-  }),
-  connectionPrefix: 'CONN#',
+  profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
+  /** Username search partitions: the first two characters of the username. */
+  usernameIndex: (username: string) => ({ gsi1pk: `UNAME#${username.slice(0, 2)}`, gsi1sk: username }),
+  usernameIndexPk: (prefix: string) => `UNAME#${prefix.slice(0, 2)}`,
+  usernameClaim: (username: string) => ({ pk: `UNAME#${username}`, sk: 'CLAIM' }),
+  emailClaim: (email: string) => ({ pk: `EMAIL#${email}`, sk: 'CLAIM' }),
+  presence: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PRESENCE' }),
+  friend: (userId: string, otherId: string) => ({ pk: `USER#${userId}`, sk: `FRIEND#${otherId}` }),
+  friendPrefix: 'FRIEND#',
+  block: (userId: string, blockedId: string) => ({ pk: `USER#${userId}`, sk: `BLOCK#${blockedId}` }),
+  blockPrefix: 'BLOCK#',
   userPk: (userId: string) => `USER#${userId}`,
+  rateBucket: (userId: string, action: string, windowStart: number) => ({
+    pk: `RATE#${userId}`,
+    sk: `${action}#${windowStart}`,
+  }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),
   conversationPk: (conversationId: string) => `CONV#${conversationId}`,
   member: (conversationId: string, userId: string) => ({
@@ -30,11 +49,13 @@ export const keys = {
     gsi1pk: `USER#${userId}`,
     gsi1sk: `CONV#${conversationId}`,
   }),
+  memberIndexPrefix: 'CONV#',
   head: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'HEAD' }),
   message: (conversationId: string, seq: number) => ({
     pk: `CONV#${conversationId}`,
     sk: `MSG#${String(seq).padStart(12, '0')}`,
   }),
+  messagePrefix: 'MSG#',
   sendRecord: (conversationId: string, senderId: string, messageId: string) => ({
     pk: `CONV#${conversationId}`,
     sk: `MID#${senderId}#${messageId}`,

@@ -1,0 +1,43 @@
+import type { FriendState, Page } from '../../shared/protocol/resources';
+
+/** One side of a friendship or of a pending request. */
+export interface FriendEdge {
+  readonly userId: string;
+  readonly otherId: string;
+  readonly state: FriendState;
+  /** Epoch ms of the last change. */
+  readonly since: number;
+}
+
+export interface BlockEdge {
+  readonly userId: string;
+  readonly blockedId: string;
+  /** Epoch ms. */
+  readonly since: number;
+}
+
+/** How two users stand, seen from `userId`. */
+export interface Relation {
+  readonly friend?: FriendEdge;
+  /** `userId` blocked `otherId`. */
+  readonly blocks: boolean;
+  /** `otherId` blocked `userId`. */
+  readonly blockedBy: boolean;
+}
+
+/** Friendships, requests and blocks. Each edge is stored on both users' sides. */
+export interface RelationshipStore {
+  relation(userId: string, otherId: string): Promise<Relation>;
+  /** Writes both sides of a friendship or request. */
+  putFriendPair(first: FriendEdge, second: FriendEdge): Promise<void>;
+  /** Removes both sides; removing what is not there is not an error. */
+  deleteFriendPair(userId: string, otherId: string): Promise<void>;
+  listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>>;
+  /** Ids of all confirmed friends (for presence). */
+  listFriendIds(userId: string): Promise<string[]>;
+  block(edge: BlockEdge): Promise<void>;
+  unblock(userId: string, blockedId: string): Promise<void>;
+  listBlocks(userId: string, limit: number, cursor?: string): Promise<Page<BlockEdge>>;
+  /** Those of `otherIds` that `userId` blocked or that blocked `userId`. */
+  blockedEitherWay(userId: string, otherIds: readonly string[]): Promise<Set<string>>;
+}

@@ -1,0 +1,457 @@
+import { z } from 'zod';
+import { ErrorCode } from '../protocol/errors';
+import {
+  Base64Schema,
+  ClientIdSchema,
+  ConversationIdSchema,
+  CursorSchema,
+  DisplayNameSchema,
+  GroupNameSchema,
+  MessageKindSchema,
+  SeqSchema,
+  UsernameSchema,
+  UserIdSchema,
+} from '../protocol/ids';
+import {
+  BlockSchema,
+  ConversationDetailSchema,
+  ConversationSummarySchema,
+  FriendSchema,
+  MeSchema,
+  MessageEnvelopeSchema,
+  PageSchema,
+  PresenceSchema,
+  PublicProfileSchema,
+  ReceiptSchema,
+} from '../protocol/resources';
+
+/**
+ * The HTTP API, one entry per route: method, path, and the schemas of its
+ * parameters, query, body and response. The same table validates requests in
+ * the function, generates the OpenAPI document, types the client in
+ * `shared/client/`, and lists the routes API Gateway serves (`infra/topology.ts`).
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/conversations/{conversationId}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  /** `none` only for the API description itself. */
+  readonly auth: 'jwt' | 'none';
+  readonly params?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Success status; 204 has no body. */
+  readonly status: 200 | 201 | 204;
+  readonly response?: z.ZodType;
+  /** Error codes this route may answer with, besides UNAUTHORIZED, RATE_LIMITED and INTERNAL. */
+  readonly errors: readonly ErrorCode[];
+}
+
+const PAGE_LIMIT_DEFAULT = 20;
+export const MAX_PAGE_LIMIT = 100;
+
+const LimitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(PAGE_LIMIT_DEFAULT);
+const PagingQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema.optional() });
+
+const UserParamsSchema = z.object({ userId: UserIdSchema });
+const ConversationParamsSchema = z.object({ conversationId: ConversationIdSchema });
+
+/** Who a friend request is for: exactly one of a user id, a username or an email. */
+export const FriendRequestBodySchema = z
+  .object({
+    userId: UserIdSchema.optional(),
+    username: UsernameSchema.optional(),
+    email: z.email().max(254).optional(),
+  })
+  .refine((body) => [body.userId, body.username, body.email].filter((v) => v !== undefined).length === 1, {
+    message: 'exactly one of userId, username and email is required',
+  });
+
+export const CreateConversationBodySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), userId: UserIdSchema }),
+  z.object({
+    kind: z.literal('group'),
+    name: GroupNameSchema,
+    /** Friends of the creator; the creator is added as admin. */
+    memberIds: z.array(UserIdSchema).min(1).max(255),
+  }),
+]);
+
+export const PostMessageBodySchema = z
+  .object({
+    messageId: ClientIdSchema,
+    body: Base64Schema,
+    kind: MessageKindSchema.optional(),
+    refSeq: SeqSchema.optional(),
+  })
+  .refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
+    message: 'refSeq is required for an edit, reply or reaction, and only for them',
+    path: ['refSeq'],
+  });
+
+export const MessageAckSchema = z.object({
+  conversationId: ConversationIdSchema,
+  messageId: ClientIdSchema,
+  seq: SeqSchema,
+  sentAt: z.string(),
+});
+
+export const HistoryQuerySchema = z
+  .object({
+    after: z.coerce.number().int().nonnegative().optional(),
+    before: z.coerce.number().int().positive().optional(),
+    cursor: CursorSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(50),
+  })
+  .refine((query) => [query.after, query.before, query.cursor].filter((v) => v !== undefined).length <= 1, {
+    message: 'at most one of after, before and cursor',
+  });
+
+export const ReceiptBodySchema = z
+  .object({ delivered: SeqSchema.optional(), read: SeqSchema.optional() })
+  .refine((body) => body.delivered !== undefined || body.read !== undefined, {
+    message: 'at least one of delivered and read is required',
+  });
+
+export const FindUsersQuerySchema = z
+  .object({
+    email: z.email().max(254).optional(),
+    /** At least 2 characters: nobody lists everyone. */
+    prefix: z.string().min(2).max(32).regex(/^[a-z0-9_.]+$/i).optional(),
+    limit: LimitSchema,
+    cursor: CursorSchema.optional(),
+  })
+  .refine((query) => (query.email === undefined) !== (query.prefix === undefined), {
+    message: 'exactly one of email and prefix is required',
+  });
+
+export const PresenceQuerySchema = z.object({
+  /** Comma-separated, at most 100. */
+  userIds: z
+    .string()
+    .transform((value) => value.split(',').filter(Boolean))
+    .pipe(z.array(UserIdSchema).min(1).max(100)),
+});
+
+const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress } = ErrorCode;
+
+function route<const R extends RouteSpec>(spec: R): R {
+  return spec;
+}
+
+export const ROUTES = {
+  getMe: route({
+    method: 'GET',
+    path: '/me',
+    tag: 'profile',
+    summary: 'My profile; created on first call after sign-up',
+    auth: 'jwt',
+    status: 200,
+    response: MeSchema,
+    errors: [],
+  }),
+  updateMe: route({
+    method: 'PATCH',
+    path: '/me',
+    tag: 'profile',
+    summary: 'Change my username or display name',
+    auth: 'jwt',
+    body: z.object({ username: UsernameSchema.optional(), displayName: DisplayNameSchema.optional() }),
+    status: 200,
+    response: MeSchema,
+    errors: [ValidationFailed, Conflict],
+  }),
+  findUsers: route({
+    method: 'GET',
+    path: '/users',
+    tag: 'profile',
+    summary: 'Find users by exact email or by username prefix',
+    description: 'Results are capped and paged; there is no way to list every user.',
+    auth: 'jwt',
+    query: FindUsersQuerySchema,
+    status: 200,
+    response: PageSchema(PublicProfileSchema),
+    errors: [ValidationFailed],
+  }),
+  getUser: route({
+    method: 'GET',
+    path: '/users/{userId}',
+    tag: 'profile',
+    summary: 'A user’s public profile',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 200,
+    response: PublicProfileSchema,
+    errors: [NotFound],
+  }),
+  listFriends: route({
+    method: 'GET',
+    path: '/friends',
+    tag: 'friends',
+    summary: 'My friends and pending requests, both ways',
+    auth: 'jwt',
+    query: PagingQuerySchema,
+    status: 200,
+    response: PageSchema(FriendSchema),
+    errors: [ValidationFailed],
+  }),
+  sendFriendRequest: route({
+    method: 'POST',
+    path: '/friends/requests',
+    tag: 'friends',
+    summary: 'Ask a user, by id, username or email, to be friends',
+    description: 'If they already asked me, this accepts their request.',
+    auth: 'jwt',
+    body: FriendRequestBodySchema,
+    status: 201,
+    response: FriendSchema,
+    errors: [ValidationFailed, NotFound, Forbidden, Conflict],
+  }),
+  acceptFriendRequest: route({
+    method: 'POST',
+    path: '/friends/requests/{userId}/accept',
+    tag: 'friends',
+    summary: 'Accept a request',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 200,
+    response: FriendSchema,
+    errors: [NotFound],
+  }),
+  rejectFriendRequest: route({
+    method: 'POST',
+    path: '/friends/requests/{userId}/reject',
+    tag: 'friends',
+    summary: 'Reject a request',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 204,
+    errors: [NotFound],
+  }),
+  cancelFriendRequest: route({
+    method: 'DELETE',
+    path: '/friends/requests/{userId}',
+    tag: 'friends',
+    summary: 'Withdraw my request',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 204,
+    errors: [NotFound],
+  }),
+  removeFriend: route({
+    method: 'DELETE',
+    path: '/friends/{userId}',
+    tag: 'friends',
+    summary: 'Unfriend',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 204,
+    errors: [NotFound],
+  }),
+  listBlocks: route({
+    method: 'GET',
+    path: '/blocks',
+    tag: 'friends',
+    summary: 'Users I blocked',
+    auth: 'jwt',
+    query: PagingQuerySchema,
+    status: 200,
+    response: PageSchema(BlockSchema),
+    errors: [ValidationFailed],
+  }),
+  blockUser: route({
+    method: 'PUT',
+    path: '/blocks/{userId}',
+    tag: 'friends',
+    summary: 'Block a user',
+    description:
+      'Ends any friendship or request. The blocked user can no longer send me requests or direct messages, nor see my presence.',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 200,
+    response: BlockSchema,
+    errors: [NotFound, ValidationFailed],
+  }),
+  unblockUser: route({
+    method: 'DELETE',
+    path: '/blocks/{userId}',
+    tag: 'friends',
+    summary: 'Unblock a user',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 204,
+    errors: [],
+  }),
+  listConversations: route({
+    method: 'GET',
+    path: '/conversations',
+    tag: 'conversations',
+    summary: 'My conversations, newest activity first, with last message and unread count',
+    auth: 'jwt',
+    query: PagingQuerySchema,
+    status: 200,
+    response: PageSchema(ConversationSummarySchema),
+    errors: [ValidationFailed],
+  }),
+  createConversation: route({
+    method: 'POST',
+    path: '/conversations',
+    tag: 'conversations',
+    summary: 'Open a direct conversation with a friend, or create a group of friends',
+    description: 'A direct conversation is unique per pair: asking again returns the same one.',
+    auth: 'jwt',
+    body: CreateConversationBodySchema,
+    status: 201,
+    response: ConversationDetailSchema,
+    errors: [ValidationFailed, Forbidden, NotFound],
+  }),
+  getConversation: route({
+    method: 'GET',
+    path: '/conversations/{conversationId}',
+    tag: 'conversations',
+    summary: 'A conversation with its members and their receipts',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    status: 200,
+    response: ConversationDetailSchema,
+    errors: [Forbidden],
+  }),
+  updateConversation: route({
+    method: 'PATCH',
+    path: '/conversations/{conversationId}',
+    tag: 'conversations',
+    summary: 'Rename a group (admins)',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: z.object({ name: GroupNameSchema }),
+    status: 200,
+    response: ConversationDetailSchema,
+    errors: [ValidationFailed, Forbidden, Conflict],
+  }),
+  addMembers: route({
+    method: 'POST',
+    path: '/conversations/{conversationId}/members',
+    tag: 'conversations',
+    summary: 'Add friends of mine to a group (admins)',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: z.object({ userIds: z.array(UserIdSchema).min(1).max(100) }),
+    status: 200,
+    response: ConversationDetailSchema,
+    errors: [ValidationFailed, Forbidden, Conflict],
+  }),
+  removeMember: route({
+    method: 'DELETE',
+    path: '/conversations/{conversationId}/members/{userId}',
+    tag: 'conversations',
+    summary: 'Remove a member (admins), or leave (my own id)',
+    auth: 'jwt',
+    params: z.object({ conversationId: ConversationIdSchema, userId: UserIdSchema }),
+    status: 204,
+    errors: [Forbidden, NotFound, Conflict],
+  }),
+  listMessages: route({
+    method: 'GET',
+    path: '/conversations/{conversationId}/messages',
+    tag: 'messages',
+    summary: 'History in seq order: after a seq (resume), before a seq (scroll back), or the latest',
+    description:
+      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page.',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    query: HistoryQuerySchema,
+    status: 200,
+    response: PageSchema(MessageEnvelopeSchema),
+    errors: [ValidationFailed, Forbidden],
+  }),
+  postMessage: route({
+    method: 'POST',
+    path: '/conversations/{conversationId}/messages',
+    tag: 'messages',
+    summary: 'Send a message (opaque ciphertext)',
+    description: 'The client chooses `messageId`; a retry with the same id returns the first result.',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: PostMessageBodySchema,
+    status: 201,
+    response: MessageAckSchema,
+    errors: [ValidationFailed, Forbidden, PayloadTooLarge, SendInProgress, NotFound],
+  }),
+  deleteMessage: route({
+    method: 'DELETE',
+    path: '/conversations/{conversationId}/messages/{seq}',
+    tag: 'messages',
+    summary: 'Delete my message: its body goes, a tombstone keeps its place',
+    auth: 'jwt',
+    params: z.object({ conversationId: ConversationIdSchema, seq: z.coerce.number().pipe(SeqSchema) }),
+    status: 204,
+    errors: [Forbidden, NotFound],
+  }),
+  updateReceipts: route({
+    method: 'POST',
+    path: '/conversations/{conversationId}/receipts',
+    tag: 'messages',
+    summary: 'Move my delivered and read marks forward',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: ReceiptBodySchema,
+    status: 200,
+    response: ReceiptSchema,
+    errors: [ValidationFailed, Forbidden],
+  }),
+  getPresence: route({
+    method: 'GET',
+    path: '/presence',
+    tag: 'presence',
+    summary: 'Online state and last seen of friends and co-members',
+    description: 'Users the caller may not see are left out.',
+    auth: 'jwt',
+    query: PresenceQuerySchema,
+    status: 200,
+    response: z.object({ items: z.array(PresenceSchema) }),
+    errors: [ValidationFailed],
+  }),
+  getApiDescription: route({
+    method: 'GET',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'This API’s OpenAPI 3.1 description',
+    auth: 'none',
+    status: 200,
+    response: z.record(z.string(), z.unknown()),
+    errors: [],
+  }),
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteId = keyof typeof ROUTES;
+export type Routes = typeof ROUTES;
+
+/** `METHOD /path`, as API Gateway names a route. */
+export function routeKeyOf(spec: RouteSpec): string {
+  return `${spec.method} ${spec.path}`;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+type Input<T> = T extends z.ZodType ? z.input<T> : undefined;
+
+/** What a handler receives for a route: parsed params, query and body. */
+export interface RouteInput<R extends RouteSpec> {
+  readonly params: R['params'] extends z.ZodType ? z.infer<R['params']> : Record<string, never>;
+  readonly query: R['query'] extends z.ZodType ? z.infer<R['query']> : Record<string, never>;
+  readonly body: Infer<R['body']>;
+}
+
+/** What a caller passes for a route: params, query and body before defaults apply. */
+export interface RouteRequest<R extends RouteSpec> {
+  readonly params: Input<R['params']>;
+  readonly query: Input<R['query']>;
+  readonly body: Input<R['body']>;
+}
+
+export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodType ? z.infer<R['response']> : undefined;

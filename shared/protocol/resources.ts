@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import {
+  Base64Schema,
+  ClientIdSchema,
+  ConversationIdSchema,
+  DisplayNameSchema,
+  GroupNameSchema,
+  MessageKindSchema,
+  SeqSchema,
+  UsernameSchema,
+  UserIdSchema,
+} from './ids';
+
+/**
+ * The shapes the server hands out, over the HTTP API and in pushes alike.
+ * Times are ISO 8601 strings in UTC.
+ */
+
+const TimestampSchema = z.string().describe('ISO 8601, UTC');
+
+/** What anyone who can find a user sees of them. */
+export const PublicProfileSchema = z.object({
+  userId: UserIdSchema,
+  username: UsernameSchema,
+  displayName: DisplayNameSchema,
+});
+export type PublicProfile = z.infer<typeof PublicProfileSchema>;
+
+/** The caller's own profile: the public part plus what only they see. */
+export const MeSchema = PublicProfileSchema.extend({
+  email: z.string(),
+  createdAt: TimestampSchema,
+});
+export type Me = z.infer<typeof MeSchema>;
+
+export const FriendStateSchema = z.enum(['friend', 'incoming', 'outgoing']);
+export type FriendState = z.infer<typeof FriendStateSchema>;
+
+/** A friend, or a pending request in either direction. */
+export const FriendSchema = z.object({
+  user: PublicProfileSchema,
+  state: FriendStateSchema,
+  since: TimestampSchema,
+});
+export type Friend = z.infer<typeof FriendSchema>;
+
+/** A user the caller blocked. */
+export const BlockSchema = z.object({ user: PublicProfileSchema, since: TimestampSchema });
+export type Block = z.infer<typeof BlockSchema>;
+
+/** A stored message as members see it. A deleted one keeps its place with no body. */
+export const MessageEnvelopeSchema = z.object({
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+  messageId: ClientIdSchema,
+  senderId: UserIdSchema,
+  sentAt: TimestampSchema,
+  kind: MessageKindSchema,
+  refSeq: SeqSchema.optional(),
+  /** Opaque ciphertext, base64; absent once deleted. */
+  body: Base64Schema.optional(),
+  deletedAt: TimestampSchema.optional(),
+});
+export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
+
+/** A member's high-water marks: every `seq` up to `delivered` reached a device, up to `read` was read. */
+export const ReceiptSchema = z.object({
+  conversationId: ConversationIdSchema,
+  userId: UserIdSchema,
+  delivered: z.number().int().nonnegative(),
+  read: z.number().int().nonnegative(),
+});
+export type Receipt = z.infer<typeof ReceiptSchema>;
+
+export const MemberRoleSchema = z.enum(['admin', 'member']);
+export type MemberRole = z.infer<typeof MemberRoleSchema>;
+
+export const MemberSchema = z.object({
+  user: PublicProfileSchema,
+  role: MemberRoleSchema,
+  joinedAt: TimestampSchema,
+  delivered: z.number().int().nonnegative(),
+  read: z.number().int().nonnegative(),
+});
+export type Member = z.infer<typeof MemberSchema>;
+
+export const ConversationKindSchema = z.enum(['direct', 'group']);
+export type ConversationKind = z.infer<typeof ConversationKindSchema>;
+
+/** A conversation in the caller's list. */
+export const ConversationSummarySchema = z.object({
+  conversationId: ConversationIdSchema,
+  kind: ConversationKindSchema,
+  /** Groups only. */
+  name: GroupNameSchema.optional(),
+  memberIds: z.array(UserIdSchema),
+  role: MemberRoleSchema,
+  createdAt: TimestampSchema,
+  /** The last message's time, or the creation time of an empty conversation. */
+  lastActivityAt: TimestampSchema,
+  /** Highest `seq` so far; 0 when empty. */
+  lastSeq: z.number().int().nonnegative(),
+  lastMessage: MessageEnvelopeSchema.optional(),
+  /** Messages after the caller's read mark. */
+  unread: z.number().int().nonnegative(),
+  delivered: z.number().int().nonnegative(),
+  read: z.number().int().nonnegative(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
+
+/** One conversation with its members (and their receipts). */
+export const ConversationDetailSchema = ConversationSummarySchema.omit({ memberIds: true }).extend({
+  members: z.array(MemberSchema),
+});
+export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
+
+/** Whether a user is online (any device connected) and when they were last seen. */
+export const PresenceSchema = z.object({
+  userId: UserIdSchema,
+  online: z.boolean(),
+  lastSeenAt: TimestampSchema.optional(),
+});
+export type Presence = z.infer<typeof PresenceSchema>;
+
+/**
+ * A page of a list. `next` is an opaque cursor for the following page, absent on the last.
+ *
+ * @example
+ * PageSchema(FriendSchema).parse(await response.json())
+ */
+export function PageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: z.string().optional() });
+}
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: string;
+}
