@@ -14,7 +14,9 @@ import { JwtTokenVerifier } from './adapters/cognito/jwt-token-verifier';
 import { DynamoDbConnectionStore } from './adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from './adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from './adapters/dynamodb/dynamodb-message-log';
-import { DynamoDbUserRegistry } from './adapters/dynamodb/dynamodb-user-registry';
+import { DynamoDbProfileStore } from './adapters/dynamodb/dynamodb-profile-store';
+import { DynamoDbRateLimiter } from './adapters/dynamodb/dynamodb-rate-limiter';
+import { DynamoDbRelationshipStore } from './adapters/dynamodb/dynamodb-relationship-store';
 import { SqsFanoutQueue } from './adapters/sqs/sqs-fanout-queue';
 import { Env, loadConfig } from './config';
 
@@ -31,6 +33,34 @@ function documentClient() {
   return { client, tableName: config.TABLE_NAME };
 }
 
+/** Every table-backed store, on one client. */
+function stores() {
+  const { client, tableName } = documentClient();
+  return {
+    connections: new DynamoDbConnectionStore(client, tableName),
+    conversations: new DynamoDbConversationStore(client, tableName),
+    messages: new DynamoDbMessageLog(client, tableName),
+    profiles: new DynamoDbProfileStore(client, tableName),
+    relationships: new DynamoDbRelationshipStore(client, tableName),
+  };
+}
+
+function fanoutQueue() {
+  const config = loadConfig([Env.FanoutQueueUrl, Env.SqsEndpoint]);
+  return new SqsFanoutQueue(new SQSClient(endpointOf(config.SQS_ENDPOINT)), config.FANOUT_QUEUE_URL);
+}
+
+function rateLimiter() {
+  const { client, tableName } = documentClient();
+  const config = loadConfig([Env.RateLimits]);
+  return new DynamoDbRateLimiter(client, tableName, config.RATE_LIMITS);
+}
+
+function notifier() {
+  const config = loadConfig([Env.ConnectionsEndpoint]);
+  return new ApiGatewayNotifier(new ApiGatewayManagementApiClient({ endpoint: config.CONNECTIONS_ENDPOINT }));
+}
+
 export function buildAuthorizerDeps() {
   const config = loadConfig([Env.JwtIssuer, Env.JwksUri, Env.UserPoolClientId]);
   return {
@@ -44,45 +74,31 @@ export function buildAuthorizerDeps() {
 
 export function buildConnectionDeps() {
   const { client, tableName } = documentClient();
-  return {
-    connections: new DynamoDbConnectionStore(client, tableName),
-    users: new DynamoDbUserRegistry(client, tableName),
-    clock,
-  };
+  return { connections: new DynamoDbConnectionStore(client, tableName), fanout: fanoutQueue(), clock };
 }
 
 export function buildSendDeps() {
-  const { client, tableName } = documentClient();
-  const queue = loadConfig([Env.FanoutQueueUrl, Env.SqsEndpoint]);
-  return {
-    conversations: new DynamoDbConversationStore(client, tableName),
-    users: new DynamoDbUserRegistry(client, tableName),
-    messages: new DynamoDbMessageLog(client, tableName),
-    fanout: new SqsFanoutQueue(new SQSClient(endpointOf(queue.SQS_ENDPOINT)), queue.FANOUT_QUEUE_URL),
-    clock,
-  };
+  return { ...stores(), fanout: fanoutQueue(), rateLimiter: rateLimiter(), clock };
+}
+
+export function buildActionDeps() {
+  return { ...stores(), fanout: fanoutQueue(), rateLimiter: rateLimiter(), notifier: notifier(), clock };
 }
 
 export function buildSenderDeps() {
-  const { client, tableName } = documentClient();
-  const config = loadConfig([Env.ConnectionsEndpoint]);
-  return {
-    conversations: new DynamoDbConversationStore(client, tableName),
-    connections: new DynamoDbConnectionStore(client, tableName),
-    messages: new DynamoDbMessageLog(client, tableName),
-    notifier: new ApiGatewayNotifier(
-      new ApiGatewayManagementApiClient({ endpoint: config.CONNECTIONS_ENDPOINT }),
-    ),
-    clock,
-  };
+  return { ...stores(), notifier: notifier(), clock };
 }
 
 export function buildHttpDeps() {
   const config = loadConfig([Env.UserPoolId, Env.CognitoEndpoint]);
   return {
+    ...stores(),
+    fanout: fanoutQueue(),
+    rateLimiter: rateLimiter(),
     accounts: new CognitoAccountDirectory(
       new CognitoIdentityProviderClient(endpointOf(config.COGNITO_ENDPOINT)),
       config.USER_POOL_ID,
     ),
+    clock,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RateLimitsSchema } from './rate-limits';
 
 /**
  * Environment of every Parley function. Each deployable reads only the keys
@@ -25,6 +26,8 @@ export const Env = {
   CognitoEndpoint: 'COGNITO_ENDPOINT',
   /** Stage name, for logs. */
   Stage: 'PARLEY_STAGE',
+  /** Per-user rate limits as JSON: `{ "send": { "limit": 120, "windowSeconds": 60 }, … }`. */
+  RateLimits: 'RATE_LIMITS',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
@@ -46,6 +49,17 @@ const schemas = {
   [Env.SqsEndpoint]: url.optional(),
   [Env.CognitoEndpoint]: url.optional(),
   [Env.Stage]: name,
+  [Env.RateLimits]: z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(RateLimitsSchema),
 } satisfies Record<EnvName, z.ZodType>;
 
 type Schemas = typeof schemas;

@@ -1,4 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RateLimit, RateLimitedAction } from '../functions/ports/rate-limiter';
+import { rateLimitsWith } from '../functions/rate-limits';
 
 /** What differs between stages. Everything else comes from `topology.ts`. */
 export interface StageConfig {
@@ -10,6 +12,8 @@ export interface StageConfig {
   readonly logRetentionDays: RetentionDays;
   /** Whether the realtime stack sets API Gateway's account-wide CloudWatch role (needed for WebSocket access logs). */
   readonly apiGatewayAccountRole: boolean;
+  /** Per-user allowances the functions enforce: the defaults with the stage's overrides. */
+  readonly rateLimits: Readonly<Record<RateLimitedAction, RateLimit>>;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -19,6 +23,7 @@ export const StageContext = {
   webOrigins: 'webOrigins',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
+  rateLimits: 'rateLimits',
 } as const;
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
@@ -87,7 +92,21 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     readRetention(context, StageContext.logRetentionDays) ??
     (productionLike ? PRODUCTION_LOG_RETENTION : DEV_LOG_RETENTION);
   const apiGatewayAccountRole = readBoolean(context, StageContext.apiGatewayAccountRole, true);
-  return { productionLike, webOrigins, logRetentionDays, apiGatewayAccountRole };
+  const rateLimits = readRateLimits(context, StageContext.rateLimits);
+  return { productionLike, webOrigins, logRetentionDays, apiGatewayAccountRole, rateLimits };
+}
+
+function readRateLimits(context: Readonly<Record<string, unknown>>, key: string) {
+  const value = context[key];
+  try {
+    const overrides = value === undefined ? {} : typeof value === 'string' ? JSON.parse(value) : value;
+    return rateLimitsWith(overrides as Partial<Record<RateLimitedAction, RateLimit>>);
+  } catch (error) {
+    throw new StageConfigError(
+      `Context ${key} must be JSON like {"send":{"limit":120,"windowSeconds":60}}, got '${String(value)}'`,
+      { cause: error },
+    );
+  }
 }
 
 function readBoolean(context: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {

@@ -7,6 +7,7 @@
  * Plain data only: no CDK or SDK imports, so both runtimes can read it.
  */
 import { Env, type EnvName } from '../functions/config';
+import { ROUTES } from '../shared/api/routes';
 import {
   IDLE_TIMEOUT_IN_SECONDS,
   MAX_CONNECTION_DURATION_IN_SECONDS,
@@ -43,7 +44,9 @@ export type Binding =
   | { readonly kind: 'table'; readonly table: TableName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly access: 'send' }
   | { readonly kind: 'connections'; readonly access: 'manage' }
-  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' };
+  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' }
+  /** Per-user rate limits (a setting, no resource): the stage's limits as JSON. */
+  | { readonly kind: 'rateLimits'; readonly access: 'read' };
 
 export interface FunctionDefinition {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -66,6 +69,8 @@ export interface HttpRouteDefinition {
   /** API Gateway path syntax: `/conversations/{id}`. */
   readonly path: string;
   readonly function: FunctionName;
+  /** `jwt`: behind the Cognito JWT authorizer; `none`: public (the API description only). */
+  readonly auth: 'jwt' | 'none';
 }
 
 export interface EventSourceDefinition {
@@ -110,6 +115,8 @@ export const QUEUES = {
 export type QueueName = keyof typeof QUEUES;
 
 const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
+const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
+const rateLimits: Binding = { kind: 'rateLimits', access: 'read' };
 
 export const FUNCTIONS = {
   wsAuthorizer: {
@@ -121,24 +128,31 @@ export const FUNCTIONS = {
   },
   wsConnect: {
     entry: 'functions/handlers/ws-connect.ts',
-    description: 'Stores a new WebSocket connection',
+    description: 'Stores a new WebSocket connection and announces the user online',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    bindings: [mainTable('readWrite')],
+    bindings: [mainTable('readWrite'), fanoutQueue],
   },
   wsDisconnect: {
     entry: 'functions/handlers/ws-disconnect.ts',
-    description: 'Removes a closed WebSocket connection',
+    description: 'Removes a closed WebSocket connection and announces the user offline',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    bindings: [mainTable('readWrite')],
+    bindings: [mainTable('readWrite'), fanoutQueue],
   },
   wsSend: {
     entry: 'functions/handlers/ws-send.ts',
     description: 'Stores a message in its conversation and enqueues its fan-out',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), { kind: 'queue', queue: 'fanout', access: 'send' }],
+    bindings: [mainTable('readWrite'), fanoutQueue, rateLimits],
+  },
+  wsAction: {
+    entry: 'functions/handlers/ws-action.ts',
+    description: 'Deletes messages, moves receipts and relays typing',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [mainTable('readWrite'), fanoutQueue, { kind: 'connections', access: 'manage' }, rateLimits],
   },
   wsDefault: {
     entry: 'functions/handlers/ws-default.ts',
@@ -149,7 +163,7 @@ export const FUNCTIONS = {
   },
   fanoutSender: {
     entry: 'functions/handlers/fanout-sender.ts',
-    description: 'Posts stored messages to the open connections of their recipients',
+    description: 'Posts messages and notifications to the open connections of their recipients',
     memorySizeMb: 512,
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
     bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }],
@@ -159,7 +173,7 @@ export const FUNCTIONS = {
     description: 'Serves the HTTP API',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }],
+    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }, fanoutQueue, rateLimits],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -177,6 +191,9 @@ export const WEBSOCKET = {
     { routeKey: '$connect', function: 'wsConnect', returnResponse: false },
     { routeKey: '$disconnect', function: 'wsDisconnect', returnResponse: false },
     { routeKey: 'send', function: 'wsSend', returnResponse: true },
+    { routeKey: 'delete', function: 'wsAction', returnResponse: true },
+    { routeKey: 'receipt', function: 'wsAction', returnResponse: true },
+    { routeKey: 'typing', function: 'wsAction', returnResponse: true },
     { routeKey: '$default', function: 'wsDefault', returnResponse: true },
   ],
   /** Sub-protocol a browser offers beside its token; `$connect` echoes it. */
@@ -192,7 +209,15 @@ export const WEBSOCKET = {
 };
 
 export const HTTP_API = {
-  routes: [{ method: 'GET', path: '/me', function: 'httpApi' }],
+  // Every route of the table in shared/api, served by one function (one warm pool for the whole API).
+  routes: Object.values(ROUTES).map(
+    (route): HttpRouteDefinition => ({
+      method: route.method,
+      path: route.path,
+      function: 'httpApi',
+      auth: route.auth,
+    }),
+  ),
   throttle: { rateLimit: 200, burstLimit: 400 },
   /** CORS for the stage's web origins (the origins themselves are stage config). */
   cors: {
@@ -246,6 +271,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.FanoutQueueUrl];
     case 'connections':
       return [Env.ConnectionsEndpoint];
+    case 'rateLimits':
+      return [Env.RateLimits];
     case 'userPool':
       return binding.access === 'verifyTokens'
         ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]

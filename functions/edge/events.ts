@@ -32,12 +32,13 @@ export type WebSocketEvent = z.infer<typeof WebSocketEventSchema>;
 export const HttpEventSchema = z.object({
   routeKey: z.string(),
   body: z.string().nullish(),
+  isBase64Encoded: z.boolean().optional(),
+  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
   requestContext: z.object({
     requestId: z.string(),
-    authorizer: z.object({
-      // API Gateway's JWT authorizer also passes id tokens; the handler insists on access tokens.
-      jwt: z.object({ claims: z.record(z.string(), z.unknown()) }),
-    }),
+    // Absent on public routes. API Gateway's JWT authorizer also passes id tokens; the handler insists on access tokens.
+    authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional(),
   }),
 });
 export type HttpEvent = z.infer<typeof HttpEventSchema>;

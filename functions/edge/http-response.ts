@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../shared/protocol/problem';
-import { ParleyError } from '../errors';
+import { ParleyError, RateLimitedError } from '../errors';
 
 const TITLES: Record<ErrorCode, string> = {
   INVALID_JSON: 'Invalid JSON',
@@ -47,7 +47,11 @@ export function httpErrorResult(
 ): APIGatewayProxyStructuredResultV2 {
   if (error instanceof ParleyError) {
     logger.info('Request refused', { code: error.code, reason: error.name });
-    return problemResult(error.code, error.message, requestId);
+    const result = problemResult(error.code, error.message, requestId);
+    if (error instanceof RateLimitedError) {
+      return { ...result, headers: { ...result.headers, 'retry-after': String(error.retryAfterSeconds) } };
+    }
+    return result;
   }
   logger.error('Request failed', { error: error as Error });
   return problemResult(ErrorCode.Internal, 'Internal error; the request may be retried', requestId);

@@ -1,12 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { errorFrame, type OutboundFrame } from '../../shared/protocol/outbound';
-import { ParleyError } from '../errors';
+import { ParleyError, RateLimitedError } from '../errors';
 
 /** What a two-way WebSocket route returns: API Gateway sends `body` to the caller as a frame. */
 export interface WebSocketRouteResult {
   statusCode: number;
-  body: string;
+  body?: string;
+}
+
+/** A two-way route that has nothing to say: API Gateway sends no frame for an empty body. */
+export function noReply(): WebSocketRouteResult {
+  return { statusCode: 200 };
 }
 
 export function frameResult(frame: OutboundFrame, statusCode = 200): WebSocketRouteResult {
@@ -21,7 +26,15 @@ export function frameResult(frame: OutboundFrame, statusCode = 200): WebSocketRo
 export function errorResult(error: unknown, requestId: string, logger: Logger): WebSocketRouteResult {
   if (error instanceof ParleyError) {
     logger.info('Request refused', { code: error.code, reason: error.name });
-    return frameResult(errorFrame({ code: error.code, message: error.message, requestId }), 200);
+    return frameResult(
+      errorFrame({
+        code: error.code,
+        message: error.message,
+        requestId,
+        ...(error instanceof RateLimitedError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+      }),
+      200,
+    );
   }
   logger.error('Request failed', { error: error as Error });
   return frameResult(

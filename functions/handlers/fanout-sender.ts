@@ -1,13 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FanoutJobSchema } from '../adapters/sqs/sqs-fanout-queue';
-import { deliverMessage } from '../chat/message/deliver-message';
+import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition';
 import { parseJson, parseWith } from '../edge/parse';
 import { createLogger } from '../observability';
 
 const logger = createLogger('fanout-sender');
-const deliver = deliverMessage(buildSenderDeps());
+const deliver = deliverJob(buildSenderDeps());
 const processor = new BatchProcessor(EventType.SQS);
 
 /** One record = one fan-out job. A failed record is reported alone, so only it is retried. */
@@ -16,11 +16,19 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const log = logger.createChild({
     persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
   });
+  const subject =
+    job.kind === 'message'
+      ? { kind: job.kind, conversationId: job.conversationId, seq: job.seq }
+      : job.kind === 'conversation'
+        ? { kind: job.kind, conversationId: job.conversationId, frame: job.frame.type }
+        : job.kind === 'users'
+          ? { kind: job.kind, users: job.userIds.length, frame: job.frame.type }
+          : { kind: job.kind, userId: job.userId, online: job.online };
   try {
     const report = await deliver(job);
-    log.info('Fan-out done', { conversationId: job.conversationId, seq: job.seq, ...report });
+    log.info('Fan-out done', { ...subject, ...report });
   } catch (error) {
-    log.error('Fan-out failed', { conversationId: job.conversationId, seq: job.seq, error: error as Error });
+    log.error('Fan-out failed', { ...subject, error: error as Error });
     throw error;
   }
 }

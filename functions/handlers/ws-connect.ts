@@ -15,7 +15,7 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
   const { connectionId, requestId } = event.requestContext;
   beginRequest(logger, context, requestId);
   const { userId } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
-  await open({ connectionId, userId });
+  await open({ connectionId, userId, correlationId: requestId });
   logger.info('Connection opened', { connectionId, userId });
   const offered = parseProtocols(header(event.headers, 'sec-websocket-protocol'));
   // A browser that offered sub-protocols drops a connection whose answer names none of them.

@@ -13,7 +13,7 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
   const { connectionId, requestId } = event.requestContext;
   beginRequest(logger, context, requestId);
   const { userId } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
-  await close({ connectionId, userId });
+  await close({ connectionId, userId, correlationId: requestId });
   logger.info('Connection closed', { connectionId, userId });
   return { statusCode: 200 };
 };

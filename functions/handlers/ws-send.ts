@@ -29,6 +29,8 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
       recipientId: frame.recipientId,
       messageId: frame.messageId,
       body: frame.body,
+      kind: frame.kind,
+      refSeq: frame.refSeq,
     });
     logger.info('Message stored', { conversationId: ack.conversationId, seq: ack.seq });
     return frameResult(ack);

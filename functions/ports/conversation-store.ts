@@ -40,6 +40,8 @@ export interface MembershipChange {
 /** Conversations and their memberships. */
 export interface ConversationStore {
   get(conversationId: string): Promise<Conversation | undefined>;
+  /** The conversations of these ids that exist, in no particular order. */
+  getMany(conversationIds: readonly string[]): Promise<Conversation[]>;
   /** The user's membership, when they are a current member (strongly consistent). */
   getMembership(conversationId: string, userId: string): Promise<Membership | undefined>;
   /** Creates the conversation and its memberships; a repeat call is a no-op returning the stored one. */

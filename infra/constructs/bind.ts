@@ -5,6 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Env, type EnvName } from '../../functions/config';
+import type { StageConfig } from '../stage-config';
 import { type Binding, envNamesOf, type QueueName, TABLES, type TableName } from '../topology';
 import type { ParleyFunction } from './parley-function';
 
@@ -18,6 +19,8 @@ export interface BindingResources {
   readonly connections?: WebSocketStage;
   /** The user pool and the app client tokens are issued to. @default none */
   readonly userPool?: { readonly pool: IUserPool; readonly client: IUserPoolClient };
+  /** The stage's per-user rate limits. @default none: a rateLimits binding fails */
+  readonly rateLimits?: StageConfig['rateLimits'];
 }
 
 /** A binding's two halves, which only ever travel together. */
@@ -88,6 +91,12 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       return connectionsGrant(required(fn, binding, resources.connections));
     case 'userPool':
       return userPoolGrant(fn, binding.access, required(fn, binding, resources.userPool));
+    case 'rateLimits':
+      // A setting, not a resource: nothing to grant.
+      return {
+        env: { [Env.RateLimits]: JSON.stringify(required(fn, binding, resources.rateLimits)) },
+        statements: [],
+      };
   }
 }
 

@@ -1,6 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Env, type EnvName } from '../../functions/config';
+import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-limiter';
+import { rateLimitsWith } from '../../functions/rate-limits';
 import type { StackOutputs } from '../../shared/client/stage';
 import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
 import { startCognito } from './cognito';
@@ -52,6 +54,8 @@ export interface LocalStackOptions {
   readonly webOrigins?: readonly string[];
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: string;
+  /** Per-user rate limits to enforce instead of the defaults (tests lower them). */
+  readonly rateLimits?: Partial<Record<RateLimitedAction, RateLimit>>;
   /** Every line any function logs (also written to `{dataDir}/logs/functions.log`). */
   readonly onLog?: (line: FunctionLogLine) => void;
   /** Every request body the gateways receive. */
@@ -131,6 +135,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.JwksUri]: cognito.jwksUri,
       [Env.CognitoEndpoint]: cognito.endpoint,
       [Env.Stage]: LOCAL_STAGE,
+      [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
     });
     const runtime = new LambdaRuntime({
       buildDir: join(options.dataDir, 'build'),

@@ -3,6 +3,7 @@ import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  HttpNoneAuthorizer,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -57,6 +58,7 @@ export class HttpStack extends Stack {
         tables: props.tables,
         queues: props.queues,
         userPool: { pool: props.userPool, client: props.userPoolClient },
+        rateLimits: props.config.rateLimits,
       }),
     );
     this.addRoutes();
@@ -124,7 +126,13 @@ export class HttpStack extends Stack {
         integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn.function);
         integrations.set(route.function, integration);
       }
-      this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        // Only the API description is public; every other route keeps the default Cognito authorizer.
+        ...(route.auth === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+      });
     }
   }
 

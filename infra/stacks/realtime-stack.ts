@@ -76,6 +76,7 @@ export class RealtimeStack extends Stack {
         queues: props.queues,
         connections: this.stage,
         userPool: { pool: props.userPool, client: props.userPoolClient },
+        rateLimits: props.config.rateLimits,
       }),
     );
     this.routes = this.addRoutes();

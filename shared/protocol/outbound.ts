@@ -79,6 +79,8 @@ export const ErrorFrameSchema = z.object({
   message: z.string(),
   /** The client's `requestId` when it sent one, else the server's request id. */
   requestId: z.string(),
+  /** With RATE_LIMITED: seconds until the caller may try again. */
+  retryAfterSeconds: z.number().int().positive().optional(),
 });
 
 export const OutboundFrameSchema = z.discriminatedUnion('type', [

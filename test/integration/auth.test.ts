@@ -50,7 +50,7 @@ describe('authentication', () => {
       it(`refuses a WebSocket with ${name} (token in ${via}) with 401 and stores no connection`, async () => {
         const attempt = connect(stack.endpoints.webSocketUrl, token(), { via });
         await expect(attempt).rejects.toMatchObject({ status: 401 });
-        expect(await table.query(`USER#${carol.userId}`, 'CONN#')).toEqual([]);
+        expect(await table.connections(carol.userId)).toEqual([]);
         expect(stack.webSocket.connectionIds()).toEqual([]);
       });
     }
@@ -58,7 +58,7 @@ describe('authentication', () => {
 
   it('accepts a correctly signed current token minted with the same claims (the refusals are not blanket)', async () => {
     const socket = await connect(stack.endpoints.webSocketUrl, signWithLocalKey(claims({})));
-    expect(await table.query(`USER#${carol.userId}`, 'CONN#')).toHaveLength(1);
+    expect(await table.connections(carol.userId)).toHaveLength(1);
     await socket.close();
   });
 

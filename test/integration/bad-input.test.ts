@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import { ErrorFrameSchema } from '../../shared/protocol/outbound';
+import { befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -33,8 +34,7 @@ describe('bad input on the WebSocket', () => {
     ]);
     daveSocket = await connect(stack.endpoints.webSocketUrl, dave.accessToken);
     mallorySocket = await connect(stack.endpoints.webSocketUrl, mallory.accessToken);
-    // Erin must have connected once to be a known recipient.
-    await (await connect(stack.endpoints.webSocketUrl, erin.accessToken)).close();
+    await befriend(stack, dave, erin);
     daveSocket.send({ action: 'send', recipientId: erin.userId, messageId: 'first', body: 'c2VlZA==' });
     conversationId = (await daveSocket.next('ack')).conversationId;
   });
@@ -119,7 +119,7 @@ describe('bad input on the WebSocket', () => {
       code: 'VALIDATION_FAILED',
     },
     {
-      name: 'a message to a user who does not exist',
+      name: 'a message to a user who does not exist (nobody is a friend of a stranger)',
       frame: () =>
         JSON.stringify({
           action: 'send',
@@ -127,7 +127,7 @@ describe('bad input on the WebSocket', () => {
           messageId: 'x7',
           body: 'aGk=',
         }),
-      code: 'NOT_FOUND',
+      code: 'FORBIDDEN',
     },
     {
       name: 'a conversation that does not exist',

@@ -128,10 +128,10 @@ describe('connection lifetime', () => {
   it('closes an idle connection with 1001 and runs $disconnect', async () => {
     const table = tableReader(stack);
     const socket = await connect(stack.endpoints.webSocketUrl, grace.accessToken);
-    expect(await table.query(`USER#${grace.userId}`, 'CONN#')).toHaveLength(1);
+    expect(await table.connections(grace.userId)).toHaveLength(1);
     expect((await socket.closed()).code).toBe(1001);
     await eventually(async () =>
-      (await table.query(`USER#${grace.userId}`, 'CONN#')).length === 0 ? true : undefined,
+      (await table.connections(grace.userId)).length === 0 ? true : undefined,
     );
     table.destroy();
   });

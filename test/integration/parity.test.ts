@@ -249,16 +249,17 @@ describe('the local stack serves what the CDK stacks define', () => {
     );
   });
 
-  it('serves the same HTTP routes behind the JWT authorizer, with the same CORS', async () => {
+  it('serves the same HTTP routes, each behind the JWT authorizer or public, with the same CORS', async () => {
     const [api] = ofType(templates, 'AWS::ApiGatewayV2::Api').filter(
       (candidate) => candidate.resource.Properties?.ProtocolType === 'HTTP',
     );
     const routes = ofType(templates, 'AWS::ApiGatewayV2::Route').filter((route) => route.part === api?.part);
-    expect(routes.every((route) => route.resource.Properties?.AuthorizationType === 'JWT')).toBe(true);
     const deployed = routes.map((route) => ({
       routeKey: route.resource.Properties?.RouteKey as string,
       function: routeFunction(templates, route),
+      auth: String(route.resource.Properties?.AuthorizationType).toLowerCase(),
     }));
+    expect(deployed.filter((route) => route.auth === 'jwt').length).toBeGreaterThan(20);
     expect(sorted(deployed, (route) => route.routeKey)).toEqual(
       sorted([...stack.served.httpRoutes], (route) => route.routeKey),
     );

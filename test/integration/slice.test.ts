@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendFrame } from '../../shared/protocol/inbound';
+import { befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -21,6 +22,7 @@ describe('a message from Alice reaches Bob', () => {
     stack = await startTestStack();
     table = tableReader(stack);
     [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
+    await befriend(stack, alice, bob);
     alicePhone = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
     aliceLaptop = await connect(stack.endpoints.webSocketUrl, alice.accessToken, { via: 'protocol' });
     bobPhone = await connect(stack.endpoints.webSocketUrl, bob.accessToken, { via: 'protocol' });
@@ -37,13 +39,13 @@ describe('a message from Alice reaches Bob', () => {
     expect(alicePhone.protocol).toBe('');
   });
 
-  it('stores each open connection under its user, with a TTL for missed disconnects', async () => {
-    const connections = await table.query(`USER#${alice.userId}`, 'CONN#');
+  it('stores each open connection under its user, expiring after the longest life a connection has', async () => {
+    const connections = await table.connections(alice.userId);
     expect(connections).toHaveLength(2);
-    const nowInSeconds = Date.now() / 1000;
+    const now = Date.now();
     for (const connection of connections) {
-      expect(connection.ttl).toBeGreaterThan(nowInSeconds + 2 * 60 * 60);
-      expect(connection.ttl).toBeLessThan(nowInSeconds + 3 * 60 * 60);
+      expect(connection.expiresAt).toBeGreaterThan(now + 2 * 60 * 60 * 1000);
+      expect(connection.expiresAt).toBeLessThan(now + 3 * 60 * 60 * 1000);
     }
   });
 
@@ -63,6 +65,7 @@ describe('a message from Alice reaches Bob', () => {
       messageId: 'm-1',
       senderId: alice.userId,
       sentAt: ack.sentAt,
+      kind: 'message',
       body,
     });
     const atLaptop = await aliceLaptop.next('message');
@@ -105,35 +108,31 @@ describe('a message from Alice reaches Bob', () => {
   it('deletes a connection that is gone (410) by its own id and still delivers to the live ones', async () => {
     const staleId = 'stale-connection=';
     await table.client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: table.tableName,
-        Item: {
-          pk: `USER#${bob.userId}`,
-          sk: `CONN#${staleId}`,
-          connectionId: staleId,
-          userId: bob.userId,
-          connectedAt: Date.now(),
-          ttl: Math.ceil(Date.now() / 1000) + 3600,
-        },
+        Key: { pk: `USER#${bob.userId}`, sk: 'PRESENCE' },
+        UpdateExpression: 'SET connections.#id = :connection',
+        ExpressionAttributeNames: { '#id': staleId },
+        ExpressionAttributeValues: { ':connection': { connectedAt: Date.now(), expiresAt: Date.now() + 3_600_000 } },
       }),
     );
     alicePhone.send(sendFrame({ recipientId: bob.userId, messageId: 'm-3', body: 'AAEC' }));
     await alicePhone.next('ack');
     expect(await bobPhone.next('message')).toMatchObject({ messageId: 'm-3' });
     await eventually(async () =>
-      (await table.get(`USER#${bob.userId}`, `CONN#${staleId}`)) ? undefined : true,
+      (await table.connections(bob.userId)).some((c) => c.connectionId === staleId) ? undefined : true,
     );
-    const remaining = await table.query(`USER#${bob.userId}`, 'CONN#');
+    const remaining = await table.connections(bob.userId);
     expect(remaining).toHaveLength(1);
     expect(stack.webSocket.connectionIds()).toContain(remaining[0]?.connectionId);
   });
 
   it('removes the connection on $disconnect', async () => {
-    const before = await table.query(`USER#${alice.userId}`, 'CONN#');
+    const before = await table.connections(alice.userId);
     expect(before).toHaveLength(2);
     await aliceLaptop.close();
     const after = await eventually(async () => {
-      const items = await table.query(`USER#${alice.userId}`, 'CONN#');
+      const items = await table.connections(alice.userId);
       return items.length === 1 ? items : undefined;
     });
     expect(after).toHaveLength(1);
@@ -144,7 +143,13 @@ describe('a message from Alice reaches Bob', () => {
       headers: { authorization: `Bearer ${alice.accessToken}` },
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ userId: alice.userId, email: alice.email });
+    expect(await response.json()).toEqual({
+      userId: alice.userId,
+      email: alice.email.toLowerCase(),
+      username: alice.username,
+      displayName: expect.any(String),
+      createdAt: expect.any(String),
+    });
   });
 
   it('reports only the malformed job of a fan-out batch as failed, so only it is retried', async () => {
@@ -159,7 +164,7 @@ describe('a message from Alice reaches Bob', () => {
     const result = await stack.invoke('fanoutSender', {
       Records: [
         record('bad', '{"conversationId": 42}'),
-        record('good', JSON.stringify({ conversationId: 'd_empty', seq: 1, correlationId: 'c-1' })),
+        record('good', JSON.stringify({ kind: 'message', conversationId: 'd_empty', seq: 1, correlationId: 'c-1' })),
       ],
     });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });

@@ -5,6 +5,7 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { apiFor } from './api';
 import type { TestStack } from './stack';
 
 export interface Persona {
@@ -15,6 +16,8 @@ export interface Persona {
   readonly accessToken: string;
   readonly idToken: string;
   readonly refreshToken: string;
+  /** Assigned by the server on the first `GET /me`. */
+  readonly username: string;
 }
 
 export const PASSWORD = 'Correct-Horse-42!';
@@ -59,6 +62,8 @@ export async function signUp(stack: TestStack, name: string): Promise<Persona> {
     if (!result?.AccessToken || !result.IdToken || !result.RefreshToken || !signedUp.UserSub) {
       throw new Error(`Sign-in of ${name} returned no tokens`);
     }
+    // The first GET /me after sign-in creates the profile, as a client does.
+    const me = await apiFor(stack, { accessToken: result.AccessToken }).getMe();
     return {
       name,
       email,
@@ -67,6 +72,7 @@ export async function signUp(stack: TestStack, name: string): Promise<Persona> {
       accessToken: result.AccessToken,
       idToken: result.IdToken,
       refreshToken: result.RefreshToken,
+      username: me.username,
     };
   } finally {
     client.destroy();

@@ -28,6 +28,16 @@ export function tableReader(stack: TestStack) {
           }),
         )
       ).Items ?? [],
+    /** A user's stored connections (the map on their presence item), expired ones included. */
+    connections: async (userId: string) => {
+      const item = (
+        await client.send(
+          new GetCommand({ TableName, Key: { pk: `USER#${userId}`, sk: 'PRESENCE' }, ConsistentRead: true }),
+        )
+      ).Item;
+      const map = (item?.connections ?? {}) as Record<string, { connectedAt: number; expiresAt: number }>;
+      return Object.entries(map).map(([connectionId, value]) => ({ connectionId, ...value }));
+    },
     destroy: () => client.destroy(),
   };
 }

@@ -1,53 +1,163 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Connection, ConnectionStore } from '../../ports/connection-store';
-import { keys, ttlFromMs } from './keys';
-import { queryAll } from './query-all';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ParleyError } from '../../errors';
+import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import { batchGetAll, type Item } from './batch';
+import { isConditionFailed, keys } from './keys';
 
+/** Expired entries removed by one `put`, to keep the update expression small. */
+const MAX_PRUNED_PER_PUT = 25;
+
+interface Entry {
+  readonly connectionId: string;
+  readonly connectedAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * Open connections as one presence item per user, a map of connection id to
+ * `{ connectedAt, expiresAt }`: fan-out reaches a hundred members' devices with
+ * one BatchGetItem, and every change returns the user's count at once.
+ *
+ * An entry whose `$disconnect` was missed stays until it expires; readers skip
+ * it, and the user's next `put` removes it.
+ */
 export class DynamoDbConnectionStore implements ConnectionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async put(connection: Connection, expiresAt: number): Promise<void> {
-    await this.client.send(
-      new PutCommand({
+  async put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
+    const entry = { connectedAt: connection.connectedAt, expiresAt };
+    const key = keys.presence(connection.userId);
+    // SET on a path inside a missing map fails: the map is made by the first connection, and
+    // a second one racing it sees the map on its next turn (the map is never removed).
+    for (let turn = 0; turn < 2; turn += 1) {
+      const added = await this.updateIfAllowed({
         TableName: this.tableName,
-        Item: {
-          ...keys.connection(connection.userId, connection.connectionId),
-          connectionId: connection.connectionId,
-          userId: connection.userId,
-          connectedAt: connection.connectedAt,
-          ttl: ttlFromMs(expiresAt),
-        },
-      }),
-    );
+        Key: key,
+        UpdateExpression: 'SET connections.#id = :entry, userId = :userId',
+        ConditionExpression: 'attribute_exists(connections)',
+        ExpressionAttributeNames: { '#id': connection.connectionId },
+        ExpressionAttributeValues: { ':entry': entry, ':userId': connection.userId },
+        ReturnValues: 'ALL_NEW',
+      });
+      const stored =
+        added ??
+        (await this.updateIfAllowed({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET connections = :connections, userId = :userId',
+          ConditionExpression: 'attribute_not_exists(connections)',
+          ExpressionAttributeValues: {
+            ':connections': { [connection.connectionId]: entry },
+            ':userId': connection.userId,
+          },
+          ReturnValues: 'ALL_NEW',
+        }));
+      if (stored) {
+        await this.prune(connection.userId, entriesOf(stored), connection.connectedAt);
+        return presenceOf(stored, connection.connectedAt);
+      }
+    }
+    throw new ParleyError('The presence item kept changing while a connection was stored');
   }
 
-  async delete(userId: string, connectionId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: keys.connection(userId, connectionId) }),
-    );
+  async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {
+    const stored = await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: 'REMOVE connections.#id SET lastSeenAt = :now',
+      // No item, no connection: nothing to write (an update would create one).
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#id': connectionId },
+      ExpressionAttributeValues: { ':now': now },
+      ReturnValues: 'ALL_NEW',
+    });
+    return stored ? presenceOf(stored, now) : { openConnections: 0, lastSeenAt: now };
   }
 
   async listByUser(userId: string, now: number): Promise<Connection[]> {
-    const items = await queryAll(this.client, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      // DynamoDB deletes expired items up to days late: expired ones are filtered here.
-      FilterExpression: '#ttl > :now',
-      ExpressionAttributeNames: { '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':pk': keys.userPk(userId),
-        ':prefix': keys.connectionPrefix,
-        ':now': ttlFromMs(now),
-      },
-      ProjectionExpression: 'connectionId, userId, connectedAt',
-    });
-    return items.map((item) => ({
-      connectionId: String(item.connectionId),
-      userId: String(item.userId),
-      connectedAt: Number(item.connectedAt),
-    }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.presence(userId) }),
+    );
+    return Item ? openConnectionsOf(Item, now) : [];
   }
+
+  async listByUsers(userIds: readonly string[], now: number): Promise<Connection[]> {
+    const items = await batchGetAll(this.client, this.tableName, userIds.map(keys.presence));
+    return items.flatMap((item) => openConnectionsOf(item, now));
+  }
+
+  async presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>> {
+    const items = await batchGetAll(this.client, this.tableName, userIds.map(keys.presence));
+    return new Map(items.map((item) => [String(item.userId), presenceOf(item, now)]));
+  }
+
+  /** The item after the update, or undefined when its condition did not hold. */
+  private async updateIfAllowed(input: UpdateCommandInput): Promise<Item | undefined> {
+    try {
+      return (await this.client.send(new UpdateCommand(input))).Attributes;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes entries whose `$disconnect` was missed, unless a reconnect under the same id renewed them. */
+  private async prune(userId: string, entries: readonly Entry[], now: number) {
+    const expired = entries.filter((entry) => entry.expiresAt <= now).slice(0, MAX_PRUNED_PER_PUT);
+    if (expired.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    expired.forEach((entry, index) => {
+      names[`#e${index}`] = entry.connectionId;
+      values[`:e${index}`] = entry.expiresAt;
+    });
+    await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: `REMOVE ${expired.map((_, index) => `connections.#e${index}`).join(', ')}`,
+      ConditionExpression: expired
+        .map((_, index) => `connections.#e${index}.expiresAt = :e${index}`)
+        .join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+}
+
+function entriesOf(item: Item): Entry[] {
+  const connections: unknown = item.connections;
+  if (typeof connections !== 'object' || connections === null) return [];
+  return Object.entries(connections).flatMap(([connectionId, entry]: [string, unknown]) =>
+    typeof entry === 'object' && entry !== null && 'connectedAt' in entry && 'expiresAt' in entry
+      ? [{ connectionId, connectedAt: Number(entry.connectedAt), expiresAt: Number(entry.expiresAt) }]
+      : [],
+  );
+}
+
+function openConnectionsOf(item: Item, now: number): Connection[] {
+  const userId = String(item.userId);
+  return entriesOf(item)
+    .filter((entry) => entry.expiresAt > now)
+    .sort((a, b) => a.connectedAt - b.connectedAt || byCodeUnit(a.connectionId, b.connectionId))
+    .map((entry) => ({ connectionId: entry.connectionId, userId, connectedAt: entry.connectedAt }));
+}
+
+function presenceOf(item: Item, now: number): PresenceChange {
+  const openConnections = entriesOf(item).filter((entry) => entry.expiresAt > now).length;
+  return openConnections === 0 && item.lastSeenAt !== undefined
+    ? { openConnections, lastSeenAt: Number(item.lastSeenAt) }
+    : { openConnections };
+}
+
+function byCodeUnit(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }

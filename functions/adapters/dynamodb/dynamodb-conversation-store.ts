@@ -1,58 +1,155 @@
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Conversation, ConversationStore } from '../../ports/conversation-store';
+import { ConversationKindSchema, MemberRoleSchema } from '../../../shared/protocol/resources';
+import { ConflictError, NotFoundError } from '../../errors';
+import type {
+  Conversation,
+  ConversationStore,
+  Membership,
+  MembershipChange,
+} from '../../ports/conversation-store';
+import { batchGetAll, batchWriteAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
 import { queryAll } from './query-all';
 
+/**
+ * Conversations as a `META` item holding the member list (the one read
+ * fan-out needs) and a `version`, plus one item per member with their role
+ * and receipt marks (indexed by user for their conversation list).
+ *
+ * Without transactions, `META` is written first and is the truth: a change is
+ * decided by its conditional write, and the member items follow it. Each
+ * follow-up write is idempotent, so a creation cut off half-way is completed
+ * by the next `createIfAbsent`.
+ */
 export class DynamoDbConversationStore implements ConversationStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async isMember(conversationId: string, userId: string): Promise<boolean> {
+  async get(conversationId: string): Promise<Conversation | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.conversation(conversationId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toConversation(Item) : undefined;
+  }
+
+  async getMany(conversationIds: readonly string[]): Promise<Conversation[]> {
+    const items = await batchGetAll(this.client, this.tableName, conversationIds.map(keys.conversation));
+    return items.map(toConversation);
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<Membership | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
         Key: keys.member(conversationId, userId),
         ConsistentRead: true,
-        ProjectionExpression: 'pk',
       }),
     );
-    return Item !== undefined;
+    return Item ? toMembership(Item) : undefined;
   }
 
-  /**
-   * Writes the conversation, then its memberships. Both steps are idempotent,
-   * so a creation cut off between them is completed by the next call.
-   */
-  async createIfAbsent(conversation: Conversation): Promise<Conversation> {
-    const stored = await this.putMetaIfAbsent(conversation);
-    await this.client.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [this.tableName]: stored.memberIds.map((userId) => ({
-            PutRequest: {
-              Item: {
-                ...keys.member(stored.conversationId, userId),
-                ...keys.memberIndex(stored.conversationId, userId),
-                conversationId: stored.conversationId,
-                userId,
-                joinedAt: stored.createdAt,
-              },
-            },
-          })),
-        },
-      }),
+  async createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: conversationItem(conversation),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const stored = await this.get(conversation.conversationId);
+      if (!stored) throw error;
+      await this.completeMembers(stored, conversation.version, members);
+      return stored;
+    }
+    // A fresh conversation has no member items yet: plain puts, 25 to a request.
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      members.map((member) => ({
+        PutRequest: { Item: memberItem({ ...member, conversationId: conversation.conversationId }) },
+      })),
     );
-    return stored;
+    return conversation;
   }
 
-  async listMemberIds(conversationId: string): Promise<string[]> {
+  async change(
+    conversationId: string,
+    expectedVersion: number,
+    change: MembershipChange,
+  ): Promise<Conversation> {
+    const stored = await this.get(conversationId);
+    if (!stored) throw new NotFoundError('No such conversation');
+    if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
+
+    const removed = new Set(change.remove ?? []);
+    const remaining = stored.memberIds.filter((userId) => !removed.has(userId));
+    const added = [
+      ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
+    ].filter((member) => !remaining.includes(member.userId));
+    const memberIds = [...remaining, ...added.map((member) => member.userId)];
+
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = {
+      ':memberIds': memberIds,
+      ':expected': expectedVersion,
+      ':next': expectedVersion + 1,
+    };
+    const sets = ['memberIds = :memberIds', '#version = :next'];
+    if (change.name !== undefined) {
+      sets.push('#name = :name');
+      names['#name'] = 'name';
+      values[':name'] = change.name;
+    }
+    let updated: Item | undefined;
+    try {
+      ({ Attributes: updated } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.conversation(conversationId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new ConflictError('The conversation changed meanwhile', { cause: error });
+    }
+
+    const readded = new Set(added.map((member) => member.userId));
+    await batchWriteAll(this.client, this.tableName, [
+      ...[...removed]
+        .filter((userId) => !readded.has(userId))
+        .map((userId) => ({ DeleteRequest: { Key: keys.member(conversationId, userId) } })),
+      ...added.map((member) => ({ PutRequest: { Item: memberItem({ ...member, conversationId }) } })),
+    ]);
+    await Promise.all(
+      Object.entries(change.roles ?? {})
+        .filter(([userId]) => memberIds.includes(userId))
+        .map(([userId, role]) => this.setRole(conversationId, userId, role)),
+    );
+    return toConversation(
+      updated ?? conversationItem({ ...stored, memberIds, version: expectedVersion + 1 }),
+    );
+  }
+
+  async listMembers(conversationId: string): Promise<Membership[]> {
     const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -60,44 +157,149 @@ export class DynamoDbConversationStore implements ConversationStore {
         ':pk': keys.conversationPk(conversationId),
         ':prefix': keys.memberPrefix,
       },
-      ProjectionExpression: 'userId',
       ConsistentRead: true,
     });
-    return items.map((item) => String(item.userId));
+    return items.map(toMembership);
   }
 
-  private async putMetaIfAbsent(conversation: Conversation): Promise<Conversation> {
+  async listMembershipsOf(userId: string): Promise<Membership[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.memberIndexPrefix },
+    });
+    return items.map(toMembership);
+  }
+
+  /**
+   * DynamoDB has no `max()`: each mark is set only if it moves forward, by its
+   * own conditional update; a refused one was already as far.
+   */
+  async advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: { delivered?: number; read?: number },
+  ): Promise<Membership> {
+    // What was read reached a device: delivery is raised with it.
+    const delivered =
+      marks.read === undefined ? marks.delivered : Math.max(marks.delivered ?? marks.read, marks.read);
+    await Promise.all([
+      delivered === undefined ? undefined : this.raiseMark(conversationId, userId, 'delivered', delivered),
+      marks.read === undefined ? undefined : this.raiseMark(conversationId, userId, 'read', marks.read),
+    ]);
+    const membership = await this.getMembership(conversationId, userId);
+    if (!membership) throw new NotFoundError('Not a member of this conversation');
+    return membership;
+  }
+
+  /** Puts the member items a cut-off creation missed, unless the conversation has changed since. */
+  private async completeMembers(stored: Conversation, version: number, members: readonly Membership[]) {
+    if (stored.version !== version) return;
+    const present = new Set((await this.listMembers(stored.conversationId)).map((member) => member.userId));
+    const missing = members.filter(
+      (member) => stored.memberIds.includes(member.userId) && !present.has(member.userId),
+    );
+    await Promise.all(
+      missing.map(async (member) => {
+        try {
+          await this.client.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: memberItem({ ...member, conversationId: stored.conversationId }),
+              // A racing repeat may have put it, and its marks may have moved since.
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+        }
+      }),
+    );
+  }
+
+  private async setRole(conversationId: string, userId: string, role: Membership['role']) {
     try {
       await this.client.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.conversation(conversation.conversationId),
-            conversationId: conversation.conversationId,
-            kind: conversation.kind,
-            memberIds: [...conversation.memberIds],
-            createdAt: conversation.createdAt,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: keys.member(conversationId, userId),
+          UpdateExpression: 'SET #role = :role',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':role': role },
         }),
       );
-      return conversation;
     } catch (error) {
+      // The member item is missing (a change cut off earlier): there is no one to give the role.
       if (!isConditionFailed(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: keys.conversation(conversation.conversationId),
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) throw error;
-      return {
-        conversationId: String(Item.conversationId),
-        kind: Item.kind as Conversation['kind'],
-        memberIds: (Item.memberIds as string[]) ?? [],
-        createdAt: Number(Item.createdAt),
-      };
     }
   }
+
+  private async raiseMark(conversationId: string, userId: string, mark: 'delivered' | 'read', value: number) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.member(conversationId, userId),
+          UpdateExpression: 'SET #mark = :value',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :value)',
+          ExpressionAttributeNames: { '#mark': mark },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
+    } catch (error) {
+      // Already this far, or not a member: the read that follows tells which.
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+}
+
+function conversationItem(conversation: Conversation): Item {
+  return {
+    ...keys.conversation(conversation.conversationId),
+    conversationId: conversation.conversationId,
+    kind: conversation.kind,
+    ...(conversation.name === undefined ? {} : { name: conversation.name }),
+    memberIds: [...conversation.memberIds],
+    createdBy: conversation.createdBy,
+    createdAt: conversation.createdAt,
+    version: conversation.version,
+  };
+}
+
+function toConversation(item: Item): Conversation {
+  return {
+    conversationId: String(item.conversationId),
+    kind: ConversationKindSchema.parse(item.kind),
+    ...(item.name === undefined ? {} : { name: String(item.name) }),
+    memberIds: Array.isArray(item.memberIds) ? item.memberIds.map(String) : [],
+    createdBy: String(item.createdBy),
+    createdAt: Number(item.createdAt),
+    version: Number(item.version),
+  };
+}
+
+function memberItem(member: Membership): Item {
+  return {
+    ...keys.member(member.conversationId, member.userId),
+    ...keys.memberIndex(member.conversationId, member.userId),
+    conversationId: member.conversationId,
+    userId: member.userId,
+    role: member.role,
+    joinedAt: member.joinedAt,
+    delivered: member.delivered,
+    read: member.read,
+  };
+}
+
+function toMembership(item: Item): Membership {
+  return {
+    conversationId: String(item.conversationId),
+    userId: String(item.userId),
+    role: MemberRoleSchema.parse(item.role),
+    joinedAt: Number(item.joinedAt),
+    delivered: Number(item.delivered ?? 0),
+    read: Number(item.read ?? 0),
+  };
 }

@@ -1,38 +1,79 @@
-import type { Connection, ConnectionStore } from '../../ports/connection-store';
+import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import { byKey } from './page';
 
 interface Entry {
   readonly connection: Connection;
   readonly expiresAt: number;
 }
 
+interface Presence {
+  readonly connections: Map<string, Entry>;
+  lastSeenAt?: number;
+}
+
 /**
- * Connections kept in memory, keyed like the table (user, then connection id).
- * Expired entries stay until deleted, as DynamoDB keeps them until its TTL sweep,
- * and are hidden from `listByUser` the same way.
+ * Connections kept in memory, one presence record per user like the table's.
+ * Expired entries stay until the user's next `put` removes them, as in
+ * `DynamoDbConnectionStore`, and are hidden from every read the same way.
  */
 export class InMemoryConnectionStore implements ConnectionStore {
-  private readonly byUser = new Map<string, Map<string, Entry>>();
+  private readonly byUser = new Map<string, Presence>();
 
-  async put(connection: Connection, expiresAt: number): Promise<void> {
-    let connections = this.byUser.get(connection.userId);
-    if (!connections) {
-      connections = new Map();
-      this.byUser.set(connection.userId, connections);
+  async put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
+    let presence = this.byUser.get(connection.userId);
+    if (!presence) {
+      presence = { connections: new Map() };
+      this.byUser.set(connection.userId, presence);
     }
-    connections.set(connection.connectionId, { connection: { ...connection }, expiresAt });
+    presence.connections.set(connection.connectionId, { connection: { ...connection }, expiresAt });
+    const change = changeOf(presence, connection.connectedAt);
+    for (const [connectionId, entry] of presence.connections) {
+      if (entry.expiresAt <= connection.connectedAt) presence.connections.delete(connectionId);
+    }
+    return change;
   }
 
-  async delete(userId: string, connectionId: string): Promise<void> {
-    this.byUser.get(userId)?.delete(connectionId);
+  async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {
+    const presence = this.byUser.get(userId);
+    if (!presence) return { openConnections: 0, lastSeenAt: now };
+    presence.connections.delete(connectionId);
+    presence.lastSeenAt = now;
+    return changeOf(presence, now);
   }
 
   async listByUser(userId: string, now: number): Promise<Connection[]> {
-    const connections = this.byUser.get(userId)?.values() ?? [];
-    return [...connections].filter((entry) => entry.expiresAt > now).map((entry) => entry.connection);
+    return openConnectionsOf(this.byUser.get(userId), now);
+  }
+
+  async listByUsers(userIds: readonly string[], now: number): Promise<Connection[]> {
+    return [...new Set(userIds)].flatMap((userId) => openConnectionsOf(this.byUser.get(userId), now));
+  }
+
+  async presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>> {
+    const result = new Map<string, PresenceChange>();
+    for (const userId of userIds) {
+      const presence = this.byUser.get(userId);
+      if (presence) result.set(userId, changeOf(presence, now));
+    }
+    return result;
   }
 
   /** The stored entry with its expiry, expired or not; for assertions. */
   find(userId: string, connectionId: string): Entry | undefined {
-    return this.byUser.get(userId)?.get(connectionId);
+    return this.byUser.get(userId)?.connections.get(connectionId);
   }
+}
+
+function openConnectionsOf(presence: Presence | undefined, now: number): Connection[] {
+  return [...(presence?.connections.values() ?? [])]
+    .filter((entry) => entry.expiresAt > now)
+    .map((entry) => ({ ...entry.connection }))
+    .sort((a, b) => a.connectedAt - b.connectedAt || byKey((c: Connection) => c.connectionId)(a, b));
+}
+
+function changeOf(presence: Presence, now: number): PresenceChange {
+  const openConnections = [...presence.connections.values()].filter((entry) => entry.expiresAt > now).length;
+  return openConnections === 0 && presence.lastSeenAt !== undefined
+    ? { openConnections, lastSeenAt: presence.lastSeenAt }
+    : { openConnections };
 }

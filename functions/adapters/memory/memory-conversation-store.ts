@@ -1,32 +1,134 @@
-import type { Conversation, ConversationStore } from '../../ports/conversation-store';
+import { ConflictError, NotFoundError } from '../../errors';
+import type {
+  Conversation,
+  ConversationStore,
+  Membership,
+  MembershipChange,
+} from '../../ports/conversation-store';
+import { byKey } from './page';
 
-/** Conversations kept in memory; membership is the conversation's `memberIds`. */
+/** Conversations and memberships kept in memory, with the semantics of `DynamoDbConversationStore`. */
 export class InMemoryConversationStore implements ConversationStore {
   private readonly conversations = new Map<string, Conversation>();
-
-  async isMember(conversationId: string, userId: string): Promise<boolean> {
-    return this.conversations.get(conversationId)?.memberIds.includes(userId) ?? false;
-  }
-
-  async createIfAbsent(conversation: Conversation): Promise<Conversation> {
-    const existing = this.conversations.get(conversation.conversationId);
-    if (existing) return existing;
-    const stored = { ...conversation, memberIds: [...conversation.memberIds] };
-    this.conversations.set(conversation.conversationId, stored);
-    return stored;
-  }
-
-  async listMemberIds(conversationId: string): Promise<string[]> {
-    return [...(this.conversations.get(conversationId)?.memberIds ?? [])];
-  }
-
-  /** The stored conversation; for assertions. */
-  get(conversationId: string): Conversation | undefined {
-    return this.conversations.get(conversationId);
-  }
+  /** Per conversation, members by user id. */
+  private readonly members = new Map<string, Map<string, Membership>>();
 
   /** How many conversations exist; for assertions. */
   get size(): number {
     return this.conversations.size;
   }
+
+  async get(conversationId: string): Promise<Conversation | undefined> {
+    const conversation = this.conversations.get(conversationId);
+    return conversation && copyConversation(conversation);
+  }
+
+  async getMany(conversationIds: readonly string[]): Promise<Conversation[]> {
+    return [...new Set(conversationIds)].flatMap((conversationId) => {
+      const conversation = this.conversations.get(conversationId);
+      return conversation ? [copyConversation(conversation)] : [];
+    });
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<Membership | undefined> {
+    const membership = this.members.get(conversationId)?.get(userId);
+    return membership && { ...membership };
+  }
+
+  async createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation> {
+    const existing = this.conversations.get(conversation.conversationId);
+    const stored = existing ?? copyConversation(conversation);
+    this.conversations.set(stored.conversationId, stored);
+    // A repeat completes the member items a cut-off creation missed, unless a change came since.
+    if (existing && existing.version !== conversation.version) return copyConversation(existing);
+    const byUser = this.membersOf(stored.conversationId);
+    for (const member of members) {
+      const missing = !byUser.has(member.userId) && stored.memberIds.includes(member.userId);
+      if (!existing || missing) {
+        byUser.set(member.userId, { ...member, conversationId: stored.conversationId });
+      }
+    }
+    return copyConversation(stored);
+  }
+
+  async change(
+    conversationId: string,
+    expectedVersion: number,
+    change: MembershipChange,
+  ): Promise<Conversation> {
+    const stored = this.conversations.get(conversationId);
+    if (!stored) throw new NotFoundError('No such conversation');
+    if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
+
+    const removed = new Set(change.remove ?? []);
+    const remaining = stored.memberIds.filter((userId) => !removed.has(userId));
+    const added = [
+      ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
+    ].filter((member) => !remaining.includes(member.userId));
+    const memberIds = [...remaining, ...added.map((member) => member.userId)];
+    const updated: Conversation = {
+      ...stored,
+      ...(change.name === undefined ? {} : { name: change.name }),
+      memberIds,
+      version: expectedVersion + 1,
+    };
+    this.conversations.set(conversationId, updated);
+
+    const byUser = this.membersOf(conversationId);
+    for (const userId of removed) byUser.delete(userId);
+    for (const member of added) byUser.set(member.userId, { ...member, conversationId });
+    for (const [userId, role] of Object.entries(change.roles ?? {})) {
+      const member = byUser.get(userId);
+      if (member && memberIds.includes(userId)) byUser.set(userId, { ...member, role });
+    }
+    return copyConversation(updated);
+  }
+
+  async listMembers(conversationId: string): Promise<Membership[]> {
+    return [...(this.members.get(conversationId)?.values() ?? [])]
+      .sort(byKey((member) => member.userId))
+      .map((member) => ({ ...member }));
+  }
+
+  async listMembershipsOf(userId: string): Promise<Membership[]> {
+    return [...this.members.values()]
+      .flatMap((byUser) => {
+        const member = byUser.get(userId);
+        return member ? [{ ...member }] : [];
+      })
+      .sort(byKey((member) => member.conversationId));
+  }
+
+  async advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: { delivered?: number; read?: number },
+  ): Promise<Membership> {
+    const member = this.members.get(conversationId)?.get(userId);
+    if (!member) throw new NotFoundError('Not a member of this conversation');
+    const read = Math.max(member.read, marks.read ?? 0);
+    // What was read reached a device: delivery is raised with it.
+    const delivered = Math.max(member.delivered, marks.delivered ?? 0, marks.read ?? 0);
+    const advanced = { ...member, delivered, read };
+    this.membersOf(conversationId).set(userId, advanced);
+    return { ...advanced };
+  }
+
+  /** Removes a member item only, as a crash between writes would leave it; for arranging a test. */
+  dropMembership(conversationId: string, userId: string): void {
+    this.members.get(conversationId)?.delete(userId);
+  }
+
+  private membersOf(conversationId: string): Map<string, Membership> {
+    let byUser = this.members.get(conversationId);
+    if (!byUser) {
+      byUser = new Map();
+      this.members.set(conversationId, byUser);
+    }
+    return byUser;
+  }
+}
+
+function copyConversation(conversation: Conversation): Conversation {
+  return { ...conversation, memberIds: [...conversation.memberIds] };
 }

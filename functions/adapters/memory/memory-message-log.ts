@@ -1,4 +1,11 @@
-import type { AppendRequest, AppendResult, MessageLog, StoredMessage } from '../../ports/message-log';
+import type {
+  AppendRequest,
+  AppendResult,
+  HistoryQuery,
+  LogHead,
+  MessageLog,
+  StoredMessage,
+} from '../../ports/message-log';
 
 /**
  * Conversation logs kept in memory, with the semantics of `DynamoDbMessageLog`:
@@ -27,6 +34,8 @@ export class InMemoryMessageLog implements MessageLog {
       messageId: request.messageId,
       senderId: request.senderId,
       sentAt: request.now,
+      kind: request.kind,
+      ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
       // A copy: the caller may reuse its buffer.
       body: new Uint8Array(request.body),
     });
@@ -35,11 +44,61 @@ export class InMemoryMessageLog implements MessageLog {
   }
 
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
-    return this.logs.get(conversationId)?.[seq - 1];
+    const message = this.logs.get(conversationId)?.[seq - 1];
+    return message && { ...message };
+  }
+
+  async list(
+    conversationId: string,
+    query: HistoryQuery,
+  ): Promise<{ messages: StoredMessage[]; more: boolean }> {
+    const log = this.logs.get(conversationId) ?? [];
+    const from = query.after === undefined ? 1 : query.after + 1;
+    const to = Math.min(log.length, query.before === undefined ? log.length : query.before - 1);
+    if (from > to || query.limit < 1) return { messages: [], more: false };
+    const range = log.slice(from - 1, to);
+    // Without `after`, the page is the newest of the range.
+    const page = query.after === undefined ? range.slice(-query.limit) : range.slice(0, query.limit);
+    return { messages: page.map((message) => ({ ...message })), more: range.length > query.limit };
+  }
+
+  async heads(conversationIds: readonly string[]): Promise<Map<string, LogHead>> {
+    return new Map(
+      conversationIds.map((conversationId) => {
+        const last = this.logs.get(conversationId)?.at(-1);
+        const head: LogHead = last
+          ? { conversationId, seq: last.seq, lastAt: last.sentAt }
+          : { conversationId, seq: 0 };
+        return [conversationId, head];
+      }),
+    );
+  }
+
+  async getMany(places: ReadonlyArray<{ conversationId: string; seq: number }>): Promise<StoredMessage[]> {
+    const unique = new Map(places.map((place) => [`${place.conversationId}\u0000${place.seq}`, place]));
+    return [...unique.values()].flatMap((place) => {
+      const message = this.logs.get(place.conversationId)?.[place.seq - 1];
+      return message ? [{ ...message }] : [];
+    });
+  }
+
+  async markDeleted(
+    conversationId: string,
+    seq: number,
+    senderId: string,
+    now: number,
+  ): Promise<StoredMessage | undefined> {
+    const log = this.logs.get(conversationId);
+    const message = log?.[seq - 1];
+    if (!log || !message || message.senderId !== senderId) return undefined;
+    const { body: _removed, ...kept } = message;
+    const tombstone: StoredMessage = { ...kept, deletedAt: message.deletedAt ?? now };
+    log[seq - 1] = tombstone;
+    return { ...tombstone };
   }
 
   /** Every stored message of a conversation, in `seq` order; for assertions. */
-  list(conversationId: string): readonly StoredMessage[] {
+  messagesOf(conversationId: string): readonly StoredMessage[] {
     return [...(this.logs.get(conversationId) ?? [])];
   }
 

@@ -1,17 +1,57 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { ConversationIdSchema } from '../../../shared/protocol/ids';
-import { MessageFrameSchema } from '../../../shared/protocol/outbound';
+import { ConversationIdSchema, UserIdSchema } from '../../../shared/protocol/ids';
+import {
+  ConversationPushSchema,
+  DeletedFrameSchema,
+  FriendPushSchema,
+  MessageFrameSchema,
+  PresencePushSchema,
+  ReceiptPushSchema,
+  TypingPushSchema,
+} from '../../../shared/protocol/outbound';
 import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
 
-/** The wire form of a fan-out job; the sender parses every record with it. */
-export const FanoutJobSchema = z.object({
-  conversationId: ConversationIdSchema,
-  seq: z.number().int().positive(),
+const PushFrameSchema = z.discriminatedUnion('type', [
+  MessageFrameSchema,
+  DeletedFrameSchema,
+  ReceiptPushSchema,
+  TypingPushSchema,
+  PresencePushSchema,
+  FriendPushSchema,
+  ConversationPushSchema,
+]);
+
+const base = {
   correlationId: z.string().min(1).max(128),
   excludeConnectionId: z.string().min(1).max(128).optional(),
-  frame: MessageFrameSchema.optional(),
-});
+};
+
+/** The wire form of a fan-out job; the sender parses every record with it. */
+export const FanoutJobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...base,
+    kind: z.literal('message'),
+    conversationId: ConversationIdSchema,
+    seq: z.number().int().positive(),
+    frame: MessageFrameSchema.optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('conversation'),
+    conversationId: ConversationIdSchema,
+    frame: PushFrameSchema,
+    alsoUserIds: z.array(UserIdSchema).optional(),
+  }),
+  z.object({ ...base, kind: z.literal('users'), userIds: z.array(UserIdSchema), frame: PushFrameSchema }),
+  z.object({
+    ...base,
+    kind: z.literal('presence'),
+    userId: UserIdSchema,
+    online: z.boolean(),
+    lastSeenAt: z.number().optional(),
+  }),
+]) satisfies z.ZodType<FanoutJob>;
 
 export class SqsFanoutQueue implements FanoutQueue {
   constructor(

@@ -1,18 +1,24 @@
+import type { MessageKind } from '../../../shared/protocol/ids';
 import { decodedBase64Length } from '../../../shared/protocol/ids';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
-import { ForbiddenError, PayloadTooLargeError } from '../../errors';
+import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { MessageLog } from '../../ports/message-log';
-import type { UserRegistry } from '../../ports/user-directory';
-import { openDirectConversation } from '../conversation/direct-conversation';
+import type { ProfileStore } from '../../ports/profile-store';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import type { RelationshipStore } from '../../ports/relationship-store';
+import { requireMembership } from '../access';
+import { conversations as conversationsOf } from '../conversation/conversations';
 
 export interface SendMessageDeps {
   readonly conversations: ConversationStore;
-  readonly users: UserRegistry;
   readonly messages: MessageLog;
+  readonly profiles: ProfileStore;
+  readonly relationships: RelationshipStore;
   readonly fanout: FanoutQueue;
+  readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
 }
 
@@ -28,31 +34,41 @@ export interface SendMessageCommand {
   readonly messageId: string;
   /** Base64 ciphertext, already checked to be base64. */
   readonly body: string;
+  readonly kind?: MessageKind;
+  readonly refSeq?: number;
 }
 
 /**
  * Stores a message and hands it to fan-out.
- * 1. Refuse a body over the limit.
- * 2. Resolve the conversation (a direct one is created on first use) and check membership.
- * 3. Append to the log: gap-free `seq`; a retried `messageId` returns the first result.
- * 4. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
+ * 1. Refuse a body over the limit; count the send against the sender's allowance.
+ * 2. Resolve the conversation (a direct one with a friend is created on first use) and check
+ *    membership, and in a direct conversation that neither side blocked the other.
+ * 3. An edit, reply or reaction must name a message that is there (an edit: the sender's own).
+ * 4. Append to the log: gap-free `seq`; a retried `messageId` returns the first result.
+ * 5. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
  */
 export function sendMessage(deps: SendMessageDeps) {
-  const openDirect = openDirectConversation(deps);
+  const conversations = conversationsOf({ ...deps });
   return async (command: SendMessageCommand): Promise<AckFrame> => {
     const size = decodedBase64Length(command.body);
     if (size > MAX_BODY_SIZE_IN_BYTES) throw new PayloadTooLargeError(size, MAX_BODY_SIZE_IN_BYTES);
+    await deps.rateLimiter.consume(command.senderId, 'send', deps.clock());
 
     const conversationId = await resolveConversation(command);
+    const kind = command.kind ?? 'message';
+    if (command.refSeq !== undefined) await checkReference(conversationId, kind, command.refSeq, command.senderId);
     const stored = await deps.messages.append({
       conversationId,
       messageId: command.messageId,
       senderId: command.senderId,
+      kind,
+      ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
       body: Buffer.from(command.body, 'base64'),
       now: deps.clock(),
     });
     const sentAt = new Date(stored.sentAt).toISOString();
     await deps.fanout.enqueue({
+      kind: 'message',
       conversationId,
       seq: stored.seq,
       correlationId: command.correlationId,
@@ -67,6 +83,8 @@ export function sendMessage(deps: SendMessageDeps) {
               messageId: command.messageId,
               senderId: command.senderId,
               sentAt,
+              kind,
+              ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
               body: command.body,
             }),
           }),
@@ -82,14 +100,36 @@ export function sendMessage(deps: SendMessageDeps) {
 
   async function resolveConversation(command: SendMessageCommand): Promise<string> {
     if (command.recipientId !== undefined) {
-      const conversation = await openDirect({ userId: command.senderId, peerId: command.recipientId });
+      const conversation = await conversations.openDirect(
+        { userId: command.senderId, correlationId: command.correlationId },
+        command.recipientId,
+      );
       return conversation.conversationId;
     }
     const conversationId = command.conversationId as string;
-    // One answer for "no such conversation" and "not yours": existence is not revealed.
-    if (!(await deps.conversations.isMember(conversationId, command.senderId))) {
-      throw new ForbiddenError('You are not a member of this conversation');
-    }
+    await requireMembership(deps.conversations, conversationId, command.senderId);
+    await refuseBlockedDirect(deps, conversationId, command.senderId);
     return conversationId;
   }
+
+  async function checkReference(conversationId: string, kind: MessageKind, refSeq: number, senderId: string) {
+    const referenced = await deps.messages.get(conversationId, refSeq);
+    if (!referenced) throw new NotFoundError(`No message ${refSeq} in this conversation`);
+    if (kind === 'edit' && referenced.senderId !== senderId) throw new ForbiddenError('Only the author may edit');
+    if (kind === 'edit' && referenced.deletedAt !== undefined) throw new ValidationError('That message was deleted');
+  }
+}
+
+/** In a direct conversation, nothing passes between users when either blocked the other. */
+export async function refuseBlockedDirect(
+  deps: { conversations: Pick<ConversationStore, 'get'>; relationships: Pick<RelationshipStore, 'blockedEitherWay'> },
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  // Direct conversation ids carry their kind: groups skip the extra reads.
+  if (!conversationId.startsWith('d_')) return;
+  const conversation = await deps.conversations.get(conversationId);
+  const peers = (conversation?.memberIds ?? []).filter((id) => id !== userId);
+  const blocked = await deps.relationships.blockedEitherWay(userId, peers);
+  if (blocked.size > 0) throw new ForbiddenError('You cannot message this user');
 }

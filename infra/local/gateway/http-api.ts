@@ -21,7 +21,7 @@ export interface HttpApiOptions {
 export interface LocalHttpApi {
   readonly url: string;
   /** Routes served behind the JWT authorizer, from the topology. */
-  readonly routes: ReadonlyArray<{ routeKey: string; function: FunctionName }>;
+  readonly routes: ReadonlyArray<{ routeKey: string; function: FunctionName; auth: 'jwt' | 'none' }>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +42,8 @@ interface CompiledRoute {
  * (`{"message":"Unauthorized"}`); everything else is the function's answer.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpApi> {
-  const routes = HTTP_API.routes.map(compile);
+  // API Gateway picks the most specific route; static segments before parameters does the same here.
+  const routes = HTTP_API.routes.map(compile).sort((a, b) => a.parameters.length - b.parameters.length);
   const verifier = JwtRsaVerifier.create(
     { issuer: options.jwt.issuer, jwksUri: options.jwt.jwksUri, audience: null },
     {
@@ -81,7 +82,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
     const match = findRoute(routes, request.method ?? 'GET', url.pathname);
     if (!match) return json(response, 404, { message: 'Not Found' });
 
-    const claims = await authorize(request.headers.authorization);
+    const claims = match.compiled.route.auth === 'none' ? {} : await authorize(request.headers.authorization);
     if (!claims) {
       response.setHeader('www-authenticate', 'Bearer');
       return json(response, 401, { message: 'Unauthorized' });
@@ -148,7 +149,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
 
   return {
     url: `http://${LOCAL_HOST}:${port}`,
-    routes: routes.map(({ route, routeKey }) => ({ routeKey, function: route.function })),
+    routes: routes.map(({ route, routeKey }) => ({ routeKey, function: route.function, auth: route.auth })),
     stop: () => close(server),
   };
 }

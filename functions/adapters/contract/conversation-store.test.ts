@@ -1,0 +1,323 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../errors';
+import type { Conversation, ConversationStore, Membership } from '../../ports/conversation-store';
+import { DynamoDbConversationStore } from '../dynamodb/dynamodb-conversation-store';
+import { keys } from '../dynamodb/keys';
+import { InMemoryConversationStore } from '../memory/memory-conversation-store';
+import { freshId, useLocalTable } from './local-table';
+
+const table = useLocalTable();
+const T0 = Date.UTC(2025, 0, 1);
+
+interface Fixture {
+  readonly store: ConversationStore;
+  /** Loses a member item behind the store's back, as a crash between its writes would. */
+  dropMembership(conversationId: string, userId: string): Promise<void>;
+}
+
+describe.each([
+  {
+    adapter: 'InMemoryConversationStore',
+    make: (): Fixture => {
+      const store = new InMemoryConversationStore();
+      return { store, dropMembership: async (id, userId) => store.dropMembership(id, userId) };
+    },
+  },
+  {
+    adapter: 'DynamoDbConversationStore',
+    make: (): Fixture => ({
+      store: new DynamoDbConversationStore(table.client, table.tableName),
+      dropMembership: async (id, userId) => {
+        await table.client.send(new DeleteCommand({ TableName: table.tableName, Key: keys.member(id, userId) }));
+      },
+    }),
+  },
+])('$adapter', ({ make }) => {
+  let fixture: Fixture;
+  let store: ConversationStore;
+  let alice: string;
+  let bob: string;
+  let carol: string;
+
+  const member = (conversationId: string, userId: string, role: Membership['role'] = 'member'): Membership => ({
+    conversationId,
+    userId,
+    role,
+    joinedAt: T0,
+    delivered: 0,
+    read: 0,
+  });
+
+  const group = (memberIds: readonly string[] = [alice, bob]): Conversation => ({
+    conversationId: freshId('conv'),
+    kind: 'group',
+    name: 'Climbing',
+    memberIds,
+    createdBy: alice,
+    createdAt: T0,
+    version: 1,
+  });
+
+  const create = async (conversation: Conversation) => {
+    const members = conversation.memberIds.map((userId) =>
+      member(conversation.conversationId, userId, userId === conversation.createdBy ? 'admin' : 'member'),
+    );
+    await store.createIfAbsent(conversation, members);
+    return members;
+  };
+
+  beforeEach(() => {
+    fixture = make();
+    store = fixture.store;
+    alice = freshId('alice');
+    bob = freshId('bob');
+    carol = freshId('carol');
+  });
+
+  describe('createIfAbsent', () => {
+    it('stores the conversation and one membership per member', async () => {
+      const conversation = group();
+
+      const members = await create(conversation);
+
+      expect(await store.get(conversation.conversationId)).toEqual(conversation);
+      expect(await store.listMembers(conversation.conversationId)).toEqual(
+        [...members].sort((a, b) => (a.userId < b.userId ? -1 : 1)),
+      );
+      expect(await store.getMembership(conversation.conversationId, alice)).toMatchObject({ role: 'admin' });
+    });
+
+    it('stores a direct conversation without a name', async () => {
+      const direct: Conversation = { ...group(), kind: 'direct' };
+      const { name: _none, ...unnamed } = direct;
+
+      await create(unnamed);
+
+      const stored = await store.get(unnamed.conversationId);
+      expect(stored).toEqual(unnamed);
+      expect(stored).not.toHaveProperty('name');
+    });
+
+    it('returns the stored conversation on a repeat, keeping members and their marks', async () => {
+      const conversation = group();
+      await create(conversation);
+      await store.advanceMarks(conversation.conversationId, bob, { read: 4 });
+
+      const again = await store.createIfAbsent(
+        { ...conversation, name: 'Other', createdAt: T0 + 5, memberIds: [alice, bob, carol] },
+        [
+          member(conversation.conversationId, alice),
+          member(conversation.conversationId, bob),
+          member(conversation.conversationId, carol),
+        ],
+      );
+
+      expect(again).toEqual(conversation);
+      expect(await store.get(conversation.conversationId)).toEqual(conversation);
+      expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ delivered: 4, read: 4 });
+      expect(await store.getMembership(conversation.conversationId, alice)).toMatchObject({ role: 'admin' });
+      expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+    });
+
+    it('completes on a repeat the memberships a cut-off creation missed', async () => {
+      const conversation = group();
+      const members = await create(conversation);
+      await fixture.dropMembership(conversation.conversationId, bob);
+
+      await store.createIfAbsent(conversation, members);
+
+      expect(await store.getMembership(conversation.conversationId, bob)).toEqual(members[1]);
+    });
+
+    it('does not bring back a member removed since', async () => {
+      const conversation = group([alice, bob, carol]);
+      const members = await create(conversation);
+      await store.change(conversation.conversationId, 1, { remove: [carol] });
+
+      await store.createIfAbsent(conversation, members);
+
+      expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+      expect((await store.get(conversation.conversationId))?.memberIds).toEqual([alice, bob]);
+    });
+  });
+
+  describe('getMany', () => {
+    it('returns the conversations that exist', async () => {
+      const first = group();
+      const second = group();
+      await create(first);
+      await create(second);
+
+      const found = await store.getMany([first.conversationId, freshId('missing'), second.conversationId]);
+
+      expect(found).toHaveLength(2);
+      expect(found).toEqual(expect.arrayContaining([first, second]));
+    });
+  });
+
+  describe('change', () => {
+    it('adds and removes members, renames, and bumps the version', async () => {
+      const conversation = group();
+      await create(conversation);
+      const dave = freshId('dave');
+
+      const changed = await store.change(conversation.conversationId, 1, {
+        add: [
+          { ...member(conversation.conversationId, carol), joinedAt: T0 + 10 },
+          { ...member(conversation.conversationId, dave), delivered: 3, read: 2 },
+        ],
+        remove: [bob],
+        name: 'Bouldering',
+      });
+
+      expect(changed).toEqual({
+        ...conversation,
+        name: 'Bouldering',
+        memberIds: [alice, carol, dave],
+        version: 2,
+      });
+      expect(await store.get(conversation.conversationId)).toEqual(changed);
+      expect(await store.getMembership(conversation.conversationId, bob)).toBeUndefined();
+      expect(await store.getMembership(conversation.conversationId, carol)).toMatchObject({
+        role: 'member',
+        joinedAt: T0 + 10,
+        delivered: 0,
+        read: 0,
+      });
+      expect(await store.getMembership(conversation.conversationId, dave)).toMatchObject({
+        delivered: 3,
+        read: 2,
+      });
+      expect((await store.listMembers(conversation.conversationId)).map((m) => m.userId).sort()).toEqual(
+        [alice, carol, dave].sort(),
+      );
+    });
+
+    it('hands roles on to remaining members only', async () => {
+      const conversation = group([alice, bob, carol]);
+      await create(conversation);
+
+      await store.change(conversation.conversationId, 1, {
+        remove: [alice],
+        roles: { bob: 'admin', [bob]: 'admin', [alice]: 'admin' },
+      });
+
+      expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ role: 'admin' });
+      expect(await store.getMembership(conversation.conversationId, alice)).toBeUndefined();
+      expect(await store.getMembership(conversation.conversationId, carol)).toMatchObject({ role: 'member' });
+    });
+
+    it('does not add a current member twice', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      const changed = await store.change(conversation.conversationId, 1, {
+        add: [member(conversation.conversationId, bob), member(conversation.conversationId, carol)],
+      });
+
+      expect(changed.memberIds).toEqual([alice, bob, carol]);
+    });
+
+    it('throws ConflictError when another change came first, changing nothing', async () => {
+      const conversation = group();
+      await create(conversation);
+      await store.change(conversation.conversationId, 1, { name: 'First' });
+
+      await expect(store.change(conversation.conversationId, 1, { remove: [bob], name: 'Late' })).rejects.toThrow(
+        ConflictError,
+      );
+
+      expect(await store.get(conversation.conversationId)).toMatchObject({
+        name: 'First',
+        memberIds: [alice, bob],
+        version: 2,
+      });
+      expect(await store.getMembership(conversation.conversationId, bob)).toBeDefined();
+    });
+
+    it('lets exactly one of two racing changes through', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      const results = await Promise.allSettled([
+        store.change(conversation.conversationId, 1, { name: 'One' }),
+        store.change(conversation.conversationId, 1, { name: 'Two' }),
+      ]);
+
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((result) => result.status === 'rejected');
+      expect(rejected?.reason).toBeInstanceOf(ConflictError);
+      expect((await store.get(conversation.conversationId))?.version).toBe(2);
+    });
+
+    it('throws NotFoundError for a missing conversation', async () => {
+      await expect(store.change(freshId('missing'), 1, { name: 'x' })).rejects.toThrow(NotFoundError);
+    });
+  });
+
+  describe('listMembershipsOf', () => {
+    it("lists the user's conversations, without those they left", async () => {
+      const first = group([alice, bob]);
+      const second = group([carol, bob]);
+      const third = group([alice, carol]);
+      await create(first);
+      await create(second);
+      await create(third);
+      await store.change(first.conversationId, 1, { remove: [bob] });
+
+      const memberships = await store.listMembershipsOf(bob);
+
+      expect(memberships).toEqual([member(second.conversationId, bob)]);
+      expect((await store.listMembershipsOf(alice)).map((m) => m.conversationId).sort()).toEqual(
+        [first.conversationId, third.conversationId].sort(),
+      );
+    });
+  });
+
+  describe('advanceMarks', () => {
+    it('moves marks forward and never back', async () => {
+      const conversation = group();
+      await create(conversation);
+      const id = conversation.conversationId;
+
+      expect(await store.advanceMarks(id, bob, { delivered: 5 })).toMatchObject({ delivered: 5, read: 0 });
+      expect(await store.advanceMarks(id, bob, { delivered: 3, read: 2 })).toMatchObject({
+        delivered: 5,
+        read: 2,
+      });
+      expect(await store.advanceMarks(id, bob, { read: 1 })).toMatchObject({ delivered: 5, read: 2 });
+      expect(await store.getMembership(id, bob)).toMatchObject({ delivered: 5, read: 2 });
+    });
+
+    it('raises delivery to what was read', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      const marks = await store.advanceMarks(conversation.conversationId, bob, { read: 7, delivered: 6 });
+
+      expect(marks).toMatchObject({ userId: bob, delivered: 7, read: 7, role: 'member' });
+    });
+
+    it('keeps the highest of racing advances', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      await Promise.all(
+        [3, 9, 1, 6].map((seq) => store.advanceMarks(conversation.conversationId, bob, { delivered: seq })),
+      );
+
+      expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ delivered: 9 });
+    });
+
+    it('throws NotFoundError for a non-member, storing nothing', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      await expect(store.advanceMarks(conversation.conversationId, carol, { read: 3 })).rejects.toThrow(
+        NotFoundError,
+      );
+      expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+    });
+  });
+});

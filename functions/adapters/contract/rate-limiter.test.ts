@@ -1,0 +1,80 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RateLimitedError } from '../../errors';
+import type { RateLimit, RateLimitedAction, RateLimiter } from '../../ports/rate-limiter';
+import { DynamoDbRateLimiter } from '../dynamodb/dynamodb-rate-limiter';
+import { InMemoryRateLimiter } from '../memory/memory-rate-limiter';
+import { freshId, useLocalTable } from './local-table';
+
+const table = useLocalTable();
+
+const LIMITS: Record<RateLimitedAction, RateLimit> = {
+  send: { limit: 3, windowSeconds: 60 },
+  typing: { limit: 1, windowSeconds: 10 },
+  friendRequest: { limit: 2, windowSeconds: 3600 },
+  search: { limit: 5, windowSeconds: 60 },
+  write: { limit: 5, windowSeconds: 60 },
+};
+
+/** The start of a one-minute window. */
+const WINDOW = Date.UTC(2025, 0, 1, 12, 0);
+
+describe.each([
+  { adapter: 'InMemoryRateLimiter', make: (): RateLimiter => new InMemoryRateLimiter(LIMITS) },
+  {
+    adapter: 'DynamoDbRateLimiter',
+    make: (): RateLimiter => new DynamoDbRateLimiter(table.client, table.tableName, LIMITS),
+  },
+])('$adapter', ({ make }) => {
+  let limiter: RateLimiter;
+  let alice: string;
+
+  beforeEach(() => {
+    limiter = make();
+    alice = freshId('alice');
+  });
+
+  it('allows exactly the limit in a window, then refuses with the seconds left', async () => {
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 1000);
+
+    const refused = limiter.consume(alice, 'send', WINDOW + 15_500);
+
+    await expect(refused).rejects.toThrow(RateLimitedError);
+    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 45 });
+  });
+
+  it('asks for at least one second at the very end of a window', async () => {
+    await limiter.consume(alice, 'typing', WINDOW);
+
+    await expect(limiter.consume(alice, 'typing', WINDOW + 9_999)).rejects.toMatchObject({
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it('starts counting again in the next window', async () => {
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW);
+    await expect(limiter.consume(alice, 'send', WINDOW + 59_999)).rejects.toThrow(RateLimitedError);
+
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 60_000);
+    await expect(limiter.consume(alice, 'send', WINDOW + 60_001)).rejects.toThrow(RateLimitedError);
+  });
+
+  it('counts each user and each action apart', async () => {
+    const bob = freshId('bob');
+    await limiter.consume(alice, 'typing', WINDOW);
+
+    await expect(limiter.consume(bob, 'typing', WINDOW)).resolves.toBeUndefined();
+    await expect(limiter.consume(alice, 'friendRequest', WINDOW)).resolves.toBeUndefined();
+    await expect(limiter.consume(alice, 'typing', WINDOW)).rejects.toThrow(RateLimitedError);
+  });
+
+  it('lets no more than the limit through when requests race', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => limiter.consume(alice, 'write', WINDOW)),
+    );
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5);
+    for (const result of results.filter((result) => result.status === 'rejected')) {
+      expect(result.reason).toBeInstanceOf(RateLimitedError);
+    }
+  });
+});

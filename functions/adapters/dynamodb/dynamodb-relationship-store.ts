@@ -1,0 +1,150 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
+import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';
+import { batchGetAll, batchWriteAll, type Item } from './batch';
+import { decodeCursor, encodeCursor } from './cursor';
+import { keys } from './keys';
+import { queryAll } from './query-all';
+
+/**
+ * Friend edges and blocks as items under each user. The two sides of a
+ * friendship are written by one BatchWriteItem, not atomically: every write
+ * puts or deletes whole edges, so repeating a cut-off call completes it.
+ */
+export class DynamoDbRelationshipStore implements RelationshipStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async relation(userId: string, otherId: string): Promise<Relation> {
+    const friendKey = keys.friend(userId, otherId);
+    const blocksKey = keys.block(userId, otherId);
+    const blockedByKey = keys.block(otherId, userId);
+    const items = await batchGetAll(this.client, this.tableName, [friendKey, blocksKey, blockedByKey], {
+      consistentRead: true,
+    });
+    const has = (key: { pk: string; sk: string }) =>
+      items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const friend = has(friendKey);
+    return {
+      ...(friend ? { friend: toFriendEdge(friend) } : {}),
+      blocks: has(blocksKey) !== undefined,
+      blockedBy: has(blockedByKey) !== undefined,
+    };
+  }
+
+  async putFriendPair(first: FriendEdge, second: FriendEdge): Promise<void> {
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      [first, second].map((edge) => ({
+        PutRequest: {
+          Item: {
+            ...keys.friend(edge.userId, edge.otherId),
+            userId: edge.userId,
+            otherId: edge.otherId,
+            state: edge.state,
+            since: edge.since,
+          },
+        },
+      })),
+    );
+  }
+
+  async deleteFriendPair(userId: string, otherId: string): Promise<void> {
+    await batchWriteAll(this.client, this.tableName, [
+      { DeleteRequest: { Key: keys.friend(userId, otherId) } },
+      { DeleteRequest: { Key: keys.friend(otherId, userId) } },
+    ]);
+  }
+
+  async listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>> {
+    const page = await this.page(userId, keys.friendPrefix, limit, cursor);
+    return { ...page, items: page.items.map(toFriendEdge) };
+  }
+
+  async listFriendIds(userId: string): Promise<string[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#state = :friend',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':pk': keys.userPk(userId),
+        ':prefix': keys.friendPrefix,
+        ':friend': 'friend' satisfies FriendState,
+      },
+      ProjectionExpression: 'otherId',
+    });
+    return items.map((item) => String(item.otherId));
+  }
+
+  async block(edge: BlockEdge): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.block(edge.userId, edge.blockedId),
+          userId: edge.userId,
+          blockedId: edge.blockedId,
+          since: edge.since,
+        },
+      }),
+    );
+  }
+
+  async unblock(userId: string, blockedId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.block(userId, blockedId) }),
+    );
+  }
+
+  async listBlocks(userId: string, limit: number, cursor?: string): Promise<Page<BlockEdge>> {
+    const page = await this.page(userId, keys.blockPrefix, limit, cursor);
+    return { ...page, items: page.items.map(toBlockEdge) };
+  }
+
+  async blockedEitherWay(userId: string, otherIds: readonly string[]): Promise<Set<string>> {
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      otherIds.flatMap((otherId) => [keys.block(userId, otherId), keys.block(otherId, userId)]),
+    );
+    return new Set(
+      items.map((item) => (item.userId === userId ? String(item.blockedId) : String(item.userId))),
+    );
+  }
+
+  private async page(userId: string, prefix: string, limit: number, cursor?: string): Promise<Page<Item>> {
+    const pk = keys.userPk(userId);
+    const startKey =
+      cursor === undefined
+        ? undefined
+        : decodeCursor(cursor, z.strictObject({ pk: z.literal(pk), sk: z.string().startsWith(prefix) }));
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        Limit: limit,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    return { items: Items, ...(LastEvaluatedKey ? { next: encodeCursor(LastEvaluatedKey) } : {}) };
+  }
+}
+
+function toFriendEdge(item: Item): FriendEdge {
+  return {
+    userId: String(item.userId),
+    otherId: String(item.otherId),
+    state: FriendStateSchema.parse(item.state),
+    since: Number(item.since),
+  };
+}
+
+function toBlockEdge(item: Item): BlockEdge {
+  return { userId: String(item.userId), blockedId: String(item.blockedId), since: Number(item.since) };
+}

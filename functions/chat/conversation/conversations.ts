@@ -1,0 +1,336 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ConversationPush } from '../../../shared/protocol/outbound';
+import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import type {
+  Conversation,
+  ConversationStore,
+  Membership,
+  MembershipChange,
+} from '../../ports/conversation-store';
+import type { FanoutQueue } from '../../ports/fanout-queue';
+import type { LogHead, MessageLog } from '../../ports/message-log';
+import type { ProfileStore } from '../../ports/profile-store';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import type { RelationshipStore } from '../../ports/relationship-store';
+import { requireMembership } from '../access';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { envelope, iso, profilesById } from '../views';
+import { directConversationId } from './direct-conversation';
+
+/** Members of a group, creator included. */
+export const MAX_GROUP_MEMBERS = 256;
+
+/** Tries of a membership change that lost a race to another change. */
+const CHANGE_ATTEMPTS = 3;
+
+export interface ConversationsDeps {
+  readonly conversations: ConversationStore;
+  readonly messages: MessageLog;
+  readonly profiles: ProfileStore;
+  readonly relationships: RelationshipStore;
+  readonly fanout: FanoutQueue;
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
+}
+
+export interface Caller {
+  readonly userId: string;
+  readonly correlationId: string;
+}
+
+const ListCursorSchema = z.tuple([z.number(), z.string()]);
+
+/**
+ * Direct conversations and groups: creation, listing, renaming, membership.
+ * Every change is pushed to the members (and to whoever was removed or left).
+ */
+export function conversations(deps: ConversationsDeps) {
+  async function announce(
+    caller: Caller,
+    conversation: Conversation,
+    event: ConversationPush['event'],
+    userIds?: readonly string[],
+  ) {
+    const frame: ConversationPush = {
+      type: 'conversation',
+      event,
+      conversationId: conversation.conversationId,
+      kind: conversation.kind,
+      ...(conversation.name !== undefined ? { name: conversation.name } : {}),
+      memberIds: [...conversation.memberIds],
+      actorId: caller.userId,
+      ...(userIds ? { userIds: [...userIds] } : {}),
+    };
+    const gone = (userIds ?? []).filter((id) => !conversation.memberIds.includes(id));
+    await deps.fanout.enqueue({
+      kind: 'conversation',
+      conversationId: conversation.conversationId,
+      frame,
+      correlationId: caller.correlationId,
+      ...(gone.length > 0 ? { alsoUserIds: gone } : {}),
+    });
+  }
+
+  async function summarize(conversation: Conversation, membership: Membership): Promise<ConversationSummary> {
+    const heads = await deps.messages.heads([conversation.conversationId]);
+    const head = heads.get(conversation.conversationId) ?? { conversationId: conversation.conversationId, seq: 0 };
+    const [last] = head.seq > 0 ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.seq }]) : [];
+    return summary(conversation, membership, head, last ? envelope(last) : undefined);
+  }
+
+  async function detail(conversation: Conversation, membership: Membership): Promise<ConversationDetail> {
+    const [base, members] = await Promise.all([
+      summarize(conversation, membership),
+      deps.conversations.listMembers(conversation.conversationId),
+    ]);
+    const profile = profilesById(await deps.profiles.getMany(members.map((m) => m.userId)));
+    const { memberIds: _memberIds, ...rest } = base;
+    return {
+      ...rest,
+      members: members.map((m) => ({
+        user: profile(m.userId),
+        role: m.role,
+        joinedAt: iso(m.joinedAt),
+        delivered: m.delivered,
+        read: m.read,
+      })),
+    };
+  }
+
+  async function requireGroupAdmin(caller: Caller, conversationId: string) {
+    const membership = await requireMembership(deps.conversations, conversationId, caller.userId);
+    const conversation = await deps.conversations.get(conversationId);
+    if (!conversation) throw new ForbiddenError('You are not a member of this conversation');
+    if (conversation.kind !== 'group') throw new ForbiddenError('Only groups have members to manage');
+    if (membership.role !== 'admin') throw new ForbiddenError('Only admins may do this');
+    return { membership, conversation };
+  }
+
+  /** Applies a change computed from the stored conversation, again if another change came first. */
+  async function changeWithRetry(
+    conversationId: string,
+    compute: (conversation: Conversation) => Promise<MembershipChange> | MembershipChange,
+  ): Promise<Conversation> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await deps.conversations.get(conversationId);
+      if (!current) throw new NotFoundError('No such conversation');
+      try {
+        return await deps.conversations.change(conversationId, current.version, await compute(current));
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= CHANGE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async function requireFriends(userId: string, otherIds: readonly string[]) {
+    const friends = new Set(await deps.relationships.listFriendIds(userId));
+    const strangers = otherIds.filter((id) => !friends.has(id));
+    if (strangers.length > 0) throw new ForbiddenError('Members must be your friends');
+  }
+
+  const member = (conversationId: string, userId: string, role: 'admin' | 'member', now: number): Membership => ({
+    conversationId,
+    userId,
+    role,
+    joinedAt: now,
+    delivered: 0,
+    read: 0,
+  });
+
+  return {
+    /**
+     * The direct conversation with a friend, created on first use.
+     * 1. Refuse oneself, unknown users and users blocked either way.
+     * 2. Return it when it exists; else require friendship and create it.
+     */
+    async openDirect(caller: Caller, peerId: string): Promise<Conversation> {
+      if (caller.userId === peerId) throw new ValidationError('A direct conversation needs another user');
+      const conversationId = directConversationId(caller.userId, peerId);
+      const [relation, existing] = await Promise.all([
+        deps.relationships.relation(caller.userId, peerId),
+        deps.conversations.get(conversationId),
+      ]);
+      if (relation.blocks || relation.blockedBy) throw new ForbiddenError('You cannot message this user');
+      if (existing) return existing;
+      if (relation.friend?.state !== 'friend') throw new ForbiddenError('You can only message friends');
+      const now = deps.clock();
+      const conversation = await deps.conversations.createIfAbsent(
+        {
+          conversationId,
+          kind: 'direct',
+          memberIds: [caller.userId, peerId].sort(),
+          createdBy: caller.userId,
+          createdAt: now,
+          version: 1,
+        },
+        [member(conversationId, caller.userId, 'member', now), member(conversationId, peerId, 'member', now)],
+      );
+      if (conversation.createdAt === now && conversation.createdBy === caller.userId) {
+        await announce(caller, conversation, 'created');
+      }
+      return conversation;
+    },
+
+    /**
+     * Creates a group of the caller's friends, the caller as admin.
+     * 1. Count it against the write allowance; check size and friendship.
+     * 2. Store it with every membership; tell every member.
+     */
+    async createGroup(caller: Caller, name: string, memberIds: readonly string[]): Promise<Conversation> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      const others = [...new Set(memberIds)].filter((id) => id !== caller.userId);
+      if (others.length === 0) throw new ValidationError('A group needs at least one other member');
+      if (others.length + 1 > MAX_GROUP_MEMBERS) {
+        throw new ValidationError(`A group has at most ${MAX_GROUP_MEMBERS} members`);
+      }
+      await requireFriends(caller.userId, others);
+      const now = deps.clock();
+      const conversationId = `g_${randomBytes(16).toString('base64url')}`;
+      const conversation = await deps.conversations.createIfAbsent(
+        {
+          conversationId,
+          kind: 'group',
+          name,
+          memberIds: [caller.userId, ...others],
+          createdBy: caller.userId,
+          createdAt: now,
+          version: 1,
+        },
+        [
+          member(conversationId, caller.userId, 'admin', now),
+          ...others.map((id) => member(conversationId, id, 'member', now)),
+        ],
+      );
+      await announce(caller, conversation, 'created');
+      return conversation;
+    },
+
+    async get(caller: Caller, conversationId: string): Promise<ConversationDetail> {
+      const membership = await requireMembership(deps.conversations, conversationId, caller.userId);
+      const conversation = await deps.conversations.get(conversationId);
+      if (!conversation) throw new ForbiddenError('You are not a member of this conversation');
+      return detail(conversation, membership);
+    },
+
+    /**
+     * The caller's conversations, newest activity first.
+     * 1. Read the caller's memberships, then those conversations and their log heads.
+     * 2. Sort by last activity; read the last message of this page's conversations.
+     */
+    async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
+      const after = cursor ? decodeCursor(cursor, ListCursorSchema) : undefined;
+      const memberships = await deps.conversations.listMembershipsOf(caller.userId);
+      const ids = memberships.map((m) => m.conversationId);
+      const [stored, heads] = await Promise.all([deps.conversations.getMany(ids), deps.messages.heads(ids)]);
+      const byId = new Map(stored.map((c) => [c.conversationId, c]));
+      const rows = memberships
+        .flatMap((m) => {
+          const conversation = byId.get(m.conversationId);
+          // The index lags a removal by moments: trust the conversation's own member list.
+          if (!conversation?.memberIds.includes(caller.userId)) return [];
+          const head = heads.get(m.conversationId) ?? { conversationId: m.conversationId, seq: 0 };
+          return [{ conversation, membership: m, head, at: head.lastAt ?? conversation.createdAt }];
+        })
+        .sort((a, b) => b.at - a.at || a.conversation.conversationId.localeCompare(b.conversation.conversationId));
+      const start = after
+        ? rows.findIndex((row) => row.at < after[0] || (row.at === after[0] && row.conversation.conversationId > after[1]))
+        : 0;
+      const page = start < 0 ? [] : rows.slice(start, start + limit);
+      const last = await deps.messages.getMany(
+        page.filter((row) => row.head.seq > 0).map((row) => ({ conversationId: row.head.conversationId, seq: row.head.seq })),
+      );
+      const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
+      const tail = page.at(-1);
+      const more = start >= 0 && start + limit < rows.length;
+      return {
+        items: page.map((row) =>
+          summary(row.conversation, row.membership, row.head, lastById.get(row.conversation.conversationId)),
+        ),
+        ...(more && tail ? { next: encodeCursor([tail.at, tail.conversation.conversationId]) } : {}),
+      };
+    },
+
+    async rename(caller: Caller, conversationId: string, name: string): Promise<ConversationDetail> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      const { membership } = await requireGroupAdmin(caller, conversationId);
+      const changed = await changeWithRetry(conversationId, () => ({ name }));
+      await announce(caller, changed, 'renamed');
+      return detail(changed, membership);
+    },
+
+    async addMembers(caller: Caller, conversationId: string, userIds: readonly string[]): Promise<ConversationDetail> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      const { membership } = await requireGroupAdmin(caller, conversationId);
+      const wanted = [...new Set(userIds)].filter((id) => id !== caller.userId);
+      await requireFriends(caller.userId, wanted);
+      const now = deps.clock();
+      let added: string[] = [];
+      const changed = await changeWithRetry(conversationId, (current) => {
+        added = wanted.filter((id) => !current.memberIds.includes(id));
+        if (current.memberIds.length + added.length > MAX_GROUP_MEMBERS) {
+          throw new ValidationError(`A group has at most ${MAX_GROUP_MEMBERS} members`);
+        }
+        return { add: added.map((id) => member(conversationId, id, 'member', now)) };
+      });
+      if (added.length > 0) await announce(caller, changed, 'members_added', added);
+      return detail(changed, membership);
+    },
+
+    /**
+     * Removes a member (admins), or the caller themself (leaving).
+     * A last admin who leaves hands the role to the longest-standing member.
+     * The removed user is told too, and loses access at once.
+     */
+    async removeMember(caller: Caller, conversationId: string, userId: string): Promise<void> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      const leaving = userId === caller.userId;
+      const membership = await requireMembership(deps.conversations, conversationId, caller.userId);
+      const conversation = await deps.conversations.get(conversationId);
+      if (!conversation) throw new ForbiddenError('You are not a member of this conversation');
+      if (conversation.kind !== 'group') throw new ForbiddenError('Nobody joins or leaves a direct conversation');
+      if (!leaving && membership.role !== 'admin') throw new ForbiddenError('Only admins may remove members');
+      if (!conversation.memberIds.includes(userId)) throw new NotFoundError('No such member');
+      const changed = await changeWithRetry(conversationId, async (current) => {
+        if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
+        const remaining = await deps.conversations.listMembers(conversationId);
+        const others = remaining.filter((m) => m.userId !== userId);
+        const heir =
+          others.some((m) => m.role === 'admin') || others.length === 0
+            ? undefined
+            : [...others].sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId))[0];
+        return { remove: [userId], ...(heir ? { roles: { [heir.userId]: 'admin' as const } } : {}) };
+      });
+      await announce(caller, changed, leaving ? 'member_left' : 'member_removed', [userId]);
+    },
+
+    /** The detail view, for answers to create calls. */
+    async detailFor(caller: Caller, conversation: Conversation): Promise<ConversationDetail> {
+      const membership = await requireMembership(deps.conversations, conversation.conversationId, caller.userId);
+      return detail(conversation, membership);
+    },
+  };
+}
+
+function summary(
+  conversation: Conversation,
+  membership: Membership,
+  head: LogHead,
+  lastMessage: ConversationSummary['lastMessage'],
+): ConversationSummary {
+  return {
+    conversationId: conversation.conversationId,
+    kind: conversation.kind,
+    ...(conversation.name !== undefined ? { name: conversation.name } : {}),
+    memberIds: [...conversation.memberIds],
+    role: membership.role,
+    createdAt: iso(conversation.createdAt),
+    lastActivityAt: iso(head.lastAt ?? conversation.createdAt),
+    lastSeq: head.seq,
+    ...(lastMessage ? { lastMessage } : {}),
+    unread: Math.max(0, head.seq - membership.read),
+    delivered: membership.delivered,
+    read: membership.read,
+  };
+}

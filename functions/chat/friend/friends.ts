@@ -1,0 +1,194 @@
+import type { Block, Friend, FriendState, Page, PublicProfile } from '../../../shared/protocol/resources';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import type { FanoutQueue } from '../../ports/fanout-queue';
+import type { Profile, ProfileStore } from '../../ports/profile-store';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
+import { notifyUsers } from '../push/notify';
+import { iso, profilesById, publicProfile } from '../views';
+
+export interface FriendsDeps {
+  readonly profiles: ProfileStore;
+  readonly relationships: RelationshipStore;
+  readonly fanout: FanoutQueue;
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
+}
+
+export interface Caller {
+  readonly userId: string;
+  readonly correlationId: string;
+}
+
+export type FriendTarget = { userId: string } | { username: string } | { email: string };
+
+/**
+ * Friend requests, friendships and blocks. Every change is pushed to the
+ * other user and to the caller's own devices, so all of them stay in step.
+ */
+export function friends(deps: FriendsDeps) {
+  const edge = (userId: string, otherId: string, state: FriendState, since: number): FriendEdge => ({
+    userId,
+    otherId,
+    state,
+    since,
+  });
+
+  async function profileOf(userId: string): Promise<Profile> {
+    const profile = await deps.profiles.get(userId);
+    if (!profile) throw new NotFoundError('No such user');
+    return profile;
+  }
+
+  async function resolve(target: FriendTarget): Promise<Profile | undefined> {
+    if ('userId' in target) return deps.profiles.get(target.userId);
+    if ('username' in target) return deps.profiles.findByUsername(target.username.toLowerCase());
+    return deps.profiles.findByEmail(target.email.toLowerCase());
+  }
+
+  /** Tells `other` what `caller` did, and the caller's devices what it means for them. */
+  async function announce(
+    caller: Caller & { profile: Profile },
+    other: Profile,
+    event: 'requested' | 'accepted' | 'rejected' | 'cancelled' | 'removed',
+    states: { caller?: FriendState; other?: FriendState },
+  ) {
+    await Promise.all([
+      notifyUsers(
+        deps.fanout,
+        [other.userId],
+        { type: 'friend', event, user: publicProfile(caller.profile), ...(states.other ? { state: states.other } : {}) },
+        caller.correlationId,
+      ),
+      notifyUsers(
+        deps.fanout,
+        [caller.userId],
+        { type: 'friend', event, user: publicProfile(other), ...(states.caller ? { state: states.caller } : {}) },
+        caller.correlationId,
+      ),
+    ]);
+  }
+
+  async function requireEdge(caller: Caller, otherId: string, state: FriendState, what: string) {
+    await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+    const [relation, me, other] = await Promise.all([
+      deps.relationships.relation(caller.userId, otherId),
+      profileOf(caller.userId),
+      deps.profiles.get(otherId),
+    ]);
+    if (relation.friend?.state !== state || !other) throw new NotFoundError(`No ${what} with this user`);
+    return { me, other };
+  }
+
+  return {
+    /**
+     * Asks a user to be friends.
+     * 1. Count it against the caller's request allowance; find the user.
+     * 2. Refuse when either has blocked the other, or they are friends already.
+     * 3. If they already asked the caller, this accepts; else store the request both ways.
+     */
+    async request(caller: Caller, target: FriendTarget): Promise<Friend> {
+      await deps.rateLimiter.consume(caller.userId, 'friendRequest', deps.clock());
+      const [me, other] = await Promise.all([profileOf(caller.userId), resolve(target)]);
+      if (!other) throw new NotFoundError('No such user');
+      if (other.userId === caller.userId) throw new ValidationError('You cannot befriend yourself');
+      const relation = await deps.relationships.relation(caller.userId, other.userId);
+      if (relation.blocks || relation.blockedBy) throw new ForbiddenError('You cannot send a request to this user');
+      const now = deps.clock();
+      const state = relation.friend?.state;
+      if (state === 'friend') throw new ConflictError('You are friends already');
+      if (state === 'outgoing') return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
+      if (state === 'incoming') {
+        await deps.relationships.putFriendPair(
+          edge(caller.userId, other.userId, 'friend', now),
+          edge(other.userId, caller.userId, 'friend', now),
+        );
+        await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
+        return { user: publicProfile(other), state: 'friend', since: iso(now) };
+      }
+      await deps.relationships.putFriendPair(
+        edge(caller.userId, other.userId, 'outgoing', now),
+        edge(other.userId, caller.userId, 'incoming', now),
+      );
+      await announce({ ...caller, profile: me }, other, 'requested', { caller: 'outgoing', other: 'incoming' });
+      return { user: publicProfile(other), state: 'outgoing', since: iso(now) };
+    },
+
+    async accept(caller: Caller, otherId: string): Promise<Friend> {
+      const { me, other } = await requireEdge(caller, otherId, 'incoming', 'request');
+      const now = deps.clock();
+      await deps.relationships.putFriendPair(
+        edge(caller.userId, otherId, 'friend', now),
+        edge(otherId, caller.userId, 'friend', now),
+      );
+      await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
+      return { user: publicProfile(other), state: 'friend', since: iso(now) };
+    },
+
+    async reject(caller: Caller, otherId: string): Promise<void> {
+      const { me, other } = await requireEdge(caller, otherId, 'incoming', 'request');
+      await deps.relationships.deleteFriendPair(caller.userId, otherId);
+      await announce({ ...caller, profile: me }, other, 'rejected', {});
+    },
+
+    async cancel(caller: Caller, otherId: string): Promise<void> {
+      const { me, other } = await requireEdge(caller, otherId, 'outgoing', 'request');
+      await deps.relationships.deleteFriendPair(caller.userId, otherId);
+      await announce({ ...caller, profile: me }, other, 'cancelled', {});
+    },
+
+    async unfriend(caller: Caller, otherId: string): Promise<void> {
+      const { me, other } = await requireEdge(caller, otherId, 'friend', 'friendship');
+      await deps.relationships.deleteFriendPair(caller.userId, otherId);
+      await announce({ ...caller, profile: me }, other, 'removed', {});
+    },
+
+    async list(caller: Caller, limit: number, cursor?: string): Promise<Page<Friend>> {
+      const page = await deps.relationships.listFriends(caller.userId, limit, cursor);
+      const profile = profilesById(await deps.profiles.getMany(page.items.map((e) => e.otherId)));
+      return {
+        items: page.items.map((e) => ({ user: profile(e.otherId), state: e.state, since: iso(e.since) })),
+        ...(page.next ? { next: page.next } : {}),
+      };
+    },
+
+    /**
+     * Blocks a user.
+     * 1. Store the block (the blocked user is not told).
+     * 2. End any friendship or request between them; the other side sees it removed.
+     */
+    async block(caller: Caller, otherId: string): Promise<Block> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      if (otherId === caller.userId) throw new ValidationError('You cannot block yourself');
+      const [me, other, relation] = await Promise.all([
+        profileOf(caller.userId),
+        profileOf(otherId),
+        deps.relationships.relation(caller.userId, otherId),
+      ]);
+      const now = deps.clock();
+      await deps.relationships.block({ userId: caller.userId, blockedId: otherId, since: now });
+      if (relation.friend) {
+        await deps.relationships.deleteFriendPair(caller.userId, otherId);
+        await announce({ ...caller, profile: me }, other, 'removed', {});
+      }
+      return { user: publicProfile(other), since: iso(now) };
+    },
+
+    async unblock(caller: Caller, otherId: string): Promise<void> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      await deps.relationships.unblock(caller.userId, otherId);
+    },
+
+    async listBlocks(caller: Caller, limit: number, cursor?: string): Promise<Page<Block>> {
+      const page = await deps.relationships.listBlocks(caller.userId, limit, cursor);
+      const profile = profilesById(await deps.profiles.getMany(page.items.map((b) => b.blockedId)));
+      return {
+        items: page.items.map((b): { user: PublicProfile; since: string } => ({
+          user: profile(b.blockedId),
+          since: iso(b.since),
+        })),
+        ...(page.next ? { next: page.next } : {}),
+      };
+    },
+  };
+}

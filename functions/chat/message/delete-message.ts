@@ -1,0 +1,45 @@
+import { ForbiddenError, NotFoundError } from '../../errors';
+import type { ConversationStore } from '../../ports/conversation-store';
+import type { FanoutQueue } from '../../ports/fanout-queue';
+import type { MessageLog } from '../../ports/message-log';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import { requireMembership } from '../access';
+import { iso } from '../views';
+
+export interface DeleteMessageDeps {
+  readonly conversations: ConversationStore;
+  readonly messages: MessageLog;
+  readonly fanout: FanoutQueue;
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
+}
+
+/**
+ * Deletes the caller's own message.
+ * 1. Check membership; count it against the write allowance.
+ * 2. Remove the body, keeping a tombstone at its `seq` (only the author's own message).
+ * 3. Push the tombstone to every member's devices.
+ */
+export function deleteMessage(deps: DeleteMessageDeps) {
+  return async (
+    caller: { userId: string; correlationId: string; connectionId?: string },
+    conversationId: string,
+    seq: number,
+  ): Promise<void> => {
+    await requireMembership(deps.conversations, conversationId, caller.userId);
+    await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+    const tombstone = await deps.messages.markDeleted(conversationId, seq, caller.userId, deps.clock());
+    if (!tombstone) {
+      const message = await deps.messages.get(conversationId, seq);
+      if (!message) throw new NotFoundError(`No message ${seq} in this conversation`);
+      throw new ForbiddenError('Only the author may delete a message');
+    }
+    await deps.fanout.enqueue({
+      kind: 'conversation',
+      conversationId,
+      correlationId: caller.correlationId,
+      ...(caller.connectionId ? { excludeConnectionId: caller.connectionId } : {}),
+      frame: { type: 'deleted', conversationId, seq, deletedAt: iso(tombstone.deletedAt ?? deps.clock()) },
+    });
+  };
+}

@@ -1,0 +1,39 @@
+import type { ConnectionStore } from '../../ports/connection-store';
+import type { ConversationStore } from '../../ports/conversation-store';
+import type { Notifier } from '../../ports/notifier';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import type { RelationshipStore } from '../../ports/relationship-store';
+import { requireMembership } from '../access';
+import { refuseBlockedDirect } from '../message/send-message';
+import { type PostReport, postAll } from '../push/post-all';
+
+export interface RelayTypingDeps {
+  readonly conversations: ConversationStore;
+  readonly relationships: RelationshipStore;
+  readonly connections: ConnectionStore;
+  readonly notifier: Notifier;
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
+}
+
+/**
+ * Relays "typing" to the other members' open connections, straight away and
+ * never stored (no queue, no table item).
+ * 1. Check membership and blocks; count it against the typing allowance.
+ * 2. Post to the other members' connections (not the typist's own devices).
+ */
+export function relayTyping(deps: RelayTypingDeps) {
+  return async (
+    caller: { userId: string },
+    conversationId: string,
+    state: 'start' | 'stop',
+  ): Promise<PostReport> => {
+    await requireMembership(deps.conversations, conversationId, caller.userId);
+    await deps.rateLimiter.consume(caller.userId, 'typing', deps.clock());
+    await refuseBlockedDirect(deps, conversationId, caller.userId);
+    const conversation = await deps.conversations.get(conversationId);
+    const others = (conversation?.memberIds ?? []).filter((id) => id !== caller.userId);
+    const targets = await deps.connections.listByUsers(others, deps.clock());
+    return postAll(deps, targets, { type: 'typing', conversationId, userId: caller.userId, state });
+  };
+}

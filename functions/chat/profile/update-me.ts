@@ -1,0 +1,25 @@
+import type { Me } from '../../../shared/protocol/resources';
+import { NotFoundError } from '../../errors';
+import type { ProfilePatch, ProfileStore } from '../../ports/profile-store';
+import type { RateLimiter } from '../../ports/rate-limiter';
+import { iso } from '../views';
+
+/**
+ * Changes the caller's username or display name.
+ * 1. Count the request against the caller's write allowance.
+ * 2. Apply the patch (a taken username is a conflict; the old one is released).
+ */
+export function updateMe(deps: { profiles: ProfileStore; rateLimiter: RateLimiter; clock: () => number }) {
+  return async (caller: { userId: string }, patch: ProfilePatch): Promise<Me> => {
+    await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+    if (!(await deps.profiles.get(caller.userId))) throw new NotFoundError('Call GET /me first to create your profile');
+    const profile = await deps.profiles.update(caller.userId, patch);
+    return {
+      userId: profile.userId,
+      username: profile.username,
+      displayName: profile.displayName,
+      email: profile.email,
+      createdAt: iso(profile.createdAt),
+    };
+  };
+}

@@ -1,0 +1,39 @@
+import type { MessageEnvelope, PublicProfile } from '../../shared/protocol/resources';
+import type { StoredMessage } from '../ports/message-log';
+import type { Profile } from '../ports/profile-store';
+
+/** Epoch ms → ISO 8601, as every timestamp goes on the wire. */
+export const iso = (epochMs: number) => new Date(epochMs).toISOString();
+
+/** The public part of a profile: never the email. */
+export function publicProfile(profile: Profile): PublicProfile {
+  return { userId: profile.userId, username: profile.username, displayName: profile.displayName };
+}
+
+/** A profile for an id whose profile is gone or was never made (kept out of lists by callers when they can). */
+export function unknownProfile(userId: string): PublicProfile {
+  return { userId, username: 'unknown', displayName: 'Unknown user' };
+}
+
+/** Profiles by id, with a placeholder for any id without one. */
+export function profilesById(profiles: readonly Profile[]) {
+  const byId = new Map(profiles.map((profile) => [profile.userId, publicProfile(profile)]));
+  return (userId: string) => byId.get(userId) ?? unknownProfile(userId);
+}
+
+/** A stored message as members see it: a deleted one has no body. */
+export function envelope(message: StoredMessage): MessageEnvelope {
+  return {
+    conversationId: message.conversationId,
+    seq: message.seq,
+    messageId: message.messageId,
+    senderId: message.senderId,
+    sentAt: iso(message.sentAt),
+    kind: message.kind,
+    ...(message.refSeq !== undefined ? { refSeq: message.refSeq } : {}),
+    ...(message.body !== undefined && message.deletedAt === undefined
+      ? { body: Buffer.from(message.body).toString('base64') }
+      : {}),
+    ...(message.deletedAt !== undefined ? { deletedAt: iso(message.deletedAt) } : {}),
+  };
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type RouteId } from '../../shared/api/routes';
+import { apiFor, befriend } from '../support/api';
+import { type Persona, signUp } from '../support/personas';
+import { startTestStack, type TestStack } from '../support/stack';
+
+type Role = 'owner' | 'member' | 'outsider' | 'removed' | 'blocked' | 'anonymous';
+const ROLES: Role[] = ['owner', 'member', 'outsider', 'removed', 'blocked', 'anonymous'];
+
+interface Case {
+  readonly path: (role: Role) => string;
+  readonly body?: (role: Role) => unknown;
+  /** Expected status per role; `anonymous` is always 401 except on public routes. */
+  readonly expect: Partial<Record<Role, number>> & { all?: number };
+}
+
+/**
+ * Walks every route of the HTTP API as the owner (admin) of a group, a member,
+ * a user with no relation, a removed member, a user the owner blocked, and
+ * without a token, and checks each gets exactly what it should.
+ */
+describe('authorization on every route', () => {
+  let stack: TestStack;
+  const people = {} as Record<Exclude<Role, 'anonymous'>, Persona>;
+  let group: string;
+  const nobody = randomUUID();
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    const [owner, member, outsider, removed, blocked] = await Promise.all(
+      ['owner', 'member', 'outsider', 'removed', 'blocked'].map((name) => signUp(stack, name)),
+    );
+    Object.assign(people, { owner, member, outsider, removed, blocked });
+    const owners = apiFor(stack, people.owner);
+    await Promise.all([
+      befriend(stack, people.owner, people.member),
+      befriend(stack, people.owner, people.removed),
+      befriend(stack, people.owner, people.blocked),
+    ]);
+    const created = await owners.createConversation({
+      body: { kind: 'group', name: 'Matrix', memberIds: [people.member.userId, people.removed.userId, people.blocked.userId] },
+    });
+    group = created.conversationId;
+    await owners.postMessage({ params: { conversationId: group }, body: { messageId: 'first', body: 'aGk=' } });
+    await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
+    await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
+    await owners.blockUser({ params: { userId: people.blocked.userId } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const forbiddenToStrangers = { outsider: 403, removed: 403, blocked: 403 };
+  const cases: Record<RouteId, Case> = {
+    getMe: { path: () => '/me', expect: { all: 200 } },
+    updateMe: { path: () => '/me', body: () => ({ displayName: 'Renamed' }), expect: { all: 200 } },
+    findUsers: { path: () => '/users?prefix=ow', expect: { all: 200 } },
+    getUser: { path: () => `/users/${people.owner.userId}`, expect: { all: 200, blocked: 404 } },
+    listFriends: { path: () => '/friends', expect: { all: 200 } },
+    sendFriendRequest: {
+      path: () => '/friends/requests',
+      body: () => ({ userId: people.owner.userId }),
+      expect: { owner: 400, member: 409, outsider: 201, removed: 409, blocked: 403 },
+    },
+    acceptFriendRequest: { path: () => `/friends/requests/${people.owner.userId}/accept`, expect: { all: 404 } },
+    rejectFriendRequest: { path: () => `/friends/requests/${people.owner.userId}/reject`, expect: { all: 404 } },
+    cancelFriendRequest: { path: () => `/friends/requests/${people.owner.userId}`, expect: { all: 404, outsider: 204 } },
+    removeFriend: { path: () => `/friends/${nobody}`, expect: { all: 404 } },
+    listBlocks: { path: () => '/blocks', expect: { all: 200 } },
+    blockUser: { path: () => `/blocks/${people.outsider.userId}`, expect: { all: 200, outsider: 400 } },
+    unblockUser: { path: () => `/blocks/${people.outsider.userId}`, expect: { all: 204 } },
+    listConversations: { path: () => '/conversations', expect: { all: 200 } },
+    createConversation: {
+      path: () => '/conversations',
+      body: () => ({ kind: 'direct', userId: people.owner.userId }),
+      expect: { owner: 400, member: 201, outsider: 403, removed: 201, blocked: 403 },
+    },
+    getConversation: { path: () => `/conversations/${group}`, expect: { owner: 200, member: 200, ...forbiddenToStrangers } },
+    updateConversation: {
+      path: () => `/conversations/${group}`,
+      body: () => ({ name: 'Renamed' }),
+      expect: { owner: 200, member: 403, ...forbiddenToStrangers },
+    },
+    addMembers: {
+      path: () => `/conversations/${group}/members`,
+      body: () => ({ userIds: [people.member.userId] }),
+      expect: { owner: 200, member: 403, ...forbiddenToStrangers },
+    },
+    removeMember: {
+      path: (role) => `/conversations/${group}/members/${role === 'owner' ? people.outsider.userId : people.owner.userId}`,
+      expect: { owner: 404, member: 403, ...forbiddenToStrangers },
+    },
+    listMessages: { path: () => `/conversations/${group}/messages`, expect: { owner: 200, member: 200, ...forbiddenToStrangers } },
+    postMessage: {
+      path: () => `/conversations/${group}/messages`,
+      body: (role) => ({ messageId: `by-${role}`, body: 'aGk=' }),
+      expect: { owner: 201, member: 201, ...forbiddenToStrangers },
+    },
+    deleteMessage: { path: () => `/conversations/${group}/messages/1`, expect: { owner: 204, member: 403, ...forbiddenToStrangers } },
+    updateReceipts: {
+      path: () => `/conversations/${group}/receipts`,
+      body: () => ({ read: 1 }),
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
+    },
+    getPresence: { path: () => `/presence?userIds=${people.owner.userId}`, expect: { all: 200 } },
+    getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },
+  };
+
+  it('has a case for every route', () => {
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  for (const id of Object.keys(cases) as RouteId[]) {
+    const spec = ROUTES[id];
+    it(`${spec.method} ${spec.path}`, async () => {
+      const test = cases[id];
+      const outcome: Partial<Record<Role, number>> = {};
+      const expected: Partial<Record<Role, number>> = {};
+      for (const role of ROLES) {
+        const token = role === 'anonymous' ? undefined : people[role].accessToken;
+        const body = test.body?.(role);
+        const response = await fetch(`${stack.endpoints.httpApiUrl}${test.path(role)}`, {
+          method: spec.method,
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        outcome[role] = response.status;
+        expected[role] = test.expect[role] ?? (role === 'anonymous' ? 401 : test.expect.all);
+        if (response.status >= 400 && role !== 'anonymous') {
+          expect(response.headers.get('content-type')).toBe('application/problem+json');
+          expect(await response.json()).toMatchObject({ status: response.status, code: expect.any(String) });
+        } else {
+          await response.arrayBuffer();
+        }
+      }
+      expect(outcome).toEqual(expected);
+    });
+  }
+});
