@@ -1,5 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ROUTES, type RouteId, type RouteInput, type RouteResponse, type Routes } from '../../shared/api/routes';
+import {
+  ROUTES,
+  type RouteId,
+  type RouteInput,
+  type RouteResponse,
+  type Routes,
+} from '../../shared/api/routes';
 import type { HttpEvent } from './events';
 import { jsonResult } from './http-response';
 import { parseJson, parseWith } from './parse';
@@ -37,7 +43,9 @@ export async function serveRoute(
   const query = 'query' in spec ? parseWith(spec.query, event.queryStringParameters ?? {}) : {};
   let body: unknown;
   if ('body' in spec) {
-    const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+    const text = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
     body = parseWith(spec.body, parseJson(text === '' ? 'null' : text));
   }
   const handler = handlers[id] as (input: unknown, caller: HttpCaller) => Awaitable<unknown>;

@@ -30,7 +30,7 @@ describe('frameResult', () => {
     const result = frameResult(ack);
 
     expect(result.statusCode).toBe(200);
-    expect(parseOutboundFrame(result.body)).toEqual(ack);
+    expect(parseOutboundFrame(result.body ?? '')).toEqual(ack);
   });
 });
 
@@ -48,7 +48,7 @@ describe('errorResult', () => {
     const result = errorResult(error, 'r-1', logger);
 
     expect(result.statusCode).toBe(200);
-    expect(parseOutboundFrame(result.body)).toEqual({
+    expect(parseOutboundFrame(result.body ?? '')).toEqual({
       type: 'error',
       code,
       message: error.message,
@@ -62,7 +62,7 @@ describe('errorResult', () => {
 
     const result = errorResult(error, 'r-2', logger);
 
-    expect(parseOutboundFrame(result.body)).toMatchObject({
+    expect(parseOutboundFrame(result.body ?? '')).toMatchObject({
       type: 'error',
       code: 'INTERNAL',
       requestId: 'r-2',
@@ -75,12 +75,12 @@ describe('errorResult', () => {
   it('answers a thrown non-Error as INTERNAL', () => {
     const result = errorResult('a string', 'r-3', logger);
 
-    expect(parseOutboundFrame(result.body)).toMatchObject({ code: 'INTERNAL' });
+    expect(parseOutboundFrame(result.body ?? '')).toMatchObject({ code: 'INTERNAL' });
   });
 
   it('answers a ParleyError without a code of its own (a gone connection) as INTERNAL', () => {
     const result = errorResult(new ConnectionGoneError('abc='), 'r-4', logger);
 
-    expect(parseOutboundFrame(result.body)).toMatchObject({ code: 'INTERNAL' });
+    expect(parseOutboundFrame(result.body ?? '')).toMatchObject({ code: 'INTERNAL' });
   });
 });

@@ -2,8 +2,8 @@ import type { Context } from 'aws-lambda';
 import { openApiDocument } from '../../shared/api/openapi';
 import { ROUTES, type RouteId, routeKeyOf } from '../../shared/api/routes';
 import { ErrorCode } from '../../shared/protocol/errors';
-import { friends } from '../chat/friend/friends';
 import { conversations } from '../chat/conversation/conversations';
+import { friends } from '../chat/friend/friends';
 import { deleteMessage } from '../chat/message/delete-message';
 import { listHistory } from '../chat/message/list-history';
 import { sendMessage } from '../chat/message/send-message';
@@ -61,7 +61,11 @@ const handlers: Handlers = {
   removeMember: ({ params }, caller) => chats.removeMember(caller, params.conversationId, params.userId),
   listMessages: ({ params, query }, caller) => history(caller, params.conversationId, query),
   postMessage: async ({ params, body }, caller) => {
-    const { type: _type, requestId: _requestId, ...ack } = await send({
+    const {
+      type: _type,
+      requestId: _requestId,
+      ...ack
+    } = await send({
       senderId: caller.userId,
       correlationId: caller.correlationId,
       conversationId: params.conversationId,
@@ -79,7 +83,10 @@ const handlers: Handlers = {
 };
 
 const routeIds = new Map(
-  (Object.entries(ROUTES) as [RouteId, (typeof ROUTES)[RouteId]][]).map(([id, spec]) => [routeKeyOf(spec), id]),
+  (Object.entries(ROUTES) as [RouteId, (typeof ROUTES)[RouteId]][]).map(([id, spec]) => [
+    routeKeyOf(spec),
+    id,
+  ]),
 );
 
 /** The HTTP API, behind API Gateway's Cognito JWT authorizer (all but the API description). */
@@ -92,7 +99,8 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
   let caller = { userId: '', username: '', correlationId: requestId };
   if (ROUTES[id].auth === 'jwt') {
     const claims = AccessClaimsSchema.safeParse(event.requestContext.authorizer?.jwt.claims);
-    if (!claims.success) return problemResult(ErrorCode.Unauthorized, 'An access token is required', requestId);
+    if (!claims.success)
+      return problemResult(ErrorCode.Unauthorized, 'An access token is required', requestId);
     caller = { userId: claims.data.sub, username: claims.data.username, correlationId: requestId };
   }
   try {

@@ -67,5 +67,10 @@ export interface MessageLog {
    * Removes the body of the sender's own message, keeping its place.
    * Returns the tombstone, or undefined when there is no such message of this sender.
    */
-  markDeleted(conversationId: string, seq: number, senderId: string, now: number): Promise<StoredMessage | undefined>;
+  markDeleted(
+    conversationId: string,
+    seq: number,
+    senderId: string,
+    now: number,
+  ): Promise<StoredMessage | undefined>;
 }

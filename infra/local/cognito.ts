@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   CognitoIdentityProviderClient,
@@ -46,11 +47,13 @@ export async function startCognito(options: {
     env: { ...process.env, HOST: LOCAL_HOST, PORT: String(port), NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const mailbox = new Mailbox();
   const endpoint = `http://${LOCAL_HOST}:${port}`;
+  let poolId: string | undefined;
+  const mailbox = new Mailbox((to) => (poolId ? storedCode(options.dataDir, poolId, to) : undefined));
   try {
     await waitUntilReady(child, mailbox);
     const ids = await ensurePool(endpoint, options.region);
+    poolId = ids.userPoolId;
     const issuer = `${endpoint}/${ids.userPoolId}`;
     return {
       endpoint,
@@ -64,6 +67,27 @@ export async function startCognito(options: {
     await stopChild(child);
     throw error;
   }
+}
+
+/** The unconfirmed sign-up code cognito-local keeps in its user store, for an email. */
+function storedCode(dataDir: string, userPoolId: string, to: string) {
+  try {
+    const store = JSON.parse(readFileSync(join(dataDir, '.cognito', 'db', `${userPoolId}.json`), 'utf8')) as {
+      Users?: Record<
+        string,
+        { Username: string; ConfirmationCode?: string; Attributes?: { Name: string; Value: string }[] }
+      >;
+    };
+    for (const user of Object.values(store.Users ?? {})) {
+      const email = user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
+      if (email?.toLowerCase() === to && user.ConfirmationCode) {
+        return { to: email, username: user.Username, code: user.ConfirmationCode, reason: 'SignUp' };
+      }
+    }
+  } catch {
+    // Not written yet, or caught mid-write: the next look will do.
+  }
+  return undefined;
 }
 
 function waitUntilReady(child: ChildProcess, mailbox: Mailbox): Promise<void> {

@@ -10,6 +10,8 @@ export interface Mail {
 
 type Listener = (mail: Mail) => void;
 
+const LOOKUP_INTERVAL_IN_MS = 250;
+
 /**
  * The local dev mailbox. The Cognito stand-in prints each code it would send
  * inside a box; this reads the box line by line.
@@ -18,6 +20,19 @@ export class Mailbox {
   private readonly mails: Mail[] = [];
   private readonly listeners = new Set<Listener>();
   private draft: { reason: string; username?: string; to?: string } | undefined;
+
+  /**
+   * @param lookup reads a code from the stand-in's own store. Its log stream
+   *   now and then holds a code back until the next one is logged, so a
+   *   waiting reader also looks there.
+   */
+  constructor(private readonly lookup: (to: string) => Omit<Mail, 'sentAt'> | undefined = () => undefined) {}
+
+  private record(mail: Mail): void {
+    if (this.mails.some((known) => known.code === mail.code && known.to === mail.to)) return;
+    this.mails.push(mail);
+    for (const listener of this.listeners) listener(mail);
+  }
 
   readLine(raw: string): void {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colour codes
@@ -40,8 +55,7 @@ export class Mailbox {
         sentAt: new Date().toISOString(),
       };
       this.draft = undefined;
-      this.mails.push(mail);
-      for (const listener of this.listeners) listener(mail);
+      this.record(mail);
     }
   }
 
@@ -56,13 +70,19 @@ export class Mailbox {
     const existing = this.mails.findLast((mail) => mail.to.toLowerCase() === wanted);
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve, reject) => {
+      const nudges = setInterval(() => {
+        const found = this.lookup(wanted);
+        if (found) this.record({ ...found, sentAt: new Date().toISOString() });
+      }, LOOKUP_INTERVAL_IN_MS);
       const timer = setTimeout(() => {
+        clearInterval(nudges);
         this.listeners.delete(listener);
         reject(new Error(`No mail to ${to} within ${timeoutMs} ms`));
       }, timeoutMs);
       const listener: Listener = (mail) => {
         if (mail.to.toLowerCase() !== wanted) return;
         clearTimeout(timer);
+        clearInterval(nudges);
         this.listeners.delete(listener);
         resolve(mail);
       };

@@ -9,8 +9,8 @@ import {
   GroupNameSchema,
   MessageKindSchema,
   SeqSchema,
-  UsernameSchema,
   UserIdSchema,
+  UsernameSchema,
 } from '../protocol/ids';
 import {
   BlockSchema,
@@ -123,7 +123,12 @@ export const FindUsersQuerySchema = z
   .object({
     email: z.email().max(254).optional(),
     /** At least 2 characters: nobody lists everyone. */
-    prefix: z.string().min(2).max(32).regex(/^[a-z0-9_.]+$/i).optional(),
+    prefix: z
+      .string()
+      .min(2)
+      .max(32)
+      .regex(/^[a-z0-9_.]+$/i)
+      .optional(),
     limit: LimitSchema,
     cursor: CursorSchema.optional(),
   })
@@ -454,4 +459,6 @@ export interface RouteRequest<R extends RouteSpec> {
   readonly body: Input<R['body']>;
 }
 
-export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodType ? z.infer<R['response']> : undefined;
+export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodType
+  ? z.infer<R['response']>
+  : undefined;

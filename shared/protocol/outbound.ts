@@ -107,7 +107,14 @@ export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 /** Every frame the server pushes on its own (not a reply). */
-export type PushFrame = MessageFrame | DeletedFrame | ReceiptPush | TypingPush | PresencePush | FriendPush | ConversationPush;
+export type PushFrame =
+  | MessageFrame
+  | DeletedFrame
+  | ReceiptPush
+  | TypingPush
+  | PresencePush
+  | FriendPush
+  | ConversationPush;
 
 /** Builds any outbound frame from its fields. @example push('typing', { conversationId, userId, state: 'start' }) */
 export function push<K extends PushFrame['type']>(

@@ -147,6 +147,7 @@ describe('outbound frames', () => {
       messageId: 'm3',
       senderId: 'alice',
       sentAt,
+      kind: 'message',
       body: 'aGk=',
     });
 

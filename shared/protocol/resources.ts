@@ -7,8 +7,8 @@ import {
   GroupNameSchema,
   MessageKindSchema,
   SeqSchema,
-  UsernameSchema,
   UserIdSchema,
+  UsernameSchema,
 } from './ids';
 
 /**

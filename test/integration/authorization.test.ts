@@ -28,9 +28,13 @@ describe('authorization on every route', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    const [owner, member, outsider, removed, blocked] = await Promise.all(
-      ['owner', 'member', 'outsider', 'removed', 'blocked'].map((name) => signUp(stack, name)),
-    );
+    const [owner, member, outsider, removed, blocked] = await Promise.all([
+      signUp(stack, 'owner'),
+      signUp(stack, 'member'),
+      signUp(stack, 'outsider'),
+      signUp(stack, 'removed'),
+      signUp(stack, 'blocked'),
+    ]);
     Object.assign(people, { owner, member, outsider, removed, blocked });
     const owners = apiFor(stack, people.owner);
     await Promise.all([
@@ -39,10 +43,17 @@ describe('authorization on every route', () => {
       befriend(stack, people.owner, people.blocked),
     ]);
     const created = await owners.createConversation({
-      body: { kind: 'group', name: 'Matrix', memberIds: [people.member.userId, people.removed.userId, people.blocked.userId] },
+      body: {
+        kind: 'group',
+        name: 'Matrix',
+        memberIds: [people.member.userId, people.removed.userId, people.blocked.userId],
+      },
     });
     group = created.conversationId;
-    await owners.postMessage({ params: { conversationId: group }, body: { messageId: 'first', body: 'aGk=' } });
+    await owners.postMessage({
+      params: { conversationId: group },
+      body: { messageId: 'first', body: 'aGk=' },
+    });
     await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
     await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
     await owners.blockUser({ params: { userId: people.blocked.userId } });
@@ -64,9 +75,18 @@ describe('authorization on every route', () => {
       body: () => ({ userId: people.owner.userId }),
       expect: { owner: 400, member: 409, outsider: 201, removed: 409, blocked: 403 },
     },
-    acceptFriendRequest: { path: () => `/friends/requests/${people.owner.userId}/accept`, expect: { all: 404 } },
-    rejectFriendRequest: { path: () => `/friends/requests/${people.owner.userId}/reject`, expect: { all: 404 } },
-    cancelFriendRequest: { path: () => `/friends/requests/${people.owner.userId}`, expect: { all: 404, outsider: 204 } },
+    acceptFriendRequest: {
+      path: () => `/friends/requests/${people.owner.userId}/accept`,
+      expect: { all: 404 },
+    },
+    rejectFriendRequest: {
+      path: () => `/friends/requests/${people.owner.userId}/reject`,
+      expect: { all: 404 },
+    },
+    cancelFriendRequest: {
+      path: () => `/friends/requests/${people.owner.userId}`,
+      expect: { all: 404, outsider: 204 },
+    },
     removeFriend: { path: () => `/friends/${nobody}`, expect: { all: 404 } },
     listBlocks: { path: () => '/blocks', expect: { all: 200 } },
     blockUser: { path: () => `/blocks/${people.outsider.userId}`, expect: { all: 200, outsider: 400 } },
@@ -77,7 +97,10 @@ describe('authorization on every route', () => {
       body: () => ({ kind: 'direct', userId: people.owner.userId }),
       expect: { owner: 400, member: 201, outsider: 403, removed: 201, blocked: 403 },
     },
-    getConversation: { path: () => `/conversations/${group}`, expect: { owner: 200, member: 200, ...forbiddenToStrangers } },
+    getConversation: {
+      path: () => `/conversations/${group}`,
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
+    },
     updateConversation: {
       path: () => `/conversations/${group}`,
       body: () => ({ name: 'Renamed' }),
@@ -89,16 +112,23 @@ describe('authorization on every route', () => {
       expect: { owner: 200, member: 403, ...forbiddenToStrangers },
     },
     removeMember: {
-      path: (role) => `/conversations/${group}/members/${role === 'owner' ? people.outsider.userId : people.owner.userId}`,
+      path: (role) =>
+        `/conversations/${group}/members/${role === 'owner' ? people.outsider.userId : people.owner.userId}`,
       expect: { owner: 404, member: 403, ...forbiddenToStrangers },
     },
-    listMessages: { path: () => `/conversations/${group}/messages`, expect: { owner: 200, member: 200, ...forbiddenToStrangers } },
+    listMessages: {
+      path: () => `/conversations/${group}/messages`,
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
+    },
     postMessage: {
       path: () => `/conversations/${group}/messages`,
       body: (role) => ({ messageId: `by-${role}`, body: 'aGk=' }),
       expect: { owner: 201, member: 201, ...forbiddenToStrangers },
     },
-    deleteMessage: { path: () => `/conversations/${group}/messages/1`, expect: { owner: 204, member: 403, ...forbiddenToStrangers } },
+    deleteMessage: {
+      path: () => `/conversations/${group}/messages/1`,
+      expect: { owner: 204, member: 403, ...forbiddenToStrangers },
+    },
     updateReceipts: {
       path: () => `/conversations/${group}/receipts`,
       body: () => ({ read: 1 }),

@@ -5,7 +5,7 @@ import { befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
-import { tableReader } from '../support/table';
+import { eventually, tableReader } from '../support/table';
 
 /**
  * Every malformed or forbidden frame gets an error frame with a stable code,
@@ -23,6 +23,19 @@ describe('bad input on the WebSocket', () => {
 
   /** Every item of the conversation, to prove a refused request changed nothing. */
   const snapshot = async () => JSON.stringify(await table.query(`CONV#${conversationId}`));
+
+  /**
+   * The snapshot once the last accepted send has been fanned out: delivery moves the
+   * sender's read mark to their own message, after the ack.
+   */
+  const settled = async () => {
+    await eventually(async () => {
+      const head = await table.get(`CONV#${conversationId}`, 'HEAD');
+      const sender = await table.get(`CONV#${conversationId}`, `MEMBER#${dave.userId}`);
+      return head && sender && sender.read === head.seq ? true : undefined;
+    });
+    return snapshot();
+  };
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -139,7 +152,7 @@ describe('bad input on the WebSocket', () => {
 
   for (const testCase of cases) {
     it(`answers ${testCase.name} with ${testCase.code}, keeps the connection and changes nothing`, async () => {
-      const before = await snapshot();
+      const before = await settled();
       const since = daveSocket.frames.length;
       daveSocket.sendRaw(testCase.frame());
       const error = await daveSocket.waitFor((f) => (f as { type?: string }).type === 'error', { since });
@@ -158,7 +171,7 @@ describe('bad input on the WebSocket', () => {
   }
 
   it('refuses another user posting into a conversation they are not in, and stores nothing', async () => {
-    const before = await snapshot();
+    const before = await settled();
     mallorySocket.send({
       action: 'send',
       requestId: 'm-1',

@@ -55,10 +55,18 @@ describe('chat capabilities', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    [alice, bob, carol, dave] = await Promise.all(
-      ['alice', 'bob', 'carol', 'dave'].map((name) => signUp(stack, name)),
-    );
-    api = { alice: apiFor(stack, alice), bob: apiFor(stack, bob), carol: apiFor(stack, carol), dave: apiFor(stack, dave) };
+    [alice, bob, carol, dave] = await Promise.all([
+      signUp(stack, 'alice'),
+      signUp(stack, 'bob'),
+      signUp(stack, 'carol'),
+      signUp(stack, 'dave'),
+    ]);
+    api = {
+      alice: apiFor(stack, alice),
+      bob: apiFor(stack, bob),
+      carol: apiFor(stack, carol),
+      dave: apiFor(stack, dave),
+    };
     [alicePhone, aliceLaptop, bobPhone, carolPhone, davePhone] = await Promise.all([
       open(alice),
       open(alice),
@@ -77,7 +85,9 @@ describe('chat capabilities', () => {
     it('creates a profile with a unique username on first sign-in and lets the user change it', async () => {
       const me = await api.alice.getMe();
       expect(me).toMatchObject({ userId: alice.userId, email: alice.email.toLowerCase() });
-      const renamed = await api.alice.updateMe({ body: { username: `alice_${alice.userId.slice(0, 6)}`, displayName: 'Alice Ł' } });
+      const renamed = await api.alice.updateMe({
+        body: { username: `alice_${alice.userId.slice(0, 6)}`, displayName: 'Alice Ł' },
+      });
       expect(renamed.displayName).toBe('Alice Ł');
       alice = { ...alice, username: renamed.username };
       await refused(api.bob.updateMe({ body: { username: alice.username } }), 409, 'CONFLICT');
@@ -86,7 +96,9 @@ describe('chat capabilities', () => {
 
     it('finds users by exact email or username prefix, never by a one-letter prefix', async () => {
       const byEmail = await api.alice.findUsers({ query: { email: bob.email } });
-      expect(byEmail.items).toEqual([{ userId: bob.userId, username: bob.username, displayName: expect.any(String) }]);
+      expect(byEmail.items).toEqual([
+        { userId: bob.userId, username: bob.username, displayName: expect.any(String) },
+      ]);
       expect(JSON.stringify(byEmail)).not.toContain(bob.email.toLowerCase());
       const byPrefix = await api.bob.findUsers({ query: { prefix: alice.username.slice(0, 8) } });
       expect(byPrefix.items.map((p) => p.userId)).toContain(alice.userId);
@@ -99,13 +111,21 @@ describe('chat capabilities', () => {
       const sent = await api.alice.sendFriendRequest({ body: { username: bob.username } });
       expect(sent).toMatchObject({ state: 'outgoing', user: { userId: bob.userId } });
       const atBob = await bobPhone.waitFor<Frame>(is('friend', { event: 'requested' }));
-      expect(atBob).toMatchObject({ state: 'incoming', user: { userId: alice.userId, username: alice.username } });
+      expect(atBob).toMatchObject({
+        state: 'incoming',
+        user: { userId: alice.userId, username: alice.username },
+      });
       expect(await aliceLaptop.waitFor<Frame>(is('friend', { event: 'requested' }))).toMatchObject({
         state: 'outgoing',
         user: { userId: bob.userId },
       });
       const bobsList = await api.bob.listFriends();
-      expect(bobsList.items).toEqual([expect.objectContaining({ state: 'incoming', user: expect.objectContaining({ userId: alice.userId }) })]);
+      expect(bobsList.items).toEqual([
+        expect.objectContaining({
+          state: 'incoming',
+          user: expect.objectContaining({ userId: alice.userId }),
+        }),
+      ]);
     });
 
     it('accepts, rejects and cancels, telling the other side each time', async () => {
@@ -114,7 +134,9 @@ describe('chat capabilities', () => {
         state: 'friend',
         user: { userId: bob.userId },
       });
-      expect((await api.alice.listFriends()).items.map((f) => [f.user.userId, f.state])).toEqual([[bob.userId, 'friend']]);
+      expect((await api.alice.listFriends()).items.map((f) => [f.user.userId, f.state])).toEqual([
+        [bob.userId, 'friend'],
+      ]);
 
       await api.carol.sendFriendRequest({ body: { userId: alice.userId } });
       await api.alice.rejectFriendRequest({ params: { userId: carol.userId } });
@@ -139,14 +161,23 @@ describe('chat capabilities', () => {
       direct = created.conversationId;
       const again = await api.bob.createConversation({ body: { kind: 'direct', userId: alice.userId } });
       expect(again.conversationId).toBe(direct);
-      await refused(api.alice.createConversation({ body: { kind: 'direct', userId: dave.userId } }), 403, 'FORBIDDEN');
+      await refused(
+        api.alice.createConversation({ body: { kind: 'direct', userId: dave.userId } }),
+        403,
+        'FORBIDDEN',
+      );
     });
 
     it('delivers every message to every device of both users, the sender’s other devices included', async () => {
-      alicePhone.send(sendFrame({ requestId: 'a1', conversationId: direct, messageId: 'm-1', body: body('one') }));
+      alicePhone.send(
+        sendFrame({ requestId: 'a1', conversationId: direct, messageId: 'm-1', body: body('one') }),
+      );
       const ack = await alicePhone.waitFor<Frame>(is('ack', { requestId: 'a1' }));
       expect(ack.seq).toBe(1);
-      expect(await bobPhone.waitFor<Frame>(is('message', { messageId: 'm-1' }))).toMatchObject({ seq: 1, kind: 'message' });
+      expect(await bobPhone.waitFor<Frame>(is('message', { messageId: 'm-1' }))).toMatchObject({
+        seq: 1,
+        kind: 'message',
+      });
       expect(await aliceLaptop.waitFor<Frame>(is('message', { messageId: 'm-1' }))).toMatchObject({ seq: 1 });
 
       const posted = await api.bob.postMessage({
@@ -174,47 +205,85 @@ describe('chat capabilities', () => {
         seq: reaction.seq,
       });
       await refused(
-        api.bob.postMessage({ params: { conversationId: direct }, body: { messageId: 'b-edit', body: body('x'), kind: 'edit', refSeq: 1 } }),
+        api.bob.postMessage({
+          params: { conversationId: direct },
+          body: { messageId: 'b-edit', body: body('x'), kind: 'edit', refSeq: 1 },
+        }),
         403,
         'FORBIDDEN',
       );
       await refused(
-        api.bob.postMessage({ params: { conversationId: direct }, body: { messageId: 'b-re', body: body('x'), kind: 'reply', refSeq: 999 } }),
+        api.bob.postMessage({
+          params: { conversationId: direct },
+          body: { messageId: 'b-re', body: body('x'), kind: 'reply', refSeq: 999 },
+        }),
         404,
         'NOT_FOUND',
       );
-      alicePhone.send(sendFrame({ requestId: 'e1', conversationId: direct, messageId: 'a-edit', body: body('one!'), kind: 'edit', refSeq: 1 }));
-      expect(await alicePhone.waitFor<Frame>(is('ack', { requestId: 'e1' }))).toMatchObject({ messageId: 'a-edit' });
+      alicePhone.send(
+        sendFrame({
+          requestId: 'e1',
+          conversationId: direct,
+          messageId: 'a-edit',
+          body: body('one!'),
+          kind: 'edit',
+          refSeq: 1,
+        }),
+      );
+      expect(await alicePhone.waitFor<Frame>(is('ack', { requestId: 'e1' }))).toMatchObject({
+        messageId: 'a-edit',
+      });
     });
 
     it('pages history in seq order forwards (resume) and backwards, with no gap or duplicate', async () => {
       for (let i = 0; i < 5; i += 1) {
-        await api.alice.postMessage({ params: { conversationId: direct }, body: { messageId: `h-${i}`, body: body(`h${i}`) } });
+        await api.alice.postMessage({
+          params: { conversationId: direct },
+          body: { messageId: `h-${i}`, body: body(`h${i}`) },
+        });
       }
       const seen: number[] = [];
-      let page = await api.bob.listMessages({ params: { conversationId: direct }, query: { after: 0, limit: 3 } });
+      let page = await api.bob.listMessages({
+        params: { conversationId: direct },
+        query: { after: 0, limit: 3 },
+      });
       seen.push(...page.items.map((m) => m.seq));
       while (page.next) {
-        page = await api.bob.listMessages({ params: { conversationId: direct }, query: { cursor: page.next, limit: 3 } });
+        page = await api.bob.listMessages({
+          params: { conversationId: direct },
+          query: { cursor: page.next, limit: 3 },
+        });
         seen.push(...page.items.map((m) => m.seq));
       }
       expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
-      expect(seen.length).toBe(10);
+      // m-1, b-1, the reaction, the edit and five more.
+      expect(seen.length).toBe(9);
 
       const latest = await api.bob.listMessages({ params: { conversationId: direct }, query: { limit: 4 } });
-      expect(latest.items.map((m) => m.seq)).toEqual([7, 8, 9, 10]);
-      const earlier = await api.bob.listMessages({ params: { conversationId: direct }, query: { cursor: latest.next, limit: 4 } });
-      expect(earlier.items.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
+      expect(latest.items.map((m) => m.seq)).toEqual([6, 7, 8, 9]);
+      const earlier = await api.bob.listMessages({
+        params: { conversationId: direct },
+        query: { cursor: latest.next, limit: 4 },
+      });
+      expect(earlier.items.map((m) => m.seq)).toEqual([2, 3, 4, 5]);
     });
 
     it('resumes after a disconnect with exactly the missed messages', async () => {
-      const lastSeen = (await api.bob.listMessages({ params: { conversationId: direct }, query: { limit: 1 } })).items[0]?.seq ?? 0;
+      const lastSeen =
+        (await api.bob.listMessages({ params: { conversationId: direct }, query: { limit: 1 } })).items[0]
+          ?.seq ?? 0;
       await bobPhone.close();
       for (let i = 0; i < 3; i += 1) {
-        await api.alice.postMessage({ params: { conversationId: direct }, body: { messageId: `away-${i}`, body: body(`away${i}`) } });
+        await api.alice.postMessage({
+          params: { conversationId: direct },
+          body: { messageId: `away-${i}`, body: body(`away${i}`) },
+        });
       }
       bobPhone = await open(bob);
-      const missed = await api.bob.listMessages({ params: { conversationId: direct }, query: { after: lastSeen } });
+      const missed = await api.bob.listMessages({
+        params: { conversationId: direct },
+        query: { after: lastSeen },
+      });
       expect(missed.items.map((m) => m.messageId)).toEqual(['away-0', 'away-1', 'away-2']);
       expect(missed.items.map((m) => m.seq)).toEqual([lastSeen + 1, lastSeen + 2, lastSeen + 3]);
       expect(missed.next).toBeUndefined();
@@ -223,11 +292,16 @@ describe('chat capabilities', () => {
     it('deletes only the author’s own message, leaving a tombstone in order, pushed to members', async () => {
       alicePhone.send(deleteFrame({ requestId: 'd1', conversationId: direct, seq: 1 }));
       expect(await alicePhone.waitFor<Frame>(is('ok', { requestId: 'd1' }))).toBeDefined();
-      expect(await bobPhone.waitFor<Frame>(is('deleted', { seq: 1 }))).toMatchObject({ conversationId: direct });
-      const [first] = (await api.bob.listMessages({ params: { conversationId: direct }, query: { after: 0, limit: 1 } })).items;
+      expect(await bobPhone.waitFor<Frame>(is('deleted', { seq: 1 }))).toMatchObject({
+        conversationId: direct,
+      });
+      const [first] = (
+        await api.bob.listMessages({ params: { conversationId: direct }, query: { after: 0, limit: 1 } })
+      ).items;
       expect(first).toMatchObject({ seq: 1, messageId: 'm-1', deletedAt: expect.any(String) });
       expect(first?.body).toBeUndefined();
-      await refused(api.bob.deleteMessage({ params: { conversationId: direct, seq: 3 } }), 403, 'FORBIDDEN');
+      // Seq 4 is Alice's edit.
+      await refused(api.bob.deleteMessage({ params: { conversationId: direct, seq: 4 } }), 403, 'FORBIDDEN');
     });
   });
 
@@ -236,33 +310,56 @@ describe('chat capabilities', () => {
       const before = (await api.bob.listConversations()).items.find((c) => c.conversationId === direct);
       expect(before?.unread).toBeGreaterThan(0);
       const head = before?.lastSeq ?? 0;
-      bobPhone.send(receiptFrame({ conversationId: direct, delivered: head, read: head }));
-      expect(await alicePhone.waitFor<Frame>(is('receipt', { userId: bob.userId, read: head }))).toMatchObject({ delivered: head });
+      bobPhone.send(receiptFrame({ requestId: 'rc1', conversationId: direct, delivered: head, read: head }));
+      expect(await bobPhone.waitFor<Frame>(is('ok', { requestId: 'rc1' }))).toBeDefined();
+      expect(
+        await alicePhone.waitFor<Frame>(is('receipt', { userId: bob.userId, read: head })),
+      ).toMatchObject({ delivered: head });
       const after = (await api.bob.listConversations()).items.find((c) => c.conversationId === direct);
       expect(after).toMatchObject({ unread: 0, read: head });
       const detail = await api.alice.getConversation({ params: { conversationId: direct } });
-      expect(detail.members.find((m) => m.user.userId === bob.userId)).toMatchObject({ read: head, delivered: head });
+      expect(detail.members.find((m) => m.user.userId === bob.userId)).toMatchObject({
+        read: head,
+        delivered: head,
+      });
 
-      // Alice reads on her laptop: her phone hears it, and her unread count is 0 everywhere.
-      aliceLaptop.send(receiptFrame({ conversationId: direct, read: head }));
-      await alicePhone.waitFor(is('receipt', { userId: alice.userId, read: head }));
-      expect((await api.alice.listConversations()).items.find((c) => c.conversationId === direct)?.unread).toBe(0);
+      // Bob writes again; Alice reads on her laptop: her phone hears it, and her unread count is 0 everywhere.
+      const next = await api.bob.postMessage({
+        params: { conversationId: direct },
+        body: { messageId: 'b-new', body: body('new') },
+      });
+      expect(
+        (await api.alice.listConversations()).items.find((c) => c.conversationId === direct)?.unread,
+      ).toBe(1);
+      aliceLaptop.send(receiptFrame({ conversationId: direct, read: next.seq }));
+      await alicePhone.waitFor(is('receipt', { userId: alice.userId, read: next.seq }));
+      expect(
+        (await api.alice.listConversations()).items.find((c) => c.conversationId === direct)?.unread,
+      ).toBe(0);
     });
 
     it('never moves a mark back, and refuses a mark past the last message', async () => {
       const receipt = await api.bob.updateReceipts({ params: { conversationId: direct }, body: { read: 1 } });
       expect(receipt.read).toBeGreaterThan(1);
-      await refused(api.bob.updateReceipts({ params: { conversationId: direct }, body: { read: 10_000 } }), 400, 'VALIDATION_FAILED');
+      await refused(
+        api.bob.updateReceipts({ params: { conversationId: direct }, body: { read: 10_000 } }),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
   });
 
   describe('groups', () => {
     it('creates a group of friends with the creator as admin and tells every member', async () => {
-      const created = await api.alice.createConversation({ body: { kind: 'group', name: 'Trip 🏔️', memberIds: [bob.userId, carol.userId] } });
+      const created = await api.alice.createConversation({
+        body: { kind: 'group', name: 'Trip 🏔️', memberIds: [bob.userId, carol.userId] },
+      });
       group = created.conversationId;
       expect(created.members.find((m) => m.user.userId === alice.userId)?.role).toBe('admin');
       for (const socket of [bobPhone, carolPhone, aliceLaptop]) {
-        expect(await socket.waitFor<Frame>(is('conversation', { event: 'created', conversationId: group }))).toMatchObject({ name: 'Trip 🏔️' });
+        expect(
+          await socket.waitFor<Frame>(is('conversation', { event: 'created', conversationId: group })),
+        ).toMatchObject({ name: 'Trip 🏔️' });
       }
       await refused(
         api.alice.createConversation({ body: { kind: 'group', name: 'x', memberIds: [dave.userId] } }),
@@ -273,37 +370,67 @@ describe('chat capabilities', () => {
 
     it('lets admins rename and nobody else', async () => {
       await api.alice.updateConversation({ params: { conversationId: group }, body: { name: 'Trip 2026' } });
-      expect(await carolPhone.waitFor<Frame>(is('conversation', { event: 'renamed', conversationId: group }))).toMatchObject({ name: 'Trip 2026' });
-      await refused(api.bob.updateConversation({ params: { conversationId: group }, body: { name: 'mine' } }), 403, 'FORBIDDEN');
+      expect(
+        await carolPhone.waitFor<Frame>(is('conversation', { event: 'renamed', conversationId: group })),
+      ).toMatchObject({ name: 'Trip 2026' });
+      await refused(
+        api.bob.updateConversation({ params: { conversationId: group }, body: { name: 'mine' } }),
+        403,
+        'FORBIDDEN',
+      );
     });
 
     it('cuts a removed member off at once: no pushes on the open connection, no reads, no posts', async () => {
-      alicePhone.send(sendFrame({ requestId: 'g1', conversationId: group, messageId: 'g-1', body: body('hello group') }));
+      alicePhone.send(
+        sendFrame({ requestId: 'g1', conversationId: group, messageId: 'g-1', body: body('hello group') }),
+      );
       await carolPhone.waitFor(is('message', { messageId: 'g-1' }));
       await api.alice.removeMember({ params: { conversationId: group, userId: carol.userId } });
-      expect(await carolPhone.waitFor<Frame>(is('conversation', { event: 'member_removed', conversationId: group }))).toMatchObject({
+      expect(
+        await carolPhone.waitFor<Frame>(
+          is('conversation', { event: 'member_removed', conversationId: group }),
+        ),
+      ).toMatchObject({
         userIds: [carol.userId],
       });
-      alicePhone.send(sendFrame({ requestId: 'g2', conversationId: group, messageId: 'g-2', body: body('after') }));
+      alicePhone.send(
+        sendFrame({ requestId: 'g2', conversationId: group, messageId: 'g-2', body: body('after') }),
+      );
       await bobPhone.waitFor(is('message', { messageId: 'g-2' }));
       await nothingFor(carolPhone, is('message', { messageId: 'g-2' }));
       await refused(api.carol.listMessages({ params: { conversationId: group } }), 403, 'FORBIDDEN');
-      carolPhone.send(sendFrame({ requestId: 'g3', conversationId: group, messageId: 'g-3', body: body('me?') }));
-      expect(await carolPhone.waitFor<Frame>(is('error', { requestId: 'g3' }))).toMatchObject({ code: 'FORBIDDEN' });
+      carolPhone.send(
+        sendFrame({ requestId: 'g3', conversationId: group, messageId: 'g-3', body: body('me?') }),
+      );
+      expect(await carolPhone.waitFor<Frame>(is('error', { requestId: 'g3' }))).toMatchObject({
+        code: 'FORBIDDEN',
+      });
       expect((await api.carol.listConversations()).items.map((c) => c.conversationId)).not.toContain(group);
     });
 
     it('lets anyone leave, and adds members back only by an admin', async () => {
       await api.bob.removeMember({ params: { conversationId: group, userId: bob.userId } });
       await alicePhone.waitFor(is('conversation', { event: 'member_left', conversationId: group }));
-      await refused(api.bob.addMembers({ params: { conversationId: group }, body: { userIds: [bob.userId] } }), 403, 'FORBIDDEN');
-      const back = await api.alice.addMembers({ params: { conversationId: group }, body: { userIds: [bob.userId, carol.userId] } });
-      expect(back.members.map((m) => m.user.userId).sort()).toEqual([alice.userId, bob.userId, carol.userId].sort());
+      await refused(
+        api.bob.addMembers({ params: { conversationId: group }, body: { userIds: [bob.userId] } }),
+        403,
+        'FORBIDDEN',
+      );
+      const back = await api.alice.addMembers({
+        params: { conversationId: group },
+        body: { userIds: [bob.userId, carol.userId] },
+      });
+      expect(back.members.map((m) => m.user.userId).sort()).toEqual(
+        [alice.userId, bob.userId, carol.userId].sort(),
+      );
       await carolPhone.waitFor(is('conversation', { event: 'members_added', conversationId: group }));
     });
 
     it('lists my conversations newest activity first, paged', async () => {
-      await api.bob.postMessage({ params: { conversationId: direct }, body: { messageId: 'latest', body: body('newest') } });
+      await api.bob.postMessage({
+        params: { conversationId: direct },
+        body: { messageId: 'latest', body: body('newest') },
+      });
       const first = await api.alice.listConversations({ query: { limit: 1 } });
       expect(first.items.map((c) => c.conversationId)).toEqual([direct]);
       expect(first.items[0]?.lastMessage).toMatchObject({ messageId: 'latest' });
@@ -318,7 +445,9 @@ describe('chat capabilities', () => {
       const seen = await api.alice.getPresence({ query: { userIds: [bob.userId, dave.userId].join(',') } });
       expect(seen.items).toEqual([{ userId: bob.userId, online: true }]);
       await bobPhone.close();
-      expect(await alicePhone.waitFor<Frame>(is('presence', { userId: bob.userId, online: false }))).toMatchObject({
+      expect(
+        await alicePhone.waitFor<Frame>(is('presence', { userId: bob.userId, online: false })),
+      ).toMatchObject({
         lastSeenAt: expect.any(String),
       });
       const mark = alicePhone.frames.length;
@@ -331,12 +460,19 @@ describe('chat capabilities', () => {
       const table = tableReader(stack);
       const before = (await table.client.send(new ScanCommand({ TableName: table.tableName }))).Count;
       alicePhone.send(typingFrame({ conversationId: direct, state: 'start' }));
-      expect(await bobPhone.waitFor<Frame>(is('typing', { userId: alice.userId }))).toMatchObject({ state: 'start', conversationId: direct });
+      expect(await bobPhone.waitFor<Frame>(is('typing', { userId: alice.userId }))).toMatchObject({
+        state: 'start',
+        conversationId: direct,
+      });
       await nothingFor(aliceLaptop, is('typing'), 300);
       const after = (await table.client.send(new ScanCommand({ TableName: table.tableName }))).Items ?? [];
       // Only the typing allowance's counter was written; no typing event was stored.
       expect(after.length - (before ?? 0)).toBeLessThanOrEqual(1);
-      expect(after.filter((item) => String(item.pk).startsWith('RATE#') === false && JSON.stringify(item).includes('typing'))).toEqual([]);
+      expect(
+        after.filter(
+          (item) => String(item.pk).startsWith('RATE#') === false && JSON.stringify(item).includes('typing'),
+        ),
+      ).toEqual([]);
       table.destroy();
     });
   });
@@ -344,8 +480,12 @@ describe('chat capabilities', () => {
   describe('blocks', () => {
     it('stops requests, messages and presence from a blocked user', async () => {
       await api.bob.blockUser({ params: { userId: alice.userId } });
-      alicePhone.send(sendFrame({ requestId: 'blk', conversationId: direct, messageId: 'blocked-1', body: body('hi?') }));
-      expect(await alicePhone.waitFor<Frame>(is('error', { requestId: 'blk' }))).toMatchObject({ code: 'FORBIDDEN' });
+      alicePhone.send(
+        sendFrame({ requestId: 'blk', conversationId: direct, messageId: 'blocked-1', body: body('hi?') }),
+      );
+      expect(await alicePhone.waitFor<Frame>(is('error', { requestId: 'blk' }))).toMatchObject({
+        code: 'FORBIDDEN',
+      });
       await refused(api.alice.sendFriendRequest({ body: { userId: bob.userId } }), 403, 'FORBIDDEN');
       expect((await api.alice.getPresence({ query: { userIds: bob.userId } })).items).toEqual([]);
       expect((await api.bob.listBlocks()).items.map((b) => b.user.userId)).toEqual([alice.userId]);

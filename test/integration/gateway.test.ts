@@ -130,9 +130,7 @@ describe('connection lifetime', () => {
     const socket = await connect(stack.endpoints.webSocketUrl, grace.accessToken);
     expect(await table.connections(grace.userId)).toHaveLength(1);
     expect((await socket.closed()).code).toBe(1001);
-    await eventually(async () =>
-      (await table.connections(grace.userId)).length === 0 ? true : undefined,
-    );
+    await eventually(async () => ((await table.connections(grace.userId)).length === 0 ? true : undefined));
     table.destroy();
   });
 

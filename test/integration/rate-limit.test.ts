@@ -29,7 +29,9 @@ describe('rate limits', () => {
 
   it('answers 429 problem+json with Retry-After once a user exceeds their search allowance', async () => {
     const search = () =>
-      fetch(`${stack.endpoints.httpApiUrl}/users?prefix=bo`, { headers: { authorization: `Bearer ${alice.accessToken}` } });
+      fetch(`${stack.endpoints.httpApiUrl}/users?prefix=bo`, {
+        headers: { authorization: `Bearer ${alice.accessToken}` },
+      });
     expect((await search()).status).toBe(200);
     expect((await search()).status).toBe(200);
     const limited = await search();
@@ -49,7 +51,9 @@ describe('rate limits', () => {
   it('answers an error frame with retryAfterSeconds over WebSocket, stores nothing, and keeps the connection', async () => {
     const table = tableReader(stack);
     for (let i = 1; i <= 3; i += 1) {
-      socket.send(sendFrame({ requestId: `s${i}`, recipientId: bob.userId, messageId: `m${i}`, body: 'aGk=' }));
+      socket.send(
+        sendFrame({ requestId: `s${i}`, recipientId: bob.userId, messageId: `m${i}`, body: 'aGk=' }),
+      );
       await socket.waitFor((f) => (f as { requestId?: string }).requestId === `s${i}`);
     }
     socket.send(sendFrame({ requestId: 's4', recipientId: bob.userId, messageId: 'm4', body: 'aGk=' }));
@@ -58,7 +62,9 @@ describe('rate limits', () => {
     );
     expect(error).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
     expect(error.retryAfterSeconds).toBeGreaterThan(0);
-    const { conversationId } = await apiFor(stack, alice).createConversation({ body: { kind: 'direct', userId: bob.userId } });
+    const { conversationId } = await apiFor(stack, alice).createConversation({
+      body: { kind: 'direct', userId: bob.userId },
+    });
     const stored = await table.query(`CONV#${conversationId}`, 'MSG#');
     expect(stored.map((m) => m.messageId)).toEqual(['m1', 'm2', 'm3']);
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);

@@ -113,7 +113,9 @@ describe('a message from Alice reaches Bob', () => {
         Key: { pk: `USER#${bob.userId}`, sk: 'PRESENCE' },
         UpdateExpression: 'SET connections.#id = :connection',
         ExpressionAttributeNames: { '#id': staleId },
-        ExpressionAttributeValues: { ':connection': { connectedAt: Date.now(), expiresAt: Date.now() + 3_600_000 } },
+        ExpressionAttributeValues: {
+          ':connection': { connectedAt: Date.now(), expiresAt: Date.now() + 3_600_000 },
+        },
       }),
     );
     alicePhone.send(sendFrame({ recipientId: bob.userId, messageId: 'm-3', body: 'AAEC' }));
@@ -164,7 +166,10 @@ describe('a message from Alice reaches Bob', () => {
     const result = await stack.invoke('fanoutSender', {
       Records: [
         record('bad', '{"conversationId": 42}'),
-        record('good', JSON.stringify({ kind: 'message', conversationId: 'd_empty', seq: 1, correlationId: 'c-1' })),
+        record(
+          'good',
+          JSON.stringify({ kind: 'message', conversationId: 'd_empty', seq: 1, correlationId: 'c-1' }),
+        ),
       ],
     });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });

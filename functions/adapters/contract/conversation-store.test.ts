@@ -29,7 +29,9 @@ describe.each([
     make: (): Fixture => ({
       store: new DynamoDbConversationStore(table.client, table.tableName),
       dropMembership: async (id, userId) => {
-        await table.client.send(new DeleteCommand({ TableName: table.tableName, Key: keys.member(id, userId) }));
+        await table.client.send(
+          new DeleteCommand({ TableName: table.tableName, Key: keys.member(id, userId) }),
+        );
       },
     }),
   },
@@ -40,7 +42,11 @@ describe.each([
   let bob: string;
   let carol: string;
 
-  const member = (conversationId: string, userId: string, role: Membership['role'] = 'member'): Membership => ({
+  const member = (
+    conversationId: string,
+    userId: string,
+    role: Membership['role'] = 'member',
+  ): Membership => ({
     conversationId,
     userId,
     role,
@@ -115,7 +121,10 @@ describe.each([
 
       expect(again).toEqual(conversation);
       expect(await store.get(conversation.conversationId)).toEqual(conversation);
-      expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ delivered: 4, read: 4 });
+      expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({
+        delivered: 4,
+        read: 4,
+      });
       expect(await store.getMembership(conversation.conversationId, alice)).toMatchObject({ role: 'admin' });
       expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
     });
@@ -197,13 +206,15 @@ describe.each([
     it('hands roles on to remaining members only', async () => {
       const conversation = group([alice, bob, carol]);
       await create(conversation);
+      const stranger = freshId('stranger');
 
       await store.change(conversation.conversationId, 1, {
         remove: [alice],
-        roles: { bob: 'admin', [bob]: 'admin', [alice]: 'admin' },
+        roles: { [bob]: 'admin', [alice]: 'admin', [stranger]: 'admin' },
       });
 
       expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ role: 'admin' });
+      expect(await store.getMembership(conversation.conversationId, stranger)).toBeUndefined();
       expect(await store.getMembership(conversation.conversationId, alice)).toBeUndefined();
       expect(await store.getMembership(conversation.conversationId, carol)).toMatchObject({ role: 'member' });
     });
@@ -224,9 +235,9 @@ describe.each([
       await create(conversation);
       await store.change(conversation.conversationId, 1, { name: 'First' });
 
-      await expect(store.change(conversation.conversationId, 1, { remove: [bob], name: 'Late' })).rejects.toThrow(
-        ConflictError,
-      );
+      await expect(
+        store.change(conversation.conversationId, 1, { remove: [bob], name: 'Late' }),
+      ).rejects.toThrow(ConflictError);
 
       expect(await store.get(conversation.conversationId)).toMatchObject({
         name: 'First',

@@ -27,7 +27,11 @@ export function useLocalTable(): LocalTable {
     const dataDir = await mkdtemp(join(tmpdir(), 'parley-contract-'));
     const dynamoDb = await startDynamoDb({ dataDir, port: 0, region: 'eu-west-1' });
     const client = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'eu-west-1', credentials: LOCAL_CREDENTIALS }),
+      new DynamoDBClient({
+        endpoint: dynamoDb.endpoint,
+        region: 'eu-west-1',
+        credentials: LOCAL_CREDENTIALS,
+      }),
     );
     state = { table: { client, tableName: dynamoDb.tableNames.main }, stop: dynamoDb.stop, dataDir };
   });

@@ -62,7 +62,9 @@ describe.each([
       const alice = profileOf('alice');
       await store.create(alice);
 
-      expect(await store.create({ ...alice, displayName: 'Someone else', createdAt: T0 + 1 })).toBe('created');
+      expect(await store.create({ ...alice, displayName: 'Someone else', createdAt: T0 + 1 })).toBe(
+        'created',
+      );
 
       expect(await store.get(alice.userId)).toEqual(alice);
     });

@@ -1,11 +1,6 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConversationKindSchema, MemberRoleSchema } from '../../../shared/protocol/resources';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError, ParleyError } from '../../errors';
 import type {
   Conversation,
   ConversationStore,
@@ -86,6 +81,12 @@ export class DynamoDbConversationStore implements ConversationStore {
     return conversation;
   }
 
+  /**
+   * The new member list is written only if no other change came in between
+   * (the version check), and the member items follow. Without transactions a
+   * function killed between the two leaves the items behind the list: a
+   * removed member's item lingers, an added member's is missing.
+   */
   async change(
     conversationId: string,
     expectedVersion: number,
@@ -144,9 +145,8 @@ export class DynamoDbConversationStore implements ConversationStore {
         .filter(([userId]) => memberIds.includes(userId))
         .map(([userId, role]) => this.setRole(conversationId, userId, role)),
     );
-    return toConversation(
-      updated ?? conversationItem({ ...stored, memberIds, version: expectedVersion + 1 }),
-    );
+    if (!updated) throw new ParleyError('UpdateItem with ALL_NEW returned no conversation');
+    return toConversation(updated);
   }
 
   async listMembers(conversationId: string): Promise<Membership[]> {

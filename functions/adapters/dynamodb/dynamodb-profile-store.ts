@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors';
 import type { Profile, ProfilePatch, ProfileStore } from '../../ports/profile-store';
 import { batchGetAll, type Item, type TableKey } from './batch';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -127,7 +127,8 @@ export class DynamoDbProfileStore implements ProfileStore {
       throw new ConflictError('The profile changed meanwhile; retry', { cause: error });
     }
     if (newUsername !== undefined) await this.release(keys.usernameClaim(current.username), userId);
-    return toProfile(updated ?? {});
+    if (!updated) throw new ParleyError('UpdateItem with ALL_NEW returned no profile');
+    return toProfile(updated);
   }
 
   async findByEmail(email: string): Promise<Profile | undefined> {

@@ -5,7 +5,11 @@ import type { FanoutQueue } from '../../ports/fanout-queue';
  * Forgets a connection that closed (`$disconnect`); when it was the user's
  * last, announces them offline with the time they were last seen.
  */
-export function closeConnection(deps: { connections: ConnectionStore; fanout: FanoutQueue; clock: () => number }) {
+export function closeConnection(deps: {
+  connections: ConnectionStore;
+  fanout: FanoutQueue;
+  clock: () => number;
+}) {
   return async (command: { connectionId: string; userId: string; correlationId: string }): Promise<void> => {
     const now = deps.clock();
     const change = await deps.connections.delete(command.userId, command.connectionId, now);

@@ -1,27 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
 import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryUserRegistry } from '../../adapters/memory/memory-user-registry';
-import { closeConnection } from './close-connection';
+import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import { openConnection } from './open-connection';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const GRACE_IN_MS = 5 * 60 * 1000;
 const EXPIRES_AT = T0 + MAX_CONNECTION_DURATION_IN_SECONDS * 1000 + GRACE_IN_MS;
 
-describe('openConnection and closeConnection', () => {
+describe('openConnection', () => {
   let connections: InMemoryConnectionStore;
-  let users: InMemoryUserRegistry;
+  let fanout: InMemoryFanoutQueue;
   let open: ReturnType<typeof openConnection>;
-  let close: ReturnType<typeof closeConnection>;
 
   beforeEach(() => {
-    vi.useFakeTimers();
-    vi.setSystemTime(T0);
+    vi.useFakeTimers({ now: T0 });
     connections = new InMemoryConnectionStore();
-    users = new InMemoryUserRegistry();
-    open = openConnection({ connections, users, clock: Date.now });
-    close = closeConnection({ connections });
+    fanout = new InMemoryFanoutQueue();
+    open = openConnection({ connections, fanout, clock: () => Date.now() });
   });
 
   afterEach(() => {
@@ -29,7 +25,7 @@ describe('openConnection and closeConnection', () => {
   });
 
   it("records the connection under its user until API Gateway's 2 h cap plus 5 min grace", async () => {
-    await open({ connectionId: 'alice-phone', userId: 'alice' });
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
 
     expect(connections.find('alice', 'alice-phone')).toEqual({
       connection: { connectionId: 'alice-phone', userId: 'alice', connectedAt: T0 },
@@ -39,30 +35,39 @@ describe('openConnection and closeConnection', () => {
     expect(await connections.listByUser('alice', EXPIRES_AT)).toHaveLength(0);
   });
 
-  it('creates the user on first connection and keeps the first-seen time on later ones', async () => {
-    expect(await users.get('alice')).toBeUndefined();
+  it("announces the user online on their first device, with the request's correlation id", async () => {
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
 
-    await open({ connectionId: 'alice-phone', userId: 'alice' });
-    vi.setSystemTime(T0 + 60_000);
-    await open({ connectionId: 'alice-laptop', userId: 'alice' });
-
-    expect(await users.get('alice')).toEqual({ userId: 'alice', firstSeenAt: T0 });
-    expect(users.lastSeenAt('alice')).toBe(T0 + 60_000);
-    expect(await connections.listByUser('alice', T0 + 60_000)).toHaveLength(2);
+    expect(fanout.jobs).toEqual([{ kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' }]);
   });
 
-  it("forgets a closed connection and keeps the user's other ones", async () => {
-    await open({ connectionId: 'alice-phone', userId: 'alice' });
-    await open({ connectionId: 'alice-laptop', userId: 'alice' });
+  it('announces nothing when a second device of an online user connects', async () => {
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    vi.advanceTimersByTime(60_000);
 
-    await close({ connectionId: 'alice-phone', userId: 'alice' });
+    await open({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' });
 
-    const remaining = await connections.listByUser('alice', T0);
-    expect(remaining.map((c) => c.connectionId)).toEqual(['alice-laptop']);
+    expect(fanout.jobs.map((job) => job.correlationId)).toEqual(['c1']);
+    expect(await connections.listByUser('alice', Date.now())).toHaveLength(2);
   });
 
-  it('closes a connection it never recorded without error', async () => {
-    await expect(close({ connectionId: 'ghost', userId: 'alice' })).resolves.toBeUndefined();
-    expect(await connections.listByUser('alice', T0)).toEqual([]);
+  it('announces each user on their own first connection', async () => {
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    await open({ connectionId: 'bob-phone', userId: 'bob', correlationId: 'c2' });
+
+    expect(fanout.jobs).toEqual([
+      { kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' },
+      { kind: 'presence', userId: 'bob', online: true, correlationId: 'c2' },
+    ]);
+  });
+
+  it('announces the user again when they connect after a connection that expired unclosed', async () => {
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    vi.setSystemTime(EXPIRES_AT);
+
+    await open({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' });
+
+    expect(fanout.jobs.map((job) => job.correlationId)).toEqual(['c1', 'c2']);
+    expect(connections.find('alice', 'alice-phone')).toBeUndefined();
   });
 });

@@ -75,8 +75,14 @@ export function conversations(deps: ConversationsDeps) {
 
   async function summarize(conversation: Conversation, membership: Membership): Promise<ConversationSummary> {
     const heads = await deps.messages.heads([conversation.conversationId]);
-    const head = heads.get(conversation.conversationId) ?? { conversationId: conversation.conversationId, seq: 0 };
-    const [last] = head.seq > 0 ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.seq }]) : [];
+    const head = heads.get(conversation.conversationId) ?? {
+      conversationId: conversation.conversationId,
+      seq: 0,
+    };
+    const [last] =
+      head.seq > 0
+        ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.seq }])
+        : [];
     return summary(conversation, membership, head, last ? envelope(last) : undefined);
   }
 
@@ -130,7 +136,12 @@ export function conversations(deps: ConversationsDeps) {
     if (strangers.length > 0) throw new ForbiddenError('Members must be your friends');
   }
 
-  const member = (conversationId: string, userId: string, role: 'admin' | 'member', now: number): Membership => ({
+  const member = (
+    conversationId: string,
+    userId: string,
+    role: 'admin' | 'member',
+    now: number,
+  ): Membership => ({
     conversationId,
     userId,
     role,
@@ -233,13 +244,19 @@ export function conversations(deps: ConversationsDeps) {
           const head = heads.get(m.conversationId) ?? { conversationId: m.conversationId, seq: 0 };
           return [{ conversation, membership: m, head, at: head.lastAt ?? conversation.createdAt }];
         })
-        .sort((a, b) => b.at - a.at || a.conversation.conversationId.localeCompare(b.conversation.conversationId));
+        .sort(
+          (a, b) => b.at - a.at || a.conversation.conversationId.localeCompare(b.conversation.conversationId),
+        );
       const start = after
-        ? rows.findIndex((row) => row.at < after[0] || (row.at === after[0] && row.conversation.conversationId > after[1]))
+        ? rows.findIndex(
+            (row) => row.at < after[0] || (row.at === after[0] && row.conversation.conversationId > after[1]),
+          )
         : 0;
       const page = start < 0 ? [] : rows.slice(start, start + limit);
       const last = await deps.messages.getMany(
-        page.filter((row) => row.head.seq > 0).map((row) => ({ conversationId: row.head.conversationId, seq: row.head.seq })),
+        page
+          .filter((row) => row.head.seq > 0)
+          .map((row) => ({ conversationId: row.head.conversationId, seq: row.head.seq })),
       );
       const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
       const tail = page.at(-1);
@@ -260,7 +277,11 @@ export function conversations(deps: ConversationsDeps) {
       return detail(changed, membership);
     },
 
-    async addMembers(caller: Caller, conversationId: string, userIds: readonly string[]): Promise<ConversationDetail> {
+    async addMembers(
+      caller: Caller,
+      conversationId: string,
+      userIds: readonly string[],
+    ): Promise<ConversationDetail> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
       const { membership } = await requireGroupAdmin(caller, conversationId);
       const wanted = [...new Set(userIds)].filter((id) => id !== caller.userId);
@@ -289,7 +310,8 @@ export function conversations(deps: ConversationsDeps) {
       const membership = await requireMembership(deps.conversations, conversationId, caller.userId);
       const conversation = await deps.conversations.get(conversationId);
       if (!conversation) throw new ForbiddenError('You are not a member of this conversation');
-      if (conversation.kind !== 'group') throw new ForbiddenError('Nobody joins or leaves a direct conversation');
+      if (conversation.kind !== 'group')
+        throw new ForbiddenError('Nobody joins or leaves a direct conversation');
       if (!leaving && membership.role !== 'admin') throw new ForbiddenError('Only admins may remove members');
       if (!conversation.memberIds.includes(userId)) throw new NotFoundError('No such member');
       const changed = await changeWithRetry(conversationId, async (current) => {
@@ -307,7 +329,11 @@ export function conversations(deps: ConversationsDeps) {
 
     /** The detail view, for answers to create calls. */
     async detailFor(caller: Caller, conversation: Conversation): Promise<ConversationDetail> {
-      const membership = await requireMembership(deps.conversations, conversation.conversationId, caller.userId);
+      const membership = await requireMembership(
+        deps.conversations,
+        conversation.conversationId,
+        caller.userId,
+      );
       return detail(conversation, membership);
     },
   };

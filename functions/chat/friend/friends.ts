@@ -57,13 +57,23 @@ export function friends(deps: FriendsDeps) {
       notifyUsers(
         deps.fanout,
         [other.userId],
-        { type: 'friend', event, user: publicProfile(caller.profile), ...(states.other ? { state: states.other } : {}) },
+        {
+          type: 'friend',
+          event,
+          user: publicProfile(caller.profile),
+          ...(states.other ? { state: states.other } : {}),
+        },
         caller.correlationId,
       ),
       notifyUsers(
         deps.fanout,
         [caller.userId],
-        { type: 'friend', event, user: publicProfile(other), ...(states.caller ? { state: states.caller } : {}) },
+        {
+          type: 'friend',
+          event,
+          user: publicProfile(other),
+          ...(states.caller ? { state: states.caller } : {}),
+        },
         caller.correlationId,
       ),
     ]);
@@ -93,11 +103,13 @@ export function friends(deps: FriendsDeps) {
       if (!other) throw new NotFoundError('No such user');
       if (other.userId === caller.userId) throw new ValidationError('You cannot befriend yourself');
       const relation = await deps.relationships.relation(caller.userId, other.userId);
-      if (relation.blocks || relation.blockedBy) throw new ForbiddenError('You cannot send a request to this user');
+      if (relation.blocks || relation.blockedBy)
+        throw new ForbiddenError('You cannot send a request to this user');
       const now = deps.clock();
       const state = relation.friend?.state;
       if (state === 'friend') throw new ConflictError('You are friends already');
-      if (state === 'outgoing') return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
+      if (state === 'outgoing')
+        return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
       if (state === 'incoming') {
         await deps.relationships.putFriendPair(
           edge(caller.userId, other.userId, 'friend', now),
@@ -110,7 +122,10 @@ export function friends(deps: FriendsDeps) {
         edge(caller.userId, other.userId, 'outgoing', now),
         edge(other.userId, caller.userId, 'incoming', now),
       );
-      await announce({ ...caller, profile: me }, other, 'requested', { caller: 'outgoing', other: 'incoming' });
+      await announce({ ...caller, profile: me }, other, 'requested', {
+        caller: 'outgoing',
+        other: 'incoming',
+      });
       return { user: publicProfile(other), state: 'outgoing', since: iso(now) };
     },
 

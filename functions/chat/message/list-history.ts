@@ -32,7 +32,10 @@ export function listHistory(deps: { conversations: ConversationStore; messages: 
         : request.before !== undefined
           ? { before: request.before }
           : {};
-    const { messages, more } = await deps.messages.list(conversationId, { ...position, limit: request.limit });
+    const { messages, more } = await deps.messages.list(conversationId, {
+      ...position,
+      limit: request.limit,
+    });
     const forward = 'after' in position;
     const edge = forward ? messages.at(-1) : messages[0];
     return {

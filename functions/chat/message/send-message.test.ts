@@ -1,40 +1,80 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { ConversationIdSchema } from '../../../shared/protocol/ids';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryUserRegistry } from '../../adapters/memory/memory-user-registry';
-import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import {
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  ValidationError,
+} from '../../errors';
+import type { MessageJob } from '../../ports/fanout-queue';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { directConversationId } from '../conversation/direct-conversation';
-import { type SendMessageCommand, sendMessage } from './send-message';
+import { type SendMessageCommand, type SendMessageDeps, sendMessage } from './send-message';
 
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const alice = 'alice';
 const bob = 'bob';
 const carol = 'carol';
-const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const ALICE_BOB = directConversationId(alice, bob);
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 /** Base64 of exactly `size` bytes. */
 const bodyOfSize = (size: number) => Buffer.alloc(size, 7).toString('base64');
+const profile = (userId: string) => ({
+  userId,
+  username: userId,
+  displayName: userId,
+  email: `${userId}@example.com`,
+  createdAt: T0,
+});
 
 describe('sendMessage', () => {
   let conversations: InMemoryConversationStore;
-  let users: InMemoryUserRegistry;
   let messages: InMemoryMessageLog;
+  let relationships: InMemoryRelationshipStore;
   let fanout: InMemoryFanoutQueue;
-  let now: number;
+  let rateLimiter: InMemoryRateLimiter;
+  let deps: SendMessageDeps;
   let send: ReturnType<typeof sendMessage>;
 
   beforeEach(async () => {
+    vi.useFakeTimers({ now: T0 });
     conversations = new InMemoryConversationStore();
-    users = new InMemoryUserRegistry();
     messages = new InMemoryMessageLog();
+    relationships = new InMemoryRelationshipStore();
     fanout = new InMemoryFanoutQueue();
-    now = T0;
-    send = sendMessage({ conversations, users, messages, fanout, clock: () => now });
-    for (const user of [alice, bob, carol]) await users.touch(user, T0 - 60_000);
+    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
+    deps = {
+      conversations,
+      messages,
+      profiles: new InMemoryProfileStore([alice, bob, carol].map(profile)),
+      relationships,
+      fanout,
+      rateLimiter,
+      clock: () => Date.now(),
+    };
+    send = sendMessage(deps);
+    await befriend(alice, bob);
+    await befriend(alice, carol);
   });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function befriend(userId: string, otherId: string) {
+    await relationships.putFriendPair(
+      { userId, otherId, state: 'friend', since: T0 },
+      { userId: otherId, otherId: userId, state: 'friend', since: T0 },
+    );
+  }
 
   const aliceToBob = (fields: Partial<SendMessageCommand> = {}): SendMessageCommand => ({
     senderId: alice,
@@ -46,18 +86,21 @@ describe('sendMessage', () => {
     ...fields,
   });
 
+  const messageJobs = () => fanout.jobs.filter((job): job is MessageJob => job.kind === 'message');
+  const bodyOf = (seq: number, conversationId = ALICE_BOB) =>
+    Buffer.from(messages.messagesOf(conversationId)[seq - 1]?.body ?? []).toString();
+
   it('stores messages with seq 1, 2, 3 in the order they are sent', async () => {
     const acks = [];
     for (const messageId of ['m1', 'm2', 'm3']) acks.push(await send(aliceToBob({ messageId })));
 
     expect(acks.map((ack) => ack.seq)).toEqual([1, 2, 3]);
-    const conversationId = directConversationId(alice, bob);
-    expect(messages.list(conversationId).map((m) => [m.seq, m.messageId])).toEqual([
-      [1, 'm1'],
-      [2, 'm2'],
-      [3, 'm3'],
+    expect(messages.messagesOf(ALICE_BOB).map((m) => [m.seq, m.messageId, m.kind])).toEqual([
+      [1, 'm1', 'message'],
+      [2, 'm2', 'message'],
+      [3, 'm3', 'message'],
     ]);
-    expect(Buffer.from(messages.list(conversationId)[0]?.body ?? []).toString()).toBe('hello bob');
+    expect(bodyOf(1)).toBe('hello bob');
   });
 
   it("acks with the client's requestId, the conversation, the seq and the server's time in ISO 8601", async () => {
@@ -66,7 +109,7 @@ describe('sendMessage', () => {
     expect(ack).toEqual({
       type: 'ack',
       requestId: 'r-42',
-      conversationId: directConversationId(alice, bob),
+      conversationId: ALICE_BOB,
       messageId: 'm1',
       seq: 1,
       sentAt: '2025-03-01T12:00:00.000Z',
@@ -74,19 +117,18 @@ describe('sendMessage', () => {
   });
 
   it('leaves requestId out of the ack when the client sent none', async () => {
-    const ack = await send(aliceToBob());
-
-    expect(ack).not.toHaveProperty('requestId');
+    expect(await send(aliceToBob())).not.toHaveProperty('requestId');
   });
 
-  it('creates the direct conversation on the first message to a recipient, with both as members', async () => {
-    expect(conversations.size).toBe(0);
-
+  it('creates the direct conversation with a friend on the first message, with both as members', async () => {
     const ack = await send(aliceToBob());
 
-    expect(ConversationIdSchema.safeParse(ack.conversationId).success).toBe(true);
-    expect(await conversations.listMemberIds(ack.conversationId)).toEqual([alice, bob]);
-    expect(conversations.get(ack.conversationId)).toMatchObject({ kind: 'direct', createdAt: T0 });
+    expect(await conversations.get(ack.conversationId)).toMatchObject({
+      kind: 'direct',
+      memberIds: [alice, bob],
+      createdAt: T0,
+    });
+    expect(fanout.jobs.filter((job) => job.kind === 'conversation')).toHaveLength(1);
   });
 
   it('reaches the same conversation whoever writes first', async () => {
@@ -109,24 +151,21 @@ describe('sendMessage', () => {
 
     const ack = await send({
       senderId: bob,
-      correlationId: 'req-2',
+      correlationId: 'r2',
       conversationId,
       messageId: 'b1',
-      body: base64('reply'),
+      body: base64('re'),
     });
 
     expect(ack).toMatchObject({ conversationId, seq: 2 });
   });
 
-  it('refuses a message to oneself', async () => {
+  it('refuses a message to oneself and to someone who is not a friend, storing nothing', async () => {
     await expect(send(aliceToBob({ recipientId: alice }))).rejects.toThrow(ValidationError);
-
-    expect(conversations.size).toBe(0);
-    expect(fanout.jobs).toHaveLength(0);
-  });
-
-  it('refuses a message to a user Parley has never seen', async () => {
-    await expect(send(aliceToBob({ recipientId: 'nobody' }))).rejects.toThrow(NotFoundError);
+    await expect(send({ ...aliceToBob(), senderId: bob, recipientId: carol })).rejects.toThrow(
+      ForbiddenError,
+    );
+    await expect(send(aliceToBob({ recipientId: 'nobody' }))).rejects.toThrow(ForbiddenError);
 
     expect(conversations.size).toBe(0);
     expect(fanout.jobs).toHaveLength(0);
@@ -134,18 +173,19 @@ describe('sendMessage', () => {
 
   it('refuses a non-member posting to a conversation by its id, storing nothing', async () => {
     const { conversationId } = await send(aliceToBob());
+    fanout.jobs.length = 0;
 
     const intrusion = send({
       senderId: carol,
-      correlationId: 'req-3',
+      correlationId: 'r3',
       conversationId,
       messageId: 'c1',
-      body: base64('let me in'),
+      body: base64('x'),
     });
 
     await expect(intrusion).rejects.toThrow(ForbiddenError);
-    expect(messages.list(conversationId)).toHaveLength(1);
-    expect(fanout.jobs).toHaveLength(1);
+    expect(messages.messagesOf(conversationId)).toHaveLength(1);
+    expect(fanout.jobs).toHaveLength(0);
   });
 
   it('answers a nonexistent conversation exactly like one the sender is not in', async () => {
@@ -159,45 +199,46 @@ describe('sendMessage', () => {
     expect(notMine).toBeInstanceOf(ForbiddenError);
     expect(missing).toBeInstanceOf(ForbiddenError);
     expect((missing as Error).message).toBe((notMine as Error).message);
-    expect(messages.list('d_doesnotexist')).toHaveLength(0);
+    expect(messages.messagesOf('d_doesnotexist')).toHaveLength(0);
   });
 
-  it('refuses a body over MAX_BODY_SIZE_IN_BYTES before storing, creating or enqueuing anything', async () => {
-    const tooBig = aliceToBob({ body: bodyOfSize(MAX_BODY_SIZE_IN_BYTES + 1) });
-
-    await expect(send(tooBig)).rejects.toThrow(PayloadTooLargeError);
+  it('refuses a body over MAX_BODY_SIZE_IN_BYTES before storing, creating, enqueuing or counting', async () => {
+    await expect(send(aliceToBob({ body: bodyOfSize(MAX_BODY_SIZE_IN_BYTES + 1) }))).rejects.toThrow(
+      PayloadTooLargeError,
+    );
 
     expect(conversations.size).toBe(0);
-    expect(messages.list(directConversationId(alice, bob))).toHaveLength(0);
+    expect(messages.messagesOf(ALICE_BOB)).toHaveLength(0);
     expect(fanout.jobs).toHaveLength(0);
+    expect(rateLimiter.countOf(alice, 'send', T0)).toBe(0);
   });
 
   it('accepts a body of exactly MAX_BODY_SIZE_IN_BYTES', async () => {
     const ack = await send(aliceToBob({ body: bodyOfSize(MAX_BODY_SIZE_IN_BYTES) }));
 
     expect(ack.seq).toBe(1);
-    expect(messages.list(ack.conversationId)[0]?.body.byteLength).toBe(MAX_BODY_SIZE_IN_BYTES);
+    expect(messages.messagesOf(ack.conversationId)[0]?.body?.byteLength).toBe(MAX_BODY_SIZE_IN_BYTES);
   });
 
   it('answers a retried messageId with the first seq and time, stores it once and enqueues it again', async () => {
     const first = await send(aliceToBob({ requestId: 'r1' }));
-    now = T0 + 5_000;
+    vi.advanceTimersByTime(5_000);
 
     const retry = await send(
       aliceToBob({ requestId: 'r2', correlationId: 'req-retry', body: base64('a different body') }),
     );
 
     expect(retry).toEqual({ ...first, requestId: 'r2' });
-    expect(Buffer.from(messages.list(first.conversationId)[0]?.body ?? []).toString()).toBe('hello bob');
-    expect(messages.list(first.conversationId)).toHaveLength(1);
+    expect(messages.messagesOf(first.conversationId)).toHaveLength(1);
+    expect(bodyOf(1)).toBe('hello bob');
     // At-least-once: the first attempt may have died before enqueuing, so the retry enqueues again.
-    expect(fanout.jobs.map((job) => [job.seq, job.correlationId])).toEqual([
+    expect(messageJobs().map((job) => [job.seq, job.correlationId])).toEqual([
       [1, 'req-1'],
       [1, 'req-retry'],
     ]);
     // The retry's job carries no push: the sender reads the stored message, never the retried body.
-    expect(fanout.jobs[0]?.frame?.body).toBe(base64('hello bob'));
-    expect(fanout.jobs[1]?.frame).toBeUndefined();
+    expect(messageJobs()[0]?.frame?.body).toBe(base64('hello bob'));
+    expect(messageJobs()[1]).not.toHaveProperty('frame');
   });
 
   it("stores another sender's message with the same messageId as a new message", async () => {
@@ -212,14 +253,15 @@ describe('sendMessage', () => {
     });
 
     expect(fromBob.seq).toBe(2);
-    expect(messages.list(conversationId).map((m) => m.senderId)).toEqual([alice, bob]);
+    expect(messages.messagesOf(conversationId).map((m) => m.senderId)).toEqual([alice, bob]);
   });
 
   it("hands each message to fan-out once, carrying the body and skipping the sender's connection", async () => {
     const ack = await send(aliceToBob({ body: base64('secret ciphertext') }));
 
-    expect(fanout.jobs).toEqual([
+    expect(messageJobs()).toEqual([
       {
+        kind: 'message',
         conversationId: ack.conversationId,
         seq: 1,
         correlationId: 'req-1',
@@ -231,6 +273,7 @@ describe('sendMessage', () => {
           messageId: 'm1',
           senderId: alice,
           sentAt: ack.sentAt,
+          kind: 'message',
           body: base64('secret ciphertext'),
         },
       },
@@ -240,7 +283,7 @@ describe('sendMessage', () => {
   it('excludes no connection when the message came without one (over HTTP)', async () => {
     await send(aliceToBob({ connectionId: undefined }));
 
-    expect(fanout.jobs[0]).not.toHaveProperty('excludeConnectionId');
+    expect(messageJobs()[0]).not.toHaveProperty('excludeConnectionId');
   });
 
   it('numbers 50 concurrent sends 1 to 50 with no gap and no duplicate', async () => {
@@ -250,10 +293,110 @@ describe('sendMessage', () => {
 
     const seqs = acks.map((ack) => ack.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    const stored = messages.list(directConversationId(alice, bob));
+    const stored = messages.messagesOf(ALICE_BOB);
     expect(stored.map((m) => m.seq)).toEqual(seqs);
     expect(new Set(stored.map((m) => m.messageId)).size).toBe(50);
-    expect(fanout.jobs.map((job) => job.seq).sort((a, b) => a - b)).toEqual(seqs);
+    expect(
+      messageJobs()
+        .map((job) => job.seq)
+        .sort((a, b) => a - b),
+    ).toEqual(seqs);
     expect(conversations.size).toBe(1);
+  });
+
+  describe('edits, replies and reactions', () => {
+    beforeEach(async () => {
+      await send(aliceToBob({ messageId: 'a1', body: base64('from alice') }));
+      await send({
+        senderId: bob,
+        correlationId: 'r',
+        recipientId: alice,
+        messageId: 'b1',
+        body: base64('from bob'),
+      });
+      fanout.jobs.length = 0;
+    });
+
+    it.each([
+      ['edit', 1],
+      ['reply', 2],
+      ['reaction', 2],
+    ] as const)('stores a %s of message %i with its reference, and pushes it', async (kind, refSeq) => {
+      const ack = await send(aliceToBob({ messageId: 'x', kind, refSeq }));
+
+      expect(messages.messagesOf(ALICE_BOB)[ack.seq - 1]).toMatchObject({ kind, refSeq, senderId: alice });
+      expect(messageJobs()[0]?.frame).toMatchObject({ kind, refSeq, seq: 3 });
+    });
+
+    it("refuses an edit of someone else's message", async () => {
+      await expect(send(aliceToBob({ messageId: 'x', kind: 'edit', refSeq: 2 }))).rejects.toThrow(
+        ForbiddenError,
+      );
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(2);
+      expect(fanout.jobs).toHaveLength(0);
+    });
+
+    it('refuses an edit of a deleted message', async () => {
+      await messages.markDeleted(ALICE_BOB, 1, alice, T0);
+
+      await expect(send(aliceToBob({ messageId: 'x', kind: 'edit', refSeq: 1 }))).rejects.toThrow(
+        ValidationError,
+      );
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(2);
+    });
+
+    it('refuses a reference to a message that is not there', async () => {
+      for (const kind of ['edit', 'reply', 'reaction'] as const) {
+        await expect(send(aliceToBob({ messageId: `x-${kind}`, kind, refSeq: 3 }))).rejects.toThrow(
+          NotFoundError,
+        );
+      }
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(2);
+    });
+  });
+
+  describe('blocks', () => {
+    beforeEach(async () => {
+      await send(aliceToBob());
+    });
+
+    it('refuses a direct message either way once either side blocked the other, storing nothing', async () => {
+      await relationships.block({ userId: bob, blockedId: alice, since: T0 });
+
+      await expect(send(aliceToBob({ messageId: 'm2' }))).rejects.toThrow(ForbiddenError);
+      await expect(
+        send(aliceToBob({ messageId: 'm2', recipientId: undefined, conversationId: ALICE_BOB })),
+      ).rejects.toThrow(ForbiddenError);
+      await expect(
+        send({
+          senderId: bob,
+          correlationId: 'r',
+          conversationId: ALICE_BOB,
+          messageId: 'b1',
+          body: base64('x'),
+        }),
+      ).rejects.toThrow(ForbiddenError);
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
+    });
+
+    it('lets messages through again after the block is lifted', async () => {
+      await relationships.block({ userId: bob, blockedId: alice, since: T0 });
+      await relationships.unblock(bob, alice);
+
+      await expect(send(aliceToBob({ messageId: 'm2' }))).resolves.toMatchObject({ seq: 2 });
+    });
+  });
+
+  it("counts sends against the sender's allowance and stores nothing past it", async () => {
+    const strict = sendMessage({
+      ...deps,
+      rateLimiter: new InMemoryRateLimiter({ ...DEFAULT_RATE_LIMITS, send: { limit: 1, windowSeconds: 60 } }),
+    });
+    await strict(aliceToBob());
+
+    await expect(strict(aliceToBob({ messageId: 'm2' }))).rejects.toThrow(RateLimitedError);
+    expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
+    vi.advanceTimersByTime(60_000);
+    await expect(strict(aliceToBob({ messageId: 'm2' }))).resolves.toMatchObject({ seq: 2 });
   });
 });

@@ -56,7 +56,8 @@ export function sendMessage(deps: SendMessageDeps) {
 
     const conversationId = await resolveConversation(command);
     const kind = command.kind ?? 'message';
-    if (command.refSeq !== undefined) await checkReference(conversationId, kind, command.refSeq, command.senderId);
+    if (command.refSeq !== undefined)
+      await checkReference(conversationId, kind, command.refSeq, command.senderId);
     const stored = await deps.messages.append({
       conversationId,
       messageId: command.messageId,
@@ -115,14 +116,19 @@ export function sendMessage(deps: SendMessageDeps) {
   async function checkReference(conversationId: string, kind: MessageKind, refSeq: number, senderId: string) {
     const referenced = await deps.messages.get(conversationId, refSeq);
     if (!referenced) throw new NotFoundError(`No message ${refSeq} in this conversation`);
-    if (kind === 'edit' && referenced.senderId !== senderId) throw new ForbiddenError('Only the author may edit');
-    if (kind === 'edit' && referenced.deletedAt !== undefined) throw new ValidationError('That message was deleted');
+    if (kind === 'edit' && referenced.senderId !== senderId)
+      throw new ForbiddenError('Only the author may edit');
+    if (kind === 'edit' && referenced.deletedAt !== undefined)
+      throw new ValidationError('That message was deleted');
   }
 }
 
 /** In a direct conversation, nothing passes between users when either blocked the other. */
 export async function refuseBlockedDirect(
-  deps: { conversations: Pick<ConversationStore, 'get'>; relationships: Pick<RelationshipStore, 'blockedEitherWay'> },
+  deps: {
+    conversations: Pick<ConversationStore, 'get'>;
+    relationships: Pick<RelationshipStore, 'blockedEitherWay'>;
+  },
   conversationId: string,
   userId: string,
 ): Promise<void> {

@@ -19,6 +19,7 @@ export async function presenceAudience(
   const conversations = await deps.conversations.getMany(memberships.map((m) => m.conversationId));
   const audience = new Set([...friends, ...conversations.flatMap((c) => c.memberIds)]);
   audience.delete(userId);
-  for (const blocked of await deps.relationships.blockedEitherWay(userId, [...audience])) audience.delete(blocked);
+  for (const blocked of await deps.relationships.blockedEitherWay(userId, [...audience]))
+    audience.delete(blocked);
   return audience;
 }

@@ -31,8 +31,16 @@ export function findUsers(deps: FindUsersDeps) {
     await deps.rateLimiter.consume(caller.userId, 'search', deps.clock());
     const page: Page<Profile> =
       query.email !== undefined
-        ? { items: [await deps.profiles.findByEmail(query.email.toLowerCase())].filter((p) => p !== undefined) }
-        : await deps.profiles.searchByUsernamePrefix((query.prefix ?? '').toLowerCase(), query.limit, query.cursor);
+        ? {
+            items: [await deps.profiles.findByEmail(query.email.toLowerCase())].filter(
+              (p) => p !== undefined,
+            ),
+          }
+        : await deps.profiles.searchByUsernamePrefix(
+            (query.prefix ?? '').toLowerCase(),
+            query.limit,
+            query.cursor,
+          );
     const hidden = await deps.relationships.blockedEitherWay(
       caller.userId,
       page.items.map((profile) => profile.userId),

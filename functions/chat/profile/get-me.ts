@@ -64,7 +64,10 @@ function me(profile: Profile): Me {
 /** `Ada.Lovelace+chat@example.com` → `ada.lovelace`; padded to the 3-character minimum. */
 export function usernameFromEmail(email: string): string {
   const local = (email.split('@')[0] ?? '').split('+')[0] ?? '';
-  const cleaned = local.toLowerCase().replace(/[^a-z0-9_.]/g, '').slice(0, 24);
+  const cleaned = local
+    .toLowerCase()
+    .replace(/[^a-z0-9_.]/g, '')
+    .slice(0, 24);
   return cleaned.length >= 3 ? cleaned : `${cleaned}user`.slice(0, 24);
 }
 

@@ -12,7 +12,8 @@ import { iso } from '../views';
 export function updateMe(deps: { profiles: ProfileStore; rateLimiter: RateLimiter; clock: () => number }) {
   return async (caller: { userId: string }, patch: ProfilePatch): Promise<Me> => {
     await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
-    if (!(await deps.profiles.get(caller.userId))) throw new NotFoundError('Call GET /me first to create your profile');
+    if (!(await deps.profiles.get(caller.userId)))
+      throw new NotFoundError('Call GET /me first to create your profile');
     const profile = await deps.profiles.update(caller.userId, patch);
     return {
       userId: profile.userId,

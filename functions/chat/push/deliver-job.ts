@@ -44,7 +44,9 @@ export function deliverJob(deps: DeliverJobDeps) {
     return postAll(deps, targets, target.frame);
   };
 
-  async function audienceOf(job: FanoutJob): Promise<{ userIds: Iterable<string>; frame: OutboundFrame } | undefined> {
+  async function audienceOf(
+    job: FanoutJob,
+  ): Promise<{ userIds: Iterable<string>; frame: OutboundFrame } | undefined> {
     switch (job.kind) {
       case 'message': {
         const [conversation, frame] = await Promise.all([

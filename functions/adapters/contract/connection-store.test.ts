@@ -1,0 +1,145 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ConnectionStore } from '../../ports/connection-store';
+import { DynamoDbConnectionStore } from '../dynamodb/dynamodb-connection-store';
+import { InMemoryConnectionStore } from '../memory/memory-connection-store';
+import { freshId, useLocalTable } from './local-table';
+
+const table = useLocalTable();
+const T0 = Date.UTC(2025, 0, 1);
+const HOUR = 60 * 60 * 1000;
+
+describe.each([
+  { adapter: 'InMemoryConnectionStore', make: (): ConnectionStore => new InMemoryConnectionStore() },
+  {
+    adapter: 'DynamoDbConnectionStore',
+    make: (): ConnectionStore => new DynamoDbConnectionStore(table.client, table.tableName),
+  },
+])('$adapter', ({ make }) => {
+  let store: ConnectionStore;
+  let alice: string;
+  let bob: string;
+
+  const open = (userId: string, connectionId: string, connectedAt = T0, expiresAt = connectedAt + 2 * HOUR) =>
+    store.put({ userId, connectionId, connectedAt }, expiresAt);
+
+  beforeEach(() => {
+    store = make();
+    alice = freshId('alice');
+    bob = freshId('bob');
+  });
+
+  describe('put and delete', () => {
+    it('count the open connections after each change', async () => {
+      expect(await open(alice, 'phone=')).toEqual({ openConnections: 1 });
+      expect(await open(alice, 'laptop=', T0 + 1000)).toEqual({ openConnections: 2 });
+
+      expect(await store.delete(alice, 'phone=', T0 + 2000)).toEqual({ openConnections: 1 });
+      expect(await store.delete(alice, 'laptop=', T0 + 3000)).toEqual({
+        openConnections: 0,
+        lastSeenAt: T0 + 3000,
+      });
+    });
+
+    it('stores a connection put again under the same id once', async () => {
+      await open(alice, 'phone=');
+
+      expect(await open(alice, 'phone=', T0 + 1000)).toEqual({ openConnections: 1 });
+      expect(await store.listByUser(alice, T0 + 1000)).toEqual([
+        { userId: alice, connectionId: 'phone=', connectedAt: T0 + 1000 },
+      ]);
+    });
+
+    it('keeps every connection of a first burst of racing puts', async () => {
+      const ids = Array.from({ length: 10 }, (_, index) => `device-${index}`);
+
+      await Promise.all(ids.map((id, index) => open(alice, id, T0 + index)));
+
+      const listed = await store.listByUser(alice, T0 + 100);
+      expect(listed.map((connection) => connection.connectionId)).toEqual(ids);
+    });
+
+    it('treats deleting an unknown connection as no change', async () => {
+      await open(alice, 'phone=');
+
+      expect(await store.delete(alice, 'gone=', T0 + 1000)).toEqual({ openConnections: 1 });
+      expect(await store.listByUser(alice, T0 + 1000)).toHaveLength(1);
+    });
+
+    it('reports a user without connections as offline, storing nothing', async () => {
+      expect(await store.delete(alice, 'phone=', T0)).toEqual({ openConnections: 0, lastSeenAt: T0 });
+
+      expect(await store.presenceOf([alice], T0)).toEqual(new Map());
+    });
+  });
+
+  describe('expiry', () => {
+    it('hides connections past their expiry from every read', async () => {
+      await open(alice, 'stale=', T0, T0 + HOUR);
+      await open(alice, 'fresh=', T0 + 1000, T0 + 3 * HOUR);
+
+      expect((await store.listByUser(alice, T0 + HOUR - 1)).map((c) => c.connectionId)).toEqual([
+        'stale=',
+        'fresh=',
+      ]);
+      expect((await store.listByUser(alice, T0 + HOUR)).map((c) => c.connectionId)).toEqual(['fresh=']);
+      expect((await store.listByUsers([alice], T0 + HOUR)).map((c) => c.connectionId)).toEqual(['fresh=']);
+      expect((await store.presenceOf([alice], T0 + 3 * HOUR)).get(alice)).toEqual({ openConnections: 0 });
+    });
+
+    it('leaves expired connections out of the count a put returns, and removes them', async () => {
+      await open(alice, 'stale=', T0, T0 + HOUR);
+
+      expect(await open(alice, 'fresh=', T0 + 2 * HOUR)).toEqual({ openConnections: 1 });
+
+      // Read as of a time the stale one had not expired yet: it is gone all the same.
+      expect((await store.listByUser(alice, T0)).map((c) => c.connectionId)).toEqual(['fresh=']);
+    });
+  });
+
+  describe('listByUsers', () => {
+    it('returns the open connections of every user asked for', async () => {
+      const carol = freshId('carol');
+      await open(alice, 'alice-phone=');
+      await open(bob, 'bob-phone=', T0, T0 + 10);
+      await open(bob, 'bob-laptop=', T0 + 5);
+
+      const listed = await store.listByUsers([alice, bob, carol, alice], T0 + 10);
+
+      expect(listed).toHaveLength(2);
+      expect(listed).toEqual(
+        expect.arrayContaining([
+          { userId: alice, connectionId: 'alice-phone=', connectedAt: T0 },
+          { userId: bob, connectionId: 'bob-laptop=', connectedAt: T0 + 5 },
+        ]),
+      );
+    });
+
+    it('reaches more users than one batch read holds', async () => {
+      const users = Array.from({ length: 130 }, (_, index) => `${alice}-${index}`);
+      await Promise.all(users.map((userId) => open(userId, `${userId}-phone`)));
+
+      const listed = await store.listByUsers(users, T0);
+
+      expect(new Set(listed.map((connection) => connection.userId))).toEqual(new Set(users));
+    });
+  });
+
+  describe('presenceOf', () => {
+    it('tells who is online, when the others were last seen, and leaves out unknown users', async () => {
+      const stranger = freshId('stranger');
+      await open(alice, 'phone=');
+      await open(alice, 'laptop=');
+      await open(bob, 'phone=');
+      await store.delete(bob, 'phone=', T0 + 500);
+
+      const presence = await store.presenceOf([alice, bob, stranger], T0 + 1000);
+
+      expect(presence).toEqual(
+        new Map([
+          [alice, { openConnections: 2 }],
+          [bob, { openConnections: 0, lastSeenAt: T0 + 500 }],
+        ]),
+      );
+    });
+  });
+});

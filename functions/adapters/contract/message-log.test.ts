@@ -1,0 +1,241 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AppendRequest, MessageLog } from '../../ports/message-log';
+import { DynamoDbMessageLog } from '../dynamodb/dynamodb-message-log';
+import { InMemoryMessageLog } from '../memory/memory-message-log';
+import { freshId, useLocalTable } from './local-table';
+
+const table = useLocalTable();
+const T0 = Date.UTC(2025, 0, 1);
+
+const bodyOf = (text: string) => new TextEncoder().encode(text);
+
+describe.each([
+  { adapter: 'InMemoryMessageLog', make: (): MessageLog => new InMemoryMessageLog() },
+  {
+    adapter: 'DynamoDbMessageLog',
+    make: (): MessageLog => new DynamoDbMessageLog(table.client, table.tableName),
+  },
+])('$adapter', ({ make }) => {
+  let log: MessageLog;
+  let conversationId: string;
+  let alice: string;
+  let bob: string;
+
+  const send = (overrides: Partial<AppendRequest> & { messageId: string }) =>
+    log.append({
+      conversationId,
+      senderId: alice,
+      kind: 'message',
+      body: bodyOf(overrides.messageId),
+      now: T0,
+      ...overrides,
+    });
+
+  /** Appends messages m1..mN, one after another, sent a second apart. */
+  const sendMany = async (count: number) => {
+    for (let index = 1; index <= count; index += 1) {
+      await send({ messageId: `m${index}`, now: T0 + index * 1000 });
+    }
+  };
+
+  const seqsOf = (page: { messages: { seq: number }[] }) => page.messages.map((message) => message.seq);
+
+  beforeEach(() => {
+    log = make();
+    conversationId = freshId('conv');
+    alice = freshId('alice');
+    bob = freshId('bob');
+  });
+
+  describe('append', () => {
+    it('stores a message with its kind, reference and body', async () => {
+      await send({ messageId: 'm1' });
+
+      const result = await send({ messageId: 'm2', kind: 'reply', refSeq: 1, senderId: bob, now: T0 + 5 });
+
+      expect(result).toEqual({ seq: 2, sentAt: T0 + 5, duplicate: false });
+      const stored = await log.get(conversationId, 2);
+      expect(stored).toEqual({
+        conversationId,
+        seq: 2,
+        messageId: 'm2',
+        senderId: bob,
+        sentAt: T0 + 5,
+        kind: 'reply',
+        refSeq: 1,
+        body: bodyOf('m2'),
+      });
+      expect(stored?.body).toBeInstanceOf(Uint8Array);
+      expect(await log.get(conversationId, 1)).not.toHaveProperty('refSeq');
+    });
+
+    it('numbers 20 racing appends 1 to 20 with no gap', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          send({ messageId: `m${index}`, senderId: index % 2 ? alice : bob, now: T0 + index }),
+        ),
+      );
+
+      expect(results.map((result) => result.seq).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, index) => index + 1),
+      );
+      expect(results.every((result) => !result.duplicate)).toBe(true);
+      const { messages, more } = await log.list(conversationId, { after: 0, limit: 50 });
+      expect(more).toBe(false);
+      expect(new Set(messages.map((message) => message.messageId)).size).toBe(20);
+      expect((await log.heads([conversationId])).get(conversationId)?.seq).toBe(20);
+    });
+
+    it("returns the first result for a sender's repeated message id, storing it once", async () => {
+      const first = await send({ messageId: 'm1', now: T0 });
+
+      const repeat = await send({ messageId: 'm1', now: T0 + 60_000, body: bodyOf('changed') });
+
+      expect(repeat).toEqual({ seq: first.seq, sentAt: T0, duplicate: true });
+      expect((await log.get(conversationId, 1))?.body).toEqual(bodyOf('m1'));
+      expect(await log.get(conversationId, 2)).toBeUndefined();
+    });
+
+    it("stores another sender's message under the same id apart", async () => {
+      await send({ messageId: 'm1' });
+
+      expect(await send({ messageId: 'm1', senderId: bob })).toEqual({
+        seq: 2,
+        sentAt: T0,
+        duplicate: false,
+      });
+    });
+  });
+
+  describe('list', () => {
+    it('pages forward after a seq, oldest first', async () => {
+      await sendMany(5);
+
+      const first = await log.list(conversationId, { after: 0, limit: 2 });
+      const middle = await log.list(conversationId, { after: 2, limit: 2 });
+      const last = await log.list(conversationId, { after: 4, limit: 2 });
+      const beyond = await log.list(conversationId, { after: 5, limit: 2 });
+
+      expect([seqsOf(first), first.more]).toEqual([[1, 2], true]);
+      expect([seqsOf(middle), middle.more]).toEqual([[3, 4], true]);
+      expect([seqsOf(last), last.more]).toEqual([[5], false]);
+      expect(beyond).toEqual({ messages: [], more: false });
+    });
+
+    it('says there is no more when a page ends exactly at the head', async () => {
+      await sendMany(4);
+
+      const page = await log.list(conversationId, { after: 2, limit: 2 });
+
+      expect([seqsOf(page), page.more]).toEqual([[3, 4], false]);
+    });
+
+    it('pages back before a seq, returning each page oldest first', async () => {
+      await sendMany(5);
+
+      const newer = await log.list(conversationId, { before: 5, limit: 2 });
+      const older = await log.list(conversationId, { before: 3, limit: 2 });
+      const none = await log.list(conversationId, { before: 1, limit: 2 });
+
+      expect([seqsOf(newer), newer.more]).toEqual([[3, 4], true]);
+      expect([seqsOf(older), older.more]).toEqual([[1, 2], false]);
+      expect(none).toEqual({ messages: [], more: false });
+    });
+
+    it('returns the latest page without a position', async () => {
+      await sendMany(5);
+
+      const latest = await log.list(conversationId, { limit: 3 });
+      const all = await log.list(conversationId, { limit: 10 });
+
+      expect([seqsOf(latest), latest.more]).toEqual([[3, 4, 5], true]);
+      expect([seqsOf(all), all.more]).toEqual([[1, 2, 3, 4, 5], false]);
+      expect(latest.messages[2]).toMatchObject({ messageId: 'm5', sentAt: T0 + 5000, body: bodyOf('m5') });
+    });
+
+    it('returns nothing for an empty conversation', async () => {
+      expect(await log.list(conversationId, { limit: 10 })).toEqual({ messages: [], more: false });
+    });
+  });
+
+  describe('heads', () => {
+    it('gives the last seq and time of each conversation, and 0 for an empty one', async () => {
+      const empty = freshId('empty');
+      await sendMany(3);
+
+      const heads = await log.heads([conversationId, empty]);
+
+      expect(heads).toEqual(
+        new Map([
+          [conversationId, { conversationId, seq: 3, lastAt: T0 + 3000 }],
+          [empty, { conversationId: empty, seq: 0 }],
+        ]),
+      );
+    });
+  });
+
+  describe('getMany', () => {
+    it('returns the messages at the places asked for, leaving out missing ones', async () => {
+      const other = freshId('conv');
+      await sendMany(3);
+      await log.append({
+        conversationId: other,
+        messageId: 'x1',
+        senderId: bob,
+        kind: 'message',
+        body: bodyOf('x'),
+        now: T0,
+      });
+
+      const found = await log.getMany([
+        { conversationId, seq: 3 },
+        { conversationId: other, seq: 1 },
+        { conversationId, seq: 9 },
+        { conversationId, seq: 3 },
+      ]);
+
+      expect(found.map((message) => `${message.conversationId}/${message.seq}`).sort()).toEqual(
+        [`${conversationId}/3`, `${other}/1`].sort(),
+      );
+    });
+  });
+
+  describe('markDeleted', () => {
+    it("removes the body of the sender's own message, keeping its place", async () => {
+      await sendMany(2);
+
+      const tombstone = await log.markDeleted(conversationId, 1, alice, T0 + 10_000);
+
+      expect(tombstone).toEqual({
+        conversationId,
+        seq: 1,
+        messageId: 'm1',
+        senderId: alice,
+        sentAt: T0 + 1000,
+        kind: 'message',
+        deletedAt: T0 + 10_000,
+      });
+      expect(await log.get(conversationId, 1)).toEqual(tombstone);
+      expect(seqsOf(await log.list(conversationId, { limit: 10 }))).toEqual([1, 2]);
+    });
+
+    it('keeps the first deletion time on a repeat', async () => {
+      await sendMany(1);
+      await log.markDeleted(conversationId, 1, alice, T0 + 10_000);
+
+      expect(await log.markDeleted(conversationId, 1, alice, T0 + 20_000)).toMatchObject({
+        deletedAt: T0 + 10_000,
+      });
+    });
+
+    it("refuses another sender's message and a missing one", async () => {
+      await sendMany(1);
+
+      expect(await log.markDeleted(conversationId, 1, bob, T0 + 10_000)).toBeUndefined();
+      expect(await log.markDeleted(conversationId, 7, alice, T0 + 10_000)).toBeUndefined();
+
+      expect((await log.get(conversationId, 1))?.body).toEqual(bodyOf('m1'));
+      expect(await log.get(conversationId, 7)).toBeUndefined();
+    });
+  });
+});

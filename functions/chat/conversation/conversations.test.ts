@@ -1,0 +1,615 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConversationPush } from '../../../shared/protocol/outbound';
+import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
+import type { ConversationJob } from '../../ports/fanout-queue';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import { encodeCursor } from '../cursor';
+import { conversations, MAX_GROUP_MEMBERS } from './conversations';
+import { directConversationId } from './direct-conversation';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const iso = (epochMs: number) => new Date(epochMs).toISOString();
+const PEOPLE = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
+const profile = (userId: string) => ({
+  userId,
+  username: userId,
+  displayName: userId.toUpperCase(),
+  email: `${userId}@example.com`,
+  createdAt: T0,
+});
+const as = (userId: string) => ({ userId, correlationId: `req-${userId}` });
+const alice = as('alice');
+const bob = as('bob');
+const carol = as('carol');
+
+describe('conversations', () => {
+  let store: InMemoryConversationStore;
+  let messages: InMemoryMessageLog;
+  let profiles: InMemoryProfileStore;
+  let relationships: InMemoryRelationshipStore;
+  let fanout: InMemoryFanoutQueue;
+  let rateLimiter: InMemoryRateLimiter;
+  let chats: ReturnType<typeof conversations>;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: T0 });
+    store = new InMemoryConversationStore();
+    messages = new InMemoryMessageLog();
+    profiles = new InMemoryProfileStore(PEOPLE.map(profile));
+    relationships = new InMemoryRelationshipStore();
+    fanout = new InMemoryFanoutQueue();
+    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
+    chats = conversations({
+      conversations: store,
+      messages,
+      profiles,
+      relationships,
+      fanout,
+      rateLimiter,
+      clock: () => Date.now(),
+    });
+    for (const other of PEOPLE.slice(1)) await befriend('alice', other);
+    await befriend('bob', 'carol');
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function befriend(userId: string, otherId: string) {
+    await relationships.putFriendPair(
+      { userId, otherId, state: 'friend', since: T0 },
+      { userId: otherId, otherId: userId, state: 'friend', since: T0 },
+    );
+  }
+
+  async function post(conversationId: string, senderId: string, count = 1) {
+    for (let i = 0; i < count; i += 1) {
+      await messages.append({
+        conversationId,
+        messageId: `m-${Date.now()}-${i}`,
+        senderId,
+        kind: 'message',
+        body: Buffer.from(`hello ${i}`),
+        now: Date.now(),
+      });
+    }
+  }
+
+  /** The conversation pushes queued, with who gets them beyond the members. */
+  const announcements = () =>
+    fanout.jobs
+      .filter((job): job is ConversationJob => job.kind === 'conversation')
+      .map((job) => ({ ...(job.frame as ConversationPush), alsoUserIds: job.alsoUserIds }));
+
+  describe('openDirect', () => {
+    it('creates the direct conversation with a friend and announces it to both, once', async () => {
+      const conversation = await chats.openDirect(alice, 'bob');
+
+      expect(conversation).toEqual({
+        conversationId: directConversationId('alice', 'bob'),
+        kind: 'direct',
+        memberIds: ['alice', 'bob'],
+        createdBy: 'alice',
+        createdAt: T0,
+        version: 1,
+      });
+      expect((await store.listMembers(conversation.conversationId)).map((m) => [m.userId, m.role])).toEqual([
+        ['alice', 'member'],
+        ['bob', 'member'],
+      ]);
+      expect(announcements()).toEqual([
+        {
+          type: 'conversation',
+          event: 'created',
+          conversationId: conversation.conversationId,
+          kind: 'direct',
+          memberIds: ['alice', 'bob'],
+          actorId: 'alice',
+          alsoUserIds: undefined,
+        },
+      ]);
+    });
+
+    it('returns the same conversation whoever opens it, and announces it only the first time', async () => {
+      const first = await chats.openDirect(alice, 'bob');
+      vi.advanceTimersByTime(1_000);
+
+      const again = await chats.openDirect(alice, 'bob');
+      const fromBob = await chats.openDirect(bob, 'alice');
+
+      expect(again).toEqual(first);
+      expect(fromBob).toEqual(first);
+      expect(store.size).toBe(1);
+      expect(announcements()).toHaveLength(1);
+    });
+
+    // BUG: conversations.ts:181 takes "createdAt is my clock reading and I am the creator" as proof that
+    // this call created the conversation; two opens by the same user in one millisecond (a burst of
+    // first messages from one client) both pass, so the members get 'created' more than once.
+    it.fails('announces the conversation once when the same user opens it twice at the same instant', async () => {
+      await Promise.all([chats.openDirect(alice, 'bob'), chats.openDirect(alice, 'bob')]);
+
+      expect(store.size).toBe(1);
+      expect(announcements()).toHaveLength(1);
+    });
+
+    it('refuses a user who is not a friend, or only asked to be one', async () => {
+      await relationships.putFriendPair(
+        { userId: 'bob', otherId: 'dave', state: 'outgoing', since: T0 },
+        { userId: 'dave', otherId: 'bob', state: 'incoming', since: T0 },
+      );
+
+      await expect(chats.openDirect(bob, 'dave')).rejects.toThrow(ForbiddenError);
+      await expect(chats.openDirect(bob, 'erin')).rejects.toThrow(ForbiddenError);
+      await expect(chats.openDirect(bob, 'nobody')).rejects.toThrow(ForbiddenError);
+      expect(store.size).toBe(0);
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('refuses a conversation with oneself', async () => {
+      await expect(chats.openDirect(alice, 'alice')).rejects.toThrow(ValidationError);
+      expect(store.size).toBe(0);
+    });
+
+    it('refuses it, even once it exists, when either side blocked the other', async () => {
+      await chats.openDirect(alice, 'bob');
+      await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+
+      await expect(chats.openDirect(alice, 'bob')).rejects.toThrow(ForbiddenError);
+      await expect(chats.openDirect(bob, 'alice')).rejects.toThrow(ForbiddenError);
+      await relationships.block({ userId: 'alice', blockedId: 'carol', since: T0 });
+      await expect(chats.openDirect(carol, 'alice')).rejects.toThrow(ForbiddenError);
+    });
+
+    it('keeps an existing direct conversation reachable after the two stop being friends', async () => {
+      const first = await chats.openDirect(alice, 'bob');
+      await relationships.deleteFriendPair('alice', 'bob');
+
+      await expect(chats.openDirect(bob, 'alice')).resolves.toEqual(first);
+    });
+  });
+
+  describe('createGroup', () => {
+    it('creates a group of friends with the creator as admin and tells every member', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+
+      expect(group).toMatchObject({
+        kind: 'group',
+        name: 'Trip',
+        memberIds: ['alice', 'bob', 'carol'],
+        createdBy: 'alice',
+        createdAt: T0,
+      });
+      expect(group.conversationId).toMatch(/^g_[A-Za-z0-9_-]+$/);
+      expect((await store.listMembers(group.conversationId)).map((m) => [m.userId, m.role])).toEqual([
+        ['alice', 'admin'],
+        ['bob', 'member'],
+        ['carol', 'member'],
+      ]);
+      expect(announcements()).toEqual([
+        {
+          type: 'conversation',
+          event: 'created',
+          conversationId: group.conversationId,
+          kind: 'group',
+          name: 'Trip',
+          memberIds: ['alice', 'bob', 'carol'],
+          actorId: 'alice',
+          alsoUserIds: undefined,
+        },
+      ]);
+    });
+
+    it('counts each member once and the creator once, however often they are listed', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'alice', 'bob', 'carol']);
+
+      expect(group.memberIds).toEqual(['alice', 'bob', 'carol']);
+    });
+
+    it('gives every group a new id', async () => {
+      const first = await chats.createGroup(alice, 'Trip', ['bob']);
+      const second = await chats.createGroup(alice, 'Trip', ['bob']);
+
+      expect(second.conversationId).not.toBe(first.conversationId);
+      expect(store.size).toBe(2);
+    });
+
+    it('refuses members who are not friends of the creator, creating nothing', async () => {
+      await expect(chats.createGroup(bob, 'Mixed', ['carol', 'dave'])).rejects.toThrow(ForbiddenError);
+      expect(store.size).toBe(0);
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('refuses a group with nobody but the creator', async () => {
+      await expect(chats.createGroup(alice, 'Alone', [])).rejects.toThrow(ValidationError);
+      await expect(chats.createGroup(alice, 'Alone', ['alice'])).rejects.toThrow(ValidationError);
+    });
+
+    it(`allows ${MAX_GROUP_MEMBERS} members, creator included, and refuses one more`, async () => {
+      const many = Array.from({ length: MAX_GROUP_MEMBERS }, (_, i) => `friend-${i}`);
+      for (const id of many) await befriend('alice', id);
+
+      const full = await chats.createGroup(alice, 'Full', many.slice(0, MAX_GROUP_MEMBERS - 1));
+
+      expect(full.memberIds).toHaveLength(MAX_GROUP_MEMBERS);
+      await expect(chats.createGroup(alice, 'Too many', many)).rejects.toThrow(ValidationError);
+      expect(store.size).toBe(1);
+    });
+
+    it("counts creations against the creator's write allowance", async () => {
+      const strict = conversations({
+        conversations: store,
+        messages,
+        profiles,
+        relationships,
+        fanout,
+        rateLimiter: new InMemoryRateLimiter({
+          ...DEFAULT_RATE_LIMITS,
+          write: { limit: 1, windowSeconds: 60 },
+        }),
+        clock: () => Date.now(),
+      });
+      await strict.createGroup(alice, 'One', ['bob']);
+
+      await expect(strict.createGroup(alice, 'Two', ['bob'])).rejects.toThrow(RateLimitedError);
+      expect(store.size).toBe(1);
+    });
+  });
+
+  describe('get', () => {
+    it('shows a member the conversation with its members, their roles and marks, and the last message', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      vi.advanceTimersByTime(60_000);
+      await post(group.conversationId, 'bob', 3);
+      await store.advanceMarks(group.conversationId, 'alice', { read: 1 });
+      await store.advanceMarks(group.conversationId, 'carol', { delivered: 2 });
+
+      const detail = await chats.get(alice, group.conversationId);
+
+      expect(detail).toMatchObject({
+        conversationId: group.conversationId,
+        kind: 'group',
+        name: 'Trip',
+        role: 'admin',
+        createdAt: iso(T0),
+        lastActivityAt: iso(T0 + 60_000),
+        lastSeq: 3,
+        unread: 2,
+        delivered: 1,
+        read: 1,
+        lastMessage: { seq: 3, senderId: 'bob', body: Buffer.from('hello 2').toString('base64') },
+      });
+      expect(detail).not.toHaveProperty('memberIds');
+      expect(detail.members).toEqual([
+        {
+          user: { userId: 'alice', username: 'alice', displayName: 'ALICE' },
+          role: 'admin',
+          joinedAt: iso(T0),
+          delivered: 1,
+          read: 1,
+        },
+        {
+          user: { userId: 'bob', username: 'bob', displayName: 'BOB' },
+          role: 'member',
+          joinedAt: iso(T0),
+          delivered: 0,
+          read: 0,
+        },
+        {
+          user: { userId: 'carol', username: 'carol', displayName: 'CAROL' },
+          role: 'member',
+          joinedAt: iso(T0),
+          delivered: 2,
+          read: 0,
+        },
+      ]);
+    });
+
+    it('shows an empty conversation with no last message and its creation as last activity', async () => {
+      const direct = await chats.openDirect(alice, 'bob');
+
+      const detail = await chats.get(bob, direct.conversationId);
+
+      expect(detail).toMatchObject({ lastSeq: 0, unread: 0, lastActivityAt: iso(T0), role: 'member' });
+      expect(detail).not.toHaveProperty('lastMessage');
+      expect(detail).not.toHaveProperty('name');
+    });
+
+    it('answers a non-member exactly as for a conversation that does not exist', async () => {
+      const direct = await chats.openDirect(alice, 'bob');
+
+      const notMine = chats.get(carol, direct.conversationId);
+      const missing = chats.get(carol, 'g_missing');
+
+      await expect(notMine).rejects.toThrow(ForbiddenError);
+      await expect(missing).rejects.toThrow(ForbiddenError);
+      await expect(chats.get(carol, direct.conversationId)).rejects.toThrow(
+        (await missing.catch((error: Error) => error)).message,
+      );
+    });
+  });
+
+  describe('list', () => {
+    it('lists the newest activity first: the last message, or the creation of an empty one', async () => {
+      const withBob = await chats.openDirect(alice, 'bob');
+      vi.advanceTimersByTime(1_000);
+      const withCarol = await chats.openDirect(alice, 'carol');
+      vi.advanceTimersByTime(1_000);
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      vi.advanceTimersByTime(1_000);
+      await post(withBob.conversationId, 'bob');
+
+      const page = await chats.list(alice, 10);
+
+      expect(page.items.map((c) => c.conversationId)).toEqual([
+        withBob.conversationId,
+        group.conversationId,
+        withCarol.conversationId,
+      ]);
+      expect(page.items.map((c) => c.lastActivityAt)).toEqual([
+        iso(T0 + 3_000),
+        iso(T0 + 2_000),
+        iso(T0 + 1_000),
+      ]);
+      expect(page).not.toHaveProperty('next');
+    });
+
+    it("counts unread messages from the log head and the caller's read mark", async () => {
+      const direct = await chats.openDirect(alice, 'bob');
+      await post(direct.conversationId, 'bob', 5);
+      await store.advanceMarks(direct.conversationId, 'alice', { read: 2 });
+
+      const [summary] = (await chats.list(alice, 10)).items;
+
+      expect(summary).toMatchObject({
+        memberIds: ['alice', 'bob'],
+        role: 'member',
+        lastSeq: 5,
+        read: 2,
+        delivered: 2,
+        unread: 3,
+        lastMessage: { seq: 5, senderId: 'bob', messageId: expect.any(String) },
+      });
+      await store.advanceMarks(direct.conversationId, 'alice', { read: 5 });
+      expect((await chats.list(alice, 10)).items[0]).toMatchObject({ unread: 0, read: 5 });
+    });
+
+    it('pages with a cursor, each conversation exactly once', async () => {
+      const ids: string[] = [];
+      for (const friend of ['bob', 'carol', 'dave', 'erin', 'frank']) {
+        ids.unshift((await chats.openDirect(alice, friend)).conversationId);
+        vi.advanceTimersByTime(1_000);
+      }
+
+      const first = await chats.list(alice, 2);
+      const second = await chats.list(alice, 2, first.next);
+      const third = await chats.list(alice, 2, second.next);
+
+      expect(first.items.map((c) => c.conversationId)).toEqual(ids.slice(0, 2));
+      expect(second.items.map((c) => c.conversationId)).toEqual(ids.slice(2, 4));
+      expect(third.items.map((c) => c.conversationId)).toEqual(ids.slice(4));
+      expect(third).not.toHaveProperty('next');
+    });
+
+    // BUG: conversations.ts:248 sorts ties in activity time with `localeCompare` but resumes after
+    // the cursor with the code-unit `>` (line 252); the two orders differ on case and on `-`/`_`,
+    // so conversations active in the same millisecond are skipped or repeated across pages.
+    it.fails('pages through conversations active in the same millisecond, each exactly once', async () => {
+      const ids = new Set<string>();
+      for (const friend of PEOPLE.slice(1)) ids.add((await chats.openDirect(alice, friend)).conversationId);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await chats.list(alice, 2, cursor);
+        seen.push(...page.items.map((c) => c.conversationId));
+        cursor = page.next;
+      } while (cursor && seen.length <= ids.size);
+
+      expect(seen).toHaveLength(ids.size);
+      expect(new Set(seen)).toEqual(ids);
+    });
+
+    it('no longer shows a group to a member who was removed', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      await chats.removeMember(alice, group.conversationId, 'carol');
+
+      expect((await chats.list(carol, 10)).items).toEqual([]);
+      expect((await chats.list(bob, 10)).items.map((c) => c.memberIds)).toEqual([['alice', 'bob']]);
+    });
+
+    it('refuses a cursor it did not issue', async () => {
+      await expect(chats.list(alice, 10, 'not-a-cursor')).rejects.toThrow(ValidationError);
+      await expect(chats.list(alice, 10, encodeCursor({ after: 1 }))).rejects.toThrow(ValidationError);
+    });
+
+    it('lists nothing for a user without conversations', async () => {
+      await expect(chats.list(as('judy'), 10)).resolves.toEqual({ items: [] });
+    });
+  });
+
+  describe('rename', () => {
+    it('renames a group for its admin and tells the members the new name', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      fanout.jobs.length = 0;
+
+      const detail = await chats.rename(alice, group.conversationId, 'Trip 2025');
+
+      expect(detail.name).toBe('Trip 2025');
+      expect((await store.get(group.conversationId))?.name).toBe('Trip 2025');
+      expect(announcements()).toEqual([
+        expect.objectContaining({
+          event: 'renamed',
+          name: 'Trip 2025',
+          actorId: 'alice',
+          memberIds: ['alice', 'bob'],
+        }),
+      ]);
+    });
+
+    it('refuses members who are not admins, non-members and direct conversations', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      const direct = await chats.openDirect(alice, 'bob');
+
+      await expect(chats.rename(bob, group.conversationId, 'Mine')).rejects.toThrow(ForbiddenError);
+      await expect(chats.rename(carol, group.conversationId, 'Mine')).rejects.toThrow(ForbiddenError);
+      await expect(chats.rename(alice, direct.conversationId, 'Us')).rejects.toThrow(ForbiddenError);
+      expect((await store.get(group.conversationId))?.name).toBe('Trip');
+    });
+  });
+
+  describe('addMembers', () => {
+    it("adds the admin's friends as members and tells everyone who was added", async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      fanout.jobs.length = 0;
+      vi.advanceTimersByTime(60_000);
+
+      const detail = await chats.addMembers(alice, group.conversationId, ['bob', 'carol', 'dave', 'dave']);
+
+      expect(detail.members.map((m) => [m.user.userId, m.role, m.joinedAt])).toEqual([
+        ['alice', 'admin', iso(T0)],
+        ['bob', 'member', iso(T0)],
+        ['carol', 'member', iso(T0 + 60_000)],
+        ['dave', 'member', iso(T0 + 60_000)],
+      ]);
+      expect(announcements()).toEqual([
+        expect.objectContaining({
+          event: 'members_added',
+          memberIds: ['alice', 'bob', 'carol', 'dave'],
+          userIds: ['carol', 'dave'],
+          alsoUserIds: undefined,
+        }),
+      ]);
+      await expect(chats.get(carol, group.conversationId)).resolves.toMatchObject({ role: 'member' });
+    });
+
+    it('announces nothing when everyone is a member already', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      fanout.jobs.length = 0;
+
+      await chats.addMembers(alice, group.conversationId, ['bob', 'alice']);
+
+      expect(fanout.jobs).toEqual([]);
+      expect((await store.get(group.conversationId))?.version).toBe(group.version + 1);
+    });
+
+    it('refuses users who are not friends of the admin, and callers who are not admins', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+
+      await expect(chats.addMembers(alice, group.conversationId, ['stranger'])).rejects.toThrow(
+        ForbiddenError,
+      );
+      await expect(chats.addMembers(bob, group.conversationId, ['carol'])).rejects.toThrow(ForbiddenError);
+      expect((await store.get(group.conversationId))?.memberIds).toEqual(['alice', 'bob']);
+    });
+
+    it(`refuses to grow a group past ${MAX_GROUP_MEMBERS} members`, async () => {
+      const many = Array.from({ length: MAX_GROUP_MEMBERS }, (_, i) => `friend-${i}`);
+      for (const id of many) await befriend('alice', id);
+      const group = await chats.createGroup(alice, 'Almost full', many.slice(0, MAX_GROUP_MEMBERS - 2));
+
+      await chats.addMembers(alice, group.conversationId, [many[MAX_GROUP_MEMBERS - 2] as string]);
+
+      await expect(
+        chats.addMembers(alice, group.conversationId, [many[MAX_GROUP_MEMBERS - 1] as string]),
+      ).rejects.toThrow(ValidationError);
+      expect((await store.get(group.conversationId))?.memberIds).toHaveLength(MAX_GROUP_MEMBERS);
+    });
+  });
+
+  describe('removeMember', () => {
+    it('lets an admin remove a member, who loses access at once and is told too', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      fanout.jobs.length = 0;
+
+      await chats.removeMember(alice, group.conversationId, 'carol');
+
+      await expect(chats.get(carol, group.conversationId)).rejects.toThrow(ForbiddenError);
+      expect(announcements()).toEqual([
+        {
+          type: 'conversation',
+          event: 'member_removed',
+          conversationId: group.conversationId,
+          kind: 'group',
+          name: 'Trip',
+          memberIds: ['alice', 'bob'],
+          actorId: 'alice',
+          userIds: ['carol'],
+          alsoUserIds: ['carol'],
+        },
+      ]);
+    });
+
+    it('lets a member leave, but not remove anyone else', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      fanout.jobs.length = 0;
+
+      await expect(chats.removeMember(bob, group.conversationId, 'carol')).rejects.toThrow(ForbiddenError);
+      await chats.removeMember(bob, group.conversationId, 'bob');
+
+      expect((await store.get(group.conversationId))?.memberIds).toEqual(['alice', 'carol']);
+      expect(announcements()).toEqual([
+        expect.objectContaining({
+          event: 'member_left',
+          actorId: 'bob',
+          userIds: ['bob'],
+          alsoUserIds: ['bob'],
+        }),
+      ]);
+    });
+
+    it('hands the admin role to the longest-standing member when the last admin leaves', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['carol']);
+      vi.advanceTimersByTime(60_000);
+      await chats.addMembers(alice, group.conversationId, ['bob']);
+
+      await chats.removeMember(alice, group.conversationId, 'alice');
+
+      expect((await store.listMembers(group.conversationId)).map((m) => [m.userId, m.role])).toEqual([
+        ['bob', 'member'],
+        ['carol', 'admin'],
+      ]);
+      await expect(chats.rename(carol, group.conversationId, 'Trip by Carol')).resolves.toBeDefined();
+    });
+
+    it('hands no role on while another admin stays', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      const current = await store.get(group.conversationId);
+      await store.change(group.conversationId, current?.version ?? 0, { roles: { carol: 'admin' } });
+
+      await chats.removeMember(alice, group.conversationId, 'alice');
+
+      expect((await store.listMembers(group.conversationId)).map((m) => [m.userId, m.role])).toEqual([
+        ['bob', 'member'],
+        ['carol', 'admin'],
+      ]);
+    });
+
+    it('lets the last member leave', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      await chats.removeMember(bob, group.conversationId, 'bob');
+
+      await chats.removeMember(alice, group.conversationId, 'alice');
+
+      expect((await store.get(group.conversationId))?.memberIds).toEqual([]);
+      expect((await chats.list(alice, 10)).items).toEqual([]);
+    });
+
+    it('answers NOT_FOUND for a user who is not a member, and refuses direct conversations', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      const direct = await chats.openDirect(alice, 'bob');
+
+      await expect(chats.removeMember(alice, group.conversationId, 'carol')).rejects.toThrow(NotFoundError);
+      await expect(chats.removeMember(alice, direct.conversationId, 'bob')).rejects.toThrow(ForbiddenError);
+      await expect(chats.removeMember(alice, direct.conversationId, 'alice')).rejects.toThrow(ForbiddenError);
+      await expect(chats.removeMember(carol, group.conversationId, 'bob')).rejects.toThrow(ForbiddenError);
+    });
+  });
+});

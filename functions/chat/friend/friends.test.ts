@@ -1,0 +1,338 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FriendPush } from '../../../shared/protocol/outbound';
+import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../../errors';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import { friends } from './friends';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const ISO_T0 = '2025-03-01T12:00:00.000Z';
+const profile = (userId: string) => ({
+  userId,
+  username: userId,
+  displayName: userId.toUpperCase(),
+  email: `${userId}@example.com`,
+  createdAt: T0,
+});
+const publicOf = (userId: string) => ({ userId, username: userId, displayName: userId.toUpperCase() });
+
+const alice = { userId: 'alice', correlationId: 'req-alice' };
+const bob = { userId: 'bob', correlationId: 'req-bob' };
+const dave = { userId: 'dave', correlationId: 'req-dave' };
+
+describe('friends', () => {
+  let profiles: InMemoryProfileStore;
+  let relationships: InMemoryRelationshipStore;
+  let fanout: InMemoryFanoutQueue;
+  let rateLimiter: InMemoryRateLimiter;
+  let use: ReturnType<typeof friends>;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+    profiles = new InMemoryProfileStore(['alice', 'bob', 'carol', 'dave'].map(profile));
+    relationships = new InMemoryRelationshipStore();
+    fanout = new InMemoryFanoutQueue();
+    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
+    use = friends({ profiles, relationships, fanout, rateLimiter, clock: () => Date.now() });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The friend pushes queued, as (recipient, event, about whom, recipient's state). */
+  const pushes = () =>
+    fanout.jobs.flatMap((job) => {
+      if (job.kind !== 'users' || job.frame.type !== 'friend') return [];
+      const frame = job.frame as FriendPush;
+      return [{ to: job.userIds, event: frame.event, user: frame.user.userId, state: frame.state }];
+    });
+
+  const stateBetween = async (userId: string, otherId: string) =>
+    (await relationships.relation(userId, otherId)).friend?.state;
+
+  describe('request', () => {
+    it('sends a request by user id: outgoing for the caller, incoming for the other, both told', async () => {
+      const friend = await use.request(alice, { userId: 'bob' });
+
+      expect(friend).toEqual({ user: publicOf('bob'), state: 'outgoing', since: ISO_T0 });
+      expect(await stateBetween('alice', 'bob')).toBe('outgoing');
+      expect(await stateBetween('bob', 'alice')).toBe('incoming');
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['bob'], event: 'requested', user: 'alice', state: 'incoming' },
+          { to: ['alice'], event: 'requested', user: 'bob', state: 'outgoing' },
+        ]),
+      );
+      expect(pushes()).toHaveLength(2);
+      expect(fanout.jobs.every((job) => job.correlationId === 'req-alice')).toBe(true);
+    });
+
+    it('finds the other user by username or by email, whatever the case', async () => {
+      await use.request(alice, { username: 'BOB' });
+      await use.request(alice, { email: 'Carol@Example.com' });
+
+      expect(await stateBetween('bob', 'alice')).toBe('incoming');
+      expect(await stateBetween('carol', 'alice')).toBe('incoming');
+    });
+
+    it('answers NOT_FOUND for a user who does not exist', async () => {
+      await expect(use.request(alice, { userId: 'nobody' })).rejects.toThrow(NotFoundError);
+      await expect(use.request(alice, { username: 'nobody' })).rejects.toThrow(NotFoundError);
+      await expect(use.request(alice, { email: 'nobody@example.com' })).rejects.toThrow(NotFoundError);
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('refuses a request to oneself', async () => {
+      await expect(use.request(alice, { username: 'alice' })).rejects.toThrow(ValidationError);
+      expect(await stateBetween('alice', 'alice')).toBeUndefined();
+    });
+
+    it('answers a repeated request with the pending one, telling nobody again', async () => {
+      await use.request(alice, { userId: 'bob' });
+      vi.advanceTimersByTime(60_000);
+
+      const again = await use.request(alice, { userId: 'bob' });
+
+      expect(again).toEqual({ user: publicOf('bob'), state: 'outgoing', since: ISO_T0 });
+      expect(pushes()).toHaveLength(2);
+    });
+
+    it('accepts at once when the other user already asked the caller', async () => {
+      await use.request(bob, { userId: 'alice' });
+      fanout.jobs.length = 0;
+      vi.advanceTimersByTime(60_000);
+
+      const friend = await use.request(alice, { userId: 'bob' });
+
+      expect(friend).toEqual({ user: publicOf('bob'), state: 'friend', since: '2025-03-01T12:01:00.000Z' });
+      expect(await stateBetween('alice', 'bob')).toBe('friend');
+      expect(await stateBetween('bob', 'alice')).toBe('friend');
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['bob'], event: 'accepted', user: 'alice', state: 'friend' },
+          { to: ['alice'], event: 'accepted', user: 'bob', state: 'friend' },
+        ]),
+      );
+      expect(pushes()).toHaveLength(2);
+    });
+
+    it('answers CONFLICT between friends', async () => {
+      await use.request(bob, { userId: 'alice' });
+      await use.accept(alice, 'bob');
+
+      await expect(use.request(alice, { userId: 'bob' })).rejects.toThrow(ConflictError);
+    });
+
+    it('refuses a request to a user who blocked the caller, or whom the caller blocked', async () => {
+      await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+      await relationships.block({ userId: 'alice', blockedId: 'carol', since: T0 });
+
+      await expect(use.request(alice, { userId: 'bob' })).rejects.toThrow(ForbiddenError);
+      await expect(use.request(alice, { userId: 'carol' })).rejects.toThrow(ForbiddenError);
+      expect(await stateBetween('bob', 'alice')).toBeUndefined();
+      expect(await stateBetween('carol', 'alice')).toBeUndefined();
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it("counts requests against the caller's friend-request allowance", async () => {
+      const strict = friends({
+        profiles,
+        relationships,
+        fanout,
+        rateLimiter: new InMemoryRateLimiter({
+          ...DEFAULT_RATE_LIMITS,
+          friendRequest: { limit: 1, windowSeconds: 3600 },
+        }),
+        clock: () => Date.now(),
+      });
+      await strict.request(alice, { userId: 'bob' });
+
+      await expect(strict.request(alice, { userId: 'carol' })).rejects.toThrow(RateLimitedError);
+      expect(await stateBetween('carol', 'alice')).toBeUndefined();
+    });
+  });
+
+  describe('accept, reject, cancel, unfriend', () => {
+    beforeEach(async () => {
+      await use.request(bob, { userId: 'alice' });
+      fanout.jobs.length = 0;
+      vi.advanceTimersByTime(60_000);
+    });
+
+    it('accept makes both friends and tells both', async () => {
+      const friend = await use.accept(alice, 'bob');
+
+      expect(friend).toEqual({ user: publicOf('bob'), state: 'friend', since: '2025-03-01T12:01:00.000Z' });
+      expect(await stateBetween('bob', 'alice')).toBe('friend');
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['bob'], event: 'accepted', user: 'alice', state: 'friend' },
+          { to: ['alice'], event: 'accepted', user: 'bob', state: 'friend' },
+        ]),
+      );
+    });
+
+    it('accept answers NOT_FOUND to the one who asked, and without any request', async () => {
+      await expect(use.accept(bob, 'alice')).rejects.toThrow(NotFoundError);
+      await expect(use.accept(alice, 'carol')).rejects.toThrow(NotFoundError);
+      expect(await stateBetween('bob', 'alice')).toBe('outgoing');
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('reject removes the request on both sides and tells both, with no state left', async () => {
+      await use.reject(alice, 'bob');
+
+      expect(await stateBetween('alice', 'bob')).toBeUndefined();
+      expect(await stateBetween('bob', 'alice')).toBeUndefined();
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['bob'], event: 'rejected', user: 'alice', state: undefined },
+          { to: ['alice'], event: 'rejected', user: 'bob', state: undefined },
+        ]),
+      );
+    });
+
+    it('reject answers NOT_FOUND to the one who asked', async () => {
+      await expect(use.reject(bob, 'alice')).rejects.toThrow(NotFoundError);
+      expect(await stateBetween('bob', 'alice')).toBe('outgoing');
+    });
+
+    it("cancel withdraws the caller's own request and tells both", async () => {
+      await use.cancel(bob, 'alice');
+
+      expect(await stateBetween('alice', 'bob')).toBeUndefined();
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['alice'], event: 'cancelled', user: 'bob', state: undefined },
+          { to: ['bob'], event: 'cancelled', user: 'alice', state: undefined },
+        ]),
+      );
+    });
+
+    it('cancel answers NOT_FOUND to the one who was asked', async () => {
+      await expect(use.cancel(alice, 'bob')).rejects.toThrow(NotFoundError);
+      expect(await stateBetween('alice', 'bob')).toBe('incoming');
+    });
+
+    it('unfriend ends a friendship and tells both', async () => {
+      await use.accept(alice, 'bob');
+      fanout.jobs.length = 0;
+
+      await use.unfriend(bob, 'alice');
+
+      expect(await stateBetween('alice', 'bob')).toBeUndefined();
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['alice'], event: 'removed', user: 'bob', state: undefined },
+          { to: ['bob'], event: 'removed', user: 'alice', state: undefined },
+        ]),
+      );
+    });
+
+    it('unfriend answers NOT_FOUND while the request is still pending', async () => {
+      await expect(use.unfriend(alice, 'bob')).rejects.toThrow(NotFoundError);
+      await expect(use.unfriend(bob, 'alice')).rejects.toThrow(NotFoundError);
+      expect(await stateBetween('alice', 'bob')).toBe('incoming');
+    });
+  });
+
+  describe('block', () => {
+    it('ends a friendship, telling both it was removed, and returns the block', async () => {
+      await use.request(bob, { userId: 'alice' });
+      await use.accept(alice, 'bob');
+      fanout.jobs.length = 0;
+
+      const block = await use.block(alice, 'bob');
+
+      expect(block).toEqual({ user: publicOf('bob'), since: ISO_T0 });
+      expect(await stateBetween('alice', 'bob')).toBeUndefined();
+      expect(await stateBetween('bob', 'alice')).toBeUndefined();
+      expect(pushes()).toEqual(
+        expect.arrayContaining([
+          { to: ['bob'], event: 'removed', user: 'alice', state: undefined },
+          { to: ['alice'], event: 'removed', user: 'bob', state: undefined },
+        ]),
+      );
+      await expect(use.request(bob, { userId: 'alice' })).rejects.toThrow(ForbiddenError);
+    });
+
+    it('ends a pending request too', async () => {
+      await use.request(bob, { userId: 'alice' });
+
+      await use.block(alice, 'bob');
+
+      expect(await stateBetween('bob', 'alice')).toBeUndefined();
+      await expect(use.accept(alice, 'bob')).rejects.toThrow(NotFoundError);
+    });
+
+    it('tells nobody when there was nothing between them', async () => {
+      await use.block(alice, 'bob');
+
+      expect(fanout.jobs).toEqual([]);
+      expect((await relationships.relation('bob', 'alice')).blockedBy).toBe(true);
+    });
+
+    it('refuses oneself and unknown users', async () => {
+      await expect(use.block(alice, 'alice')).rejects.toThrow(ValidationError);
+      await expect(use.block(alice, 'nobody')).rejects.toThrow(NotFoundError);
+      expect((await use.listBlocks(alice, 10)).items).toEqual([]);
+    });
+
+    it('lists blocks with profiles, and unblock lets requests through again', async () => {
+      await use.block(alice, 'bob');
+      vi.advanceTimersByTime(1_000);
+      await use.block(alice, 'carol');
+
+      expect(await use.listBlocks(alice, 10)).toEqual({
+        items: [
+          { user: publicOf('bob'), since: ISO_T0 },
+          { user: publicOf('carol'), since: '2025-03-01T12:00:01.000Z' },
+        ],
+      });
+
+      await use.unblock(alice, 'bob');
+
+      expect((await use.listBlocks(alice, 10)).items.map((b) => b.user.userId)).toEqual(['carol']);
+      await expect(use.request(bob, { userId: 'alice' })).resolves.toMatchObject({ state: 'outgoing' });
+    });
+  });
+
+  describe('list', () => {
+    it('lists friends and pending requests both ways, page by page', async () => {
+      await use.request(bob, { userId: 'alice' });
+      await use.accept(alice, 'bob');
+      await use.request(alice, { userId: 'carol' });
+      await use.request(dave, { userId: 'alice' });
+
+      const first = await use.list(alice, 2);
+
+      expect(first.items).toEqual([
+        { user: publicOf('bob'), state: 'friend', since: ISO_T0 },
+        { user: publicOf('carol'), state: 'outgoing', since: ISO_T0 },
+      ]);
+      expect(first.next).toEqual(expect.any(String));
+
+      const second = await use.list(alice, 2, first.next);
+
+      expect(second).toEqual({ items: [{ user: publicOf('dave'), state: 'incoming', since: ISO_T0 }] });
+    });
+
+    it("refuses a cursor of another user's list", async () => {
+      await use.request(bob, { userId: 'alice' });
+      await use.request(bob, { userId: 'carol' });
+      const bobs = await use.list(bob, 1);
+
+      await expect(use.list(alice, 1, bobs.next)).rejects.toThrow(ValidationError);
+    });
+  });
+});

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { NotFoundError, RateLimitedError, ValidationError } from '../../errors';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import { findUsers, getUser } from './find-users';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const profile = (userId: string, username: string) => ({
+  userId,
+  username,
+  displayName: `${username[0]?.toUpperCase()}${username.slice(1)}`,
+  email: `${username}@example.com`,
+  createdAt: T0,
+});
+const publicOf = (userId: string, username: string) => {
+  const { email: _email, createdAt: _createdAt, ...rest } = profile(userId, username);
+  return rest;
+};
+
+describe('findUsers', () => {
+  let profiles: InMemoryProfileStore;
+  let relationships: InMemoryRelationshipStore;
+  let rateLimiter: InMemoryRateLimiter;
+  let find: ReturnType<typeof findUsers>;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+    profiles = new InMemoryProfileStore([
+      profile('alice', 'alice'),
+      profile('bob', 'bob'),
+      profile('bo', 'bobby'),
+      profile('bea', 'bobcat'),
+      profile('carol', 'carol'),
+    ]);
+    relationships = new InMemoryRelationshipStore();
+    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
+    find = findUsers({ profiles, relationships, rateLimiter, clock: () => Date.now() });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('finds a user by exact email, whatever its case, and shows only the public profile', async () => {
+    const page = await find({ userId: 'alice' }, { email: 'Carol@Example.COM', limit: 10 });
+
+    expect(page).toEqual({ items: [publicOf('carol', 'carol')] });
+  });
+
+  it('finds nobody for an unknown email or a partial one', async () => {
+    expect(await find({ userId: 'alice' }, { email: 'nobody@example.com', limit: 10 })).toEqual({
+      items: [],
+    });
+    expect(await find({ userId: 'alice' }, { email: 'carol@example', limit: 10 })).toEqual({ items: [] });
+  });
+
+  it('lists usernames starting with a prefix in username order, one page at a time', async () => {
+    const first = await find({ userId: 'alice' }, { prefix: 'BOB', limit: 2 });
+
+    expect(first.items).toEqual([publicOf('bob', 'bob'), publicOf('bo', 'bobby')]);
+    expect(first.next).toEqual(expect.any(String));
+
+    const second = await find({ userId: 'alice' }, { prefix: 'bob', limit: 2, cursor: first.next });
+
+    expect(second).toEqual({ items: [publicOf('bea', 'bobcat')] });
+  });
+
+  it('refuses a prefix shorter than two characters', async () => {
+    await expect(find({ userId: 'alice' }, { prefix: 'b', limit: 10 })).rejects.toThrow(ValidationError);
+  });
+
+  it('hides users who blocked the caller and users the caller blocked', async () => {
+    await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+    await relationships.block({ userId: 'alice', blockedId: 'bea', since: T0 });
+
+    const page = await find({ userId: 'alice' }, { prefix: 'bo', limit: 10 });
+
+    expect(page.items.map((user) => user.userId)).toEqual(['bo']);
+    expect(await find({ userId: 'alice' }, { email: 'bob@example.com', limit: 10 })).toEqual({ items: [] });
+    expect((await find({ userId: 'carol' }, { prefix: 'bo', limit: 10 })).items).toHaveLength(3);
+  });
+
+  it("counts every search against the caller's allowance", async () => {
+    const strict = findUsers({
+      profiles,
+      relationships,
+      rateLimiter: new InMemoryRateLimiter({
+        ...DEFAULT_RATE_LIMITS,
+        search: { limit: 1, windowSeconds: 60 },
+      }),
+      clock: () => Date.now(),
+    });
+    await strict({ userId: 'alice' }, { email: 'nobody@example.com', limit: 10 });
+
+    await expect(strict({ userId: 'alice' }, { prefix: 'bo', limit: 10 })).rejects.toThrow(RateLimitedError);
+    await expect(strict({ userId: 'carol' }, { prefix: 'bo', limit: 10 })).resolves.toBeDefined();
+    vi.advanceTimersByTime(60_000);
+    await expect(strict({ userId: 'alice' }, { prefix: 'bo', limit: 10 })).resolves.toBeDefined();
+  });
+});
+
+describe('getUser', () => {
+  let profiles: InMemoryProfileStore;
+  let relationships: InMemoryRelationshipStore;
+  let get: ReturnType<typeof getUser>;
+
+  beforeEach(() => {
+    profiles = new InMemoryProfileStore([profile('alice', 'alice'), profile('bob', 'bob')]);
+    relationships = new InMemoryRelationshipStore();
+    get = getUser({ profiles, relationships });
+  });
+
+  it("returns a user's public profile", async () => {
+    await expect(get({ userId: 'alice' }, 'bob')).resolves.toEqual(publicOf('bob', 'bob'));
+  });
+
+  it('answers NOT_FOUND for an unknown user', async () => {
+    await expect(get({ userId: 'alice' }, 'nobody')).rejects.toThrow(NotFoundError);
+  });
+
+  it('answers NOT_FOUND to a caller the user blocked, as if they did not exist', async () => {
+    await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+
+    await expect(get({ userId: 'alice' }, 'bob')).rejects.toThrow(NotFoundError);
+  });
+
+  it('still shows a user the caller blocked, so they can be unblocked', async () => {
+    await relationships.block({ userId: 'alice', blockedId: 'bob', since: T0 });
+
+    await expect(get({ userId: 'alice' }, 'bob')).resolves.toEqual(publicOf('bob', 'bob'));
+  });
+});

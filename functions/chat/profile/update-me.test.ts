@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import { updateMe } from './update-me';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const profile = (userId: string, username: string) => ({
+  userId,
+  username,
+  displayName: username,
+  email: `${username}@example.com`,
+  createdAt: T0,
+});
+
+describe('updateMe', () => {
+  let profiles: InMemoryProfileStore;
+  let rateLimiter: InMemoryRateLimiter;
+  let update: ReturnType<typeof updateMe>;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+    profiles = new InMemoryProfileStore([profile('alice', 'alice'), profile('bob', 'bob')]);
+    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
+    update = updateMe({ profiles, rateLimiter, clock: () => Date.now() });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('changes the display name and keeps the rest', async () => {
+    await expect(update({ userId: 'alice' }, { displayName: 'Alice A.' })).resolves.toEqual({
+      userId: 'alice',
+      username: 'alice',
+      displayName: 'Alice A.',
+      email: 'alice@example.com',
+      createdAt: '2025-03-01T12:00:00.000Z',
+    });
+  });
+
+  it('moves the user to a new username and frees the old one', async () => {
+    const updated = await update({ userId: 'alice' }, { username: 'alice2' });
+
+    expect(updated.username).toBe('alice2');
+    expect(profiles.usernameOwner('alice2')).toBe('alice');
+    expect(profiles.usernameOwner('alice')).toBeUndefined();
+    expect((await profiles.findByUsername('alice2'))?.userId).toBe('alice');
+  });
+
+  it("refuses another user's username as a conflict, changing nothing", async () => {
+    await expect(update({ userId: 'alice' }, { username: 'bob', displayName: 'Bob?' })).rejects.toThrow(
+      ConflictError,
+    );
+
+    expect(await profiles.get('alice')).toEqual(profile('alice', 'alice'));
+    expect(profiles.usernameOwner('bob')).toBe('bob');
+  });
+
+  it('answers NOT_FOUND to a user who has no profile yet', async () => {
+    await expect(update({ userId: 'carol' }, { displayName: 'Carol' })).rejects.toThrow(NotFoundError);
+    expect(profiles.size).toBe(2);
+  });
+
+  it("counts each change against the caller's write allowance", async () => {
+    const strict = updateMe({
+      profiles,
+      rateLimiter: new InMemoryRateLimiter({
+        ...DEFAULT_RATE_LIMITS,
+        write: { limit: 1, windowSeconds: 60 },
+      }),
+      clock: () => Date.now(),
+    });
+    await strict({ userId: 'alice' }, { displayName: 'One' });
+
+    await expect(strict({ userId: 'alice' }, { displayName: 'Two' })).rejects.toThrow(RateLimitedError);
+    expect((await profiles.get('alice'))?.displayName).toBe('One');
+    await expect(strict({ userId: 'bob' }, { displayName: 'Bobby' })).resolves.toMatchObject({
+      displayName: 'Bobby',
+    });
+  });
+});

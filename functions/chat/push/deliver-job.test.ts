@@ -1,0 +1,355 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import type { MessageFrame } from '../../../shared/protocol/outbound';
+import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { deliverJob, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
+
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const GROUP = 'g_push';
+const EVERY_CONNECTION = ['alice-phone', 'alice-laptop', 'bob-phone', 'carol-phone', 'dave-phone'];
+
+describe('deliverJob', () => {
+  let conversations: InMemoryConversationStore;
+  let connections: InMemoryConnectionStore;
+  let messages: InMemoryMessageLog;
+  let relationships: InMemoryRelationshipStore;
+  let notifier: InMemoryNotifier;
+  let deliver: ReturnType<typeof deliverJob>;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ now: T0 });
+    conversations = new InMemoryConversationStore();
+    connections = new InMemoryConnectionStore();
+    messages = new InMemoryMessageLog();
+    relationships = new InMemoryRelationshipStore();
+    notifier = new InMemoryNotifier();
+    deliver = deliverJob({
+      conversations,
+      connections,
+      messages,
+      relationships,
+      notifier,
+      clock: () => Date.now(),
+    });
+    await createGroup(GROUP, ['alice', 'bob', 'carol']);
+    for (const [userId, connectionId] of [
+      ['alice', 'alice-phone'],
+      ['alice', 'alice-laptop'],
+      ['bob', 'bob-phone'],
+      ['carol', 'carol-phone'],
+      ['dave', 'dave-phone'],
+    ] as const) {
+      await connect(userId, connectionId);
+    }
+    vi.advanceTimersByTime(1_000);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  async function createGroup(conversationId: string, memberIds: readonly string[]) {
+    await conversations.createIfAbsent(
+      { conversationId, kind: 'group', name: 'G', memberIds, createdBy: 'alice', createdAt: T0, version: 1 },
+      memberIds.map((userId) => ({
+        conversationId,
+        userId,
+        role: 'member',
+        joinedAt: T0,
+        delivered: 0,
+        read: 0,
+      })),
+    );
+  }
+
+  async function connect(userId: string, connectionId: string) {
+    await connections.put(
+      { userId, connectionId, connectedAt: Date.now() },
+      Date.now() + MAX_CONNECTION_DURATION_IN_SECONDS * 1000,
+    );
+  }
+
+  /** Which connections received anything. */
+  const reached = () => EVERY_CONNECTION.filter((id) => notifier.framesOf(id).length > 0);
+
+  async function storeMessage(senderId: string, text: string) {
+    const { seq } = await messages.append({
+      conversationId: GROUP,
+      messageId: `m-${text}`,
+      senderId,
+      kind: 'message',
+      body: Buffer.from(text),
+      now: T0,
+    });
+    return seq;
+  }
+
+  const frameOf = (seq: number, senderId: string, body: string): MessageFrame => ({
+    type: 'message',
+    conversationId: GROUP,
+    seq,
+    messageId: `m-${body}`,
+    senderId,
+    sentAt: '2025-03-01T12:00:00.000Z',
+    kind: 'message',
+    body: Buffer.from(body).toString('base64'),
+  });
+
+  describe('a message job', () => {
+    it("pushes the message to every member's devices but the connection that sent it", async () => {
+      const seq = await storeMessage('alice', 'hi');
+      const frame = frameOf(seq, 'alice', 'hi');
+
+      const report = await deliver({
+        kind: 'message',
+        conversationId: GROUP,
+        seq,
+        frame,
+        correlationId: 'c1',
+        excludeConnectionId: 'alice-phone',
+      });
+
+      expect(reached()).toEqual(['alice-laptop', 'bob-phone', 'carol-phone']);
+      expect(notifier.framesOf('bob-phone')).toEqual([frame]);
+      expect(report).toEqual({ recipients: 3, delivered: 3, gone: 0 });
+    });
+
+    it('reads the message from the log when the job carries no frame (a retried send)', async () => {
+      const seq = await storeMessage('bob', 'stored body');
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq, correlationId: 'c1' });
+
+      expect(notifier.framesOf('alice-phone')).toEqual([frameOf(seq, 'bob', 'stored body')]);
+    });
+
+    it("moves the sender's read mark to their own message", async () => {
+      await storeMessage('alice', 'one');
+      const seq = await storeMessage('bob', 'two');
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq, correlationId: 'c1' });
+
+      expect(await conversations.getMembership(GROUP, 'bob')).toMatchObject({ read: 2, delivered: 2 });
+      expect(await conversations.getMembership(GROUP, 'alice')).toMatchObject({ read: 0 });
+    });
+
+    it('reaches only the members at delivery time, so a removed member gets nothing', async () => {
+      const seq = await storeMessage('alice', 'hi');
+      await conversations.change(GROUP, 1, { remove: ['carol'] });
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq, correlationId: 'c1' });
+
+      expect(reached()).toEqual(['alice-phone', 'alice-laptop', 'bob-phone']);
+    });
+
+    it('delivers nothing for a message or conversation that is not there', async () => {
+      const nothing = { recipients: 0, delivered: 0, gone: 0 };
+
+      await expect(
+        deliver({ kind: 'message', conversationId: GROUP, seq: 9, correlationId: 'c' }),
+      ).resolves.toEqual(nothing);
+      await expect(
+        deliver({
+          kind: 'message',
+          conversationId: 'g_missing',
+          seq: 1,
+          frame: frameOf(1, 'alice', 'x'),
+          correlationId: 'c',
+        }),
+      ).resolves.toEqual(nothing);
+      expect(reached()).toEqual([]);
+    });
+  });
+
+  describe('a conversation job', () => {
+    const removal = {
+      type: 'conversation' as const,
+      event: 'member_removed' as const,
+      conversationId: GROUP,
+      kind: 'group' as const,
+      name: 'G',
+      memberIds: ['alice', 'bob'],
+      actorId: 'alice',
+      userIds: ['carol'],
+    };
+
+    it('reaches the current members and the users named beside them', async () => {
+      await conversations.change(GROUP, 1, { remove: ['carol'] });
+
+      await deliver({
+        kind: 'conversation',
+        conversationId: GROUP,
+        frame: removal,
+        alsoUserIds: ['carol'],
+        correlationId: 'c1',
+        excludeConnectionId: 'alice-laptop',
+      });
+
+      expect(reached()).toEqual(['alice-phone', 'bob-phone', 'carol-phone']);
+      expect(notifier.framesOf('carol-phone')).toEqual([removal]);
+    });
+
+    it('sends each device one copy when a named user is also a member', async () => {
+      await deliver({
+        kind: 'conversation',
+        conversationId: GROUP,
+        frame: removal,
+        alsoUserIds: ['bob'],
+        correlationId: 'c',
+      });
+
+      expect(notifier.framesOf('bob-phone')).toHaveLength(1);
+    });
+
+    it(`pushes receipts to every member of a group of ${RECEIPT_PUSH_MAX_MEMBERS}`, async () => {
+      const members = ['alice', ...Array.from({ length: RECEIPT_PUSH_MAX_MEMBERS - 1 }, (_, i) => `m-${i}`)];
+      await createGroup('g_big', members);
+      await connect('m-0', 'm-0-phone');
+
+      await deliver({
+        kind: 'conversation',
+        conversationId: 'g_big',
+        frame: { type: 'receipt', conversationId: 'g_big', userId: 'alice', delivered: 1, read: 1 },
+        correlationId: 'c1',
+      });
+
+      expect(notifier.framesOf('m-0-phone')).toHaveLength(1);
+      expect(notifier.framesOf('alice-laptop')).toHaveLength(1);
+    });
+
+    it(`pushes receipts only to the reader's devices in a group over ${RECEIPT_PUSH_MAX_MEMBERS}`, async () => {
+      const members = ['alice', ...Array.from({ length: RECEIPT_PUSH_MAX_MEMBERS }, (_, i) => `m-${i}`)];
+      await createGroup('g_big', members);
+      await connect('m-0', 'm-0-phone');
+      const receipt = {
+        type: 'receipt' as const,
+        conversationId: 'g_big',
+        userId: 'alice',
+        delivered: 1,
+        read: 1,
+      };
+
+      await deliver({
+        kind: 'conversation',
+        conversationId: 'g_big',
+        frame: receipt,
+        correlationId: 'c1',
+        excludeConnectionId: 'alice-phone',
+      });
+
+      expect(notifier.framesOf('m-0-phone')).toEqual([]);
+      expect(reached()).toEqual(['alice-laptop']);
+      expect(notifier.framesOf('alice-laptop')).toEqual([receipt]);
+    });
+
+    it('still pushes other frames to every member of a large group', async () => {
+      const members = ['alice', ...Array.from({ length: RECEIPT_PUSH_MAX_MEMBERS }, (_, i) => `m-${i}`)];
+      await createGroup('g_big', members);
+      await connect('m-0', 'm-0-phone');
+
+      await deliver({
+        kind: 'conversation',
+        conversationId: 'g_big',
+        frame: { type: 'deleted', conversationId: 'g_big', seq: 1, deletedAt: '2025-03-01T12:00:00.000Z' },
+        correlationId: 'c1',
+      });
+
+      expect(notifier.framesOf('m-0-phone')).toHaveLength(1);
+    });
+  });
+
+  it("a users job reaches the listed users' devices", async () => {
+    const frame = {
+      type: 'friend' as const,
+      event: 'requested' as const,
+      user: { userId: 'alice', username: 'alice', displayName: 'Alice' },
+      state: 'incoming' as const,
+    };
+
+    await deliver({
+      kind: 'users',
+      userIds: ['dave', 'alice'],
+      frame,
+      correlationId: 'c1',
+      excludeConnectionId: 'alice-phone',
+    });
+
+    expect(reached()).toEqual(['alice-laptop', 'dave-phone']);
+    expect(notifier.framesOf('dave-phone')).toEqual([frame]);
+  });
+
+  describe('a presence job', () => {
+    beforeEach(async () => {
+      await relationships.putFriendPair(
+        { userId: 'alice', otherId: 'dave', state: 'friend', since: T0 },
+        { userId: 'dave', otherId: 'alice', state: 'friend', since: T0 },
+      );
+    });
+
+    it("tells the user's friends and co-members, not the user, with the last-seen time", async () => {
+      await deliver({
+        kind: 'presence',
+        userId: 'alice',
+        online: false,
+        lastSeenAt: T0,
+        correlationId: 'c1',
+      });
+
+      expect(reached()).toEqual(['bob-phone', 'carol-phone', 'dave-phone']);
+      expect(notifier.framesOf('dave-phone')).toEqual([
+        { type: 'presence', userId: 'alice', online: false, lastSeenAt: '2025-03-01T12:00:00.000Z' },
+      ]);
+    });
+
+    it('says online without a last-seen time', async () => {
+      await deliver({ kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' });
+
+      expect(notifier.framesOf('bob-phone')).toEqual([{ type: 'presence', userId: 'alice', online: true }]);
+    });
+
+    it('tells nobody blocked either way', async () => {
+      await relationships.block({ userId: 'alice', blockedId: 'bob', since: T0 });
+      await relationships.block({ userId: 'dave', blockedId: 'alice', since: T0 });
+
+      await deliver({ kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' });
+
+      expect(reached()).toEqual(['carol-phone']);
+    });
+  });
+
+  describe('failures', () => {
+    const hello = {
+      type: 'typing' as const,
+      conversationId: GROUP,
+      userId: 'alice',
+      state: 'start' as const,
+    };
+
+    it('forgets connections that are gone and reaches the rest', async () => {
+      notifier.markGone('bob-phone');
+
+      const report = await deliver({
+        kind: 'conversation',
+        conversationId: GROUP,
+        frame: hello,
+        correlationId: 'c1',
+      });
+
+      expect(report).toEqual({ recipients: 4, delivered: 3, gone: 1 });
+      expect(await connections.listByUser('bob', Date.now())).toEqual([]);
+      expect(reached()).toEqual(['alice-phone', 'alice-laptop', 'carol-phone']);
+    });
+
+    it('throws any other failure so the job is retried, keeping the connection', async () => {
+      notifier.failWith('bob-phone', new Error('TooManyRequestsException'));
+
+      await expect(
+        deliver({ kind: 'conversation', conversationId: GROUP, frame: hello, correlationId: 'c1' }),
+      ).rejects.toThrow('TooManyRequestsException');
+      expect(await connections.listByUser('bob', Date.now())).toHaveLength(1);
+    });
+  });
+});
