@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../infra/paths';
 import { FUNCTIONS, type FunctionName } from '../infra/topology';
 import { sendFrame } from '../shared/protocol/inbound';
 import { parseOutboundFrame } from '../shared/protocol/outbound';
+import { apiFor, befriend } from '../test/support/api';
 import { signUp } from '../test/support/personas';
 import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
@@ -82,16 +83,25 @@ function summary(samples: number[]) {
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
+/** The benchmark measures speed and cost, not the per-user allowances: they are lifted. */
+const UNLIMITED = Object.fromEntries(
+  ['send', 'typing', 'friendRequest', 'search', 'write'].map((action) => [
+    action,
+    { limit: 1_000_000, windowSeconds: 60 },
+  ]),
+);
+
 async function measureStart(dataDir: string) {
-  const cold = await startTestStack({ dataDir, logLevel: 'WARN' });
+  const cold = await startTestStack({ dataDir, logLevel: 'WARN', rateLimits: UNLIMITED });
   const coldMs = cold.startupMs;
   await cold.stop();
-  const warm = await startTestStack({ dataDir });
+  const warm = await startTestStack({ dataDir, rateLimits: UNLIMITED });
   return { coldMs, warm };
 }
 
 async function measureDelivery(stack: TestStack) {
   const [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
+  await befriend(stack, alice, bob);
   const alicePhone = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
   const bobPhone = await connect(stack.endpoints.webSocketUrl, bob.accessToken);
   const acks = arrivals(alicePhone, 'ack');
@@ -141,6 +151,98 @@ async function measureDelivery(stack: TestStack) {
   };
 }
 
+/** Requests per message: the meter's counts over `messages` messages, with pollers' receives left out. */
+function perMessage(counts: Record<string, number>, messages: number) {
+  return (
+    Object.entries(counts)
+      // Long-poll receives run whether or not there is traffic: not a cost of a message.
+      .filter(([key]) => key !== 'sqs ReceiveMessage')
+      .map(([key, count]) => ({ key, perMessage: count / messages }))
+  );
+}
+
+const COST_MESSAGES = 50;
+
+/**
+ * What one message costs in a 1:1 chat where each user has two devices:
+ * sent from one of Alice's devices, delivered to Bob's two and Alice's other.
+ */
+async function measureDirectCost(stack: TestStack) {
+  const [alice, bob] = await Promise.all([signUp(stack, 'ann'), signUp(stack, 'ben')]);
+  await befriend(stack, alice, bob);
+  const sockets = await Promise.all(
+    [alice, alice, bob, bob].map((p) => connect(stack.endpoints.webSocketUrl, p.accessToken)),
+  );
+  const [sender, ...others] = sockets as [TestSocket, ...TestSocket[]];
+  const receivers = others.map((socket) => arrivals(socket, 'message'));
+  const acks = arrivals(sender, 'ack');
+  const send = async (messageId: string) => {
+    sender.send(sendFrame({ recipientId: bob.userId, messageId, body: BODY }));
+    await Promise.all([acks.wait(messageId), ...receivers.map((r) => r.wait(messageId))]);
+  };
+  await send('cost-warm');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  stack.meter.reset();
+  for (let i = 0; i < COST_MESSAGES; i += 1) await send(`cost-${i}`);
+  // The fan-out's trailing writes (read mark, deletes) finish after the last push.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const counts = stack.meter.snapshot();
+  await Promise.all(sockets.map((socket) => socket.close()));
+  return perMessage(counts, COST_MESSAGES);
+}
+
+const GROUP_SIZE = Number(process.env.BENCH_GROUP ?? 100);
+const GROUP_MESSAGES = Number(process.env.BENCH_GROUP_MESSAGES ?? 50);
+
+/** Delivery latency and cost in a group of GROUP_SIZE members, one device each. */
+async function measureGroup(stack: TestStack) {
+  const owner = await signUp(stack, 'owner');
+  const members = [];
+  for (let i = 1; i < GROUP_SIZE; i += 1) members.push(await signUp(stack, `member${i}`));
+  for (const member of members) await befriend(stack, member, owner);
+  const group = await apiFor(stack, owner).createConversation({
+    body: { kind: 'group', name: 'Benchmark', memberIds: members.map((m) => m.userId) },
+  });
+  const sender = await connect(stack.endpoints.webSocketUrl, owner.accessToken);
+  const sockets = await Promise.all(members.map((m) => connect(stack.endpoints.webSocketUrl, m.accessToken)));
+  const receivers = sockets.map((socket) => arrivals(socket, 'message'));
+  const perRecipient: number[] = [];
+  const lastRecipient: number[] = [];
+  const send = async (messageId: string) => {
+    const sentAt = performance.now();
+    sender.send(sendFrame({ conversationId: group.conversationId, messageId, body: BODY }));
+    const times = await Promise.all(receivers.map((r) => r.wait(messageId)));
+    return times.map((time) => time - sentAt);
+  };
+  for (let i = 0; i < 3; i += 1) await send(`group-warm-${i}`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  stack.meter.reset();
+  for (let i = 0; i < GROUP_MESSAGES; i += 1) {
+    const latencies = await send(`group-${i}`);
+    perRecipient.push(...latencies);
+    lastRecipient.push(Math.max(...latencies));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const counts = stack.meter.snapshot();
+  await Promise.all([sender, ...sockets].map((socket) => socket.close()));
+  return {
+    perRecipient: summary(perRecipient),
+    lastRecipient: summary(lastRecipient),
+    cost: perMessage(counts, GROUP_MESSAGES),
+  };
+}
+
+function costTable(title: string, rows: ReturnType<typeof perMessage>) {
+  return [
+    `| ${title} | per message |`,
+    '|---|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.key} | ${Number.isInteger(row.perMessage) ? row.perMessage : row.perMessage.toFixed(2)} |`,
+    ),
+  ];
+}
+
 function bundleSizes(buildDir: string) {
   return (Object.keys(FUNCTIONS) as FunctionName[]).map((name) => {
     const file = join(buildDir, name, 'index.mjs');
@@ -155,8 +257,12 @@ async function main() {
   try {
     const { coldMs, warm } = await measureStart(dataDir);
     let delivery: Awaited<ReturnType<typeof measureDelivery>>;
+    let direct: Awaited<ReturnType<typeof measureDirectCost>>;
+    let group: Awaited<ReturnType<typeof measureGroup>>;
     try {
       delivery = await measureDelivery(warm);
+      direct = await measureDirectCost(warm);
+      group = await measureGroup(warm);
     } finally {
       await warm.stop();
     }
@@ -174,6 +280,12 @@ async function main() {
       `| delivery latency (send → push at the other user) p50 / p90 / p99 / max | ${ms(delivery.delivery.p50)} / ${ms(delivery.delivery.p90)} / ${ms(delivery.delivery.p99)} / ${ms(delivery.delivery.max)} |`,
       `| burst of ${delivery.burst.messages} sends at once, all delivered | ${ms(delivery.burst.ms)} (${delivery.burst.perSecond.toFixed(0)} messages/s), gap-free: ${delivery.burst.gapFree}, duplicates: ${delivery.burst.duplicates} |`,
       `| memory of the local stack process after the run (RSS, without cognito-local) | ${(rss / 1024 / 1024).toFixed(0)} MiB |`,
+      `| group of ${GROUP_SIZE} (one device each), ${GROUP_MESSAGES} messages: send → push, per recipient, p50 / p90 / p99 / max | ${ms(group.perRecipient.p50)} / ${ms(group.perRecipient.p90)} / ${ms(group.perRecipient.p99)} / ${ms(group.perRecipient.max)} |`,
+      `| same, until the last of the ${GROUP_SIZE - 1} recipients has it, p50 / p99 | ${ms(group.lastRecipient.p50)} / ${ms(group.lastRecipient.p99)} |`,
+      '',
+      ...costTable(`1:1, two devices each (${COST_MESSAGES} messages)`, direct),
+      '',
+      ...costTable(`group of ${GROUP_SIZE}, one device each (${GROUP_MESSAGES} messages)`, group.cost),
       '',
       '| function | bundle | gzip |',
       '|---|---|---|',

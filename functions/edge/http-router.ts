@@ -4,6 +4,7 @@ import {
   type RouteId,
   type RouteInput,
   type RouteResponse,
+  type RouteSpec,
   type Routes,
 } from '../../shared/api/routes';
 import type { HttpEvent } from './events';
@@ -24,8 +25,11 @@ export type Handlers = {
   readonly [K in RouteId]: (
     input: RouteInput<Routes[K]>,
     caller: HttpCaller,
-  ) => Awaitable<RouteResponse<Routes[K]> | undefined | void>;
+  ) => Result<Routes[K]>;
 };
+
+/** A 204 route answers nothing; every other route its response shape. */
+type Result<R> = R extends { status: 204 } ? Promise<void> : Awaitable<RouteResponse<R & RouteSpec>>;
 
 /**
  * Validates a request against its route's schemas (path, query, body), calls

@@ -44,8 +44,14 @@ export interface ConversationStore {
   getMany(conversationIds: readonly string[]): Promise<Conversation[]>;
   /** The user's membership, when they are a current member (strongly consistent). */
   getMembership(conversationId: string, userId: string): Promise<Membership | undefined>;
-  /** Creates the conversation and its memberships; a repeat call is a no-op returning the stored one. */
-  createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation>;
+  /**
+   * Creates the conversation and its memberships; a repeat call is a no-op returning the stored one.
+   * `created` is set only for the one call that created it, even among racing calls.
+   */
+  createIfAbsent(
+    conversation: Conversation,
+    members: readonly Membership[],
+  ): Promise<Conversation & { readonly created?: true }>;
   /**
    * Applies a change if the conversation is still at `expectedVersion`;
    * throws `ConflictError` when another change came first.

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -9,6 +10,7 @@ import {
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition, type TableName } from '../topology';
 import { close, LOCAL_CREDENTIALS, LOCAL_HOST, listen } from './listen';
+import { type Meter, targetOperation } from './meter';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -25,9 +27,13 @@ export async function startDynamoDb(options: {
   dataDir: string;
   port: number;
   region: string;
+  meter?: Meter;
 }): Promise<LocalDynamoDb> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  server.prependListener('request', (request: IncomingMessage) =>
+    options.meter?.count('dynamodb', targetOperation(request.headers['x-amz-target'])),
+  );
   const port = await listen(server, options.port);
   const endpoint = `http://${LOCAL_HOST}:${port}`;
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });

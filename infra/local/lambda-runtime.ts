@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../bundling';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
+import type { Meter } from './meter';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORKER_PATH = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
@@ -28,6 +29,8 @@ export interface LambdaRuntimeOptions {
   readonly environment: (name: FunctionName) => Record<string, string>;
   /** Receives every line a function logs. */
   readonly onLog: (line: FunctionLogLine) => void;
+  /** Counts invocations per function. */
+  readonly meter?: Meter;
 }
 
 export interface LocalFunction {
@@ -116,6 +119,7 @@ export class LambdaRuntime {
 
   /** Invokes a function synchronously (RequestResponse) and returns its result. */
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
+    this.options.meter?.count('lambda', name);
     if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
     const environment = await this.acquire(name);
     const id = randomUUID();

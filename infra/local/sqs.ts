@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -7,6 +8,7 @@ import {
 import { buildApp } from 'fauxqs';
 import { QUEUES, type QueueDefinition, type QueueName } from '../topology';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
+import { type Meter, targetOperation } from './meter';
 
 export interface LocalQueue {
   readonly url: string;
@@ -32,9 +34,13 @@ export async function startSqs<Q extends string = QueueName>(options: {
   region: string;
   /** @default the topology's queues */
   queues?: Record<Q, QueueDefinition>;
+  meter?: Meter;
 }): Promise<LocalSqs<Q>> {
   const app = buildApp({ logger: false, defaultRegion: options.region });
   await app.listen({ host: LOCAL_HOST, port: options.port });
+  app.server.prependListener('request', (request: IncomingMessage) =>
+    options.meter?.count('sqs', targetOperation(request.headers['x-amz-target'])),
+  );
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const endpoint = `http://${LOCAL_HOST}:${port}`;

@@ -14,6 +14,7 @@ import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from '.
 import { type FunctionLogLine, LambdaRuntime, type LocalFunction } from './lambda-runtime';
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
+import { Meter } from './meter';
 import { type LocalSqs, startSqs } from './sqs';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
@@ -89,6 +90,8 @@ export interface LocalStack {
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
+  /** Billable requests the stand-ins served, for cost benchmarks. */
+  readonly meter: Meter;
   stop(): Promise<void>;
 }
 
@@ -100,6 +103,7 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = performance.now();
+  const meter = new Meter();
   const region = options.region ?? 'us-east-1';
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
   const logFile = join(options.dataDir, 'logs', 'functions.log');
@@ -115,8 +119,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dataDir: join(options.dataDir, 'dynamodb'),
         port: options.ports.dynamoDb,
         region,
+        meter,
       }).then(track),
-      startSqs({ port: options.ports.sqs, region }).then(track),
+      startSqs({ port: options.ports.sqs, region, meter }).then(track),
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
         track,
       ),
@@ -138,6 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
     });
     const runtime = new LambdaRuntime({
+      meter,
       buildDir: join(options.dataDir, 'build'),
       region,
       environment: (name) => ({
@@ -155,6 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     webSocket = track(
       await startWebSocketApi({
+        meter,
         port: options.ports.webSocket,
         region,
         stage: LOCAL_STAGE,
@@ -240,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         eventSources: eventSources.map((source) => source.mapping),
       },
       invoke,
+      meter,
       startupMs: Math.round(performance.now() - started),
       stop: stopAll,
     };

@@ -54,7 +54,10 @@ export class DynamoDbConversationStore implements ConversationStore {
     return Item ? toMembership(Item) : undefined;
   }
 
-  async createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation> {
+  async createIfAbsent(
+    conversation: Conversation,
+    members: readonly Membership[],
+  ): Promise<Conversation & { readonly created?: true }> {
     try {
       await this.client.send(
         new PutCommand({
@@ -78,14 +81,16 @@ export class DynamoDbConversationStore implements ConversationStore {
         PutRequest: { Item: memberItem({ ...member, conversationId: conversation.conversationId }) },
       })),
     );
-    return conversation;
+    return { ...conversation, created: true };
   }
 
   /**
-   * The new member list is written only if no other change came in between
-   * (the version check), and the member items follow. Without transactions a
-   * function killed between the two leaves the items behind the list: a
-   * removed member's item lingers, an added member's is missing.
+   * Removed members' items go first (access is checked on them), then the new
+   * member list is written only if no other change came in between (the
+   * version check), then added members' items. Without transactions a
+   * function killed half-way errs on the safe side: a removed member may
+   * still be listed for pushes until the caller's retry, but can no longer
+   * read or post; an added member's item may be missing until then.
    */
   async change(
     conversationId: string,
@@ -102,6 +107,17 @@ export class DynamoDbConversationStore implements ConversationStore {
       ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
     ].filter((member) => !remaining.includes(member.userId));
     const memberIds = [...remaining, ...added.map((member) => member.userId)];
+
+    // Access is cut first: a member whose item is gone can neither read nor post, even if the
+    // update below loses a race (the caller retries) or the function dies before it.
+    const readded = new Set(added.map((member) => member.userId));
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      [...removed]
+        .filter((userId) => !readded.has(userId))
+        .map((userId) => ({ DeleteRequest: { Key: keys.member(conversationId, userId) } })),
+    );
 
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = {
@@ -133,13 +149,11 @@ export class DynamoDbConversationStore implements ConversationStore {
       throw new ConflictError('The conversation changed meanwhile', { cause: error });
     }
 
-    const readded = new Set(added.map((member) => member.userId));
-    await batchWriteAll(this.client, this.tableName, [
-      ...[...removed]
-        .filter((userId) => !readded.has(userId))
-        .map((userId) => ({ DeleteRequest: { Key: keys.member(conversationId, userId) } })),
-      ...added.map((member) => ({ PutRequest: { Item: memberItem({ ...member, conversationId }) } })),
-    ]);
+    await batchWriteAll(
+      this.client,
+      this.tableName,
+      added.map((member) => ({ PutRequest: { Item: memberItem({ ...member, conversationId }) } })),
+    );
     await Promise.all(
       Object.entries(change.roles ?? {})
         .filter(([userId]) => memberIds.includes(userId))

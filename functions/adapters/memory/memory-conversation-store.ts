@@ -35,7 +35,10 @@ export class InMemoryConversationStore implements ConversationStore {
     return membership && { ...membership };
   }
 
-  async createIfAbsent(conversation: Conversation, members: readonly Membership[]): Promise<Conversation> {
+  async createIfAbsent(
+    conversation: Conversation,
+    members: readonly Membership[],
+  ): Promise<Conversation & { readonly created?: true }> {
     const existing = this.conversations.get(conversation.conversationId);
     const stored = existing ?? copyConversation(conversation);
     this.conversations.set(stored.conversationId, stored);
@@ -48,7 +51,7 @@ export class InMemoryConversationStore implements ConversationStore {
         byUser.set(member.userId, { ...member, conversationId: stored.conversationId });
       }
     }
-    return copyConversation(stored);
+    return existing ? copyConversation(stored) : { ...copyConversation(stored), created: true };
   }
 
   async change(

@@ -167,7 +167,7 @@ export function conversations(deps: ConversationsDeps) {
       if (existing) return existing;
       if (relation.friend?.state !== 'friend') throw new ForbiddenError('You can only message friends');
       const now = deps.clock();
-      const conversation = await deps.conversations.createIfAbsent(
+      const { created, ...conversation } = await deps.conversations.createIfAbsent(
         {
           conversationId,
           kind: 'direct',
@@ -178,7 +178,7 @@ export function conversations(deps: ConversationsDeps) {
         },
         [member(conversationId, caller.userId, 'member', now), member(conversationId, peerId, 'member', now)],
       );
-      if (conversation.createdAt === now && conversation.createdBy === caller.userId) {
+      if (created) {
         await announce(caller, conversation, 'created');
       }
       return conversation;
@@ -199,7 +199,7 @@ export function conversations(deps: ConversationsDeps) {
       await requireFriends(caller.userId, others);
       const now = deps.clock();
       const conversationId = `g_${randomBytes(16).toString('base64url')}`;
-      const conversation = await deps.conversations.createIfAbsent(
+      const { created, ...conversation } = await deps.conversations.createIfAbsent(
         {
           conversationId,
           kind: 'group',
@@ -214,7 +214,7 @@ export function conversations(deps: ConversationsDeps) {
           ...others.map((id) => member(conversationId, id, 'member', now)),
         ],
       );
-      await announce(caller, conversation, 'created');
+      if (created) await announce(caller, conversation, 'created');
       return conversation;
     },
 
@@ -245,7 +245,7 @@ export function conversations(deps: ConversationsDeps) {
           return [{ conversation, membership: m, head, at: head.lastAt ?? conversation.createdAt }];
         })
         .sort(
-          (a, b) => b.at - a.at || a.conversation.conversationId.localeCompare(b.conversation.conversationId),
+          (a, b) => b.at - a.at || byCodeUnit(a.conversation.conversationId, b.conversation.conversationId),
         );
       const start = after
         ? rows.findIndex(
@@ -337,6 +337,11 @@ export function conversations(deps: ConversationsDeps) {
       return detail(conversation, membership);
     },
   };
+}
+
+/** The same order as `<` on strings, so the cursor's "after" test agrees with the sort. */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function summary(

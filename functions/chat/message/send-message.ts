@@ -123,19 +123,30 @@ export function sendMessage(deps: SendMessageDeps) {
   }
 }
 
+type BlockDeps = {
+  conversations: Pick<ConversationStore, 'get'>;
+  relationships: Pick<RelationshipStore, 'blockedEitherWay'>;
+};
+
+/** Whether this is a direct conversation whose two users are blocked either way. */
+export async function blockedDirect(
+  deps: BlockDeps,
+  conversationId: string,
+  userId: string,
+): Promise<boolean> {
+  // Direct conversation ids carry their kind: groups skip the extra reads.
+  if (!conversationId.startsWith('d_')) return false;
+  const conversation = await deps.conversations.get(conversationId);
+  const peers = (conversation?.memberIds ?? []).filter((id) => id !== userId);
+  return (await deps.relationships.blockedEitherWay(userId, peers)).size > 0;
+}
+
 /** In a direct conversation, nothing passes between users when either blocked the other. */
 export async function refuseBlockedDirect(
-  deps: {
-    conversations: Pick<ConversationStore, 'get'>;
-    relationships: Pick<RelationshipStore, 'blockedEitherWay'>;
-  },
+  deps: BlockDeps,
   conversationId: string,
   userId: string,
 ): Promise<void> {
-  // Direct conversation ids carry their kind: groups skip the extra reads.
-  if (!conversationId.startsWith('d_')) return;
-  const conversation = await deps.conversations.get(conversationId);
-  const peers = (conversation?.memberIds ?? []).filter((id) => id !== userId);
-  const blocked = await deps.relationships.blockedEitherWay(userId, peers);
-  if (blocked.size > 0) throw new ForbiddenError('You cannot message this user');
+  if (await blockedDirect(deps, conversationId, userId))
+    throw new ForbiddenError('You cannot message this user');
 }

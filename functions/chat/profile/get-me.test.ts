@@ -71,7 +71,7 @@ describe('getMe', () => {
   it('falls back to a username made from the user id when every suffix is taken', async () => {
     for (const username of ['alice.smith', 'alice.smith5500']) {
       profiles.add({
-        userId: username,
+        userId: `holder-of-${username.replaceAll('.', '-')}`,
         username,
         displayName: 'x',
         email: `${username}@x.org`,

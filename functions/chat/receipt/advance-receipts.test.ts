@@ -26,7 +26,6 @@ describe('advanceReceipts', () => {
     messages = new InMemoryMessageLog();
     fanout = new InMemoryFanoutQueue();
     relationships = new InMemoryRelationshipStore();
-    // Beside what the use case asks for today: blocks are needed to honour them (see the BUG below).
     const deps = {
       conversations,
       messages,
@@ -131,10 +130,7 @@ describe('advanceReceipts', () => {
     expect(fanout.jobs[0]).not.toHaveProperty('excludeConnectionId');
   });
 
-  // BUG: advance-receipts.ts:40-47 pushes the marks to every member of a direct conversation even
-  // when either side blocked the other, so a blocked user still learns when the blocker reads;
-  // send and typing refuse this with `refuseBlockedDirect`, presence leaves blocked users out.
-  it.fails('tells a blocked user nothing of the blocker reading a direct conversation', async () => {
+  it('tells a blocked user nothing of the blocker reading a direct conversation', async () => {
     const direct = directConversationId('alice', 'bob');
     await conversations.createIfAbsent(
       {
@@ -184,6 +180,7 @@ describe('advanceReceipts', () => {
       conversations,
       messages,
       fanout,
+      relationships,
       rateLimiter: new InMemoryRateLimiter({
         ...DEFAULT_RATE_LIMITS,
         write: { limit: 1, windowSeconds: 60 },

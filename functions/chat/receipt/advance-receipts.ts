@@ -4,13 +4,16 @@ import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
+import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
+import { blockedDirect } from '../message/send-message';
 
 export interface AdvanceReceiptsDeps {
   readonly conversations: ConversationStore;
   readonly messages: MessageLog;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
+  readonly relationships: RelationshipStore;
   readonly clock: () => number;
 }
 
@@ -39,13 +42,17 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
       read: after.read,
     };
     if (after.delivered !== before.delivered || after.read !== before.read) {
-      await deps.fanout.enqueue({
-        kind: 'conversation',
-        conversationId,
+      const frame = { type: 'receipt' as const, ...receipt };
+      const common = {
         correlationId: caller.correlationId,
         ...(caller.connectionId ? { excludeConnectionId: caller.connectionId } : {}),
-        frame: { type: 'receipt', ...receipt },
-      });
+      };
+      // Across a block in a direct conversation, marks reach only the reader's own devices.
+      await deps.fanout.enqueue(
+        (await blockedDirect(deps, conversationId, caller.userId))
+          ? { kind: 'users', userIds: [caller.userId], frame, ...common }
+          : { kind: 'conversation', conversationId, frame, ...common },
+      );
     }
     return receipt;
   };

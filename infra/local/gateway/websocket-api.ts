@@ -5,6 +5,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { MAX_MESSAGE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type FunctionName, WEBSOCKET } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
+import type { Meter } from '../meter';
 import { enforceFrameLimit } from './frame-limit';
 import { flatHeaders, readBody } from './wire';
 
@@ -27,6 +28,8 @@ export interface WebSocketApiOptions {
   /** Closes every connection after this long. @default API Gateway's 2 hours */
   readonly maxConnectionMs?: number;
   readonly onTraffic?: (record: TrafficRecord) => void;
+  /** Counts API Gateway's billable messages. */
+  readonly meter?: Meter;
   readonly onError?: (message: string, error: unknown) => void;
 }
 
@@ -236,6 +239,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
 
   async function onMessage(connection: LiveConnection, ws: WebSocket, data: Buffer, isBinary: boolean) {
     const text = isBinary ? data.toString('base64') : data.toString('utf8');
+    options.meter?.count('apigateway', 'message in');
     options.onTraffic?.({ api: 'websocket', body: text });
     const routeKey = isBinary ? '$default' : selectRoute(text);
     const route = routeOf(routeKey);
@@ -257,8 +261,10 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
         body: text,
         isBase64Encoded: isBinary,
       })) as { body?: string } | undefined;
-      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN)
+      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN) {
+        options.meter?.count('apigateway', 'message out (reply)');
         ws.send(result.body);
+      }
     } catch (error) {
       options.onError?.(`Route ${routeKey} failed`, error);
       if (ws.readyState === ws.OPEN) {
@@ -300,6 +306,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     if (request.method === 'POST') {
       const body = await readBody(request, MAX_MESSAGE_SIZE_IN_BYTES);
       if (!body) return reply(response, 413, 'PayloadTooLargeException', 'Message too long');
+      options.meter?.count('apigateway', 'message out (PostToConnection)');
       socket.send(body.toString('utf8'));
       response.writeHead(200).end();
       return;
