@@ -22,10 +22,7 @@ type Awaitable<T> = T | Promise<T>;
 
 /** One function per route: parsed input in, the route's response shape out (nothing for 204). */
 export type Handlers = {
-  readonly [K in RouteId]: (
-    input: RouteInput<Routes[K]>,
-    caller: HttpCaller,
-  ) => Result<Routes[K]>;
+  readonly [K in RouteId]: (input: RouteInput<Routes[K]>, caller: HttpCaller) => Result<Routes[K]>;
 };
 
 /** A 204 route answers nothing; every other route its response shape. */
