@@ -471,18 +471,28 @@ describe('realtime: fan-out event source', () => {
 describe('http: API', () => {
   const template = dev.templates.http;
 
-  it.each(HTTP_API.routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
-    'serves %s behind the Cognito JWT authorizer',
-    (routeKey, definition) => {
-      const route = routeByKey(template, routeKey);
-      const [authorizerId] = only(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
-      expect(route.Properties).toMatchObject({
-        AuthorizationType: 'JWT',
-        AuthorizerId: { Ref: authorizerId },
-      });
-      expect(routeTarget(template, route)).toBe(functionId(template, definition.function));
-    },
-  );
+  const byAuth = (auth: 'jwt' | 'none') =>
+    HTTP_API.routes
+      .filter((route) => route.auth === auth)
+      .map((route) => [`${route.method} ${route.path}`, route] as const);
+
+  it.each(byAuth('jwt'))('serves %s behind the Cognito JWT authorizer', (routeKey, definition) => {
+    const route = routeByKey(template, routeKey);
+    const [authorizerId] = only(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+    expect(route.Properties).toMatchObject({
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: authorizerId },
+    });
+    expect(routeTarget(template, route)).toBe(functionId(template, definition.function));
+  });
+
+  it.each(byAuth('none'))('serves %s, the API description, without authorization', (routeKey, definition) => {
+    expect(byAuth('none').map(([key]) => key)).toEqual(['GET /openapi.json']);
+    const route = routeByKey(template, routeKey);
+    expect(route.Properties).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(route.Properties).not.toHaveProperty('AuthorizerId');
+    expect(routeTarget(template, route)).toBe(functionId(template, definition.function));
+  });
 
   it('accepts tokens of this pool issued to the web client only', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
@@ -687,7 +697,8 @@ describe('IAM: least privilege', () => {
     const manage = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).includes('execute-api:ManageConnections'),
     );
-    expect(manage.length).toBe(2);
+    // The fan-out sender and the action function (typing is posted straight away), in dev and in prod.
+    expect(manage.length).toBe(2 * 2);
     for (const statement of manage) {
       expect(statement.Action).toBe('execute-api:ManageConnections');
       for (const resource of asArray(statement.Resource)) {
