@@ -6,6 +6,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLES, type TableDefinition, type TableName } from '../topology';
@@ -83,4 +84,6 @@ async function ensureTable(client: DynamoDBClient, tableName: string, table: Tab
       })),
     }),
   );
+  // Even with no creation delay, dynalite answers ResourceNotFound until the table turns ACTIVE.
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
 }
