@@ -5,7 +5,10 @@
  *   sign-up <email> <password>     create an account; prints the code on the local stage
  *   confirm <email> <code>         confirm it with the emailed code
  *   sign-in <email> <password>     prints the user id and an access token
- *   me <token>                     GET /me
+ *   me <token>                     GET /me (creates the profile on first call)
+ *   befriend <token> <email>       send a friend request to the user with this email
+ *   accept <token> <userId>        accept a friend request
+ *   chats <token>                  list my conversations
  *   connect <token>                a wscat-style session: type JSON frames, or
  *                                  /send <userId|conversationId> <text>
  *
@@ -21,6 +24,7 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import WebSocket from 'ws';
+import { createApiClient } from '../shared/client/api-client';
 import { stageEndpoints } from '../shared/client/stage';
 
 const args = process.argv.slice(2);
@@ -36,6 +40,8 @@ const cognito = new CognitoIdentityProviderClient({
     : {}),
 });
 const [command, ...rest] = args;
+
+const api = (token: string) => createApiClient({ baseUrl: stage.httpApiUrl, accessToken: () => token });
 
 function usage(): never {
   console.error(
@@ -99,8 +105,25 @@ switch (command) {
   case 'me': {
     const [token] = rest;
     if (!token) usage();
-    const response = await fetch(`${stage.httpApiUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
-    console.log(response.status, await response.text());
+    console.log(await api(token).getMe());
+    break;
+  }
+  case 'befriend': {
+    const [token, email] = rest;
+    if (!token || !email) usage();
+    console.log(await api(token).sendFriendRequest({ body: { email } }));
+    break;
+  }
+  case 'accept': {
+    const [token, userId] = rest;
+    if (!token || !userId) usage();
+    console.log(await api(token).acceptFriendRequest({ params: { userId } }));
+    break;
+  }
+  case 'chats': {
+    const [token] = rest;
+    if (!token) usage();
+    console.log(JSON.stringify(await api(token).listConversations(), null, 2));
     break;
   }
   case 'connect': {

@@ -27,13 +27,13 @@ describe('getMe', () => {
     vi.useRealTimers();
   });
 
-  it('creates the profile on the first call, named after the email', async () => {
+  it('creates the profile on the first call, named after the email as the user typed it', async () => {
     const created = await me(alice);
 
     expect(created).toEqual({
       userId: 'alice-sub',
       username: 'alice.smith',
-      displayName: 'alice.smith',
+      displayName: 'Alice.Smith',
       email: 'alice.smith+parley@example.com',
       createdAt: '2025-03-01T12:00:00.000Z',
     });

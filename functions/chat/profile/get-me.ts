@@ -39,7 +39,7 @@ export function getMe(deps: GetMeDeps) {
       const profile: Profile = {
         userId: caller.userId,
         username,
-        displayName: displayNameFromEmail(email),
+        displayName: displayNameFromEmail(account.email),
         email,
         createdAt: now,
       };
