@@ -27,6 +27,9 @@ import WebSocket from 'ws';
 import { createApiClient } from '../shared/client/api-client';
 import { stageEndpoints } from '../shared/client/stage';
 
+// Deployed functions run nodejs22.x; the SDK's warning about this terminal's Node version is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const args = process.argv.slice(2);
 const outputsIndex = args.indexOf('--outputs');
 const outputsFile = outputsIndex >= 0 ? (args.splice(outputsIndex, 2)[1] as string) : '.local/outputs.json';
