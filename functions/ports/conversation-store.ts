@@ -68,3 +68,16 @@ export interface ConversationStore {
     marks: { delivered?: number; read?: number },
   ): Promise<Membership>;
 }
+
+/**
+ * The member list a change leads to, and who it adds: removals first, then
+ * additions not already present (each user once). Both stores apply it alike.
+ */
+export function applyMembershipChange(memberIds: readonly string[], change: MembershipChange) {
+  const removed = new Set(change.remove ?? []);
+  const remaining = memberIds.filter((userId) => !removed.has(userId));
+  const added = [
+    ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
+  ].filter((member) => !remaining.includes(member.userId));
+  return { removed, added, memberIds: [...remaining, ...added.map((member) => member.userId)] };
+}

@@ -83,8 +83,8 @@ export const ErrorFrameSchema = z.object({
   retryAfterSeconds: z.number().int().positive().optional(),
 });
 
-export const OutboundFrameSchema = z.discriminatedUnion('type', [
-  AckFrameSchema,
+/** Every frame the server pushes on its own (not a reply to a request). */
+export const PushFrameSchema = z.discriminatedUnion('type', [
   MessageFrameSchema,
   DeletedFrameSchema,
   ReceiptPushSchema,
@@ -92,8 +92,13 @@ export const OutboundFrameSchema = z.discriminatedUnion('type', [
   PresencePushSchema,
   FriendPushSchema,
   ConversationPushSchema,
+]);
+
+export const OutboundFrameSchema = z.discriminatedUnion('type', [
+  AckFrameSchema,
   OkFrameSchema,
   ErrorFrameSchema,
+  ...PushFrameSchema.options,
 ]);
 
 export type AckFrame = z.infer<typeof AckFrameSchema>;
@@ -106,23 +111,8 @@ export type FriendPush = z.infer<typeof FriendPushSchema>;
 export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
-/** Every frame the server pushes on its own (not a reply). */
-export type PushFrame =
-  | MessageFrame
-  | DeletedFrame
-  | ReceiptPush
-  | TypingPush
-  | PresencePush
-  | FriendPush
-  | ConversationPush;
+export type PushFrame = z.infer<typeof PushFrameSchema>;
 
-/** Builds any outbound frame from its fields. @example push('typing', { conversationId, userId, state: 'start' }) */
-export function push<K extends PushFrame['type']>(
-  type: K,
-  fields: Omit<Extract<PushFrame, { type: K }>, 'type'>,
-): Extract<PushFrame, { type: K }> {
-  return { type, ...fields } as Extract<PushFrame, { type: K }>;
-}
 export type OutboundFrame = z.infer<typeof OutboundFrameSchema>;
 
 /** @example ackFrame({ conversationId, messageId: 'm1', seq: 1, sentAt }) */

@@ -1,11 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConversationKindSchema, MemberRoleSchema } from '../../../shared/protocol/resources';
 import { ConflictError, NotFoundError, ParleyError } from '../../errors';
-import type {
-  Conversation,
-  ConversationStore,
-  Membership,
-  MembershipChange,
+import {
+  applyMembershipChange,
+  type Conversation,
+  type ConversationStore,
+  type Membership,
+  type MembershipChange,
 } from '../../ports/conversation-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
@@ -101,12 +102,7 @@ export class DynamoDbConversationStore implements ConversationStore {
     if (!stored) throw new NotFoundError('No such conversation');
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
-    const removed = new Set(change.remove ?? []);
-    const remaining = stored.memberIds.filter((userId) => !removed.has(userId));
-    const added = [
-      ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
-    ].filter((member) => !remaining.includes(member.userId));
-    const memberIds = [...remaining, ...added.map((member) => member.userId)];
+    const { removed, added, memberIds } = applyMembershipChange(stored.memberIds, change);
 
     // Access is cut first: a member whose item is gone can neither read nor post, even if the
     // update below loses a race (the caller retries) or the function dies before it.

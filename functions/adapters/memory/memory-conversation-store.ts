@@ -1,9 +1,10 @@
 import { ConflictError, NotFoundError } from '../../errors';
-import type {
-  Conversation,
-  ConversationStore,
-  Membership,
-  MembershipChange,
+import {
+  applyMembershipChange,
+  type Conversation,
+  type ConversationStore,
+  type Membership,
+  type MembershipChange,
 } from '../../ports/conversation-store';
 import { byKey } from './page';
 
@@ -63,12 +64,7 @@ export class InMemoryConversationStore implements ConversationStore {
     if (!stored) throw new NotFoundError('No such conversation');
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
-    const removed = new Set(change.remove ?? []);
-    const remaining = stored.memberIds.filter((userId) => !removed.has(userId));
-    const added = [
-      ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
-    ].filter((member) => !remaining.includes(member.userId));
-    const memberIds = [...remaining, ...added.map((member) => member.userId)];
+    const { removed, added, memberIds } = applyMembershipChange(stored.memberIds, change);
     const updated: Conversation = {
       ...stored,
       ...(change.name === undefined ? {} : { name: change.name }),

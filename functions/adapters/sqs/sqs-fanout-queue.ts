@@ -1,26 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { ConversationIdSchema, UserIdSchema } from '../../../shared/protocol/ids';
-import {
-  ConversationPushSchema,
-  DeletedFrameSchema,
-  FriendPushSchema,
-  MessageFrameSchema,
-  PresencePushSchema,
-  ReceiptPushSchema,
-  TypingPushSchema,
-} from '../../../shared/protocol/outbound';
+import { MessageFrameSchema, PushFrameSchema } from '../../../shared/protocol/outbound';
 import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
-
-const PushFrameSchema = z.discriminatedUnion('type', [
-  MessageFrameSchema,
-  DeletedFrameSchema,
-  ReceiptPushSchema,
-  TypingPushSchema,
-  PresencePushSchema,
-  FriendPushSchema,
-  ConversationPushSchema,
-]);
 
 const base = {
   correlationId: z.string().min(1).max(128),
