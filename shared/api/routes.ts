@@ -367,12 +367,13 @@ export const ROUTES = {
     tag: 'messages',
     summary: 'History in seq order: after a seq (resume), before a seq (scroll back), or the latest',
     description:
-      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page.',
+      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page. `receipts` holds every member’s delivered and read marks: a message with seq s is delivered to a member when s ≤ delivered, read when s ≤ read.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     query: HistoryQuerySchema,
     status: 200,
-    response: PageSchema(MessageEnvelopeSchema),
+    // Every member's marks beside the page: sent / delivered / read per message follows from them.
+    response: PageSchema(MessageEnvelopeSchema).extend({ receipts: z.array(ReceiptSchema) }),
     errors: [ValidationFailed, Forbidden],
   }),
   postMessage: route({

@@ -317,6 +317,14 @@ describe('chat capabilities', () => {
       ).toMatchObject({ delivered: head });
       const after = (await api.bob.listConversations()).items.find((c) => c.conversationId === direct);
       expect(after).toMatchObject({ unread: 0, read: head });
+      const history = await api.alice.listMessages({
+        params: { conversationId: direct },
+        query: { limit: 1 },
+      });
+      expect(history.receipts.find((r) => r.userId === bob.userId)).toMatchObject({
+        read: head,
+        delivered: head,
+      });
       const detail = await api.alice.getConversation({ params: { conversationId: direct } });
       expect(detail.members.find((m) => m.user.userId === bob.userId)).toMatchObject({
         read: head,

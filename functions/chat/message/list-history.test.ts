@@ -89,7 +89,19 @@ describe('listHistory', () => {
   });
 
   it('returns nothing after the head', async () => {
-    await expect(history(alice, GROUP, { after: 10, limit: 5 })).resolves.toEqual({ items: [] });
+    await expect(history(alice, GROUP, { after: 10, limit: 5 })).resolves.toEqual({
+      items: [],
+      receipts: expect.any(Array),
+    });
+  });
+
+  it("gives every member's marks with the page", async () => {
+    await conversations.advanceMarks(GROUP, 'bob', { read: 4 });
+    const page = await history(alice, GROUP, { after: 0, limit: 2 });
+    expect(page.receipts).toEqual(
+      expect.arrayContaining([{ conversationId: GROUP, userId: 'bob', delivered: 4, read: 4 }]),
+    );
+    expect(page.receipts.map((r) => r.userId).sort()).toEqual(['alice', 'bob']);
   });
 
   it('shows messages as envelopes, a deleted one without its body', async () => {

@@ -1,4 +1,4 @@
-import type { MessageEnvelope, Page } from '../../../shared/protocol/resources';
+import type { MessageEnvelope, Page, Receipt } from '../../../shared/protocol/resources';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { MessageLog } from '../../ports/message-log';
 import { requireMembership } from '../access';
@@ -17,13 +17,14 @@ export interface HistoryRequest {
  * - `after`: resume; `next` continues forward until the client has everything.
  * - `before`: scroll back; `next` continues backward.
  * - neither: the latest page; `next` continues backward.
+ * Every member's receipt marks come with the page, so each message's state is known.
  */
 export function listHistory(deps: { conversations: ConversationStore; messages: MessageLog }) {
   return async (
     caller: { userId: string },
     conversationId: string,
     request: HistoryRequest,
-  ): Promise<Page<MessageEnvelope>> => {
+  ): Promise<Page<MessageEnvelope> & { receipts: Receipt[] }> => {
     await requireMembership(deps.conversations, conversationId, caller.userId);
     const position = request.cursor
       ? decodeCursor(request.cursor, SeqCursorSchema)
@@ -32,14 +33,20 @@ export function listHistory(deps: { conversations: ConversationStore; messages: 
         : request.before !== undefined
           ? { before: request.before }
           : {};
-    const { messages, more } = await deps.messages.list(conversationId, {
-      ...position,
-      limit: request.limit,
-    });
+    const [{ messages, more }, members] = await Promise.all([
+      deps.messages.list(conversationId, { ...position, limit: request.limit }),
+      deps.conversations.listMembers(conversationId),
+    ]);
     const forward = 'after' in position;
     const edge = forward ? messages.at(-1) : messages[0];
     return {
       items: messages.map(envelope),
+      receipts: members.map((m) => ({
+        conversationId,
+        userId: m.userId,
+        delivered: m.delivered,
+        read: m.read,
+      })),
       ...(more && edge ? { next: encodeCursor(forward ? { after: edge.seq } : { before: edge.seq }) } : {}),
     };
   };
