@@ -194,6 +194,9 @@ export class DynamoDbConversationStore implements ConversationStore {
     // What was read reached a device: delivery is raised with it.
     const delivered =
       marks.read === undefined ? marks.delivered : Math.max(marks.delivered ?? marks.read, marks.read);
+    // Common case, one request: every given mark is ahead of the stored one.
+    const together = await this.raiseMarksTogether(conversationId, userId, delivered, marks.read);
+    if (together) return together;
     await Promise.all([
       delivered === undefined ? undefined : this.raiseMark(conversationId, userId, 'delivered', delivered),
       marks.read === undefined ? undefined : this.raiseMark(conversationId, userId, 'read', marks.read),
@@ -243,6 +246,39 @@ export class DynamoDbConversationStore implements ConversationStore {
     } catch (error) {
       // The member item is missing (a change cut off earlier): there is no one to give the role.
       if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** Raises all given marks in one conditional update; undefined when any of them is not behind. */
+  private async raiseMarksTogether(
+    conversationId: string,
+    userId: string,
+    delivered: number | undefined,
+    read: number | undefined,
+  ): Promise<Membership | undefined> {
+    const given = Object.entries({ delivered, read }).filter(
+      (entry): entry is [string, number] => entry[1] !== undefined,
+    );
+    if (given.length === 0) return undefined;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.member(conversationId, userId),
+          UpdateExpression: `SET ${given.map(([mark]) => `#${mark} = :${mark}`).join(', ')}`,
+          ConditionExpression: [
+            'attribute_exists(pk)',
+            ...given.map(([mark]) => `(attribute_not_exists(#${mark}) OR #${mark} < :${mark})`),
+          ].join(' AND '),
+          ExpressionAttributeNames: Object.fromEntries(given.map(([mark]) => [`#${mark}`, mark])),
+          ExpressionAttributeValues: Object.fromEntries(given.map(([mark, value]) => [`:${mark}`, value])),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toMembership(Attributes) : undefined;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      return undefined;
     }
   }
 
