@@ -1,0 +1,64 @@
+/**
+ * Errors of the end-to-end encryption module. One root, {@link E2eeError}; callers branch with `instanceof`
+ * and never on `message`. Messages never contain keys, plaintext or ciphertext.
+ *
+ * @example
+ * try { await session.decrypt(bytes); } catch (e) { if (e instanceof MessageRejectedError) markUnreadable(); }
+ */
+export class E2eeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'E2eeError';
+  }
+}
+
+/** A member's credential did not pass the directory check (unknown device, revoked, or another key). */
+export class CredentialRejectedError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CredentialRejectedError';
+  }
+}
+
+/** Bytes that are not a well-formed message of the expected kind (truncated, trailing bytes, wrong type). */
+export class MalformedMessageError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MalformedMessageError';
+  }
+}
+
+/** A well-formed message that failed decryption or authentication (tampered, or keys no longer held). */
+export class MessageRejectedError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MessageRejectedError';
+  }
+}
+
+/**
+ * A commit or proposal for another epoch than the group's: typically a commit that lost the race for its
+ * epoch. Apply the winner, then retry.
+ */
+export class WrongEpochError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WrongEpochError';
+  }
+}
+
+/** An operation the group state does not allow (not a member, removed, unknown device, no matching key). */
+export class GroupStateError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GroupStateError';
+  }
+}
+
+/** A stored value could not be read back (wrong key, tampered or truncated). */
+export class StateStoreError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StateStoreError';
+  }
+}
