@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { memoryDeps } from '../testing/fixtures';
 import { closeConnection } from './close-connection';
 import { openConnection } from './open-connection';
 
@@ -14,9 +15,8 @@ describe('closeConnection', () => {
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    connections = new InMemoryConnectionStore();
-    fanout = new InMemoryFanoutQueue();
-    const deps = { connections, fanout, clock: () => Date.now() };
+    const deps = memoryDeps();
+    ({ connections, fanout } = deps);
     open = openConnection(deps);
     close = closeConnection(deps);
     await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'open-1' });

@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
 import type { ConversationJob } from '../../ports/fanout-queue';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { encodeCursor } from '../cursor';
+import type { MemoryDeps } from '../testing/fixtures';
+import { befriend, memoryDeps, rateLimiterWith, requestFriendship, seedMessages } from '../testing/fixtures';
 import { conversations, MAX_GROUP_MEMBERS } from './conversations';
 import { directConversationId } from './direct-conversation';
 
@@ -29,58 +28,29 @@ const bob = as('bob');
 const carol = as('carol');
 
 describe('conversations', () => {
+  let deps: MemoryDeps;
   let store: InMemoryConversationStore;
   let messages: InMemoryMessageLog;
-  let profiles: InMemoryProfileStore;
   let relationships: InMemoryRelationshipStore;
   let fanout: InMemoryFanoutQueue;
-  let rateLimiter: InMemoryRateLimiter;
   let chats: ReturnType<typeof conversations>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    store = new InMemoryConversationStore();
-    messages = new InMemoryMessageLog();
-    profiles = new InMemoryProfileStore(PEOPLE.map(profile));
-    relationships = new InMemoryRelationshipStore();
-    fanout = new InMemoryFanoutQueue();
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    chats = conversations({
-      conversations: store,
-      messages,
-      profiles,
-      relationships,
-      fanout,
-      rateLimiter,
-      clock: () => Date.now(),
-    });
-    for (const other of PEOPLE.slice(1)) await befriend('alice', other);
-    await befriend('bob', 'carol');
+    deps = memoryDeps({ profiles: PEOPLE.map(profile) });
+    ({ conversations: store, messages, relationships, fanout } = deps);
+    chats = conversations(deps);
+    for (const other of PEOPLE.slice(1)) await befriend(relationships, 'alice', other, T0);
+    await befriend(relationships, 'bob', 'carol', T0);
   });
 
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  async function befriend(userId: string, otherId: string) {
-    await relationships.putFriendPair(
-      { userId, otherId, state: 'friend', since: T0 },
-      { userId: otherId, otherId: userId, state: 'friend', since: T0 },
-    );
-  }
-
-  async function post(conversationId: string, senderId: string, count = 1) {
-    for (let i = 0; i < count; i += 1) {
-      await messages.append({
-        conversationId,
-        messageId: `m-${Date.now()}-${i}`,
-        senderId,
-        kind: 'message',
-        body: Buffer.from(`hello ${i}`),
-        now: Date.now(),
-      });
-    }
-  }
+  /** Stores `count` messages sent now, with the bodies `hello 0`, `hello 1`, … */
+  const post = (conversationId: string, senderId: string, count = 1) =>
+    seedMessages(messages, conversationId, senderId, count, Date.now(), { body: (_seq, i) => `hello ${i}` });
 
   /** The conversation pushes queued, with who gets them beyond the members. */
   const announcements = () =>
@@ -138,10 +108,7 @@ describe('conversations', () => {
     });
 
     it('refuses a user who is not a friend, or only asked to be one', async () => {
-      await relationships.putFriendPair(
-        { userId: 'bob', otherId: 'dave', state: 'outgoing', since: T0 },
-        { userId: 'dave', otherId: 'bob', state: 'incoming', since: T0 },
-      );
+      await requestFriendship(relationships, 'bob', 'dave', T0);
 
       await expect(chats.openDirect(bob, 'dave')).rejects.toThrow(ForbiddenError);
       await expect(chats.openDirect(bob, 'erin')).rejects.toThrow(ForbiddenError);
@@ -231,7 +198,7 @@ describe('conversations', () => {
 
     it(`allows ${MAX_GROUP_MEMBERS} members, creator included, and refuses one more`, async () => {
       const many = Array.from({ length: MAX_GROUP_MEMBERS }, (_, i) => `friend-${i}`);
-      for (const id of many) await befriend('alice', id);
+      for (const id of many) await befriend(relationships, 'alice', id, T0);
 
       const full = await chats.createGroup(alice, 'Full', many.slice(0, MAX_GROUP_MEMBERS - 1));
 
@@ -242,16 +209,8 @@ describe('conversations', () => {
 
     it("counts creations against the creator's write allowance", async () => {
       const strict = conversations({
-        conversations: store,
-        messages,
-        profiles,
-        relationships,
-        fanout,
-        rateLimiter: new InMemoryRateLimiter({
-          ...DEFAULT_RATE_LIMITS,
-          write: { limit: 1, windowSeconds: 60 },
-        }),
-        clock: () => Date.now(),
+        ...deps,
+        rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
       });
       await strict.createGroup(alice, 'One', ['bob']);
 
@@ -504,7 +463,7 @@ describe('conversations', () => {
 
     it(`refuses to grow a group past ${MAX_GROUP_MEMBERS} members`, async () => {
       const many = Array.from({ length: MAX_GROUP_MEMBERS }, (_, i) => `friend-${i}`);
-      for (const id of many) await befriend('alice', id);
+      for (const id of many) await befriend(relationships, 'alice', id, T0);
       const group = await chats.createGroup(alice, 'Almost full', many.slice(0, MAX_GROUP_MEMBERS - 2));
 
       await chats.addMembers(alice, group.conversationId, [many[MAX_GROUP_MEMBERS - 2] as string]);

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FriendPush } from '../../../shared/protocol/outbound';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import {
   ConflictError,
   ForbiddenError,
@@ -11,7 +9,8 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import type { MemoryDeps } from '../testing/fixtures';
+import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { friends } from './friends';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -30,19 +29,16 @@ const bob = { userId: 'bob', correlationId: 'req-bob' };
 const dave = { userId: 'dave', correlationId: 'req-dave' };
 
 describe('friends', () => {
-  let profiles: InMemoryProfileStore;
+  let deps: MemoryDeps;
   let relationships: InMemoryRelationshipStore;
   let fanout: InMemoryFanoutQueue;
-  let rateLimiter: InMemoryRateLimiter;
   let use: ReturnType<typeof friends>;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    profiles = new InMemoryProfileStore(['alice', 'bob', 'carol', 'dave'].map(profile));
-    relationships = new InMemoryRelationshipStore();
-    fanout = new InMemoryFanoutQueue();
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    use = friends({ profiles, relationships, fanout, rateLimiter, clock: () => Date.now() });
+    deps = memoryDeps({ profiles: ['alice', 'bob', 'carol', 'dave'].map(profile) });
+    ({ relationships, fanout } = deps);
+    use = friends(deps);
   });
 
   afterEach(() => {
@@ -146,14 +142,8 @@ describe('friends', () => {
 
     it("counts requests against the caller's friend-request allowance", async () => {
       const strict = friends({
-        profiles,
-        relationships,
-        fanout,
-        rateLimiter: new InMemoryRateLimiter({
-          ...DEFAULT_RATE_LIMITS,
-          friendRequest: { limit: 1, windowSeconds: 3600 },
-        }),
-        clock: () => Date.now(),
+        ...deps,
+        rateLimiter: rateLimiterWith({ friendRequest: { limit: 1, windowSeconds: 3600 } }),
       });
       await strict.request(alice, { userId: 'bob' });
 

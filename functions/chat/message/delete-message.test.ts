@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import type { MemoryDeps } from '../testing/fixtures';
+import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../testing/fixtures';
 import { deleteMessage } from './delete-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -13,56 +12,24 @@ const alice = { userId: 'alice', correlationId: 'req-del', connectionId: 'alice-
 const bob = { userId: 'bob', correlationId: 'req-bob' };
 
 describe('deleteMessage', () => {
-  let conversations: InMemoryConversationStore;
+  let deps: MemoryDeps;
   let messages: InMemoryMessageLog;
   let fanout: InMemoryFanoutQueue;
   let remove: ReturnType<typeof deleteMessage>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    conversations = new InMemoryConversationStore();
-    messages = new InMemoryMessageLog();
-    fanout = new InMemoryFanoutQueue();
-    remove = deleteMessage({
-      conversations,
-      messages,
-      fanout,
-      rateLimiter: new InMemoryRateLimiter(DEFAULT_RATE_LIMITS),
-      clock: () => Date.now(),
-    });
-    const member = (userId: string) => ({
+    deps = memoryDeps();
+    ({ messages, fanout } = deps);
+    remove = deleteMessage(deps);
+    await seedConversation(deps.conversations, {
       conversationId: GROUP,
-      userId,
-      role: 'member' as const,
-      joinedAt: T0,
-      delivered: 0,
-      read: 0,
+      kind: 'group',
+      name: 'G',
+      memberIds: ['alice', 'bob'],
+      now: T0,
     });
-    await conversations.createIfAbsent(
-      {
-        conversationId: GROUP,
-        kind: 'group',
-        name: 'G',
-        memberIds: ['alice', 'bob'],
-        createdBy: 'alice',
-        createdAt: T0,
-        version: 1,
-      },
-      [member('alice'), member('bob')],
-    );
-    for (const [messageId, senderId] of [
-      ['a1', 'alice'],
-      ['b1', 'bob'],
-    ]) {
-      await messages.append({
-        conversationId: GROUP,
-        messageId: messageId as string,
-        senderId: senderId as string,
-        kind: 'message',
-        body: Buffer.from('secret'),
-        now: T0,
-      });
-    }
+    await seedMessages(messages, GROUP, ['alice', 'bob'], 2, T0, { body: 'secret' });
     vi.advanceTimersByTime(60_000);
   });
 
@@ -120,7 +87,7 @@ describe('deleteMessage', () => {
   });
 
   it('refuses a non-member, even the author of a message', async () => {
-    await conversations.change(GROUP, 1, { remove: ['alice'] });
+    await deps.conversations.change(GROUP, 1, { remove: ['alice'] });
 
     await expect(remove(alice, GROUP, 1)).rejects.toThrow(ForbiddenError);
     expect(messages.messagesOf(GROUP)[0]?.body).toBeDefined();
@@ -128,14 +95,8 @@ describe('deleteMessage', () => {
 
   it("counts deletions against the caller's write allowance", async () => {
     const strict = deleteMessage({
-      conversations,
-      messages,
-      fanout,
-      rateLimiter: new InMemoryRateLimiter({
-        ...DEFAULT_RATE_LIMITS,
-        write: { limit: 1, windowSeconds: 60 },
-      }),
-      clock: () => Date.now(),
+      ...deps,
+      rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
     });
     await strict(bob, GROUP, 2);
 

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import { ForbiddenError, ValidationError } from '../../errors';
 import { encodeCursor } from '../cursor';
+import { memoryDeps, seedConversation, seedMessages } from '../testing/fixtures';
 import { listHistory } from './list-history';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -15,39 +16,18 @@ describe('listHistory', () => {
   let history: ReturnType<typeof listHistory>;
 
   beforeEach(async () => {
-    conversations = new InMemoryConversationStore();
-    messages = new InMemoryMessageLog();
+    ({ conversations, messages } = memoryDeps());
     history = listHistory({ conversations, messages });
-    const member = (userId: string) => ({
+    await seedConversation(conversations, {
       conversationId: GROUP,
-      userId,
-      role: 'member' as const,
-      joinedAt: T0,
-      delivered: 0,
-      read: 0,
+      kind: 'group',
+      name: 'G',
+      memberIds: ['alice', 'bob'],
+      now: T0,
     });
-    await conversations.createIfAbsent(
-      {
-        conversationId: GROUP,
-        kind: 'group',
-        name: 'G',
-        memberIds: ['alice', 'bob'],
-        createdBy: 'alice',
-        createdAt: T0,
-        version: 1,
-      },
-      [member('alice'), member('bob')],
-    );
-    for (let seq = 1; seq <= 10; seq += 1) {
-      await messages.append({
-        conversationId: GROUP,
-        messageId: `m${seq}`,
-        senderId: seq % 2 ? 'alice' : 'bob',
-        kind: 'message',
-        body: Buffer.from(`message ${seq}`),
-        now: T0 + seq * 1000,
-      });
-    }
+    await seedMessages(messages, GROUP, ['alice', 'bob'], 10, (seq) => T0 + seq * 1000, {
+      body: (seq) => `message ${seq}`,
+    });
   });
 
   const seqs = (page: { items: { seq: number }[] }) => page.items.map((m) => m.seq);

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import {
   ForbiddenError,
   NotFoundError,
@@ -14,9 +13,10 @@ import {
   ValidationError,
 } from '../../errors';
 import type { MessageJob } from '../../ports/fanout-queue';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { directConversationId } from '../conversation/direct-conversation';
-import { type SendMessageCommand, type SendMessageDeps, sendMessage } from './send-message';
+import type { MemoryDeps } from '../testing/fixtures';
+import { befriend, memoryDeps, rateLimiterWith } from '../testing/fixtures';
+import { type SendMessageCommand, sendMessage } from './send-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const alice = 'alice';
@@ -36,45 +36,26 @@ const profile = (userId: string) => ({
 });
 
 describe('sendMessage', () => {
+  let deps: MemoryDeps;
   let conversations: InMemoryConversationStore;
   let messages: InMemoryMessageLog;
   let relationships: InMemoryRelationshipStore;
   let fanout: InMemoryFanoutQueue;
   let rateLimiter: InMemoryRateLimiter;
-  let deps: SendMessageDeps;
   let send: ReturnType<typeof sendMessage>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    conversations = new InMemoryConversationStore();
-    messages = new InMemoryMessageLog();
-    relationships = new InMemoryRelationshipStore();
-    fanout = new InMemoryFanoutQueue();
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    deps = {
-      conversations,
-      messages,
-      profiles: new InMemoryProfileStore([alice, bob, carol].map(profile)),
-      relationships,
-      fanout,
-      rateLimiter,
-      clock: () => Date.now(),
-    };
+    deps = memoryDeps({ profiles: [alice, bob, carol].map(profile) });
+    ({ conversations, messages, relationships, fanout, rateLimiter } = deps);
     send = sendMessage(deps);
-    await befriend(alice, bob);
-    await befriend(alice, carol);
+    await befriend(relationships, alice, bob, T0);
+    await befriend(relationships, alice, carol, T0);
   });
 
   afterEach(() => {
     vi.useRealTimers();
   });
-
-  async function befriend(userId: string, otherId: string) {
-    await relationships.putFriendPair(
-      { userId, otherId, state: 'friend', since: T0 },
-      { userId: otherId, otherId: userId, state: 'friend', since: T0 },
-    );
-  }
 
   const aliceToBob = (fields: Partial<SendMessageCommand> = {}): SendMessageCommand => ({
     senderId: alice,
@@ -390,7 +371,7 @@ describe('sendMessage', () => {
   it("counts sends against the sender's allowance and stores nothing past it", async () => {
     const strict = sendMessage({
       ...deps,
-      rateLimiter: new InMemoryRateLimiter({ ...DEFAULT_RATE_LIMITS, send: { limit: 1, windowSeconds: 60 } }),
+      rateLimiter: rateLimiterWith({ send: { limit: 1, windowSeconds: 60 } }),
     });
     await strict(aliceToBob());
 

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { befriend, memoryDeps, requestFriendship, seedConversation } from '../testing/fixtures';
 import { presenceAudience } from './audience';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -10,41 +11,16 @@ describe('presenceAudience', () => {
   let relationships: InMemoryRelationshipStore;
 
   beforeEach(async () => {
-    conversations = new InMemoryConversationStore();
-    relationships = new InMemoryRelationshipStore();
-    await relationships.putFriendPair(
-      { userId: 'alice', otherId: 'bob', state: 'friend', since: T0 },
-      { userId: 'bob', otherId: 'alice', state: 'friend', since: T0 },
-    );
-    await relationships.putFriendPair(
-      { userId: 'alice', otherId: 'dave', state: 'outgoing', since: T0 },
-      { userId: 'dave', otherId: 'alice', state: 'incoming', since: T0 },
-    );
+    ({ conversations, relationships } = memoryDeps());
+    await befriend(relationships, 'alice', 'bob', T0);
+    await requestFriendship(relationships, 'alice', 'dave', T0);
     await group('g_book', ['alice', 'carol', 'erin']);
     await group('g_other', ['frank', 'grace']);
   });
 
-  async function group(conversationId: string, memberIds: string[]) {
-    await conversations.createIfAbsent(
-      {
-        conversationId,
-        kind: 'group',
-        name: 'G',
-        memberIds,
-        createdBy: memberIds[0] as string,
-        createdAt: T0,
-        version: 1,
-      },
-      memberIds.map((userId) => ({
-        conversationId,
-        userId,
-        role: 'member',
-        joinedAt: T0,
-        delivered: 0,
-        read: 0,
-      })),
-    );
-  }
+  /** A group created by its first member. */
+  const group = (conversationId: string, memberIds: string[]) =>
+    seedConversation(conversations, { conversationId, kind: 'group', name: 'G', memberIds, now: T0 });
 
   const audienceOf = async (userId: string) =>
     [...(await presenceAudience({ conversations, relationships }, userId))].sort();

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
-import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { getPresence } from './get-presence';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -10,50 +10,30 @@ const alice = { userId: 'alice' };
 
 describe('getPresence', () => {
   let connections: InMemoryConnectionStore;
-  let conversations: InMemoryConversationStore;
   let relationships: InMemoryRelationshipStore;
   let presence: ReturnType<typeof getPresence>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    connections = new InMemoryConnectionStore();
-    conversations = new InMemoryConversationStore();
-    relationships = new InMemoryRelationshipStore();
-    presence = getPresence({ connections, conversations, relationships, clock: () => Date.now() });
-    await relationships.putFriendPair(
-      { userId: 'alice', otherId: 'bob', state: 'friend', since: T0 },
-      { userId: 'bob', otherId: 'alice', state: 'friend', since: T0 },
-    );
-    await conversations.createIfAbsent(
-      {
-        conversationId: 'g_1',
-        kind: 'group',
-        name: 'G',
-        memberIds: ['alice', 'carol'],
-        createdBy: 'alice',
-        createdAt: T0,
-        version: 1,
-      },
-      ['alice', 'carol'].map((userId) => ({
-        conversationId: 'g_1',
-        userId,
-        role: 'member' as const,
-        joinedAt: T0,
-        delivered: 0,
-        read: 0,
-      })),
-    );
+    const deps = memoryDeps();
+    ({ connections, relationships } = deps);
+    presence = getPresence(deps);
+    await befriend(relationships, 'alice', 'bob', T0);
+    await seedConversation(deps.conversations, {
+      conversationId: 'g_1',
+      kind: 'group',
+      name: 'G',
+      memberIds: ['alice', 'carol'],
+      now: T0,
+    });
   });
 
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  const connect = (userId: string, connectionId: string, at = Date.now()) =>
-    connections.put(
-      { userId, connectionId, connectedAt: at },
-      at + MAX_CONNECTION_DURATION_IN_SECONDS * 1000,
-    );
+  const connect = (userId: string, connectionId: string) =>
+    connectDevice(connections, userId, connectionId, Date.now());
 
   it('shows a friend online while any of their devices is connected', async () => {
     await connect('bob', 'bob-phone');

@@ -1,14 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
-import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { directConversationId } from '../conversation/direct-conversation';
-import { type RelayTypingDeps, relayTyping } from './relay-typing';
+import type { MemoryDeps } from '../testing/fixtures';
+import { connectDevice, memoryDeps, rateLimiterWith, seedConversation } from '../testing/fixtures';
+import { relayTyping } from './relay-typing';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const GROUP = 'g_typing';
@@ -16,41 +14,30 @@ const DIRECT = directConversationId('alice', 'bob');
 const alice = { userId: 'alice' };
 
 describe('relayTyping', () => {
+  let deps: MemoryDeps;
   let connections: InMemoryConnectionStore;
   let relationships: InMemoryRelationshipStore;
   let notifier: InMemoryNotifier;
-  let deps: RelayTypingDeps;
   let typing: ReturnType<typeof relayTyping>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    const conversations = new InMemoryConversationStore();
-    connections = new InMemoryConnectionStore();
-    relationships = new InMemoryRelationshipStore();
-    notifier = new InMemoryNotifier();
-    deps = {
-      conversations,
-      relationships,
-      connections,
-      notifier,
-      rateLimiter: new InMemoryRateLimiter(DEFAULT_RATE_LIMITS),
-      clock: () => Date.now(),
-    };
+    deps = memoryDeps();
+    ({ connections, relationships, notifier } = deps);
     typing = relayTyping(deps);
-    const create = async (conversationId: string, kind: 'group' | 'direct', memberIds: string[]) =>
-      conversations.createIfAbsent(
-        { conversationId, kind, memberIds, createdBy: 'alice', createdAt: T0, version: 1 },
-        memberIds.map((userId) => ({
-          conversationId,
-          userId,
-          role: 'member',
-          joinedAt: T0,
-          delivered: 0,
-          read: 0,
-        })),
-      );
-    await create(GROUP, 'group', ['alice', 'bob', 'carol']);
-    await create(DIRECT, 'direct', ['alice', 'bob']);
+    const { conversations } = deps;
+    await seedConversation(conversations, {
+      conversationId: GROUP,
+      kind: 'group',
+      memberIds: ['alice', 'bob', 'carol'],
+      now: T0,
+    });
+    await seedConversation(conversations, {
+      conversationId: DIRECT,
+      kind: 'direct',
+      memberIds: ['alice', 'bob'],
+      now: T0,
+    });
     for (const [userId, connectionId] of [
       ['alice', 'alice-phone'],
       ['alice', 'alice-laptop'],
@@ -59,10 +46,7 @@ describe('relayTyping', () => {
       ['carol', 'carol-phone'],
       ['dave', 'dave-phone'],
     ] as const) {
-      await connections.put(
-        { userId, connectionId, connectedAt: T0 },
-        T0 + MAX_CONNECTION_DURATION_IN_SECONDS * 1000,
-      );
+      await connectDevice(connections, userId, connectionId, T0);
     }
   });
 
@@ -127,10 +111,7 @@ describe('relayTyping', () => {
   it("counts typing against the typist's allowance", async () => {
     const strict = relayTyping({
       ...deps,
-      rateLimiter: new InMemoryRateLimiter({
-        ...DEFAULT_RATE_LIMITS,
-        typing: { limit: 1, windowSeconds: 60 },
-      }),
+      rateLimiter: rateLimiterWith({ typing: { limit: 1, windowSeconds: 60 } }),
     });
     await strict(alice, GROUP, 'start');
 

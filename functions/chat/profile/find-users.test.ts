@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { NotFoundError, RateLimitedError, ValidationError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import type { MemoryDeps } from '../testing/fixtures';
+import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { findUsers, getUser } from './find-users';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -20,23 +19,23 @@ const publicOf = (userId: string, username: string) => {
 };
 
 describe('findUsers', () => {
-  let profiles: InMemoryProfileStore;
+  let deps: MemoryDeps;
   let relationships: InMemoryRelationshipStore;
-  let rateLimiter: InMemoryRateLimiter;
   let find: ReturnType<typeof findUsers>;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    profiles = new InMemoryProfileStore([
-      profile('alice', 'alice'),
-      profile('bob', 'bob'),
-      profile('bo', 'bobby'),
-      profile('bea', 'bobcat'),
-      profile('carol', 'carol'),
-    ]);
-    relationships = new InMemoryRelationshipStore();
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    find = findUsers({ profiles, relationships, rateLimiter, clock: () => Date.now() });
+    deps = memoryDeps({
+      profiles: [
+        profile('alice', 'alice'),
+        profile('bob', 'bob'),
+        profile('bo', 'bobby'),
+        profile('bea', 'bobcat'),
+        profile('carol', 'carol'),
+      ],
+    });
+    ({ relationships } = deps);
+    find = findUsers(deps);
   });
 
   afterEach(() => {
@@ -84,13 +83,8 @@ describe('findUsers', () => {
 
   it("counts every search against the caller's allowance", async () => {
     const strict = findUsers({
-      profiles,
-      relationships,
-      rateLimiter: new InMemoryRateLimiter({
-        ...DEFAULT_RATE_LIMITS,
-        search: { limit: 1, windowSeconds: 60 },
-      }),
-      clock: () => Date.now(),
+      ...deps,
+      rateLimiter: rateLimiterWith({ search: { limit: 1, windowSeconds: 60 } }),
     });
     await strict({ userId: 'alice' }, { email: 'nobody@example.com', limit: 10 });
 
@@ -102,14 +96,13 @@ describe('findUsers', () => {
 });
 
 describe('getUser', () => {
-  let profiles: InMemoryProfileStore;
   let relationships: InMemoryRelationshipStore;
   let get: ReturnType<typeof getUser>;
 
   beforeEach(() => {
-    profiles = new InMemoryProfileStore([profile('alice', 'alice'), profile('bob', 'bob')]);
-    relationships = new InMemoryRelationshipStore();
-    get = getUser({ profiles, relationships });
+    const deps = memoryDeps({ profiles: [profile('alice', 'alice'), profile('bob', 'bob')] });
+    ({ relationships } = deps);
+    get = getUser(deps);
   });
 
   it("returns a user's public profile", async () => {

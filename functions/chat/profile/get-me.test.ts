@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MeSchema } from '../../../shared/protocol/resources';
-import { InMemoryAccountDirectory } from '../../adapters/memory/memory-account-directory';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import type { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
 import { ConflictError, NotFoundError } from '../../errors';
+import { memoryDeps } from '../testing/fixtures';
 import { getMe, usernameFromEmail } from './get-me';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -10,16 +10,15 @@ const alice = { userId: 'alice-sub', username: 'cognito-alice' };
 
 describe('getMe', () => {
   let profiles: InMemoryProfileStore;
-  let accounts: InMemoryAccountDirectory;
   let me: ReturnType<typeof getMe>;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    profiles = new InMemoryProfileStore();
-    accounts = new InMemoryAccountDirectory({
-      'cognito-alice': { userId: 'alice-sub', email: 'Alice.Smith+parley@Example.com' },
+    const deps = memoryDeps({
+      accounts: { 'cognito-alice': { userId: 'alice-sub', email: 'Alice.Smith+parley@Example.com' } },
     });
-    me = getMe({ profiles, accounts, clock: () => Date.now() });
+    ({ profiles } = deps);
+    me = getMe(deps);
   });
 
   afterEach(() => {

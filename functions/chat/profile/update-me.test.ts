@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import type { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import type { MemoryDeps } from '../testing/fixtures';
+import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { updateMe } from './update-me';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -15,15 +15,15 @@ const profile = (userId: string, username: string) => ({
 });
 
 describe('updateMe', () => {
+  let deps: MemoryDeps;
   let profiles: InMemoryProfileStore;
-  let rateLimiter: InMemoryRateLimiter;
   let update: ReturnType<typeof updateMe>;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    profiles = new InMemoryProfileStore([profile('alice', 'alice'), profile('bob', 'bob')]);
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    update = updateMe({ profiles, rateLimiter, clock: () => Date.now() });
+    deps = memoryDeps({ profiles: [profile('alice', 'alice'), profile('bob', 'bob')] });
+    ({ profiles } = deps);
+    update = updateMe(deps);
   });
 
   afterEach(() => {
@@ -65,12 +65,8 @@ describe('updateMe', () => {
 
   it("counts each change against the caller's write allowance", async () => {
     const strict = updateMe({
-      profiles,
-      rateLimiter: new InMemoryRateLimiter({
-        ...DEFAULT_RATE_LIMITS,
-        write: { limit: 1, windowSeconds: 60 },
-      }),
-      clock: () => Date.now(),
+      ...deps,
+      rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
     });
     await strict({ userId: 'alice' }, { displayName: 'One' });
 

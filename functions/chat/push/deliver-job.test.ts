@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
 import type { MessageFrame } from '../../../shared/protocol/outbound';
-import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { deliverJob, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -22,19 +22,9 @@ describe('deliverJob', () => {
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    conversations = new InMemoryConversationStore();
-    connections = new InMemoryConnectionStore();
-    messages = new InMemoryMessageLog();
-    relationships = new InMemoryRelationshipStore();
-    notifier = new InMemoryNotifier();
-    deliver = deliverJob({
-      conversations,
-      connections,
-      messages,
-      relationships,
-      notifier,
-      clock: () => Date.now(),
-    });
+    const deps = memoryDeps();
+    ({ conversations, connections, messages, relationships, notifier } = deps);
+    deliver = deliverJob(deps);
     await createGroup(GROUP, ['alice', 'bob', 'carol']);
     for (const [userId, connectionId] of [
       ['alice', 'alice-phone'],
@@ -52,26 +42,11 @@ describe('deliverJob', () => {
     vi.useRealTimers();
   });
 
-  async function createGroup(conversationId: string, memberIds: readonly string[]) {
-    await conversations.createIfAbsent(
-      { conversationId, kind: 'group', name: 'G', memberIds, createdBy: 'alice', createdAt: T0, version: 1 },
-      memberIds.map((userId) => ({
-        conversationId,
-        userId,
-        role: 'member',
-        joinedAt: T0,
-        delivered: 0,
-        read: 0,
-      })),
-    );
-  }
+  const createGroup = (conversationId: string, memberIds: readonly string[]) =>
+    seedConversation(conversations, { conversationId, kind: 'group', name: 'G', memberIds, now: T0 });
 
-  async function connect(userId: string, connectionId: string) {
-    await connections.put(
-      { userId, connectionId, connectedAt: Date.now() },
-      Date.now() + MAX_CONNECTION_DURATION_IN_SECONDS * 1000,
-    );
-  }
+  const connect = (userId: string, connectionId: string) =>
+    connectDevice(connections, userId, connectionId, Date.now());
 
   /** Which connections received anything. */
   const reached = () => EVERY_CONNECTION.filter((id) => notifier.framesOf(id).length > 0);
@@ -283,10 +258,7 @@ describe('deliverJob', () => {
 
   describe('a presence job', () => {
     beforeEach(async () => {
-      await relationships.putFriendPair(
-        { userId: 'alice', otherId: 'dave', state: 'friend', since: T0 },
-        { userId: 'dave', otherId: 'alice', state: 'friend', since: T0 },
-      );
+      await befriend(relationships, 'alice', 'dave', T0);
     });
 
     it("tells the user's friends and co-members, not the user, with the last-seen time", async () => {

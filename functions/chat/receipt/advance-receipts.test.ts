@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError, ValidationError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { directConversationId } from '../conversation/direct-conversation';
+import type { MemoryDeps } from '../testing/fixtures';
+import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../testing/fixtures';
 import { advanceReceipts } from './advance-receipts';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -14,6 +14,7 @@ const GROUP = 'g_receipts';
 const bob = { userId: 'bob', correlationId: 'req-bob', connectionId: 'bob-phone' };
 
 describe('advanceReceipts', () => {
+  let deps: MemoryDeps;
   let conversations: InMemoryConversationStore;
   let messages: InMemoryMessageLog;
   let fanout: InMemoryFanoutQueue;
@@ -22,49 +23,17 @@ describe('advanceReceipts', () => {
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
-    conversations = new InMemoryConversationStore();
-    messages = new InMemoryMessageLog();
-    fanout = new InMemoryFanoutQueue();
-    relationships = new InMemoryRelationshipStore();
-    const deps = {
-      conversations,
-      messages,
-      fanout,
-      relationships,
-      rateLimiter: new InMemoryRateLimiter(DEFAULT_RATE_LIMITS),
-      clock: () => Date.now(),
-    };
+    deps = memoryDeps();
+    ({ conversations, messages, fanout, relationships } = deps);
     advance = advanceReceipts(deps);
-    const member = (userId: string) => ({
+    await seedConversation(conversations, {
       conversationId: GROUP,
-      userId,
-      role: 'member' as const,
-      joinedAt: T0,
-      delivered: 0,
-      read: 0,
+      kind: 'group',
+      name: 'G',
+      memberIds: ['alice', 'bob'],
+      now: T0,
     });
-    await conversations.createIfAbsent(
-      {
-        conversationId: GROUP,
-        kind: 'group',
-        name: 'G',
-        memberIds: ['alice', 'bob'],
-        createdBy: 'alice',
-        createdAt: T0,
-        version: 1,
-      },
-      [member('alice'), member('bob')],
-    );
-    for (let seq = 1; seq <= 5; seq += 1) {
-      await messages.append({
-        conversationId: GROUP,
-        messageId: `m${seq}`,
-        senderId: 'alice',
-        kind: 'message',
-        body: Buffer.from('x'),
-        now: T0,
-      });
-    }
+    await seedMessages(messages, GROUP, 'alice', 5, T0);
   });
 
   afterEach(() => {
@@ -132,32 +101,13 @@ describe('advanceReceipts', () => {
 
   it('tells a blocked user nothing of the blocker reading a direct conversation', async () => {
     const direct = directConversationId('alice', 'bob');
-    await conversations.createIfAbsent(
-      {
-        conversationId: direct,
-        kind: 'direct',
-        memberIds: ['alice', 'bob'],
-        createdBy: 'alice',
-        createdAt: T0,
-        version: 1,
-      },
-      ['alice', 'bob'].map((userId) => ({
-        conversationId: direct,
-        userId,
-        role: 'member' as const,
-        joinedAt: T0,
-        delivered: 0,
-        read: 0,
-      })),
-    );
-    await messages.append({
+    await seedConversation(conversations, {
       conversationId: direct,
-      messageId: 'a1',
-      senderId: 'alice',
-      kind: 'message',
-      body: Buffer.from('x'),
+      kind: 'direct',
+      memberIds: ['alice', 'bob'],
       now: T0,
     });
+    await seedMessages(messages, direct, 'alice', 1, T0);
     await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
 
     // Refusing the receipt or keeping it to the reader's own devices would both do.
@@ -177,15 +127,8 @@ describe('advanceReceipts', () => {
 
   it("counts receipts against the caller's write allowance", async () => {
     const strict = advanceReceipts({
-      conversations,
-      messages,
-      fanout,
-      relationships,
-      rateLimiter: new InMemoryRateLimiter({
-        ...DEFAULT_RATE_LIMITS,
-        write: { limit: 1, windowSeconds: 60 },
-      }),
-      clock: () => Date.now(),
+      ...deps,
+      rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
     });
     await strict(bob, GROUP, { read: 1 });
 

@@ -1,0 +1,217 @@
+/**
+ * Arrangements shared by the unit tests of `functions/chat`: every in-memory
+ * adapter in one call, and the few writes that put a conversation, its log,
+ * a friendship or a device in place. Personas, ids and times stay in each
+ * test file; these helpers only take them as arguments.
+ */
+import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import type { FriendState } from '../../../shared/protocol/resources';
+import { InMemoryAccountDirectory } from '../../adapters/memory/memory-account-directory';
+import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
+import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
+import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
+import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { InMemoryTokenVerifier } from '../../adapters/memory/memory-token-verifier';
+import type { ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import type { Conversation, ConversationKind, ConversationStore } from '../../ports/conversation-store';
+import type { AppendResult, MessageLog } from '../../ports/message-log';
+import type { Profile } from '../../ports/profile-store';
+import type { RateLimit, RateLimitedAction } from '../../ports/rate-limiter';
+import type { RelationshipStore } from '../../ports/relationship-store';
+import type { Account } from '../../ports/user-directory';
+import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+
+/** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
+export interface MemoryDeps {
+  readonly accounts: InMemoryAccountDirectory;
+  readonly connections: InMemoryConnectionStore;
+  readonly conversations: InMemoryConversationStore;
+  readonly fanout: InMemoryFanoutQueue;
+  readonly messages: InMemoryMessageLog;
+  readonly notifier: InMemoryNotifier;
+  readonly profiles: InMemoryProfileStore;
+  readonly relationships: InMemoryRelationshipStore;
+  readonly tokens: InMemoryTokenVerifier;
+  readonly rateLimiter: InMemoryRateLimiter;
+  readonly clock: () => number;
+}
+
+export interface MemoryDepsOptions {
+  /** Profiles stored from the start. */
+  readonly profiles?: readonly Profile[];
+  /** Identity-provider accounts, by user name. */
+  readonly accounts?: Readonly<Record<string, Account>>;
+  /** Allowances replacing `DEFAULT_RATE_LIMITS`, per action. */
+  readonly limits?: Partial<Record<RateLimitedAction, RateLimit>>;
+}
+
+/**
+ * Fresh in-memory adapters for one test. The clock reads `Date.now()` at each
+ * call, so `vi.useFakeTimers` and `vi.advanceTimersByTime` move it. The result
+ * can be handed whole to any use case: each takes the adapters it needs.
+ */
+export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
+  return {
+    accounts: new InMemoryAccountDirectory(options.accounts),
+    connections: new InMemoryConnectionStore(),
+    conversations: new InMemoryConversationStore(),
+    fanout: new InMemoryFanoutQueue(),
+    messages: new InMemoryMessageLog(),
+    notifier: new InMemoryNotifier(),
+    profiles: new InMemoryProfileStore(options.profiles),
+    relationships: new InMemoryRelationshipStore(),
+    tokens: new InMemoryTokenVerifier(),
+    rateLimiter: rateLimiterWith(options.limits),
+    clock: () => Date.now(),
+  };
+}
+
+/**
+ * A rate limiter with `DEFAULT_RATE_LIMITS` but for `limits`, e.g. a strict
+ * one that lets a single `write` through: `rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } })`.
+ */
+export function rateLimiterWith(
+  limits: Partial<Record<RateLimitedAction, RateLimit>> = {},
+): InMemoryRateLimiter {
+  return new InMemoryRateLimiter({ ...DEFAULT_RATE_LIMITS, ...limits });
+}
+
+export interface ConversationSeed {
+  readonly conversationId: string;
+  readonly kind: ConversationKind;
+  readonly memberIds: readonly string[];
+  /** Members given the admin role; every other one is a plain member. None by default. */
+  readonly admins?: readonly string[];
+  /** A group's name; none by default. */
+  readonly name?: string;
+  /** The creator; the first member by default. */
+  readonly createdBy?: string;
+  /** Epoch ms of the creation, and of every member's joining. */
+  readonly now: number;
+}
+
+/**
+ * Stores a conversation at version 1 with a membership per member, each with
+ * no marks yet, straight through the store (no use case, no fan-out).
+ */
+export async function seedConversation(
+  conversations: ConversationStore,
+  seed: ConversationSeed,
+): Promise<Conversation> {
+  const { conversationId, kind, memberIds, admins = [], name, now } = seed;
+  return conversations.createIfAbsent(
+    {
+      conversationId,
+      kind,
+      ...(name === undefined ? {} : { name }),
+      memberIds,
+      createdBy: seed.createdBy ?? (memberIds[0] as string),
+      createdAt: now,
+      version: 1,
+    },
+    memberIds.map((userId) => ({
+      conversationId,
+      userId,
+      role: admins.includes(userId) ? 'admin' : 'member',
+      joinedAt: now,
+      delivered: 0,
+      read: 0,
+    })),
+  );
+}
+
+/**
+ * A value for each seeded message, from the `seq` it takes (the log's head
+ * plus its place in this call) and its 0-based `index` in this call.
+ */
+type PerMessage<T> = (seq: number, index: number) => T;
+
+export interface SeedMessagesOptions {
+  /** The body's text; `'x'` by default. */
+  readonly body?: string | PerMessage<string>;
+  /** The message id; `m<seq>` by default, so ids never repeat within a conversation. */
+  readonly messageId?: PerMessage<string>;
+}
+
+/**
+ * Appends `count` plain messages to a conversation's log, one after another,
+ * after whatever it holds. `senderId` may list senders who take turns, the
+ * first sending the message at seq 1; `now` may differ per message.
+ */
+export async function seedMessages(
+  messages: MessageLog,
+  conversationId: string,
+  senderId: string | readonly string[],
+  count: number,
+  now: number | PerMessage<number>,
+  options: SeedMessagesOptions = {},
+): Promise<AppendResult[]> {
+  const senders = typeof senderId === 'string' ? [senderId] : senderId;
+  const head = (await messages.heads([conversationId])).get(conversationId)?.seq ?? 0;
+  const results: AppendResult[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const seq = head + index + 1;
+    const { body = 'x', messageId = (at: number) => `m${at}` } = options;
+    results.push(
+      await messages.append({
+        conversationId,
+        messageId: messageId(seq, index),
+        senderId: senders[(seq - 1) % senders.length] as string,
+        kind: 'message',
+        body: Buffer.from(typeof body === 'string' ? body : body(seq, index)),
+        now: typeof now === 'number' ? now : now(seq, index),
+      }),
+    );
+  }
+  return results;
+}
+
+/** Makes `userId` and `otherId` friends on both sides, since `now`. */
+export function befriend(
+  relationships: RelationshipStore,
+  userId: string,
+  otherId: string,
+  now: number,
+): Promise<void> {
+  return putFriendPair(relationships, userId, otherId, ['friend', 'friend'], now);
+}
+
+/** Leaves a friend request from `userId` to `otherId` pending: outgoing for one, incoming for the other. */
+export function requestFriendship(
+  relationships: RelationshipStore,
+  userId: string,
+  otherId: string,
+  now: number,
+): Promise<void> {
+  return putFriendPair(relationships, userId, otherId, ['outgoing', 'incoming'], now);
+}
+
+function putFriendPair(
+  relationships: RelationshipStore,
+  userId: string,
+  otherId: string,
+  [state, otherState]: readonly [FriendState, FriendState],
+  since: number,
+): Promise<void> {
+  return relationships.putFriendPair(
+    { userId, otherId, state, since },
+    { userId: otherId, otherId: userId, state: otherState, since },
+  );
+}
+
+/** Records a device connected at `now`, kept as long as API Gateway keeps a WebSocket open. */
+export function connectDevice(
+  connections: ConnectionStore,
+  userId: string,
+  connectionId: string,
+  now: number,
+): Promise<PresenceChange> {
+  return connections.put(
+    { userId, connectionId, connectedAt: now },
+    now + MAX_CONNECTION_DURATION_IN_SECONDS * 1000,
+  );
+}
