@@ -13,6 +13,8 @@ import { CognitoAccountDirectory } from './adapters/cognito/cognito-account-dire
 import { JwtTokenVerifier } from './adapters/cognito/jwt-token-verifier';
 import { DynamoDbConnectionStore } from './adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from './adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbDeviceDirectory } from './adapters/dynamodb/dynamodb-device-directory';
+import { DynamoDbKeyPackageStore } from './adapters/dynamodb/dynamodb-key-package-store';
 import { DynamoDbMessageLog } from './adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from './adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRateLimiter } from './adapters/dynamodb/dynamodb-rate-limiter';
@@ -39,6 +41,8 @@ function stores() {
   return {
     connections: new DynamoDbConnectionStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
+    devices: new DynamoDbDeviceDirectory(client, tableName),
+    keyPackages: new DynamoDbKeyPackageStore(client, tableName),
     messages: new DynamoDbMessageLog(client, tableName),
     profiles: new DynamoDbProfileStore(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),

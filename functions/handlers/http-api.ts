@@ -3,6 +3,12 @@ import { openApiDocument } from '../../shared/api/openapi';
 import { ROUTES, type RouteId, routeKeyOf } from '../../shared/api/routes';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { conversations } from '../chat/conversation/conversations';
+import { claimKeyPackages } from '../chat/device/claim-key-packages';
+import { countKeyPackages } from '../chat/device/count-key-packages';
+import { listDevices } from '../chat/device/list-devices';
+import { registerDevice } from '../chat/device/register-device';
+import { revokeDevice } from '../chat/device/revoke-device';
+import { uploadKeyPackages } from '../chat/device/upload-key-packages';
 import { friends } from '../chat/friend/friends';
 import { deleteMessage } from '../chat/message/delete-message';
 import { listHistory } from '../chat/message/list-history';
@@ -31,6 +37,12 @@ const send = sendMessage(deps);
 const remove = deleteMessage(deps);
 const receipts = advanceReceipts(deps);
 const presence = getPresence(deps);
+const register = registerDevice(deps);
+const devices = listDevices(deps);
+const revoke = revokeDevice(deps);
+const upload = uploadKeyPackages(deps);
+const countPackages = countKeyPackages(deps);
+const claim = claimKeyPackages(deps);
 
 /** One line per route of shared/api/routes.ts: call one use case with the parsed input. */
 const handlers: Handlers = {
@@ -79,6 +91,12 @@ const handlers: Handlers = {
   deleteMessage: ({ params }, caller) => remove(caller, params.conversationId, params.seq),
   updateReceipts: ({ params, body }, caller) => receipts(caller, params.conversationId, body),
   getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
+  registerDevice: ({ body }, caller) => register(caller, body),
+  listDevices: async ({ params }) => ({ items: await devices(params.userId) }),
+  revokeDevice: ({ params }, caller) => revoke(caller, params.deviceId),
+  uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
+  countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
+  claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),
   getApiDescription: async () => openApiDocument(),
 };
 

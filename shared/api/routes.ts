@@ -5,7 +5,9 @@ import {
   ClientIdSchema,
   ConversationIdSchema,
   CursorSchema,
+  DeviceIdSchema,
   DisplayNameSchema,
+  decodedBase64Length,
   GroupNameSchema,
   MessageKindSchema,
   SeqSchema,
@@ -13,10 +15,19 @@ import {
   UsernameSchema,
 } from '../protocol/ids';
 import {
+  MAX_CLAIM_USERS,
+  MAX_KEY_PACKAGE_SIZE_IN_BYTES,
+  MAX_KEY_PACKAGES_PER_UPLOAD,
+  SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
+} from '../protocol/limits';
+import {
   BlockSchema,
   ConversationDetailSchema,
   ConversationSummarySchema,
+  DeviceSchema,
   FriendSchema,
+  KeyPackageClaimSchema,
+  KeyPackageCountSchema,
   MeSchema,
   MessageEnvelopeSchema,
   PageSchema,
@@ -142,6 +153,35 @@ export const PresenceQuerySchema = z.object({
     .string()
     .transform((value) => value.split(',').filter(Boolean))
     .pipe(z.array(UserIdSchema).min(1).max(100)),
+});
+
+const DeviceParamsSchema = z.object({ deviceId: DeviceIdSchema });
+
+export const RegisterDeviceBodySchema = z.object({
+  deviceId: DeviceIdSchema,
+  signaturePublicKey: Base64Schema.refine(
+    (key) => decodedBase64Length(key) === SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
+    `must be a ${SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES}-byte Ed25519 public key`,
+  ),
+  name: DisplayNameSchema.optional(),
+});
+
+const KeyPackageSchema = Base64Schema.refine(
+  (keyPackage) => decodedBase64Length(keyPackage) > 0,
+  'must not be empty',
+).refine(
+  (keyPackage) => decodedBase64Length(keyPackage) <= MAX_KEY_PACKAGE_SIZE_IN_BYTES,
+  `must be at most ${MAX_KEY_PACKAGE_SIZE_IN_BYTES} bytes`,
+);
+
+export const UploadKeyPackagesBodySchema = z.object({
+  keyPackages: z.array(KeyPackageSchema).min(1).max(MAX_KEY_PACKAGES_PER_UPLOAD),
+  /** Replaces the device's last-resort package, handed out (and kept) once the one-use ones run out. */
+  lastResort: KeyPackageSchema.optional(),
+});
+
+export const ClaimKeyPackagesBodySchema = z.object({
+  userIds: z.array(UserIdSchema).min(1).max(MAX_CLAIM_USERS),
 });
 
 const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress } = ErrorCode;
@@ -422,6 +462,78 @@ export const ROUTES = {
     status: 200,
     response: z.object({ items: z.array(PresenceSchema) }),
     errors: [ValidationFailed],
+  }),
+  registerDevice: route({
+    method: 'POST',
+    path: '/devices',
+    tag: 'devices',
+    summary: 'Register one of my devices with its signature public key',
+    description:
+      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked.',
+    auth: 'jwt',
+    body: RegisterDeviceBodySchema,
+    status: 201,
+    response: DeviceSchema,
+    errors: [ValidationFailed, Conflict],
+  }),
+  listDevices: route({
+    method: 'GET',
+    path: '/users/{userId}/devices',
+    tag: 'devices',
+    summary: 'A user’s devices, revoked ones included',
+    description: 'Any signed-in user may list them: clients check MLS credentials against these keys.',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 200,
+    response: z.object({ items: z.array(DeviceSchema) }),
+    errors: [ValidationFailed],
+  }),
+  revokeDevice: route({
+    method: 'DELETE',
+    path: '/devices/{deviceId}',
+    tag: 'devices',
+    summary: 'Revoke my device: it stays listed as revoked and its key packages are no longer handed out',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    status: 204,
+    errors: [ValidationFailed, NotFound],
+  }),
+  uploadKeyPackages: route({
+    method: 'POST',
+    path: '/devices/{deviceId}/key-packages',
+    tag: 'devices',
+    summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
+    description: 'Key packages are opaque to the server. Each one-use package is handed out at most once.',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    body: UploadKeyPackagesBodySchema,
+    status: 201,
+    response: KeyPackageCountSchema,
+    errors: [ValidationFailed, Forbidden, NotFound],
+  }),
+  countKeyPackages: route({
+    method: 'GET',
+    path: '/devices/{deviceId}/key-packages/count',
+    tag: 'devices',
+    summary: 'How many one-use key packages my device has left, and whether it has a last-resort one',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    status: 200,
+    response: KeyPackageCountSchema,
+    errors: [ValidationFailed, NotFound],
+  }),
+  claimKeyPackages: route({
+    method: 'POST',
+    path: '/key-packages/claim',
+    tag: 'devices',
+    summary: 'Claim one key package for every current device of each user',
+    description:
+      'A one-use package is removed as it is handed out; when a device has none left, its last-resort package is returned and kept. Devices with neither are listed in `missing`. Only oneself, friends and co-members can be claimed (never anyone blocked either way): a claim naming anyone else is refused whole.',
+    auth: 'jwt',
+    body: ClaimKeyPackagesBodySchema,
+    status: 200,
+    response: KeyPackageClaimSchema,
+    errors: [ValidationFailed, Forbidden],
   }),
   getApiDescription: route({
     method: 'GET',

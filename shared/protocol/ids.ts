@@ -22,6 +22,9 @@ export const ClientIdSchema = z
   .max(MAX_CLIENT_ID_LENGTH)
   .regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -');
 
+/** A device's id, chosen by the client when it registers the device (same alphabet as {@link ClientIdSchema}). */
+export const DeviceIdSchema = ClientIdSchema;
+
 /** A message's place in its conversation's log: 1, 2, 3, … with no gaps. */
 export const SeqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 

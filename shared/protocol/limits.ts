@@ -30,3 +30,19 @@ export const MAX_CONNECTION_DURATION_IN_SECONDS = 2 * 60 * 60;
  * (`new WebSocket(url, ['parley', token])`); the server echoes it.
  */
 export const WEBSOCKET_SUBPROTOCOL = 'parley';
+
+/** An Ed25519 public key, the only signature scheme a device registers with. */
+export const SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES = 32;
+
+/**
+ * Largest MLS key package a device may upload. One with a basic credential
+ * and the default extensions is well under 1 KiB; the headroom is for future
+ * extensions, while 100 of them still fit one request.
+ */
+export const MAX_KEY_PACKAGE_SIZE_IN_BYTES = 8 * 1024;
+
+/** Most key packages one upload may carry. */
+export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
+
+/** Most users one claim may name (a group being created or grown at once). */
+export const MAX_CLAIM_USERS = 50;

@@ -3,6 +3,7 @@ import {
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
+  DeviceIdSchema,
   DisplayNameSchema,
   GroupNameSchema,
   MessageKindSchema,
@@ -121,6 +122,52 @@ export const PresenceSchema = z.object({
   lastSeenAt: TimestampSchema.optional(),
 });
 export type Presence = z.infer<typeof PresenceSchema>;
+
+/**
+ * A registered device, as anyone signed in may see it: clients check the
+ * credentials in MLS key packages and commits against `signaturePublicKey`.
+ * A revoked device stays listed, so credentials it signed can still be judged.
+ */
+export const DeviceSchema = z.object({
+  userId: UserIdSchema,
+  deviceId: DeviceIdSchema,
+  /** Ed25519 public key, base64. */
+  signaturePublicKey: Base64Schema,
+  name: DisplayNameSchema.optional(),
+  createdAt: TimestampSchema,
+  revoked: z.boolean(),
+  revokedAt: TimestampSchema.optional(),
+});
+export type Device = z.infer<typeof DeviceSchema>;
+
+/** What is left of a device's key packages. */
+export const KeyPackageCountSchema = z.object({
+  /** One-use key packages not yet claimed. */
+  remaining: z.number().int().nonnegative(),
+  /** Whether a last-resort key package is stored. */
+  lastResort: z.boolean(),
+});
+export type KeyPackageCount = z.infer<typeof KeyPackageCountSchema>;
+
+/** One device's key package, handed to the claimer (opaque bytes, base64). */
+export const ClaimedKeyPackageSchema = z.object({
+  userId: UserIdSchema,
+  deviceId: DeviceIdSchema,
+  keyPackage: Base64Schema,
+  /** The device's last-resort package: it stays stored and may be handed out again. */
+  lastResort: z.boolean(),
+});
+export type ClaimedKeyPackage = z.infer<typeof ClaimedKeyPackageSchema>;
+
+/** A device with no key package to hand out. */
+export const DeviceAddressSchema = z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema });
+
+/** The result of a claim: a key package per current device, and the devices that had none. */
+export const KeyPackageClaimSchema = z.object({
+  items: z.array(ClaimedKeyPackageSchema),
+  missing: z.array(DeviceAddressSchema),
+});
+export type KeyPackageClaim = z.infer<typeof KeyPackageClaimSchema>;
 
 /**
  * A page of a list. `next` is an opaque cursor for the following page, absent on the last.

@@ -25,6 +25,8 @@ describe('authorization on every route', () => {
   const people = {} as Record<Exclude<Role, 'anonymous'>, Persona>;
   let group: string;
   const nobody = randomUUID();
+  const signaturePublicKey = Buffer.alloc(32, 7).toString('base64');
+  const keyPackage = Buffer.from('key package').toString('base64');
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -57,6 +59,11 @@ describe('authorization on every route', () => {
     await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
     await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
     await owners.blockUser({ params: { userId: people.blocked.userId } });
+    await owners.registerDevice({ body: { deviceId: 'owner-phone', signaturePublicKey } });
+    await owners.uploadKeyPackages({
+      params: { deviceId: 'owner-phone' },
+      body: { keyPackages: [keyPackage], lastResort: keyPackage },
+    });
   });
 
   afterAll(async () => {
@@ -135,6 +142,30 @@ describe('authorization on every route', () => {
       expect: { owner: 200, member: 200, ...forbiddenToStrangers },
     },
     getPresence: { path: () => `/presence?userIds=${people.owner.userId}`, expect: { all: 200 } },
+    registerDevice: {
+      path: () => '/devices',
+      body: (role) => ({ deviceId: `${role}-laptop`, signaturePublicKey }),
+      expect: { all: 201 },
+    },
+    // Anyone signed in checks credentials against these keys, blocks notwithstanding (groups outlive them).
+    listDevices: { path: () => `/users/${people.owner.userId}/devices`, expect: { all: 200 } },
+    // Device paths name the caller's own devices: only the owner has `owner-phone`.
+    uploadKeyPackages: {
+      path: () => '/devices/owner-phone/key-packages',
+      body: () => ({ keyPackages: [keyPackage] }),
+      expect: { all: 404, owner: 201 },
+    },
+    countKeyPackages: {
+      path: () => '/devices/owner-phone/key-packages/count',
+      expect: { all: 404, owner: 200 },
+    },
+    claimKeyPackages: {
+      path: () => '/key-packages/claim',
+      body: () => ({ userIds: [people.owner.userId] }),
+      // Only oneself, friends and co-members: a stranger cannot drain anyone's one-use packages.
+      expect: { all: 200, outsider: 403, blocked: 403 },
+    },
+    revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
     getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },
   };
 

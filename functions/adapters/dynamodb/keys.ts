@@ -9,6 +9,9 @@
  * | presence        | USER#{userId}     | PRESENCE                |                     |               |
  * | friend edge     | USER#{userId}     | FRIEND#{otherId}        |                     |               |
  * | block           | USER#{userId}     | BLOCK#{blockedId}       |                     |               |
+ * | device          | USER#{userId}     | DEVICE#{deviceId}       |                     |               |
+ * | key package     | USER#{userId}     | KP#{deviceId}#{uploadedAt, 13 digits}#{random} |  |        |
+ * | last resort     | USER#{userId}     | KPLR#{deviceId}         |                     |               |
  * | rate bucket     | RATE#{userId}     | {action}#{windowStart}  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
@@ -19,7 +22,8 @@
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
  * reaches every member's devices with one BatchGetItem per 100 members.
- * Usernames and emails are stored lowercased.
+ * Usernames and emails are stored lowercased. Device ids never hold `#`, so
+ * the `KP#{deviceId}#` prefix of one device never matches another's packages.
  */
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -34,6 +38,18 @@ export const keys = {
   block: (userId: string, blockedId: string) => ({ pk: `USER#${userId}`, sk: `BLOCK#${blockedId}` }),
   blockPrefix: 'BLOCK#',
   userPk: (userId: string) => `USER#${userId}`,
+  device: (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `DEVICE#${deviceId}` }),
+  devicePrefix: 'DEVICE#',
+  /** One one-use key package: oldest first under its device's prefix, the random part keeps uploads apart. */
+  keyPackage: (userId: string, deviceId: string, uploadedAt: number, random: string) => ({
+    pk: `USER#${userId}`,
+    sk: `KP#${deviceId}#${String(uploadedAt).padStart(13, '0')}#${random}`,
+  }),
+  keyPackagePrefix: (deviceId: string) => `KP#${deviceId}#`,
+  lastResortKeyPackage: (userId: string, deviceId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `KPLR#${deviceId}`,
+  }),
   rateBucket: (userId: string, action: string, windowStart: number) => ({
     pk: `RATE#${userId}`,
     sk: `${action}#${windowStart}`,

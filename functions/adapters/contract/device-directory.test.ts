@@ -1,0 +1,93 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
+import { DynamoDbDeviceDirectory } from '../dynamodb/dynamodb-device-directory';
+import { InMemoryDeviceDirectory } from '../memory/memory-device-directory';
+import { freshId, useLocalTable } from './local-table';
+
+const table = useLocalTable();
+const T0 = Date.UTC(2025, 0, 1);
+const KEY = new Uint8Array(32).fill(7);
+const OTHER_KEY = new Uint8Array(32).fill(9);
+
+describe.each([
+  { adapter: 'InMemoryDeviceDirectory', make: (): DeviceDirectory => new InMemoryDeviceDirectory() },
+  {
+    adapter: 'DynamoDbDeviceDirectory',
+    make: (): DeviceDirectory => new DynamoDbDeviceDirectory(table.client, table.tableName),
+  },
+])('$adapter', ({ make }) => {
+  let devices: DeviceDirectory;
+  let alice: string;
+  let bob: string;
+
+  const phone = (userId: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord => ({
+    userId,
+    deviceId: 'phone',
+    signaturePublicKey: KEY,
+    name: 'Phone',
+    createdAt: T0,
+    ...overrides,
+  });
+
+  beforeEach(() => {
+    devices = make();
+    alice = freshId('alice');
+    bob = freshId('bob');
+  });
+
+  it('stores a device once, and a repeat returns the first one unchanged', async () => {
+    expect(await devices.registerIfAbsent(phone(alice))).toEqual({ ...phone(alice), created: true });
+
+    const again = await devices.registerIfAbsent(
+      phone(alice, { signaturePublicKey: OTHER_KEY, createdAt: T0 + 5, name: 'Other' }),
+    );
+
+    expect(again).toEqual(phone(alice));
+    expect(await devices.get(alice, 'phone')).toEqual(phone(alice));
+  });
+
+  it('keeps each user’s device ids apart', async () => {
+    await devices.registerIfAbsent(phone(alice));
+
+    expect(await devices.registerIfAbsent(phone(bob, { signaturePublicKey: OTHER_KEY }))).toMatchObject({
+      created: true,
+    });
+    expect(await devices.get(bob, 'phone')).toEqual(phone(bob, { signaturePublicKey: OTHER_KEY }));
+  });
+
+  it('stores a device without a name', async () => {
+    const { name: _name, ...unnamed } = phone(alice);
+    await devices.registerIfAbsent(unnamed);
+
+    expect(await devices.get(alice, 'phone')).toEqual(unnamed);
+  });
+
+  it('lists a user’s devices in id order, revoked ones included, and nobody else’s', async () => {
+    await devices.registerIfAbsent(phone(alice, { deviceId: 'tablet' }));
+    await devices.registerIfAbsent(phone(alice, { deviceId: 'laptop' }));
+    await devices.registerIfAbsent(phone(bob));
+    await devices.revoke(alice, 'tablet', T0 + 10);
+
+    expect(await devices.list(alice)).toEqual([
+      phone(alice, { deviceId: 'laptop' }),
+      phone(alice, { deviceId: 'tablet', revokedAt: T0 + 10 }),
+    ]);
+    expect(await devices.list(freshId('nobody'))).toEqual([]);
+  });
+
+  it('revokes once: a second revocation keeps the first time', async () => {
+    await devices.registerIfAbsent(phone(alice));
+
+    expect(await devices.revoke(alice, 'phone', T0 + 10)).toEqual(phone(alice, { revokedAt: T0 + 10 }));
+    expect(await devices.revoke(alice, 'phone', T0 + 20)).toEqual(phone(alice, { revokedAt: T0 + 10 }));
+    expect(await devices.get(alice, 'phone')).toEqual(phone(alice, { revokedAt: T0 + 10 }));
+  });
+
+  it('revokes nothing that is not there', async () => {
+    await devices.registerIfAbsent(phone(bob));
+
+    expect(await devices.revoke(alice, 'phone', T0)).toBeUndefined();
+    expect(await devices.get(alice, 'phone')).toBeUndefined();
+    expect(await devices.get(bob, 'phone')).toEqual(phone(bob));
+  });
+});

@@ -1,0 +1,45 @@
+import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
+import { byKey } from './page';
+
+/** Devices kept in memory, per user, with the table adapter's rules. */
+export class InMemoryDeviceDirectory implements DeviceDirectory {
+  private readonly devices = new Map<string, Map<string, DeviceRecord>>();
+
+  async registerIfAbsent(device: DeviceRecord): Promise<DeviceRecord & { readonly created?: true }> {
+    const own = this.devicesOf(device.userId);
+    const stored = own.get(device.deviceId);
+    if (stored) return copy(stored);
+    own.set(device.deviceId, copy(device));
+    return { ...copy(device), created: true };
+  }
+
+  async get(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
+    const stored = this.devices.get(userId)?.get(deviceId);
+    return stored ? copy(stored) : undefined;
+  }
+
+  async list(userId: string): Promise<DeviceRecord[]> {
+    return [...(this.devices.get(userId)?.values() ?? [])].sort(byKey((device) => device.deviceId)).map(copy);
+  }
+
+  async revoke(userId: string, deviceId: string, now: number): Promise<DeviceRecord | undefined> {
+    const own = this.devicesOf(userId);
+    const stored = own.get(deviceId);
+    if (!stored) return undefined;
+    if (stored.revokedAt === undefined) own.set(deviceId, { ...stored, revokedAt: now });
+    return copy(own.get(deviceId) as DeviceRecord);
+  }
+
+  private devicesOf(userId: string): Map<string, DeviceRecord> {
+    let own = this.devices.get(userId);
+    if (!own) {
+      own = new Map();
+      this.devices.set(userId, own);
+    }
+    return own;
+  }
+}
+
+function copy(device: DeviceRecord): DeviceRecord {
+  return { ...device, signaturePublicKey: Uint8Array.from(device.signaturePublicKey) };
+}
