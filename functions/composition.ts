@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiGatewayNotifier } from './adapters/apigateway/apigateway-notifier';
 import { CognitoAccountDirectory } from './adapters/cognito/cognito-account-directory';
 import { JwtTokenVerifier } from './adapters/cognito/jwt-token-verifier';
+import { DynamoDbCommitLog } from './adapters/dynamodb/dynamodb-commit-log';
 import { DynamoDbConnectionStore } from './adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from './adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from './adapters/dynamodb/dynamodb-device-directory';
@@ -19,6 +20,7 @@ import { DynamoDbMessageLog } from './adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from './adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRateLimiter } from './adapters/dynamodb/dynamodb-rate-limiter';
 import { DynamoDbRelationshipStore } from './adapters/dynamodb/dynamodb-relationship-store';
+import { DynamoDbWelcomeStore } from './adapters/dynamodb/dynamodb-welcome-store';
 import { SqsFanoutQueue } from './adapters/sqs/sqs-fanout-queue';
 import { Env, loadConfig } from './config';
 
@@ -39,6 +41,7 @@ function documentClient() {
 function stores() {
   const { client, tableName } = documentClient();
   return {
+    commits: new DynamoDbCommitLog(client, tableName),
     connections: new DynamoDbConnectionStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
     devices: new DynamoDbDeviceDirectory(client, tableName),
@@ -46,6 +49,7 @@ function stores() {
     messages: new DynamoDbMessageLog(client, tableName),
     profiles: new DynamoDbProfileStore(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),
+    welcomes: new DynamoDbWelcomeStore(client, tableName),
   };
 }
 

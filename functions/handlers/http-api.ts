@@ -13,6 +13,9 @@ import { friends } from '../chat/friend/friends';
 import { deleteMessage } from '../chat/message/delete-message';
 import { listHistory } from '../chat/message/list-history';
 import { sendMessage } from '../chat/message/send-message';
+import { getEpoch } from '../chat/mls/get-epoch';
+import { postCommit } from '../chat/mls/post-commit';
+import { acknowledgeWelcome, listWelcomes } from '../chat/mls/welcomes';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
 import { getMe } from '../chat/profile/get-me';
@@ -43,6 +46,10 @@ const revoke = revokeDevice(deps);
 const upload = uploadKeyPackages(deps);
 const countPackages = countKeyPackages(deps);
 const claim = claimKeyPackages(deps);
+const commit = postCommit(deps);
+const epochOf = getEpoch(deps);
+const welcomes = listWelcomes(deps);
+const acknowledge = acknowledgeWelcome(deps);
 
 /** One line per route of shared/api/routes.ts: call one use case with the parsed input. */
 const handlers: Handlers = {
@@ -97,6 +104,10 @@ const handlers: Handlers = {
   uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
   countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
   claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),
+  postCommit: ({ params, body }, caller) => commit(caller, params.conversationId, body),
+  getEpoch: ({ params }, caller) => epochOf(caller, params.conversationId),
+  listWelcomes: ({ params, query }, caller) => welcomes(caller, params.deviceId, query),
+  acknowledgeWelcome: ({ params }, caller) => acknowledge(caller, params),
   getApiDescription: async () => openApiDocument(),
 };
 

@@ -9,28 +9,35 @@ import {
   DisplayNameSchema,
   decodedBase64Length,
   GroupNameSchema,
-  MessageKindSchema,
+  SendableMessageKindSchema,
   SeqSchema,
   UserIdSchema,
   UsernameSchema,
 } from '../protocol/ids';
 import {
   MAX_CLAIM_USERS,
+  MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
+  MAX_WELCOME_RECIPIENTS,
+  MAX_WELCOME_SIZE_IN_BYTES,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
 import {
   BlockSchema,
+  CommitAcceptedSchema,
   ConversationDetailSchema,
   ConversationSummarySchema,
+  DeviceAddressSchema,
   DeviceSchema,
+  EpochSchema,
   FriendSchema,
   KeyPackageClaimSchema,
   KeyPackageCountSchema,
   MeSchema,
   MessageEnvelopeSchema,
   PageSchema,
+  PendingWelcomeSchema,
   PresenceSchema,
   PublicProfileSchema,
   ReceiptSchema,
@@ -98,7 +105,7 @@ export const PostMessageBodySchema = z
   .object({
     messageId: ClientIdSchema,
     body: Base64Schema,
-    kind: MessageKindSchema.optional(),
+    kind: SendableMessageKindSchema.optional(),
     refSeq: SeqSchema.optional(),
   })
   .refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
@@ -182,6 +189,38 @@ export const UploadKeyPackagesBodySchema = z.object({
 
 export const ClaimKeyPackagesBodySchema = z.object({
   userIds: z.array(UserIdSchema).min(1).max(MAX_CLAIM_USERS),
+});
+
+/** Opaque MLS bytes of `1..limit` bytes. */
+function mlsBytes(limitInBytes: number) {
+  return Base64Schema.refine((bytes) => decodedBase64Length(bytes) > 0, 'must not be empty').refine(
+    (bytes) => decodedBase64Length(bytes) <= limitInBytes,
+    `must be at most ${limitInBytes} bytes`,
+  );
+}
+
+/** An MLS epoch: 0 for a new group, one more with each accepted commit. */
+const EpochNumberSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const PostCommitBodySchema = z
+  .object({
+    /** The epoch the commit was made at: it must be the conversation's current one. */
+    epoch: EpochNumberSchema,
+    commit: mlsBytes(MAX_COMMIT_SIZE_IN_BYTES),
+    /** A Welcome for the devices the commit adds. */
+    welcome: mlsBytes(MAX_WELCOME_SIZE_IN_BYTES).optional(),
+    /** The devices the Welcome is for: current devices of current members. */
+    welcomeRecipients: z.array(DeviceAddressSchema).min(1).max(MAX_WELCOME_RECIPIENTS).optional(),
+  })
+  .refine((body) => (body.welcome === undefined) === (body.welcomeRecipients === undefined), {
+    message: 'welcomeRecipients is required with a welcome, and only with one',
+    path: ['welcomeRecipients'],
+  });
+
+const WelcomeParamsSchema = z.object({
+  deviceId: DeviceIdSchema,
+  conversationId: ConversationIdSchema,
+  epoch: z.coerce.number().pipe(EpochNumberSchema),
 });
 
 const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress } = ErrorCode;
@@ -534,6 +573,54 @@ export const ROUTES = {
     status: 200,
     response: KeyPackageClaimSchema,
     errors: [ValidationFailed, Forbidden],
+  }),
+  postCommit: route({
+    method: 'POST',
+    path: '/conversations/{conversationId}/commits',
+    tag: 'mls',
+    summary: 'Submit the MLS commit for the current epoch, with an optional Welcome',
+    description:
+      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member. Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push.',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: PostCommitBodySchema,
+    status: 201,
+    response: CommitAcceptedSchema,
+    errors: [ValidationFailed, Forbidden, Conflict, SendInProgress],
+  }),
+  getEpoch: route({
+    method: 'GET',
+    path: '/conversations/{conversationId}/epoch',
+    tag: 'mls',
+    summary: 'The epoch the server accepts the next commit for',
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    status: 200,
+    response: EpochSchema,
+    errors: [ValidationFailed, Forbidden],
+  }),
+  listWelcomes: route({
+    method: 'GET',
+    path: '/devices/{deviceId}/welcomes',
+    tag: 'mls',
+    summary: 'Welcomes waiting for my device, oldest conversation id first',
+    description: 'Each stays until acknowledged, or for 30 days.',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    query: PagingQuerySchema,
+    status: 200,
+    response: PageSchema(PendingWelcomeSchema),
+    errors: [ValidationFailed, NotFound],
+  }),
+  acknowledgeWelcome: route({
+    method: 'DELETE',
+    path: '/devices/{deviceId}/welcomes/{conversationId}/{epoch}',
+    tag: 'mls',
+    summary: 'Acknowledge a Welcome my device processed: it is removed (a repeat is a no-op)',
+    auth: 'jwt',
+    params: WelcomeParamsSchema,
+    status: 204,
+    errors: [ValidationFailed, NotFound],
   }),
   getApiDescription: route({
     method: 'GET',

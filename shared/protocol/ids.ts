@@ -51,8 +51,13 @@ export const CursorSchema = z
 /**
  * What a message is to its conversation. Edits, replies and reactions are
  * messages of their own (encrypted like any other) that reference a `seq`.
+ * A `commit` is an MLS commit the server accepted for its epoch
+ * (`POST /conversations/{id}/commits`); clients cannot send one as a message.
  */
-export const MessageKindSchema = z.enum(['message', 'edit', 'reply', 'reaction']);
+export const MessageKindSchema = z.enum(['message', 'edit', 'reply', 'reaction', 'commit']);
+
+/** The kinds a client may send through the message paths: every kind but `commit`. */
+export const SendableMessageKindSchema = MessageKindSchema.exclude(['commit']);
 export type MessageKind = z.infer<typeof MessageKindSchema>;
 
 /** Standard base64 (RFC 4648 §4), padded. */

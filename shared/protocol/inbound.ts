@@ -3,7 +3,7 @@ import {
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
-  MessageKindSchema,
+  SendableMessageKindSchema,
   SeqSchema,
   UserIdSchema,
 } from './ids';
@@ -27,7 +27,7 @@ export const SendFrameSchema = z
     /** Opaque ciphertext, base64. The server never looks inside. */
     body: Base64Schema,
     /** @default 'message'. An edit, reply or reaction names the message it is about in `refSeq`. */
-    kind: MessageKindSchema.optional(),
+    kind: SendableMessageKindSchema.optional(),
     refSeq: SeqSchema.optional(),
   })
   .refine((frame) => (frame.conversationId === undefined) !== (frame.recipientId === undefined), {

@@ -46,3 +46,15 @@ export const MAX_KEY_PACKAGES_PER_UPLOAD = 100;
 
 /** Most users one claim may name (a group being created or grown at once). */
 export const MAX_CLAIM_USERS = 50;
+
+/**
+ * Largest MLS commit, and largest Welcome, one request may carry. Both grow
+ * with the group (a Welcome holds the ratchet tree); 24 KiB is a group of
+ * about a hundred devices, and with both in base64 a request stays well under
+ * API Gateway's limits. Larger ones are to go to S3 behind a pointer.
+ */
+export const MAX_COMMIT_SIZE_IN_BYTES = 24 * 1024;
+export const MAX_WELCOME_SIZE_IN_BYTES = 24 * 1024;
+
+/** Most devices one Welcome may be addressed to. */
+export const MAX_WELCOME_RECIPIENTS = 100;

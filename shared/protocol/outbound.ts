@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors';
-import { ClientIdSchema, ConversationIdSchema, GroupNameSchema, SeqSchema, UserIdSchema } from './ids';
+import {
+  ClientIdSchema,
+  ConversationIdSchema,
+  DeviceIdSchema,
+  GroupNameSchema,
+  SeqSchema,
+  UserIdSchema,
+} from './ids';
 import {
   ConversationKindSchema,
   FriendStateSchema,
@@ -69,6 +76,19 @@ export const ConversationPushSchema = z.object({
   userIds: z.array(UserIdSchema).optional(),
 });
 
+/**
+ * A Welcome to an MLS group waits for one of the receiver's devices: that
+ * device (and only it) fetches it with `GET /devices/{deviceId}/welcomes`
+ * and joins at `epoch`. The receiver's other devices ignore it.
+ */
+export const WelcomePushSchema = z.object({
+  type: z.literal('welcome'),
+  conversationId: ConversationIdSchema,
+  /** The epoch the Welcome joins the group at (the commit's epoch + 1). */
+  epoch: z.number().int().positive(),
+  deviceId: DeviceIdSchema,
+});
+
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
@@ -92,6 +112,7 @@ export const PushFrameSchema = z.discriminatedUnion('type', [
   PresencePushSchema,
   FriendPushSchema,
   ConversationPushSchema,
+  WelcomePushSchema,
 ]);
 
 export const OutboundFrameSchema = z.discriminatedUnion('type', [
@@ -109,6 +130,7 @@ export type TypingPush = z.infer<typeof TypingPushSchema>;
 export type PresencePush = z.infer<typeof PresencePushSchema>;
 export type FriendPush = z.infer<typeof FriendPushSchema>;
 export type ConversationPush = z.infer<typeof ConversationPushSchema>;
+export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type PushFrame = z.infer<typeof PushFrameSchema>;
@@ -123,6 +145,11 @@ export function ackFrame(fields: Omit<AckFrame, 'type'>): AckFrame {
 /** @example messageFrame({ conversationId, seq, messageId, senderId, sentAt, body }) */
 export function messageFrame(fields: Omit<MessageFrame, 'type'>): MessageFrame {
   return { type: 'message', ...fields };
+}
+
+/** @example welcomePush({ conversationId, epoch: 3, deviceId: 'phone' }) */
+export function welcomePush(fields: Omit<WelcomePush, 'type'>): WelcomePush {
+  return { type: 'welcome', ...fields };
 }
 
 /** @example okFrame({ requestId: 'r1' }) */

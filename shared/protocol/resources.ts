@@ -169,6 +169,30 @@ export const KeyPackageClaimSchema = z.object({
 });
 export type KeyPackageClaim = z.infer<typeof KeyPackageClaimSchema>;
 
+/** Where a conversation's MLS group stands: the epoch the server accepts the next commit for. */
+export const EpochSchema = z.object({ epoch: z.number().int().nonnegative() });
+export type Epoch = z.infer<typeof EpochSchema>;
+
+/** An accepted commit: its place in the log, and the epoch it moved the group to. */
+export const CommitAcceptedSchema = z.object({
+  conversationId: ConversationIdSchema,
+  /** The new epoch: the commit's epoch + 1. */
+  epoch: z.number().int().positive(),
+  seq: SeqSchema,
+  sentAt: TimestampSchema,
+});
+export type CommitAccepted = z.infer<typeof CommitAcceptedSchema>;
+
+/** A Welcome waiting for one of my devices (opaque bytes, base64). */
+export const PendingWelcomeSchema = z.object({
+  conversationId: ConversationIdSchema,
+  /** The epoch the Welcome joins the group at. */
+  epoch: z.number().int().positive(),
+  welcome: Base64Schema,
+  createdAt: TimestampSchema,
+});
+export type PendingWelcome = z.infer<typeof PendingWelcomeSchema>;
+
 /**
  * A page of a list. `next` is an opaque cursor for the following page, absent on the last.
  *

@@ -165,6 +165,21 @@ describe('authorization on every route', () => {
       // Only oneself, friends and co-members: a stranger cannot drain anyone's one-use packages.
       expect: { all: 200, outsider: 403, blocked: 403 },
     },
+    postCommit: {
+      path: () => `/conversations/${group}/commits`,
+      // Roles run in order: the owner commits epoch 0, then the member epoch 1.
+      body: (role) => ({ epoch: role === 'owner' ? 0 : 1, commit: keyPackage }),
+      expect: { owner: 201, member: 201, ...forbiddenToStrangers },
+    },
+    getEpoch: {
+      path: () => `/conversations/${group}/epoch`,
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
+    },
+    listWelcomes: { path: () => '/devices/owner-phone/welcomes', expect: { all: 404, owner: 200 } },
+    acknowledgeWelcome: {
+      path: () => `/devices/owner-phone/welcomes/${group}/1`,
+      expect: { all: 404, owner: 204 },
+    },
     revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
     getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },
   };

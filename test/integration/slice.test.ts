@@ -114,7 +114,8 @@ describe('a message from Alice reaches Bob', () => {
         UpdateExpression: 'SET connections.#id = :connection',
         ExpressionAttributeNames: { '#id': staleId },
         ExpressionAttributeValues: {
-          ':connection': { connectedAt: Date.now(), expiresAt: Date.now() + 3_600_000 },
+          // Opened a minute ago: past the grace a connection still completing its handshake gets.
+          ':connection': { connectedAt: Date.now() - 60_000, expiresAt: Date.now() + 3_600_000 },
         },
       }),
     );

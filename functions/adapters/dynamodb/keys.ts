@@ -12,18 +12,22 @@
  * | device          | USER#{userId}     | DEVICE#{deviceId}       |                     |               |
  * | key package     | USER#{userId}     | KP#{deviceId}#{uploadedAt, 13 digits}#{random} |  |        |
  * | last resort     | USER#{userId}     | KPLR#{deviceId}         |                     |               |
+ * | welcome         | USER#{userId}     | WELCOME#{deviceId}#{convId}#{epoch, 12 digits} |  |        |
  * | rate bucket     | RATE#{userId}     | {action}#{windowStart}  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
  * | message         | CONV#{convId}     | MSG#{seq, 12 digits}    |                     |               |
  * | send record     | CONV#{convId}     | MID#{senderId}#{msgId}  |                     |               |
+ * | commit record   | CONV#{convId}     | EPOCH#{epoch, 12 digits} |                    |               |
  *
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
  * reaches every member's devices with one BatchGetItem per 100 members.
  * Usernames and emails are stored lowercased. Device ids never hold `#`, so
- * the `KP#{deviceId}#` prefix of one device never matches another's packages.
+ * the `KP#{deviceId}#` and `WELCOME#{deviceId}#` prefixes of one device never
+ * match another's items. The conversation's MLS epoch is the `epoch` attribute
+ * of its `META` item (absent = 0).
  */
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -50,6 +54,12 @@ export const keys = {
     pk: `USER#${userId}`,
     sk: `KPLR#${deviceId}`,
   }),
+  /** A Welcome for one device: by conversation, then epoch, under the device's prefix. */
+  welcome: (userId: string, deviceId: string, conversationId: string, epoch: number) => ({
+    pk: `USER#${userId}`,
+    sk: `WELCOME#${deviceId}#${conversationId}#${String(epoch).padStart(12, '0')}`,
+  }),
+  welcomePrefix: (deviceId: string) => `WELCOME#${deviceId}#`,
   rateBucket: (userId: string, action: string, windowStart: number) => ({
     pk: `RATE#${userId}`,
     sk: `${action}#${windowStart}`,
@@ -75,6 +85,11 @@ export const keys = {
   sendRecord: (conversationId: string, senderId: string, messageId: string) => ({
     pk: `CONV#${conversationId}`,
     sk: `MID#${senderId}#${messageId}`,
+  }),
+  /** Which commit an MLS epoch belongs to. */
+  commitRecord: (conversationId: string, epoch: number) => ({
+    pk: `CONV#${conversationId}`,
+    sk: `EPOCH#${String(epoch).padStart(12, '0')}`,
   }),
 } as const;
 

@@ -12,6 +12,9 @@ import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
 import { conversations as conversationsOf } from '../conversation/conversations';
 
+/** The log's ids of accepted MLS commits (`commit-{epoch}`): no sent message may take one. */
+export const COMMIT_MESSAGE_ID_PREFIX = 'commit-';
+
 export interface SendMessageDeps {
   readonly conversations: ConversationStore;
   readonly messages: MessageLog;
@@ -40,7 +43,8 @@ export interface SendMessageCommand {
 
 /**
  * Stores a message and hands it to fan-out.
- * 1. Refuse a body over the limit; count the send against the sender's allowance.
+ * 1. Refuse a body over the limit, and a `commit` (those go through `postCommit`, one per
+ *    epoch, with the `commit-` message ids reserved for them); count the send against the allowance.
  * 2. Resolve the conversation (a direct one with a friend is created on first use) and check
  *    membership, and in a direct conversation that neither side blocked the other.
  * 3. An edit, reply or reaction must name a message that is there (an edit: the sender's own).
@@ -52,6 +56,9 @@ export function sendMessage(deps: SendMessageDeps) {
   return async (command: SendMessageCommand): Promise<AckFrame> => {
     const size = decodedBase64Length(command.body);
     if (size > MAX_BODY_SIZE_IN_BYTES) throw new PayloadTooLargeError(size, MAX_BODY_SIZE_IN_BYTES);
+    if (command.kind === 'commit') throw new ValidationError('Commits are posted to /commits, one per epoch');
+    if (command.messageId.startsWith(COMMIT_MESSAGE_ID_PREFIX))
+      throw new ValidationError(`Message ids starting with "${COMMIT_MESSAGE_ID_PREFIX}" are reserved`);
     await deps.rateLimiter.consume(command.senderId, 'send', deps.clock());
 
     const conversationId = await resolveConversation(command);

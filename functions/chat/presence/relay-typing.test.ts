@@ -4,6 +4,7 @@ import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError } from '../../errors';
 import { directConversationId } from '../conversation/direct-conversation';
+import { CONNECTING_GRACE_IN_MS } from '../push/post-all';
 import type { MemoryDeps } from '../testing/fixtures';
 import { connectDevice, memoryDeps, rateLimiterWith, seedConversation } from '../testing/fixtures';
 import { relayTyping } from './relay-typing';
@@ -77,6 +78,8 @@ describe('relayTyping', () => {
 
   it('forgets connections that are gone and still reaches the rest', async () => {
     notifier.markGone('bob-laptop');
+    // Past the grace a young connection gets while its handshake completes.
+    vi.advanceTimersByTime(CONNECTING_GRACE_IN_MS);
 
     const report = await typing(alice, GROUP, 'start');
 

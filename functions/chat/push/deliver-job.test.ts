@@ -7,6 +7,7 @@ import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { deliverJob, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
+import { CONNECTING_GRACE_IN_MS } from './post-all';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const GROUP = 'g_push';
@@ -302,6 +303,8 @@ describe('deliverJob', () => {
 
     it('forgets connections that are gone and reaches the rest', async () => {
       notifier.markGone('bob-phone');
+      // Past the grace a young connection gets while its handshake completes.
+      vi.advanceTimersByTime(CONNECTING_GRACE_IN_MS);
 
       const report = await deliver({
         kind: 'conversation',

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { Connection } from '../../ports/connection-store';
-import { postAll } from './post-all';
+import { CONNECTING_GRACE_IN_MS, postAll } from './post-all';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const frame = { type: 'typing' as const, conversationId: 'g_1', userId: 'alice', state: 'start' as const };
@@ -45,6 +45,8 @@ describe('postAll', () => {
   it('deletes each gone connection under its own user and keeps going', async () => {
     notifier.markGone('conn-1');
     notifier.markGone('conn-38');
+    // Past the grace a young connection gets while its handshake completes.
+    vi.advanceTimersByTime(CONNECTING_GRACE_IN_MS);
 
     const report = await postAll(deps(), targets, frame);
 
@@ -53,6 +55,15 @@ describe('postAll', () => {
     expect(connections.find('user-2', 'conn-38')).toBeUndefined();
     expect(await connections.listByUser('user-1', T0)).toHaveLength(9);
     expect(notifier.framesOf('conn-39')).toEqual([frame]);
+  });
+
+  it('keeps a gone connection that is still connecting (a post raced its handshake)', async () => {
+    notifier.markGone('conn-2');
+
+    const report = await postAll(deps(), targets, frame);
+
+    expect(report).toEqual({ recipients: 40, delivered: 39, gone: 1 });
+    expect(connections.find('user-2', 'conn-2')).toBeDefined();
   });
 
   it('throws a failure other than "gone" and deletes nothing for it', async () => {

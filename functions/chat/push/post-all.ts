@@ -3,6 +3,13 @@ import { ConnectionGoneError } from '../../errors';
 import type { Connection, ConnectionStore } from '../../ports/connection-store';
 import type { Notifier } from '../../ports/notifier';
 
+/**
+ * A connection is stored by `$connect` before API Gateway finishes the
+ * handshake, and a post in between is answered 410 like a closed one. Such a
+ * young connection is kept: it is about to open (and resumes what it missed).
+ */
+export const CONNECTING_GRACE_IN_MS = 10_000;
+
 /** Posts in flight at once: enough to hide latency, few enough not to trip throttling. */
 const MAX_CONCURRENT_POSTS = 16;
 
@@ -14,7 +21,8 @@ export interface PostReport {
 
 /**
  * Posts one frame to each connection. A connection that is gone is deleted by
- * its own id; any other failure throws, so the caller's job is retried.
+ * its own id (unless it is still connecting); any other failure throws, so the
+ * caller's job is retried.
  */
 export async function postAll(
   deps: { connections: ConnectionStore; notifier: Notifier; clock: () => number },
@@ -33,7 +41,9 @@ export async function postAll(
       } catch (error) {
         if (!(error instanceof ConnectionGoneError)) throw error;
         gone += 1;
-        await deps.connections.delete(connection.userId, connection.connectionId, deps.clock());
+        const now = deps.clock();
+        if (now - connection.connectedAt < CONNECTING_GRACE_IN_MS) continue;
+        await deps.connections.delete(connection.userId, connection.connectionId, now);
       }
     }
   });
