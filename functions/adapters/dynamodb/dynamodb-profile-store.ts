@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors';
 import type { Profile, ProfilePatch, ProfileStore } from '../../ports/profile-store';
 import { batchGetAll, type Item, type TableKey } from './batch';
-import { decodeCursor, encodeCursor } from './cursor';
 import { isConditionFailed, keys } from './keys';
 
 /** Search partitions are keyed by the first two characters. */

@@ -1,9 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
-import { decodeCursor, encodeCursor } from './cursor';
 import { keys } from './keys';
 import { queryAll } from './query-all';
 

@@ -1,9 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import type { StoredWelcome, WelcomeStore } from '../../ports/welcome-store';
 import { batchWriteAll, type Item } from './batch';
-import { decodeCursor, encodeCursor } from './cursor';
 import { keys, ttlFromMs } from './keys';
 
 /** Unacknowledged welcomes expire: a device gone for a month rejoins from a fresh one. */

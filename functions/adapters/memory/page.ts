@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { ValidationError } from '../../errors';
-
-const CURSOR_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 const CursorSchema = z.strictObject({ list: z.string(), after: z.string() });
 
@@ -27,9 +26,7 @@ export function pageOf<T>(
     items,
     ...(last !== undefined && items.length === request.limit
       ? {
-          next: Buffer.from(JSON.stringify({ list: request.list, after: sortKey(last) })).toString(
-            'base64url',
-          ),
+          next: encodeCursor({ list: request.list, after: sortKey(last) }),
         }
       : {}),
   };
@@ -46,14 +43,7 @@ export function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
 }
 
 function decode(cursor: string, list: string): string {
-  if (!CURSOR_PATTERN.test(cursor)) throw new ValidationError('Invalid cursor');
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch (error) {
-    throw new ValidationError('Invalid cursor', { cause: error });
-  }
-  const parsed = CursorSchema.safeParse(decoded);
-  if (!parsed.success || parsed.data.list !== list) throw new ValidationError('Invalid cursor');
-  return parsed.data.after;
+  const position = decodeCursor(cursor, CursorSchema);
+  if (position.list !== list) throw new ValidationError('Invalid cursor: pass back one this server issued');
+  return position.after;
 }

@@ -4,9 +4,9 @@ import type { InMemoryConversationStore } from '../../adapters/memory/memory-con
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { encodeCursor } from '../../cursor';
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
 import type { ConversationJob } from '../../ports/fanout-queue';
-import { encodeCursor } from '../cursor';
 import type { MemoryDeps } from '../testing/fixtures';
 import { befriend, memoryDeps, rateLimiterWith, requestFriendship, seedMessages } from '../testing/fixtures';
 import { conversations, MAX_GROUP_MEMBERS } from './conversations';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
 import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type {
   Conversation,
@@ -15,7 +16,6 @@ import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
-import { decodeCursor, encodeCursor } from '../cursor';
 import { envelope, iso, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
 

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
+import { encodeCursor } from '../../cursor';
 import { ForbiddenError, ValidationError } from '../../errors';
-import { encodeCursor } from '../cursor';
 import { memoryDeps, seedConversation, seedMessages } from '../testing/fixtures';
 import { listHistory } from './list-history';
 

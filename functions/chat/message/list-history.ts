@@ -1,8 +1,9 @@
 import type { MessageEnvelope, Page, Receipt } from '../../../shared/protocol/resources';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { MessageLog } from '../../ports/message-log';
 import { requireMembership } from '../access';
-import { decodeCursor, encodeCursor, SeqCursorSchema } from '../cursor';
+import { SeqCursorSchema } from '../cursor';
 import { envelope } from '../views';
 
 export interface HistoryRequest {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CursorSchema } from '../../shared/protocol/ids';
-import { ValidationError } from '../errors';
-import { decodeCursor, encodeCursor, SeqCursorSchema } from './cursor';
+import { CursorSchema } from '../shared/protocol/ids';
+import { SeqCursorSchema } from './chat/cursor';
+import { decodeCursor, encodeCursor } from './cursor';
+import { ValidationError } from './errors';
 
 describe('cursors', () => {
   it('give back exactly what was encoded', () => {
