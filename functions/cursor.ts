@@ -18,7 +18,8 @@ export function encodeCursor(value: unknown): string {
  * VALIDATION_FAILED rather than a start key DynamoDB rejects or, worse, accepts.
  */
 export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
-  if (!CURSOR_PATTERN.test(cursor)) throw new ValidationError('Invalid cursor: pass back one this server issued');
+  if (!CURSOR_PATTERN.test(cursor))
+    throw new ValidationError('Invalid cursor: pass back one this server issued');
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
