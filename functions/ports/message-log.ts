@@ -74,3 +74,17 @@ export interface MessageLog {
     now: number,
   ): Promise<StoredMessage | undefined>;
 }
+
+/** The message an append stores at `seq`: the same shape in every log. */
+export function messageAt(request: AppendRequest, seq: number): StoredMessage {
+  return {
+    conversationId: request.conversationId,
+    seq,
+    messageId: request.messageId,
+    senderId: request.senderId,
+    sentAt: request.now,
+    kind: request.kind,
+    ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
+    body: request.body,
+  };
+}

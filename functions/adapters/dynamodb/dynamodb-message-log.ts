@@ -9,13 +9,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { MessageKindSchema } from '../../../shared/protocol/ids';
 import { SendInProgressError } from '../../errors';
-import type {
-  AppendRequest,
-  AppendResult,
-  HistoryQuery,
-  LogHead,
-  MessageLog,
-  StoredMessage,
+import {
+  type AppendRequest,
+  type AppendResult,
+  type HistoryQuery,
+  type LogHead,
+  type MessageLog,
+  messageAt,
+  type StoredMessage,
 } from '../../ports/message-log';
 import { batchGetAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
@@ -266,17 +267,7 @@ export class DynamoDbMessageLog implements MessageLog {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.message(request.conversationId, seq),
-            conversationId: request.conversationId,
-            seq,
-            messageId: request.messageId,
-            senderId: request.senderId,
-            sentAt: request.now,
-            kind: request.kind,
-            ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
-            body: request.body,
-          },
+          Item: { ...keys.message(request.conversationId, seq), ...messageAt(request, seq) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -1,10 +1,11 @@
-import type {
-  AppendRequest,
-  AppendResult,
-  HistoryQuery,
-  LogHead,
-  MessageLog,
-  StoredMessage,
+import {
+  type AppendRequest,
+  type AppendResult,
+  type HistoryQuery,
+  type LogHead,
+  type MessageLog,
+  messageAt,
+  type StoredMessage,
 } from '../../ports/message-log';
 
 /**
@@ -28,17 +29,8 @@ export class InMemoryMessageLog implements MessageLog {
       return { seq: first.seq, sentAt: first.sentAt, duplicate: true };
     }
     const seq = log.length + 1;
-    log.push({
-      conversationId: request.conversationId,
-      seq,
-      messageId: request.messageId,
-      senderId: request.senderId,
-      sentAt: request.now,
-      kind: request.kind,
-      ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
-      // A copy: the caller may reuse its buffer.
-      body: new Uint8Array(request.body),
-    });
+    // A copy of the body: the caller may reuse its buffer.
+    log.push({ ...messageAt(request, seq), body: new Uint8Array(request.body) });
     this.seqBySend.set(sendKey, seq);
     return { seq, sentAt: request.now, duplicate: false };
   }
