@@ -15,7 +15,7 @@ import type { LogHead, MessageLog } from '../../ports/message-log';
 import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { requireMembership } from '../access';
+import { type Caller, requireMembership } from '../access';
 import { envelope, iso, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
 
@@ -33,11 +33,6 @@ export interface ConversationsDeps {
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
-}
-
-export interface Caller {
-  readonly userId: string;
-  readonly correlationId: string;
 }
 
 const ListCursorSchema = z.tuple([z.number(), z.string()]);

@@ -4,6 +4,7 @@ import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
+import type { Caller } from '../access';
 import { notifyUsers } from '../push/notify';
 import { iso, profilesById, publicProfile } from '../views';
 
@@ -13,11 +14,6 @@ export interface FriendsDeps {
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
-}
-
-export interface Caller {
-  readonly userId: string;
-  readonly correlationId: string;
 }
 
 export type FriendTarget = { userId: string } | { username: string } | { email: string };

@@ -4,26 +4,15 @@ import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
 import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
 import type { ConversationStore } from '../../ports/conversation-store';
-import type { FanoutQueue } from '../../ports/fanout-queue';
-import type { MessageLog } from '../../ports/message-log';
-import type { ProfileStore } from '../../ports/profile-store';
-import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
-import { conversations as conversationsOf } from '../conversation/conversations';
+import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 
 /** The log's ids of accepted MLS commits (`commit-{epoch}`): no sent message may take one. */
 export const COMMIT_MESSAGE_ID_PREFIX = 'commit-';
 
-export interface SendMessageDeps {
-  readonly conversations: ConversationStore;
-  readonly messages: MessageLog;
-  readonly profiles: ProfileStore;
-  readonly relationships: RelationshipStore;
-  readonly fanout: FanoutQueue;
-  readonly rateLimiter: RateLimiter;
-  readonly clock: () => number;
-}
+/** A send may open a direct conversation, so it needs what conversations need. */
+export type SendMessageDeps = ConversationsDeps;
 
 export interface SendMessageCommand {
   readonly senderId: string;
