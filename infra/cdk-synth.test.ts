@@ -17,11 +17,9 @@ const SYNTH_TIMEOUT_IN_MS = 5 * 60 * 1000;
 interface Run {
   readonly code: number | null;
   readonly stderr: string;
-  readonly elapsedMs: number;
 }
 
 function run(command: string, args: string[]): Promise<Run> {
-  const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: REPO_ROOT,
@@ -38,7 +36,7 @@ function run(command: string, args: string[]): Promise<Run> {
       stderr += chunk.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr, elapsedMs: performance.now() - started }));
+    child.on('close', (code) => resolve({ code, stderr }));
   });
 }
 

@@ -108,7 +108,14 @@ const handlers: Handlers = {
   getEpoch: ({ params }, caller) => epochOf(caller, params.conversationId),
   listWelcomes: ({ params, query }, caller) => welcomes(caller, params.deviceId, query),
   acknowledgeWelcome: ({ params }, caller) => acknowledge(caller, params),
-  getApiDescription: async () => openApiDocument(),
+  getApiDescription: async () => apiDescription(),
+};
+
+/** Built on first request, not at init: most cold starts never serve it. */
+let description: ReturnType<typeof openApiDocument> | undefined;
+const apiDescription = () => {
+  description ??= openApiDocument();
+  return description;
 };
 
 const routeIds = new Map(

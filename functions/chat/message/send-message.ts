@@ -41,7 +41,7 @@ export interface SendMessageCommand {
  * 5. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
  */
 export function sendMessage(deps: SendMessageDeps) {
-  const conversations = conversationsOf({ ...deps });
+  const conversations = conversationsOf(deps);
   return async (command: SendMessageCommand): Promise<AckFrame> => {
     const size = decodedBase64Length(command.body);
     if (size > MAX_BODY_SIZE_IN_BYTES) throw new PayloadTooLargeError(size, MAX_BODY_SIZE_IN_BYTES);
