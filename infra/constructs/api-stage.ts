@@ -1,10 +1,15 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type CodeStackPart, functionsOf, pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
-import type { FunctionName } from '../topology';
+import type { FunctionName, QueueName, TableName } from '../topology';
+import { bindFunction } from './bind';
 import { ParleyFunction } from './parley-function';
 
 /** Removal of a stage's logs: kept with the data in production-like stages. */
@@ -40,12 +45,29 @@ export function accessLogFormat(extra: Record<string, string>): AccessLogFormat 
   );
 }
 
-/** The functions a stack part runs, by topology name, each bound by `bind`. */
+/** What both API stacks are given: the stage, and the stateful resources their functions bind to. */
+export interface ApiStackProps extends StackProps {
+  /** Stage name (the WebSocket stage is named after it). */
+  readonly stage: string;
+  readonly config: StageConfig;
+  /** Tables by topology name, from the data stack. */
+  readonly tables: Record<TableName, ITable>;
+  /** Queues by topology name, from the data stack. */
+  readonly queues: Record<QueueName, IQueue>;
+  /** The user pool whose access tokens the API accepts, and the app client they must be issued to. */
+  readonly userPool: IUserPool;
+  readonly userPoolClient: IUserPoolClient;
+}
+
+/**
+ * The functions a stack part runs, by topology name, each bound to what its
+ * topology bindings name (`connections`: the WebSocket stage, where there is one).
+ */
 export function createFunctions(
   scope: Construct,
   part: CodeStackPart,
-  props: { readonly stage: string; readonly config: StageConfig },
-  bind: (fn: ParleyFunction) => void,
+  props: ApiStackProps,
+  connections?: WebSocketStage,
 ): Partial<Record<FunctionName, ParleyFunction>> {
   const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
   for (const name of functionsOf(part)) {
@@ -55,7 +77,13 @@ export function createFunctions(
       logRetention: props.config.logRetentionDays,
       logRemovalPolicy: logRemovalPolicy(props.config),
     });
-    bind(fn);
+    bindFunction(fn, {
+      tables: props.tables,
+      queues: props.queues,
+      ...(connections ? { connections } : {}),
+      userPool: { pool: props.userPool, client: props.userPoolClient },
+      rateLimits: props.config.rateLimits,
+    });
     functions[name] = fn;
   }
   return functions;

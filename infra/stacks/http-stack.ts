@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -9,30 +9,20 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { accessLogFormat, createAccessLogs, createFunctions } from '../constructs/api-stage';
-import { bindFunction } from '../constructs/bind';
+import {
+  type ApiStackProps,
+  accessLogFormat,
+  createAccessLogs,
+  createFunctions,
+} from '../constructs/api-stage';
 import { NAG_RUNTIME_PINNED } from '../constructs/nag';
 import type { ParleyFunction } from '../constructs/parley-function';
 import { pascal } from '../placement';
-import type { StageConfig } from '../stage-config';
-import { type FunctionName, HTTP_API, OUTPUTS, type QueueName, type TableName } from '../topology';
+import { type FunctionName, HTTP_API, OUTPUTS } from '../topology';
 
-export interface HttpStackProps extends StackProps {
-  readonly stage: string;
-  readonly config: StageConfig;
-  /** Tables by topology name, from the data stack. */
-  readonly tables: Record<TableName, ITable>;
-  /** Queues by topology name, from the data stack. */
-  readonly queues: Record<QueueName, IQueue>;
-  /** The user pool whose tokens the JWT authorizer accepts, and the app client they must be issued to. */
-  readonly userPool: IUserPool;
-  readonly userPoolClient: IUserPoolClient;
-}
+export type HttpStackProps = ApiStackProps;
 
 /** API Gateway's own name for the stage served at the API's root URL. */
 const DEFAULT_STAGE_NAME = '$default';
@@ -53,14 +43,7 @@ export class HttpStack extends Stack {
     this.api = this.createApi(props);
     this.accessLogs = createAccessLogs(this, props.config);
     this.stage = this.createStage();
-    this.functions = createFunctions(this, 'http', props, (fn) =>
-      bindFunction(fn, {
-        tables: props.tables,
-        queues: props.queues,
-        userPool: { pool: props.userPool, client: props.userPoolClient },
-        rateLimits: props.config.rateLimits,
-      }),
-    );
+    this.functions = createFunctions(this, 'http', props);
     this.addRoutes();
     this.createOutputs();
     this.acknowledgeNagFindings();

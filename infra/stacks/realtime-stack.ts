@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   CfnAuthorizer,
   LogGroupLogDestination,
@@ -8,40 +8,24 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ApiGatewayAccountLogging } from '../constructs/api-gateway-account-logging';
-import { accessLogFormat, createAccessLogs, createFunctions } from '../constructs/api-stage';
-import { bindFunction, connectionsArns } from '../constructs/bind';
+import {
+  type ApiStackProps,
+  accessLogFormat,
+  createAccessLogs,
+  createFunctions,
+} from '../constructs/api-stage';
+import { connectionsArns } from '../constructs/bind';
 import { managedPolicyFinding, NAG_RUNTIME_PINNED, wildcardResourceFinding } from '../constructs/nag';
 import type { ParleyFunction } from '../constructs/parley-function';
 import { pascal } from '../placement';
-import type { StageConfig } from '../stage-config';
-import {
-  EVENT_SOURCES,
-  type FunctionName,
-  OUTPUTS,
-  type QueueName,
-  type TableName,
-  WEBSOCKET,
-} from '../topology';
+import { EVENT_SOURCES, type FunctionName, OUTPUTS, type QueueName, WEBSOCKET } from '../topology';
 
-export interface RealtimeStackProps extends StackProps {
-  /** Stage name: the WebSocket stage is named after it. */
-  readonly stage: string;
-  readonly config: StageConfig;
-  /** Tables by topology name, from the data stack. */
-  readonly tables: Record<TableName, ITable>;
-  /** Queues by topology name, from the data stack. */
-  readonly queues: Record<QueueName, IQueue>;
-  /** The user pool whose access tokens `$connect` accepts, and its app client. */
-  readonly userPool: IUserPool;
-  readonly userPoolClient: IUserPoolClient;
-}
+export type RealtimeStackProps = ApiStackProps;
 
 /**
  * Stateless: the WebSocket API, its functions and the fan-out consumer.
@@ -70,15 +54,7 @@ export class RealtimeStack extends Stack {
       // The stage's access logging is refused until the account has a logging role.
       this.stage.node.addDependency(this.accountLogging);
     }
-    this.functions = createFunctions(this, 'realtime', props, (fn) =>
-      bindFunction(fn, {
-        tables: props.tables,
-        queues: props.queues,
-        connections: this.stage,
-        userPool: { pool: props.userPool, client: props.userPoolClient },
-        rateLimits: props.config.rateLimits,
-      }),
-    );
+    this.functions = createFunctions(this, 'realtime', props, this.stage);
     this.routes = this.addRoutes();
     this.addEventSources(props.queues);
     this.createOutputs();
