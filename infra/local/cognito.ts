@@ -11,6 +11,7 @@ import {
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { PASSWORD_POLICY } from '../topology';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { Mailbox } from './mailbox';
 
@@ -125,11 +126,11 @@ async function ensurePool(endpoint: string, region: string) {
           AutoVerifiedAttributes: ['email'],
           Policies: {
             PasswordPolicy: {
-              MinimumLength: 12,
-              RequireLowercase: true,
-              RequireUppercase: true,
-              RequireNumbers: true,
-              RequireSymbols: true,
+              MinimumLength: PASSWORD_POLICY.minLength,
+              RequireLowercase: PASSWORD_POLICY.requireLowercase,
+              RequireUppercase: PASSWORD_POLICY.requireUppercase,
+              RequireNumbers: PASSWORD_POLICY.requireDigits,
+              RequireSymbols: PASSWORD_POLICY.requireSymbols,
             },
           },
         }),

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../stage-config';
-import { OUTPUTS } from '../topology';
+import { OUTPUTS, PASSWORD_POLICY } from '../topology';
 
 export interface AuthStackProps extends StackProps {
   /** The stage's settings; `productionLike` protects the user pool. */
@@ -44,14 +44,7 @@ export class AuthStack extends Stack {
         emailBody: 'Your Parley verification code is {####}. It expires in 24 hours.',
       },
       standardAttributes: { email: { required: true, mutable: true } },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
+      passwordPolicy: { ...PASSWORD_POLICY, tempPasswordValidity: Duration.days(3) },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       mfa: Mfa.OPTIONAL,
       // SMS costs per message and is open to SIM swapping; an authenticator app is neither.
