@@ -1,4 +1,4 @@
-import type { MessageEnvelope, PublicProfile } from '../../shared/protocol/resources';
+import type { Me, MessageEnvelope, PublicProfile } from '../../shared/protocol/resources';
 import type { StoredMessage } from '../ports/message-log';
 import type { Profile } from '../ports/profile-store';
 
@@ -8,6 +8,17 @@ export const iso = (epochMs: number) => new Date(epochMs).toISOString();
 /** The public part of a profile: never the email. */
 export function publicProfile(profile: Profile): PublicProfile {
   return { userId: profile.userId, username: profile.username, displayName: profile.displayName };
+}
+
+/** The owner's own view of their profile: the public part and the email. */
+export function meView(profile: Profile): Me {
+  return {
+    userId: profile.userId,
+    username: profile.username,
+    displayName: profile.displayName,
+    email: profile.email,
+    createdAt: iso(profile.createdAt),
+  };
 }
 
 /** A profile for an id whose profile is gone or was never made (kept out of lists by callers when they can). */

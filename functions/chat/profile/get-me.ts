@@ -2,7 +2,7 @@ import type { Me } from '../../../shared/protocol/resources';
 import { NotFoundError } from '../../errors';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { AccountDirectory } from '../../ports/user-directory';
-import { iso } from '../views';
+import { meView } from '../views';
 
 export interface GetMeDeps {
   readonly profiles: ProfileStore;
@@ -22,7 +22,7 @@ const USERNAME_ATTEMPTS = 5;
 export function getMe(deps: GetMeDeps) {
   return async (caller: { userId: string; username: string }): Promise<Me> => {
     const stored = await deps.profiles.get(caller.userId);
-    if (stored) return me(stored);
+    if (stored) return meView(stored);
 
     const account = await deps.accounts.getByUsername(caller.username);
     if (!account || account.userId !== caller.userId) throw new NotFoundError('No such account');
@@ -44,20 +44,10 @@ export function getMe(deps: GetMeDeps) {
         createdAt: now,
       };
       if ((await deps.profiles.create(profile)) === 'created') {
-        return me((await deps.profiles.get(caller.userId)) ?? profile);
+        return meView((await deps.profiles.get(caller.userId)) ?? profile);
       }
     }
     throw new Error('Could not find a free username');
-  };
-}
-
-function me(profile: Profile): Me {
-  return {
-    userId: profile.userId,
-    username: profile.username,
-    displayName: profile.displayName,
-    email: profile.email,
-    createdAt: iso(profile.createdAt),
   };
 }
 

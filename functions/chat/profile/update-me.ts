@@ -2,7 +2,7 @@ import type { Me } from '../../../shared/protocol/resources';
 import { NotFoundError } from '../../errors';
 import type { ProfilePatch, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
-import { iso } from '../views';
+import { meView } from '../views';
 
 /**
  * Changes the caller's username or display name.
@@ -14,13 +14,6 @@ export function updateMe(deps: { profiles: ProfileStore; rateLimiter: RateLimite
     await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
     if (!(await deps.profiles.get(caller.userId)))
       throw new NotFoundError('Call GET /me first to create your profile');
-    const profile = await deps.profiles.update(caller.userId, patch);
-    return {
-      userId: profile.userId,
-      username: profile.username,
-      displayName: profile.displayName,
-      email: profile.email,
-      createdAt: iso(profile.createdAt),
-    };
+    return meView(await deps.profiles.update(caller.userId, patch));
   };
 }
