@@ -29,12 +29,18 @@ const clock = () => Date.now();
 /** `endpoint` only when set: on AWS the SDK resolves it; locally it points at a stand-in. */
 const endpointOf = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
 
+let table: { client: DynamoDBDocumentClient; tableName: string } | undefined;
+
+/** One DynamoDB client per execution environment, shared by every store and the rate limiter. */
 function documentClient() {
-  const config = loadConfig([Env.TableName, Env.DynamoDbEndpoint]);
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpointOf(config.DYNAMODB_ENDPOINT)), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return { client, tableName: config.TABLE_NAME };
+  if (!table) {
+    const config = loadConfig([Env.TableName, Env.DynamoDbEndpoint]);
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient(endpointOf(config.DYNAMODB_ENDPOINT)), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    table = { client, tableName: config.TABLE_NAME };
+  }
+  return table;
 }
 
 /** Every table-backed store, on one client. */
