@@ -6,6 +6,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiGatewayNotifier } from './adapters/apigateway/apigateway-notifier';
@@ -21,6 +22,7 @@ import { DynamoDbProfileStore } from './adapters/dynamodb/dynamodb-profile-store
 import { DynamoDbRateLimiter } from './adapters/dynamodb/dynamodb-rate-limiter';
 import { DynamoDbRelationshipStore } from './adapters/dynamodb/dynamodb-relationship-store';
 import { DynamoDbWelcomeStore } from './adapters/dynamodb/dynamodb-welcome-store';
+import { S3BlobStore } from './adapters/s3/s3-blob-store';
 import { SqsFanoutQueue } from './adapters/sqs/sqs-fanout-queue';
 import { Env, loadConfig } from './config';
 
@@ -62,6 +64,15 @@ function stores() {
 function fanoutQueue() {
   const config = loadConfig([Env.FanoutQueueUrl, Env.SqsEndpoint]);
   return new SqsFanoutQueue(new SQSClient(endpointOf(config.SQS_ENDPOINT)), config.FANOUT_QUEUE_URL);
+}
+
+function blobStore() {
+  const config = loadConfig([Env.BlobBucketName, Env.S3Endpoint]);
+  // The local stand-in serves S3 path-style on its one endpoint; AWS resolves virtual-hosted buckets.
+  const client = new S3Client(
+    config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {},
+  );
+  return new S3BlobStore(client, config.BLOB_BUCKET_NAME);
 }
 
 function rateLimiter() {
@@ -107,6 +118,7 @@ export function buildHttpDeps() {
   const config = loadConfig([Env.UserPoolId, Env.CognitoEndpoint]);
   return {
     ...stores(),
+    blobs: blobStore(),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     accounts: new CognitoAccountDirectory(

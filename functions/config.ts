@@ -8,6 +8,8 @@ import { RateLimitsSchema } from './rate-limits';
 export const Env = {
   /** DynamoDB table holding connections, conversations and messages. */
   TableName: 'TABLE_NAME',
+  /** S3 bucket of MLS commits and Welcomes too large for a table item. */
+  BlobBucketName: 'BLOB_BUCKET_NAME',
   /** URL of the fan-out queue, taken from the stack (never built from a name). */
   FanoutQueueUrl: 'FANOUT_QUEUE_URL',
   /** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`: the `@connections` endpoint. */
@@ -23,6 +25,8 @@ export const Env = {
   /** Local stage only: endpoint overrides for the AWS stand-ins. Unset on AWS. */
   DynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
   SqsEndpoint: 'SQS_ENDPOINT',
+  /** Path-style S3 endpoint of the local stand-in (the SQS one's address). */
+  S3Endpoint: 'S3_ENDPOINT',
   CognitoEndpoint: 'COGNITO_ENDPOINT',
   /** Stage name, for logs. */
   Stage: 'PARLEY_STAGE',
@@ -39,6 +43,7 @@ const name = z.string().min(1);
 /** One line of description and a schema per key. */
 const schemas = {
   [Env.TableName]: name,
+  [Env.BlobBucketName]: name,
   [Env.FanoutQueueUrl]: url,
   [Env.ConnectionsEndpoint]: url,
   [Env.UserPoolId]: name,
@@ -47,6 +52,7 @@ const schemas = {
   [Env.JwksUri]: url,
   [Env.DynamoDbEndpoint]: url.optional(),
   [Env.SqsEndpoint]: url.optional(),
+  [Env.S3Endpoint]: url.optional(),
   [Env.CognitoEndpoint]: url.optional(),
   [Env.Stage]: name,
   [Env.RateLimits]: z

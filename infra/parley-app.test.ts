@@ -7,6 +7,7 @@ import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
 import { StageConfigError } from './stage-config';
 import {
+  BUCKETS,
   EVENT_SOURCES,
   envNamesOf,
   FUNCTIONS,
@@ -203,6 +204,59 @@ describe('stateful data: queues', () => {
 
   it('outputs the queue URL', () => {
     dev.templates.data.hasOutput(OUTPUTS.data.fanoutQueueUrl, { Value: { Ref: mainId } });
+  });
+});
+
+describe('stateful data: bucket', () => {
+  const [bucketId, bucket] = only(resources(dev.templates.data, 'AWS::S3::Bucket'));
+
+  it('is private, encrypted, unversioned and refuses plain HTTP', () => {
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    dev.templates.data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('aborts stale multipart uploads and expires Welcomes, keeping commits', () => {
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Json[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        AbortIncompleteMultipartUpload: {
+          DaysAfterInitiation: BUCKETS.blobs.abortIncompleteMultipartUploadAfterDays,
+        },
+        Status: 'Enabled',
+      }),
+    );
+    expect(rules.filter((rule) => rule.ExpirationInDays !== undefined)).toEqual(
+      BUCKETS.blobs.expirations.map((expiration) =>
+        expect.objectContaining({ Prefix: expiration.prefix, ExpirationInDays: expiration.days }),
+      ),
+    );
+  });
+
+  it.each(Object.entries(STAGES))('is %s-retained like the tables', (stage, built) => {
+    const [, stageBucket] = only(resources(built.templates.data, 'AWS::S3::Bucket'));
+    expect(stageBucket.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+  });
+
+  it('outputs the bucket name', () => {
+    dev.templates.data.hasOutput(OUTPUTS.data.blobBucketName, { Value: { Ref: bucketId } });
   });
 });
 
@@ -690,6 +744,26 @@ describe('IAM: least privilege', () => {
     for (const statement of sqs) {
       for (const resource of asArray(statement.Resource))
         expect(JSON.stringify(resource)).toMatch(/FanoutQueue/);
+    }
+  });
+
+  it('lets only the HTTP function touch the bucket, on objects under its declared prefixes only', () => {
+    const s3 = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
+    );
+    // The HTTP function, in dev and in prod.
+    expect(s3).toHaveLength(2);
+    for (const statement of s3) {
+      expect([...asArray(statement.Action as string | string[])].sort()).toEqual([
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+      ]);
+      const resources = asArray(statement.Resource).map((resource) => JSON.stringify(resource));
+      expect(resources).toHaveLength(BUCKETS.blobs.prefixes.length);
+      for (const prefix of BUCKETS.blobs.prefixes) {
+        expect(resources.some((resource) => resource.includes(`/${prefix}*`))).toBe(true);
+      }
     }
   });
 

@@ -10,7 +10,7 @@ import { App, type Environment, type Stack, Tags, Validations } from 'aws-cdk-li
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './paths';
 import { AuthStack } from './stacks/auth-stack';
-import { DataStack } from './stacks/data-stack';
+import { bucketNamesFor, DataStack } from './stacks/data-stack';
 import { HttpStack } from './stacks/http-stack';
 import { RealtimeStack } from './stacks/realtime-stack';
 import { type StageConfig, StageConfigError, StageContext, stageConfig } from './stage-config';
@@ -95,10 +95,12 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     description: `Parley ${stage}: Cognito user pool (stateful)`,
     terminationProtection: config.productionLike,
   });
+  const bucketNames = bucketNamesFor(stage);
   const data = new DataStack(app, names.data, {
     env,
     config,
-    description: `Parley ${stage}: tables and queues (stateful)`,
+    bucketNames,
+    description: `Parley ${stage}: tables, queues and buckets (stateful)`,
     terminationProtection: config.productionLike,
   });
   const shared = {
@@ -107,6 +109,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     config,
     tables: data.tables,
     queues: data.queues,
+    bucketNames,
     userPool: auth.userPool,
     userPoolClient: auth.userPoolClient,
   };

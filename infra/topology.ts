@@ -6,6 +6,7 @@
  *
  * Plain data only: no CDK or SDK imports, so both runtimes can read it.
  */
+import { BLOB_PREFIXES } from '../functions/chat/mls/blob-keys';
 import { Env, type EnvName } from '../functions/config';
 import { ROUTES } from '../shared/api/routes';
 import {
@@ -39,10 +40,21 @@ export interface QueueDefinition {
   readonly deadLetter: { readonly maxReceiveCount: number; readonly retentionPeriodSeconds: number };
 }
 
+/** An S3 bucket: private, TLS only, encrypted, unversioned. */
+export interface BucketDefinition {
+  /** Key prefixes functions may read and write (grants name them, never the whole bucket). */
+  readonly prefixes: readonly string[];
+  /** Multipart uploads left unfinished this long are aborted (their parts are billed until then). */
+  readonly abortIncompleteMultipartUploadAfterDays: number;
+  /** Objects under a key prefix expire after this many days. */
+  readonly expirations: ReadonlyArray<{ readonly prefix: string; readonly days: number }>;
+}
+
 /** What a function may touch. Each binding brings its env vars and its least-privilege grant together. */
 export type Binding =
   | { readonly kind: 'table'; readonly table: TableName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly access: 'send' }
+  | { readonly kind: 'bucket'; readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' }
   /** Per-user rate limits (a setting, no resource): the stage's limits as JSON. */
@@ -114,7 +126,21 @@ export const QUEUES = {
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueName = keyof typeof QUEUES;
 
+/** Welcome items live 30 days (DynamoDB TTL, which may run late); their bytes outlive them. */
+const WELCOME_BLOB_LIFETIME_IN_DAYS = 60;
+
+export const BUCKETS = {
+  blobs: {
+    prefixes: Object.values(BLOB_PREFIXES),
+    abortIncompleteMultipartUploadAfterDays: 1,
+    // Commits stay: they are the group's history. Welcomes are useless once their item is gone.
+    expirations: [{ prefix: BLOB_PREFIXES.welcomes, days: WELCOME_BLOB_LIFETIME_IN_DAYS }],
+  },
+} as const satisfies Record<string, BucketDefinition>;
+export type BucketName = keyof typeof BUCKETS;
+
 const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
+const blobBucket = (access: 'read' | 'readWrite'): Binding => ({ kind: 'bucket', bucket: 'blobs', access });
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
 const rateLimits: Binding = { kind: 'rateLimits', access: 'read' };
 
@@ -173,7 +199,14 @@ export const FUNCTIONS = {
     description: 'Serves the HTTP API',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }, fanoutQueue, rateLimits],
+    bindings: [
+      mainTable('readWrite'),
+      // Large commits and Welcomes: written by POST /commits, read back by history and welcome pages.
+      blobBucket('readWrite'),
+      { kind: 'userPool', access: 'readUsers' },
+      fanoutQueue,
+      rateLimits,
+    ],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -256,7 +289,7 @@ export const PASSWORD_POLICY = {
 /** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
 export const OUTPUTS = {
   auth: { userPoolId: 'UserPoolId', userPoolClientId: 'UserPoolClientId', region: 'Region' },
-  data: { tableName: 'TableName', fanoutQueueUrl: 'FanoutQueueUrl' },
+  data: { tableName: 'TableName', fanoutQueueUrl: 'FanoutQueueUrl', blobBucketName: 'BlobBucketName' },
   realtime: { webSocketUrl: 'WebSocketUrl', connectionsEndpoint: 'ConnectionsEndpoint' },
   http: { httpApiUrl: 'HttpApiUrl' },
 } as const;
@@ -278,6 +311,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.TableName];
     case 'queue':
       return [Env.FanoutQueueUrl];
+    case 'bucket':
+      return [Env.BlobBucketName];
     case 'connections':
       return [Env.ConnectionsEndpoint];
     case 'rateLimits':

@@ -38,6 +38,7 @@ describe('views', () => {
     kind: 'reply',
     refSeq: 1,
     body: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+    contentCount: 3,
   };
 
   it('shows a message with its body in base64 and its reference', () => {

@@ -14,6 +14,11 @@ export interface Conversation {
   readonly createdAt: number;
   /** Bumped by every change of members or name; changes are conditional on it. */
   readonly version: number;
+  /**
+   * Bumped only by a change that adds or removes members; 1 at creation. MLS
+   * commits say which member list they bring the group in line with.
+   */
+  readonly membersVersion: number;
 }
 
 /** A user's place in a conversation, with their receipt marks. */
@@ -27,6 +32,8 @@ export interface Membership {
   readonly delivered: number;
   /** Highest `seq` the member read. */
   readonly read: number;
+  /** Content messages (all but commits) up to `read`: unread = the log's count minus this. */
+  readonly readContentCount: number;
 }
 
 export interface MembershipChange {
@@ -36,6 +43,11 @@ export interface MembershipChange {
   readonly roles?: Readonly<Record<string, MemberRole>>;
   readonly name?: string;
 }
+
+/** Marks to move forward: a read mark always with the content count at it. */
+export type MarkAdvance =
+  | { readonly delivered?: number; readonly read?: undefined; readonly readContentCount?: undefined }
+  | { readonly delivered?: number; readonly read: number; readonly readContentCount: number };
 
 /** Conversations and their memberships. */
 export interface ConversationStore {
@@ -61,12 +73,11 @@ export interface ConversationStore {
   listMembers(conversationId: string): Promise<Membership[]>;
   /** Every conversation the user is a member of (eventually consistent). */
   listMembershipsOf(userId: string): Promise<Membership[]>;
-  /** Moves the marks forward, never back; returns the marks now stored. */
-  advanceMarks(
-    conversationId: string,
-    userId: string,
-    marks: { delivered?: number; read?: number },
-  ): Promise<Membership>;
+  /**
+   * Moves the marks forward, never back; returns the marks now stored.
+   * `readContentCount` (the log's `contentCount` at `read`) moves with `read`.
+   */
+  advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership>;
 }
 
 /**
@@ -79,5 +90,8 @@ export function applyMembershipChange(memberIds: readonly string[], change: Memb
   const added = [
     ...new Map((change.add ?? []).map((member) => [member.userId, member] as const)).values(),
   ].filter((member) => !remaining.includes(member.userId));
-  return { removed, added, memberIds: [...remaining, ...added.map((member) => member.userId)] };
+  const next = [...remaining, ...added.map((member) => member.userId)];
+  // A removal and re-addition of the same user is still a new member list for MLS.
+  const membersChanged = added.length > 0 || remaining.length < memberIds.length;
+  return { removed, added, memberIds: next, membersChanged };
 }

@@ -14,6 +14,8 @@ export interface MessageJob extends JobBase {
   readonly seq: number;
   /** The push itself, when it fits; otherwise the sender reads the log. */
   readonly frame?: MessageFrame;
+  /** The message's `contentCount` (for the sender's read mark); read from the log when absent. */
+  readonly contentCount?: number;
 }
 
 /** Push a frame to the conversation's current members, and to `alsoUserIds` (e.g. who was just removed). */

@@ -1,4 +1,5 @@
 import type { MessageKind } from '../../shared/protocol/ids';
+import type { BlobRef } from './blob-store';
 
 /** A message as stored: the body is opaque ciphertext the server never reads. */
 export interface StoredMessage {
@@ -10,10 +11,17 @@ export interface StoredMessage {
   readonly sentAt: number;
   readonly kind: MessageKind;
   readonly refSeq?: number;
-  /** Absent once deleted. */
+  /** Absent once deleted, and when the body is in the blob store (`bodyRef`). */
   readonly body?: Uint8Array;
+  /** Where a body too large for the item is (MLS commits only). */
+  readonly bodyRef?: BlobRef;
   /** Epoch ms. */
   readonly deletedAt?: number;
+  /**
+   * Content messages (every kind but `commit`) up to and including this one.
+   * Messages stored before it was kept count as content: their seq.
+   */
+  readonly contentCount: number;
 }
 
 export interface AppendRequest {
@@ -22,7 +30,10 @@ export interface AppendRequest {
   readonly senderId: string;
   readonly kind: MessageKind;
   readonly refSeq?: number;
-  readonly body: Uint8Array;
+  /** The body's bytes; ignored when `bodyRef` is given. */
+  readonly body?: Uint8Array;
+  /** Where a body too large for the item was put (MLS commits only). */
+  readonly bodyRef?: BlobRef;
   readonly now: number;
 }
 
@@ -31,6 +42,13 @@ export interface AppendResult {
   readonly sentAt: number;
   /** True when this sender already stored this `messageId`: the first result is returned. */
   readonly duplicate: boolean;
+  /** The stored message's `contentCount`. */
+  readonly contentCount: number;
+}
+
+/** Whether a message of this kind is content a member reads (commits are MLS plumbing). */
+export function isContent(kind: MessageKind): boolean {
+  return kind !== 'commit';
 }
 
 /** Where a conversation's log stands. */
@@ -40,6 +58,12 @@ export interface LogHead {
   readonly seq: number;
   /** Epoch ms of the last message, when there is one. */
   readonly lastAt?: number;
+  /** Content messages (all but commits) up to `seq`. */
+  readonly contentCount: number;
+  /** Seq of the last content message, when there is one. */
+  readonly contentSeq?: number;
+  /** Epoch ms of the last content message. */
+  readonly contentAt?: number;
 }
 
 export interface HistoryQuery {
@@ -75,8 +99,11 @@ export interface MessageLog {
   ): Promise<StoredMessage | undefined>;
 }
 
-/** The message an append stores at `seq`: the same shape in every log. */
-export function messageAt(request: AppendRequest, seq: number): StoredMessage {
+/**
+ * The message an append stores at `seq`, after a message with
+ * `previousContentCount`: the same shape in every log.
+ */
+export function messageAt(request: AppendRequest, seq: number, previousContentCount: number): StoredMessage {
   return {
     conversationId: request.conversationId,
     seq,
@@ -85,6 +112,9 @@ export function messageAt(request: AppendRequest, seq: number): StoredMessage {
     sentAt: request.now,
     kind: request.kind,
     ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
-    body: request.body,
+    ...(request.bodyRef === undefined
+      ? { body: request.body ?? new Uint8Array() }
+      : { bodyRef: { ...request.bodyRef } }),
+    contentCount: previousContentCount + (isContent(request.kind) ? 1 : 0),
   };
 }

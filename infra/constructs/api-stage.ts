@@ -4,11 +4,12 @@ import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { type CodeStackPart, functionsOf, pascal } from '../placement';
+import { type CodeStackPart, functionsOf, mapEntries, pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
-import type { FunctionName, QueueName, TableName } from '../topology';
+import type { BucketName, FunctionName, QueueName, TableName } from '../topology';
 import { bindFunction } from './bind';
 import { ParleyFunction } from './parley-function';
 
@@ -54,6 +55,11 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Record<TableName, ITable>;
   /** Queues by topology name, from the data stack. */
   readonly queues: Record<QueueName, IQueue>;
+  /**
+   * Bucket names by topology name, as the data stack names its buckets
+   * (`bucketNamesFor`): referenced by name, so grants resolve in the function's stack.
+   */
+  readonly bucketNames: Record<BucketName, string>;
   /** The user pool whose access tokens the API accepts, and the app client they must be issued to. */
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
@@ -70,6 +76,9 @@ export function createFunctions(
   connections?: WebSocketStage,
 ): Partial<Record<FunctionName, ParleyFunction>> {
   const functions: Partial<Record<FunctionName, ParleyFunction>> = {};
+  const buckets = mapEntries(props.bucketNames, (name, bucketName) =>
+    Bucket.fromBucketName(scope, `${pascal(name)}Bucket`, bucketName),
+  );
   for (const name of functionsOf(part)) {
     const fn = new ParleyFunction(scope, `${pascal(name)}Function`, {
       name,
@@ -80,6 +89,7 @@ export function createFunctions(
     bindFunction(fn, {
       tables: props.tables,
       queues: props.queues,
+      buckets,
       ...(connections ? { connections } : {}),
       userPool: { pool: props.userPool, client: props.userPoolClient },
       rateLimits: props.config.rateLimits,

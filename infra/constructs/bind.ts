@@ -1,12 +1,22 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { type Acknowledgment, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Env, type EnvName } from '../../functions/config';
 import type { StageConfig } from '../stage-config';
-import { type Binding, envNamesOf, type QueueName, TABLES, type TableName } from '../topology';
+import {
+  type Binding,
+  BUCKETS,
+  type BucketName,
+  envNamesOf,
+  type QueueName,
+  TABLES,
+  type TableName,
+} from '../topology';
+import { wildcardResourceFinding } from './nag';
 import type { ParleyFunction } from './parley-function';
 
 /** The resources bindings may point at. A stack passes the ones it has. */
@@ -15,6 +25,8 @@ export interface BindingResources {
   readonly tables?: Partial<Record<TableName, ITable>>;
   /** Queues by topology name. @default none: a queue binding fails */
   readonly queues?: Partial<Record<QueueName, IQueue>>;
+  /** Buckets by topology name. @default none: a bucket binding fails */
+  readonly buckets?: Partial<Record<BucketName, IBucket>>;
   /** The WebSocket stage whose `@connections` API a function may call. @default none */
   readonly connections?: WebSocketStage;
   /** The user pool and the app client tokens are issued to. @default none */
@@ -27,6 +39,8 @@ export interface BindingResources {
 interface Grant {
   readonly env: Partial<Record<EnvName, string>>;
   readonly statements: readonly PolicyStatement[];
+  /** cdk-nag findings the grant causes on purpose, with why. */
+  readonly acknowledgments?: readonly Acknowledgment[];
 }
 
 /** Key-based reads only: no `Scan`, so no request path can read a whole table. */
@@ -75,6 +89,7 @@ export function bind(fn: ParleyFunction, binding: Binding, resources: BindingRes
   for (const [name, value] of Object.entries(grant.env))
     if (value !== undefined) fn.addEnvironment(name, value);
   for (const statement of grant.statements) fn.addToRolePolicy(statement);
+  if (grant.acknowledgments?.length) Validations.of(fn.role).acknowledge(...grant.acknowledgments);
 }
 
 function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResources): Grant {
@@ -87,6 +102,13 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       );
     case 'queue':
       return queueGrant(required(fn, binding, resources.queues?.[binding.queue]));
+    case 'bucket':
+      return bucketGrant(
+        fn,
+        binding.bucket,
+        binding.access,
+        required(fn, binding, resources.buckets?.[binding.bucket]),
+      );
     case 'connections':
       return connectionsGrant(required(fn, binding, resources.connections));
     case 'userPool':
@@ -120,6 +142,31 @@ function queueGrant(queue: IQueue): Grant {
   return {
     env: { [Env.FanoutQueueUrl]: queue.queueUrl },
     statements: [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
+  };
+}
+
+/**
+ * Object reads (and writes) under the bucket's declared key prefixes only:
+ * never bucket-level actions such as listing. Object keys are chosen at run
+ * time, so each prefix ends in `*`.
+ */
+function bucketGrant(
+  fn: ParleyFunction,
+  name: BucketName,
+  access: 'read' | 'readWrite',
+  bucket: IBucket,
+): Grant {
+  const resources = BUCKETS[name].prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+  const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+  return {
+    env: { [Env.BlobBucketName]: bucket.bucketName },
+    statements: [new PolicyStatement({ actions, resources })],
+    acknowledgments: resources.map((arn) => ({
+      id: wildcardResourceFinding(fn.role, arn),
+      reason:
+        'Object keys are made per commit and Welcome at run time; the grant is limited to the ' +
+        'object actions the function needs, under one declared key prefix of one bucket.',
+    })),
   };
 }
 
@@ -200,6 +247,8 @@ function describe(binding: Binding): string {
       return `table ${binding.table} (${binding.access})`;
     case 'queue':
       return `queue ${binding.queue} (${binding.access})`;
+    case 'bucket':
+      return `bucket ${binding.bucket} (${binding.access})`;
     default:
       return `${binding.kind} (${binding.access})`;
   }

@@ -45,6 +45,7 @@ Parley local stack ready in ${stack.startupMs} ms
   Cognito           ${out('CognitoEndpoint')}  (user pool ${out('UserPoolId')}, client ${out('UserPoolClientId')})
   DynamoDB          ${out('DynamoDbEndpoint')}
   SQS               ${out('SqsEndpoint')}
+  S3                ${out('SqsEndpoint')}  (path-style, bucket ${out('BlobBucketName')})
 
   Outputs           ${resolve(dataDir, 'outputs.json')}
   Function logs     ${resolve(dataDir, 'logs', 'functions.log')}

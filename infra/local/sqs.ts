@@ -25,7 +25,7 @@ export interface LocalSqs<Q extends string = QueueName> {
 }
 
 /**
- * SQS stand-in: fauxqs, in process. Its own CLI binds every interface, so the
+ * SQS stand-in: fauxqs, in process (its S3 is the S3 stand-in, see s3.ts). Its own CLI binds every interface, so the
  * app is built here and bound to loopback. Queues live in memory: messages in
  * flight when the local stack stops are dropped.
  */
@@ -35,12 +35,18 @@ export async function startSqs<Q extends string = QueueName>(options: {
   /** @default the topology's queues */
   queues?: Record<Q, QueueDefinition>;
   meter?: Meter;
+  /** Adds to the app before it listens (fauxqs serves S3 too: see `mirrorS3ToDisk`). */
+  configure?: (app: ReturnType<typeof buildApp>) => void;
 }): Promise<LocalSqs<Q>> {
   const app = buildApp({ logger: false, defaultRegion: options.region });
+  options.configure?.(app);
   await app.listen({ host: LOCAL_HOST, port: options.port });
-  app.server.prependListener('request', (request: IncomingMessage) =>
-    options.meter?.count('sqs', targetOperation(request.headers['x-amz-target'])),
-  );
+  app.server.prependListener('request', (request: IncomingMessage) => {
+    // SQS speaks the JSON protocol (X-Amz-Target); everything else on this endpoint is S3.
+    const target = request.headers['x-amz-target'];
+    if (target) options.meter?.count('sqs', targetOperation(target));
+    else options.meter?.count('s3', request.method ?? 'unknown');
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const endpoint = `http://${LOCAL_HOST}:${port}`;

@@ -15,6 +15,7 @@ import { type FunctionLogLine, LambdaRuntime, type LocalFunction } from './lambd
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
 import { Meter } from './meter';
+import { type LocalS3, mirrorS3ToDisk, startS3 } from './s3';
 import { type LocalSqs, startSqs } from './sqs';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
@@ -76,6 +77,9 @@ export interface LocalStack {
     readonly tableNames: LocalDynamoDb['tableNames'];
     readonly sqsEndpoint: string;
     readonly queues: LocalSqs['queues'];
+    /** Path-style S3 endpoint (the SQS stand-in's). */
+    readonly s3Endpoint: string;
+    readonly buckets: LocalS3['buckets'];
     readonly cognitoEndpoint: string;
   };
   /** What the gateways, runtime and pollers serve: for the parity test. */
@@ -96,8 +100,8 @@ export interface LocalStack {
 }
 
 /**
- * Starts the whole local stack on 127.0.0.1: DynamoDB, SQS and Cognito
- * stand-ins, the functions (bundled as for AWS), the WebSocket and HTTP API
+ * Starts the whole local stack on 127.0.0.1: DynamoDB, SQS (with S3) and
+ * Cognito stand-ins, the functions (bundled as for AWS), the WebSocket and HTTP API
  * gateways, the SQS event sources and the dev server. Writes
  * `{dataDir}/outputs.json` in the shape of `cdk deploy --outputs-file`.
  */
@@ -121,11 +125,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         region,
         meter,
       }).then(track),
-      startSqs({ port: options.ports.sqs, region, meter }).then(track),
+      startSqs({
+        port: options.ports.sqs,
+        region,
+        meter,
+        configure: (app) => mirrorS3ToDisk(app, join(options.dataDir, 's3')),
+      }).then(track),
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
         track,
       ),
     ]);
+
+    const s3 = track(await startS3({ endpoint: sqs.endpoint, region, dataDir: join(options.dataDir, 's3') }));
 
     let webSocket: LocalWebSocketApi | undefined;
     const values = (): Partial<Record<EnvName, string>> => ({
@@ -133,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.DynamoDbEndpoint]: dynamoDb.endpoint,
       [Env.FanoutQueueUrl]: sqs.queues.fanout.url,
       [Env.SqsEndpoint]: sqs.endpoint,
+      [Env.BlobBucketName]: s3.buckets.blobs.name,
+      [Env.S3Endpoint]: s3.endpoint,
       [Env.ConnectionsEndpoint]: webSocket?.connectionsEndpoint,
       [Env.UserPoolId]: cognito.userPoolId,
       [Env.UserPoolClientId]: cognito.userPoolClientId,
@@ -212,6 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [names.data]: {
         [OUTPUTS.data.tableName]: dynamoDb.tableNames.main,
         [OUTPUTS.data.fanoutQueueUrl]: sqs.queues.fanout.url,
+        [OUTPUTS.data.blobBucketName]: s3.buckets.blobs.name,
         [LOCAL_OUTPUTS.dynamoDbEndpoint]: dynamoDb.endpoint,
         [LOCAL_OUTPUTS.sqsEndpoint]: sqs.endpoint,
       },
@@ -237,6 +251,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         tableNames: dynamoDb.tableNames,
         sqsEndpoint: sqs.endpoint,
         queues: sqs.queues,
+        s3Endpoint: s3.endpoint,
+        buckets: s3.buckets,
         cognitoEndpoint: cognito.endpoint,
       },
       served: {
@@ -272,6 +288,7 @@ function functionEnvironment(
     for (const env of envNamesOf(binding)) names.add(env);
     if (binding.kind === 'table') names.add(Env.DynamoDbEndpoint);
     if (binding.kind === 'queue') names.add(Env.SqsEndpoint);
+    if (binding.kind === 'bucket') names.add(Env.S3Endpoint);
     if (binding.kind === 'userPool' && binding.access === 'readUsers') names.add(Env.CognitoEndpoint);
   }
   const environment: Record<string, string> = {};

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AttributeType,
   BillingMode,
@@ -7,12 +7,22 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPOLOGY_METADATA_KEY } from '../constructs/parley-function';
 import { mapEntries, pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
 import {
+  BUCKETS,
+  type BucketDefinition,
+  type BucketName,
   type KeyAttribute,
   OUTPUTS,
   QUEUES,
@@ -26,10 +36,29 @@ import {
 export interface DataStackProps extends StackProps {
   /** The stage's settings; `productionLike` retains and protects the tables. */
   readonly config: StageConfig;
+  /** Bucket names by topology name (see `bucketNamesFor`). */
+  readonly bucketNames: Record<BucketName, string>;
 }
 
 /**
- * Stateful: every table and queue of the topology. Code stacks import them,
+ * The stage's bucket names: `parley-{stage}-{bucket}-{account}-{region}`,
+ * globally unique, and built in whichever stack uses them from pseudo
+ * parameters rather than imported from this one. So a function's grant names
+ * the bucket the same way in its own stack, and the cdk-nag finding its
+ * object-prefix wildcard raises can be acknowledged by its exact id.
+ *
+ * @example
+ * bucketNamesFor('dev').blobs; // parley-dev-blobs-${AWS::AccountId}-${AWS::Region}
+ */
+export function bucketNamesFor(stage: string): Record<BucketName, string> {
+  return mapEntries(
+    BUCKETS,
+    (name) => `parley-${stage.toLowerCase()}-${name.toLowerCase()}-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+  );
+}
+
+/**
+ * Stateful: every table, queue and bucket of the topology. Code stacks import them,
  * so redeploying code never risks data.
  */
 export class DataStack extends Stack {
@@ -39,6 +68,8 @@ export class DataStack extends Stack {
   readonly queues: Record<QueueName, Queue>;
   /** Dead-letter queues by the topology name of the queue they serve. */
   readonly deadLetterQueues: Record<QueueName, Queue>;
+  /** Buckets by topology name. */
+  readonly buckets: Record<BucketName, Bucket>;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -48,6 +79,9 @@ export class DataStack extends Stack {
     );
     this.queues = mapEntries(QUEUES, (name, definition) =>
       this.createQueue(name, definition, this.deadLetterQueues[name]),
+    );
+    this.buckets = mapEntries(BUCKETS, (name, definition) =>
+      this.createBucket(name, props.bucketNames[name], definition, props.config),
     );
     this.createOutputs();
   }
@@ -99,9 +133,51 @@ export class DataStack extends Stack {
     return queue;
   }
 
+  private createBucket(
+    name: BucketName,
+    bucketName: string,
+    definition: BucketDefinition,
+    config: StageConfig,
+  ): Bucket {
+    const bucket = new Bucket(this, `${pascal(name)}Bucket`, {
+      bucketName,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      // Objects are written once under content-derived keys: versions would only keep deleted orphans.
+      versioned: false,
+      lifecycleRules: [
+        {
+          id: 'AbortIncompleteMultipartUploads',
+          abortIncompleteMultipartUploadAfter: Duration.days(
+            definition.abortIncompleteMultipartUploadAfterDays,
+          ),
+        },
+        ...definition.expirations.map((expiration) => ({
+          id: `Expire-${expiration.prefix.replace(/\W/g, '')}`,
+          prefix: expiration.prefix,
+          expiration: Duration.days(expiration.days),
+        })),
+      ],
+      removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    (bucket.node.defaultChild as CfnBucket).addMetadata(TOPOLOGY_METADATA_KEY, { bucket: name });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Server access logs would record only opaque object keys of ciphertext, and every request reaches ' +
+        'the bucket through the HTTP function, whose logs carry the request id; a log bucket would itself ' +
+        'need an exemption. Turn on CloudTrail S3 data events for an audit trail.',
+    });
+    return bucket;
+  }
+
   private createOutputs(): void {
     new CfnOutput(this, OUTPUTS.data.tableName, { value: this.tables.main.tableName });
     new CfnOutput(this, OUTPUTS.data.fanoutQueueUrl, { value: this.queues.fanout.queueUrl });
+    new CfnOutput(this, OUTPUTS.data.blobBucketName, { value: this.buckets.blobs.bucketName });
   }
 }
 

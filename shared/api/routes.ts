@@ -211,6 +211,11 @@ export const PostCommitBodySchema = z
     welcome: mlsBytes(MAX_WELCOME_SIZE_IN_BYTES).optional(),
     /** The devices the Welcome is for: current devices of current members. */
     welcomeRecipients: z.array(DeviceAddressSchema).min(1).max(MAX_WELCOME_RECIPIENTS).optional(),
+    /**
+     * The member list version (`membersVersion` of the conversation) this commit brings the
+     * group in line with; one ahead of the conversation's is a conflict.
+     */
+    membersVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .refine((body) => (body.welcome === undefined) === (body.welcomeRecipients === undefined), {
     message: 'welcomeRecipients is required with a welcome, and only with one',
@@ -446,7 +451,7 @@ export const ROUTES = {
     tag: 'messages',
     summary: 'History in seq order: after a seq (resume), before a seq (scroll back), or the latest',
     description:
-      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page. `receipts` holds every member’s delivered and read marks: a message with seq s is delivered to a member when s ≤ delivered, read when s ≤ read.',
+      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page. `receipts` holds every member’s delivered and read marks: a message with seq s is delivered to a member when s ≤ delivered, read when s ≤ read. A page of large messages (MLS commits) stops early, with `next`, once its bodies reach 4 MiB of base64; it always holds at least one message.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     query: HistoryQuerySchema,
@@ -580,7 +585,7 @@ export const ROUTES = {
     tag: 'mls',
     summary: 'Submit the MLS commit for the current epoch, with an optional Welcome',
     description:
-      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member. Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push.',
+      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member (as a `message-ref` when too large for one frame). Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push. When the epoch was claimed by a commit whose request never finished, that commit is finished first (logged, Welcomes stored and pushed) and this one gets the conflict. `membersVersion`, when given, must not be ahead of the conversation’s (a conflict otherwise); the group then counts as in line with that member list.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: PostCommitBodySchema,
@@ -592,7 +597,10 @@ export const ROUTES = {
     method: 'GET',
     path: '/conversations/{conversationId}/epoch',
     tag: 'mls',
-    summary: 'The epoch the server accepts the next commit for',
+    summary:
+      'The epoch the server accepts the next commit for, and whether a membership change awaits a commit',
+    description:
+      'A member change is pending while `committedMembersVersion < membersVersion`. An epoch claimed by a commit whose request never finished is finished first, so the epoch returned is always one a commit can be made at.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     status: 200,
@@ -604,7 +612,8 @@ export const ROUTES = {
     path: '/devices/{deviceId}/welcomes',
     tag: 'mls',
     summary: 'Welcomes waiting for my device, oldest conversation id first',
-    description: 'Each stays until acknowledged, or for 30 days.',
+    description:
+      'Each stays until acknowledged, or for 30 days. A page stops early (with `next`) once its Welcomes reach 4 MiB of base64.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     query: PagingQuerySchema,

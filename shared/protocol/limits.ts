@@ -49,12 +49,26 @@ export const MAX_CLAIM_USERS = 50;
 
 /**
  * Largest MLS commit, and largest Welcome, one request may carry. Both grow
- * with the group (a Welcome holds the ratchet tree); 24 KiB is a group of
- * about a hundred devices, and with both in base64 a request stays well under
- * API Gateway's limits. Larger ones are to go to S3 behind a pointer.
+ * with the group (a Welcome holds the ratchet tree): 1 MiB is thousands of
+ * devices. With both in base64 a request stays well under API Gateway's 10 MB
+ * and Lambda's 6 MB payload limits.
  */
-export const MAX_COMMIT_SIZE_IN_BYTES = 24 * 1024;
-export const MAX_WELCOME_SIZE_IN_BYTES = 24 * 1024;
+export const MAX_COMMIT_SIZE_IN_BYTES = 1024 * 1024;
+export const MAX_WELCOME_SIZE_IN_BYTES = 1024 * 1024;
+
+/**
+ * Commit and Welcome bytes up to this size are kept in their DynamoDB item;
+ * larger ones go to S3 behind a pointer, so items stay far below DynamoDB's
+ * 400 KB (and a write bills few units). Readers get the bytes inline either way.
+ */
+export const MAX_INLINE_BYTES_SIZE_IN_BYTES = 16 * 1024;
+
+/**
+ * A page of history or of Welcomes stops before its bodies (as base64) pass
+ * this many bytes, with a `next` cursor to the rest; it always holds at least
+ * one item. Keeps every response under Lambda's 6 MB payload limit.
+ */
+export const MAX_PAGE_BODIES_SIZE_IN_BYTES = 4 * 1024 * 1024;
 
 /** Most devices one Welcome may be addressed to. */
 export const MAX_WELCOME_RECIPIENTS = 100;

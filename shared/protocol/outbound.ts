@@ -31,6 +31,18 @@ export const AckFrameSchema = z.object({
 /** A message pushed to a member's connection. Clients dedupe by `(conversationId, seq)`. */
 export const MessageFrameSchema = MessageEnvelopeSchema.extend({ type: z.literal('message') });
 
+/**
+ * A message too large for one push frame (an MLS commit of a large group):
+ * only its place is pushed. Fetch it with
+ * `GET /conversations/{conversationId}/messages?after={seq - 1}&limit=1`.
+ * Clients dedupe it with `message` frames by `(conversationId, seq)`.
+ */
+export const MessageRefPushSchema = z.object({
+  type: z.literal('message-ref'),
+  conversationId: ConversationIdSchema,
+  seq: SeqSchema,
+});
+
 /** A message was deleted by its author: its body is gone, its `seq` stays as a tombstone. */
 export const DeletedFrameSchema = z.object({
   type: z.literal('deleted'),
@@ -74,6 +86,12 @@ export const ConversationPushSchema = z.object({
   actorId: UserIdSchema,
   /** Who was added, removed or left. */
   userIds: z.array(UserIdSchema).optional(),
+  /**
+   * The member list's version after the change: bumped by every addition or
+   * removal. The MLS group is in line once a commit with it was accepted
+   * (see `GET /conversations/{id}/epoch`).
+   */
+  membersVersion: z.number().int().positive(),
 });
 
 /**
@@ -106,6 +124,7 @@ export const ErrorFrameSchema = z.object({
 /** Every frame the server pushes on its own (not a reply to a request). */
 export const PushFrameSchema = z.discriminatedUnion('type', [
   MessageFrameSchema,
+  MessageRefPushSchema,
   DeletedFrameSchema,
   ReceiptPushSchema,
   TypingPushSchema,
@@ -124,6 +143,7 @@ export const OutboundFrameSchema = z.discriminatedUnion('type', [
 
 export type AckFrame = z.infer<typeof AckFrameSchema>;
 export type MessageFrame = z.infer<typeof MessageFrameSchema>;
+export type MessageRefPush = z.infer<typeof MessageRefPushSchema>;
 export type DeletedFrame = z.infer<typeof DeletedFrameSchema>;
 export type ReceiptPush = z.infer<typeof ReceiptPushSchema>;
 export type TypingPush = z.infer<typeof TypingPushSchema>;
@@ -145,6 +165,11 @@ export function ackFrame(fields: Omit<AckFrame, 'type'>): AckFrame {
 /** @example messageFrame({ conversationId, seq, messageId, senderId, sentAt, body }) */
 export function messageFrame(fields: Omit<MessageFrame, 'type'>): MessageFrame {
   return { type: 'message', ...fields };
+}
+
+/** @example messageRefPush({ conversationId, seq: 42 }) */
+export function messageRefPush(fields: Omit<MessageRefPush, 'type'>): MessageRefPush {
+  return { type: 'message-ref', ...fields };
 }
 
 /** @example welcomePush({ conversationId, epoch: 3, deviceId: 'phone' }) */

@@ -97,12 +97,13 @@ export const ConversationSummarySchema = z.object({
   memberIds: z.array(UserIdSchema),
   role: MemberRoleSchema,
   createdAt: TimestampSchema,
-  /** The last message's time, or the creation time of an empty conversation. */
+  /** The last content message's time (commits aside), or the creation time. */
   lastActivityAt: TimestampSchema,
   /** Highest `seq` so far; 0 when empty. */
   lastSeq: z.number().int().nonnegative(),
+  /** The last content message: commits are never shown here. */
   lastMessage: MessageEnvelopeSchema.optional(),
-  /** Messages after the caller's read mark. */
+  /** Content messages (every kind but `commit`) after the caller's read mark. */
   unread: z.number().int().nonnegative(),
   delivered: z.number().int().nonnegative(),
   read: z.number().int().nonnegative(),
@@ -112,6 +113,8 @@ export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 /** One conversation with its members (and their receipts). */
 export const ConversationDetailSchema = ConversationSummarySchema.omit({ memberIds: true }).extend({
   members: z.array(MemberSchema),
+  /** The member list's version: 1 at creation, one more with each addition or removal. */
+  membersVersion: z.number().int().positive(),
 });
 export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
 
@@ -169,8 +172,24 @@ export const KeyPackageClaimSchema = z.object({
 });
 export type KeyPackageClaim = z.infer<typeof KeyPackageClaimSchema>;
 
-/** Where a conversation's MLS group stands: the epoch the server accepts the next commit for. */
-export const EpochSchema = z.object({ epoch: z.number().int().nonnegative() });
+/**
+ * Where a conversation's MLS group stands: the epoch the server accepts the
+ * next commit for, and whether the group is in line with the member list. A
+ * server-side addition or removal is pending while
+ * `committedMembersVersion < membersVersion`: some member should commit the
+ * change, passing `membersVersion`.
+ *
+ * @example
+ * const { epoch, membersVersion, committedMembersVersion } = EpochSchema.parse(await response.json());
+ * if (committedMembersVersion < membersVersion) await commitMembershipChange(epoch, membersVersion);
+ */
+export const EpochSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  /** The member list's version (as in the conversation detail and `conversation` pushes). */
+  membersVersion: z.number().int().positive(),
+  /** The highest `membersVersion` an accepted commit brought the group in line with; 0 before any. */
+  committedMembersVersion: z.number().int().nonnegative(),
+});
 export type Epoch = z.infer<typeof EpochSchema>;
 
 /** An accepted commit: its place in the log, and the epoch it moved the group to. */

@@ -1,4 +1,5 @@
 import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../functions/config';
@@ -8,7 +9,7 @@ import {
   type StackPart,
   synthTemplates,
 } from '../../infra/parley-app';
-import { stackNames } from '../../infra/topology';
+import { BUCKETS, OUTPUTS, stackNames } from '../../infra/topology';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -24,6 +25,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const LOCAL_ONLY_ENVIRONMENT = new Set<string>([
   Env.DynamoDbEndpoint,
   Env.SqsEndpoint,
+  Env.S3Endpoint,
   Env.CognitoEndpoint,
   'POWERTOOLS_LOG_LEVEL',
 ]);
@@ -95,6 +97,7 @@ describe('the local stack serves what the CDK stacks define', () => {
   let stack: TestStack;
   let dynamodb: DynamoDBClient;
   let sqs: SQSClient;
+  let s3: S3Client;
 
   beforeAll(async () => {
     templates = synthTemplates('dev');
@@ -109,11 +112,18 @@ describe('the local stack serves what the CDK stacks define', () => {
       region: stack.region,
       credentials: LOCAL_CREDENTIALS,
     });
+    s3 = new S3Client({
+      endpoint: stack.resources.s3Endpoint,
+      region: stack.region,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
   });
 
   afterAll(async () => {
     dynamodb?.destroy();
     sqs?.destroy();
+    s3?.destroy();
     await stack?.stop();
   });
 
@@ -199,6 +209,46 @@ describe('the local stack serves what the CDK stacks define', () => {
         deadLetter?.resource.Properties?.MessageRetentionPeriod,
       );
     }
+  });
+
+  it('serves the same buckets, named in the outputs; the deployed ones carry the topology lifecycle', async () => {
+    const buckets = ofType(templates, 'AWS::S3::Bucket').filter((bucket) => tag(bucket, 'bucket'));
+    expect(buckets.map((bucket) => tag(bucket, 'bucket')).sort()).toEqual(
+      Object.keys(stack.resources.buckets).sort(),
+    );
+    for (const bucket of buckets) {
+      const name = tag(bucket, 'bucket') as keyof typeof BUCKETS;
+      const local = stack.resources.buckets[name];
+      await expect(s3.send(new HeadBucketCommand({ Bucket: local.name }))).resolves.toBeDefined();
+      // fauxqs has no lifecycle rules: the definition it was given is the topology's, checked here.
+      expect(local.definition).toEqual(BUCKETS[name]);
+      const rules = (
+        bucket.resource.Properties as {
+          LifecycleConfiguration: {
+            Rules: Array<{
+              Prefix?: string;
+              ExpirationInDays?: number;
+              AbortIncompleteMultipartUpload?: unknown;
+            }>;
+          };
+        }
+      ).LifecycleConfiguration.Rules;
+      expect(rules.find((rule) => rule.AbortIncompleteMultipartUpload)).toEqual(
+        expect.objectContaining({
+          AbortIncompleteMultipartUpload: {
+            DaysAfterInitiation: BUCKETS[name].abortIncompleteMultipartUploadAfterDays,
+          },
+        }),
+      );
+      for (const expiration of BUCKETS[name].expirations) {
+        expect(rules).toContainEqual(
+          expect.objectContaining({ Prefix: expiration.prefix, ExpirationInDays: expiration.days }),
+        );
+      }
+    }
+    expect(stack.outputs[stackNames('local').data]?.[OUTPUTS.data.blobBucketName]).toBe(
+      stack.resources.buckets.blobs.name,
+    );
   });
 
   it('runs the same functions with the same timeouts and environment', () => {

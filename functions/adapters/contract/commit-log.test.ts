@@ -43,8 +43,26 @@ describe.each([
     commits = made.commits;
     conversationId = freshId('g');
     await made.conversations.createIfAbsent(
-      { conversationId, kind: 'group', memberIds: ['alice'], createdBy: 'alice', createdAt: T0, version: 1 },
-      [{ conversationId, userId: 'alice', role: 'admin', joinedAt: T0, delivered: 0, read: 0 }],
+      {
+        conversationId,
+        kind: 'group',
+        memberIds: ['alice'],
+        createdBy: 'alice',
+        createdAt: T0,
+        version: 1,
+        membersVersion: 1,
+      },
+      [
+        {
+          conversationId,
+          userId: 'alice',
+          role: 'admin',
+          joinedAt: T0,
+          delivered: 0,
+          read: 0,
+          readContentCount: 0,
+        },
+      ],
     );
   });
 
@@ -73,6 +91,38 @@ describe.each([
 
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await commits.currentEpoch(conversationId)).toBe(1);
+  });
+
+  it('keeps what finishing the commit takes: its bytes or pointer, the Welcome and its recipients', async () => {
+    const full = record({
+      commit: { bytes: new Uint8Array([1, 2, 3]) },
+      welcome: { ref: { key: `welcomes/${conversationId}/1/alice/abc`, size: 40_000 } },
+      welcomeRecipients: [
+        { userId: 'carol', deviceId: 'laptop' },
+        { userId: 'dave', deviceId: 'phone' },
+      ],
+      membersVersion: 2,
+    });
+
+    await commits.claim(full);
+
+    expect(await commits.get(conversationId, 0)).toEqual(full);
+    expect(await commits.get(conversationId, 1)).toBeUndefined();
+    const large = record({ epoch: 1, commit: { ref: { key: 'commits/x', size: 20_000 } } });
+    await commits.claim(large);
+    expect(await commits.get(conversationId, 1)).toEqual(large);
+  });
+
+  it('raises the committed members version with the epoch, never lowering it', async () => {
+    expect(await commits.state(conversationId)).toEqual({ epoch: 0, committedMembersVersion: 0 });
+
+    await commits.advance(conversationId, 0, 3);
+    await commits.advance(conversationId, 1, 2);
+    await commits.advance(conversationId, 2);
+
+    expect(await commits.state(conversationId)).toEqual({ epoch: 3, committedMembersVersion: 3 });
+    expect(await commits.advance(conversationId, 2, 9)).toBe(false);
+    expect(await commits.state(conversationId)).toEqual({ epoch: 3, committedMembersVersion: 3 });
   });
 
   it('notes where the commit landed in the log', async () => {

@@ -53,6 +53,7 @@ describe.each([
     joinedAt: T0,
     delivered: 0,
     read: 0,
+    readContentCount: 0,
   });
 
   const group = (memberIds: readonly string[] = [alice, bob]): Conversation => ({
@@ -63,6 +64,7 @@ describe.each([
     createdBy: alice,
     createdAt: T0,
     version: 1,
+    membersVersion: 1,
   });
 
   const create = async (conversation: Conversation) => {
@@ -108,7 +110,7 @@ describe.each([
     it('returns the stored conversation on a repeat, keeping members and their marks', async () => {
       const conversation = group();
       await create(conversation);
-      await store.advanceMarks(conversation.conversationId, bob, { read: 4 });
+      await store.advanceMarks(conversation.conversationId, bob, { read: 4, readContentCount: 4 });
 
       const again = await store.createIfAbsent(
         { ...conversation, name: 'Other', createdAt: T0 + 5, memberIds: [alice, bob, carol] },
@@ -166,6 +168,26 @@ describe.each([
   });
 
   describe('change', () => {
+    it('bumps the members version only when members come or go', async () => {
+      const conversation = group();
+      await create(conversation);
+
+      const renamed = await store.change(conversation.conversationId, 1, { name: 'Bouldering' });
+      const same = await store.change(conversation.conversationId, 2, {
+        add: [member(conversation.conversationId, bob)],
+      });
+      const grown = await store.change(conversation.conversationId, 3, {
+        add: [member(conversation.conversationId, carol)],
+      });
+
+      expect([renamed, same, grown].map((c) => [c.version, c.membersVersion])).toEqual([
+        [2, 1],
+        [3, 1],
+        [4, 2],
+      ]);
+      expect((await store.get(conversation.conversationId))?.membersVersion).toBe(2);
+    });
+
     it('adds and removes members, renames, and bumps the version', async () => {
       const conversation = group();
       await create(conversation);
@@ -185,6 +207,7 @@ describe.each([
         name: 'Bouldering',
         memberIds: [alice, carol, dave],
         version: 2,
+        membersVersion: 2,
       });
       expect(await store.get(conversation.conversationId)).toEqual(changed);
       expect(await store.getMembership(conversation.conversationId, bob)).toBeUndefined();
@@ -292,12 +315,21 @@ describe.each([
       await create(conversation);
       const id = conversation.conversationId;
 
-      expect(await store.advanceMarks(id, bob, { delivered: 5 })).toMatchObject({ delivered: 5, read: 0 });
-      expect(await store.advanceMarks(id, bob, { delivered: 3, read: 2 })).toMatchObject({
+      expect(await store.advanceMarks(id, bob, { delivered: 5 })).toMatchObject({
+        delivered: 5,
+        read: 0,
+        readContentCount: 0,
+      });
+      expect(await store.advanceMarks(id, bob, { delivered: 3, read: 2, readContentCount: 2 })).toMatchObject(
+        {
+          delivered: 5,
+          read: 2,
+        },
+      );
+      expect(await store.advanceMarks(id, bob, { read: 1, readContentCount: 1 })).toMatchObject({
         delivered: 5,
         read: 2,
       });
-      expect(await store.advanceMarks(id, bob, { read: 1 })).toMatchObject({ delivered: 5, read: 2 });
       expect(await store.getMembership(id, bob)).toMatchObject({ delivered: 5, read: 2 });
     });
 
@@ -305,7 +337,11 @@ describe.each([
       const conversation = group();
       await create(conversation);
 
-      const marks = await store.advanceMarks(conversation.conversationId, bob, { read: 7, delivered: 6 });
+      const marks = await store.advanceMarks(conversation.conversationId, bob, {
+        read: 7,
+        readContentCount: 7,
+        delivered: 6,
+      });
 
       expect(marks).toMatchObject({ userId: bob, delivered: 7, read: 7, role: 'member' });
     });
@@ -325,9 +361,9 @@ describe.each([
       const conversation = group();
       await create(conversation);
 
-      await expect(store.advanceMarks(conversation.conversationId, carol, { read: 3 })).rejects.toThrow(
-        NotFoundError,
-      );
+      await expect(
+        store.advanceMarks(conversation.conversationId, carol, { read: 3, readContentCount: 3 }),
+      ).rejects.toThrow(NotFoundError);
       expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
     });
   });

@@ -53,7 +53,7 @@ describe.each([
 
       const result = await send({ messageId: 'm2', kind: 'reply', refSeq: 1, senderId: bob, now: T0 + 5 });
 
-      expect(result).toEqual({ seq: 2, sentAt: T0 + 5, duplicate: false });
+      expect(result).toEqual({ seq: 2, sentAt: T0 + 5, duplicate: false, contentCount: 2 });
       const stored = await log.get(conversationId, 2);
       expect(stored).toEqual({
         conversationId,
@@ -64,6 +64,7 @@ describe.each([
         kind: 'reply',
         refSeq: 1,
         body: bodyOf('m2'),
+        contentCount: 2,
       });
       expect(stored?.body).toBeInstanceOf(Uint8Array);
       expect(await log.get(conversationId, 1)).not.toHaveProperty('refSeq');
@@ -91,7 +92,7 @@ describe.each([
 
       const repeat = await send({ messageId: 'm1', now: T0 + 60_000, body: bodyOf('changed') });
 
-      expect(repeat).toEqual({ seq: first.seq, sentAt: T0, duplicate: true });
+      expect(repeat).toEqual({ seq: first.seq, sentAt: T0, duplicate: true, contentCount: 1 });
       expect((await log.get(conversationId, 1))?.body).toEqual(bodyOf('m1'));
       expect(await log.get(conversationId, 2)).toBeUndefined();
     });
@@ -103,7 +104,63 @@ describe.each([
         seq: 2,
         sentAt: T0,
         duplicate: false,
+        contentCount: 2,
       });
+    });
+
+    it('keeps a large body as a pointer in its place', async () => {
+      const bodyRef = { key: `commits/${conversationId}/0/alice/abc`, size: 900_000 };
+
+      await log.append({
+        conversationId,
+        messageId: 'commit-0',
+        senderId: alice,
+        kind: 'commit',
+        bodyRef,
+        now: T0,
+      });
+
+      const stored = await log.get(conversationId, 1);
+      expect(stored).toMatchObject({ seq: 1, kind: 'commit', bodyRef });
+      expect(stored).not.toHaveProperty('body');
+    });
+
+    it('counts content messages, commits aside, in each message and in the head', async () => {
+      await send({ messageId: 'm1' });
+      const commit = await send({ messageId: 'commit-0', kind: 'commit' });
+      const reply = await send({ messageId: 'm3', kind: 'reply', refSeq: 1, now: T0 + 3 });
+      await send({ messageId: 'commit-1', kind: 'commit', now: T0 + 4 });
+
+      expect([commit.contentCount, reply.contentCount]).toEqual([1, 2]);
+      expect((await log.get(conversationId, 4))?.contentCount).toBe(2);
+      expect((await log.heads([conversationId])).get(conversationId)).toEqual({
+        conversationId,
+        seq: 4,
+        lastAt: T0 + 4,
+        contentCount: 2,
+        contentSeq: 3,
+        contentAt: T0 + 3,
+      });
+    });
+
+    it('counts right across racing appends of messages and commits', async () => {
+      await Promise.all(
+        Array.from({ length: 12 }, (_, index) =>
+          send({
+            messageId: index % 3 ? `m${index}` : `commit-${index}`,
+            kind: index % 3 ? 'message' : 'commit',
+            senderId: index % 2 ? alice : bob,
+          }),
+        ),
+      );
+
+      const { messages } = await log.list(conversationId, { after: 0, limit: 20 });
+      let content = 0;
+      for (const message of messages) {
+        if (message.kind !== 'commit') content += 1;
+        expect(message.contentCount, `count at ${message.seq}`).toBe(content);
+      }
+      expect((await log.heads([conversationId])).get(conversationId)?.contentCount).toBe(8);
     });
   });
 
@@ -167,8 +224,18 @@ describe.each([
 
       expect(heads).toEqual(
         new Map([
-          [conversationId, { conversationId, seq: 3, lastAt: T0 + 3000 }],
-          [empty, { conversationId: empty, seq: 0 }],
+          [
+            conversationId,
+            {
+              conversationId,
+              seq: 3,
+              lastAt: T0 + 3000,
+              contentCount: 3,
+              contentSeq: 3,
+              contentAt: T0 + 3000,
+            },
+          ],
+          [empty, { conversationId: empty, seq: 0, contentCount: 0 }],
         ]),
       );
     });
@@ -214,6 +281,7 @@ describe.each([
         sentAt: T0 + 1000,
         kind: 'message',
         deletedAt: T0 + 10_000,
+        contentCount: 1,
       });
       expect(await log.get(conversationId, 1)).toEqual(tombstone);
       expect(seqsOf(await log.list(conversationId, { limit: 10 }))).toEqual([1, 2]);

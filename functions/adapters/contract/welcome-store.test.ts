@@ -22,7 +22,7 @@ describe.each([
     deviceId: 'laptop',
     conversationId: 'g_a',
     epoch: 1,
-    welcome: new Uint8Array([1, 2, 3]),
+    welcome: { bytes: new Uint8Array([1, 2, 3]) },
     createdAt: T0,
     ...overrides,
   });
@@ -64,12 +64,42 @@ describe.each([
     );
   });
 
-  it('replaces a welcome for the same place, and removes one (twice without complaint)', async () => {
-    await welcomes.put([welcome()]);
-    await welcomes.put([welcome({ welcome: new Uint8Array([9]) })]);
+  it('keeps a large Welcome as a pointer, the same one for every recipient', async () => {
+    const ref = { key: 'welcomes/g_a/1/alice/abc', size: 100_000 };
+    await welcomes.put([welcome({ welcome: { ref } }), welcome({ deviceId: 'phone', welcome: { ref } })]);
 
     expect((await welcomes.list(carol, 'laptop', { limit: 10 })).items).toEqual([
-      welcome({ welcome: new Uint8Array([9]) }),
+      welcome({ welcome: { ref } }),
+    ]);
+    expect((await welcomes.list(carol, 'phone', { limit: 10 })).items).toEqual([
+      welcome({ deviceId: 'phone', welcome: { ref } }),
+    ]);
+  });
+
+  it('stops a page before its bytes pass the budget, at least one in, and goes on from there', async () => {
+    const large = (epoch: number) => welcome({ epoch, welcome: { ref: { key: `k${epoch}`, size: 3_000 } } });
+    await welcomes.put([large(1), large(2), large(3)]);
+
+    // 3,000 bytes are 4,000 in base64: two fit 8,000, and a budget below one still gives one.
+    const first = await welcomes.list(carol, 'laptop', { limit: 10, maxBase64Bytes: 8_000 });
+    const second = await welcomes.list(carol, 'laptop', {
+      limit: 10,
+      cursor: first.next,
+      maxBase64Bytes: 100,
+    });
+
+    expect(first.items.map((item) => item.epoch)).toEqual([1, 2]);
+    expect(first.next).toEqual(expect.any(String));
+    expect(second.items.map((item) => item.epoch)).toEqual([3]);
+    expect(second.next).toBeUndefined();
+  });
+
+  it('replaces a welcome for the same place, and removes one (twice without complaint)', async () => {
+    await welcomes.put([welcome()]);
+    await welcomes.put([welcome({ welcome: { bytes: new Uint8Array([9]) } })]);
+
+    expect((await welcomes.list(carol, 'laptop', { limit: 10 })).items).toEqual([
+      welcome({ welcome: { bytes: new Uint8Array([9]) } }),
     ]);
 
     await welcomes.remove(carol, 'laptop', 'g_a', 1);

@@ -5,6 +5,7 @@ import {
   applyMembershipChange,
   type Conversation,
   type ConversationStore,
+  type MarkAdvance,
   type Membership,
   type MembershipChange,
 } from '../../ports/conversation-store';
@@ -102,7 +103,7 @@ export class DynamoDbConversationStore implements ConversationStore {
     if (!stored) throw new NotFoundError('No such conversation');
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
-    const { removed, added, memberIds } = applyMembershipChange(stored.memberIds, change);
+    const { removed, added, memberIds, membersChanged } = applyMembershipChange(stored.memberIds, change);
 
     // Access is cut first: a member whose item is gone can neither read nor post, even if the
     // update below loses a race (the caller retries) or the function dies before it.
@@ -122,6 +123,11 @@ export class DynamoDbConversationStore implements ConversationStore {
       ':next': expectedVersion + 1,
     };
     const sets = ['memberIds = :memberIds', '#version = :next'];
+    if (membersChanged) {
+      // Read under the same version condition, so +1 here is exact.
+      sets.push('membersVersion = :membersVersion');
+      values[':membersVersion'] = stored.membersVersion + 1;
+    }
     if (change.name !== undefined) {
       sets.push('#name = :name');
       names['#name'] = 'name';
@@ -186,20 +192,20 @@ export class DynamoDbConversationStore implements ConversationStore {
    * DynamoDB has no `max()`: each mark is set only if it moves forward, by its
    * own conditional update; a refused one was already as far.
    */
-  async advanceMarks(
-    conversationId: string,
-    userId: string,
-    marks: { delivered?: number; read?: number },
-  ): Promise<Membership> {
+  async advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership> {
     // What was read reached a device: delivery is raised with it.
     const delivered =
       marks.read === undefined ? marks.delivered : Math.max(marks.delivered ?? marks.read, marks.read);
+    const read =
+      marks.read === undefined ? undefined : { seq: marks.read, contentCount: marks.readContentCount };
     // Common case, one request: every given mark is ahead of the stored one.
-    const together = await this.raiseMarksTogether(conversationId, userId, delivered, marks.read);
+    const together = await this.raiseMarksTogether(conversationId, userId, delivered, read);
     if (together) return together;
     await Promise.all([
       delivered === undefined ? undefined : this.raiseMark(conversationId, userId, 'delivered', delivered),
-      marks.read === undefined ? undefined : this.raiseMark(conversationId, userId, 'read', marks.read),
+      read === undefined
+        ? undefined
+        : this.raiseMark(conversationId, userId, 'read', read.seq, read.contentCount),
     ]);
     const membership = await this.getMembership(conversationId, userId);
     if (!membership) throw new NotFoundError('Not a member of this conversation');
@@ -249,29 +255,40 @@ export class DynamoDbConversationStore implements ConversationStore {
     }
   }
 
-  /** Raises all given marks in one conditional update; undefined when any of them is not behind. */
+  /**
+   * Raises all given marks in one conditional update (the read mark with its
+   * content count); undefined when any of them is not behind.
+   */
   private async raiseMarksTogether(
     conversationId: string,
     userId: string,
     delivered: number | undefined,
-    read: number | undefined,
+    read: { seq: number; contentCount: number } | undefined,
   ): Promise<Membership | undefined> {
-    const given = Object.entries({ delivered, read }).filter(
+    const given = Object.entries({ delivered, read: read?.seq }).filter(
       (entry): entry is [string, number] => entry[1] !== undefined,
     );
     if (given.length === 0) return undefined;
+    const sets = given.map(([mark]) => `#${mark} = :${mark}`);
+    const values: Record<string, unknown> = Object.fromEntries(
+      given.map(([mark, value]) => [`:${mark}`, value]),
+    );
+    if (read) {
+      sets.push('readContentCount = :readContentCount');
+      values[':readContentCount'] = read.contentCount;
+    }
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.member(conversationId, userId),
-          UpdateExpression: `SET ${given.map(([mark]) => `#${mark} = :${mark}`).join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: [
             'attribute_exists(pk)',
             ...given.map(([mark]) => `(attribute_not_exists(#${mark}) OR #${mark} < :${mark})`),
           ].join(' AND '),
           ExpressionAttributeNames: Object.fromEntries(given.map(([mark]) => [`#${mark}`, mark])),
-          ExpressionAttributeValues: Object.fromEntries(given.map(([mark, value]) => [`:${mark}`, value])),
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -282,16 +299,25 @@ export class DynamoDbConversationStore implements ConversationStore {
     }
   }
 
-  private async raiseMark(conversationId: string, userId: string, mark: 'delivered' | 'read', value: number) {
+  private async raiseMark(
+    conversationId: string,
+    userId: string,
+    mark: 'delivered' | 'read',
+    value: number,
+    contentCount?: number,
+  ) {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.member(conversationId, userId),
-          UpdateExpression: 'SET #mark = :value',
+          UpdateExpression: `SET #mark = :value${contentCount === undefined ? '' : ', readContentCount = :count'}`,
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :value)',
           ExpressionAttributeNames: { '#mark': mark },
-          ExpressionAttributeValues: { ':value': value },
+          ExpressionAttributeValues: {
+            ':value': value,
+            ...(contentCount === undefined ? {} : { ':count': contentCount }),
+          },
         }),
       );
     } catch (error) {
@@ -311,6 +337,7 @@ function conversationItem(conversation: Conversation): Item {
     createdBy: conversation.createdBy,
     createdAt: conversation.createdAt,
     version: conversation.version,
+    membersVersion: conversation.membersVersion,
   };
 }
 
@@ -323,6 +350,8 @@ function toConversation(item: Item): Conversation {
     createdBy: String(item.createdBy),
     createdAt: Number(item.createdAt),
     version: Number(item.version),
+    // Conversations stored before it was kept: their first member list.
+    membersVersion: Number(item.membersVersion ?? 1),
   };
 }
 
@@ -336,6 +365,7 @@ function memberItem(member: Membership): Item {
     joinedAt: member.joinedAt,
     delivered: member.delivered,
     read: member.read,
+    readContentCount: member.readContentCount,
   };
 }
 
@@ -347,5 +377,7 @@ function toMembership(item: Item): Membership {
     joinedAt: Number(item.joinedAt),
     delivered: Number(item.delivered ?? 0),
     read: Number(item.read ?? 0),
+    // Marks stored before it was kept counted every message as content.
+    readContentCount: Number(item.readContentCount ?? item.read ?? 0),
   };
 }

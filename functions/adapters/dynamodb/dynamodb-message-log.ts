@@ -9,10 +9,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { MessageKindSchema } from '../../../shared/protocol/ids';
 import { SendInProgressError } from '../../errors';
+import type { BlobRef } from '../../ports/blob-store';
 import {
   type AppendRequest,
   type AppendResult,
   type HistoryQuery,
+  isContent,
   type LogHead,
   type MessageLog,
   messageAt,
@@ -20,6 +22,7 @@ import {
 } from '../../ports/message-log';
 import { batchGetAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
+import { blobRefOf } from './stored-bytes';
 
 /** Longer than the send function's timeout: a claim this old belongs to a request that died. */
 const CLAIM_TIMEOUT_IN_MS = 30_000;
@@ -50,7 +53,13 @@ interface SendRecord {
  *   names the seq it is trying, so a retry finds the first result, and a request
  *   that died mid-way is recognised and taken over.
  *
- * Common path: 1 BatchGetItem, 2 PutItem, 1 UpdateItem.
+ * - each message carries `contentCount`, the content messages (all but MLS
+ *   commits) up to it, and `HEAD` the count at its seq plus the last content
+ *   message's seq: unread counts and previews skip commits without reading the log.
+ *
+ * Common path: 1 BatchGetItem, 2 PutItem, 1 UpdateItem (a content message whose
+ * head a later message moved first: one more). Each seat lost to another
+ * sender costs a GetItem of that seat, to carry its count on.
  *
  * Reads never trust `HEAD` to bound a page: they query the message items themselves.
  */
@@ -65,25 +74,38 @@ export class DynamoDbMessageLog implements MessageLog {
     if (record) {
       const placed = await this.get(request.conversationId, record.seq);
       if (placed && placed.senderId === request.senderId && placed.messageId === request.messageId) {
-        return { seq: placed.seq, sentAt: placed.sentAt, duplicate: true };
+        return {
+          seq: placed.seq,
+          sentAt: placed.sentAt,
+          duplicate: true,
+          contentCount: placed.contentCount,
+        };
       }
       if (request.now - record.claimedAt < CLAIM_TIMEOUT_IN_MS) throw new SendInProgressError();
     }
 
     const token = randomUUID();
-    let seq = head + 1;
+    let seq = head.seq + 1;
+    // Content messages up to seq - 1: each message carries the running count of its log.
+    let before = head.contentCount;
     await this.claim(request, seq, token, record?.token);
     for (;;) {
       for (let attempt = 0; attempt < MAX_SEATS_PER_READ; attempt += 1) {
-        if (await this.tryPlace(request, seq)) {
-          await this.advanceHead(request.conversationId, seq, request.now);
-          return { seq, sentAt: request.now, duplicate: false };
+        const placed = await this.tryPlace(request, seq, before);
+        if (placed) {
+          await this.advanceHead(request, placed);
+          return { seq, sentAt: request.now, duplicate: false, contentCount: placed.contentCount };
         }
+        // Someone else holds seq: its count carries on (one read, on contention only).
+        before = (await this.get(request.conversationId, seq))?.contentCount ?? seq;
         seq += 1;
         await this.moveClaim(request, seq, token);
       }
       const reread = await this.readHeadAndRecord(request);
-      seq = Math.max(seq, reread.head + 1);
+      if (reread.head.seq + 1 > seq) {
+        seq = reread.head.seq + 1;
+        before = reread.head.contentCount;
+      }
       await this.moveClaim(request, seq, token);
     }
   }
@@ -131,12 +153,8 @@ export class DynamoDbMessageLog implements MessageLog {
       conversationIds.map((conversationId) => {
         const item = found.get(keys.conversationPk(conversationId));
         const head: LogHead = item
-          ? {
-              conversationId,
-              seq: Number(item.seq),
-              ...(item.lastAt === undefined ? {} : { lastAt: Number(item.lastAt) }),
-            }
-          : { conversationId, seq: 0 };
+          ? toLogHead(conversationId, item)
+          : { conversationId, seq: 0, contentCount: 0 };
         return [conversationId, head];
       }),
     );
@@ -163,7 +181,7 @@ export class DynamoDbMessageLog implements MessageLog {
           TableName: this.tableName,
           Key: keys.message(conversationId, seq),
           // A repeat keeps the first deletion time.
-          UpdateExpression: 'REMOVE body SET deletedAt = if_not_exists(deletedAt, :now)',
+          UpdateExpression: 'REMOVE body, bodyRef SET deletedAt = if_not_exists(deletedAt, :now)',
           ConditionExpression: 'attribute_exists(pk) AND senderId = :sender',
           ExpressionAttributeValues: { ':now': now, ':sender': senderId },
           ReturnValues: 'ALL_NEW',
@@ -194,7 +212,9 @@ export class DynamoDbMessageLog implements MessageLog {
     return items;
   }
 
-  private async readHeadAndRecord(request: AppendRequest): Promise<{ head: number; record?: SendRecord }> {
+  private async readHeadAndRecord(
+    request: AppendRequest,
+  ): Promise<{ head: { seq: number; contentCount: number }; record?: SendRecord }> {
     const headKey = keys.head(request.conversationId);
     const recordKey = keys.sendRecord(request.conversationId, request.senderId, request.messageId);
     const found = await batchGetAll(this.client, this.tableName, [headKey, recordKey], {
@@ -203,7 +223,7 @@ export class DynamoDbMessageLog implements MessageLog {
     const headItem = found.find((item) => item.sk === headKey.sk);
     const recordItem = found.find((item) => item.sk === recordKey.sk);
     return {
-      head: headItem ? Number(headItem.seq) : 0,
+      head: headItem ? toLogHead(request.conversationId, headItem) : { seq: 0, contentCount: 0 },
       ...(recordItem
         ? {
             record: {
@@ -262,38 +282,89 @@ export class DynamoDbMessageLog implements MessageLog {
     }
   }
 
-  private async tryPlace(request: AppendRequest, seq: number): Promise<boolean> {
+  /** The message placed at `seq`, or undefined when the seat is taken. */
+  private async tryPlace(
+    request: AppendRequest,
+    seq: number,
+    before: number,
+  ): Promise<StoredMessage | undefined> {
+    const message = messageAt(request, seq, before);
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.message(request.conversationId, seq), ...messageAt(request, seq) },
+          Item: { ...keys.message(request.conversationId, seq), ...message },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return true;
+      return message;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
 
-  private async advanceHead(conversationId: string, seq: number, at: number) {
+  /**
+   * Moves the head to the message, with its running count; a content message
+   * is also the head's last content message. Each part only moves forward:
+   * a later message may have moved the head first.
+   */
+  private async advanceHead(request: AppendRequest, message: StoredMessage) {
+    const content = isContent(message.kind);
+    const moved = await this.updateHeadIf(
+      request.conversationId,
+      `SET seq = :seq, lastAt = :at, contentCount = :count${content ? ', contentSeq = :seq, contentAt = :at' : ''}`,
+      'attribute_not_exists(seq) OR seq < :seq',
+      { ':seq': message.seq, ':at': message.sentAt, ':count': message.contentCount },
+    );
+    if (moved || !content) return;
+    await this.updateHeadIf(
+      request.conversationId,
+      'SET contentSeq = :seq, contentAt = :at',
+      'attribute_not_exists(contentSeq) OR contentSeq < :seq',
+      { ':seq': message.seq, ':at': message.sentAt },
+    );
+  }
+
+  private async updateHeadIf(
+    conversationId: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.head(conversationId),
-          UpdateExpression: 'SET seq = :seq, lastAt = :at',
-          ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-          ExpressionAttributeValues: { ':seq': seq, ':at': at },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
+      return true;
     } catch (error) {
       // A later message already moved the head past this one: nothing to do.
       if (!isConditionFailed(error)) throw error;
+      return false;
     }
   }
+}
+
+/** Heads written before counts were kept count every message as content. */
+function toLogHead(conversationId: string, item: Item): LogHead {
+  const seq = Number(item.seq);
+  return {
+    conversationId,
+    seq,
+    ...(item.lastAt === undefined ? {} : { lastAt: Number(item.lastAt) }),
+    contentCount: item.contentCount === undefined ? seq : Number(item.contentCount),
+    ...(item.contentSeq === undefined
+      ? item.lastAt === undefined
+        ? {}
+        : { contentSeq: seq, contentAt: Number(item.lastAt) }
+      : { contentSeq: Number(item.contentSeq), contentAt: Number(item.contentAt) }),
+  };
 }
 
 function toStoredMessage(item: Item): StoredMessage {
@@ -307,6 +378,9 @@ function toStoredMessage(item: Item): StoredMessage {
     kind: MessageKindSchema.parse(item.kind ?? 'message'),
     ...(item.refSeq === undefined ? {} : { refSeq: Number(item.refSeq) }),
     ...(item.body instanceof Uint8Array ? { body: item.body } : {}),
+    ...(blobRefOf(item.bodyRef) ? { bodyRef: blobRefOf(item.bodyRef) as BlobRef } : {}),
     ...(item.deletedAt === undefined ? {} : { deletedAt: Number(item.deletedAt) }),
+    // Messages stored before counts were kept count as content.
+    contentCount: item.contentCount === undefined ? Number(item.seq) : Number(item.contentCount),
   };
 }

@@ -2,9 +2,11 @@ import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-s
 import { z } from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
 import { decodeCursor, encodeCursor } from '../../cursor';
+import { base64Size, storedSize, takeWithinBudget } from '../../ports/blob-store';
 import type { StoredWelcome, WelcomeStore } from '../../ports/welcome-store';
 import { batchWriteAll, type Item } from './batch';
 import { keys, ttlFromMs } from './keys';
+import { storedBytesAttributes, storedBytesOf } from './stored-bytes';
 
 /** Unacknowledged welcomes expire: a device gone for a month rejoins from a fresh one. */
 const WELCOME_LIFETIME_IN_MS = 30 * 24 * 60 * 60 * 1000;
@@ -28,7 +30,7 @@ export class DynamoDbWelcomeStore implements WelcomeStore {
             deviceId: welcome.deviceId,
             conversationId: welcome.conversationId,
             epoch: welcome.epoch,
-            welcome: welcome.welcome,
+            ...storedBytesAttributes('welcome', welcome.welcome),
             createdAt: welcome.createdAt,
             ttl: ttlFromMs(welcome.createdAt + WELCOME_LIFETIME_IN_MS),
           },
@@ -40,7 +42,7 @@ export class DynamoDbWelcomeStore implements WelcomeStore {
   async list(
     userId: string,
     deviceId: string,
-    page: { limit: number; cursor?: string | undefined },
+    page: { limit: number; cursor?: string | undefined; maxBase64Bytes?: number },
   ): Promise<Page<StoredWelcome>> {
     const pk = keys.userPk(userId);
     const prefix = keys.welcomePrefix(deviceId);
@@ -58,10 +60,17 @@ export class DynamoDbWelcomeStore implements WelcomeStore {
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    return {
-      items: Items.map(toStoredWelcome),
-      ...(LastEvaluatedKey ? { next: encodeCursor(LastEvaluatedKey) } : {}),
-    };
+    const all = Items.map(toStoredWelcome);
+    const items =
+      page.maxBase64Bytes === undefined
+        ? all
+        : takeWithinBudget(all, (welcome) => base64Size(storedSize(welcome.welcome)), page.maxBase64Bytes);
+    const last = items.at(-1);
+    if (items.length < all.length && last) {
+      const { pk: lastPk, sk } = keys.welcome(userId, deviceId, last.conversationId, last.epoch);
+      return { items, next: encodeCursor({ pk: lastPk, sk }) };
+    }
+    return { items, ...(LastEvaluatedKey ? { next: encodeCursor(LastEvaluatedKey) } : {}) };
   }
 
   async remove(userId: string, deviceId: string, conversationId: string, epoch: number): Promise<void> {
@@ -80,7 +89,7 @@ function toStoredWelcome(item: Item): StoredWelcome {
     deviceId: String(item.deviceId),
     conversationId: String(item.conversationId),
     epoch: Number(item.epoch),
-    welcome: item.welcome instanceof Uint8Array ? item.welcome : new Uint8Array(),
+    welcome: storedBytesOf(item, 'welcome') ?? { bytes: new Uint8Array() },
     createdAt: Number(item.createdAt),
   };
 }

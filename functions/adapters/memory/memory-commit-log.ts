@@ -1,4 +1,4 @@
-import type { CommitLog, CommitRecord } from '../../ports/commit-log';
+import type { CommitLog, CommitRecord, EpochState } from '../../ports/commit-log';
 
 /**
  * MLS epochs and commit records kept in memory, with the semantics of
@@ -6,11 +6,19 @@ import type { CommitLog, CommitRecord } from '../../ports/commit-log';
  * membership before they move an epoch.
  */
 export class InMemoryCommitLog implements CommitLog {
-  private readonly epochs = new Map<string, number>();
+  private readonly states = new Map<string, EpochState>();
   private readonly records = new Map<string, CommitRecord>();
 
   async currentEpoch(conversationId: string): Promise<number> {
-    return this.epochs.get(conversationId) ?? 0;
+    return (await this.state(conversationId)).epoch;
+  }
+
+  async state(conversationId: string): Promise<EpochState> {
+    return { ...(this.states.get(conversationId) ?? { epoch: 0, committedMembersVersion: 0 }) };
+  }
+
+  async get(conversationId: string, epoch: number): Promise<CommitRecord | undefined> {
+    return this.recordOf(conversationId, epoch);
   }
 
   async claim(record: CommitRecord): Promise<CommitRecord & { readonly created?: true }> {
@@ -21,9 +29,14 @@ export class InMemoryCommitLog implements CommitLog {
     return { ...record, created: true };
   }
 
-  async advance(conversationId: string, epoch: number): Promise<boolean> {
-    if ((this.epochs.get(conversationId) ?? 0) !== epoch) return false;
-    this.epochs.set(conversationId, epoch + 1);
+  async advance(conversationId: string, epoch: number, membersVersion?: number): Promise<boolean> {
+    // No await before the write: concurrent calls on one event loop cannot interleave.
+    const state = this.states.get(conversationId) ?? { epoch: 0, committedMembersVersion: 0 };
+    if (state.epoch !== epoch) return false;
+    this.states.set(conversationId, {
+      epoch: epoch + 1,
+      committedMembersVersion: Math.max(state.committedMembersVersion, membersVersion ?? 0),
+    });
     return true;
   }
 

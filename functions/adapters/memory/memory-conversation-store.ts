@@ -3,6 +3,7 @@ import {
   applyMembershipChange,
   type Conversation,
   type ConversationStore,
+  type MarkAdvance,
   type Membership,
   type MembershipChange,
 } from '../../ports/conversation-store';
@@ -64,12 +65,13 @@ export class InMemoryConversationStore implements ConversationStore {
     if (!stored) throw new NotFoundError('No such conversation');
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
-    const { removed, added, memberIds } = applyMembershipChange(stored.memberIds, change);
+    const { removed, added, memberIds, membersChanged } = applyMembershipChange(stored.memberIds, change);
     const updated: Conversation = {
       ...stored,
       ...(change.name === undefined ? {} : { name: change.name }),
       memberIds,
       version: expectedVersion + 1,
+      membersVersion: stored.membersVersion + (membersChanged ? 1 : 0),
     };
     this.conversations.set(conversationId, updated);
 
@@ -98,17 +100,17 @@ export class InMemoryConversationStore implements ConversationStore {
       .sort(byKey((member) => member.conversationId));
   }
 
-  async advanceMarks(
-    conversationId: string,
-    userId: string,
-    marks: { delivered?: number; read?: number },
-  ): Promise<Membership> {
+  async advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership> {
     const member = this.members.get(conversationId)?.get(userId);
     if (!member) throw new NotFoundError('Not a member of this conversation');
-    const read = Math.max(member.read, marks.read ?? 0);
+    const forward = marks.read !== undefined && marks.read > member.read;
     // What was read reached a device: delivery is raised with it.
     const delivered = Math.max(member.delivered, marks.delivered ?? 0, marks.read ?? 0);
-    const advanced = { ...member, delivered, read };
+    const advanced = {
+      ...member,
+      delivered,
+      ...(forward ? { read: marks.read, readContentCount: marks.readContentCount } : {}),
+    };
     this.membersOf(conversationId).set(userId, advanced);
     return { ...advanced };
   }

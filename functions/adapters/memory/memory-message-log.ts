@@ -2,6 +2,7 @@ import {
   type AppendRequest,
   type AppendResult,
   type HistoryQuery,
+  isContent,
   type LogHead,
   type MessageLog,
   messageAt,
@@ -26,13 +27,14 @@ export class InMemoryMessageLog implements MessageLog {
     const firstSeq = this.seqBySend.get(sendKey);
     if (firstSeq !== undefined) {
       const first = log[firstSeq - 1] as StoredMessage;
-      return { seq: first.seq, sentAt: first.sentAt, duplicate: true };
+      return { seq: first.seq, sentAt: first.sentAt, duplicate: true, contentCount: first.contentCount };
     }
     const seq = log.length + 1;
+    const stored = messageAt(request, seq, log.at(-1)?.contentCount ?? 0);
     // A copy of the body: the caller may reuse its buffer.
-    log.push({ ...messageAt(request, seq), body: new Uint8Array(request.body) });
+    log.push(stored.body ? { ...stored, body: new Uint8Array(stored.body) } : stored);
     this.seqBySend.set(sendKey, seq);
-    return { seq, sentAt: request.now, duplicate: false };
+    return { seq, sentAt: request.now, duplicate: false, contentCount: stored.contentCount };
   }
 
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
@@ -57,10 +59,18 @@ export class InMemoryMessageLog implements MessageLog {
   async heads(conversationIds: readonly string[]): Promise<Map<string, LogHead>> {
     return new Map(
       conversationIds.map((conversationId) => {
-        const last = this.logs.get(conversationId)?.at(-1);
+        const log = this.logs.get(conversationId) ?? [];
+        const last = log.at(-1);
+        const content = log.findLast((message) => isContent(message.kind));
         const head: LogHead = last
-          ? { conversationId, seq: last.seq, lastAt: last.sentAt }
-          : { conversationId, seq: 0 };
+          ? {
+              conversationId,
+              seq: last.seq,
+              lastAt: last.sentAt,
+              contentCount: last.contentCount,
+              ...(content ? { contentSeq: content.seq, contentAt: content.sentAt } : {}),
+            }
+          : { conversationId, seq: 0, contentCount: 0 };
         return [conversationId, head];
       }),
     );
@@ -83,7 +93,7 @@ export class InMemoryMessageLog implements MessageLog {
     const log = this.logs.get(conversationId);
     const message = log?.[seq - 1];
     if (!log || !message || message.senderId !== senderId) return undefined;
-    const { body: _removed, ...kept } = message;
+    const { body: _removed, bodyRef: _gone, ...kept } = message;
     const tombstone: StoredMessage = { ...kept, deletedAt: message.deletedAt ?? now };
     log[seq - 1] = tombstone;
     return { ...tombstone };

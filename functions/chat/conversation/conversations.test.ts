@@ -7,6 +7,7 @@ import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-rel
 import { encodeCursor } from '../../cursor';
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
 import type { ConversationJob } from '../../ports/fanout-queue';
+import { advanceReceipts } from '../receipt/advance-receipts';
 import type { MemoryDeps } from '../testing/fixtures';
 import { befriend, memoryDeps, rateLimiterWith, requestFriendship, seedMessages } from '../testing/fixtures';
 import { conversations, MAX_GROUP_MEMBERS } from './conversations';
@@ -69,6 +70,7 @@ describe('conversations', () => {
         createdBy: 'alice',
         createdAt: T0,
         version: 1,
+        membersVersion: 1,
       });
       expect((await store.listMembers(conversation.conversationId)).map((m) => [m.userId, m.role])).toEqual([
         ['alice', 'member'],
@@ -82,6 +84,7 @@ describe('conversations', () => {
           kind: 'direct',
           memberIds: ['alice', 'bob'],
           actorId: 'alice',
+          membersVersion: 1,
           alsoUserIds: undefined,
         },
       ]);
@@ -166,6 +169,7 @@ describe('conversations', () => {
           name: 'Trip',
           memberIds: ['alice', 'bob', 'carol'],
           actorId: 'alice',
+          membersVersion: 1,
           alsoUserIds: undefined,
         },
       ]);
@@ -224,7 +228,7 @@ describe('conversations', () => {
       const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
       vi.advanceTimersByTime(60_000);
       await post(group.conversationId, 'bob', 3);
-      await store.advanceMarks(group.conversationId, 'alice', { read: 1 });
+      await store.advanceMarks(group.conversationId, 'alice', { read: 1, readContentCount: 1 });
       await store.advanceMarks(group.conversationId, 'carol', { delivered: 2 });
 
       const detail = await chats.get(alice, group.conversationId);
@@ -318,7 +322,7 @@ describe('conversations', () => {
     it("counts unread messages from the log head and the caller's read mark", async () => {
       const direct = await chats.openDirect(alice, 'bob');
       await post(direct.conversationId, 'bob', 5);
-      await store.advanceMarks(direct.conversationId, 'alice', { read: 2 });
+      await store.advanceMarks(direct.conversationId, 'alice', { read: 2, readContentCount: 2 });
 
       const [summary] = (await chats.list(alice, 10)).items;
 
@@ -331,8 +335,45 @@ describe('conversations', () => {
         unread: 3,
         lastMessage: { seq: 5, senderId: 'bob', messageId: expect.any(String) },
       });
-      await store.advanceMarks(direct.conversationId, 'alice', { read: 5 });
+      await store.advanceMarks(direct.conversationId, 'alice', { read: 5, readContentCount: 5 });
       expect((await chats.list(alice, 10)).items[0]).toMatchObject({ unread: 0, read: 5 });
+    });
+
+    it('leaves MLS commits out of the preview, the unread count and the activity time', async () => {
+      const direct = await chats.openDirect(alice, 'bob');
+      vi.advanceTimersByTime(1_000);
+      await post(direct.conversationId, 'bob', 2);
+      vi.advanceTimersByTime(1_000);
+      const commit = (epoch: number, senderId: string) =>
+        messages.append({
+          conversationId: direct.conversationId,
+          messageId: `commit-${epoch}`,
+          senderId,
+          kind: 'commit',
+          body: Buffer.from('c'),
+          now: Date.now(),
+        });
+      await commit(0, 'bob');
+      await commit(1, 'alice');
+      const receipts = advanceReceipts(deps);
+
+      const [before] = (await chats.list(alice, 10)).items;
+      // Read up to the first message: one content message left, the commits do not count.
+      await receipts({ ...alice, correlationId: 'r' }, direct.conversationId, { read: 1 });
+      const [partly] = (await chats.list(alice, 10)).items;
+      // Read to the end, commits included: nothing left.
+      await receipts({ ...alice, correlationId: 'r' }, direct.conversationId, { read: 4 });
+      const [after] = (await chats.list(alice, 10)).items;
+
+      expect(before).toMatchObject({
+        lastSeq: 4,
+        unread: 2,
+        lastMessage: { seq: 2, kind: 'message' },
+        lastActivityAt: iso(T0 + 1_000),
+      });
+      expect(partly).toMatchObject({ unread: 1, read: 1 });
+      expect(after).toMatchObject({ unread: 0, read: 4 });
+      expect((await chats.list(bob, 10)).items[0]).toMatchObject({ unread: 2 });
     });
 
     it('pages with a cursor, each conversation exactly once', async () => {
@@ -493,6 +534,7 @@ describe('conversations', () => {
           memberIds: ['alice', 'bob'],
           actorId: 'alice',
           userIds: ['carol'],
+          membersVersion: 2,
           alsoUserIds: ['carol'],
         },
       ]);

@@ -57,6 +57,7 @@ export function conversations(deps: ConversationsDeps) {
       memberIds: [...conversation.memberIds],
       actorId: caller.userId,
       ...(userIds ? { userIds: [...userIds] } : {}),
+      membersVersion: conversation.membersVersion,
     };
     const gone = (userIds ?? []).filter((id) => !conversation.memberIds.includes(id));
     await deps.fanout.enqueue({
@@ -70,13 +71,10 @@ export function conversations(deps: ConversationsDeps) {
 
   async function summarize(conversation: Conversation, membership: Membership): Promise<ConversationSummary> {
     const heads = await deps.messages.heads([conversation.conversationId]);
-    const head = heads.get(conversation.conversationId) ?? {
-      conversationId: conversation.conversationId,
-      seq: 0,
-    };
+    const head = heads.get(conversation.conversationId) ?? emptyHead(conversation.conversationId);
     const [last] =
-      head.seq > 0
-        ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.seq }])
+      head.contentSeq !== undefined
+        ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.contentSeq }])
         : [];
     return summary(conversation, membership, head, last ? envelope(last) : undefined);
   }
@@ -90,6 +88,7 @@ export function conversations(deps: ConversationsDeps) {
     const { memberIds: _memberIds, ...rest } = base;
     return {
       ...rest,
+      membersVersion: conversation.membersVersion,
       members: members.map((m) => ({
         user: profile(m.userId),
         role: m.role,
@@ -143,6 +142,7 @@ export function conversations(deps: ConversationsDeps) {
     joinedAt: now,
     delivered: 0,
     read: 0,
+    readContentCount: 0,
   });
 
   return {
@@ -170,6 +170,7 @@ export function conversations(deps: ConversationsDeps) {
           createdBy: caller.userId,
           createdAt: now,
           version: 1,
+          membersVersion: 1,
         },
         [member(conversationId, caller.userId, 'member', now), member(conversationId, peerId, 'member', now)],
       );
@@ -203,6 +204,7 @@ export function conversations(deps: ConversationsDeps) {
           createdBy: caller.userId,
           createdAt: now,
           version: 1,
+          membersVersion: 1,
         },
         [
           member(conversationId, caller.userId, 'admin', now),
@@ -223,7 +225,8 @@ export function conversations(deps: ConversationsDeps) {
     /**
      * The caller's conversations, newest activity first.
      * 1. Read the caller's memberships, then those conversations and their log heads.
-     * 2. Sort by last activity; read the last message of this page's conversations.
+     * 2. Sort by last content activity (commits do not count); read the last content
+     *    message of this page's conversations.
      */
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
       const after = cursor ? decodeCursor(cursor, ListCursorSchema) : undefined;
@@ -236,8 +239,8 @@ export function conversations(deps: ConversationsDeps) {
           const conversation = byId.get(m.conversationId);
           // The index lags a removal by moments: trust the conversation's own member list.
           if (!conversation?.memberIds.includes(caller.userId)) return [];
-          const head = heads.get(m.conversationId) ?? { conversationId: m.conversationId, seq: 0 };
-          return [{ conversation, membership: m, head, at: head.lastAt ?? conversation.createdAt }];
+          const head = heads.get(m.conversationId) ?? emptyHead(m.conversationId);
+          return [{ conversation, membership: m, head, at: head.contentAt ?? conversation.createdAt }];
         })
         .sort(
           (a, b) => b.at - a.at || byCodeUnit(a.conversation.conversationId, b.conversation.conversationId),
@@ -248,10 +251,13 @@ export function conversations(deps: ConversationsDeps) {
           )
         : 0;
       const page = start < 0 ? [] : rows.slice(start, start + limit);
+      // The last content message of each: a commit is never the preview.
       const last = await deps.messages.getMany(
-        page
-          .filter((row) => row.head.seq > 0)
-          .map((row) => ({ conversationId: row.head.conversationId, seq: row.head.seq })),
+        page.flatMap((row) =>
+          row.head.contentSeq === undefined
+            ? []
+            : [{ conversationId: row.head.conversationId, seq: row.head.contentSeq }],
+        ),
       );
       const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
       const tail = page.at(-1);
@@ -334,6 +340,10 @@ export function conversations(deps: ConversationsDeps) {
   };
 }
 
+function emptyHead(conversationId: string): LogHead {
+  return { conversationId, seq: 0, contentCount: 0 };
+}
+
 /** The same order as `<` on strings, so the cursor's "after" test agrees with the sort. */
 function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -352,10 +362,11 @@ function summary(
     memberIds: [...conversation.memberIds],
     role: membership.role,
     createdAt: iso(conversation.createdAt),
-    lastActivityAt: iso(head.lastAt ?? conversation.createdAt),
+    lastActivityAt: iso(head.contentAt ?? conversation.createdAt),
     lastSeq: head.seq,
     ...(lastMessage ? { lastMessage } : {}),
-    unread: Math.max(0, head.seq - membership.read),
+    // Content messages past the read mark, from two running counts: no log read, commits left out.
+    unread: Math.max(0, head.contentCount - membership.readContentCount),
     delivered: membership.delivered,
     read: membership.read,
   };

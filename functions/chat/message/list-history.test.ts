@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { InMemoryBlobStore } from '../../adapters/memory/memory-blob-store';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import { encodeCursor } from '../../cursor';
@@ -13,11 +14,12 @@ const alice = { userId: 'alice' };
 describe('listHistory', () => {
   let conversations: InMemoryConversationStore;
   let messages: InMemoryMessageLog;
+  let blobs: InMemoryBlobStore;
   let history: ReturnType<typeof listHistory>;
 
   beforeEach(async () => {
-    ({ conversations, messages } = memoryDeps());
-    history = listHistory({ conversations, messages });
+    ({ conversations, messages, blobs } = memoryDeps());
+    history = listHistory({ conversations, messages, blobs });
     await seedConversation(conversations, {
       conversationId: GROUP,
       kind: 'group',
@@ -76,7 +78,7 @@ describe('listHistory', () => {
   });
 
   it("gives every member's marks with the page", async () => {
-    await conversations.advanceMarks(GROUP, 'bob', { read: 4 });
+    await conversations.advanceMarks(GROUP, 'bob', { read: 4, readContentCount: 4 });
     const page = await history(alice, GROUP, { after: 0, limit: 2 });
     expect(page.receipts).toEqual(
       expect.arrayContaining([{ conversationId: GROUP, userId: 'bob', delivered: 4, read: 4 }]),

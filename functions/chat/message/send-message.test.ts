@@ -245,6 +245,7 @@ describe('sendMessage', () => {
         kind: 'message',
         conversationId: ack.conversationId,
         seq: 1,
+        contentCount: 1,
         correlationId: 'req-1',
         excludeConnectionId: 'alice-phone',
         frame: {

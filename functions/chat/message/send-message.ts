@@ -68,6 +68,7 @@ export function sendMessage(deps: SendMessageDeps) {
       kind: 'message',
       conversationId,
       seq: stored.seq,
+      contentCount: stored.contentCount,
       correlationId: command.correlationId,
       ...(command.connectionId ? { excludeConnectionId: command.connectionId } : {}),
       // A retry's body is not what was stored (it may differ): the sender reads the log then.

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_INLINE_BYTES_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { InMemoryCommitLog } from '../../adapters/memory/memory-commit-log';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryWelcomeStore } from '../../adapters/memory/memory-welcome-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import { listHistory } from '../message/list-history';
 import { sendMessage } from '../message/send-message';
 import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../testing/fixtures';
 import { getEpoch } from './get-epoch';
@@ -17,6 +19,15 @@ const alice = { userId: 'alice', correlationId: 'r-alice' };
 const bob = { userId: 'bob', correlationId: 'r-bob' };
 const carol = { userId: 'carol', correlationId: 'r-carol' };
 const dave = { userId: 'dave', correlationId: 'r-dave' };
+
+/** What `GET …/epoch` says of the seeded group (members version 1, no commit for it yet) at an epoch. */
+const atEpoch = (epoch: number, committedMembersVersion = 0) => ({
+  epoch,
+  membersVersion: 1,
+  committedMembersVersion,
+});
+/** Bytes too large to stay inline, and too large for one push frame. */
+const large = (fill: number) => Buffer.alloc(2 * MAX_INLINE_BYTES_SIZE_IN_BYTES, fill);
 
 describe('MLS commits and welcomes', () => {
   let deps: MemoryDeps & {
@@ -62,7 +73,7 @@ describe('MLS commits and welcomes', () => {
     const accepted = await commit(alice, GROUP, { epoch: 0, commit: b64('c0') });
 
     expect(accepted).toEqual({ conversationId: GROUP, epoch: 1, seq: 2, sentAt: '2025-03-01T12:00:00.000Z' });
-    await expect(epochOf(bob, GROUP)).resolves.toEqual({ epoch: 1 });
+    await expect(epochOf(bob, GROUP)).resolves.toEqual(atEpoch(1));
     expect(deps.messages.messagesOf(GROUP).at(-1)).toMatchObject({
       seq: 2,
       messageId: 'commit-0',
@@ -97,7 +108,7 @@ describe('MLS commits and welcomes', () => {
     expect(lost?.reason).toBeInstanceOf(ConflictError);
     expect(String(lost?.reason.message)).toContain('at epoch 1');
     expect(deps.messages.messagesOf(GROUP).filter((message) => message.kind === 'commit')).toHaveLength(1);
-    await expect(epochOf(alice, GROUP)).resolves.toEqual({ epoch: 1 });
+    await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(1));
   });
 
   it('refuses a commit for an epoch that is not the current one', async () => {
@@ -117,13 +128,13 @@ describe('MLS commits and welcomes', () => {
     expect(deps.messages.messagesOf(GROUP)).toHaveLength(3);
     expect(deps.fanout.jobs.at(-1)).toEqual(expect.objectContaining({ kind: 'message', seq: 2 }));
     expect(deps.fanout.jobs.at(-1)).not.toHaveProperty('frame');
-    await expect(epochOf(alice, GROUP)).resolves.toEqual({ epoch: 2 });
+    await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(2));
   });
 
   it('finishes a commit whose first attempt died after moving the epoch', async () => {
     vi.spyOn(deps.messages, 'append').mockRejectedValueOnce(new Error('timed out'));
     await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).rejects.toThrow('timed out');
-    await expect(epochOf(alice, GROUP)).resolves.toEqual({ epoch: 1 });
+    await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(1));
 
     await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).resolves.toMatchObject({
       epoch: 1,
@@ -135,7 +146,7 @@ describe('MLS commits and welcomes', () => {
   it('refuses non-members', async () => {
     await expect(commit(dave, GROUP, { epoch: 0, commit: b64('c0') })).rejects.toThrow(ForbiddenError);
     await expect(epochOf(dave, GROUP)).rejects.toThrow(ForbiddenError);
-    await expect(epochOf(alice, GROUP)).resolves.toEqual({ epoch: 0 });
+    await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(0));
   });
 
   it('stores a Welcome per recipient device and tells each recipient’s user', async () => {
@@ -179,9 +190,163 @@ describe('MLS commits and welcomes', () => {
         welcomeRecipients: [recipient],
       }),
     ).rejects.toThrow(ValidationError);
-    await expect(epochOf(alice, GROUP)).resolves.toEqual({ epoch: 0 });
+    await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(0));
     expect(deps.commits.recordOf(GROUP, 0)).toBeUndefined();
     expect(deps.messages.messagesOf(GROUP)).toHaveLength(1);
+  });
+
+  describe('a commit whose author died after claiming the epoch', () => {
+    /** Alice's claim, as her request left it: the epoch taken, nothing else done. */
+    const claimDeadCommit = (commitBytes: Uint8Array) =>
+      deps.commits.claim({
+        conversationId: GROUP,
+        epoch: 0,
+        senderId: 'alice',
+        hash: 'hash-of-alice-commit',
+        claimedAt: T0,
+        commit: { bytes: commitBytes },
+        welcome: { bytes: new Uint8Array(Buffer.from('welcome-carol')) },
+        welcomeRecipients: [{ userId: 'carol', deviceId: 'laptop' }],
+        membersVersion: 1,
+      });
+
+    it('is finished by a rival, who then gets the conflict and commits at the next epoch', async () => {
+      await claimDeadCommit(new Uint8Array(Buffer.from('alice-c0')));
+
+      await expect(commit(bob, GROUP, { epoch: 0, commit: b64('bob-c0') })).rejects.toThrow(ConflictError);
+
+      expect(deps.messages.messagesOf(GROUP).at(-1)).toMatchObject({
+        seq: 2,
+        messageId: 'commit-0',
+        senderId: 'alice',
+        kind: 'commit',
+        body: new Uint8Array(Buffer.from('alice-c0')),
+      });
+      expect(deps.commits.recordOf(GROUP, 0)).toMatchObject({ seq: 2 });
+      await expect(listWelcomes(deps)(carol, 'laptop', { limit: 10 })).resolves.toMatchObject({
+        items: [{ conversationId: GROUP, epoch: 1, welcome: b64('welcome-carol') }],
+      });
+      expect(deps.fanout.jobs).toContainEqual(
+        expect.objectContaining({
+          kind: 'users',
+          userIds: ['carol'],
+          frame: expect.objectContaining({ type: 'welcome' }),
+        }),
+      );
+      await expect(commit(bob, GROUP, { epoch: 1, commit: b64('bob-c1') })).resolves.toMatchObject({
+        epoch: 2,
+        seq: 3,
+      });
+      await expect(epochOf(carol, GROUP)).resolves.toEqual(atEpoch(2, 1));
+    });
+
+    it('is finished by a member reading the epoch', async () => {
+      await claimDeadCommit(new Uint8Array(Buffer.from('alice-c0')));
+
+      await expect(epochOf(bob, GROUP)).resolves.toEqual(atEpoch(1, 1));
+
+      expect(deps.messages.messagesOf(GROUP).map((message) => message.messageId)).toEqual(['m1', 'commit-0']);
+      expect(deps.commits.recordOf(GROUP, 0)).toMatchObject({ seq: 2 });
+    });
+  });
+
+  describe('large commits and Welcomes', () => {
+    it('keeps them in the blob store once, and gives them back whole in history and Welcome pages', async () => {
+      const accepted = await commit(alice, GROUP, {
+        epoch: 0,
+        commit: large(7).toString('base64'),
+        welcome: large(8).toString('base64'),
+        welcomeRecipients: [
+          { userId: 'carol', deviceId: 'laptop' },
+          { userId: 'carol', deviceId: 'phone' },
+        ],
+      });
+
+      expect(deps.blobs.keys()).toEqual([
+        expect.stringMatching(/^commits\/g_mls\/0\/alice\//),
+        expect.stringMatching(/^welcomes\/g_mls\/1\/alice\//),
+      ]);
+      expect(deps.messages.messagesOf(GROUP).at(-1)).not.toHaveProperty('body');
+      // Too large for one frame: the push carries no frame, the sender reads the log.
+      expect(deps.fanout.jobs.find((job) => job.kind === 'message')).not.toHaveProperty('frame');
+      const page = await listHistory(deps)(alice, GROUP, { after: 1, limit: 10 });
+      expect(page.items.map((item) => [item.seq, item.body])).toEqual([
+        [accepted.seq, large(7).toString('base64')],
+      ]);
+      for (const deviceId of ['laptop', 'phone']) {
+        await expect(listWelcomes(deps)(carol, deviceId, { limit: 10 })).resolves.toMatchObject({
+          items: [{ epoch: 1, welcome: large(8).toString('base64') }],
+        });
+      }
+    });
+
+    it('deletes the blobs of a commit that lost its epoch', async () => {
+      await commit(alice, GROUP, { epoch: 0, commit: large(1).toString('base64') });
+      const winners = deps.blobs.keys();
+
+      await expect(
+        commit(bob, GROUP, {
+          epoch: 0,
+          commit: large(2).toString('base64'),
+          welcome: large(3).toString('base64'),
+          welcomeRecipients: [{ userId: 'carol', deviceId: 'laptop' }],
+        }),
+      ).rejects.toThrow(ConflictError);
+
+      expect(deps.blobs.keys()).toEqual(winners);
+    });
+
+    it('cuts a history page at the byte budget, keeping at least one, with a cursor to the rest', async () => {
+      const size = 1_000_000;
+      for (let epoch = 0; epoch < 4; epoch += 1) {
+        await commit(alice, GROUP, { epoch, commit: Buffer.alloc(size, epoch + 1).toString('base64') });
+      }
+      const history = listHistory(deps);
+
+      // 1,333,336 bytes of base64 each: three fit the 4 MiB budget, four do not.
+      const first = await history(alice, GROUP, { after: 1, limit: 10 });
+      const rest = await history(alice, GROUP, { cursor: first.next, limit: 10 });
+      const latest = await history(alice, GROUP, { limit: 10 });
+
+      expect(first.items.map((item) => item.seq)).toEqual([2, 3, 4]);
+      expect(rest.items.map((item) => item.seq)).toEqual([5]);
+      expect(rest.next).toBeUndefined();
+      expect(latest.items.map((item) => item.seq)).toEqual([3, 4, 5]);
+      expect(latest.next).toEqual(expect.any(String));
+    });
+  });
+
+  describe('members version', () => {
+    it('refuses a commit for a member list ahead of the conversation, and records the one it catches up to', async () => {
+      await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0'), membersVersion: 2 })).rejects.toThrow(
+        ConflictError,
+      );
+      expect(deps.commits.recordOf(GROUP, 0)).toBeUndefined();
+
+      await commit(alice, GROUP, { epoch: 0, commit: b64('c0'), membersVersion: 1 });
+      await expect(epochOf(bob, GROUP)).resolves.toEqual(atEpoch(1, 1));
+
+      const changed = await deps.conversations.change(GROUP, 1, { remove: ['carol'] });
+      expect(changed.membersVersion).toBe(2);
+      await expect(epochOf(bob, GROUP)).resolves.toEqual({
+        epoch: 1,
+        membersVersion: 2,
+        committedMembersVersion: 1,
+      });
+      // An update commit that names no version leaves the committed one as it was.
+      await commit(bob, GROUP, { epoch: 1, commit: b64('c1') });
+      await expect(epochOf(bob, GROUP)).resolves.toEqual({
+        epoch: 2,
+        membersVersion: 2,
+        committedMembersVersion: 1,
+      });
+      await commit(bob, GROUP, { epoch: 2, commit: b64('c2'), membersVersion: 2 });
+      await expect(epochOf(bob, GROUP)).resolves.toEqual({
+        epoch: 3,
+        membersVersion: 2,
+        committedMembersVersion: 2,
+      });
+    });
   });
 
   it('keeps commits out of the message paths', async () => {

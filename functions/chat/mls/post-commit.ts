@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { messageFrame, welcomePush } from '../../../shared/protocol/outbound';
 import type { CommitAccepted } from '../../../shared/protocol/resources';
-import { ConflictError, ValidationError } from '../../errors';
-import type { CommitLog } from '../../ports/commit-log';
-import type { ConversationStore } from '../../ports/conversation-store';
+import { ConflictError, SendInProgressError, ValidationError } from '../../errors';
+import type { BlobStore } from '../../ports/blob-store';
+import type { CommitLog, CommitRecord, WelcomeRecipient } from '../../ports/commit-log';
+import type { Conversation, ConversationStore } from '../../ports/conversation-store';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { MessageLog } from '../../ports/message-log';
@@ -11,9 +10,13 @@ import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import type { WelcomeStore } from '../../ports/welcome-store';
 import { requireMembership } from '../access';
-import { COMMIT_MESSAGE_ID_PREFIX, refuseBlockedDirect } from '../message/send-message';
-import { notifyUsers } from '../push/notify';
+import { refuseBlockedDirect } from '../message/send-message';
 import { iso } from '../views';
+import { blobKeys } from './blob-keys';
+import { finishCommit, isUnfinished } from './finish-commit';
+import { discardUnused, sha256, storeBytes } from './mls-bytes';
+
+export { commitMessageId } from './finish-commit';
 
 export interface PostCommitDeps {
   readonly conversations: ConversationStore;
@@ -22,6 +25,7 @@ export interface PostCommitDeps {
   readonly commits: CommitLog;
   readonly messages: MessageLog;
   readonly welcomes: WelcomeStore;
+  readonly blobs: BlobStore;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -32,28 +36,30 @@ export interface PostCommitRequest {
   /** Base64, already checked for size. */
   readonly commit: string;
   readonly welcome?: string | undefined;
-  readonly welcomeRecipients?: ReadonlyArray<{ userId: string; deviceId: string }> | undefined;
+  readonly welcomeRecipients?: ReadonlyArray<WelcomeRecipient> | undefined;
+  /** The member list version the commit brings the group in line with. */
+  readonly membersVersion?: number | undefined;
 }
-
-/** The log's message id of an epoch's commit: one per epoch, so appending it again is a retry. */
-export const commitMessageId = (epoch: number) => `${COMMIT_MESSAGE_ID_PREFIX}${epoch}`;
 
 /**
  * Accepts the one MLS commit of the conversation's current epoch.
  * 1. Count against the caller's `send` allowance; check membership (and, in a direct
  *    conversation, that neither side blocked the other).
- * 2. Check the Welcome's recipients are current devices of current members, before anything is stored.
- * 3. Claim the epoch with a commit record (the commit's hash). A rival commit for a taken epoch,
- *    or one for any other epoch than the current, is a conflict naming the current epoch.
- *    The same commit from the same sender again is a retry: it resumes below.
- * 4. Move the conversation's epoch on (conditional on it; a retry finds it moved already).
- * 5. Append the commit to the log as `commit-{epoch}` (a retry gets the first seq), store the
- *    Welcomes, note the seq in the record.
- * 6. Push the commit to every member and a `welcome` to each recipient's user, also on a retry
- *    (the first attempt may have died before it).
- * Each step is repeatable, so a request cut off anywhere is finished by its retry.
+ * 2. Refuse a `membersVersion` ahead of the conversation's (a conflict); check the Welcome's
+ *    recipients are current devices of current members, before anything is stored.
+ * 3. Put a commit or Welcome too large for an item in the blob store, under keys of this
+ *    sender and these bytes.
+ * 4. Claim the epoch with a record holding everything needed to finish the commit. A rival
+ *    commit for a taken epoch, or one for any other epoch than the current, is a conflict
+ *    naming the current epoch: its blobs are deleted, and when the epoch's owner never
+ *    finished, the rival finishes the owner's commit first. The same commit from the same
+ *    sender again is a retry: it resumes below.
+ * 5. Finish the commit (`finishCommit`): epoch, log, Welcomes, record, pushes.
+ * Each step is repeatable, so a request cut off anywhere is finished by its retry, or by
+ * the next member who posts a commit or reads the epoch.
  */
 export function postCommit(deps: PostCommitDeps) {
+  const finish = finishCommit(deps);
   return async (
     caller: { userId: string; correlationId: string },
     conversationId: string,
@@ -62,92 +68,90 @@ export function postCommit(deps: PostCommitDeps) {
     await deps.rateLimiter.consume(caller.userId, 'send', deps.clock());
     await requireMembership(deps.conversations, conversationId, caller.userId);
     await refuseBlockedDirect(deps, conversationId, caller.userId);
-    const recipients = await checkRecipients(conversationId, request.welcomeRecipients ?? []);
+    const conversation = await deps.conversations.get(conversationId);
+    const membersVersion = conversation?.membersVersion ?? 1;
+    if (request.membersVersion !== undefined && request.membersVersion > membersVersion) {
+      throw new ConflictError(
+        `Members version ${request.membersVersion} is ahead of the conversation's (${membersVersion})`,
+      );
+    }
+    const recipients = await checkRecipients(conversation, request.welcomeRecipients ?? []);
 
     const { epoch } = request;
-    const hash = createHash('sha256').update(Buffer.from(request.commit, 'base64')).digest('base64');
+    const commitBytes = Buffer.from(request.commit, 'base64');
+    const commitHash = sha256(commitBytes);
     const current = await deps.commits.currentEpoch(conversationId);
     if (epoch > current) throw conflict(epoch, current);
-    const now = deps.clock();
+
+    const welcomeBytes =
+      request.welcome !== undefined && recipients.length > 0
+        ? Buffer.from(request.welcome, 'base64')
+        : undefined;
+    const [commit, welcome] = await Promise.all([
+      storeBytes(
+        deps.blobs,
+        blobKeys.commit(conversationId, epoch, caller.userId, commitHash.toString('hex')),
+        commitBytes,
+      ),
+      welcomeBytes &&
+        storeBytes(
+          deps.blobs,
+          blobKeys.welcome(conversationId, epoch + 1, caller.userId, sha256(welcomeBytes).toString('hex')),
+          welcomeBytes,
+        ),
+    ]);
     const record = await deps.commits.claim({
       conversationId,
       epoch,
       senderId: caller.userId,
-      hash,
-      claimedAt: now,
+      hash: commitHash.toString('base64'),
+      claimedAt: deps.clock(),
+      commit,
+      ...(welcome ? { welcome, welcomeRecipients: recipients } : {}),
+      ...(request.membersVersion === undefined ? {} : { membersVersion: request.membersVersion }),
     });
-    if (!record.created && (record.hash !== hash || record.senderId !== caller.userId)) {
+    const ours =
+      !record.created && record.hash === commitHash.toString('base64') && record.senderId === caller.userId;
+    if (!record.created && !ours) {
+      await discardUnused(deps.blobs, [commit, welcome], [record.commit, record.welcome]);
+      await finishAbandoned(record, caller.correlationId);
       // The epoch's owner moves it on, if it has not yet: the group is at least one past it.
       throw conflict(epoch, Math.max(current, epoch + 1));
     }
-
-    await deps.commits.advance(conversationId, epoch);
-    const stored = await deps.messages.append({
-      conversationId,
-      messageId: commitMessageId(epoch),
-      senderId: caller.userId,
-      kind: 'commit',
-      body: Buffer.from(request.commit, 'base64'),
-      now,
-    });
-    if (request.welcome !== undefined && recipients.length > 0) {
-      const welcome = Buffer.from(request.welcome, 'base64');
-      await deps.welcomes.put(
-        recipients.map(({ userId, deviceId }) => ({
-          userId,
-          deviceId,
-          conversationId,
-          epoch: epoch + 1,
-          welcome,
-          createdAt: now,
-        })),
-      );
-    }
-    await deps.commits.complete(conversationId, epoch, { seq: stored.seq, sentAt: stored.sentAt });
-
-    const sentAt = iso(stored.sentAt);
-    await deps.fanout.enqueue({
-      kind: 'message',
-      conversationId,
-      seq: stored.seq,
-      correlationId: caller.correlationId,
-      // A retry's frame is read from the log: what is stored is the truth.
-      ...(stored.duplicate
-        ? {}
-        : {
-            frame: messageFrame({
-              conversationId,
-              seq: stored.seq,
-              messageId: commitMessageId(epoch),
-              senderId: caller.userId,
-              sentAt,
-              kind: 'commit',
-              body: request.commit,
-            }),
-          }),
-    });
-    await Promise.all(
-      recipients.map(({ userId, deviceId }) =>
-        notifyUsers(
-          deps.fanout,
-          [userId],
-          welcomePush({ conversationId, epoch: epoch + 1, deviceId }),
-          caller.correlationId,
-        ),
-      ),
+    // A retry finishes what the first attempt stored (records from before takeover hold no bytes).
+    if (ours) await discardUnused(deps.blobs, [commit, welcome], [record.commit, record.welcome]);
+    const stored = await finish(
+      { ...record, commit: record.commit ?? commit },
+      {
+        correlationId: caller.correlationId,
+        commitBase64: request.commit,
+      },
     );
-    return { conversationId, epoch: epoch + 1, seq: stored.seq, sentAt };
+    return { conversationId, epoch: epoch + 1, seq: stored.seq, sentAt: iso(stored.sentAt) };
   };
 
+  /** Finishes a rival's claimed commit whose request died; one still running is left to finish. */
+  async function finishAbandoned(record: CommitRecord, correlationId: string) {
+    if (!isUnfinished(record)) return;
+    try {
+      await finish(record, { correlationId });
+    } catch (error) {
+      if (!(error instanceof SendInProgressError)) throw error;
+    }
+  }
+
   async function checkRecipients(
-    conversationId: string,
-    requested: ReadonlyArray<{ userId: string; deviceId: string }>,
-  ): Promise<Array<{ userId: string; deviceId: string }>> {
+    conversation: Conversation | undefined,
+    requested: ReadonlyArray<WelcomeRecipient>,
+  ): Promise<WelcomeRecipient[]> {
     if (requested.length === 0) return [];
     const unique = [
-      ...new Map(requested.map((r) => [`${r.userId}/${r.deviceId}`, { ...r }] as const)).values(),
+      ...new Map(
+        requested.map(
+          (r) => [`${r.userId}/${r.deviceId}`, { userId: r.userId, deviceId: r.deviceId }] as const,
+        ),
+      ).values(),
     ];
-    const conversation = await deps.conversations.get(conversationId);
     const members = new Set(conversation?.memberIds ?? []);
     const stranger = unique.find(({ userId }) => !members.has(userId));
     if (stranger) throw new ValidationError(`Welcome recipient ${stranger.userId} is not a member`);

@@ -76,6 +76,67 @@ describe('deliverJob', () => {
   });
 
   describe('a message job', () => {
+    it('pushes a message too large for one frame by reference, from the job or from the log', async () => {
+      const bodyRef = { key: 'commits/g_push/0/alice/abc', size: 900_000 };
+      const { seq: stored } = await messages.append({
+        conversationId: GROUP,
+        messageId: 'commit-0',
+        senderId: 'alice',
+        kind: 'commit',
+        bodyRef,
+        now: T0,
+      });
+      const { seq: inline } = await messages.append({
+        conversationId: GROUP,
+        messageId: 'commit-1',
+        senderId: 'bob',
+        kind: 'commit',
+        body: Buffer.alloc(30_000),
+        now: T0,
+      });
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq: stored, correlationId: 'c1' });
+      await deliver({
+        kind: 'message',
+        conversationId: GROUP,
+        seq: inline,
+        correlationId: 'c2',
+        frame: {
+          ...frameOf(inline, 'bob', 'x'),
+          kind: 'commit',
+          body: Buffer.alloc(30_000).toString('base64'),
+        },
+      });
+
+      expect(notifier.framesOf('carol-phone')).toEqual([
+        { type: 'message-ref', conversationId: GROUP, seq: stored },
+        { type: 'message-ref', conversationId: GROUP, seq: inline },
+      ]);
+    });
+
+    it("counts a commit as nobody's read, while a message is its sender's", async () => {
+      const { seq } = await messages.append({
+        conversationId: GROUP,
+        messageId: 'commit-0',
+        senderId: 'alice',
+        kind: 'commit',
+        body: Buffer.from('c'),
+        now: T0,
+      });
+      await deliver({ kind: 'message', conversationId: GROUP, seq, correlationId: 'c1' });
+      expect(await conversations.getMembership(GROUP, 'alice')).toMatchObject({
+        read: 0,
+        readContentCount: 0,
+      });
+
+      const next = await storeMessage('alice', 'hi');
+      await deliver({ kind: 'message', conversationId: GROUP, seq: next, correlationId: 'c2' });
+      expect(await conversations.getMembership(GROUP, 'alice')).toMatchObject({
+        read: 2,
+        readContentCount: 1,
+      });
+    });
+
     it("pushes the message to every member's devices but the connection that sent it", async () => {
       const seq = await storeMessage('alice', 'hi');
       const frame = frameOf(seq, 'alice', 'hi');
@@ -150,6 +211,7 @@ describe('deliverJob', () => {
       memberIds: ['alice', 'bob'],
       actorId: 'alice',
       userIds: ['carol'],
+      membersVersion: 2,
     };
 
     it('reaches the current members and the users named beside them', async () => {

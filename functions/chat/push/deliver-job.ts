@@ -1,8 +1,15 @@
-import { messageFrame, type OutboundFrame } from '../../../shared/protocol/outbound';
+import { MAX_FRAME_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
+import {
+  type MessageFrame,
+  type MessageRefPush,
+  messageFrame,
+  messageRefPush,
+  type OutboundFrame,
+} from '../../../shared/protocol/outbound';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutJob } from '../../ports/fanout-queue';
-import type { MessageLog } from '../../ports/message-log';
+import { isContent, type MessageLog } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { presenceAudience } from '../presence/audience';
@@ -31,6 +38,7 @@ const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
  * Delivers one fan-out job.
  * 1. Work out the audience: the conversation's current members (read now, so a removed
  *    member gets nothing more), the listed users, or a user's presence audience.
+ *    A message too large for one WebSocket frame goes as a `message-ref` (the client fetches it).
  * 2. Look up their open connections in one batch and post the frame to each, except the
  *    connection that caused it; forget connections that are gone.
  * Any other failure throws, so the queue retries the job (clients dedupe).
@@ -49,16 +57,20 @@ export function deliverJob(deps: DeliverJobDeps) {
   ): Promise<{ userIds: Iterable<string>; frame: OutboundFrame } | undefined> {
     switch (job.kind) {
       case 'message': {
-        const [conversation, frame] = await Promise.all([
+        const [conversation, push] = await Promise.all([
           deps.conversations.get(job.conversationId),
-          job.frame ?? readFrame(job.conversationId, job.seq),
+          job.frame ? fromJob(job.frame, job.contentCount) : readPush(job.conversationId, job.seq),
         ]);
-        if (!conversation || !frame) return undefined;
+        if (!conversation || !push) return undefined;
         // Sending implies reading what came before: the sender's unread count stays honest.
-        if (conversation.memberIds.includes(frame.senderId)) {
-          await deps.conversations.advanceMarks(job.conversationId, frame.senderId, { read: frame.seq });
+        // A commit is no content: it counts as nobody's read.
+        if (isContent(push.kind) && conversation.memberIds.includes(push.senderId)) {
+          await deps.conversations.advanceMarks(job.conversationId, push.senderId, {
+            read: job.seq,
+            readContentCount: push.contentCount ?? (await contentCountAt(job.conversationId, job.seq)),
+          });
         }
-        return { userIds: conversation.memberIds, frame };
+        return { userIds: conversation.memberIds, frame: push.frame };
       }
       case 'conversation': {
         const conversation = await deps.conversations.get(job.conversationId);
@@ -85,8 +97,42 @@ export function deliverJob(deps: DeliverJobDeps) {
     }
   }
 
-  async function readFrame(conversationId: string, seq: number) {
-    const message = await deps.messages.get(conversationId, seq);
-    return message ? messageFrame(envelope(message)) : undefined;
+  /** A frame from the job, or its reference when it would not fit one WebSocket frame. */
+  function fromJob(frame: MessageFrame, contentCount: number | undefined): Push {
+    return {
+      frame: fitsOneFrame(frame)
+        ? frame
+        : messageRefPush({ conversationId: frame.conversationId, seq: frame.seq }),
+      senderId: frame.senderId,
+      kind: frame.kind,
+      ...(contentCount === undefined ? {} : { contentCount }),
+    };
   }
+
+  /** The stored message as a push; one whose body is in the blob store is pushed by reference. */
+  async function readPush(conversationId: string, seq: number): Promise<Push | undefined> {
+    const message = await deps.messages.get(conversationId, seq);
+    if (!message) return undefined;
+    const common = { senderId: message.senderId, kind: message.kind, contentCount: message.contentCount };
+    if (message.bodyRef && message.deletedAt === undefined) {
+      return { frame: messageRefPush({ conversationId, seq }), ...common };
+    }
+    return { ...fromJob(messageFrame(envelope(message)), message.contentCount), ...common };
+  }
+
+  async function contentCountAt(conversationId: string, seq: number): Promise<number> {
+    return (await deps.messages.get(conversationId, seq))?.contentCount ?? seq;
+  }
+}
+
+interface Push {
+  readonly frame: MessageFrame | MessageRefPush;
+  readonly senderId: string;
+  readonly kind: MessageFrame['kind'];
+  readonly contentCount?: number;
+}
+
+/** Whether the frame, as JSON, fits API Gateway's WebSocket frame limit. */
+export function fitsOneFrame(frame: OutboundFrame): boolean {
+  return Buffer.byteLength(JSON.stringify(frame)) <= MAX_FRAME_SIZE_IN_BYTES;
 }

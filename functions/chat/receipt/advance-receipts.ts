@@ -2,7 +2,7 @@ import type { Receipt } from '../../../shared/protocol/resources';
 import { ValidationError } from '../../errors';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
-import type { MessageLog } from '../../ports/message-log';
+import type { LogHead, MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
@@ -20,7 +20,9 @@ export interface AdvanceReceiptsDeps {
 /**
  * Moves the caller's delivered and read marks forward (never back).
  * 1. Check membership; refuse marks beyond the log's head.
- * 2. Store the marks; when they moved, push them to the members and to the caller's other
+ * 2. Note how many content messages the read mark covers (the head's count when it is read
+ *    to the end, else the count on the message at the mark), so unread counts skip commits.
+ * 3. Store the marks; when they moved, push them to the members and to the caller's other
  *    devices (so a read on one device clears the unread count on all).
  */
 export function advanceReceipts(deps: AdvanceReceiptsDeps) {
@@ -31,10 +33,23 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
   ): Promise<Receipt> => {
     const before = await requireMembership(deps.conversations, conversationId, caller.userId);
     await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
-    const head = (await deps.messages.heads([conversationId])).get(conversationId)?.seq ?? 0;
+    const head = (await deps.messages.heads([conversationId])).get(conversationId);
     const highest = Math.max(marks.delivered ?? 0, marks.read ?? 0);
-    if (highest > head) throw new ValidationError(`The conversation has no message ${highest} yet`);
-    const after = await deps.conversations.advanceMarks(conversationId, caller.userId, marks);
+    if (highest > (head?.seq ?? 0))
+      throw new ValidationError(`The conversation has no message ${highest} yet`);
+    // What was read reached a device: delivery is raised with it.
+    const delivered = highest > 0 ? { delivered: highest } : {};
+    const after = await deps.conversations.advanceMarks(
+      conversationId,
+      caller.userId,
+      marks.read !== undefined && marks.read > before.read
+        ? {
+            ...delivered,
+            read: marks.read,
+            readContentCount: await contentCountAt(conversationId, marks.read, head),
+          }
+        : delivered,
+    );
     const receipt: Receipt = {
       conversationId,
       userId: caller.userId,
@@ -56,4 +71,10 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
     }
     return receipt;
   };
+
+  /** Content messages up to `seq`: one read unless `seq` is the head. */
+  async function contentCountAt(conversationId: string, seq: number, head: LogHead | undefined) {
+    if (head && seq >= head.seq) return head.contentCount;
+    return (await deps.messages.get(conversationId, seq))?.contentCount ?? seq;
+  }
 }

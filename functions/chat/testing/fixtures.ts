@@ -7,6 +7,7 @@
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
 import type { FriendState } from '../../../shared/protocol/resources';
 import { InMemoryAccountDirectory } from '../../adapters/memory/memory-account-directory';
+import { InMemoryBlobStore } from '../../adapters/memory/memory-blob-store';
 import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
@@ -28,6 +29,7 @@ import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 /** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
 export interface MemoryDeps {
   readonly accounts: InMemoryAccountDirectory;
+  readonly blobs: InMemoryBlobStore;
   readonly connections: InMemoryConnectionStore;
   readonly conversations: InMemoryConversationStore;
   readonly fanout: InMemoryFanoutQueue;
@@ -57,6 +59,7 @@ export interface MemoryDepsOptions {
 export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
   return {
     accounts: new InMemoryAccountDirectory(options.accounts),
+    blobs: new InMemoryBlobStore(),
     connections: new InMemoryConnectionStore(),
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),
@@ -95,7 +98,7 @@ export interface ConversationSeed {
 }
 
 /**
- * Stores a conversation at version 1 with a membership per member, each with
+ * Stores a conversation at version 1 (members version 1) with a membership per member, each with
  * no marks yet, straight through the store (no use case, no fan-out).
  */
 export async function seedConversation(
@@ -112,6 +115,7 @@ export async function seedConversation(
       createdBy: seed.createdBy ?? (memberIds[0] as string),
       createdAt: now,
       version: 1,
+      membersVersion: 1,
     },
     memberIds.map((userId) => ({
       conversationId,
@@ -120,6 +124,7 @@ export async function seedConversation(
       joinedAt: now,
       delivered: 0,
       read: 0,
+      readContentCount: 0,
     })),
   );
 }

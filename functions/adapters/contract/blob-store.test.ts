@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../../infra/local/listen';
+import { type LocalS3, mirrorS3ToDisk, startS3 } from '../../../infra/local/s3';
+import { type LocalSqs, startSqs } from '../../../infra/local/sqs';
+import type { BlobStore } from '../../ports/blob-store';
+import { InMemoryBlobStore } from '../memory/memory-blob-store';
+import { S3BlobStore } from '../s3/s3-blob-store';
+import { freshId } from './local-table';
+
+const REGION = 'eu-west-1';
+const BUCKET = { prefixes: ['t/'], abortIncompleteMultipartUploadAfterDays: 1, expirations: [] };
+
+/** fauxqs (the local stack's S3) for this file, with its objects mirrored to a temporary directory. */
+let fauxqs: LocalSqs<never> | undefined;
+let s3: LocalS3<'test'> | undefined;
+let client: S3Client | undefined;
+let dataDir = '';
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'parley-blobs-'));
+  fauxqs = await startSqs<never>({
+    port: 0,
+    region: REGION,
+    queues: {},
+    configure: (app) => mirrorS3ToDisk(app, dataDir),
+  });
+  s3 = await startS3({ endpoint: fauxqs.endpoint, region: REGION, dataDir, buckets: { test: BUCKET } });
+  client = new S3Client({
+    endpoint: fauxqs.endpoint,
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await fauxqs?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe.each([
+  { adapter: 'InMemoryBlobStore', make: (): BlobStore => new InMemoryBlobStore() },
+  {
+    adapter: 'S3BlobStore',
+    make: (): BlobStore => new S3BlobStore(client as S3Client, s3?.buckets.test.name as string),
+  },
+])('$adapter', ({ make }) => {
+  let blobs: BlobStore;
+  let key: string;
+
+  beforeEach(() => {
+    blobs = make();
+    key = `t/${freshId('conv')}/0/alice/abc`;
+  });
+
+  it('gives back the bytes it stored, byte for byte, however large', async () => {
+    const bytes = new Uint8Array(1024 * 1024).map((_, index) => index % 251);
+
+    await blobs.put(key, bytes);
+
+    const read = await blobs.get(key);
+    // Compared as one buffer: an element-wise deep equal of a MiB is needlessly slow.
+    expect(read && Buffer.from(read).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('replaces the bytes of a key written again', async () => {
+    await blobs.put(key, new Uint8Array([1, 2, 3]));
+    await blobs.put(key, new Uint8Array([4]));
+
+    expect(await blobs.get(key)).toEqual(new Uint8Array([4]));
+  });
+
+  it('has nothing under a key never written or deleted, and deletes twice without complaint', async () => {
+    expect(await blobs.get(key)).toBeUndefined();
+
+    await blobs.put(key, new Uint8Array([7]));
+    await blobs.delete(key);
+    await blobs.delete(key);
+
+    expect(await blobs.get(key)).toBeUndefined();
+  });
+});
+
+describe('the local S3 stand-in', () => {
+  it('keeps objects across a restart, and forgets deleted ones', async () => {
+    const blobs = new S3BlobStore(client as S3Client, s3?.buckets.test.name as string);
+    const kept = `t/${freshId('conv')}/1/bob/kept`;
+    const gone = `t/${freshId('conv')}/1/bob/gone`;
+    await blobs.put(kept, new Uint8Array([1, 2, 3]));
+    await blobs.put(gone, new Uint8Array([4]));
+    await blobs.delete(gone);
+
+    const again = await startSqs<never>({
+      port: 0,
+      region: REGION,
+      queues: {},
+      configure: (app) => mirrorS3ToDisk(app, dataDir),
+    });
+    const reopened = await startS3({
+      endpoint: again.endpoint,
+      region: REGION,
+      dataDir,
+      buckets: { test: BUCKET },
+    });
+    const otherClient = new S3Client({
+      endpoint: again.endpoint,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    try {
+      const restarted = new S3BlobStore(otherClient, reopened.buckets.test.name);
+      expect(await restarted.get(kept)).toEqual(new Uint8Array([1, 2, 3]));
+      expect(await restarted.get(gone)).toBeUndefined();
+    } finally {
+      otherClient.destroy();
+      await again.stop();
+    }
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * Every key format of the blob bucket, in one place. Commits are kept for
+ * good (they are the group's history); Welcomes expire with a lifecycle rule
+ * on their prefix (see `BUCKETS` in infra/topology.ts).
+ *
+ * | object  | key                                                         |
+ * |---------|-------------------------------------------------------------|
+ * | commit  | commits/{convId}/{epoch}/{senderId}/{sha256 hex of the bytes}  |
+ * | welcome | welcomes/{convId}/{epoch joined}/{senderId}/{sha256 hex}       |
+ *
+ * The sender and the hash make a key the same for a retry of one commit and
+ * different for any rival's, so a loser can delete its own objects without
+ * touching the winner's.
+ */
+export const BLOB_PREFIXES = { commits: 'commits/', welcomes: 'welcomes/' } as const;
+
+export const blobKeys = {
+  commit: (conversationId: string, epoch: number, senderId: string, hashHex: string) =>
+    `${BLOB_PREFIXES.commits}${conversationId}/${epoch}/${senderId}/${hashHex}`,
+  welcome: (conversationId: string, epoch: number, senderId: string, hashHex: string) =>
+    `${BLOB_PREFIXES.welcomes}${conversationId}/${epoch}/${senderId}/${hashHex}`,
+} as const;
