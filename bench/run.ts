@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures the local stack — start time, delivery latency
- * between two users, burst throughput, bundle sizes and memory — and prints a
- * Markdown report (also written to `.local/bench/report.md`).
+ * between two users, burst throughput, bundle sizes and memory — and the
+ * E2EE module (`e2ee.ts`), and prints a Markdown report (also written to
+ * `.local/bench/report.md`). `npm run bench -- e2ee` or `-- stack` runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -19,6 +20,8 @@ import { apiFor, befriend } from '../test/support/api';
 import { signUp } from '../test/support/personas';
 import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
+import { measureE2ee } from './e2ee';
+import { summary } from './stats';
 
 const SEQUENTIAL_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const BURST_MESSAGES = Number(process.env.BENCH_BURST ?? 500);
@@ -60,23 +63,6 @@ function arrivals(socket: TestSocket, type: 'ack' | 'message'): Arrivals {
         });
       });
     },
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
-}
-
-function summary(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return {
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-    mean,
   };
 }
 
@@ -252,7 +238,8 @@ function bundleSizes(buildDir: string) {
   });
 }
 
-async function main() {
+/** The local stack part: start, latency, throughput, cost per message, memory, function bundles. */
+async function measureLocalStack(): Promise<string[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   try {
     const { coldMs, warm } = await measureStart(dataDir);
@@ -269,9 +256,7 @@ async function main() {
     const rss = process.memoryUsage().rss;
     const bundles = bundleSizes(join(dataDir, 'build'));
 
-    const lines = [
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores, Node ${process.versions.node}.`,
-      '',
+    return [
       '| what | value |',
       '|---|---|',
       `| local stack start, fresh \`.local/\` (bundling, table, queues, user pool created) | ${ms(coldMs)} |`,
@@ -291,14 +276,41 @@ async function main() {
       '|---|---|---|',
       ...bundles.map((bundle) => `| ${bundle.name} | ${kib(bundle.bytes)} | ${kib(bundle.gzip)} |`),
     ];
-    const report = `${lines.join('\n')}\n`;
-    const outDir = join(REPO_ROOT, '.local', 'bench');
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'report.md'), report);
-    process.stdout.write(report);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+const PARTS = {
+  stack: measureLocalStack,
+  e2ee: measureE2ee,
+} as const satisfies Record<string, () => Promise<string[]>>;
+
+type Part = keyof typeof PARTS;
+
+const isPart = (arg: string): arg is Part => Object.hasOwn(PARTS, arg);
+
+/** `npm run bench` runs every part; `npm run bench -- e2ee` (or `stack`) only the ones named, in this order. */
+function selectedParts(args: readonly string[]): Part[] {
+  const unknown = args.filter((arg) => !isPart(arg));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown benchmark part ${unknown.join(', ')}; known: ${Object.keys(PARTS).join(', ')}`);
+  }
+  // The stack part reports the process's memory: it runs first, before the E2EE groups exist.
+  return (Object.keys(PARTS) as Part[]).filter((part) => args.length === 0 || args.includes(part));
+}
+
+async function main() {
+  const parts = selectedParts(process.argv.slice(2));
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores, Node ${process.versions.node}.`,
+  ];
+  for (const part of parts) lines.push('', ...(await PARTS[part]()));
+  const report = `${lines.join('\n')}\n`;
+  const outDir = join(REPO_ROOT, '.local', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'report.md'), report);
+  process.stdout.write(report);
 }
 
 await main();
