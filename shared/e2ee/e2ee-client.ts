@@ -45,6 +45,20 @@ export class NotInGroupError extends E2eeError {
   }
 }
 
+/** The conversation's group took a commit this device refused: nothing more is sent to it. */
+export class CompromisedGroupError extends E2eeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompromisedGroupError';
+  }
+}
+
+function compromised(epoch: number): CompromisedGroupError {
+  return new CompromisedGroupError(
+    `The commit of epoch ${epoch} was refused (it adds a device the directory does not vouch for, or is invalid): this device sends nothing more to the conversation`,
+  );
+}
+
 /** Something the log held, as this device sees it. */
 export type ChatEvent =
   | {
@@ -73,6 +87,18 @@ export type ChatEvent =
     }
   | { readonly kind: 'deleted'; readonly conversationId: string; readonly seq: number }
   | {
+      /**
+       * A commit this device refused: it adds a device the directory does not vouch for, or is not valid.
+       * The conversation is compromised for this device: it keeps what it has and sends nothing more.
+       */
+      readonly kind: 'refused-commit';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly epoch: number;
+      readonly senderId: string;
+      readonly reason: string;
+    }
+  | {
       /** A commit changed the group's devices (or only its keys). */
       readonly kind: 'membership';
       readonly conversationId: string;
@@ -94,6 +120,11 @@ interface Cursor {
   joinedSeq?: number;
   /** When this device last committed its own new leaf keys (epoch ms). */
   updatedAt?: number;
+  /**
+   * The epoch of a commit this device refused (one adding a device the directory does not vouch for, or
+   * otherwise invalid). The group cannot move on past it here: reading goes on at the old epoch, sending stops.
+   */
+  refusedEpoch?: number;
 }
 
 interface Conversation {
@@ -265,16 +296,56 @@ export class E2eeClient {
     return this.serial(conversationId, () => this.reconcileNow(conversationId));
   }
 
-  /** A self-update commit when this device's keys in the group are older than the interval. */
-  selfUpdateIfDue(conversationId: string): Promise<boolean> {
+  /**
+   * A self-update commit (fresh keys for this device's leaf: post-compromise security), unconditionally or
+   * only when this device's last one is older than {@link SELF_UPDATE_INTERVAL_IN_MS}.
+   *
+   * @returns whether a commit was made
+   */
+  selfUpdate(conversationId: string, options: { ifDue?: boolean } = {}): Promise<boolean> {
     return this.serial(conversationId, async () => {
       await this.syncNow(conversationId);
       const state = await this.conversation(conversationId);
       if (state.session === undefined) return false;
-      if (this.clock() - (state.cursor.updatedAt ?? 0) < SELF_UPDATE_INTERVAL_IN_MS) return false;
+      const due = this.clock() - (state.cursor.updatedAt ?? 0) >= SELF_UPDATE_INTERVAL_IN_MS;
+      if (options.ifDue === true && !due) return false;
       await this.commitWithRetry(conversationId, (session) => session.selfUpdate());
       return true;
     });
+  }
+
+  /**
+   * Reconciles every conversation of the user (after a device of a member was registered or revoked, and
+   * when the app starts), and makes the self-updates that are due.
+   */
+  async reconcileAll(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.listConversations({
+        query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+      });
+      for (const { conversationId, memberIds } of page.items) {
+        for (const userId of memberIds) this.directory.forget(userId);
+        try {
+          await this.reconcile(conversationId);
+          await this.selfUpdate(conversationId, { ifDue: true });
+        } catch (error) {
+          // A compromised conversation stays as it is; the others go on.
+          if (!(error instanceof CompromisedGroupError)) throw error;
+        }
+      }
+      cursor = page.next;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * Revokes one of the user's devices (this one or another) and removes it from every group at once;
+   * members who see the revocation later remove it too, whichever commits first.
+   */
+  async revokeDevice(deviceId: string): Promise<void> {
+    await this.api.revokeDevice({ params: { deviceId } });
+    this.directory.forget(this.self.userId);
+    if (deviceId !== this.self.deviceId) await this.reconcileAll();
   }
 
   /**
@@ -393,12 +464,24 @@ export class E2eeClient {
         state.cursor.joinedSeq = seq;
       }
       if (epoch < Number(session.epoch)) return undefined;
-      if (epoch > Number(session.epoch) || item.body === undefined) {
+      // Past a refused commit every later one builds on it: none can apply here.
+      if (state.cursor.refusedEpoch !== undefined) return undefined;
+      if (epoch > Number(session.epoch)) {
         throw new GroupStateError(
           `Commit for epoch ${epoch} found at epoch ${session.epoch}: state is stale`,
         );
       }
-      const { session: next, event } = await session.decrypt(fromBase64(item.body));
+      let decrypted: Awaited<ReturnType<GroupSession['decrypt']>>;
+      try {
+        if (item.body === undefined) throw new GroupStateError('The commit has no body');
+        decrypted = await session.decrypt(fromBase64(item.body));
+        if (decrypted.event.kind !== 'commit') throw new GroupStateError('Not a commit');
+      } catch (error) {
+        if (!(error instanceof E2eeError)) throw error;
+        state.cursor.refusedEpoch = epoch;
+        return { kind: 'refused-commit', conversationId, seq, epoch, senderId, reason: error.message };
+      }
+      const { session: next, event } = decrypted;
       if (event.kind !== 'commit') return undefined;
       state.session = event.removedSelf ? undefined : next;
       if (event.removedSelf) state.cursor = { seq: state.cursor.seq };
@@ -499,6 +582,7 @@ export class E2eeClient {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       await this.syncNow(conversationId);
       const state = await this.conversation(conversationId);
+      if (state.cursor.refusedEpoch !== undefined) throw compromised(state.cursor.refusedEpoch);
       const [conversation, epoch] = await Promise.all([
         this.api.getConversation({ params: { conversationId } }),
         this.api.getEpoch({ params: { conversationId } }),
@@ -552,6 +636,7 @@ export class E2eeClient {
       const state = await this.conversation(conversationId);
       const session = state.session;
       if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
+      if (state.cursor.refusedEpoch !== undefined) throw compromised(state.cursor.refusedEpoch);
       const pending = await change(session);
       if ((await this.postCommit(conversationId, Number(session.epoch), pending, {})) === 'accepted') {
         state.session = pending.confirm();

@@ -2,6 +2,7 @@ import { createApiClient } from '../../shared/client/api-client';
 import { type ChatEvent, E2eeClient } from '../../shared/e2ee/e2ee-client';
 import { EncryptedStateStore } from '../../shared/e2ee/encrypted-state-store';
 import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
+import type { StateStore } from '../../shared/e2ee/state-store';
 import type { PushFrame } from '../../shared/protocol/outbound';
 import type { Persona } from './personas';
 import { connect, type TestSocket } from './socket';
@@ -17,6 +18,8 @@ export interface E2eeTestDevice {
   readonly client: E2eeClient;
   /** The device's raw store under the encryption: what an attacker with the disk would see. */
   readonly disk: InMemoryStateStore;
+  /** The same store as the client reads it (decrypted). */
+  readonly store: StateStore;
   readonly socket: TestSocket;
   readonly events: ChatEvent[];
   /** Failures while handling pushes; a test expects none. */
@@ -47,6 +50,7 @@ export async function openDevice(
     'encrypt',
     'decrypt',
   ]);
+  const store = new EncryptedStateStore(disk, key);
   const events: ChatEvent[] = [];
   const errors: unknown[] = [];
   const listeners = new Set<() => void>();
@@ -55,7 +59,7 @@ export async function openDevice(
     api,
     userId: persona.userId,
     deviceId,
-    store: new EncryptedStateStore(disk, key),
+    store,
     onEvents: (found) => {
       events.push(...found);
       for (const listener of listeners) listener();
@@ -84,6 +88,7 @@ export async function openDevice(
     persona,
     client,
     disk,
+    store,
     get socket() {
       if (socket === undefined) throw new Error('device opened without a socket');
       return socket;
