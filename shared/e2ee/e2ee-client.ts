@@ -45,20 +45,6 @@ export class NotInGroupError extends E2eeError {
   }
 }
 
-/** The conversation's group took a commit this device refused: nothing more is sent to it. */
-export class CompromisedGroupError extends E2eeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CompromisedGroupError';
-  }
-}
-
-function compromised(epoch: number): CompromisedGroupError {
-  return new CompromisedGroupError(
-    `The commit of epoch ${epoch} was refused (it adds a device the directory does not vouch for, or is invalid): this device sends nothing more to the conversation`,
-  );
-}
-
 /** Something the log held, as this device sees it. */
 export type ChatEvent =
   | {
@@ -88,8 +74,9 @@ export type ChatEvent =
   | { readonly kind: 'deleted'; readonly conversationId: string; readonly seq: number }
   | {
       /**
-       * A commit this device refused: it adds a device the directory does not vouch for, or is not valid.
-       * The conversation is compromised for this device: it keeps what it has and sends nothing more.
+       * A commit this device refused and skipped: it adds a device the directory does not vouch for, or is
+       * not a valid commit for the group (garbage, truncated, replayed). Every honest device skips it alike,
+       * so the group goes on without it; whoever made it is left behind in a group of their own.
        */
       readonly kind: 'refused-commit';
       readonly conversationId: string;
@@ -114,17 +101,17 @@ export type ChatEvent =
 interface Cursor {
   /** The last log `seq` processed. */
   seq: number;
-  /** The epoch this device joined at (0 when it created the group); absent when not in the group. */
-  joinedEpoch?: number;
+  /**
+   * The server's epoch this device's next commit is for: one more than the last commit processed in the
+   * log (refused ones included), so it can run ahead of the MLS epoch.
+   */
+  slot?: number;
+  /** The server epoch this device joined at (0 when it created the group); absent when not in the group. */
+  joinedSlot?: number;
   /** The `seq` of the commit that added this device (0 when it created the group), once seen. */
   joinedSeq?: number;
   /** When this device last committed its own new leaf keys (epoch ms). */
   updatedAt?: number;
-  /**
-   * The epoch of a commit this device refused (one adding a device the directory does not vouch for, or
-   * otherwise invalid). The group cannot move on past it here: reading goes on at the old epoch, sending stops.
-   */
-  refusedEpoch?: number;
 }
 
 interface Conversation {
@@ -326,13 +313,8 @@ export class E2eeClient {
       });
       for (const { conversationId, memberIds } of page.items) {
         for (const userId of memberIds) this.directory.forget(userId);
-        try {
-          await this.reconcile(conversationId);
-          await this.selfUpdate(conversationId, { ifDue: true });
-        } catch (error) {
-          // A compromised conversation stays as it is; the others go on.
-          if (!(error instanceof CompromisedGroupError)) throw error;
-        }
+        await this.reconcile(conversationId);
+        await this.selfUpdate(conversationId, { ifDue: true });
       }
       cursor = page.next;
     } while (cursor !== undefined);
@@ -459,18 +441,16 @@ export class E2eeClient {
     const { conversationId, seq, messageId, senderId } = item;
     if (item.kind === COMMIT_KIND) {
       const epoch = commitEpoch(messageId);
-      // Our own commits, and those from before we joined, are in the state already.
-      if (epoch === Number(session.epoch) - 1 && state.cursor.joinedSeq === undefined) {
+      const slot = state.cursor.slot ?? 0;
+      // Commits that made the group before this device joined, and its own, are in its state already.
+      if (epoch === (state.cursor.joinedSlot ?? -1) - 1 && state.cursor.joinedSeq === undefined) {
         state.cursor.joinedSeq = seq;
       }
-      if (epoch < Number(session.epoch)) return undefined;
-      // Past a refused commit every later one builds on it: none can apply here.
-      if (state.cursor.refusedEpoch !== undefined) return undefined;
-      if (epoch > Number(session.epoch)) {
-        throw new GroupStateError(
-          `Commit for epoch ${epoch} found at epoch ${session.epoch}: state is stale`,
-        );
+      if (epoch < slot) return undefined;
+      if (epoch > slot) {
+        throw new GroupStateError(`Commit for epoch ${epoch} found while at epoch ${slot}: state is stale`);
       }
+      state.cursor.slot = slot + 1;
       let decrypted: Awaited<ReturnType<GroupSession['decrypt']>>;
       try {
         if (item.body === undefined) throw new GroupStateError('The commit has no body');
@@ -478,7 +458,6 @@ export class E2eeClient {
         if (decrypted.event.kind !== 'commit') throw new GroupStateError('Not a commit');
       } catch (error) {
         if (!(error instanceof E2eeError)) throw error;
-        state.cursor.refusedEpoch = epoch;
         return { kind: 'refused-commit', conversationId, seq, epoch, senderId, reason: error.message };
       }
       const { session: next, event } = decrypted;
@@ -562,7 +541,8 @@ export class E2eeClient {
           state.session = session;
           state.cursor = {
             seq: state.cursor.seq,
-            joinedEpoch: Number(session.epoch),
+            slot: welcome.epoch,
+            joinedSlot: welcome.epoch,
             updatedAt: this.clock(),
           };
           joined = true;
@@ -582,7 +562,6 @@ export class E2eeClient {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       await this.syncNow(conversationId);
       const state = await this.conversation(conversationId);
-      if (state.cursor.refusedEpoch !== undefined) throw compromised(state.cursor.refusedEpoch);
       const [conversation, epoch] = await Promise.all([
         this.api.getConversation({ params: { conversationId } }),
         this.api.getEpoch({ params: { conversationId } }),
@@ -611,13 +590,15 @@ export class E2eeClient {
         add: keyPackages.map((k) => k.keyPackage),
         remove,
       });
-      const outcome = await this.postCommit(conversationId, Number(session.epoch), pending, {
+      const slot = created ? 0 : (state.cursor.slot ?? 0);
+      const outcome = await this.postCommit(conversationId, slot, pending, {
         recipients: keyPackages.map(({ userId, deviceId }) => ({ userId, deviceId })),
         ...(missing.length === 0 && membersVersion !== undefined ? { membersVersion } : {}),
       });
       if (outcome === 'accepted') {
         state.session = pending.confirm();
-        if (created) state.cursor = { seq: state.cursor.seq, joinedEpoch: 0, joinedSeq: 0 };
+        if (created) state.cursor = { seq: state.cursor.seq, joinedSlot: 0, joinedSeq: 0 };
+        state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
         await this.save(conversationId, state);
         return 'committed';
@@ -636,10 +617,11 @@ export class E2eeClient {
       const state = await this.conversation(conversationId);
       const session = state.session;
       if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
-      if (state.cursor.refusedEpoch !== undefined) throw compromised(state.cursor.refusedEpoch);
       const pending = await change(session);
-      if ((await this.postCommit(conversationId, Number(session.epoch), pending, {})) === 'accepted') {
+      const slot = state.cursor.slot ?? 0;
+      if ((await this.postCommit(conversationId, slot, pending, {})) === 'accepted') {
         state.session = pending.confirm();
+        state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
         await this.save(conversationId, state);
         return;
