@@ -39,11 +39,16 @@ export async function openDevice(
   stack: TestStack,
   persona: Persona,
   deviceId: string,
-  options: { connect?: boolean } = {},
+  options: {
+    connect?: boolean;
+    /** The HTTP client's `fetch`, to hold or watch a device's requests. */
+    fetch?: typeof fetch;
+  } = {},
 ): Promise<E2eeTestDevice> {
   const api = createApiClient({
     baseUrl: stack.endpoints.httpApiUrl,
     accessToken: () => persona.accessToken,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   const disk = new InMemoryStateStore();
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
