@@ -11,6 +11,7 @@ import { E2eeError, GroupStateError, StateStoreError } from './errors';
 import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
 import { HttpDirectory } from './http-directory';
 import { type DeviceAddress, deviceKeyOf } from './identity';
+import { safetyNumber } from './safety-number';
 import type { StateStore } from './state-store';
 
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
@@ -215,6 +216,20 @@ export class E2eeClient {
       },
     });
     return made.length;
+  }
+
+  /**
+   * The safety number with a contact, from both users' current (not revoked) device keys as the directory
+   * lists them now: compare it with theirs over another channel. It changes when either adds or revokes a
+   * device.
+   */
+  async safetyNumberWith(contactUserId: string): Promise<string> {
+    const keys = async (userId: string) =>
+      (await this.directory.devicesOf(userId, { fresh: true }))
+        .filter((d) => !d.revoked)
+        .map((d) => d.signaturePublicKey);
+    const [mine, theirs] = await Promise.all([keys(this.self.userId), keys(contactUserId)]);
+    return safetyNumber(mine, theirs);
   }
 
   /** The group's member devices as this device's MLS state has them; empty when not in the group. */

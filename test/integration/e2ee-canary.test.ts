@@ -116,6 +116,15 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     }
     expect(bobLaptop.texts(direct)).toEqual([hello, reply, reaction]);
     expect(aliceLaptop.texts(direct)).toEqual([hello, reply, reaction]);
+    // Both sides compute the same safety number, on every device.
+    const numbers = await Promise.all([
+      aliceLaptop.client.safetyNumberWith(bob.userId),
+      alicePhone.client.safetyNumberWith(bob.userId),
+      bobLaptop.client.safetyNumberWith(alice.userId),
+    ]);
+    expect(numbers[0]).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(new Set(numbers).size).toBe(1);
+    expect(await bobLaptop.client.safetyNumberWith(carol.userId)).not.toBe(numbers[0]);
     // Devices of users outside the conversation are not in its group.
     const members = await aliceLaptop.client.members(direct);
     expect(members.map((m) => `${m.userId}/${m.deviceId}`).sort()).toEqual(
