@@ -9,7 +9,7 @@ import { fromBase64, toBase64 } from './base64';
 import { DeviceVault, type HeldKeyPackage } from './device-vault';
 import { E2eeError, GroupStateError, StateStoreError } from './errors';
 import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
-import { HttpDirectory } from './http-directory';
+import { DIRECTORY_TTL_IN_MS, HttpDirectory } from './http-directory';
 import { type DeviceAddress, deviceKeyOf } from './identity';
 import { safetyNumber } from './safety-number';
 import type { StateStore } from './state-store';
@@ -120,6 +120,8 @@ interface Conversation {
   cursor: Cursor;
   /** Plaintexts of this device's own messages by message id: MLS cannot decrypt one's own messages. */
   own: Map<string, string>;
+  /** When the group last matched the server's members and directory (memory only), and the directory's generation then. */
+  checked?: { at: number; generation: number };
 }
 
 export interface E2eeClientOptions {
@@ -277,6 +279,7 @@ export class E2eeClient {
           return [];
         }
         const events = await this.sync(frame.conversationId);
+        (await this.conversation(frame.conversationId)).checked = undefined;
         await this.reconcile(frame.conversationId);
         return events;
       }
@@ -358,7 +361,7 @@ export class E2eeClient {
       // The Welcome of a member's commit may be on its way: give it a moment before giving up.
       for (
         let wait = WELCOME_WAIT_FIRST_IN_MS;
-        (await this.reconcileNow(conversationId)) === 'waiting';
+        !(await this.inStep(conversationId)) && (await this.reconcileNow(conversationId)) === 'waiting';
         wait *= 2
       ) {
         if (wait > WELCOME_WAIT_LAST_IN_MS) {
@@ -573,7 +576,39 @@ export class E2eeClient {
     return joined;
   }
 
+  /**
+   * Whether the group is known to match the server without reconciling: checked within the directory's TTL
+   * with no device change heard of since, no commit in the log this device has not applied, and no
+   * server-side member change waiting for its commit. Costs one small request.
+   */
+  private async inStep(conversationId: string): Promise<boolean> {
+    const state = await this.conversation(conversationId);
+    const checked = state.checked;
+    if (state.session === undefined || checked === undefined) return false;
+    if (
+      checked.generation !== this.directory.generation ||
+      this.clock() - checked.at >= DIRECTORY_TTL_IN_MS
+    ) {
+      return false;
+    }
+    const epoch = await this.api.getEpoch({ params: { conversationId } });
+    const { membersVersion, committedMembersVersion } = epoch as {
+      membersVersion?: number;
+      committedMembersVersion?: number;
+    };
+    if (membersVersion !== undefined && (committedMembersVersion ?? 0) < membersVersion) return false;
+    return epoch.epoch === state.cursor.slot;
+  }
+
   private async reconcileNow(conversationId: string): Promise<'in-sync' | 'committed' | 'waiting'> {
+    const state = await this.conversation(conversationId);
+    const checked = { at: this.clock(), generation: this.directory.generation };
+    const outcome = await this.reconcileOnce(conversationId);
+    state.checked = outcome === 'waiting' ? undefined : checked;
+    return outcome;
+  }
+
+  private async reconcileOnce(conversationId: string): Promise<'in-sync' | 'committed' | 'waiting'> {
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       await this.syncNow(conversationId);
       const state = await this.conversation(conversationId);

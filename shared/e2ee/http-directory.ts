@@ -17,6 +17,12 @@ export const DIRECTORY_TTL_IN_MS = 10_000;
  */
 export class HttpDirectory implements Directory {
   private readonly cache = new Map<string, { at: number; devices: Promise<ListedDevice[]> }>();
+  private forgotten = 0;
+
+  /** Counts {@link HttpDirectory.forget} calls: a change means some user's devices may have changed. */
+  get generation(): number {
+    return this.forgotten;
+  }
 
   constructor(
     private readonly api: Pick<ApiClient, 'listDevices'>,
@@ -52,5 +58,6 @@ export class HttpDirectory implements Directory {
   /** Drops a user's cached list (after a push said their devices changed). */
   forget(userId: string): void {
     this.cache.delete(userId);
+    this.forgotten++;
   }
 }

@@ -103,6 +103,7 @@ describe('E2EE races and bad input through the local stack', () => {
 
   it('takes exactly one of two commits made at the same epoch; both end in the same epoch, no message lost', async () => {
     const { epoch: before } = await alices.getEpoch({ params: { conversationId: group } });
+    daveGate.statuses.length = 0;
     // Dave's commit is made at `before` and held on its way; Alice's, made at the same epoch, goes first.
     const held = daveGate.hold();
     const daveUpdate = daveLaptop.client.selfUpdate(group);
