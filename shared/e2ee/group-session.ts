@@ -204,28 +204,40 @@ export class GroupSession {
    * first.
    */
   async addDevices(keyPackages: readonly Uint8Array[]): Promise<PendingCommit> {
-    const decoded: KeyPackage[] = [];
-    for (const bytes of keyPackages) {
+    return this.changeMembers({ add: keyPackages });
+  }
+
+  /** A commit removing every listed device that is a member (unknown ones are an error). */
+  async removeDevices(devices: readonly DeviceAddress[]): Promise<PendingCommit> {
+    return this.changeMembers({ remove: devices });
+  }
+
+  /**
+   * One commit that removes member devices and adds devices by their key packages: how a client brings the
+   * group in line with the server's member list in a single epoch. Key packages are checked against the
+   * directory first; removing a device that is not a member, or this device, is an error.
+   */
+  async changeMembers(changes: {
+    readonly add?: readonly Uint8Array[];
+    readonly remove?: readonly DeviceAddress[];
+  }): Promise<PendingCommit> {
+    const add: KeyPackage[] = [];
+    for (const bytes of changes.add ?? []) {
       const keyPackage = decodeKeyPackage(bytes);
       const { credential, signaturePublicKey } = keyPackageLeaf(keyPackage);
       if ((await this.auth.check(credential, signaturePublicKey)) === undefined) {
         throw new CredentialRejectedError('A key package is not vouched for by the directory');
       }
-      decoded.push(keyPackage);
+      add.push(keyPackage);
     }
-    return this.commit({ add: decoded });
-  }
-
-  /** A commit removing every listed device that is a member (unknown ones are an error). */
-  async removeDevices(devices: readonly DeviceAddress[]): Promise<PendingCommit> {
     const byDevice = new Map(this.members().map((m) => [deviceKeyOf(m), m.leafIndex]));
-    const leaves = devices.map((device) => {
+    const removeLeaves = (changes.remove ?? []).map((device) => {
       const leaf = byDevice.get(deviceKeyOf(device));
       if (leaf === undefined) throw new GroupStateError('Cannot remove a device that is not a member');
       if (leaf === ownLeafIndex(this.state)) throw new GroupStateError('A device cannot remove itself');
       return leaf;
     });
-    return this.commit({ removeLeaves: leaves });
+    return this.commit({ add, removeLeaves });
   }
 
   /** An empty commit: fresh keys on this device's path, a new epoch (post-compromise security). */

@@ -1,0 +1,782 @@
+import type { z } from 'zod';
+import type { RouteResponse, Routes } from '../api/routes';
+import { type ApiClient, ApiError } from '../client/api-client';
+import { ErrorCode } from '../protocol/errors';
+import type { SendableMessageKindSchema } from '../protocol/ids';
+import type { PushFrame } from '../protocol/outbound';
+import type { MessageEnvelope } from '../protocol/resources';
+import { fromBase64, toBase64 } from './base64';
+import { DeviceVault, type HeldKeyPackage } from './device-vault';
+import { E2eeError, GroupStateError, StateStoreError } from './errors';
+import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
+import { DIRECTORY_TTL_IN_MS, HttpDirectory } from './http-directory';
+import { type DeviceAddress, deviceKeyOf } from './identity';
+import { safetyNumber } from './safety-number';
+import type { StateStore } from './state-store';
+
+type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
+type MessageAck = RouteResponse<Routes['postMessage']>;
+
+/** The kind of a log entry that carries an MLS commit, and the prefix of its message id (`commit-{epoch}`). */
+const COMMIT_KIND = 'commit';
+const COMMIT_ID_PREFIX = 'commit-';
+
+/** Key package stock: top up to `target` when fewer than `low` are left on the server. */
+export const KEY_PACKAGE_LOW_WATER = 10;
+export const KEY_PACKAGE_TARGET = 40;
+
+/** How often a device refreshes its own leaf in each group (post-compromise security). */
+export const SELF_UPDATE_INTERVAL_IN_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** How many times a commit is rebuilt after losing its epoch to another member's. */
+const COMMIT_ATTEMPTS = 5;
+
+/** How long `send` polls for a Welcome when another member's commit is adding this device: 0.1 s … 1.6 s. */
+const WELCOME_WAIT_FIRST_IN_MS = 100;
+const WELCOME_WAIT_LAST_IN_MS = 1600;
+
+/** The same limit as the server's claim route. */
+const CLAIM_BATCH = 50;
+
+/** The device is not (yet) in the conversation's group: another member's commit must add it first. */
+export class NotInGroupError extends E2eeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotInGroupError';
+  }
+}
+
+/** Something the log held, as this device sees it. */
+export type ChatEvent =
+  | {
+      readonly kind: 'message';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly messageId: string;
+      readonly senderId: string;
+      /** `undefined` for this device's own messages read back from the log. */
+      readonly senderDeviceId: string | undefined;
+      readonly sentAt: string;
+      readonly messageKind: SendableMessageKind;
+      readonly refSeq?: number;
+      readonly plaintext: Uint8Array;
+      /** Sent by this device. */
+      readonly own: boolean;
+    }
+  | {
+      /** A message this device cannot read: sent before it joined, or refused (tampered, forged, replayed). */
+      readonly kind: 'undecryptable';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly messageId: string;
+      readonly senderId: string;
+      readonly reason: 'before-join' | 'rejected';
+    }
+  | { readonly kind: 'deleted'; readonly conversationId: string; readonly seq: number }
+  | {
+      /**
+       * A commit this device refused and skipped: it adds a device the directory does not vouch for, or is
+       * not a valid commit for the group (garbage, truncated, replayed). Every honest device skips it alike,
+       * so the group goes on without it; whoever made it is left behind in a group of their own.
+       */
+      readonly kind: 'refused-commit';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly epoch: number;
+      readonly senderId: string;
+      readonly reason: string;
+    }
+  | {
+      /** A commit changed the group's devices (or only its keys). */
+      readonly kind: 'membership';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly epoch: number;
+      readonly added: readonly DeviceAddress[];
+      readonly removed: readonly DeviceAddress[];
+      /** This device was removed: it reads nothing new until a commit adds it again. */
+      readonly removedSelf: boolean;
+    };
+
+/** Where one conversation stands on this device, stored beside its MLS state. */
+interface Cursor {
+  /** The last log `seq` processed. */
+  seq: number;
+  /**
+   * The server's epoch this device's next commit is for: one more than the last commit processed in the
+   * log (refused ones included), so it can run ahead of the MLS epoch.
+   */
+  slot?: number;
+  /** The server epoch this device joined at (0 when it created the group); absent when not in the group. */
+  joinedSlot?: number;
+  /** The `seq` of the commit that added this device (0 when it created the group), once seen. */
+  joinedSeq?: number;
+  /** When this device last committed its own new leaf keys (epoch ms). */
+  updatedAt?: number;
+}
+
+interface Conversation {
+  session: GroupSession | undefined;
+  cursor: Cursor;
+  /** Plaintexts of this device's own messages by message id: MLS cannot decrypt one's own messages. */
+  own: Map<string, string>;
+  /** When the group last matched the server's members and directory (memory only), and the directory's generation then. */
+  checked?: { at: number; generation: number };
+}
+
+export interface E2eeClientOptions {
+  readonly api: ApiClient;
+  readonly userId: string;
+  readonly deviceId: string;
+  /** One store per device; wrap it in an `EncryptedStateStore` outside tests. */
+  readonly store: StateStore;
+  /** A display name for the device list. */
+  readonly deviceName?: string;
+  /** Called with everything the device reads, whichever call read it (a push, a sync, its own send). */
+  readonly onEvents?: (events: readonly ChatEvent[]) => void;
+  readonly clock?: () => number;
+}
+
+const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const decodeJson = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
+const commitEpoch = (messageId: string) => Number(messageId.slice(COMMIT_ID_PREFIX.length));
+
+/**
+ * One device's end-to-end encryption, driving the server's MLS routes: it registers the device, keeps its
+ * key package stock, keeps one MLS group per conversation in step with the server's ordered log and member
+ * list, and encrypts and decrypts messages. The server only ever receives ciphertext.
+ *
+ * Work on one conversation is serialized; different conversations proceed in parallel.
+ *
+ * @example
+ * const e2ee = await E2eeClient.open({ api, userId, deviceId: 'laptop', store });
+ * await e2ee.send(conversationId, new TextEncoder().encode('hi'));
+ * socket.onmessage = async (m) => render(await e2ee.handlePush(parseOutboundFrame(m.data)));
+ */
+export class E2eeClient {
+  readonly directory: HttpDirectory;
+  private readonly conversations = new Map<string, Promise<Conversation>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly api: ApiClient,
+    private readonly vault: DeviceVault,
+    private readonly store: StateStore,
+    private readonly clock: () => number,
+    private readonly onEvents: (events: readonly ChatEvent[]) => void,
+  ) {
+    this.directory = new HttpDirectory(api, clock);
+  }
+
+  /** Opens (or creates) the device in `store`, registers it, and tops up its key packages. */
+  static async open(options: E2eeClientOptions): Promise<E2eeClient> {
+    const vault = await DeviceVault.open(options.store, options.userId, options.deviceId);
+    const client = new E2eeClient(
+      options.api,
+      vault,
+      options.store,
+      options.clock ?? Date.now,
+      options.onEvents ?? (() => undefined),
+    );
+    await options.api.registerDevice({
+      body: {
+        deviceId: options.deviceId,
+        signaturePublicKey: toBase64(vault.device.signaturePublicKey),
+        ...(options.deviceName === undefined ? {} : { name: options.deviceName }),
+      },
+    });
+    await client.topUpKeyPackages();
+    return client;
+  }
+
+  /** This device. */
+  get self(): DeviceAddress {
+    return { userId: this.vault.device.userId, deviceId: this.vault.device.deviceId };
+  }
+
+  get signaturePublicKey(): Uint8Array {
+    return this.vault.device.signaturePublicKey;
+  }
+
+  /**
+   * Uploads fresh key packages when fewer than {@link KEY_PACKAGE_LOW_WATER} are left on the server, and a
+   * last-resort one when there is none. Returns how many were uploaded.
+   */
+  async topUpKeyPackages(): Promise<number> {
+    const { deviceId } = this.self;
+    const count = await this.api.countKeyPackages({ params: { deviceId } });
+    const needLastResort = !count.lastResort || !this.vault.hasLastResort;
+    const missing = count.remaining < KEY_PACKAGE_LOW_WATER ? KEY_PACKAGE_TARGET - count.remaining : 0;
+    if (missing === 0 && !needLastResort) return 0;
+    const made = await this.vault.makeKeyPackages(Math.max(missing, 1), needLastResort);
+    const lastResort = made.find((p) => p.lastResort);
+    await this.api.uploadKeyPackages({
+      params: { deviceId },
+      body: {
+        keyPackages: made.filter((p) => !p.lastResort).map((p) => toBase64(p.publicBytes)),
+        ...(lastResort === undefined ? {} : { lastResort: toBase64(lastResort.publicBytes) }),
+      },
+    });
+    return made.length;
+  }
+
+  /**
+   * The safety number with a contact, from both users' current (not revoked) device keys as the directory
+   * lists them now: compare it with theirs over another channel. It changes when either adds or revokes a
+   * device.
+   */
+  async safetyNumberWith(contactUserId: string): Promise<string> {
+    const keys = async (userId: string) =>
+      (await this.directory.devicesOf(userId, { fresh: true }))
+        .filter((d) => !d.revoked)
+        .map((d) => d.signaturePublicKey);
+    const [mine, theirs] = await Promise.all([keys(this.self.userId), keys(contactUserId)]);
+    return safetyNumber(mine, theirs);
+  }
+
+  /** The group's member devices as this device's MLS state has them; empty when not in the group. */
+  async members(conversationId: string): Promise<GroupMember[]> {
+    return (await this.conversation(conversationId)).session?.members() ?? [];
+  }
+
+  /** The group's epoch on this device; `undefined` when not in the group. */
+  async epoch(conversationId: string): Promise<number | undefined> {
+    const session = (await this.conversation(conversationId)).session;
+    return session === undefined ? undefined : Number(session.epoch);
+  }
+
+  /**
+   * Reads the log from where this device stopped, joining from a Welcome first when it is not in the
+   * group, and returns what it found in `seq` order.
+   */
+  sync(conversationId: string): Promise<ChatEvent[]> {
+    return this.serial(conversationId, () => this.syncNow(conversationId));
+  }
+
+  /**
+   * Handles a push: messages in order (a gap or a `message-ref` reads the log instead), Welcomes for this
+   * device, membership and device changes (the group is brought in line with the server).
+   */
+  async handlePush(frame: PushFrame | { type: 'message-ref'; conversationId: string; seq: number }) {
+    switch (frame.type) {
+      case 'message':
+        return this.serial(frame.conversationId, async () => {
+          const state = await this.conversation(frame.conversationId);
+          if (frame.seq <= state.cursor.seq) return [];
+          if (frame.seq === state.cursor.seq + 1 && state.session !== undefined) {
+            return this.process(frame.conversationId, state, [frame]);
+          }
+          return this.syncNow(frame.conversationId);
+        });
+      case 'message-ref':
+        return this.sync(frame.conversationId);
+      case 'welcome':
+        return frame.deviceId === this.self.deviceId ? this.sync(frame.conversationId) : [];
+      case 'conversation': {
+        const stillMember = frame.memberIds.includes(this.self.userId);
+        if (!stillMember) {
+          await this.serial(frame.conversationId, () => this.forgetGroup(frame.conversationId));
+          return [];
+        }
+        const events = await this.sync(frame.conversationId);
+        (await this.conversation(frame.conversationId)).checked = undefined;
+        await this.reconcile(frame.conversationId);
+        return events;
+      }
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * Brings the conversation's MLS group in line with the server: the group holds exactly the current
+   * (not revoked) devices of the current members. Creates the group when the conversation has none yet,
+   * adds devices that are missing (new members, a member's new device), removes those that should not be
+   * there (removed members, revoked devices), and tells the server which member list the group now
+   * matches. Losing the epoch to another member's commit makes it apply that one and try again.
+   *
+   * @returns `waiting` when this device is not in the group and another member must add it
+   */
+  reconcile(conversationId: string): Promise<'in-sync' | 'committed' | 'waiting'> {
+    return this.serial(conversationId, () => this.reconcileNow(conversationId));
+  }
+
+  /**
+   * A self-update commit (fresh keys for this device's leaf: post-compromise security), unconditionally or
+   * only when this device's last one is older than {@link SELF_UPDATE_INTERVAL_IN_MS}.
+   *
+   * @returns whether a commit was made
+   */
+  selfUpdate(conversationId: string, options: { ifDue?: boolean } = {}): Promise<boolean> {
+    return this.serial(conversationId, async () => {
+      await this.syncNow(conversationId);
+      const state = await this.conversation(conversationId);
+      if (state.session === undefined) return false;
+      const due = this.clock() - (state.cursor.updatedAt ?? 0) >= SELF_UPDATE_INTERVAL_IN_MS;
+      if (options.ifDue === true && !due) return false;
+      await this.commitWithRetry(conversationId, (session) => session.selfUpdate());
+      return true;
+    });
+  }
+
+  /**
+   * Reconciles every conversation of the user (after a device of a member was registered or revoked, and
+   * when the app starts), and makes the self-updates that are due.
+   */
+  async reconcileAll(): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.listConversations({
+        query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+      });
+      for (const { conversationId, memberIds } of page.items) {
+        for (const userId of memberIds) this.directory.forget(userId);
+        await this.reconcile(conversationId);
+        await this.selfUpdate(conversationId, { ifDue: true });
+      }
+      cursor = page.next;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * Revokes one of the user's devices (this one or another) and removes it from every group at once;
+   * members who see the revocation later remove it too, whichever commits first.
+   */
+  async revokeDevice(deviceId: string): Promise<void> {
+    await this.api.revokeDevice({ params: { deviceId } });
+    this.directory.forget(this.self.userId);
+    if (deviceId !== this.self.deviceId) await this.reconcileAll();
+  }
+
+  /**
+   * Encrypts and sends a message. The group is synced and reconciled with the server's member list first,
+   * so a member removed a moment ago cannot read it. A retry with the same `messageId` is safe.
+   */
+  send(
+    conversationId: string,
+    plaintext: Uint8Array,
+    options: { messageId?: string; kind?: SendableMessageKind; refSeq?: number } = {},
+  ): Promise<MessageAck> {
+    return this.serial(conversationId, async () => {
+      // The Welcome of a member's commit may be on its way: give it a moment before giving up.
+      for (
+        let wait = WELCOME_WAIT_FIRST_IN_MS;
+        !(await this.inStep(conversationId)) && (await this.reconcileNow(conversationId)) === 'waiting';
+        wait *= 2
+      ) {
+        if (wait > WELCOME_WAIT_LAST_IN_MS) {
+          throw new NotInGroupError('This device is not in the conversation’s group yet');
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const state = await this.conversation(conversationId);
+      const session = state.session;
+      if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
+      const messageId = options.messageId ?? crypto.randomUUID();
+      const { session: next, message } = await session.encrypt(plaintext);
+      state.session = next;
+      state.own.set(messageId, toBase64(plaintext));
+      await this.save(conversationId, state);
+      const body = toBase64(message);
+      const ack = await this.api.postMessage({
+        params: { conversationId },
+        body: {
+          messageId,
+          body,
+          ...(options.kind === undefined ? {} : { kind: options.kind }),
+          ...(options.refSeq === undefined ? {} : { refSeq: options.refSeq }),
+        },
+      });
+      // Next in the log: read it back now (from what was sent) rather than wait for a push or a sync.
+      if (ack.seq === state.cursor.seq + 1) {
+        await this.process(conversationId, state, [
+          {
+            conversationId,
+            seq: ack.seq,
+            messageId,
+            senderId: this.self.userId,
+            sentAt: ack.sentAt,
+            kind: options.kind ?? 'message',
+            ...(options.refSeq === undefined ? {} : { refSeq: options.refSeq }),
+            body,
+          },
+        ]);
+      }
+      return ack;
+    });
+  }
+
+  /** Runs `task` after every earlier task of the same conversation. */
+  private serial<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    this.queues.set(
+      conversationId,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+
+  private async syncNow(conversationId: string): Promise<ChatEvent[]> {
+    const state = await this.conversation(conversationId);
+    if (state.session === undefined && !(await this.joinFromWelcome(conversationId, state))) return [];
+    const events: ChatEvent[] = [];
+    let after = state.cursor.seq;
+    for (;;) {
+      const page = await this.api.listMessages({ params: { conversationId }, query: { after, limit: 100 } });
+      events.push(...(await this.process(conversationId, state, page.items)));
+      const last = page.items.at(-1);
+      if (page.next === undefined || last === undefined) break;
+      after = last.seq;
+      // A removal stops reading: what follows needs a new Welcome.
+      if (state.session === undefined) break;
+    }
+    return events;
+  }
+
+  /** Processes log entries in order from the cursor on, then stores the state once. */
+  private async process(
+    conversationId: string,
+    state: Conversation,
+    items: readonly MessageEnvelope[],
+  ): Promise<ChatEvent[]> {
+    const events: ChatEvent[] = [];
+    for (const item of items) {
+      if (item.seq <= state.cursor.seq) continue;
+      if (state.session === undefined) break;
+      const event = await this.processOne(state, item);
+      if (event !== undefined) events.push(event);
+      state.cursor.seq = item.seq;
+    }
+    await this.save(conversationId, state);
+    if (events.length > 0) this.onEvents(events);
+    return events;
+  }
+
+  private async processOne(state: Conversation, item: MessageEnvelope): Promise<ChatEvent | undefined> {
+    const session = state.session;
+    if (session === undefined) return undefined;
+    const { conversationId, seq, messageId, senderId } = item;
+    if (item.kind === COMMIT_KIND) {
+      const epoch = commitEpoch(messageId);
+      const slot = state.cursor.slot ?? 0;
+      // Commits that made the group before this device joined, and its own, are in its state already.
+      if (epoch === (state.cursor.joinedSlot ?? -1) - 1 && state.cursor.joinedSeq === undefined) {
+        state.cursor.joinedSeq = seq;
+      }
+      if (epoch < slot) return undefined;
+      if (epoch > slot) {
+        throw new GroupStateError(`Commit for epoch ${epoch} found while at epoch ${slot}: state is stale`);
+      }
+      state.cursor.slot = slot + 1;
+      let decrypted: Awaited<ReturnType<GroupSession['decrypt']>>;
+      try {
+        if (item.body === undefined) throw new GroupStateError('The commit has no body');
+        decrypted = await session.decrypt(fromBase64(item.body));
+        if (decrypted.event.kind !== 'commit') throw new GroupStateError('Not a commit');
+      } catch (error) {
+        if (!(error instanceof E2eeError)) throw error;
+        return { kind: 'refused-commit', conversationId, seq, epoch, senderId, reason: error.message };
+      }
+      const { session: next, event } = decrypted;
+      if (event.kind !== 'commit') return undefined;
+      state.session = event.removedSelf ? undefined : next;
+      if (event.removedSelf) state.cursor = { seq: state.cursor.seq };
+      for (const { userId } of [...event.added, ...event.removed]) this.directory.forget(userId);
+      return {
+        kind: 'membership',
+        conversationId,
+        seq,
+        epoch: Number(event.epoch),
+        added: event.added,
+        removed: event.removed,
+        removedSelf: event.removedSelf,
+      };
+    }
+    if (item.body === undefined) return { kind: 'deleted', conversationId, seq };
+    const base = {
+      conversationId,
+      seq,
+      messageId,
+      senderId,
+      sentAt: item.sentAt,
+      messageKind: item.kind as SendableMessageKind,
+      ...(item.refSeq === undefined ? {} : { refSeq: item.refSeq }),
+    };
+    const own = state.own.get(messageId);
+    if (own !== undefined && senderId === this.self.userId) {
+      return { kind: 'message', ...base, senderDeviceId: undefined, plaintext: fromBase64(own), own: true };
+    }
+    if (state.cursor.joinedSeq === undefined || seq < state.cursor.joinedSeq) {
+      return { kind: 'undecryptable', conversationId, seq, messageId, senderId, reason: 'before-join' };
+    }
+    try {
+      const { session: next, event } = await session.decrypt(fromBase64(item.body));
+      if (event.kind !== 'message' || event.senderUserId !== senderId) {
+        // A commit posted as a message, or a device of one user speaking as another: refuse it.
+        return { kind: 'undecryptable', conversationId, seq, messageId, senderId, reason: 'rejected' };
+      }
+      state.session = next;
+      return {
+        kind: 'message',
+        ...base,
+        senderDeviceId: event.senderDeviceId,
+        plaintext: event.plaintext,
+        own: false,
+      };
+    } catch (error) {
+      if (!(error instanceof E2eeError)) throw error;
+      return { kind: 'undecryptable', conversationId, seq, messageId, senderId, reason: 'rejected' };
+    }
+  }
+
+  /** Joins from the newest Welcome waiting for this device; acknowledges every one for the conversation. */
+  private async joinFromWelcome(conversationId: string, state: Conversation): Promise<boolean> {
+    const { deviceId } = this.self;
+    const welcomes: { epoch: number; welcome: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.listWelcomes({
+        params: { deviceId },
+        query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+      });
+      welcomes.push(...page.items.filter((w) => w.conversationId === conversationId));
+      cursor = page.next;
+    } while (cursor !== undefined);
+    welcomes.sort((a, b) => b.epoch - a.epoch);
+    let joined = false;
+    for (const welcome of welcomes) {
+      if (!joined) {
+        try {
+          const { session, usedKeyPackage } = await GroupSession.join(
+            this.vault.device,
+            this.directory,
+            fromBase64(welcome.welcome),
+            this.vault.keyPackages.map((p) => p),
+          );
+          const used = this.vault.keyPackages[usedKeyPackage] as HeldKeyPackage;
+          await this.vault.used(used);
+          state.session = session;
+          state.cursor = {
+            seq: state.cursor.seq,
+            slot: welcome.epoch,
+            joinedSlot: welcome.epoch,
+            updatedAt: this.clock(),
+          };
+          joined = true;
+          await this.save(conversationId, state);
+        } catch (error) {
+          if (!(error instanceof E2eeError)) throw error;
+          // A Welcome this device cannot use (not for its key packages, or vouching for unknown devices).
+        }
+      }
+      await this.api.acknowledgeWelcome({ params: { deviceId, conversationId, epoch: welcome.epoch } });
+    }
+    if (joined) await this.topUpKeyPackages();
+    return joined;
+  }
+
+  /**
+   * Whether the group is known to match the server without reconciling: checked within the directory's TTL
+   * with no device change heard of since, no commit in the log this device has not applied, and no
+   * server-side member change waiting for its commit. Costs one small request.
+   */
+  private async inStep(conversationId: string): Promise<boolean> {
+    const state = await this.conversation(conversationId);
+    const checked = state.checked;
+    if (state.session === undefined || checked === undefined) return false;
+    if (
+      checked.generation !== this.directory.generation ||
+      this.clock() - checked.at >= DIRECTORY_TTL_IN_MS
+    ) {
+      return false;
+    }
+    const epoch = await this.api.getEpoch({ params: { conversationId } });
+    const { membersVersion, committedMembersVersion } = epoch as {
+      membersVersion?: number;
+      committedMembersVersion?: number;
+    };
+    if (membersVersion !== undefined && (committedMembersVersion ?? 0) < membersVersion) return false;
+    return epoch.epoch === state.cursor.slot;
+  }
+
+  private async reconcileNow(conversationId: string): Promise<'in-sync' | 'committed' | 'waiting'> {
+    const state = await this.conversation(conversationId);
+    const checked = { at: this.clock(), generation: this.directory.generation };
+    const outcome = await this.reconcileOnce(conversationId);
+    state.checked = outcome === 'waiting' ? undefined : checked;
+    return outcome;
+  }
+
+  private async reconcileOnce(conversationId: string): Promise<'in-sync' | 'committed' | 'waiting'> {
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      await this.syncNow(conversationId);
+      const state = await this.conversation(conversationId);
+      const [conversation, epoch] = await Promise.all([
+        this.api.getConversation({ params: { conversationId } }),
+        this.api.getEpoch({ params: { conversationId } }),
+      ]);
+      const membersVersion = (epoch as { membersVersion?: number }).membersVersion;
+      const committed = (epoch as { committedMembersVersion?: number }).committedMembersVersion;
+      const wanted = await this.wantedDevices(conversation.members.map((m) => m.user.userId));
+      let session = state.session;
+      let created = false;
+      if (session === undefined) {
+        if (epoch.epoch !== 0) return 'waiting';
+        // No group yet: this device founds it; if another device's founding commit wins, wait for its Welcome.
+        session = await GroupSession.create(this.vault.device, this.directory);
+        created = true;
+      }
+      const present = new Map(session.members().map((m) => [deviceKeyOf(m), m] as const));
+      const remove = [...present.values()].filter(
+        (m) => !wanted.has(deviceKeyOf(m)) && deviceKeyOf(m) !== deviceKeyOf(this.self),
+      );
+      const toAdd = [...wanted.values()].filter((d) => !present.has(deviceKeyOf(d)));
+      const pendingVersion = membersVersion !== undefined && (committed ?? 0) < membersVersion;
+      if (!created && remove.length === 0 && toAdd.length === 0 && !pendingVersion) return 'in-sync';
+      const { keyPackages, missing } = await this.claim(toAdd);
+      if (!created && remove.length === 0 && keyPackages.length === 0 && !pendingVersion) return 'in-sync';
+      const pending = await session.changeMembers({
+        add: keyPackages.map((k) => k.keyPackage),
+        remove,
+      });
+      const slot = created ? 0 : (state.cursor.slot ?? 0);
+      const outcome = await this.postCommit(conversationId, slot, pending, {
+        recipients: keyPackages.map(({ userId, deviceId }) => ({ userId, deviceId })),
+        ...(missing.length === 0 && membersVersion !== undefined ? { membersVersion } : {}),
+      });
+      if (outcome === 'accepted') {
+        state.session = pending.confirm();
+        if (created) state.cursor = { seq: state.cursor.seq, joinedSlot: 0, joinedSeq: 0 };
+        state.cursor.slot = slot + 1;
+        state.cursor.updatedAt = this.clock();
+        await this.save(conversationId, state);
+        return 'committed';
+      }
+      if (created) return 'waiting';
+    }
+    throw new GroupStateError(`Gave up reconciling ${conversationId} after ${COMMIT_ATTEMPTS} lost epochs`);
+  }
+
+  /** Commits `change` at the current epoch, applying a rival's winning commit and retrying on a loss. */
+  private async commitWithRetry(
+    conversationId: string,
+    change: (session: GroupSession) => Promise<PendingCommit>,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      const state = await this.conversation(conversationId);
+      const session = state.session;
+      if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
+      const pending = await change(session);
+      const slot = state.cursor.slot ?? 0;
+      if ((await this.postCommit(conversationId, slot, pending, {})) === 'accepted') {
+        state.session = pending.confirm();
+        state.cursor.slot = slot + 1;
+        state.cursor.updatedAt = this.clock();
+        await this.save(conversationId, state);
+        return;
+      }
+      await this.syncNow(conversationId);
+    }
+    throw new GroupStateError(`Gave up committing to ${conversationId} after ${COMMIT_ATTEMPTS} lost epochs`);
+  }
+
+  private async postCommit(
+    conversationId: string,
+    epoch: number,
+    pending: PendingCommit,
+    extra: { recipients?: DeviceAddress[]; membersVersion?: number },
+  ): Promise<'accepted' | 'lost'> {
+    const recipients = extra.recipients ?? [];
+    try {
+      await this.api.postCommit({
+        params: { conversationId },
+        body: {
+          epoch,
+          commit: toBase64(pending.commit),
+          ...(pending.welcome !== undefined && recipients.length > 0
+            ? { welcome: toBase64(pending.welcome), welcomeRecipients: recipients }
+            : {}),
+          ...(extra.membersVersion === undefined ? {} : { membersVersion: extra.membersVersion }),
+        } as Parameters<ApiClient['postCommit']>[0]['body'],
+      });
+      return 'accepted';
+    } catch (error) {
+      if (error instanceof ApiError && error.code === ErrorCode.Conflict) return 'lost';
+      throw error;
+    }
+  }
+
+  /** The current (not revoked) devices of these users, by device key. */
+  private async wantedDevices(userIds: readonly string[]): Promise<Map<string, DeviceAddress>> {
+    const lists = await Promise.all(userIds.map((userId) => this.directory.devicesOf(userId)));
+    return new Map(
+      lists
+        .flat()
+        .filter((d) => !d.revoked)
+        .map((d) => [deviceKeyOf(d), { userId: d.userId, deviceId: d.deviceId }] as const),
+    );
+  }
+
+  /** One key package per wanted device; devices with none left (or unknown to the server) are `missing`. */
+  private async claim(devices: readonly DeviceAddress[]) {
+    const wanted = new Set(devices.map(deviceKeyOf));
+    const userIds = [...new Set(devices.map((d) => d.userId))];
+    const keyPackages: { userId: string; deviceId: string; keyPackage: Uint8Array }[] = [];
+    for (let i = 0; i < userIds.length; i += CLAIM_BATCH) {
+      const claim = await this.api.claimKeyPackages({ body: { userIds: userIds.slice(i, i + CLAIM_BATCH) } });
+      for (const item of claim.items) {
+        if (wanted.has(deviceKeyOf(item))) {
+          keyPackages.push({
+            userId: item.userId,
+            deviceId: item.deviceId,
+            keyPackage: fromBase64(item.keyPackage),
+          });
+        }
+      }
+    }
+    const got = new Set(keyPackages.map(deviceKeyOf));
+    return { keyPackages, missing: devices.filter((d) => !got.has(deviceKeyOf(d))) };
+  }
+
+  private conversation(conversationId: string): Promise<Conversation> {
+    let loaded = this.conversations.get(conversationId);
+    if (loaded === undefined) {
+      loaded = this.load(conversationId);
+      this.conversations.set(conversationId, loaded);
+      loaded.catch(() => this.conversations.delete(conversationId));
+    }
+    return loaded;
+  }
+
+  private async load(conversationId: string): Promise<Conversation> {
+    const [group, meta] = await Promise.all([
+      this.store.get(`group/${conversationId}`),
+      this.store.get(`meta/${conversationId}`),
+    ]);
+    try {
+      const stored =
+        meta === undefined ? undefined : decodeJson<{ cursor: Cursor; own: [string, string][] }>(meta);
+      return {
+        session: group === undefined ? undefined : GroupSession.restore(this.self, this.directory, group),
+        cursor: stored?.cursor ?? { seq: 0 },
+        own: new Map(stored?.own ?? []),
+      };
+    } catch (error) {
+      throw new StateStoreError(`The stored state of ${conversationId} is damaged`, { cause: error });
+    }
+  }
+
+  private async save(conversationId: string, state: Conversation): Promise<void> {
+    await this.store.put(`meta/${conversationId}`, encodeJson({ cursor: state.cursor, own: [...state.own] }));
+    if (state.session === undefined) await this.store.delete(`group/${conversationId}`);
+    else await this.store.put(`group/${conversationId}`, state.session.encode());
+  }
+
+  private async forgetGroup(conversationId: string): Promise<void> {
+    const state = await this.conversation(conversationId);
+    state.session = undefined;
+    state.cursor = { seq: state.cursor.seq };
+    await this.save(conversationId, state);
+  }
+}

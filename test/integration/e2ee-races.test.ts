@@ -1,0 +1,218 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../../shared/client/api-client';
+import { ErrorCode } from '../../shared/protocol/errors';
+import type { MessageEnvelope } from '../../shared/protocol/resources';
+import { type Api, apiFor, befriend } from '../support/api';
+import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
+import { type Persona, signUp } from '../support/personas';
+import { startTestStack, type TestStack } from '../support/stack';
+import { eventually } from '../support/table';
+
+const text = (value: string) => new TextEncoder().encode(value);
+
+async function wholeLog(api: Api, conversationId: string): Promise<MessageEnvelope[]> {
+  const items: MessageEnvelope[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await api.listMessages({ params: { conversationId }, query: { after, limit: 100 } });
+    items.push(...page.items);
+    const last = page.items.at(-1);
+    if (page.next === undefined || last === undefined) return items;
+    after = last.seq;
+  }
+}
+
+/** A `fetch` that can hold a device's next commit until released, and counts the answers it got. */
+function gatedFetch() {
+  let gate: { reached: () => void; release: Promise<void> } | undefined;
+  const statuses: number[] = [];
+  const gated: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const isCommit = url.endsWith('/commits') && init?.method === 'POST';
+    if (isCommit && gate !== undefined) {
+      const held = gate;
+      gate = undefined;
+      held.reached();
+      await held.release;
+    }
+    const response = await fetch(input, init);
+    if (isCommit) statuses.push(response.status);
+    return response;
+  };
+  return {
+    fetch: gated,
+    statuses,
+    /** Holds the next commit; resolves `reached` once it is held. */
+    hold() {
+      let release!: () => void;
+      let reached!: () => void;
+      const reachedPromise = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      gate = { reached, release: new Promise<void>((resolve) => (release = resolve)) };
+      return { reached: reachedPromise, release };
+    },
+  };
+}
+
+/**
+ * Races and bad input through the local stack: two members commit at the same epoch, and members post
+ * messages and commits that are garbage, truncated or replayed. Every honest device ends in the same epoch
+ * with every real message, and keeps working.
+ */
+describe('E2EE races and bad input through the local stack', () => {
+  let stack: TestStack;
+  let alice: Persona;
+  let carol: Persona;
+  let dave: Persona;
+  let alices: Api;
+  let aliceLaptop: E2eeTestDevice;
+  let carolPhone: E2eeTestDevice;
+  let daveLaptop: E2eeTestDevice;
+  let daveGate: ReturnType<typeof gatedFetch>;
+  let group: string;
+  const devices = () => [aliceLaptop, carolPhone, daveLaptop];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    [alice, carol, dave] = await Promise.all([
+      signUp(stack, 'alice'),
+      signUp(stack, 'carol'),
+      signUp(stack, 'dave'),
+    ]);
+    alices = apiFor(stack, alice);
+    await Promise.all([befriend(stack, alice, carol), befriend(stack, alice, dave)]);
+    daveGate = gatedFetch();
+    aliceLaptop = await openDevice(stack, alice, 'laptop');
+    carolPhone = await openDevice(stack, carol, 'phone');
+    daveLaptop = await openDevice(stack, dave, 'laptop', { fetch: daveGate.fetch });
+    group = (
+      await alices.createConversation({
+        body: { kind: 'group', name: 'Races', memberIds: [carol.userId, dave.userId] },
+      })
+    ).conversationId;
+    await aliceLaptop.client.send(group, text('start'));
+    for (const device of devices()) await device.waitForText(group, 'start');
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((devices() ?? []).map((d) => d?.close()));
+    await stack?.stop();
+  });
+
+  it('takes exactly one of two commits made at the same epoch; both end in the same epoch, no message lost', async () => {
+    const { epoch: before } = await alices.getEpoch({ params: { conversationId: group } });
+    daveGate.statuses.length = 0;
+    // Dave's commit is made at `before` and held on its way; Alice's, made at the same epoch, goes first.
+    const held = daveGate.hold();
+    const daveUpdate = daveLaptop.client.selfUpdate(group);
+    await held.reached;
+    await aliceLaptop.client.selfUpdate(group);
+    await carolPhone.client.send(group, text('during the race'));
+    held.release();
+    expect(await daveUpdate).toBe(true);
+    // Dave's first try lost (409), applied Alice's commit and Carol's message, and won the next epoch.
+    expect(daveGate.statuses).toEqual([409, 201]);
+    await daveLaptop.client.send(group, text('after the race'));
+    for (const device of devices()) {
+      await device.waitForText(group, 'during the race');
+      await device.waitForText(group, 'after the race');
+      await device.settled();
+      expect(device.errors).toEqual([]);
+    }
+    const commits = (await wholeLog(alices, group))
+      .filter((e) => e.kind === 'commit')
+      .map((e) => e.messageId);
+    expect(commits.slice(-2)).toEqual([`commit-${before}`, `commit-${before + 1}`]);
+    expect(new Set(commits).size).toBe(commits.length);
+    const { epoch: after } = await alices.getEpoch({ params: { conversationId: group } });
+    expect(after).toBe(before + 2);
+    const epochs = await Promise.all(devices().map((d) => d.client.epoch(group)));
+    expect(new Set(epochs).size).toBe(1);
+  });
+
+  it('refuses garbage, truncated and replayed messages on every device, which keep working', async () => {
+    const carols = apiFor(stack, carol);
+    const log = await wholeLog(alices, group);
+    const real = log.findLast((e) => e.kind === 'message' && e.body !== undefined);
+    if (real?.body === undefined) throw new Error('no message in the log');
+    const realBytes = Buffer.from(real.body, 'base64');
+    const bad = [
+      randomBytes(64),
+      realBytes.subarray(0, Math.floor(realBytes.length / 2)),
+      realBytes, // the same ciphertext again: a replay
+      Buffer.concat([
+        realBytes.subarray(0, 40),
+        Buffer.from([(realBytes[40] ?? 0) ^ 1]),
+        realBytes.subarray(41),
+      ]),
+    ];
+    const seqs: number[] = [];
+    for (const body of bad) {
+      const ack = await carols.postMessage({
+        params: { conversationId: group },
+        body: { messageId: randomUUID(), body: body.toString('base64') },
+      });
+      seqs.push(ack.seq);
+    }
+    await aliceLaptop.client.send(group, text('still fine'));
+    for (const device of devices()) {
+      await device.waitForText(group, 'still fine');
+      const refused = device.events.filter((e) => e.kind === 'undecryptable' && seqs.includes(e.seq));
+      expect(refused.map((e) => (e.kind === 'undecryptable' ? e.reason : ''))).toEqual(
+        seqs.map(() => 'rejected'),
+      );
+    }
+  });
+
+  it('refuses commits for a wrong epoch at the server; skips garbage and replayed ones on every device', async () => {
+    const log = await wholeLog(alices, group);
+    const count = log.length;
+    const { epoch } = await alices.getEpoch({ params: { conversationId: group } });
+    const oldCommit = log.find((e) => e.kind === 'commit')?.body;
+    if (oldCommit === undefined) throw new Error('no commit in the log');
+    for (const wrong of [epoch + 1, epoch + 5]) {
+      const refused = await alices
+        .postCommit({ params: { conversationId: group }, body: { epoch: wrong, commit: oldCommit } })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ApiError);
+      expect((refused as ApiError).status).toBe(409);
+      expect((refused as ApiError).code).toBe(ErrorCode.Conflict);
+    }
+    expect(await wholeLog(alices, group)).toHaveLength(count);
+
+    // At the right epoch the server cannot tell: it orders them, and every device skips them alike.
+    await alices.postCommit({ params: { conversationId: group }, body: { epoch, commit: oldCommit } });
+    await alices.postCommit({
+      params: { conversationId: group },
+      body: { epoch: epoch + 1, commit: randomBytes(200).toString('base64') },
+    });
+    for (const device of devices()) {
+      await eventually(
+        async () =>
+          device.events.filter((e) => e.kind === 'refused-commit').length === 2 ? true : undefined,
+        15_000,
+      );
+    }
+    await carolPhone.client.selfUpdate(group);
+    await daveLaptop.client.send(group, text('after bad commits'));
+    for (const device of devices()) {
+      await device.waitForText(group, 'after bad commits');
+      expect(device.errors).toEqual([]);
+    }
+    const epochs = await Promise.all(devices().map((d) => d.client.epoch(group)));
+    expect(new Set(epochs).size).toBe(1);
+  });
+
+  it('answers a claim for an unknown user with a clear error, and changes nothing', async () => {
+    const before = await apiFor(stack, carol).countKeyPackages({ params: { deviceId: 'phone' } });
+    const refused = await alices
+      .claimKeyPackages({ body: { userIds: [randomUUID()] } })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect([403, 404]).toContain((refused as ApiError).status);
+    const after = await apiFor(stack, carol).countKeyPackages({ params: { deviceId: 'phone' } });
+    expect(after).toEqual(before);
+  });
+});
