@@ -257,7 +257,7 @@ export class E2eeClient {
    * Handles a push: messages in order (a gap or a `message-ref` reads the log instead), Welcomes for this
    * device, membership and device changes (the group is brought in line with the server).
    */
-  async handlePush(frame: PushFrame | { type: 'message-ref'; conversationId: string; seq: number }) {
+  async handlePush(frame: PushFrame): Promise<ChatEvent[]> {
     switch (frame.type) {
       case 'message':
         return this.serial(frame.conversationId, async () => {
@@ -592,11 +592,7 @@ export class E2eeClient {
       return false;
     }
     const epoch = await this.api.getEpoch({ params: { conversationId } });
-    const { membersVersion, committedMembersVersion } = epoch as {
-      membersVersion?: number;
-      committedMembersVersion?: number;
-    };
-    if (membersVersion !== undefined && (committedMembersVersion ?? 0) < membersVersion) return false;
+    if (epoch.committedMembersVersion < epoch.membersVersion) return false;
     return epoch.epoch === state.cursor.slot;
   }
 
@@ -616,8 +612,7 @@ export class E2eeClient {
         this.api.getConversation({ params: { conversationId } }),
         this.api.getEpoch({ params: { conversationId } }),
       ]);
-      const membersVersion = (epoch as { membersVersion?: number }).membersVersion;
-      const committed = (epoch as { committedMembersVersion?: number }).committedMembersVersion;
+      const { membersVersion, committedMembersVersion: committed } = epoch;
       const wanted = await this.wantedDevices(conversation.members.map((m) => m.user.userId));
       let session = state.session;
       let created = false;
@@ -688,6 +683,25 @@ export class E2eeClient {
     extra: { recipients?: DeviceAddress[]; membersVersion?: number },
   ): Promise<'accepted' | 'lost'> {
     const recipients = extra.recipients ?? [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.postCommitOnce(conversationId, epoch, pending, recipients, extra.membersVersion);
+      } catch (error) {
+        // Another member is finishing this very commit for us: the same request again gets the first result.
+        const inProgress = error instanceof ApiError && error.code === ErrorCode.SendInProgress;
+        if (!inProgress || attempt === COMMIT_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, WELCOME_WAIT_FIRST_IN_MS * attempt));
+      }
+    }
+  }
+
+  private async postCommitOnce(
+    conversationId: string,
+    epoch: number,
+    pending: PendingCommit,
+    recipients: readonly DeviceAddress[],
+    membersVersion: number | undefined,
+  ): Promise<'accepted' | 'lost'> {
     try {
       await this.api.postCommit({
         params: { conversationId },
@@ -695,10 +709,10 @@ export class E2eeClient {
           epoch,
           commit: toBase64(pending.commit),
           ...(pending.welcome !== undefined && recipients.length > 0
-            ? { welcome: toBase64(pending.welcome), welcomeRecipients: recipients }
+            ? { welcome: toBase64(pending.welcome), welcomeRecipients: [...recipients] }
             : {}),
-          ...(extra.membersVersion === undefined ? {} : { membersVersion: extra.membersVersion }),
-        } as Parameters<ApiClient['postCommit']>[0]['body'],
+          ...(membersVersion === undefined ? {} : { membersVersion }),
+        },
       });
       return 'accepted';
     } catch (error) {

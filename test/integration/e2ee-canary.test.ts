@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toBase64 } from '../../shared/e2ee/base64';
+import { createDevice, makeKeyPackages } from '../../shared/e2ee/device';
+import { MAX_INLINE_BYTES_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import { apiFor, befriend } from '../support/api';
 import { type E2eeTestDevice, findMarker, openDevice } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
@@ -161,7 +165,36 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     expect(new Set(epochs).size).toBe(1);
   });
 
-  it('leaves no marker in gateway traffic, function logs, the table or device storage', async () => {
+  it('goes on when carol adds 60 more devices: the commit adding them is stored in S3', async () => {
+    const carols = apiFor(stack, carol);
+    for (let i = 0; i < 60; i++) {
+      const device = await createDevice(carol.userId, `spare-${i}`);
+      const [keyPackage] = await makeKeyPackages(device, 1);
+      await carols.registerDevice({
+        body: { deviceId: device.deviceId, signaturePublicKey: toBase64(device.signaturePublicKey) },
+      });
+      await carols.uploadKeyPackages({
+        params: { deviceId: device.deviceId },
+        body: { keyPackages: [toBase64(keyPackage?.publicBytes ?? new Uint8Array())] },
+      });
+    }
+    // Carol's phone sees her new devices (as on the device push) and adds them all in one commit.
+    await carolPhone.client.reconcileAll();
+    expect(await carolPhone.client.members(group)).toHaveLength(65);
+    const value = marker('group-large');
+    await alicePhone.client.send(group, text(value));
+    for (const device of devices) await device.waitForText(group, value);
+    const log = await apiFor(stack, alice).listMessages({
+      params: { conversationId: group },
+      query: { limit: 100 },
+    });
+    const commits = log.items.filter((item) => item.kind === 'commit');
+    expect(Math.max(...commits.map((c) => Buffer.from(c.body ?? '', 'base64').length))).toBeGreaterThan(
+      MAX_INLINE_BYTES_SIZE_IN_BYTES,
+    );
+  });
+
+  it('leaves no marker in gateway traffic, function logs, the table, S3 or device storage', async () => {
     for (const device of devices) await device.settled();
     const traffic = stack.traffic.map((record) => record.body).join('\n');
     const logs = stack.logs.map((log) => log.line).join('\n');
@@ -174,7 +207,31 @@ describe('E2EE canary: the server holds only ciphertext', () => {
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey !== undefined);
-    const stored = items.map(flatten).join('\n');
+    const objects: string[] = [];
+    const s3 = new S3Client({
+      endpoint: stack.resources.s3Endpoint,
+      region: stack.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      for (const bucket of Object.values(stack.resources.buckets)) {
+        let ContinuationToken: string | undefined;
+        do {
+          const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket.name, ContinuationToken }));
+          for (const { Key } of page.Contents ?? []) {
+            const object = await s3.send(new GetObjectCommand({ Bucket: bucket.name, Key }));
+            objects.push(`${Key}\n${flatten(await object.Body?.transformToByteArray())}`);
+          }
+          ContinuationToken = page.NextContinuationToken;
+        } while (ContinuationToken !== undefined);
+      }
+    } finally {
+      s3.destroy();
+    }
+    // S3 holds the big commit: the search of it is not empty.
+    expect(objects.length).toBeGreaterThan(0);
+    const stored = [...items.map(flatten), ...objects].join('\n');
     const disks = (
       await Promise.all(
         devices.map(async (device) => {
@@ -201,7 +258,7 @@ describe('E2EE canary: the server holds only ciphertext', () => {
       items.filter((item) => String((item as { sk?: string }).sk).startsWith('MSG#')).length,
     ).toBeGreaterThan(markers.length);
 
-    expect(markers).toHaveLength(7);
+    expect(markers).toHaveLength(8);
     expect(findMarker(traffic, markers)).toBeUndefined();
     expect(findMarker(logs, markers)).toBeUndefined();
     expect(findMarker(stored, markers)).toBeUndefined();
