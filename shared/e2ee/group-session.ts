@@ -28,8 +28,11 @@ import {
   zeroOut,
 } from './mls';
 
-/** Size of a random group id; the server maps conversations to groups. */
-export const GROUP_ID_LENGTH_IN_BYTES = 32;
+/**
+ * Size of a random group id; the server maps conversations to groups. 128 random bits make a collision
+ * negligible, and every message carries the id, so it is kept short.
+ */
+export const GROUP_ID_LENGTH_IN_BYTES = 16;
 
 /** A member device as the group sees it. */
 export interface GroupMember extends DeviceAddress {
@@ -275,7 +278,6 @@ export class GroupSession {
    * {@link WrongEpochError} (a commit for another epoch); this session stays usable after any of them.
    */
   async decrypt(bytes: Uint8Array): Promise<Decrypted> {
-    const before = this.members();
     const result = await processMessage(this.state, bytes);
     zeroOut(result.consumed);
     const session = this.next(result.newState);
@@ -293,6 +295,8 @@ export class GroupSession {
       };
     }
     if (result.kind === 'proposal') return { session, event: { kind: 'proposal' } };
+    // The old state is immutable: its members are still those before the commit.
+    const before = this.members();
     const after = session.members();
     const keys = (list: readonly GroupMember[]) =>
       new Set(list.map((m) => `${m.leafIndex}:${deviceKeyOf(m)}`));

@@ -37,6 +37,9 @@ import {
   type RatchetTree,
   zeroOutUint8Array,
 } from 'ts-mls';
+import { expand, extract } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { refhash } from 'ts-mls/crypto/hash.js';
 import { decryptWithLabel, encryptWithLabel } from 'ts-mls/crypto/hpke.js';
 import { deriveSecret, deriveTreeSecret, expandWithLabel } from 'ts-mls/crypto/kdf.js';
@@ -109,14 +112,38 @@ async function wrapLibraryErrors<T>(
 
 let suitePromise: Promise<Suite> | undefined;
 
+/** Compares two byte strings in time that depends only on their lengths. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return difference === 0;
+}
+
 /**
- * The suite-1 implementation, built once per process (it imports WebCrypto keys lazily).
+ * The suite-1 implementation, built once per process. AES-GCM, X25519 and Ed25519 run in WebCrypto; SHA-256,
+ * HMAC and HKDF run synchronously in @noble/hashes. Those are called dozens of times per message (the
+ * ratchet, keys and nonces) and thousands of times per commit (the secret tree, tree hashes), and a WebCrypto
+ * call is an asynchronous round trip to another thread plus a key import each time: the hashes are faster in
+ * place. The IETF test vectors check the result.
  *
  * @example
  * const suite = await loadSuite();
  */
 export function loadSuite(): Promise<Suite> {
-  suitePromise ??= getCiphersuiteImpl(getCiphersuiteFromName(SUITE_NAME));
+  suitePromise ??= getCiphersuiteImpl(getCiphersuiteFromName(SUITE_NAME)).then((base) => ({
+    ...base,
+    hash: {
+      digest: async (data) => sha256(data),
+      mac: async (key, data) => hmac(sha256, key, data),
+      verifyMac: async (key, mac, data) => constantTimeEqual(mac, hmac(sha256, key, data)),
+    },
+    kdf: {
+      extract: async (salt, ikm) => extract(sha256, ikm, salt),
+      expand: async (prk, info, length) => expand(sha256, prk, info, length),
+      size: sha256.outputLen,
+    },
+  }));
   return suitePromise;
 }
 
