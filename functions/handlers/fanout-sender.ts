@@ -23,7 +23,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
         ? { kind: job.kind, conversationId: job.conversationId, frame: job.frame.type }
         : job.kind === 'users'
           ? { kind: job.kind, users: job.userIds.length, frame: job.frame.type }
-          : { kind: job.kind, userId: job.userId, online: job.online };
+          : job.kind === 'presence'
+            ? { kind: job.kind, userId: job.userId, online: job.online }
+            : { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
   try {
     const report = await deliver(job);
     log.info('Fan-out done', { ...subject, ...report });

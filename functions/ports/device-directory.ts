@@ -22,6 +22,13 @@ export interface DeviceDirectory {
   get(userId: string, deviceId: string): Promise<DeviceRecord | undefined>;
   /** Every device of the user, revoked ones included, in device id order. */
   list(userId: string): Promise<DeviceRecord[]>;
-  /** Marks the device revoked at `now` unless it already is; the stored device, or `undefined` when none. */
-  revoke(userId: string, deviceId: string, now: number): Promise<DeviceRecord | undefined>;
+  /**
+   * Marks the device revoked at `now` unless it already is; the stored device, or `undefined` when none,
+   * with `revokedNow` only for the call that revoked it.
+   */
+  revoke(
+    userId: string,
+    deviceId: string,
+    now: number,
+  ): Promise<(DeviceRecord & { readonly revokedNow?: true }) | undefined>;
 }

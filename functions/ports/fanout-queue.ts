@@ -42,8 +42,19 @@ export interface PresenceJob extends JobBase {
   readonly lastSeenAt?: number;
 }
 
+/**
+ * Tell everyone who shares MLS groups with the user (their own devices, friends and co-members, never
+ * users blocked either way) that one of the user's devices was registered or revoked.
+ */
+export interface DeviceJob extends JobBase {
+  readonly kind: 'device';
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly event: 'registered' | 'revoked';
+}
+
 /** One fan-out job. */
-export type FanoutJob = MessageJob | ConversationJob | UsersJob | PresenceJob;
+export type FanoutJob = MessageJob | ConversationJob | UsersJob | PresenceJob | DeviceJob;
 
 export interface FanoutQueue {
   enqueue(job: FanoutJob): Promise<void>;

@@ -283,6 +283,14 @@ export class E2eeClient {
         await this.reconcile(frame.conversationId);
         return events;
       }
+      case 'device':
+        this.directory.forget(frame.userId);
+        // This device's own registration or revocation: the other devices bring the groups in line.
+        if (frame.userId === this.self.userId && frame.deviceId === this.self.deviceId) return [];
+        await this.forEachConversation(async ({ conversationId, memberIds }) => {
+          if (memberIds.includes(frame.userId)) await this.reconcile(conversationId);
+        });
+        return [];
       default:
         return [];
     }
@@ -320,20 +328,27 @@ export class E2eeClient {
   }
 
   /**
-   * Reconciles every conversation of the user (after a device of a member was registered or revoked, and
-   * when the app starts), and makes the self-updates that are due.
+   * Reconciles every conversation of the user (when the app starts, or after it missed pushes), and makes
+   * the self-updates that are due. A `device` push reconciles only the conversations shared with its user.
    */
   async reconcileAll(): Promise<void> {
+    await this.forEachConversation(async ({ conversationId, memberIds }) => {
+      for (const userId of memberIds) this.directory.forget(userId);
+      await this.reconcile(conversationId);
+      await this.selfUpdate(conversationId, { ifDue: true });
+    });
+  }
+
+  /** Visits the user's conversations one after another, page by page. */
+  private async forEachConversation(
+    visit: (conversation: { conversationId: string; memberIds: readonly string[] }) => Promise<void>,
+  ): Promise<void> {
     let cursor: string | undefined;
     do {
       const page = await this.api.listConversations({
         query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
       });
-      for (const { conversationId, memberIds } of page.items) {
-        for (const userId of memberIds) this.directory.forget(userId);
-        await this.reconcile(conversationId);
-        await this.selfUpdate(conversationId, { ifDue: true });
-      }
+      for (const conversation of page.items) await visit(conversation);
       cursor = page.next;
     } while (cursor !== undefined);
   }

@@ -5,6 +5,10 @@
  * One cipher suite only: MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 (suite 1), which needs nothing beyond
  * `@hpke/core` and WebCrypto, so it runs unchanged in Node and in browsers.
  */
+
+import { expand, extract } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import {
   type AuthenticationService,
   type Capabilities,
@@ -37,9 +41,6 @@ import {
   type RatchetTree,
   zeroOutUint8Array,
 } from 'ts-mls';
-import { expand, extract } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { refhash } from 'ts-mls/crypto/hash.js';
 import { decryptWithLabel, encryptWithLabel } from 'ts-mls/crypto/hpke.js';
 import { deriveSecret, deriveTreeSecret, expandWithLabel } from 'ts-mls/crypto/kdf.js';

@@ -107,6 +107,21 @@ export const WelcomePushSchema = z.object({
   deviceId: DeviceIdSchema,
 });
 
+/**
+ * One of `userId`'s devices joined or left: everyone whose MLS groups hold
+ * that user's devices must bring them in line. Sent to the user's own
+ * devices, their friends and their co-members, never anyone blocked either
+ * way. `registered` comes once a newly registered device has uploaded its
+ * first key packages (before, there is nothing to claim to add it);
+ * `revoked` when it is revoked. Repeats that change nothing are not pushed.
+ */
+export const DevicePushSchema = z.object({
+  type: z.literal('device'),
+  event: z.enum(['registered', 'revoked']),
+  userId: UserIdSchema,
+  deviceId: DeviceIdSchema,
+});
+
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
@@ -132,6 +147,7 @@ export const PushFrameSchema = z.discriminatedUnion('type', [
   FriendPushSchema,
   ConversationPushSchema,
   WelcomePushSchema,
+  DevicePushSchema,
 ]);
 
 export const OutboundFrameSchema = z.discriminatedUnion('type', [
@@ -151,6 +167,7 @@ export type PresencePush = z.infer<typeof PresencePushSchema>;
 export type FriendPush = z.infer<typeof FriendPushSchema>;
 export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type WelcomePush = z.infer<typeof WelcomePushSchema>;
+export type DevicePush = z.infer<typeof DevicePushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type PushFrame = z.infer<typeof PushFrameSchema>;
@@ -175,6 +192,11 @@ export function messageRefPush(fields: Omit<MessageRefPush, 'type'>): MessageRef
 /** @example welcomePush({ conversationId, epoch: 3, deviceId: 'phone' }) */
 export function welcomePush(fields: Omit<WelcomePush, 'type'>): WelcomePush {
   return { type: 'welcome', ...fields };
+}
+
+/** @example devicePush({ event: 'registered', userId, deviceId: 'tablet' }) */
+export function devicePush(fields: Omit<DevicePush, 'type'>): DevicePush {
+  return { type: 'device', ...fields };
 }
 
 /** @example okFrame({ requestId: 'r1' }) */

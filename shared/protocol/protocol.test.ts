@@ -4,7 +4,7 @@ import { ErrorCode } from './errors';
 import { Base64Schema, ClientIdSchema, ConversationIdSchema, decodedBase64Length, UserIdSchema } from './ids';
 import { parseEnvelope, peekRequestId, SendFrameSchema, sendFrame } from './inbound';
 import { MAX_CLIENT_ID_LENGTH } from './limits';
-import { ackFrame, errorFrame, messageFrame, parseOutboundFrame } from './outbound';
+import { ackFrame, devicePush, errorFrame, messageFrame, parseOutboundFrame } from './outbound';
 import { ProblemSchema, problem } from './problem';
 
 const conversationId = 'd_AbC123-_xyz';
@@ -153,6 +153,18 @@ describe('outbound frames', () => {
 
     expect(parseOutboundFrame(JSON.stringify(message))).toEqual(message);
     expect(message.type).toBe('message');
+  });
+
+  it('builds a device push the client parses back unchanged, and refuses an unknown event', () => {
+    const device = devicePush({ event: 'revoked', userId: 'alice', deviceId: 'tablet' });
+
+    expect(parseOutboundFrame(JSON.stringify(device))).toEqual({
+      type: 'device',
+      event: 'revoked',
+      userId: 'alice',
+      deviceId: 'tablet',
+    });
+    expect(() => parseOutboundFrame(JSON.stringify({ ...device, event: 'renamed' }))).toThrow();
   });
 
   it('builds an error frame for every code the client parses back unchanged', () => {

@@ -1,17 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_KEY_PACKAGE_SIZE_IN_BYTES, MAX_KEY_PACKAGES_PER_UPLOAD } from '../../shared/protocol/limits';
+import type { DevicePush } from '../../shared/protocol/outbound';
 import { type Api, apiFor, befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
+import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
 import { tableReader } from '../support/table';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const keyOf = (seed: number) => Buffer.alloc(32, seed).toString('base64');
 
+const isDevicePush = (frame: unknown): frame is DevicePush => (frame as { type?: unknown }).type === 'device';
+
 /**
  * Bob registers his phone and uploads key packages; Alice and Carol claim
  * them at once to add Bob to their groups. Every one-use package reaches
  * exactly one of them, and the last-resort one after the rest ran out.
+ * Dave, a stranger to them all, hears nothing of Bob's devices.
  */
 describe('device directory and key packages', () => {
   let stack: TestStack;
@@ -19,7 +24,9 @@ describe('device directory and key packages', () => {
   let alice: Persona;
   let bob: Persona;
   let carol: Persona;
+  let dave: Persona;
   let bobs: Api;
+  let sockets: TestSocket[] = [];
 
   /** Everything stored under Bob's user: devices, key packages, last resorts. */
   const bobsDeviceItems = async () =>
@@ -40,10 +47,11 @@ describe('device directory and key packages', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     table = tableReader(stack);
-    [alice, bob, carol] = await Promise.all([
+    [alice, bob, carol, dave] = await Promise.all([
       signUp(stack, 'alice'),
       signUp(stack, 'bob'),
       signUp(stack, 'carol'),
+      signUp(stack, 'dave'),
     ]);
     bobs = apiFor(stack, bob);
     // Only friends and co-members may claim Bob's packages.
@@ -51,6 +59,7 @@ describe('device directory and key packages', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(sockets.map((socket) => socket.close()));
     table?.destroy();
     await stack?.stop();
   });
@@ -146,6 +155,54 @@ describe('device directory and key packages', () => {
     ]);
     const upload = await send(bob, 'POST', '/devices/phone/key-packages', { keyPackages: [b64('late')] });
     expect(upload.status).toBe(403);
+  });
+
+  it('pushes a device, once it can be added, and its revocation to the user’s own devices and friends only', async () => {
+    sockets = await Promise.all(
+      [bob, alice, dave].map((persona) => connect(stack.endpoints.webSocketUrl, persona.accessToken)),
+    );
+    const [bobsPhone, alicesPhone, davesPhone] = sockets as [TestSocket, TestSocket, TestSocket];
+    const pushed = (event: DevicePush['event'], deviceId: string) => ({
+      type: 'device',
+      event,
+      userId: bob.userId,
+      deviceId,
+    });
+    const arrives = async (push: ReturnType<typeof pushed>) => {
+      for (const socket of [bobsPhone, alicesPhone]) {
+        await socket.waitFor((frame) => JSON.stringify(frame) === JSON.stringify(push));
+      }
+    };
+    const addDevice = async (deviceId: string, key: string) => {
+      await bobs.registerDevice({ body: { deviceId, signaturePublicKey: key } });
+      await bobs.uploadKeyPackages({
+        params: { deviceId },
+        body: { keyPackages: [b64(`${deviceId}-kp`)], lastResort: b64(`${deviceId}-last-resort`) },
+      });
+    };
+
+    await addDevice('watch', keyOf(5));
+    await arrives(pushed('registered', 'watch'));
+    // Repeats change nothing and push nothing; the next change shows they were not queued either.
+    await addDevice('watch', keyOf(5));
+    await bobs.revokeDevice({ params: { deviceId: 'watch' } });
+    await arrives(pushed('revoked', 'watch'));
+    await bobs.revokeDevice({ params: { deviceId: 'watch' } });
+    await addDevice('desktop', keyOf(6));
+    await arrives(pushed('registered', 'desktop'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const expected = [
+      pushed('registered', 'watch'),
+      pushed('revoked', 'watch'),
+      pushed('registered', 'desktop'),
+    ];
+    // Pushes of the earlier tests' devices may still have been on their way when the sockets opened.
+    const ofTheseDevices = (socket: TestSocket) =>
+      socket.frames.filter(isDevicePush).filter((push) => ['watch', 'desktop'].includes(push.deviceId));
+    expect(ofTheseDevices(bobsPhone)).toEqual(expected);
+    expect(ofTheseDevices(alicesPhone)).toEqual(expected);
+    expect(davesPhone.frames.filter(isDevicePush)).toEqual([]);
   });
 
   describe('bad input is refused with problem+json and changes nothing', () => {

@@ -165,25 +165,42 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     expect(new Set(epochs).size).toBe(1);
   });
 
-  it('goes on when carol adds 60 more devices: the commit adding them is stored in S3', async () => {
-    const carols = apiFor(stack, carol);
+  it('goes on when a user with 60 devices joins: the commit adding them is stored in S3', async () => {
+    // Erin sets her devices up before anyone here knows her, so no device push makes a member add them
+    // one by one: the commit that adds her adds all 60 at once. Each has a last-resort package, so every
+    // member's commit can add them all, whichever wins the epoch.
+    const erin = await signUp(stack, 'erin');
+    const erins = apiFor(stack, erin);
     for (let i = 0; i < 60; i++) {
-      const device = await createDevice(carol.userId, `spare-${i}`);
-      const [keyPackage] = await makeKeyPackages(device, 1);
-      await carols.registerDevice({
+      const device = await createDevice(erin.userId, `spare-${i}`);
+      const [keyPackage, lastResort] = await makeKeyPackages(device, 2, { withLastResort: true });
+      await erins.registerDevice({
         body: { deviceId: device.deviceId, signaturePublicKey: toBase64(device.signaturePublicKey) },
       });
-      await carols.uploadKeyPackages({
+      await erins.uploadKeyPackages({
         params: { deviceId: device.deviceId },
-        body: { keyPackages: [toBase64(keyPackage?.publicBytes ?? new Uint8Array())] },
+        body: {
+          keyPackages: [toBase64(keyPackage?.publicBytes ?? new Uint8Array())],
+          lastResort: toBase64(lastResort?.publicBytes ?? new Uint8Array()),
+        },
       });
     }
-    // Carol's phone sees her new devices (as on the device push) and adds them all in one commit.
+    await befriend(stack, alice, erin);
+    await apiFor(stack, alice).addMembers({
+      params: { conversationId: group },
+      body: { userIds: [erin.userId] },
+    });
+    // The members' devices commit on the conversation push; Carol's phone is in step once it reconciled.
     await carolPhone.client.reconcileAll();
     expect(await carolPhone.client.members(group)).toHaveLength(65);
     const value = marker('group-large');
     await alicePhone.client.send(group, text(value));
     for (const device of devices) await device.waitForText(group, value);
+    // Every member raced to commit the addition: the losers applied the winner's commit and went on.
+    for (const device of devices) {
+      await device.settled();
+      expect(device.errors).toEqual([]);
+    }
     const log = await apiFor(stack, alice).listMessages({
       params: { conversationId: group },
       query: { limit: 100 },

@@ -75,10 +75,13 @@ describe.each([
     expect(await devices.list(freshId('nobody'))).toEqual([]);
   });
 
-  it('revokes once: a second revocation keeps the first time', async () => {
+  it('revokes once: a second revocation keeps the first time and says it changed nothing', async () => {
     await devices.registerIfAbsent(phone(alice));
 
-    expect(await devices.revoke(alice, 'phone', T0 + 10)).toEqual(phone(alice, { revokedAt: T0 + 10 }));
+    expect(await devices.revoke(alice, 'phone', T0 + 10)).toEqual({
+      ...phone(alice, { revokedAt: T0 + 10 }),
+      revokedNow: true,
+    });
     expect(await devices.revoke(alice, 'phone', T0 + 20)).toEqual(phone(alice, { revokedAt: T0 + 10 }));
     expect(await devices.get(alice, 'phone')).toEqual(phone(alice, { revokedAt: T0 + 10 }));
   });

@@ -53,7 +53,11 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
     return items.map(toDevice);
   }
 
-  async revoke(userId: string, deviceId: string, now: number): Promise<DeviceRecord | undefined> {
+  async revoke(
+    userId: string,
+    deviceId: string,
+    now: number,
+  ): Promise<(DeviceRecord & { readonly revokedNow?: true }) | undefined> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -65,7 +69,7 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return Attributes ? toDevice(Attributes) : undefined;
+      return Attributes ? { ...toDevice(Attributes), revokedNow: true } : undefined;
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       // Absent or already revoked: the first revocation's time stands.

@@ -22,12 +22,18 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
     return [...(this.devices.get(userId)?.values() ?? [])].sort(byKey((device) => device.deviceId)).map(copy);
   }
 
-  async revoke(userId: string, deviceId: string, now: number): Promise<DeviceRecord | undefined> {
+  async revoke(
+    userId: string,
+    deviceId: string,
+    now: number,
+  ): Promise<(DeviceRecord & { readonly revokedNow?: true }) | undefined> {
     const own = this.devicesOf(userId);
     const stored = own.get(deviceId);
     if (!stored) return undefined;
-    if (stored.revokedAt === undefined) own.set(deviceId, { ...stored, revokedAt: now });
-    return copy(own.get(deviceId) as DeviceRecord);
+    if (stored.revokedAt !== undefined) return copy(stored);
+    const revoked = { ...stored, revokedAt: now };
+    own.set(deviceId, revoked);
+    return { ...copy(revoked), revokedNow: true };
   }
 
   private devicesOf(userId: string): Map<string, DeviceRecord> {

@@ -1,6 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { ConversationIdSchema, UserIdSchema } from '../../../shared/protocol/ids';
+import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../../shared/protocol/outbound';
 import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
 
@@ -32,6 +32,13 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
     userId: UserIdSchema,
     online: z.boolean(),
     lastSeenAt: z.number().optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('device'),
+    userId: UserIdSchema,
+    deviceId: DeviceIdSchema,
+    event: z.enum(['registered', 'revoked']),
   }),
 ]) satisfies z.ZodType<FanoutJob>;
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
+import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import { InMemoryKeyPackageStore } from '../../adapters/memory/memory-key-package-store';
 import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
@@ -16,13 +17,14 @@ import { uploadKeyPackages } from './upload-key-packages';
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const alice = { userId: 'alice' };
-const bob = { userId: 'bob' };
-const carol = { userId: 'carol' };
+const alice = { userId: 'alice', correlationId: 'c-alice' };
+const bob = { userId: 'bob', correlationId: 'c-bob' };
+const carol = { userId: 'carol', correlationId: 'c-carol' };
 
 describe('key packages', () => {
   let deps: {
     devices: InMemoryDeviceDirectory;
+    fanout: InMemoryFanoutQueue;
     keyPackages: InMemoryKeyPackageStore;
     relationships: InMemoryRelationshipStore;
     conversations: InMemoryConversationStore;
@@ -37,6 +39,7 @@ describe('key packages', () => {
     vi.useFakeTimers({ now: T0 });
     deps = {
       devices: new InMemoryDeviceDirectory(),
+      fanout: new InMemoryFanoutQueue(),
       keyPackages: new InMemoryKeyPackageStore(),
       relationships: new InMemoryRelationshipStore(),
       conversations: new InMemoryConversationStore(),

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
+import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { listDevices } from './list-devices';
 import { registerDevice } from './register-device';
 import { revokeDevice } from './revoke-device';
@@ -10,10 +10,11 @@ import { revokeDevice } from './revoke-device';
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const KEY = Buffer.alloc(32, 1).toString('base64');
 const OTHER_KEY = Buffer.alloc(32, 2).toString('base64');
-const alice = { userId: 'alice' };
+const alice = { userId: 'alice', correlationId: 'c-alice' };
+const bob = { userId: 'bob', correlationId: 'c-bob' };
 
 describe('device directory', () => {
-  let devices: InMemoryDeviceDirectory;
+  let deps: ReturnType<typeof memoryDeps> & { devices: InMemoryDeviceDirectory };
   let rateLimiter: InMemoryRateLimiter;
   let register: ReturnType<typeof registerDevice>;
   let revoke: ReturnType<typeof revokeDevice>;
@@ -21,9 +22,8 @@ describe('device directory', () => {
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
-    devices = new InMemoryDeviceDirectory();
-    rateLimiter = new InMemoryRateLimiter(DEFAULT_RATE_LIMITS);
-    const deps = { devices, rateLimiter, clock: () => Date.now() };
+    deps = { ...memoryDeps(), devices: new InMemoryDeviceDirectory() };
+    ({ rateLimiter } = deps);
     register = registerDevice(deps);
     revoke = revokeDevice(deps);
     list = listDevices(deps);
@@ -68,18 +68,14 @@ describe('device directory', () => {
       await register(alice, { deviceId: 'phone', signaturePublicKey: KEY });
 
       await expect(
-        register({ userId: 'bob' }, { deviceId: 'phone', signaturePublicKey: OTHER_KEY }),
+        register(bob, { deviceId: 'phone', signaturePublicKey: OTHER_KEY }),
       ).resolves.toMatchObject({ userId: 'bob', signaturePublicKey: OTHER_KEY });
     });
 
     it('counts against the write allowance', async () => {
       const strict = registerDevice({
-        devices,
-        rateLimiter: new InMemoryRateLimiter({
-          ...DEFAULT_RATE_LIMITS,
-          write: { limit: 1, windowSeconds: 60 },
-        }),
-        clock: () => Date.now(),
+        ...deps,
+        rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
       });
       await strict(alice, { deviceId: 'phone', signaturePublicKey: KEY });
 
@@ -115,7 +111,7 @@ describe('device directory', () => {
     });
 
     it('does not revoke a device the caller does not have, even if another user has one of that id', async () => {
-      await register({ userId: 'bob' }, { deviceId: 'phone', signaturePublicKey: KEY });
+      await register(bob, { deviceId: 'phone', signaturePublicKey: KEY });
 
       await expect(revoke(alice, 'phone')).rejects.toThrow(NotFoundError);
       expect((await list('bob'))[0]?.revoked).toBe(false);

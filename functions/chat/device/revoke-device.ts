@@ -1,9 +1,12 @@
 import { NotFoundError } from '../../errors';
 import type { DeviceDirectory } from '../../ports/device-directory';
+import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { RateLimiter } from '../../ports/rate-limiter';
+import type { Caller } from '../access';
 
 export interface RevokeDeviceDeps {
   readonly devices: DeviceDirectory;
+  readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
 }
@@ -12,12 +15,25 @@ export interface RevokeDeviceDeps {
  * Revokes one of the caller's devices. The device stays listed, marked
  * revoked, so credentials it signed can still be judged; its key packages are
  * no longer handed out. Revoking again changes nothing.
+ * 1. Count the request against the caller's `write` allowance.
+ * 2. Mark the device revoked unless it already is.
+ * 3. Only when this call revoked it: push `device` `revoked` to the caller's devices, friends and
+ *    co-members, whose MLS groups must remove it.
  */
 export function revokeDevice(deps: RevokeDeviceDeps) {
-  return async (caller: { userId: string }, deviceId: string): Promise<void> => {
+  return async (caller: Caller, deviceId: string): Promise<void> => {
     const now = deps.clock();
     await deps.rateLimiter.consume(caller.userId, 'write', now);
     const revoked = await deps.devices.revoke(caller.userId, deviceId, now);
     if (!revoked) throw new NotFoundError(`You have no device ${deviceId}`);
+    if (revoked.revokedNow) {
+      await deps.fanout.enqueue({
+        kind: 'device',
+        event: 'revoked',
+        userId: caller.userId,
+        deviceId,
+        correlationId: caller.correlationId,
+      });
+    }
   };
 }

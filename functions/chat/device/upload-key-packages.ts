@@ -1,26 +1,34 @@
 import type { KeyPackageCount } from '../../../shared/protocol/resources';
 import { ForbiddenError } from '../../errors';
 import type { DeviceDirectory } from '../../ports/device-directory';
+import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { KeyPackageStore } from '../../ports/key-package-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
+import type { Caller } from '../access';
 import { requireOwnDevice } from './device-view';
 
 export interface UploadKeyPackagesDeps {
   readonly devices: DeviceDirectory;
   readonly keyPackages: KeyPackageStore;
+  readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
 }
+
+const claimable = (count: KeyPackageCount) => count.remaining > 0 || count.lastResort;
 
 /**
  * Stores key packages for one of the caller's devices.
  * 1. The device must be the caller's, registered and not revoked.
  * 2. Count the request against the caller's `write` allowance.
  * 3. Store each one-use package; replace the last-resort one when given. Return what is left.
+ * 4. When the device had no package before (after registering, its first upload), push `device`
+ *    `registered` to the caller's devices, friends and co-members: their MLS groups can add it now.
+ *    Announced at registration, it would be claimed for before it has anything to claim, and left out.
  */
 export function uploadKeyPackages(deps: UploadKeyPackagesDeps) {
   return async (
-    caller: { userId: string },
+    caller: Caller,
     deviceId: string,
     upload: { keyPackages: readonly string[]; lastResort?: string | undefined },
   ): Promise<KeyPackageCount> => {
@@ -28,6 +36,7 @@ export function uploadKeyPackages(deps: UploadKeyPackagesDeps) {
     if (device.revokedAt !== undefined) throw new ForbiddenError(`Device ${deviceId} is revoked`);
     const now = deps.clock();
     await deps.rateLimiter.consume(caller.userId, 'write', now);
+    const before = await deps.keyPackages.count(caller.userId, deviceId);
     await deps.keyPackages.add(
       caller.userId,
       deviceId,
@@ -35,6 +44,16 @@ export function uploadKeyPackages(deps: UploadKeyPackagesDeps) {
       upload.lastResort === undefined ? undefined : Buffer.from(upload.lastResort, 'base64'),
       now,
     );
-    return deps.keyPackages.count(caller.userId, deviceId);
+    const after = await deps.keyPackages.count(caller.userId, deviceId);
+    if (!claimable(before) && claimable(after)) {
+      await deps.fanout.enqueue({
+        kind: 'device',
+        event: 'registered',
+        userId: caller.userId,
+        deviceId,
+        correlationId: caller.correlationId,
+      });
+    }
+    return after;
   };
 }

@@ -355,6 +355,24 @@ describe('deliverJob', () => {
     });
   });
 
+  it("a device job reaches the user's own devices, friends and co-members, never across a block", async () => {
+    await befriend(relationships, 'alice', 'dave', T0);
+    await relationships.block({ userId: 'carol', blockedId: 'alice', since: T0 });
+
+    await deliver({
+      kind: 'device',
+      event: 'registered',
+      userId: 'alice',
+      deviceId: 'tablet',
+      correlationId: 'c1',
+    });
+
+    expect(reached()).toEqual(['alice-phone', 'alice-laptop', 'bob-phone', 'dave-phone']);
+    expect(notifier.framesOf('alice-laptop')).toEqual([
+      { type: 'device', event: 'registered', userId: 'alice', deviceId: 'tablet' },
+    ]);
+  });
+
   describe('failures', () => {
     const hello = {
       type: 'typing' as const,

@@ -1,5 +1,6 @@
 import { MAX_FRAME_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import {
+  devicePush,
   type MessageFrame,
   type MessageRefPush,
   messageFrame,
@@ -37,7 +38,8 @@ const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
 /**
  * Delivers one fan-out job.
  * 1. Work out the audience: the conversation's current members (read now, so a removed
- *    member gets nothing more), the listed users, or a user's presence audience.
+ *    member gets nothing more), the listed users, a user's presence audience, or for a
+ *    device change that audience and the user's own devices.
  *    A message too large for one WebSocket frame goes as a `message-ref` (the client fetches it).
  * 2. Look up their open connections in one batch and post the frame to each, except the
  *    connection that caused it; forget connections that are gone.
@@ -92,6 +94,15 @@ export function deliverJob(deps: DeliverJobDeps) {
             online: job.online,
             ...(job.lastSeenAt !== undefined ? { lastSeenAt: iso(job.lastSeenAt) } : {}),
           },
+        };
+      }
+      case 'device': {
+        // The user's own devices share every group with the new or revoked one.
+        const audience = await presenceAudience(deps, job.userId);
+        audience.add(job.userId);
+        return {
+          userIds: audience,
+          frame: devicePush({ event: job.event, userId: job.userId, deviceId: job.deviceId }),
         };
       }
     }
