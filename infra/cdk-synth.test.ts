@@ -12,6 +12,28 @@ import type { CloudFormationTemplate } from './parley-app';
 import { REPO_ROOT } from './paths';
 import { FUNCTIONS, stackNames } from './topology';
 
+/** The staged directories a bucket deployment of a template unpacks, by construct id prefix. */
+function deploymentSources(
+  outdir: string,
+  template: CloudFormationTemplate,
+  stackName: string,
+  prefix: string,
+): string[] {
+  const [, deployment] =
+    Object.entries(template.Resources).find(
+      ([id, resource]) => resource.Type === 'Custom::CDKBucketDeployment' && id.startsWith(prefix),
+    ) ?? [];
+  const keys = (deployment?.Properties?.SourceObjectKeys ?? []) as string[];
+  const manifest = JSON.parse(readFileSync(join(outdir, `${stackName}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
+  return keys.map((key) => {
+    const file = manifest.files[key.replace(/\.zip$/, '')];
+    if (!file) throw new Error(`No staged asset for ${key}`);
+    return join(outdir, file.source.path);
+  });
+}
+
 const SYNTH_TIMEOUT_IN_MS = 5 * 60 * 1000;
 
 interface Run {
@@ -59,10 +81,29 @@ describe('cdk synth -c stage=prod (real CLI, real bundling)', () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
-  it('writes the four stack templates', () => {
+  it('writes every stack template', () => {
     for (const stackName of Object.values(names)) {
       expect(existsSync(join(outdir, `${stackName}.template.json`)), stackName).toBe(true);
     }
+  });
+
+  it('builds the web client for production and deploys it with config.json', () => {
+    const stackName = names.webContent;
+    const [site, config] = deploymentSources(outdir, template(stackName), stackName, 'Pages');
+    const html = readFileSync(join(site as string, 'index.html'), 'utf8');
+    const urls = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1] as string);
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) {
+      expect(url).toMatch(/-[A-Z0-9]{8}\.(js|css)$/);
+      expect(existsSync(join(site as string, url)), url).toBe(true);
+    }
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style\b/);
+    const written = JSON.parse(readFileSync(join(config as string, 'config.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    expect(written).toMatchObject({ stage: 'prod', userPoolId: expect.stringMatching(/^<<marker:/) });
+    expect(written).not.toHaveProperty('mailboxUrl');
   });
 
   it('bundles every function as ESM with its source map and the AWS SDK inside', () => {

@@ -1,8 +1,9 @@
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { Env } from '../functions/config';
+import { WebConfigSchema } from '../shared/client/web-config';
 import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
 import { StageConfigError } from './stage-config';
@@ -18,6 +19,7 @@ import {
   TABLES,
   WEBSOCKET,
 } from './topology';
+import { awsConnectSources, webSecurityHeaders } from './web-headers';
 
 type Json = Record<string, unknown>;
 type Resource = {
@@ -28,7 +30,9 @@ type Resource = {
   [key: string]: unknown;
 };
 
-const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http'];
+const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent'];
+/** The stacks of Parley's own functions and grants; the web stacks hold only CDK's provided handlers. */
+const APP_PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http'];
 
 /** One synthesis per stage for the whole file: bundling skipped, cdk-nag on, no account or region. */
 function synth(stage: string, context: Json = {}) {
@@ -567,11 +571,22 @@ describe('http: API', () => {
     });
   });
 
-  it('allows the local web client cross-origin in dev', () => {
+  /** The stage's own site origin, `https://` + the distribution's domain, imported from the web stack. */
+  const siteOrigin = {
+    'Fn::Join': [
+      '',
+      [
+        'https://',
+        { 'Fn::ImportValue': Match.stringLikeRegexp('^Parley-(dev|prod)-Web:.*Distribution.*DomainName') },
+      ],
+    ],
+  };
+
+  it('allows its own site and the local web client cross-origin in dev', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
-        AllowOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+        AllowOrigins: [siteOrigin, 'http://localhost:3000', 'http://127.0.0.1:3000'],
         AllowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
         AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
         AllowCredentials: false,
@@ -580,19 +595,17 @@ describe('http: API', () => {
     });
   });
 
-  it('allows no origin in prod until one is configured, and says so', () => {
-    const cors = only(resources(prod.templates.http, 'AWS::ApiGatewayV2::Api'))[1].Properties
-      .CorsConfiguration as Json;
-    expect(cors.AllowOrigins ?? []).toEqual([]);
-    Annotations.fromStack(prod.stacks.http).hasWarning('*', Match.stringLikeRegexp('CORS allows no origin'));
+  it('allows only its own site in prod unless more origins are configured', () => {
+    prod.templates.http.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [siteOrigin] }),
+    });
   });
 
-  it('allows the configured origins in prod', () => {
-    const { templates, stacks } = synth('prod', { webOrigins: 'https://chat.example.com' });
+  it('allows the configured origins in prod beside its own site', () => {
+    const { templates } = synth('prod', { webOrigins: 'https://chat.example.com' });
     templates.http.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://chat.example.com'] }),
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [siteOrigin, 'https://chat.example.com'] }),
     });
-    Annotations.fromStack(stacks.http).hasNoWarning('*', Match.stringLikeRegexp('CORS allows no origin'));
   });
 
   it('throttles the $default stage and logs without query strings or headers', () => {
@@ -619,9 +632,222 @@ describe('http: API', () => {
   });
 });
 
+/** A template string value with its `Ref`s written as `<Name>`, where CloudFormation substitutes them. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const record = value as Json;
+  if (record['Fn::Join']) {
+    const [delimiter, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (typeof record.Ref === 'string') return `<${record.Ref}>`;
+  return JSON.stringify(value);
+}
+
+describe('web: hosting', () => {
+  const template = dev.templates.web;
+  const [bucketId, bucket] = only(resources(template, 'AWS::S3::Bucket'));
+  const [distributionId, distribution] = only(resources(template, 'AWS::CloudFront::Distribution'));
+  const config = distribution.Properties.DistributionConfig as Json;
+  const behavior = config.DefaultCacheBehavior as Json;
+
+  it('keeps the site in a private, S3-encrypted bucket that refuses plain HTTP', () => {
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudFront read the bucket through Origin Access Control, for this distribution only', () => {
+    const [oacId] = only(resources(template, 'AWS::CloudFront::OriginAccessControl'));
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      }),
+    });
+    expect(config.Origins).toEqual([
+      expect.objectContaining({
+        DomainName: { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] },
+        OriginAccessControlId: { 'Fn::GetAtt': [oacId, 'Id'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+      }),
+    ]);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+            Condition: {
+              StringEquals: {
+                'AWS:SourceArn': Match.objectLike({
+                  'Fn::Join': ['', Match.arrayWith([{ Ref: distributionId }])],
+                }),
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    expect(bucket.Properties).not.toHaveProperty('WebsiteConfiguration');
+  });
+
+  it('serves HTTPS only (redirecting HTTP), index.html at the root, GET and HEAD, compressed', () => {
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(behavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: ['GET', 'HEAD'],
+      Compress: true,
+    });
+  });
+
+  it('answers client-side routes with the app page and 200, never cached as an error', () => {
+    expect(config.CustomErrorResponses).toEqual(
+      [403, 404].map((code) => ({
+        ErrorCode: code,
+        ResponseCode: 200,
+        ResponsePagePath: '/index.html',
+        ErrorCachingMinTTL: 0,
+      })),
+    );
+  });
+
+  it("sends web-headers.ts's security headers on every response: strict CSP, HSTS for two years, no framing", () => {
+    const [policyId, policy] = only(resources(template, 'AWS::CloudFront::ResponseHeadersPolicy'));
+    expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    const { SecurityHeadersConfig: security, CustomHeadersConfig: custom } = policy.Properties
+      .ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: Record<string, Json>;
+      CustomHeadersConfig: { Items: Array<{ Header: string; Value: string; Override: boolean }> };
+    };
+    const hsts = security.StrictTransportSecurity as Json;
+    const served = {
+      'content-security-policy': flatten(security.ContentSecurityPolicy?.ContentSecurityPolicy),
+      'strict-transport-security': `max-age=${hsts.AccessControlMaxAgeSec}${hsts.IncludeSubdomains ? '; includeSubDomains' : ''}`,
+      'x-content-type-options': security.ContentTypeOptions ? 'nosniff' : undefined,
+      'x-frame-options': security.FrameOptions?.FrameOption,
+      'referrer-policy': security.ReferrerPolicy?.ReferrerPolicy,
+      ...Object.fromEntries(custom.Items.map((item) => [item.Header.toLowerCase(), item.Value])),
+    };
+    expect(served).toEqual(
+      webSecurityHeaders({
+        connectSources: awsConnectSources('<AWS::Region>', '<AWS::URLSuffix>'),
+        strictTransportSecurity: true,
+      }),
+    );
+    expect(served['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(served['content-security-policy']).toContain("script-src 'self';");
+    expect(served['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+    for (const header of [...Object.values(security), ...custom.Items]) expect(header.Override).toBe(true);
+  });
+
+  it('outputs the site URL', () => {
+    template.hasOutput(OUTPUTS.web.webUrl, {
+      Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] },
+    });
+  });
+
+  it.each(Object.entries(STAGES))(
+    'is protected from deletion in %s as the owner of every device origin',
+    (stage, built) => {
+      expect(built.stacks.web.terminationProtection).toBe(stage === 'prod');
+    },
+  );
+});
+
+describe('web: content', () => {
+  const template = dev.templates.webContent;
+  const deployments = resources(template, 'Custom::CDKBucketDeployment');
+  const [assetsId, assets] = Object.entries(deployments).find(([id]) => id.startsWith('Assets')) ?? [];
+  const [, pages] = Object.entries(deployments).find(([id]) => id.startsWith('Pages')) ?? [];
+  const siteBucket = {
+    'Fn::Join': ['', ['parley-dev-web-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
+  };
+
+  it('deploys the hashed assets first, cached for a year and never pruned', () => {
+    expect(assets?.Properties).toMatchObject({
+      DestinationBucketName: siteBucket,
+      Exclude: ['*'],
+      Include: ['assets/*'],
+      SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+      Prune: false,
+    });
+  });
+
+  it('then index.html and config.json, revalidated on every load', () => {
+    expect(pages?.Properties).toMatchObject({
+      DestinationBucketName: siteBucket,
+      Exclude: ['assets/*'],
+      SystemMetadata: { 'cache-control': 'no-cache' },
+      Prune: false,
+    });
+    expect(pages?.Properties.SourceObjectKeys).toHaveLength(2);
+    expect(pages?.DependsOn).toEqual(expect.arrayContaining([assetsId]));
+  });
+
+  it("writes config.json with the stage's user pool, client, HTTP API and WebSocket API", () => {
+    const { webConfig } = dev.stacks.webContent;
+    expect(Object.keys(webConfig).sort()).toEqual(
+      Object.keys(WebConfigSchema.shape)
+        .filter((key) => key !== 'mailboxUrl')
+        .sort(),
+    );
+    expect(webConfig.stage).toBe('dev');
+    const markers = JSON.stringify(pages?.Properties.SourceMarkers);
+    for (const pattern of [
+      /Parley-dev-Auth:ExportsOutputRefUserPool[0-9A-F]/,
+      /Parley-dev-Auth:ExportsOutputRefUserPoolWebClient/,
+      /Parley-dev-Http:ExportsOutputFnGetAttHttpApi\w*ApiEndpoint/,
+      /Parley-dev-Realtime:ExportsOutputRefWebSocketApi/,
+    ]) {
+      expect(markers).toMatch(pattern);
+    }
+  });
+
+  it("lets CDK's deployment handler write to the site bucket and read its staged asset, nothing else", () => {
+    const statements = allowStatements(template);
+    const resourcesOf = statements.flatMap((statement) =>
+      asArray(statement.Resource).map((resource) => JSON.stringify(resource)),
+    );
+    expect(resourcesOf.length).toBeGreaterThan(0);
+    for (const resource of resourcesOf) expect(resource).toMatch(/parley-dev-web-|cdk-[a-z0-9]+-assets-/);
+    const writes = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => /s3:(Put|Delete)/.test(action)),
+    );
+    for (const statement of writes) {
+      for (const resource of asArray(statement.Resource))
+        expect(JSON.stringify(resource)).toMatch(/parley-dev-web-/);
+    }
+  });
+
+  it('deploys after the site bucket exists', () => {
+    expect(dev.stacks.webContent.dependencies).toContain(dev.stacks.web);
+  });
+});
+
 describe('functions', () => {
   const everyFunction = (built: ParleyApp & { templates: Record<StackPart, Template> }) =>
-    PARTS.flatMap((part) =>
+    APP_PARTS.flatMap((part) =>
       Object.values(resources(built.templates[part], 'AWS::Lambda::Function')).map((resource) => ({
         part,
         resource,
@@ -705,7 +931,7 @@ describe('functions', () => {
 });
 
 describe('IAM: least privilege', () => {
-  const statements = PARTS.flatMap((part) => [
+  const statements = APP_PARTS.flatMap((part) => [
     ...allowStatements(dev.templates[part]),
     ...allowStatements(prod.templates[part]),
   ]);
@@ -831,12 +1057,14 @@ describe('stage names', () => {
       'Parley-dev-Data',
       'Parley-dev-Realtime',
       'Parley-dev-Http',
+      'Parley-dev-Web',
+      'Parley-dev-WebContent',
     ]);
   });
 });
 
 describe('synthTemplates', () => {
-  it('returns the four templates, the same on every call', () => {
+  it('returns every template, the same on every call', () => {
     const first = synthTemplates('dev');
     const second = synthTemplates('dev');
     expect(Object.keys(first).sort()).toEqual([...PARTS].sort());

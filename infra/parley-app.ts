@@ -1,6 +1,8 @@
 /**
  * Builds Parley's CDK app for one stage: two stateful stacks (auth, data)
- * and two stateless ones (realtime, http) that import from them.
+ * and four stateless ones: realtime and http import from them; web hosts the
+ * web client, whose origin the HTTP API's CORS allows; web content deploys
+ * the client and its configuration, which names every other stack's endpoints.
  * `infra/app.ts` runs it for the CLI; tests and the local stack's parity
  * test call it directly.
  */
@@ -13,6 +15,8 @@ import { AuthStack } from './stacks/auth-stack';
 import { bucketNamesFor, DataStack } from './stacks/data-stack';
 import { HttpStack } from './stacks/http-stack';
 import { RealtimeStack } from './stacks/realtime-stack';
+import { WebContentStack } from './stacks/web-content-stack';
+import { siteBucketNameFor, WebStack } from './stacks/web-stack';
 import { type StageConfig, StageConfigError, StageContext, stageConfig } from './stage-config';
 import { stackNames } from './topology';
 
@@ -23,6 +27,8 @@ export interface ParleyStacks {
   readonly data: DataStack;
   readonly realtime: RealtimeStack;
   readonly http: HttpStack;
+  readonly web: WebStack;
+  readonly webContent: WebContentStack;
 }
 
 export interface BuildAppOptions {
@@ -67,7 +73,7 @@ export interface ParleyApp {
 }
 
 /**
- * Builds the four stacks of a stage, tagged and checked by cdk-nag.
+ * Builds the six stacks of a stage, tagged and checked by cdk-nag.
  *
  * @example
  * const { app, stacks } = buildApp({ stage: 'prod', skipBundling: true });
@@ -95,6 +101,15 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     description: `Parley ${stage}: Cognito user pool (stateful)`,
     terminationProtection: config.productionLike,
   });
+  const siteBucketName = siteBucketNameFor(stage);
+  const web = new WebStack(app, names.web, {
+    env,
+    stage,
+    bucketName: siteBucketName,
+    description: `Parley ${stage}: web client hosting, S3 and CloudFront (stateless)`,
+    // The distribution's domain is the app's origin, which owns every browser's device state.
+    terminationProtection: config.productionLike,
+  });
   const bucketNames = bucketNamesFor(stage);
   const data = new DataStack(app, names.data, {
     env,
@@ -119,18 +134,31 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
   });
   const http = new HttpStack(app, names.http, {
     ...shared,
+    webOrigin: web.url,
     description: `Parley ${stage}: HTTP API (stateless)`,
   });
+  const webContent = new WebContentStack(app, names.webContent, {
+    env,
+    stage,
+    bucketName: siteBucketName,
+    userPool: auth.userPool,
+    userPoolClient: auth.userPoolClient,
+    httpApiUrl: http.api.apiEndpoint,
+    webSocketUrl: realtime.stage.url,
+    description: `Parley ${stage}: web client files and config.json (stateless)`,
+  });
+  // The bucket is named, not referenced (see siteBucketNameFor): order the stacks explicitly.
+  webContent.addStackDependency(web, 'the site bucket is named, not referenced');
 
   Tags.of(app).add('project', 'parley');
   Tags.of(app).add('stage', stage);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 
-  return { app, stage, config, stacks: { auth, data, realtime, http } };
+  return { app, stage, config, stacks: { auth, data, realtime, http, web, webContent } };
 }
 
 /**
- * The four synthesized templates of a stage, keyed by stack part, with
+ * The synthesized templates of a stage, keyed by stack part, with
  * bundling skipped and no account or region: cheap, offline and the same on
  * every run.
  *
@@ -151,6 +179,8 @@ export function synthTemplates(
     data: template(stacks.data),
     realtime: template(stacks.realtime),
     http: template(stacks.http),
+    web: template(stacks.web),
+    webContent: template(stacks.webContent),
   };
 }
 

@@ -6,7 +6,7 @@ import { rateLimitsWith } from '../functions/rate-limits';
 export interface StageConfig {
   /** Stateful resources are retained and protected from deletion; CORS has no localhost default. */
   readonly productionLike: boolean;
-  /** Browser origins the HTTP API's CORS allows. Empty means none. */
+  /** Browser origins the HTTP API's CORS allows beside the stage's own web client. */
   readonly webOrigins: readonly string[];
   /** How long function and access logs are kept. */
   readonly logRetentionDays: RetentionDays;

@@ -292,6 +292,8 @@ export const OUTPUTS = {
   data: { tableName: 'TableName', fanoutQueueUrl: 'FanoutQueueUrl', blobBucketName: 'BlobBucketName' },
   realtime: { webSocketUrl: 'WebSocketUrl', connectionsEndpoint: 'ConnectionsEndpoint' },
   http: { httpApiUrl: 'HttpApiUrl' },
+  /** The site's root URL: `https://…cloudfront.net` deployed, the dev server locally. */
+  web: { webUrl: 'WebUrl' },
 } as const;
 
 /** Stack names for a stage: `Parley-{stage}-{Part}`. */
@@ -301,6 +303,8 @@ export function stackNames(stage: string) {
     data: `Parley-${stage}-Data`,
     realtime: `Parley-${stage}-Realtime`,
     http: `Parley-${stage}-Http`,
+    web: `Parley-${stage}-Web`,
+    webContent: `Parley-${stage}-WebContent`,
   } as const;
 }
 

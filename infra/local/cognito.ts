@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   CognitoIdentityProviderClient,
@@ -11,11 +11,15 @@ import {
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { PASSWORD_POLICY } from '../topology';
+import { type StoredUser, startCognitoFront } from './cognito-front';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { Mailbox } from './mailbox';
 
 export interface LocalCognito {
+  /** Where SDK clients and the browser call it (the front that fills cognito-local's gaps). */
   readonly endpoint: string;
   readonly userPoolId: string;
   readonly userPoolClientId: string;
@@ -32,8 +36,9 @@ const READY_TIMEOUT_IN_MS = 20_000;
 
 /**
  * Cognito stand-in: cognito-local as a child process (it keeps its state in
- * its working directory). The verification codes it would email are read off
- * its output into the local mailbox.
+ * its working directory) on an inner port, behind a front on the public one
+ * that answers the calls it lacks (`cognito-front.ts`). The verification
+ * codes it would email are read off its output into the local mailbox.
  */
 export async function startCognito(options: {
   dataDir: string;
@@ -41,52 +46,112 @@ export async function startCognito(options: {
   region: string;
 }): Promise<LocalCognito> {
   mkdirSync(options.dataDir, { recursive: true });
-  const port = options.port === 0 ? await freePort() : options.port;
+  const innerPort = await freePort();
+  const inner = `http://${LOCAL_HOST}:${innerPort}`;
+  let poolId: string | undefined;
+  let verifier: ReturnType<typeof accessTokenVerifier> | undefined;
+  const users = () => (poolId ? readUsers(options.dataDir, poolId) : []);
+  const mailbox = new Mailbox((to) => storedCode(users(), to));
+  const front = await startCognitoFront({
+    port: options.port,
+    upstream: inner,
+    verifyAccessToken: async (token) => {
+      if (!verifier) throw new Error('The user pool is not ready');
+      return (await verifier.verify(token)) as Record<string, unknown>;
+    },
+    findUser: (username) => findUser(users(), username),
+    deliver: (mail) => mailbox.deliver(mail),
+  });
+  // Tokens name the front as their issuer, as Cognito's name the endpoint clients call.
+  issueTokensAs(options.dataDir, front.url);
   const entry = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
   const child = spawn(process.execPath, [entry], {
     cwd: options.dataDir,
-    env: { ...process.env, HOST: LOCAL_HOST, PORT: String(port), NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, HOST: LOCAL_HOST, PORT: String(innerPort), NO_COLOR: '1', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const endpoint = `http://${LOCAL_HOST}:${port}`;
-  let poolId: string | undefined;
-  const mailbox = new Mailbox((to) => (poolId ? storedCode(options.dataDir, poolId, to) : undefined));
+  const stop = async () => {
+    await front.stop();
+    await stopChild(child);
+  };
   try {
     await waitUntilReady(child, mailbox);
-    const ids = await ensurePool(endpoint, options.region);
+    const ids = await ensurePool(front.url, options.region);
     poolId = ids.userPoolId;
-    const issuer = `${endpoint}/${ids.userPoolId}`;
-    return {
-      endpoint,
-      ...ids,
-      issuer,
-      jwksUri: `${issuer}/.well-known/jwks.json`,
-      mailbox,
-      stop: () => stopChild(child),
-    };
+    const issuer = `${front.url}/${ids.userPoolId}`;
+    const jwksUri = `${issuer}/.well-known/jwks.json`;
+    verifier = accessTokenVerifier(issuer, jwksUri);
+    return { endpoint: front.url, ...ids, issuer, jwksUri, mailbox, stop };
   } catch (error) {
-    await stopChild(child);
+    await stop();
     throw error;
   }
 }
 
-/** The unconfirmed sign-up code cognito-local keeps in its user store, for an email. */
-function storedCode(dataDir: string, userPoolId: string, to: string) {
+/** cognito-local reads its token issuer from `.cognito/config.json` in its working directory. */
+function issueTokensAs(dataDir: string, issuerDomain: string): void {
+  const file = join(dataDir, '.cognito', 'config.json');
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // First start: no configuration yet.
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...config, TokenConfig: { IssuerDomain: issuerDomain } }, null, 2)}\n`,
+  );
+}
+
+/** Access tokens of the pool, checked as the functions check them (over plain HTTP: the stand-in's only). */
+function accessTokenVerifier(issuer: string, jwksUri: string) {
+  return JwtRsaVerifier.create(
+    {
+      issuer,
+      jwksUri,
+      audience: null,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== 'access') throw new Error('Not an access token');
+      },
+    },
+    {
+      jwksCache: new SimpleJwksCache({
+        fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() },
+      }),
+    },
+  );
+}
+
+/** The pool's users as cognito-local keeps them; empty while its store is not written or caught mid-write. */
+function readUsers(dataDir: string, userPoolId: string): StoredUser[] {
   try {
     const store = JSON.parse(readFileSync(join(dataDir, '.cognito', 'db', `${userPoolId}.json`), 'utf8')) as {
-      Users?: Record<
-        string,
-        { Username: string; ConfirmationCode?: string; Attributes?: { Name: string; Value: string }[] }
-      >;
+      Users?: Record<string, StoredUser>;
     };
-    for (const user of Object.values(store.Users ?? {})) {
-      const email = user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
-      if (email?.toLowerCase() === to && user.ConfirmationCode) {
-        return { to: email, username: user.Username, code: user.ConfirmationCode, reason: 'SignUp' };
-      }
-    }
+    return Object.values(store.Users ?? {});
   } catch {
-    // Not written yet, or caught mid-write: the next look will do.
+    return [];
+  }
+}
+
+function emailOf(user: StoredUser): string | undefined {
+  return user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
+}
+
+/** A user by username, or by email (the pool signs in with email). */
+function findUser(users: readonly StoredUser[], username: string): StoredUser | undefined {
+  const wanted = username.toLowerCase();
+  return users.find((user) => user.Username === username || emailOf(user)?.toLowerCase() === wanted);
+}
+
+/** The unconfirmed sign-up code cognito-local keeps in its user store, for an email. */
+function storedCode(users: readonly StoredUser[], to: string) {
+  for (const user of users) {
+    const email = emailOf(user);
+    if (email?.toLowerCase() === to && user.ConfirmationCode) {
+      return { to: email, username: user.Username, code: user.ConfirmationCode, reason: 'SignUp' };
+    }
   }
   return undefined;
 }

@@ -34,6 +34,11 @@ export class Mailbox {
     for (const listener of this.listeners) listener(mail);
   }
 
+  /** Records a code delivered by other means than the stand-in's log (a resent code). */
+  deliver(mail: Omit<Mail, 'sentAt'>): void {
+    this.record({ ...mail, sentAt: new Date().toISOString() });
+  }
+
   readLine(raw: string): void {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colour codes
     const line = raw.replace(/\u001b\[[0-9;]*m/g, '');

@@ -23,11 +23,13 @@ const stack = await startLocalStack({
     sqs: basePort + 4,
     cognito: basePort + 5,
   },
+  watchWeb: true,
   onLog: ({ functionName, line }) => {
     if (verbose || /"level":"(WARN|ERROR|CRITICAL)"/.test(line)) console.log(`[${functionName}] ${line}`);
   },
   onError: (message, error) =>
     console.error(`[local] ${message}:`, error instanceof Error ? error.message : error),
+  onWebBuildError: (error) => console.error(`[web] ${error.message}`),
 });
 
 const out = (name: string) => {
@@ -37,7 +39,7 @@ const out = (name: string) => {
 console.log(`
 Parley local stack ready in ${stack.startupMs} ms
 
-  Web client        ${out('WebUrl')}
+  Web client        ${out('WebUrl')}  (rebuilt on changes to web/)
   Dev mailbox       ${out('MailboxUrl')}
   WebSocket API     ${out('WebSocketUrl')}?token=<access token>
   HTTP API          ${out('HttpApiUrl')}

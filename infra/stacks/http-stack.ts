@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -22,7 +22,10 @@ import type { ParleyFunction } from '../constructs/parley-function';
 import { pascal } from '../placement';
 import { type FunctionName, HTTP_API, OUTPUTS } from '../topology';
 
-export type HttpStackProps = ApiStackProps;
+export interface HttpStackProps extends ApiStackProps {
+  /** The stage's own web client origin (`https://…cloudfront.net`), allowed by CORS beside `config.webOrigins`. */
+  readonly webOrigin: string;
+}
 
 /** API Gateway's own name for the stage served at the API's root URL. */
 const DEFAULT_STAGE_NAME = '$default';
@@ -50,20 +53,13 @@ export class HttpStack extends Stack {
   }
 
   private createApi(props: HttpStackProps): HttpApi {
-    if (props.config.webOrigins.length === 0) {
-      Annotations.of(this).addWarningV2(
-        'parley:cors-no-origin',
-        `CORS allows no origin: browsers cannot call the HTTP API of stage ${props.stage} until ` +
-          'webOrigins is set (-c webOrigins=https://chat.example.com)',
-      );
-    }
     return new HttpApi(this, 'HttpApi', {
       apiName: `parley-${props.stage}-http`,
       description: 'Parley HTTP API',
       // Our own `$default` stage below carries throttling and access logs.
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: [...props.config.webOrigins],
+        allowOrigins: [props.webOrigin, ...props.config.webOrigins],
         allowMethods: HTTP_API.cors.allowMethods.map((method) => CorsHttpMethod[method]),
         allowHeaders: [...HTTP_API.cors.allowHeaders],
         exposeHeaders: [...HTTP_API.cors.exposeHeaders],

@@ -10,6 +10,7 @@ import {
   synthTemplates,
 } from '../../infra/parley-app';
 import { BUCKETS, OUTPUTS, stackNames } from '../../infra/topology';
+import { WebConfigSchema } from '../../shared/client/web-config';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -322,7 +323,7 @@ describe('the local stack serves what the CDK stacks define', () => {
       MaxAge: number;
     };
     // The allowed origins themselves are stage config: the local web client's here.
-    const origin = String(stack.outputs[stackNames('local').http]?.WebUrl);
+    const origin = String(stack.outputs[stackNames('local').web]?.[OUTPUTS.web.webUrl]);
     const preflight = await fetch(`${stack.endpoints.httpApiUrl}/me`, {
       method: 'OPTIONS',
       headers: {
@@ -373,15 +374,94 @@ describe('the local stack serves what the CDK stacks define', () => {
   });
 
   it('writes every output a deployed stage has, under the same stack and output names', () => {
-    for (const part of Object.keys(templates) as StackPart[]) {
-      const names = Object.keys(templates[part].Outputs ?? {}).filter(
-        (name) => !name.startsWith('ExportsOutput'),
-      );
-      expect(names.length, `outputs of ${stackNames('dev')[part]}`).toBeGreaterThan(0);
+    const declared = (Object.keys(templates) as StackPart[]).flatMap((part) =>
+      Object.keys(templates[part].Outputs ?? {})
+        .filter((name) => !name.startsWith('ExportsOutput'))
+        .map((name) => ({ part, name })),
+    );
+    // Every output the topology names is declared by some deployed stack.
+    expect(declared.map((output) => output.name).sort()).toEqual(
+      Object.values(OUTPUTS)
+        .flatMap((names) => Object.values(names) as string[])
+        .sort(),
+    );
+    for (const { part, name } of declared) {
       const localName = stackNames('local')[part];
-      for (const name of names) {
-        expect(stack.outputs[localName]?.[name], `${localName}.${name}`).toEqual(expect.any(String));
-      }
+      expect(stack.outputs[localName]?.[name], `${localName}.${name}`).toEqual(expect.any(String));
     }
   });
+
+  it("serves the web client with the deployed site's security headers, bar HSTS and the endpoints it connects to", async () => {
+    const [policy] = ofType(templates, 'AWS::CloudFront::ResponseHeadersPolicy');
+    expect(policy, 'the site response headers policy').toBeDefined();
+    const properties = (policy as Located).resource.Properties as {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Record<string, Record<string, unknown>>;
+        CustomHeadersConfig: { Items: Array<{ Header: string; Value: string }> };
+      };
+    };
+    const { SecurityHeadersConfig: security, CustomHeadersConfig: custom } =
+      properties.ResponseHeadersPolicyConfig;
+    const withoutConnect = (csp: string) => csp.replace(/connect-src [^;]*/, 'connect-src …');
+    const deployed = {
+      'content-security-policy': withoutConnect(
+        flattenJoin(security.ContentSecurityPolicy?.ContentSecurityPolicy),
+      ),
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': security.FrameOptions?.FrameOption,
+      'referrer-policy': security.ReferrerPolicy?.ReferrerPolicy,
+      ...Object.fromEntries(custom.Items.map((item) => [item.Header.toLowerCase(), item.Value])),
+    };
+    expect(security.StrictTransportSecurity).toBeDefined();
+
+    const web = String(stack.outputs[stackNames('local').web]?.[OUTPUTS.web.webUrl]);
+    for (const path of ['/', '/conversations/some-id', '/config.json']) {
+      const response = await fetch(`${web}${path}`);
+      expect(response.status, path).toBe(200);
+      const local = Object.fromEntries(
+        Object.keys(deployed).map((name) => [name, response.headers.get(name)]),
+      );
+      local['content-security-policy'] = withoutConnect(String(local['content-security-policy']));
+      expect(local, path).toEqual(deployed);
+      // Plain HTTP on loopback: HSTS would only pin 127.0.0.1 to HTTPS in the browser.
+      expect(response.headers.get('strict-transport-security'), path).toBeNull();
+    }
+  });
+
+  it('serves config.json with the local endpoints, as the deployed site serves its own', async () => {
+    const web = String(stack.outputs[stackNames('local').web]?.[OUTPUTS.web.webUrl]);
+    const config = WebConfigSchema.parse(await (await fetch(`${web}/config.json`)).json());
+    expect(config).toEqual({
+      stage: 'local',
+      region: stack.region,
+      userPoolId: stack.endpoints.userPoolId,
+      userPoolClientId: stack.endpoints.userPoolClientId,
+      cognitoEndpoint: stack.resources.cognitoEndpoint,
+      httpApiUrl: stack.endpoints.httpApiUrl,
+      webSocketUrl: stack.endpoints.webSocketUrl,
+      mailboxUrl: `${web}/mailbox`,
+    });
+    const csp = (await fetch(web)).headers.get('content-security-policy') ?? '';
+    const connect = /connect-src ([^;]*)/.exec(csp)?.[1]?.split(' ');
+    expect(connect).toEqual(
+      expect.arrayContaining([
+        "'self'",
+        new URL(config.httpApiUrl).origin,
+        new URL(config.webSocketUrl).origin,
+        new URL(config.cognitoEndpoint).origin,
+      ]),
+    );
+  });
 });
+
+/** A string of the template with its `Ref`s written as `<Name>`. */
+function flattenJoin(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const record = (value ?? {}) as Record<string, unknown>;
+  if (record['Fn::Join']) {
+    const [delimiter, parts] = record['Fn::Join'] as [string, unknown[]];
+    return parts.map(flattenJoin).join(delimiter);
+  }
+  if (typeof record.Ref === 'string') return `<${record.Ref}>`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,181 @@
+import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readBody } from './gateway/wire';
+import { close, LOCAL_HOST, listen } from './listen';
+
+/** A user as the stand-in keeps it in its store. */
+export interface StoredUser {
+  readonly Username: string;
+  readonly UserStatus?: string;
+  readonly ConfirmationCode?: string;
+  readonly RefreshTokens?: readonly string[];
+  readonly Attributes?: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+}
+
+export interface CognitoFrontOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Where cognito-local itself listens. */
+  readonly upstream: string;
+  /** The claims of a valid access token of the pool; rejects any other token. */
+  readonly verifyAccessToken: (token: string) => Promise<Record<string, unknown>>;
+  /** Reads the pool's users from the stand-in's store: by username, or by email when `username` is one. */
+  readonly findUser: (username: string) => StoredUser | undefined;
+  /** Delivers a code as the identity provider would have emailed it. */
+  readonly deliver: (mail: { to: string; username: string; code: string; reason: string }) => void;
+}
+
+export interface LocalCognitoFront {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
+const MAX_BODY_IN_BYTES = 64 * 1024;
+const AMZ_JSON = 'application/x-amz-json-1.1';
+
+/**
+ * cognito-local 5.3 answers `GlobalSignOut` and `ResendConfirmationCode`
+ * with a 500 "unsupported", and the web client calls both. This front sits
+ * on the stand-in's public port, answers those two the way Cognito does,
+ * through the stand-in's own API and store, and passes every other request
+ * (CORS preflights included: the stand-in allows any origin) through
+ * unchanged.
+ *
+ * - `GlobalSignOut` verifies the access token and revokes every refresh
+ *   token of its user (`RevokeToken` on the stand-in), so a refresh fails
+ *   afterwards as on AWS. Access tokens stay valid until they expire, as
+ *   they do at API Gateway's JWT authorizer.
+ * - `ResendConfirmationCode` delivers the user's pending code again to the
+ *   dev mailbox. Cognito would issue a fresh one; the stand-in has no call
+ *   to make one, and the pending code still confirms the account.
+ */
+export async function startCognitoFront(options: CognitoFrontOptions): Promise<LocalCognitoFront> {
+  const operations: Record<string, (input: Record<string, unknown>) => Promise<Answer>> = {
+    GlobalSignOut: globalSignOut,
+    ResendConfirmationCode: resendConfirmationCode,
+  };
+
+  const server = createServer((request, response) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(TARGET_PREFIX)
+      ? operations[target.slice(TARGET_PREFIX.length)]
+      : undefined;
+    if (request.method !== 'POST' || !operation) return pass(request, response);
+    void answer(request, response, operation).catch(() =>
+      reply(response, { status: 500, body: { __type: 'InternalErrorException', message: 'Internal error' } }),
+    );
+  });
+  const port = await listen(server, options.port);
+  return { url: `http://${LOCAL_HOST}:${port}`, stop: () => close(server) };
+
+  async function answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    operation: (input: Record<string, unknown>) => Promise<Answer>,
+  ): Promise<void> {
+    const body = await readBody(request, MAX_BODY_IN_BYTES);
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(body?.toString('utf8') ?? '') as Record<string, unknown>;
+    } catch {
+      return reply(response, refusal('SerializationException', 'The request body is not JSON'));
+    }
+    reply(response, await operation(input));
+  }
+
+  async function globalSignOut(input: Record<string, unknown>): Promise<Answer> {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await options.verifyAccessToken(String(input.AccessToken ?? ''));
+    } catch {
+      return refusal('NotAuthorizedException', 'Invalid Access Token');
+    }
+    const user = options.findUser(String(claims.username));
+    for (const token of user?.RefreshTokens ?? []) {
+      await callUpstream('RevokeToken', { ClientId: claims.client_id, Token: token });
+    }
+    return { status: 200, body: {} };
+  }
+
+  async function resendConfirmationCode(input: Record<string, unknown>): Promise<Answer> {
+    const user = options.findUser(String(input.Username ?? ''));
+    const email = user?.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
+    if (user?.UserStatus === 'CONFIRMED')
+      return refusal('InvalidParameterException', 'User is already confirmed.');
+    // The deployed app client hides whether a user exists: an unknown one gets the same answer.
+    if (user && email && user.ConfirmationCode) {
+      options.deliver({
+        to: email,
+        username: user.Username,
+        code: user.ConfirmationCode,
+        reason: 'ResendConfirmationCode',
+      });
+    }
+    return {
+      status: 200,
+      body: {
+        CodeDeliveryDetails: {
+          AttributeName: 'email',
+          DeliveryMedium: 'EMAIL',
+          Destination: maskEmail(email ?? String(input.Username ?? '')),
+        },
+      },
+    };
+  }
+
+  async function callUpstream(operation: string, input: unknown): Promise<void> {
+    const response = await fetch(options.upstream, {
+      method: 'POST',
+      headers: { 'content-type': AMZ_JSON, 'x-amz-target': `${TARGET_PREFIX}${operation}` },
+      body: JSON.stringify(input),
+    });
+    await response.arrayBuffer();
+  }
+
+  function pass(request: IncomingMessage, response: ServerResponse): void {
+    const upstream = new URL(options.upstream);
+    const proxied = forward(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, host: upstream.host },
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    proxied.on('error', () => {
+      if (!response.headersSent) response.writeHead(502);
+      response.end();
+    });
+    request.pipe(proxied);
+  }
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+function refusal(type: string, message: string): Answer {
+  return { status: 400, body: { __type: type, message } };
+}
+
+function reply(response: ServerResponse, answer: Answer): void {
+  response.writeHead(answer.status, {
+    'content-type': AMZ_JSON,
+    // As the stand-in answers: any origin may call, bearer tokens ride in the body.
+    'access-control-allow-origin': '*',
+    ...(answer.status === 200 ? {} : { 'x-amzn-errortype': (answer.body as { __type: string }).__type }),
+  });
+  response.end(JSON.stringify(answer.body));
+}
+
+/** `alice@example.com` → `a***@e***`, as Cognito masks a delivery destination. */
+function maskEmail(email: string): string {
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 1)}***@${domain.slice(0, 1)}***`;
+}

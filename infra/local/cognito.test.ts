@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  InvalidParameterException,
+  NotAuthorizedException,
+  ResendConfirmationCodeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCognito, startCognito } from './cognito';
+import { LOCAL_CREDENTIALS } from './listen';
+
+const PASSWORD = 'Correct-Horse-42!';
+const WEB_ORIGIN = 'http://127.0.0.1:3000';
+
+/** The calls the web client makes on the Cognito stand-in, straight from the browser. */
+describe('Cognito stand-in, as the browser calls it', () => {
+  let dataDir: string;
+  let cognito: LocalCognito;
+  let client: CognitoIdentityProviderClient;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-cognito-'));
+    cognito = await startCognito({ dataDir, port: 0, region: 'us-east-1' });
+    client = new CognitoIdentityProviderClient({
+      endpoint: cognito.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+
+  afterAll(async () => {
+    client?.destroy();
+    await cognito?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const signUp = async (email: string) => {
+    await client.send(
+      new SignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    return (await cognito.mailbox.waitFor(email)).code;
+  };
+  const signIn = async (email: string) => {
+    const { AuthenticationResult } = await client.send(
+      new InitiateAuthCommand({
+        ClientId: cognito.userPoolClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD },
+      }),
+    );
+    return AuthenticationResult as { AccessToken: string; RefreshToken: string };
+  };
+  const refresh = (refreshToken: string) =>
+    client.send(
+      new InitiateAuthCommand({
+        ClientId: cognito.userPoolClientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }),
+    );
+
+  it('answers a CORS preflight from the web origin for a JSON call with X-Amz-Target', async () => {
+    const preflight = await fetch(cognito.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin: WEB_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,x-amz-target');
+  });
+
+  it('resends the pending sign-up code to the dev mailbox', async () => {
+    const email = 'dora@example.com';
+    const code = await signUp(email);
+    const { CodeDeliveryDetails } = await client.send(
+      new ResendConfirmationCodeCommand({ ClientId: cognito.userPoolClientId, Username: email }),
+    );
+    expect(CodeDeliveryDetails).toEqual({
+      AttributeName: 'email',
+      DeliveryMedium: 'EMAIL',
+      Destination: 'd***@e***',
+    });
+    expect((await cognito.mailbox.waitFor(email)).code).toBe(code);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+    await expect(
+      client.send(new ResendConfirmationCodeCommand({ ClientId: cognito.userPoolClientId, Username: email })),
+    ).rejects.toThrow(InvalidParameterException);
+  });
+
+  it('answers a resend for an unknown user as for a known one, revealing nothing', async () => {
+    const { CodeDeliveryDetails } = await client.send(
+      new ResendConfirmationCodeCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: 'nobody@example.com',
+      }),
+    );
+    expect(CodeDeliveryDetails?.DeliveryMedium).toBe('EMAIL');
+  });
+
+  it('ends every session of a user at global sign-out: no refresh token works afterwards', async () => {
+    const email = 'erin@example.com';
+    const code = await signUp(email);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+    const laptop = await signIn(email);
+    const phone = await signIn(email);
+    await expect(refresh(phone.RefreshToken)).resolves.toBeDefined();
+
+    await client.send(new GlobalSignOutCommand({ AccessToken: laptop.AccessToken }));
+
+    await expect(refresh(laptop.RefreshToken)).rejects.toThrow(NotAuthorizedException);
+    await expect(refresh(phone.RefreshToken)).rejects.toThrow(NotAuthorizedException);
+  });
+
+  it('refuses a global sign-out with a token it did not issue', async () => {
+    await expect(client.send(new GlobalSignOutCommand({ AccessToken: 'not-a-token' }))).rejects.toThrow(
+      NotAuthorizedException,
+    );
+  });
+
+  it('issues tokens naming the endpoint clients call, as Cognito does', async () => {
+    expect(cognito.issuer).toBe(`${cognito.endpoint}/${cognito.userPoolId}`);
+    const keys = (await (await fetch(cognito.jwksUri)).json()) as { keys: unknown[] };
+    expect(keys.keys).toHaveLength(1);
+  });
+});

@@ -1,0 +1,219 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ASSETS_MARKER,
+  buildWeb,
+  buildWebSync,
+  renderIndexHtml,
+  WebBuildError,
+  type WebBuildOutcome,
+  watchWeb,
+} from './build-web';
+
+const TEMPLATE = `<!doctype html>\n<html><head>\n    ${ASSETS_MARKER}\n</head><body><div id="app"></div></body></html>\n`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A small app beside its own page and public folder, so these tests do not
+ * follow web/src. Outside the repository nothing resolves from node_modules:
+ * the real client's imports are covered by its own test below.
+ */
+function fixture() {
+  const root = mkdtempSync(join(tmpdir(), 'parley-web-'));
+  dirs.push(root);
+  mkdirSync(join(root, 'src'));
+  mkdirSync(join(root, 'public'));
+  writeFileSync(join(root, 'src', 'styles.css'), 'body { color: rebeccapurple; }\n');
+  writeFileSync(join(root, 'src', 'later.ts'), 'export const later = "loaded later";\n');
+  writeFileSync(
+    join(root, 'src', 'main.ts'),
+    [
+      "import './styles.css';",
+      "document.body.textContent = 'hello from the fixture';",
+      "void import('./later').then((m) => console.log(m.later));",
+    ].join('\n'),
+  );
+  writeFileSync(join(root, 'index.html'), TEMPLATE);
+  writeFileSync(join(root, 'public', 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  return {
+    root,
+    options: {
+      entry: join(root, 'src', 'main.ts'),
+      template: join(root, 'index.html'),
+      publicDir: join(root, 'public'),
+    },
+    outDir: join(root, 'dist'),
+  };
+}
+
+/** The script and stylesheet URLs a built page references. */
+function referencedAssets(html: string) {
+  return {
+    scripts: [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"[^>]*><\/script>/g)].map((m) => m[1] as string),
+    stylesheets: [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1] as string),
+  };
+}
+
+describe('buildWeb in production mode', () => {
+  it('writes index.html pointing at content-hashed files that exist, and nothing inline', async () => {
+    const { options, outDir } = fixture();
+    const result = await buildWeb({ ...options, outDir, mode: 'production' });
+    const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+    const { scripts, stylesheets } = referencedAssets(html);
+
+    expect(scripts).toEqual([result.script]);
+    expect(stylesheets).toEqual([result.stylesheet]);
+    for (const url of [...scripts, ...stylesheets]) {
+      expect(url).toMatch(/^\/assets\/main-[A-Z0-9]{8}\.(js|css)$/);
+      expect(existsSync(join(outDir, url)), url).toBe(true);
+    }
+    expect(html).toContain('<script type="module" src="/assets/main-');
+    expect(html).not.toContain(ASSETS_MARKER);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=/);
+  });
+
+  it('minifies, skips source maps, splits lazy imports into hashed chunks and copies public files', async () => {
+    const { options, outDir } = fixture();
+    const { files } = await buildWeb({ ...options, outDir, mode: 'production' });
+    const paths = files.map((file) => file.path);
+    expect(paths).toContain('favicon.svg');
+    expect(paths).toContain('index.html');
+    expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
+    expect(paths.some((path) => /^assets\/later-[A-Z0-9]{8}\.js$/.test(path))).toBe(true);
+    const script = readFileSync(
+      join(outDir, paths.find((p) => /^assets\/main-.*\.js$/.test(p)) as string),
+      'utf8',
+    );
+    expect(script.split('\n').length).toBeLessThan(5);
+  });
+
+  it('reports every file with its raw and gzipped size', async () => {
+    const { options, outDir } = fixture();
+    const { files } = await buildWeb({ ...options, outDir, mode: 'production' });
+    for (const file of files) {
+      expect(file.bytes, file.path).toBe(readFileSync(join(outDir, file.path)).length);
+      expect(file.gzipBytes, file.path).toBeGreaterThan(0);
+    }
+  });
+
+  it('empties the output folder first, so no stale hashed file is shipped', async () => {
+    const { options, outDir } = fixture();
+    mkdirSync(join(outDir, 'assets'), { recursive: true });
+    writeFileSync(join(outDir, 'assets', 'main-OLDHASH0.js'), 'stale');
+    const { files } = await buildWeb({ ...options, outDir, mode: 'production' });
+    expect(files.map((file) => file.path)).not.toContain('assets/main-OLDHASH0.js');
+  });
+
+  it('builds the same site synchronously, for cdk synth', async () => {
+    const { options, outDir } = fixture();
+    const result = buildWebSync({ ...options, outDir, mode: 'production' });
+    expect(existsSync(join(outDir, result.script))).toBe(true);
+  });
+
+  it('builds the real web client', async () => {
+    const { outDir } = fixture();
+    const result = await buildWeb({ outDir, mode: 'production' });
+    const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+    const { scripts, stylesheets } = referencedAssets(html);
+    expect(scripts).toEqual([result.script]);
+    for (const url of [...scripts, ...stylesheets]) expect(existsSync(join(outDir, url)), url).toBe(true);
+  });
+});
+
+describe('buildWeb in development mode', () => {
+  it('keeps stable names and links source maps', async () => {
+    const { options, outDir } = fixture();
+    const result = await buildWeb({ ...options, outDir, mode: 'development' });
+    expect(result).toMatchObject({ script: '/assets/main.js', stylesheet: '/assets/main.css' });
+    expect(readFileSync(join(outDir, 'assets', 'main.js'), 'utf8')).toContain(
+      '//# sourceMappingURL=main.js.map',
+    );
+    expect(existsSync(join(outDir, 'assets', 'main.js.map'))).toBe(true);
+  });
+});
+
+describe('build failures', () => {
+  it('fails with the compiler message when the app does not compile', async () => {
+    const { options, outDir } = fixture();
+    writeFileSync(options.entry, 'import { missing } from "./nowhere";\n');
+    await expect(buildWeb({ ...options, outDir, mode: 'production' })).rejects.toThrow(
+      /Could not resolve "\.\/nowhere"/,
+    );
+  });
+
+  it('refuses to build into a folder that holds the sources', async () => {
+    const { root, options } = fixture();
+    await expect(buildWeb({ ...options, outDir: root, mode: 'production' })).rejects.toThrow(WebBuildError);
+    expect(existsSync(options.entry)).toBe(true);
+  });
+});
+
+describe('renderIndexHtml', () => {
+  const assets = { script: '/assets/main-AAAA1111.js' };
+
+  it.each([
+    ['an inline script', '<script>alert(1)</script>'],
+    ['a style element', '<style>body{}</style>'],
+    ['a style attribute', '<div style="color:red"></div>'],
+    ['an event handler', '<body onload="go()"></body>'],
+  ])('refuses a template with %s, which the CSP would block', (_, snippet) => {
+    expect(() => renderIndexHtml(`${TEMPLATE}${snippet}`, assets)).toThrow(WebBuildError);
+  });
+
+  it('refuses a template without the marker, or with two', () => {
+    expect(() => renderIndexHtml('<html></html>', assets)).toThrow(/exactly once/);
+    expect(() => renderIndexHtml(`${ASSETS_MARKER}${ASSETS_MARKER}`, assets)).toThrow(/exactly once/);
+  });
+});
+
+describe('watchWeb', () => {
+  it('rebuilds when a source or the page changes, reports failures and stops when disposed', async () => {
+    const { options, outDir } = fixture();
+    const outcomes: WebBuildOutcome[] = [];
+    let notify = () => {};
+    const next = () =>
+      new Promise<WebBuildOutcome>((resolve) => {
+        notify = () => resolve(outcomes.at(-1) as WebBuildOutcome);
+      });
+    const watcher = await watchWeb({
+      ...options,
+      outDir,
+      mode: 'development',
+      onBuild: (outcome) => {
+        outcomes.push(outcome);
+        notify();
+      },
+    });
+    try {
+      expect(watcher.first.ok).toBe(true);
+
+      let rebuilt = next();
+      writeFileSync(options.entry, "document.title = 'edited';\n");
+      expect((await rebuilt).ok).toBe(true);
+      expect(readFileSync(join(outDir, 'assets', 'main.js'), 'utf8')).toContain('edited');
+
+      rebuilt = next();
+      writeFileSync(options.template, TEMPLATE.replace('<head>', '<head><title>Retitled</title>'));
+      expect((await rebuilt).ok).toBe(true);
+      expect(readFileSync(join(outDir, 'index.html'), 'utf8')).toContain('Retitled');
+
+      rebuilt = next();
+      writeFileSync(options.entry, 'import "./nowhere";\n');
+      const failed = await rebuilt;
+      expect(failed.ok).toBe(false);
+      expect(failed.ok ? '' : failed.error.message).toMatch(/nowhere/);
+    } finally {
+      await watcher.dispose();
+    }
+    const count = outcomes.length;
+    writeFileSync(options.entry, "document.title = 'after dispose';\n");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(outcomes).toHaveLength(count);
+  });
+});

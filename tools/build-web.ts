@@ -1,0 +1,385 @@
+/**
+ * `npm run build:web`: bundles the web client with esbuild into `web/dist`
+ * and prints each file's size, raw and gzipped. The same build runs in
+ * development mode under the local stack's dev server (`watchWeb`) and in
+ * production mode during `cdk synth` (`buildWebSync`, for the site's bucket).
+ *
+ * No Vite: esbuild already bundles the functions, so the project has one
+ * bundler. The page is `web/index.html` with its `<!-- parley:assets -->`
+ * marker replaced by one stylesheet link and one module script; nothing is
+ * inlined, so the strict Content-Security-Policy (`script-src 'self'`,
+ * `style-src 'self'`) holds.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { REPO_ROOT } from '../infra/paths';
+
+export type WebBuildMode = 'production' | 'development';
+
+export interface WebBuildOptions {
+  /** Where the site goes; emptied first. */
+  readonly outDir: string;
+  /** `production`: minified, content-hashed names. `development`: readable, with source maps. */
+  readonly mode: WebBuildMode;
+  /**
+   * The app's entry module.
+   * @default web/src/main.tsx
+   */
+  readonly entry?: string;
+  /**
+   * The HTML page, holding the assets marker once.
+   * @default web/index.html
+   */
+  readonly template?: string;
+  /**
+   * Static files copied as they are to the site's root (favicon, robots.txt), if the folder exists.
+   * @default web/public
+   */
+  readonly publicDir?: string;
+}
+
+/** One file of a built site. */
+export interface WebFile {
+  /** Relative to the site's root, with forward slashes: `assets/main-4F2K7Q.js`. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+export interface WebBuildResult {
+  /** Every file of the site, by path. */
+  readonly files: readonly WebFile[];
+  /** The module script `index.html` loads, as a root-relative URL. */
+  readonly script: string;
+  /** The stylesheet `index.html` links, if the app imports any CSS. */
+  readonly stylesheet?: string;
+}
+
+/** Thrown when the app does not compile or the page template breaks a rule of the build. */
+export class WebBuildError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WebBuildError';
+  }
+}
+
+/** Where `index.html` gets its tags. */
+export const ASSETS_MARKER = '<!-- parley:assets -->';
+/** Hashed files live here; only they are cached for a year. */
+export const ASSETS_DIR = 'assets';
+
+const WEB_ROOT = join(REPO_ROOT, 'web');
+const DEFAULTS = {
+  entry: join(WEB_ROOT, 'src', 'main.tsx'),
+  template: join(WEB_ROOT, 'index.html'),
+  publicDir: join(WEB_ROOT, 'public'),
+} as const;
+
+/** Inline code a strict CSP would block, so the build refuses it rather than ship a broken page. */
+const INLINE_CODE_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/<script\b(?![^>]*\bsrc\s*=)[^>]*>/i, 'an inline <script>'],
+  [/<style\b/i, 'a <style> element'],
+  [/<[^>]+\sstyle\s*=/i, 'a style attribute'],
+  [/<[^>]+\son[a-z]+\s*=/i, 'an inline event handler'],
+  [/\bjavascript:/i, 'a javascript: URL'],
+];
+
+/**
+ * Builds the site once.
+ *
+ * @example
+ * const { files } = await buildWeb({ outDir: 'web/dist', mode: 'production' });
+ */
+export async function buildWeb(options: WebBuildOptions): Promise<WebBuildResult> {
+  const settings = resolveOptions(options);
+  prepareOutDir(settings);
+  let result: esbuild.BuildResult<{ metafile: true }>;
+  try {
+    result = await esbuild.build(esbuildOptions(settings));
+  } catch (error) {
+    throw buildFailure(error);
+  }
+  return finishSite(settings, result.metafile);
+}
+
+/**
+ * Builds the site once, synchronously: for CDK's local asset bundling,
+ * whose hook cannot wait for a promise.
+ *
+ * @example
+ * Source.asset(webDir, { bundling: { image, local: { tryBundle: (outDir) => (buildWebSync({ outDir, mode: 'production' }), true) } } });
+ */
+export function buildWebSync(options: WebBuildOptions): WebBuildResult {
+  const settings = resolveOptions(options);
+  prepareOutDir(settings);
+  let result: esbuild.BuildResult<{ metafile: true }>;
+  try {
+    result = esbuild.buildSync(esbuildOptions(settings));
+  } catch (error) {
+    throw buildFailure(error);
+  }
+  return finishSite(settings, result.metafile);
+}
+
+/** The outcome of one build in watch mode: the site, or why it could not be built. */
+export type WebBuildOutcome =
+  | { readonly ok: true; readonly result: WebBuildResult }
+  | { readonly ok: false; readonly error: WebBuildError };
+
+export interface WebWatcher {
+  /** The first build's outcome. */
+  readonly first: WebBuildOutcome;
+  /** Stops watching and frees esbuild's context. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Builds the site, then rebuilds it whenever a source file, the page
+ * template or a public file changes. A failed build is reported, not
+ * thrown: the previous site stays in place until the next good one.
+ *
+ * @example
+ * const watcher = await watchWeb({ outDir: '.local/web', mode: 'development', onBuild: (o) => o.ok || console.error(o.error.message) });
+ * await watcher.dispose();
+ */
+export async function watchWeb(
+  options: WebBuildOptions & { readonly onBuild?: (outcome: WebBuildOutcome) => void },
+): Promise<WebWatcher> {
+  const settings = resolveOptions(options);
+  prepareOutDir(settings);
+  let settleFirst: (outcome: WebBuildOutcome) => void = () => {};
+  const first = new Promise<WebBuildOutcome>((resolve) => {
+    settleFirst = resolve;
+  });
+  const plugin: esbuild.Plugin = {
+    name: 'parley-site',
+    setup(build) {
+      // esbuild watches what the bundle imports; the page and the public files are not imported.
+      const entryFilter = new RegExp(`^${settings.entry.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      build.onLoad({ filter: entryFilter }, () => ({
+        contents: readFileSync(settings.entry, 'utf8'),
+        loader: extname(settings.entry).slice(1) as esbuild.Loader,
+        resolveDir: dirname(settings.entry),
+        watchFiles: [settings.template, ...filesUnder(settings.publicDir)],
+        // The template's folder too, so a public folder created later is picked up.
+        watchDirs: [
+          dirname(settings.template),
+          ...(existsSync(settings.publicDir) ? [settings.publicDir, ...dirsUnder(settings.publicDir)] : []),
+        ],
+      }));
+      build.onEnd((result) => {
+        let outcome: WebBuildOutcome;
+        try {
+          if (result.errors.length > 0) throw buildFailure({ errors: result.errors });
+          outcome = { ok: true, result: finishSite(settings, result.metafile as esbuild.Metafile) };
+        } catch (error) {
+          outcome = { ok: false, error: error instanceof WebBuildError ? error : buildFailure(error) };
+        }
+        settleFirst(outcome);
+        options.onBuild?.(outcome);
+      });
+    },
+  };
+  const context = await esbuild.context({ ...esbuildOptions(settings), plugins: [plugin] });
+  await context.watch();
+  return { first: await first, dispose: () => context.dispose() };
+}
+
+/**
+ * The page with its asset tags in place of the marker. Root-relative URLs,
+ * so a client route such as `/c/123` loads the same files.
+ *
+ * @example
+ * renderIndexHtml(template, { script: '/assets/main-AB12.js', stylesheet: '/assets/main-CD34.css' });
+ */
+export function renderIndexHtml(
+  template: string,
+  assets: { readonly script: string; readonly stylesheet?: string },
+): string {
+  const markers = template.split(ASSETS_MARKER).length - 1;
+  if (markers !== 1) {
+    throw new WebBuildError(
+      `The page template must hold ${ASSETS_MARKER} exactly once; it holds it ${markers} times`,
+    );
+  }
+  for (const [pattern, what] of INLINE_CODE_PATTERNS) {
+    if (pattern.test(template)) {
+      throw new WebBuildError(
+        `The page template holds ${what}, which the Content-Security-Policy blocks; move it into web/src`,
+      );
+    }
+  }
+  const tags = [
+    ...(assets.stylesheet ? [`<link rel="stylesheet" href="${assets.stylesheet}" />`] : []),
+    `<script type="module" src="${assets.script}"></script>`,
+  ];
+  const indent = /([ \t]*)<!-- parley:assets -->/.exec(template)?.[1] ?? '';
+  return template.replace(ASSETS_MARKER, tags.join(`\n${indent}`));
+}
+
+/** Every file under a built site, with its raw and gzipped size. */
+export function siteFiles(outDir: string): WebFile[] {
+  return filesUnder(outDir)
+    .map((file) => {
+      const body = readFileSync(file);
+      return {
+        path: relative(outDir, file).split(sep).join('/'),
+        bytes: body.length,
+        gzipBytes: gzipSync(body, { level: 9 }).length,
+      };
+    })
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+type Settings = Required<WebBuildOptions>;
+
+function resolveOptions(options: WebBuildOptions): Settings {
+  return {
+    outDir: resolve(options.outDir),
+    mode: options.mode,
+    entry: resolve(options.entry ?? DEFAULTS.entry),
+    template: resolve(options.template ?? DEFAULTS.template),
+    publicDir: resolve(options.publicDir ?? DEFAULTS.publicDir),
+  };
+}
+
+/** Empties the output folder, after making sure it holds none of the sources it would delete. */
+function prepareOutDir(settings: Settings): void {
+  for (const source of [settings.entry, settings.template, settings.publicDir, REPO_ROOT]) {
+    if (source === settings.outDir || !relative(settings.outDir, source).startsWith('..')) {
+      throw new WebBuildError(`Refusing to build into ${settings.outDir}: it holds ${source}`);
+    }
+  }
+  rmSync(settings.outDir, { recursive: true, force: true });
+  mkdirSync(settings.outDir, { recursive: true });
+}
+
+function esbuildOptions(settings: Settings) {
+  const production = settings.mode === 'production';
+  return {
+    entryPoints: [settings.entry],
+    outdir: settings.outDir,
+    absWorkingDir: REPO_ROOT,
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+    bundle: true,
+    format: 'esm',
+    // Shared chunks for lazily imported modules, so a later `import()` costs one small request.
+    splitting: true,
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    define: { 'process.env.NODE_ENV': JSON.stringify(settings.mode) },
+    minify: production,
+    // Development names stay stable across rebuilds; production names change with content, so they cache for good.
+    entryNames: production ? `${ASSETS_DIR}/[name]-[hash]` : `${ASSETS_DIR}/[name]`,
+    chunkNames: `${ASSETS_DIR}/[name]-[hash]`,
+    assetNames: `${ASSETS_DIR}/[name]-[hash]`,
+    loader: {
+      '.svg': 'file',
+      '.png': 'file',
+      '.jpg': 'file',
+      '.webp': 'file',
+      '.woff': 'file',
+      '.woff2': 'file',
+    },
+    sourcemap: production ? false : 'linked',
+    charset: 'utf8',
+    metafile: true,
+    write: true,
+    logLevel: 'silent',
+  } as const satisfies esbuild.BuildOptions;
+}
+
+/** Copies the public files and writes `index.html` from the template with the built assets' tags. */
+function finishSite(settings: Settings, metafile: esbuild.Metafile): WebBuildResult {
+  const urlOf = (output: string) =>
+    `/${relative(settings.outDir, resolve(REPO_ROOT, output)).split(sep).join('/')}`;
+  const entryOutput = Object.entries(metafile.outputs).find(
+    ([, output]) =>
+      output.entryPoint !== undefined && resolve(REPO_ROOT, output.entryPoint) === settings.entry,
+  );
+  if (!entryOutput) throw new WebBuildError(`esbuild wrote no bundle for ${settings.entry}`);
+  const [scriptFile, { cssBundle }] = entryOutput;
+  const assets = {
+    script: urlOf(scriptFile),
+    ...(cssBundle ? { stylesheet: urlOf(cssBundle) } : {}),
+  };
+  if (existsSync(settings.publicDir)) {
+    for (const name of readdirSync(settings.publicDir)) {
+      if (name === ASSETS_DIR || name === 'index.html') {
+        throw new WebBuildError(`${join(settings.publicDir, name)} would overwrite a built file`);
+      }
+    }
+    cpSync(settings.publicDir, settings.outDir, { recursive: true });
+  }
+  const page = renderIndexHtml(readFileSync(settings.template, 'utf8'), assets);
+  writeFileSync(join(settings.outDir, 'index.html'), page);
+  return { files: siteFiles(settings.outDir), ...assets };
+}
+
+function buildFailure(error: unknown): WebBuildError {
+  const errors = (error as { errors?: esbuild.Message[] } | undefined)?.errors;
+  if (errors && errors.length > 0) {
+    const details = esbuild.formatMessagesSync(errors, { kind: 'error', color: false }).join('\n');
+    return new WebBuildError(`The web client does not build:\n${details}`, { cause: error });
+  }
+  return new WebBuildError('The web client does not build', { cause: error });
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+function dirsUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isDirectory());
+}
+
+function formatBytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** `npm run build:web [-- --dev]`: the site into web/dist, with a size table. */
+async function main(): Promise<void> {
+  const outDir = join(WEB_ROOT, 'dist');
+  const mode: WebBuildMode = process.argv.includes('--dev') ? 'development' : 'production';
+  const started = performance.now();
+  const { files } = await buildWeb({ outDir, mode });
+  const width = Math.max(...files.map((file) => file.path.length));
+  console.log(
+    `Built the ${mode} web client into ${relative(process.cwd(), outDir) || '.'} in ${Math.round(performance.now() - started)} ms\n`,
+  );
+  for (const file of files) {
+    console.log(
+      `  ${file.path.padEnd(width)}  ${formatBytes(file.bytes).padStart(9)}  ${formatBytes(file.gzipBytes).padStart(9)} gzip`,
+    );
+  }
+  const total = (key: 'bytes' | 'gzipBytes') => formatBytes(files.reduce((sum, file) => sum + file[key], 0));
+  console.log(
+    `  ${'total'.padEnd(width)}  ${total('bytes').padStart(9)}  ${total('gzipBytes').padStart(9)} gzip`,
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof WebBuildError ? error.message : error);
+    process.exit(1);
+  });
+}
