@@ -1,14 +1,7 @@
+import './jitless';
 import { render } from 'preact';
+import { App } from './ui/App';
 import './styles.css';
-
-function App() {
-  return (
-    <main>
-      <h1>Parley</h1>
-      <p>Loading…</p>
-    </main>
-  );
-}
 
 const root = document.getElementById('app');
 if (root) render(<App />, root);

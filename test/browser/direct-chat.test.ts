@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  accessibilityViolations,
+  DESKTOP,
+  launchBrowser,
+  openPage,
+  PHONE,
+  screenshot,
+  signUpInBrowser,
+  webUrlOf,
+} from '../support/browser';
+import { PASSWORD } from '../support/personas';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * Two people in two browser contexts on the local stack: they sign up, become friends live, chat both ways
+ * with receipts and typing, in several scripts, and sign out. Screenshots of each screen at desktop and
+ * phone width go to `.local/screenshots/`.
+ */
+describe('the web client in Chromium: a direct chat', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let alice: Awaited<ReturnType<typeof openPage>>;
+  let bob: Awaited<ReturnType<typeof openPage>>;
+  const run = randomUUID().slice(0, 6);
+  const aliceEmail = `alice.${run}@example.com`;
+  const bobEmail = `bob.${run}@example.com`;
+  const hello = `Hello Bob 👋 — مرحبا — 你好 — ${run}`;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    browser = await launchBrowser();
+    alice = await openPage(browser, stack, DESKTOP);
+    bob = await openPage(browser, stack, PHONE);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const violations = async (page: Page, screen: string) => {
+    const found = await accessibilityViolations(page);
+    return found.map((v) => `${screen}: ${v}`);
+  };
+
+  it('loads under the strict Content-Security-Policy without a violation', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The browser reports each violation as an event, even one the page's code catches.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { violations: string[] }).violations = seen;
+      document.addEventListener('securitypolicyviolation', (e) =>
+        seen.push(
+          `${e.effectiveDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+        ),
+      );
+    });
+    await page.goto(webUrlOf(stack));
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const violations = await page.evaluate(() => (window as unknown as { violations: string[] }).violations);
+    const policy = (await page.request.get(webUrlOf(stack))).headers()['content-security-policy'] ?? '';
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 150_000);
+
+  it('signs both up with the emailed code, and explains a wrong code and a weak password', async () => {
+    await alice.page.getByRole('button', { name: 'New here? Create an account' }).click();
+    await screenshot(alice.page, 'sign-up-desktop');
+    expect(await violations(alice.page, 'sign-up')).toEqual([]);
+    await alice.page.getByLabel('Email').fill(aliceEmail);
+    // The page checks the user pool's policy before asking the service, and says what is missing.
+    await alice.page.getByLabel('Password').fill('longbutweakpassword');
+    await alice.page.getByRole('button', { name: 'Create account' }).click();
+    await expect
+      .poll(() => alice.page.getByRole('alert').textContent(), { timeout: 30_000 })
+      .toContain('Choose a stronger password');
+    await alice.page.getByLabel('Password').fill(PASSWORD);
+    await alice.page.getByRole('button', { name: 'Create account' }).click();
+    await alice.page.getByLabel('Code from the email').fill('000000');
+    await alice.page.getByRole('button', { name: 'Confirm' }).click();
+    await expect
+      .poll(() => alice.page.getByRole('alert').textContent(), { timeout: 30_000 })
+      .toContain('That code is not right');
+    await screenshot(alice.page, 'confirm-wrong-code-desktop');
+    const mail = await stack.mailbox.waitFor(aliceEmail);
+    await alice.page.getByLabel('Code from the email').fill(mail.code);
+    await alice.page.getByRole('button', { name: 'Confirm' }).click();
+    await alice.page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: 30_000 });
+
+    await signUpInBrowser(bob.page, stack, bobEmail, PASSWORD);
+    await screenshot(bob.page, 'empty-list-phone');
+    expect(await violations(bob.page, 'empty list')).toEqual([]);
+  }, 150_000);
+
+  it('sends a friend request that the other side sees and accepts live', async () => {
+    await alice.page.getByRole('button', { name: /^People/ }).click();
+    await alice.page.getByLabel('Username or email').fill(bobEmail);
+    await alice.page.getByRole('button', { name: 'Find' }).click();
+    await alice.page.getByRole('button', { name: 'Add friend' }).click();
+    await alice.page
+      .getByText('Request sent')
+      .or(alice.page.getByRole('region', { name: 'Sent requests' }))
+      .first()
+      .waitFor();
+    await screenshot(alice.page, 'people-desktop');
+
+    // Bob's People button shows the request without a reload.
+    await bob.page.getByRole('button', { name: 'People, 1 requests' }).waitFor({ timeout: 30_000 });
+    await bob.page.getByRole('button', { name: /^People/ }).click();
+    await screenshot(bob.page, 'people-request-phone');
+    expect(await violations(bob.page, 'people')).toEqual([]);
+    await bob.page
+      .getByRole('region', { name: 'Friend requests' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    await bob.page.getByRole('region', { name: 'Friends' }).getByText('alice').first().waitFor();
+    // Alice sees the friendship live too.
+    await alice.page
+      .getByRole('region', { name: 'Friends' })
+      .getByRole('button', { name: 'Message' })
+      .waitFor({ timeout: 30_000 });
+  }, 150_000);
+
+  it('chats both ways, end to end encrypted, with receipts and typing', async () => {
+    await alice.page
+      .getByRole('region', { name: 'Friends' })
+      .getByRole('button', { name: 'Message' })
+      .click();
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.fill(hello);
+    await composer.press('Enter');
+    await alice.page.getByText(hello).waitFor({ timeout: 30_000 });
+
+    // Bob's list shows the conversation with an unread badge and a preview decrypted in his browser.
+    await bob.page.getByRole('button', { name: 'Back' }).click();
+    const item = bob.page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: /alice/ });
+    await item.getByText(hello).waitFor({ timeout: 30_000 });
+    await expect.poll(() => item.locator('.badge').textContent(), { timeout: 30_000 }).toBe('1 unread');
+    await screenshot(bob.page, 'list-unread-phone');
+    await item.click();
+    await bob.page.getByRole('list', { name: 'Messages' }).getByText(hello).waitFor();
+
+    // Alice's message turns "Read" once Bob's browser shows it.
+    await alice.page.getByText('Read').first().waitFor({ timeout: 30_000 });
+
+    // Typing shows on the other side, then the reply arrives.
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.pressSequentially('Hi Alice', { delay: 20 });
+    await alice.page.getByText(/is typing/).waitFor({ timeout: 30_000 });
+    await bobComposer.press('Enter');
+    await alice.page
+      .getByRole('list', { name: 'Messages' })
+      .getByText('Hi Alice')
+      .waitFor({ timeout: 30_000 });
+    await screenshot(alice.page, 'chat-desktop');
+    await screenshot(bob.page, 'chat-phone');
+    expect(await violations(alice.page, 'chat')).toEqual([]);
+
+    // The server never saw the text: not in any request the gateways received.
+    const traffic = stack.traffic.map((r) => r.body).join('\n');
+    expect(traffic).not.toContain(run);
+    expect(traffic).not.toContain(Buffer.from(hello).toString('base64').slice(4, 24));
+  }, 150_000);
+
+  it('signs out, which ends the session and closes the socket', async () => {
+    await alice.page.getByRole('button', { name: 'Sign out' }).click();
+    await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await screenshot(alice.page, 'sign-in-desktop');
+    expect(await violations(alice.page, 'sign in')).toEqual([]);
+    await alice.page.reload();
+    await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(alice.problems.filter((p) => !p.includes('400') && !p.includes('401'))).toEqual([]);
+    expect(bob.problems.filter((p) => !p.includes('400') && !p.includes('401'))).toEqual([]);
+  }, 150_000);
+});

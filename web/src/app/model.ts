@@ -1,0 +1,641 @@
+import { type ApiClient, ApiError, createApiClient } from '../../../shared/client/api-client';
+import type { WebConfig } from '../../../shared/client/web-config';
+import { type ChatEvent, E2eeClient, NotInGroupError } from '../../../shared/e2ee/e2ee-client';
+import type { StateStore } from '../../../shared/e2ee/state-store';
+import { ErrorCode } from '../../../shared/protocol/errors';
+import type { OutboundFrame } from '../../../shared/protocol/outbound';
+import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
+import { openDeviceStore } from '../lib/idb-store';
+import type { Session } from './session';
+import { ChatSocket, type ConnectionStatus } from './socket';
+
+/** What a message's plaintext holds (JSON inside the MLS ciphertext). */
+interface Payload {
+  readonly text?: string;
+  readonly emoji?: string;
+}
+
+export interface MessageView {
+  readonly seq: number;
+  readonly messageId: string;
+  readonly senderId: string;
+  readonly sentAt: string;
+  text: string;
+  /** The `seq` this message replies to. */
+  replyTo?: number;
+  edited?: boolean;
+  deleted?: boolean;
+  /** Why this device cannot show it. */
+  undecryptable?: 'before-join' | 'rejected';
+  /** Emoji → user ids who reacted with it. */
+  reactions: Record<string, string[]>;
+}
+
+/** A message written while offline, sent when the connection returns. */
+export interface OutboxItem {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly text: string;
+  readonly kind?: 'reply' | 'edit' | 'reaction';
+  readonly refSeq?: number;
+}
+
+export interface ConversationView extends ConversationSummary {
+  /** Decrypted here: the server only has ciphertext. */
+  preview?: string;
+  /** Member id → marks. */
+  receipts: Record<string, { delivered: number; read: number }>;
+}
+
+export interface ModelState {
+  readonly me: PublicProfile;
+  readonly deviceId: string;
+  status: ConnectionStatus;
+  conversations: ConversationView[];
+  messages: Record<string, MessageView[]>;
+  users: Record<string, PublicProfile>;
+  friends: Friend[];
+  presence: Record<string, { online: boolean; lastSeenAt?: string }>;
+  /** Conversation → user → until (epoch ms). */
+  typing: Record<string, Record<string, number>>;
+  outbox: OutboxItem[];
+  /** The latest error worth telling the person. */
+  notice?: string;
+}
+
+const HISTORY = (conversationId: string) => `history/${conversationId}`;
+const OUTBOX = 'outbox';
+const TYPING_SHOWN_FOR_IN_MS = 6_000;
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const decode = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
+
+/** Words for an API refusal a person can act on. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    switch (error.code) {
+      case ErrorCode.RateLimited:
+        return `Slow down a little: try again in ${error.retryAfterSeconds ?? 'a few'} seconds.`;
+      case ErrorCode.Forbidden:
+        return 'You are not allowed to do that here.';
+      case ErrorCode.NotFound:
+        return 'That is not there any more.';
+      case ErrorCode.Conflict:
+        return error.detail;
+      case ErrorCode.ValidationFailed:
+        return `Check what you entered: ${error.detail}`;
+      default:
+        return 'Something went wrong on our side. Try again in a moment.';
+    }
+  }
+  if (error instanceof NotInGroupError)
+    return 'This browser is still being added to the conversation. Try again in a moment.';
+  if (error instanceof Error && error.name === 'TypeError')
+    return 'You are offline. Messages will be sent when the connection returns.';
+  return 'Something went wrong. Try again in a moment.';
+}
+
+/**
+ * Everything the signed-in app knows and does: the API, this browser's E2EE device, the socket, and the
+ * state the screens render. Screens subscribe and call its actions.
+ */
+export class ChatModel {
+  readonly api: ApiClient;
+  state: ModelState;
+  private readonly listeners = new Set<() => void>();
+  private socket: ChatSocket | undefined;
+  private typingSent = new Map<string, number>();
+
+  private constructor(
+    readonly config: WebConfig,
+    readonly session: Session,
+    readonly e2ee: E2eeClient,
+    private readonly store: StateStore,
+    api: ApiClient,
+    me: PublicProfile,
+    deviceId: string,
+  ) {
+    this.api = api;
+    this.state = {
+      me,
+      deviceId,
+      status: 'connecting',
+      conversations: [],
+      messages: {},
+      users: { [me.userId]: me },
+      friends: [],
+      presence: {},
+      typing: {},
+      outbox: [],
+    };
+  }
+
+  /**
+   * Signs this browser in as a device: the first time it makes the device's keys (`onStep` tells the
+   * screen), registers it and uploads key packages.
+   */
+  static async start(
+    config: WebConfig,
+    session: Session,
+    onStep: (step: string) => void,
+  ): Promise<ChatModel> {
+    const api = createApiClient({ baseUrl: config.httpApiUrl, accessToken: () => session.accessToken() });
+    onStep('Loading your profile…');
+    const me = await api.getMe();
+    const deviceKey = `parley.device.${me.userId}`;
+    let deviceId = localStorage.getItem(deviceKey);
+    if (deviceId === null) {
+      deviceId = `web-${crypto.randomUUID().slice(0, 8)}`;
+      localStorage.setItem(deviceKey, deviceId);
+      onStep('Creating this browser’s encryption keys…');
+    } else {
+      onStep('Unlocking this browser’s encryption keys…');
+    }
+    const store = await openDeviceStore(me.userId);
+    let model: ChatModel | undefined;
+    const pending: ChatEvent[][] = [];
+    const e2ee = await E2eeClient.open({
+      api,
+      userId: me.userId,
+      deviceId,
+      store,
+      deviceName: browserName(),
+      onEvents: (events) => (model ? void model.apply(events) : pending.push([...events])),
+    });
+    model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
+    onStep('Loading your conversations…');
+    await model.load();
+    for (const events of pending) await model.apply(events);
+    model.connect();
+    return model;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.state = { ...this.state };
+    for (const listener of this.listeners) listener();
+  }
+
+  notify(notice: string | undefined): void {
+    this.state.notice = notice;
+    this.changed();
+  }
+
+  private async load(): Promise<void> {
+    const [conversations, friends] = await Promise.all([this.listAllConversations(), this.listAllFriends()]);
+    this.state.friends = friends;
+    for (const friend of friends) this.state.users[friend.user.userId] = friend.user;
+    this.state.conversations = conversations.map((c) => ({ ...c, receipts: {} }));
+    for (const conversation of conversations) {
+      const stored = await this.store.get(HISTORY(conversation.conversationId));
+      this.state.messages[conversation.conversationId] = stored ? decode<MessageView[]>(stored) : [];
+      this.refreshPreview(conversation.conversationId);
+    }
+    const outbox = await this.store.get(OUTBOX);
+    this.state.outbox = outbox ? decode<OutboxItem[]>(outbox) : [];
+    await this.loadPresence();
+    this.sortConversations();
+    this.changed();
+  }
+
+  private async listAllConversations(): Promise<ConversationSummary[]> {
+    const items: ConversationSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.listConversations({ query: { limit: 100, ...(cursor ? { cursor } : {}) } });
+      items.push(...page.items);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  private async listAllFriends(): Promise<Friend[]> {
+    const items: Friend[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } });
+      items.push(...page.items);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  private async loadPresence(only?: readonly string[]): Promise<void> {
+    const everyone = [
+      ...this.state.conversations.flatMap((c) => c.memberIds),
+      ...this.state.friends.map((f) => f.user.userId),
+    ];
+    const userIds = [...new Set((only ?? everyone).filter((id) => id !== this.state.me.userId))].slice(
+      0,
+      100,
+    );
+    if (userIds.length === 0) return;
+    try {
+      const { items } = await this.api.getPresence({ query: { userIds: userIds.join(',') } });
+      for (const p of items) this.state.presence[p.userId] = p;
+    } catch {
+      // Presence is a nicety: the chat works without it.
+    }
+  }
+
+  private connect(): void {
+    this.socket = new ChatSocket(this.config.webSocketUrl, () => this.session.accessToken(), {
+      frame: (frame) => void this.onFrame(frame),
+      open: () => void this.resume(),
+      status: (status) => {
+        this.state.status = status;
+        this.changed();
+      },
+    });
+  }
+
+  /** On every (re)connection: catch up every conversation from where this device stopped, then send the outbox. */
+  private async resume(): Promise<void> {
+    try {
+      const fresh = await this.listAllConversations();
+      const known = new Map(this.state.conversations.map((c) => [c.conversationId, c]));
+      this.state.conversations = fresh.map((c) => ({
+        ...known.get(c.conversationId),
+        ...c,
+        receipts: known.get(c.conversationId)?.receipts ?? {},
+      }));
+      for (const c of fresh) this.state.messages[c.conversationId] ??= [];
+      this.sortConversations();
+      this.changed();
+      for (const c of fresh) await this.e2ee.sync(c.conversationId);
+      await this.flushOutbox();
+    } catch (error) {
+      this.notify(describeError(error));
+    }
+  }
+
+  private async onFrame(frame: OutboundFrame): Promise<void> {
+    try {
+      switch (frame.type) {
+        case 'message':
+        case 'message-ref':
+        case 'welcome':
+          await this.e2ee.handlePush(frame);
+          if (frame.type === 'message')
+            this.bump(frame.conversationId, frame.seq, frame.sentAt, frame.senderId, frame.kind);
+          return;
+        case 'conversation':
+          if (frame.memberIds.includes(this.state.me.userId)) await this.refresh(frame.conversationId);
+          else this.drop(frame.conversationId);
+          await this.e2ee.handlePush(frame);
+          return;
+        case 'deleted':
+          this.mutate(frame.conversationId, frame.seq, (m) => {
+            m.deleted = true;
+            m.text = '';
+          });
+          return;
+        case 'receipt': {
+          const conversation = this.find(frame.conversationId);
+          if (conversation) {
+            conversation.receipts[frame.userId] = { delivered: frame.delivered, read: frame.read };
+            if (frame.userId === this.state.me.userId)
+              conversation.unread = Math.max(0, conversation.lastSeq - frame.read);
+            this.changed();
+          }
+          return;
+        }
+        case 'presence':
+          this.state.presence[frame.userId] = {
+            online: frame.online,
+            ...(frame.lastSeenAt ? { lastSeenAt: frame.lastSeenAt } : {}),
+          };
+          this.changed();
+          return;
+        case 'typing': {
+          const typing = this.state.typing[frame.conversationId] ?? {};
+          this.state.typing[frame.conversationId] = typing;
+          if (frame.state === 'start') typing[frame.userId] = Date.now() + TYPING_SHOWN_FOR_IN_MS;
+          else delete typing[frame.userId];
+          this.changed();
+          return;
+        }
+        case 'friend': {
+          this.state.users[frame.user.userId] = frame.user;
+          this.state.friends = this.state.friends.filter((f) => f.user.userId !== frame.user.userId);
+          if (frame.state)
+            this.state.friends.push({
+              user: frame.user,
+              state: frame.state,
+              since: new Date().toISOString(),
+            });
+          // A new friend may see my presence, and I theirs, from now on.
+          if (frame.state === 'friend') await this.loadPresence([frame.user.userId]);
+          this.changed();
+          return;
+        }
+        default:
+          // Device changes concern only the encryption; replies to frames this client sent need nothing.
+          if (frame.type !== 'ack' && frame.type !== 'ok' && frame.type !== 'error')
+            await this.e2ee.handlePush(frame);
+          return;
+      }
+    } catch (error) {
+      this.notify(describeError(error));
+    }
+  }
+
+  private drop(conversationId: string): void {
+    this.state.conversations = this.state.conversations.filter((c) => c.conversationId !== conversationId);
+    this.changed();
+  }
+
+  /** Reloads a conversation's details (members, name, receipts) into the list. */
+  async refresh(conversationId: string): Promise<void> {
+    const frame = { conversationId };
+    try {
+      const detail = await this.api.getConversation({ params: { conversationId: frame.conversationId } });
+      for (const m of detail.members) this.state.users[m.user.userId] = m.user;
+      const existing = this.find(frame.conversationId);
+      const view: ConversationView = {
+        ...(existing ?? { unread: 0, receipts: {} }),
+        ...detail,
+        memberIds: detail.members.map((m) => m.user.userId),
+        receipts: Object.fromEntries(
+          detail.members.map((m) => [m.user.userId, { delivered: m.delivered, read: m.read }]),
+        ),
+      } as ConversationView;
+      this.state.conversations = [
+        view,
+        ...this.state.conversations.filter((c) => c.conversationId !== frame.conversationId),
+      ];
+      this.state.messages[frame.conversationId] ??= [];
+      this.sortConversations();
+      this.changed();
+    } catch (error) {
+      this.notify(describeError(error));
+    }
+  }
+
+  /** Applies what the E2EE client read, in order, and keeps it (encrypted) for the next visit. */
+  private async apply(events: readonly ChatEvent[]): Promise<void> {
+    const touched = new Set<string>();
+    for (const event of events) {
+      touched.add(event.conversationId);
+      const list = this.state.messages[event.conversationId] ?? [];
+      this.state.messages[event.conversationId] = list;
+      switch (event.kind) {
+        case 'message': {
+          let payload: Payload = {};
+          try {
+            payload = JSON.parse(new TextDecoder().decode(event.plaintext)) as Payload;
+          } catch {
+            payload = { text: new TextDecoder().decode(event.plaintext) };
+          }
+          if (event.messageKind === 'edit' && event.refSeq !== undefined) {
+            this.mutate(
+              event.conversationId,
+              event.refSeq,
+              (m) => {
+                if (m.senderId !== event.senderId) return;
+                m.text = payload.text ?? m.text;
+                m.edited = true;
+              },
+              false,
+            );
+          } else if (event.messageKind === 'reaction' && event.refSeq !== undefined) {
+            this.mutate(
+              event.conversationId,
+              event.refSeq,
+              (m) => {
+                const emoji = payload.emoji ?? '👍';
+                const users = new Set(m.reactions[emoji] ?? []);
+                if (users.has(event.senderId)) users.delete(event.senderId);
+                else users.add(event.senderId);
+                m.reactions[emoji] = [...users];
+                if (users.size === 0) delete m.reactions[emoji];
+              },
+              false,
+            );
+          } else if (!list.some((m) => m.seq === event.seq)) {
+            list.push({
+              seq: event.seq,
+              messageId: event.messageId,
+              senderId: event.senderId,
+              sentAt: event.sentAt,
+              text: payload.text ?? '',
+              reactions: {},
+              ...(event.messageKind === 'reply' && event.refSeq !== undefined
+                ? { replyTo: event.refSeq }
+                : {}),
+            });
+          }
+          break;
+        }
+        case 'undecryptable':
+          if (!list.some((m) => m.seq === event.seq)) {
+            list.push({
+              seq: event.seq,
+              messageId: event.messageId,
+              senderId: event.senderId,
+              sentAt: '',
+              text: '',
+              reactions: {},
+              undecryptable: event.reason,
+            });
+          }
+          break;
+        case 'deleted':
+          this.mutate(
+            event.conversationId,
+            event.seq,
+            (m) => {
+              m.deleted = true;
+              m.text = '';
+            },
+            false,
+          );
+          break;
+        default:
+          break;
+      }
+      list.sort((a, b) => a.seq - b.seq);
+    }
+    for (const conversationId of touched) {
+      this.refreshPreview(conversationId);
+      await this.store.put(HISTORY(conversationId), encode(this.state.messages[conversationId] ?? []));
+    }
+    this.changed();
+  }
+
+  private find(conversationId: string): ConversationView | undefined {
+    return this.state.conversations.find((c) => c.conversationId === conversationId);
+  }
+
+  private mutate(conversationId: string, seq: number, change: (m: MessageView) => void, notify = true): void {
+    const message = this.state.messages[conversationId]?.find((m) => m.seq === seq);
+    if (message === undefined) return;
+    change(message);
+    this.state.messages[conversationId] = [...(this.state.messages[conversationId] ?? [])];
+    this.refreshPreview(conversationId);
+    if (notify) {
+      void this.store.put(HISTORY(conversationId), encode(this.state.messages[conversationId]));
+      this.changed();
+    }
+  }
+
+  private bump(conversationId: string, seq: number, sentAt: string, senderId: string, kind: string): void {
+    const conversation = this.find(conversationId);
+    if (!conversation || kind === 'commit') return;
+    conversation.lastSeq = Math.max(conversation.lastSeq, seq);
+    conversation.lastActivityAt = sentAt;
+    if (senderId !== this.state.me.userId) conversation.unread += 1;
+    this.sortConversations();
+    this.changed();
+  }
+
+  private refreshPreview(conversationId: string): void {
+    const conversation = this.find(conversationId);
+    const last = [...(this.state.messages[conversationId] ?? [])].reverse().find((m) => !m.undecryptable);
+    if (conversation && last) conversation.preview = last.deleted ? 'Message deleted' : last.text;
+  }
+
+  private sortConversations(): void {
+    this.state.conversations = [...this.state.conversations].sort((a, b) =>
+      b.lastActivityAt.localeCompare(a.lastActivityAt),
+    );
+  }
+
+  // Actions -------------------------------------------------------------------------------------------------
+
+  /** Sends (or, offline, queues) a message; edits, replies and reactions name the `seq` they refer to. */
+  async send(
+    conversationId: string,
+    text: string,
+    options: { kind?: 'reply' | 'edit' | 'reaction'; refSeq?: number } = {},
+  ): Promise<void> {
+    const item: OutboxItem = { conversationId, messageId: crypto.randomUUID(), text, ...options };
+    this.state.outbox = [...this.state.outbox, item];
+    await this.store.put(OUTBOX, encode(this.state.outbox));
+    this.changed();
+    if (this.state.status === 'online') await this.flushOutbox();
+  }
+
+  private flushing: Promise<void> | undefined;
+
+  private async flushOutbox(): Promise<void> {
+    this.flushing ??= (async () => {
+      while (this.state.outbox.length > 0) {
+        const item = this.state.outbox[0] as OutboxItem;
+        const payload: Payload = item.kind === 'reaction' ? { emoji: item.text } : { text: item.text };
+        try {
+          await this.e2ee.send(item.conversationId, new TextEncoder().encode(JSON.stringify(payload)), {
+            messageId: item.messageId,
+            ...(item.kind ? { kind: item.kind } : {}),
+            ...(item.refSeq !== undefined ? { refSeq: item.refSeq } : {}),
+          });
+        } catch (error) {
+          const retryable =
+            !(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited;
+          this.notify(describeError(error));
+          if (retryable) return;
+        }
+        this.state.outbox = this.state.outbox.slice(1);
+        await this.store.put(OUTBOX, encode(this.state.outbox));
+        this.changed();
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  async deleteMessage(conversationId: string, seq: number): Promise<void> {
+    await this.api.deleteMessage({ params: { conversationId, seq } });
+  }
+
+  /** Marks everything up to the last message read, on every device of mine. */
+  async markRead(conversationId: string): Promise<void> {
+    const conversation = this.find(conversationId);
+    const last = this.state.messages[conversationId]?.at(-1)?.seq ?? 0;
+    if (!conversation || last === 0 || (conversation.receipts[this.state.me.userId]?.read ?? 0) >= last)
+      return;
+    conversation.unread = 0;
+    conversation.receipts[this.state.me.userId] = { delivered: last, read: last };
+    this.changed();
+    if (!this.socket?.send({ action: 'receipt', conversationId, read: last, delivered: last })) {
+      await this.api
+        .updateReceipts({ params: { conversationId }, body: { read: last, delivered: last } })
+        .catch(() => undefined);
+    }
+  }
+
+  /** Tells the other members I am typing, at most every 3 s. */
+  typing(conversationId: string, state: 'start' | 'stop'): void {
+    const last = this.typingSent.get(conversationId) ?? 0;
+    if (state === 'start' && Date.now() - last < 3_000) return;
+    this.typingSent.set(conversationId, state === 'start' ? Date.now() : 0);
+    this.socket?.send({ action: 'typing', conversationId, state });
+  }
+
+  async openDirect(userId: string): Promise<string> {
+    const created = await this.api.createConversation({ body: { kind: 'direct', userId } });
+    await this.refresh(created.conversationId);
+    return created.conversationId;
+  }
+
+  async createGroup(name: string, memberIds: string[]): Promise<string> {
+    const created = await this.api.createConversation({ body: { kind: 'group', name, memberIds } });
+    await this.refresh(created.conversationId);
+    return created.conversationId;
+  }
+
+  async reloadFriends(): Promise<void> {
+    this.state.friends = await this.listAllFriends();
+    for (const friend of this.state.friends) this.state.users[friend.user.userId] = friend.user;
+    this.changed();
+  }
+
+  nameOf(userId: string): string {
+    return this.state.users[userId]?.displayName ?? 'Someone';
+  }
+
+  titleOf(conversation: ConversationView): string {
+    if (conversation.kind === 'group') return conversation.name ?? 'Group';
+    const other = conversation.memberIds.find((id) => id !== this.state.me.userId);
+    return other ? this.nameOf(other) : 'Just you';
+  }
+
+  /** Signs out: ends the session on the server and closes the socket. */
+  async signOut(): Promise<void> {
+    this.socket?.close();
+    await this.session.signOut();
+  }
+
+  close(): void {
+    this.socket?.close();
+  }
+}
+
+function browserName(): string {
+  const agent = navigator.userAgent;
+  const browser = /Firefox/.test(agent)
+    ? 'Firefox'
+    : /Edg\//.test(agent)
+      ? 'Edge'
+      : /Chrome|Chromium/.test(agent)
+        ? 'Chrome'
+        : /Safari/.test(agent)
+          ? 'Safari'
+          : 'Browser';
+  const os = /Android/.test(agent)
+    ? 'Android'
+    : /iPhone|iPad/.test(agent)
+      ? 'iOS'
+      : /Mac/.test(agent)
+        ? 'macOS'
+        : /Windows/.test(agent)
+          ? 'Windows'
+          : /Linux/.test(agent)
+            ? 'Linux'
+            : '';
+  return os ? `${browser} on ${os}` : browser;
+}

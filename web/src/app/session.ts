@@ -1,0 +1,99 @@
+import { type CognitoClient, CognitoError, type CognitoTokens } from '../auth/cognito';
+
+const STORAGE_KEY = 'parley.session';
+/** Refresh this long before the access token expires. */
+const REFRESH_MARGIN_IN_MS = 60_000;
+
+interface Stored {
+  readonly email: string;
+  readonly refreshToken: string;
+}
+
+/**
+ * The signed-in user's tokens. The refresh token is kept in `localStorage`, so a reload stays signed in; the
+ * access and id tokens live in memory only and are refreshed shortly before they expire.
+ */
+export class Session {
+  private tokens: CognitoTokens;
+  private refreshing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly cognito: CognitoClient,
+    readonly email: string,
+    tokens: CognitoTokens,
+    private readonly refreshToken: string,
+  ) {
+    this.tokens = tokens;
+  }
+
+  static async signIn(cognito: CognitoClient, email: string, password: string): Promise<Session> {
+    const tokens = await cognito.signIn(email, password);
+    if (tokens.refreshToken === undefined)
+      throw new CognitoError('NoRefreshToken', 'Sign-in did not complete.');
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({ email, refreshToken: tokens.refreshToken } satisfies Stored),
+    );
+    return new Session(cognito, email, tokens, tokens.refreshToken);
+  }
+
+  /** The session kept from an earlier visit, refreshed; `undefined` when there is none or it has ended. */
+  static async resume(cognito: CognitoClient): Promise<Session | undefined> {
+    const raw = localStorage.getItem(STORAGE_KEY);
+    if (raw === null) return undefined;
+    let stored: Stored;
+    try {
+      stored = JSON.parse(raw) as Stored;
+    } catch {
+      localStorage.removeItem(STORAGE_KEY);
+      return undefined;
+    }
+    try {
+      const tokens = await cognito.refresh(stored.refreshToken);
+      return new Session(cognito, stored.email, tokens, stored.refreshToken);
+    } catch (error) {
+      // Signed out elsewhere, or the refresh token expired: sign in again. A network failure keeps it.
+      if (error instanceof CognitoError && error.exception !== 'NetworkError')
+        localStorage.removeItem(STORAGE_KEY);
+      if (error instanceof CognitoError && error.exception === 'NetworkError') throw error;
+      return undefined;
+    }
+  }
+
+  /** The user id (the token's `sub`). */
+  get userId(): string {
+    return claimsOf(this.tokens.accessToken).sub as string;
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    if (Date.now() > this.tokens.expiresAt - REFRESH_MARGIN_IN_MS) {
+      this.refreshing ??= this.cognito
+        .refresh(this.refreshToken)
+        .then((tokens) => {
+          this.tokens = tokens;
+        })
+        .finally(() => {
+          this.refreshing = undefined;
+        });
+      await this.refreshing;
+    }
+    return this.tokens.accessToken;
+  }
+
+  /** Ends the session on the server (every refresh token of the user stops working) and forgets it here. */
+  async signOut(): Promise<void> {
+    localStorage.removeItem(STORAGE_KEY);
+    try {
+      await this.cognito.globalSignOut(await this.accessToken());
+    } catch {
+      // Already ended, or offline: the local session is gone either way.
+    }
+  }
+}
+
+function claimsOf(jwt: string): Record<string, unknown> {
+  const payload = jwt.split('.')[1] ?? '';
+  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(json) as Record<string, unknown>;
+}

@@ -1,0 +1,131 @@
+/**
+ * The few Cognito user pool calls the browser makes, as plain JSON requests (the SDK would add hundreds of
+ * kilobytes for five calls). Errors carry Cognito's exception name, mapped to words a person understands.
+ */
+
+export interface CognitoTokens {
+  readonly accessToken: string;
+  readonly idToken: string;
+  /** Absent on a refresh: the refresh token stays the same. */
+  readonly refreshToken?: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
+/** A refused Cognito call; `message` is written for people, `name` is Cognito's exception. */
+export class CognitoError extends Error {
+  constructor(
+    readonly exception: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CognitoError';
+  }
+}
+
+const FRIENDLY: Record<string, string> = {
+  CodeMismatchException: 'That code is not right. Check the email and try again.',
+  ExpiredCodeException: 'That code has expired. Ask for a new one.',
+  InvalidPasswordException:
+    'Choose a stronger password: at least 12 characters with upper and lower case letters, a digit and a symbol.',
+  NotAuthorizedException: 'Wrong email or password.',
+  UserNotFoundException: 'Wrong email or password.',
+  UsernameExistsException: 'An account with this email already exists. Sign in instead.',
+  UserNotConfirmedException: 'Confirm your email first: enter the code we sent you.',
+  LimitExceededException: 'Too many attempts. Wait a few minutes and try again.',
+  TooManyRequestsException: 'Too many attempts. Wait a minute and try again.',
+  TooManyFailedAttemptsException: 'Too many failed attempts. Wait a few minutes and try again.',
+  InvalidParameterException: 'Check what you entered: something is missing or not valid.',
+};
+
+export class CognitoClient {
+  constructor(
+    private readonly endpoint: string,
+    private readonly clientId: string,
+  ) {}
+
+  signUp(email: string, password: string): Promise<void> {
+    return this.call('SignUp', {
+      ClientId: this.clientId,
+      Username: email,
+      Password: password,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }).then(() => undefined);
+  }
+
+  confirmSignUp(email: string, code: string): Promise<void> {
+    return this.call('ConfirmSignUp', {
+      ClientId: this.clientId,
+      Username: email,
+      ConfirmationCode: code,
+    }).then(() => undefined);
+  }
+
+  resendCode(email: string): Promise<void> {
+    return this.call('ResendConfirmationCode', { ClientId: this.clientId, Username: email }).then(
+      () => undefined,
+    );
+  }
+
+  async signIn(email: string, password: string): Promise<CognitoTokens> {
+    return tokensOf(
+      await this.call('InitiateAuth', {
+        ClientId: this.clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+  }
+
+  async refresh(refreshToken: string): Promise<CognitoTokens> {
+    return tokensOf(
+      await this.call('InitiateAuth', {
+        ClientId: this.clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }),
+    );
+  }
+
+  /** Ends every session of the user on the server: their refresh tokens stop working. */
+  async globalSignOut(accessToken: string): Promise<void> {
+    await this.call('GlobalSignOut', { AccessToken: accessToken });
+  }
+
+  private async call(operation: string, body: unknown): Promise<Record<string, unknown>> {
+    let response: Response;
+    try {
+      response = await fetch(this.endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `AWSCognitoIdentityProviderService.${operation}`,
+        },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      throw new CognitoError('NetworkError', 'Cannot reach the sign-in service. Check your connection.');
+    }
+    const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.ok) return payload;
+    const exception =
+      String(payload.__type ?? payload.code ?? 'UnknownError')
+        .split('#')
+        .pop() ?? 'UnknownError';
+    throw new CognitoError(exception, FRIENDLY[exception] ?? 'Something went wrong. Try again in a moment.');
+  }
+}
+
+function tokensOf(payload: Record<string, unknown>): CognitoTokens {
+  const result = payload.AuthenticationResult as
+    | { AccessToken: string; IdToken: string; RefreshToken?: string; ExpiresIn: number }
+    | undefined;
+  if (result === undefined)
+    throw new CognitoError('ChallengeRequired', 'This sign-in needs a step Parley does not support.');
+  return {
+    accessToken: result.AccessToken,
+    idToken: result.IdToken,
+    ...(result.RefreshToken === undefined ? {} : { refreshToken: result.RefreshToken }),
+    expiresAt: Date.now() + result.ExpiresIn * 1000,
+  };
+}

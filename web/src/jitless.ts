@@ -1,0 +1,5 @@
+import { z } from 'zod';
+
+// zod compiles parsers with `new Function` unless told not to; the Content-Security-Policy forbids that (and
+// the probe alone is reported as a violation). Imported first, before any schema is built.
+z.config({ jitless: true });

@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'preact/hooks';
+import { loadWebConfig, type WebConfig } from '../../../shared/client/web-config';
+import { ChatModel } from '../app/model';
+import { Session } from '../app/session';
+import { CognitoClient, CognitoError } from '../auth/cognito';
+import { AuthScreen } from './AuthScreen';
+import { ChatApp } from './ChatApp';
+
+type Phase =
+  | { kind: 'loading'; step: string }
+  | { kind: 'signed-out' }
+  | { kind: 'ready'; model: ChatModel }
+  | { kind: 'failed'; message: string };
+
+/** Loads the stage's configuration, resumes a session, and shows sign-in or the chat. */
+export function App() {
+  const [config, setConfig] = useState<WebConfig>();
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading', step: 'Loading…' });
+  const cognito = config ? new CognitoClient(config.cognitoEndpoint, config.userPoolClientId) : undefined;
+
+  const start = async (session: Session, loaded: WebConfig) => {
+    try {
+      const model = await ChatModel.start(loaded, session, (step) => setPhase({ kind: 'loading', step }));
+      setPhase({ kind: 'ready', model });
+    } catch (error) {
+      console.error(error);
+      setPhase({
+        kind: 'failed',
+        message: 'Parley could not start on this browser. Check your connection and reload.',
+      });
+    }
+  };
+
+  useEffect(() => {
+    void (async () => {
+      let loaded: WebConfig;
+      try {
+        loaded = await loadWebConfig();
+      } catch {
+        setPhase({
+          kind: 'failed',
+          message: 'Parley could not load its settings. Check your connection and reload.',
+        });
+        return;
+      }
+      setConfig(loaded);
+      try {
+        const session = await Session.resume(
+          new CognitoClient(loaded.cognitoEndpoint, loaded.userPoolClientId),
+        );
+        if (session) await start(session, loaded);
+        else setPhase({ kind: 'signed-out' });
+      } catch (error) {
+        setPhase({
+          kind: 'failed',
+          message:
+            error instanceof CognitoError ? error.message : 'Parley could not start. Reload to try again.',
+        });
+      }
+    })();
+  }, []);
+
+  if (phase.kind === 'loading') {
+    return (
+      <main class="splash" aria-busy="true">
+        <p class="brand">Parley</p>
+        <p role="status">{phase.step}</p>
+      </main>
+    );
+  }
+  if (phase.kind === 'failed') {
+    return (
+      <main class="splash">
+        <p class="brand">Parley</p>
+        <p role="alert">{phase.message}</p>
+        <button type="button" class="primary" onClick={() => location.reload()}>
+          Reload
+        </button>
+      </main>
+    );
+  }
+  if (phase.kind === 'signed-out' || !config || !cognito) {
+    return config && cognito ? (
+      <AuthScreen cognito={cognito} config={config} onSession={(session) => void start(session, config)} />
+    ) : null;
+  }
+  return (
+    <ChatApp
+      model={phase.model}
+      onSignOut={() => {
+        void phase.model.signOut().then(() => {
+          location.hash = '';
+          setPhase({ kind: 'signed-out' });
+        });
+      }}
+    />
+  );
+}

@@ -1,0 +1,161 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatModel, ConversationView } from '../app/model';
+import { ChatView } from './ChatView';
+import { formatTime, useModel } from './hooks';
+import { NewGroupDialog, PeoplePanel } from './People';
+import { SettingsPanel } from './Settings';
+
+type Panel = 'chat' | 'people' | 'settings' | 'new-group';
+
+/** The signed-in app: the conversation list beside the open conversation (one at a time on a phone). */
+export function ChatApp(props: { model: ChatModel; onSignOut: () => void }) {
+  const { model } = props;
+  const state = useModel(model);
+  const [openId, setOpenId] = useState<string | undefined>(() => location.hash.slice(1) || undefined);
+  const [panel, setPanel] = useState<Panel>('chat');
+  const open = state.conversations.find((c) => c.conversationId === openId);
+
+  useEffect(() => {
+    const onHash = () => setOpenId(location.hash.slice(1) || undefined);
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const select = (conversationId: string | undefined) => {
+    setPanel('chat');
+    location.hash = conversationId ?? '';
+    setOpenId(conversationId);
+  };
+
+  const incoming = state.friends.filter((f) => f.state === 'incoming').length;
+  return (
+    <div class={`shell ${openId || panel !== 'chat' ? 'has-main' : ''}`}>
+      {state.status !== 'online' ? (
+        <div class="banner" role="status">
+          {state.status === 'connecting'
+            ? 'Connecting…'
+            : 'Offline. Reconnecting… Messages you write are sent when the connection returns.'}
+        </div>
+      ) : null}
+      {state.notice ? (
+        <div class="notice" role="alert">
+          <span>{state.notice}</span>
+          <button type="button" class="icon" aria-label="Dismiss" onClick={() => model.notify(undefined)}>
+            ×
+          </button>
+        </div>
+      ) : null}
+      <nav class="sidebar" aria-label="Conversations">
+        <header class="sidebar-header">
+          <div>
+            <strong>{state.me.displayName}</strong>
+            <div class="muted small">@{state.me.username}</div>
+          </div>
+          <div class="actions">
+            <button
+              type="button"
+              onClick={() => setPanel('people')}
+              aria-label={`People${incoming ? `, ${incoming} requests` : ''}`}
+            >
+              People{incoming ? <span class="badge">{incoming}</span> : null}
+            </button>
+            <button type="button" onClick={() => setPanel('settings')}>
+              Settings
+            </button>
+          </div>
+        </header>
+        <div class="sidebar-tools">
+          <button type="button" class="primary" onClick={() => setPanel('new-group')}>
+            New group
+          </button>
+        </div>
+        {state.conversations.length === 0 ? (
+          <p class="empty muted">No conversations yet. Find people to start one.</p>
+        ) : (
+          <ul class="conversation-list">
+            {state.conversations.map((c) => (
+              <ConversationItem
+                key={c.conversationId}
+                model={model}
+                conversation={c}
+                active={c.conversationId === openId}
+                onSelect={select}
+              />
+            ))}
+          </ul>
+        )}
+        <footer class="sidebar-footer">
+          <button type="button" class="link" onClick={props.onSignOut}>
+            Sign out
+          </button>
+        </footer>
+      </nav>
+      <main class="main" id="main">
+        {panel === 'people' ? (
+          <PeoplePanel model={model} onClose={() => setPanel('chat')} onOpen={select} />
+        ) : panel === 'settings' ? (
+          <SettingsPanel model={model} onClose={() => setPanel('chat')} />
+        ) : panel === 'new-group' ? (
+          <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />
+        ) : open ? (
+          <ChatView
+            key={open.conversationId}
+            model={model}
+            conversation={open}
+            onBack={() => select(undefined)}
+          />
+        ) : (
+          <div class="placeholder">
+            <h2>Pick a conversation</h2>
+            <p class="muted">Or find people to talk to. Everything you write is end-to-end encrypted.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function ConversationItem(props: {
+  model: ChatModel;
+  conversation: ConversationView;
+  active: boolean;
+  onSelect: (conversationId: string) => void;
+}) {
+  const { model, conversation: c } = props;
+  const title = model.titleOf(c);
+  const other = c.kind === 'direct' ? c.memberIds.find((id) => id !== model.state.me.userId) : undefined;
+  const online = other !== undefined && model.state.presence[other]?.online === true;
+  return (
+    <li>
+      <button
+        type="button"
+        class={`conversation ${props.active ? 'active' : ''}`}
+        aria-current={props.active ? 'true' : undefined}
+        onClick={() => props.onSelect(c.conversationId)}
+      >
+        <span class="avatar" aria-hidden="true">
+          {title.slice(0, 1).toUpperCase()}
+          {other !== undefined ? <span class={`dot ${online ? 'online' : ''}`} /> : null}
+        </span>
+        <span class="conversation-text">
+          <span class="conversation-title">
+            {title}
+            {other !== undefined ? <span class="sr-only">{online ? ', online' : ', offline'}</span> : null}
+          </span>
+          <span class="preview muted">
+            {c.preview ?? (c.lastSeq > 0 ? 'Encrypted message' : 'No messages yet')}
+          </span>
+        </span>
+        <span class="conversation-meta">
+          <span class="small muted">{formatTime(c.lastActivityAt)}</span>
+          {c.unread > 0 ? (
+            <span class="badge">
+              {c.unread}
+              <span class="sr-only"> unread</span>
+            </span>
+          ) : null}
+        </span>
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,347 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { ChatModel, ConversationView, MessageView } from '../app/model';
+import { formatTime, useAction, useModel } from './hooks';
+import { GroupPanel } from './People';
+
+const PAGE = 50;
+const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+
+/** One conversation: history (paged while scrolling up), composer, typing, receipts and message actions. */
+export function ChatView(props: { model: ChatModel; conversation: ConversationView; onBack: () => void }) {
+  const { model, conversation } = props;
+  const state = useModel(model);
+  const { run } = useAction(model);
+  const all = state.messages[conversation.conversationId] ?? [];
+  const [shown, setShown] = useState(PAGE);
+  const [draft, setDraft] = useState('');
+  const [replyTo, setReplyTo] = useState<MessageView>();
+  const [editing, setEditing] = useState<MessageView>();
+  const [showGroup, setShowGroup] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const stick = useRef(true);
+  const previousHeight = useRef(0);
+  const visible = all.slice(Math.max(0, all.length - shown));
+  const me = state.me.userId;
+  const others = conversation.memberIds.filter((id) => id !== me);
+  const queued = state.outbox.filter((o) => o.conversationId === conversation.conversationId && !o.kind);
+
+  useEffect(() => {
+    void model.refresh(conversation.conversationId);
+    input.current?.focus();
+  }, [conversation.conversationId]);
+
+  useEffect(() => {
+    if (document.visibilityState === 'visible') void model.markRead(conversation.conversationId);
+  }, [all.length, conversation.conversationId]);
+
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    if (stick.current) element.scrollTop = element.scrollHeight;
+    else if (previousHeight.current) element.scrollTop += element.scrollHeight - previousHeight.current;
+    previousHeight.current = 0;
+  }, [visible.length, queued.length]);
+
+  const onScroll = () => {
+    const element = list.current;
+    if (!element) return;
+    stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+    if (element.scrollTop < 40 && shown < all.length) {
+      previousHeight.current = element.scrollHeight;
+      stick.current = false;
+      setShown((n) => n + PAGE);
+    }
+  };
+
+  const submit = (event?: Event) => {
+    event?.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    setDraft('');
+    model.typing(conversation.conversationId, 'stop');
+    stick.current = true;
+    if (editing) {
+      void run(() => model.send(conversation.conversationId, text, { kind: 'edit', refSeq: editing.seq }));
+      setEditing(undefined);
+    } else if (replyTo) {
+      void run(() => model.send(conversation.conversationId, text, { kind: 'reply', refSeq: replyTo.seq }));
+      setReplyTo(undefined);
+    } else {
+      void run(() => model.send(conversation.conversationId, text));
+    }
+    input.current?.focus();
+  };
+
+  const status = (message: MessageView): string => {
+    if (others.length === 0) return 'Sent';
+    const marks = others.map((id) => conversation.receipts[id] ?? { delivered: 0, read: 0 });
+    if (marks.every((m) => m.read >= message.seq)) return 'Read';
+    if (marks.every((m) => m.delivered >= message.seq)) return 'Delivered';
+    return 'Sent';
+  };
+
+  const typers = Object.entries(state.typing[conversation.conversationId] ?? {})
+    .filter(([id, until]) => id !== me && until > Date.now())
+    .map(([id]) => model.nameOf(id));
+  const title = model.titleOf(conversation);
+  const other = conversation.kind === 'direct' ? others[0] : undefined;
+  const presence = other ? state.presence[other] : undefined;
+
+  return (
+    <section class="chat" aria-label={`Conversation with ${title}`}>
+      <header class="chat-header">
+        <button type="button" class="back" onClick={props.onBack} aria-label="Back to conversations">
+          ←
+        </button>
+        <div class="chat-title">
+          <h2>{title}</h2>
+          <span class="small muted">
+            {conversation.kind === 'group'
+              ? `${conversation.memberIds.length} members`
+              : presence?.online
+                ? 'Online'
+                : presence?.lastSeenAt
+                  ? `Last seen ${formatTime(presence.lastSeenAt)}`
+                  : ''}
+          </span>
+        </div>
+        {conversation.kind === 'group' ? (
+          <button type="button" onClick={() => setShowGroup((v) => !v)} aria-expanded={showGroup}>
+            Members
+          </button>
+        ) : null}
+      </header>
+      {showGroup ? (
+        <GroupPanel model={model} conversation={conversation} onClose={() => setShowGroup(false)} />
+      ) : null}
+      <ol
+        class="messages"
+        ref={list}
+        onScroll={onScroll}
+        aria-live="polite"
+        aria-label="Messages"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so keyboard users can scroll it
+        tabIndex={0}
+      >
+        {shown < all.length ? (
+          <li class="more">
+            <button type="button" class="link" onClick={() => setShown((n) => n + PAGE)}>
+              Show earlier messages
+            </button>
+          </li>
+        ) : null}
+        {visible.map((message) => (
+          <Message
+            key={message.seq}
+            model={model}
+            conversation={conversation}
+            message={message}
+            replied={message.replyTo ? all.find((m) => m.seq === message.replyTo) : undefined}
+            status={message.senderId === me ? status(message) : undefined}
+            onReply={() => {
+              setReplyTo(message);
+              setEditing(undefined);
+              input.current?.focus();
+            }}
+            onEdit={() => {
+              setEditing(message);
+              setReplyTo(undefined);
+              setDraft(message.text);
+              input.current?.focus();
+            }}
+          />
+        ))}
+        {queued.map((item) => (
+          <li key={item.messageId} class="message own pending">
+            <div class="bubble">
+              <p class="text">{item.text}</p>
+              <span class="small muted">Waiting to send…</span>
+            </div>
+          </li>
+        ))}
+      </ol>
+      <p class="typing small muted" aria-live="polite">
+        {typers.length > 0 ? `${typers.join(', ')} ${typers.length === 1 ? 'is' : 'are'} typing…` : ''}
+      </p>
+      <form class="composer" onSubmit={submit}>
+        {replyTo || editing ? (
+          <div class="composer-context small">
+            <span>
+              {editing
+                ? 'Editing your message'
+                : `Replying to ${model.nameOf(replyTo?.senderId ?? '')}: ${replyTo?.text.slice(0, 80)}`}
+            </span>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                setReplyTo(undefined);
+                if (editing) setDraft('');
+                setEditing(undefined);
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        ) : null}
+        <label class="sr-only" for="composer-input">
+          Message
+        </label>
+        <textarea
+          id="composer-input"
+          ref={input}
+          rows={1}
+          placeholder="Write a message"
+          value={draft}
+          maxLength={4000}
+          onInput={(e) => {
+            setDraft(e.currentTarget.value);
+            model.typing(conversation.conversationId, e.currentTarget.value ? 'start' : 'stop');
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              submit();
+            }
+            if (e.key === 'Escape') {
+              setReplyTo(undefined);
+              setEditing(undefined);
+            }
+          }}
+        />
+        <button type="submit" class="primary" disabled={!draft.trim()}>
+          {editing ? 'Save' : 'Send'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Message(props: {
+  model: ChatModel;
+  conversation: ConversationView;
+  message: MessageView;
+  replied: MessageView | undefined;
+  status: string | undefined;
+  onReply: () => void;
+  onEdit: () => void;
+}) {
+  const { model, message } = props;
+  const own = message.senderId === model.state.me.userId;
+  const [menu, setMenu] = useState(false);
+  const { run } = useAction(model);
+  if (message.undecryptable) {
+    return (
+      <li class="message system">
+        <span class="small muted">
+          {message.undecryptable === 'before-join'
+            ? 'Sent before this browser joined the conversation: it cannot be read here.'
+            : 'A message that could not be decrypted.'}
+        </span>
+      </li>
+    );
+  }
+  const react = (emoji: string) =>
+    void run(() =>
+      model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),
+    );
+  return (
+    <li class={`message ${own ? 'own' : ''}`} data-seq={message.seq}>
+      <div class="bubble">
+        {!own && props.conversation.kind === 'group' ? (
+          <span class="sender small">{model.nameOf(message.senderId)}</span>
+        ) : null}
+        {props.replied ? (
+          <blockquote class="quote small">
+            {model.nameOf(props.replied.senderId)}:{' '}
+            {props.replied.deleted ? 'Message deleted' : props.replied.text.slice(0, 120)}
+          </blockquote>
+        ) : null}
+        {message.deleted ? <p class="text muted">Message deleted</p> : <p class="text">{message.text}</p>}
+        <span class="meta small muted">
+          {formatTime(message.sentAt)}
+          {message.edited ? ' · edited' : ''}
+          {props.status ? <span class="status"> · {props.status}</span> : null}
+        </span>
+        {Object.keys(message.reactions).length > 0 ? (
+          <span class="reactions">
+            {Object.entries(message.reactions).map(([emoji, users]) => (
+              <button
+                type="button"
+                key={emoji}
+                class="reaction"
+                onClick={() => react(emoji)}
+                aria-label={`${emoji} from ${users.map((u) => model.nameOf(u)).join(', ')}`}
+              >
+                {emoji} {users.length}
+              </button>
+            ))}
+          </span>
+        ) : null}
+      </div>
+      {!message.deleted ? (
+        <div class="message-actions">
+          <button
+            type="button"
+            class="icon"
+            aria-label="Message actions"
+            aria-expanded={menu}
+            onClick={() => setMenu((v) => !v)}
+          >
+            ⋯
+          </button>
+          {menu ? (
+            <div class="menu">
+              {REACTIONS.map((emoji) => (
+                <button
+                  type="button"
+                  key={emoji}
+                  aria-label={`React ${emoji}`}
+                  onClick={() => {
+                    react(emoji);
+                    setMenu(false);
+                  }}
+                >
+                  {emoji}
+                </button>
+              ))}
+              <button
+                type="button"
+                onClick={() => {
+                  props.onReply();
+                  setMenu(false);
+                }}
+              >
+                Reply
+              </button>
+              {own ? (
+                <>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      props.onEdit();
+                      setMenu(false);
+                    }}
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setMenu(false);
+                      if (confirm('Delete this message for everyone?'))
+                        void run(() => model.deleteMessage(props.conversation.conversationId, message.seq));
+                    }}
+                  >
+                    Delete
+                  </button>
+                </>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,374 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Block, PublicProfile } from '../../../shared/protocol/resources';
+import type { ChatModel, ConversationView } from '../app/model';
+import { useAction, useModel } from './hooks';
+
+/** Find people by username or email; friend requests both ways; friends; blocks. */
+export function PeoplePanel(props: {
+  model: ChatModel;
+  onClose: () => void;
+  onOpen: (conversationId: string) => void;
+}) {
+  const { model } = props;
+  const state = useModel(model);
+  const { busy, run } = useAction(model);
+  const [query, setQuery] = useState('');
+  const [results, setResults] = useState<PublicProfile[]>();
+  const [blocks, setBlocks] = useState<Block[]>([]);
+
+  const loadBlocks = () =>
+    run(async () => setBlocks((await model.api.listBlocks({ query: { limit: 100 } })).items));
+  useEffect(() => {
+    void loadBlocks();
+    void model.reloadFriends();
+  }, []);
+
+  const search = (event: Event) => {
+    event.preventDefault();
+    const q = query.trim();
+    void run(async () => {
+      const page = await model.api.findUsers({
+        query: q.includes('@') ? { email: q } : { prefix: q.replace(/^@/, '') },
+      });
+      setResults(page.items.filter((u) => u.userId !== state.me.userId));
+    });
+  };
+  const relation = (userId: string) => state.friends.find((f) => f.user.userId === userId)?.state;
+  const act = (action: () => Promise<unknown>) =>
+    void run(async () => {
+      await action();
+      await model.reloadFriends();
+      await loadBlocks();
+    });
+  const message = (userId: string) => void run(async () => props.onOpen(await model.openDirect(userId)));
+  const incoming = state.friends.filter((f) => f.state === 'incoming');
+  const outgoing = state.friends.filter((f) => f.state === 'outgoing');
+  const friends = state.friends.filter((f) => f.state === 'friend');
+
+  return (
+    <section class="panel" aria-labelledby="people-title">
+      <header class="panel-header">
+        <button type="button" class="back" onClick={props.onClose} aria-label="Back">
+          ←
+        </button>
+        <h2 id="people-title">People</h2>
+      </header>
+      <form class="search" onSubmit={search}>
+        <label class="sr-only" for="people-search">
+          Username or email
+        </label>
+        <input
+          id="people-search"
+          type="search"
+          placeholder="Username or email"
+          minLength={2}
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={busy || query.trim().length < 2}>
+          Find
+        </button>
+      </form>
+      {results ? (
+        <section aria-label="Search results">
+          <h3>Results</h3>
+          {results.length === 0 ? <p class="muted">Nobody found.</p> : null}
+          <ul class="people">
+            {results.map((user) => (
+              <PersonRow key={user.userId} user={user}>
+                {relation(user.userId) === 'friend' ? (
+                  <button type="button" onClick={() => message(user.userId)}>
+                    Message
+                  </button>
+                ) : relation(user.userId) === 'outgoing' ? (
+                  <span class="muted small">Request sent</span>
+                ) : relation(user.userId) === 'incoming' ? (
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(() => model.api.acceptFriendRequest({ params: { userId: user.userId } }))
+                    }
+                  >
+                    Accept request
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    onClick={() => act(() => model.api.sendFriendRequest({ body: { userId: user.userId } }))}
+                  >
+                    Add friend
+                  </button>
+                )}
+              </PersonRow>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {incoming.length > 0 ? (
+        <section aria-label="Friend requests">
+          <h3>Requests</h3>
+          <ul class="people">
+            {incoming.map(({ user }) => (
+              <PersonRow key={user.userId} user={user}>
+                <button
+                  type="button"
+                  class="primary"
+                  onClick={() =>
+                    act(() => model.api.acceptFriendRequest({ params: { userId: user.userId } }))
+                  }
+                >
+                  Accept
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    act(() => model.api.rejectFriendRequest({ params: { userId: user.userId } }))
+                  }
+                >
+                  Decline
+                </button>
+              </PersonRow>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {outgoing.length > 0 ? (
+        <section aria-label="Sent requests">
+          <h3>Sent</h3>
+          <ul class="people">
+            {outgoing.map(({ user }) => (
+              <PersonRow key={user.userId} user={user}>
+                <button
+                  type="button"
+                  onClick={() =>
+                    act(() => model.api.cancelFriendRequest({ params: { userId: user.userId } }))
+                  }
+                >
+                  Cancel
+                </button>
+              </PersonRow>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <section aria-label="Friends">
+        <h3>Friends</h3>
+        {friends.length === 0 ? (
+          <p class="muted">No friends yet. Find someone by username or email.</p>
+        ) : null}
+        <ul class="people">
+          {friends.map(({ user }) => (
+            <PersonRow key={user.userId} user={user} online={state.presence[user.userId]?.online}>
+              <button type="button" class="primary" onClick={() => message(user.userId)}>
+                Message
+              </button>
+              <button
+                type="button"
+                onClick={() =>
+                  confirm(`Block ${user.displayName}?`) &&
+                  act(() => model.api.blockUser({ params: { userId: user.userId } }))
+                }
+              >
+                Block
+              </button>
+            </PersonRow>
+          ))}
+        </ul>
+      </section>
+      {blocks.length > 0 ? (
+        <section aria-label="Blocked">
+          <h3>Blocked</h3>
+          <ul class="people">
+            {blocks.map(({ user }) => (
+              <PersonRow key={user.userId} user={user}>
+                <button
+                  type="button"
+                  onClick={() => act(() => model.api.unblockUser({ params: { userId: user.userId } }))}
+                >
+                  Unblock
+                </button>
+              </PersonRow>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </section>
+  );
+}
+
+function PersonRow(props: {
+  user: PublicProfile;
+  online?: boolean | undefined;
+  children: preact.ComponentChildren;
+}) {
+  return (
+    <li class="person">
+      <span class="avatar" aria-hidden="true">
+        {props.user.displayName.slice(0, 1).toUpperCase()}
+        {props.online !== undefined ? <span class={`dot ${props.online ? 'online' : ''}`} /> : null}
+      </span>
+      <span class="person-name">
+        {props.user.displayName}
+        <span class="small muted"> @{props.user.username}</span>
+        {props.online !== undefined ? (
+          <span class="sr-only">{props.online ? ', online' : ', offline'}</span>
+        ) : null}
+      </span>
+      <span class="person-actions">{props.children}</span>
+    </li>
+  );
+}
+
+/** A new group: a name and friends to add. */
+export function NewGroupDialog(props: {
+  model: ChatModel;
+  onClose: () => void;
+  onCreated: (conversationId: string) => void;
+}) {
+  const { model } = props;
+  const state = useModel(model);
+  const { busy, run } = useAction(model);
+  const [name, setName] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const friends = state.friends.filter((f) => f.state === 'friend');
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void run(async () => props.onCreated(await model.createGroup(name.trim(), chosen)));
+  };
+  return (
+    <section class="panel" aria-labelledby="new-group-title">
+      <header class="panel-header">
+        <button type="button" class="back" onClick={props.onClose} aria-label="Back">
+          ←
+        </button>
+        <h2 id="new-group-title">New group</h2>
+      </header>
+      <form onSubmit={submit} class="stack">
+        <label>
+          Group name
+          <input required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <fieldset>
+          <legend>Members</legend>
+          {friends.length === 0 ? <p class="muted">Add friends first: groups are made of friends.</p> : null}
+          {friends.map(({ user }) => (
+            <label key={user.userId} class="check">
+              <input
+                type="checkbox"
+                checked={chosen.includes(user.userId)}
+                onChange={(e) =>
+                  setChosen((list) =>
+                    e.currentTarget.checked
+                      ? [...list, user.userId]
+                      : list.filter((id) => id !== user.userId),
+                  )
+                }
+              />
+              {user.displayName} <span class="muted small">@{user.username}</span>
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" class="primary" disabled={busy || !name.trim() || chosen.length === 0}>
+          Create group
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** A group's members, name and membership: admins rename, add and remove; anyone leaves. */
+export function GroupPanel(props: { model: ChatModel; conversation: ConversationView; onClose: () => void }) {
+  const { model, conversation } = props;
+  const state = useModel(model);
+  const { busy, run } = useAction(model);
+  const [name, setName] = useState(conversation.name ?? '');
+  const [adding, setAdding] = useState('');
+  const me = state.me.userId;
+  const admin = conversation.role === 'admin';
+  const candidates = state.friends.filter(
+    (f) => f.state === 'friend' && !conversation.memberIds.includes(f.user.userId),
+  );
+  const id = conversation.conversationId;
+  return (
+    <section class="group-panel" aria-label="Group members">
+      {admin ? (
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() =>
+              model.api.updateConversation({ params: { conversationId: id }, body: { name: name.trim() } }),
+            );
+          }}
+        >
+          <label>
+            Group name
+            <input value={name} maxLength={100} required onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <button type="submit" disabled={busy || !name.trim()}>
+            Rename
+          </button>
+        </form>
+      ) : null}
+      <ul class="people">
+        {conversation.memberIds.map((userId) => (
+          <li class="person" key={userId}>
+            <span class="person-name">{userId === me ? 'You' : model.nameOf(userId)}</span>
+            {admin && userId !== me ? (
+              <button
+                type="button"
+                onClick={() =>
+                  void run(() => model.api.removeMember({ params: { conversationId: id, userId } }))
+                }
+              >
+                Remove
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {admin && candidates.length > 0 ? (
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (adding)
+              void run(() =>
+                model.api.addMembers({ params: { conversationId: id }, body: { userIds: [adding] } }),
+              );
+          }}
+        >
+          <label>
+            Add a friend
+            <select value={adding} onChange={(e) => setAdding(e.currentTarget.value)}>
+              <option value="">Choose…</option>
+              {candidates.map(({ user }) => (
+                <option key={user.userId} value={user.userId}>
+                  {user.displayName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={busy || !adding}>
+            Add
+          </button>
+        </form>
+      ) : null}
+      <p>
+        <button
+          type="button"
+          class="danger"
+          onClick={() =>
+            confirm('Leave this group?') &&
+            void run(() => model.api.removeMember({ params: { conversationId: id, userId: me } }))
+          }
+        >
+          Leave group
+        </button>
+        <button type="button" class="link" onClick={props.onClose}>
+          Close
+        </button>
+      </p>
+    </section>
+  );
+}
