@@ -104,6 +104,8 @@ export class ChatModel {
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | undefined;
   private typingSent = new Map<string, number>();
+  /** Friend pushes seen so far, so a list fetched meanwhile is not taken for newer. */
+  private friendPushes = 0;
 
   private constructor(
     readonly config: WebConfig,
@@ -267,6 +269,8 @@ export class ChatModel {
       this.changed();
       for (const c of fresh) await this.e2ee.sync(c.conversationId);
       await this.flushOutbox();
+      // Groups in line with members and devices changed while away, and the weekly self-updates.
+      await this.e2ee.reconcileAll();
     } catch (error) {
       this.notify(describeError(error));
     }
@@ -319,6 +323,7 @@ export class ChatModel {
           return;
         }
         case 'friend': {
+          this.friendPushes++;
           this.state.users[frame.user.userId] = frame.user;
           this.state.friends = this.state.friends.filter((f) => f.user.userId !== frame.user.userId);
           if (frame.state)
@@ -589,7 +594,14 @@ export class ChatModel {
   }
 
   async reloadFriends(): Promise<void> {
-    this.state.friends = await this.listAllFriends();
+    // A push that lands while the list is on its way is newer than the list: read it again.
+    let friends: Friend[];
+    let pushes: number;
+    do {
+      pushes = this.friendPushes;
+      friends = await this.listAllFriends();
+    } while (pushes !== this.friendPushes);
+    this.state.friends = friends;
     for (const friend of this.state.friends) this.state.users[friend.user.userId] = friend.user;
     this.changed();
   }
