@@ -124,7 +124,10 @@ describe('the web client in Chromium: a direct chat', () => {
     await alice.page
       .getByRole('region', { name: 'Friends' })
       .getByRole('button', { name: 'Message' })
-      .waitFor({ timeout: 30_000 });
+      .waitFor({ timeout: 30_000 })
+      .catch((error: unknown) => {
+        throw new Error(`Alice's page got the frames ${alice.frames.join('\n')}`, { cause: error });
+      });
   }, 150_000);
 
   it('chats both ways, end to end encrypted, with receipts and typing', async () => {
@@ -177,7 +180,9 @@ describe('the web client in Chromium: a direct chat', () => {
     expect(await violations(alice.page, 'sign in')).toEqual([]);
     await alice.page.reload();
     await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    expect(alice.problems.filter((p) => !p.includes('400') && !p.includes('401'))).toEqual([]);
-    expect(bob.problems.filter((p) => !p.includes('400') && !p.includes('401'))).toEqual([]);
+    // Expected refusals the browser logs: Cognito's 400 for the wrong code, 401 after signing out, and 409
+    // for a commit that lost its epoch (the client applies the winner and retries). Nothing else.
+    expect(alice.problems.filter((p) => !/status of (400|401|409)/.test(p))).toEqual([]);
+    expect(bob.problems.filter((p) => !/status of (400|401|409)/.test(p))).toEqual([]);
   }, 150_000);
 });

@@ -35,12 +35,15 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
   const context: BrowserContext = await browser.newContext({ viewport, bypassCSP: true });
   const page: Page = await context.newPage();
   const problems: string[] = [];
+  /** Every frame the page's WebSockets received, for diagnosing a test that fails. */
+  const frames: string[] = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (frame) => frames.push(String(frame.payload))));
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   await page.goto(webUrlOf(stack));
-  return { context, page, problems };
+  return { context, page, problems, frames };
 }
 
 /** Signs up through the UI, reads the code from the local mailbox, and lands in the app. */

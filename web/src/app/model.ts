@@ -323,18 +323,25 @@ export class ChatModel {
           return;
         }
         case 'friend': {
+          // Pushes travel as separate jobs and may arrive out of order ("accepted" before "requested"):
+          // show the push at once, then take the server's list as the truth.
           this.friendPushes++;
           this.state.users[frame.user.userId] = frame.user;
           this.state.friends = this.state.friends.filter((f) => f.user.userId !== frame.user.userId);
-          if (frame.state)
+          if (frame.state) {
             this.state.friends.push({
               user: frame.user,
               state: frame.state,
               since: new Date().toISOString(),
             });
-          // A new friend may see my presence, and I theirs, from now on.
-          if (frame.state === 'friend') await this.loadPresence([frame.user.userId]);
+          }
           this.changed();
+          await this.reloadFriends();
+          // A new friend may see my presence, and I theirs, from now on.
+          if (this.state.friends.some((f) => f.user.userId === frame.user.userId && f.state === 'friend')) {
+            await this.loadPresence([frame.user.userId]);
+            this.changed();
+          }
           return;
         }
         default:

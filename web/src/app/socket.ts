@@ -28,6 +28,7 @@ export class ChatSocket {
   ) {
     void this.connect();
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('offline', this.onOffline);
   }
 
   /** Sends a frame; `false` when offline (the caller keeps it for later). */
@@ -41,8 +42,14 @@ export class ChatSocket {
     this.closed = true;
     clearTimeout(this.timer);
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('offline', this.onOffline);
     this.ws?.close();
   }
+
+  /** The browser lost the network: a socket can linger half-open, so drop it and say so at once. */
+  private readonly onOffline = () => {
+    this.ws?.close();
+  };
 
   private readonly onOnline = () => {
     if (this.status === 'offline') {

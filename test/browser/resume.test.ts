@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiFor } from '../support/api';
+import { DESKTOP, launchBrowser, openPage, screenshot, signUpInBrowser } from '../support/browser';
+import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
+import { PASSWORD, type Persona, signUp } from '../support/personas';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const text = (value: string) => new TextEncoder().encode(value);
+
+/**
+ * Alice in Chromium, Bob on a device of his own (the E2EE client in Node). Alice reloads and stays signed in
+ * with her history; she goes offline, Bob writes meanwhile and Alice writes too; back online, she has every
+ * message once, in order, and hers reaches Bob.
+ */
+describe('the web client in Chromium: reload and reconnect', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let alice: Awaited<ReturnType<typeof openPage>>;
+  let bob: Persona;
+  let bobLaptop: E2eeTestDevice;
+  let conversationId: string;
+  const aliceEmail = `alice.${randomUUID().slice(0, 6)}@example.com`;
+
+  /** The texts in Alice's open conversation, top to bottom. */
+  const shown = () =>
+    alice.page
+      .getByRole('list', { name: 'Messages' })
+      .locator('.message:not(.pending) .text')
+      .allTextContents();
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    browser = await launchBrowser();
+    alice = await openPage(browser, stack, DESKTOP);
+    await signUpInBrowser(alice.page, stack, aliceEmail, PASSWORD);
+    bob = await signUp(stack, 'bob');
+    bobLaptop = await openDevice(stack, bob, 'laptop');
+    const bobs = apiFor(stack, bob);
+    const [found] = (await bobs.findUsers({ query: { email: aliceEmail } })).items;
+    if (found === undefined) throw new Error('Alice not found');
+    await bobs.sendFriendRequest({ body: { userId: found.userId } });
+    await alice.page.getByRole('button', { name: /^People/ }).click();
+    await alice.page
+      .getByRole('region', { name: 'Friend requests' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    await alice.page
+      .getByRole('region', { name: 'Friends' })
+      .getByRole('button', { name: 'Message' })
+      .waitFor({ timeout: 30_000 });
+    conversationId = (await bobs.createConversation({ body: { kind: 'direct', userId: found.userId } }))
+      .conversationId;
+  }, 120_000);
+
+  afterAll(async () => {
+    await bobLaptop?.close();
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('keeps the session and the decrypted history across a reload, without duplicates', async () => {
+    await bobLaptop.client.send(conversationId, text('one'));
+    await bobLaptop.client.send(conversationId, text('two'));
+    await alice.page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: /bob/ })
+      .click();
+    await alice.page.getByRole('list', { name: 'Messages' }).getByText('two').waitFor({ timeout: 30_000 });
+    await alice.page.reload();
+    await alice.page.getByRole('list', { name: 'Messages' }).getByText('two').waitFor({ timeout: 30_000 });
+    expect(await shown()).toEqual(['one', 'two']);
+  }, 150_000);
+
+  it('resumes after going offline: no gap, no duplicate, and what Alice wrote offline is sent', async () => {
+    await alice.context.setOffline(true);
+    await alice.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    for (const value of ['three', 'four', 'five']) await bobLaptop.client.send(conversationId, text(value));
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.fill('written offline');
+    await composer.press('Enter');
+    await alice.page.getByText('Waiting to send…').waitFor();
+    await screenshot(alice.page, 'offline-desktop');
+
+    await alice.context.setOffline(false);
+    // The web client's plaintext is JSON (`{ text }`, or `{ emoji }` for a reaction), inside the MLS ciphertext.
+    const offline = JSON.stringify({ text: 'written offline' });
+    await bobLaptop.waitForText(conversationId, offline, 60_000);
+    await alice.page.getByRole('list', { name: 'Messages' }).getByText('five').waitFor({ timeout: 60_000 });
+    await expect
+      .poll(shown, { timeout: 30_000 })
+      .toEqual(['one', 'two', 'three', 'four', 'five', 'written offline']);
+    await expect.poll(() => alice.page.getByText('Waiting to send…').count(), { timeout: 30_000 }).toBe(0);
+    expect(bobLaptop.texts(conversationId)).toEqual(['one', 'two', 'three', 'four', 'five', offline]);
+  }, 150_000);
+});
