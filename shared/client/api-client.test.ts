@@ -6,7 +6,7 @@ import type { Routes } from '../api/routes';
 import { ErrorCode } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, problem } from '../protocol/problem';
 import type { Me } from '../protocol/resources';
-import { ApiError, type ApiRequest, createApiClient } from './api-client';
+import { ApiError, type ApiRequest, allPages, createApiClient } from './api-client';
 
 interface Received {
   readonly method: string;
@@ -226,5 +226,22 @@ describe('the API client', () => {
     // @ts-expect-error: a route with path parameters needs them
     await expect(client.getUser()).rejects.toThrow(TypeError);
     expect(received).toEqual([]);
+  });
+});
+
+describe('allPages', () => {
+  it('follows `next` until the last page and keeps the order', async () => {
+    const pages: Record<string, { items: number[]; next?: string }> = {
+      first: { items: [1, 2], next: 'b' },
+      b: { items: [3], next: 'c' },
+      c: { items: [4, 5] },
+    };
+    const asked: Array<string | undefined> = [];
+    const items = await allPages(async (cursor) => {
+      asked.push(cursor);
+      return pages[cursor ?? 'first'] as { items: number[]; next?: string };
+    });
+    expect(items).toEqual([1, 2, 3, 4, 5]);
+    expect(asked).toEqual([undefined, 'b', 'c']);
   });
 });

@@ -149,6 +149,25 @@ export class ApiError extends Error {
 }
 
 /**
+ * Every item of a cursor-paged list, fetching page after page until there is no `next`.
+ *
+ * @example
+ * const friends = await allPages((cursor) => api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }));
+ */
+export async function allPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; next?: string | undefined }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return items;
+}
+
+/**
  * A client for the HTTP API, its methods generated from {@link ROUTES}.
  *
  * @example

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import type { RouteResponse, Routes } from '../api/routes';
-import { type ApiClient, ApiError } from '../client/api-client';
+import { type ApiClient, ApiError, allPages } from '../client/api-client';
 import { ErrorCode } from '../protocol/errors';
 import type { SendableMessageKindSchema } from '../protocol/ids';
+import { epochOfCommitMessageId } from '../protocol/ids';
 import type { PushFrame } from '../protocol/outbound';
 import type { MessageEnvelope } from '../protocol/resources';
 import { fromBase64, toBase64 } from './base64';
@@ -17,9 +18,8 @@ import type { StateStore } from './state-store';
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
 type MessageAck = RouteResponse<Routes['postMessage']>;
 
-/** The kind of a log entry that carries an MLS commit, and the prefix of its message id (`commit-{epoch}`). */
+/** The kind of a log entry that carries an MLS commit (its id is `commit-{epoch}`: see `epochOfCommitMessageId`). */
 const COMMIT_KIND = 'commit';
-const COMMIT_ID_PREFIX = 'commit-';
 
 /** Key package stock: top up to `target` when fewer than `low` are left on the server. */
 export const KEY_PACKAGE_LOW_WATER = 10;
@@ -139,7 +139,6 @@ export interface E2eeClientOptions {
 
 const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const decodeJson = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
-const commitEpoch = (messageId: string) => Number(messageId.slice(COMMIT_ID_PREFIX.length));
 
 /**
  * One device's end-to-end encryption, driving the server's MLS routes: it registers the device, keeps its
@@ -339,18 +338,14 @@ export class E2eeClient {
     });
   }
 
-  /** Visits the user's conversations one after another, page by page. */
+  /** Visits the user's conversations one after another. */
   private async forEachConversation(
     visit: (conversation: { conversationId: string; memberIds: readonly string[] }) => Promise<void>,
   ): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.api.listConversations({
-        query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
-      });
-      for (const conversation of page.items) await visit(conversation);
-      cursor = page.next;
-    } while (cursor !== undefined);
+    const conversations = await allPages((cursor) =>
+      this.api.listConversations({ query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) } }),
+    );
+    for (const conversation of conversations) await visit(conversation);
   }
 
   /**
@@ -473,7 +468,7 @@ export class E2eeClient {
     if (session === undefined) return undefined;
     const { conversationId, seq, messageId, senderId } = item;
     if (item.kind === COMMIT_KIND) {
-      const epoch = commitEpoch(messageId);
+      const epoch = epochOfCommitMessageId(messageId);
       const slot = state.cursor.slot ?? 0;
       // Commits that made the group before this device joined, and its own, are in its state already.
       if (epoch === (state.cursor.joinedSlot ?? -1) - 1 && state.cursor.joinedSeq === undefined) {
@@ -548,16 +543,14 @@ export class E2eeClient {
   /** Joins from the newest Welcome waiting for this device; acknowledges every one for the conversation. */
   private async joinFromWelcome(conversationId: string, state: Conversation): Promise<boolean> {
     const { deviceId } = this.self;
-    const welcomes: { epoch: number; welcome: string }[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.api.listWelcomes({
-        params: { deviceId },
-        query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
-      });
-      welcomes.push(...page.items.filter((w) => w.conversationId === conversationId));
-      cursor = page.next;
-    } while (cursor !== undefined);
+    const welcomes = (
+      await allPages((cursor) =>
+        this.api.listWelcomes({
+          params: { deviceId },
+          query: { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+        }),
+      )
+    ).filter((w) => w.conversationId === conversationId);
     welcomes.sort((a, b) => b.epoch - a.epoch);
     let joined = false;
     for (const welcome of welcomes) {

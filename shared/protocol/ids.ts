@@ -75,3 +75,13 @@ export function decodedBase64Length(base64: string): number {
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
 }
+
+/** The log's ids of accepted MLS commits (`commit-{epoch}`): no sent message may take one. */
+export const COMMIT_MESSAGE_ID_PREFIX = 'commit-';
+
+/** The log's message id of an epoch's commit: one per epoch, so appending it again is a retry. */
+export const commitMessageId = (epoch: number) => `${COMMIT_MESSAGE_ID_PREFIX}${epoch}`;
+
+/** The epoch a commit's log entry was accepted at, from its message id. */
+export const epochOfCommitMessageId = (messageId: string) =>
+  Number(messageId.slice(COMMIT_MESSAGE_ID_PREFIX.length));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbCommitLog } from '../../functions/adapters/dynamodb/dynamodb-commit-log';
 import { MAX_FRAME_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import type { MessageFrame, MessageRefPush, WelcomePush } from '../../shared/protocol/outbound';
-import { type Api, apiFor, befriend } from '../support/api';
+import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -33,11 +33,7 @@ describe('MLS commits: takeover, large payloads, members version', () => {
   let carolSocket: TestSocket;
 
   const post = (persona: Persona, path: string, body: unknown) =>
-    fetch(`${stack.endpoints.httpApiUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${persona.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    rawRequest(stack, persona, 'POST', path, body);
   const epochOf = async (api: Api) => api.getEpoch({ params: { conversationId: group } });
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_COMMIT_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import type { MessageFrame, WelcomePush } from '../../shared/protocol/outbound';
-import { type Api, apiFor, befriend } from '../support/api';
+import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -30,11 +30,7 @@ describe('ordered MLS commits and welcomes', () => {
   let bobSocket: TestSocket;
 
   const post = (persona: Persona, path: string, body: unknown, method = 'POST') =>
-    fetch(`${stack.endpoints.httpApiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${persona.accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    rawRequest(stack, persona, method, path, body);
 
   /** Everything stored under the group's partition but its members' receipt marks. */
   const groupItems = async () =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_KEY_PACKAGE_SIZE_IN_BYTES, MAX_KEY_PACKAGES_PER_UPLOAD } from '../../shared/protocol/limits';
 import type { DevicePush } from '../../shared/protocol/outbound';
-import { type Api, apiFor, befriend } from '../support/api';
+import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -35,14 +35,7 @@ describe('device directory and key packages', () => {
     );
 
   const send = (persona: Persona, method: string, path: string, body?: unknown) =>
-    fetch(`${stack.endpoints.httpApiUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${persona.accessToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    rawRequest(stack, persona, method, path, body);
 
   beforeAll(async () => {
     stack = await startTestStack();

@@ -6,7 +6,7 @@ import type { ChatEvent } from '../../shared/e2ee/e2ee-client';
 import { E2eeError } from '../../shared/e2ee/errors';
 import { GroupSession } from '../../shared/e2ee/group-session';
 import type { MessageEnvelope } from '../../shared/protocol/resources';
-import { type Api, apiFor, befriend } from '../support/api';
+import { type Api, apiFor, befriend, logAfter } from '../support/api';
 import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -14,18 +14,6 @@ import { eventually } from '../support/table';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const read = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-/** Every log entry of a conversation after `after`, as a member reads it over HTTP. */
-async function logAfter(api: Api, conversationId: string, after = 0): Promise<MessageEnvelope[]> {
-  const items: MessageEnvelope[] = [];
-  for (;;) {
-    const page = await api.listMessages({ params: { conversationId }, query: { after, limit: 100 } });
-    items.push(...page.items);
-    const last = page.items.at(-1);
-    if (page.next === undefined || last === undefined) return items;
-    after = last.seq;
-  }
-}
 
 /** Feeds log entries to a session kept from before, as an attacker holding a device's old state would. */
 async function replay(session: GroupSession, entries: readonly MessageEnvelope[]) {

@@ -2,26 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
 import { ErrorCode } from '../../shared/protocol/errors';
-import type { MessageEnvelope } from '../../shared/protocol/resources';
-import { type Api, apiFor, befriend } from '../support/api';
+import { type Api, apiFor, befriend, logAfter } from '../support/api';
 import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 import { eventually } from '../support/table';
 
 const text = (value: string) => new TextEncoder().encode(value);
-
-async function wholeLog(api: Api, conversationId: string): Promise<MessageEnvelope[]> {
-  const items: MessageEnvelope[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await api.listMessages({ params: { conversationId }, query: { after, limit: 100 } });
-    items.push(...page.items);
-    const last = page.items.at(-1);
-    if (page.next === undefined || last === undefined) return items;
-    after = last.seq;
-  }
-}
 
 /** A `fetch` that can hold a device's next commit until released, and counts the answers it got. */
 function gatedFetch() {
@@ -121,7 +108,7 @@ describe('E2EE races and bad input through the local stack', () => {
       await device.settled();
       expect(device.errors).toEqual([]);
     }
-    const commits = (await wholeLog(alices, group))
+    const commits = (await logAfter(alices, group))
       .filter((e) => e.kind === 'commit')
       .map((e) => e.messageId);
     expect(commits.slice(-2)).toEqual([`commit-${before}`, `commit-${before + 1}`]);
@@ -134,7 +121,7 @@ describe('E2EE races and bad input through the local stack', () => {
 
   it('refuses garbage, truncated and replayed messages on every device, which keep working', async () => {
     const carols = apiFor(stack, carol);
-    const log = await wholeLog(alices, group);
+    const log = await logAfter(alices, group);
     const real = log.findLast((e) => e.kind === 'message' && e.body !== undefined);
     if (real?.body === undefined) throw new Error('no message in the log');
     const realBytes = Buffer.from(real.body, 'base64');
@@ -167,7 +154,7 @@ describe('E2EE races and bad input through the local stack', () => {
   });
 
   it('refuses commits for a wrong epoch at the server; skips garbage and replayed ones on every device', async () => {
-    const log = await wholeLog(alices, group);
+    const log = await logAfter(alices, group);
     const count = log.length;
     const { epoch } = await alices.getEpoch({ params: { conversationId: group } });
     const oldCommit = log.find((e) => e.kind === 'commit')?.body;
@@ -180,7 +167,7 @@ describe('E2EE races and bad input through the local stack', () => {
       expect((refused as ApiError).status).toBe(409);
       expect((refused as ApiError).code).toBe(ErrorCode.Conflict);
     }
-    expect(await wholeLog(alices, group)).toHaveLength(count);
+    expect(await logAfter(alices, group)).toHaveLength(count);
 
     // At the right epoch the server cannot tell: it orders them, and every device skips them alike.
     await alices.postCommit({ params: { conversationId: group }, body: { epoch, commit: oldCommit } });

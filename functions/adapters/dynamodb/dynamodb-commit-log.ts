@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CommitLog, CommitRecord, EpochState } from '../../ports/commit-log';
 import type { Item } from './batch';
-import { isConditionFailed, keys } from './keys';
+import { isConditionFailed, keys, updateIf } from './keys';
 import { storedBytesAttributes, storedBytesOf } from './stored-bytes';
 
 /**
@@ -108,21 +108,13 @@ export class DynamoDbCommitLog implements CommitLog {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.conversation(conversationId),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.conversation(conversationId),
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    });
   }
 }
 

@@ -21,7 +21,7 @@ import {
   type StoredMessage,
 } from '../../ports/message-log';
 import { batchGetAll, type Item } from './batch';
-import { isConditionFailed, keys } from './keys';
+import { isConditionFailed, keys, updateIf } from './keys';
 import { blobRefOf } from './stored-bytes';
 
 /** Longer than the send function's timeout: a claim this old belongs to a request that died. */
@@ -332,22 +332,14 @@ export class DynamoDbMessageLog implements MessageLog {
     condition: string,
     values: Record<string, unknown>,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.head(conversationId),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      // A later message already moved the head past this one: nothing to do.
-      if (!isConditionFailed(error)) throw error;
-      return false;
-    }
+    // `false`: a later message already moved the head past this one, nothing to do.
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.head(conversationId),
+      UpdateExpression: update,
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    });
   }
 }
 

@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 /**
  * Every key format of the main table, in one place.
  *
@@ -101,4 +102,18 @@ export function ttlFromMs(epochMs: number): number {
 /** Whether DynamoDB's condition check rejected a write (by name: SDK error classes differ by bundle). */
 export function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Sends a conditional update; `false` when its condition did not hold (another writer came first), so the
+ * caller decides whether that is news or an error.
+ */
+export async function updateIf(client: DynamoDBDocumentClient, input: UpdateCommandInput): Promise<boolean> {
+  try {
+    await client.send(new UpdateCommand(input));
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
 }

@@ -1,5 +1,5 @@
 import type { MessageKind } from '../../../shared/protocol/ids';
-import { decodedBase64Length } from '../../../shared/protocol/ids';
+import { COMMIT_MESSAGE_ID_PREFIX, decodedBase64Length } from '../../../shared/protocol/ids';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
 import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
@@ -7,9 +7,6 @@ import type { ConversationStore } from '../../ports/conversation-store';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
-
-/** The log's ids of accepted MLS commits (`commit-{epoch}`): no sent message may take one. */
-export const COMMIT_MESSAGE_ID_PREFIX = 'commit-';
 
 /** A send may open a direct conversation, so it needs what conversations need. */
 export type SendMessageDeps = ConversationsDeps;

@@ -1,10 +1,10 @@
+import { commitMessageId } from '../../../shared/protocol/ids';
 import { messageFrame, welcomePush } from '../../../shared/protocol/outbound';
 import type { StoredBytes } from '../../ports/blob-store';
 import type { CommitLog, CommitRecord } from '../../ports/commit-log';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { AppendResult, MessageLog } from '../../ports/message-log';
 import type { WelcomeStore } from '../../ports/welcome-store';
-import { COMMIT_MESSAGE_ID_PREFIX } from '../message/send-message';
 import { fitsOneFrame } from '../push/deliver-job';
 import { notifyUsers } from '../push/notify';
 import { iso } from '../views';
@@ -19,9 +19,6 @@ export interface FinishCommitDeps {
 
 /** A claimed epoch's record that holds its commit: enough for anyone to finish it. */
 export type FinishableRecord = CommitRecord & { readonly commit: StoredBytes };
-
-/** The log's message id of an epoch's commit: one per epoch, so appending it again is a retry. */
-export const commitMessageId = (epoch: number) => `${COMMIT_MESSAGE_ID_PREFIX}${epoch}`;
 
 /** Whether a record's commit can be finished from the record alone, and is not finished yet. */
 export function isUnfinished(record: CommitRecord | undefined): record is FinishableRecord {

@@ -16,8 +16,6 @@ import { blobKeys } from './blob-keys';
 import { finishCommit, isUnfinished } from './finish-commit';
 import { discardUnused, sha256, storeBytes } from './mls-bytes';
 
-export { commitMessageId } from './finish-commit';
-
 export interface PostCommitDeps {
   readonly conversations: ConversationStore;
   readonly relationships: RelationshipStore;

@@ -1,4 +1,4 @@
-import { type ApiClient, ApiError, createApiClient } from '../../../shared/client/api-client';
+import { type ApiClient, ApiError, allPages, createApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
 import { type ChatEvent, E2eeClient, NotInGroupError } from '../../../shared/e2ee/e2ee-client';
 import type { StateStore } from '../../../shared/e2ee/state-store';
@@ -203,26 +203,16 @@ export class ChatModel {
     this.changed();
   }
 
-  private async listAllConversations(): Promise<ConversationSummary[]> {
-    const items: ConversationSummary[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.api.listConversations({ query: { limit: 100, ...(cursor ? { cursor } : {}) } });
-      items.push(...page.items);
-      cursor = page.next;
-    } while (cursor !== undefined);
-    return items;
+  private listAllConversations(): Promise<ConversationSummary[]> {
+    return allPages((cursor) =>
+      this.api.listConversations({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+    );
   }
 
-  private async listAllFriends(): Promise<Friend[]> {
-    const items: Friend[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } });
-      items.push(...page.items);
-      cursor = page.next;
-    } while (cursor !== undefined);
-    return items;
+  private listAllFriends(): Promise<Friend[]> {
+    return allPages((cursor) =>
+      this.api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+    );
   }
 
   private async loadPresence(only?: readonly string[]): Promise<void> {

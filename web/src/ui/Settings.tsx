@@ -3,7 +3,8 @@ import type { Device } from '../../../shared/protocol/resources';
 import type { ChatModel } from '../app/model';
 import { formatTime, useAction, useModel } from './hooks';
 
-const SEEN_KEY = (userId: string) => `parley.seen-devices.${userId}`;
+/** The safety number with a friend as last compared. */
+const SEEN_KEY = (userId: string) => `parley.compared-safety-number.${userId}`;
 
 /** My devices (revoke), and each friend's safety number with a warning when their devices changed. */
 export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) {
@@ -21,31 +22,21 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
     void run(async () => {
       const result: Record<string, { number: string; changed: boolean }> = {};
       for (const { user } of state.friends.filter((f) => f.state === 'friend')) {
-        const theirs = (await model.api.listDevices({ params: { userId: user.userId } })).items
-          .filter((d) => !d.revoked)
-          .map((d) => d.signaturePublicKey)
-          .sort();
+        // The number is computed from both sides' device keys: it changes exactly when a device comes or goes.
+        const number = await model.e2ee.safetyNumberWith(user.userId);
         const seen = localStorage.getItem(SEEN_KEY(user.userId));
-        const now = JSON.stringify(theirs);
-        if (seen === null) localStorage.setItem(SEEN_KEY(user.userId), now);
-        result[user.userId] = {
-          number: await model.e2ee.safetyNumberWith(user.userId),
-          changed: seen !== null && seen !== now,
-        };
+        if (seen === null) localStorage.setItem(SEEN_KEY(user.userId), number);
+        result[user.userId] = { number, changed: seen !== null && seen !== number };
       }
       setNumbers(result);
     });
   }, []);
 
   const acknowledge = (userId: string) => {
-    void run(async () => {
-      const theirs = (await model.api.listDevices({ params: { userId } })).items
-        .filter((d) => !d.revoked)
-        .map((d) => d.signaturePublicKey)
-        .sort();
-      localStorage.setItem(SEEN_KEY(userId), JSON.stringify(theirs));
-      setNumbers((n) => ({ ...n, [userId]: { number: n[userId]?.number ?? '', changed: false } }));
-    });
+    const number = numbers[userId]?.number;
+    if (number === undefined) return;
+    localStorage.setItem(SEEN_KEY(userId), number);
+    setNumbers((n) => ({ ...n, [userId]: { number, changed: false } }));
   };
 
   return (
@@ -104,7 +95,8 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
                 <strong>{user.displayName}</strong>
                 {numbers[user.userId]?.changed ? (
                   <p class="warning" role="alert">
-                    {user.displayName}'s devices changed since you last looked. Compare the number again.{' '}
+                    Your safety number with {user.displayName} changed since you last compared it: a device
+                    was added or removed. Compare it again.{' '}
                     <button type="button" class="link" onClick={() => acknowledge(user.userId)}>
                       I compared it
                     </button>
