@@ -8,7 +8,7 @@ import type { PushFrame } from '../protocol/outbound';
 import type { MessageEnvelope } from '../protocol/resources';
 import { fromBase64, toBase64 } from './base64';
 import { DeviceVault, type HeldKeyPackage } from './device-vault';
-import { E2eeError, GroupStateError, StateStoreError } from './errors';
+import { DeviceRevokedError, E2eeError, GroupStateError, StateStoreError } from './errors';
 import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
 import { DIRECTORY_TTL_IN_MS, HttpDirectory } from './http-directory';
 import { type DeviceAddress, deviceKeyOf } from './identity';
@@ -134,6 +134,11 @@ export interface E2eeClientOptions {
   readonly deviceName?: string;
   /** Called with everything the device reads, whichever call read it (a push, a sync, its own send). */
   readonly onEvents?: (events: readonly ChatEvent[]) => void;
+  /**
+   * Called when another of the user's devices revoked this one: every group removes it, and it can neither
+   * register again nor upload key packages. Its owner should forget its state.
+   */
+  readonly onRevoked?: () => void;
   readonly clock?: () => number;
 }
 
@@ -163,6 +168,7 @@ export class E2eeClient {
     private readonly store: StateStore,
     private readonly clock: () => number,
     private readonly onEvents: (events: readonly ChatEvent[]) => void,
+    private readonly onRevoked: () => void,
   ) {
     this.directory = new HttpDirectory(api, clock);
   }
@@ -176,14 +182,16 @@ export class E2eeClient {
       options.store,
       options.clock ?? Date.now,
       options.onEvents ?? (() => undefined),
+      options.onRevoked ?? (() => undefined),
     );
-    await options.api.registerDevice({
+    const registered = await options.api.registerDevice({
       body: {
         deviceId: options.deviceId,
         signaturePublicKey: toBase64(vault.device.signaturePublicKey),
         ...(options.deviceName === undefined ? {} : { name: options.deviceName }),
       },
     });
+    if (registered.revoked) throw new DeviceRevokedError(`Device ${options.deviceId} was revoked`);
     await client.topUpKeyPackages();
     return client;
   }
@@ -285,7 +293,10 @@ export class E2eeClient {
       case 'device':
         this.directory.forget(frame.userId);
         // This device's own registration or revocation: the other devices bring the groups in line.
-        if (frame.userId === this.self.userId && frame.deviceId === this.self.deviceId) return [];
+        if (frame.userId === this.self.userId && frame.deviceId === this.self.deviceId) {
+          if (frame.event === 'revoked') this.onRevoked();
+          return [];
+        }
         await this.forEachConversation(async ({ conversationId, memberIds }) => {
           if (memberIds.includes(frame.userId)) await this.reconcile(conversationId);
         });

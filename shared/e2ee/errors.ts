@@ -20,6 +20,14 @@ export class CredentialRejectedError extends E2eeError {
   }
 }
 
+/** This device was revoked: it cannot register again, and its groups have removed it. */
+export class DeviceRevokedError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeviceRevokedError';
+  }
+}
+
 /** Bytes that are not a well-formed message of the expected kind (truncated, trailing bytes, wrong type). */
 export class MalformedMessageError extends E2eeError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../shared/e2ee/base64';
 import { createDevice, makeKeyPackages } from '../../shared/e2ee/device';
@@ -9,25 +7,9 @@ import { apiFor, befriend } from '../support/api';
 import { type E2eeTestDevice, findMarker, openDevice } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
-import { tableReader } from '../support/table';
+import { flatten, serverContents } from '../support/stored';
 
 const text = (value: string) => new TextEncoder().encode(value);
-
-/** Text of every stored value: strings as they are, bytes both raw and in base64. */
-function flatten(value: unknown): string {
-  if (value instanceof Uint8Array) {
-    const bytes = Buffer.from(value);
-    return `${bytes.toString('latin1')}\n${bytes.toString('base64')}`;
-  }
-  if (value instanceof Set) return [...value].map(flatten).join('\n');
-  if (Array.isArray(value)) return value.map(flatten).join('\n');
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value)
-      .map(([key, inner]) => `${key}\n${flatten(inner)}`)
-      .join('\n');
-  }
-  return String(value);
-}
 
 /**
  * The canary: three users on five devices talk in a direct chat and a group, every message carrying a
@@ -37,7 +19,6 @@ function flatten(value: unknown): string {
  */
 describe('E2EE canary: the server holds only ciphertext', () => {
   let stack: TestStack;
-  let table: ReturnType<typeof tableReader>;
   let alice: Persona;
   let bob: Persona;
   let carol: Persona;
@@ -60,7 +41,6 @@ describe('E2EE canary: the server holds only ciphertext', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    table = tableReader(stack);
     [alice, bob, carol] = await Promise.all([
       signUp(stack, 'alice'),
       signUp(stack, 'bob'),
@@ -92,7 +72,6 @@ describe('E2EE canary: the server holds only ciphertext', () => {
 
   afterAll(async () => {
     await Promise.all((devices ?? []).map((d) => d.close()));
-    table?.destroy();
     await stack?.stop();
   });
 
@@ -215,40 +194,9 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     for (const device of devices) await device.settled();
     const traffic = stack.traffic.map((record) => record.body).join('\n');
     const logs = stack.logs.map((log) => log.line).join('\n');
-    const items: unknown[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await table.client.send(
-        new ScanCommand({ TableName: table.tableName, ExclusiveStartKey }),
-      );
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
-    const objects: string[] = [];
-    const s3 = new S3Client({
-      endpoint: stack.resources.s3Endpoint,
-      region: stack.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    try {
-      for (const bucket of Object.values(stack.resources.buckets)) {
-        let ContinuationToken: string | undefined;
-        do {
-          const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket.name, ContinuationToken }));
-          for (const { Key } of page.Contents ?? []) {
-            const object = await s3.send(new GetObjectCommand({ Bucket: bucket.name, Key }));
-            objects.push(`${Key}\n${flatten(await object.Body?.transformToByteArray())}`);
-          }
-          ContinuationToken = page.NextContinuationToken;
-        } while (ContinuationToken !== undefined);
-      }
-    } finally {
-      s3.destroy();
-    }
+    const { items, objects, text: stored } = await serverContents(stack);
     // S3 holds the big commit: the search of it is not empty.
     expect(objects.length).toBeGreaterThan(0);
-    const stored = [...items.map(flatten), ...objects].join('\n');
     const disks = (
       await Promise.all(
         devices.map(async (device) => {

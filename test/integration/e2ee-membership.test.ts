@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../shared/e2ee/base64';
 import { createDevice, makeKeyPackages } from '../../shared/e2ee/device';
 import type { Directory } from '../../shared/e2ee/directory';
-import type { ChatEvent } from '../../shared/e2ee/e2ee-client';
-import { E2eeError } from '../../shared/e2ee/errors';
+import { type ChatEvent, E2eeClient } from '../../shared/e2ee/e2ee-client';
+import { DeviceRevokedError, E2eeError } from '../../shared/e2ee/errors';
 import { GroupSession } from '../../shared/e2ee/group-session';
 import type { MessageEnvelope } from '../../shared/protocol/resources';
 import { type Api, apiFor, befriend, logAfter } from '../support/api';
@@ -154,6 +154,16 @@ describe('E2EE membership through the local stack', () => {
     expect(carolTablet.events).toContainEqual(
       expect.objectContaining({ kind: 'membership', removedSelf: true }),
     );
+    // The tablet was told, and cannot come back as the same device.
+    await eventually(async () => carolTablet.revoked || undefined);
+    await expect(
+      E2eeClient.open({
+        api: apiFor(stack, carol),
+        userId: carol.userId,
+        deviceId: 'tablet',
+        store: carolTablet.store,
+      }),
+    ).rejects.toBeInstanceOf(DeviceRevokedError);
     expect((await aliceLaptop.client.members(group)).map((m) => `${m.userId}/${m.deviceId}`)).not.toContain(
       `${carol.userId}/tablet`,
     );

@@ -22,6 +22,8 @@ export interface E2eeTestDevice {
   readonly store: StateStore;
   readonly socket: TestSocket;
   readonly events: ChatEvent[];
+  /** Another device of the user revoked this one (a `device` push told it). */
+  readonly revoked: boolean;
   /** Failures while handling pushes; a test expects none. */
   readonly errors: unknown[];
   /** Texts of the messages received in a conversation, in `seq` order. */
@@ -58,6 +60,7 @@ export async function openDevice(
   const store = new EncryptedStateStore(disk, key);
   const events: ChatEvent[] = [];
   const errors: unknown[] = [];
+  let revoked = false;
   const listeners = new Set<() => void>();
   let pending: Promise<unknown> = Promise.resolve();
   const client = await E2eeClient.open({
@@ -68,6 +71,9 @@ export async function openDevice(
     onEvents: (found) => {
       events.push(...found);
       for (const listener of listeners) listener();
+    },
+    onRevoked: () => {
+      revoked = true;
     },
   });
   const socket =
@@ -94,6 +100,9 @@ export async function openDevice(
     client,
     disk,
     store,
+    get revoked() {
+      return revoked;
+    },
     get socket() {
       if (socket === undefined) throw new Error('device opened without a socket');
       return socket;
