@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,7 +12,7 @@ import {
   signUpInBrowser,
   webUrlOf,
 } from '../support/browser';
-import { PASSWORD } from '../support/personas';
+import { cognitoClient, PASSWORD } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -174,8 +175,25 @@ describe('the web client in Chromium: a direct chat', () => {
   }, 150_000);
 
   it('signs out, which ends the session and closes the socket', async () => {
+    const stored = await alice.page.evaluate(() => localStorage.getItem('parley.session'));
+    const { refreshToken } = JSON.parse(stored ?? '{}') as { refreshToken?: string };
+    expect(refreshToken).toBeTruthy();
+    const refresh = () =>
+      cognitoClient(stack).send(
+        new InitiateAuthCommand({
+          ClientId: stack.endpoints.userPoolClientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: refreshToken ?? '' },
+        }),
+      );
+    // The token works until she signs out.
+    expect((await refresh()).AuthenticationResult?.AccessToken).toBeTruthy();
+    expect(alice.sockets.some((socket) => !socket.closed)).toBe(true);
     await alice.page.getByRole('button', { name: 'Sign out' }).click();
     await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // The session ended on the server: the refresh token this browser held is refused. The socket closed.
+    await expect(refresh()).rejects.toThrow();
+    await expect.poll(() => alice.sockets.every((socket) => socket.closed)).toBe(true);
     await screenshot(alice.page, 'sign-in-desktop');
     expect(await violations(alice.page, 'sign in')).toEqual([]);
     await alice.page.reload();

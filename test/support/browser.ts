@@ -37,13 +37,22 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
   const problems: string[] = [];
   /** Every frame the page's WebSockets received, for diagnosing a test that fails. */
   const frames: string[] = [];
-  page.on('websocket', (ws) => ws.on('framereceived', (frame) => frames.push(String(frame.payload))));
+  /** The page's WebSockets, and whether each has closed. */
+  const sockets: Array<{ readonly url: string; closed: boolean }> = [];
+  page.on('websocket', (ws) => {
+    const socket = { url: ws.url(), closed: false };
+    sockets.push(socket);
+    ws.on('framereceived', (frame) => frames.push(String(frame.payload)));
+    ws.on('close', () => {
+      socket.closed = true;
+    });
+  });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   await page.goto(webUrlOf(stack));
-  return { context, page, problems, frames };
+  return { context, page, problems, frames, sockets };
 }
 
 /** Signs up through the UI, reads the code from the local mailbox, and lands in the app. */
@@ -61,6 +70,61 @@ export async function signUpInBrowser(
   await page.getByLabel('Code from the email').fill(mail.code);
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: 30_000 });
+}
+
+/** Signs in through the UI as someone who already has an account, and lands in the app. */
+export async function signInInBrowser(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Conversations' }).waitFor({ timeout: 60_000 });
+}
+
+/**
+ * Everything the page's origin keeps in the browser, as searchable text: every IndexedDB record (bytes
+ * both as Latin-1 and base64) and localStorage.
+ */
+export async function browserStorage(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const text = (value: unknown): string => {
+      if (value instanceof ArrayBuffer) return text(new Uint8Array(value));
+      if (value instanceof Uint8Array) {
+        const latin1 = Array.from(value, (byte) => String.fromCharCode(byte)).join('');
+        return `${latin1}\n${btoa(latin1)}`;
+      }
+      if (value instanceof CryptoKey) return `[CryptoKey extractable=${value.extractable}]`;
+      if (Array.isArray(value)) return value.map(text).join('\n');
+      if (value !== null && typeof value === 'object')
+        return Object.entries(value)
+          .map(([key, inner]) => `${key}\n${text(inner)}`)
+          .join('\n');
+      return String(value);
+    };
+    const settle = <T>(request: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const out: string[] = [];
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue;
+      const db = await settle(indexedDB.open(name));
+      for (const store of Array.from(db.objectStoreNames)) {
+        const tx = db.transaction(store);
+        const [keys, values] = await Promise.all([
+          settle(tx.objectStore(store).getAllKeys()),
+          settle(tx.objectStore(store).getAll()),
+        ]);
+        out.push(`${name}/${store}`, text(keys), text(values));
+      }
+      db.close();
+    }
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i) ?? '';
+      out.push(key, localStorage.getItem(key) ?? '');
+    }
+    return out.join('\n');
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -81,11 +81,15 @@ export class Session {
     return this.tokens.accessToken;
   }
 
-  /** Ends the session on the server (every refresh token of the user stops working) and forgets it here. */
-  async signOut(): Promise<void> {
+  /**
+   * Forgets the session here and ends it on the server: this browser's refresh token stops working, or,
+   * `everywhere`, every refresh token of the user (each of their browsers and apps must sign in again).
+   */
+  async signOut(options: { everywhere?: boolean } = {}): Promise<void> {
     localStorage.removeItem(STORAGE_KEY);
     try {
-      await this.cognito.globalSignOut(await this.accessToken());
+      if (options.everywhere) await this.cognito.globalSignOut(await this.accessToken());
+      else await this.cognito.revokeToken(this.refreshToken);
     } catch {
       // Already ended, or offline: the local session is gone either way.
     }

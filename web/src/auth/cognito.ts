@@ -87,6 +87,11 @@ export class CognitoClient {
     );
   }
 
+  /** Ends one session on the server: this refresh token, and the tokens it issued, stop working. */
+  async revokeToken(refreshToken: string): Promise<void> {
+    await this.call('RevokeToken', { Token: refreshToken, ClientId: this.clientId });
+  }
+
   /** Ends every session of the user on the server: their refresh tokens stop working. */
   async globalSignOut(accessToken: string): Promise<void> {
     await this.call('GlobalSignOut', { AccessToken: accessToken });
