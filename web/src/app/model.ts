@@ -1,11 +1,12 @@
 import { type ApiClient, ApiError, allPages, createApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
 import { type ChatEvent, E2eeClient, NotInGroupError } from '../../../shared/e2ee/e2ee-client';
+import { DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import { ErrorCode } from '../../../shared/protocol/errors';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
-import { openDeviceStore } from '../lib/idb-store';
+import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
 import type { Session } from './session';
 import { ChatSocket, type ConnectionStatus } from './socket';
 
@@ -61,9 +62,15 @@ export interface ModelState {
   outbox: OutboxItem[];
   /** The latest error worth telling the person. */
   notice?: string;
+  /** Bumped when one of my devices registered or was revoked: the device list is to be read again. */
+  devicesVersion: number;
+  /** Another of my devices revoked this browser: the app signs out (see {@link ChatModel.signOut}). */
+  revoked: boolean;
 }
 
 const HISTORY = (conversationId: string) => `history/${conversationId}`;
+/** Where this browser keeps its device id for a user (the keys are in the encrypted store). */
+const DEVICE_ID_KEY = (userId: string) => `parley.device.${userId}`;
 const OUTBOX = 'outbox';
 const TYPING_SHOWN_FOR_IN_MS = 6_000;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -128,6 +135,8 @@ export class ChatModel {
       presence: {},
       typing: {},
       outbox: [],
+      devicesVersion: 0,
+      revoked: false,
     };
   }
 
@@ -143,7 +152,7 @@ export class ChatModel {
     const api = createApiClient({ baseUrl: config.httpApiUrl, accessToken: () => session.accessToken() });
     onStep('Loading your profile…');
     const me = await api.getMe();
-    const deviceKey = `parley.device.${me.userId}`;
+    const deviceKey = DEVICE_ID_KEY(me.userId);
     let deviceId = localStorage.getItem(deviceKey);
     if (deviceId === null) {
       deviceId = `web-${crypto.randomUUID().slice(0, 8)}`;
@@ -155,14 +164,22 @@ export class ChatModel {
     const store = await openDeviceStore(me.userId);
     let model: ChatModel | undefined;
     const pending: ChatEvent[][] = [];
-    const e2ee = await E2eeClient.open({
-      api,
-      userId: me.userId,
-      deviceId,
-      store,
-      deviceName: browserName(),
-      onEvents: (events) => (model ? void model.apply(events) : pending.push([...events])),
-    });
+    let e2ee: E2eeClient;
+    try {
+      e2ee = await E2eeClient.open({
+        api,
+        userId: me.userId,
+        deviceId,
+        store,
+        deviceName: browserName(),
+        onEvents: (events) => (model ? void model.apply(events) : pending.push([...events])),
+        onRevoked: () => model?.markRevoked(),
+      });
+    } catch (error) {
+      // Revoked while this browser was closed: forget it, and sign out of this browser.
+      if (error instanceof DeviceRevokedError) await forgetBrowser(me.userId, session);
+      throw error;
+    }
     model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
     onStep('Loading your conversations…');
     await model.load();
@@ -276,11 +293,19 @@ export class ChatModel {
           if (frame.type === 'message')
             this.bump(frame.conversationId, frame.seq, frame.sentAt, frame.senderId, frame.kind);
           return;
-        case 'conversation':
-          if (frame.memberIds.includes(this.state.me.userId)) await this.refresh(frame.conversationId);
-          else this.drop(frame.conversationId);
+        case 'conversation': {
+          const me = this.state.me.userId;
+          if (frame.memberIds.includes(me)) {
+            await this.refresh(frame.conversationId);
+          } else {
+            const title = frame.name ?? 'the group';
+            if (this.find(frame.conversationId) && frame.actorId !== me)
+              this.notify(`${this.nameOf(frame.actorId)} removed you from ${title}.`);
+            this.drop(frame.conversationId);
+          }
           await this.e2ee.handlePush(frame);
           return;
+        }
         case 'deleted':
           this.mutate(frame.conversationId, frame.seq, (m) => {
             m.deleted = true;
@@ -334,10 +359,15 @@ export class ChatModel {
           }
           return;
         }
+        case 'device':
+          if (frame.userId === this.state.me.userId) {
+            this.state.devicesVersion++;
+            this.changed();
+          }
+          await this.e2ee.handlePush(frame);
+          return;
         default:
-          // Device changes concern only the encryption; replies to frames this client sent need nothing.
-          if (frame.type !== 'ack' && frame.type !== 'ok' && frame.type !== 'error')
-            await this.e2ee.handlePush(frame);
+          // Replies to frames this client sent need nothing.
           return;
       }
     } catch (error) {
@@ -613,15 +643,33 @@ export class ChatModel {
     return other ? this.nameOf(other) : 'Just you';
   }
 
-  /** Signs out: ends the session on the server and closes the socket. */
-  async signOut(): Promise<void> {
+  /**
+   * Signs out: closes the socket and ends this browser's session on the server (`everywhere`: every
+   * session of the user). A revoked browser also forgets its keys and history, which can read nothing more.
+   */
+  async signOut(options: { everywhere?: boolean } = {}): Promise<void> {
     this.socket?.close();
-    await this.session.signOut();
+    if (this.state.revoked) await forgetBrowser(this.state.me.userId, this.session);
+    else await this.session.signOut(options);
+  }
+
+  /** Another of my devices revoked this one: tell the screens, which sign out. */
+  markRevoked(): void {
+    this.socket?.close();
+    this.state.revoked = true;
+    this.changed();
   }
 
   close(): void {
     this.socket?.close();
   }
+}
+
+/** Forgets a revoked browser: its encrypted store, its device id and its session (ended on the server). */
+async function forgetBrowser(userId: string, session: Session): Promise<void> {
+  localStorage.removeItem(DEVICE_ID_KEY(userId));
+  await session.signOut();
+  await deleteDeviceStore(userId);
 }
 
 function browserName(): string {

@@ -18,7 +18,11 @@ function open(name: string): Promise<IDBDatabase> {
     opening.result.createObjectStore(VALUES);
     opening.result.createObjectStore(KEYS);
   };
-  return request(opening);
+  return request(opening).then((db) => {
+    // Let a deletion (a revoked browser forgetting its keys) go ahead instead of waiting for this tab.
+    db.onversionchange = () => db.close();
+    return db;
+  });
 }
 
 /** One IndexedDB database per user and device: values by name, in the clear (wrap it to encrypt). */

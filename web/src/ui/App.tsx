@@ -1,14 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
 import { loadWebConfig, type WebConfig } from '../../../shared/client/web-config';
+import { DeviceRevokedError } from '../../../shared/e2ee/errors';
 import { ChatModel } from '../app/model';
 import { Session } from '../app/session';
 import { CognitoClient, CognitoError } from '../auth/cognito';
 import { AuthScreen } from './AuthScreen';
 import { ChatApp } from './ChatApp';
 
+const REVOKED_NOTICE =
+  'This browser was removed from your devices on another device, and has forgotten its keys. Sign in to use it again as a new device.';
+
 type Phase =
   | { kind: 'loading'; step: string }
-  | { kind: 'signed-out' }
+  | { kind: 'signed-out'; notice?: string }
   | { kind: 'ready'; model: ChatModel }
   | { kind: 'failed'; message: string };
 
@@ -23,6 +27,10 @@ export function App() {
       const model = await ChatModel.start(loaded, session, (step) => setPhase({ kind: 'loading', step }));
       setPhase({ kind: 'ready', model });
     } catch (error) {
+      if (error instanceof DeviceRevokedError) {
+        setPhase({ kind: 'signed-out', notice: REVOKED_NOTICE });
+        return;
+      }
       console.error(error);
       setPhase({
         kind: 'failed',
@@ -81,16 +89,24 @@ export function App() {
   }
   if (phase.kind === 'signed-out' || !config || !cognito) {
     return config && cognito ? (
-      <AuthScreen cognito={cognito} config={config} onSession={(session) => void start(session, config)} />
+      <AuthScreen
+        cognito={cognito}
+        config={config}
+        notice={phase.kind === 'signed-out' ? phase.notice : undefined}
+        onSession={(session) => void start(session, config)}
+      />
     ) : null;
   }
   return (
     <ChatApp
       model={phase.model}
-      onSignOut={() => {
-        void phase.model.signOut().then(() => {
+      onSignOut={(options) => {
+        const { model } = phase;
+        void model.signOut(options).then(() => {
           location.hash = '';
-          setPhase({ kind: 'signed-out' });
+          setPhase(
+            model.state.revoked ? { kind: 'signed-out', notice: REVOKED_NOTICE } : { kind: 'signed-out' },
+          );
         });
       }}
     />

@@ -11,13 +11,15 @@ export function AuthScreen(props: {
   cognito: CognitoClient;
   config: WebConfig;
   onSession: (session: Session) => void;
+  /** Why the person is here, when it is not a plain sign-out (this browser was revoked). */
+  notice?: string | undefined;
 }) {
   const [mode, setMode] = useState<Mode>('sign-in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
-  const [info, setInfo] = useState<string>();
+  const [info, setInfo] = useState<string | undefined>(props.notice);
   const [busy, setBusy] = useState(false);
 
   const attempt = async (action: () => Promise<void>) => {

@@ -8,12 +8,20 @@ import { SettingsPanel } from './Settings';
 type Panel = 'chat' | 'people' | 'settings' | 'new-group';
 
 /** The signed-in app: the conversation list beside the open conversation (one at a time on a phone). */
-export function ChatApp(props: { model: ChatModel; onSignOut: () => void }) {
+export function ChatApp(props: {
+  model: ChatModel;
+  onSignOut: (options?: { everywhere?: boolean }) => void;
+}) {
   const { model } = props;
   const state = useModel(model);
   const [openId, setOpenId] = useState<string | undefined>(() => location.hash.slice(1) || undefined);
   const [panel, setPanel] = useState<Panel>('chat');
   const open = state.conversations.find((c) => c.conversationId === openId);
+
+  // Revoked from another device: nothing more can be read here, so sign out.
+  useEffect(() => {
+    if (state.revoked) props.onSignOut();
+  }, [state.revoked]);
 
   useEffect(() => {
     const onHash = () => setOpenId(location.hash.slice(1) || undefined);
@@ -85,7 +93,7 @@ export function ChatApp(props: { model: ChatModel; onSignOut: () => void }) {
           </ul>
         )}
         <footer class="sidebar-footer">
-          <button type="button" class="link" onClick={props.onSignOut}>
+          <button type="button" class="link" onClick={() => props.onSignOut()}>
             Sign out
           </button>
         </footer>
@@ -94,7 +102,11 @@ export function ChatApp(props: { model: ChatModel; onSignOut: () => void }) {
         {panel === 'people' ? (
           <PeoplePanel model={model} onClose={() => setPanel('chat')} onOpen={select} />
         ) : panel === 'settings' ? (
-          <SettingsPanel model={model} onClose={() => setPanel('chat')} />
+          <SettingsPanel
+            model={model}
+            onClose={() => setPanel('chat')}
+            onSignOutEverywhere={() => props.onSignOut({ everywhere: true })}
+          />
         ) : panel === 'new-group' ? (
           <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />
         ) : open ? (

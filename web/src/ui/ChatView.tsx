@@ -272,7 +272,7 @@ function Message(props: {
                 key={emoji}
                 class="reaction"
                 onClick={() => react(emoji)}
-                aria-label={`${emoji} from ${users.map((u) => model.nameOf(u)).join(', ')}`}
+                aria-label={`${emoji} ${users.length}, from ${users.map((u) => model.nameOf(u)).join(', ')}`}
               >
                 {emoji} {users.length}
               </button>

@@ -317,6 +317,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
             {admin && userId !== me ? (
               <button
                 type="button"
+                aria-label={`Remove ${model.nameOf(userId)}`}
                 onClick={() =>
                   void run(() => model.api.removeMember({ params: { conversationId: id, userId } }))
                 }
@@ -354,7 +355,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
           </button>
         </form>
       ) : null}
-      <p>
+      <p class="group-actions">
         <button
           type="button"
           class="danger"

@@ -7,7 +7,11 @@ import { formatTime, useAction, useModel } from './hooks';
 const SEEN_KEY = (userId: string) => `parley.compared-safety-number.${userId}`;
 
 /** My devices (revoke), and each friend's safety number with a warning when their devices changed. */
-export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) {
+export function SettingsPanel(props: {
+  model: ChatModel;
+  onClose: () => void;
+  onSignOutEverywhere: () => void;
+}) {
   const { model } = props;
   const state = useModel(model);
   const { run } = useAction(model);
@@ -17,8 +21,12 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
 
   const loadDevices = () =>
     run(async () => setDevices((await model.api.listDevices({ params: { userId: me } })).items));
+  // Read again when one of my devices registers or is revoked, wherever that happened.
   useEffect(() => {
     void loadDevices();
+  }, [state.devicesVersion]);
+
+  useEffect(() => {
     void run(async () => {
       const result: Record<string, { number: string; changed: boolean }> = {};
       for (const { user } of state.friends.filter((f) => f.state === 'friend')) {
@@ -80,6 +88,18 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
             </li>
           ))}
         </ul>
+        <p>
+          <button
+            type="button"
+            class="danger"
+            onClick={() =>
+              confirm('Sign out on every browser and app? Each will ask for your password again.') &&
+              props.onSignOutEverywhere()
+            }
+          >
+            Sign out everywhere
+          </button>
+        </p>
       </section>
       <section aria-labelledby="safety-title">
         <h3 id="safety-title">Safety numbers</h3>
