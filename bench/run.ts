@@ -2,7 +2,7 @@
  * `npm run bench`: measures the local stack — start time, delivery latency
  * between two users, burst throughput, bundle sizes and memory — and the
  * E2EE module (`e2ee.ts`), and prints a Markdown report (also written to
- * `.local/bench/report.md`). `npm run bench -- e2ee` or `-- stack` runs one part.
+ * `.local/bench/report.md`). `npm run bench -- e2ee`, `-- stack` or `-- web` runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -22,6 +22,7 @@ import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
 import { measureE2ee } from './e2ee';
 import { summary } from './stats';
+import { measureWeb } from './web';
 
 const SEQUENTIAL_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1000);
 const BURST_MESSAGES = Number(process.env.BENCH_BURST ?? 500);
@@ -284,6 +285,7 @@ async function measureLocalStack(): Promise<string[]> {
 const PARTS = {
   stack: measureLocalStack,
   e2ee: measureE2ee,
+  web: measureWeb,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;

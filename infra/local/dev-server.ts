@@ -3,7 +3,13 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { StackOutputs } from '../../shared/client/stage';
 import { WEB_CONFIG_PATH, type WebConfig } from '../../shared/client/web-config';
-import { buildWeb, WebBuildError, type WebBuildOutcome, watchWeb } from '../../tools/build-web';
+import {
+  buildWeb,
+  WebBuildError,
+  type WebBuildMode,
+  type WebBuildOutcome,
+  watchWeb,
+} from '../../tools/build-web';
 import { originsOf, webSecurityHeaders } from '../web-headers';
 import { close, LOCAL_HOST, listen } from './listen';
 import type { Mailbox } from './mailbox';
@@ -35,6 +41,11 @@ export interface DevServerOptions {
    * @default false (one build at start)
    */
   readonly watch?: boolean;
+  /**
+   * How the web client is built: `production` is what the site serves on AWS (minified), for measuring.
+   * @default 'development'
+   */
+  readonly mode?: WebBuildMode;
   /** Read on each request: the outputs are complete once every part has started. */
   readonly outputs: () => StackOutputs;
   /** The web client's configuration, once every part has started; served as `/config.json`. */
@@ -65,10 +76,11 @@ export async function startDevServer(options: DevServerOptions): Promise<LocalDe
     build = outcome;
     if (!outcome.ok) options.onBuildError?.(outcome.error);
   };
-  const watcher = options.watch ? await watchWeb({ outDir: root, mode: 'development', onBuild }) : undefined;
+  const mode = options.mode ?? 'development';
+  const watcher = options.watch ? await watchWeb({ outDir: root, mode, onBuild }) : undefined;
   if (!watcher) {
     onBuild(
-      await buildWeb({ outDir: root, mode: 'development' }).then(
+      await buildWeb({ outDir: root, mode }).then(
         (result) => ({ ok: true, result }) as const,
         (error: unknown) => ({
           ok: false,

@@ -5,9 +5,10 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
 import { type WebConfig, webConfigOf } from '../../shared/client/web-config';
+import type { WebBuildMode } from '../../tools/build-web';
 import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
 import { startCognito } from './cognito';
-import { type LocalDevServer, startDevServer } from './dev-server';
+import { type DevServerOptions, type LocalDevServer, startDevServer } from './dev-server';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type LocalEventSource, startEventSource } from './event-source';
 import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
@@ -59,6 +60,8 @@ export interface LocalStackOptions {
    * @default false: built once at start
    */
   readonly watchWeb?: boolean;
+  /** How the web client is built (see {@link DevServerOptions.mode}). */
+  readonly webMode?: WebBuildMode;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: string;
   /** Per-user rate limits to enforce instead of the defaults (tests lower them). */
@@ -202,6 +205,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: options.ports.web,
         buildDir: join(options.dataDir, 'web'),
         watch: options.watchWeb ?? false,
+        ...(options.webMode ? { mode: options.webMode } : {}),
         outputs: () => outputs,
         webConfig: () => webConfig,
         mailbox: cognito.mailbox,

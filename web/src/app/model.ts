@@ -7,6 +7,7 @@ import { ErrorCode } from '../../../shared/protocol/errors';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
+import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import type { Session } from './session';
 import { ChatSocket, type ConnectionStatus } from './socket';
 
@@ -16,21 +17,7 @@ interface Payload {
   readonly emoji?: string;
 }
 
-export interface MessageView {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly senderId: string;
-  readonly sentAt: string;
-  text: string;
-  /** The `seq` this message replies to. */
-  replyTo?: number;
-  edited?: boolean;
-  deleted?: boolean;
-  /** Why this device cannot show it. */
-  undecryptable?: 'before-join' | 'rejected';
-  /** Emoji → user ids who reacted with it. */
-  reactions: Record<string, string[]>;
-}
+export type { MessageView } from './history';
 
 /** A message written while offline, sent when the connection returns. */
 export interface OutboxItem {
@@ -53,7 +40,10 @@ export interface ModelState {
   readonly deviceId: string;
   status: ConnectionStatus;
   conversations: ConversationView[];
-  messages: Record<string, MessageView[]>;
+  /** Conversation → the newest part of its history, as far as read from this browser's store. */
+  messages: Record<string, readonly MessageView[]>;
+  /** Conversation → whether this browser keeps older messages than those in `messages` (see {@link ChatModel.loadEarlier}). */
+  earlier: Record<string, boolean>;
   users: Record<string, PublicProfile>;
   friends: Friend[];
   presence: Record<string, { online: boolean; lastSeenAt?: string }>;
@@ -68,13 +58,16 @@ export interface ModelState {
   revoked: boolean;
 }
 
-const HISTORY = (conversationId: string) => `history/${conversationId}`;
 /** Where this browser keeps its device id for a user (the keys are in the encrypted store). */
 const DEVICE_ID_KEY = (userId: string) => `parley.device.${userId}`;
 const OUTBOX = 'outbox';
 const TYPING_SHOWN_FOR_IN_MS = 6_000;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
+const markDeleted = (m: MessageView) => {
+  m.deleted = true;
+  m.text = '';
+};
 
 /** Words for an API refusal a person can act on. */
 export function describeError(error: unknown): string {
@@ -113,6 +106,8 @@ export class ChatModel {
   private typingSent = new Map<string, number>();
   /** Friend pushes seen so far, so a list fetched meanwhile is not taken for newer. */
   private friendPushes = 0;
+  /** Conversation → its history in the store, opened once (reads and writes queue there, in call order). */
+  private readonly histories = new Map<string, Promise<ConversationHistory>>();
 
   private constructor(
     readonly config: WebConfig,
@@ -130,6 +125,7 @@ export class ChatModel {
       status: 'connecting',
       conversations: [],
       messages: {},
+      earlier: {},
       users: { [me.userId]: me },
       friends: [],
       presence: {},
@@ -181,6 +177,7 @@ export class ChatModel {
       throw error;
     }
     model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
+    performance.mark('parley:device-open');
     onStep('Loading your conversations…');
     await model.load();
     for (const events of pending) await model.apply(events);
@@ -208,11 +205,8 @@ export class ChatModel {
     this.state.friends = friends;
     for (const friend of friends) this.state.users[friend.user.userId] = friend.user;
     this.state.conversations = conversations.map((c) => ({ ...c, receipts: {} }));
-    for (const conversation of conversations) {
-      const stored = await this.store.get(HISTORY(conversation.conversationId));
-      this.state.messages[conversation.conversationId] = stored ? decode<MessageView[]>(stored) : [];
-      this.refreshPreview(conversation.conversationId);
-    }
+    // Only the newest chunk or two of each: older pages are read when the person scrolls up to them.
+    await Promise.all(conversations.map((c) => this.showHistory(c.conversationId)));
     const outbox = await this.store.get(OUTBOX);
     this.state.outbox = outbox ? decode<OutboxItem[]>(outbox) : [];
     await this.loadPresence();
@@ -271,7 +265,9 @@ export class ChatModel {
         ...c,
         receipts: known.get(c.conversationId)?.receipts ?? {},
       }));
-      for (const c of fresh) this.state.messages[c.conversationId] ??= [];
+      await Promise.all(
+        fresh.filter((c) => !this.histories.has(c.conversationId)).map((c) => this.showHistory(c.conversationId)),
+      );
       this.sortConversations();
       this.changed();
       for (const c of fresh) await this.e2ee.sync(c.conversationId);
@@ -307,10 +303,8 @@ export class ChatModel {
           return;
         }
         case 'deleted':
-          this.mutate(frame.conversationId, frame.seq, (m) => {
-            m.deleted = true;
-            m.text = '';
-          });
+          await this.record(frame.conversationId, [{ kind: 'change', seq: frame.seq, change: markDeleted }]);
+          this.changed();
           return;
         case 'receipt': {
           const conversation = this.find(frame.conversationId);
@@ -399,7 +393,7 @@ export class ChatModel {
         view,
         ...this.state.conversations.filter((c) => c.conversationId !== frame.conversationId),
       ];
-      this.state.messages[frame.conversationId] ??= [];
+      if (!this.histories.has(frame.conversationId)) await this.showHistory(frame.conversationId);
       this.sortConversations();
       this.changed();
     } catch (error) {
@@ -409,11 +403,13 @@ export class ChatModel {
 
   /** Applies what the E2EE client read, in order, and keeps it (encrypted) for the next visit. */
   private async apply(events: readonly ChatEvent[]): Promise<void> {
-    const touched = new Set<string>();
+    const changes = new Map<string, HistoryChange[]>();
+    const push = (conversationId: string, change: HistoryChange) => {
+      const list = changes.get(conversationId);
+      if (list) list.push(change);
+      else changes.set(conversationId, [change]);
+    };
     for (const event of events) {
-      touched.add(event.conversationId);
-      const list = this.state.messages[event.conversationId] ?? [];
-      this.state.messages[event.conversationId] = list;
       switch (event.kind) {
         case 'message': {
           let payload: Payload = {};
@@ -423,21 +419,20 @@ export class ChatModel {
             payload = { text: new TextDecoder().decode(event.plaintext) };
           }
           if (event.messageKind === 'edit' && event.refSeq !== undefined) {
-            this.mutate(
-              event.conversationId,
-              event.refSeq,
-              (m) => {
+            push(event.conversationId, {
+              kind: 'change',
+              seq: event.refSeq,
+              change: (m) => {
                 if (m.senderId !== event.senderId) return;
                 m.text = payload.text ?? m.text;
                 m.edited = true;
               },
-              false,
-            );
+            });
           } else if (event.messageKind === 'reaction' && event.refSeq !== undefined) {
-            this.mutate(
-              event.conversationId,
-              event.refSeq,
-              (m) => {
+            push(event.conversationId, {
+              kind: 'change',
+              seq: event.refSeq,
+              change: (m) => {
                 const emoji = payload.emoji ?? '👍';
                 const users = new Set(m.reactions[emoji] ?? []);
                 if (users.has(event.senderId)) users.delete(event.senderId);
@@ -445,26 +440,29 @@ export class ChatModel {
                 m.reactions[emoji] = [...users];
                 if (users.size === 0) delete m.reactions[emoji];
               },
-              false,
-            );
-          } else if (!list.some((m) => m.seq === event.seq)) {
-            list.push({
-              seq: event.seq,
-              messageId: event.messageId,
-              senderId: event.senderId,
-              sentAt: event.sentAt,
-              text: payload.text ?? '',
-              reactions: {},
-              ...(event.messageKind === 'reply' && event.refSeq !== undefined
-                ? { replyTo: event.refSeq }
-                : {}),
+            });
+          } else {
+            push(event.conversationId, {
+              kind: 'add',
+              message: {
+                seq: event.seq,
+                messageId: event.messageId,
+                senderId: event.senderId,
+                sentAt: event.sentAt,
+                text: payload.text ?? '',
+                reactions: {},
+                ...(event.messageKind === 'reply' && event.refSeq !== undefined
+                  ? { replyTo: event.refSeq }
+                  : {}),
+              },
             });
           }
           break;
         }
         case 'undecryptable':
-          if (!list.some((m) => m.seq === event.seq)) {
-            list.push({
+          push(event.conversationId, {
+            kind: 'add',
+            message: {
               seq: event.seq,
               messageId: event.messageId,
               senderId: event.senderId,
@@ -472,46 +470,58 @@ export class ChatModel {
               text: '',
               reactions: {},
               undecryptable: event.reason,
-            });
-          }
+            },
+          });
           break;
         case 'deleted':
-          this.mutate(
-            event.conversationId,
-            event.seq,
-            (m) => {
-              m.deleted = true;
-              m.text = '';
-            },
-            false,
-          );
+          push(event.conversationId, { kind: 'change', seq: event.seq, change: markDeleted });
           break;
         default:
           break;
       }
-      list.sort((a, b) => a.seq - b.seq);
     }
-    for (const conversationId of touched) {
-      this.refreshPreview(conversationId);
-      await this.store.put(HISTORY(conversationId), encode(this.state.messages[conversationId] ?? []));
+    // Each write waits on the same opening of its history, then queues there: a batch that follows this one,
+    // even while this one is still being written, is written after it.
+    const written = await Promise.allSettled(
+      [...changes].map(([conversationId, list]) => this.record(conversationId, list)),
+    );
+    const failed = written.find((result) => result.status === 'rejected');
+    if (failed) {
+      console.error('Keeping the history failed', { error: failed.reason });
+      this.notify('This browser could not keep the latest messages: they may be missing after a reload.');
     }
     this.changed();
   }
 
-  private find(conversationId: string): ConversationView | undefined {
-    return this.state.conversations.find((c) => c.conversationId === conversationId);
+  private historyOf(conversationId: string): Promise<ConversationHistory> {
+    let history = this.histories.get(conversationId);
+    if (history === undefined) {
+      history = ConversationHistory.open(this.store, conversationId);
+      this.histories.set(conversationId, history);
+    }
+    return history;
   }
 
-  private mutate(conversationId: string, seq: number, change: (m: MessageView) => void, notify = true): void {
-    const message = this.state.messages[conversationId]?.find((m) => m.seq === seq);
-    if (message === undefined) return;
-    change(message);
-    this.state.messages[conversationId] = [...(this.state.messages[conversationId] ?? [])];
-    this.refreshPreview(conversationId);
-    if (notify) {
-      void this.store.put(HISTORY(conversationId), encode(this.state.messages[conversationId]));
-      this.changed();
-    }
+  /** Reads a conversation's newest messages from the store into the state. */
+  private async showHistory(conversationId: string): Promise<void> {
+    this.show(await this.historyOf(conversationId));
+  }
+
+  private show(history: ConversationHistory): void {
+    this.state.messages[history.conversationId] = history.messages;
+    this.state.earlier[history.conversationId] = history.hasEarlier;
+    this.refreshPreview(history.conversationId);
+  }
+
+  /** Applies changes to a conversation's history and keeps them; the caller tells the screens. */
+  private async record(conversationId: string, changes: readonly HistoryChange[]): Promise<void> {
+    const history = await this.historyOf(conversationId);
+    await history.write(changes);
+    this.show(history);
+  }
+
+  private find(conversationId: string): ConversationView | undefined {
+    return this.state.conversations.find((c) => c.conversationId === conversationId);
   }
 
   private bump(conversationId: string, seq: number, sentAt: string, senderId: string, kind: string): void {
@@ -526,7 +536,7 @@ export class ChatModel {
 
   private refreshPreview(conversationId: string): void {
     const conversation = this.find(conversationId);
-    const last = [...(this.state.messages[conversationId] ?? [])].reverse().find((m) => !m.undecryptable);
+    const last = this.state.messages[conversationId]?.findLast((m) => !m.undecryptable);
     if (conversation && last) conversation.preview = last.deleted ? 'Message deleted' : last.text;
   }
 
@@ -578,6 +588,18 @@ export class ChatModel {
       this.flushing = undefined;
     });
     return this.flushing;
+  }
+
+  /**
+   * Reads the page before the loaded messages of a conversation from this browser's store into
+   * `state.messages`; resolves to whether older ones remain.
+   */
+  async loadEarlier(conversationId: string): Promise<boolean> {
+    const history = await this.historyOf(conversationId);
+    const more = await history.loadEarlier();
+    this.show(history);
+    this.changed();
+    return more;
   }
 
   async deleteMessage(conversationId: string, seq: number): Promise<void> {

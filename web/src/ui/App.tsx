@@ -25,6 +25,7 @@ export function App() {
   const start = async (session: Session, loaded: WebConfig) => {
     try {
       const model = await ChatModel.start(loaded, session, (step) => setPhase({ kind: 'loading', step }));
+      performance.mark('parley:model-ready');
       setPhase({ kind: 'ready', model });
     } catch (error) {
       if (error instanceof DeviceRevokedError) {
@@ -51,11 +52,13 @@ export function App() {
         });
         return;
       }
+      performance.mark('parley:config');
       setConfig(loaded);
       try {
         const session = await Session.resume(
           new CognitoClient(loaded.cognitoEndpoint, loaded.userPoolClientId),
         );
+        performance.mark('parley:session');
         if (session) await start(session, loaded);
         else setPhase({ kind: 'signed-out' });
       } catch (error) {
