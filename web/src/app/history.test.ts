@@ -49,7 +49,15 @@ const message = (seq: number, text = `m${seq}`): MessageView => ({
   reactions: {},
 });
 
-const add = (...seqs: number[]): HistoryChange[] => seqs.map((seq) => ({ kind: 'add', message: message(seq) }));
+const add = (...seqs: number[]): HistoryChange[] =>
+  seqs.map((seq) => ({ kind: 'add', message: message(seq) }));
+const edit = (seq: number, text: string): HistoryChange => ({
+  kind: 'change',
+  seq,
+  change: (m) => {
+    m.text = text;
+  },
+});
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const seqs = (history: ConversationHistory) => history.messages.map((m) => m.seq);
 
@@ -74,7 +82,10 @@ async function readAll(store: StateStore, chunkSize: number): Promise<Conversati
 }
 
 async function encryptedStore(): Promise<EncryptedStateStore> {
-  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+    'encrypt',
+    'decrypt',
+  ]);
   return new EncryptedStateStore(new InMemoryStateStore(), key);
 }
 
@@ -115,7 +126,7 @@ describe('ConversationHistory', () => {
     const history = await ConversationHistory.open(store, CID, { chunkSize: 3, loadAtLeast: 1 });
     expect(seqs(history)).toEqual([10]);
     store.take();
-    await history.write([{ kind: 'change', seq: 5, change: (m) => void (m.text = 'edited') }]);
+    await history.write([edit(5, 'edited')]);
 
     expect(store.take()).toEqual([HISTORY_CHUNK_KEY(CID, 1)]);
     const after = await Promise.all([0, 2, 3].map((id) => store.get(HISTORY_CHUNK_KEY(CID, id))));
@@ -132,8 +143,14 @@ describe('ConversationHistory', () => {
     const shown = history.messages;
 
     await history.write([
-      { kind: 'change', seq: 2, change: (m) => void (m.reactions['👍'] = ['alice']) },
-      { kind: 'change', seq: 99, change: (m) => void (m.text = 'never there') },
+      {
+        kind: 'change',
+        seq: 2,
+        change: (m) => {
+          m.reactions['👍'] = ['alice'];
+        },
+      },
+      edit(99, 'never there'),
     ]);
 
     expect(history.messages).not.toBe(shown);
@@ -177,6 +194,18 @@ describe('ConversationHistory', () => {
     expect(seqs(history)).toEqual(range(1, 10));
   });
 
+  it('by default keeps 200 messages a chunk and opens with the newest 50 or more', async () => {
+    const store = new InMemoryStateStore();
+    const writer = await ConversationHistory.open(store, CID);
+    for (const seq of range(1, 460)) await writer.write(add(seq));
+    expect((await storedChunks(store)).map((chunk) => chunk.length)).toEqual([200, 200, 60]);
+
+    const history = await ConversationHistory.open(store, CID);
+    expect(seqs(history)).toEqual(range(401, 460));
+    expect(await history.loadEarlier()).toBe(true);
+    expect(seqs(history)).toEqual(range(201, 460));
+  });
+
   it('moves a history kept in the former format (one array) into chunks, once', async () => {
     const store = new RecordingStore(await encryptedStore());
     const old = [...range(1, 7).reverse(), 3].map((seq) => message(seq));
@@ -203,8 +232,8 @@ describe('ConversationHistory', () => {
     await Promise.all([
       ...range(9, 20).map((seq) => reopened.write(add(seq))),
       // Both in the first chunk, which is not loaded: each write reads it, so they must not overlap.
-      reopened.write([{ kind: 'change', seq: 1, change: (m) => void (m.text = 'one, edited') }]),
-      reopened.write([{ kind: 'change', seq: 2, change: (m) => void (m.text = 'two, edited') }]),
+      reopened.write([edit(1, 'one, edited')]),
+      reopened.write([edit(2, 'two, edited')]),
     ]);
 
     const all = await readAll(store, 4);

@@ -73,18 +73,29 @@ const MessageViewSchema: z.ZodType<MessageView> = z.object({
 
 const ChunkSchema = z.array(MessageViewSchema);
 
+/** A chunk in the index: its id (in its key) and the lowest seq it is for. */
+interface ChunkRef {
+  readonly id: number;
+  readonly from: number;
+}
+
 /**
  * The chunks in seq order. Chunk k holds the seqs from its `from` up to the next chunk's `from` (the first
  * chunk from the lowest seq there is), so appending to the newest chunk leaves the index as it is.
  */
-const IndexSchema = z.object({
-  format: z.literal(INDEX_FORMAT),
-  /** The id the next new chunk takes. */
-  next: z.number().int().nonnegative(),
-  chunks: z.array(z.object({ id: z.number().int().nonnegative(), from: z.number().int() })),
-});
-
-type ChunkRef = z.infer<typeof IndexSchema>['chunks'][number];
+const IndexSchema = z
+  .object({
+    format: z.literal(INDEX_FORMAT),
+    /** The id the next new chunk takes. */
+    next: z.number().int().nonnegative(),
+    chunks: z.array(z.object({ id: z.number().int().nonnegative(), from: z.number().int() })),
+  })
+  .refine(
+    ({ next, chunks }) =>
+      new Set(chunks.map((c) => c.id)).size === chunks.length &&
+      chunks.every((c, i) => c.id < next && (i < 2 || c.from > (chunks[i - 1] as ChunkRef).from)),
+    'The chunks are to have distinct ids below `next`, in seq order',
+  );
 
 /**
  * One conversation's decrypted history in a {@link StateStore}, in chunks of a few hundred messages by seq
@@ -316,7 +327,9 @@ export class ConversationHistory {
     if (stored === undefined) return [];
     const parsed = ChunkSchema.safeParse(decode(stored));
     if (!parsed.success)
-      throw new StoredHistoryError('A stored history chunk is not one this app reads', { cause: parsed.error });
+      throw new StoredHistoryError('A stored history chunk is not one this app reads', {
+        cause: parsed.error,
+      });
     const from = position === 0 ? Number.NEGATIVE_INFINITY : ref.from;
     const until = this.chunks[position + 1]?.from ?? Number.POSITIVE_INFINITY;
     return uniqueBySeq(parsed.data.filter((m) => m.seq >= from && m.seq < until));

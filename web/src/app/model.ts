@@ -42,7 +42,10 @@ export interface ModelState {
   conversations: ConversationView[];
   /** Conversation → the newest part of its history, as far as read from this browser's store. */
   messages: Record<string, readonly MessageView[]>;
-  /** Conversation → whether this browser keeps older messages than those in `messages` (see {@link ChatModel.loadEarlier}). */
+  /**
+   * Conversation → whether this browser keeps older messages than those in `messages`
+   * (see {@link ChatModel.loadEarlier}).
+   */
   earlier: Record<string, boolean>;
   users: Record<string, PublicProfile>;
   friends: Friend[];
@@ -266,7 +269,9 @@ export class ChatModel {
         receipts: known.get(c.conversationId)?.receipts ?? {},
       }));
       await Promise.all(
-        fresh.filter((c) => !this.histories.has(c.conversationId)).map((c) => this.showHistory(c.conversationId)),
+        fresh
+          .filter((c) => !this.histories.has(c.conversationId))
+          .map((c) => this.showHistory(c.conversationId)),
       );
       this.sortConversations();
       this.changed();

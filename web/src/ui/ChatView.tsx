@@ -12,6 +12,7 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const state = useModel(model);
   const { run } = useAction(model);
   const all = state.messages[conversation.conversationId] ?? [];
+  const earlier = state.earlier[conversation.conversationId] ?? false;
   const [shown, setShown] = useState(PAGE);
   const [draft, setDraft] = useState('');
   const [replyTo, setReplyTo] = useState<MessageView>();
@@ -21,6 +22,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const input = useRef<HTMLTextAreaElement>(null);
   const stick = useRef(true);
   const previousHeight = useRef(0);
+  const previousTop = useRef(0);
+  const loadingEarlier = useRef(false);
   const visible = all.slice(Math.max(0, all.length - shown));
   const me = state.me.userId;
   const others = conversation.memberIds.filter((id) => id !== me);
@@ -33,25 +36,48 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
 
   useEffect(() => {
     if (document.visibilityState === 'visible') void model.markRead(conversation.conversationId);
-  }, [all.length, conversation.conversationId]);
+    // An edit or a reaction counts as new too: read it on screen.
+  }, [all.length, conversation.lastSeq, conversation.conversationId]);
 
   useLayoutEffect(() => {
     const element = list.current;
     if (!element) return;
     if (stick.current) element.scrollTop = element.scrollHeight;
-    else if (previousHeight.current) element.scrollTop += element.scrollHeight - previousHeight.current;
+    // Set, not added to: Chromium's scroll anchoring may have moved it already.
+    else if (previousHeight.current)
+      element.scrollTop = previousTop.current + element.scrollHeight - previousHeight.current;
     previousHeight.current = 0;
   }, [visible.length, queued.length]);
+
+  /** Notes where the view is, so the layout effect keeps what is on screen in place when a page is added above. */
+  const keepPlace = () => {
+    previousHeight.current = list.current?.scrollHeight ?? 0;
+    previousTop.current = list.current?.scrollTop ?? 0;
+    stick.current = false;
+  };
+
+  /** One more page above: from memory if there is, else after the model reads the chunk before. */
+  const showEarlier = async () => {
+    if (shown >= all.length) {
+      if (!earlier || loadingEarlier.current) return;
+      loadingEarlier.current = true;
+      // While fewer than `shown` are loaded, the page read shows as soon as it is there.
+      keepPlace();
+      try {
+        await model.loadEarlier(conversation.conversationId);
+      } finally {
+        loadingEarlier.current = false;
+      }
+    }
+    keepPlace();
+    setShown((n) => n + PAGE);
+  };
 
   const onScroll = () => {
     const element = list.current;
     if (!element) return;
     stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
-    if (element.scrollTop < 40 && shown < all.length) {
-      previousHeight.current = element.scrollHeight;
-      stick.current = false;
-      setShown((n) => n + PAGE);
-    }
+    if (element.scrollTop < 40 && (shown < all.length || earlier)) void run(showEarlier);
   };
 
   const submit = (event?: Event) => {
@@ -124,9 +150,9 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so keyboard users can scroll it
         tabIndex={0}
       >
-        {shown < all.length ? (
+        {shown < all.length || earlier ? (
           <li class="more">
-            <button type="button" class="link" onClick={() => setShown((n) => n + PAGE)}>
+            <button type="button" class="link" onClick={() => void run(showEarlier)}>
               Show earlier messages
             </button>
           </li>
@@ -257,6 +283,9 @@ function Message(props: {
             {model.nameOf(props.replied.senderId)}:{' '}
             {props.replied.deleted ? 'Message deleted' : props.replied.text.slice(0, 120)}
           </blockquote>
+        ) : message.replyTo ? (
+          // The quoted message is further back than what is loaded.
+          <blockquote class="quote small muted">Reply to an earlier message</blockquote>
         ) : null}
         {message.deleted ? <p class="text muted">Message deleted</p> : <p class="text">{message.text}</p>}
         <span class="meta small muted">
