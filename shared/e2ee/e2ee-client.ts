@@ -132,8 +132,12 @@ export interface E2eeClientOptions {
   readonly store: StateStore;
   /** A display name for the device list. */
   readonly deviceName?: string;
-  /** Called with everything the device reads, whichever call read it (a push, a sync, its own send). */
-  readonly onEvents?: (events: readonly ChatEvent[]) => void;
+  /**
+   * Called with everything the device reads, whichever call read it (a push, a sync, its own send), and
+   * awaited before the device stores its state past them: an app that keeps what it shows (history) does so
+   * here, and a device stopped in between reads the same entries again (same `seq`) rather than losing them.
+   */
+  readonly onEvents?: (events: readonly ChatEvent[]) => void | Promise<void>;
   /**
    * Called when another of the user's devices revoked this one: every group removes it, and it can neither
    * register again nor upload key packages. Its owner should forget its state.
@@ -167,7 +171,7 @@ export class E2eeClient {
     private readonly vault: DeviceVault,
     private readonly store: StateStore,
     private readonly clock: () => number,
-    private readonly onEvents: (events: readonly ChatEvent[]) => void,
+    private readonly onEvents: (events: readonly ChatEvent[]) => void | Promise<void>,
     private readonly onRevoked: () => void,
   ) {
     this.directory = new HttpDirectory(api, clock);
@@ -469,8 +473,9 @@ export class E2eeClient {
       if (event !== undefined) events.push(event);
       state.cursor.seq = item.seq;
     }
+    // The app keeps what it shows first: MLS keys are gone once the state is stored past them.
+    if (events.length > 0) await this.onEvents(events);
     await this.save(conversationId, state);
-    if (events.length > 0) this.onEvents(events);
     return events;
   }
 

@@ -31,7 +31,8 @@ describe('the web client in Chromium: reload and reconnect', () => {
       .allTextContents();
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // Bob writes a long history in seconds, faster than the per-user send limit allows a person.
+    stack = await startTestStack({ rateLimits: { send: { limit: 10_000, windowSeconds: 60 } } });
     browser = await launchBrowser();
     alice = await openPage(browser, stack, DESKTOP);
     await signUpInBrowser(alice.page, stack, aliceEmail, PASSWORD);
@@ -93,5 +94,35 @@ describe('the web client in Chromium: reload and reconnect', () => {
       .toEqual(['one', 'two', 'three', 'four', 'five', 'written offline']);
     await expect.poll(() => alice.page.getByText('Waiting to send…').count(), { timeout: 30_000 }).toBe(0);
     expect(bobLaptop.texts(conversationId)).toEqual(['one', 'two', 'three', 'four', 'five', offline]);
+  }, 150_000);
+
+  it('pages back through a long history after a reload, from the newest to the first message', async () => {
+    // Enough for two stored chunks (200 each) beyond the first screen.
+    const before = (await shown()).length;
+    const count = 420;
+    for (let i = 1; i <= count; i++) await bobLaptop.client.send(conversationId, text(`n${i}`));
+    const list = alice.page.getByRole('list', { name: 'Messages' });
+    await list.getByText(`n${count}`, { exact: true }).waitFor({ timeout: 60_000 });
+    await alice.page.reload();
+    await list
+      .getByText(`n${count}`, { exact: true })
+      .waitFor({ timeout: 30_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`After the reload the page shows …${(await shown()).slice(-5).join(', ')}`, {
+          cause: error,
+        });
+      });
+    // The first screen shows the newest page only.
+    expect((await shown()).length).toBeLessThan(count);
+    const earlier = alice.page.getByRole('button', { name: 'Show earlier messages' });
+    for (let page = 0; page < 20 && (await earlier.count()) > 0; page++) {
+      const shownBefore = (await shown()).length;
+      await earlier.click();
+      await expect.poll(async () => (await shown()).length, { timeout: 30_000 }).toBeGreaterThan(shownBefore);
+    }
+    const all = await shown();
+    expect(all).toHaveLength(before + count);
+    expect(all.slice(before)).toEqual(Array.from({ length: count }, (_, i) => `n${i + 1}`));
+    expect(all[0]).toBe('one');
   }, 150_000);
 });

@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
+import { type ChatEvent, E2eeClient } from '../../shared/e2ee/e2ee-client';
+import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { type Api, apiFor, befriend, logAfter } from '../support/api';
 import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
@@ -201,5 +203,29 @@ describe('E2EE races and bad input through the local stack', () => {
     expect([403, 404]).toContain((refused as ApiError).status);
     const after = await apiFor(stack, carol).countKeyPackages({ params: { deviceId: 'phone' } });
     expect(after).toEqual(before);
+  });
+
+  it('reads a message again when the app failed to keep it: the device stores its state only after', async () => {
+    const erin = await signUp(stack, 'erin');
+    await befriend(stack, alice, erin);
+    const store = new InMemoryStateStore();
+    const open = (onEvents: (events: readonly ChatEvent[]) => void) =>
+      E2eeClient.open({ api: apiFor(stack, erin), userId: erin.userId, deviceId: 'laptop', store, onEvents });
+    const failing = await open(() => {
+      throw new Error('disk full');
+    });
+    const direct = (await alices.createConversation({ body: { kind: 'direct', userId: erin.userId } }))
+      .conversationId;
+    await aliceLaptop.client.send(direct, text('kept'));
+    await expect(failing.sync(direct)).rejects.toThrow('disk full');
+    // Opened again from what it stored, the device reads the message it could not hand over.
+    const read: ChatEvent[] = [];
+    const again = await open((events) => {
+      read.push(...events);
+    });
+    await again.sync(direct);
+    expect(
+      read.flatMap((e) => (e.kind === 'message' ? [new TextDecoder().decode(e.plaintext)] : [])),
+    ).toEqual(['kept']);
   });
 });

@@ -171,7 +171,11 @@ export class ChatModel {
         deviceId,
         store,
         deviceName: browserName(),
-        onEvents: (events) => (model ? void model.apply(events) : pending.push([...events])),
+        // Awaited before the device stores its state past these events: what it read is kept first.
+        onEvents: async (events) => {
+          if (model) await model.apply(events);
+          else pending.push([...events]);
+        },
         onRevoked: () => model?.markRevoked(),
       });
     } catch (error) {
