@@ -93,6 +93,37 @@ describe('buildWeb in production mode', () => {
     expect(script.split('\n').length).toBeLessThan(5);
   });
 
+  it('preloads the chunks the script imports, and those it imports later with low priority', async () => {
+    const { options, outDir } = fixture();
+    const source = join(options.entry, '..');
+    writeFileSync(join(source, 'shared.ts'), 'export const shared = () => "shared by main and later";\n');
+    writeFileSync(
+      join(source, 'later.ts'),
+      "import { shared } from './shared';\nexport const later = shared();\n",
+    );
+    writeFileSync(
+      options.entry,
+      [
+        "import { shared } from './shared';",
+        'document.body.textContent = shared();',
+        "void import('./later').then((m) => console.log(m.later));",
+      ].join('\n'),
+    );
+    const result = await buildWeb({ ...options, outDir, mode: 'production' });
+    const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+
+    expect(result.modulePreloads).toEqual([expect.stringMatching(/^\/assets\/chunk-[A-Z0-9]{8}\.js$/)]);
+    expect(result.lazyModulePreloads).toEqual([expect.stringMatching(/^\/assets\/later-[A-Z0-9]{8}\.js$/)]);
+    for (const url of result.modulePreloads) {
+      expect(html).toContain(`<link rel="modulepreload" href="${url}" />`);
+      expect(existsSync(join(outDir, url)), url).toBe(true);
+    }
+    for (const url of result.lazyModulePreloads) {
+      expect(html).toContain(`<link rel="modulepreload" href="${url}" fetchpriority="low" />`);
+      expect(existsSync(join(outDir, url)), url).toBe(true);
+    }
+  });
+
   it('reports every file with its raw and gzipped size', async () => {
     const { options, outDir } = fixture();
     const { files } = await buildWeb({ ...options, outDir, mode: 'production' });
@@ -123,6 +154,9 @@ describe('buildWeb in production mode', () => {
     const { scripts, stylesheets } = referencedAssets(html);
     expect(scripts).toEqual([result.script]);
     for (const url of [...scripts, ...stylesheets]) expect(existsSync(join(outDir, url)), url).toBe(true);
+    // The chat (MLS, the model, its screens) is loaded lazily, so the sign-in form does not wait for it.
+    expect(result.lazyModulePreloads.some((url) => /\/assets\/model-[A-Z0-9]{8}\.js$/.test(url))).toBe(true);
+    expect(result.modulePreloads.some((url) => /model-|ChatApp-/.test(url))).toBe(false);
   });
 });
 

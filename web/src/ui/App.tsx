@@ -1,19 +1,41 @@
 import { useEffect, useState } from 'preact/hooks';
 import { loadWebConfig, type WebConfig } from '../../../shared/client/web-config';
 import { DeviceRevokedError } from '../../../shared/e2ee/errors';
-import { ChatModel } from '../app/model';
+import type { ChatModel } from '../app/model';
 import { Session } from '../app/session';
 import { CognitoClient, CognitoError } from '../auth/cognito';
 import { AuthScreen } from './AuthScreen';
-import { ChatApp } from './ChatApp';
 
 const REVOKED_NOTICE =
   'This browser was removed from your devices on another device, and has forgotten its keys. Sign in to use it again as a new device.';
 
+/** The chat's code: the E2EE client with MLS, the protocol's schemas, the model and its screens. */
+interface ChatCode {
+  readonly ChatModel: typeof ChatModel;
+  readonly ChatApp: typeof import('./ChatApp').ChatApp;
+}
+
+let chatCode: Promise<ChatCode> | undefined;
+
+/**
+ * Most of the app's bytes, in a chunk of their own, so the splash and the sign-in form do not wait for
+ * them. Asked for once the configuration is in, while the session is refreshed: a returning user gets it
+ * with no extra round trip, and a new visitor's sign-in form is on screen before it arrives.
+ */
+function loadChatCode(): Promise<ChatCode> {
+  chatCode ??= Promise.all([import('../app/model'), import('./ChatApp')]).then(([model, ui]) => {
+    performance.mark('parley:chat-code');
+    return { ChatModel: model.ChatModel, ChatApp: ui.ChatApp };
+  });
+  // A failed download is reported by `start`, when the chat is needed; a visitor who never signs in is not told.
+  chatCode.catch(() => undefined);
+  return chatCode;
+}
+
 type Phase =
   | { kind: 'loading'; step: string }
   | { kind: 'signed-out'; notice?: string }
-  | { kind: 'ready'; model: ChatModel }
+  | { kind: 'ready'; model: ChatModel; chat: ChatCode }
   | { kind: 'failed'; message: string };
 
 /** Loads the stage's configuration, resumes a session, and shows sign-in or the chat. */
@@ -24,9 +46,12 @@ export function App() {
 
   const start = async (session: Session, loaded: WebConfig) => {
     try {
-      const model = await ChatModel.start(loaded, session, (step) => setPhase({ kind: 'loading', step }));
+      const chat = await loadChatCode();
+      const model = await chat.ChatModel.start(loaded, session, (step) =>
+        setPhase({ kind: 'loading', step }),
+      );
       performance.mark('parley:model-ready');
-      setPhase({ kind: 'ready', model });
+      setPhase({ kind: 'ready', model, chat });
     } catch (error) {
       if (error instanceof DeviceRevokedError) {
         setPhase({ kind: 'signed-out', notice: REVOKED_NOTICE });
@@ -54,6 +79,7 @@ export function App() {
       }
       performance.mark('parley:config');
       setConfig(loaded);
+      void loadChatCode();
       try {
         const session = await Session.resume(
           new CognitoClient(loaded.cognitoEndpoint, loaded.userPoolClientId),
@@ -100,6 +126,7 @@ export function App() {
       />
     ) : null;
   }
+  const { ChatApp } = phase.chat;
   return (
     <ChatApp
       model={phase.model}
