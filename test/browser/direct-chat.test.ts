@@ -31,7 +31,8 @@ describe('the web client in Chromium: a direct chat', () => {
   const hello = `Hello Bob 👋 — مرحبا — 你好 — ${run}`;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // A low search allowance, so that the test can show what a person is told when they hit it.
+    stack = await startTestStack({ rateLimits: { search: { limit: 3, windowSeconds: 60 } } });
     browser = await launchBrowser();
     alice = await openPage(browser, stack, DESKTOP);
     bob = await openPage(browser, stack, PHONE);
@@ -151,6 +152,8 @@ describe('the web client in Chromium: a direct chat', () => {
     await screenshot(bob.page, 'list-unread-phone');
     await item.click();
     await bob.page.getByRole('list', { name: 'Messages' }).getByText(hello).waitFor();
+    // Alice is online: her presence shows in the chat's header.
+    await bob.page.locator('.chat-header').getByText('Online').waitFor({ timeout: 30_000 });
 
     // Alice's message turns "Read" once Bob's browser shows it.
     await alice.page.getByText('Read').first().waitFor({ timeout: 30_000 });
@@ -172,6 +175,45 @@ describe('the web client in Chromium: a direct chat', () => {
     const traffic = stack.traffic.map((r) => r.body).join('\n');
     expect(traffic).not.toContain(run);
     expect(traffic).not.toContain(Buffer.from(hello).toString('base64').slice(4, 24));
+  }, 150_000);
+
+  it('blocks and unblocks, and explains a refusal and a rate limit in plain words', async () => {
+    // Bob blocks Alice from People.
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.getByRole('button', { name: /^People/ }).click();
+    bob.page.once('dialog', (dialog) => void dialog.accept());
+    await bob.page.getByRole('region', { name: 'Friends' }).getByRole('button', { name: 'Block' }).click();
+    const blocked = bob.page.getByRole('region', { name: 'Blocked' });
+    await blocked.getByText('alice').waitFor({ timeout: 30_000 });
+    await screenshot(bob.page, 'people-blocked-phone');
+
+    // Alice writes to Bob: refused, and she is told so in words.
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.fill('Are you there?');
+    await composer.press('Enter');
+    await expect
+      .poll(() => alice.page.getByRole('alert').allTextContents(), { timeout: 30_000 })
+      .toContainEqual(expect.stringContaining('You are not allowed to do that here'));
+    await alice.page.getByRole('button', { name: 'Dismiss' }).click();
+
+    // Bob unblocks her.
+    await blocked.getByRole('button', { name: 'Unblock' }).click();
+    await blocked.waitFor({ state: 'detached', timeout: 30_000 });
+
+    // Searching faster than the allowance (3 a minute in this test's stack) says when to try again.
+    await alice.page.getByRole('button', { name: /^People/ }).click();
+    await alice.page.getByLabel('Username or email').fill(bobEmail);
+    for (let i = 0; i < 4; i++) await alice.page.getByRole('button', { name: 'Find' }).click();
+    await expect
+      .poll(() => alice.page.getByRole('alert').allTextContents(), { timeout: 30_000 })
+      .toContainEqual(expect.stringMatching(/Slow down a little: try again in \d+ seconds/));
+    await screenshot(alice.page, 'rate-limited-desktop');
+    // No longer friends: Bob's presence is not shown any more, and nothing is left unread (Alice read it all).
+    const item = alice.page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: /bob/ });
+    await expect.poll(() => item.textContent(), { timeout: 30_000 }).toContain('offline');
+    expect(await item.locator('.badge').count()).toBe(0);
   }, 150_000);
 
   it('signs out, which ends the session and closes the socket', async () => {
@@ -198,9 +240,10 @@ describe('the web client in Chromium: a direct chat', () => {
     expect(await violations(alice.page, 'sign in')).toEqual([]);
     await alice.page.reload();
     await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    // Expected refusals the browser logs: Cognito's 400 for the wrong code, 401 after signing out, and 409
-    // for a commit that lost its epoch (the client applies the winner and retries). Nothing else.
-    expect(alice.problems.filter((p) => !/status of (400|401|409)/.test(p))).toEqual([]);
+    // Expected refusals the browser logs: Cognito's 400 for the wrong code, 401 after signing out, 403 for
+    // writing to someone who blocked her, 409 for a commit that lost its epoch (the client applies the winner
+    // and retries) and 429 for searching too fast. Nothing else.
+    expect(alice.problems.filter((p) => !/status of (400|401|403|409|429)/.test(p))).toEqual([]);
     expect(bob.problems.filter((p) => !/status of (400|401|409)/.test(p))).toEqual([]);
   }, 150_000);
 });

@@ -355,11 +355,13 @@ export class ChatModel {
           }
           this.changed();
           await this.reloadFriends();
-          // A new friend may see my presence, and I theirs, from now on.
+          // A new friend may see my presence, and I theirs, from now on; a former one no longer.
           if (this.state.friends.some((f) => f.user.userId === frame.user.userId && f.state === 'friend')) {
             await this.loadPresence([frame.user.userId]);
-            this.changed();
+          } else {
+            delete this.state.presence[frame.user.userId];
           }
+          this.changed();
           return;
         }
         case 'device':
@@ -538,7 +540,9 @@ export class ChatModel {
     if (!conversation || kind === 'commit') return;
     conversation.lastSeq = Math.max(conversation.lastSeq, seq);
     conversation.lastActivityAt = sentAt;
-    if (senderId !== this.state.me.userId) conversation.unread += 1;
+    // Already read when the screen showed it before this push was counted: not unread.
+    const read = conversation.receipts[this.state.me.userId]?.read ?? 0;
+    if (senderId !== this.state.me.userId && seq > read) conversation.unread += 1;
     this.sortConversations();
     this.changed();
   }
@@ -618,7 +622,8 @@ export class ChatModel {
   /** Marks everything up to the last message read, on every device of mine. */
   async markRead(conversationId: string): Promise<void> {
     const conversation = this.find(conversationId);
-    const last = this.state.messages[conversationId]?.at(-1)?.seq ?? 0;
+    // Up to the newest entry: edits and reactions are shown in place, past the newest message.
+    const last = Math.max(conversation?.lastSeq ?? 0, this.state.messages[conversationId]?.at(-1)?.seq ?? 0);
     if (!conversation || last === 0 || (conversation.receipts[this.state.me.userId]?.read ?? 0) >= last)
       return;
     conversation.unread = 0;
