@@ -40,8 +40,8 @@ const MARKS = [
   ['parley:config', 'configuration fetched (`/config.json`)'],
   ['parley:chat-code', 'chat code loaded (the lazily loaded chunks)'],
   ['parley:session', 'session refreshed (Cognito)'],
-  ['parley:device-open', 'profile read, device keys unlocked, device registered'],
-  ['parley:model-ready', 'conversations, friends, stored history and presence loaded'],
+  ['parley:device-open', 'profile, device (keys unlocked, registered), conversations and friends, at once'],
+  ['parley:model-ready', 'stored history and presence loaded'],
 ] as const;
 
 /** Kept in the page by {@link watchReadiness}: when each screen was complete, in ms since navigation start. */

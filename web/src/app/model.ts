@@ -141,7 +141,8 @@ export class ChatModel {
 
   /**
    * Signs this browser in as a device: the first time it makes the device's keys (`onStep` tells the
-   * screen), registers it and uploads key packages.
+   * screen), registers it and uploads key packages. A returning browser asks for its profile, opens its
+   * device and lists its conversations and friends at once: start-up is a chain of round trips otherwise.
    */
   static async start(
     config: WebConfig,
@@ -149,44 +150,45 @@ export class ChatModel {
     onStep: (step: string) => void,
   ): Promise<ChatModel> {
     const api = createApiClient({ baseUrl: config.httpApiUrl, accessToken: () => session.accessToken() });
-    onStep('Loading your profile…');
-    const me = await api.getMe();
-    const deviceKey = DEVICE_ID_KEY(me.userId);
+    const userId = session.userId;
+    const deviceKey = DEVICE_ID_KEY(userId);
     let deviceId = localStorage.getItem(deviceKey);
+    const profile = api.getMe();
     if (deviceId === null) {
+      // A new user's first request makes their profile: the rest waits for it.
+      onStep('Loading your profile…');
+      await profile;
       deviceId = `web-${crypto.randomUUID().slice(0, 8)}`;
       localStorage.setItem(deviceKey, deviceId);
       onStep('Creating this browser’s encryption keys…');
     } else {
-      onStep('Unlocking this browser’s encryption keys…');
+      onStep('Loading your conversations…');
     }
-    const store = await openDeviceStore(me.userId);
+    const store = await openDeviceStore(userId);
     let model: ChatModel | undefined;
     const pending: ChatEvent[][] = [];
-    let e2ee: E2eeClient;
-    try {
-      e2ee = await E2eeClient.open({
-        api,
-        userId: me.userId,
-        deviceId,
-        store,
-        deviceName: browserName(),
-        // Awaited before the device stores its state past these events: what it read is kept first.
-        onEvents: async (events) => {
-          if (model) await model.apply(events);
-          else pending.push([...events]);
-        },
-        onRevoked: () => model?.markRevoked(),
-      });
-    } catch (error) {
+    const device = E2eeClient.open({
+      api,
+      userId,
+      deviceId,
+      store,
+      deviceName: browserName(),
+      // Awaited before the device stores its state past these events: what it read is kept first.
+      onEvents: async (events) => {
+        if (model) await model.apply(events);
+        else pending.push([...events]);
+      },
+      onRevoked: () => model?.markRevoked(),
+    }).catch(async (error: unknown) => {
       // Revoked while this browser was closed: forget it, and sign out of this browser.
-      if (error instanceof DeviceRevokedError) await forgetBrowser(me.userId, session);
+      if (error instanceof DeviceRevokedError) await forgetBrowser(userId, session);
       throw error;
-    }
-    model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
+    });
+    const lists = Promise.all([listAllConversations(api), listAllFriends(api)]);
+    const [me, e2ee, [conversations, friends]] = await Promise.all([profile, device, lists]);
     performance.mark('parley:device-open');
-    onStep('Loading your conversations…');
-    await model.load();
+    model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
+    await model.load(conversations, friends);
     for (const events of pending) await model.apply(events);
     model.connect();
     return model;
@@ -207,30 +209,20 @@ export class ChatModel {
     this.changed();
   }
 
-  private async load(): Promise<void> {
-    const [conversations, friends] = await Promise.all([this.listAllConversations(), this.listAllFriends()]);
+  /** Shows the conversations and friends, each conversation's newest stored history, and presence. */
+  private async load(conversations: ConversationSummary[], friends: Friend[]): Promise<void> {
     this.state.friends = friends;
     for (const friend of friends) this.state.users[friend.user.userId] = friend.user;
     this.state.conversations = conversations.map((c) => ({ ...c, receipts: {} }));
     // Only the newest chunk or two of each: older pages are read when the person scrolls up to them.
-    await Promise.all(conversations.map((c) => this.showHistory(c.conversationId)));
-    const outbox = await this.store.get(OUTBOX);
+    const [outbox] = await Promise.all([
+      this.store.get(OUTBOX),
+      this.loadPresence(),
+      ...conversations.map((c) => this.showHistory(c.conversationId)),
+    ]);
     this.state.outbox = outbox ? decode<OutboxItem[]>(outbox) : [];
-    await this.loadPresence();
     this.sortConversations();
     this.changed();
-  }
-
-  private listAllConversations(): Promise<ConversationSummary[]> {
-    return allPages((cursor) =>
-      this.api.listConversations({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
-    );
-  }
-
-  private listAllFriends(): Promise<Friend[]> {
-    return allPages((cursor) =>
-      this.api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
-    );
   }
 
   private async loadPresence(only?: readonly string[]): Promise<void> {
@@ -265,7 +257,7 @@ export class ChatModel {
   /** On every (re)connection: catch up every conversation from where this device stopped, then send the outbox. */
   private async resume(): Promise<void> {
     try {
-      const fresh = await this.listAllConversations();
+      const fresh = await listAllConversations(this.api);
       const known = new Map(this.state.conversations.map((c) => [c.conversationId, c]));
       this.state.conversations = fresh.map((c) => ({
         ...known.get(c.conversationId),
@@ -662,7 +654,7 @@ export class ChatModel {
     let pushes: number;
     do {
       pushes = this.friendPushes;
-      friends = await this.listAllFriends();
+      friends = await listAllFriends(this.api);
     } while (pushes !== this.friendPushes);
     this.state.friends = friends;
     for (const friend of this.state.friends) this.state.users[friend.user.userId] = friend.user;
@@ -699,6 +691,16 @@ export class ChatModel {
   close(): void {
     this.socket?.close();
   }
+}
+
+function listAllConversations(api: ApiClient): Promise<ConversationSummary[]> {
+  return allPages((cursor) =>
+    api.listConversations({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+  );
+}
+
+function listAllFriends(api: ApiClient): Promise<Friend[]> {
+  return allPages((cursor) => api.listFriends({ query: { limit: 100, ...(cursor ? { cursor } : {}) } }));
 }
 
 /** Forgets a revoked browser: its encrypted store, its device id and its session (ended on the server). */
