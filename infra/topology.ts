@@ -277,14 +277,8 @@ export const EVENT_SOURCES = [
   },
 ] as const satisfies readonly EventSourceDefinition[];
 
-/** Sign-in passwords, the same for a deployed user pool and the local one. */
-export const PASSWORD_POLICY = {
-  minLength: 12,
-  requireLowercase: true,
-  requireUppercase: true,
-  requireDigits: true,
-  requireSymbols: true,
-} as const;
+/** Sign-in passwords, the same for a deployed user pool, the local one and the web client's check. */
+export { PASSWORD_POLICY } from '../shared/protocol/limits';
 
 /** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
 export const OUTPUTS = {

@@ -72,3 +72,15 @@ export const MAX_PAGE_BODIES_SIZE_IN_BYTES = 4 * 1024 * 1024;
 
 /** Most devices one Welcome may be addressed to. */
 export const MAX_WELCOME_RECIPIENTS = 100;
+
+/**
+ * Sign-in passwords: the user pool's policy, deployed and local alike, and what the web client checks
+ * before sign-up so a weak password gets a clear answer at once.
+ */
+export const PASSWORD_POLICY = {
+  minLength: 12,
+  requireLowercase: true,
+  requireUppercase: true,
+  requireDigits: true,
+  requireSymbols: true,
+} as const;

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PASSWORD_POLICY } from '../../../infra/topology';
-import { PASSWORD_RULES, passwordProblems } from './password';
+import { passwordProblems } from './password';
 
 describe('the sign-up password check', () => {
-  it('is the user pool’s policy', () => {
-    expect(PASSWORD_RULES).toEqual(PASSWORD_POLICY);
+  it('is the user pool’s policy: a password one character short of it is refused', () => {
+    expect(passwordProblems('Aa1!'.padEnd(PASSWORD_POLICY.minLength - 1, 'x'))).toEqual([
+      `at least ${PASSWORD_POLICY.minLength} characters`,
+    ]);
+    expect(passwordProblems('Aa1!'.padEnd(PASSWORD_POLICY.minLength, 'x'))).toEqual([]);
   });
 
   it('names what a password lacks', () => {
