@@ -7,13 +7,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type CfnBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPOLOGY_METADATA_KEY } from '../constructs/parley-function';
@@ -32,6 +26,7 @@ import {
   type TableDefinition,
   type TableName,
 } from '../topology';
+import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface DataStackProps extends StackProps {
   /** The stage's settings; `productionLike` retains and protects the tables. */
@@ -140,13 +135,8 @@ export class DataStack extends Stack {
     config: StageConfig,
   ): Bucket {
     const bucket = new Bucket(this, `${pascal(name)}Bucket`, {
+      ...PRIVATE_BUCKET,
       bucketName,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      encryption: BucketEncryption.S3_MANAGED,
-      // Objects are written once under content-derived keys: versions would only keep deleted orphans.
-      versioned: false,
       lifecycleRules: [
         {
           id: 'AbortIncompleteMultipartUploads',

@@ -10,7 +10,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { OUTPUTS } from '../topology';
 import {
@@ -19,6 +19,7 @@ import {
   HSTS_MAX_AGE_IN_SECONDS,
   SECURITY_HEADER_VALUES,
 } from '../web-headers';
+import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface WebStackProps extends StackProps {
   /** Stage name, for descriptions. */
@@ -77,13 +78,8 @@ export class WebStack extends Stack {
    */
   private createBucket(bucketName: string): Bucket {
     return new Bucket(this, 'SiteBucket', {
+      ...PRIVATE_BUCKET,
       bucketName,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      // S3-managed keys: Origin Access Control reads SSE-KMS objects only with a key policy for CloudFront.
-      encryption: BucketEncryption.S3_MANAGED,
-      versioned: false,
       lifecycleRules: [
         { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
