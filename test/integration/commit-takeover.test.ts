@@ -5,7 +5,7 @@ import { MAX_FRAME_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import type { MessageFrame, MessageRefPush, WelcomePush } from '../../shared/protocol/outbound';
 import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
-import { connect, type TestSocket } from '../support/socket';
+import { connectInTurn, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
 import { eventually, tableReader } from '../support/table';
 
@@ -54,12 +54,7 @@ describe('MLS commits: takeover, large payloads, members version', () => {
       })
     ).conversationId;
     await carols.registerDevice({ body: { deviceId: 'laptop', signaturePublicKey: keyOf(3) } });
-    // One at a time: a presence push that reaches a connection still in its handshake forgets it.
-    carolSocket = await connect(stack.endpoints.webSocketUrl, carol.accessToken);
-    await eventually(async () =>
-      stack.logs.find((log) => log.line.includes('Fan-out done') && log.line.includes(carol.userId)),
-    );
-    bobSocket = await connect(stack.endpoints.webSocketUrl, bob.accessToken);
+    [carolSocket, bobSocket] = (await connectInTurn(stack, [carol, bob])) as [TestSocket, TestSocket];
   });
 
   afterAll(async () => {

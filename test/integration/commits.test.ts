@@ -3,9 +3,9 @@ import { MAX_COMMIT_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import type { MessageFrame, WelcomePush } from '../../shared/protocol/outbound';
 import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
-import { connect, type TestSocket } from '../support/socket';
+import { connectInTurn, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
-import { eventually, tableReader } from '../support/table';
+import { tableReader } from '../support/table';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const keyOf = (seed: number) => Buffer.alloc(32, seed).toString('base64');
@@ -58,13 +58,7 @@ describe('ordered MLS commits and welcomes', () => {
     ).conversationId;
     await carols.registerDevice({ body: { deviceId: 'laptop', signaturePublicKey: keyOf(3) } });
     await carols.registerDevice({ body: { deviceId: 'phone', signaturePublicKey: keyOf(4) } });
-    // One at a time: a presence push that reaches a connection still in its handshake finds it gone
-    // and forgets it, so Bob connects only once Carol's presence went out.
-    carolSocket = await connect(stack.endpoints.webSocketUrl, carol.accessToken);
-    await eventually(async () =>
-      stack.logs.find((log) => log.line.includes('Fan-out done') && log.line.includes(carol.userId)),
-    );
-    bobSocket = await connect(stack.endpoints.webSocketUrl, bob.accessToken);
+    [carolSocket, bobSocket] = (await connectInTurn(stack, [carol, bob])) as [TestSocket, TestSocket];
   });
 
   afterAll(async () => {
