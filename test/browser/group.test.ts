@@ -200,6 +200,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
       .waitFor({ timeout: 30_000 });
     await screenshot(carolPage.page, 'removed-desktop');
 
+    const framesBeforeRemoval = carolPage.frames.length;
     const after = marker('after-removal');
     await send(page, after);
     await messages(bobPage.page).getByText(after).waitFor({ timeout: 30_000 });
@@ -209,8 +210,19 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     expect((await shown(page)).slice(-2)).toEqual([after, reply]);
     expect((await shown(bobPage.page)).slice(-2)).toEqual([after, reply]);
 
-    // Carol's browser got neither message: not on screen, not in the frames its socket received, not in
-    // anything it stored (which, encrypted, would hide it anyway; the frames would not).
+    // Carol's browser got neither message: the server pushed her no message of the group since her removal
+    // (the frames are ciphertext, so this is what would show a leak), and neither is on her screen.
+    const groupId = /#(.+)$/.exec(page.url())?.[1];
+    const pushedToCarol = carolPage.frames
+      .slice(framesBeforeRemoval)
+      .map((frame) => JSON.parse(frame) as { type?: string; conversationId?: string })
+      .filter((frame) => frame.type === 'message' && frame.conversationId === groupId);
+    expect(groupId).toBeDefined();
+    expect(pushedToCarol).toEqual([]);
+    // Alice and Bob's screens did get them, by push: the filter above would have found them.
+    expect(
+      bobPage.frames.some((frame) => frame.includes('"type":"message"') && frame.includes(groupId ?? '?')),
+    ).toBe(true);
     const carolSees = (await carolPage.page.content()) + carolPage.frames.join('\n');
     expect(carolSees).not.toContain(after);
     expect(carolSees).not.toContain(reply);

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { WebConfig } from '../../../shared/client/web-config';
+import { PASSWORD_POLICY } from '../../../shared/protocol/limits';
 import { Session } from '../app/session';
 import { type CognitoClient, CognitoError } from '../auth/cognito';
 import { passwordProblems } from '../auth/password';
@@ -90,7 +91,7 @@ export function AuthScreen(props: {
                 name="password"
                 autoComplete={mode === 'sign-up' ? 'new-password' : 'current-password'}
                 required
-                minLength={mode === 'sign-up' ? 12 : undefined}
+                minLength={mode === 'sign-up' ? PASSWORD_POLICY.minLength : undefined}
                 value={password}
                 onInput={(e) => setPassword(e.currentTarget.value)}
                 aria-describedby={mode === 'sign-up' ? 'password-rule' : undefined}
@@ -99,7 +100,8 @@ export function AuthScreen(props: {
           ) : null}
           {mode === 'sign-up' ? (
             <p id="password-rule" class="hint">
-              At least 12 characters, with upper and lower case letters, a digit and a symbol.
+              At least {PASSWORD_POLICY.minLength} characters, with upper and lower case letters, a digit and
+              a symbol.
             </p>
           ) : null}
           {mode === 'confirm' ? (
