@@ -30,6 +30,10 @@ describe('the web client in Chromium: reload and reconnect', () => {
       .locator('.message:not(.pending) .text')
       .allTextContents();
 
+  /** Read receipts the gateways received so far (Alice's: Bob's device sends none). */
+  const receiptsSent = () =>
+    stack.traffic.filter((r) => r.body.includes('"action":"receipt"') || r.body.includes('"read":')).length;
+
   beforeAll(async () => {
     // Bob writes a long history in seconds, faster than the per-user send limit allows a person.
     stack = await startTestStack({ rateLimits: { send: { limit: 10_000, windowSeconds: 60 } } });
@@ -100,17 +104,25 @@ describe('the web client in Chromium: reload and reconnect', () => {
     // More than one stored chunk (200 messages each): paging back reads the one before from the store.
     const before = (await shown()).length;
     const count = 300;
+    const receiptsBefore = receiptsSent();
     for (let i = 1; i <= count; i++) await bobLaptop.client.send(conversationId, text(`n${i}`));
     const list = alice.page.getByRole('list', { name: 'Messages' });
     await list.getByText(`n${count}`, { exact: true }).waitFor({ timeout: 60_000 });
+    // Alice read them as they came, and told the server at most once a second, not once a message: a
+    // receipt per message would spend her write allowance, which registering her device on reload needs.
+    const receipts = receiptsSent() - receiptsBefore;
+    expect(receipts).toBeGreaterThan(0);
+    expect(receipts).toBeLessThan(count / 2);
     await alice.page.reload();
     await list
       .getByText(`n${count}`, { exact: true })
       .waitFor({ timeout: 60_000 })
       .catch(async (error: unknown) => {
-        throw new Error(`After the reload the page shows …${(await shown()).slice(-5).join(', ')}`, {
-          cause: error,
-        });
+        const text = await alice.page.evaluate(() => (document.body.textContent ?? '').slice(0, 300));
+        throw new Error(
+          `After the reload the page shows …${(await shown()).slice(-5).join(', ')}; it reads "${text}"; problems ${alice.problems.join('; ')}`,
+          { cause: error },
+        );
       });
     // The first screen shows the newest page only.
     expect((await shown()).length).toBeLessThan(count);

@@ -65,6 +65,8 @@ export interface ModelState {
 const DEVICE_ID_KEY = (userId: string) => `parley.device.${userId}`;
 const OUTBOX = 'outbox';
 const TYPING_SHOWN_FOR_IN_MS = 6_000;
+/** At most one read mark a second per conversation goes to the server. */
+const RECEIPT_INTERVAL_IN_MS = 1_000;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
 const markDeleted = (m: MessageView) => {
@@ -107,6 +109,8 @@ export class ChatModel {
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | undefined;
   private typingSent = new Map<string, number>();
+  /** Conversations whose read mark was sent in the last second ('recent'), or is to be sent after it ('due'). */
+  private readonly receipts = new Map<string, 'recent' | 'due'>();
   /** Friend pushes seen so far, so a list fetched meanwhile is not taken for newer. */
   private friendPushes = 0;
   /** Conversation → its history in the store, opened once (reads and writes queue there, in call order). */
@@ -611,7 +615,11 @@ export class ChatModel {
     await this.api.deleteMessage({ params: { conversationId, seq } });
   }
 
-  /** Marks everything up to the last message read, on every device of mine. */
+  /**
+   * Marks everything up to the last message read, here at once and on the server at most once a second per
+   * conversation (the latest mark): a busy conversation would otherwise spend the user's `write` allowance,
+   * which device registration at the next start also draws on.
+   */
   async markRead(conversationId: string): Promise<void> {
     const conversation = this.find(conversationId);
     // Up to the newest entry: edits and reactions are shown in place, past the newest message.
@@ -621,9 +629,29 @@ export class ChatModel {
     conversation.unread = 0;
     conversation.receipts[this.state.me.userId] = { delivered: last, read: last };
     this.changed();
-    if (!this.socket?.send({ action: 'receipt', conversationId, read: last, delivered: last })) {
+    const pending = this.receipts.get(conversationId);
+    if (pending === 'due') return;
+    if (pending === 'recent') {
+      // One was sent less than a second ago: the next goes when that second is over, with the latest mark.
+      this.receipts.set(conversationId, 'due');
+      return;
+    }
+    await this.sendReceipt(conversationId);
+  }
+
+  /** Sends my read mark for a conversation, then keeps the next one back for a second. */
+  private async sendReceipt(conversationId: string): Promise<void> {
+    this.receipts.set(conversationId, 'recent');
+    setTimeout(() => {
+      const due = this.receipts.get(conversationId) === 'due';
+      this.receipts.delete(conversationId);
+      if (due) void this.sendReceipt(conversationId);
+    }, RECEIPT_INTERVAL_IN_MS);
+    const read = this.find(conversationId)?.receipts[this.state.me.userId]?.read ?? 0;
+    if (read === 0) return;
+    if (!this.socket?.send({ action: 'receipt', conversationId, read, delivered: read })) {
       await this.api
-        .updateReceipts({ params: { conversationId }, body: { read: last, delivered: last } })
+        .updateReceipts({ params: { conversationId }, body: { read, delivered: read } })
         .catch(() => undefined);
     }
   }
