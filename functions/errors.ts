@@ -58,6 +58,14 @@ export class ForbiddenError extends ParleyError {
   }
 }
 
+/** Content for a direct conversation one of whose users blocked the other. */
+export class ConversationBlockedError extends ForbiddenError {
+  constructor(options?: ErrorOptions) {
+    super('You cannot message this user', options);
+    this.name = 'ConversationBlockedError';
+  }
+}
+
 export class NotFoundError extends ParleyError {
   override readonly code = ErrorCode.NotFound;
   constructor(message: string, options?: ErrorOptions) {

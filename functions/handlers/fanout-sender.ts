@@ -1,10 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { FanoutJobSchema } from '../adapters/sqs/sqs-fanout-queue';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition';
 import { parseJson, parseWith } from '../edge/parse';
 import { createLogger } from '../observability';
+import { FanoutJobSchema } from '../ports/fanout-queue';
 
 const logger = createLogger('fanout-sender');
 const deliver = deliverJob(buildSenderDeps());

@@ -1,60 +1,83 @@
-import type { MessageFrame, PushFrame } from '../../shared/protocol/outbound';
+import * as z from 'zod';
+import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../shared/protocol/ids';
+import { MessageFrameSchema, PushFrameSchema } from '../../shared/protocol/outbound';
 
-interface JobBase {
+const base = {
   /** Follows the request into the sender's logs. */
-  readonly correlationId: string;
+  correlationId: z.string().min(1).max(128),
   /** The connection that made the change already has its answer; it gets no copy. */
-  readonly excludeConnectionId?: string;
-}
+  excludeConnectionId: z.string().min(1).max(128).optional(),
+};
 
 /** Deliver a stored message to the members' open connections. */
-export interface MessageJob extends JobBase {
-  readonly kind: 'message';
-  readonly conversationId: string;
-  readonly seq: number;
+const MessageJobSchema = z.object({
+  ...base,
+  kind: z.literal('message'),
+  conversationId: ConversationIdSchema,
+  seq: z.number().int().positive(),
   /** The push itself, when it fits; otherwise the sender reads the log. */
-  readonly frame?: MessageFrame;
+  frame: MessageFrameSchema.optional(),
   /** The message's `contentCount` (for the sender's read mark); read from the log when absent. */
-  readonly contentCount?: number;
-}
+  contentCount: z.number().int().nonnegative().optional(),
+});
 
 /** Push a frame to the conversation's current members, and to `alsoUserIds` (e.g. who was just removed). */
-export interface ConversationJob extends JobBase {
-  readonly kind: 'conversation';
-  readonly conversationId: string;
-  readonly frame: PushFrame;
-  readonly alsoUserIds?: readonly string[];
-}
+const ConversationJobSchema = z.object({
+  ...base,
+  kind: z.literal('conversation'),
+  conversationId: ConversationIdSchema,
+  frame: PushFrameSchema,
+  alsoUserIds: z.array(UserIdSchema).optional(),
+});
 
 /** Push a frame to these users' devices. */
-export interface UsersJob extends JobBase {
-  readonly kind: 'users';
-  readonly userIds: readonly string[];
-  readonly frame: PushFrame;
-}
+const UsersJobSchema = z.object({
+  ...base,
+  kind: z.literal('users'),
+  userIds: z.array(UserIdSchema),
+  frame: PushFrameSchema,
+});
 
 /** Tell the user's friends and co-members (never users blocked either way) that they came or went. */
-export interface PresenceJob extends JobBase {
-  readonly kind: 'presence';
-  readonly userId: string;
-  readonly online: boolean;
+const PresenceJobSchema = z.object({
+  ...base,
+  kind: z.literal('presence'),
+  userId: UserIdSchema,
+  online: z.boolean(),
   /** Epoch ms. */
-  readonly lastSeenAt?: number;
-}
+  lastSeenAt: z.number().optional(),
+});
 
 /**
  * Tell everyone who shares MLS groups with the user (their own devices, friends and co-members, never
  * users blocked either way) that one of the user's devices was registered or revoked.
  */
-export interface DeviceJob extends JobBase {
-  readonly kind: 'device';
-  readonly userId: string;
-  readonly deviceId: string;
-  readonly event: 'registered' | 'revoked';
-}
+const DeviceJobSchema = z.object({
+  ...base,
+  kind: z.literal('device'),
+  userId: UserIdSchema,
+  deviceId: DeviceIdSchema,
+  event: z.enum(['registered', 'revoked']),
+});
 
-/** One fan-out job. */
-export type FanoutJob = MessageJob | ConversationJob | UsersJob | PresenceJob | DeviceJob;
+/**
+ * One fan-out job, as it travels through the queue: the queue adapter writes it and the sender
+ * parses every record with this one schema, so the two cannot drift apart.
+ */
+export const FanoutJobSchema = z.discriminatedUnion('kind', [
+  MessageJobSchema,
+  ConversationJobSchema,
+  UsersJobSchema,
+  PresenceJobSchema,
+  DeviceJobSchema,
+]);
+
+export type MessageJob = z.infer<typeof MessageJobSchema>;
+export type ConversationJob = z.infer<typeof ConversationJobSchema>;
+export type UsersJob = z.infer<typeof UsersJobSchema>;
+export type PresenceJob = z.infer<typeof PresenceJobSchema>;
+export type DeviceJob = z.infer<typeof DeviceJobSchema>;
+export type FanoutJob = z.infer<typeof FanoutJobSchema>;
 
 export interface FanoutQueue {
   enqueue(job: FanoutJob): Promise<void>;

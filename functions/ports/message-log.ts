@@ -1,5 +1,13 @@
-import type { MessageKind } from '../../shared/protocol/ids';
+import { type MessageKind, SKIPPED_SENDER_ID, skippedMessageId } from '../../shared/protocol/ids';
 import type { BlobRef } from './blob-store';
+
+/**
+ * No request that writes to a log runs longer than this after its `now`: the functions that
+ * append time out at 10 s (an infra test holds every writer's timeout under it). A send
+ * record older than this belongs to a request that died; a seq taken this long before is
+ * either placed or never will be.
+ */
+export const WRITER_DEADLINE_IN_MS = 15_000;
 
 /** A message as stored: the body is opaque ciphertext the server never reads. */
 export interface StoredMessage {
@@ -22,6 +30,12 @@ export interface StoredMessage {
    * Messages stored before it was kept count as content: their seq.
    */
   readonly contentCount: number;
+  /**
+   * The `now` of the request that took the seq before this one (epoch ms): how a reader
+   * knows whether a missing seq below this message may still be placed. Absent on messages
+   * stored before it was kept, and on the first message.
+   */
+  readonly previousTakenAt?: number;
 }
 
 export interface AppendRequest {
@@ -37,6 +51,15 @@ export interface AppendRequest {
   readonly now: number;
 }
 
+export interface AppendOptions {
+  /**
+   * Checks that must pass before the message takes a seq (membership, the sender's allowance).
+   * The log does what it can meanwhile (claiming the message id) and undoes it when they fail,
+   * so a send costs no extra round trip for them.
+   */
+  readonly checks?: Promise<unknown>;
+}
+
 export interface AppendResult {
   readonly seq: number;
   readonly sentAt: number;
@@ -48,13 +71,16 @@ export interface AppendResult {
 
 /** Whether a message of this kind is content a member reads (commits are MLS plumbing). */
 export function isContent(kind: MessageKind): boolean {
-  return kind !== 'commit';
+  return kind !== 'commit' && kind !== 'skipped';
 }
 
-/** Where a conversation's log stands. */
+/**
+ * Where a conversation's log stands: the last seq taken, which may still be on its way
+ * (a reader finds it once it is placed).
+ */
 export interface LogHead {
   readonly conversationId: string;
-  /** Highest `seq`; 0 when empty. */
+  /** Highest `seq` taken; 0 when empty. */
   readonly seq: number;
   /** Epoch ms of the last message, when there is one. */
   readonly lastAt?: number;
@@ -77,13 +103,30 @@ export interface HistoryQuery {
 /**
  * A conversation's ordered log. `seq` starts at 1 and has no gaps; a
  * `(senderId, messageId)` pair is stored at most once.
+ *
+ * A seq is taken (without a race: senders never compete for a place) and then
+ * placed, so for a moment a seq may be taken and not placed yet. Readers never
+ * show what lies beyond such a seq; once its writer cannot still be running
+ * ({@link WRITER_DEADLINE_IN_MS}), the first reader to meet it fills it with a
+ * `skipped` entry, so no reader waits for it for long.
  */
 export interface MessageLog {
-  /** Throws `SendInProgressError` while another request is storing the same message id. */
-  append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * Stores the message at the next seq. Throws `SendInProgressError` while another request
+   * is storing the same message id, `ConversationBlockedError` for content in a conversation
+   * one of whose users blocked the other, and whatever `options.checks` rejects with.
+   */
+  append(request: AppendRequest, options?: AppendOptions): Promise<AppendResult>;
   get(conversationId: string, seq: number): Promise<StoredMessage | undefined>;
-  /** A page of the log in `seq` order, and whether more lie beyond it. */
-  list(conversationId: string, query: HistoryQuery): Promise<{ messages: StoredMessage[]; more: boolean }>;
+  /**
+   * A page of the log in `seq` order, and whether more lie beyond it. A page never reaches past
+   * a seq that is taken and may still be placed.
+   */
+  list(
+    conversationId: string,
+    query: HistoryQuery,
+    now: number,
+  ): Promise<{ messages: StoredMessage[]; more: boolean }>;
   heads(conversationIds: readonly string[]): Promise<Map<string, LogHead>>;
   /** The messages at these places (missing ones left out). */
   getMany(places: ReadonlyArray<{ conversationId: string; seq: number }>): Promise<StoredMessage[]>;
@@ -97,13 +140,24 @@ export interface MessageLog {
     senderId: string,
     now: number,
   ): Promise<StoredMessage | undefined>;
+  /**
+   * Records that `userId` blocks (or no longer blocks) the other user of this direct
+   * conversation: while anyone blocks it, content appends are refused (commits still pass, so
+   * the MLS group can follow device changes). Repeats are no-ops.
+   */
+  setBlocked(conversationId: string, userId: string, blocked: boolean): Promise<void>;
 }
 
 /**
- * The message an append stores at `seq`, after a message with
- * `previousContentCount`: the same shape in every log.
+ * The message an append stores at `seq`, whose content count (its own included) is
+ * `contentCount`: the same shape in every log.
  */
-export function messageAt(request: AppendRequest, seq: number, previousContentCount: number): StoredMessage {
+export function messageAt(
+  request: AppendRequest,
+  seq: number,
+  contentCount: number,
+  previousTakenAt?: number,
+): StoredMessage {
   return {
     conversationId: request.conversationId,
     seq,
@@ -115,6 +169,92 @@ export function messageAt(request: AppendRequest, seq: number, previousContentCo
     ...(request.bodyRef === undefined
       ? { body: request.body ?? new Uint8Array() }
       : { bodyRef: { ...request.bodyRef } }),
-    contentCount: previousContentCount + (isContent(request.kind) ? 1 : 0),
+    contentCount,
+    ...(previousTakenAt === undefined ? {} : { previousTakenAt }),
+  };
+}
+
+/** The entry that fills a seq whose send never finished. */
+export function skippedAt(
+  conversationId: string,
+  seq: number,
+  contentCount: number,
+  now: number,
+): StoredMessage {
+  return {
+    conversationId,
+    seq,
+    messageId: skippedMessageId(seq),
+    senderId: SKIPPED_SENDER_ID,
+    sentAt: now,
+    kind: 'skipped',
+    contentCount,
+  };
+}
+
+/** What a reader does with the messages it found for a page. */
+export interface PagePlan {
+  /** The page, in `seq` order, with `fill`'s entries in their places. */
+  readonly messages: StoredMessage[];
+  /** `skipped` entries to write first: seqs whose writer cannot still be running. */
+  readonly fill: StoredMessage[];
+  /** Whether the page stopped at a seq that may still be placed. */
+  readonly waiting: boolean;
+}
+
+/**
+ * Turns the messages a reader found (in `seq` order, within the page's range) into the page:
+ * a missing seq below a found message is either still being written (the page stops before it)
+ * or abandoned (it is filled). `from` is the first seq a forward page wants, so a missing seq
+ * at its start counts as missing too.
+ *
+ * A missing seq h below message m was taken before m - 1 was, and the writer of m - 1 took it within
+ * {@link WRITER_DEADLINE_IN_MS} of its `now` (`previousTakenAt` on m; m's own time on older items).
+ * So h's writer had started by then, and runs at most that long again: twice the deadline after
+ * `previousTakenAt`, h is placed or never will be.
+ */
+export function planPage(
+  conversationId: string,
+  found: readonly StoredMessage[],
+  now: number,
+  from?: number,
+): PagePlan {
+  const messages: StoredMessage[] = [];
+  const fill: StoredMessage[] = [];
+  let expected = from ?? found[0]?.seq;
+  for (const message of found) {
+    if (expected !== undefined && message.seq > expected) {
+      const takenBy = message.previousTakenAt ?? message.sentAt;
+      if (now - takenBy <= 2 * WRITER_DEADLINE_IN_MS) return { messages, fill, waiting: true };
+      // The count a missing seq had is known only where a run of them ends: exact for one, and never
+      // decreasing along a run.
+      const countBefore = isContent(message.kind) ? message.contentCount - 1 : message.contentCount;
+      for (let seq = expected; seq < message.seq; seq += 1) {
+        const skipped = skippedAt(conversationId, seq, countBefore, now);
+        fill.push(skipped);
+        messages.push(skipped);
+      }
+    }
+    messages.push(message);
+    expected = message.seq + 1;
+  }
+  return { messages, fill, waiting: false };
+}
+
+/**
+ * The page a plan gives, at most `limit` long. A forward page has more beyond it when more was found
+ * than fits and it did not stop at a seq still on its way; a backward page has more below it when more
+ * was found (a stop only leaves out newer messages).
+ */
+export function pageOf(
+  plan: PagePlan,
+  limit: number,
+  forward: boolean,
+  foundMore: boolean,
+): { messages: StoredMessage[]; more: boolean } {
+  if (!forward) return { messages: plan.messages, more: foundMore };
+  return {
+    messages: plan.messages.slice(0, limit),
+    more: !plan.waiting && (foundMore || plan.messages.length > limit),
   };
 }

@@ -122,7 +122,15 @@ interface Conversation {
   own: Map<string, string>;
   /** When the group last matched the server's members and directory (memory only), and the directory's generation then. */
   checked?: { at: number; generation: number };
+  /** The highest seq a push announced (memory only): the log is read until the cursor reaches it. */
+  announced?: number;
 }
+
+/**
+ * Waits before reading the log again when it stopped short of a seq a push announced: the seq before it
+ * is still being written (milliseconds), or its writer died and the server fills it after its deadline.
+ */
+const CATCH_UP_DELAYS_IN_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 
 export interface E2eeClientOptions {
   readonly api: ApiClient;
@@ -165,6 +173,8 @@ export class E2eeClient {
   readonly directory: HttpDirectory;
   private readonly conversations = new Map<string, Promise<Conversation>>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Conversations waiting to read the log again, with how many times they have waited. */
+  private readonly catchingUp = new Map<string, { timer: ReturnType<typeof setTimeout>; attempt: number }>();
 
   private constructor(
     private readonly api: ApiClient,
@@ -274,8 +284,12 @@ export class E2eeClient {
         return this.serial(frame.conversationId, async () => {
           const state = await this.conversation(frame.conversationId);
           if (frame.seq <= state.cursor.seq) return [];
+          state.announced = Math.max(state.announced ?? 0, frame.seq);
           if (frame.seq === state.cursor.seq + 1 && state.session !== undefined) {
-            return this.process(frame.conversationId, state, [frame]);
+            const events = await this.process(frame.conversationId, state, [frame]);
+            // Later seqs pushed before this one (sends overtake each other) are read from the log.
+            if (state.announced <= state.cursor.seq) return events;
+            return [...events, ...(await this.syncNow(frame.conversationId))];
           }
           return this.syncNow(frame.conversationId);
         });
@@ -456,7 +470,29 @@ export class E2eeClient {
       // A removal stops reading: what follows needs a new Welcome.
       if (state.session === undefined) break;
     }
+    this.catchUpLater(conversationId, state);
     return events;
+  }
+
+  /**
+   * A page stops before a seq that is taken but not placed yet. When a push announced more than the log
+   * gave, reads it again after a growing wait, until the cursor gets there.
+   */
+  private catchUpLater(conversationId: string, state: Conversation) {
+    const waiting = this.catchingUp.get(conversationId);
+    if (waiting) clearTimeout(waiting.timer);
+    if (state.session === undefined || (state.announced ?? 0) <= state.cursor.seq) {
+      this.catchingUp.delete(conversationId);
+      return;
+    }
+    const attempt = waiting?.attempt ?? 0;
+    const delay = CATCH_UP_DELAYS_IN_MS[Math.min(attempt, CATCH_UP_DELAYS_IN_MS.length - 1)] as number;
+    const timer = setTimeout(() => {
+      void this.sync(conversationId).catch(() => undefined);
+    }, delay);
+    // A waiting read must not keep a process alive (a test, a command-line client).
+    (timer as { unref?: () => void }).unref?.();
+    this.catchingUp.set(conversationId, { timer, attempt: attempt + 1 });
   }
 
   /** Processes log entries in order from the cursor on, then stores the state once. */
@@ -483,6 +519,8 @@ export class E2eeClient {
     const session = state.session;
     if (session === undefined) return undefined;
     const { conversationId, seq, messageId, senderId } = item;
+    // A seq whose send never finished: nothing to read.
+    if (item.kind === 'skipped') return undefined;
     if (item.kind === COMMIT_KIND) {
       const epoch = epochOfCommitMessageId(messageId);
       const slot = state.cursor.slot ?? 0;

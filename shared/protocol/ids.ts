@@ -53,11 +53,13 @@ export const CursorSchema = z
  * messages of their own (encrypted like any other) that reference a `seq`.
  * A `commit` is an MLS commit the server accepted for its epoch
  * (`POST /conversations/{id}/commits`); clients cannot send one as a message.
+ * A `skipped` entry holds a `seq` whose send never finished (the server fills
+ * it so the log stays gap-free): no sender, no body, nothing to show.
  */
-export const MessageKindSchema = z.enum(['message', 'edit', 'reply', 'reaction', 'commit']);
+export const MessageKindSchema = z.enum(['message', 'edit', 'reply', 'reaction', 'commit', 'skipped']);
 
-/** The kinds a client may send through the message paths: every kind but `commit`. */
-export const SendableMessageKindSchema = MessageKindSchema.exclude(['commit']);
+/** The kinds a client may send through the message paths: every kind but `commit` and `skipped`. */
+export const SendableMessageKindSchema = MessageKindSchema.exclude(['commit', 'skipped']);
 export type MessageKind = z.infer<typeof MessageKindSchema>;
 
 /** Standard base64 (RFC 4648 §4), padded. */
@@ -85,3 +87,9 @@ export const commitMessageId = (epoch: number) => `${COMMIT_MESSAGE_ID_PREFIX}${
 /** The epoch a commit's log entry was accepted at, from its message id. */
 export const epochOfCommitMessageId = (messageId: string) =>
   Number(messageId.slice(COMMIT_MESSAGE_ID_PREFIX.length));
+
+/** The sender of `skipped` entries: no user's id (Cognito ids are UUIDs). */
+export const SKIPPED_SENDER_ID = 'none';
+
+/** The message id of the `skipped` entry at a seq. */
+export const skippedMessageId = (seq: number) => `skipped-${seq}`;

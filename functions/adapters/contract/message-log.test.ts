@@ -1,21 +1,53 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AppendRequest, MessageLog } from '../../ports/message-log';
+import { SKIPPED_SENDER_ID } from '../../../shared/protocol/ids';
+import { ConversationBlockedError, ForbiddenError } from '../../errors';
+import { type AppendRequest, type MessageLog, WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
 import { DynamoDbMessageLog } from '../dynamodb/dynamodb-message-log';
+import { keys } from '../dynamodb/keys';
 import { InMemoryMessageLog } from '../memory/memory-message-log';
 import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);
+/** Readers' clock: long after every test's sends, so no seq is still on its way. */
+const NOW = T0 + 24 * 60 * 60 * 1000;
 
 const bodyOf = (text: string) => new TextEncoder().encode(text);
 
+/** Takes the next seq of a conversation and never places it, as a writer that died would. */
+type Abandon = (log: MessageLog, conversationId: string, now: number) => Promise<number>;
+
+const abandonInMemory: Abandon = async (log, conversationId, now) =>
+  (log as InMemoryMessageLog).abandon(conversationId, now);
+
+/** The same update the DynamoDB log's take makes, with no message put after it. */
+const abandonInTable: Abandon = async (_log, conversationId, now) => {
+  const { Attributes } = await table.client.send(
+    new UpdateCommand({
+      TableName: table.tableName,
+      Key: keys.head(conversationId),
+      UpdateExpression:
+        'SET seq = if_not_exists(seq, :zero) + :one, contentCount = if_not_exists(contentCount, :zero) + :one, lastAt = :now',
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(Attributes?.seq);
+};
+
 describe.each([
-  { adapter: 'InMemoryMessageLog', make: (): MessageLog => new InMemoryMessageLog() },
+  {
+    adapter: 'InMemoryMessageLog',
+    make: (): MessageLog => new InMemoryMessageLog(),
+    abandon: abandonInMemory,
+  },
   {
     adapter: 'DynamoDbMessageLog',
     make: (): MessageLog => new DynamoDbMessageLog(table.client, table.tableName),
+    abandon: abandonInTable,
   },
-])('$adapter', ({ make }) => {
+])('$adapter', ({ make, abandon }) => {
   let log: MessageLog;
   let conversationId: string;
   let alice: string;
@@ -65,6 +97,7 @@ describe.each([
         refSeq: 1,
         body: bodyOf('m2'),
         contentCount: 2,
+        previousTakenAt: T0,
       });
       expect(stored?.body).toBeInstanceOf(Uint8Array);
       expect(await log.get(conversationId, 1)).not.toHaveProperty('refSeq');
@@ -81,7 +114,7 @@ describe.each([
         Array.from({ length: 20 }, (_, index) => index + 1),
       );
       expect(results.every((result) => !result.duplicate)).toBe(true);
-      const { messages, more } = await log.list(conversationId, { after: 0, limit: 50 });
+      const { messages, more } = await log.list(conversationId, { after: 0, limit: 50 }, NOW);
       expect(more).toBe(false);
       expect(new Set(messages.map((message) => message.messageId)).size).toBe(20);
       expect((await log.heads([conversationId])).get(conversationId)?.seq).toBe(20);
@@ -154,7 +187,7 @@ describe.each([
         ),
       );
 
-      const { messages } = await log.list(conversationId, { after: 0, limit: 20 });
+      const { messages } = await log.list(conversationId, { after: 0, limit: 20 }, NOW);
       let content = 0;
       for (const message of messages) {
         if (message.kind !== 'commit') content += 1;
@@ -168,10 +201,10 @@ describe.each([
     it('pages forward after a seq, oldest first', async () => {
       await sendMany(5);
 
-      const first = await log.list(conversationId, { after: 0, limit: 2 });
-      const middle = await log.list(conversationId, { after: 2, limit: 2 });
-      const last = await log.list(conversationId, { after: 4, limit: 2 });
-      const beyond = await log.list(conversationId, { after: 5, limit: 2 });
+      const first = await log.list(conversationId, { after: 0, limit: 2 }, NOW);
+      const middle = await log.list(conversationId, { after: 2, limit: 2 }, NOW);
+      const last = await log.list(conversationId, { after: 4, limit: 2 }, NOW);
+      const beyond = await log.list(conversationId, { after: 5, limit: 2 }, NOW);
 
       expect([seqsOf(first), first.more]).toEqual([[1, 2], true]);
       expect([seqsOf(middle), middle.more]).toEqual([[3, 4], true]);
@@ -182,7 +215,7 @@ describe.each([
     it('says there is no more when a page ends exactly at the head', async () => {
       await sendMany(4);
 
-      const page = await log.list(conversationId, { after: 2, limit: 2 });
+      const page = await log.list(conversationId, { after: 2, limit: 2 }, NOW);
 
       expect([seqsOf(page), page.more]).toEqual([[3, 4], false]);
     });
@@ -190,9 +223,9 @@ describe.each([
     it('pages back before a seq, returning each page oldest first', async () => {
       await sendMany(5);
 
-      const newer = await log.list(conversationId, { before: 5, limit: 2 });
-      const older = await log.list(conversationId, { before: 3, limit: 2 });
-      const none = await log.list(conversationId, { before: 1, limit: 2 });
+      const newer = await log.list(conversationId, { before: 5, limit: 2 }, NOW);
+      const older = await log.list(conversationId, { before: 3, limit: 2 }, NOW);
+      const none = await log.list(conversationId, { before: 1, limit: 2 }, NOW);
 
       expect([seqsOf(newer), newer.more]).toEqual([[3, 4], true]);
       expect([seqsOf(older), older.more]).toEqual([[1, 2], false]);
@@ -202,8 +235,8 @@ describe.each([
     it('returns the latest page without a position', async () => {
       await sendMany(5);
 
-      const latest = await log.list(conversationId, { limit: 3 });
-      const all = await log.list(conversationId, { limit: 10 });
+      const latest = await log.list(conversationId, { limit: 3 }, NOW);
+      const all = await log.list(conversationId, { limit: 10 }, NOW);
 
       expect([seqsOf(latest), latest.more]).toEqual([[3, 4, 5], true]);
       expect([seqsOf(all), all.more]).toEqual([[1, 2, 3, 4, 5], false]);
@@ -211,7 +244,7 @@ describe.each([
     });
 
     it('returns nothing for an empty conversation', async () => {
-      expect(await log.list(conversationId, { limit: 10 })).toEqual({ messages: [], more: false });
+      expect(await log.list(conversationId, { limit: 10 }, NOW)).toEqual({ messages: [], more: false });
     });
   });
 
@@ -284,7 +317,7 @@ describe.each([
         contentCount: 1,
       });
       expect(await log.get(conversationId, 1)).toEqual(tombstone);
-      expect(seqsOf(await log.list(conversationId, { limit: 10 }))).toEqual([1, 2]);
+      expect(seqsOf(await log.list(conversationId, { limit: 10 }, NOW))).toEqual([1, 2]);
     });
 
     it('keeps the first deletion time on a repeat', async () => {
@@ -304,6 +337,134 @@ describe.each([
 
       expect((await log.get(conversationId, 1))?.body).toEqual(bodyOf('m1'));
       expect(await log.get(conversationId, 7)).toBeUndefined();
+    });
+  });
+
+  describe('a seq whose writer died', () => {
+    it('keeps readers before it while its writer may still be running', async () => {
+      await sendMany(2);
+      const lost = await abandon(log, conversationId, T0 + 3000);
+      await send({ messageId: 'm4', now: T0 + 4000 });
+      const soon = T0 + 4000 + WRITER_DEADLINE_IN_MS;
+
+      const forward = await log.list(conversationId, { after: 0, limit: 10 }, soon);
+      const latest = await log.list(conversationId, { limit: 10 }, soon);
+
+      expect(lost).toBe(3);
+      expect([seqsOf(forward), forward.more]).toEqual([[1, 2], false]);
+      expect(seqsOf(latest)).toEqual([1, 2]);
+      expect(await log.get(conversationId, 3)).toBeUndefined();
+    });
+
+    it('is filled with a skipped entry by the first reader after the deadline, once', async () => {
+      await sendMany(2);
+      await abandon(log, conversationId, T0 + 3000);
+      await send({ messageId: 'm4', now: T0 + 4000 });
+      const later = T0 + 3000 + 2 * WRITER_DEADLINE_IN_MS + 1;
+
+      const page = await log.list(conversationId, { after: 2, limit: 10 }, later);
+      const again = await log.list(conversationId, { after: 0, limit: 10 }, later + 60_000);
+
+      expect(seqsOf(page)).toEqual([3, 4]);
+      expect(page.messages[0]).toEqual({
+        conversationId,
+        seq: 3,
+        messageId: 'skipped-3',
+        senderId: SKIPPED_SENDER_ID,
+        sentAt: later,
+        kind: 'skipped',
+        contentCount: 3,
+      });
+      expect(again.messages[2]).toEqual(page.messages[0]);
+      expect(page.messages[1]).toMatchObject({ seq: 4, messageId: 'm4', contentCount: 4 });
+    });
+
+    it('fills a run of them, and pages backward past them', async () => {
+      await sendMany(1);
+      await abandon(log, conversationId, T0 + 2000);
+      await abandon(log, conversationId, T0 + 3000);
+      await send({ messageId: 'm4', now: T0 + 4000 });
+
+      const latest = await log.list(conversationId, { limit: 10 }, NOW);
+
+      expect(latest.messages.map((message) => [message.seq, message.kind])).toEqual([
+        [1, 'message'],
+        [2, 'skipped'],
+        [3, 'skipped'],
+        [4, 'message'],
+      ]);
+      expect(latest.messages.map((message) => message.contentCount)).toEqual([1, 3, 3, 4]);
+    });
+
+    it('does not hold up the messages after it in the head', async () => {
+      await sendMany(1);
+      await abandon(log, conversationId, T0 + 2000);
+
+      const next = await send({ messageId: 'm3', now: T0 + 3000 });
+
+      expect(next).toMatchObject({ seq: 3, duplicate: false, contentCount: 3 });
+      expect((await log.heads([conversationId])).get(conversationId)).toMatchObject({
+        seq: 3,
+        lastAt: T0 + 3000,
+      });
+      expect(await log.get(conversationId, 3)).toMatchObject({ messageId: 'm3', previousTakenAt: T0 + 2000 });
+    });
+  });
+
+  describe('checks', () => {
+    it('stores nothing when the checks fail, and lets a later retry of the same id through', async () => {
+      await expect(
+        log.append(
+          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', body: bodyOf('x'), now: T0 },
+          { checks: Promise.reject(new ForbiddenError('not a member')) },
+        ),
+      ).rejects.toThrow(ForbiddenError);
+      expect((await log.heads([conversationId])).get(conversationId)?.seq).toBe(0);
+
+      const retried = await log.append(
+        { conversationId, messageId: 'm1', senderId: alice, kind: 'message', body: bodyOf('x'), now: T0 + 1 },
+        { checks: Promise.resolve() },
+      );
+
+      expect(retried).toEqual({ seq: 1, sentAt: T0 + 1, duplicate: false, contentCount: 1 });
+    });
+
+    it('refuses a repeat of a stored id whose checks now fail', async () => {
+      await send({ messageId: 'm1' });
+
+      await expect(
+        log.append(
+          {
+            conversationId,
+            messageId: 'm1',
+            senderId: alice,
+            kind: 'message',
+            body: bodyOf('m1'),
+            now: T0 + 5,
+          },
+          { checks: Promise.reject(new ForbiddenError('removed')) },
+        ),
+      ).rejects.toThrow(ForbiddenError);
+    });
+  });
+
+  describe('setBlocked', () => {
+    it('refuses content while either user blocks, and lets commits through', async () => {
+      await send({ messageId: 'm1' });
+      await log.setBlocked(conversationId, alice, true);
+      await log.setBlocked(conversationId, bob, true);
+
+      await expect(send({ messageId: 'm2' })).rejects.toThrow(ConversationBlockedError);
+      const commit = await send({ messageId: 'commit-0', kind: 'commit' });
+      await log.setBlocked(conversationId, alice, false);
+      await expect(send({ messageId: 'm3', senderId: bob })).rejects.toThrow(ConversationBlockedError);
+      await log.setBlocked(conversationId, bob, false);
+      await log.setBlocked(conversationId, bob, false);
+      const after = await send({ messageId: 'm4' });
+
+      expect(commit).toMatchObject({ seq: 2, contentCount: 1 });
+      expect(after).toMatchObject({ seq: 3, contentCount: 2 });
+      expect(seqsOf(await log.list(conversationId, { after: 0, limit: 10 }, NOW))).toEqual([1, 2, 3]);
     });
   });
 });

@@ -14,12 +14,12 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | key package     | USER#{userId}     | KP#{deviceId}#{uploadedAt, 13 digits}#{random} |  |        |
  * | last resort     | USER#{userId}     | KPLR#{deviceId}         |                     |               |
  * | welcome         | USER#{userId}     | WELCOME#{deviceId}#{convId}#{epoch, 12 digits} |  |        |
+ * | send record     | USER#{senderId}   | SEND#{convId}#{msgId}   |                     |               |
  * | rate bucket     | RATE#{userId}     | {action}#{windowStart}  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
  * | message         | CONV#{convId}     | MSG#{seq, 12 digits}    |                     |               |
- * | send record     | CONV#{convId}     | MID#{senderId}#{msgId}  |                     |               |
  * | commit record   | CONV#{convId}     | EPOCH#{epoch, 12 digits} |                    |               |
  *
  * The presence item holds the user's open connections in one map
@@ -28,7 +28,9 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * Usernames and emails are stored lowercased. Device ids never hold `#`, so
  * the `KP#{deviceId}#` and `WELCOME#{deviceId}#` prefixes of one device never
  * match another's items. The conversation's MLS epoch is the `epoch` attribute
- * of its `META` item (absent = 0).
+ * of its `META` item (absent = 0). `HEAD` is the log's counter: the last seq
+ * taken, content counts, and `blockedBy`, the users blocking a direct
+ * conversation.
  */
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -83,9 +85,10 @@ export const keys = {
     sk: `MSG#${String(seq).padStart(12, '0')}`,
   }),
   messagePrefix: 'MSG#',
-  sendRecord: (conversationId: string, senderId: string, messageId: string) => ({
-    pk: `CONV#${conversationId}`,
-    sk: `MID#${senderId}#${messageId}`,
+  /** Under the sender's own partition: a send claims its id before membership is known. */
+  sendRecord: (senderId: string, conversationId: string, messageId: string) => ({
+    pk: `USER#${senderId}`,
+    sk: `SEND#${conversationId}#${messageId}`,
   }),
   /** Which commit an MLS epoch belongs to. */
   commitRecord: (conversationId: string, epoch: number) => ({

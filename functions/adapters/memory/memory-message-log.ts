@@ -1,4 +1,6 @@
+import { ConversationBlockedError } from '../../errors';
 import {
+  type AppendOptions,
   type AppendRequest,
   type AppendResult,
   type HistoryQuery,
@@ -6,35 +8,57 @@ import {
   type LogHead,
   type MessageLog,
   messageAt,
+  pageOf,
+  planPage,
   type StoredMessage,
 } from '../../ports/message-log';
+
+interface Head {
+  seq: number;
+  contentCount: number;
+  lastAt?: number;
+  contentSeq?: number;
+  contentAt?: number;
+}
 
 /**
  * Conversation logs kept in memory, with the semantics of `DynamoDbMessageLog`:
  * `seq` starts at 1 per conversation with no gaps, and a `(senderId, messageId)`
  * pair is stored once per conversation; a repeat returns the first result.
  *
- * `append` never awaits between reading and writing, so concurrent calls on one
- * event loop cannot interleave: it never throws `SendInProgressError`.
+ * Once its checks pass, `append` never awaits between taking a seq and placing
+ * the message, so it leaves no seq unplaced and never throws
+ * `SendInProgressError`; `abandon` makes such a seq, as a writer that died would.
  */
 export class InMemoryMessageLog implements MessageLog {
-  private readonly logs = new Map<string, StoredMessage[]>();
+  /** Per conversation, the message at each seq (index seq - 1); a hole is a seq taken and not placed. */
+  private readonly logs = new Map<string, Array<StoredMessage | undefined>>();
+  private readonly headsById = new Map<string, Head>();
   private readonly seqBySend = new Map<string, number>();
+  private readonly blockedBy = new Map<string, Set<string>>();
 
-  async append(request: AppendRequest): Promise<AppendResult> {
+  async append(request: AppendRequest, options: AppendOptions = {}): Promise<AppendResult> {
+    await options.checks;
     const log = this.logOf(request.conversationId);
     const sendKey = JSON.stringify([request.conversationId, request.senderId, request.messageId]);
     const firstSeq = this.seqBySend.get(sendKey);
-    if (firstSeq !== undefined) {
-      const first = log[firstSeq - 1] as StoredMessage;
+    const first = firstSeq === undefined ? undefined : log[firstSeq - 1];
+    if (first) {
       return { seq: first.seq, sentAt: first.sentAt, duplicate: true, contentCount: first.contentCount };
     }
-    const seq = log.length + 1;
-    const stored = messageAt(request, seq, log.at(-1)?.contentCount ?? 0);
+    if (request.kind !== 'commit' && (this.blockedBy.get(request.conversationId)?.size ?? 0) > 0) {
+      throw new ConversationBlockedError();
+    }
+    const { seq, contentCount, previousTakenAt } = this.take(
+      request.conversationId,
+      request.kind,
+      request.now,
+    );
+    const stored = messageAt(request, seq, contentCount, previousTakenAt);
     // A copy of the body: the caller may reuse its buffer.
-    log.push(stored.body ? { ...stored, body: new Uint8Array(stored.body) } : stored);
+    log[seq - 1] = stored.body ? { ...stored, body: new Uint8Array(stored.body) } : stored;
     this.seqBySend.set(sendKey, seq);
-    return { seq, sentAt: request.now, duplicate: false, contentCount: stored.contentCount };
+    return { seq, sentAt: request.now, duplicate: false, contentCount };
   }
 
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
@@ -45,33 +69,30 @@ export class InMemoryMessageLog implements MessageLog {
   async list(
     conversationId: string,
     query: HistoryQuery,
+    now: number,
   ): Promise<{ messages: StoredMessage[]; more: boolean }> {
     const log = this.logs.get(conversationId) ?? [];
     const from = query.after === undefined ? 1 : query.after + 1;
     const to = Math.min(log.length, query.before === undefined ? log.length : query.before - 1);
     if (from > to || query.limit < 1) return { messages: [], more: false };
-    const range = log.slice(from - 1, to);
+    const placed = log.slice(from - 1, to).filter((message) => message !== undefined);
     // Without `after`, the page is the newest of the range.
-    const page = query.after === undefined ? range.slice(-query.limit) : range.slice(0, query.limit);
-    return { messages: page.map((message) => ({ ...message })), more: range.length > query.limit };
+    const forward = query.after !== undefined;
+    const found = forward ? placed.slice(0, query.limit) : placed.slice(-query.limit);
+    const plan = planPage(conversationId, found, now, forward ? from : undefined);
+    for (const skipped of plan.fill) log[skipped.seq - 1] = skipped;
+    const page = pageOf(plan, query.limit, forward, placed.length > query.limit);
+    return { messages: page.messages.map((message) => ({ ...message })), more: page.more };
   }
 
   async heads(conversationIds: readonly string[]): Promise<Map<string, LogHead>> {
     return new Map(
       conversationIds.map((conversationId) => {
-        const log = this.logs.get(conversationId) ?? [];
-        const last = log.at(-1);
-        const content = log.findLast((message) => isContent(message.kind));
-        const head: LogHead = last
-          ? {
-              conversationId,
-              seq: last.seq,
-              lastAt: last.sentAt,
-              contentCount: last.contentCount,
-              ...(content ? { contentSeq: content.seq, contentAt: content.sentAt } : {}),
-            }
+        const head = this.headsById.get(conversationId);
+        const view: LogHead = head
+          ? { conversationId, ...head }
           : { conversationId, seq: 0, contentCount: 0 };
-        return [conversationId, head];
+        return [conversationId, view];
       }),
     );
   }
@@ -99,12 +120,43 @@ export class InMemoryMessageLog implements MessageLog {
     return { ...tombstone };
   }
 
-  /** Every stored message of a conversation, in `seq` order; for assertions. */
-  messagesOf(conversationId: string): readonly StoredMessage[] {
-    return [...(this.logs.get(conversationId) ?? [])];
+  async setBlocked(conversationId: string, userId: string, blocked: boolean): Promise<void> {
+    const users = this.blockedBy.get(conversationId) ?? new Set<string>();
+    if (blocked) users.add(userId);
+    else users.delete(userId);
+    this.blockedBy.set(conversationId, users);
   }
 
-  private logOf(conversationId: string): StoredMessage[] {
+  /** Takes the next seq and never places it, as a writer that died in between would; returns the seq. */
+  abandon(conversationId: string, now: number, kind: AppendRequest['kind'] = 'message'): number {
+    const { seq } = this.take(conversationId, kind, now);
+    this.logOf(conversationId)[seq - 1] = undefined;
+    return seq;
+  }
+
+  /** Every placed message of a conversation, in `seq` order; for assertions. */
+  messagesOf(conversationId: string): readonly StoredMessage[] {
+    return (this.logs.get(conversationId) ?? []).filter((message) => message !== undefined);
+  }
+
+  /** The next seq and the content count with it, as the table's counter hands them out. */
+  private take(conversationId: string, kind: AppendRequest['kind'], now: number) {
+    const head = this.headsById.get(conversationId) ?? { seq: 0, contentCount: 0 };
+    const previousTakenAt = head.lastAt;
+    head.seq += 1;
+    head.lastAt = now;
+    if (isContent(kind)) {
+      head.contentCount += 1;
+      head.contentSeq = head.seq;
+      head.contentAt = now;
+    }
+    this.headsById.set(conversationId, head);
+    const log = this.logOf(conversationId);
+    while (log.length < head.seq) log.push(undefined);
+    return { seq: head.seq, contentCount: head.contentCount, previousTakenAt };
+  }
+
+  private logOf(conversationId: string): Array<StoredMessage | undefined> {
     let log = this.logs.get(conversationId);
     if (!log) {
       log = [];

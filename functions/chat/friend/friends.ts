@@ -1,16 +1,20 @@
 import type { Block, Friend, FriendState, Page, PublicProfile } from '../../../shared/protocol/resources';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type { FanoutQueue } from '../../ports/fanout-queue';
+import type { MessageLog } from '../../ports/message-log';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
 import type { Caller } from '../access';
+import { directConversationId } from '../conversation/direct-conversation';
 import { notifyUsers } from '../push/notify';
 import { iso, profilesById, publicProfile } from '../views';
 
 export interface FriendsDeps {
   readonly profiles: ProfileStore;
   readonly relationships: RelationshipStore;
+  /** Blocks close the two users' direct conversation to messages. */
+  readonly messages: Pick<MessageLog, 'setBlocked'>;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -165,7 +169,8 @@ export function friends(deps: FriendsDeps) {
 
     /**
      * Blocks a user.
-     * 1. Store the block (the blocked user is not told).
+     * 1. Close their direct conversation to messages, then store the block (the blocked user is
+     *    not told): cut off half-way, the conversation is closed, never open while blocked.
      * 2. End any friendship or request between them; the other side sees it removed.
      */
     async block(caller: Caller, otherId: string): Promise<Block> {
@@ -177,6 +182,7 @@ export function friends(deps: FriendsDeps) {
         deps.relationships.relation(caller.userId, otherId),
       ]);
       const now = deps.clock();
+      await deps.messages.setBlocked(directConversationId(caller.userId, otherId), caller.userId, true);
       await deps.relationships.block({ userId: caller.userId, blockedId: otherId, since: now });
       if (relation.friend) {
         await deps.relationships.deleteFriendPair(caller.userId, otherId);
@@ -185,9 +191,11 @@ export function friends(deps: FriendsDeps) {
       return { user: publicProfile(other), since: iso(now) };
     },
 
+    /** Unblocks: the block goes first, then the conversation opens (unless the other user blocks too). */
     async unblock(caller: Caller, otherId: string): Promise<void> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
       await deps.relationships.unblock(caller.userId, otherId);
+      await deps.messages.setBlocked(directConversationId(caller.userId, otherId), caller.userId, false);
     },
 
     async listBlocks(caller: Caller, limit: number, cursor?: string): Promise<Page<Block>> {

@@ -19,7 +19,7 @@ describe('listHistory', () => {
 
   beforeEach(async () => {
     ({ conversations, messages, blobs } = memoryDeps());
-    history = listHistory({ conversations, messages, blobs });
+    history = listHistory({ conversations, messages, blobs, clock: () => T0 });
     await seedConversation(conversations, {
       conversationId: GROUP,
       kind: 'group',

@@ -30,13 +30,13 @@ export function listHistory(deps: {
   conversations: ConversationStore;
   messages: MessageLog;
   blobs: BlobStore;
+  clock: () => number;
 }) {
   return async (
     caller: { userId: string },
     conversationId: string,
     request: HistoryRequest,
   ): Promise<Page<MessageEnvelope> & { receipts: Receipt[] }> => {
-    await requireMembership(deps.conversations, conversationId, caller.userId);
     const position = request.cursor
       ? decodeCursor(request.cursor, SeqCursorSchema)
       : request.after !== undefined
@@ -44,8 +44,10 @@ export function listHistory(deps: {
         : request.before !== undefined
           ? { before: request.before }
           : {};
+    // Checked first: reading may fill an abandoned seq, a write no non-member may cause.
+    await requireMembership(deps.conversations, conversationId, caller.userId);
     const [listed, members] = await Promise.all([
-      deps.messages.list(conversationId, { ...position, limit: request.limit }),
+      deps.messages.list(conversationId, { ...position, limit: request.limit }, deps.clock()),
       deps.conversations.listMembers(conversationId),
     ]);
     const forward = 'after' in position;

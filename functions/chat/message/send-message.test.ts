@@ -14,6 +14,7 @@ import {
 } from '../../errors';
 import type { MessageJob } from '../../ports/fanout-queue';
 import { directConversationId } from '../conversation/direct-conversation';
+import { friends } from '../friend/friends';
 import type { MemoryDeps } from '../testing/fixtures';
 import { befriend, memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { type SendMessageCommand, sendMessage } from './send-message';
@@ -342,8 +343,10 @@ describe('sendMessage', () => {
       await send(aliceToBob());
     });
 
+    const bobBlocksAlice = () => friends(deps).block({ userId: bob, correlationId: 'b' }, alice);
+
     it('refuses a direct message either way once either side blocked the other, storing nothing', async () => {
-      await relationships.block({ userId: bob, blockedId: alice, since: T0 });
+      await bobBlocksAlice();
 
       await expect(send(aliceToBob({ messageId: 'm2' }))).rejects.toThrow(ForbiddenError);
       await expect(
@@ -362,11 +365,40 @@ describe('sendMessage', () => {
     });
 
     it('lets messages through again after the block is lifted', async () => {
-      await relationships.block({ userId: bob, blockedId: alice, since: T0 });
-      await relationships.unblock(bob, alice);
+      await bobBlocksAlice();
+      await friends(deps).unblock({ userId: bob, correlationId: 'u' }, alice);
+      await befriend(relationships, alice, bob, T0);
 
       await expect(send(aliceToBob({ messageId: 'm2' }))).resolves.toMatchObject({ seq: 2 });
     });
+
+    it('stays closed while the other side still blocks', async () => {
+      await bobBlocksAlice();
+      await friends(deps).block({ userId: alice, correlationId: 'a' }, bob);
+      await friends(deps).unblock({ userId: bob, correlationId: 'u' }, alice);
+
+      await expect(
+        send(aliceToBob({ messageId: 'm2', recipientId: undefined, conversationId: ALICE_BOB })),
+      ).rejects.toThrow(ForbiddenError);
+    });
+  });
+
+  it('tells a non-member only that they are not a member, whatever else is wrong', async () => {
+    await send(aliceToBob());
+
+    const attempt = send({
+      senderId: carol,
+      correlationId: 'c',
+      conversationId: ALICE_BOB,
+      messageId: 'c1',
+      kind: 'reply',
+      refSeq: 99,
+      body: base64('x'),
+    });
+
+    await expect(attempt).rejects.toThrow(ForbiddenError);
+    await expect(attempt).rejects.toThrow('not a member');
+    expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
   });
 
   it("counts sends against the sender's allowance and stores nothing past it", async () => {

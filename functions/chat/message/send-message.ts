@@ -3,10 +3,9 @@ import { COMMIT_MESSAGE_ID_PREFIX, decodedBase64Length } from '../../../shared/p
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
 import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
-import type { ConversationStore } from '../../ports/conversation-store';
-import type { RelationshipStore } from '../../ports/relationship-store';
 import { requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
+import { directConversationId } from '../conversation/direct-conversation';
 
 /** A send may open a direct conversation, so it needs what conversations need. */
 export type SendMessageDeps = ConversationsDeps;
@@ -28,14 +27,15 @@ export interface SendMessageCommand {
 }
 
 /**
- * Stores a message and hands it to fan-out.
+ * Stores a message and hands it to fan-out, in as few round trips as the rules allow:
  * 1. Refuse a body over the limit, and a `commit` (those go through `postCommit`, one per
- *    epoch, with the `commit-` message ids reserved for them); count the send against the allowance.
- * 2. Resolve the conversation (a direct one with a friend is created on first use) and check
- *    membership, and in a direct conversation that neither side blocked the other.
- * 3. An edit, reply or reaction must name a message that is there (an edit: the sender's own).
- * 4. Append to the log: gap-free `seq`; a retried `messageId` returns the first result.
- * 5. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
+ *    epoch, with the `commit-` message ids reserved for them).
+ * 2. At once: count the send against the allowance, check membership (a direct conversation
+ *    with a friend is created on first use), check a referenced message (an edit: the
+ *    sender's own), and let the log claim the message id. A block needs no read: the log
+ *    refuses content in a direct conversation either user blocks.
+ * 3. Append: gap-free `seq`; a retried `messageId` returns the first result.
+ * 4. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
  */
 export function sendMessage(deps: SendMessageDeps) {
   const conversations = conversationsOf(deps);
@@ -45,21 +45,32 @@ export function sendMessage(deps: SendMessageDeps) {
     if (command.kind === 'commit') throw new ValidationError('Commits are posted to /commits, one per epoch');
     if (command.messageId.startsWith(COMMIT_MESSAGE_ID_PREFIX))
       throw new ValidationError(`Message ids starting with "${COMMIT_MESSAGE_ID_PREFIX}" are reserved`);
-    await deps.rateLimiter.consume(command.senderId, 'send', deps.clock());
 
-    const conversationId = await resolveConversation(command);
+    const conversationId =
+      command.recipientId === undefined
+        ? (command.conversationId as string)
+        : directConversationId(command.senderId, command.recipientId);
     const kind = command.kind ?? 'message';
-    if (command.refSeq !== undefined)
-      await checkReference(conversationId, kind, command.refSeq, command.senderId);
-    const stored = await deps.messages.append({
-      conversationId,
-      messageId: command.messageId,
-      senderId: command.senderId,
-      kind,
-      ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
-      body: Buffer.from(command.body, 'base64'),
-      now: deps.clock(),
-    });
+    const now = deps.clock();
+    const checks = inOrder([
+      requireAccess(command, conversationId),
+      deps.rateLimiter.consume(command.senderId, 'send', now),
+      command.refSeq === undefined
+        ? undefined
+        : checkReference(conversationId, kind, command.refSeq, command.senderId),
+    ]);
+    const stored = await deps.messages.append(
+      {
+        conversationId,
+        messageId: command.messageId,
+        senderId: command.senderId,
+        kind,
+        ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
+        body: Buffer.from(command.body, 'base64'),
+        now,
+      },
+      { checks },
+    );
     const sentAt = new Date(stored.sentAt).toISOString();
     await deps.fanout.enqueue({
       kind: 'message',
@@ -93,23 +104,26 @@ export function sendMessage(deps: SendMessageDeps) {
     });
   };
 
-  async function resolveConversation(command: SendMessageCommand): Promise<string> {
-    if (command.recipientId !== undefined) {
-      const conversation = await conversations.openDirect(
-        { userId: command.senderId, correlationId: command.correlationId },
-        command.recipientId,
-      );
-      return conversation.conversationId;
+  /**
+   * Membership; to a recipient, the direct conversation is opened when the sender is not in it
+   * yet (its first message: friendship and blocks are checked there).
+   */
+  async function requireAccess(command: SendMessageCommand, conversationId: string): Promise<void> {
+    if (command.recipientId === undefined) {
+      await requireMembership(deps.conversations, conversationId, command.senderId);
+      return;
     }
-    const conversationId = command.conversationId as string;
-    await requireMembership(deps.conversations, conversationId, command.senderId);
-    await refuseBlockedDirect(deps, conversationId, command.senderId);
-    return conversationId;
+    if (await deps.conversations.getMembership(conversationId, command.senderId)) return;
+    await conversations.openDirect(
+      { userId: command.senderId, correlationId: command.correlationId },
+      command.recipientId,
+    );
   }
 
   async function checkReference(conversationId: string, kind: MessageKind, refSeq: number, senderId: string) {
     const referenced = await deps.messages.get(conversationId, refSeq);
-    if (!referenced) throw new NotFoundError(`No message ${refSeq} in this conversation`);
+    if (!referenced || referenced.kind === 'skipped')
+      throw new NotFoundError(`No message ${refSeq} in this conversation`);
     if (kind === 'edit' && referenced.senderId !== senderId)
       throw new ForbiddenError('Only the author may edit');
     if (kind === 'edit' && referenced.deletedAt !== undefined)
@@ -117,30 +131,12 @@ export function sendMessage(deps: SendMessageDeps) {
   }
 }
 
-type BlockDeps = {
-  conversations: Pick<ConversationStore, 'get'>;
-  relationships: Pick<RelationshipStore, 'blockedEitherWay'>;
-};
-
-/** Whether this is a direct conversation whose two users are blocked either way. */
-export async function blockedDirect(
-  deps: BlockDeps,
-  conversationId: string,
-  userId: string,
-): Promise<boolean> {
-  // Direct conversation ids carry their kind: groups skip the extra reads.
-  if (!conversationId.startsWith('d_')) return false;
-  const conversation = await deps.conversations.get(conversationId);
-  const peers = (conversation?.memberIds ?? []).filter((id) => id !== userId);
-  return (await deps.relationships.blockedEitherWay(userId, peers)).size > 0;
-}
-
-/** In a direct conversation, nothing passes between users when either blocked the other. */
-export async function refuseBlockedDirect(
-  deps: BlockDeps,
-  conversationId: string,
-  userId: string,
-): Promise<void> {
-  if (await blockedDirect(deps, conversationId, userId))
-    throw new ForbiddenError('You cannot message this user');
+/**
+ * Checks run at once, failing with the first failure in the order given, whichever came first:
+ * a non-member learns nothing of the conversation from which check failed.
+ */
+async function inOrder(checks: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  for (const result of await Promise.allSettled(checks)) {
+    if (result.status === 'rejected') throw result.reason;
+  }
 }

@@ -3,8 +3,7 @@ import type { ConversationStore } from '../../ports/conversation-store';
 import type { Notifier } from '../../ports/notifier';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { requireMembership } from '../access';
-import { refuseBlockedDirect } from '../message/send-message';
+import { refuseBlockedDirect, requireMembership } from '../access';
 import { type PostReport, postAll } from '../push/post-all';
 
 export interface RelayTypingDeps {

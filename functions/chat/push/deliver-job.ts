@@ -35,28 +35,39 @@ export interface DeliverJobDeps {
 
 const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
 
+/** Who gets a job's frame, and work that goes on beside finding and posting to them. */
+interface Target {
+  readonly userIds: Iterable<string>;
+  readonly frame: OutboundFrame;
+  readonly alongside?: Promise<unknown>;
+}
+
 /**
- * Delivers one fan-out job.
+ * Delivers one fan-out job, in two round trips before the first post.
  * 1. Work out the audience: the conversation's current members (read now, so a removed
  *    member gets nothing more), the listed users, a user's presence audience, or for a
  *    device change that audience and the user's own devices.
  *    A message too large for one WebSocket frame goes as a `message-ref` (the client fetches it).
  * 2. Look up their open connections in one batch and post the frame to each, except the
- *    connection that caused it; forget connections that are gone.
+ *    connection that caused it; forget connections that are gone. A message moves its
+ *    sender's read mark meanwhile.
  * Any other failure throws, so the queue retries the job (clients dedupe).
  */
 export function deliverJob(deps: DeliverJobDeps) {
   return async (job: FanoutJob): Promise<PostReport> => {
     const target = await audienceOf(job);
     if (!target) return NOTHING;
+    const [report] = await Promise.all([post(job, target), target.alongside]);
+    return report;
+  };
+
+  async function post(job: FanoutJob, target: Target): Promise<PostReport> {
     const connections = await deps.connections.listByUsers([...target.userIds], deps.clock());
     const targets = connections.filter((c) => c.connectionId !== job.excludeConnectionId);
     return postAll(deps, targets, target.frame);
-  };
+  }
 
-  async function audienceOf(
-    job: FanoutJob,
-  ): Promise<{ userIds: Iterable<string>; frame: OutboundFrame } | undefined> {
+  async function audienceOf(job: FanoutJob): Promise<Target | undefined> {
     switch (job.kind) {
       case 'message': {
         const [conversation, push] = await Promise.all([
@@ -66,13 +77,12 @@ export function deliverJob(deps: DeliverJobDeps) {
         if (!conversation || !push) return undefined;
         // Sending implies reading what came before: the sender's unread count stays honest.
         // A commit is no content: it counts as nobody's read.
-        if (isContent(push.kind) && conversation.memberIds.includes(push.senderId)) {
-          await deps.conversations.advanceMarks(job.conversationId, push.senderId, {
-            read: job.seq,
-            readContentCount: push.contentCount ?? (await contentCountAt(job.conversationId, job.seq)),
-          });
-        }
-        return { userIds: conversation.memberIds, frame: push.frame };
+        const readsOwn = isContent(push.kind) && conversation.memberIds.includes(push.senderId);
+        return {
+          userIds: conversation.memberIds,
+          frame: push.frame,
+          ...(readsOwn ? { alongside: markRead(job.conversationId, job.seq, push) } : {}),
+        };
       }
       case 'conversation': {
         const conversation = await deps.conversations.get(job.conversationId);
@@ -131,8 +141,10 @@ export function deliverJob(deps: DeliverJobDeps) {
     return { ...fromJob(messageFrame(envelope(message)), message.contentCount), ...common };
   }
 
-  async function contentCountAt(conversationId: string, seq: number): Promise<number> {
-    return (await deps.messages.get(conversationId, seq))?.contentCount ?? seq;
+  async function markRead(conversationId: string, seq: number, push: Push) {
+    const readContentCount =
+      push.contentCount ?? (await deps.messages.get(conversationId, seq))?.contentCount ?? seq;
+    await deps.conversations.advanceMarks(conversationId, push.senderId, { read: seq, readContentCount });
   }
 }
 

@@ -5,8 +5,7 @@ import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { LogHead, MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { requireMembership } from '../access';
-import { blockedDirect } from '../message/send-message';
+import { blockedDirect, requireMembership } from '../access';
 
 export interface AdvanceReceiptsDeps {
   readonly conversations: ConversationStore;
