@@ -1,0 +1,36 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../functions/adapters/contract/local-table';
+import { DynamoDbMessageLog } from '../functions/adapters/dynamodb/dynamodb-message-log';
+import { keys } from '../functions/adapters/dynamodb/keys';
+import { directConversationId } from '../functions/chat/conversation/direct-conversation';
+import { ConversationBlockedError } from '../functions/errors';
+import { backfillBlocks } from './backfill-blocks';
+
+const table = useLocalTable();
+
+describe('backfillBlocks', () => {
+  it('closes the direct conversation of a block stored before blocks closed conversations', async () => {
+    const [alice, bob] = [freshId('alice'), freshId('bob')];
+    await table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...keys.block(bob, alice), userId: bob, blockedId: alice, since: 1 },
+      }),
+    );
+    const log = new DynamoDbMessageLog(table.client, table.tableName);
+    const send = () =>
+      log.append({
+        conversationId: directConversationId(alice, bob),
+        messageId: freshId('m'),
+        senderId: alice,
+        kind: 'message',
+        body: new Uint8Array([1]),
+        now: 1,
+      });
+
+    expect(await backfillBlocks(table.client, table.tableName)).toBeGreaterThanOrEqual(1);
+
+    await expect(send()).rejects.toThrow(ConversationBlockedError);
+  });
+});
