@@ -20,6 +20,8 @@ export const WebSocketEventSchema = z.object({
   body: z.string().nullish(),
   isBase64Encoded: z.boolean().optional(),
   headers,
+  /** `$connect` only. */
+  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
   requestContext: z.object({
     routeKey: z.string(),
     connectionId: z.string().min(1),

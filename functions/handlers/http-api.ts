@@ -92,6 +92,7 @@ const handlers: Handlers = {
       body: body.body,
       kind: body.kind,
       refSeq: body.refSeq,
+      deviceId: body.deviceId,
     });
     return ack;
   },

@@ -4,6 +4,8 @@ export interface Connection {
   readonly userId: string;
   /** Epoch ms. */
   readonly connectedAt: number;
+  /** The device the connection said it belongs to (`?deviceId=` at `$connect`), when it said. */
+  readonly deviceId?: string;
 }
 
 /** A user's connections as seen at a change: how many are open after it. */

@@ -19,6 +19,11 @@ const MessageJobSchema = z.object({
   frame: MessageFrameSchema.optional(),
   /** The message's `contentCount` (for the sender's read mark); read from the log when absent. */
   contentCount: z.number().int().nonnegative().optional(),
+  /**
+   * The device that sent it over HTTP: it has the message from the answer, so none of its connections
+   * gets a copy (a send over the socket names its connection instead).
+   */
+  excludeDevice: z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema }).optional(),
 });
 
 /** Push a frame to the conversation's current members, and to `alsoUserIds` (e.g. who was just removed). */

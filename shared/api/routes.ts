@@ -107,6 +107,11 @@ export const PostMessageBodySchema = z
     body: Base64Schema,
     kind: SendableMessageKindSchema.optional(),
     refSeq: SeqSchema.optional(),
+    /**
+     * The sending device, as its WebSocket named itself at `$connect` (`?deviceId=`): its connections get
+     * no copy of the message, since it has it already.
+     */
+    deviceId: DeviceIdSchema.optional(),
   })
   .refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
     message: 'refSeq is required for an edit, reply or reaction, and only for them',
@@ -465,7 +470,8 @@ export const ROUTES = {
     path: '/conversations/{conversationId}/messages',
     tag: 'messages',
     summary: 'Send a message (opaque ciphertext)',
-    description: 'The client chooses `messageId`; a retry with the same id returns the first result.',
+    description:
+      'The client chooses `messageId`; a retry with the same id returns the first result. Every device of every member gets the message pushed, except the device named by `deviceId` (as its WebSocket named itself with `?deviceId=` at `$connect`): it has the message from this answer. A client with an open WebSocket sends there instead (`send`), answered by an `ack`.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: PostMessageBodySchema,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RouteResponse, Routes } from '../api/routes';
+import type { RouteRequest, RouteResponse, Routes } from '../api/routes';
 import { type ApiClient, ApiError, allPages } from '../client/api-client';
 import { ErrorCode } from '../protocol/errors';
 import type { SendableMessageKindSchema } from '../protocol/ids';
@@ -17,6 +17,13 @@ import type { StateStore } from './state-store';
 
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
 type MessageAck = RouteResponse<Routes['postMessage']>;
+type MessageBody = RouteRequest<Routes['postMessage']>['body'];
+
+/**
+ * Posts an encrypted message to a conversation and resolves with the server's answer; throws `ApiError`
+ * for a refusal. A retry with the same `messageId` returns the first answer.
+ */
+export type PostMessage = (conversationId: string, body: MessageBody) => Promise<MessageAck>;
 
 /** The kind of a log entry that carries an MLS commit (its id is `commit-{epoch}`: see `epochOfCommitMessageId`). */
 const COMMIT_KIND = 'commit';
@@ -147,6 +154,11 @@ export interface E2eeClientOptions {
    */
   readonly onEvents?: (events: readonly ChatEvent[]) => void | Promise<void>;
   /**
+   * How messages are posted. By default `POST /conversations/{id}/messages`; an app with an open WebSocket
+   * sends a `send` frame there instead, so no copy of the message is pushed back to it.
+   */
+  readonly postMessage?: PostMessage;
+  /**
    * Called when another of the user's devices revoked this one: every group removes it, and it can neither
    * register again nor upload key packages. Its owner should forget its state.
    */
@@ -183,6 +195,7 @@ export class E2eeClient {
     private readonly clock: () => number,
     private readonly onEvents: (events: readonly ChatEvent[]) => void | Promise<void>,
     private readonly onRevoked: () => void,
+    private readonly post: PostMessage,
   ) {
     this.directory = new HttpDirectory(api, clock);
   }
@@ -197,6 +210,8 @@ export class E2eeClient {
       options.clock ?? Date.now,
       options.onEvents ?? (() => undefined),
       options.onRevoked ?? (() => undefined),
+      options.postMessage ??
+        ((conversationId, body) => options.api.postMessage({ params: { conversationId }, body })),
     );
     const registered = await options.api.registerDevice({
       body: {
@@ -417,14 +432,11 @@ export class E2eeClient {
       state.own.set(messageId, toBase64(plaintext));
       await this.save(conversationId, state);
       const body = toBase64(message);
-      const ack = await this.api.postMessage({
-        params: { conversationId },
-        body: {
-          messageId,
-          body,
-          ...(options.kind === undefined ? {} : { kind: options.kind }),
-          ...(options.refSeq === undefined ? {} : { refSeq: options.refSeq }),
-        },
+      const ack = await this.post(conversationId, {
+        messageId,
+        body,
+        ...(options.kind === undefined ? {} : { kind: options.kind }),
+        ...(options.refSeq === undefined ? {} : { refSeq: options.refSeq }),
       });
       // Next in the log: read it back now (from what was sent) rather than wait for a push or a sync.
       if (ack.seq === state.cursor.seq + 1) {

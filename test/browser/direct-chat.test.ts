@@ -171,6 +171,18 @@ describe('the web client in Chromium: a direct chat', () => {
     await screenshot(bob.page, 'chat-phone');
     expect(await violations(alice.page, 'chat')).toEqual([]);
 
+    // Alice's browser sent over its socket and got the ack there; no copy of her message came back to it,
+    // and it made no HTTP request to post it.
+    const parse = (frames: readonly string[]) => frames.map((f) => JSON.parse(f) as Record<string, unknown>);
+    const sends = parse(alice.sent).filter((f) => f.action === 'send');
+    const acks = parse(alice.frames).filter((f) => f.type === 'ack');
+    expect(sends.length).toBeGreaterThanOrEqual(1);
+    expect(acks.map((a) => a.messageId)).toEqual(expect.arrayContaining(sends.map((s) => s.messageId)));
+    const ownIds = new Set(sends.map((s) => s.messageId));
+    expect(parse(alice.frames).filter((f) => f.type === 'message' && ownIds.has(f.messageId))).toEqual([]);
+    expect(alice.requests.filter((r) => /^POST .*\/messages$/.test(r))).toEqual([]);
+    expect(alice.sockets.some((socket) => socket.url.includes('deviceId=web-'))).toBe(true);
+
     // The server never saw the text: not in any request the gateways received.
     const traffic = stack.traffic.map((r) => r.body).join('\n');
     expect(traffic).not.toContain(run);

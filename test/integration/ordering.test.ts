@@ -160,4 +160,39 @@ describe('message order', () => {
       expect(log.map((entry) => entry.kind).slice(-2)).toEqual(['skipped', 'message']);
     }, 60_000);
   });
+
+  describe("a device's own copy", () => {
+    it('pushes a message posted over HTTP to every device but the one that named itself', async () => {
+      const [cli, bobPhone, alicePhone] = await Promise.all([
+        connect(stack.endpoints.webSocketUrl, bob.accessToken, { deviceId: 'bob-cli' }),
+        connect(stack.endpoints.webSocketUrl, bob.accessToken),
+        connect(stack.endpoints.webSocketUrl, alice.accessToken),
+      ]);
+      const isOwn = (frame: unknown) =>
+        isType<MessageFrame>('message', group)(frame) && frame.messageId === 'from-the-cli';
+
+      await apiFor(stack, bob).postMessage({
+        params: { conversationId: group },
+        body: { messageId: 'from-the-cli', body: body('hello'), deviceId: 'bob-cli' },
+      });
+      await Promise.all([bobPhone.waitFor(isOwn), alicePhone.waitFor(isOwn)]);
+      // A later push to the same socket shows the earlier one had its chance to arrive.
+      await apiFor(stack, alice).postMessage({
+        params: { conversationId: group },
+        body: { messageId: 'after-it', body: body('later') },
+      });
+      await cli.waitFor(
+        (frame) => isType<MessageFrame>('message', group)(frame) && frame.messageId === 'after-it',
+      );
+
+      expect(cli.frames.filter(isOwn)).toEqual([]);
+      await Promise.all([cli, bobPhone, alicePhone].map((socket) => socket.close()));
+    });
+
+    it('refuses a connection that names a malformed device', async () => {
+      await expect(
+        connect(stack.endpoints.webSocketUrl, bob.accessToken, { deviceId: 'no spaces/or slashes' }),
+      ).rejects.toThrow(/400/);
+    });
+  });
 });

@@ -37,22 +37,28 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
   const problems: string[] = [];
   /** Every frame the page's WebSockets received, for diagnosing a test that fails. */
   const frames: string[] = [];
+  /** Every frame the page's WebSockets sent. */
+  const sent: string[] = [];
+  /** Every request the page made, as `METHOD /path`. */
+  const requests: string[] = [];
   /** The page's WebSockets, and whether each has closed. */
   const sockets: Array<{ readonly url: string; closed: boolean }> = [];
   page.on('websocket', (ws) => {
     const socket = { url: ws.url(), closed: false };
     sockets.push(socket);
     ws.on('framereceived', (frame) => frames.push(String(frame.payload)));
+    ws.on('framesent', (frame) => sent.push(String(frame.payload)));
     ws.on('close', () => {
       socket.closed = true;
     });
   });
+  page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   await page.goto(webUrlOf(stack));
-  return { context, page, problems, frames, sockets };
+  return { context, page, problems, frames, sent, requests, sockets };
 }
 
 /** Signs up through the UI, reads the code from the local mailbox, and lands in the app. */

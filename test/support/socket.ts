@@ -30,6 +30,8 @@ export interface TestSocket {
 export interface ConnectOptions {
   /** How the token travels. @default 'query' */
   readonly via?: 'query' | 'protocol';
+  /** The device the connection says it belongs to (`?deviceId=`). */
+  readonly deviceId?: string;
 }
 
 /** Opens a WebSocket with an access token; rejects with the HTTP status when refused. */
@@ -39,7 +41,10 @@ export function connect(
   options: ConnectOptions = {},
 ): Promise<TestSocket> {
   const via = options.via ?? 'query';
-  const target = token && via === 'query' ? `${url}?token=${encodeURIComponent(token)}` : url;
+  const query = new URLSearchParams();
+  if (token && via === 'query') query.set('token', token);
+  if (options.deviceId !== undefined) query.set('deviceId', options.deviceId);
+  const target = query.size > 0 ? `${url}?${query}` : url;
   const ws = token && via === 'protocol' ? new WebSocket(target, ['parley', token]) : new WebSocket(target);
   const frames: unknown[] = [];
   const listeners = new Set<() => void>();

@@ -114,6 +114,21 @@ describe.each([
       );
     });
 
+    it('keeps the device a connection named, and leaves it out for one that named none', async () => {
+      await store.put(
+        { userId: alice, connectionId: 'alice-tab=', connectedAt: T0, deviceId: 'web-1' },
+        T0 + HOUR,
+      );
+      await open(alice, 'alice-cli=');
+
+      const listed = await store.listByUser(alice, T0 + 1);
+
+      expect(listed).toEqual([
+        { userId: alice, connectionId: 'alice-cli=', connectedAt: T0 },
+        { userId: alice, connectionId: 'alice-tab=', connectedAt: T0, deviceId: 'web-1' },
+      ]);
+    });
+
     it('reaches more users than one batch read holds', async () => {
       const users = Array.from({ length: 130 }, (_, index) => `${alice}-${index}`);
       await Promise.all(users.map((userId) => open(userId, `${userId}-phone`)));

@@ -16,6 +16,7 @@ interface Entry {
   readonly connectionId: string;
   readonly connectedAt: number;
   readonly expiresAt: number;
+  readonly deviceId?: string;
 }
 
 /**
@@ -33,7 +34,11 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   ) {}
 
   async put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
-    const entry = { connectedAt: connection.connectedAt, expiresAt };
+    const entry = {
+      connectedAt: connection.connectedAt,
+      expiresAt,
+      ...(connection.deviceId === undefined ? {} : { deviceId: connection.deviceId }),
+    };
     const key = keys.presence(connection.userId);
     // SET on a path inside a missing map fails: the map is made by the first connection, and
     // a second one racing it sees the map on its next turn (the map is never removed).
@@ -137,7 +142,16 @@ function entriesOf(item: Item): Entry[] {
   if (typeof connections !== 'object' || connections === null) return [];
   return Object.entries(connections).flatMap(([connectionId, entry]: [string, unknown]) =>
     typeof entry === 'object' && entry !== null && 'connectedAt' in entry && 'expiresAt' in entry
-      ? [{ connectionId, connectedAt: Number(entry.connectedAt), expiresAt: Number(entry.expiresAt) }]
+      ? [
+          {
+            connectionId,
+            connectedAt: Number(entry.connectedAt),
+            expiresAt: Number(entry.expiresAt),
+            ...('deviceId' in entry && typeof entry.deviceId === 'string'
+              ? { deviceId: entry.deviceId }
+              : {}),
+          },
+        ]
       : [],
   );
 }
@@ -147,7 +161,12 @@ function openConnectionsOf(item: Item, now: number): Connection[] {
   return entriesOf(item)
     .filter((entry) => entry.expiresAt > now)
     .sort((a, b) => a.connectedAt - b.connectedAt || byCodeUnit(a.connectionId, b.connectionId))
-    .map((entry) => ({ connectionId: entry.connectionId, userId, connectedAt: entry.connectedAt }));
+    .map((entry) => ({
+      connectionId: entry.connectionId,
+      userId,
+      connectedAt: entry.connectedAt,
+      ...(entry.deviceId === undefined ? {} : { deviceId: entry.deviceId }),
+    }));
 }
 
 function presenceOf(item: Item, now: number): PresenceChange {

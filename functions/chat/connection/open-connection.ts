@@ -17,11 +17,21 @@ export interface OpenConnectionDeps {
  * 2. When it is the user's first open connection, announce them online.
  */
 export function openConnection(deps: OpenConnectionDeps) {
-  return async (command: { connectionId: string; userId: string; correlationId: string }): Promise<void> => {
+  return async (command: {
+    connectionId: string;
+    userId: string;
+    deviceId?: string;
+    correlationId: string;
+  }): Promise<void> => {
     const now = deps.clock();
     const expiresAt = now + MAX_CONNECTION_DURATION_IN_SECONDS * 1000 + EXPIRY_GRACE_IN_MS;
     const change = await deps.connections.put(
-      { connectionId: command.connectionId, userId: command.userId, connectedAt: now },
+      {
+        connectionId: command.connectionId,
+        userId: command.userId,
+        connectedAt: now,
+        ...(command.deviceId === undefined ? {} : { deviceId: command.deviceId }),
+      },
       expiresAt,
     );
     if (change.openConnections === 1) {

@@ -14,6 +14,8 @@ export interface SendMessageCommand {
   readonly senderId: string;
   /** The connection the send came from: it gets the ack, not a copy. Absent over HTTP. */
   readonly connectionId?: string;
+  /** Over HTTP, the sending device when it said: none of its connections gets a copy. */
+  readonly deviceId?: string;
   readonly correlationId: string;
   readonly requestId?: string;
   /** Exactly one of `conversationId` and `recipientId`. */
@@ -79,6 +81,9 @@ export function sendMessage(deps: SendMessageDeps) {
       contentCount: stored.contentCount,
       correlationId: command.correlationId,
       ...(command.connectionId ? { excludeConnectionId: command.connectionId } : {}),
+      ...(command.deviceId
+        ? { excludeDevice: { userId: command.senderId, deviceId: command.deviceId } }
+        : {}),
       // A retry's body is not what was stored (it may differ): the sender reads the log then.
       ...(stored.duplicate
         ? {}

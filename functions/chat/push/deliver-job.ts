@@ -63,7 +63,12 @@ export function deliverJob(deps: DeliverJobDeps) {
 
   async function post(job: FanoutJob, target: Target): Promise<PostReport> {
     const connections = await deps.connections.listByUsers([...target.userIds], deps.clock());
-    const targets = connections.filter((c) => c.connectionId !== job.excludeConnectionId);
+    const device = job.kind === 'message' ? job.excludeDevice : undefined;
+    const targets = connections.filter(
+      (c) =>
+        c.connectionId !== job.excludeConnectionId &&
+        !(device && c.userId === device.userId && c.deviceId === device.deviceId),
+    );
     return postAll(deps, targets, target.frame);
   }
 

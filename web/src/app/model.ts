@@ -1,15 +1,21 @@
 import { type ApiClient, ApiError, allPages, createApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
-import { type ChatEvent, E2eeClient, NotInGroupError } from '../../../shared/e2ee/e2ee-client';
+import {
+  type ChatEvent,
+  E2eeClient,
+  NotInGroupError,
+  type PostMessage,
+} from '../../../shared/e2ee/e2ee-client';
 import { DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
-import { ErrorCode } from '../../../shared/protocol/errors';
+import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
+import { sendFrame } from '../../../shared/protocol/inbound';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import type { Session } from './session';
-import { ChatSocket, type ConnectionStatus } from './socket';
+import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 
 /** What a message's plaintext holds (JSON inside the MLS ciphertext). */
 interface Payload {
@@ -67,6 +73,10 @@ const OUTBOX = 'outbox';
 const TYPING_SHOWN_FOR_IN_MS = 6_000;
 /** At most one read mark a second per conversation goes to the server. */
 const RECEIPT_INTERVAL_IN_MS = 1_000;
+/** A send's answer over the socket: past the send function's 10 s timeout, the message goes over HTTP. */
+const SOCKET_SEND_ANSWER_WITHIN_MS = 12_000;
+/** How soon a message whose send is still in progress elsewhere is asked about again. */
+const SEND_IN_PROGRESS_RETRY_IN_MS = 2_000;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(new TextDecoder().decode(bytes)) as T;
 const markDeleted = (m: MessageView) => {
@@ -171,12 +181,18 @@ export class ChatModel {
     const store = await openDeviceStore(userId);
     let model: ChatModel | undefined;
     const pending: ChatEvent[][] = [];
+    const browserDevice = deviceId;
     const device = E2eeClient.open({
       api,
       userId,
       deviceId,
       store,
       deviceName: browserName(),
+      // Over the socket once it is open; until then (and when it fails) over HTTP, naming this device.
+      postMessage: (conversationId, body) =>
+        model
+          ? model.post(conversationId, body)
+          : api.postMessage({ params: { conversationId }, body: { ...body, deviceId: browserDevice } }),
       // Awaited before the device stores its state past these events: what it read is kept first.
       onEvents: async (events) => {
         if (model) await model.apply(events);
@@ -248,7 +264,10 @@ export class ChatModel {
   }
 
   private connect(): void {
-    this.socket = new ChatSocket(this.config.webSocketUrl, () => this.session.accessToken(), {
+    // The socket names this browser's device, so what it posts over HTTP is not pushed back to it.
+    const url = new URL(this.config.webSocketUrl);
+    url.searchParams.set('deviceId', this.state.deviceId);
+    this.socket = new ChatSocket(url.toString(), () => this.session.accessToken(), {
       frame: (frame) => void this.onFrame(frame),
       open: () => void this.resume(),
       status: (status) => {
@@ -570,7 +589,52 @@ export class ChatModel {
     if (this.state.status === 'online') await this.flushOutbox();
   }
 
+  /**
+   * Posts a message over the open socket: the server answers with an `ack`, and pushes no copy back to
+   * this tab. When the socket is closed, closes or stays silent, the same message goes over HTTP (the same
+   * `messageId`, so it is never stored twice), naming this device so its socket gets no copy either.
+   */
+  readonly post: PostMessage = async (conversationId, body) => {
+    const requestId = `send-${body.messageId}`.slice(0, 64);
+    try {
+      const reply = await this.requireSocket().request(
+        { ...sendFrame({ conversationId, ...body }), requestId },
+        SOCKET_SEND_ANSWER_WITHIN_MS,
+      );
+      if (reply.type === 'ack') {
+        return {
+          conversationId: reply.conversationId,
+          messageId: reply.messageId,
+          seq: reply.seq,
+          sentAt: reply.sentAt,
+        };
+      }
+      if (reply.type === 'error') {
+        throw new ApiError({
+          routeId: 'postMessage',
+          status: HTTP_STATUS_BY_CODE[reply.code],
+          code: reply.code,
+          detail: reply.message,
+          requestId: reply.requestId,
+          retryAfterSeconds: reply.retryAfterSeconds,
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof NoReplyError)) throw error;
+    }
+    return this.api.postMessage({
+      params: { conversationId },
+      body: { ...body, deviceId: this.state.deviceId },
+    });
+  };
+
+  private requireSocket(): ChatSocket {
+    if (!this.socket) throw new NoReplyError('Not connected yet');
+    return this.socket;
+  }
+
   private flushing: Promise<void> | undefined;
+  private flushLater: ReturnType<typeof setTimeout> | undefined;
 
   private async flushOutbox(): Promise<void> {
     this.flushing ??= (async () => {
@@ -584,6 +648,13 @@ export class ChatModel {
             ...(item.refSeq !== undefined ? { refSeq: item.refSeq } : {}),
           });
         } catch (error) {
+          // Another request with this message id (an earlier try that went quiet) is still storing it: its
+          // answer comes to whichever asks next, so ask again shortly rather than give the message up.
+          if (error instanceof ApiError && error.code === ErrorCode.SendInProgress) {
+            clearTimeout(this.flushLater);
+            this.flushLater = setTimeout(() => void this.flushOutbox(), SEND_IN_PROGRESS_RETRY_IN_MS);
+            return;
+          }
           const retryable =
             !(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited;
           this.notify(describeError(error));

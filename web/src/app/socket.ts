@@ -2,6 +2,23 @@ import { type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
+/** The frames that answer a request frame carrying a `requestId`. */
+export type ReplyFrame = Extract<OutboundFrame, { type: 'ack' | 'ok' | 'error' }>;
+
+/** A request got no answer: the socket was not open, closed, or stayed silent past the wait. */
+export class NoReplyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoReplyError';
+  }
+}
+
+interface Waiting {
+  resolve(reply: ReplyFrame): void;
+  reject(error: NoReplyError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 const FIRST_RETRY_IN_MS = 500;
 const LAST_RETRY_IN_MS = 10_000;
 
@@ -14,6 +31,7 @@ export class ChatSocket {
   private closed = false;
   private retry = FIRST_RETRY_IN_MS;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waiting = new Map<string, Waiting>();
   status: ConnectionStatus = 'connecting';
 
   constructor(
@@ -38,12 +56,41 @@ export class ChatSocket {
     return true;
   }
 
+  /**
+   * Sends a request frame and resolves with the server's answer to it (matched by `requestId`). Rejects
+   * with `NoReplyError` at once when the socket is not open, or when it closes or stays silent for
+   * `timeoutMs` first: the request may or may not have been done, so only a repeatable one is sent so.
+   */
+  request(frame: { readonly requestId: string }, timeoutMs: number): Promise<ReplyFrame> {
+    return new Promise((resolve, reject) => {
+      if (!this.send(frame)) {
+        reject(new NoReplyError('The socket is not open'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(frame.requestId);
+        reject(new NoReplyError(`No answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(frame.requestId, { resolve, reject, timer });
+    });
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     this.ws?.close();
+    this.abandonRequests();
+  }
+
+  /** Requests in flight get no answer once their socket is gone. */
+  private abandonRequests(): void {
+    for (const [requestId, waiting] of this.waiting) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new NoReplyError('The socket closed before the answer came'));
+      this.waiting.delete(requestId);
+    }
   }
 
   /** The browser lost the network: a socket can linger half-open, so drop it and say so at once. */
@@ -81,15 +128,26 @@ export class ChatSocket {
       this.handlers.open();
     };
     ws.onmessage = (message) => {
+      let frame: OutboundFrame;
       try {
-        this.handlers.frame(parseOutboundFrame(String(message.data)));
+        frame = parseOutboundFrame(String(message.data));
       } catch {
         // A frame this client does not know: newer server. Ignore it.
+        return;
       }
+      const waiting = isReply(frame) ? this.waiting.get(frame.requestId ?? '') : undefined;
+      if (waiting && isReply(frame)) {
+        clearTimeout(waiting.timer);
+        this.waiting.delete(frame.requestId ?? '');
+        waiting.resolve(frame);
+        return;
+      }
+      this.handlers.frame(frame);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = undefined;
+      this.abandonRequests();
       this.scheduleRetry();
     };
   }
@@ -100,4 +158,8 @@ export class ChatSocket {
     this.timer = setTimeout(() => void this.connect(), this.retry);
     this.retry = Math.min(this.retry * 2, LAST_RETRY_IN_MS);
   }
+}
+
+function isReply(frame: OutboundFrame): frame is ReplyFrame {
+  return frame.type === 'ack' || frame.type === 'ok' || frame.type === 'error';
 }
