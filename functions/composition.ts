@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ApiGatewayNotifier } from './adapters/apigateway/apigateway-notifier';
+import { CachedConnectionStore } from './adapters/cache/cached-connection-store';
 import { CognitoAccountDirectory } from './adapters/cognito/cognito-account-directory';
 import { JwtTokenVerifier } from './adapters/cognito/jwt-token-verifier';
 import { DynamoDbCommitLog } from './adapters/dynamodb/dynamodb-commit-log';
@@ -110,8 +111,17 @@ export function buildActionDeps() {
   return { ...stores(), fanout: fanoutQueue(), rateLimiter: rateLimiter(), notifier: notifier(), clock };
 }
 
+/** Users whose connections one sender environment keeps at most (a few hundred bytes each). */
+const MAX_CACHED_USERS = 10_000;
+
 export function buildSenderDeps() {
-  return { ...stores(), notifier: notifier(), clock };
+  const all = stores();
+  return {
+    ...all,
+    connections: new CachedConnectionStore(all.connections, MAX_CACHED_USERS),
+    notifier: notifier(),
+    clock,
+  };
 }
 
 export function buildHttpDeps() {

@@ -23,8 +23,15 @@ export interface ConnectionStore {
   delete(userId: string, connectionId: string, now: number): Promise<PresenceChange>;
   /** Open connections of a user, excluding expired ones. */
   listByUser(userId: string, now: number): Promise<Connection[]>;
-  /** Open connections of many users at once. */
-  listByUsers(userIds: readonly string[], now: number): Promise<Connection[]>;
+  /**
+   * Open connections of many users at once. With `maxAgeInMs`, a view read up to that long ago will do
+   * (a store that keeps one may answer from it; a connection opened since may be missing).
+   */
+  listByUsers(
+    userIds: readonly string[],
+    now: number,
+    options?: { maxAgeInMs?: number },
+  ): Promise<Connection[]>;
   /** Whether each user is online, and when they were last seen. */
   presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>>;
 }

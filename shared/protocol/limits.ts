@@ -26,6 +26,13 @@ export const IDLE_TIMEOUT_IN_SECONDS = 10 * 60;
 export const MAX_CONNECTION_DURATION_IN_SECONDS = 2 * 60 * 60;
 
 /**
+ * In a conversation of more than 16 members, a new connection is pushed every message from at most this
+ * long after it opens: the fan-out keeps members' connections this long rather than read them for every
+ * message. A client reads what it missed when its socket opens and once more this long after.
+ */
+export const NEW_CONNECTION_PUSHED_WITHIN_IN_MS = 2_000;
+
+/**
  * Sub-protocol a browser offers beside its access token
  * (`new WebSocket(url, ['parley', token])`); the server echoes it.
  */

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import type { MessageFrame } from '../../../shared/protocol/outbound';
+import { CachedConnectionStore } from '../../adapters/cache/cached-connection-store';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
-import { deliverJob, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
+import { deliverJob, FRESH_CONNECTIONS_MAX_USERS, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
 import { CONNECTING_GRACE_IN_MS } from './post-all';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -73,6 +75,66 @@ describe('deliverJob', () => {
     sentAt: '2025-03-01T12:00:00.000Z',
     kind: 'message',
     body: Buffer.from(body).toString('base64'),
+  });
+
+  describe('connection lookups', () => {
+    it('reads a small audience afresh for every push, and lets a large one reuse a view for a moment', async () => {
+      const asked: number[] = [];
+      const store = new CachedConnectionStore(
+        {
+          ...connections,
+          put: connections.put.bind(connections),
+          delete: connections.delete.bind(connections),
+          listByUser: connections.listByUser.bind(connections),
+          presenceOf: connections.presenceOf.bind(connections),
+          listByUsers: (userIds, now) => {
+            asked.push(userIds.length);
+            return connections.listByUsers(userIds, now);
+          },
+        },
+        1_000,
+      );
+      const cached = deliverJob({
+        ...memoryDeps(),
+        conversations,
+        messages,
+        relationships,
+        notifier,
+        connections: store,
+      });
+      const crowd = Array.from({ length: FRESH_CONNECTIONS_MAX_USERS + 1 }, (_, index) => `member-${index}`);
+      await createGroup('g_crowd', ['alice', ...crowd]);
+      const job = (conversationId: string, seq: number) =>
+        ({ kind: 'message', conversationId, seq, correlationId: 'c' }) as const;
+      await messages.append({
+        conversationId: 'g_crowd',
+        messageId: 'c1',
+        senderId: 'alice',
+        kind: 'message',
+        body: Buffer.from('1'),
+        now: T0,
+      });
+      await messages.append({
+        conversationId: 'g_crowd',
+        messageId: 'c2',
+        senderId: 'alice',
+        kind: 'message',
+        body: Buffer.from('2'),
+        now: T0,
+      });
+      const small = await storeMessage('alice', 'one');
+      const smallAgain = await storeMessage('alice', 'two');
+
+      await cached(job(GROUP, small));
+      await cached(job(GROUP, smallAgain));
+      await cached(job('g_crowd', 1));
+      await cached(job('g_crowd', 2));
+      vi.advanceTimersByTime(NEW_CONNECTION_PUSHED_WITHIN_IN_MS);
+      await cached(job('g_crowd', 2));
+
+      // The crowd's first push reads all but Alice, whose view the small group's push had just refreshed.
+      expect(asked).toEqual([3, 3, crowd.length, crowd.length + 1]);
+    });
   });
 
   describe('a message job', () => {

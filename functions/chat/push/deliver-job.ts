@@ -1,4 +1,4 @@
-import { MAX_FRAME_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
+import { MAX_FRAME_SIZE_IN_BYTES, NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import {
   devicePush,
   type MessageFrame,
@@ -23,6 +23,13 @@ import { type PostReport, postAll } from './post-all';
  * Members of large groups read receipts with `GET /conversations/{id}`.
  */
 export const RECEIPT_PUSH_MAX_MEMBERS = 32;
+
+/**
+ * Audiences up to this many users have their connections read for every push (a few read units at most).
+ * Larger ones take a view up to `NEW_CONNECTION_PUSHED_WITHIN_IN_MS` old: a connection opened meanwhile is
+ * pushed from then on, and its client reads the log again that long after connecting.
+ */
+export const FRESH_CONNECTIONS_MAX_USERS = 16;
 
 export interface DeliverJobDeps {
   readonly conversations: ConversationStore;
@@ -62,7 +69,10 @@ export function deliverJob(deps: DeliverJobDeps) {
   };
 
   async function post(job: FanoutJob, target: Target): Promise<PostReport> {
-    const connections = await deps.connections.listByUsers([...target.userIds], deps.clock());
+    const userIds = [...new Set(target.userIds)];
+    const connections = await deps.connections.listByUsers(userIds, deps.clock(), {
+      maxAgeInMs: userIds.length > FRESH_CONNECTIONS_MAX_USERS ? NEW_CONNECTION_PUSHED_WITHIN_IN_MS : 0,
+    });
     const device = job.kind === 'message' ? job.excludeDevice : undefined;
     const targets = connections.filter(
       (c) =>

@@ -9,6 +9,7 @@ import {
 import { DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
+import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import { sendFrame } from '../../../shared/protocol/inbound';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
@@ -269,7 +270,12 @@ export class ChatModel {
     url.searchParams.set('deviceId', this.state.deviceId);
     this.socket = new ChatSocket(url.toString(), () => this.session.accessToken(), {
       frame: (frame) => void this.onFrame(frame),
-      open: () => void this.resume(),
+      open: () => {
+        void this.resume();
+        // Pushes reach a new socket only after a moment: what came in between is read then.
+        clearTimeout(this.catchUpTimer);
+        this.catchUpTimer = setTimeout(() => void this.catchUp(), NEW_CONNECTION_PUSHED_WITHIN_IN_MS + 500);
+      },
       status: (status) => {
         this.state.status = status;
         this.changed();
@@ -300,6 +306,19 @@ export class ChatModel {
       await this.e2ee.reconcileAll();
     } catch (error) {
       this.notify(describeError(error));
+    }
+  }
+
+  private catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Reads the conversations whose log moved past what this browser has: messages no push brought. */
+  private async catchUp(): Promise<void> {
+    try {
+      const fresh = await listAllConversations(this.api);
+      const behind = fresh.filter((c) => c.lastSeq > (this.find(c.conversationId)?.lastSeq ?? 0));
+      for (const c of behind) await this.e2ee.sync(c.conversationId);
+    } catch {
+      // The next push or reconnection reads it: nothing to tell the person.
     }
   }
 
