@@ -1,10 +1,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { freshId, useLocalTable } from '../functions/adapters/contract/local-table';
 import { DynamoDbMessageLog } from '../functions/adapters/dynamodb/dynamodb-message-log';
 import { keys } from '../functions/adapters/dynamodb/keys';
 import { directConversationId } from '../functions/chat/conversation/direct-conversation';
 import { ConversationBlockedError } from '../functions/errors';
+import { freshId, useLocalTable } from '../test/support/local-table';
 import { backfillBlocks } from './backfill-blocks';
 
 const table = useLocalTable();

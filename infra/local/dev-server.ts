@@ -3,13 +3,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { StackOutputs } from '../../shared/client/stage';
 import { WEB_CONFIG_PATH, type WebConfig } from '../../shared/client/web-config';
-import {
-  buildWeb,
-  WebBuildError,
-  type WebBuildMode,
-  type WebBuildOutcome,
-  watchWeb,
-} from '../../tools/build-web';
+import { buildWeb, WebBuildError, type WebBuildMode, type WebBuildOutcome, watchWeb } from '../web-build';
 import { originsOf, webSecurityHeaders } from '../web-headers';
 import { close, LOCAL_HOST, listen } from './listen';
 import type { Mailbox } from './mailbox';

@@ -5,8 +5,8 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
 import { type WebConfig, webConfigOf } from '../../shared/client/web-config';
-import type { WebBuildMode } from '../../tools/build-web';
 import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
+import type { WebBuildMode } from '../web-build';
 import { startCognito } from './cognito';
 import { type DevServerOptions, type LocalDevServer, startDevServer } from './dev-server';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb';

@@ -8,9 +8,9 @@ import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
 import { cognitoEndpointFor, WEB_CONFIG_PATH, type WebConfig } from '../../shared/client/web-config';
-import { ASSETS_DIR, buildWebSync } from '../../tools/build-web';
 import { managedPolicyFinding, wildcardResourceFinding } from '../constructs/nag';
 import { REPO_ROOT } from '../paths';
+import { ASSETS_DIR, buildWebSync } from '../web-build';
 
 export interface WebContentStackProps extends StackProps {
   /** Stage name, written into `config.json`. */

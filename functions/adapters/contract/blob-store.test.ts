@@ -6,10 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/listen';
 import { type LocalS3, mirrorS3ToDisk, startS3 } from '../../../infra/local/s3';
 import { type LocalSqs, startSqs } from '../../../infra/local/sqs';
+import { freshId } from '../../../test/support/local-table';
 import type { BlobStore } from '../../ports/blob-store';
 import { InMemoryBlobStore } from '../memory/memory-blob-store';
 import { S3BlobStore } from '../s3/s3-blob-store';
-import { freshId } from './local-table';
 
 const REGION = 'eu-west-1';
 const BUCKET = { prefixes: ['t/'], abortIncompleteMultipartUploadAfterDays: 1, expirations: [] };

@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import type { CommitLog, CommitRecord } from '../../ports/commit-log';
 import type { ConversationStore } from '../../ports/conversation-store';
 import { DynamoDbCommitLog } from '../dynamodb/dynamodb-commit-log';
 import { DynamoDbConversationStore } from '../dynamodb/dynamodb-conversation-store';
 import { InMemoryCommitLog } from '../memory/memory-commit-log';
 import { InMemoryConversationStore } from '../memory/memory-conversation-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import type { ConnectionStore } from '../../ports/connection-store';
 import { DynamoDbConnectionStore } from '../dynamodb/dynamodb-connection-store';
 import { InMemoryConnectionStore } from '../memory/memory-connection-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

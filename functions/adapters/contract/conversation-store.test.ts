@@ -1,11 +1,11 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ConflictError, NotFoundError } from '../../errors';
 import type { Conversation, ConversationStore, Membership } from '../../ports/conversation-store';
 import { DynamoDbConversationStore } from '../dynamodb/dynamodb-conversation-store';
 import { keys } from '../dynamodb/keys';
 import { InMemoryConversationStore } from '../memory/memory-conversation-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

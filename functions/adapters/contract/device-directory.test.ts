@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
 import { DynamoDbDeviceDirectory } from '../dynamodb/dynamodb-device-directory';
 import { InMemoryDeviceDirectory } from '../memory/memory-device-directory';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

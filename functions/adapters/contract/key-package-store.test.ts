@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import type { ClaimedPackage, KeyPackageStore } from '../../ports/key-package-store';
 import { DynamoDbKeyPackageStore } from '../dynamodb/dynamodb-key-package-store';
 import { InMemoryKeyPackageStore } from '../memory/memory-key-package-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

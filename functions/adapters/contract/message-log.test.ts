@@ -1,12 +1,12 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SKIPPED_SENDER_ID } from '../../../shared/protocol/ids';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ConversationBlockedError, ForbiddenError } from '../../errors';
 import { type AppendRequest, type MessageLog, WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
 import { DynamoDbMessageLog } from '../dynamodb/dynamodb-message-log';
 import { keys } from '../dynamodb/keys';
 import { InMemoryMessageLog } from '../memory/memory-message-log';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

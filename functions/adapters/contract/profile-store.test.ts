@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import { DynamoDbProfileStore } from '../dynamodb/dynamodb-profile-store';
 import { InMemoryProfileStore } from '../memory/memory-profile-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { RateLimitedError } from '../../errors';
 import type { RateLimit, RateLimitedAction, RateLimiter } from '../../ports/rate-limiter';
 import { DynamoDbRateLimiter } from '../dynamodb/dynamodb-rate-limiter';
 import { InMemoryRateLimiter } from '../memory/memory-rate-limiter';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ValidationError } from '../../errors';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
 import { DynamoDbRelationshipStore } from '../dynamodb/dynamodb-relationship-store';
 import { InMemoryRelationshipStore } from '../memory/memory-relationship-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import type { StoredWelcome, WelcomeStore } from '../../ports/welcome-store';
 import { DynamoDbWelcomeStore } from '../dynamodb/dynamodb-welcome-store';
 import { InMemoryWelcomeStore } from '../memory/memory-welcome-store';
-import { freshId, useLocalTable } from './local-table';
 
 const table = useLocalTable();
 const T0 = Date.UTC(2025, 0, 1);

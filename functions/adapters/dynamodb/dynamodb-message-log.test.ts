@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { SendInProgressError } from '../../errors';
 import { type AppendRequest, WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
-import { freshId, useLocalTable } from '../contract/local-table';
 import { DynamoDbMessageLog } from './dynamodb-message-log';
 import { keys } from './keys';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { memoryDeps } from '../testing/fixtures';
 import { closeConnection } from './close-connection';
 import { openConnection } from './open-connection';
 

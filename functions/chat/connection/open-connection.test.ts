@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { memoryDeps } from '../testing/fixtures';
 import { openConnection } from './open-connection';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

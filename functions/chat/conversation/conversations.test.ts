@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import {
+  befriend,
+  memoryDeps,
+  rateLimiterWith,
+  requestFriendship,
+  seedMessages,
+} from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
@@ -8,8 +16,6 @@ import { encodeCursor } from '../../cursor';
 import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
 import type { ConversationJob } from '../../ports/fanout-queue';
 import { advanceReceipts } from '../receipt/advance-receipts';
-import type { MemoryDeps } from '../testing/fixtures';
-import { befriend, memoryDeps, rateLimiterWith, requestFriendship, seedMessages } from '../testing/fixtures';
 import { conversations, MAX_GROUP_MEMBERS } from './conversations';
 import { directConversationId } from './direct-conversation';
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { befriend, seedConversation } from '../../../test/support/fixtures';
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
@@ -7,7 +8,6 @@ import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors';
 import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
-import { befriend, seedConversation } from '../testing/fixtures';
 import { claimKeyPackages } from './claim-key-packages';
 import { countKeyPackages } from './count-key-packages';
 import { registerDevice } from './register-device';

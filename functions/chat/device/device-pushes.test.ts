@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { befriend, connectDevice, memoryDeps, seedConversation } from '../../../test/support/fixtures';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryKeyPackageStore } from '../../adapters/memory/memory-key-package-store';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import { deliverJob } from '../push/deliver-job';
-import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { registerDevice } from './register-device';
 import { revokeDevice } from './revoke-device';
 import { uploadKeyPackages } from './upload-key-packages';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
-import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { listDevices } from './list-devices';
 import { registerDevice } from './register-device';
 import { revokeDevice } from './revoke-device';

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FriendPush } from '../../../shared/protocol/outbound';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import {
@@ -9,8 +11,6 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../../errors';
-import type { MemoryDeps } from '../testing/fixtures';
-import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { friends } from './friends';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../../../test/support/fixtures';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors';
-import type { MemoryDeps } from '../testing/fixtures';
-import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../testing/fixtures';
 import { deleteMessage } from './delete-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

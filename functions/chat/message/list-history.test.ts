@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { memoryDeps, seedConversation, seedMessages } from '../../../test/support/fixtures';
 import type { InMemoryBlobStore } from '../../adapters/memory/memory-blob-store';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import { encodeCursor } from '../../cursor';
 import { ForbiddenError, ValidationError } from '../../errors';
-import { memoryDeps, seedConversation, seedMessages } from '../testing/fixtures';
 import { listHistory } from './list-history';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { befriend, memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
@@ -15,8 +17,6 @@ import {
 import type { MessageJob } from '../../ports/fanout-queue';
 import { directConversationId } from '../conversation/direct-conversation';
 import { friends } from '../friend/friends';
-import type { MemoryDeps } from '../testing/fixtures';
-import { befriend, memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { type SendMessageCommand, sendMessage } from './send-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

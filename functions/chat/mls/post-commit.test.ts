@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_INLINE_BYTES_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
+import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../../../test/support/fixtures';
 import { InMemoryCommitLog } from '../../adapters/memory/memory-commit-log';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryWelcomeStore } from '../../adapters/memory/memory-welcome-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { listHistory } from '../message/list-history';
 import { sendMessage } from '../message/send-message';
-import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../testing/fixtures';
 import { getEpoch } from './get-epoch';
 import { postCommit } from './post-commit';
 import { acknowledgeWelcome, listWelcomes } from './welcomes';

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { befriend, memoryDeps, requestFriendship, seedConversation } from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
-import { befriend, memoryDeps, requestFriendship, seedConversation } from '../testing/fixtures';
 import { presenceAudience } from './audience';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

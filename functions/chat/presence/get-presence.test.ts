@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import { befriend, connectDevice, memoryDeps, seedConversation } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
-import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { getPresence } from './get-presence';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { connectDevice, memoryDeps, rateLimiterWith, seedConversation } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError } from '../../errors';
 import { directConversationId } from '../conversation/direct-conversation';
 import { CONNECTING_GRACE_IN_MS } from '../push/post-all';
-import type { MemoryDeps } from '../testing/fixtures';
-import { connectDevice, memoryDeps, rateLimiterWith, seedConversation } from '../testing/fixtures';
 import { relayTyping } from './relay-typing';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

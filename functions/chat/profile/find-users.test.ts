@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { NotFoundError, RateLimitedError, ValidationError } from '../../errors';
-import type { MemoryDeps } from '../testing/fixtures';
-import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { findUsers, getUser } from './find-users';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

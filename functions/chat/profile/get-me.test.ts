@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MeSchema } from '../../../shared/protocol/resources';
+import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
 import { ConflictError, NotFoundError } from '../../errors';
-import { memoryDeps } from '../testing/fixtures';
 import { getMe, usernameFromEmail } from './get-me';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

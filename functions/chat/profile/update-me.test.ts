@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
 import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
-import type { MemoryDeps } from '../testing/fixtures';
-import { memoryDeps, rateLimiterWith } from '../testing/fixtures';
 import { updateMe } from './update-me';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import type { MessageFrame } from '../../../shared/protocol/outbound';
+import { befriend, connectDevice, memoryDeps, seedConversation } from '../../../test/support/fixtures';
 import { CachedConnectionStore } from '../../adapters/cache/cached-connection-store';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
-import { befriend, connectDevice, memoryDeps, seedConversation } from '../testing/fixtures';
 import { deliverJob, FRESH_CONNECTIONS_MAX_USERS, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
 import { CONNECTING_GRACE_IN_MS } from './post-all';
 

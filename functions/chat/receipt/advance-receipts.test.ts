@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MemoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError, ValidationError } from '../../errors';
 import { directConversationId } from '../conversation/direct-conversation';
-import type { MemoryDeps } from '../testing/fixtures';
-import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../testing/fixtures';
 import { advanceReceipts } from './advance-receipts';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');

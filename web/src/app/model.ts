@@ -9,8 +9,8 @@ import {
 import { DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
-import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import { sendFrame } from '../../../shared/protocol/inbound';
+import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';

@@ -4,27 +4,32 @@
  * a friendship or a device in place. Personas, ids and times stay in each
  * test file; these helpers only take them as arguments.
  */
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
-import type { FriendState } from '../../../shared/protocol/resources';
-import { InMemoryAccountDirectory } from '../../adapters/memory/memory-account-directory';
-import { InMemoryBlobStore } from '../../adapters/memory/memory-blob-store';
-import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
-import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
-import { InMemoryProfileStore } from '../../adapters/memory/memory-profile-store';
-import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
-import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
-import { InMemoryTokenVerifier } from '../../adapters/memory/memory-token-verifier';
-import type { ConnectionStore, PresenceChange } from '../../ports/connection-store';
-import type { Conversation, ConversationKind, ConversationStore } from '../../ports/conversation-store';
-import type { AppendResult, MessageLog } from '../../ports/message-log';
-import type { Profile } from '../../ports/profile-store';
-import type { RateLimit, RateLimitedAction } from '../../ports/rate-limiter';
-import type { RelationshipStore } from '../../ports/relationship-store';
-import type { Account } from '../../ports/user-directory';
-import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
+
+import { InMemoryAccountDirectory } from '../../functions/adapters/memory/memory-account-directory';
+import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-store';
+import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
+import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
+import { InMemoryFanoutQueue } from '../../functions/adapters/memory/memory-fanout-queue';
+import { InMemoryMessageLog } from '../../functions/adapters/memory/memory-message-log';
+import { InMemoryNotifier } from '../../functions/adapters/memory/memory-notifier';
+import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-profile-store';
+import { InMemoryRateLimiter } from '../../functions/adapters/memory/memory-rate-limiter';
+import { InMemoryRelationshipStore } from '../../functions/adapters/memory/memory-relationship-store';
+import { InMemoryTokenVerifier } from '../../functions/adapters/memory/memory-token-verifier';
+import type { ConnectionStore, PresenceChange } from '../../functions/ports/connection-store';
+import type {
+  Conversation,
+  ConversationKind,
+  ConversationStore,
+} from '../../functions/ports/conversation-store';
+import type { AppendResult, MessageLog } from '../../functions/ports/message-log';
+import type { Profile } from '../../functions/ports/profile-store';
+import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-limiter';
+import type { RelationshipStore } from '../../functions/ports/relationship-store';
+import type { Account } from '../../functions/ports/user-directory';
+import { DEFAULT_RATE_LIMITS } from '../../functions/rate-limits';
+import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../shared/protocol/limits';
+import type { FriendState } from '../../shared/protocol/resources';
 
 /** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
 export interface MemoryDeps {

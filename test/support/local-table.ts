@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { startDynamoDb } from '../../../infra/local/dynamodb';
-import { LOCAL_CREDENTIALS } from '../../../infra/local/listen';
+import { startDynamoDb } from '../../infra/local/dynamodb';
+import { LOCAL_CREDENTIALS } from '../../infra/local/listen';
 
 export interface LocalTable {
   readonly client: DynamoDBDocumentClient;

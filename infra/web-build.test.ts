@@ -10,7 +10,7 @@ import {
   WebBuildError,
   type WebBuildOutcome,
   watchWeb,
-} from './build-web';
+} from './web-build';
 
 const TEMPLATE = `<!doctype html>\n<html><head>\n    ${ASSETS_MARKER}\n</head><body><div id="app"></div></body></html>\n`;
 
