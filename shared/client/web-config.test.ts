@@ -48,6 +48,14 @@ describe('loadWebConfig', () => {
     await expect(loadWebConfig(fetchImpl)).rejects.toThrow(/userPoolId, webSocketUrl/);
   });
 
+  it('refuses a body that is not an object, and leaves out fields it does not know', async () => {
+    await expect(loadWebConfig(answering(() => Response.json(['dev'])).fetchImpl)).rejects.toThrow(
+      /\(root\)/,
+    );
+    const extra = answering(() => Response.json({ ...DEPLOYED, secret: 'x' })).fetchImpl;
+    await expect(loadWebConfig(extra)).resolves.toEqual(DEPLOYED);
+  });
+
   it('fails on an error status, a non-JSON body or a network failure', async () => {
     const failures = [
       answering(() => new Response('missing', { status: 404 })).fetchImpl,

@@ -1,8 +1,4 @@
-import { z } from 'zod';
 import type { StageEndpoints } from './stage';
-
-/** http(s) URLs, loopback hosts included (`z.httpUrl` wants a domain name). */
-const httpUrl = () => z.url({ protocol: /^https?$/ });
 
 /**
  * Where the web client finds its stage: served beside the app as
@@ -10,25 +6,78 @@ const httpUrl = () => z.url({ protocol: /^https?$/ });
  * server), read at start, never baked into the bundle. One build serves
  * every stage.
  */
-export const WebConfigSchema = z.object({
+export interface WebConfig {
   /** The stage's name: `dev`, `prod`, or `local` for `npm start`. */
-  stage: z.string().min(1),
+  readonly stage: string;
   /** AWS region of the stage. */
-  region: z.string().min(1),
+  readonly region: string;
   /** The Cognito user pool users sign in to. */
-  userPoolId: z.string().min(1),
+  readonly userPoolId: string;
   /** The user pool's app client for the web (no secret). */
-  userPoolClientId: z.string().min(1),
+  readonly userPoolClientId: string;
   /** Where the browser calls Cognito's identity provider API (SignUp, InitiateAuth, …). */
-  cognitoEndpoint: httpUrl(),
+  readonly cognitoEndpoint: string;
   /** The HTTP API's root URL, without a trailing slash. */
-  httpApiUrl: httpUrl(),
+  readonly httpApiUrl: string;
   /** The WebSocket API's URL (`wss://` on AWS). */
-  webSocketUrl: z.url({ protocol: /^wss?$/ }),
+  readonly webSocketUrl: string;
   /** Local stage only: the dev mailbox page, where sign-up codes arrive. */
-  mailboxUrl: httpUrl().optional(),
-});
-export type WebConfig = z.infer<typeof WebConfigSchema>;
+  readonly mailboxUrl?: string;
+}
+
+/**
+ * What each field must be. Checked by hand rather than with the project's zod schemas: this check is all
+ * the first screen validates, and zod would be most of its bytes (the chat's own chunk loads zod later).
+ */
+const FIELDS: Record<keyof WebConfig, { readonly kind: 'text' | RegExp; readonly optional?: true }> = {
+  stage: { kind: 'text' },
+  region: { kind: 'text' },
+  userPoolId: { kind: 'text' },
+  userPoolClientId: { kind: 'text' },
+  // http(s) URLs, loopback hosts included.
+  cognitoEndpoint: { kind: /^https?:$/ },
+  httpApiUrl: { kind: /^https?:$/ },
+  webSocketUrl: { kind: /^wss?:$/ },
+  mailboxUrl: { kind: /^https?:$/, optional: true },
+};
+
+/** The fields of a web configuration, in order. */
+export const WEB_CONFIG_FIELDS = Object.keys(FIELDS) as ReadonlyArray<keyof WebConfig>;
+
+function isValid(value: unknown, kind: 'text' | RegExp): value is string {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  if (kind === 'text') return true;
+  try {
+    return kind.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The configuration in `value`, or `WebConfigError` naming every missing or malformed field. Fields it
+ * does not know are left out.
+ */
+export function parseWebConfig(value: unknown): WebConfig {
+  const record =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  const config: Record<string, string> = {};
+  const invalid: string[] = [];
+  for (const key of WEB_CONFIG_FIELDS) {
+    const field = FIELDS[key];
+    const found = record[key];
+    if (found === undefined && field.optional) continue;
+    if (isValid(found, field.kind)) config[key] = found;
+    else invalid.push(key);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid.unshift('(root)');
+  if (invalid.length > 0) {
+    throw new WebConfigError(`${WEB_CONFIG_PATH} is not a valid configuration (${invalid.join(', ')})`);
+  }
+  return config as unknown as WebConfig;
+}
 
 /** Where the web client reads its configuration, relative to its origin. */
 export const WEB_CONFIG_PATH = '/config.json';
@@ -65,7 +114,7 @@ export function webConfigOf(
   endpoints: StageEndpoints,
   extra: { readonly stage: string; readonly mailboxUrl?: string },
 ): WebConfig {
-  return WebConfigSchema.parse({
+  return parseWebConfig({
     stage: extra.stage,
     region: endpoints.region,
     userPoolId: endpoints.userPoolId,
@@ -105,12 +154,5 @@ export async function loadWebConfig(
   } catch (error) {
     throw new WebConfigError(`${WEB_CONFIG_PATH} is not JSON`, { cause: error });
   }
-  const parsed = WebConfigSchema.safeParse(body);
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
-    throw new WebConfigError(`${WEB_CONFIG_PATH} is not a valid configuration (${fields})`, {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return parseWebConfig(body);
 }

@@ -1,7 +1,6 @@
-// First: zod must be told not to compile with `new Function` before any schema exists. The chat is a lazy
-// chunk (see ui/App.tsx); what it shares with this entry goes into chunks that run before this file does,
-// so a module building schemas at load must not be shared between the two.
-import './jitless';
+// The first screen: no zod here (the chat's lazy chunk, `chat.ts`, brings it and configures it first). What
+// this entry shares with that chunk goes into chunks that run before either, so a module building schemas at
+// load must not be shared between the two.
 import { render } from 'preact';
 import { App } from './ui/App';
 import './styles.css';

@@ -23,9 +23,9 @@ let chatCode: Promise<ChatCode> | undefined;
  * with no extra round trip, and a new visitor's sign-in form is on screen before it arrives.
  */
 function loadChatCode(): Promise<ChatCode> {
-  chatCode ??= Promise.all([import('../app/model'), import('./ChatApp')]).then(([model, ui]) => {
+  chatCode ??= import('../chat').then((chat) => {
     performance.mark('parley:chat-code');
-    return { ChatModel: model.ChatModel, ChatApp: ui.ChatApp };
+    return { ChatModel: chat.ChatModel, ChatApp: chat.ChatApp };
   });
   // A failed download is reported by `start`, when the chat is needed; a visitor who never signs in is not told.
   chatCode.catch(() => undefined);
