@@ -808,8 +808,7 @@ describe('web: content', () => {
   it("writes config.json with the stage's user pool, client, HTTP API and WebSocket API", () => {
     const { webConfig } = dev.stacks.webContent;
     expect(Object.keys(webConfig).sort()).toEqual(
-      WEB_CONFIG_FIELDS.filter((key) => key !== 'mailboxUrl')
-        .sort(),
+      WEB_CONFIG_FIELDS.filter((key) => key !== 'mailboxUrl').sort(),
     );
     expect(webConfig.stage).toBe('dev');
     const markers = JSON.stringify(pages?.Properties.SourceMarkers);
