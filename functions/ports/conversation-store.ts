@@ -71,8 +71,10 @@ export interface ConversationStore {
   change(conversationId: string, expectedVersion: number, change: MembershipChange): Promise<Conversation>;
   /** Current members with their roles and marks. */
   listMembers(conversationId: string): Promise<Membership[]>;
-  /** Every conversation the user is a member of (eventually consistent). */
-  listMembershipsOf(userId: string): Promise<Membership[]>;
+  /** Ids of every conversation the user is a member of (eventually consistent). */
+  listConversationIdsOf(userId: string): Promise<string[]>;
+  /** The user's memberships, with their marks, in those of these conversations where they are a member (in no particular order). */
+  getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]>;
   /**
    * Moves the marks forward, never back; returns the marks now stored.
    * `readContentCount` (the log's `contentCount` at `read`) moves with `read`.

@@ -290,8 +290,8 @@ describe.each([
     });
   });
 
-  describe('listMembershipsOf', () => {
-    it("lists the user's conversations, without those they left", async () => {
+  describe('listConversationIdsOf and getMemberships', () => {
+    it("lists the user's conversations, without those they left, and reads the memberships with marks", async () => {
       const first = group([alice, bob]);
       const second = group([carol, bob]);
       const third = group([alice, carol]);
@@ -299,11 +299,16 @@ describe.each([
       await create(second);
       await create(third);
       await store.change(first.conversationId, 1, { remove: [bob] });
+      await store.advanceMarks(second.conversationId, bob, { delivered: 4, read: 3, readContentCount: 2 });
 
-      const memberships = await store.listMembershipsOf(bob);
+      const ids = await store.listConversationIdsOf(bob);
+      const memberships = await store.getMemberships(bob, [...ids, first.conversationId, ids[0] ?? '']);
 
-      expect(memberships).toEqual([member(second.conversationId, bob)]);
-      expect((await store.listMembershipsOf(alice)).map((m) => m.conversationId).sort()).toEqual(
+      expect(ids).toEqual([second.conversationId]);
+      expect(memberships).toEqual([
+        { ...member(second.conversationId, bob), delivered: 4, read: 3, readContentCount: 2 },
+      ]);
+      expect((await store.listConversationIdsOf(alice)).sort()).toEqual(
         [first.conversationId, third.conversationId].sort(),
       );
     });

@@ -178,13 +178,24 @@ export class DynamoDbConversationStore implements ConversationStore {
     return items.map(toMembership);
   }
 
-  async listMembershipsOf(userId: string): Promise<Membership[]> {
+  /** From the index's keys alone: marks are not in the index, so moving them writes no index entry. */
+  async listConversationIdsOf(userId: string): Promise<string[]> {
     const items = await queryAll(this.client, {
       TableName: this.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
       ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.memberIndexPrefix },
+      ProjectionExpression: 'gsi1sk',
     });
+    return items.map((item) => String(item.gsi1sk).slice(keys.memberIndexPrefix.length));
+  }
+
+  async getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]> {
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      conversationIds.map((conversationId) => keys.member(conversationId, userId)),
+    );
     return items.map(toMembership);
   }
 

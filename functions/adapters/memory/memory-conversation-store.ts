@@ -91,13 +91,18 @@ export class InMemoryConversationStore implements ConversationStore {
       .map((member) => ({ ...member }));
   }
 
-  async listMembershipsOf(userId: string): Promise<Membership[]> {
-    return [...this.members.values()]
-      .flatMap((byUser) => {
-        const member = byUser.get(userId);
-        return member ? [{ ...member }] : [];
-      })
-      .sort(byKey((member) => member.conversationId));
+  async listConversationIdsOf(userId: string): Promise<string[]> {
+    return [...this.members.entries()]
+      .filter(([, byUser]) => byUser.has(userId))
+      .map(([conversationId]) => conversationId)
+      .sort();
+  }
+
+  async getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]> {
+    return [...new Set(conversationIds)].flatMap((conversationId) => {
+      const member = this.members.get(conversationId)?.get(userId);
+      return member ? [{ ...member }] : [];
+    });
   }
 
   async advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership> {

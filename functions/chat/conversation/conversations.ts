@@ -224,15 +224,18 @@ export function conversations(deps: ConversationsDeps) {
 
     /**
      * The caller's conversations, newest activity first.
-     * 1. Read the caller's memberships, then those conversations and their log heads.
+     * 1. Find the caller's conversations, then read them, their log heads and the caller's marks at once.
      * 2. Sort by last content activity (commits do not count); read the last content
      *    message of this page's conversations.
      */
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
       const after = cursor ? decodeCursor(cursor, ListCursorSchema) : undefined;
-      const memberships = await deps.conversations.listMembershipsOf(caller.userId);
-      const ids = memberships.map((m) => m.conversationId);
-      const [stored, heads] = await Promise.all([deps.conversations.getMany(ids), deps.messages.heads(ids)]);
+      const ids = await deps.conversations.listConversationIdsOf(caller.userId);
+      const [stored, heads, memberships] = await Promise.all([
+        deps.conversations.getMany(ids),
+        deps.messages.heads(ids),
+        deps.conversations.getMemberships(caller.userId, ids),
+      ]);
       const byId = new Map(stored.map((c) => [c.conversationId, c]));
       const rows = memberships
         .flatMap((m) => {

@@ -8,15 +8,15 @@ import type { RelationshipStore } from '../../ports/relationship-store';
 export async function presenceAudience(
   deps: {
     relationships: Pick<RelationshipStore, 'listFriendIds' | 'blockedEitherWay'>;
-    conversations: Pick<ConversationStore, 'listMembershipsOf' | 'getMany'>;
+    conversations: Pick<ConversationStore, 'listConversationIdsOf' | 'getMany'>;
   },
   userId: string,
 ): Promise<Set<string>> {
-  const [friends, memberships] = await Promise.all([
+  const [friends, conversationIds] = await Promise.all([
     deps.relationships.listFriendIds(userId),
-    deps.conversations.listMembershipsOf(userId),
+    deps.conversations.listConversationIdsOf(userId),
   ]);
-  const conversations = await deps.conversations.getMany(memberships.map((m) => m.conversationId));
+  const conversations = await deps.conversations.getMany(conversationIds);
   const audience = new Set([...friends, ...conversations.flatMap((c) => c.memberIds)]);
   audience.delete(userId);
   for (const blocked of await deps.relationships.blockedEitherWay(userId, [...audience]))
