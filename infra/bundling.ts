@@ -14,3 +14,8 @@ export const LAMBDA_BUNDLING = {
   // Some dependencies are CommonJS inside an ESM bundle and call `require`.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
 } as const;
+
+/** Environment every deployed function gets beside its bindings' (the benchmark starts bundles with it too). */
+export const LAMBDA_ENVIRONMENT = {
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;

@@ -12,7 +12,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Env } from '../../functions/config';
-import { LAMBDA_BUNDLING } from '../bundling';
+import { LAMBDA_BUNDLING, LAMBDA_ENVIRONMENT } from '../bundling';
 import { REPO_ROOT } from '../paths';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
 
@@ -113,7 +113,7 @@ export class ParleyFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...LAMBDA_ENVIRONMENT,
         [Env.Stage]: props.stage,
       },
       bundling: {
