@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StageEndpoints } from './stage';
 
 /** http(s) URLs, loopback hosts included (`z.httpUrl` wants a domain name). */

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../../shared/protocol/outbound';
 import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
