@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { FanoutJobSchema } from '../adapters/sqs/sqs-fanout-queue';
 import { deliverJob } from '../chat/push/deliver-job';
-import { buildSenderDeps } from '../composition';
+import { buildSenderDeps } from '../composition/fanout-sender';
 import { parseJson, parseWith } from '../edge/parse';
 import { createLogger } from '../observability';
 

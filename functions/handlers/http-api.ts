@@ -21,7 +21,7 @@ import { findUsers, getUser } from '../chat/profile/find-users';
 import { getMe } from '../chat/profile/get-me';
 import { updateMe } from '../chat/profile/update-me';
 import { advanceReceipts } from '../chat/receipt/advance-receipts';
-import { buildHttpDeps } from '../composition';
+import { buildHttpDeps } from '../composition/http-api';
 import { AccessClaimsSchema, HttpEventSchema } from '../edge/events';
 import { httpErrorResult, problemResult } from '../edge/http-response';
 import { type Handlers, serveRoute } from '../edge/http-router';
