@@ -52,4 +52,13 @@ describe('function bundles', () => {
       }
     },
   );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's default credential chain: credentials come from the environment",
+    (name) => {
+      for (const fragment of ['@aws-sdk/credential-provider-node/', '@aws-sdk/nested-clients/']) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(false);
+      }
+    },
+  );
 });

@@ -13,6 +13,14 @@ export const LAMBDA_BUNDLING = {
   mainFields: ['module', 'main'],
   // Some dependencies are CommonJS inside an ESM bundle and call `require`.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+  /**
+   * Module substitutions, paths relative to the repository root (esbuild's
+   * working directory in both builds). The SDK's default credential chain is
+   * replaced by environment credentials: see `functions/composition/env-credentials.ts`.
+   */
+  alias: {
+    '@aws-sdk/credential-provider-node': './functions/composition/env-credentials.ts',
+  },
 } as const;
 
 /** Environment every deployed function gets beside its bindings' (the benchmark starts bundles with it too). */

@@ -1,12 +1,18 @@
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+
 /**
- * What every SDK client is built with: `endpoint` only when set. On AWS the
- * SDK resolves it; locally it points at a stand-in.
+ * What every SDK client is built with. Credentials from the environment only:
+ * Lambda always sets them there (and the local stack sets stand-in values), so
+ * the SDK's default chain (SSO, profiles, IMDS, STS) would be bundled and
+ * loaded by every function for nothing.
+ *
+ * `endpoint` only when set: on AWS the SDK resolves it; locally it points at a stand-in.
  *
  * @example
  * new SQSClient(clientOptions(config.SQS_ENDPOINT));
  */
 export function clientOptions(endpoint: string | undefined) {
-  return endpoint ? { endpoint } : {};
+  return { credentials: fromEnv(), ...(endpoint ? { endpoint } : {}) };
 }
 
 /** The time every use case reads. */

@@ -124,6 +124,9 @@ export class ParleyFunction extends Construct {
         sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
+        esbuildArgs: {
+          '--alias': Object.entries(LAMBDA_BUNDLING.alias).map(([module, path]) => `${module}=${path}`),
+        },
         // The runtime's SDK version drifts under us; the bundled one is the one tested, and loads faster.
         bundleAwsSDK: true,
         forceDockerBundling: false,

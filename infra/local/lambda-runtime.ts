@@ -98,6 +98,8 @@ export async function bundleFunctions(
     sourcesContent: LAMBDA_BUNDLING.sourcesContent,
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: { js: LAMBDA_BUNDLING.banner },
+    alias: { ...LAMBDA_BUNDLING.alias },
+    absWorkingDir: REPO_ROOT,
     metafile: options.metafile ?? false,
     logLevel: 'error',
   });
