@@ -61,4 +61,13 @@ describe('function bundles', () => {
       }
     },
   );
+
+  it("bundles one copy of Powertools' commons, shared by the logger and the batch processor", () => {
+    const copies = new Set(
+      Object.keys(metafile.inputs)
+        .map((input) => input.match(/^(.*node_modules\/@aws-lambda-powertools\/commons)\//)?.[1])
+        .filter((path) => path !== undefined),
+    );
+    expect([...copies]).toHaveLength(1);
+  });
 });
