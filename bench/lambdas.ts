@@ -14,7 +14,6 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Env, type EnvName } from '../functions/config';
 import { DEFAULT_RATE_LIMITS } from '../functions/rate-limits';
-import { LAMBDA_ENVIRONMENT } from '../infra/bundling';
 import { bundleFunctions } from '../infra/local/lambda-runtime';
 import { envNamesOf, FUNCTIONS, type FunctionName } from '../infra/topology';
 import { percentile } from './stats';
@@ -67,7 +66,6 @@ function lambdaEnvironment(name: FunctionName): Record<string, string> {
     TZ: ':UTC',
     // Lambda runs Node 22; the SDK's warning about this machine's Node says nothing about the function.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...LAMBDA_ENVIRONMENT,
   };
   for (const binding of FUNCTIONS[name].bindings.flatMap((binding) => envNamesOf(binding))) {
     const value = BOUND_VALUES[binding];

@@ -901,13 +901,16 @@ describe('functions', () => {
   it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings', (name, definition) => {
     const variables = variablesOf(name);
     const expected = new Set<string>([
-      'NODE_OPTIONS',
       Env.Stage,
       ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
     ]);
     expect(Object.keys(variables).sort()).toEqual([...expected].sort());
-    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(variables[Env.Stage]).toBe('dev');
+  });
+
+  it.each(Object.keys(FUNCTIONS))('%s starts without Node options: no source maps at cold start', (name) => {
+    const fn = functionNamed(name);
+    expect(JSON.stringify(fn.resource.Properties.Environment)).not.toMatch(/NODE_OPTIONS|source-maps/);
   });
 
   it('gives the token verifier the issuer and JWKS URI of the pool', () => {

@@ -233,7 +233,8 @@ export class LambdaRuntime {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.environment(name),
       },
-      execArgv: ['--enable-source-maps'],
+      // As deployed: no flags, not even this process's (tsx's loader), and no source maps in stacks.
+      execArgv: [],
       stdout: true,
       stderr: true,
     });
