@@ -49,4 +49,14 @@ describe('decodeStack', () => {
     const line = '    at o (file:///var/task/index.mjs:99:1)';
     expect(decodeStack(line, map)).toBe(line);
   });
+
+  it("leaves another bundle's frames alone when told which bundle the map is for", async () => {
+    const { code, map } = await bundled();
+    const column = code.indexOf('throw') + 1;
+    const other = `    at o (/repo/.local/build/wsSend/index.mjs:1:${column})`;
+    const own = `    at o (/repo/.local/build/httpChat/index.mjs:1:${column})`;
+    expect(decodeStack(`${other}\n${own}`, map, '/httpChat/index.mjs')).toBe(
+      `${other}\n    at o (functions/boom.ts:2:3)`,
+    );
+  });
 });

@@ -20,7 +20,7 @@ import { REPO_ROOT } from '../infra/paths';
 import { FUNCTIONS, type FunctionName } from '../infra/topology';
 
 /** `index.mjs:12:3456`, however the runtime prefixed the path. */
-const POSITION = /(?:file:\/\/)?[^\s()]*index\.mjs:(\d+):(\d+)/g;
+const POSITION = /((?:file:\/\/)?[^\s()]*index\.mjs):(\d+):(\d+)/g;
 
 const USAGE =
   'Usage: npm run decode-stack -- <function> [--stage <name> | --local | --map <file>] [log file]';
@@ -47,9 +47,12 @@ function displayPath(source: string): string {
  * Replaces every bundle position in `text` with the `source:line:column` of
  * the mapping that covers it, keeping the rest. A position on a line the map
  * has nothing for is left as it was, rather than guessed from another line.
+ * `bundle`, when given, is a part of the path a position must have: the local
+ * stack's log holds every function's frames, each under its own directory.
  */
-export function decodeStack(text: string, map: SourceMap): string {
-  return text.replace(POSITION, (position, line: string, column: string) => {
+export function decodeStack(text: string, map: SourceMap, bundle?: string): string {
+  return text.replace(POSITION, (position, path: string, line: string, column: string) => {
+    if (bundle && !path.includes(bundle)) return position;
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1);
     if (!('originalSource' in entry) || entry.generatedLine !== Number(line) - 1) return position;
     return `${displayPath(entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
@@ -81,7 +84,7 @@ function main() {
   }
   const map = new SourceMap(JSON.parse(readFileSync(path, 'utf8')));
   const text = readFileSync(logFile ?? 0, 'utf8');
-  process.stdout.write(decodeStack(text, map));
+  process.stdout.write(decodeStack(text, map, values.local ? `/${name}/index.mjs` : undefined));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
