@@ -3,8 +3,8 @@ import { fromEnv } from '@aws-sdk/credential-provider-env';
 /**
  * What every SDK client is built with. Credentials from the environment only:
  * Lambda always sets them there (and the local stack sets stand-in values), so
- * the SDK's default chain (SSO, profiles, IMDS, STS) would be bundled and
- * loaded by every function for nothing.
+ * no client walks the SDK's default chain (SSO, profiles, IMDS, STS), and
+ * function bundles leave that chain out altogether (`env-credentials.ts`).
  *
  * `endpoint` only when set: on AWS the SDK resolves it; locally it points at a stand-in.
  *
