@@ -21,6 +21,7 @@ import { signUp } from '../test/support/personas';
 import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
 import { measureE2ee } from './e2ee';
+import { measureLambdas } from './lambdas';
 import { summary } from './stats';
 import { measureWeb } from './web';
 
@@ -286,6 +287,7 @@ const PARTS = {
   stack: measureLocalStack,
   e2ee: measureE2ee,
   web: measureWeb,
+  lambdas: measureLambdas,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CursorSchema } from '../shared/protocol/ids';
 import { SeqCursorSchema } from './chat/cursor';
 import { decodeCursor, encodeCursor } from './cursor';

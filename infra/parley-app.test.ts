@@ -868,7 +868,7 @@ describe('functions', () => {
     ).toEqual(Object.keys(FUNCTIONS).sort());
   });
 
-  it('puts the HTTP API function in the HTTP stack and the rest in the realtime stack', () => {
+  it('puts the HTTP API functions in the HTTP stack and the rest in the realtime stack', () => {
     for (const fn of everyFunction(dev)) {
       const http = HTTP_API.routes.some((route) => route.function === fn.name);
       expect(fn.part).toBe(http ? 'http' : 'realtime');
@@ -899,13 +899,16 @@ describe('functions', () => {
   it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings', (name, definition) => {
     const variables = variablesOf(name);
     const expected = new Set<string>([
-      'NODE_OPTIONS',
       Env.Stage,
       ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
     ]);
     expect(Object.keys(variables).sort()).toEqual([...expected].sort());
-    expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(variables[Env.Stage]).toBe('dev');
+  });
+
+  it.each(Object.keys(FUNCTIONS))('%s starts without Node options: no source maps at cold start', (name) => {
+    const fn = functionNamed(name);
+    expect(JSON.stringify(fn.resource.Properties.Environment)).not.toMatch(/NODE_OPTIONS|source-maps/);
   });
 
   it('gives the token verifier the issuer and JWKS URI of the pool', () => {
@@ -971,11 +974,15 @@ describe('IAM: least privilege', () => {
     }
   });
 
-  it('lets only the HTTP function touch the bucket, on objects under its declared prefixes only', () => {
+  it('lets only the HTTP function of the MLS routes touch the bucket, on objects under its declared prefixes only', () => {
+    const bound = Object.entries(FUNCTIONS)
+      .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
+      .map(([name]) => name);
+    expect(bound).toEqual(['httpMls']);
     const s3 = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
-    // The HTTP function, in dev and in prod.
+    // That function, in dev and in prod.
     expect(s3).toHaveLength(2);
     for (const statement of s3) {
       expect([...asArray(statement.Action as string | string[])].sort()).toEqual([
@@ -1003,6 +1010,39 @@ describe('IAM: least privilege', () => {
         expect(JSON.stringify(resource)).toMatch(/\/(dev|prod)\/(POST|DELETE)\/@connections\/\*"\]\]\}$/);
       }
     }
+  });
+
+  /** Allow statements of the policies attached to a function's own role. */
+  const grantsOf = (name: FunctionName) => {
+    const template = dev.templates.http;
+    const [, fn] = only(
+      Object.fromEntries(
+        Object.entries(resources(template, 'AWS::Lambda::Function')).filter(
+          ([id]) => id === functionId(template, name),
+        ),
+      ),
+    );
+    const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    return Object.values(resources(template, 'AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement);
+  };
+  const servicesOf = (name: FunctionName) =>
+    [
+      ...new Set(
+        grantsOf(name).flatMap((statement) =>
+          asArray(statement.Action as string | string[]).map((action) => action.split(':')[0]),
+        ),
+      ),
+    ].sort();
+
+  it.each([
+    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs']],
+    ['httpChat', ['dynamodb', 'logs', 'sqs']],
+    ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
+    ['httpDescription', ['logs']],
+  ] as const)('lets the HTTP function %s call only the services its routes use', (name, services) => {
+    expect(servicesOf(name)).toEqual(services);
   });
 
   it('attaches no AWS managed policy to function roles', () => {

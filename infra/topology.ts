@@ -8,7 +8,8 @@
  */
 import { BLOB_PREFIXES } from '../functions/chat/mls/blob-keys';
 import { Env, type EnvName } from '../functions/config';
-import { ROUTES } from '../shared/api/routes';
+import { HTTP_ROUTE_GROUPS, type HttpRouteGroup } from '../functions/edge/http-route-groups';
+import { ROUTES, type RouteId } from '../shared/api/routes';
 import {
   IDLE_TIMEOUT_IN_SECONDS,
   MAX_CONNECTION_DURATION_IN_SECONDS,
@@ -194,19 +195,40 @@ export const FUNCTIONS = {
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
     bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }],
   },
-  httpApi: {
-    entry: 'functions/handlers/http-api.ts',
-    description: 'Serves the HTTP API',
+  // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
+  httpAccount: {
+    entry: 'functions/handlers/http-account.ts',
+    description: 'Serves profiles, user search, friends, blocks and presence over HTTP',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }, fanoutQueue, rateLimits],
+  },
+  httpChat: {
+    entry: 'functions/handlers/http-chat.ts',
+    description: 'Serves conversations, messages and receipts over HTTP',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [mainTable('readWrite'), fanoutQueue, rateLimits],
+  },
+  httpMls: {
+    entry: 'functions/handlers/http-mls.ts',
+    description: 'Serves devices, key packages, MLS commits, Welcomes and history over HTTP',
     memorySizeMb: 512,
     timeoutSeconds: 10,
     bindings: [
       mainTable('readWrite'),
       // Large commits and Welcomes: written by POST /commits, read back by history and welcome pages.
       blobBucket('readWrite'),
-      { kind: 'userPool', access: 'readUsers' },
       fanoutQueue,
       rateLimits,
     ],
+  },
+  httpDescription: {
+    entry: 'functions/handlers/http-description.ts',
+    description: 'Serves the public OpenAPI description of the HTTP API',
+    memorySizeMb: 256,
+    timeoutSeconds: 5,
+    bindings: [],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -241,13 +263,28 @@ export const WEBSOCKET = {
   [key: string]: unknown;
 };
 
+/** The function of each HTTP route group. */
+const HTTP_GROUP_FUNCTIONS = {
+  account: 'httpAccount',
+  chat: 'httpChat',
+  mls: 'httpMls',
+  description: 'httpDescription',
+} as const satisfies Record<HttpRouteGroup, FunctionName>;
+
+const httpFunctionOf = (id: RouteId): FunctionName => {
+  const group = (Object.keys(HTTP_ROUTE_GROUPS) as HttpRouteGroup[]).find((candidate) =>
+    (HTTP_ROUTE_GROUPS[candidate] as readonly RouteId[]).includes(id),
+  );
+  if (!group) throw new Error(`HTTP route ${id} is in no route group`);
+  return HTTP_GROUP_FUNCTIONS[group];
+};
+
 export const HTTP_API = {
-  // Every route of the table in shared/api, served by one function (one warm pool for the whole API).
-  routes: Object.values(ROUTES).map(
-    (route): HttpRouteDefinition => ({
+  routes: (Object.entries(ROUTES) as [RouteId, (typeof ROUTES)[RouteId]][]).map(
+    ([id, route]): HttpRouteDefinition => ({
       method: route.method,
       path: route.path,
-      function: 'httpApi',
+      function: httpFunctionOf(id),
       auth: route.auth,
     }),
   ),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where a history page left off: forward after a seq, or backward before one. */
 export const SeqCursorSchema = z.union([

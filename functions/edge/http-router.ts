@@ -33,11 +33,11 @@ type Result<R> = R extends { status: 204 } ? Promise<void> : Awaitable<RouteResp
  * the route's handler, and shapes the answer. Validation failures throw
  * VALIDATION_FAILED or INVALID_JSON for the caller's error mapper.
  */
-export async function serveRoute(
-  id: RouteId,
+export async function serveRoute<K extends RouteId>(
+  id: K,
   event: HttpEvent,
   caller: HttpCaller,
-  handlers: Handlers,
+  handlers: Pick<Handlers, K>,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const spec = ROUTES[id];
   const params = 'params' in spec ? parseWith(spec.params, event.pathParameters ?? {}) : {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SendFrameSchema } from '../../shared/protocol/inbound';
 import { InvalidJsonError, ValidationError } from '../errors';
 import { parseJson, parseWith } from './parse';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidJsonError, ValidationError } from '../errors';
 
 /** Parses JSON text, turning a syntax error into INVALID_JSON. */

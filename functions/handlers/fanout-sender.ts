@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverJob } from '../chat/push/deliver-job';
-import { buildSenderDeps } from '../composition';
+import { buildSenderDeps } from '../composition/fanout-sender';
 import { parseJson, parseWith } from '../edge/parse';
 import { createLogger } from '../observability';
 import { FanoutJobSchema } from '../ports/fanout-queue';

@@ -10,7 +10,7 @@ import { okFrame } from '../../shared/protocol/outbound';
 import { deleteMessage } from '../chat/message/delete-message';
 import { relayTyping } from '../chat/presence/relay-typing';
 import { advanceReceipts } from '../chat/receipt/advance-receipts';
-import { buildActionDeps } from '../composition';
+import { buildActionDeps } from '../composition/ws-action';
 import { ConnectionAuthSchema, frameText, WebSocketEventSchema } from '../edge/events';
 import { parseJson, parseWith } from '../edge/parse';
 import { errorResult, frameResult, noReply } from '../edge/ws-response';

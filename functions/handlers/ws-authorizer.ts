@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, Context } from 'aws-lambda';
 import { authorizeConnection } from '../chat/connection/authorize-connection';
-import { buildAuthorizerDeps } from '../composition';
+import { buildAuthorizerDeps } from '../composition/ws-authorizer';
 import { AuthorizerEventSchema, header } from '../edge/events';
 import { UnauthorizedError } from '../errors';
 import { beginRequest, createLogger } from '../observability';

@@ -3,7 +3,7 @@ import { DeviceIdSchema } from '../../shared/protocol/ids';
 import { WEBSOCKET_SUBPROTOCOL } from '../../shared/protocol/limits';
 import { parseProtocols } from '../chat/connection/authorize-connection';
 import { openConnection } from '../chat/connection/open-connection';
-import { buildConnectionDeps } from '../composition';
+import { buildConnectionDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, header, WebSocketEventSchema } from '../edge/events';
 import { beginRequest, createLogger } from '../observability';
 

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { closeConnection } from '../chat/connection/close-connection';
-import { buildConnectionDeps } from '../composition';
+import { buildConnectionDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, WebSocketEventSchema } from '../edge/events';
 import { beginRequest, createLogger } from '../observability';
 

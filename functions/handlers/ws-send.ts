@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { peekRequestId, SendFrameSchema } from '../../shared/protocol/inbound';
 import { sendMessage } from '../chat/message/send-message';
-import { buildSendDeps } from '../composition';
+import { buildSendDeps } from '../composition/ws-send';
 import { ConnectionAuthSchema, frameText, WebSocketEventSchema } from '../edge/events';
 import { parseJson, parseWith } from '../edge/parse';
 import { errorResult, frameResult } from '../edge/ws-response';

@@ -8,11 +8,11 @@ import {
   LoggingFormat,
   Runtime,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Env } from '../../functions/config';
-import { LAMBDA_BUNDLING } from '../bundling';
+import { LAMBDA_BUNDLING, SOURCE_MAPS_DIR_SUFFIX } from '../bundling';
 import { REPO_ROOT } from '../paths';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
 
@@ -112,24 +112,44 @@ export class ParleyFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        [Env.Stage]: props.stage,
-      },
+      environment: { [Env.Stage]: props.stage },
       bundling: {
         format: OutputFormat.ESM,
         target: LAMBDA_BUNDLING.target,
         minify: LAMBDA_BUNDLING.minify,
-        sourceMap: LAMBDA_BUNDLING.sourceMap,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
         sourcesContent: LAMBDA_BUNDLING.sourcesContent,
         mainFields: [...LAMBDA_BUNDLING.mainFields],
         banner: LAMBDA_BUNDLING.banner,
+        esbuildArgs: {
+          '--alias': Object.entries(LAMBDA_BUNDLING.alias).map(([module, path]) => `${module}=${path}`),
+        },
         // The runtime's SDK version drifts under us; the bundled one is the one tested, and loads faster.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => moveSourceMap(outputDir, this.sourceMapPath(props.stage)),
+        },
       },
     });
     (fn.node.defaultChild as CfnFunction).addMetadata(TOPOLOGY_METADATA_KEY, { function: this.name });
     return fn;
   }
+
+  /**
+   * Where this function's source map is kept: beside the cloud assembly the
+   * CLI names in `CDK_OUTDIR`. Left for the shell to expand, so the bundling
+   * command (part of the asset hash) is the same for every output directory.
+   */
+  private sourceMapPath(stage: string): string {
+    return `\${CDK_OUTDIR:-cdk.out}${SOURCE_MAPS_DIR_SUFFIX}/${stage}/${this.name}/index.mjs.map`;
+  }
+}
+
+/** Shell commands (run by `NodejsFunction` after esbuild, in the project root) taking the map out of the asset. */
+function moveSourceMap(outputDir: string, target: string): string[] {
+  return [`mkdir -p "$(dirname "${target}")"`, `mv "${outputDir}/index.mjs.map" "${target}"`];
 }

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../bundling';
-import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
+import { FUNCTIONS, type FunctionName } from '../topology';
 import type { Meter } from './meter';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -64,6 +64,52 @@ interface Pending {
   environment: Environment;
 }
 
+/** Where `bundleFunctions` wrote each function, and esbuild's account of its inputs when asked. */
+export interface FunctionBundles {
+  /** `{buildDir}/{name}/index.mjs` by function. */
+  readonly bundles: Record<FunctionName, string>;
+  readonly metafile?: Metafile;
+}
+
+/**
+ * Bundles every function of the topology with the options the CDK stacks
+ * use, in one esbuild run (entries do not share chunks, so each output is
+ * what its `NodejsFunction` builds). The local stack, the benchmark and the
+ * bundle tests all run this step.
+ */
+export async function bundleFunctions(
+  buildDir: string,
+  options: { readonly metafile?: boolean } = {},
+): Promise<FunctionBundles> {
+  mkdirSync(buildDir, { recursive: true });
+  const names = Object.keys(FUNCTIONS) as FunctionName[];
+  const result = await build({
+    entryPoints: Object.fromEntries(
+      names.map((name) => [`${name}/index`, join(REPO_ROOT, FUNCTIONS[name].entry)]),
+    ),
+    outdir: buildDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: LAMBDA_BUNDLING.format,
+    target: LAMBDA_BUNDLING.target,
+    minify: LAMBDA_BUNDLING.minify,
+    sourcemap: LAMBDA_BUNDLING.sourceMap,
+    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    banner: { js: LAMBDA_BUNDLING.banner },
+    alias: { ...LAMBDA_BUNDLING.alias },
+    absWorkingDir: REPO_ROOT,
+    metafile: options.metafile ?? false,
+    logLevel: 'error',
+  });
+  const bundles = Object.fromEntries(names.map((name) => [name, join(buildDir, name, 'index.mjs')]));
+  return {
+    bundles: bundles as Record<FunctionName, string>,
+    ...(result.metafile ? { metafile: result.metafile } : {}),
+  };
+}
+
 /**
  * Runs the deployed handler code locally: each function is bundled with the
  * same esbuild options as the CDK stacks, and runs in worker threads that play
@@ -81,31 +127,9 @@ export class LambdaRuntime {
 
   /** Bundles every function of the topology in one esbuild run. */
   async bundle(): Promise<void> {
-    mkdirSync(this.options.buildDir, { recursive: true });
-    const entryPoints = Object.fromEntries(
-      (Object.entries(FUNCTIONS) as [FunctionName, FunctionDefinition][]).map(([name, fn]) => [
-        `${name}/index`,
-        join(REPO_ROOT, fn.entry),
-      ]),
-    );
-    await build({
-      entryPoints,
-      outdir: this.options.buildDir,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: LAMBDA_BUNDLING.format,
-      target: LAMBDA_BUNDLING.target,
-      minify: LAMBDA_BUNDLING.minify,
-      sourcemap: LAMBDA_BUNDLING.sourceMap,
-      sourcesContent: false,
-      mainFields: [...LAMBDA_BUNDLING.mainFields],
-      banner: { js: LAMBDA_BUNDLING.banner },
-      logLevel: 'error',
-    });
-    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
-      this.bundles.set(name, join(this.options.buildDir, name, 'index.mjs'));
-    }
+    const { bundles } = await bundleFunctions(this.options.buildDir);
+    for (const [name, path] of Object.entries(bundles) as [FunctionName, string][])
+      this.bundles.set(name, path);
   }
 
   /** Functions bundled and ready to invoke, with the settings they run under. */
@@ -209,7 +233,8 @@ export class LambdaRuntime {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...this.options.environment(name),
       },
-      execArgv: ['--enable-source-maps'],
+      // As deployed: no flags, not even this process's (tsx's loader), and no source maps in stacks.
+      execArgv: [],
       stdout: true,
       stderr: true,
     });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { openApiDocument, openApiJson } from './openapi';
 import { ROUTES, type RouteId, type RouteSpec } from './routes';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../protocol/problem';
 import { ROUTES, type RouteId, type RouteSpec } from './routes';

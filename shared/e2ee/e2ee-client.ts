@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { RouteRequest, RouteResponse, Routes } from '../api/routes';
 import { type ApiClient, ApiError, allPages } from '../client/api-client';
 import { ErrorCode } from '../protocol/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_CLIENT_ID_LENGTH } from './limits';
 
 /** A Cognito user id (`sub`). */

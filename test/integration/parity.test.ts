@@ -264,8 +264,8 @@ describe('the local stack serves what the CDK stacks define', () => {
       };
       const served = local.get(name);
       expect(served?.timeoutSeconds, `timeout of ${name}`).toBe(props.Timeout);
-      // Deployed-only: source maps in stack traces. Local-only: endpoint overrides and the log level.
-      const deployed = Object.keys(props.Environment.Variables).filter((key) => key !== 'NODE_OPTIONS');
+      // Local-only: endpoint overrides and the log level.
+      const deployed = Object.keys(props.Environment.Variables);
       const localOnly = (served?.environment ?? []).filter((key) => !LOCAL_ONLY_ENVIRONMENT.has(key));
       expect(localOnly.sort(), `environment of ${name}`).toEqual(deployed.sort());
     }

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors';

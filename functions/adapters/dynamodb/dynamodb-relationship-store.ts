@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';

@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { base64Size, storedSize, takeWithinBudget } from '../../ports/blob-store';

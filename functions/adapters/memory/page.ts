@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ValidationError } from '../../errors';

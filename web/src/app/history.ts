@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 
 /** A message as this device shows it (decrypted here), and as it keeps it in its encrypted store. */

@@ -1,0 +1,33 @@
+import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
+import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
+import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
+import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import type { FriendsDeps } from '../chat/friend/friends';
+import type { getPresence } from '../chat/presence/get-presence';
+import type { FindUsersDeps } from '../chat/profile/find-users';
+import type { GetMeDeps } from '../chat/profile/get-me';
+import { clock } from './client-options';
+import { accountDirectory } from './cognito';
+import { mainTable, rateLimiter } from './dynamodb';
+import { fanoutQueue } from './sqs';
+
+/** Profile, users, friends, blocks and presence. */
+export function buildAccountDeps(): GetMeDeps &
+  FindUsersDeps &
+  FriendsDeps &
+  Parameters<typeof getPresence>[0] {
+  const { client, tableName } = mainTable();
+  return {
+    connections: new DynamoDbConnectionStore(client, tableName),
+    conversations: new DynamoDbConversationStore(client, tableName),
+    // Blocks close the two users' direct conversation on its log's head.
+    messages: new DynamoDbMessageLog(client, tableName),
+    profiles: new DynamoDbProfileStore(client, tableName),
+    relationships: new DynamoDbRelationshipStore(client, tableName),
+    accounts: accountDirectory(),
+    fanout: fanoutQueue(),
+    rateLimiter: rateLimiter(),
+    clock,
+  };
+}

@@ -1,0 +1,28 @@
+import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
+import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
+import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import type { ConversationsDeps } from '../chat/conversation/conversations';
+import type { DeleteMessageDeps } from '../chat/message/delete-message';
+import type { SendMessageDeps } from '../chat/message/send-message';
+import type { AdvanceReceiptsDeps } from '../chat/receipt/advance-receipts';
+import { clock } from './client-options';
+import { mainTable, rateLimiter } from './dynamodb';
+import { fanoutQueue } from './sqs';
+
+/** Conversations, sending, deleting and receipts. */
+export function buildChatDeps(): ConversationsDeps &
+  SendMessageDeps &
+  DeleteMessageDeps &
+  AdvanceReceiptsDeps {
+  const { client, tableName } = mainTable();
+  return {
+    conversations: new DynamoDbConversationStore(client, tableName),
+    messages: new DynamoDbMessageLog(client, tableName),
+    profiles: new DynamoDbProfileStore(client, tableName),
+    relationships: new DynamoDbRelationshipStore(client, tableName),
+    fanout: fanoutQueue(),
+    rateLimiter: rateLimiter(),
+    clock,
+  };
+}

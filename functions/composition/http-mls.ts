@@ -1,0 +1,44 @@
+import { DynamoDbCommitLog } from '../adapters/dynamodb/dynamodb-commit-log';
+import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
+import { DynamoDbKeyPackageStore } from '../adapters/dynamodb/dynamodb-key-package-store';
+import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
+import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import { DynamoDbWelcomeStore } from '../adapters/dynamodb/dynamodb-welcome-store';
+import type { ClaimKeyPackagesDeps } from '../chat/device/claim-key-packages';
+import type { RegisterDeviceDeps } from '../chat/device/register-device';
+import type { RevokeDeviceDeps } from '../chat/device/revoke-device';
+import type { UploadKeyPackagesDeps } from '../chat/device/upload-key-packages';
+import type { listHistory } from '../chat/message/list-history';
+import type { GetEpochDeps } from '../chat/mls/get-epoch';
+import type { PostCommitDeps } from '../chat/mls/post-commit';
+import type { WelcomesDeps } from '../chat/mls/welcomes';
+import { clock } from './client-options';
+import { mainTable, rateLimiter } from './dynamodb';
+import { blobStore } from './s3';
+import { fanoutQueue } from './sqs';
+
+/** Devices, key packages, commits, Welcomes and history pages: the users of the blob bucket. */
+export function buildMlsDeps(): RegisterDeviceDeps &
+  RevokeDeviceDeps &
+  UploadKeyPackagesDeps &
+  ClaimKeyPackagesDeps &
+  PostCommitDeps &
+  GetEpochDeps &
+  WelcomesDeps &
+  Parameters<typeof listHistory>[0] {
+  const { client, tableName } = mainTable();
+  return {
+    commits: new DynamoDbCommitLog(client, tableName),
+    conversations: new DynamoDbConversationStore(client, tableName),
+    devices: new DynamoDbDeviceDirectory(client, tableName),
+    keyPackages: new DynamoDbKeyPackageStore(client, tableName),
+    messages: new DynamoDbMessageLog(client, tableName),
+    relationships: new DynamoDbRelationshipStore(client, tableName),
+    welcomes: new DynamoDbWelcomeStore(client, tableName),
+    blobs: blobStore(),
+    fanout: fanoutQueue(),
+    rateLimiter: rateLimiter(),
+    clock,
+  };
+}

@@ -1,0 +1,68 @@
+import type { RouteId } from '../../shared/api/routes';
+
+/**
+ * The HTTP API's routes, grouped by what they need from AWS; each group is one
+ * function (`infra/topology.ts`). One function for the whole API would keep
+ * one warm pool, but every cold start would load every client: Cognito, S3,
+ * SQS and DynamoDB. A few groups, each a flow a client runs in a session, keep
+ * each function's cold start to the clients it uses and its role to the grants
+ * it needs, while each group still sees enough traffic to stay warm.
+ *
+ * - `account`: profile, user search, friends, blocks and presence. DynamoDB,
+ *   the fan-out queue, and Cognito (the first `GET /me` reads the account's email).
+ * - `chat`: conversations, sending, deleting and receipts. DynamoDB and the
+ *   fan-out queue: the same clients as the WebSocket `send`.
+ * - `mls`: devices, key packages, commits, Welcomes and history pages:
+ *   everything that reads or writes the blob bucket (large commits and
+ *   Welcomes live there, and history pages read commits back from it).
+ * - `description`: the public OpenAPI document, in a function with no data
+ *   access at all, as the only route without a token.
+ */
+export const HTTP_ROUTE_GROUPS = {
+  account: [
+    'getMe',
+    'updateMe',
+    'findUsers',
+    'getUser',
+    'listFriends',
+    'sendFriendRequest',
+    'acceptFriendRequest',
+    'rejectFriendRequest',
+    'cancelFriendRequest',
+    'removeFriend',
+    'listBlocks',
+    'blockUser',
+    'unblockUser',
+    'getPresence',
+  ],
+  chat: [
+    'listConversations',
+    'createConversation',
+    'getConversation',
+    'updateConversation',
+    'addMembers',
+    'removeMember',
+    'postMessage',
+    'deleteMessage',
+    'updateReceipts',
+  ],
+  mls: [
+    'listMessages',
+    'registerDevice',
+    'listDevices',
+    'revokeDevice',
+    'uploadKeyPackages',
+    'countKeyPackages',
+    'claimKeyPackages',
+    'postCommit',
+    'getEpoch',
+    'listWelcomes',
+    'acknowledgeWelcome',
+  ],
+  description: ['getApiDescription'],
+} as const satisfies Record<string, readonly RouteId[]>;
+
+export type HttpRouteGroup = keyof typeof HTTP_ROUTE_GROUPS;
+
+/** The route ids of one group. */
+export type RoutesOf<G extends HttpRouteGroup> = (typeof HTTP_ROUTE_GROUPS)[G][number];

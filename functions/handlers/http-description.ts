@@ -1,0 +1,18 @@
+import { openApiDocument } from '../../shared/api/openapi';
+import { httpHandler } from '../edge/http-handler';
+import { createLogger } from '../observability';
+
+/** Built once per execution environment, on its first request. */
+let description: ReturnType<typeof openApiDocument> | undefined;
+
+/** `GET /openapi.json`, public: the API's OpenAPI description, with no data access. */
+export const handler = httpHandler(
+  'description',
+  {
+    getApiDescription: async () => {
+      description ??= openApiDocument();
+      return description;
+    },
+  },
+  createLogger('http-description'),
+);

@@ -1,0 +1,45 @@
+import { claimKeyPackages } from '../chat/device/claim-key-packages';
+import { countKeyPackages } from '../chat/device/count-key-packages';
+import { listDevices } from '../chat/device/list-devices';
+import { registerDevice } from '../chat/device/register-device';
+import { revokeDevice } from '../chat/device/revoke-device';
+import { uploadKeyPackages } from '../chat/device/upload-key-packages';
+import { listHistory } from '../chat/message/list-history';
+import { getEpoch } from '../chat/mls/get-epoch';
+import { postCommit } from '../chat/mls/post-commit';
+import { acknowledgeWelcome, listWelcomes } from '../chat/mls/welcomes';
+import { buildMlsDeps } from '../composition/http-mls';
+import { httpHandler } from '../edge/http-handler';
+import { createLogger } from '../observability';
+
+const deps = buildMlsDeps();
+const history = listHistory(deps);
+const register = registerDevice(deps);
+const devices = listDevices(deps);
+const revoke = revokeDevice(deps);
+const upload = uploadKeyPackages(deps);
+const countPackages = countKeyPackages(deps);
+const claim = claimKeyPackages(deps);
+const commit = postCommit(deps);
+const epochOf = getEpoch(deps);
+const welcomes = listWelcomes(deps);
+const acknowledge = acknowledgeWelcome(deps);
+
+/** Devices, key packages, commits, Welcomes and history pages: one line per route, one use case each. */
+export const handler = httpHandler(
+  'mls',
+  {
+    listMessages: ({ params, query }, caller) => history(caller, params.conversationId, query),
+    registerDevice: ({ body }, caller) => register(caller, body),
+    listDevices: async ({ params }) => ({ items: await devices(params.userId) }),
+    revokeDevice: ({ params }, caller) => revoke(caller, params.deviceId),
+    uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
+    countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
+    claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),
+    postCommit: ({ params, body }, caller) => commit(caller, params.conversationId, body),
+    getEpoch: ({ params }, caller) => epochOf(caller, params.conversationId),
+    listWelcomes: ({ params, query }, caller) => welcomes(caller, params.deviceId, query),
+    acknowledgeWelcome: ({ params }, caller) => acknowledge(caller, params),
+  },
+  createLogger('http-mls'),
+);

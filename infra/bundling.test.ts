@@ -1,0 +1,73 @@
+/**
+ * What each function's bundle holds, read from esbuild's metafile of the
+ * bundles the local stack runs and `NodejsFunction` builds: a function carries
+ * the SDK clients its bindings use and nothing it never calls.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFunctions } from './local/lambda-runtime';
+import { type Binding, FUNCTIONS, type FunctionName } from './topology';
+
+/** The package a binding needs in the bundle, found by its path in the metafile's inputs. */
+const PACKAGE_OF_BINDING: Record<string, string> = {
+  table: '@aws-sdk/client-dynamodb/',
+  queue: '@aws-sdk/client-sqs/',
+  bucket: '@aws-sdk/client-s3/',
+  connections: '@aws-sdk/client-apigatewaymanagementapi/',
+  'userPool:readUsers': '@aws-sdk/client-cognito-identity-provider/',
+  'userPool:verifyTokens': 'aws-jwt-verify/',
+};
+const bindingKey = (binding: Binding) =>
+  binding.kind === 'userPool' ? `${binding.kind}:${binding.access}` : binding.kind;
+
+describe('function bundles', () => {
+  const buildDir = mkdtempSync(join(tmpdir(), 'parley-bundles-'));
+  let metafile: Metafile;
+  const inputsOf = (name: FunctionName) => {
+    const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(`${name}/index.mjs`));
+    if (!output) throw new Error(`No bundle for ${name}`);
+    return Object.keys(output[1].inputs);
+  };
+  const holds = (name: FunctionName, fragment: string) =>
+    inputsOf(name).some((input) => input.includes(`node_modules/${fragment}`));
+
+  beforeAll(async () => {
+    const bundled = await bundleFunctions(buildDir, { metafile: true });
+    if (!bundled.metafile) throw new Error('esbuild returned no metafile');
+    metafile = bundled.metafile;
+  }, 120_000);
+  afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s bundles exactly the clients its bindings use',
+    (name) => {
+      const needed = new Set(
+        FUNCTIONS[name].bindings.map((binding) => PACKAGE_OF_BINDING[bindingKey(binding)]),
+      );
+      for (const fragment of Object.values(PACKAGE_OF_BINDING)) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(needed.has(fragment));
+      }
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's default credential chain: credentials come from the environment",
+    (name) => {
+      for (const fragment of ['@aws-sdk/credential-provider-node/', '@aws-sdk/nested-clients/']) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(false);
+      }
+    },
+  );
+
+  it("bundles one copy of Powertools' commons, shared by the logger and the batch processor", () => {
+    const copies = new Set(
+      Object.keys(metafile.inputs)
+        .map((input) => input.match(/^(.*node_modules\/@aws-lambda-powertools\/commons)\//)?.[1])
+        .filter((path) => path !== undefined),
+    );
+    expect([...copies]).toHaveLength(1);
+  });
+});
