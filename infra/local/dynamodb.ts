@@ -5,11 +5,18 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type Projection,
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLES, type TableDefinition, type TableName } from '../topology';
+import {
+  type IndexProjection,
+  projectionOf,
+  TABLES,
+  type TableDefinition,
+  type TableName,
+} from '../topology';
 import { close, LOCAL_CREDENTIALS, LOCAL_HOST, listen } from './listen';
 import { type Meter, targetOperation } from './meter';
 
@@ -80,10 +87,16 @@ async function ensureTable(client: DynamoDBClient, tableName: string, table: Tab
           { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: wireProjection(projectionOf(index)),
       })),
     }),
   );
   // Even with no creation delay, dynalite answers ResourceNotFound until the table turns ACTIVE.
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+}
+
+function wireProjection(projection: IndexProjection): Projection {
+  return projection.type === 'INCLUDE'
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] }
+    : { ProjectionType: projection.type };
 }
