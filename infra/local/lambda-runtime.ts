@@ -55,7 +55,15 @@ export class InvocationError extends Error {
 interface Environment {
   readonly worker: Worker;
   busy: boolean;
+  /** Settles when the handler module has loaded (the cold start), or failed to. */
+  readonly initialized: Promise<void>;
 }
+
+/**
+ * Lambda's limit on an environment's init phase (loading the handler module). The function's own timeout
+ * counts from the invocation after it, so a cold start on a busy machine is not an invocation timeout.
+ */
+const INIT_TIMEOUT_IN_SECONDS = 10;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -122,6 +130,12 @@ export class LambdaRuntime {
     this.options.meter?.count('lambda', name);
     if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
     const environment = await this.acquire(name);
+    try {
+      await this.initialized(name, environment);
+    } catch (error) {
+      this.release(name, environment);
+      throw error;
+    }
     const id = randomUUID();
     const definition = FUNCTIONS[name];
     const deadline = Date.now() + definition.timeoutSeconds * 1000;
@@ -145,6 +159,8 @@ export class LambdaRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Invocations still waiting for an environment fail rather than start one after the stop.
+    for (const queue of this.waiting.values()) for (const wake of queue.splice(0)) wake();
     const workers = [...this.environments.values()]
       .flat()
       .map((environment) => environment.worker.terminate());
@@ -154,6 +170,7 @@ export class LambdaRuntime {
 
   private async acquire(name: FunctionName): Promise<Environment> {
     for (;;) {
+      if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
       const environments = this.environments.get(name) ?? [];
       const idle = environments.find((environment) => !environment.busy);
       if (idle) {
@@ -170,6 +187,28 @@ export class LambdaRuntime {
         queue.push(wake);
         this.waiting.set(name, queue);
       });
+    }
+  }
+
+  /** Waits for a new environment's cold start; one that fails or takes too long is discarded. */
+  private async initialized(name: FunctionName, environment: Environment): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        environment.initialized,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new InvocationError(name, 'InitTimeout', `init took over ${INIT_TIMEOUT_IN_SECONDS} s`)),
+            INIT_TIMEOUT_IN_SECONDS * 1000,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.discard(name, environment);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -218,10 +257,31 @@ export class LambdaRuntime {
         this.options.onLog({ functionName: name, line }),
       );
     }
-    const environment: Environment = { worker, busy: false };
+    let initialized: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const environment: Environment = {
+      worker,
+      busy: false,
+      initialized: new Promise<void>((resolve, reject) => {
+        initialized = { resolve, reject };
+      }),
+    };
+    // Awaited by the invocation that created it; a failure is its failure, reported there.
+    environment.initialized.catch(() => {});
     worker.on(
       'message',
-      (message: { id: string; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
+      (message: {
+        type?: 'initialized';
+        id: string;
+        ok: boolean;
+        value?: unknown;
+        error?: { name: string; message: string };
+      }) => {
+        if (message.type === 'initialized') {
+          if (message.error)
+            initialized?.reject(new InvocationError(name, message.error.name, message.error.message));
+          else initialized?.resolve();
+          return;
+        }
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
@@ -235,6 +295,7 @@ export class LambdaRuntime {
     );
     worker.on('error', (error) => {
       this.options.onLog({ functionName: name, line: `Execution environment crashed: ${error.message}` });
+      initialized?.reject(new InvocationError(name, error.name, error.message));
       for (const [id, pending] of this.pending) {
         if (pending.environment !== environment) continue;
         this.pending.delete(id);

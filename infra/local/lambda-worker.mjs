@@ -34,6 +34,13 @@ function serializeError(error) {
   return { name: 'Error', message: String(error) };
 }
 
+// The init phase: the handler module loads as soon as the environment starts,
+// and the runtime hands it an invocation once it has.
+loadHandler().then(
+  () => parentPort.postMessage({ type: 'initialized' }),
+  (error) => parentPort.postMessage({ type: 'initialized', error: serializeError(error) }),
+);
+
 parentPort.on('message', async ({ id, event, requestId, deadline }) => {
   try {
     const handler = await loadHandler();
