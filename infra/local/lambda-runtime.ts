@@ -8,12 +8,16 @@ import { build } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../bundling';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
 import type { Meter } from './meter';
+import { INVOCATION_HEADER, type RequestTiming, type Trace } from './trace';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORKER_PATH = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
 
-/** Execution environments kept per function; more invocations at once wait, as under reserved concurrency. */
-const MAX_ENVIRONMENTS_PER_FUNCTION = 4;
+/**
+ * Execution environments kept per function by default; more invocations at once wait, as under reserved
+ * concurrency. They all share this machine's cores.
+ */
+export const DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION = 4;
 
 /** A log line a function wrote, tagged with the function. */
 export interface FunctionLogLine {
@@ -29,8 +33,12 @@ export interface LambdaRuntimeOptions {
   readonly environment: (name: FunctionName) => Record<string, string>;
   /** Receives every line a function logs. */
   readonly onLog: (line: FunctionLogLine) => void;
-  /** Counts invocations per function. */
+  /** Counts invocations per function, and their billed duration. */
   readonly meter?: Meter;
+  /** Records invocations, and has each environment name its invocation on the requests it makes. */
+  readonly trace?: Trace;
+  /** @default {@link DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION} */
+  readonly maxEnvironmentsPerFunction?: number;
 }
 
 export interface LocalFunction {
@@ -129,6 +137,7 @@ export class LambdaRuntime {
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
     this.options.meter?.count('lambda', name);
     if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
+    const requestedAt = performance.now();
     const environment = await this.acquire(name);
     try {
       await this.initialized(name, environment);
@@ -136,11 +145,13 @@ export class LambdaRuntime {
       this.release(name, environment);
       throw error;
     }
+    const startedAt = performance.now();
     const id = randomUUID();
     const definition = FUNCTIONS[name];
     const deadline = Date.now() + definition.timeoutSeconds * 1000;
+    let ok = false;
     try {
-      return await new Promise((resolvePromise, rejectPromise) => {
+      const value = await new Promise((resolvePromise, rejectPromise) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
           // Lambda ends the environment of a timed-out invocation; so does this.
@@ -152,8 +163,18 @@ export class LambdaRuntime {
         this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
         environment.worker.postMessage({ id, event, requestId: id, deadline });
       });
+      ok = true;
+      return value;
     } finally {
       this.release(name, environment);
+      this.options.trace?.invocation({
+        id,
+        functionName: name,
+        requestedAt,
+        startedAt,
+        endedAt: performance.now(),
+        ok,
+      });
     }
   }
 
@@ -177,7 +198,8 @@ export class LambdaRuntime {
         idle.busy = true;
         return idle;
       }
-      if (environments.length < MAX_ENVIRONMENTS_PER_FUNCTION) {
+      const max = this.options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION;
+      if (environments.length < max) {
         const created = this.create(name);
         created.busy = true;
         return created;
@@ -236,6 +258,7 @@ export class LambdaRuntime {
         functionName: name,
         memorySizeMb: definition.memorySizeMb,
         region: this.options.region,
+        ...(this.options.trace ? { invocationHeader: INVOCATION_HEADER } : {}),
       },
       env: {
         AWS_REGION: this.options.region,
@@ -274,7 +297,9 @@ export class LambdaRuntime {
         id: string;
         ok: boolean;
         value?: unknown;
+        durationMs: number;
         error?: { name: string; message: string };
+        requests?: RequestTiming[];
       }) => {
         if (message.type === 'initialized') {
           if (message.error)
@@ -282,10 +307,13 @@ export class LambdaRuntime {
           else initialized?.resolve();
           return;
         }
+        if (message.requests) this.options.trace?.requestTimings(message.id, message.requests);
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
         clearTimeout(pending.timer);
+        // Billed whether the handler returned or threw.
+        this.options.meter?.lambda(name, message.durationMs, definition.memorySizeMb);
         if (message.ok) pending.resolve(message.value);
         else
           pending.reject(
