@@ -161,7 +161,13 @@ export class LambdaRuntime {
           );
         }, definition.timeoutSeconds * 1000);
         this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
-        environment.worker.postMessage({ id, event, requestId: id, deadline });
+        environment.worker.postMessage({
+          id,
+          event,
+          requestId: id,
+          deadline,
+          traced: this.options.trace?.isRecording ?? false,
+        });
       });
       ok = true;
       return value;

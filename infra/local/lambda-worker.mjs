@@ -75,14 +75,21 @@ loadHandler().then(
   (error) => parentPort.postMessage({ type: 'initialized', error: serializeError(error) }),
 );
 
-parentPort.on('message', async ({ id, event, requestId, deadline }) => {
+parentPort.on('message', async ({ id, event, requestId, deadline, traced }) => {
   // Lambda bills the handler's run, from the event handed over to the result returned.
   let started;
   const current = { id, requests: [] };
   try {
     const handler = await loadHandler();
     started = performance.now();
-    const value = await invocation.run(current, () => handler(event, contextFor(requestId, deadline)));
+    const context = contextFor(requestId, deadline);
+    // Async context tracking costs something on every promise of the thread: it
+    // is on only for an invocation made while a trace records, and off after it.
+    const value = traced
+      ? await Promise.resolve(invocation.run(current, () => handler(event, context))).finally(() =>
+          invocation.disable(),
+        )
+      : await handler(event, context);
     const durationMs = performance.now() - started;
     parentPort.postMessage({ id, ok: true, value, durationMs, requests: current.requests });
   } catch (error) {
