@@ -1,8 +1,11 @@
 /**
  * `npm run bench`: measures the local stack — start time, delivery latency
- * between two users, burst throughput, bundle sizes and memory — and the
- * E2EE module (`e2ee.ts`), and prints a Markdown report (also written to
- * `.local/bench/report.md`). `npm run bench -- e2ee`, `-- stack` or `-- web` runs one part.
+ * between two users, burst throughput, bundle sizes and memory, and the
+ * message path: what a message costs in billed units, a hop-by-hop trace of
+ * one send, contention in one conversation, push latency under steady load
+ * and the stack's ceiling — and the E2EE module (`e2ee.ts`), and prints a
+ * Markdown report (also written to `.local/bench/report.md`).
+ * `npm run bench -- e2ee`, `-- stack` or `-- web` runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -12,6 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import type { Usage } from '../infra/local/meter';
 import { REPO_ROOT } from '../infra/paths';
 import { FUNCTIONS, type FunctionName } from '../infra/topology';
 import { sendFrame } from '../shared/protocol/inbound';
@@ -20,8 +24,12 @@ import { apiFor, befriend } from '../test/support/api';
 import { signUp } from '../test/support/personas';
 import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
+import { floorUnits, type UnitsPerMessage, unitsPerMessage } from './cost';
 import { measureE2ee } from './e2ee';
 import { measureLambdas } from './lambdas';
+import { type LoadAverages, loadLine, loadNow, type Measured, withLoad } from './load-average';
+import { measureMessagePath, type TracedSend, traceSend } from './message-path';
+import { inPool, signUpMany } from './population';
 import { summary } from './stats';
 import { measureWeb } from './web';
 
@@ -83,7 +91,7 @@ async function measureStart(dataDir: string) {
   const cold = await startTestStack({ dataDir, logLevel: 'WARN', rateLimits: UNLIMITED });
   const coldMs = cold.startupMs;
   await cold.stop();
-  const warm = await startTestStack({ dataDir, rateLimits: UNLIMITED });
+  const warm = await startTestStack({ dataDir, rateLimits: UNLIMITED, trace: true });
   return { coldMs, warm };
 }
 
@@ -151,11 +159,38 @@ function perMessage(counts: Record<string, number>, messages: number) {
 
 const COST_MESSAGES = 50;
 
+/** Time for the fan-out's trailing writes (read mark, deletes) to land after the last push. */
+const TRAILING_WRITES_IN_MS = 500;
+
+/** What a scenario's messages cost: requests by operation, and billed units while capacity was metered. */
+interface ScenarioCost {
+  readonly requests: ReturnType<typeof perMessage>;
+  readonly units: UnitsPerMessage;
+}
+
+/** Runs `send` `messages` times with DynamoDB capacity metered, and reads the meter. */
+async function metered(stack: TestStack, messages: number, send: (index: number) => Promise<unknown>) {
+  await new Promise((resolve) => setTimeout(resolve, TRAILING_WRITES_IN_MS));
+  stack.meter.reset();
+  stack.meter.meterCapacity(true);
+  try {
+    for (let i = 0; i < messages; i += 1) await send(i);
+    await new Promise((resolve) => setTimeout(resolve, TRAILING_WRITES_IN_MS));
+  } finally {
+    stack.meter.meterCapacity(false);
+  }
+  const usage: Usage = stack.meter.usage();
+  return { requests: perMessage(stack.meter.snapshot(), messages), units: unitsPerMessage(usage, messages) };
+}
+
 /**
  * What one message costs in a 1:1 chat where each user has two devices:
  * sent from one of Alice's devices, delivered to Bob's two and Alice's other.
+ * Then one more such send, alone, traced hop by hop.
  */
-async function measureDirectCost(stack: TestStack) {
+async function measureDirectCost(
+  stack: TestStack,
+): Promise<ScenarioCost & { traces: { byRecipient: TracedSend; byConversation: TracedSend } }> {
   const [alice, bob] = await Promise.all([signUp(stack, 'ann'), signUp(stack, 'ben')]);
   await befriend(stack, alice, bob);
   const sockets = await Promise.all(
@@ -169,14 +204,24 @@ async function measureDirectCost(stack: TestStack) {
     await Promise.all([acks.wait(messageId), ...receivers.map((r) => r.wait(messageId))]);
   };
   await send('cost-warm');
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  stack.meter.reset();
-  for (let i = 0; i < COST_MESSAGES; i += 1) await send(`cost-${i}`);
-  // The fan-out's trailing writes (read mark, deletes) finish after the last push.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const counts = stack.meter.snapshot();
+  const cost = await metered(stack, COST_MESSAGES, (i) => send(`cost-${i}`));
+  const traced = (frame: { recipientId: string } | { conversationId: string }, messageId: string) =>
+    traceSend(
+      stack,
+      {
+        send: (id) => sender.send(sendFrame({ ...frame, messageId: id, body: BODY })),
+        ack: (id) => acks.wait(id),
+        pushes: (id) => receivers.map((receiver) => receiver.wait(id)),
+      },
+      messageId,
+    );
+  const byRecipient = await traced({ recipientId: bob.userId }, 'traced-by-recipient');
+  const { conversationId } = await sender.waitFor<{ conversationId: string }>(
+    (frame) => (frame as { type?: string }).type === 'ack',
+  );
+  const byConversation = await traced({ conversationId }, 'traced-by-conversation');
   await Promise.all(sockets.map((socket) => socket.close()));
-  return perMessage(counts, COST_MESSAGES);
+  return { ...cost, traces: { byRecipient, byConversation } };
 }
 
 const GROUP_SIZE = Number(process.env.BENCH_GROUP ?? 100);
@@ -185,9 +230,8 @@ const GROUP_MESSAGES = Number(process.env.BENCH_GROUP_MESSAGES ?? 50);
 /** Delivery latency and cost in a group of GROUP_SIZE members, one device each. */
 async function measureGroup(stack: TestStack) {
   const owner = await signUp(stack, 'owner');
-  const members = [];
-  for (let i = 1; i < GROUP_SIZE; i += 1) members.push(await signUp(stack, `member${i}`));
-  for (const member of members) await befriend(stack, member, owner);
+  const members = await signUpMany(stack, GROUP_SIZE - 1, 'member');
+  await inPool(members, 8, (member) => befriend(stack, member, owner));
   const group = await apiFor(stack, owner).createConversation({
     body: { kind: 'group', name: 'Benchmark', memberIds: members.map((m) => m.userId) },
   });
@@ -203,20 +247,18 @@ async function measureGroup(stack: TestStack) {
     return times.map((time) => time - sentAt);
   };
   for (let i = 0; i < 3; i += 1) await send(`group-warm-${i}`);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  stack.meter.reset();
+  // Latency first, unmetered: capacity metering reads around every write and would slow it down.
   for (let i = 0; i < GROUP_MESSAGES; i += 1) {
     const latencies = await send(`group-${i}`);
     perRecipient.push(...latencies);
     lastRecipient.push(Math.max(...latencies));
   }
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const counts = stack.meter.snapshot();
+  const cost = await metered(stack, GROUP_MESSAGES, (i) => send(`group-cost-${i}`));
   await Promise.all([sender, ...sockets].map((socket) => socket.close()));
   return {
     perRecipient: summary(perRecipient),
     lastRecipient: summary(lastRecipient),
-    cost: perMessage(counts, GROUP_MESSAGES),
+    cost,
   };
 }
 
@@ -240,23 +282,34 @@ function bundleSizes(buildDir: string) {
   });
 }
 
-/** The local stack part: start, latency, throughput, cost per message, memory, function bundles. */
+/** The local stack part: start, latency, throughput, cost per message, memory, function bundles, the message path. */
 async function measureLocalStack(): Promise<string[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   try {
+    const loadAtStart = loadNow();
     const { coldMs, warm } = await measureStart(dataDir);
     let delivery: Awaited<ReturnType<typeof measureDelivery>>;
-    let direct: Awaited<ReturnType<typeof measureDirectCost>>;
-    let group: Awaited<ReturnType<typeof measureGroup>>;
+    let direct: Measured<Awaited<ReturnType<typeof measureDirectCost>>>;
+    let group: Measured<Awaited<ReturnType<typeof measureGroup>>>;
     try {
       delivery = await measureDelivery(warm);
-      direct = await measureDirectCost(warm);
-      group = await measureGroup(warm);
+      direct = await withLoad(() => measureDirectCost(warm));
+      group = await withLoad(() => measureGroup(warm));
     } finally {
       await warm.stop();
     }
+    const stackLoad: LoadAverages = { start: loadAtStart, end: loadNow() };
     const rss = process.memoryUsage().rss;
     const bundles = bundleSizes(join(dataDir, 'build'));
+    const path = await measureMessagePath({
+      rateLimits: UNLIMITED,
+      groupSize: GROUP_SIZE,
+      costs: {
+        direct: { units: direct.value.units, floor: floorUnits(3), load: direct.load },
+        group: { units: group.value.cost.units, floor: floorUnits(GROUP_SIZE - 1), load: group.load },
+      },
+      traces: { ...direct.value.traces, load: direct.load },
+    });
 
     return [
       '| what | value |',
@@ -267,16 +320,23 @@ async function measureLocalStack(): Promise<string[]> {
       `| delivery latency (send → push at the other user) p50 / p90 / p99 / max | ${ms(delivery.delivery.p50)} / ${ms(delivery.delivery.p90)} / ${ms(delivery.delivery.p99)} / ${ms(delivery.delivery.max)} |`,
       `| burst of ${delivery.burst.messages} sends at once, all delivered | ${ms(delivery.burst.ms)} (${delivery.burst.perSecond.toFixed(0)} messages/s), gap-free: ${delivery.burst.gapFree}, duplicates: ${delivery.burst.duplicates} |`,
       `| memory of the local stack process after the run (RSS, without cognito-local) | ${(rss / 1024 / 1024).toFixed(0)} MiB |`,
-      `| group of ${GROUP_SIZE} (one device each), ${GROUP_MESSAGES} messages: send → push, per recipient, p50 / p90 / p99 / max | ${ms(group.perRecipient.p50)} / ${ms(group.perRecipient.p90)} / ${ms(group.perRecipient.p99)} / ${ms(group.perRecipient.max)} |`,
-      `| same, until the last of the ${GROUP_SIZE - 1} recipients has it, p50 / p99 | ${ms(group.lastRecipient.p50)} / ${ms(group.lastRecipient.p99)} |`,
+      `| group of ${GROUP_SIZE} (one device each), ${GROUP_MESSAGES} messages: send → push, per recipient, p50 / p90 / p99 / max | ${ms(group.value.perRecipient.p50)} / ${ms(group.value.perRecipient.p90)} / ${ms(group.value.perRecipient.p99)} / ${ms(group.value.perRecipient.max)} |`,
+      `| same, until the last of the ${GROUP_SIZE - 1} recipients has it, p50 / p99 | ${ms(group.value.lastRecipient.p50)} / ${ms(group.value.lastRecipient.p99)} |`,
       '',
-      ...costTable(`1:1, two devices each (${COST_MESSAGES} messages)`, direct),
+      `The rows above: ${loadLine(stackLoad)}`,
       '',
-      ...costTable(`group of ${GROUP_SIZE}, one device each (${GROUP_MESSAGES} messages)`, group.cost),
+      ...costTable(`1:1, two devices each (${COST_MESSAGES} messages)`, direct.value.requests),
+      '',
+      ...costTable(
+        `group of ${GROUP_SIZE}, one device each (${GROUP_MESSAGES} messages)`,
+        group.value.cost.requests,
+      ),
       '',
       '| function | bundle | gzip |',
       '|---|---|---|',
       ...bundles.map((bundle) => `| ${bundle.name} | ${kib(bundle.bytes)} | ${kib(bundle.gzip)} |`),
+      '',
+      ...path,
     ];
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

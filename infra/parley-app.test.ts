@@ -15,6 +15,7 @@ import {
   type FunctionName,
   HTTP_API,
   OUTPUTS,
+  projectionOf,
   QUEUES,
   TABLES,
   WEBSOCKET,
@@ -130,14 +131,20 @@ describe('stateful data: tables', () => {
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
       SSESpecification: { SSEEnabled: true },
-      GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
-          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
+      GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => {
+        const projection = projectionOf(index);
+        return {
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+          ],
+          Projection:
+            projection.type === 'INCLUDE'
+              ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] }
+              : { ProjectionType: projection.type },
+        };
+      }),
     });
   });
 

@@ -1,17 +1,25 @@
 import { mkdirSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import {
   type AttributeDefinition,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type Projection,
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLES, type TableDefinition, type TableName } from '../topology';
+import {
+  type IndexProjection,
+  projectionOf,
+  TABLES,
+  type TableDefinition,
+  type TableName,
+} from '../topology';
+import { meterDynamoDb } from './dynamodb-metering';
 import { close, LOCAL_CREDENTIALS, LOCAL_HOST, listen } from './listen';
-import { type Meter, targetOperation } from './meter';
+import type { Meter } from './meter';
+import type { Trace } from './trace';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -23,18 +31,24 @@ export interface LocalDynamoDb {
 /**
  * DynamoDB stand-in: dynalite, in process, data on disk under `dataDir` so
  * history survives a restart. Creates the topology's tables when missing.
+ * Requests are counted, and their capacity units metered when the meter asks
+ * (see `dynamodb-metering.ts`).
  */
 export async function startDynamoDb(options: {
   dataDir: string;
   port: number;
   region: string;
   meter?: Meter;
+  trace?: Trace;
+  onError?: (message: string, error: unknown) => void;
 }): Promise<LocalDynamoDb> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  server.prependListener('request', (request: IncomingMessage) =>
-    options.meter?.count('dynamodb', targetOperation(request.headers['x-amz-target'])),
-  );
+  meterDynamoDb(server, {
+    ...(options.meter ? { meter: options.meter } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
   const port = await listen(server, options.port);
   const endpoint = `http://${LOCAL_HOST}:${port}`;
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
@@ -80,10 +94,16 @@ async function ensureTable(client: DynamoDBClient, tableName: string, table: Tab
           { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
           { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: wireProjection(projectionOf(index)),
       })),
     }),
   );
   // Even with no creation delay, dynalite answers ResourceNotFound until the table turns ACTIVE.
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+}
+
+function wireProjection(projection: IndexProjection): Projection {
+  return projection.type === 'INCLUDE'
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.nonKeyAttributes] }
+    : { ProjectionType: projection.type };
 }

@@ -7,6 +7,7 @@ import {
 import type { EventSourceDefinition, FunctionName } from '../topology';
 import type { Invoke } from './gateway/websocket-api';
 import { LOCAL_CREDENTIALS } from './listen';
+import type { Meter } from './meter';
 import type { LocalQueue } from './sqs';
 
 export interface EventSourceOptions {
@@ -17,6 +18,11 @@ export interface EventSourceOptions {
   readonly invoke: Invoke;
   /** Pollers working at once (Lambda starts with five). @default 2 */
   readonly pollers?: number;
+  /**
+   * Told whether each receive returned messages: AWS bills every receive, but the empty long polls are
+   * the pollers' fixed cost, not a message's.
+   */
+  readonly meter?: Meter;
   readonly onError?: (message: string, error: unknown) => void;
 }
 
@@ -61,6 +67,7 @@ export function startEventSource(options: EventSourceOptions): LocalEventSource 
           }),
           { abortSignal: abort.signal },
         );
+        options.meter?.sqsReceive(Messages?.length ?? 0);
         if (Messages && Messages.length > 0) await deliver(Messages);
       } catch (error) {
         if (abort.signal.aborted) return;

@@ -8,12 +8,16 @@ import { build, type Metafile } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../bundling';
 import { FUNCTIONS, type FunctionName } from '../topology';
 import type { Meter } from './meter';
+import { INVOCATION_HEADER, type RequestTiming, type Trace } from './trace';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WORKER_PATH = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
 
-/** Execution environments kept per function; more invocations at once wait, as under reserved concurrency. */
-const MAX_ENVIRONMENTS_PER_FUNCTION = 4;
+/**
+ * Execution environments kept per function by default; more invocations at once wait, as under reserved
+ * concurrency. They all share this machine's cores.
+ */
+export const DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION = 4;
 
 /** A log line a function wrote, tagged with the function. */
 export interface FunctionLogLine {
@@ -29,8 +33,12 @@ export interface LambdaRuntimeOptions {
   readonly environment: (name: FunctionName) => Record<string, string>;
   /** Receives every line a function logs. */
   readonly onLog: (line: FunctionLogLine) => void;
-  /** Counts invocations per function. */
+  /** Counts invocations per function, and their billed duration. */
   readonly meter?: Meter;
+  /** Records invocations, and has each environment name its invocation on the requests it makes. */
+  readonly trace?: Trace;
+  /** @default {@link DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION} */
+  readonly maxEnvironmentsPerFunction?: number;
 }
 
 export interface LocalFunction {
@@ -55,7 +63,15 @@ export class InvocationError extends Error {
 interface Environment {
   readonly worker: Worker;
   busy: boolean;
+  /** Settles when the handler module has loaded (the cold start), or failed to. */
+  readonly initialized: Promise<void>;
 }
+
+/**
+ * Lambda's limit on an environment's init phase (loading the handler module). The function's own timeout
+ * counts from the invocation after it, so a cold start on a busy machine is not an invocation timeout.
+ */
+const INIT_TIMEOUT_IN_SECONDS = 10;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -145,12 +161,21 @@ export class LambdaRuntime {
   async invoke(name: FunctionName, event: unknown): Promise<unknown> {
     this.options.meter?.count('lambda', name);
     if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
+    const requestedAt = performance.now();
     const environment = await this.acquire(name);
+    try {
+      await this.initialized(name, environment);
+    } catch (error) {
+      this.release(name, environment);
+      throw error;
+    }
+    const startedAt = performance.now();
     const id = randomUUID();
     const definition = FUNCTIONS[name];
     const deadline = Date.now() + definition.timeoutSeconds * 1000;
+    let ok = false;
     try {
-      return await new Promise((resolvePromise, rejectPromise) => {
+      const value = await new Promise((resolvePromise, rejectPromise) => {
         const timer = setTimeout(() => {
           this.pending.delete(id);
           // Lambda ends the environment of a timed-out invocation; so does this.
@@ -160,15 +185,33 @@ export class LambdaRuntime {
           );
         }, definition.timeoutSeconds * 1000);
         this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
-        environment.worker.postMessage({ id, event, requestId: id, deadline });
+        environment.worker.postMessage({
+          id,
+          event,
+          requestId: id,
+          deadline,
+          traced: this.options.trace?.isRecording ?? false,
+        });
       });
+      ok = true;
+      return value;
     } finally {
       this.release(name, environment);
+      this.options.trace?.invocation({
+        id,
+        functionName: name,
+        requestedAt,
+        startedAt,
+        endedAt: performance.now(),
+        ok,
+      });
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    // Invocations still waiting for an environment fail rather than start one after the stop.
+    for (const queue of this.waiting.values()) for (const wake of queue.splice(0)) wake();
     const workers = [...this.environments.values()]
       .flat()
       .map((environment) => environment.worker.terminate());
@@ -178,13 +221,15 @@ export class LambdaRuntime {
 
   private async acquire(name: FunctionName): Promise<Environment> {
     for (;;) {
+      if (this.stopped) throw new InvocationError(name, 'Stopped', 'the local stack is stopping');
       const environments = this.environments.get(name) ?? [];
       const idle = environments.find((environment) => !environment.busy);
       if (idle) {
         idle.busy = true;
         return idle;
       }
-      if (environments.length < MAX_ENVIRONMENTS_PER_FUNCTION) {
+      const max = this.options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION;
+      if (environments.length < max) {
         const created = this.create(name);
         created.busy = true;
         return created;
@@ -194,6 +239,28 @@ export class LambdaRuntime {
         queue.push(wake);
         this.waiting.set(name, queue);
       });
+    }
+  }
+
+  /** Waits for a new environment's cold start; one that fails or takes too long is discarded. */
+  private async initialized(name: FunctionName, environment: Environment): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        environment.initialized,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new InvocationError(name, 'InitTimeout', `init took over ${INIT_TIMEOUT_IN_SECONDS} s`)),
+            INIT_TIMEOUT_IN_SECONDS * 1000,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.discard(name, environment);
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -221,6 +288,7 @@ export class LambdaRuntime {
         functionName: name,
         memorySizeMb: definition.memorySizeMb,
         region: this.options.region,
+        ...(this.options.trace ? { invocationHeader: INVOCATION_HEADER } : {}),
       },
       env: {
         AWS_REGION: this.options.region,
@@ -243,14 +311,40 @@ export class LambdaRuntime {
         this.options.onLog({ functionName: name, line }),
       );
     }
-    const environment: Environment = { worker, busy: false };
+    let initialized: { resolve: () => void; reject: (error: Error) => void } | undefined;
+    const environment: Environment = {
+      worker,
+      busy: false,
+      initialized: new Promise<void>((resolve, reject) => {
+        initialized = { resolve, reject };
+      }),
+    };
+    // Awaited by the invocation that created it; a failure is its failure, reported there.
+    environment.initialized.catch(() => {});
     worker.on(
       'message',
-      (message: { id: string; ok: boolean; value?: unknown; error?: { name: string; message: string } }) => {
+      (message: {
+        type?: 'initialized';
+        id: string;
+        ok: boolean;
+        value?: unknown;
+        durationMs: number;
+        error?: { name: string; message: string };
+        requests?: RequestTiming[];
+      }) => {
+        if (message.type === 'initialized') {
+          if (message.error)
+            initialized?.reject(new InvocationError(name, message.error.name, message.error.message));
+          else initialized?.resolve();
+          return;
+        }
+        if (message.requests) this.options.trace?.requestTimings(message.id, message.requests);
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
         clearTimeout(pending.timer);
+        // Billed whether the handler returned or threw.
+        this.options.meter?.lambda(name, message.durationMs, definition.memorySizeMb);
         if (message.ok) pending.resolve(message.value);
         else
           pending.reject(
@@ -260,6 +354,7 @@ export class LambdaRuntime {
     );
     worker.on('error', (error) => {
       this.options.onLog({ functionName: name, line: `Execution environment crashed: ${error.message}` });
+      initialized?.reject(new InvocationError(name, error.name, error.message));
       for (const [id, pending] of this.pending) {
         if (pending.environment !== environment) continue;
         this.pending.delete(id);

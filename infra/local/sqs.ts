@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -9,6 +9,7 @@ import { buildApp } from 'fauxqs';
 import { QUEUES, type QueueDefinition, type QueueName } from '../topology';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { type Meter, targetOperation } from './meter';
+import type { Trace } from './trace';
 
 export interface LocalQueue {
   readonly url: string;
@@ -35,17 +36,28 @@ export async function startSqs<Q extends string = QueueName>(options: {
   /** @default the topology's queues */
   queues?: Record<Q, QueueDefinition>;
   meter?: Meter;
+  trace?: Trace;
   /** Adds to the app before it listens (fauxqs serves S3 too: see `mirrorS3ToDisk`). */
   configure?: (app: ReturnType<typeof buildApp>) => void;
 }): Promise<LocalSqs<Q>> {
   const app = buildApp({ logger: false, defaultRegion: options.region });
   options.configure?.(app);
   await app.listen({ host: LOCAL_HOST, port: options.port });
-  app.server.prependListener('request', (request: IncomingMessage) => {
+  app.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     // SQS speaks the JSON protocol (X-Amz-Target); everything else on this endpoint is S3.
     const target = request.headers['x-amz-target'];
-    if (target) options.meter?.count('sqs', targetOperation(target));
-    else options.meter?.count('s3', request.method ?? 'unknown');
+    if (!target) {
+      options.meter?.count('s3', request.method ?? 'unknown');
+      options.trace?.request('s3', request.method ?? 'unknown', request, response);
+      return;
+    }
+    const operation = targetOperation(target);
+    options.meter?.count('sqs', operation);
+    options.trace?.request('sqs', operation, request, response);
+    // Billed by 64 KB chunk of payload; the request's length is the payload and a little JSON around it.
+    if (operation === 'SendMessage' || operation === 'SendMessageBatch')
+      options.meter?.sqs('send', Number(request.headers['content-length'] ?? 0));
+    if (operation === 'DeleteMessage' || operation === 'DeleteMessageBatch') options.meter?.sqs('delete');
   });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

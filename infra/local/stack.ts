@@ -13,12 +13,18 @@ import { type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { type LocalEventSource, startEventSource } from './event-source';
 import { type LocalHttpApi, startHttpApi } from './gateway/http-api';
 import { type LocalWebSocketApi, startWebSocketApi, type TrafficRecord } from './gateway/websocket-api';
-import { type FunctionLogLine, LambdaRuntime, type LocalFunction } from './lambda-runtime';
+import {
+  DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION,
+  type FunctionLogLine,
+  LambdaRuntime,
+  type LocalFunction,
+} from './lambda-runtime';
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
 import { Meter } from './meter';
 import { type LocalS3, mirrorS3ToDisk, startS3 } from './s3';
 import { type LocalSqs, startSqs } from './sqs';
+import { Trace } from './trace';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
 // The stand-ins are driven with the SDK from this process; its warning about
@@ -66,6 +72,17 @@ export interface LocalStackOptions {
   readonly logLevel?: string;
   /** Per-user rate limits to enforce instead of the defaults (tests lower them). */
   readonly rateLimits?: Partial<Record<RateLimitedAction, RateLimit>>;
+  /**
+   * Execution environments each function may run at once; further invocations wait for one.
+   * @default 4 ({@link DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION})
+   */
+  readonly maxEnvironmentsPerFunction?: number;
+  /**
+   * Have every function name its invocation on the requests it makes, so {@link LocalStack.trace} can
+   * record who asked what (it records only between its `start()` and `stop()`).
+   * @default false
+   */
+  readonly trace?: boolean;
   /** Every line any function logs (also written to `{dataDir}/logs/functions.log`). */
   readonly onLog?: (line: FunctionLogLine) => void;
   /** Every request body the gateways receive. */
@@ -107,8 +124,13 @@ export interface LocalStack {
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
-  /** Billable requests the stand-ins served, for cost benchmarks. */
+  /**
+   * Billable requests the stand-ins served, and the units they are billed in, for cost benchmarks.
+   * DynamoDB's capacity units are counted only while `meter.meterCapacity(true)`.
+   */
   readonly meter: Meter;
+  /** Invocations and requests, hop by hop; present when started with `trace: true`. */
+  readonly trace?: Trace;
   stop(): Promise<void>;
 }
 
@@ -121,6 +143,8 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = performance.now();
   const meter = new Meter();
+  const trace = options.trace ? new Trace() : undefined;
+  const traced = trace ? { trace } : {};
   const region = options.region ?? 'us-east-1';
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
   const logFile = join(options.dataDir, 'logs', 'functions.log');
@@ -137,11 +161,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: options.ports.dynamoDb,
         region,
         meter,
+        ...traced,
+        ...(options.onError ? { onError: options.onError } : {}),
       }).then(track),
       startSqs({
         port: options.ports.sqs,
         region,
         meter,
+        ...traced,
         configure: (app) => mirrorS3ToDisk(app, join(options.dataDir, 's3')),
       }).then(track),
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
@@ -170,6 +197,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const runtime = new LambdaRuntime({
       meter,
+      ...traced,
+      maxEnvironmentsPerFunction: options.maxEnvironmentsPerFunction ?? DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION,
       buildDir: join(options.dataDir, 'build'),
       region,
       environment: (name) => ({
@@ -188,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     webSocket = track(
       await startWebSocketApi({
         meter,
+        ...traced,
         port: options.ports.webSocket,
         region,
         stage: LOCAL_STAGE,
@@ -232,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         queue: sqs.queues[mapping.queue],
         mapping,
         invoke,
+        meter,
         ...(options.onError ? { onError: options.onError } : {}),
       });
       stoppers.push(() => source.stop());
@@ -293,6 +324,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       invoke,
       meter,
+      ...traced,
       startupMs: Math.round(performance.now() - started),
       stop: stopAll,
     };

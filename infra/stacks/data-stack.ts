@@ -17,8 +17,10 @@ import {
   BUCKETS,
   type BucketDefinition,
   type BucketName,
+  type IndexProjection,
   type KeyAttribute,
   OUTPUTS,
+  projectionOf,
   QUEUES,
   type QueueDefinition,
   type QueueName,
@@ -98,8 +100,7 @@ export class DataStack extends Stack {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
-        // Overloaded indexes serve several item types; a narrower projection would force a second read.
-        projectionType: ProjectionType.ALL,
+        ...projectionProps(projectionOf(index)),
       });
     }
     (table.node.defaultChild as CfnTable).addMetadata(TOPOLOGY_METADATA_KEY, { table: name });
@@ -173,4 +174,15 @@ export class DataStack extends Stack {
 
 function attribute(key: KeyAttribute) {
   return { name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}
+
+function projectionProps(projection: IndexProjection) {
+  switch (projection.type) {
+    case 'ALL':
+      return { projectionType: ProjectionType.ALL };
+    case 'KEYS_ONLY':
+      return { projectionType: ProjectionType.KEYS_ONLY };
+    case 'INCLUDE':
+      return { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...projection.nonKeyAttributes] };
+  }
 }

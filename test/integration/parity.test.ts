@@ -145,7 +145,7 @@ describe('the local stack serves what the CDK stacks define', () => {
         GlobalSecondaryIndexes?: Array<{
           IndexName: string;
           KeySchema: unknown[];
-          Projection: { ProjectionType: string };
+          Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
         }>;
         BillingMode: string;
       };
@@ -153,17 +153,22 @@ describe('the local stack serves what the CDK stacks define', () => {
       expect(sorted(local.AttributeDefinitions ?? [], (a) => a.AttributeName ?? '')).toEqual(
         sorted(props.AttributeDefinitions, (a) => a.AttributeName),
       );
+      // The projection decides what each index write costs, so its attributes are compared too.
+      const projection = (value: { ProjectionType?: string; NonKeyAttributes?: string[] } | undefined) => ({
+        ProjectionType: value?.ProjectionType,
+        NonKeyAttributes: [...(value?.NonKeyAttributes ?? [])].sort(),
+      });
       const indexes = (local.GlobalSecondaryIndexes ?? []).map((index) => ({
         IndexName: index.IndexName,
         KeySchema: index.KeySchema,
-        Projection: { ProjectionType: index.Projection?.ProjectionType },
+        Projection: projection(index.Projection),
       }));
       expect(sorted(indexes, (index) => index.IndexName ?? '')).toEqual(
         sorted(
           (props.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({
             IndexName,
             KeySchema,
-            Projection: { ProjectionType: Projection.ProjectionType },
+            Projection: projection(Projection),
           })),
           (index) => index.IndexName,
         ),

@@ -6,6 +6,7 @@ import { MAX_MESSAGE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type FunctionName, WEBSOCKET } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
 import type { Meter } from '../meter';
+import type { Trace } from '../trace';
 import { enforceFrameLimit } from './frame-limit';
 import { flatHeaders, readBody } from './wire';
 
@@ -30,6 +31,8 @@ export interface WebSocketApiOptions {
   readonly onTraffic?: (record: TrafficRecord) => void;
   /** Counts API Gateway's billable messages. */
   readonly meter?: Meter;
+  /** Records frames in and out and `@connections` requests. */
+  readonly trace?: Trace;
   readonly onError?: (message: string, error: unknown) => void;
 }
 
@@ -84,6 +87,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     handleProtocols: (_offered, request) => selected.get(request) ?? false,
   });
   const server = createServer((request, response) => {
+    options.trace?.request('apigateway', connectionsOperation(request.method), request, response);
     void serveConnections(request, response).catch((error) => {
       options.onError?.('Management request failed', error);
       if (!response.headersSent)
@@ -240,6 +244,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
   async function onMessage(connection: LiveConnection, ws: WebSocket, data: Buffer, isBinary: boolean) {
     const text = isBinary ? data.toString('base64') : data.toString('utf8');
     options.meter?.count('apigateway', 'message in');
+    options.meter?.webSocketMessage('in', data.length);
+    options.trace?.event('apigateway', 'message in');
     options.onTraffic?.({ api: 'websocket', body: text });
     const routeKey = isBinary ? '$default' : selectRoute(text);
     const route = routeOf(routeKey);
@@ -263,6 +269,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       })) as { body?: string } | undefined;
       if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN) {
         options.meter?.count('apigateway', 'message out (reply)');
+        options.meter?.webSocketMessage('out', Buffer.byteLength(result.body));
+        options.trace?.event('apigateway', 'message out (reply)');
         ws.send(result.body);
       }
     } catch (error) {
@@ -307,6 +315,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       const body = await readBody(request, MAX_MESSAGE_SIZE_IN_BYTES);
       if (!body) return reply(response, 413, 'PayloadTooLargeException', 'Message too long');
       options.meter?.count('apigateway', 'message out (PostToConnection)');
+      options.meter?.webSocketMessage('out', body.length);
       socket.send(body.toString('utf8'));
       response.writeHead(200).end();
       return;
@@ -326,6 +335,14 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       await close(server);
     },
   };
+}
+
+/** The SDK's name for an `@connections` call. */
+function connectionsOperation(method: string | undefined): string {
+  if (method === 'POST') return 'PostToConnection';
+  if (method === 'DELETE') return 'DeleteConnection';
+  if (method === 'GET') return 'GetConnection';
+  return method ?? 'unknown';
 }
 
 interface PolicyDocument {
