@@ -80,6 +80,17 @@ export interface ConversationStore {
    * `readContentCount` (the log's `contentCount` at `read`) moves with `read`.
    */
   advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership>;
+  /**
+   * Moves the read mark (with the content count at it) forward, never back, in one write; `false` when it
+   * was as far already, or the user is not a member. Delivery goes with it: a membership read back
+   * never reports `delivered` below `read`.
+   */
+  raiseReadMark(
+    conversationId: string,
+    userId: string,
+    read: number,
+    readContentCount: number,
+  ): Promise<boolean>;
 }
 
 /**

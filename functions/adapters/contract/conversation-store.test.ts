@@ -314,6 +314,27 @@ describe.each([
     });
   });
 
+  describe('raiseReadMark', () => {
+    it('moves read forward in one write, never back, and reports delivery at least as far', async () => {
+      const conversation = group();
+      await create(conversation);
+      const id = conversation.conversationId;
+      await store.advanceMarks(id, bob, { delivered: 9 });
+
+      const moved = await store.raiseReadMark(id, bob, 5, 4);
+      const back = await store.raiseReadMark(id, bob, 3, 2);
+      const further = await store.raiseReadMark(id, bob, 12, 10);
+
+      expect([moved, back, further]).toEqual([true, false, true]);
+      expect(await store.getMembership(id, bob)).toMatchObject({
+        read: 12,
+        readContentCount: 10,
+        delivered: 12,
+      });
+      expect(await store.raiseReadMark(id, freshId('stranger'), 20, 20)).toBe(false);
+    });
+  });
+
   describe('advanceMarks', () => {
     it('moves marks forward and never back', async () => {
       const conversation = group();

@@ -10,7 +10,7 @@ import {
   type MembershipChange,
 } from '../../ports/conversation-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
-import { isConditionFailed, keys } from './keys';
+import { isConditionFailed, keys, updateIf } from './keys';
 import { queryAll } from './query-all';
 
 /**
@@ -223,6 +223,26 @@ export class DynamoDbConversationStore implements ConversationStore {
     return membership;
   }
 
+  /**
+   * One conditional update of `read` alone: `delivered` is not written (a second condition on it would
+   * refuse the write whenever delivery is ahead), and readers take `delivered` as at least `read`.
+   */
+  async raiseReadMark(
+    conversationId: string,
+    userId: string,
+    read: number,
+    readContentCount: number,
+  ): Promise<boolean> {
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.member(conversationId, userId),
+      UpdateExpression: 'SET #read = :read, readContentCount = :count',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#read) OR #read < :read)',
+      ExpressionAttributeNames: { '#read': 'read' },
+      ExpressionAttributeValues: { ':read': read, ':count': readContentCount },
+    });
+  }
+
   /** Puts the member items a cut-off creation missed, unless the conversation has changed since. */
   private async completeMembers(stored: Conversation, version: number, members: readonly Membership[]) {
     if (stored.version !== version) return;
@@ -386,7 +406,8 @@ function toMembership(item: Item): Membership {
     userId: String(item.userId),
     role: MemberRoleSchema.parse(item.role),
     joinedAt: Number(item.joinedAt),
-    delivered: Number(item.delivered ?? 0),
+    // What was read reached a device, though a read mark may be written without delivery's.
+    delivered: Math.max(Number(item.delivered ?? 0), Number(item.read ?? 0)),
     read: Number(item.read ?? 0),
     // Marks stored before it was kept counted every message as content.
     readContentCount: Number(item.readContentCount ?? item.read ?? 0),

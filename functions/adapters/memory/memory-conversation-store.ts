@@ -120,6 +120,23 @@ export class InMemoryConversationStore implements ConversationStore {
     return { ...advanced };
   }
 
+  async raiseReadMark(
+    conversationId: string,
+    userId: string,
+    read: number,
+    readContentCount: number,
+  ): Promise<boolean> {
+    const member = this.members.get(conversationId)?.get(userId);
+    if (!member || member.read >= read) return false;
+    this.membersOf(conversationId).set(userId, {
+      ...member,
+      read,
+      readContentCount,
+      delivered: Math.max(member.delivered, read),
+    });
+    return true;
+  }
+
   /** Removes a member item only, as a crash between writes would leave it; for arranging a test. */
   dropMembership(conversationId: string, userId: string): void {
     this.members.get(conversationId)?.delete(userId);

@@ -16,6 +16,7 @@ import type { RelationshipStore } from '../../ports/relationship-store';
 import { presenceAudience } from '../presence/audience';
 import { envelope, iso } from '../views';
 import { type PostReport, postAll } from './post-all';
+import { senderReadMarks } from './sender-read-marks';
 
 /**
  * Receipts of groups larger than this reach only the reader's own devices:
@@ -61,6 +62,7 @@ interface Target {
  * Any other failure throws, so the queue retries the job (clients dedupe).
  */
 export function deliverJob(deps: DeliverJobDeps) {
+  const raiseSenderMark = senderReadMarks(deps.conversations);
   return async (job: FanoutJob): Promise<PostReport> => {
     const target = await audienceOf(job);
     if (!target) return NOTHING;
@@ -159,7 +161,7 @@ export function deliverJob(deps: DeliverJobDeps) {
   async function markRead(conversationId: string, seq: number, push: Push) {
     const readContentCount =
       push.contentCount ?? (await deps.messages.get(conversationId, seq))?.contentCount ?? seq;
-    await deps.conversations.advanceMarks(conversationId, push.senderId, { read: seq, readContentCount });
+    await raiseSenderMark(conversationId, push.senderId, seq, readContentCount);
   }
 }
 
