@@ -452,6 +452,11 @@ export class E2eeClient {
             body,
           },
         ]);
+      } else if (ack.seq > state.cursor.seq) {
+        // Others' messages came first and their pushes are not here yet; no push of this one will come to
+        // the connection that sent it (or to this device): read up to it from the log.
+        state.announced = Math.max(state.announced ?? 0, ack.seq);
+        await this.syncNow(conversationId);
       }
       return ack;
     });

@@ -1,6 +1,7 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../functions/adapters/dynamodb/keys';
+import type { PostMessage } from '../../shared/e2ee/e2ee-client';
 import { SKIPPED_SENDER_ID, skippedMessageId } from '../../shared/protocol/ids';
 import { sendFrame } from '../../shared/protocol/inbound';
 import type { AckFrame, MessageFrame } from '../../shared/protocol/outbound';
@@ -158,6 +159,39 @@ describe('message order', () => {
       expect(bobPhone.errors).toEqual([]);
       const log = await logAfter(alices, direct);
       expect(log.map((entry) => entry.kind).slice(-2)).toEqual(['skipped', 'message']);
+    }, 60_000);
+  });
+
+  describe('a device that sends over its socket', () => {
+    it('reads the messages before its own from the log when their pushes have not reached it', async () => {
+      // Alice's device posts on a socket of its own and handles no pushes: as the web client's tab, which
+      // gets an ack for its message and no push of it.
+      const sender = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
+      let requests = 0;
+      const overSocket: PostMessage = async (conversationId, fields) => {
+        const requestId = `r-${++requests}`;
+        sender.send({ ...sendFrame({ conversationId, ...fields }), requestId });
+        const reply = await sender.waitFor<AckFrame>(
+          (frame) => (frame as { requestId?: string }).requestId === requestId,
+        );
+        return { conversationId, messageId: reply.messageId, seq: reply.seq, sentAt: reply.sentAt };
+      };
+      const laptop = await openDevice(stack, alice, 'quiet-laptop', {
+        connect: false,
+        postMessage: overSocket,
+      });
+      const carolPhone = await openDevice(stack, carol, 'phone-2');
+      const chat = (
+        await alices.createConversation({ body: { kind: 'group', name: 'Quiet', memberIds: [carol.userId] } })
+      ).conversationId;
+      await laptop.client.send(chat, new TextEncoder().encode('hello'));
+      await carolPhone.waitForText(chat, 'hello');
+
+      await carolPhone.client.send(chat, new TextEncoder().encode('from carol'));
+      await laptop.client.send(chat, new TextEncoder().encode('after carol'));
+
+      expect(laptop.texts(chat)).toEqual(['hello', 'from carol', 'after carol']);
+      await Promise.all([laptop.close(), carolPhone.close(), sender.close()]);
     }, 60_000);
   });
 

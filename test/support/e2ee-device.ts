@@ -1,5 +1,5 @@
 import { createApiClient } from '../../shared/client/api-client';
-import { type ChatEvent, E2eeClient } from '../../shared/e2ee/e2ee-client';
+import { type ChatEvent, E2eeClient, type PostMessage } from '../../shared/e2ee/e2ee-client';
 import { EncryptedStateStore } from '../../shared/e2ee/encrypted-state-store';
 import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
 import type { StateStore } from '../../shared/e2ee/state-store';
@@ -45,6 +45,8 @@ export async function openDevice(
     connect?: boolean;
     /** The HTTP client's `fetch`, to hold or watch a device's requests. */
     fetch?: typeof fetch;
+    /** How the device posts messages (by default over HTTP). */
+    postMessage?: PostMessage;
   } = {},
 ): Promise<E2eeTestDevice> {
   const api = createApiClient({
@@ -68,6 +70,7 @@ export async function openDevice(
     userId: persona.userId,
     deviceId,
     store,
+    ...(options.postMessage === undefined ? {} : { postMessage: options.postMessage }),
     onEvents: (found) => {
       events.push(...found);
       for (const listener of listeners) listener();
