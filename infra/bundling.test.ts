@@ -62,6 +62,18 @@ describe('function bundles', () => {
     },
   );
 
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s builds its schemas with zod/mini alone, and carries its English messages and no other locale',
+    (name) => {
+      // One classic schema brings classic zod's ~100 KiB of methods beside zod/mini's core.
+      expect(holds(name, 'zod/v4/classic/'), `${name} and classic zod`).toBe(false);
+      const locales = inputsOf(name).filter(
+        (input) => input.includes('node_modules/zod/v4/locales/') && !input.endsWith('/index.js'),
+      );
+      expect(locales).toEqual(['node_modules/zod/v4/locales/en.js']);
+    },
+  );
+
   it("bundles one copy of Powertools' commons, shared by the logger and the batch processor", () => {
     const copies = new Set(
       Object.keys(metafile.inputs)
