@@ -63,6 +63,15 @@ describe('function bundles', () => {
   );
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's endpoint-discovery cache and its LRU library: no command reads it",
+    (name) => {
+      for (const fragment of ['@aws-sdk/endpoint-cache/', 'mnemonist/']) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(false);
+      }
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
     '%s builds its schemas with zod/mini alone, and carries its English messages and no other locale',
     (name) => {
       // One classic schema brings classic zod's ~100 KiB of methods beside zod/mini's core.
