@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { RateLimitsSchema } from './rate-limits';
 
 /**
@@ -38,7 +38,7 @@ export type EnvName = (typeof Env)[keyof typeof Env];
 
 // zod's bare url() takes `localhost:4566` as a URL with scheme `localhost:`: the SDK would fail later.
 const url = z.url({ protocol: /^https?$/ });
-const name = z.string().min(1);
+const name = z.string().check(z.minLength(1));
 
 /** One line of description and a schema per key. */
 const schemas = {
@@ -50,23 +50,26 @@ const schemas = {
   [Env.UserPoolClientId]: name,
   [Env.JwtIssuer]: url,
   [Env.JwksUri]: url,
-  [Env.DynamoDbEndpoint]: url.optional(),
-  [Env.SqsEndpoint]: url.optional(),
-  [Env.S3Endpoint]: url.optional(),
-  [Env.CognitoEndpoint]: url.optional(),
+  [Env.DynamoDbEndpoint]: z.optional(url),
+  [Env.SqsEndpoint]: z.optional(url),
+  [Env.S3Endpoint]: z.optional(url),
+  [Env.CognitoEndpoint]: z.optional(url),
   [Env.Stage]: name,
-  [Env.RateLimits]: z
-    .string()
-    .transform((text, context) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        context.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(RateLimitsSchema),
-} satisfies Record<EnvName, z.ZodType>;
+  [Env.RateLimits]: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, context) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          context.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+          return z.NEVER;
+        }
+      }),
+    ),
+    RateLimitsSchema,
+  ),
+} satisfies Record<EnvName, z.ZodMiniType>;
 
 type Schemas = typeof schemas;
 export type Config<K extends EnvName> = { [P in K]: z.infer<Schemas[P]> };

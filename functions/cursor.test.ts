@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { CursorSchema } from '../shared/protocol/ids';
+import * as z from '../shared/zod';
 import { SeqCursorSchema } from './chat/cursor';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ValidationError } from './errors';

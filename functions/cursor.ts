@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../shared/zod';
 import { ValidationError } from './errors';
 
 /** What `encodeCursor` emits: base64url without padding. */
@@ -17,7 +17,7 @@ export function encodeCursor(value: unknown): string {
  * table query, its partition): a client-made or foreign cursor is a clear
  * VALIDATION_FAILED rather than a start key DynamoDB rejects or, worse, accepts.
  */
-export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
+export function decodeCursor<T>(cursor: string, schema: z.ZodMiniType<T>): T {
   if (!CURSOR_PATTERN.test(cursor))
     throw new ValidationError('Invalid cursor: pass back one this server issued');
   let decoded: unknown;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { RateLimit, RateLimitedAction } from './ports/rate-limiter';
 
 /**
@@ -19,8 +19,8 @@ export const DEFAULT_RATE_LIMITS: Record<RateLimitedAction, RateLimit> = {
 };
 
 const RateLimitSchema = z.object({
-  limit: z.number().int().positive(),
-  windowSeconds: z.number().int().positive().max(86_400),
+  limit: z.number().check(z.int(), z.positive()),
+  windowSeconds: z.number().check(z.int(), z.positive(), z.maximum(86_400)),
 });
 
 /** Complete limits: every action present. */
@@ -30,7 +30,7 @@ export const RateLimitsSchema = z.object({
   friendRequest: RateLimitSchema,
   search: RateLimitSchema,
   write: RateLimitSchema,
-}) satisfies z.ZodType<Record<RateLimitedAction, RateLimit>>;
+}) satisfies z.ZodMiniType<Record<RateLimitedAction, RateLimit>>;
 
 /** The defaults with a stage's overrides applied. */
 export function rateLimitsWith(

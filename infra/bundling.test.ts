@@ -62,6 +62,27 @@ describe('function bundles', () => {
     },
   );
 
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's endpoint-discovery cache and its LRU library: no command reads it",
+    (name) => {
+      for (const fragment of ['@aws-sdk/endpoint-cache/', 'mnemonist/']) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(false);
+      }
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s builds its schemas with zod/mini alone, and carries its English messages and no other locale',
+    (name) => {
+      // One classic schema brings classic zod's ~100 KiB of methods beside zod/mini's core.
+      expect(holds(name, 'zod/v4/classic/'), `${name} and classic zod`).toBe(false);
+      const locales = inputsOf(name).filter(
+        (input) => input.includes('node_modules/zod/v4/locales/') && !input.endsWith('/index.js'),
+      );
+      expect(locales).toEqual(['node_modules/zod/v4/locales/en.js']);
+    },
+  );
+
   it("bundles one copy of Powertools' commons, shared by the logger and the batch processor", () => {
     const copies = new Set(
       Object.keys(metafile.inputs)

@@ -22,10 +22,13 @@ export const LAMBDA_BUNDLING = {
   /**
    * Module substitutions, paths relative to the repository root (esbuild's
    * working directory in both builds). The SDK's default credential chain is
-   * replaced by environment credentials: see `functions/composition/env-credentials.ts`.
+   * replaced by environment credentials (`functions/composition/env-credentials.ts`),
+   * and DynamoDB's endpoint-discovery cache by one without `mnemonist`
+   * (`functions/composition/endpoint-cache.ts`).
    */
   alias: {
     '@aws-sdk/credential-provider-node': './functions/composition/env-credentials.ts',
+    '@aws-sdk/endpoint-cache': './functions/composition/endpoint-cache.ts',
   },
 } as const;
 

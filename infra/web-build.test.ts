@@ -161,6 +161,13 @@ describe('buildWeb in production mode', () => {
     for (const url of [result.script, ...result.modulePreloads]) {
       expect(readFileSync(join(outDir, url), 'utf8'), url).not.toContain('_zod');
     }
+    // The chat builds its schemas with zod/mini alone (zod names each schema class in a string: classic's
+    // `ZodObject`, mini's `ZodMiniObject`), with English messages.
+    const chat = result.lazyModulePreloads.find((url) => /\/assets\/chat-/.test(url)) ?? '';
+    const chatCode = readFileSync(join(outDir, chat), 'utf8');
+    expect(chatCode).toContain('"ZodMiniObject"');
+    expect(chatCode).not.toContain('"ZodObject"');
+    expect(chatCode).toContain('Too small: expected');
   });
 });
 

@@ -1,54 +1,54 @@
-import * as z from 'zod';
+import * as z from '../../shared/zod';
 
 /**
  * The parts of API Gateway's events Parley reads, validated rather than cast.
  * Only the fields used are listed; API Gateway sends many more.
  */
-const headers = z.record(z.string(), z.string().optional()).nullish();
+const headers = z.nullish(z.record(z.string(), z.optional(z.string())));
 
 export const AuthorizerEventSchema = z.object({
   methodArn: z.string(),
   headers,
-  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
-  requestContext: z.object({ requestId: z.string(), connectionId: z.string().optional() }),
+  queryStringParameters: z.nullish(z.record(z.string(), z.optional(z.string()))),
+  requestContext: z.object({ requestId: z.string(), connectionId: z.optional(z.string()) }),
 });
 
 /** The authorizer's `context`, as API Gateway hands it to every route of the connection. */
-export const ConnectionAuthSchema = z.object({ userId: z.string().min(1) });
+export const ConnectionAuthSchema = z.object({ userId: z.string().check(z.minLength(1)) });
 
 export const WebSocketEventSchema = z.object({
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().optional(),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
   headers,
   /** `$connect` only. */
-  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  queryStringParameters: z.nullish(z.record(z.string(), z.optional(z.string()))),
   requestContext: z.object({
     routeKey: z.string(),
-    connectionId: z.string().min(1),
+    connectionId: z.string().check(z.minLength(1)),
     requestId: z.string(),
-    authorizer: ConnectionAuthSchema.optional(),
+    authorizer: z.optional(ConnectionAuthSchema),
   }),
 });
 export type WebSocketEvent = z.infer<typeof WebSocketEventSchema>;
 
 export const HttpEventSchema = z.object({
   routeKey: z.string(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().optional(),
-  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
-  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.optional(z.boolean()),
+  pathParameters: z.nullish(z.record(z.string(), z.optional(z.string()))),
+  queryStringParameters: z.nullish(z.record(z.string(), z.optional(z.string()))),
   requestContext: z.object({
     requestId: z.string(),
     // Absent on public routes. API Gateway's JWT authorizer also passes id tokens; the handler insists on access tokens.
-    authorizer: z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) }).optional(),
+    authorizer: z.optional(z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) })),
   }),
 });
 export type HttpEvent = z.infer<typeof HttpEventSchema>;
 
 /** Claims of a Cognito access token: the only token the HTTP API accepts. */
 export const AccessClaimsSchema = z.object({
-  sub: z.string().min(1),
-  username: z.string().min(1),
+  sub: z.string().check(z.minLength(1)),
+  username: z.string().check(z.minLength(1)),
   token_use: z.literal('access'),
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { SendFrameSchema } from '../../shared/protocol/inbound';
+import * as z from '../../shared/zod';
 import { InvalidJsonError, ValidationError } from '../errors';
 import { parseJson, parseWith } from './parse';
 
@@ -39,6 +39,14 @@ describe('parseWith', () => {
 
   it('gives the message alone when the problem is the whole value', () => {
     expect(() => parseWith(Schema, 'not an object')).toThrow(/^Invalid input: expected object/);
+  });
+
+  it("answers in English, with the schema's own words where it has them", () => {
+    const frame = { action: 'send', conversationId: 'c1', messageId: '', body: 'aGk' };
+
+    expect(() => parseWith(SendFrameSchema, frame)).toThrow(
+      'messageId: Too small: expected string to have >=1 characters; messageId: must be 1-64 characters of A-Z a-z 0-9 . _ : -; body: must be base64',
+    );
   });
 
   it('names conversationId when a send frame has neither conversationId nor recipientId', () => {

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../shared/zod';
 import { InvalidJsonError, ValidationError } from '../errors';
 
 /** Parses JSON text, turning a syntax error into INVALID_JSON. */
@@ -11,7 +11,7 @@ export function parseJson(text: string): unknown {
 }
 
 /** Validates with a schema, turning its issues into one VALIDATION_FAILED message. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function parseWith<T extends z.ZodMiniType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const message = result.error.issues

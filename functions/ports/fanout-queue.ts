@@ -1,12 +1,12 @@
-import * as z from 'zod';
 import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../shared/protocol/outbound';
+import * as z from '../../shared/zod';
 
 const base = {
   /** Follows the request into the sender's logs. */
-  correlationId: z.string().min(1).max(128),
+  correlationId: z.string().check(z.minLength(1), z.maxLength(128)),
   /** The connection that made the change already has its answer; it gets no copy. */
-  excludeConnectionId: z.string().min(1).max(128).optional(),
+  excludeConnectionId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 };
 
 /** Deliver a stored message to the members' open connections. */
@@ -14,16 +14,16 @@ const MessageJobSchema = z.object({
   ...base,
   kind: z.literal('message'),
   conversationId: ConversationIdSchema,
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   /** The push itself, when it fits; otherwise the sender reads the log. */
-  frame: MessageFrameSchema.optional(),
+  frame: z.optional(MessageFrameSchema),
   /** The message's `contentCount` (for the sender's read mark); read from the log when absent. */
-  contentCount: z.number().int().nonnegative().optional(),
+  contentCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   /**
    * The device that sent it over HTTP: it has the message from the answer, so none of its connections
    * gets a copy (a send over the socket names its connection instead).
    */
-  excludeDevice: z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema }).optional(),
+  excludeDevice: z.optional(z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema })),
 });
 
 /** Push a frame to the conversation's current members, and to `alsoUserIds` (e.g. who was just removed). */
@@ -32,7 +32,7 @@ const ConversationJobSchema = z.object({
   kind: z.literal('conversation'),
   conversationId: ConversationIdSchema,
   frame: PushFrameSchema,
-  alsoUserIds: z.array(UserIdSchema).optional(),
+  alsoUserIds: z.optional(z.array(UserIdSchema)),
 });
 
 /** Push a frame to these users' devices. */
@@ -50,7 +50,7 @@ const PresenceJobSchema = z.object({
   userId: UserIdSchema,
   online: z.boolean(),
   /** Epoch ms. */
-  lastSeenAt: z.number().optional(),
+  lastSeenAt: z.optional(z.number()),
 });
 
 /**

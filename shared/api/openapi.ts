@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../protocol/problem';
+import * as z from '../zod';
 import { ROUTES, type RouteId, type RouteSpec } from './routes';
 
 /**
@@ -154,7 +154,7 @@ function operationOf(id: RouteId, spec: RouteSpec): Record<string, unknown> {
 /** One parameter per top-level property; `required` as the input schema says, so defaults make it optional. */
 function parametersOf(
   id: RouteId,
-  schema: z.ZodObject,
+  schema: z.ZodMiniObject,
   location: 'path' | 'query',
 ): Record<string, unknown>[] {
   const object = jsonSchema(schema, 'input', `${id} ${location}`);
@@ -232,7 +232,7 @@ function errorResponseOf(status: number, codes: ErrorCode[]): Record<string, unk
  * the `$schema` key. Refinements (`exactly one of …`) have no JSON Schema form
  * and are left out; the server still enforces them.
  */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output', what: string): JsonSchema {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output', what: string): JsonSchema {
   const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,

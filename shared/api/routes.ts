@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { ErrorCode } from '../protocol/errors';
 import {
   Base64Schema,
@@ -42,6 +41,7 @@ import {
   PublicProfileSchema,
   ReceiptSchema,
 } from '../protocol/resources';
+import * as z from '../zod';
 
 /**
  * The HTTP API, one entry per route: method, path, and the schemas of its
@@ -61,12 +61,12 @@ export interface RouteSpec {
   readonly tag: string;
   /** `none` only for the API description itself. */
   readonly auth: 'jwt' | 'none';
-  readonly params?: z.ZodObject;
-  readonly query?: z.ZodObject;
-  readonly body?: z.ZodType;
+  readonly params?: z.ZodMiniObject;
+  readonly query?: z.ZodMiniObject;
+  readonly body?: z.ZodMiniType;
   /** Success status; 204 has no body. */
   readonly status: 200 | 201 | 204;
-  readonly response?: z.ZodType;
+  readonly response?: z.ZodMiniType;
   /** Error codes this route may answer with, besides UNAUTHORIZED, RATE_LIMITED and INTERNAL. */
   readonly errors: readonly ErrorCode[];
 }
@@ -74,8 +74,11 @@ export interface RouteSpec {
 const PAGE_LIMIT_DEFAULT = 20;
 export const MAX_PAGE_LIMIT = 100;
 
-const LimitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(PAGE_LIMIT_DEFAULT);
-const PagingQuerySchema = z.object({ limit: LimitSchema, cursor: CursorSchema.optional() });
+const LimitSchema = z._default(
+  z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE_LIMIT)),
+  PAGE_LIMIT_DEFAULT,
+);
+const PagingQuerySchema = z.object({ limit: LimitSchema, cursor: z.optional(CursorSchema) });
 
 const UserParamsSchema = z.object({ userId: UserIdSchema });
 const ConversationParamsSchema = z.object({ conversationId: ConversationIdSchema });
@@ -83,13 +86,15 @@ const ConversationParamsSchema = z.object({ conversationId: ConversationIdSchema
 /** Who a friend request is for: exactly one of a user id, a username or an email. */
 export const FriendRequestBodySchema = z
   .object({
-    userId: UserIdSchema.optional(),
-    username: UsernameSchema.optional(),
-    email: z.email().max(254).optional(),
+    userId: z.optional(UserIdSchema),
+    username: z.optional(UsernameSchema),
+    email: z.optional(z.email().check(z.maxLength(254))),
   })
-  .refine((body) => [body.userId, body.username, body.email].filter((v) => v !== undefined).length === 1, {
-    message: 'exactly one of userId, username and email is required',
-  });
+  .check(
+    z.refine((body) => [body.userId, body.username, body.email].filter((v) => v !== undefined).length === 1, {
+      message: 'exactly one of userId, username and email is required',
+    }),
+  );
 
 export const CreateConversationBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), userId: UserIdSchema }),
@@ -97,7 +102,7 @@ export const CreateConversationBodySchema = z.discriminatedUnion('kind', [
     kind: z.literal('group'),
     name: GroupNameSchema,
     /** Friends of the creator; the creator is added as admin. */
-    memberIds: z.array(UserIdSchema).min(1).max(255),
+    memberIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(255)),
   }),
 ]);
 
@@ -105,18 +110,20 @@ export const PostMessageBodySchema = z
   .object({
     messageId: ClientIdSchema,
     body: Base64Schema,
-    kind: SendableMessageKindSchema.optional(),
-    refSeq: SeqSchema.optional(),
+    kind: z.optional(SendableMessageKindSchema),
+    refSeq: z.optional(SeqSchema),
     /**
      * The sending device, as its WebSocket named itself at `$connect` (`?deviceId=`): its connections get
      * no copy of the message, since it has it already.
      */
-    deviceId: DeviceIdSchema.optional(),
+    deviceId: z.optional(DeviceIdSchema),
   })
-  .refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
-    message: 'refSeq is required for an edit, reply or reaction, and only for them',
-    path: ['refSeq'],
-  });
+  .check(
+    z.refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
+      message: 'refSeq is required for an edit, reply or reaction, and only for them',
+      path: ['refSeq'],
+    }),
+  );
 
 export const MessageAckSchema = z.object({
   conversationId: ConversationIdSchema,
@@ -127,85 +134,86 @@ export const MessageAckSchema = z.object({
 
 export const HistoryQuerySchema = z
   .object({
-    after: z.coerce.number().int().nonnegative().optional(),
-    before: z.coerce.number().int().positive().optional(),
-    cursor: CursorSchema.optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(50),
+    after: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+    before: z.optional(z.coerce.number().check(z.int(), z.positive())),
+    cursor: z.optional(CursorSchema),
+    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE_LIMIT)), 50),
   })
-  .refine((query) => [query.after, query.before, query.cursor].filter((v) => v !== undefined).length <= 1, {
-    message: 'at most one of after, before and cursor',
-  });
+  .check(
+    z.refine(
+      (query) => [query.after, query.before, query.cursor].filter((v) => v !== undefined).length <= 1,
+      { message: 'at most one of after, before and cursor' },
+    ),
+  );
 
 export const ReceiptBodySchema = z
-  .object({ delivered: SeqSchema.optional(), read: SeqSchema.optional() })
-  .refine((body) => body.delivered !== undefined || body.read !== undefined, {
-    message: 'at least one of delivered and read is required',
-  });
+  .object({ delivered: z.optional(SeqSchema), read: z.optional(SeqSchema) })
+  .check(
+    z.refine((body) => body.delivered !== undefined || body.read !== undefined, {
+      message: 'at least one of delivered and read is required',
+    }),
+  );
 
 export const FindUsersQuerySchema = z
   .object({
-    email: z.email().max(254).optional(),
+    email: z.optional(z.email().check(z.maxLength(254))),
     /** At least 2 characters: nobody lists everyone. */
-    prefix: z
-      .string()
-      .min(2)
-      .max(32)
-      .regex(/^[a-z0-9_.]+$/i)
-      .optional(),
+    prefix: z.optional(z.string().check(z.minLength(2), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/i))),
     limit: LimitSchema,
-    cursor: CursorSchema.optional(),
+    cursor: z.optional(CursorSchema),
   })
-  .refine((query) => (query.email === undefined) !== (query.prefix === undefined), {
-    message: 'exactly one of email and prefix is required',
-  });
+  .check(
+    z.refine((query) => (query.email === undefined) !== (query.prefix === undefined), {
+      message: 'exactly one of email and prefix is required',
+    }),
+  );
 
 export const PresenceQuerySchema = z.object({
   /** Comma-separated, at most 100. */
-  userIds: z
-    .string()
-    .transform((value) => value.split(',').filter(Boolean))
-    .pipe(z.array(UserIdSchema).min(1).max(100)),
+  userIds: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((value: string) => value.split(',').filter(Boolean)),
+    ),
+    z.array(UserIdSchema).check(z.minLength(1), z.maxLength(100)),
+  ),
 });
 
 const DeviceParamsSchema = z.object({ deviceId: DeviceIdSchema });
 
 export const RegisterDeviceBodySchema = z.object({
   deviceId: DeviceIdSchema,
-  signaturePublicKey: Base64Schema.refine(
-    (key) => decodedBase64Length(key) === SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
-    `must be a ${SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES}-byte Ed25519 public key`,
+  signaturePublicKey: Base64Schema.check(
+    z.refine(
+      (key) => decodedBase64Length(key) === SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
+      `must be a ${SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES}-byte Ed25519 public key`,
+    ),
   ),
-  name: DisplayNameSchema.optional(),
-});
-
-const KeyPackageSchema = Base64Schema.refine(
-  (keyPackage) => decodedBase64Length(keyPackage) > 0,
-  'must not be empty',
-).refine(
-  (keyPackage) => decodedBase64Length(keyPackage) <= MAX_KEY_PACKAGE_SIZE_IN_BYTES,
-  `must be at most ${MAX_KEY_PACKAGE_SIZE_IN_BYTES} bytes`,
-);
-
-export const UploadKeyPackagesBodySchema = z.object({
-  keyPackages: z.array(KeyPackageSchema).min(1).max(MAX_KEY_PACKAGES_PER_UPLOAD),
-  /** Replaces the device's last-resort package, handed out (and kept) once the one-use ones run out. */
-  lastResort: KeyPackageSchema.optional(),
-});
-
-export const ClaimKeyPackagesBodySchema = z.object({
-  userIds: z.array(UserIdSchema).min(1).max(MAX_CLAIM_USERS),
+  name: z.optional(DisplayNameSchema),
 });
 
 /** Opaque MLS bytes of `1..limit` bytes. */
 function mlsBytes(limitInBytes: number) {
-  return Base64Schema.refine((bytes) => decodedBase64Length(bytes) > 0, 'must not be empty').refine(
-    (bytes) => decodedBase64Length(bytes) <= limitInBytes,
-    `must be at most ${limitInBytes} bytes`,
+  return Base64Schema.check(
+    z.refine((bytes) => decodedBase64Length(bytes) > 0, 'must not be empty'),
+    z.refine((bytes) => decodedBase64Length(bytes) <= limitInBytes, `must be at most ${limitInBytes} bytes`),
   );
 }
 
+const KeyPackageSchema = mlsBytes(MAX_KEY_PACKAGE_SIZE_IN_BYTES);
+
+export const UploadKeyPackagesBodySchema = z.object({
+  keyPackages: z.array(KeyPackageSchema).check(z.minLength(1), z.maxLength(MAX_KEY_PACKAGES_PER_UPLOAD)),
+  /** Replaces the device's last-resort package, handed out (and kept) once the one-use ones run out. */
+  lastResort: z.optional(KeyPackageSchema),
+});
+
+export const ClaimKeyPackagesBodySchema = z.object({
+  userIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(MAX_CLAIM_USERS)),
+});
+
 /** An MLS epoch: 0 for a new group, one more with each accepted commit. */
-const EpochNumberSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const EpochNumberSchema = z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
 
 export const PostCommitBodySchema = z
   .object({
@@ -213,24 +221,28 @@ export const PostCommitBodySchema = z
     epoch: EpochNumberSchema,
     commit: mlsBytes(MAX_COMMIT_SIZE_IN_BYTES),
     /** A Welcome for the devices the commit adds. */
-    welcome: mlsBytes(MAX_WELCOME_SIZE_IN_BYTES).optional(),
+    welcome: z.optional(mlsBytes(MAX_WELCOME_SIZE_IN_BYTES)),
     /** The devices the Welcome is for: current devices of current members. */
-    welcomeRecipients: z.array(DeviceAddressSchema).min(1).max(MAX_WELCOME_RECIPIENTS).optional(),
+    welcomeRecipients: z.optional(
+      z.array(DeviceAddressSchema).check(z.minLength(1), z.maxLength(MAX_WELCOME_RECIPIENTS)),
+    ),
     /**
      * The member list version (`membersVersion` of the conversation) this commit brings the
      * group in line with; one ahead of the conversation's is a conflict.
      */
-    membersVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    membersVersion: z.optional(z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER))),
   })
-  .refine((body) => (body.welcome === undefined) === (body.welcomeRecipients === undefined), {
-    message: 'welcomeRecipients is required with a welcome, and only with one',
-    path: ['welcomeRecipients'],
-  });
+  .check(
+    z.refine((body) => (body.welcome === undefined) === (body.welcomeRecipients === undefined), {
+      message: 'welcomeRecipients is required with a welcome, and only with one',
+      path: ['welcomeRecipients'],
+    }),
+  );
 
 const WelcomeParamsSchema = z.object({
   deviceId: DeviceIdSchema,
   conversationId: ConversationIdSchema,
-  epoch: z.coerce.number().pipe(EpochNumberSchema),
+  epoch: z.pipe(z.coerce.number(), EpochNumberSchema),
 });
 
 const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress } = ErrorCode;
@@ -256,7 +268,7 @@ export const ROUTES = {
     tag: 'profile',
     summary: 'Change my username or display name',
     auth: 'jwt',
-    body: z.object({ username: UsernameSchema.optional(), displayName: DisplayNameSchema.optional() }),
+    body: z.object({ username: z.optional(UsernameSchema), displayName: z.optional(DisplayNameSchema) }),
     status: 200,
     response: MeSchema,
     errors: [ValidationFailed, Conflict],
@@ -435,7 +447,7 @@ export const ROUTES = {
     summary: 'Add friends of mine to a group (admins)',
     auth: 'jwt',
     params: ConversationParamsSchema,
-    body: z.object({ userIds: z.array(UserIdSchema).min(1).max(100) }),
+    body: z.object({ userIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(100)) }),
     status: 200,
     response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, Conflict],
@@ -462,7 +474,7 @@ export const ROUTES = {
     query: HistoryQuerySchema,
     status: 200,
     // Every member's marks beside the page: sent / delivered / read per message follows from them.
-    response: PageSchema(MessageEnvelopeSchema).extend({ receipts: z.array(ReceiptSchema) }),
+    response: z.extend(PageSchema(MessageEnvelopeSchema), { receipts: z.array(ReceiptSchema) }),
     errors: [ValidationFailed, Forbidden],
   }),
   postMessage: route({
@@ -485,7 +497,7 @@ export const ROUTES = {
     tag: 'messages',
     summary: 'Delete my message: its body goes, a tombstone keeps its place',
     auth: 'jwt',
-    params: z.object({ conversationId: ConversationIdSchema, seq: z.coerce.number().pipe(SeqSchema) }),
+    params: z.object({ conversationId: ConversationIdSchema, seq: z.pipe(z.coerce.number(), SeqSchema) }),
     status: 204,
     errors: [Forbidden, NotFound],
   }),
@@ -657,13 +669,13 @@ export function routeKeyOf(spec: RouteSpec): string {
   return `${spec.method} ${spec.path}`;
 }
 
-type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
-type Input<T> = T extends z.ZodType ? z.input<T> : undefined;
+type Infer<T> = T extends z.ZodMiniType ? z.infer<T> : undefined;
+type Input<T> = T extends z.ZodMiniType ? z.input<T> : undefined;
 
 /** What a handler receives for a route: parsed params, query and body. */
 export interface RouteInput<R extends RouteSpec> {
-  readonly params: R['params'] extends z.ZodType ? z.infer<R['params']> : Record<string, never>;
-  readonly query: R['query'] extends z.ZodType ? z.infer<R['query']> : Record<string, never>;
+  readonly params: R['params'] extends z.ZodMiniType ? z.infer<R['params']> : Record<string, never>;
+  readonly query: R['query'] extends z.ZodMiniType ? z.infer<R['query']> : Record<string, never>;
   readonly body: Infer<R['body']>;
 }
 
@@ -674,6 +686,6 @@ export interface RouteRequest<R extends RouteSpec> {
   readonly body: Input<R['body']>;
 }
 
-export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodType
+export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodMiniType
   ? z.infer<R['response']>
   : undefined;

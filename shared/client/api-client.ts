@@ -101,7 +101,7 @@ const GATEWAY_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
 
 /**
  * A request the API refused or failed, or answered with a body that breaks
- * the route's schema (then `code` is `INTERNAL` and `cause` the `ZodError`).
+ * the route's schema (then `code` is `INTERNAL` and `cause` zod's `$ZodError`).
  * Network failures and aborts are not wrapped: they reject as `fetch` does.
  *
  * @example

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 /**
  * Stack outputs as `cdk deploy --outputs-file` writes them (stack name →

@@ -1,4 +1,3 @@
-import type * as z from 'zod';
 import type { RouteRequest, RouteResponse, Routes } from '../api/routes';
 import { type ApiClient, ApiError, allPages } from '../client/api-client';
 import { ErrorCode } from '../protocol/errors';
@@ -6,6 +5,7 @@ import type { SendableMessageKindSchema } from '../protocol/ids';
 import { epochOfCommitMessageId } from '../protocol/ids';
 import type { PushFrame } from '../protocol/outbound';
 import type { MessageEnvelope } from '../protocol/resources';
+import type * as z from '../zod';
 import { fromBase64, toBase64 } from './base64';
 import { DeviceVault, type HeldKeyPackage } from './device-vault';
 import { DeviceRevokedError, E2eeError, GroupStateError, StateStoreError } from './errors';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import {
   Base64Schema,
   ClientIdSchema,
@@ -17,34 +17,36 @@ export const SendFrameSchema = z
   .object({
     action: z.literal('send'),
     /** Echoed in the reply, so a client can match replies to requests. */
-    requestId: ClientIdSchema.optional(),
+    requestId: z.optional(ClientIdSchema),
     /** The conversation to post to. */
-    conversationId: ConversationIdSchema.optional(),
+    conversationId: z.optional(ConversationIdSchema),
     /** Or: the other user of a direct conversation, created on first use. */
-    recipientId: UserIdSchema.optional(),
+    recipientId: z.optional(UserIdSchema),
     /** Chosen by the client; a retried send with the same id returns the first result. */
     messageId: ClientIdSchema,
     /** Opaque ciphertext, base64. The server never looks inside. */
     body: Base64Schema,
     /** @default 'message'. An edit, reply or reaction names the message it is about in `refSeq`. */
-    kind: SendableMessageKindSchema.optional(),
-    refSeq: SeqSchema.optional(),
+    kind: z.optional(SendableMessageKindSchema),
+    refSeq: z.optional(SeqSchema),
   })
-  .refine((frame) => (frame.conversationId === undefined) !== (frame.recipientId === undefined), {
-    message: 'exactly one of conversationId and recipientId is required',
-    path: ['conversationId'],
-  })
-  .refine((frame) => ((frame.kind ?? 'message') === 'message') === (frame.refSeq === undefined), {
-    message: 'refSeq is required for an edit, reply or reaction, and only for them',
-    path: ['refSeq'],
-  });
+  .check(
+    z.refine((frame) => (frame.conversationId === undefined) !== (frame.recipientId === undefined), {
+      message: 'exactly one of conversationId and recipientId is required',
+      path: ['conversationId'],
+    }),
+    z.refine((frame) => ((frame.kind ?? 'message') === 'message') === (frame.refSeq === undefined), {
+      message: 'refSeq is required for an edit, reply or reaction, and only for them',
+      path: ['refSeq'],
+    }),
+  );
 
 export type SendFrame = z.infer<typeof SendFrameSchema>;
 
 /** Deletes one of the caller's own messages: its body goes, a tombstone keeps its place. */
 export const DeleteFrameSchema = z.object({
   action: z.literal('delete'),
-  requestId: ClientIdSchema.optional(),
+  requestId: z.optional(ClientIdSchema),
   conversationId: ConversationIdSchema,
   seq: SeqSchema,
 });
@@ -54,21 +56,23 @@ export type DeleteFrame = z.infer<typeof DeleteFrameSchema>;
 export const ReceiptFrameSchema = z
   .object({
     action: z.literal('receipt'),
-    requestId: ClientIdSchema.optional(),
+    requestId: z.optional(ClientIdSchema),
     conversationId: ConversationIdSchema,
-    delivered: SeqSchema.optional(),
-    read: SeqSchema.optional(),
+    delivered: z.optional(SeqSchema),
+    read: z.optional(SeqSchema),
   })
-  .refine((frame) => frame.delivered !== undefined || frame.read !== undefined, {
-    message: 'at least one of delivered and read is required',
-    path: ['read'],
-  });
+  .check(
+    z.refine((frame) => frame.delivered !== undefined || frame.read !== undefined, {
+      message: 'at least one of delivered and read is required',
+      path: ['read'],
+    }),
+  );
 export type ReceiptFrame = z.infer<typeof ReceiptFrameSchema>;
 
 /** The caller started or stopped typing in a conversation. Never stored. */
 export const TypingFrameSchema = z.object({
   action: z.literal('typing'),
-  requestId: ClientIdSchema.optional(),
+  requestId: z.optional(ClientIdSchema),
   conversationId: ConversationIdSchema,
   state: z.enum(['start', 'stop']),
 });
@@ -109,7 +113,7 @@ export function typingFrame(fields: Omit<TypingFrame, 'action'>): TypingFrame {
 }
 
 /** What a request frame looks like before its route's schema checks it. */
-const EnvelopeSchema = z.object({ action: z.string(), requestId: ClientIdSchema.optional() });
+const EnvelopeSchema = z.object({ action: z.string(), requestId: z.optional(ClientIdSchema) });
 
 /**
  * Reads the client's `requestId` from any frame, valid or not, so an error can echo it.

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ErrorCode } from './errors';
 import {
   ClientIdSchema,
@@ -20,16 +20,16 @@ import {
 /** The server's acknowledgement of a `send`: the message is stored with this `seq`. */
 export const AckFrameSchema = z.object({
   type: z.literal('ack'),
-  requestId: ClientIdSchema.optional(),
+  requestId: z.optional(ClientIdSchema),
   conversationId: ConversationIdSchema,
   messageId: ClientIdSchema,
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   /** Server time the message was stored, ISO 8601. */
   sentAt: z.string(),
 });
 
 /** A message pushed to a member's connection. Clients dedupe by `(conversationId, seq)`. */
-export const MessageFrameSchema = MessageEnvelopeSchema.extend({ type: z.literal('message') });
+export const MessageFrameSchema = z.extend(MessageEnvelopeSchema, { type: z.literal('message') });
 
 /**
  * A message too large for one push frame (an MLS commit of a large group):
@@ -52,7 +52,7 @@ export const DeletedFrameSchema = z.object({
 });
 
 /** A member's delivered/read marks moved (also sent to the member's own other devices). */
-export const ReceiptPushSchema = ReceiptSchema.extend({ type: z.literal('receipt') });
+export const ReceiptPushSchema = z.extend(ReceiptSchema, { type: z.literal('receipt') });
 
 /** A member started or stopped typing. Ephemeral: never stored, never replayed. */
 export const TypingPushSchema = z.object({
@@ -63,7 +63,7 @@ export const TypingPushSchema = z.object({
 });
 
 /** A friend or co-member came online or went offline. */
-export const PresencePushSchema = PresenceSchema.extend({ type: z.literal('presence') });
+export const PresencePushSchema = z.extend(PresenceSchema, { type: z.literal('presence') });
 
 /** Something happened between the receiver and `user`: a request, an answer, an unfriending. */
 export const FriendPushSchema = z.object({
@@ -71,7 +71,7 @@ export const FriendPushSchema = z.object({
   event: z.enum(['requested', 'accepted', 'rejected', 'cancelled', 'removed']),
   user: PublicProfileSchema,
   /** The receiver's relation to `user` now; absent when there is none. */
-  state: FriendStateSchema.optional(),
+  state: z.optional(FriendStateSchema),
 });
 
 /** A conversation the receiver is (or was, for `removed`/`left`) a member of changed. */
@@ -80,18 +80,18 @@ export const ConversationPushSchema = z.object({
   event: z.enum(['created', 'renamed', 'members_added', 'member_removed', 'member_left']),
   conversationId: ConversationIdSchema,
   kind: ConversationKindSchema,
-  name: GroupNameSchema.optional(),
+  name: z.optional(GroupNameSchema),
   memberIds: z.array(UserIdSchema),
   /** Who made the change. */
   actorId: UserIdSchema,
   /** Who was added, removed or left. */
-  userIds: z.array(UserIdSchema).optional(),
+  userIds: z.optional(z.array(UserIdSchema)),
   /**
    * The member list's version after the change: bumped by every addition or
    * removal. The MLS group is in line once a commit with it was accepted
    * (see `GET /conversations/{id}/epoch`).
    */
-  membersVersion: z.number().int().positive(),
+  membersVersion: z.number().check(z.int(), z.positive()),
 });
 
 /**
@@ -103,7 +103,7 @@ export const WelcomePushSchema = z.object({
   type: z.literal('welcome'),
   conversationId: ConversationIdSchema,
   /** The epoch the Welcome joins the group at (the commit's epoch + 1). */
-  epoch: z.number().int().positive(),
+  epoch: z.number().check(z.int(), z.positive()),
   deviceId: DeviceIdSchema,
 });
 
@@ -133,7 +133,7 @@ export const ErrorFrameSchema = z.object({
   /** The client's `requestId` when it sent one, else the server's request id. */
   requestId: z.string(),
   /** With RATE_LIMITED: seconds until the caller may try again. */
-  retryAfterSeconds: z.number().int().positive().optional(),
+  retryAfterSeconds: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 /** Every frame the server pushes on its own (not a reply to a request). */
@@ -154,7 +154,7 @@ export const OutboundFrameSchema = z.discriminatedUnion('type', [
   AckFrameSchema,
   OkFrameSchema,
   ErrorFrameSchema,
-  ...PushFrameSchema.options,
+  ...PushFrameSchema.def.options,
 ]);
 
 export type AckFrame = z.infer<typeof AckFrameSchema>;
@@ -210,7 +210,7 @@ export function errorFrame(fields: Omit<ErrorFrame, 'type'>): ErrorFrame {
 }
 
 /**
- * Parses a frame the server sent. Throws a `ZodError` when the frame is not one of ours.
+ * Parses a frame the server sent. Throws zod's `$ZodError` when the frame is not one of ours.
  *
  * @example
  * socket.on('message', (data) => handle(parseOutboundFrame(String(data))));

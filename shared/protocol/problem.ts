@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ErrorCode } from './errors';
 
 /**
@@ -8,7 +8,7 @@ import { ErrorCode } from './errors';
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.number().check(z.int()),
   detail: z.string(),
   code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
   requestId: z.string(),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import {
   Base64Schema,
   ClientIdSchema,
@@ -17,7 +17,7 @@ import {
  * Times are ISO 8601 strings in UTC.
  */
 
-const TimestampSchema = z.string().describe('ISO 8601, UTC');
+const TimestampSchema = z.string().check(z.describe('ISO 8601, UTC'));
 
 /** What anyone who can find a user sees of them. */
 export const PublicProfileSchema = z.object({
@@ -28,7 +28,7 @@ export const PublicProfileSchema = z.object({
 export type PublicProfile = z.infer<typeof PublicProfileSchema>;
 
 /** The caller's own profile: the public part plus what only they see. */
-export const MeSchema = PublicProfileSchema.extend({
+export const MeSchema = z.extend(PublicProfileSchema, {
   email: z.string(),
   createdAt: TimestampSchema,
 });
@@ -57,10 +57,10 @@ export const MessageEnvelopeSchema = z.object({
   senderId: UserIdSchema,
   sentAt: TimestampSchema,
   kind: MessageKindSchema,
-  refSeq: SeqSchema.optional(),
+  refSeq: z.optional(SeqSchema),
   /** Opaque ciphertext, base64; absent once deleted. */
-  body: Base64Schema.optional(),
-  deletedAt: TimestampSchema.optional(),
+  body: z.optional(Base64Schema),
+  deletedAt: z.optional(TimestampSchema),
 });
 export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
 
@@ -68,8 +68,8 @@ export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
 export const ReceiptSchema = z.object({
   conversationId: ConversationIdSchema,
   userId: UserIdSchema,
-  delivered: z.number().int().nonnegative(),
-  read: z.number().int().nonnegative(),
+  delivered: z.number().check(z.int(), z.nonnegative()),
+  read: z.number().check(z.int(), z.nonnegative()),
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
@@ -80,8 +80,8 @@ export const MemberSchema = z.object({
   user: PublicProfileSchema,
   role: MemberRoleSchema,
   joinedAt: TimestampSchema,
-  delivered: z.number().int().nonnegative(),
-  read: z.number().int().nonnegative(),
+  delivered: z.number().check(z.int(), z.nonnegative()),
+  read: z.number().check(z.int(), z.nonnegative()),
 });
 export type Member = z.infer<typeof MemberSchema>;
 
@@ -93,28 +93,28 @@ export const ConversationSummarySchema = z.object({
   conversationId: ConversationIdSchema,
   kind: ConversationKindSchema,
   /** Groups only. */
-  name: GroupNameSchema.optional(),
+  name: z.optional(GroupNameSchema),
   memberIds: z.array(UserIdSchema),
   role: MemberRoleSchema,
   createdAt: TimestampSchema,
   /** The last content message's time (commits aside), or the creation time. */
   lastActivityAt: TimestampSchema,
   /** Highest `seq` so far; 0 when empty. */
-  lastSeq: z.number().int().nonnegative(),
+  lastSeq: z.number().check(z.int(), z.nonnegative()),
   /** The last content message: commits are never shown here. */
-  lastMessage: MessageEnvelopeSchema.optional(),
+  lastMessage: z.optional(MessageEnvelopeSchema),
   /** Content messages (every kind but `commit`) after the caller's read mark. */
-  unread: z.number().int().nonnegative(),
-  delivered: z.number().int().nonnegative(),
-  read: z.number().int().nonnegative(),
+  unread: z.number().check(z.int(), z.nonnegative()),
+  delivered: z.number().check(z.int(), z.nonnegative()),
+  read: z.number().check(z.int(), z.nonnegative()),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
 
 /** One conversation with its members (and their receipts). */
-export const ConversationDetailSchema = ConversationSummarySchema.omit({ memberIds: true }).extend({
+export const ConversationDetailSchema = z.extend(z.omit(ConversationSummarySchema, { memberIds: true }), {
   members: z.array(MemberSchema),
   /** The member list's version: 1 at creation, one more with each addition or removal. */
-  membersVersion: z.number().int().positive(),
+  membersVersion: z.number().check(z.int(), z.positive()),
 });
 export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
 
@@ -122,7 +122,7 @@ export type ConversationDetail = z.infer<typeof ConversationDetailSchema>;
 export const PresenceSchema = z.object({
   userId: UserIdSchema,
   online: z.boolean(),
-  lastSeenAt: TimestampSchema.optional(),
+  lastSeenAt: z.optional(TimestampSchema),
 });
 export type Presence = z.infer<typeof PresenceSchema>;
 
@@ -136,17 +136,17 @@ export const DeviceSchema = z.object({
   deviceId: DeviceIdSchema,
   /** Ed25519 public key, base64. */
   signaturePublicKey: Base64Schema,
-  name: DisplayNameSchema.optional(),
+  name: z.optional(DisplayNameSchema),
   createdAt: TimestampSchema,
   revoked: z.boolean(),
-  revokedAt: TimestampSchema.optional(),
+  revokedAt: z.optional(TimestampSchema),
 });
 export type Device = z.infer<typeof DeviceSchema>;
 
 /** What is left of a device's key packages. */
 export const KeyPackageCountSchema = z.object({
   /** One-use key packages not yet claimed. */
-  remaining: z.number().int().nonnegative(),
+  remaining: z.number().check(z.int(), z.nonnegative()),
   /** Whether a last-resort key package is stored. */
   lastResort: z.boolean(),
 });
@@ -184,11 +184,11 @@ export type KeyPackageClaim = z.infer<typeof KeyPackageClaimSchema>;
  * if (committedMembersVersion < membersVersion) await commitMembershipChange(epoch, membersVersion);
  */
 export const EpochSchema = z.object({
-  epoch: z.number().int().nonnegative(),
+  epoch: z.number().check(z.int(), z.nonnegative()),
   /** The member list's version (as in the conversation detail and `conversation` pushes). */
-  membersVersion: z.number().int().positive(),
+  membersVersion: z.number().check(z.int(), z.positive()),
   /** The highest `membersVersion` an accepted commit brought the group in line with; 0 before any. */
-  committedMembersVersion: z.number().int().nonnegative(),
+  committedMembersVersion: z.number().check(z.int(), z.nonnegative()),
 });
 export type Epoch = z.infer<typeof EpochSchema>;
 
@@ -196,7 +196,7 @@ export type Epoch = z.infer<typeof EpochSchema>;
 export const CommitAcceptedSchema = z.object({
   conversationId: ConversationIdSchema,
   /** The new epoch: the commit's epoch + 1. */
-  epoch: z.number().int().positive(),
+  epoch: z.number().check(z.int(), z.positive()),
   seq: SeqSchema,
   sentAt: TimestampSchema,
 });
@@ -206,7 +206,7 @@ export type CommitAccepted = z.infer<typeof CommitAcceptedSchema>;
 export const PendingWelcomeSchema = z.object({
   conversationId: ConversationIdSchema,
   /** The epoch the Welcome joins the group at. */
-  epoch: z.number().int().positive(),
+  epoch: z.number().check(z.int(), z.positive()),
   welcome: Base64Schema,
   createdAt: TimestampSchema,
 });
@@ -218,8 +218,8 @@ export type PendingWelcome = z.infer<typeof PendingWelcomeSchema>;
  * @example
  * PageSchema(FriendSchema).parse(await response.json())
  */
-export function PageSchema<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), next: z.string().optional() });
+export function PageSchema<T extends z.ZodMiniType>(item: T) {
+  return z.object({ items: z.array(item), next: z.optional(z.string()) });
 }
 export interface Page<T> {
   readonly items: T[];

@@ -6,8 +6,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors';
 import type { Profile, ProfilePatch, ProfileStore } from '../../ports/profile-store';
@@ -152,10 +152,10 @@ export class DynamoDbProfileStore implements ProfileStore {
         : decodeCursor(
             cursor,
             z.strictObject({
-              pk: z.string().startsWith(keys.userPk('')),
+              pk: z.string().check(z.startsWith(keys.userPk(''))),
               sk: z.literal(keys.profile('').sk),
               gsi1pk: z.literal(partition),
-              gsi1sk: z.string().startsWith(prefix),
+              gsi1sk: z.string().check(z.startsWith(prefix)),
             }),
           );
     const { Items = [], LastEvaluatedKey } = await this.client.send(

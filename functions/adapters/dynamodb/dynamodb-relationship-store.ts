@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
+import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
@@ -122,7 +122,10 @@ export class DynamoDbRelationshipStore implements RelationshipStore {
     const startKey =
       cursor === undefined
         ? undefined
-        : decodeCursor(cursor, z.strictObject({ pk: z.literal(pk), sk: z.string().startsWith(prefix) }));
+        : decodeCursor(
+            cursor,
+            z.strictObject({ pk: z.literal(pk), sk: z.string().check(z.startsWith(prefix)) }),
+          );
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { base64Size, storedSize, takeWithinBudget } from '../../ports/blob-store';
 import type { StoredWelcome, WelcomeStore } from '../../ports/welcome-store';
@@ -49,7 +49,10 @@ export class DynamoDbWelcomeStore implements WelcomeStore {
     const startKey =
       page.cursor === undefined
         ? undefined
-        : decodeCursor(page.cursor, z.strictObject({ pk: z.literal(pk), sk: z.string().startsWith(prefix) }));
+        : decodeCursor(
+            page.cursor,
+            z.strictObject({ pk: z.literal(pk), sk: z.string().check(z.startsWith(prefix)) }),
+          );
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { Page } from '../../../shared/protocol/resources';
+import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ValidationError } from '../../errors';
 

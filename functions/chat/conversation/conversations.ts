@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
 import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
+import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type {

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import type { StateStore } from '../../../shared/e2ee/state-store';
+import * as z from '../../../shared/zod';
 
 /** A message as this device shows it (decrypted here), and as it keeps it in its encrypted store. */
 export interface MessageView {
@@ -58,16 +58,16 @@ export const HISTORY_INDEX_KEY = (conversationId: string) => `history/${conversa
 export const HISTORY_CHUNK_KEY = (conversationId: string, chunkId: number) =>
   `history/${conversationId}/${chunkId}`;
 
-const MessageViewSchema: z.ZodType<MessageView> = z.object({
-  seq: z.number().int(),
+const MessageViewSchema: z.ZodMiniType<MessageView> = z.object({
+  seq: z.number().check(z.int()),
   messageId: z.string(),
   senderId: z.string(),
   sentAt: z.string(),
   text: z.string(),
-  replyTo: z.number().int().optional(),
-  edited: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-  undecryptable: z.enum(['before-join', 'rejected']).optional(),
+  replyTo: z.optional(z.number().check(z.int())),
+  edited: z.optional(z.boolean()),
+  deleted: z.optional(z.boolean()),
+  undecryptable: z.optional(z.enum(['before-join', 'rejected'])),
   reactions: z.record(z.string(), z.array(z.string())),
 });
 
@@ -87,14 +87,18 @@ const IndexSchema = z
   .object({
     format: z.literal(INDEX_FORMAT),
     /** The id the next new chunk takes. */
-    next: z.number().int().nonnegative(),
-    chunks: z.array(z.object({ id: z.number().int().nonnegative(), from: z.number().int() })),
+    next: z.number().check(z.int(), z.nonnegative()),
+    chunks: z.array(
+      z.object({ id: z.number().check(z.int(), z.nonnegative()), from: z.number().check(z.int()) }),
+    ),
   })
-  .refine(
-    ({ next, chunks }) =>
-      new Set(chunks.map((c) => c.id)).size === chunks.length &&
-      chunks.every((c, i) => c.id < next && (i < 2 || c.from > (chunks[i - 1] as ChunkRef).from)),
-    'The chunks are to have distinct ids below `next`, in seq order',
+  .check(
+    z.refine(
+      ({ next, chunks }) =>
+        new Set(chunks.map((c) => c.id)).size === chunks.length &&
+        chunks.every((c, i) => c.id < next && (i < 2 || c.from > (chunks[i - 1] as ChunkRef).from)),
+      'The chunks are to have distinct ids below `next`, in seq order',
+    ),
   );
 
 /**
