@@ -44,6 +44,28 @@ describe('DirectoryAuthenticationService', () => {
     directory.revoke('alice', 'phone');
     expect(await auth.validateCredential(credential, phone.signaturePublicKey)).toBe(false);
   });
+
+  it('judges as of a moment: a device revoked after it is valid, one revoked at or before it is not', async () => {
+    const directory = new InMemoryDirectory();
+    const phone = await createDevice('alice', 'phone');
+    const other = await createDevice('alice', 'phone');
+    directory.register(phone);
+    directory.revoke('alice', 'phone', 1_000);
+    const auth = new DirectoryAuthenticationService(directory);
+    const credential = basicCredential(utf8('alice/phone'));
+
+    expect(await auth.asOf(999).validateCredential(credential, phone.signaturePublicKey)).toBe(true);
+    expect(await auth.asOf(1_000).validateCredential(credential, phone.signaturePublicKey)).toBe(false);
+    expect(await auth.asOf(1_001).validateCredential(credential, phone.signaturePublicKey)).toBe(false);
+    expect(await auth.validateCredential(credential, phone.signaturePublicKey)).toBe(false);
+    // The moment excuses only the revocation: another key or an unlisted device is refused at any time.
+    expect(await auth.asOf(999).validateCredential(credential, other.signaturePublicKey)).toBe(false);
+    expect(
+      await auth
+        .asOf(999)
+        .validateCredential(basicCredential(utf8('alice/laptop')), phone.signaturePublicKey),
+    ).toBe(false);
+  });
 });
 
 describe('makeKeyPackages', () => {

@@ -5,6 +5,8 @@ import { type AuthenticationService, basicIdentity, type Credential } from './ml
 export interface DirectoryEntry {
   readonly signaturePublicKey: Uint8Array;
   readonly revoked: boolean;
+  /** When the device was revoked (ms since the epoch, the server's clock), if it was. */
+  readonly revokedAt?: number;
 }
 
 /**
@@ -29,6 +31,11 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * exactly this signature key, and the device is not revoked. MLS calls it for every leaf it meets: added
  * key packages, commit paths, and the whole tree when joining.
  *
+ * A commit is judged as of when the log stored it ({@link asOf}): a device revoked after that was valid
+ * then. Every device reaches the same verdict on a commit, whenever it reads it; judged by the directory of
+ * the moment instead, a device reading late would refuse a commit everyone else applied, and fall out of
+ * the group.
+ *
  * @example
  * const config = makeClientConfig(new DirectoryAuthenticationService(directory));
  */
@@ -39,14 +46,30 @@ export class DirectoryAuthenticationService implements AuthenticationService {
     return (await this.check(credential, signaturePublicKey)) !== undefined;
   }
 
-  /** The device a credential belongs to, when the directory vouches for it. */
-  async check(credential: Credential, signaturePublicKey: Uint8Array): Promise<DeviceAddress | undefined> {
+  /** The same checks, with a device revoked after `at` (ms since the epoch) still valid. */
+  asOf(at: number): AuthenticationService {
+    return {
+      validateCredential: async (credential, signaturePublicKey) =>
+        (await this.check(credential, signaturePublicKey, at)) !== undefined,
+    };
+  }
+
+  /** The device a credential belongs to, when the directory vouches for it (as of `at`, when given). */
+  async check(
+    credential: Credential,
+    signaturePublicKey: Uint8Array,
+    at?: number,
+  ): Promise<DeviceAddress | undefined> {
     const identity = basicIdentity(credential);
     if (identity === undefined) return undefined;
     const address = parseIdentity(identity);
     if (address === undefined) return undefined;
     const entry = await this.directory.deviceKey(address.userId, address.deviceId);
-    if (entry === undefined || entry.revoked) return undefined;
+    if (entry === undefined) return undefined;
+    if (entry.revoked) {
+      const revokedLater = at !== undefined && entry.revokedAt !== undefined && entry.revokedAt > at;
+      if (!revokedLater) return undefined;
+    }
     return bytesEqual(entry.signaturePublicKey, signaturePublicKey) ? address : undefined;
   }
 }

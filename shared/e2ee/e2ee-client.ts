@@ -553,7 +553,7 @@ export class E2eeClient {
       let decrypted: Awaited<ReturnType<GroupSession['decrypt']>>;
       try {
         if (item.body === undefined) throw new GroupStateError('The commit has no body');
-        decrypted = await session.decrypt(fromBase64(item.body));
+        decrypted = await session.decrypt(fromBase64(item.body), { storedAt: Date.parse(item.sentAt) });
         if (decrypted.event.kind !== 'commit') throw new GroupStateError('Not a commit');
       } catch (error) {
         if (!(error instanceof E2eeError)) throw error;

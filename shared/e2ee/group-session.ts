@@ -276,11 +276,18 @@ export class GroupSession {
    * Decrypts an application message or applies a commit from another member. Throws
    * {@link MessageRejectedError} (tampered, undecryptable), {@link MalformedMessageError} (truncated) or
    * {@link WrongEpochError} (a commit for another epoch); this session stays usable after any of them.
+   * `storedAt` (ms since the epoch, when the log stored the message) judges a commit's devices as of then:
+   * a device revoked since still counts, so every member decides alike whenever it reads the commit.
    */
-  async decrypt(bytes: Uint8Array): Promise<Decrypted> {
-    const result = await processMessage(this.state, bytes);
+  async decrypt(bytes: Uint8Array, options: { storedAt?: number } = {}): Promise<Decrypted> {
+    const { storedAt } = options;
+    const state =
+      storedAt === undefined
+        ? this.state
+        : { ...this.state, clientConfig: { ...this.config, authService: this.auth.asOf(storedAt) } };
+    const result = await processMessage(state, bytes);
     zeroOut(result.consumed);
-    const session = this.next(result.newState);
+    const session = this.next({ ...result.newState, clientConfig: this.config });
     if (result.kind === 'application') {
       const sender = memberOf(result.sender);
       if (sender === undefined) throw new CredentialRejectedError('Sender credential is not a Parley device');

@@ -48,6 +48,7 @@ export class HttpDirectory implements Directory {
         deviceId: d.deviceId,
         signaturePublicKey: fromBase64(d.signaturePublicKey),
         revoked: d.revoked,
+        ...(d.revokedAt === undefined ? {} : { revokedAt: Date.parse(d.revokedAt) }),
       })),
     );
     this.cache.set(userId, { at: this.clock(), devices });

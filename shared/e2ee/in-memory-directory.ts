@@ -19,11 +19,11 @@ export class InMemoryDirectory implements Directory {
     });
   }
 
-  /** Marks a listed device revoked; its credential stops validating. */
-  revoke(userId: string, deviceId: string): void {
+  /** Marks a listed device revoked at `at` (now by default); its credential stops validating. */
+  revoke(userId: string, deviceId: string, at = Date.now()): void {
     const key = deviceKeyOf({ userId, deviceId });
     const entry = this.entries.get(key);
-    if (entry !== undefined) this.entries.set(key, { ...entry, revoked: true });
+    if (entry !== undefined) this.entries.set(key, { ...entry, revoked: true, revokedAt: at });
   }
 
   async deviceKey(userId: string, deviceId: string): Promise<DirectoryEntry | undefined> {

@@ -246,4 +246,42 @@ describe('E2EE membership through the local stack', () => {
     const epochs = await Promise.all(honest.map((d) => d.client.epoch(group)));
     expect(new Set(epochs).size).toBe(1);
   });
+
+  it('applies a commit that added a device revoked since, on a device that reads the log only afterwards', async () => {
+    // Dave's desk holds no socket: it reads the log when it syncs, as a browser coming back would.
+    const daveDesk = await openDevice(stack, dave, 'desk', { connect: false });
+    try {
+      const late = (
+        await alices.createConversation({ body: { kind: 'group', name: 'Late', memberIds: [dave.userId] } })
+      ).conversationId;
+      await aliceLaptop.client.send(late, text('before the phone'));
+      await daveDesk.client.sync(late);
+      expect(daveDesk.texts(late)).toEqual(['before the phone']);
+
+      // Alice signs in on a phone, which her laptop adds to the group, then revokes it.
+      const alicePhone = await openDevice(stack, alice, 'phone');
+      try {
+        await eventually(
+          async () => ((await alicePhone.client.epoch(late)) === undefined ? undefined : true),
+          15_000,
+        );
+      } finally {
+        await alicePhone.close();
+      }
+      await aliceLaptop.client.revokeDevice('phone');
+      await aliceLaptop.client.send(late, text('after the phone'));
+      await daveLaptop.waitForText(late, 'after the phone');
+
+      // The desk meets the commit that added the phone only now, after the revocation: it was valid when
+      // it was made, so the desk applies it like everyone did, and reads on.
+      await daveDesk.client.sync(late);
+      expect(daveDesk.texts(late)).toEqual(['before the phone', 'after the phone']);
+      expect(daveDesk.events.filter((e) => e.kind === 'refused-commit' && e.conversationId === late)).toEqual(
+        [],
+      );
+      expect(await daveDesk.client.epoch(late)).toBe(await aliceLaptop.client.epoch(late));
+    } finally {
+      await daveDesk.close();
+    }
+  });
 });
