@@ -1,7 +1,8 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 
 /**
- * What every SDK client is built with. Credentials from the environment only:
+ * What every SDK client is built with, and `S3BlobStore`, which signs its own
+ * requests. Credentials from the environment only:
  * Lambda always sets them there (and the local stack sets stand-in values), so
  * no client walks the SDK's default chain (SSO, profiles, IMDS, STS), and
  * function bundles leave that chain out altogether (`env-credentials.ts`).

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/listen';
 import { type LocalS3, mirrorS3ToDisk, startS3 } from '../../../infra/local/s3';
@@ -17,8 +17,18 @@ const BUCKET = { prefixes: ['t/'], abortIncompleteMultipartUploadAfterDays: 1, e
 /** fauxqs (the local stack's S3) for this file, with its objects mirrored to a temporary directory. */
 let fauxqs: LocalSqs<never> | undefined;
 let s3: LocalS3<'test'> | undefined;
+/** The SDK's S3 client, to check that what the adapter writes and reads is what S3 holds. */
 let client: S3Client | undefined;
 let dataDir = '';
+
+/** The adapter as the functions build it, path-style against the stand-in. */
+const s3BlobStore = (endpoint = fauxqs?.endpoint, bucketName = s3?.buckets.test.name) =>
+  new S3BlobStore({
+    bucketName: bucketName as string,
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: endpoint as string,
+  });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'parley-blobs-'));
@@ -45,10 +55,7 @@ afterAll(async () => {
 
 describe.each([
   { adapter: 'InMemoryBlobStore', make: (): BlobStore => new InMemoryBlobStore() },
-  {
-    adapter: 'S3BlobStore',
-    make: (): BlobStore => new S3BlobStore(client as S3Client, s3?.buckets.test.name as string),
-  },
+  { adapter: 'S3BlobStore', make: (): BlobStore => s3BlobStore() },
 ])('$adapter', ({ make }) => {
   let blobs: BlobStore;
   let key: string;
@@ -86,9 +93,32 @@ describe.each([
   });
 });
 
+describe('S3BlobStore and the S3 client', () => {
+  it('stores objects the S3 client reads, as opaque octets, and reads what it wrote', async () => {
+    const blobs = s3BlobStore();
+    const bucket = s3?.buckets.test.name as string;
+    const key = `t/${freshId('conv')}/2/carol/a b+c é☃`;
+    const bytes = new Uint8Array([0, 255, 1, 254, 60, 47, 62]);
+
+    await blobs.put(key, bytes);
+    const read = await client?.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    expect(read?.ContentType).toBe('application/octet-stream');
+    expect(await read?.Body?.transformToByteArray()).toEqual(bytes);
+
+    await client?.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array([9, 8]) }));
+    expect(await blobs.get(key)).toEqual(new Uint8Array([9, 8]));
+  });
+
+  it('finds no bucket an error, not a missing blob', async () => {
+    const blobs = s3BlobStore(fauxqs?.endpoint, 'parley-no-such-bucket');
+
+    await expect(blobs.get('t/x')).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
+  });
+});
+
 describe('the local S3 stand-in', () => {
   it('keeps objects across a restart, and forgets deleted ones', async () => {
-    const blobs = new S3BlobStore(client as S3Client, s3?.buckets.test.name as string);
+    const blobs = s3BlobStore();
     const kept = `t/${freshId('conv')}/1/bob/kept`;
     const gone = `t/${freshId('conv')}/1/bob/gone`;
     await blobs.put(kept, new Uint8Array([1, 2, 3]));
@@ -107,18 +137,11 @@ describe('the local S3 stand-in', () => {
       dataDir,
       buckets: { test: BUCKET },
     });
-    const otherClient = new S3Client({
-      endpoint: again.endpoint,
-      region: REGION,
-      credentials: LOCAL_CREDENTIALS,
-      forcePathStyle: true,
-    });
     try {
-      const restarted = new S3BlobStore(otherClient, reopened.buckets.test.name);
+      const restarted = s3BlobStore(again.endpoint, reopened.buckets.test.name);
       expect(await restarted.get(kept)).toEqual(new Uint8Array([1, 2, 3]));
       expect(await restarted.get(gone)).toBeUndefined();
     } finally {
-      otherClient.destroy();
       await again.stop();
     }
   });
