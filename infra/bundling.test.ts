@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunctions } from './local/lambda-runtime';
 import { type Binding, FUNCTIONS, type FunctionName } from './topology';
 
-/** The package a binding needs in the bundle, found by its path in the metafile's inputs. */
+/**
+ * The package a binding needs in the bundle, found by its path in the metafile's
+ * inputs. A bucket needs none: `S3BlobStore` signs its own requests.
+ */
 const PACKAGE_OF_BINDING: Record<string, string> = {
   table: '@aws-sdk/client-dynamodb/',
   queue: '@aws-sdk/client-sqs/',
-  bucket: '@aws-sdk/client-s3/',
   connections: '@aws-sdk/client-apigatewaymanagementapi/',
   'userPool:readUsers': '@aws-sdk/client-cognito-identity-provider/',
   'userPool:verifyTokens': 'aws-jwt-verify/',
@@ -45,11 +47,28 @@ describe('function bundles', () => {
     '%s bundles exactly the clients its bindings use',
     (name) => {
       const needed = new Set(
-        FUNCTIONS[name].bindings.map((binding) => PACKAGE_OF_BINDING[bindingKey(binding)]),
+        FUNCTIONS[name].bindings.flatMap((binding) => PACKAGE_OF_BINDING[bindingKey(binding)] ?? []),
       );
       for (const fragment of Object.values(PACKAGE_OF_BINDING)) {
         expect(holds(name, fragment), `${name} and ${fragment}`).toBe(needed.has(fragment));
       }
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s leaves out the S3 client and what only it uses: a bucket binding brings only the signing adapter',
+    (name) => {
+      for (const fragment of [
+        '@aws-sdk/client-s3/',
+        '@aws-sdk/middleware-sdk-s3/',
+        '@aws-sdk/signature-v4-multi-region/',
+        '@aws-sdk/xml-builder/',
+        '@aws-sdk/checksums/',
+      ]) {
+        expect(holds(name, fragment), `${name} and ${fragment}`).toBe(false);
+      }
+      const usesBucket = FUNCTIONS[name].bindings.some((binding) => binding.kind === 'bucket');
+      expect(inputsOf(name).includes('functions/adapters/s3/s3-blob-store.ts')).toBe(usesBucket);
     },
   );
 
