@@ -17,6 +17,7 @@ import {
   type TableName,
 } from '../topology';
 import { meterDynamoDb } from './dynamodb-metering';
+import { readLevelDbInPlace } from './level-reads';
 import { close, LOCAL_CREDENTIALS, LOCAL_HOST, listen } from './listen';
 import type { Meter } from './meter';
 import type { Trace } from './trace';
@@ -43,6 +44,7 @@ export async function startDynamoDb(options: {
   onError?: (message: string, error: unknown) => void;
 }): Promise<LocalDynamoDb> {
   mkdirSync(options.dataDir, { recursive: true });
+  readLevelDbInPlace();
   const server = dynalite({ path: options.dataDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   meterDynamoDb(server, {
     ...(options.meter ? { meter: options.meter } : {}),
