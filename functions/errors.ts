@@ -100,6 +100,15 @@ export class ConflictError extends ParleyError {
   }
 }
 
+/** A delete, edit, reply or reaction aimed at an MLS commit (or another entry that is not content). */
+export class ImmutableMessageError extends ParleyError {
+  override readonly code = ErrorCode.Immutable;
+  constructor(seq: number, options?: ErrorOptions) {
+    super(`Message ${seq} is part of the group's history and cannot be changed or referred to`, options);
+    this.name = 'ImmutableMessageError';
+  }
+}
+
 /** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;

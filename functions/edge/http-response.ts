@@ -14,6 +14,7 @@ const TITLES: Record<ErrorCode, string> = {
   NOT_FOUND: 'Not found',
   SEND_IN_PROGRESS: 'Send in progress',
   CONFLICT: 'Conflict',
+  IMMUTABLE: 'Immutable message',
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
 };

@@ -131,8 +131,9 @@ export interface MessageLog {
   /** The messages at these places (missing ones left out). */
   getMany(places: ReadonlyArray<{ conversationId: string; seq: number }>): Promise<StoredMessage[]>;
   /**
-   * Removes the body of the sender's own message, keeping its place.
-   * Returns the tombstone, or undefined when there is no such message of this sender.
+   * Removes the body of the sender's own message, keeping its place. Only content: a commit is the
+   * group's history and keeps its body.
+   * Returns the tombstone, or undefined when there is no such content message of this sender.
    */
   markDeleted(
     conversationId: string,

@@ -38,6 +38,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   NOT_FOUND: 'no such resource, or the caller may not know it exists.',
   SEND_IN_PROGRESS: 'a send with the same `messageId` is under way; retry shortly.',
   CONFLICT: 'the request conflicts with the current state (a username taken, a request already answered).',
+  IMMUTABLE:
+    "the message is an MLS commit (the group's history): it cannot be deleted, edited, answered or reacted to.",
   RATE_LIMITED: 'the caller exceeded its rate; retry after `Retry-After` seconds.',
   INTERNAL: 'the server failed; the request may be retried.',
 };

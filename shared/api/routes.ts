@@ -245,7 +245,8 @@ const WelcomeParamsSchema = z.object({
   epoch: z.pipe(z.coerce.number(), EpochNumberSchema),
 });
 
-const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress } = ErrorCode;
+const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress, Immutable } =
+  ErrorCode;
 
 function route<const R extends RouteSpec>(spec: R): R {
   return spec;
@@ -489,17 +490,19 @@ export const ROUTES = {
     body: PostMessageBodySchema,
     status: 201,
     response: MessageAckSchema,
-    errors: [ValidationFailed, Forbidden, PayloadTooLarge, SendInProgress, NotFound],
+    errors: [ValidationFailed, Forbidden, PayloadTooLarge, SendInProgress, NotFound, Immutable],
   }),
   deleteMessage: route({
     method: 'DELETE',
     path: '/conversations/{conversationId}/messages/{seq}',
     tag: 'messages',
     summary: 'Delete my message: its body goes, a tombstone keeps its place',
+    description:
+      "Only content: an MLS commit is the group's history, and deleting it is refused with `IMMUTABLE` (so are an edit, reply or reaction whose `refSeq` is a commit).",
     auth: 'jwt',
     params: z.object({ conversationId: ConversationIdSchema, seq: z.pipe(z.coerce.number(), SeqSchema) }),
     status: 204,
-    errors: [Forbidden, NotFound],
+    errors: [Forbidden, NotFound, Immutable],
   }),
   updateReceipts: route({
     method: 'POST',

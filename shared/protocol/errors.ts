@@ -23,6 +23,8 @@ export const ErrorCode = {
   SendInProgress: 'SEND_IN_PROGRESS',
   /** The request conflicts with the current state (a username taken, a request already answered). */
   Conflict: 'CONFLICT',
+  /** The message cannot be changed or referred to: an MLS commit is the group's history, not content. */
+  Immutable: 'IMMUTABLE',
   /** The caller exceeded its rate for this kind of request; retry after `Retry-After` seconds. */
   RateLimited: 'RATE_LIMITED',
   /** The server failed; the request may be retried. */
@@ -42,6 +44,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   SEND_IN_PROGRESS: 409,
   CONFLICT: 409,
+  IMMUTABLE: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 };

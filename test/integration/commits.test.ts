@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteFrame, sendFrame } from '../../shared/protocol/inbound';
 import { MAX_COMMIT_SIZE_IN_BYTES } from '../../shared/protocol/limits';
 import type { MessageFrame, WelcomePush } from '../../shared/protocol/outbound';
 import { type Api, apiFor, befriend, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
-import { connectInTurn, type TestSocket } from '../support/socket';
+import { connect, connectInTurn, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
 import { tableReader } from '../support/table';
 
@@ -264,5 +265,60 @@ describe('ordered MLS commits and welcomes', () => {
     expect(await asKind.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(asId.status).toBe(400);
     expect(await groupItems()).toBe(before);
+  });
+
+  it('keeps an accepted commit as it is: no delete, edit, reply or reaction, over HTTP or the socket', async () => {
+    const { epoch } = await alices.getEpoch({ params: { conversationId: group } });
+    const accepted = await post(alice, `/conversations/${group}/commits`, {
+      epoch,
+      commit: b64('kept-commit'),
+    });
+    expect(accepted.status).toBe(201);
+    const { seq } = (await accepted.json()) as { seq: number };
+    const before = await groupItems();
+
+    const deleted = await post(alice, `/conversations/${group}/messages/${seq}`, undefined, 'DELETE');
+    expect(deleted.status).toBe(409);
+    expect(deleted.headers.get('content-type')).toBe('application/problem+json');
+    expect(await deleted.json()).toMatchObject({ code: 'IMMUTABLE' });
+    for (const kind of ['edit', 'reply', 'reaction']) {
+      const referring = await post(alice, `/conversations/${group}/messages`, {
+        messageId: `to-commit-${kind}`,
+        body: b64(kind),
+        kind,
+        refSeq: seq,
+      });
+      expect(referring.status).toBe(409);
+      expect(await referring.json()).toMatchObject({ code: 'IMMUTABLE' });
+    }
+
+    const socket = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
+    try {
+      socket.send(deleteFrame({ requestId: 'del-commit', conversationId: group, seq }));
+      socket.send(
+        sendFrame({
+          requestId: 'edit-commit',
+          conversationId: group,
+          messageId: 'to-commit-ws',
+          body: b64('edit'),
+          kind: 'edit',
+          refSeq: seq,
+        }),
+      );
+      for (const requestId of ['del-commit', 'edit-commit']) {
+        expect(
+          await socket.waitFor((frame) => (frame as { requestId?: string }).requestId === requestId),
+        ).toMatchObject({ type: 'error', code: 'IMMUTABLE' });
+      }
+    } finally {
+      await socket.close();
+    }
+
+    expect(await groupItems()).toBe(before);
+    const [stored] = (
+      await alices.listMessages({ params: { conversationId: group }, query: { after: seq - 1, limit: 1 } })
+    ).items;
+    expect(stored).toMatchObject({ seq, kind: 'commit', body: b64('kept-commit') });
+    expect(stored?.deletedAt).toBeUndefined();
   });
 });

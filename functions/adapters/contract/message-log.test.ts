@@ -338,6 +338,17 @@ describe.each([
       expect((await log.get(conversationId, 1))?.body).toEqual(bodyOf('m1'));
       expect(await log.get(conversationId, 7)).toBeUndefined();
     });
+
+    it("refuses its own author a commit: the group's history keeps its body", async () => {
+      await send({ messageId: 'commit-0', kind: 'commit' });
+
+      expect(await log.markDeleted(conversationId, 1, alice, T0 + 10_000)).toBeUndefined();
+
+      const kept = await log.get(conversationId, 1);
+      expect(kept).toMatchObject({ kind: 'commit', senderId: alice });
+      expect(kept?.body).toEqual(bodyOf('commit-0'));
+      expect(kept?.deletedAt).toBeUndefined();
+    });
   });
 
   describe('a seq whose writer died', () => {

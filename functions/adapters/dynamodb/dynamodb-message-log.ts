@@ -191,8 +191,16 @@ export class DynamoDbMessageLog implements MessageLog {
           Key: keys.message(conversationId, seq),
           // A repeat keeps the first deletion time.
           UpdateExpression: 'REMOVE body, bodyRef SET deletedAt = if_not_exists(deletedAt, :now)',
-          ConditionExpression: 'attribute_exists(pk) AND senderId = :sender',
-          ExpressionAttributeValues: { ':now': now, ':sender': senderId },
+          // Only content: a commit (and a filled `skipped` seq) is the log's own and stays as it is.
+          ConditionExpression:
+            'attribute_exists(pk) AND senderId = :sender AND (attribute_not_exists(#kind) OR NOT #kind IN (:commit, :skipped))',
+          ExpressionAttributeNames: { '#kind': 'kind' },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':sender': senderId,
+            ':commit': 'commit',
+            ':skipped': 'skipped',
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -113,7 +113,7 @@ export class InMemoryMessageLog implements MessageLog {
   ): Promise<StoredMessage | undefined> {
     const log = this.logs.get(conversationId);
     const message = log?.[seq - 1];
-    if (!log || !message || message.senderId !== senderId) return undefined;
+    if (!log || !message || message.senderId !== senderId || !isContent(message.kind)) return undefined;
     const { body: _removed, bodyRef: _gone, ...kept } = message;
     const tombstone: StoredMessage = { ...kept, deletedAt: message.deletedAt ?? now };
     log[seq - 1] = tombstone;

@@ -3,7 +3,7 @@ import type { MemoryDeps } from '../../../test/support/fixtures';
 import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../../../test/support/fixtures';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors';
+import { ForbiddenError, ImmutableMessageError, NotFoundError, RateLimitedError } from '../../errors';
 import { deleteMessage } from './delete-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -72,6 +72,24 @@ describe('deleteMessage', () => {
       expect.objectContaining({ deletedAt: '2025-03-01T12:01:00.000Z' }),
       expect.objectContaining({ deletedAt: '2025-03-01T12:01:00.000Z' }),
     ]);
+  });
+
+  it('refuses its own author a commit, leaving it intact and pushing nothing', async () => {
+    const { seq } = await messages.append({
+      conversationId: GROUP,
+      messageId: 'commit-0',
+      senderId: 'alice',
+      kind: 'commit',
+      body: Buffer.from('commit bytes'),
+      now: T0,
+    });
+
+    await expect(remove(alice, GROUP, seq)).rejects.toThrow(ImmutableMessageError);
+
+    const kept = messages.messagesOf(GROUP)[seq - 1];
+    expect(Buffer.from(kept?.body ?? []).toString()).toBe('commit bytes');
+    expect(kept?.deletedAt).toBeUndefined();
+    expect(fanout.jobs).toEqual([]);
   });
 
   it("refuses to delete another member's message, leaving it intact", async () => {

@@ -1,7 +1,7 @@
-import { ForbiddenError, NotFoundError } from '../../errors';
+import { ForbiddenError, ImmutableMessageError, NotFoundError } from '../../errors';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
-import type { MessageLog } from '../../ports/message-log';
+import { isContent, type MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import { requireMembership } from '../access';
 import { iso } from '../views';
@@ -17,7 +17,8 @@ export interface DeleteMessageDeps {
 /**
  * Deletes the caller's own message.
  * 1. Check membership; count it against the write allowance.
- * 2. Remove the body, keeping a tombstone at its `seq` (only the author's own message).
+ * 2. Remove the body, keeping a tombstone at its `seq` (only the author's own message, and only content:
+ *    a commit is the group's history; deleting it would fork the devices that read it after).
  * 3. Push the tombstone to every member's devices.
  */
 export function deleteMessage(deps: DeleteMessageDeps) {
@@ -31,7 +32,9 @@ export function deleteMessage(deps: DeleteMessageDeps) {
     const tombstone = await deps.messages.markDeleted(conversationId, seq, caller.userId, deps.clock());
     if (!tombstone) {
       const message = await deps.messages.get(conversationId, seq);
-      if (!message) throw new NotFoundError(`No message ${seq} in this conversation`);
+      if (!message || message.kind === 'skipped')
+        throw new NotFoundError(`No message ${seq} in this conversation`);
+      if (!isContent(message.kind)) throw new ImmutableMessageError(seq);
       throw new ForbiddenError('Only the author may delete a message');
     }
     await deps.fanout.enqueue({

@@ -9,6 +9,7 @@ import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limi
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import {
   ForbiddenError,
+  ImmutableMessageError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -326,6 +327,24 @@ describe('sendMessage', () => {
         ValidationError,
       );
       expect(messages.messagesOf(ALICE_BOB)).toHaveLength(2);
+    });
+
+    it('refuses an edit, reply or reaction whose reference is a commit, storing nothing', async () => {
+      const commit = await messages.append({
+        conversationId: ALICE_BOB,
+        messageId: 'commit-0',
+        senderId: alice,
+        kind: 'commit',
+        body: Buffer.from('commit bytes'),
+        now: T0,
+      });
+      for (const kind of ['edit', 'reply', 'reaction'] as const) {
+        await expect(send(aliceToBob({ messageId: `x-${kind}`, kind, refSeq: commit.seq }))).rejects.toThrow(
+          ImmutableMessageError,
+        );
+      }
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(3);
+      expect(fanout.jobs).toHaveLength(0);
     });
 
     it('refuses a reference to a message that is not there', async () => {

@@ -2,7 +2,14 @@ import type { MessageKind } from '../../../shared/protocol/ids';
 import { COMMIT_MESSAGE_ID_PREFIX, decodedBase64Length } from '../../../shared/protocol/ids';
 import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type AckFrame, ackFrame, messageFrame } from '../../../shared/protocol/outbound';
-import { ForbiddenError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../errors';
+import {
+  ForbiddenError,
+  ImmutableMessageError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../../errors';
+import { isContent } from '../../ports/message-log';
 import { requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
@@ -129,6 +136,8 @@ export function sendMessage(deps: SendMessageDeps) {
     const referenced = await deps.messages.get(conversationId, refSeq);
     if (!referenced || referenced.kind === 'skipped')
       throw new NotFoundError(`No message ${refSeq} in this conversation`);
+    // A commit is the group's history, not something to edit, answer or react to.
+    if (!isContent(referenced.kind)) throw new ImmutableMessageError(refSeq);
     if (kind === 'edit' && referenced.senderId !== senderId)
       throw new ForbiddenError('Only the author may edit');
     if (kind === 'edit' && referenced.deletedAt !== undefined)
