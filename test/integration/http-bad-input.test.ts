@@ -143,6 +143,13 @@ describe('bad input on the HTTP API', () => {
       code: 'VALIDATION_FAILED',
     },
     {
+      name: 'a path parameter that is not valid percent-encoding',
+      method: 'GET',
+      path: () => '/users/%E0%A4%A',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
       name: 'a seq that is not a number',
       method: 'DELETE',
       path: () => `${messages()}/first`,
@@ -214,6 +221,12 @@ describe('bad input on the HTTP API', () => {
   it('still serves the caller normally afterwards', async () => {
     const page = await apiFor(stack, alice).listMessages({ params: { conversationId } });
     expect(page.items.map((m) => m.messageId)).toEqual(['seed']);
+  });
+
+  it('refuses a path that is not valid percent-encoding before it checks the token', async () => {
+    const response = await fetch(`${stack.endpoints.httpApiUrl}/conversations/%E0%A4%A/messages`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('answers an unknown route as API Gateway does, with 404', async () => {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
+import { PROBLEM_CONTENT_TYPE, problem } from '../../../shared/protocol/problem';
 import { type FunctionName, HTTP_API, type HttpRouteDefinition } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
 import type { Invoke, TrafficRecord } from './websocket-api';
@@ -79,7 +81,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       response.writeHead(204).end();
       return;
     }
-    const match = findRoute(routes, request.method ?? 'GET', url.pathname);
+    let match: ReturnType<typeof findRoute>;
+    try {
+      match = findRoute(routes, request.method ?? 'GET', url.pathname);
+    } catch (error) {
+      // A path parameter that is not valid percent-encoding (`%E0%A4%A`): refused before anything else.
+      if (!(error instanceof URIError)) throw error;
+      return malformedPath(response);
+    }
     if (!match) return json(response, 404, { message: 'Not Found' });
 
     const claims = match.compiled.route.auth === 'none' ? {} : await authorize(request.headers.authorization);
@@ -188,6 +197,23 @@ function respond(response: ServerResponse, result: unknown) {
   response.writeHead(shaped.statusCode);
   response.end(
     shaped.body === undefined ? '' : Buffer.from(shaped.body, shaped.isBase64Encoded ? 'base64' : 'utf8'),
+  );
+}
+
+function malformedPath(response: ServerResponse) {
+  const code = ErrorCode.ValidationFailed;
+  const status = HTTP_STATUS_BY_CODE[code];
+  response.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
+  response.end(
+    JSON.stringify(
+      problem({
+        title: 'Validation failed',
+        status,
+        code,
+        detail: 'The path is not valid percent-encoding',
+        requestId: randomUUID(),
+      }),
+    ),
   );
 }
 
