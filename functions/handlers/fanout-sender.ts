@@ -3,8 +3,9 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
 import { parseJson, parseWith } from '../edge/parse';
+import { ParleyError } from '../errors';
 import { createLogger } from '../observability';
-import { FanoutJobSchema } from '../ports/fanout-queue';
+import { type FanoutJob, FanoutJobSchema } from '../ports/fanout-queue';
 
 const logger = createLogger('fanout-sender');
 const deliver = deliverJob(buildSenderDeps());
@@ -12,7 +13,20 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** One record = one fan-out job. A failed record is reported alone, so only it is retried. */
 async function processRecord(record: SQSRecord): Promise<void> {
-  const job = parseWith(FanoutJobSchema, parseJson(record.body));
+  let job: FanoutJob;
+  try {
+    job = parseWith(FanoutJobSchema, parseJson(record.body));
+  } catch (error) {
+    // A poison job: said at ERROR with what names it, never its body. Thrown, so the queue retries it and
+    // then moves it to the dead-letter queue, where it waits to be looked at.
+    logger.error('Fan-out job refused', {
+      messageId: record.messageId,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      code: error instanceof ParleyError ? error.code : 'INTERNAL',
+      reason: error instanceof ParleyError ? error.message : 'The job could not be read',
+    });
+    throw error;
+  }
   const log = logger.createChild({
     persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
   });
