@@ -15,6 +15,7 @@ import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
+import { raiseMarks } from './receipts';
 import type { Session } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 
@@ -352,9 +353,11 @@ export class ChatModel {
         case 'receipt': {
           const conversation = this.find(frame.conversationId);
           if (conversation) {
-            conversation.receipts[frame.userId] = { delivered: frame.delivered, read: frame.read };
+            // Pushes may arrive out of order or twice: a mark only moves forward.
+            const marks = raiseMarks(conversation.receipts[frame.userId], frame);
+            conversation.receipts[frame.userId] = marks;
             if (frame.userId === this.state.me.userId)
-              conversation.unread = Math.max(0, conversation.lastSeq - frame.read);
+              conversation.unread = Math.max(0, conversation.lastSeq - marks.read);
             this.changed();
           }
           return;
@@ -430,8 +433,9 @@ export class ChatModel {
         ...(existing ?? { unread: 0, receipts: {} }),
         ...detail,
         memberIds: detail.members.map((m) => m.user.userId),
+        // A push applied meanwhile may be ahead of this read.
         receipts: Object.fromEntries(
-          detail.members.map((m) => [m.user.userId, { delivered: m.delivered, read: m.read }]),
+          detail.members.map((m) => [m.user.userId, raiseMarks(existing?.receipts[m.user.userId], m)]),
         ),
       } as ConversationView;
       this.state.conversations = [
