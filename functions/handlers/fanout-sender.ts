@@ -41,7 +41,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
             ? { kind: job.kind, userId: job.userId, online: job.online }
             : { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
   try {
-    const report = await deliver(job);
+    // The queue gave this job out before: the first attempt may have pushed it, or failed before.
+    const report = await deliver(job, { redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 });
     log.info('Fan-out done', { ...subject, ...report });
   } catch (error) {
     log.error('Fan-out failed', { ...subject, error: error as Error });

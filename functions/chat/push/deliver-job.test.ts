@@ -225,6 +225,36 @@ describe('deliverJob', () => {
       expect(notifier.framesOf('alice-phone')).toEqual([frameOf(seq, 'bob', 'stored body')]);
     });
 
+    it('pushes a redelivered job as the log holds the message now: a deleted one is not pushed again', async () => {
+      const live = await storeMessage('alice', 'kept');
+      const gone = await storeMessage('alice', 'deleted later');
+      await messages.markDeleted(GROUP, gone, 'alice', T0 + 500);
+      const job = (seq: number, body: string) =>
+        ({
+          kind: 'message',
+          conversationId: GROUP,
+          seq,
+          frame: frameOf(seq, 'alice', body),
+          correlationId: 'c1',
+        }) as const;
+
+      const again = await deliver(job(gone, 'deleted later'), { redelivered: true });
+      expect(again).toEqual({ recipients: 0, delivered: 0, gone: 0 });
+      expect(reached()).toEqual([]);
+
+      await deliver(job(live, 'kept'), { redelivered: true });
+      expect(notifier.framesOf('bob-phone')).toEqual([frameOf(live, 'alice', 'kept')]);
+    });
+
+    it('pushes nothing for a message deleted before a job without its frame came', async () => {
+      const seq = await storeMessage('bob', 'soon gone');
+      await messages.markDeleted(GROUP, seq, 'bob', T0 + 500);
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq, correlationId: 'c1' });
+
+      expect(reached()).toEqual([]);
+    });
+
     it("moves the sender's read mark to their own message", async () => {
       await storeMessage('alice', 'one');
       const seq = await storeMessage('bob', 'two');

@@ -60,11 +60,14 @@ interface Target {
  *    connection that caused it; forget connections that are gone. A message moves its
  *    sender's read mark meanwhile.
  * Any other failure throws, so the queue retries the job (clients dedupe).
+ *
+ * A job delivered again (`redelivered`: the queue gave it out before) pushes a message as the log holds it
+ * now, not as the job carries it: a message deleted meanwhile is not pushed again, body and all.
  */
 export function deliverJob(deps: DeliverJobDeps) {
   const raiseSenderMark = senderReadMarks(deps.conversations);
-  return async (job: FanoutJob): Promise<PostReport> => {
-    const target = await audienceOf(job);
+  return async (job: FanoutJob, options: { redelivered?: boolean } = {}): Promise<PostReport> => {
+    const target = await audienceOf(job, options.redelivered === true);
     if (!target) return NOTHING;
     const [report] = await Promise.all([post(job, target), target.alongside]);
     return report;
@@ -84,12 +87,14 @@ export function deliverJob(deps: DeliverJobDeps) {
     return postAll(deps, targets, target.frame);
   }
 
-  async function audienceOf(job: FanoutJob): Promise<Target | undefined> {
+  async function audienceOf(job: FanoutJob, redelivered: boolean): Promise<Target | undefined> {
     switch (job.kind) {
       case 'message': {
         const [conversation, push] = await Promise.all([
           deps.conversations.get(job.conversationId),
-          job.frame ? fromJob(job.frame, job.contentCount) : readPush(job.conversationId, job.seq),
+          job.frame && !redelivered
+            ? fromJob(job.frame, job.contentCount)
+            : readPush(job.conversationId, job.seq),
         ]);
         if (!conversation || !push) return undefined;
         // Sending implies reading what came before: the sender's unread count stays honest.
@@ -147,12 +152,15 @@ export function deliverJob(deps: DeliverJobDeps) {
     };
   }
 
-  /** The stored message as a push; one whose body is in the blob store is pushed by reference. */
+  /**
+   * The stored message as a push; one whose body is in the blob store is pushed by reference. A deleted
+   * one is not pushed: its `deleted` push went out when it was deleted, and the log holds its tombstone.
+   */
   async function readPush(conversationId: string, seq: number): Promise<Push | undefined> {
     const message = await deps.messages.get(conversationId, seq);
-    if (!message) return undefined;
+    if (!message || message.deletedAt !== undefined) return undefined;
     const common = { senderId: message.senderId, kind: message.kind, contentCount: message.contentCount };
-    if (message.bodyRef && message.deletedAt === undefined) {
+    if (message.bodyRef) {
       return { frame: messageRefPush({ conversationId, seq }), ...common };
     }
     return { ...fromJob(messageFrame(envelope(message)), message.contentCount), ...common };
