@@ -3,6 +3,8 @@ import { ErrorCode } from '../shared/protocol/errors';
 /** Root of every error Parley's functions raise on purpose. `code` is the stable wire code. */
 export class ParleyError extends Error {
   readonly code: ErrorCode = ErrorCode.Internal;
+  /** When a retry may succeed, in seconds: `Retry-After` over HTTP, `retryAfterSeconds` in an error frame. */
+  readonly retryAfterSeconds?: number;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ParleyError';
@@ -74,9 +76,16 @@ export class NotFoundError extends ParleyError {
   }
 }
 
+/**
+ * How soon a retry of a send in progress is worth making: a live claimant finishes within milliseconds;
+ * one that died is taken over once `WRITER_DEADLINE_IN_MS` has passed since its claim.
+ */
+export const SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS = 1;
+
 /** The same client message id is being stored by another request right now. */
 export class SendInProgressError extends ParleyError {
   override readonly code = ErrorCode.SendInProgress;
+  override readonly retryAfterSeconds = SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS;
   constructor(options?: ErrorOptions) {
     super('A send with this messageId is in progress; retry shortly', options);
     this.name = 'SendInProgressError';
@@ -112,11 +121,10 @@ export class ImmutableMessageError extends ParleyError {
 /** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;
-  constructor(
-    readonly retryAfterSeconds: number,
-    options?: ErrorOptions,
-  ) {
+  override readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
     super(`Too many requests; retry in ${retryAfterSeconds} s`, options);
+    this.retryAfterSeconds = retryAfterSeconds;
     this.name = 'RateLimitedError';
   }
 }

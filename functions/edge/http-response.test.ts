@@ -2,7 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../../shared/protocol/problem';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import {
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS,
+  SendInProgressError,
+  ValidationError,
+} from '../errors';
 import { httpErrorResult, jsonResult, problemResult } from './http-response';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
@@ -53,6 +60,16 @@ describe('httpErrorResult', () => {
 
     expect(result.statusCode).toBe(status);
     expect(JSON.parse(result.body as string)).toMatchObject({ code: error.code, detail: error.message });
+  });
+
+  it('tells when to retry a send in progress and a refused rate, with Retry-After', () => {
+    const inProgress = httpErrorResult(new SendInProgressError(), 'req-4', logger);
+    expect(inProgress.statusCode).toBe(409);
+    expect(inProgress.headers?.['retry-after']).toBe(String(SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS));
+    expect(httpErrorResult(new RateLimitedError(42), 'req-5', logger).headers?.['retry-after']).toBe('42');
+    expect(httpErrorResult(new ForbiddenError('no'), 'req-6', logger).headers).not.toHaveProperty(
+      'retry-after',
+    );
   });
 
   it('answers an unexpected error with 500 and without its message', () => {

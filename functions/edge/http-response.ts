@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../shared/protocol/problem';
-import { ParleyError, RateLimitedError } from '../errors';
+import { ParleyError } from '../errors';
 
 const TITLES: Record<ErrorCode, string> = {
   INVALID_JSON: 'Invalid JSON',
@@ -49,7 +49,7 @@ export function httpErrorResult(
   if (error instanceof ParleyError) {
     logger.info('Request refused', { code: error.code, reason: error.name });
     const result = problemResult(error.code, error.message, requestId);
-    if (error instanceof RateLimitedError) {
+    if (error.retryAfterSeconds !== undefined) {
       return { ...result, headers: { ...result.headers, 'retry-after': String(error.retryAfterSeconds) } };
     }
     return result;

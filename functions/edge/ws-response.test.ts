@@ -9,6 +9,7 @@ import {
   NotFoundError,
   type ParleyError,
   PayloadTooLargeError,
+  SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS,
   SendInProgressError,
   UnauthorizedError,
   UnknownActionError,
@@ -43,7 +44,6 @@ describe('errorResult', () => {
     [new UnauthorizedError(), ErrorCode.Unauthorized],
     [new ForbiddenError('You are not a member of this conversation'), ErrorCode.Forbidden],
     [new NotFoundError('No such recipient'), ErrorCode.NotFound],
-    [new SendInProgressError(), ErrorCode.SendInProgress],
   ])('answers %s with an error frame of code %s and its message', (error, code) => {
     const result = errorResult(error, 'r-1', logger);
 
@@ -53,6 +53,18 @@ describe('errorResult', () => {
       code,
       message: error.message,
       requestId: 'r-1',
+    });
+  });
+
+  it('tells when to retry a send in progress', () => {
+    const result = errorResult(new SendInProgressError(), 'r-4', logger);
+
+    expect(parseOutboundFrame(result.body ?? '')).toEqual({
+      type: 'error',
+      code: ErrorCode.SendInProgress,
+      message: new SendInProgressError().message,
+      requestId: 'r-4',
+      retryAfterSeconds: SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS,
     });
   });
 

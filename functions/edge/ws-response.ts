@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { errorFrame, type OutboundFrame } from '../../shared/protocol/outbound';
-import { ParleyError, RateLimitedError } from '../errors';
+import { ParleyError } from '../errors';
 
 /** What a two-way WebSocket route returns: API Gateway sends `body` to the caller as a frame. */
 export interface WebSocketRouteResult {
@@ -31,7 +31,7 @@ export function errorResult(error: unknown, requestId: string, logger: Logger): 
         code: error.code,
         message: error.message,
         requestId,
-        ...(error instanceof RateLimitedError ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+        ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
       }),
       200,
     );

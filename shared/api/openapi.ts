@@ -36,7 +36,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'no valid access token was presented (missing, expired, or issued to another app client).',
   FORBIDDEN: 'the caller may not use this resource.',
   NOT_FOUND: 'no such resource, or the caller may not know it exists.',
-  SEND_IN_PROGRESS: 'a send with the same `messageId` is under way; retry shortly.',
+  SEND_IN_PROGRESS:
+    'a send with the same `messageId` is under way; retry after `Retry-After` seconds (a send that died is taken over 15 s after it began).',
   CONFLICT: 'the request conflicts with the current state (a username taken, a request already answered).',
   IMMUTABLE:
     "the message is an MLS commit (the group's history): it cannot be deleted, edited, answered or reacted to.",

@@ -203,6 +203,26 @@ describe('the API client', () => {
     await expect(api().getMe()).rejects.toMatchObject({ code: ErrorCode.RateLimited, retryAfterSeconds: 7 });
   });
 
+  it('reads Retry-After on 409 SEND_IN_PROGRESS', async () => {
+    const body = problem({
+      status: 409,
+      code: ErrorCode.SendInProgress,
+      title: 'Send in progress',
+      detail: 'Retry shortly',
+      requestId: 'req-3',
+    });
+    next = {
+      status: 409,
+      headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '1' },
+      body: JSON.stringify(body),
+    };
+
+    await expect(api().getMe()).rejects.toMatchObject({
+      code: ErrorCode.SendInProgress,
+      retryAfterSeconds: 1,
+    });
+  });
+
   it("names a gateway's bare 401 UNAUTHORIZED, and any other bare failure INTERNAL", async () => {
     next = json(401, { message: 'Unauthorized' }, { 'apigw-requestid': 'gw-2' });
     await expect(api().getMe()).rejects.toMatchObject({

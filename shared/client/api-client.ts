@@ -269,7 +269,8 @@ async function apiErrorOf(id: RouteId, response: Response): Promise<ApiError> {
   const { status, headers } = response;
   const text = await response.text().catch(() => '');
   const json = parseJsonObject(text);
-  const retryAfterSeconds = status === 429 ? retryAfterOf(headers.get('retry-after')) : undefined;
+  // Sent with 429 (a rate) and 409 `SEND_IN_PROGRESS` (a send still being stored).
+  const retryAfterSeconds = retryAfterOf(headers.get('retry-after'));
   const fields = { routeId: id, status, retryAfterSeconds };
   const problem = headers.get('content-type')?.includes(PROBLEM_CONTENT_TYPE)
     ? ProblemSchema.safeParse(json)

@@ -675,7 +675,8 @@ export class ChatModel {
           // answer comes to whichever asks next, so ask again shortly rather than give the message up.
           if (error instanceof ApiError && error.code === ErrorCode.SendInProgress) {
             clearTimeout(this.flushLater);
-            this.flushLater = setTimeout(() => void this.flushOutbox(), SEND_IN_PROGRESS_RETRY_IN_MS);
+            const wait = (error.retryAfterSeconds ?? 0) * 1000 || SEND_IN_PROGRESS_RETRY_IN_MS;
+            this.flushLater = setTimeout(() => void this.flushOutbox(), wait);
             return;
           }
           const retryable =
