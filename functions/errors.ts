@@ -118,6 +118,54 @@ export class ImmutableMessageError extends ParleyError {
   }
 }
 
+/** How soon a request refused because a dependency was down is worth trying again. */
+export const UNAVAILABLE_RETRY_AFTER_IN_SECONDS = 1;
+
+/** A service Parley depends on (DynamoDB, SQS, S3) could not be reached or was throttling, after retries. */
+export class ServiceUnavailableError extends ParleyError {
+  override readonly code = ErrorCode.Unavailable;
+  override readonly retryAfterSeconds = UNAVAILABLE_RETRY_AFTER_IN_SECONDS;
+  constructor(options?: ErrorOptions) {
+    super('A service Parley depends on is unavailable; retry shortly', options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Network failures of a connection to a service: the service did not answer. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * A failure of a dependency rather than of the request, as the AWS SDK reports it once its own retries
+ * are spent: the service unreachable (a network error), throttling or failing on its side (a retryable
+ * error, or an answer of 5xx). `undefined` for anything else.
+ */
+export function asUnavailable(error: unknown): ServiceUnavailableError | undefined {
+  if (!(error instanceof Error) || error instanceof ParleyError) return undefined;
+  const details = error as Error & {
+    code?: unknown;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = details.$metadata?.httpStatusCode;
+  const unreachable = typeof details.code === 'string' && UNREACHABLE_CODES.has(details.code);
+  if (
+    unreachable ||
+    details.$retryable ||
+    error.name === 'TimeoutError' ||
+    (status !== undefined && status >= 500)
+  ) {
+    return new ServiceUnavailableError({ cause: error });
+  }
+  return undefined;
+}
+
 /** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;

@@ -8,6 +8,7 @@ import {
   RateLimitedError,
   SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS,
   SendInProgressError,
+  UNAVAILABLE_RETRY_AFTER_IN_SECONDS,
   ValidationError,
 } from '../errors';
 import { httpErrorResult, jsonResult, problemResult } from './http-response';
@@ -70,6 +71,41 @@ describe('httpErrorResult', () => {
     expect(httpErrorResult(new ForbiddenError('no'), 'req-6', logger).headers).not.toHaveProperty(
       'retry-after',
     );
+  });
+
+  it.each([
+    [
+      'a service that refuses connections',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+    ],
+    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    [
+      'a service failing on its side',
+      Object.assign(new Error('InternalServerError'), { $metadata: { httpStatusCode: 500 } }),
+    ],
+    [
+      'throttling',
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $retryable: { throttling: true },
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
+  ])('answers %s with 503 UNAVAILABLE and Retry-After, without its message', (_, error) => {
+    const result = httpErrorResult(error, 'req-7', logger);
+
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toBe(String(UNAVAILABLE_RETRY_AFTER_IN_SECONDS));
+    expect(JSON.parse(result.body as string)).toMatchObject({ code: 'UNAVAILABLE', requestId: 'req-7' });
+    expect(result.body).not.toContain(error.message);
+  });
+
+  it('answers a refused request of the service (a 4xx it will not retry) as 500, not 503', () => {
+    const error = Object.assign(new Error('Requested resource not found'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(httpErrorResult(error, 'req-8', logger).statusCode).toBe(500);
   });
 
   it('answers an unexpected error with 500 and without its message', () => {

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../shared/protocol/problem';
-import { ParleyError } from '../errors';
+import { asUnavailable, ParleyError } from '../errors';
 
 const TITLES: Record<ErrorCode, string> = {
   INVALID_JSON: 'Invalid JSON',
@@ -17,6 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   IMMUTABLE: 'Immutable message',
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
+  UNAVAILABLE: 'Service unavailable',
 };
 
 export function jsonResult(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
@@ -53,6 +54,15 @@ export function httpErrorResult(
       return { ...result, headers: { ...result.headers, 'retry-after': String(error.retryAfterSeconds) } };
     }
     return result;
+  }
+  const unavailable = asUnavailable(error);
+  if (unavailable) {
+    logger.error('Dependency unavailable', { error: error as Error });
+    const result = problemResult(unavailable.code, unavailable.message, requestId);
+    return {
+      ...result,
+      headers: { ...result.headers, 'retry-after': String(unavailable.retryAfterSeconds) },
+    };
   }
   logger.error('Request failed', { error: error as Error });
   return problemResult(ErrorCode.Internal, 'Internal error; the request may be retried', requestId);

@@ -68,6 +68,20 @@ describe('errorResult', () => {
     });
   });
 
+  it('answers a dependency that cannot be reached as UNAVAILABLE, with when to retry', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+
+    const result = errorResult(error, 'r-5', logger);
+
+    expect(parseOutboundFrame(result.body ?? '')).toMatchObject({
+      type: 'error',
+      code: ErrorCode.Unavailable,
+      requestId: 'r-5',
+      retryAfterSeconds: 1,
+    });
+    expect(result.body).not.toContain('127.0.0.1');
+  });
+
   it('answers an unexpected error as INTERNAL without its message or stack, and logs it', () => {
     const log = vi.spyOn(logger, 'error');
     const error = new Error('ResourceNotFoundException: table parley-dev-secret not found');

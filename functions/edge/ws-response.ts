@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { errorFrame, type OutboundFrame } from '../../shared/protocol/outbound';
-import { ParleyError } from '../errors';
+import { asUnavailable, ParleyError } from '../errors';
 
 /** What a two-way WebSocket route returns: API Gateway sends `body` to the caller as a frame. */
 export interface WebSocketRouteResult {
@@ -32,6 +32,19 @@ export function errorResult(error: unknown, requestId: string, logger: Logger): 
         message: error.message,
         requestId,
         ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      }),
+      200,
+    );
+  }
+  const unavailable = asUnavailable(error);
+  if (unavailable) {
+    logger.error('Dependency unavailable', { error: error as Error });
+    return frameResult(
+      errorFrame({
+        code: unavailable.code,
+        message: unavailable.message,
+        requestId,
+        retryAfterSeconds: unavailable.retryAfterSeconds,
       }),
       200,
     );

@@ -26,6 +26,8 @@ export interface LocalDynamoDb {
   readonly endpoint: string;
   /** Physical name of each topology table. */
   readonly tableNames: Record<TableName, string>;
+  /** An outage, for fault tests: while down, every connection is dropped unanswered. */
+  setDown(down: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,16 @@ export async function startDynamoDb(options: {
     ...(options.trace ? { trace: options.trace } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });
+  let down = false;
+  const handlers = server.listeners('request') as Array<(...args: unknown[]) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (request, response) => {
+    if (down) {
+      request.socket.destroy();
+      return;
+    }
+    for (const handler of handlers) handler.call(server, request, response);
+  });
   const port = await listen(server, options.port);
   const endpoint = `http://${LOCAL_HOST}:${port}`;
   const client = new DynamoDBClient({ endpoint, region: options.region, credentials: LOCAL_CREDENTIALS });
@@ -63,7 +75,14 @@ export async function startDynamoDb(options: {
   } finally {
     client.destroy();
   }
-  return { endpoint, tableNames, stop: () => close(server) };
+  return {
+    endpoint,
+    tableNames,
+    setDown: (value) => {
+      down = value;
+    },
+    stop: () => close(server),
+  };
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string, table: TableDefinition) {

@@ -101,6 +101,8 @@ export interface LocalStack {
   readonly mailbox: Mailbox;
   readonly webSocket: LocalWebSocketApi;
   readonly region: string;
+  /** Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on. */
+  readonly faults: { dynamoDbDown(down: boolean): void };
   /** Endpoints of the stand-ins and their resources, for tests and tools. */
   readonly resources: {
     readonly dynamoDbEndpoint: string;
@@ -306,6 +308,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailbox: cognito.mailbox,
       webSocket,
       region,
+      faults: { dynamoDbDown: (down) => dynamoDb.setDown(down) },
       resources: {
         dynamoDbEndpoint: dynamoDb.endpoint,
         tableNames: dynamoDb.tableNames,

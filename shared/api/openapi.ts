@@ -43,6 +43,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
     "the message is an MLS commit (the group's history): it cannot be deleted, edited, answered or reacted to.",
   RATE_LIMITED: 'the caller exceeded its rate; retry after `Retry-After` seconds.',
   INTERNAL: 'the server failed; the request may be retried.',
+  UNAVAILABLE:
+    'a service the server depends on is down or throttling; nothing was changed by the failed step; retry after `Retry-After` seconds.',
 };
 
 const DESCRIPTION = [
@@ -192,6 +194,7 @@ function errorsOf(spec: RouteSpec): Record<string, unknown> {
     ...(spec.auth === 'jwt' ? [ErrorCode.Unauthorized] : []),
     ErrorCode.RateLimited,
     ErrorCode.Internal,
+    ErrorCode.Unavailable,
   ]);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of [...codes].sort()) {

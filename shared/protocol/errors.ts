@@ -29,6 +29,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** The server failed; the request may be retried. */
   Internal: 'INTERNAL',
+  /** A service the server depends on is down or throttling; retry after `Retry-After` seconds. */
+  Unavailable: 'UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -47,4 +49,5 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   IMMUTABLE: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  UNAVAILABLE: 503,
 };
