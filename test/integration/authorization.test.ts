@@ -80,7 +80,7 @@ describe('authorization on every route', () => {
     sendFriendRequest: {
       path: () => '/friends/requests',
       body: () => ({ userId: people.owner.userId }),
-      expect: { owner: 400, member: 409, outsider: 201, removed: 409, blocked: 403 },
+      expect: { owner: 400, member: 409, outsider: 201, removed: 409, blocked: 404 },
     },
     acceptFriendRequest: {
       path: () => `/friends/requests/${people.owner.userId}/accept`,

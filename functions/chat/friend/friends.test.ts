@@ -129,11 +129,14 @@ describe('friends', () => {
       await expect(use.request(alice, { userId: 'bob' })).rejects.toThrow(ConflictError);
     });
 
-    it('refuses a request to a user who blocked the caller, or whom the caller blocked', async () => {
+    it('refuses a request to a user who blocked the caller as if they did not exist, or whom the caller blocked', async () => {
       await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
       await relationships.block({ userId: 'alice', blockedId: 'carol', since: T0 });
+      const nobody = await use.request(alice, { userId: 'nobody' }).catch((error: unknown) => error);
+      const blocker = await use.request(alice, { userId: 'bob' }).catch((error: unknown) => error);
+      expect(blocker).toBeInstanceOf(NotFoundError);
+      expect(blocker).toEqual(nobody);
 
-      await expect(use.request(alice, { userId: 'bob' })).rejects.toThrow(ForbiddenError);
       await expect(use.request(alice, { userId: 'carol' })).rejects.toThrow(ForbiddenError);
       expect(await stateBetween('bob', 'alice')).toBeUndefined();
       expect(await stateBetween('carol', 'alice')).toBeUndefined();
@@ -253,7 +256,7 @@ describe('friends', () => {
           { to: ['alice'], event: 'removed', user: 'bob', state: undefined },
         ]),
       );
-      await expect(use.request(bob, { userId: 'alice' })).rejects.toThrow(ForbiddenError);
+      await expect(use.request(bob, { userId: 'alice' })).rejects.toThrow(NotFoundError);
     });
 
     it('ends a pending request too', async () => {

@@ -94,7 +94,8 @@ export function friends(deps: FriendsDeps) {
     /**
      * Asks a user to be friends.
      * 1. Count it against the caller's request allowance; find the user.
-     * 2. Refuse when either has blocked the other, or they are friends already.
+     * 2. Refuse when either has blocked the other (to the blocked one, as if the user did not exist), or
+     *    they are friends already.
      * 3. If they already asked the caller, this accepts; else store the request both ways.
      */
     async request(caller: Caller, target: FriendTarget): Promise<Friend> {
@@ -103,8 +104,9 @@ export function friends(deps: FriendsDeps) {
       if (!other) throw new NotFoundError('No such user');
       if (other.userId === caller.userId) throw new ValidationError('You cannot befriend yourself');
       const relation = await deps.relationships.relation(caller.userId, other.userId);
-      if (relation.blocks || relation.blockedBy)
-        throw new ForbiddenError('You cannot send a request to this user');
+      // Whoever is blocked learns nothing of it: the answer is the one for a user who does not exist.
+      if (relation.blockedBy) throw new NotFoundError('No such user');
+      if (relation.blocks) throw new ForbiddenError('You blocked this user: unblock them first');
       const now = deps.clock();
       const state = relation.friend?.state;
       if (state === 'friend') throw new ConflictError('You are friends already');
