@@ -378,7 +378,7 @@ export const ROUTES = {
     tag: 'friends',
     summary: 'Block a user',
     description:
-      'Ends any friendship or request. The blocked user can no longer send me requests or direct messages, nor see my presence.',
+      'Ends any friendship or request. The blocked user can no longer send me requests or direct messages, nor see my presence. A user who blocked me is, to me, a user who does not exist: blocking them answers 404 like a request to them does, and stores nothing.',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,

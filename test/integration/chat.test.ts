@@ -496,6 +496,8 @@ describe('chat capabilities', () => {
       });
       // As if Bob did not exist: the same answer as for nobody at all.
       await refused(api.alice.sendFriendRequest({ body: { userId: bob.userId } }), 404, 'NOT_FOUND');
+      await refused(api.alice.blockUser({ params: { userId: bob.userId } }), 404, 'NOT_FOUND');
+      expect((await api.alice.listBlocks()).items).toEqual([]);
       expect((await api.alice.getPresence({ query: { userIds: bob.userId } })).items).toEqual([]);
       expect((await api.bob.listBlocks()).items.map((b) => b.user.userId)).toEqual([alice.userId]);
       await api.bob.unblockUser({ params: { userId: alice.userId } });

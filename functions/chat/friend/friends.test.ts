@@ -275,6 +275,20 @@ describe('friends', () => {
       expect((await relationships.relation('bob', 'alice')).blockedBy).toBe(true);
     });
 
+    it('answers a blocked user blocking back as for a user who does not exist, storing nothing', async () => {
+      await use.block(alice, 'bob');
+      const nobody = await use.block(bob, 'nobody').catch((error: unknown) => error);
+
+      const back = await use.block(bob, 'alice').catch((error: unknown) => error);
+
+      expect(back).toBeInstanceOf(NotFoundError);
+      expect(back).toEqual(nobody);
+      expect((await use.listBlocks(bob, 10)).items).toEqual([]);
+      // Once unblocked, Bob can block Alice like anyone.
+      await use.unblock(alice, 'bob');
+      await expect(use.block(bob, 'alice')).resolves.toMatchObject({ user: publicOf('alice') });
+    });
+
     it('refuses oneself and unknown users', async () => {
       await expect(use.block(alice, 'alice')).rejects.toThrow(ValidationError);
       await expect(use.block(alice, 'nobody')).rejects.toThrow(NotFoundError);

@@ -183,6 +183,8 @@ export function friends(deps: FriendsDeps) {
         profileOf(otherId),
         deps.relationships.relation(caller.userId, otherId),
       ]);
+      // Blocked by the other, the caller learns nothing of them: as for a user who does not exist.
+      if (relation.blockedBy && !relation.blocks) throw new NotFoundError('No such user');
       const now = deps.clock();
       await deps.messages.setBlocked(directConversationId(caller.userId, otherId), caller.userId, true);
       await deps.relationships.block({ userId: caller.userId, blockedId: otherId, since: now });
