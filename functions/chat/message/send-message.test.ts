@@ -393,10 +393,7 @@ describe('sendMessage', () => {
 
     it('stays closed while the other side still blocks', async () => {
       // Each blocked the other at the same moment (one who is already blocked cannot block back after).
-      await Promise.all([
-        bobBlocksAlice(),
-        friends(deps).block({ userId: alice, correlationId: 'a' }, bob),
-      ]);
+      await Promise.all([bobBlocksAlice(), friends(deps).block({ userId: alice, correlationId: 'a' }, bob)]);
       expect((await relationships.relation(alice, bob)).blocks).toBe(true);
       await friends(deps).unblock({ userId: bob, correlationId: 'u' }, alice);
 
