@@ -5,9 +5,9 @@ import {
   ConversationIdSchema,
   CursorSchema,
   DeviceIdSchema,
-  DisplayNameSchema,
+  DisplayNameInputSchema,
   decodedBase64Length,
-  GroupNameSchema,
+  GroupNameInputSchema,
   SendableMessageKindSchema,
   SeqSchema,
   UserIdSchema,
@@ -100,7 +100,7 @@ export const CreateConversationBodySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), userId: UserIdSchema }),
   z.object({
     kind: z.literal('group'),
-    name: GroupNameSchema,
+    name: GroupNameInputSchema,
     /** Friends of the creator; the creator is added as admin. */
     memberIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(255)),
   }),
@@ -189,7 +189,7 @@ export const RegisterDeviceBodySchema = z.object({
       `must be a ${SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES}-byte Ed25519 public key`,
     ),
   ),
-  name: z.optional(DisplayNameSchema),
+  name: z.optional(DisplayNameInputSchema),
 });
 
 /** Opaque MLS bytes of `1..limit` bytes. */
@@ -269,7 +269,7 @@ export const ROUTES = {
     tag: 'profile',
     summary: 'Change my username or display name',
     auth: 'jwt',
-    body: z.object({ username: z.optional(UsernameSchema), displayName: z.optional(DisplayNameSchema) }),
+    body: z.object({ username: z.optional(UsernameSchema), displayName: z.optional(DisplayNameInputSchema) }),
     status: 200,
     response: MeSchema,
     errors: [ValidationFailed, Conflict],
@@ -436,7 +436,7 @@ export const ROUTES = {
     summary: 'Rename a group (admins)',
     auth: 'jwt',
     params: ConversationParamsSchema,
-    body: z.object({ name: GroupNameSchema }),
+    body: z.object({ name: GroupNameInputSchema }),
     status: 200,
     response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, Conflict],

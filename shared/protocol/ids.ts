@@ -31,11 +31,91 @@ export const UsernameSchema = z
   .string()
   .check(z.minLength(3), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/, 'must be 3-32 characters of a-z 0-9 _ .'));
 
-/** A name people see: any script, trimmed, 1-64 characters. */
+/**
+ * Characters no name may hold: controls, line and paragraph separators, unassigned and private
+ * code points, lone surrogates, bidirectional controls (which reorder the text around them), and
+ * letters that draw nothing (Hangul fillers, the blank Braille pattern). Format characters are
+ * judged by {@link invisibleAt}.
+ */
+const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cs}\p{Co}\p{Cn}\u2028\u2029\u115F\u1160\u3164\uFFA0\u2800]/u;
+
+const VISIBLE = /[^\s\p{Cf}\p{Cc}\p{Z}]/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+
+/**
+ * The first format character (zero-width spaces, bidi marks, soft hyphens, word joiners, tags…)
+ * that is not one of the few a script or an emoji needs, or -1: a zero-width joiner or non-joiner
+ * between two visible characters (Persian and Indic words, family emoji), and emoji tag
+ * characters after a flag.
+ */
+function invisibleAt(name: string): number {
+  const chars = Array.from(name);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] as string;
+    if (!/\p{Cf}/u.test(char)) continue;
+    const before = chars[i - 1] ?? '';
+    const after = chars[i + 1] ?? '';
+    if ((char === '\u200C' || char === '\u200D') && VISIBLE.test(before) && VISIBLE.test(after)) continue;
+    const code = char.codePointAt(0) as number;
+    if (
+      code >= 0xe0020 &&
+      code <= 0xe007f &&
+      (PICTOGRAPH.test(before) || /[\u{E0020}-\u{E007F}]/u.test(before))
+    )
+      continue;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Normalises a name people see: Unicode NFC (so the same name is stored one way), every run of
+ * white space as one space, trimmed.
+ */
+export function normaliseName(name: string): string {
+  return name
+    .normalize('NFC')
+    .replace(/[\s\p{Zs}]+/gu, ' ')
+    .trim();
+}
+
+/** Why a name may not be used, or undefined when it may. */
+export function nameProblem(name: string): string | undefined {
+  if (FORBIDDEN_IN_NAMES.test(name)) return 'must not contain control or invisible characters';
+  if (invisibleAt(name) >= 0) return 'must not contain control or invisible characters';
+  if (!VISIBLE.test(name)) return 'must contain a visible character';
+  return undefined;
+}
+
+/** A name as a client may set it: normalised, then refused if it holds control or invisible characters. */
+function nameInput(maxLength: number) {
+  return z.string().check(
+    z.describe(
+      'Stored in Unicode NFC with every run of white space as one space, trimmed. Refused with control characters, bidirectional controls, zero-width or other invisible characters (a zero-width joiner or non-joiner between two visible characters, as words and emoji need, is kept).',
+    ),
+    z.overwrite(normaliseName),
+    z.minLength(1),
+    z.maxLength(maxLength),
+    z.refine((name) => nameProblem(name) === undefined, {
+      error: (issue) => nameProblem(String(issue.input)) ?? 'must be a name',
+    }),
+  );
+}
+
+/**
+ * A name people see, as stored and served: any script, trimmed, 1-64 characters. What a client
+ * may set is {@link DisplayNameInputSchema}.
+ */
 export const DisplayNameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
 
-/** A group's name: any script, trimmed, 1-100 characters. */
+/** A display name as a client sets it: NFC, white space collapsed, no control or invisible characters. */
+export const DisplayNameInputSchema = nameInput(64);
+
+/** A group's name, as stored and served: any script, trimmed, 1-100 characters. */
 export const GroupNameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+
+/** A group's name as a client sets it: NFC, white space collapsed, no control or invisible characters. */
+export const GroupNameInputSchema = nameInput(100);
 
 /** An opaque paging cursor: pass back exactly what the server returned. */
 export const CursorSchema = z

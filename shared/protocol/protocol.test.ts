@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from './errors';
-import { Base64Schema, ClientIdSchema, ConversationIdSchema, decodedBase64Length, UserIdSchema } from './ids';
+import {
+  Base64Schema,
+  ClientIdSchema,
+  ConversationIdSchema,
+  DisplayNameInputSchema,
+  DisplayNameSchema,
+  decodedBase64Length,
+  GroupNameInputSchema,
+  UserIdSchema,
+} from './ids';
 import { parseEnvelope, peekRequestId, SendFrameSchema, sendFrame } from './inbound';
 import { MAX_CLIENT_ID_LENGTH } from './limits';
 import { ackFrame, devicePush, errorFrame, messageFrame, parseOutboundFrame } from './outbound';
@@ -209,5 +218,60 @@ describe('problem', () => {
 
     expect(detail.type).toBe('urn:parley:problem:not-found');
     expect(ProblemSchema.parse(detail)).toEqual(detail);
+  });
+});
+
+describe('names people see, as clients set them', () => {
+  it.each([
+    ['  Ada   Lovelace ', 'Ada Lovelace'],
+    ['Ada\u00A0\u2003Lovelace', 'Ada Lovelace'],
+    ['E\u0301mile', '\u00C9mile'],
+    ['\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645', '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645'],
+    ['\u{1F469}\u200D\u{1F4BB} Ada', '\u{1F469}\u200D\u{1F4BB} Ada'],
+    [
+      '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} fan',
+      '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} fan',
+    ],
+    ['\u5F20\u4F1F', '\u5F20\u4F1F'],
+    ['\uFEFFAda\u2028Lovelace\r\n', 'Ada Lovelace'],
+  ])('normalises %j to %j', (input, stored) => {
+    expect(DisplayNameInputSchema.parse(input)).toBe(stored);
+    expect(GroupNameInputSchema.parse(input)).toBe(stored);
+  });
+
+  it.each([
+    ['a NUL', 'Ada\u0000'],
+    ['a tab inside a bidi embedding', 'Ada\u202A\tB'],
+    ['a right-to-left override', 'Ada\u202Egnp.exe'],
+    ['a bidi isolate', '\u2067Ada'],
+    ['a left-to-right mark', 'Ada\u200E'],
+    ['zero-width spaces only', '\u200B\u200B\u200B'],
+    ['a zero-width space inside', 'A\u200Bda'],
+    ['a joiner at the end', 'Ada\u200D'],
+    ['a word joiner', 'Ada\u2060Lovelace'],
+    ['a function application', 'Ada\u2061'],
+    ['a soft hyphen', 'Ada\u00ADLovelace'],
+    ['a Hangul filler', '\u3164'],
+    ['a blank Braille pattern', '\u2800\u2800'],
+    ['a private-use character', 'Ada\uE000'],
+    ['a lone surrogate', 'Ada\uD800'],
+    ['white space only', ' \t '],
+  ])('refuses %s', (_, input) => {
+    expect(DisplayNameInputSchema.safeParse(input).success).toBe(false);
+    expect(GroupNameInputSchema.safeParse(input).success).toBe(false);
+  });
+
+  it('says why a name was refused', () => {
+    const result = DisplayNameInputSchema.safeParse('Ada\u202E');
+    expect(result.error?.issues[0]?.message).toBe('must not contain control or invisible characters');
+  });
+
+  it('counts the limit after normalising', () => {
+    expect(DisplayNameInputSchema.safeParse(`${'a'.repeat(64)}   `).success).toBe(true);
+    expect(DisplayNameInputSchema.safeParse('a'.repeat(65)).success).toBe(false);
+  });
+
+  it('still reads a name stored before these rules', () => {
+    expect(DisplayNameSchema.parse('Ada\u200B')).toBe('Ada\u200B');
   });
 });

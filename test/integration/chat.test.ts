@@ -94,6 +94,19 @@ describe('chat capabilities', () => {
       expect((await api.bob.getMe()).username).toBe(bob.username);
     });
 
+    it('stores a display name normalised and refuses one with control or invisible characters', async () => {
+      const spaced = await api.dave.updateMe({ body: { displayName: '  Dave\u3000 \tE\u0301lan ' } });
+      expect(spaced.displayName).toBe('Dave \u00C9lan');
+      for (const displayName of ['Da\u0000ve', 'Dave\u202Eevil', '\u200B\u200B', 'Da\u200Bve', '\u3164']) {
+        await refused(api.dave.updateMe({ body: { displayName } }), 400, 'VALIDATION_FAILED');
+      }
+      expect((await api.dave.getMe()).displayName).toBe('Dave \u00C9lan');
+      const family = await api.dave.updateMe({
+        body: { displayName: 'Dave \u{1F468}\u200D\u{1F469}\u200D\u{1F467}' },
+      });
+      expect(family.displayName).toBe('Dave \u{1F468}\u200D\u{1F469}\u200D\u{1F467}');
+    });
+
     it('finds users by exact email or username prefix, never by a one-letter prefix', async () => {
       const byEmail = await api.alice.findUsers({ query: { email: bob.email } });
       expect(byEmail.items).toEqual([

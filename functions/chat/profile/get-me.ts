@@ -1,3 +1,4 @@
+import { nameProblem, normaliseName } from '../../../shared/protocol/ids';
 import type { Me } from '../../../shared/protocol/resources';
 import { NotFoundError } from '../../errors';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
@@ -63,5 +64,6 @@ export function usernameFromEmail(email: string): string {
 
 function displayNameFromEmail(email: string): string {
   const local = (email.split('@')[0] ?? '').split('+')[0] ?? '';
-  return local.trim().slice(0, 64) || 'New user';
+  const name = normaliseName(local).slice(0, 64).trim();
+  return name && nameProblem(name) === undefined ? name : 'New user';
 }
