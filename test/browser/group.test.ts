@@ -6,6 +6,7 @@ import {
   accessibilityViolations,
   browserStorage,
   DESKTOP,
+  explained,
   launchBrowser,
   openPage,
   PHONE,
@@ -308,7 +309,12 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     await devices.getByText('revoked').waitFor({ timeout: 30_000 });
 
     // The phone learns it at once: it signs out, says why, and its encrypted store is gone.
-    await phone.page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
+    const pages = { alice: alicePage, bob: bobPage, phone };
+    await explained(
+      phone.page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 }),
+      pages,
+      stack,
+    );
     await phone.page.getByText(/removed from your devices/).waitFor();
     await screenshot(phone.page, 'revoked-phone');
     expect(await phone.page.evaluate(() => localStorage.getItem('parley.session'))).toBeNull();
@@ -320,7 +326,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     await send(alicePage.page, still);
     await bobPage.page.getByRole('button', { name: 'Back' }).click();
     await openGroup(bobPage);
-    await messages(bobPage.page).getByText(still).waitFor({ timeout: 30_000 });
+    await explained(messages(bobPage.page).getByText(still).waitFor({ timeout: 30_000 }), pages, stack);
     await phone.context.close();
   }, 150_000);
 });

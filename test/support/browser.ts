@@ -54,11 +54,14 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
   });
   page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  /** Console warnings, for a report: the app warns of what it could not read or send. */
+  const warnings: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'warning') warnings.push(message.text());
   });
   await page.goto(webUrlOf(stack));
-  return { context, page, problems, frames, sent, requests, sockets };
+  return { context, page, problems, warnings, frames, sent, requests, sockets };
 }
 
 /** Signs up through the UI, reads the code from the local mailbox, and lands in the app. */
@@ -154,4 +157,81 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+type Observed = Pick<
+  Awaited<ReturnType<typeof openPage>>,
+  'page' | 'problems' | 'warnings' | 'frames' | 'sent' | 'requests' | 'sockets'
+>;
+
+/** A frame as a line for a report: its type and routing fields, never a body. */
+function frameSummary(payload: string): string {
+  try {
+    const frame = JSON.parse(payload) as Record<string, unknown>;
+    const fields = [
+      'type',
+      'action',
+      'event',
+      'code',
+      'conversationId',
+      'seq',
+      'kind',
+      'refSeq',
+      'epoch',
+      'requestId',
+    ];
+    return fields
+      .filter((field) => frame[field] !== undefined)
+      .map((field) => `${field}=${String(frame[field]).slice(0, 16)}`)
+      .join(' ');
+  } catch {
+    return `(${payload.length} bytes, not JSON)`;
+  }
+}
+
+/**
+ * What pages and functions did, for a test that waited in vain: each page's problems, the frames it
+ * sent and received (routing fields only), its last requests and sockets, and every function line
+ * logged at WARN or above.
+ */
+export function report(pages: Record<string, Observed>, stack: Pick<TestStack, 'logs' | 'errors'>): string {
+  const lines: string[] = [];
+  for (const [name, observed] of Object.entries(pages)) {
+    lines.push(`--- ${name} (${observed.page.isClosed() ? 'closed' : observed.page.url()})`);
+    lines.push(...observed.problems.map((problem) => `  problem: ${problem.slice(0, 300)}`));
+    lines.push(...observed.warnings.slice(-20).map((warning) => `  warning: ${warning.slice(0, 300)}`));
+    lines.push(`  sockets: ${observed.sockets.map((s) => (s.closed ? 'closed' : 'open')).join(', ')}`);
+    lines.push(...observed.sent.slice(-15).map((frame) => `  sent: ${frameSummary(frame)}`));
+    lines.push(...observed.frames.slice(-40).map((frame) => `  received: ${frameSummary(frame)}`));
+    lines.push(...observed.requests.slice(-25).map((request) => `  request: ${request}`));
+  }
+  lines.push('--- fan-out: the last jobs done');
+  const fanout = stack.logs.filter(({ line }) => line.includes('"Fan-out done"')).slice(-25);
+  lines.push(
+    ...fanout.map(
+      ({ line }) =>
+        `  ${line.replace(/"(timestamp|service|xray_trace_id|function_\w+|cold_start|sampling_rate)":[^,]*,/g, '').slice(0, 400)}`,
+    ),
+  );
+  lines.push('--- functions at WARN or above');
+  for (const { functionName, line } of stack.logs) {
+    if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) lines.push(`  ${functionName}: ${line.slice(0, 400)}`);
+  }
+  lines.push(...stack.errors.map((error) => `  stand-in: ${error.slice(0, 300)}`));
+  return lines.join('\n');
+}
+
+/** Waits for `promise`; when it fails, fails with what the pages and functions did meanwhile. */
+export async function explained<T>(
+  promise: Promise<T>,
+  pages: Record<string, Observed>,
+  stack: Pick<TestStack, 'logs' | 'errors'>,
+): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${report(pages, stack)}`, {
+      cause: error,
+    });
+  }
 }
