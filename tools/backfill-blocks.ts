@@ -1,7 +1,7 @@
 /**
  * `npm run backfill:blocks -- --table <name> [--endpoint <url>] [--region <region>]`: closes the direct
  * conversation of every stored block, for blocks made before sends were refused on the conversation's
- * head (`MessageLog.setBlocked`). Run once per stage after deploying that change; repeats are harmless.
+ * head (`MessageLog.setClosed`). Run once per stage after deploying that change; repeats are harmless.
  * Uses the caller's AWS credentials; needs `dynamodb:Scan` and `dynamodb:UpdateItem` on the table.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,7 +26,7 @@ export async function backfillBlocks(client: DynamoDBDocumentClient, tableName: 
   for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const userId = String(item.userId);
-      await log.setBlocked(directConversationId(userId, String(item.blockedId)), userId, true);
+      await log.setClosed(directConversationId(userId, String(item.blockedId)), userId, true);
       blocks += 1;
     }
   }

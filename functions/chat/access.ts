@@ -1,6 +1,6 @@
 import { ConversationBlockedError, ForbiddenError } from '../errors';
 import type { ConversationStore, Membership } from '../ports/conversation-store';
-import type { RelationshipStore } from '../ports/relationship-store';
+import type { MessageLog } from '../ports/message-log';
 
 /** Who makes a request, and the id that follows it into the logs and pushes it causes. */
 export interface Caller {
@@ -23,32 +23,28 @@ export async function requireMembership(
   return membership;
 }
 
-type BlockDeps = {
-  conversations: Pick<ConversationStore, 'get'>;
-  relationships: Pick<RelationshipStore, 'blockedEitherWay'>;
-};
-
-/**
- * Whether this is a direct conversation whose two users are blocked either way. (Sends do not
- * ask: the log itself refuses them, see `MessageLog.setBlocked`.)
- */
-export async function blockedDirect(
-  deps: BlockDeps,
-  conversationId: string,
-  userId: string,
-): Promise<boolean> {
-  // Direct conversation ids carry their kind: groups skip the extra reads.
-  if (!conversationId.startsWith('d_')) return false;
-  const conversation = await deps.conversations.get(conversationId);
-  const peers = (conversation?.memberIds ?? []).filter((id) => id !== userId);
-  return (await deps.relationships.blockedEitherWay(userId, peers)).size > 0;
+/** Direct conversation ids carry their kind: `d_…`. */
+export function isDirectConversationId(conversationId: string): boolean {
+  return conversationId.startsWith('d_');
 }
 
-/** In a direct conversation, nothing passes between users when either blocked the other. */
-export async function refuseBlockedDirect(
-  deps: BlockDeps,
+/**
+ * Whether this is a direct conversation closed to content: either user blocks the other, or they
+ * are no longer friends (see `MessageLog.setClosed`; sends do not ask, the log refuses them).
+ */
+export async function closedDirect(
+  deps: { messages: Pick<MessageLog, 'heads'> },
   conversationId: string,
-  userId: string,
+): Promise<boolean> {
+  // Groups skip the read.
+  if (!isDirectConversationId(conversationId)) return false;
+  return (await deps.messages.heads([conversationId])).get(conversationId)?.closed === true;
+}
+
+/** In a closed direct conversation, nothing passes between the two users. */
+export async function refuseClosedDirect(
+  deps: { messages: Pick<MessageLog, 'heads'> },
+  conversationId: string,
 ): Promise<void> {
-  if (await blockedDirect(deps, conversationId, userId)) throw new ConversationBlockedError();
+  if (await closedDirect(deps, conversationId)) throw new ConversationBlockedError();
 }

@@ -90,7 +90,12 @@ export interface LogHead {
   readonly contentSeq?: number;
   /** Epoch ms of the last content message. */
   readonly contentAt?: number;
+  /** A direct conversation closed to content: either user blocks the other, or they are no longer friends. */
+  readonly closed?: true;
 }
+
+/** The reason {@link MessageLog.setClosed} records while the two users of a direct conversation are not friends. */
+export const FRIENDSHIP_ENDED = 'friendship-ended';
 
 export interface HistoryQuery {
   /** Messages with a seq above this, oldest first. */
@@ -142,11 +147,13 @@ export interface MessageLog {
     now: number,
   ): Promise<StoredMessage | undefined>;
   /**
-   * Records that `userId` blocks (or no longer blocks) the other user of this direct
-   * conversation: while anyone blocks it, content appends are refused (commits still pass, so
-   * the MLS group can follow device changes). Repeats are no-ops.
+   * Closes (or reopens) this direct conversation for one reason: `by` is the user who blocks the
+   * other, or {@link FRIENDSHIP_ENDED} while the two are not friends. While any reason holds,
+   * content appends are refused (commits still pass, so the MLS group can follow device
+   * changes), and the head says it is `closed`. Repeats are no-ops; reopening a conversation that
+   * was never stored stores nothing.
    */
-  setBlocked(conversationId: string, userId: string, blocked: boolean): Promise<void>;
+  setClosed(conversationId: string, by: string, closed: boolean): Promise<void>;
 }
 
 /**

@@ -518,6 +518,55 @@ describe('chat capabilities', () => {
     });
   });
 
+  describe('unfriending', () => {
+    it('keeps the direct conversation readable but closed, and ends presence and key-package claims', async () => {
+      await befriend(stack, carol, dave);
+      const { conversationId } = await api.carol.createConversation({
+        body: { kind: 'direct', userId: dave.userId },
+      });
+      await api.carol.postMessage({
+        params: { conversationId },
+        body: { messageId: 'before-unfriend', body: body('hi') },
+      });
+      expect((await api.carol.getPresence({ query: { userIds: dave.userId } })).items).toHaveLength(1);
+      await api.carol.claimKeyPackages({ body: { userIds: [dave.userId] } });
+
+      await api.dave.removeFriend({ params: { userId: carol.userId } });
+
+      for (const [sender, messageId] of [
+        [api.carol, 'after-1'],
+        [api.dave, 'after-2'],
+      ] as const) {
+        await refused(
+          sender.postMessage({ params: { conversationId }, body: { messageId, body: body('still there?') } }),
+          403,
+          'FORBIDDEN',
+        );
+      }
+      carolPhone.send(typingFrame({ requestId: 'typ-unfriended', conversationId, state: 'start' }));
+      expect(await carolPhone.waitFor<Frame>(is('error', { requestId: 'typ-unfriended' }))).toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      // History stays with both.
+      const kept = await api.carol.listMessages({ params: { conversationId }, query: { after: 0 } });
+      expect(kept.items.map((m) => m.messageId)).toEqual(['before-unfriend']);
+      expect((await api.dave.listConversations()).items.map((c) => c.conversationId)).toContain(
+        conversationId,
+      );
+      // No group in common: no presence, no key packages.
+      expect((await api.carol.getPresence({ query: { userIds: dave.userId } })).items).toEqual([]);
+      await refused(api.carol.claimKeyPackages({ body: { userIds: [dave.userId] } }), 403, 'FORBIDDEN');
+
+      // Friends again, the same conversation opens.
+      await befriend(stack, dave, carol);
+      const again = await api.carol.postMessage({
+        params: { conversationId },
+        body: { messageId: 'friends-again', body: body('welcome back') },
+      });
+      expect(again.seq).toBe(2);
+    });
+  });
+
   it('logged no function error along the way', () => {
     expect(stack.errors).toEqual([]);
   });

@@ -16,13 +16,14 @@ import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-pro
 import { InMemoryRateLimiter } from '../../functions/adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../functions/adapters/memory/memory-relationship-store';
 import { InMemoryTokenVerifier } from '../../functions/adapters/memory/memory-token-verifier';
+import { directConversationId } from '../../functions/chat/conversation/direct-conversation';
 import type { ConnectionStore, PresenceChange } from '../../functions/ports/connection-store';
 import type {
   Conversation,
   ConversationKind,
   ConversationStore,
 } from '../../functions/ports/conversation-store';
-import type { AppendResult, MessageLog } from '../../functions/ports/message-log';
+import { type AppendResult, FRIENDSHIP_ENDED, type MessageLog } from '../../functions/ports/message-log';
 import type { Profile } from '../../functions/ports/profile-store';
 import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-limiter';
 import type { RelationshipStore } from '../../functions/ports/relationship-store';
@@ -188,6 +189,22 @@ export function befriend(
   now: number,
 ): Promise<void> {
   return putFriendPair(relationships, userId, otherId, ['friend', 'friend'], now);
+}
+
+/**
+ * Stores that `userId` blocks `blockedId` as blocking does: their direct conversation closed by the
+ * block and by the friendship it ends, then the block.
+ */
+export async function seedBlock(
+  deps: { relationships: RelationshipStore; messages: Pick<MessageLog, 'setClosed'> },
+  userId: string,
+  blockedId: string,
+  now: number,
+): Promise<void> {
+  const conversationId = directConversationId(userId, blockedId);
+  await deps.messages.setClosed(conversationId, userId, true);
+  await deps.messages.setClosed(conversationId, FRIENDSHIP_ENDED, true);
+  await deps.relationships.block({ userId, blockedId, since: now });
 }
 
 /** Leaves a friend request from `userId` to `otherId` pending: outgoing for one, incoming for the other. */

@@ -3,7 +3,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SKIPPED_SENDER_ID } from '../../../shared/protocol/ids';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ConversationBlockedError, ForbiddenError } from '../../errors';
-import { type AppendRequest, type MessageLog, WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
+import {
+  type AppendRequest,
+  FRIENDSHIP_ENDED,
+  type MessageLog,
+  WRITER_DEADLINE_IN_MS,
+} from '../../ports/message-log';
 import { DynamoDbMessageLog } from '../dynamodb/dynamodb-message-log';
 import { keys } from '../dynamodb/keys';
 import { InMemoryMessageLog } from '../memory/memory-message-log';
@@ -459,23 +464,53 @@ describe.each([
     });
   });
 
-  describe('setBlocked', () => {
+  describe('setClosed', () => {
     it('refuses content while either user blocks, and lets commits through', async () => {
       await send({ messageId: 'm1' });
-      await log.setBlocked(conversationId, alice, true);
-      await log.setBlocked(conversationId, bob, true);
+      await log.setClosed(conversationId, alice, true);
+      await log.setClosed(conversationId, bob, true);
 
       await expect(send({ messageId: 'm2' })).rejects.toThrow(ConversationBlockedError);
       const commit = await send({ messageId: 'commit-0', kind: 'commit' });
-      await log.setBlocked(conversationId, alice, false);
+      await log.setClosed(conversationId, alice, false);
       await expect(send({ messageId: 'm3', senderId: bob })).rejects.toThrow(ConversationBlockedError);
-      await log.setBlocked(conversationId, bob, false);
-      await log.setBlocked(conversationId, bob, false);
+      await log.setClosed(conversationId, bob, false);
+      await log.setClosed(conversationId, bob, false);
       const after = await send({ messageId: 'm4' });
 
       expect(commit).toMatchObject({ seq: 2, contentCount: 1 });
       expect(after).toMatchObject({ seq: 3, contentCount: 2 });
       expect(seqsOf(await log.list(conversationId, { after: 0, limit: 10 }, NOW))).toEqual([1, 2, 3]);
+    });
+
+    it('holds the conversation closed while any reason holds, and says so on the head', async () => {
+      await send({ messageId: 'm1' });
+      await log.setClosed(conversationId, alice, true);
+      await log.setClosed(conversationId, FRIENDSHIP_ENDED, true);
+      await log.setClosed(conversationId, alice, false);
+
+      expect((await log.heads([conversationId])).get(conversationId)).toMatchObject({ seq: 1, closed: true });
+      await expect(send({ messageId: 'm2' })).rejects.toThrow(ConversationBlockedError);
+      await log.setClosed(conversationId, FRIENDSHIP_ENDED, false);
+      expect((await log.heads([conversationId])).get(conversationId)?.closed).toBeUndefined();
+      await expect(send({ messageId: 'm2' })).resolves.toMatchObject({ seq: 2 });
+    });
+
+    it('closes a conversation before its first message, and reopening one never stored stores nothing', async () => {
+      const other = freshId('d_');
+      await log.setClosed(other, FRIENDSHIP_ENDED, false);
+      expect((await log.heads([other])).get(other)).toEqual({
+        conversationId: other,
+        seq: 0,
+        contentCount: 0,
+      });
+      await log.setClosed(other, alice, true);
+      expect((await log.heads([other])).get(other)).toEqual({
+        conversationId: other,
+        seq: 0,
+        contentCount: 0,
+        closed: true,
+      });
     });
   });
 });

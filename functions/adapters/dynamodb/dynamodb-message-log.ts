@@ -105,7 +105,13 @@ export class DynamoDbMessageLog implements MessageLog {
       const first = await this.resolveClaim(request, token);
       if (first) return first;
     }
-    return this.store(request, token);
+    try {
+      return await this.store(request, token);
+    } catch (error) {
+      // Refused, not cut off: the same message id may be sent once the conversation opens again.
+      if (error instanceof ConversationBlockedError) await this.release(request, token);
+      throw error;
+    }
   }
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
     const { Item } = await this.client.send(
@@ -229,16 +235,23 @@ export class DynamoDbMessageLog implements MessageLog {
     return items;
   }
 
-  async setBlocked(conversationId: string, userId: string, blocked: boolean): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.head(conversationId),
-        // A string set: DynamoDB drops the attribute when its last member goes.
-        UpdateExpression: `${blocked ? 'ADD' : 'DELETE'} blockedBy :user`,
-        ExpressionAttributeValues: { ':user': new Set([userId]) },
-      }),
-    );
+  async setClosed(conversationId: string, by: string, closed: boolean): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.head(conversationId),
+          // A string set of reasons: DynamoDB drops the attribute when its last member goes.
+          UpdateExpression: `${closed ? 'ADD' : 'DELETE'} blockedBy :reason`,
+          // Reopening touches only a head that is closed: no empty head for a conversation never stored.
+          ...(closed ? {} : { ConditionExpression: 'attribute_exists(blockedBy)' }),
+          ExpressionAttributeValues: { ':reason': new Set([by]) },
+        }),
+      );
+    } catch (error) {
+      if (!closed && isConditionFailed(error)) return;
+      throw error;
+    }
   }
 
   /** Claims the message id for this request: `taken` when another request holds it. */
@@ -501,10 +514,12 @@ function duplicateOf(message: StoredMessage): AppendResult {
 
 /** Heads written before counts were kept count every message as content. */
 function toLogHead(conversationId: string, item: Item): LogHead {
-  const seq = Number(item.seq);
+  // A head closed before the conversation's first message has no seq yet.
+  const seq = item.seq === undefined ? 0 : Number(item.seq);
   return {
     conversationId,
     seq,
+    ...(item.blockedBy === undefined ? {} : { closed: true as const }),
     ...(item.lastAt === undefined ? {} : { lastAt: Number(item.lastAt) }),
     contentCount: item.contentCount === undefined ? seq : Number(item.contentCount),
     ...(item.contentSeq === undefined

@@ -92,7 +92,8 @@ export class InMemoryMessageLog implements MessageLog {
         const view: LogHead = head
           ? { conversationId, ...head }
           : { conversationId, seq: 0, contentCount: 0 };
-        return [conversationId, view];
+        const closed = (this.blockedBy.get(conversationId)?.size ?? 0) > 0;
+        return [conversationId, closed ? { ...view, closed: true as const } : view];
       }),
     );
   }
@@ -120,11 +121,11 @@ export class InMemoryMessageLog implements MessageLog {
     return { ...tombstone };
   }
 
-  async setBlocked(conversationId: string, userId: string, blocked: boolean): Promise<void> {
-    const users = this.blockedBy.get(conversationId) ?? new Set<string>();
-    if (blocked) users.add(userId);
-    else users.delete(userId);
-    this.blockedBy.set(conversationId, users);
+  async setClosed(conversationId: string, by: string, closed: boolean): Promise<void> {
+    const reasons = this.blockedBy.get(conversationId) ?? new Set<string>();
+    if (closed) reasons.add(by);
+    else reasons.delete(by);
+    this.blockedBy.set(conversationId, reasons);
   }
 
   /** Takes the next seq and never places it, as a writer that died in between would; returns the seq. */

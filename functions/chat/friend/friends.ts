@@ -1,7 +1,7 @@
 import type { Block, Friend, FriendState, Page, PublicProfile } from '../../../shared/protocol/resources';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type { FanoutQueue } from '../../ports/fanout-queue';
-import type { MessageLog } from '../../ports/message-log';
+import { FRIENDSHIP_ENDED, type MessageLog } from '../../ports/message-log';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
@@ -13,8 +13,8 @@ import { iso, profilesById, publicProfile } from '../views';
 export interface FriendsDeps {
   readonly profiles: ProfileStore;
   readonly relationships: RelationshipStore;
-  /** Blocks close the two users' direct conversation to messages. */
-  readonly messages: Pick<MessageLog, 'setBlocked'>;
+  /** Blocks and ended friendships close the two users' direct conversation to messages. */
+  readonly messages: Pick<MessageLog, 'setClosed'>;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -79,6 +79,15 @@ export function friends(deps: FriendsDeps) {
     ]);
   }
 
+  /**
+   * Reopens the direct conversation of two users about to be friends (again), unless a block
+   * still closes it. Done before the friendship is stored, so an accept cut off half-way is
+   * retried whole.
+   */
+  async function reopenDirect(userId: string, otherId: string): Promise<void> {
+    await deps.messages.setClosed(directConversationId(userId, otherId), FRIENDSHIP_ENDED, false);
+  }
+
   async function requireEdge(caller: Caller, otherId: string, state: FriendState, what: string) {
     await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
     const [relation, me, other] = await Promise.all([
@@ -113,6 +122,7 @@ export function friends(deps: FriendsDeps) {
       if (state === 'outgoing')
         return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
       if (state === 'incoming') {
+        await reopenDirect(caller.userId, other.userId);
         await deps.relationships.putFriendPair(
           edge(caller.userId, other.userId, 'friend', now),
           edge(other.userId, caller.userId, 'friend', now),
@@ -134,6 +144,7 @@ export function friends(deps: FriendsDeps) {
     async accept(caller: Caller, otherId: string): Promise<Friend> {
       const { me, other } = await requireEdge(caller, otherId, 'incoming', 'request');
       const now = deps.clock();
+      await reopenDirect(caller.userId, otherId);
       await deps.relationships.putFriendPair(
         edge(caller.userId, otherId, 'friend', now),
         edge(otherId, caller.userId, 'friend', now),
@@ -156,6 +167,7 @@ export function friends(deps: FriendsDeps) {
 
     async unfriend(caller: Caller, otherId: string): Promise<void> {
       const { me, other } = await requireEdge(caller, otherId, 'friend', 'friendship');
+      await deps.messages.setClosed(directConversationId(caller.userId, otherId), FRIENDSHIP_ENDED, true);
       await deps.relationships.deleteFriendPair(caller.userId, otherId);
       await announce({ ...caller, profile: me }, other, 'removed', {});
     },
@@ -186,7 +198,13 @@ export function friends(deps: FriendsDeps) {
       // Blocked by the other, the caller learns nothing of them: as for a user who does not exist.
       if (relation.blockedBy && !relation.blocks) throw new NotFoundError('No such user');
       const now = deps.clock();
-      await deps.messages.setBlocked(directConversationId(caller.userId, otherId), caller.userId, true);
+      const conversationId = directConversationId(caller.userId, otherId);
+      await Promise.all([
+        deps.messages.setClosed(conversationId, caller.userId, true),
+        relation.friend?.state === 'friend'
+          ? deps.messages.setClosed(conversationId, FRIENDSHIP_ENDED, true)
+          : undefined,
+      ]);
       await deps.relationships.block({ userId: caller.userId, blockedId: otherId, since: now });
       if (relation.friend) {
         await deps.relationships.deleteFriendPair(caller.userId, otherId);
@@ -195,11 +213,15 @@ export function friends(deps: FriendsDeps) {
       return { user: publicProfile(other), since: iso(now) };
     },
 
-    /** Unblocks: the block goes first, then the conversation opens (unless the other user blocks too). */
+    /**
+     * Unblocks: the block goes first, then this reason to keep the conversation closed. It opens
+     * only when nothing else closes it: a block ends a friendship, so it reopens once they are
+     * friends again.
+     */
     async unblock(caller: Caller, otherId: string): Promise<void> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
       await deps.relationships.unblock(caller.userId, otherId);
-      await deps.messages.setBlocked(directConversationId(caller.userId, otherId), caller.userId, false);
+      await deps.messages.setClosed(directConversationId(caller.userId, otherId), caller.userId, false);
     },
 
     async listBlocks(caller: Caller, limit: number, cursor?: string): Promise<Page<Block>> {

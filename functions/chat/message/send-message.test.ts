@@ -386,7 +386,10 @@ describe('sendMessage', () => {
     it('lets messages through again after the block is lifted', async () => {
       await bobBlocksAlice();
       await friends(deps).unblock({ userId: bob, correlationId: 'u' }, alice);
-      await befriend(relationships, alice, bob, T0);
+      // The block ended the friendship: the conversation opens once they are friends again.
+      await expect(send(aliceToBob({ messageId: 'm2' }))).rejects.toThrow(ForbiddenError);
+      await friends(deps).request({ userId: alice, correlationId: 'r' }, { userId: bob });
+      await friends(deps).accept({ userId: bob, correlationId: 'a' }, alice);
 
       await expect(send(aliceToBob({ messageId: 'm2' }))).resolves.toMatchObject({ seq: 2 });
     });

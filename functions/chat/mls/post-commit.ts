@@ -9,7 +9,7 @@ import type { MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import type { WelcomeStore } from '../../ports/welcome-store';
-import { refuseBlockedDirect, requireMembership } from '../access';
+import { refuseClosedDirect, requireMembership } from '../access';
 import { iso } from '../views';
 import { blobKeys } from './blob-keys';
 import { finishCommit, isUnfinished } from './finish-commit';
@@ -64,7 +64,7 @@ export function postCommit(deps: PostCommitDeps) {
   ): Promise<CommitAccepted> => {
     await deps.rateLimiter.consume(caller.userId, 'send', deps.clock());
     await requireMembership(deps.conversations, conversationId, caller.userId);
-    await refuseBlockedDirect(deps, conversationId, caller.userId);
+    await refuseClosedDirect(deps, conversationId);
     const conversation = await deps.conversations.get(conversationId);
     const membersVersion = conversation?.membersVersion ?? 1;
     if (request.membersVersion !== undefined && request.membersVersion > membersVersion) {

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryDeps } from '../../../test/support/fixtures';
-import { connectDevice, memoryDeps, rateLimiterWith, seedConversation } from '../../../test/support/fixtures';
+import {
+  connectDevice,
+  memoryDeps,
+  rateLimiterWith,
+  seedBlock,
+  seedConversation,
+} from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
@@ -103,7 +109,7 @@ describe('relayTyping', () => {
   });
 
   it('relays nothing in a direct conversation once either side blocked the other', async () => {
-    await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+    await seedBlock(deps, 'bob', 'alice', T0);
 
     await expect(typing(alice, DIRECT, 'start')).rejects.toThrow(ForbiddenError);
     await expect(typing({ userId: 'bob' }, DIRECT, 'start')).rejects.toThrow(ForbiddenError);

@@ -1,14 +1,16 @@
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { ConversationStore } from '../../ports/conversation-store';
+import type { MessageLog } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { refuseBlockedDirect, requireMembership } from '../access';
+import { refuseClosedDirect, requireMembership } from '../access';
 import { type PostReport, postAll } from '../push/post-all';
 
 export interface RelayTypingDeps {
   readonly conversations: ConversationStore;
   readonly relationships: RelationshipStore;
+  readonly messages: Pick<MessageLog, 'heads'>;
   readonly connections: ConnectionStore;
   readonly notifier: Notifier;
   readonly rateLimiter: RateLimiter;
@@ -29,7 +31,7 @@ export function relayTyping(deps: RelayTypingDeps) {
   ): Promise<PostReport> => {
     await requireMembership(deps.conversations, conversationId, caller.userId);
     await deps.rateLimiter.consume(caller.userId, 'typing', deps.clock());
-    await refuseBlockedDirect(deps, conversationId, caller.userId);
+    await refuseClosedDirect(deps, conversationId);
     const conversation = await deps.conversations.get(conversationId);
     const others = (conversation?.memberIds ?? []).filter((id) => id !== caller.userId);
     const targets = await deps.connections.listByUsers(others, deps.clock());

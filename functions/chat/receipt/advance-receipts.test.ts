@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MemoryDeps } from '../../../test/support/fixtures';
-import { memoryDeps, rateLimiterWith, seedConversation, seedMessages } from '../../../test/support/fixtures';
+import {
+  memoryDeps,
+  rateLimiterWith,
+  seedBlock,
+  seedConversation,
+  seedMessages,
+} from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
@@ -108,7 +114,7 @@ describe('advanceReceipts', () => {
       now: T0,
     });
     await seedMessages(messages, direct, 'alice', 1, T0);
-    await relationships.block({ userId: 'bob', blockedId: 'alice', since: T0 });
+    await seedBlock(deps, 'bob', 'alice', T0);
 
     // Refusing the receipt or keeping it to the reader's own devices would both do.
     await advance(bob, direct, { read: 1 }).catch(() => undefined);

@@ -5,7 +5,7 @@ import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { LogHead, MessageLog } from '../../ports/message-log';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { blockedDirect, requireMembership } from '../access';
+import { requireMembership } from '../access';
 
 export interface AdvanceReceiptsDeps {
   readonly conversations: ConversationStore;
@@ -61,9 +61,10 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
         correlationId: caller.correlationId,
         ...(caller.connectionId ? { excludeConnectionId: caller.connectionId } : {}),
       };
-      // Across a block in a direct conversation, marks reach only the reader's own devices.
+      // In a closed direct conversation (a block, or no longer friends), marks reach only the
+      // reader's own devices.
       await deps.fanout.enqueue(
-        (await blockedDirect(deps, conversationId, caller.userId))
+        head?.closed
           ? { kind: 'users', userIds: [caller.userId], frame, ...common }
           : { kind: 'conversation', conversationId, frame, ...common },
       );
