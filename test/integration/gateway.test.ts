@@ -63,6 +63,42 @@ describe('the WebSocket gateway', () => {
     ).rejects.toBeInstanceOf(GoneException);
   });
 
+  it('serves @connections only to requests signed with Signature Version 4, as AWS does', async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    const connectionId = stack.webSocket.connectionIds().at(-1) as string;
+    const url = `${stack.outputs['Parley-local-Realtime']?.ConnectionsEndpoint as string}/@connections/${encodeURIComponent(connectionId)}`;
+    const unsigned = await fetch(url, { method: 'POST', body: '{"type":"unsigned"}' });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    const forged = await fetch(url, {
+      method: 'POST',
+      body: '{"type":"forged"}',
+      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x', 'x-amz-date': '20260101T000000Z' },
+    });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
+    const elsewhere = new ApiGatewayManagementApiClient({
+      endpoint: stack.outputs['Parley-local-Realtime']?.ConnectionsEndpoint as string,
+      region: 'eu-north-1' === stack.region ? 'us-east-1' : 'eu-north-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await expect(
+      elsewhere.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"type":"x"}') }),
+      ),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    elsewhere.destroy();
+    // Signed by the SDK, any key will do: the push arrives, and only it.
+    await client.send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"type":"signed"}') }),
+    );
+    expect(await socket.waitFor((frame) => (frame as { type?: string }).type === 'signed')).toMatchObject({
+      type: 'signed',
+    });
+    expect(socket.frames.map((frame) => (frame as { type?: string }).type)).toEqual(['signed']);
+    await socket.close();
+  });
+
   it('closes a connection that sends a frame over 32 KB with 1009', async () => {
     const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
     socket.sendRaw('x'.repeat(MAX_FRAME_SIZE_IN_BYTES + 1));

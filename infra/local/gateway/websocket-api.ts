@@ -8,6 +8,7 @@ import { close, LOCAL_HOST, listen } from '../listen';
 import type { Meter } from '../meter';
 import type { Trace } from '../trace';
 import { enforceFrameLimit } from './frame-limit';
+import { signatureRefusal } from './sigv4';
 import { flatHeaders, readBody } from './wire';
 
 export type Invoke = (name: FunctionName, event: unknown) => Promise<unknown>;
@@ -290,6 +291,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
   async function serveConnections(request: IncomingMessage, response: ServerResponse) {
     const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/.exec((request.url ?? '').split('?')[0] ?? '');
     if (!match) return reply(response, 404, 'NotFoundException', 'Not Found');
+    const refusal = signatureRefusal(request.headers, options.region, Date.now());
+    if (refusal) return reply(response, refusal.status, refusal.errorType, refusal.message);
     const connection = live.get(decodeURIComponent(match[1] as string));
     const socket = connection?.socket;
     if (!connection || !socket || socket.readyState !== socket.OPEN) {
