@@ -14,8 +14,16 @@ export interface DirectoryEntry {
  * HTTP client implements it in the app, {@link InMemoryDirectory} in tests.
  */
 export interface Directory {
-  /** The device's entry, or `undefined` when the directory does not list it. */
-  deviceKey(userId: string, deviceId: string): Promise<DirectoryEntry | undefined>;
+  /**
+   * The device's entry, or `undefined` when the directory does not list it. With `asOf` (ms since the
+   * epoch, when the log stored what is being judged), the entry is one read after that moment, never an
+   * older copy: a revocation made before it is seen by every reader alike.
+   */
+  deviceKey(
+    userId: string,
+    deviceId: string,
+    options?: { asOf?: number },
+  ): Promise<DirectoryEntry | undefined>;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -64,7 +72,11 @@ export class DirectoryAuthenticationService implements AuthenticationService {
     if (identity === undefined) return undefined;
     const address = parseIdentity(identity);
     if (address === undefined) return undefined;
-    const entry = await this.directory.deviceKey(address.userId, address.deviceId);
+    const entry = await this.directory.deviceKey(
+      address.userId,
+      address.deviceId,
+      at === undefined ? undefined : { asOf: at },
+    );
     if (entry === undefined) return undefined;
     if (entry.revoked) {
       const revokedLater = at !== undefined && entry.revokedAt !== undefined && entry.revokedAt > at;

@@ -18,6 +18,8 @@ import type { StateStore } from './state-store';
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
 type MessageAck = RouteResponse<Routes['postMessage']>;
 type MessageBody = RouteRequest<Routes['postMessage']>['body'];
+/** A commit the log stored, and when. */
+type Accepted = { readonly storedAt: number };
 
 /**
  * Posts an encrypted message to a conversation and resolves with the server's answer; throws `ApiError`
@@ -719,7 +721,20 @@ export class E2eeClient {
         recipients: keyPackages.map(({ userId, deviceId }) => ({ userId, deviceId })),
         ...(missing.length === 0 && membersVersion !== undefined ? { membersVersion } : {}),
       });
-      if (outcome === 'accepted') {
+      if (outcome === 'stale') {
+        // A device it would add was revoked meanwhile: nothing was stored; look again and commit anew.
+        for (const { userId } of keyPackages) this.directory.forget(userId);
+        continue;
+      }
+      if (outcome !== 'lost' && !created && !(await pending.validAsOf(outcome.storedAt))) {
+        // Every member refuses this commit (a device it adds was revoked before the log stored it): its
+        // author too, keeping the session it had. The group goes on from the next epoch without it.
+        state.cursor.slot = slot + 1;
+        state.cursor.updatedAt = this.clock();
+        await this.save(conversationId, state);
+        continue;
+      }
+      if (outcome !== 'lost') {
         state.session = pending.confirm();
         if (created) state.cursor = { seq: state.cursor.seq, joinedSlot: 0, joinedSeq: 0 };
         state.cursor.slot = slot + 1;
@@ -743,7 +758,8 @@ export class E2eeClient {
       if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
       const pending = await change(session);
       const slot = state.cursor.slot ?? 0;
-      if ((await this.postCommit(conversationId, slot, pending, {})) === 'accepted') {
+      const outcome = await this.postCommit(conversationId, slot, pending, {});
+      if (outcome !== 'lost' && outcome !== 'stale') {
         state.session = pending.confirm();
         state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
@@ -760,7 +776,7 @@ export class E2eeClient {
     epoch: number,
     pending: PendingCommit,
     extra: { recipients?: DeviceAddress[]; membersVersion?: number },
-  ): Promise<'accepted' | 'lost'> {
+  ): Promise<Accepted | 'lost' | 'stale'> {
     const recipients = extra.recipients ?? [];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -780,9 +796,9 @@ export class E2eeClient {
     pending: PendingCommit,
     recipients: readonly DeviceAddress[],
     membersVersion: number | undefined,
-  ): Promise<'accepted' | 'lost'> {
+  ): Promise<Accepted | 'lost' | 'stale'> {
     try {
-      await this.api.postCommit({
+      const accepted = await this.api.postCommit({
         params: { conversationId },
         body: {
           epoch,
@@ -793,9 +809,13 @@ export class E2eeClient {
           ...(membersVersion === undefined ? {} : { membersVersion }),
         },
       });
-      return 'accepted';
+      return { storedAt: Date.parse(accepted.sentAt) };
     } catch (error) {
       if (error instanceof ApiError && error.code === ErrorCode.Conflict) return 'lost';
+      // The server refuses a Welcome for a device that is not current (revoked since it was claimed).
+      if (error instanceof ApiError && error.code === ErrorCode.ValidationFailed && recipients.length > 0) {
+        return 'stale';
+      }
       throw error;
     }
   }

@@ -236,6 +236,22 @@ describe('GroupSession: the directory decides who may be a member', () => {
     await expect(sessionOf(alice).addDevices([keyPackageOf(bob)])).rejects.toThrow(CredentialRejectedError);
   });
 
+  it('tells its author whether a commit holds as of when the log stored it, as other members judge it', async () => {
+    const bob = await persona('bob', 'phone', directory);
+    const carol = await persona('carol', 'tablet', directory);
+    const withBob = await sessionOf(alice).addDevices([keyPackageOf(bob)]);
+    alice.session = withBob.confirm();
+    await join(bob, withBob.welcome);
+    const pending = await sessionOf(alice).addDevices([keyPackageOf(carol)]);
+    directory.revoke('carol', 'tablet', 2_000);
+
+    expect(await pending.validAsOf(1_999)).toBe(true);
+    expect(await pending.validAsOf(2_000)).toBe(false);
+    // Bob, judging the commit as stored after the revocation, refuses it: so must its author.
+    await expect(sessionOf(bob).decrypt(pending.commit, { storedAt: 2_500 })).rejects.toThrow();
+    expect(await (await sessionOf(alice).selfUpdate()).validAsOf(2_500)).toBe(true);
+  });
+
   it('refuses a key package signed with another key than the directory lists', async () => {
     const bob = await persona('bob', 'phone', directory);
     const impostor = await persona('bob', 'phone', new InMemoryDirectory());

@@ -87,6 +87,12 @@ export interface PendingCommit {
   readonly epoch: bigint;
   /** The session at the new epoch. Also wipes old-epoch secrets, so call it only after acceptance. */
   confirm(): GroupSession;
+  /**
+   * Whether every device this commit adds was valid when the log stored it (`storedAt`, ms since the
+   * epoch): the verdict every other member reaches when it reads the commit. When false, they refuse it,
+   * and so must its author: drop it rather than {@link confirm} it.
+   */
+  validAsOf(storedAt: number): Promise<boolean>;
 }
 
 function memberOf(member: MlsMember): GroupMember | undefined {
@@ -251,10 +257,18 @@ export class GroupSession {
   private async commit(changes: Parameters<typeof createCommit>[1]): Promise<PendingCommit> {
     const created = await createCommit(this.state, changes);
     let confirmed: GroupSession | undefined;
+    const added = changes?.add ?? [];
     return {
       commit: created.commit,
       welcome: created.welcome,
       epoch: epochOf(created.newState),
+      validAsOf: async (storedAt) => {
+        for (const keyPackage of added) {
+          const { credential, signaturePublicKey } = keyPackageLeaf(keyPackage);
+          if ((await this.auth.check(credential, signaturePublicKey, storedAt)) === undefined) return false;
+        }
+        return true;
+      },
       confirm: () => {
         if (confirmed === undefined) {
           zeroOut(created.consumed);

@@ -16,7 +16,8 @@ export const DIRECTORY_TTL_IN_MS = 10_000;
  * {@link HttpDirectory.forget}.
  */
 export class HttpDirectory implements Directory {
-  private readonly cache = new Map<string, { at: number; devices: Promise<ListedDevice[]> }>();
+  /** Per user: when the list was fetched (this clock), and the latest `asOf` it was fetched for. */
+  private readonly cache = new Map<string, { at: number; asOf?: number; devices: Promise<ListedDevice[]> }>();
   private forgotten = 0;
 
   /** Counts {@link HttpDirectory.forget} calls: a change means some user's devices may have changed. */
@@ -29,15 +30,24 @@ export class HttpDirectory implements Directory {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async deviceKey(userId: string, deviceId: string): Promise<DirectoryEntry | undefined> {
+  async deviceKey(
+    userId: string,
+    deviceId: string,
+    options: { asOf?: number } = {},
+  ): Promise<DirectoryEntry | undefined> {
     const find = (devices: ListedDevice[]) => devices.find((d) => d.deviceId === deviceId);
+    const { asOf } = options;
+    if (asOf !== undefined && (this.cache.get(userId)?.asOf ?? Number.NEGATIVE_INFINITY) < asOf) {
+      // Judging something stored at `asOf`: a list fetched now, after it, holds every revocation before it.
+      return find(await this.devicesOf(userId, { fresh: true, asOf }));
+    }
     const cached = find(await this.devicesOf(userId));
     if (cached !== undefined) return cached;
     return find(await this.devicesOf(userId, { fresh: true }));
   }
 
   /** A user's devices, revoked ones included. */
-  devicesOf(userId: string, options: { fresh?: boolean } = {}): Promise<ListedDevice[]> {
+  devicesOf(userId: string, options: { fresh?: boolean; asOf?: number } = {}): Promise<ListedDevice[]> {
     const hit = this.cache.get(userId);
     if (hit !== undefined && options.fresh !== true && this.clock() - hit.at < DIRECTORY_TTL_IN_MS) {
       return hit.devices;
@@ -51,7 +61,8 @@ export class HttpDirectory implements Directory {
         ...(d.revokedAt === undefined ? {} : { revokedAt: Date.parse(d.revokedAt) }),
       })),
     );
-    this.cache.set(userId, { at: this.clock(), devices });
+    const asOf = Math.max(options.asOf ?? Number.NEGATIVE_INFINITY, hit?.asOf ?? Number.NEGATIVE_INFINITY);
+    this.cache.set(userId, { at: this.clock(), ...(Number.isFinite(asOf) ? { asOf } : {}), devices });
     devices.catch(() => this.cache.delete(userId));
     return devices;
   }

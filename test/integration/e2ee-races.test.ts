@@ -14,12 +14,12 @@ const text = (value: string) => new TextEncoder().encode(value);
 
 /** A `fetch` that can hold a device's next commit until released, and counts the answers it got. */
 function gatedFetch() {
-  let gate: { reached: () => void; release: Promise<void> } | undefined;
+  let gate: { reached: () => void; release: Promise<void>; matching: string } | undefined;
   const statuses: number[] = [];
   const gated: typeof fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
     const isCommit = url.endsWith('/commits') && init?.method === 'POST';
-    if (isCommit && gate !== undefined) {
+    if (isCommit && gate !== undefined && String(init?.body ?? '').includes(gate.matching)) {
       const held = gate;
       gate = undefined;
       held.reached();
@@ -32,14 +32,14 @@ function gatedFetch() {
   return {
     fetch: gated,
     statuses,
-    /** Holds the next commit; resolves `reached` once it is held. */
-    hold() {
+    /** Holds the next commit (whose body contains `matching`); resolves `reached` once it is held. */
+    hold(matching = '') {
       let release!: () => void;
       let reached!: () => void;
       const reachedPromise = new Promise<void>((resolve) => {
         reached = resolve;
       });
-      gate = { reached, release: new Promise<void>((resolve) => (release = resolve)) };
+      gate = { reached, release: new Promise<void>((resolve) => (release = resolve)), matching };
       return { reached: reachedPromise, release };
     },
   };
@@ -203,6 +203,60 @@ describe('E2EE races and bad input through the local stack', () => {
     expect([403, 404]).toContain((refused as ApiError).status);
     const after = await apiFor(stack, carol).countKeyPackages({ params: { deviceId: 'phone' } });
     expect(after).toEqual(before);
+  });
+
+  it('recovers on every member when a device their commits add is revoked before they are posted', async () => {
+    const [gina, hugo] = await Promise.all([signUp(stack, 'gina'), signUp(stack, 'hugo')]);
+    await befriend(stack, gina, hugo);
+    const ginaGate = gatedFetch();
+    const hugoGate = gatedFetch();
+    const ginaPhone = await openDevice(stack, gina, 'phone', { fetch: ginaGate.fetch });
+    const hugoLaptop = await openDevice(stack, hugo, 'laptop', { fetch: hugoGate.fetch });
+    try {
+      const { conversationId } = await apiFor(stack, gina).createConversation({
+        body: { kind: 'group', name: 'Revoked mid-commit', memberIds: [hugo.userId] },
+      });
+      await ginaPhone.client.send(conversationId, text('before'));
+      await hugoLaptop.waitForText(conversationId, 'before');
+      const { epoch: before } = await apiFor(stack, gina).getEpoch({ params: { conversationId } });
+
+      // Hugo's new tablet: both members claim it a key package and commit to add it; both commits are held.
+      const welcomesTablet = '"deviceId":"tablet"';
+      const ginaHeld = ginaGate.hold(welcomesTablet);
+      const hugoHeld = hugoGate.hold(welcomesTablet);
+      ginaGate.statuses.length = 0;
+      hugoGate.statuses.length = 0;
+      await openDevice(stack, hugo, 'tablet', { connect: false });
+      await Promise.all([ginaHeld.reached, hugoHeld.reached]);
+      // The tablet is revoked before either commit reaches the server, which refuses both.
+      await apiFor(stack, hugo).revokeDevice({ params: { deviceId: 'tablet' } });
+      ginaHeld.release();
+      hugoHeld.release();
+      await eventually(async () =>
+        ginaGate.statuses.length > 0 && hugoGate.statuses.length > 0 ? true : undefined,
+      );
+      expect([ginaGate.statuses[0], hugoGate.statuses[0]]).toEqual([400, 400]);
+
+      // Neither device fails or forks: each looks again, finds nothing to add, and the two go on talking.
+      await ginaPhone.client.send(conversationId, text('after'));
+      await hugoLaptop.waitForText(conversationId, 'after');
+      await hugoLaptop.client.send(conversationId, text('reply'));
+      await ginaPhone.waitForText(conversationId, 'reply');
+      for (const device of [ginaPhone, hugoLaptop]) {
+        await device.settled();
+        expect(device.errors).toEqual([]);
+        expect((await device.client.members(conversationId)).map((m) => m.deviceId).sort()).toEqual([
+          'laptop',
+          'phone',
+        ]);
+      }
+      expect(await ginaPhone.client.epoch(conversationId)).toBe(
+        await hugoLaptop.client.epoch(conversationId),
+      );
+      expect((await apiFor(stack, gina).getEpoch({ params: { conversationId } })).epoch).toBe(before);
+    } finally {
+      await Promise.all([ginaPhone.close(), hugoLaptop.close()]);
+    }
   });
 
   it('reads a message again when the app failed to keep it: the device stores its state only after', async () => {
