@@ -45,10 +45,19 @@ export class PayloadTooLargeError extends ParleyError {
 }
 
 export class UnauthorizedError extends ParleyError {
-  override readonly code = ErrorCode.Unauthorized;
+  override readonly code: ErrorCode = ErrorCode.Unauthorized;
   constructor(message = 'Missing or invalid credentials', options?: ErrorOptions) {
     super(message, options);
     this.name = 'UnauthorizedError';
+  }
+}
+
+/** A valid access token, issued before its user signed out everywhere: that session has ended. */
+export class SessionEndedError extends UnauthorizedError {
+  override readonly code = ErrorCode.SessionEnded;
+  constructor(options?: ErrorOptions) {
+    super('This session has ended: the account signed out everywhere. Sign in again.', options);
+    this.name = 'SessionEndedError';
   }
 }
 

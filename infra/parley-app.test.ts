@@ -1052,6 +1052,20 @@ describe('IAM: least privilege', () => {
     expect(servicesOf(name)).toEqual(services);
   });
 
+  it('lets the account function read users and sign them out everywhere, on its own user pool only', () => {
+    const cognito = grantsOf('httpAccount').filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('cognito-idp:')),
+    );
+    expect(cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort()).toEqual([
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ]);
+    for (const statement of cognito) {
+      expect(JSON.stringify(statement.Resource)).toMatch(/UserPool/);
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
+  });
+
   it('attaches no AWS managed policy to function roles', () => {
     for (const part of ['realtime', 'http'] as const) {
       const roles = resources(dev.templates[part], 'AWS::IAM::Role');

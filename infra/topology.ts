@@ -74,7 +74,7 @@ export type Binding =
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly access: 'send' }
   | { readonly kind: 'bucket'; readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'connections'; readonly access: 'manage' }
-  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' }
+  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
   /** Per-user rate limits (a setting, no resource): the stage's limits as JSON. */
   | { readonly kind: 'rateLimits'; readonly access: 'read' };
 
@@ -170,7 +170,8 @@ export const FUNCTIONS = {
     description: 'Verifies the Cognito access token of a WebSocket $connect',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    bindings: [{ kind: 'userPool', access: 'verifyTokens' }],
+    // The table for the user's sign-out mark: a token issued before it opens no connection.
+    bindings: [{ kind: 'userPool', access: 'verifyTokens' }, mainTable('read')],
   },
   wsConnect: {
     entry: 'functions/handlers/ws-connect.ts',
@@ -217,10 +218,17 @@ export const FUNCTIONS = {
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
     entry: 'functions/handlers/http-account.ts',
-    description: 'Serves profiles, user search, friends, blocks and presence over HTTP',
+    description: 'Serves profiles, sign-out, user search, friends, blocks and presence over HTTP',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), { kind: 'userPool', access: 'readUsers' }, fanoutQueue, rateLimits],
+    bindings: [
+      mainTable('readWrite'),
+      { kind: 'userPool', access: 'readUsers' },
+      // Sign-out everywhere revokes the account's refresh tokens.
+      { kind: 'userPool', access: 'signOutUsers' },
+      fanoutQueue,
+      rateLimits,
+    ],
   },
   httpChat: {
     entry: 'functions/handlers/http-chat.ts',
@@ -335,6 +343,21 @@ export const EVENT_SOURCES = [
 
 /** Sign-in passwords, the same for a deployed user pool, the local one and the web client's check. */
 export { PASSWORD_POLICY } from '../shared/protocol/limits';
+
+/**
+ * How long the web app client's tokens last, in a deployed user pool and the local one alike. Access
+ * tokens are short: API Gateway's JWT authorizer accepts one until it expires, so a read over HTTP with a
+ * token issued before a sign-out everywhere works for at most this long (routes that change state, and
+ * WebSocket connections, refuse it at once).
+ */
+export const TOKEN_VALIDITY = {
+  accessTokenMinutes: 60,
+  idTokenMinutes: 60,
+  /** A month of "stay signed in"; revocation at sign-out covers a lost device. */
+  refreshTokenDays: 30,
+  /** The sign-in session between password and TOTP steps: short, since it stands in for a password. */
+  authSessionMinutes: 3,
+} as const;
 
 /** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
 export const OUTPUTS = {

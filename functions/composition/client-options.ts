@@ -18,3 +18,6 @@ export function clientOptions(endpoint: string | undefined) {
 
 /** The time every use case reads. */
 export const clock = () => Date.now();
+
+/** How a use case waits. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbRateLimiter } from '../adapters/dynamodb/dynamodb-rate-limiter';
 import { Env, loadConfig } from '../config';
 import { clientOptions } from './client-options';
@@ -28,4 +29,10 @@ export function mainTable(): Table {
 export function rateLimiter(): DynamoDbRateLimiter {
   const { client, tableName } = mainTable();
   return new DynamoDbRateLimiter(client, tableName, loadConfig([Env.RateLimits]).RATE_LIMITS);
+}
+
+/** The users' sign-out marks, kept on their presence items beside their connections. */
+export function sessionMarks(): DynamoDbConnectionStore {
+  const { client, tableName } = mainTable();
+  return new DynamoDbConnectionStore(client, tableName);
 }

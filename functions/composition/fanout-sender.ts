@@ -5,7 +5,7 @@ import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
 import type { DeliverJobDeps } from '../chat/push/deliver-job';
 import { notifier } from './apigateway';
-import { clock } from './client-options';
+import { clock, sleep } from './client-options';
 import { mainTable } from './dynamodb';
 
 /** Users whose connections one sender environment keeps at most (a few hundred bytes each). */
@@ -21,5 +21,6 @@ export function buildSenderDeps(): DeliverJobDeps {
     relationships: new DynamoDbRelationshipStore(client, tableName),
     notifier: notifier(),
     clock,
+    sleep,
   };
 }

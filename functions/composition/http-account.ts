@@ -7,19 +7,26 @@ import type { FriendsDeps } from '../chat/friend/friends';
 import type { getPresence } from '../chat/presence/get-presence';
 import type { FindUsersDeps } from '../chat/profile/find-users';
 import type { GetMeDeps } from '../chat/profile/get-me';
-import { clock } from './client-options';
+import type { SignOutEverywhereDeps } from '../chat/session/sign-out-everywhere';
+import type { HttpHandlerDeps } from '../edge/http-handler';
+import { clock, sleep } from './client-options';
 import { accountDirectory } from './cognito';
 import { mainTable, rateLimiter } from './dynamodb';
 import { fanoutQueue } from './sqs';
 
-/** Profile, users, friends, blocks and presence. */
+/** Profile, sign-out everywhere, users, friends, blocks and presence. */
 export function buildAccountDeps(): GetMeDeps &
   FindUsersDeps &
   FriendsDeps &
-  Parameters<typeof getPresence>[0] {
+  Parameters<typeof getPresence>[0] &
+  SignOutEverywhereDeps &
+  HttpHandlerDeps {
   const { client, tableName } = mainTable();
+  const connections = new DynamoDbConnectionStore(client, tableName);
   return {
-    connections: new DynamoDbConnectionStore(client, tableName),
+    connections,
+    // The sign-out marks live on the presence items, beside the connections.
+    sessions: connections,
     conversations: new DynamoDbConversationStore(client, tableName),
     // Blocks close the two users' direct conversation on its log's head.
     messages: new DynamoDbMessageLog(client, tableName),
@@ -29,5 +36,6 @@ export function buildAccountDeps(): GetMeDeps &
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     clock,
+    sleep,
   };
 }

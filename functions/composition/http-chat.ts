@@ -6,15 +6,17 @@ import type { ConversationsDeps } from '../chat/conversation/conversations';
 import type { DeleteMessageDeps } from '../chat/message/delete-message';
 import type { SendMessageDeps } from '../chat/message/send-message';
 import type { AdvanceReceiptsDeps } from '../chat/receipt/advance-receipts';
+import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
-import { mainTable, rateLimiter } from './dynamodb';
+import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
 import { fanoutQueue } from './sqs';
 
 /** Conversations, sending, deleting and receipts. */
 export function buildChatDeps(): ConversationsDeps &
   SendMessageDeps &
   DeleteMessageDeps &
-  AdvanceReceiptsDeps {
+  AdvanceReceiptsDeps &
+  HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
     conversations: new DynamoDbConversationStore(client, tableName),
@@ -23,6 +25,7 @@ export function buildChatDeps(): ConversationsDeps &
     relationships: new DynamoDbRelationshipStore(client, tableName),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
+    sessions: sessionMarks(),
     clock,
   };
 }

@@ -13,8 +13,9 @@ import type { listHistory } from '../chat/message/list-history';
 import type { GetEpochDeps } from '../chat/mls/get-epoch';
 import type { PostCommitDeps } from '../chat/mls/post-commit';
 import type { WelcomesDeps } from '../chat/mls/welcomes';
+import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
-import { mainTable, rateLimiter } from './dynamodb';
+import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
 import { blobStore } from './s3';
 import { fanoutQueue } from './sqs';
 
@@ -26,7 +27,8 @@ export function buildMlsDeps(): RegisterDeviceDeps &
   PostCommitDeps &
   GetEpochDeps &
   WelcomesDeps &
-  Parameters<typeof listHistory>[0] {
+  Parameters<typeof listHistory>[0] &
+  HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
     commits: new DynamoDbCommitLog(client, tableName),
@@ -39,6 +41,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     blobs: blobStore(),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
+    sessions: sessionMarks(),
     clock,
   };
 }

@@ -14,7 +14,11 @@ export const AuthorizerEventSchema = z.object({
 });
 
 /** The authorizer's `context`, as API Gateway hands it to every route of the connection. */
-export const ConnectionAuthSchema = z.object({ userId: z.string().check(z.minLength(1)) });
+export const ConnectionAuthSchema = z.object({
+  userId: z.string().check(z.minLength(1)),
+  /** The `iat` of the token the connection opened with, epoch seconds (a context value may arrive as text). */
+  issuedAt: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
+});
 
 export const WebSocketEventSchema = z.object({
   body: z.nullish(z.string()),
@@ -50,6 +54,8 @@ export const AccessClaimsSchema = z.object({
   sub: z.string().check(z.minLength(1)),
   username: z.string().check(z.minLength(1)),
   token_use: z.literal('access'),
+  /** Epoch seconds. API Gateway's JWT authorizer passes every claim as text. */
+  iat: z.coerce.number().check(z.int(), z.nonnegative()),
 });
 
 /** Header lookup ignoring case: API Gateway keeps the client's casing. */

@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { ROUTES, routeKeyOf } from '../../shared/api/routes';
+import { ROUTES, refusesEndedSessions, routeKeyOf } from '../../shared/api/routes';
 import { ErrorCode } from '../../shared/protocol/errors';
+import { checkSession } from '../chat/session/session-mark';
 import { beginRequest } from '../observability';
+import type { ConnectionStore } from '../ports/connection-store';
 import { AccessClaimsSchema, HttpEventSchema } from './events';
 import { httpErrorResult, problemResult } from './http-response';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup, type RoutesOf } from './http-route-groups';
@@ -11,18 +13,35 @@ import { type Handlers, serveRoute } from './http-router';
 /** One use-case call per route of a group. */
 export type GroupHandlers<G extends HttpRouteGroup> = Pick<Handlers, RoutesOf<G>>;
 
+/** Where the users' sign-out marks are read; required by a group with a route that changes state. */
+export interface HttpHandlerDeps {
+  readonly sessions?: Pick<ConnectionStore, 'signedOutAt'>;
+}
+
 /**
  * The Lambda handler of one group of HTTP routes, behind API Gateway's Cognito
  * JWT authorizer (all but the API description): finds the route, takes the
- * caller from the access token's claims, serves it, and maps a thrown error.
+ * caller from the access token's claims, refuses a token issued before its user
+ * signed out everywhere on a route that changes state (API Gateway's authorizer
+ * cannot know of the sign-out), serves it, and maps a thrown error.
  *
  * @example
- * export const handler = httpHandler('chat', { listConversations: …, … }, logger);
+ * export const handler = httpHandler('chat', { listConversations: …, … }, logger, { sessions });
  */
-export function httpHandler<G extends HttpRouteGroup>(group: G, handlers: GroupHandlers<G>, logger: Logger) {
+export function httpHandler<G extends HttpRouteGroup>(
+  group: G,
+  handlers: GroupHandlers<G>,
+  logger: Logger,
+  deps: HttpHandlerDeps = {},
+) {
   const routeIds = new Map<string, RoutesOf<G>>(
     HTTP_ROUTE_GROUPS[group].map((id: RoutesOf<G>) => [routeKeyOf(ROUTES[id]), id]),
   );
+  const { sessions } = deps;
+  if (!sessions && HTTP_ROUTE_GROUPS[group].some((id: RoutesOf<G>) => refusesEndedSessions(ROUTES[id]))) {
+    throw new Error(`The ${group} routes change state: they need the sign-out marks (sessions)`);
+  }
+  const check = sessions ? checkSession({ connections: sessions }) : undefined;
   return async (rawEvent: unknown, context?: Context) => {
     const event = HttpEventSchema.parse(rawEvent);
     const { requestId } = event.requestContext;
@@ -30,13 +49,16 @@ export function httpHandler<G extends HttpRouteGroup>(group: G, handlers: GroupH
     const id = routeIds.get(event.routeKey);
     if (!id) return problemResult(ErrorCode.NotFound, `No route ${event.routeKey}`, requestId);
     let caller = { userId: '', username: '', correlationId: requestId };
+    let issuedAt = 0;
     if (ROUTES[id].auth === 'jwt') {
       const claims = AccessClaimsSchema.safeParse(event.requestContext.authorizer?.jwt.claims);
       if (!claims.success)
         return problemResult(ErrorCode.Unauthorized, 'An access token is required', requestId);
       caller = { userId: claims.data.sub, username: claims.data.username, correlationId: requestId };
+      issuedAt = claims.data.iat;
     }
     try {
+      if (check && refusesEndedSessions(ROUTES[id])) await check({ userId: caller.userId, issuedAt });
       return await serveRoute(id, event, caller, handlers);
     } catch (error) {
       return httpErrorResult(error, requestId, logger);

@@ -10,6 +10,7 @@ const TITLES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'Validation failed',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   UNAUTHORIZED: 'Unauthorized',
+  SESSION_ENDED: 'Session ended',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
   SEND_IN_PROGRESS: 'Send in progress',

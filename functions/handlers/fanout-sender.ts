@@ -39,7 +39,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
           ? { kind: job.kind, users: job.userIds.length, frame: job.frame.type }
           : job.kind === 'presence'
             ? { kind: job.kind, userId: job.userId, online: job.online }
-            : { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
+            : job.kind === 'device'
+              ? { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event }
+              : { kind: job.kind, userId: job.userId, connections: job.connections.length };
   try {
     // The queue gave this job out before: the first attempt may have pushed it, or failed before.
     const report = await deliver(job, { redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 });

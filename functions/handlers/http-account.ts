@@ -3,6 +3,7 @@ import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
 import { getMe } from '../chat/profile/get-me';
 import { updateMe } from '../chat/profile/update-me';
+import { signOutEverywhere } from '../chat/session/sign-out-everywhere';
 import { buildAccountDeps } from '../composition/http-account';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
@@ -10,17 +11,19 @@ import { createLogger } from '../observability';
 const deps = buildAccountDeps();
 const me = getMe(deps);
 const changeMe = updateMe(deps);
+const signOut = signOutEverywhere(deps);
 const find = findUsers(deps);
 const user = getUser(deps);
 const friendship = friends(deps);
 const presence = getPresence(deps);
 
-/** Profile, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
+    signOutEverywhere: (_input, caller) => signOut(caller),
     findUsers: ({ query }, caller) => find(caller, query),
     getUser: ({ params }, caller) => user(caller, params.userId),
     listFriends: ({ query }, caller) => friendship.list(caller, query.limit, query.cursor),
@@ -35,6 +38,7 @@ export const handler = httpHandler(
     getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
   },
   createLogger('http-account'),
+  deps,
 );
 
 function friendTarget(body: { userId?: string; username?: string; email?: string }) {

@@ -24,7 +24,8 @@ export const handler = async (rawEvent: unknown, context?: Context): Promise<API
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
       },
-      context: { userId: identity.userId },
+      // `$connect` stores the connection only if no sign-out came since this token was issued.
+      context: { userId: identity.userId, issuedAt: identity.issuedAt },
     };
   } catch (error) {
     if (!(error instanceof UnauthorizedError)) throw error;

@@ -5,6 +5,7 @@ import { parseProtocols } from '../chat/connection/authorize-connection';
 import { openConnection } from '../chat/connection/open-connection';
 import { buildConnectionDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, header, WebSocketEventSchema } from '../edge/events';
+import { SessionEndedError } from '../errors';
 import { beginRequest, createLogger } from '../observability';
 
 const logger = createLogger('ws-connect');
@@ -12,25 +13,34 @@ const open = openConnection(buildConnectionDeps());
 
 /**
  * `$connect`, after the authorizer: stores the connection (with the device it names in `?deviceId=`, if
- * any) and echoes our sub-protocol if offered. A malformed device id refuses the connection (400).
+ * any) and echoes our sub-protocol if offered. A malformed device id refuses the connection (400); a
+ * sign-out everywhere since the token was issued refuses it too (401).
  */
 export const handler = async (rawEvent: unknown, context?: Context) => {
   const event = WebSocketEventSchema.parse(rawEvent);
   const { connectionId, requestId } = event.requestContext;
   beginRequest(logger, context, requestId);
-  const { userId } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
+  const { userId, issuedAt } = ConnectionAuthSchema.parse(event.requestContext.authorizer);
   const named = event.queryStringParameters?.deviceId;
   const device = named === undefined ? undefined : DeviceIdSchema.safeParse(named);
   if (device && !device.success) {
     logger.warn('Connection refused: malformed device id', { connectionId, userId });
     return { statusCode: 400 };
   }
-  await open({
-    connectionId,
-    userId,
-    correlationId: requestId,
-    ...(device ? { deviceId: device.data } : {}),
-  });
+  try {
+    await open({
+      connectionId,
+      userId,
+      correlationId: requestId,
+      ...(device ? { deviceId: device.data } : {}),
+      ...(issuedAt === undefined ? {} : { tokenIssuedAt: issuedAt }),
+    });
+  } catch (error) {
+    if (!(error instanceof SessionEndedError)) throw error;
+    // The user signed out everywhere between the authorizer and here: refused as the authorizer would.
+    logger.info('Connection refused: session ended', { connectionId, userId });
+    return { statusCode: 401 };
+  }
   logger.info('Connection opened', { connectionId, userId, ...(device ? { deviceId: device.data } : {}) });
   const offered = parseProtocols(header(event.headers, 'sec-websocket-protocol'));
   // A browser that offered sub-protocols drops a connection whose answer names none of them.

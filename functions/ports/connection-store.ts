@@ -15,10 +15,32 @@ export interface PresenceChange {
   readonly lastSeenAt?: number;
 }
 
-/** Where open connections are kept, per user (to reach every device). */
+/**
+ * Where open connections are kept, per user (to reach every device), with the user's sign-out mark beside
+ * them: a sign-out and a connection opened at the same moment are decided by one write each on the same
+ * record, so the connection is either refused or among those the sign-out closes.
+ */
 export interface ConnectionStore {
-  /** Stores a connection; it expires by itself after `expiresAt` (epoch ms) if `$disconnect` is missed. */
-  put(connection: Connection, expiresAt: number): Promise<PresenceChange>;
+  /**
+   * Stores a connection; it expires by itself after `expiresAt` (epoch ms) if `$disconnect` is missed.
+   * With `tokenIssuedAt` (epoch s, the `iat` of the token that opened it), throws `SessionEndedError`
+   * and stores nothing when the user signed out everywhere after that token was issued.
+   */
+  put(
+    connection: Connection,
+    expiresAt: number,
+    options?: { tokenIssuedAt?: number },
+  ): Promise<PresenceChange>;
+  /**
+   * The user's sign-out mark (epoch s): access tokens issued before it are refused. `undefined` when
+   * the user never signed out everywhere. Read strongly consistent: a mark just written counts.
+   */
+  signedOutAt(userId: string): Promise<number | undefined>;
+  /**
+   * Records a sign-out mark (epoch s; an earlier one is replaced, a later one kept) and returns the
+   * user's open connections as of that write: any connection stored after it had a newer token.
+   */
+  signOut(userId: string, signedOutAt: number, now: number): Promise<Connection[]>;
   /** Deletes one connection by its own id. Deleting a missing connection is not an error. */
   delete(userId: string, connectionId: string, now: number): Promise<PresenceChange>;
   /** Open connections of a user, excluding expired ones. */

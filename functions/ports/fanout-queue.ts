@@ -65,6 +65,25 @@ const DeviceJobSchema = z.object({
   event: z.enum(['registered', 'revoked']),
 });
 
+/** At most this many connections in one close job: a user's devices, with room to spare. */
+export const MAX_CLOSED_PER_JOB = 100;
+
+/** Close these connections of the user from the server's side: a sign-out everywhere ended their sessions. */
+const CloseJobSchema = z.object({
+  ...base,
+  kind: z.literal('close'),
+  userId: UserIdSchema,
+  connections: z
+    .array(
+      z.object({
+        connectionId: z.string().check(z.minLength(1), z.maxLength(128)),
+        /** Epoch ms: a connection still in its handshake answers "gone" for a moment. */
+        connectedAt: z.number(),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(MAX_CLOSED_PER_JOB)),
+});
+
 /**
  * One fan-out job, as it travels through the queue: the queue adapter writes it and the sender
  * parses every record with this one schema, so the two cannot drift apart.
@@ -75,6 +94,7 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
   UsersJobSchema,
   PresenceJobSchema,
   DeviceJobSchema,
+  CloseJobSchema,
 ]);
 
 export type MessageJob = z.infer<typeof MessageJobSchema>;
@@ -82,6 +102,7 @@ export type ConversationJob = z.infer<typeof ConversationJobSchema>;
 export type UsersJob = z.infer<typeof UsersJobSchema>;
 export type PresenceJob = z.infer<typeof PresenceJobSchema>;
 export type DeviceJob = z.infer<typeof DeviceJobSchema>;
+export type CloseJob = z.infer<typeof CloseJobSchema>;
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;
 
 export interface FanoutQueue {

@@ -2,6 +2,8 @@
 export interface VerifiedIdentity {
   readonly userId: string;
   readonly username: string;
+  /** When the token was issued (its `iat`), epoch seconds: a sign-out everywhere ends older tokens. */
+  readonly issuedAt: number;
 }
 
 export interface TokenVerifier {

@@ -7,4 +7,6 @@ export interface Account {
 export interface AccountDirectory {
   /** Looks an account up by its user name (Cognito: the `username` claim). */
   getByUsername(username: string): Promise<Account | undefined>;
+  /** Ends every session of the account at the identity provider: none of its refresh tokens works again. */
+  signOut(username: string): Promise<void>;
 }

@@ -204,23 +204,25 @@ function connectionsGrant(stage: WebSocketStage): Grant {
  * built in the function's stack, whose region is the pool's (one environment
  * per stage).
  */
+const USER_POOL_ACTIONS = {
+  readUsers: 'cognito-idp:AdminGetUser',
+  signOutUsers: 'cognito-idp:AdminUserGlobalSignOut',
+} as const;
+
 function userPoolGrant(
   fn: ParleyFunction,
-  access: 'verifyTokens' | 'readUsers',
+  access: 'verifyTokens' | 'readUsers' | 'signOutUsers',
   userPool: NonNullable<BindingResources['userPool']>,
 ): Grant {
   const ids = {
     [Env.UserPoolId]: userPool.pool.userPoolId,
     [Env.UserPoolClientId]: userPool.client.userPoolClientId,
   };
-  if (access === 'readUsers') {
+  if (access !== 'verifyTokens') {
     return {
       env: ids,
       statements: [
-        new PolicyStatement({
-          actions: ['cognito-idp:AdminGetUser'],
-          resources: [userPool.pool.userPoolArn],
-        }),
+        new PolicyStatement({ actions: [USER_POOL_ACTIONS[access]], resources: [userPool.pool.userPoolArn] }),
       ],
     };
   }

@@ -18,6 +18,8 @@ export interface CognitoFrontOptions {
   readonly upstream: string;
   /** The claims of a valid access token of the pool; rejects any other token. */
   readonly verifyAccessToken: (token: string) => Promise<Record<string, unknown>>;
+  /** The pool's app client (the stand-in revokes a refresh token through it). */
+  readonly clientId: () => string | undefined;
   /** Reads the pool's users from the stand-in's store: by username, or by email when `username` is one. */
   readonly findUser: (username: string) => StoredUser | undefined;
   /** Delivers a code as the identity provider would have emailed it. */
@@ -35,16 +37,19 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
 
 /**
  * cognito-local 5.3 answers `GlobalSignOut` and `ResendConfirmationCode`
- * with a 500 "unsupported", and the web client calls both. This front sits
- * on the stand-in's public port, answers those two the way Cognito does,
- * through the stand-in's own API and store, and passes every other request
- * (CORS preflights included: the stand-in allows any origin) through
- * unchanged.
+ * with a 500 "unsupported", and lacks `AdminUserGlobalSignOut`; the web
+ * client and the functions call them. This front sits on the stand-in's
+ * public port, answers those three the way Cognito does, through the
+ * stand-in's own API and store, and passes every other request (CORS
+ * preflights included: the stand-in allows any origin) through unchanged.
  *
  * - `GlobalSignOut` verifies the access token and revokes every refresh
  *   token of its user (`RevokeToken` on the stand-in), so a refresh fails
  *   afterwards as on AWS. Access tokens stay valid until they expire, as
  *   they do at API Gateway's JWT authorizer.
+ * - `AdminUserGlobalSignOut` does the same for a user named by username or
+ *   email (`UserNotFoundException` for an unknown one). Like every call
+ *   here it is not signed: the stand-in checks no IAM.
  * - `ResendConfirmationCode` delivers the user's pending code again to the
  *   dev mailbox. Cognito would issue a fresh one; the stand-in has no call
  *   to make one, and the pending code still confirms the account.
@@ -52,6 +57,7 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
 export async function startCognitoFront(options: CognitoFrontOptions): Promise<LocalCognitoFront> {
   const operations: Record<string, (input: Record<string, unknown>) => Promise<Answer>> = {
     GlobalSignOut: globalSignOut,
+    AdminUserGlobalSignOut: adminUserGlobalSignOut,
     ResendConfirmationCode: resendConfirmationCode,
   };
 
@@ -90,11 +96,21 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     } catch {
       return refusal('NotAuthorizedException', 'Invalid Access Token');
     }
-    const user = options.findUser(String(claims.username));
-    for (const token of user?.RefreshTokens ?? []) {
-      await callUpstream('RevokeToken', { ClientId: claims.client_id, Token: token });
-    }
+    await revokeRefreshTokens(options.findUser(String(claims.username)), claims.client_id);
     return { status: 200, body: {} };
+  }
+
+  async function adminUserGlobalSignOut(input: Record<string, unknown>): Promise<Answer> {
+    const user = options.findUser(String(input.Username ?? ''));
+    if (!user) return refusal('UserNotFoundException', 'User does not exist.');
+    await revokeRefreshTokens(user, options.clientId());
+    return { status: 200, body: {} };
+  }
+
+  async function revokeRefreshTokens(user: StoredUser | undefined, clientId: unknown): Promise<void> {
+    for (const token of user?.RefreshTokens ?? []) {
+      await callUpstream('RevokeToken', { ClientId: clientId, Token: token });
+    }
   }
 
   async function resendConfirmationCode(input: Record<string, unknown>): Promise<Answer> {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   GlobalSignOutCommand,
@@ -10,8 +11,10 @@ import {
   NotAuthorizedException,
   ResendConfirmationCodeCommand,
   SignUpCommand,
+  UserNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_VALIDITY } from '../topology';
 import { type LocalCognito, startCognito } from './cognito';
 import { LOCAL_CREDENTIALS } from './listen';
 
@@ -59,7 +62,7 @@ describe('Cognito stand-in, as the browser calls it', () => {
         AuthParameters: { USERNAME: email, PASSWORD },
       }),
     );
-    return AuthenticationResult as { AccessToken: string; RefreshToken: string };
+    return AuthenticationResult as { AccessToken: string; IdToken: string; RefreshToken: string };
   };
   const refresh = (refreshToken: string) =>
     client.send(
@@ -137,6 +140,55 @@ describe('Cognito stand-in, as the browser calls it', () => {
 
     await expect(refresh(laptop.RefreshToken)).rejects.toThrow(NotAuthorizedException);
     await expect(refresh(phone.RefreshToken)).rejects.toThrow(NotAuthorizedException);
+  });
+
+  it('ends every session of a user named by an admin sign-out, as the sign-out route calls it', async () => {
+    const email = 'frank@example.com';
+    const code = await signUp(email);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+    const laptop = await signIn(email);
+    const phone = await signIn(email);
+    const username = JSON.parse(
+      Buffer.from(laptop.AccessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ).username as string;
+
+    await client.send(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: cognito.userPoolId, Username: username }),
+    );
+
+    await expect(refresh(laptop.RefreshToken)).rejects.toThrow(NotAuthorizedException);
+    await expect(refresh(phone.RefreshToken)).rejects.toThrow(NotAuthorizedException);
+    await expect(
+      client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: cognito.userPoolId, Username: 'nobody@example.com' }),
+      ),
+    ).rejects.toThrow(UserNotFoundException);
+  });
+
+  it('issues access and id tokens that last as long as the deployed pool’s (one hour)', async () => {
+    const email = 'grace@example.com';
+    const code = await signUp(email);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+    const tokens = await signIn(email);
+
+    const lifetimeOf = (token: string) => {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      return claims.exp - claims.iat;
+    };
+    expect(lifetimeOf(tokens.AccessToken)).toBe(60 * 60);
+    expect(lifetimeOf(tokens.IdToken)).toBe(TOKEN_VALIDITY.idTokenMinutes * 60);
   });
 
   it('refuses a global sign-out with a token it did not issue', async () => {

@@ -7,13 +7,15 @@ import { createInterface } from 'node:readline';
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
+  type CreateUserPoolClientCommandInput,
   CreateUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { PASSWORD_POLICY } from '../topology';
+import { PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
 import { type StoredUser, startCognitoFront } from './cognito-front';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { Mailbox } from './mailbox';
@@ -49,6 +51,7 @@ export async function startCognito(options: {
   const innerPort = await freePort();
   const inner = `http://${LOCAL_HOST}:${innerPort}`;
   let poolId: string | undefined;
+  let clientId: string | undefined;
   let verifier: ReturnType<typeof accessTokenVerifier> | undefined;
   const users = () => (poolId ? readUsers(options.dataDir, poolId) : []);
   const mailbox = new Mailbox((to) => storedCode(users(), to));
@@ -59,6 +62,7 @@ export async function startCognito(options: {
       if (!verifier) throw new Error('The user pool is not ready');
       return (await verifier.verify(token)) as Record<string, unknown>;
     },
+    clientId: () => clientId,
     findUser: (username) => findUser(users(), username),
     deliver: (mail) => mailbox.deliver(mail),
   });
@@ -78,6 +82,7 @@ export async function startCognito(options: {
     await waitUntilReady(child, mailbox);
     const ids = await ensurePool(front.url, options.region);
     poolId = ids.userPoolId;
+    clientId = ids.userPoolClientId;
     const issuer = `${front.url}/${ids.userPoolId}`;
     const jwksUri = `${issuer}/.well-known/jwks.json`;
     verifier = accessTokenVerifier(issuer, jwksUri);
@@ -206,15 +211,25 @@ async function ensurePool(endpoint: string, region: string) {
       new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
     );
     let userPoolClientId = clients.UserPoolClients?.find((c) => c.ClientName === CLIENT_NAME)?.ClientId;
+    // As deployed (the stand-in's own default is 24 h for access and id tokens).
+    const settings = {
+      ClientName: CLIENT_NAME,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AccessTokenValidity: TOKEN_VALIDITY.accessTokenMinutes,
+      IdTokenValidity: TOKEN_VALIDITY.idTokenMinutes,
+      RefreshTokenValidity: TOKEN_VALIDITY.refreshTokenDays,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    } satisfies Omit<CreateUserPoolClientCommandInput, 'UserPoolId'>;
     if (!userPoolClientId) {
       const created = await client.send(
-        new CreateUserPoolClientCommand({
-          UserPoolId: userPoolId,
-          ClientName: CLIENT_NAME,
-          ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        }),
+        new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ...settings }),
       );
       userPoolClientId = created.UserPoolClient?.ClientId as string;
+    } else {
+      // A data directory kept from before the lifetimes were set: bring its client in line.
+      await client.send(
+        new UpdateUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: userPoolClientId, ...settings }),
+      );
     }
     return { userPoolId, userPoolClientId };
   } finally {

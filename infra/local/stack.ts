@@ -353,7 +353,7 @@ function functionEnvironment(
     if (binding.kind === 'table') names.add(Env.DynamoDbEndpoint);
     if (binding.kind === 'queue') names.add(Env.SqsEndpoint);
     if (binding.kind === 'bucket') names.add(Env.S3Endpoint);
-    if (binding.kind === 'userPool' && binding.access === 'readUsers') names.add(Env.CognitoEndpoint);
+    if (binding.kind === 'userPool' && binding.access !== 'verifyTokens') names.add(Env.CognitoEndpoint);
   }
   const environment: Record<string, string> = {};
   for (const env of names) {

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../stage-config';
-import { OUTPUTS, PASSWORD_POLICY } from '../topology';
+import { OUTPUTS, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
 
 export interface AuthStackProps extends StackProps {
   /** The stage's settings; `productionLike` protects the user pool. */
@@ -66,13 +66,11 @@ export class AuthStack extends Stack {
       preventUserExistenceErrors: true,
       // Lets sign-out revoke the refresh token, and with it the access tokens minted from it.
       enableTokenRevocation: true,
-      // Access tokens cannot be revoked before they expire on API Gateway's JWT authorizer: keep them short.
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
-      // A month of "stay signed in"; revocation at sign-out covers a lost device.
-      refreshTokenValidity: Duration.days(30),
-      // The sign-in session between password and TOTP steps: short, since it stands in for a password.
-      authSessionValidity: Duration.minutes(3),
+      // The same lifetimes as the local pool's (why each: TOKEN_VALIDITY).
+      accessTokenValidity: Duration.minutes(TOKEN_VALIDITY.accessTokenMinutes),
+      idTokenValidity: Duration.minutes(TOKEN_VALIDITY.idTokenMinutes),
+      refreshTokenValidity: Duration.days(TOKEN_VALIDITY.refreshTokenDays),
+      authSessionValidity: Duration.minutes(TOKEN_VALIDITY.authSessionMinutes),
     });
   }
 

@@ -1,7 +1,7 @@
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../protocol/problem';
 import * as z from '../zod';
-import { ROUTES, type RouteId, type RouteSpec } from './routes';
+import { ROUTES, type RouteId, type RouteSpec, refusesEndedSessions } from './routes';
 
 /**
  * Version of the HTTP API contract (not of the package). Bump it when a route
@@ -34,6 +34,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
     'a parameter or field is missing, has the wrong type or is out of range; `detail` says which.',
   PAYLOAD_TOO_LARGE: 'the message body exceeds the size limit.',
   UNAUTHORIZED: 'no valid access token was presented (missing, expired, or issued to another app client).',
+  SESSION_ENDED:
+    'the access token was issued before the user signed out everywhere (`POST /me/sign-out`); sign in again.',
   FORBIDDEN: 'the caller may not use this resource.',
   NOT_FOUND: 'no such resource, or the caller may not know it exists.',
   SEND_IN_PROGRESS:
@@ -192,6 +194,7 @@ function errorsOf(spec: RouteSpec): Record<string, unknown> {
     // The router parses every body as JSON before validating it.
     ...(spec.body ? [ErrorCode.InvalidJson] : []),
     ...(spec.auth === 'jwt' ? [ErrorCode.Unauthorized] : []),
+    ...(refusesEndedSessions(spec) ? [ErrorCode.SessionEnded] : []),
     ErrorCode.RateLimited,
     ErrorCode.Internal,
     ErrorCode.Unavailable,

@@ -274,6 +274,20 @@ export const ROUTES = {
     response: MeSchema,
     errors: [ValidationFailed, Conflict],
   }),
+  signOutEverywhere: route({
+    method: 'POST',
+    path: '/me/sign-out',
+    tag: 'profile',
+    summary: 'Sign out everywhere: end every session of my account, this one included',
+    description:
+      'Revokes every refresh token of the account, so no browser or app can renew its tokens; from the ' +
+      'next second on, access tokens issued before the call open no WebSocket and change nothing over ' +
+      'HTTP (`SESSION_ENDED`), and every open WebSocket of the account is closed. Answers once that ' +
+      'second has begun, so a sign-in after the answer gets tokens that work. Idempotent.',
+    auth: 'jwt',
+    status: 204,
+    errors: [],
+  }),
   findUsers: route({
     method: 'GET',
     path: '/users',
@@ -666,6 +680,16 @@ export const ROUTES = {
 
 export type RouteId = keyof typeof ROUTES;
 export type Routes = typeof ROUTES;
+
+/**
+ * Whether a route refuses an access token issued before its user signed out everywhere
+ * (`SESSION_ENDED`): every authenticated route that changes state. Reads are spared the check (a
+ * strongly consistent read of the user's presence item) and answer such a token until it expires, at
+ * most an hour after it was issued.
+ */
+export function refusesEndedSessions(spec: RouteSpec): boolean {
+  return spec.auth === 'jwt' && spec.method !== 'GET';
+}
 
 /** `METHOD /path`, as API Gateway names a route. */
 export function routeKeyOf(spec: RouteSpec): string {

@@ -15,6 +15,8 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   /** No valid credentials were presented. */
   Unauthorized: 'UNAUTHORIZED',
+  /** The access token was issued before the user signed out everywhere: sign in again. */
+  SessionEnded: 'SESSION_ENDED',
   /** The caller may not use this resource. */
   Forbidden: 'FORBIDDEN',
   /** No such resource (or the caller may not know it exists). */
@@ -42,6 +44,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
+  SESSION_ENDED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   SEND_IN_PROGRESS: 409,

@@ -181,6 +181,8 @@ describe('authorization on every route', () => {
       expect: { all: 404, owner: 204 },
     },
     revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
+    // Last of the routes with a token: it ends every session of the caller.
+    signOutEverywhere: { path: () => '/me/sign-out', expect: { all: 204 } },
     getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },
   };
 

@@ -46,6 +46,8 @@ export interface MemoryDeps {
   readonly tokens: InMemoryTokenVerifier;
   readonly rateLimiter: InMemoryRateLimiter;
   readonly clock: () => number;
+  /** A timer: with `vi.useFakeTimers`, it ends as the test advances the clock. */
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 export interface MemoryDepsOptions {
@@ -76,6 +78,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     tokens: new InMemoryTokenVerifier(),
     rateLimiter: rateLimiterWith(options.limits),
     clock: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }
 

@@ -1,5 +1,6 @@
 import {
   type ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
@@ -15,6 +16,15 @@ export class ApiGatewayNotifier implements Notifier {
       await this.client.send(
         new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
       );
+    } catch (error) {
+      if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
+      throw error;
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
     } catch (error) {
       if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
       throw error;

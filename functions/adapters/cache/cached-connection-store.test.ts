@@ -12,7 +12,9 @@ function countingStore() {
   const store = new InMemoryConnectionStore();
   const asked: string[][] = [];
   const counting: ConnectionStore = {
-    put: (connection, expiresAt) => store.put(connection, expiresAt),
+    put: (connection, expiresAt, options) => store.put(connection, expiresAt, options),
+    signedOutAt: (userId) => store.signedOutAt(userId),
+    signOut: (userId, signedOutAt, now) => store.signOut(userId, signedOutAt, now),
     delete: (userId, connectionId, now) => store.delete(userId, connectionId, now),
     listByUser: (userId, now) => store.listByUser(userId, now),
     presenceOf: (userIds, now) => store.presenceOf(userIds, now),

@@ -56,9 +56,22 @@ export class CachedConnectionStore implements ConnectionStore {
     return this.store.delete(userId, connectionId, now);
   }
 
-  put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
+  put(
+    connection: Connection,
+    expiresAt: number,
+    options?: { tokenIssuedAt?: number },
+  ): Promise<PresenceChange> {
     this.byUser.delete(connection.userId);
-    return this.store.put(connection, expiresAt);
+    return this.store.put(connection, expiresAt, options);
+  }
+
+  signedOutAt(userId: string): Promise<number | undefined> {
+    return this.store.signedOutAt(userId);
+  }
+
+  signOut(userId: string, signedOutAt: number, now: number): Promise<Connection[]> {
+    this.byUser.delete(userId);
+    return this.store.signOut(userId, signedOutAt, now);
   }
 
   listByUser(userId: string, now: number): Promise<Connection[]> {

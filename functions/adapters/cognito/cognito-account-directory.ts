@@ -1,5 +1,6 @@
 import {
   AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { Account, AccountDirectory } from '../../ports/user-directory';
@@ -24,5 +25,11 @@ export class CognitoAccountDirectory implements AccountDirectory {
       if (error instanceof Error && error.name === 'UserNotFoundException') return undefined;
       throw error;
     }
+  }
+
+  async signOut(username: string): Promise<void> {
+    await this.client.send(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
+    );
   }
 }

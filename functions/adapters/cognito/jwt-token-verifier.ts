@@ -49,10 +49,14 @@ export class JwtTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedIdentity> {
     try {
       const payload = await this.verifier.verify(token);
-      if (typeof payload.sub !== 'string' || typeof payload.username !== 'string') {
-        throw new Error('Token lacks sub or username');
+      if (
+        typeof payload.sub !== 'string' ||
+        typeof payload.username !== 'string' ||
+        typeof payload.iat !== 'number'
+      ) {
+        throw new Error('Token lacks sub, username or iat');
       }
-      return { userId: payload.sub, username: payload.username };
+      return { userId: payload.sub, username: payload.username, issuedAt: payload.iat };
     } catch (error) {
       throw new UnauthorizedError('Invalid access token', { cause: error });
     }

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
+import { SessionEndedError } from '../../errors';
 import type { ConnectionStore } from '../../ports/connection-store';
 import { DynamoDbConnectionStore } from '../dynamodb/dynamodb-connection-store';
 import { InMemoryConnectionStore } from '../memory/memory-connection-store';
@@ -155,6 +156,72 @@ describe.each([
           [bob, { openConnections: 0, lastSeenAt: T0 + 500 }],
         ]),
       );
+    });
+  });
+
+  describe('sign-out marks', () => {
+    const T0_IN_S = T0 / 1000;
+    const openWith = (userId: string, connectionId: string, tokenIssuedAt: number) =>
+      store.put({ userId, connectionId, connectedAt: T0 + 5000 }, T0 + 2 * HOUR, { tokenIssuedAt });
+
+    it('has no mark for a user who never signed out', async () => {
+      await open(alice, 'phone=');
+
+      expect(await store.signedOutAt(alice)).toBeUndefined();
+      expect(await store.signedOutAt(bob)).toBeUndefined();
+    });
+
+    it('returns the connections open at the sign-out, and keeps the mark', async () => {
+      await open(alice, 'phone=');
+      await open(alice, 'laptop=', T0 + 1000);
+      await open(bob, 'phone=');
+
+      const atSignOut = await store.signOut(alice, T0_IN_S + 2, T0 + 2000);
+
+      expect(atSignOut.map((connection) => connection.connectionId)).toEqual(['phone=', 'laptop=']);
+      expect(await store.signedOutAt(alice)).toBe(T0_IN_S + 2);
+      expect(await store.signedOutAt(bob)).toBeUndefined();
+    });
+
+    it('marks a user who has no connection, who is still reported offline', async () => {
+      expect(await store.signOut(alice, T0_IN_S, T0)).toEqual([]);
+
+      expect(await store.signedOutAt(alice)).toBe(T0_IN_S);
+      expect((await store.presenceOf([alice], T0)).get(alice)?.openConnections ?? 0).toBe(0);
+    });
+
+    it('keeps the later of two marks', async () => {
+      await store.signOut(alice, T0_IN_S + 10, T0);
+      await store.signOut(alice, T0_IN_S + 5, T0);
+
+      expect(await store.signedOutAt(alice)).toBe(T0_IN_S + 10);
+    });
+
+    it('refuses a connection whose token was issued before the mark, and stores nothing', async () => {
+      await open(alice, 'phone=');
+      await store.signOut(alice, T0_IN_S + 2, T0 + 2000);
+
+      await expect(openWith(alice, 'stolen=', T0_IN_S + 1)).rejects.toThrow(SessionEndedError);
+      expect((await store.listByUser(alice, T0 + 6000)).map((c) => c.connectionId)).toEqual(['phone=']);
+    });
+
+    it('refuses such a connection as the first one after the sign-out too', async () => {
+      await store.signOut(alice, T0_IN_S + 2, T0 + 2000);
+
+      await expect(openWith(alice, 'stolen=', T0_IN_S + 1)).rejects.toThrow(SessionEndedError);
+      expect(await store.listByUser(alice, T0 + 6000)).toEqual([]);
+    });
+
+    it('stores a connection whose token was issued in the mark second or later', async () => {
+      await store.signOut(alice, T0_IN_S + 2, T0 + 2000);
+
+      await openWith(alice, 'fresh=', T0_IN_S + 2);
+      await openWith(alice, 'later=', T0_IN_S + 3);
+
+      expect((await store.listByUser(alice, T0 + 6000)).map((c) => c.connectionId).sort()).toEqual([
+        'fresh=',
+        'later=',
+      ]);
     });
   });
 });

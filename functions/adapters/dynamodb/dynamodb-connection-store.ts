@@ -4,7 +4,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ParleyError } from '../../errors';
+import { ParleyError, SessionEndedError } from '../../errors';
 import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
 import { batchGetAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
@@ -33,13 +33,22 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     private readonly tableName: string,
   ) {}
 
-  async put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
+  async put(
+    connection: Connection,
+    expiresAt: number,
+    options: { tokenIssuedAt?: number } = {},
+  ): Promise<PresenceChange> {
     const entry = {
       connectedAt: connection.connectedAt,
       expiresAt,
       ...(connection.deviceId === undefined ? {} : { deviceId: connection.deviceId }),
     };
     const key = keys.presence(connection.userId);
+    const issuedAt = options.tokenIssuedAt;
+    // Decided in the same write as the store: a sign-out either sees this connection or refuses it.
+    const current =
+      issuedAt === undefined ? '' : ' AND (attribute_not_exists(signedOutAt) OR signedOutAt <= :iat)';
+    const iat = issuedAt === undefined ? {} : { ':iat': issuedAt };
     // SET on a path inside a missing map fails: the map is made by the first connection, and
     // a second one racing it sees the map on its next turn (the map is never removed).
     for (let turn = 0; turn < 2; turn += 1) {
@@ -47,9 +56,9 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         TableName: this.tableName,
         Key: key,
         UpdateExpression: 'SET connections.#id = :entry, userId = :userId',
-        ConditionExpression: 'attribute_exists(connections)',
+        ConditionExpression: `attribute_exists(connections)${current}`,
         ExpressionAttributeNames: { '#id': connection.connectionId },
-        ExpressionAttributeValues: { ':entry': entry, ':userId': connection.userId },
+        ExpressionAttributeValues: { ':entry': entry, ':userId': connection.userId, ...iat },
         ReturnValues: 'ALL_NEW',
       });
       const stored =
@@ -58,10 +67,11 @@ export class DynamoDbConnectionStore implements ConnectionStore {
           TableName: this.tableName,
           Key: key,
           UpdateExpression: 'SET connections = :connections, userId = :userId',
-          ConditionExpression: 'attribute_not_exists(connections)',
+          ConditionExpression: `attribute_not_exists(connections)${current}`,
           ExpressionAttributeValues: {
             ':connections': { [connection.connectionId]: entry },
             ':userId': connection.userId,
+            ...iat,
           },
           ReturnValues: 'ALL_NEW',
         }));
@@ -69,8 +79,42 @@ export class DynamoDbConnectionStore implements ConnectionStore {
         await this.prune(connection.userId, entriesOf(stored), connection.connectedAt);
         return presenceOf(stored, connection.connectedAt);
       }
+      // Both conditions failed: a racing first connection, or a sign-out after the token was issued.
+      if (issuedAt !== undefined) {
+        const mark = await this.signedOutAt(connection.userId);
+        if (mark !== undefined && issuedAt < mark) throw new SessionEndedError();
+      }
     }
     throw new ParleyError('The presence item kept changing while a connection was stored');
+  }
+
+  async signedOutAt(userId: string): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.presence(userId),
+        ProjectionExpression: 'signedOutAt',
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.signedOutAt === 'number' ? Item.signedOutAt : undefined;
+  }
+
+  async signOut(userId: string, signedOutAt: number, now: number): Promise<Connection[]> {
+    const stored = await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: 'SET signedOutAt = :at, userId = :userId',
+      // A later mark stays: the mark only moves forward.
+      ConditionExpression: 'attribute_not_exists(signedOutAt) OR signedOutAt < :at',
+      ExpressionAttributeValues: { ':at': signedOutAt, ':userId': userId },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (stored) return openConnectionsOf(stored, now);
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.presence(userId), ConsistentRead: true }),
+    );
+    return Item ? openConnectionsOf(Item, now) : [];
   }
 
   async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {

@@ -3,6 +3,8 @@ import type { Account, AccountDirectory } from '../../ports/user-directory';
 /** Accounts of an identity provider, by user name, kept in memory. */
 export class InMemoryAccountDirectory implements AccountDirectory {
   private readonly byUsername = new Map<string, Account>();
+  /** User names signed out everywhere, in order. */
+  readonly signedOut: string[] = [];
 
   constructor(accounts: Readonly<Record<string, Account>> = {}) {
     for (const [username, account] of Object.entries(accounts)) this.add(username, account);
@@ -14,5 +16,9 @@ export class InMemoryAccountDirectory implements AccountDirectory {
 
   async getByUsername(username: string): Promise<Account | undefined> {
     return this.byUsername.get(username);
+  }
+
+  async signOut(username: string): Promise<void> {
+    this.signedOut.push(username);
   }
 }

@@ -1,3 +1,4 @@
+import { SessionEndedError } from '../../errors';
 import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
 import { byKey } from './page';
 
@@ -9,6 +10,7 @@ interface Entry {
 interface Presence {
   readonly connections: Map<string, Entry>;
   lastSeenAt?: number;
+  signedOutAt?: number;
 }
 
 /**
@@ -19,12 +21,16 @@ interface Presence {
 export class InMemoryConnectionStore implements ConnectionStore {
   private readonly byUser = new Map<string, Presence>();
 
-  async put(connection: Connection, expiresAt: number): Promise<PresenceChange> {
-    let presence = this.byUser.get(connection.userId);
-    if (!presence) {
-      presence = { connections: new Map() };
-      this.byUser.set(connection.userId, presence);
+  async put(
+    connection: Connection,
+    expiresAt: number,
+    options: { tokenIssuedAt?: number } = {},
+  ): Promise<PresenceChange> {
+    const mark = this.byUser.get(connection.userId)?.signedOutAt;
+    if (options.tokenIssuedAt !== undefined && mark !== undefined && options.tokenIssuedAt < mark) {
+      throw new SessionEndedError();
     }
+    const presence = this.presence(connection.userId);
     presence.connections.set(connection.connectionId, { connection: { ...connection }, expiresAt });
     const change = changeOf(presence, connection.connectedAt);
     for (const [connectionId, entry] of presence.connections) {
@@ -39,6 +45,16 @@ export class InMemoryConnectionStore implements ConnectionStore {
     presence.connections.delete(connectionId);
     presence.lastSeenAt = now;
     return changeOf(presence, now);
+  }
+
+  async signedOutAt(userId: string): Promise<number | undefined> {
+    return this.byUser.get(userId)?.signedOutAt;
+  }
+
+  async signOut(userId: string, signedOutAt: number, now: number): Promise<Connection[]> {
+    const presence = this.presence(userId);
+    presence.signedOutAt = Math.max(presence.signedOutAt ?? signedOutAt, signedOutAt);
+    return openConnectionsOf(presence, now);
   }
 
   async listByUser(userId: string, now: number): Promise<Connection[]> {
@@ -56,6 +72,15 @@ export class InMemoryConnectionStore implements ConnectionStore {
       if (presence) result.set(userId, changeOf(presence, now));
     }
     return result;
+  }
+
+  private presence(userId: string): Presence {
+    let presence = this.byUser.get(userId);
+    if (!presence) {
+      presence = { connections: new Map() };
+      this.byUser.set(userId, presence);
+    }
+    return presence;
   }
 
   /** The stored entry with its expiry, expired or not; for assertions. */

@@ -11,6 +11,7 @@ export class InMemoryNotifier implements Notifier {
   private readonly sent = new Map<string, OutboundFrame[]>();
   private readonly gone = new Set<string>();
   private readonly failures = new Map<string, Error>();
+  private readonly closedIds: string[] = [];
 
   async send(connectionId: string, frame: OutboundFrame): Promise<void> {
     if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
@@ -21,6 +22,20 @@ export class InMemoryNotifier implements Notifier {
     this.sent.set(connectionId, frames);
   }
 
+  async close(connectionId: string): Promise<void> {
+    if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
+    const failure = this.failures.get(connectionId);
+    if (failure) throw failure;
+    this.closedIds.push(connectionId);
+    // A closed connection is gone, as API Gateway answers for it afterwards.
+    this.gone.add(connectionId);
+  }
+
+  /** Connections closed from the server's side, in order. */
+  closed(): readonly string[] {
+    return [...this.closedIds];
+  }
+
   /** Frames pushed to a connection, in order. */
   framesOf(connectionId: string): readonly OutboundFrame[] {
     return [...(this.sent.get(connectionId) ?? [])];
@@ -29,6 +44,11 @@ export class InMemoryNotifier implements Notifier {
   /** Later sends to the connection throw `ConnectionGoneError`. */
   markGone(connectionId: string): void {
     this.gone.add(connectionId);
+  }
+
+  /** Later calls reach the connection again, as once a handshake that was under way completes. */
+  markOpen(connectionId: string): void {
+    this.gone.delete(connectionId);
   }
 
   /** Later sends to the connection throw `error` (anything but "gone"). */

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { WEBSOCKET_SUBPROTOCOL } from '../../../shared/protocol/limits';
+import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import { InMemoryTokenVerifier } from '../../adapters/memory/memory-token-verifier';
-import { UnauthorizedError } from '../../errors';
+import { SessionEndedError, UnauthorizedError } from '../../errors';
 import { authorizeConnection, parseProtocols } from './authorize-connection';
 
-const aliceIdentity = { userId: 'alice-sub', username: 'alice' };
-const bobIdentity = { userId: 'bob-sub', username: 'bob' };
+const ISSUED_AT = 1_735_689_600;
+const aliceIdentity = { userId: 'alice-sub', username: 'alice', issuedAt: ISSUED_AT };
+const bobIdentity = { userId: 'bob-sub', username: 'bob', issuedAt: ISSUED_AT };
 
-const authorize = authorizeConnection({
-  tokens: new InMemoryTokenVerifier({ 'alice-token': aliceIdentity, 'bob-token': bobIdentity }),
-});
+const connections = new InMemoryConnectionStore();
+const tokens = new InMemoryTokenVerifier({ 'alice-token': aliceIdentity, 'bob-token': bobIdentity });
+const authorize = authorizeConnection({ tokens, connections });
 
 describe('authorizeConnection', () => {
   it('lets a client in with the token in the query string', async () => {
@@ -58,6 +60,23 @@ describe('authorizeConnection', () => {
   it('refuses an upgrade that offers only "parley"', async () => {
     await expect(authorize({ queryToken: undefined, protocolHeader: 'parley' })).rejects.toThrow(
       UnauthorizedError,
+    );
+  });
+
+  it('refuses a token issued before its user signed out everywhere, and only that user', async () => {
+    const carol = { userId: 'carol-sub', username: 'carol' };
+    tokens.issue('carol-old', { ...carol, issuedAt: ISSUED_AT });
+    tokens.issue('carol-new', { ...carol, issuedAt: ISSUED_AT + 10 });
+    await connections.signOut(carol.userId, ISSUED_AT + 10, ISSUED_AT * 1000);
+
+    await expect(authorize({ queryToken: 'carol-old', protocolHeader: undefined })).rejects.toThrow(
+      SessionEndedError,
+    );
+    expect((await authorize({ queryToken: 'carol-new', protocolHeader: undefined })).userId).toBe(
+      carol.userId,
+    );
+    expect((await authorize({ queryToken: 'alice-token', protocolHeader: undefined })).userId).toBe(
+      aliceIdentity.userId,
     );
   });
 

@@ -1,6 +1,8 @@
 import { WEBSOCKET_SUBPROTOCOL } from '../../../shared/protocol/limits';
 import { UnauthorizedError } from '../../errors';
+import type { ConnectionStore } from '../../ports/connection-store';
 import type { TokenVerifier, VerifiedIdentity } from '../../ports/token-verifier';
+import { assertSessionCurrent } from '../session/session-mark';
 
 export interface ConnectRequest {
   /** `?token=` of the upgrade request. */
@@ -18,8 +20,13 @@ export interface AuthorizedConnection extends VerifiedIdentity {
  * Finds the access token of a WebSocket upgrade and verifies it.
  * Browsers cannot set an `Authorization` header on a WebSocket, so the token
  * comes from the query string or rides beside `parley` in the sub-protocols.
+ * 1. Verify the token (signature, issuer, expiry, client, access token).
+ * 2. Refuse it when its user signed out everywhere after it was issued (`SessionEndedError`).
  */
-export function authorizeConnection(deps: { tokens: TokenVerifier }) {
+export function authorizeConnection(deps: {
+  tokens: TokenVerifier;
+  connections: Pick<ConnectionStore, 'signedOutAt'>;
+}) {
   return async (request: ConnectRequest): Promise<AuthorizedConnection> => {
     const offered = parseProtocols(request.protocolHeader);
     const subprotocol = offered.includes(WEBSOCKET_SUBPROTOCOL) ? WEBSOCKET_SUBPROTOCOL : undefined;
@@ -28,6 +35,7 @@ export function authorizeConnection(deps: { tokens: TokenVerifier }) {
     if (!token)
       throw new UnauthorizedError('No access token: pass ?token= or the sub-protocols parley, <token>');
     const identity = await deps.tokens.verify(token);
+    assertSessionCurrent(await deps.connections.signedOutAt(identity.userId), identity.issuedAt);
     return { ...identity, subprotocol };
   };
 }

@@ -3,6 +3,7 @@ import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/lim
 import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { SessionEndedError } from '../../errors';
 import { openConnection } from './open-connection';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -70,5 +71,19 @@ describe('openConnection', () => {
 
     expect(fanout.jobs.map((job) => job.correlationId)).toEqual(['c1', 'c2']);
     expect(connections.find('alice', 'alice-phone')).toBeUndefined();
+  });
+
+  it('refuses a connection whose token predates a sign-out everywhere, storing and announcing nothing', async () => {
+    const signedOutAt = T0 / 1000 + 1;
+    await connections.signOut('alice', signedOutAt, T0);
+
+    await expect(
+      open({ connectionId: 'stolen', userId: 'alice', tokenIssuedAt: signedOutAt - 1, correlationId: 'c1' }),
+    ).rejects.toThrow(SessionEndedError);
+    expect(await connections.listByUser('alice', T0)).toEqual([]);
+    expect(fanout.jobs).toEqual([]);
+
+    await open({ connectionId: 'fresh', userId: 'alice', tokenIssuedAt: signedOutAt, correlationId: 'c2' });
+    expect(await connections.listByUser('alice', T0)).toHaveLength(1);
   });
 });

@@ -13,7 +13,8 @@ export interface OpenConnectionDeps {
 
 /**
  * Records a connection that passed the authorizer.
- * 1. Store it under its user, expiring after the longest life API Gateway allows.
+ * 1. Store it under its user, expiring after the longest life API Gateway allows; refused
+ *    (`SessionEndedError`) when the user signed out everywhere since the authorizer let its token in.
  * 2. When it is the user's first open connection, announce them online.
  */
 export function openConnection(deps: OpenConnectionDeps) {
@@ -21,6 +22,8 @@ export function openConnection(deps: OpenConnectionDeps) {
     connectionId: string;
     userId: string;
     deviceId?: string;
+    /** The `iat` of the token the authorizer verified (epoch s); a sign-out since then refuses it. */
+    tokenIssuedAt?: number;
     correlationId: string;
   }): Promise<void> => {
     const now = deps.clock();
@@ -33,6 +36,7 @@ export function openConnection(deps: OpenConnectionDeps) {
         ...(command.deviceId === undefined ? {} : { deviceId: command.deviceId }),
       },
       expiresAt,
+      command.tokenIssuedAt === undefined ? {} : { tokenIssuedAt: command.tokenIssuedAt },
     );
     if (change.openConnections === 1) {
       await deps.fanout.enqueue({

@@ -84,6 +84,8 @@ describe('deliverJob', () => {
         {
           ...connections,
           put: connections.put.bind(connections),
+          signedOutAt: connections.signedOutAt.bind(connections),
+          signOut: connections.signOut.bind(connections),
           delete: connections.delete.bind(connections),
           listByUser: connections.listByUser.bind(connections),
           presenceOf: connections.presenceOf.bind(connections),

@@ -15,6 +15,7 @@ import type { Notifier } from '../../ports/notifier';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { presenceAudience } from '../presence/audience';
 import { envelope, iso } from '../views';
+import { closeAll } from './close-all';
 import { type PostReport, postAll } from './post-all';
 import { senderReadMarks } from './sender-read-marks';
 
@@ -39,6 +40,7 @@ export interface DeliverJobDeps {
   readonly relationships: RelationshipStore;
   readonly notifier: Notifier;
   readonly clock: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
@@ -60,6 +62,7 @@ interface Target {
  *    connection that caused it; forget connections that are gone. A message moves its
  *    sender's read mark meanwhile.
  * Any other failure throws, so the queue retries the job (clients dedupe).
+ * A `close` job closes the listed connections instead (`closeAll`).
  *
  * A job delivered again (`redelivered`: the queue gave it out before) pushes a message as the log holds it
  * now, not as the job carries it: a message deleted meanwhile is not pushed again, body and all.
@@ -67,13 +70,14 @@ interface Target {
 export function deliverJob(deps: DeliverJobDeps) {
   const raiseSenderMark = senderReadMarks(deps.conversations);
   return async (job: FanoutJob, options: { redelivered?: boolean } = {}): Promise<PostReport> => {
+    if (job.kind === 'close') return closeAll(deps, job);
     const target = await audienceOf(job, options.redelivered === true);
     if (!target) return NOTHING;
     const [report] = await Promise.all([post(job, target), target.alongside]);
     return report;
   };
 
-  async function post(job: FanoutJob, target: Target): Promise<PostReport> {
+  async function post(job: Exclude<FanoutJob, { kind: 'close' }>, target: Target): Promise<PostReport> {
     const userIds = [...new Set(target.userIds)];
     const connections = await deps.connections.listByUsers(userIds, deps.clock(), {
       maxAgeInMs: userIds.length > FRESH_CONNECTIONS_MAX_USERS ? NEW_CONNECTION_PUSHED_WITHIN_IN_MS : 0,
@@ -87,7 +91,10 @@ export function deliverJob(deps: DeliverJobDeps) {
     return postAll(deps, targets, target.frame);
   }
 
-  async function audienceOf(job: FanoutJob, redelivered: boolean): Promise<Target | undefined> {
+  async function audienceOf(
+    job: Exclude<FanoutJob, { kind: 'close' }>,
+    redelivered: boolean,
+  ): Promise<Target | undefined> {
     switch (job.kind) {
       case 'message': {
         const [conversation, push] = await Promise.all([

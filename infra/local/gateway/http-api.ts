@@ -150,7 +150,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       const claims = (await verifier.verify(token)) as Record<string, unknown>;
       // API Gateway's JWT authorizer accepts `aud` or, for access tokens, `client_id`.
       const audiences = [claims.aud, claims.client_id].flat();
-      return audiences.includes(options.jwt.audience) ? claims : undefined;
+      return audiences.includes(options.jwt.audience) ? asClaimText(claims) : undefined;
     } catch {
       return undefined;
     }
@@ -220,4 +220,21 @@ function malformedPath(response: ServerResponse) {
 function json(response: ServerResponse, status: number, body: unknown) {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
+}
+
+/**
+ * Claims as API Gateway's JWT authorizer hands them to a function: every value as text (`iat` too), a
+ * list as `[a b]`.
+ */
+function asClaimText(claims: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      Array.isArray(value)
+        ? `[${value.join(' ')}]`
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value),
+    ]),
+  );
 }

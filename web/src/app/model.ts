@@ -16,7 +16,7 @@ import type { ConversationSummary, Friend, PublicProfile } from '../../../shared
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { raiseMarks } from './receipts';
-import type { Session } from './session';
+import { type Session, SessionEndedError } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 
 /** What a message's plaintext holds (JSON inside the MLS ciphertext). */
@@ -67,6 +67,8 @@ export interface ModelState {
   devicesVersion: number;
   /** Another of my devices revoked this browser: the app signs out (see {@link ChatModel.signOut}). */
   revoked: boolean;
+  /** The server ended this session (the user signed out everywhere): the app shows sign-in. */
+  sessionEnded: boolean;
 }
 
 /** Where this browser keeps its device id for a user (the keys are in the encrypted store). */
@@ -152,6 +154,7 @@ export class ChatModel {
       outbox: [],
       devicesVersion: 0,
       revoked: false,
+      sessionEnded: false,
     };
   }
 
@@ -269,7 +272,7 @@ export class ChatModel {
     // The socket names this browser's device, so what it posts over HTTP is not pushed back to it.
     const url = new URL(this.config.webSocketUrl);
     url.searchParams.set('deviceId', this.state.deviceId);
-    this.socket = new ChatSocket(url.toString(), () => this.session.accessToken(), {
+    this.socket = new ChatSocket(url.toString(), (options) => this.tokenFor(options), {
       frame: (frame) => void this.onFrame(frame),
       open: () => {
         void this.resume();
@@ -282,6 +285,16 @@ export class ChatModel {
         this.changed();
       },
     });
+  }
+
+  /** The socket's token; a session the server ended stops the socket and tells the screens. */
+  private async tokenFor(options: { fresh: boolean }): Promise<string> {
+    try {
+      return await this.session.accessToken(options);
+    } catch (error) {
+      if (error instanceof SessionEndedError) this.markSessionEnded();
+      throw error;
+    }
   }
 
   /** On every (re)connection: catch up every conversation from where this device stopped, then send the outbox. */
@@ -801,7 +814,30 @@ export class ChatModel {
   async signOut(options: { everywhere?: boolean } = {}): Promise<void> {
     this.socket?.close();
     if (this.state.revoked) await forgetBrowser(this.state.me.userId, this.session);
+    else if (this.state.sessionEnded) this.session.forget();
+    else if (options.everywhere) await this.signOutEverywhere();
     else await this.session.signOut(options);
+  }
+
+  /**
+   * Through Parley's own route, which also closes every open socket of the user and refuses their old
+   * tokens at once; when it cannot be reached, Cognito's `GlobalSignOut` at least revokes the sessions.
+   */
+  private async signOutEverywhere(): Promise<void> {
+    try {
+      await this.api.signOutEverywhere();
+      this.session.forget();
+    } catch {
+      await this.session.signOut({ everywhere: true });
+    }
+  }
+
+  /** The server ended this session: stop the socket and tell the screens, which show sign-in. */
+  markSessionEnded(): void {
+    if (this.state.sessionEnded) return;
+    this.socket?.close();
+    this.state.sessionEnded = true;
+    this.changed();
   }
 
   /** Another of my devices revoked this one: tell the screens, which sign out. */

@@ -1,6 +1,14 @@
 import { type CognitoClient, CognitoError, type CognitoTokens } from '../auth/cognito';
 
 const STORAGE_KEY = 'parley.session';
+
+/** The server ended this session: its refresh token no longer works. */
+export class SessionEndedError extends Error {
+  constructor() {
+    super('This session has ended. Sign in again.');
+    this.name = 'SessionEndedError';
+  }
+}
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_IN_MS = 60_000;
 
@@ -65,9 +73,13 @@ export class Session {
     return claimsOf(this.tokens.accessToken).sub as string;
   }
 
-  /** A valid access token, refreshed first when it is about to expire. */
-  async accessToken(): Promise<string> {
-    if (Date.now() > this.tokens.expiresAt - REFRESH_MARGIN_IN_MS) {
+  /**
+   * A valid access token, refreshed first when it is about to expire, or when `fresh` is asked for (the
+   * server refused the one held). Throws `SessionEndedError` when the server ended the session (a sign-out
+   * everywhere, or this browser's refresh token revoked): sign in again.
+   */
+  async accessToken(options: { fresh?: boolean } = {}): Promise<string> {
+    if (options.fresh || Date.now() > this.tokens.expiresAt - REFRESH_MARGIN_IN_MS) {
       this.refreshing ??= this.cognito
         .refresh(this.refreshToken)
         .then((tokens) => {
@@ -76,9 +88,22 @@ export class Session {
         .finally(() => {
           this.refreshing = undefined;
         });
-      await this.refreshing;
+      try {
+        await this.refreshing;
+      } catch (error) {
+        if (error instanceof CognitoError && error.exception === 'NotAuthorizedException') {
+          localStorage.removeItem(STORAGE_KEY);
+          throw new SessionEndedError();
+        }
+        throw error;
+      }
     }
     return this.tokens.accessToken;
+  }
+
+  /** Forgets the session here only: the server ended it already (`POST /me/sign-out`). */
+  forget(): void {
+    localStorage.removeItem(STORAGE_KEY);
   }
 
   /**

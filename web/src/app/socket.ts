@@ -25,18 +25,25 @@ const LAST_RETRY_IN_MS = 10_000;
 /**
  * The WebSocket to the stage, reconnecting with backoff (0.5 s doubling to 10 s) until closed. The access
  * token travels as a sub-protocol (`parley`, token), since browsers cannot set headers on a WebSocket.
+ *
+ * A browser does not see why a handshake failed: a refused token (401) and a network failure look alike.
+ * So after a handshake that never opened, the next attempt asks for a freshly refreshed token: a token
+ * refused because its session ended (the user signed out everywhere) then fails to refresh, and the
+ * token provider ends the session instead of this socket retrying forever.
  */
 export class ChatSocket {
   private ws: WebSocket | undefined;
   private closed = false;
   private retry = FIRST_RETRY_IN_MS;
+  /** The last handshake failed: the next one takes a freshly refreshed token. */
+  private refused = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiting = new Map<string, Waiting>();
   status: ConnectionStatus = 'connecting';
 
   constructor(
     private readonly url: string,
-    private readonly token: () => Promise<string>,
+    private readonly token: (options: { fresh: boolean }) => Promise<string>,
     private readonly handlers: {
       frame(frame: OutboundFrame): void;
       /** Called on every (re)connection, after the socket is open. */
@@ -115,14 +122,18 @@ export class ChatSocket {
     this.setStatus('connecting');
     let token: string;
     try {
-      token = await this.token();
+      token = await this.token({ fresh: this.refused });
     } catch {
       this.scheduleRetry();
       return;
     }
+    if (this.closed) return;
+    let opened = false;
     const ws = new WebSocket(this.url, ['parley', token]);
     this.ws = ws;
     ws.onopen = () => {
+      opened = true;
+      this.refused = false;
       this.retry = FIRST_RETRY_IN_MS;
       this.setStatus('online');
       this.handlers.open();
@@ -147,6 +158,7 @@ export class ChatSocket {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = undefined;
+      if (!opened) this.refused = true;
       this.abandonRequests();
       this.scheduleRetry();
     };

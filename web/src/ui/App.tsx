@@ -6,6 +6,7 @@ import { Session } from '../app/session';
 import { CognitoClient, CognitoError } from '../auth/cognito';
 import { AuthScreen } from './AuthScreen';
 
+const SESSION_ENDED_NOTICE = 'You were signed out everywhere. Sign in again to continue.';
 const REVOKED_NOTICE =
   'This browser was removed from your devices on another device, and has forgotten its keys. Sign in to use it again as a new device.';
 
@@ -135,7 +136,11 @@ export function App() {
         void model.signOut(options).then(() => {
           location.hash = '';
           setPhase(
-            model.state.revoked ? { kind: 'signed-out', notice: REVOKED_NOTICE } : { kind: 'signed-out' },
+            model.state.revoked
+              ? { kind: 'signed-out', notice: REVOKED_NOTICE }
+              : model.state.sessionEnded
+                ? { kind: 'signed-out', notice: SESSION_ENDED_NOTICE }
+                : { kind: 'signed-out' },
           );
         });
       }}

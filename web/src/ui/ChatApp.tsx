@@ -18,10 +18,10 @@ export function ChatApp(props: {
   const [panel, setPanel] = useState<Panel>('chat');
   const open = state.conversations.find((c) => c.conversationId === openId);
 
-  // Revoked from another device: nothing more can be read here, so sign out.
+  // Revoked from another device, or signed out everywhere: nothing more can be done here, so sign out.
   useEffect(() => {
-    if (state.revoked) props.onSignOut();
-  }, [state.revoked]);
+    if (state.revoked || state.sessionEnded) props.onSignOut();
+  }, [state.revoked, state.sessionEnded]);
 
   useEffect(() => {
     const onHash = () => setOpenId(location.hash.slice(1) || undefined);

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DESKTOP,
+  launchBrowser,
+  openPage,
+  PHONE,
+  screenshot,
+  signInInBrowser,
+  signUpInBrowser,
+} from '../support/browser';
+import { PASSWORD } from '../support/personas';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * Alice is signed in on her laptop and her phone. She signs out everywhere on the laptop: the phone, whose
+ * socket the server closes and whose token no longer works, lands on the sign-in screen saying why,
+ * instead of reconnecting in a loop.
+ */
+describe('the web client in Chromium: sign out everywhere', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let laptop: Awaited<ReturnType<typeof openPage>>;
+  let phone: Awaited<ReturnType<typeof openPage>>;
+  const email = `alice.${randomUUID().slice(0, 6)}@example.com`;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    browser = await launchBrowser();
+    laptop = await openPage(browser, stack, DESKTOP);
+    await signUpInBrowser(laptop.page, stack, email, PASSWORD);
+    phone = await openPage(browser, stack, PHONE);
+    await signInInBrowser(phone.page, email, PASSWORD);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('signs the other browser out at once, with a notice, and the laptop too', async () => {
+    laptop.page.on('dialog', (dialog) => void dialog.accept());
+    await laptop.page.getByRole('button', { name: 'Settings' }).click();
+    await screenshot(laptop.page, 'sign-out-settings-desktop');
+    await laptop.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+
+    await laptop.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ timeout: 30_000 });
+    await phone.page.getByText('You were signed out everywhere').waitFor({ timeout: 30_000 });
+    await screenshot(phone.page, 'sign-out-notice-phone');
+    await screenshot(laptop.page, 'sign-out-done-desktop');
+
+    expect(laptop.requests).toContain('POST /me/sign-out');
+    expect(await phone.page.evaluate(() => localStorage.getItem('parley.session'))).toBeNull();
+    // The refused refresh (400) and handshake (401) show in the console; no script failed.
+    expect(phone.problems.filter((problem) => problem.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('lets the user sign in again on the signed-out browser', async () => {
+    await signInInBrowser(phone.page, email, PASSWORD);
+
+    await expect(phone.page.getByRole('navigation', { name: 'Conversations' }).isVisible()).resolves.toBe(
+      true,
+    );
+  });
+});
