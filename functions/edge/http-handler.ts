@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { ROUTES, routeKeyOf } from '../../shared/api/routes';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { beginRequest } from '../observability';
+import type { RateLimiter } from '../ports/rate-limiter';
 import { AccessClaimsSchema, HttpEventSchema } from './events';
 import { httpErrorResult, problemResult } from './http-response';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup, type RoutesOf } from './http-route-groups';
@@ -11,15 +12,28 @@ import { type Handlers, serveRoute } from './http-router';
 /** One use-case call per route of a group. */
 export type GroupHandlers<G extends HttpRouteGroup> = Pick<Handlers, RoutesOf<G>>;
 
+/** What counts a signed-in caller's GETs against their `read` allowance. */
+export interface ReadAllowance {
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
+}
+
 /**
  * The Lambda handler of one group of HTTP routes, behind API Gateway's Cognito
  * JWT authorizer (all but the API description): finds the route, takes the
- * caller from the access token's claims, serves it, and maps a thrown error.
+ * caller from the access token's claims, counts a GET against the caller's
+ * `read` allowance, serves it, and maps a thrown error.
  *
  * @example
- * export const handler = httpHandler('chat', { listConversations: …, … }, logger);
+ * export const handler = httpHandler('chat', { listConversations: …, … }, logger, deps);
  */
-export function httpHandler<G extends HttpRouteGroup>(group: G, handlers: GroupHandlers<G>, logger: Logger) {
+export function httpHandler<G extends HttpRouteGroup>(
+  group: G,
+  handlers: GroupHandlers<G>,
+  logger: Logger,
+  /** `undefined` only for a group of public routes, which have no caller to count. */
+  reads: ReadAllowance | undefined,
+) {
   const routeIds = new Map<string, RoutesOf<G>>(
     HTTP_ROUTE_GROUPS[group].map((id: RoutesOf<G>) => [routeKeyOf(ROUTES[id]), id]),
   );
@@ -37,6 +51,11 @@ export function httpHandler<G extends HttpRouteGroup>(group: G, handlers: GroupH
       caller = { userId: claims.data.sub, username: claims.data.username, correlationId: requestId };
     }
     try {
+      // Reads are counted like writes: one user's polling must not use up the stage's shared throttle.
+      if (ROUTES[id].method === 'GET' && caller.userId !== '') {
+        if (!reads) throw new Error(`Route ${id} has a caller but no read allowance`);
+        await reads.rateLimiter.consume(caller.userId, 'read', reads.clock());
+      }
       return await serveRoute(id, event, caller, handlers);
     } catch (error) {
       return httpErrorResult(error, requestId, logger);

@@ -35,6 +35,7 @@ export const handler = httpHandler(
     getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
   },
   createLogger('http-account'),
+  deps,
 );
 
 function friendTarget(body: { userId?: string; username?: string; email?: string }) {

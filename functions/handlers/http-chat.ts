@@ -49,4 +49,5 @@ export const handler = httpHandler(
     updateReceipts: ({ params, body }, caller) => receipts(caller, params.conversationId, body),
   },
   createLogger('http-chat'),
+  deps,
 );

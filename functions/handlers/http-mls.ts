@@ -42,4 +42,5 @@ export const handler = httpHandler(
     acknowledgeWelcome: ({ params }, caller) => acknowledge(caller, params),
   },
   createLogger('http-mls'),
+  deps,
 );

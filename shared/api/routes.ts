@@ -18,8 +18,10 @@ import {
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
+  MAX_USER_SEARCH_RESULTS,
   MAX_WELCOME_RECIPIENTS,
   MAX_WELCOME_SIZE_IN_BYTES,
+  MIN_USER_SEARCH_PREFIX_LENGTH,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
 import {
@@ -157,10 +159,16 @@ export const ReceiptBodySchema = z
 export const FindUsersQuerySchema = z
   .object({
     email: z.optional(z.email().check(z.maxLength(254))),
-    /** At least 2 characters: nobody lists everyone. */
-    prefix: z.optional(z.string().check(z.minLength(2), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/i))),
-    limit: LimitSchema,
-    cursor: z.optional(CursorSchema),
+    /** At least 3 characters, and no further pages: nobody lists everyone. */
+    prefix: z.optional(
+      z
+        .string()
+        .check(z.minLength(MIN_USER_SEARCH_PREFIX_LENGTH), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/i)),
+    ),
+    limit: z._default(
+      z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_USER_SEARCH_RESULTS)),
+      MAX_USER_SEARCH_RESULTS,
+    ),
   })
   .check(
     z.refine((query) => (query.email === undefined) !== (query.prefix === undefined), {
@@ -279,7 +287,9 @@ export const ROUTES = {
     path: '/users',
     tag: 'profile',
     summary: 'Find users by exact email or by username prefix',
-    description: 'Results are capped and paged; there is no way to list every user.',
+    description:
+      'A prefix needs at least 3 characters and answers at most 10 users, with no further pages (type more ' +
+      'to narrow it); searches count against the `search` allowance. There is no way to list every user.',
     auth: 'jwt',
     query: FindUsersQuerySchema,
     status: 200,
