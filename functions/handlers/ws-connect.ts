@@ -1,18 +1,21 @@
 import type { Context } from 'aws-lambda';
+import { HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { DeviceIdSchema } from '../../shared/protocol/ids';
 import { WEBSOCKET_SUBPROTOCOL } from '../../shared/protocol/limits';
 import { parseProtocols } from '../chat/connection/authorize-connection';
 import { openConnection } from '../chat/connection/open-connection';
-import { buildConnectionDeps } from '../composition/ws-connection';
+import { buildConnectDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, header, WebSocketEventSchema } from '../edge/events';
+import { LimitReachedError } from '../errors';
 import { beginRequest, createLogger } from '../observability';
 
 const logger = createLogger('ws-connect');
-const open = openConnection(buildConnectionDeps());
+const open = openConnection(buildConnectDeps());
 
 /**
  * `$connect`, after the authorizer: stores the connection (with the device it names in `?deviceId=`, if
- * any) and echoes our sub-protocol if offered. A malformed device id refuses the connection (400).
+ * any) and echoes our sub-protocol if offered. A malformed device id refuses the connection (400), as
+ * does one past the user's socket cap (409, `LIMIT_REACHED`).
  */
 export const handler = async (rawEvent: unknown, context?: Context) => {
   const event = WebSocketEventSchema.parse(rawEvent);
@@ -25,12 +28,18 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
     logger.warn('Connection refused: malformed device id', { connectionId, userId });
     return { statusCode: 400 };
   }
-  await open({
-    connectionId,
-    userId,
-    correlationId: requestId,
-    ...(device ? { deviceId: device.data } : {}),
-  });
+  try {
+    await open({
+      connectionId,
+      userId,
+      correlationId: requestId,
+      ...(device ? { deviceId: device.data } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof LimitReachedError)) throw error;
+    logger.warn('Connection refused: socket cap reached', { connectionId, userId, cap: error.limit });
+    return { statusCode: HTTP_STATUS_BY_CODE[error.code] };
+  }
   logger.info('Connection opened', { connectionId, userId, ...(device ? { deviceId: device.data } : {}) });
   const offered = parseProtocols(header(event.headers, 'sec-websocket-protocol'));
   // A browser that offered sub-protocols drops a connection whose answer names none of them.
