@@ -15,6 +15,7 @@ import type { PostCommitDeps } from '../chat/mls/post-commit';
 import type { WelcomesDeps } from '../chat/mls/welcomes';
 import { clock } from './client-options';
 import { mainTable, rateLimiter } from './dynamodb';
+import { caps } from './limits';
 import { blobStore } from './s3';
 import { fanoutQueue } from './sqs';
 
@@ -39,6 +40,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     blobs: blobStore(),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
+    caps: caps(),
     clock,
   };
 }

@@ -253,8 +253,16 @@ const WelcomeParamsSchema = z.object({
   epoch: z.pipe(z.coerce.number(), EpochNumberSchema),
 });
 
-const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress, Immutable } =
-  ErrorCode;
+const {
+  Forbidden,
+  NotFound,
+  Conflict,
+  ValidationFailed,
+  PayloadTooLarge,
+  SendInProgress,
+  Immutable,
+  LimitReached,
+} = ErrorCode;
 
 function route<const R extends RouteSpec>(spec: R): R {
   return spec;
@@ -544,12 +552,12 @@ export const ROUTES = {
     tag: 'devices',
     summary: 'Register one of my devices with its signature public key',
     description:
-      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked.',
+      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked. A user has at most 10 unrevoked devices (`devicesPerUser`): one more is `LIMIT_REACHED` until one is revoked.',
     auth: 'jwt',
     body: RegisterDeviceBodySchema,
     status: 201,
     response: DeviceSchema,
-    errors: [ValidationFailed, Conflict],
+    errors: [ValidationFailed, Conflict, LimitReached],
   }),
   listDevices: route({
     method: 'GET',
@@ -578,13 +586,14 @@ export const ROUTES = {
     path: '/devices/{deviceId}/key-packages',
     tag: 'devices',
     summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
-    description: 'Key packages are opaque to the server. Each one-use package is handed out at most once.',
+    description:
+      'Key packages are opaque to the server. Each one-use package is handed out at most once. A device holds at most 200 unclaimed one-use packages (`keyPackagesPerDevice`): an upload that would pass it is `LIMIT_REACHED` and stores none of its packages.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     body: UploadKeyPackagesBodySchema,
     status: 201,
     response: KeyPackageCountSchema,
-    errors: [ValidationFailed, Forbidden, NotFound],
+    errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   countKeyPackages: route({
     method: 'GET',
