@@ -5,6 +5,7 @@
  * `node` imports the bundle with the function's environment, and a fresh
  * `node -e 0` beside it gives Node's own start, subtracted run by run.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_CAPS } from '../functions/caps';
 import { Env, type EnvName } from '../functions/config';
 import { DEFAULT_RATE_LIMITS } from '../functions/rate-limits';
 import { bundleFunctions } from '../infra/local/lambda-runtime';
@@ -40,6 +42,7 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.JwtIssuer]: ISSUER,
   [Env.JwksUri]: `${ISSUER}/.well-known/jwks.json`,
   [Env.RateLimits]: JSON.stringify(DEFAULT_RATE_LIMITS),
+  [Env.Caps]: JSON.stringify(DEFAULT_CAPS),
   [Env.Stage]: 'bench',
   // Local-only endpoint overrides: unset on AWS.
   [Env.DynamoDbEndpoint]: undefined,

@@ -82,7 +82,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** The benchmark measures speed and cost, not the per-user allowances: they are lifted. */
 const UNLIMITED = Object.fromEntries(
-  ['send', 'typing', 'friendRequest', 'search', 'write'].map((action) => [
+  ['send', 'typing', 'friendRequest', 'search', 'write', 'read'].map((action) => [
     action,
     { limit: 1_000_000, windowSeconds: 60 },
   ]),

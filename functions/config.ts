@@ -1,4 +1,5 @@
 import * as z from '../shared/zod';
+import { CapsSchema } from './caps';
 import { RateLimitsSchema } from './rate-limits';
 
 /**
@@ -32,6 +33,8 @@ export const Env = {
   Stage: 'PARLEY_STAGE',
   /** Per-user rate limits as JSON: `{ "send": { "limit": 120, "windowSeconds": 60 }, … }`. */
   RateLimits: 'RATE_LIMITS',
+  /** Per-user caps as JSON: `{ "groupsPerUser": 500, "devicesPerUser": 10, … }`. */
+  Caps: 'CAPS',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
@@ -39,6 +42,17 @@ export type EnvName = (typeof Env)[keyof typeof Env];
 // zod's bare url() takes `localhost:4566` as a URL with scheme `localhost:`: the SDK would fail later.
 const url = z.url({ protocol: /^https?$/ });
 const name = z.string().check(z.minLength(1));
+const json = z.pipe(
+  z.string(),
+  z.transform((text: string, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+      return z.NEVER;
+    }
+  }),
+);
 
 /** One line of description and a schema per key. */
 const schemas = {
@@ -55,20 +69,8 @@ const schemas = {
   [Env.S3Endpoint]: z.optional(url),
   [Env.CognitoEndpoint]: z.optional(url),
   [Env.Stage]: name,
-  [Env.RateLimits]: z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((text: string, context) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          context.issues.push({ code: 'custom', message: 'must be JSON', input: text });
-          return z.NEVER;
-        }
-      }),
-    ),
-    RateLimitsSchema,
-  ),
+  [Env.RateLimits]: z.pipe(json, RateLimitsSchema),
+  [Env.Caps]: z.pipe(json, CapsSchema),
 } satisfies Record<EnvName, z.ZodMiniType>;
 
 type Schemas = typeof schemas;

@@ -1,4 +1,5 @@
 import { ErrorCode } from '../shared/protocol/errors';
+import type { Caps } from './caps';
 
 /** Root of every error Parley's functions raise on purpose. `code` is the stable wire code. */
 export class ParleyError extends Error {
@@ -176,6 +177,22 @@ export function asUnavailable(error: unknown): ServiceUnavailableError | undefin
 }
 
 /** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
+/** A request that would take a user past one of their caps (`functions/caps.ts`). */
+export class LimitReachedError extends ParleyError {
+  override readonly code = ErrorCode.LimitReached;
+  override readonly retryAfterSeconds: number | undefined = undefined;
+  constructor(
+    readonly cap: keyof Caps,
+    readonly limit: number,
+    message: string,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
+  ) {
+    super(`${message} (cap ${cap}: ${limit})`, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.name = 'LimitReachedError';
+  }
+}
+
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;
   override readonly retryAfterSeconds: number;

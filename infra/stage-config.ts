@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type Caps, capsWith } from '../functions/caps';
 import type { RateLimit, RateLimitedAction } from '../functions/ports/rate-limiter';
 import { rateLimitsWith } from '../functions/rate-limits';
 
@@ -14,6 +15,8 @@ export interface StageConfig {
   readonly apiGatewayAccountRole: boolean;
   /** Per-user allowances the functions enforce: the defaults with the stage's overrides. */
   readonly rateLimits: Readonly<Record<RateLimitedAction, RateLimit>>;
+  /** Per-user caps the functions enforce: the defaults with the stage's overrides. */
+  readonly caps: Caps;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -24,6 +27,7 @@ export const StageContext = {
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
   rateLimits: 'rateLimits',
+  caps: 'caps',
 } as const;
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
@@ -93,7 +97,21 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     (productionLike ? PRODUCTION_LOG_RETENTION : DEV_LOG_RETENTION);
   const apiGatewayAccountRole = readBoolean(context, StageContext.apiGatewayAccountRole, true);
   const rateLimits = readRateLimits(context, StageContext.rateLimits);
-  return { productionLike, webOrigins, logRetentionDays, apiGatewayAccountRole, rateLimits };
+  const caps = readCaps(context, StageContext.caps);
+  return { productionLike, webOrigins, logRetentionDays, apiGatewayAccountRole, rateLimits, caps };
+}
+
+function readCaps(context: Readonly<Record<string, unknown>>, key: string): Caps {
+  const value = context[key];
+  try {
+    const overrides = value === undefined ? {} : typeof value === 'string' ? JSON.parse(value) : value;
+    return capsWith(overrides as Partial<Caps>);
+  } catch (error) {
+    throw new StageConfigError(
+      `Context ${key} must be JSON like {"groupsPerUser":500,"devicesPerUser":10}, got '${String(value)}'`,
+      { cause: error },
+    );
+  }
 }
 
 function readRateLimits(context: Readonly<Record<string, unknown>>, key: string) {

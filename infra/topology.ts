@@ -75,8 +75,8 @@ export type Binding =
   | { readonly kind: 'bucket'; readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
-  /** Per-user rate limits (a setting, no resource): the stage's limits as JSON. */
-  | { readonly kind: 'rateLimits'; readonly access: 'read' };
+  /** Per-user rate limits and caps (settings, no resource): the stage's values as JSON. */
+  | { readonly kind: 'limits'; readonly access: 'read' };
 
 export interface FunctionDefinition {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -162,7 +162,7 @@ export type BucketName = keyof typeof BUCKETS;
 const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
 const blobBucket = (access: 'read' | 'readWrite'): Binding => ({ kind: 'bucket', bucket: 'blobs', access });
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
-const rateLimits: Binding = { kind: 'rateLimits', access: 'read' };
+const limits: Binding = { kind: 'limits', access: 'read' };
 
 export const FUNCTIONS = {
   wsAuthorizer: {
@@ -178,7 +178,8 @@ export const FUNCTIONS = {
     description: 'Stores a new WebSocket connection and announces the user online',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    bindings: [mainTable('readWrite'), fanoutQueue],
+    // The sockets-per-user cap.
+    bindings: [mainTable('readWrite'), fanoutQueue, limits],
   },
   wsDisconnect: {
     entry: 'functions/handlers/ws-disconnect.ts',
@@ -192,14 +193,14 @@ export const FUNCTIONS = {
     description: 'Stores a message in its conversation and enqueues its fan-out',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), fanoutQueue, rateLimits],
+    bindings: [mainTable('readWrite'), fanoutQueue, limits],
   },
   wsAction: {
     entry: 'functions/handlers/ws-action.ts',
     description: 'Deletes messages, moves receipts and relays typing',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), fanoutQueue, { kind: 'connections', access: 'manage' }, rateLimits],
+    bindings: [mainTable('readWrite'), fanoutQueue, { kind: 'connections', access: 'manage' }, limits],
   },
   wsDefault: {
     entry: 'functions/handlers/ws-default.ts',
@@ -227,7 +228,7 @@ export const FUNCTIONS = {
       // Sign-out everywhere revokes the account's refresh tokens.
       { kind: 'userPool', access: 'signOutUsers' },
       fanoutQueue,
-      rateLimits,
+      limits,
     ],
   },
   httpChat: {
@@ -235,7 +236,7 @@ export const FUNCTIONS = {
     description: 'Serves conversations, messages and receipts over HTTP',
     memorySizeMb: 512,
     timeoutSeconds: 10,
-    bindings: [mainTable('readWrite'), fanoutQueue, rateLimits],
+    bindings: [mainTable('readWrite'), fanoutQueue, limits],
   },
   httpMls: {
     entry: 'functions/handlers/http-mls.ts',
@@ -247,7 +248,7 @@ export const FUNCTIONS = {
       // Large commits and Welcomes: written by POST /commits, read back by history and welcome pages.
       blobBucket('readWrite'),
       fanoutQueue,
-      rateLimits,
+      limits,
     ],
   },
   httpDescription: {
@@ -392,8 +393,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.BlobBucketName];
     case 'connections':
       return [Env.ConnectionsEndpoint];
-    case 'rateLimits':
-      return [Env.RateLimits];
+    case 'limits':
+      return [Env.RateLimits, Env.Caps];
     case 'userPool':
       return binding.access === 'verifyTokens'
         ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]

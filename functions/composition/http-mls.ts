@@ -16,6 +16,7 @@ import type { WelcomesDeps } from '../chat/mls/welcomes';
 import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
 import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
+import { caps } from './limits';
 import { blobStore } from './s3';
 import { fanoutQueue } from './sqs';
 
@@ -42,6 +43,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),
+    caps: caps(),
     clock,
   };
 }

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../shared/protocol/errors';
 import { checkSession } from '../chat/session/session-mark';
 import { beginRequest } from '../observability';
 import type { ConnectionStore } from '../ports/connection-store';
+import type { RateLimiter } from '../ports/rate-limiter';
 import { AccessClaimsSchema, HttpEventSchema } from './events';
 import { httpErrorResult, problemResult } from './http-response';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup, type RoutesOf } from './http-route-groups';
@@ -13,9 +14,12 @@ import { type Handlers, serveRoute } from './http-router';
 /** One use-case call per route of a group. */
 export type GroupHandlers<G extends HttpRouteGroup> = Pick<Handlers, RoutesOf<G>>;
 
-/** Where the users' sign-out marks are read; required by a group with a route that changes state. */
 export interface HttpHandlerDeps {
+  /** Where the users' sign-out marks are read; required by a group with a route that changes state. */
   readonly sessions?: Pick<ConnectionStore, 'signedOutAt'>;
+  /** Counts a signed-in caller's GETs against their `read` allowance. */
+  readonly rateLimiter: RateLimiter;
+  readonly clock: () => number;
 }
 
 /**
@@ -23,21 +27,23 @@ export interface HttpHandlerDeps {
  * JWT authorizer (all but the API description): finds the route, takes the
  * caller from the access token's claims, refuses a token issued before its user
  * signed out everywhere on a route that changes state (API Gateway's authorizer
- * cannot know of the sign-out), serves it, and maps a thrown error.
+ * cannot know of the sign-out), counts a GET against the caller's `read`
+ * allowance, serves it, and maps a thrown error.
  *
  * @example
- * export const handler = httpHandler('chat', { listConversations: …, … }, logger, { sessions });
+ * export const handler = httpHandler('chat', { listConversations: …, … }, logger, deps);
  */
 export function httpHandler<G extends HttpRouteGroup>(
   group: G,
   handlers: GroupHandlers<G>,
   logger: Logger,
-  deps: HttpHandlerDeps = {},
+  /** `undefined` only for a group of public routes: no caller to count, no sign-out to check. */
+  deps: HttpHandlerDeps | undefined,
 ) {
   const routeIds = new Map<string, RoutesOf<G>>(
     HTTP_ROUTE_GROUPS[group].map((id: RoutesOf<G>) => [routeKeyOf(ROUTES[id]), id]),
   );
-  const { sessions } = deps;
+  const sessions = deps?.sessions;
   if (!sessions && HTTP_ROUTE_GROUPS[group].some((id: RoutesOf<G>) => refusesEndedSessions(ROUTES[id]))) {
     throw new Error(`The ${group} routes change state: they need the sign-out marks (sessions)`);
   }
@@ -59,6 +65,11 @@ export function httpHandler<G extends HttpRouteGroup>(
     }
     try {
       if (check && refusesEndedSessions(ROUTES[id])) await check({ userId: caller.userId, issuedAt });
+      // Reads are counted like writes: one user's polling must not use up the stage's shared throttle.
+      if (ROUTES[id].method === 'GET' && caller.userId !== '') {
+        if (!deps) throw new Error(`Route ${id} has a caller but no read allowance`);
+        await deps.rateLimiter.consume(caller.userId, 'read', deps.clock());
+      }
       return await serveRoute(id, event, caller, handlers);
     } catch (error) {
       return httpErrorResult(error, requestId, logger);

@@ -16,6 +16,7 @@ const TITLES: Record<ErrorCode, string> = {
   SEND_IN_PROGRESS: 'Send in progress',
   CONFLICT: 'Conflict',
   IMMUTABLE: 'Immutable message',
+  LIMIT_REACHED: 'Limit reached',
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
   UNAVAILABLE: 'Service unavailable',

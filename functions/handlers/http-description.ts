@@ -15,4 +15,6 @@ export const handler = httpHandler(
     },
   },
   createLogger('http-description'),
+  // Public: no caller to count.
+  undefined,
 );

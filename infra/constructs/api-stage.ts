@@ -93,6 +93,7 @@ export function createFunctions(
       ...(connections ? { connections } : {}),
       userPool: { pool: props.userPool, client: props.userPoolClient },
       rateLimits: props.config.rateLimits,
+      caps: props.config.caps,
     });
     functions[name] = fn;
   }

@@ -31,8 +31,10 @@ export interface BindingResources {
   readonly connections?: WebSocketStage;
   /** The user pool and the app client tokens are issued to. @default none */
   readonly userPool?: { readonly pool: IUserPool; readonly client: IUserPoolClient };
-  /** The stage's per-user rate limits. @default none: a rateLimits binding fails */
+  /** The stage's per-user rate limits. @default none: a limits binding fails */
   readonly rateLimits?: StageConfig['rateLimits'];
+  /** The stage's per-user caps. @default none: a limits binding fails */
+  readonly caps?: StageConfig['caps'];
 }
 
 /** A binding's two halves, which only ever travel together. */
@@ -113,10 +115,13 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       return connectionsGrant(required(fn, binding, resources.connections));
     case 'userPool':
       return userPoolGrant(fn, binding.access, required(fn, binding, resources.userPool));
-    case 'rateLimits':
-      // A setting, not a resource: nothing to grant.
+    case 'limits':
+      // Settings, not resources: nothing to grant.
       return {
-        env: { [Env.RateLimits]: JSON.stringify(required(fn, binding, resources.rateLimits)) },
+        env: {
+          [Env.RateLimits]: JSON.stringify(required(fn, binding, resources.rateLimits)),
+          [Env.Caps]: JSON.stringify(required(fn, binding, resources.caps)),
+        },
         statements: [],
       };
   }

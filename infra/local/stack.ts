@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Caps, capsWith } from '../../functions/caps';
 import { Env, type EnvName } from '../../functions/config';
 import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-limiter';
 import { rateLimitsWith } from '../../functions/rate-limits';
@@ -72,6 +73,8 @@ export interface LocalStackOptions {
   readonly logLevel?: string;
   /** Per-user rate limits to enforce instead of the defaults (tests lower them). */
   readonly rateLimits?: Partial<Record<RateLimitedAction, RateLimit>>;
+  /** Per-user caps to enforce instead of the defaults (tests lower them). */
+  readonly caps?: Partial<Caps>;
   /**
    * Execution environments each function may run at once; further invocations wait for one.
    * @default 4 ({@link DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION})
@@ -196,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.CognitoEndpoint]: cognito.endpoint,
       [Env.Stage]: LOCAL_STAGE,
       [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
+      [Env.Caps]: JSON.stringify(capsWith(options.caps)),
     });
     const runtime = new LambdaRuntime({
       meter,

@@ -18,8 +18,10 @@ import {
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
+  MAX_USER_SEARCH_RESULTS,
   MAX_WELCOME_RECIPIENTS,
   MAX_WELCOME_SIZE_IN_BYTES,
+  MIN_USER_SEARCH_PREFIX_LENGTH,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
 import {
@@ -157,10 +159,16 @@ export const ReceiptBodySchema = z
 export const FindUsersQuerySchema = z
   .object({
     email: z.optional(z.email().check(z.maxLength(254))),
-    /** At least 2 characters: nobody lists everyone. */
-    prefix: z.optional(z.string().check(z.minLength(2), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/i))),
-    limit: LimitSchema,
-    cursor: z.optional(CursorSchema),
+    /** At least 3 characters, and no further pages: nobody lists everyone. */
+    prefix: z.optional(
+      z
+        .string()
+        .check(z.minLength(MIN_USER_SEARCH_PREFIX_LENGTH), z.maxLength(32), z.regex(/^[a-z0-9_.]+$/i)),
+    ),
+    limit: z._default(
+      z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_USER_SEARCH_RESULTS)),
+      MAX_USER_SEARCH_RESULTS,
+    ),
   })
   .check(
     z.refine((query) => (query.email === undefined) !== (query.prefix === undefined), {
@@ -245,8 +253,16 @@ const WelcomeParamsSchema = z.object({
   epoch: z.pipe(z.coerce.number(), EpochNumberSchema),
 });
 
-const { Forbidden, NotFound, Conflict, ValidationFailed, PayloadTooLarge, SendInProgress, Immutable } =
-  ErrorCode;
+const {
+  Forbidden,
+  NotFound,
+  Conflict,
+  ValidationFailed,
+  PayloadTooLarge,
+  SendInProgress,
+  Immutable,
+  LimitReached,
+} = ErrorCode;
 
 function route<const R extends RouteSpec>(spec: R): R {
   return spec;
@@ -293,7 +309,9 @@ export const ROUTES = {
     path: '/users',
     tag: 'profile',
     summary: 'Find users by exact email or by username prefix',
-    description: 'Results are capped and paged; there is no way to list every user.',
+    description:
+      'A prefix needs at least 3 characters and answers at most 10 users, with no further pages (type more ' +
+      'to narrow it); searches count against the `search` allowance. There is no way to list every user.',
     auth: 'jwt',
     query: FindUsersQuerySchema,
     status: 200,
@@ -548,12 +566,12 @@ export const ROUTES = {
     tag: 'devices',
     summary: 'Register one of my devices with its signature public key',
     description:
-      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked.',
+      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked. A user has at most 10 unrevoked devices (`devicesPerUser`): one more is `LIMIT_REACHED` until one is revoked.',
     auth: 'jwt',
     body: RegisterDeviceBodySchema,
     status: 201,
     response: DeviceSchema,
-    errors: [ValidationFailed, Conflict],
+    errors: [ValidationFailed, Conflict, LimitReached],
   }),
   listDevices: route({
     method: 'GET',
@@ -582,13 +600,14 @@ export const ROUTES = {
     path: '/devices/{deviceId}/key-packages',
     tag: 'devices',
     summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
-    description: 'Key packages are opaque to the server. Each one-use package is handed out at most once.',
+    description:
+      'Key packages are opaque to the server. Each one-use package is handed out at most once. A device holds at most 200 unclaimed one-use packages (`keyPackagesPerDevice`): an upload that would pass it is `LIMIT_REACHED` and stores none of its packages.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     body: UploadKeyPackagesBodySchema,
     status: 201,
     response: KeyPackageCountSchema,
-    errors: [ValidationFailed, Forbidden, NotFound],
+    errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   countKeyPackages: route({
     method: 'GET',

@@ -27,6 +27,12 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   /** The message cannot be changed or referred to: an MLS commit is the group's history, not content. */
   Immutable: 'IMMUTABLE',
+  /**
+   * The request would take the caller past one of its caps (groups, devices, key packages, bytes stored
+   * a day, open sockets); the message names the cap. Nothing was stored. The bytes-a-day cap says when
+   * it resets with `Retry-After`.
+   */
+  LimitReached: 'LIMIT_REACHED',
   /** The caller exceeded its rate for this kind of request; retry after `Retry-After` seconds. */
   RateLimited: 'RATE_LIMITED',
   /** The server failed; the request may be retried. */
@@ -50,6 +56,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   SEND_IN_PROGRESS: 409,
   CONFLICT: 409,
   IMMUTABLE: 409,
+  LIMIT_REACHED: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,

@@ -16,6 +16,15 @@ export const MAX_FRAME_SIZE_IN_BYTES = 32 * 1024;
 /** API Gateway's WebSocket message limit (a message may span several frames). */
 export const MAX_MESSAGE_SIZE_IN_BYTES = 128 * 1024;
 
+/**
+ * A username search needs this many characters and answers at most {@link MAX_USER_SEARCH_RESULTS}, with
+ * no further pages: a longer prefix narrows it. With the `search` allowance this keeps anyone from
+ * walking the directory (there are 50,653 three-character prefixes of `a-z0-9_.`).
+ */
+export const MIN_USER_SEARCH_PREFIX_LENGTH = 3;
+/** Most users one username search answers. */
+export const MAX_USER_SEARCH_RESULTS = 10;
+
 /** Longest client-chosen id (message ids, request ids). */
 export const MAX_CLIENT_ID_LENGTH = 64;
 

@@ -107,7 +107,7 @@ describe('chat capabilities', () => {
       expect(family.displayName).toBe('Dave \u{1F468}\u200D\u{1F469}\u200D\u{1F467}');
     });
 
-    it('finds users by exact email or username prefix, never by a one-letter prefix', async () => {
+    it('finds users by exact email or username prefix, never by a prefix under three letters', async () => {
       const byEmail = await api.alice.findUsers({ query: { email: bob.email } });
       expect(byEmail.items).toEqual([
         { userId: bob.userId, username: bob.username, displayName: expect.any(String) },
@@ -116,6 +116,7 @@ describe('chat capabilities', () => {
       const byPrefix = await api.bob.findUsers({ query: { prefix: alice.username.slice(0, 8) } });
       expect(byPrefix.items.map((p) => p.userId)).toContain(alice.userId);
       await refused(api.bob.findUsers({ query: { prefix: 'a' } }), 400, 'VALIDATION_FAILED');
+      await refused(api.bob.findUsers({ query: { prefix: 'al' } }), 400, 'VALIDATION_FAILED');
     });
   });
 

@@ -11,13 +11,23 @@ describe('rate limits', () => {
   let stack: TestStack;
   let alice: Persona;
   let bob: Persona;
+  let carol: Persona;
   let socket: TestSocket;
 
   beforeAll(async () => {
     stack = await startTestStack({
-      rateLimits: { search: { limit: 2, windowSeconds: 60 }, send: { limit: 3, windowSeconds: 60 } },
+      rateLimits: {
+        search: { limit: 2, windowSeconds: 60 },
+        send: { limit: 3, windowSeconds: 60 },
+        // Sign-up reads GET /me once; the searches below read three times.
+        read: { limit: 5, windowSeconds: 3600 },
+      },
     });
-    [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
+    [alice, bob, carol] = await Promise.all([
+      signUp(stack, 'alice'),
+      signUp(stack, 'bob'),
+      signUp(stack, 'carol'),
+    ]);
     await befriend(stack, alice, bob);
     socket = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
   });
@@ -29,7 +39,7 @@ describe('rate limits', () => {
 
   it('answers 429 problem+json with Retry-After once a user exceeds their search allowance', async () => {
     const search = () =>
-      fetch(`${stack.endpoints.httpApiUrl}/users?prefix=bo`, {
+      fetch(`${stack.endpoints.httpApiUrl}/users?prefix=bob`, {
         headers: { authorization: `Bearer ${alice.accessToken}` },
       });
     expect((await search()).status).toBe(200);
@@ -39,10 +49,11 @@ describe('rate limits', () => {
     expect(limited.headers.get('content-type')).toBe('application/problem+json');
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Searches at the end of a window still weigh in the next one: up to a window and a half here.
+    expect(retryAfter).toBeLessThanOrEqual(90);
     expect(await limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     // Another user's allowance is their own.
-    const bobs = await fetch(`${stack.endpoints.httpApiUrl}/users?prefix=al`, {
+    const bobs = await fetch(`${stack.endpoints.httpApiUrl}/users?prefix=ali`, {
       headers: { authorization: `Bearer ${bob.accessToken}` },
     });
     expect(bobs.status).toBe(200);
@@ -69,5 +80,25 @@ describe('rate limits', () => {
     expect(stored.map((m) => m.messageId)).toEqual(['m1', 'm2', 'm3']);
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
     table.destroy();
+  });
+
+  it('counts every GET against the read allowance: 429 once it is used up, writes still pass', async () => {
+    const api = apiFor(stack, carol);
+    // Sign-up read GET /me: four more reads of any kind are left.
+    await api.listConversations({});
+    await api.listFriends({});
+    await api.listBlocks({});
+    await api.getMe();
+
+    const limited = await fetch(`${stack.endpoints.httpApiUrl}/conversations`, {
+      headers: { authorization: `Bearer ${carol.accessToken}` },
+    });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    await expect(api.updateMe({ body: { displayName: 'Carol' } })).resolves.toMatchObject({
+      displayName: 'Carol',
+    });
+    await expect(apiFor(stack, bob).listBlocks({})).resolves.toBeDefined();
   });
 });

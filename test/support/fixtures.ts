@@ -16,6 +16,7 @@ import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-pro
 import { InMemoryRateLimiter } from '../../functions/adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../functions/adapters/memory/memory-relationship-store';
 import { InMemoryTokenVerifier } from '../../functions/adapters/memory/memory-token-verifier';
+import { type Caps, capsWith } from '../../functions/caps';
 import { directConversationId } from '../../functions/chat/conversation/direct-conversation';
 import type { ConnectionStore, PresenceChange } from '../../functions/ports/connection-store';
 import type {
@@ -45,6 +46,7 @@ export interface MemoryDeps {
   readonly relationships: InMemoryRelationshipStore;
   readonly tokens: InMemoryTokenVerifier;
   readonly rateLimiter: InMemoryRateLimiter;
+  readonly caps: Caps;
   readonly clock: () => number;
   /** A timer: with `vi.useFakeTimers`, it ends as the test advances the clock. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -57,6 +59,8 @@ export interface MemoryDepsOptions {
   readonly accounts?: Readonly<Record<string, Account>>;
   /** Allowances replacing `DEFAULT_RATE_LIMITS`, per action. */
   readonly limits?: Partial<Record<RateLimitedAction, RateLimit>>;
+  /** Caps replacing `DEFAULT_CAPS`. */
+  readonly caps?: Partial<Caps>;
 }
 
 /**
@@ -77,6 +81,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     relationships: new InMemoryRelationshipStore(),
     tokens: new InMemoryTokenVerifier(),
     rateLimiter: rateLimiterWith(options.limits),
+    caps: capsWith(options.caps),
     clock: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -13,6 +13,7 @@ const LIMITS: Record<RateLimitedAction, RateLimit> = {
   friendRequest: { limit: 2, windowSeconds: 3600 },
   search: { limit: 5, windowSeconds: 60 },
   write: { limit: 5, windowSeconds: 60 },
+  read: { limit: 5, windowSeconds: 60 },
 };
 
 /** The start of a one-minute window. */
@@ -33,29 +34,51 @@ describe.each([
     alice = freshId('alice');
   });
 
-  it('allows exactly the limit in a window, then refuses with the seconds left', async () => {
+  it('allows exactly the limit in a window, then refuses with the seconds until one more fits', async () => {
     for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 1000);
 
     const refused = limiter.consume(alice, 'send', WINDOW + 15_500);
 
     await expect(refused).rejects.toThrow(RateLimitedError);
-    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 45 });
+    // Three in this window weigh 2 a third of the way into the next: 20 s after the boundary.
+    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 65 });
   });
 
-  it('asks for at least one second at the very end of a window', async () => {
-    await limiter.consume(alice, 'typing', WINDOW);
+  it('asks for at least one second when one more fits a moment later', async () => {
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW);
 
-    await expect(limiter.consume(alice, 'typing', WINDOW + 9_999)).rejects.toMatchObject({
+    await expect(limiter.consume(alice, 'send', WINDOW + 60_000 + 19_999)).rejects.toMatchObject({
       retryAfterSeconds: 1,
     });
   });
 
-  it('starts counting again in the next window', async () => {
+  it('lets no second allowance through just after a window boundary', async () => {
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 59_000);
+
+    await expect(limiter.consume(alice, 'send', WINDOW + 60_001)).rejects.toThrow(RateLimitedError);
+    await expect(limiter.consume(alice, 'send', WINDOW + 70_000)).rejects.toThrow(RateLimitedError);
+
+    // A third into the next window the three weigh two: room for one, not two.
+    await limiter.consume(alice, 'send', WINDOW + 80_000);
+    await expect(limiter.consume(alice, 'send', WINDOW + 80_001)).rejects.toThrow(RateLimitedError);
+  });
+
+  it('does not count refused requests', async () => {
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW);
+    for (let request = 0; request < 5; request += 1) {
+      await expect(limiter.consume(alice, 'send', WINDOW + 30_000)).rejects.toThrow(RateLimitedError);
+      await expect(limiter.consume(alice, 'send', WINDOW + 60_001)).rejects.toThrow(RateLimitedError);
+    }
+
+    await expect(limiter.consume(alice, 'send', WINDOW + 80_000)).resolves.toBeUndefined();
+  });
+
+  it('gives the whole allowance again once a full window has passed', async () => {
     for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW);
     await expect(limiter.consume(alice, 'send', WINDOW + 59_999)).rejects.toThrow(RateLimitedError);
 
-    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 60_000);
-    await expect(limiter.consume(alice, 'send', WINDOW + 60_001)).rejects.toThrow(RateLimitedError);
+    for (let request = 0; request < 3; request += 1) await limiter.consume(alice, 'send', WINDOW + 120_000);
+    await expect(limiter.consume(alice, 'send', WINDOW + 120_001)).rejects.toThrow(RateLimitedError);
   });
 
   it('counts each user and each action apart', async () => {
@@ -68,11 +91,13 @@ describe.each([
   });
 
   it('lets no more than the limit through when requests race', async () => {
+    await limiter.consume(alice, 'write', WINDOW - 120_000);
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, () => limiter.consume(alice, 'write', WINDOW)),
     );
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5);
+    await expect(limiter.consume(alice, 'write', WINDOW + 59_999)).rejects.toThrow(RateLimitedError);
     for (const result of results.filter((result) => result.status === 'rejected')) {
       expect(result.reason).toBeInstanceOf(RateLimitedError);
     }

@@ -15,7 +15,7 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | last resort     | USER#{userId}     | KPLR#{deviceId}         |                     |               |
  * | welcome         | USER#{userId}     | WELCOME#{deviceId}#{convId}#{epoch, 12 digits} |  |        |
  * | send record     | USER#{senderId}   | SEND#{convId}#{msgId}   |                     |               |
- * | rate bucket     | RATE#{userId}     | {action}#{windowStart}  |                     |               |
+ * | rate bucket     | RATE#{userId}     | {action}                |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
@@ -63,10 +63,7 @@ export const keys = {
     sk: `WELCOME#${deviceId}#${conversationId}#${String(epoch).padStart(12, '0')}`,
   }),
   welcomePrefix: (deviceId: string) => `WELCOME#${deviceId}#`,
-  rateBucket: (userId: string, action: string, windowStart: number) => ({
-    pk: `RATE#${userId}`,
-    sk: `${action}#${windowStart}`,
-  }),
+  rateBucket: (userId: string, action: string) => ({ pk: `RATE#${userId}`, sk: action }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),
   conversationPk: (conversationId: string) => `CONV#${conversationId}`,
   member: (conversationId: string, userId: string) => ({

@@ -1,28 +1,42 @@
 import { RateLimitedError } from '../../errors';
 import type { RateLimit, RateLimitedAction, RateLimiter } from '../../ports/rate-limiter';
+import { retryAfterSeconds, slidingCount, windowAt } from '../../rate-limits';
 
-/** Fixed-window counters kept in memory, windows aligned like `DynamoDbRateLimiter`'s. */
+interface Bucket {
+  window: number;
+  count: number;
+  previousCount: number;
+}
+
+/** Sliding-window counters kept in memory, with `DynamoDbRateLimiter`'s windows and arithmetic. */
 export class InMemoryRateLimiter implements RateLimiter {
-  private readonly counts = new Map<string, number>();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limits: Record<RateLimitedAction, RateLimit>) {}
 
   async consume(userId: string, action: RateLimitedAction, now: number): Promise<void> {
-    const { limit, windowSeconds } = this.limits[action];
-    const windowInMs = windowSeconds * 1000;
-    const windowStart = Math.floor(now / windowInMs) * windowInMs;
-    const bucket = JSON.stringify([userId, action, windowStart]);
-    const count = this.counts.get(bucket) ?? 0;
-    if (count >= limit) {
-      throw new RateLimitedError(Math.max(1, Math.ceil((windowStart + windowInMs - now) / 1000)));
+    const limit = this.limits[action];
+    const { index, elapsed } = windowAt(limit, now);
+    const counts = this.countsAt(userId, action, index);
+    if (slidingCount({ current: counts.current + 1, previous: counts.previous }, elapsed) > limit.limit) {
+      throw new RateLimitedError(retryAfterSeconds(limit, counts, now));
     }
-    this.counts.set(bucket, count + 1);
+    this.buckets.set(JSON.stringify([userId, action]), {
+      window: index,
+      count: counts.current + 1,
+      previousCount: counts.previous,
+    });
   }
 
   /** Requests counted for a user and action in the window holding `now`; for assertions. */
   countOf(userId: string, action: RateLimitedAction, now: number): number {
-    const windowInMs = this.limits[action].windowSeconds * 1000;
-    const windowStart = Math.floor(now / windowInMs) * windowInMs;
-    return this.counts.get(JSON.stringify([userId, action, windowStart])) ?? 0;
+    return this.countsAt(userId, action, windowAt(this.limits[action], now).index).current;
+  }
+
+  private countsAt(userId: string, action: RateLimitedAction, index: number) {
+    const bucket = this.buckets.get(JSON.stringify([userId, action]));
+    if (!bucket || bucket.window < index - 1) return { current: 0, previous: 0 };
+    if (bucket.window === index - 1) return { current: 0, previous: bucket.count };
+    return { current: bucket.count, previous: bucket.previousCount };
   }
 }

@@ -3,7 +3,7 @@ import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/lim
 import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import { SessionEndedError } from '../../errors';
+import { LimitReachedError, SessionEndedError } from '../../errors';
 import { openConnection } from './open-connection';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -85,5 +85,34 @@ describe('openConnection', () => {
 
     await open({ connectionId: 'fresh', userId: 'alice', tokenIssuedAt: signedOutAt, correlationId: 'c2' });
     expect(await connections.listByUser('alice', T0)).toHaveLength(1);
+  });
+
+  it('refuses a connection past the socket cap with LIMIT_REACHED, and keeps the others', async () => {
+    const deps = memoryDeps({ caps: { socketsPerUser: 2 } });
+    const openCapped = openConnection(deps);
+    await openCapped({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    await openCapped({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' });
+
+    const refused = openCapped({ connectionId: 'alice-tablet', userId: 'alice', correlationId: 'c3' });
+
+    await expect(refused).rejects.toThrow(LimitReachedError);
+    await expect(refused).rejects.toMatchObject({ code: 'LIMIT_REACHED', cap: 'socketsPerUser', limit: 2 });
+    const open = await deps.connections.listByUser('alice', Date.now());
+    expect(open.map((connection) => connection.connectionId).sort()).toEqual(['alice-laptop', 'alice-phone']);
+    // Another user's connections are their own.
+    await expect(
+      openCapped({ connectionId: 'bob-phone', userId: 'bob', correlationId: 'c4' }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('does not count connections that expired unclosed against the socket cap', async () => {
+    const deps = memoryDeps({ caps: { socketsPerUser: 1 } });
+    const openCapped = openConnection(deps);
+    await openCapped({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    vi.setSystemTime(EXPIRES_AT);
+
+    await expect(
+      openCapped({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' }),
+    ).resolves.toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import type { Caps } from '../../caps';
+import { LimitReachedError } from '../../errors';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 
@@ -9,13 +11,15 @@ export interface OpenConnectionDeps {
   readonly connections: ConnectionStore;
   readonly fanout: FanoutQueue;
   readonly clock: () => number;
+  readonly caps: Pick<Caps, 'socketsPerUser'>;
 }
 
 /**
  * Records a connection that passed the authorizer.
  * 1. Store it under its user, expiring after the longest life API Gateway allows; refused
  *    (`SessionEndedError`) when the user signed out everywhere since the authorizer let its token in.
- * 2. When it is the user's first open connection, announce them online.
+ * 2. Past the user's socket cap, take it out again and refuse it.
+ * 3. When it is the user's first open connection, announce them online.
  */
 export function openConnection(deps: OpenConnectionDeps) {
   return async (command: {
@@ -38,6 +42,16 @@ export function openConnection(deps: OpenConnectionDeps) {
       expiresAt,
       command.tokenIssuedAt === undefined ? {} : { tokenIssuedAt: command.tokenIssuedAt },
     );
+    // Counted after the write, from the item it returns: one write, and expired entries never count.
+    // Connections racing to the last place may all be refused; none passes the cap.
+    if (change.openConnections > deps.caps.socketsPerUser) {
+      await deps.connections.delete(command.userId, command.connectionId, now);
+      throw new LimitReachedError(
+        'socketsPerUser',
+        deps.caps.socketsPerUser,
+        'Too many open connections; close one first',
+      );
+    }
     if (change.openConnections === 1) {
       await deps.fanout.enqueue({
         kind: 'presence',

@@ -6,6 +6,7 @@ import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import { InMemoryKeyPackageStore } from '../../adapters/memory/memory-key-package-store';
 import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { type Caps, DEFAULT_CAPS } from '../../caps';
 import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors';
 import { DEFAULT_RATE_LIMITS } from '../../rate-limits';
 import { claimKeyPackages } from './claim-key-packages';
@@ -29,6 +30,7 @@ describe('key packages', () => {
     relationships: InMemoryRelationshipStore;
     conversations: InMemoryConversationStore;
     rateLimiter: InMemoryRateLimiter;
+    caps: Caps;
     clock: () => number;
   };
   let upload: ReturnType<typeof uploadKeyPackages>;
@@ -44,6 +46,7 @@ describe('key packages', () => {
       relationships: new InMemoryRelationshipStore(),
       conversations: new InMemoryConversationStore(),
       rateLimiter: new InMemoryRateLimiter(DEFAULT_RATE_LIMITS),
+      caps: DEFAULT_CAPS,
       clock: () => Date.now(),
     };
     // Alice is Bob's friend; Carol shares a group with him; Dave is a stranger to both.
@@ -88,6 +91,26 @@ describe('key packages', () => {
 
       await expect(upload(bob, 'phone', { keyPackages: [b64('p1')] })).rejects.toThrow(ForbiddenError);
       await expect(count(bob, 'phone')).resolves.toEqual({ remaining: 0, lastResort: false });
+    });
+
+    it('refuses an upload that would pass the cap of unclaimed packages with LIMIT_REACHED, storing none of it', async () => {
+      const capped = uploadKeyPackages({ ...deps, caps: { keyPackagesPerDevice: 3 } });
+      await capped(bob, 'phone', { keyPackages: [b64('p1'), b64('p2')] });
+
+      await expect(capped(bob, 'phone', { keyPackages: [b64('p3'), b64('p4')] })).rejects.toMatchObject({
+        code: 'LIMIT_REACHED',
+        cap: 'keyPackagesPerDevice',
+      });
+      await expect(count(bob, 'phone')).resolves.toEqual({ remaining: 2, lastResort: false });
+      await expect(capped(bob, 'phone', { keyPackages: [b64('p3')] })).resolves.toEqual({
+        remaining: 3,
+        lastResort: false,
+      });
+      // A claim makes room again.
+      await claim(alice, [bob.userId]);
+      await expect(capped(bob, 'phone', { keyPackages: [b64('p4')] })).resolves.toMatchObject({
+        remaining: 3,
+      });
     });
   });
 

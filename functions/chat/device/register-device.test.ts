@@ -84,6 +84,27 @@ describe('device directory', () => {
       );
       expect(await list('alice')).toHaveLength(1);
     });
+
+    it('refuses a device past the cap of unrevoked devices with LIMIT_REACHED; a repeat or a revocation frees it', async () => {
+      const capped = registerDevice({ ...deps, caps: { devicesPerUser: 2 } });
+      await capped(alice, { deviceId: 'phone', signaturePublicKey: KEY });
+      await capped(alice, { deviceId: 'laptop', signaturePublicKey: OTHER_KEY });
+
+      await expect(capped(alice, { deviceId: 'tablet', signaturePublicKey: KEY })).rejects.toMatchObject({
+        code: 'LIMIT_REACHED',
+        cap: 'devicesPerUser',
+      });
+      expect((await list('alice')).map((device) => device.deviceId)).toEqual(['laptop', 'phone']);
+      await expect(capped(alice, { deviceId: 'phone', signaturePublicKey: KEY })).resolves.toMatchObject({
+        deviceId: 'phone',
+      });
+      await expect(capped(bob, { deviceId: 'tablet', signaturePublicKey: KEY })).resolves.toBeDefined();
+
+      await revoke(alice, 'phone');
+      await expect(capped(alice, { deviceId: 'tablet', signaturePublicKey: KEY })).resolves.toMatchObject({
+        deviceId: 'tablet',
+      });
+    });
   });
 
   describe('revokeDevice and listDevices', () => {

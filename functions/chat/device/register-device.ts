@@ -1,5 +1,6 @@
 import type { Device } from '../../../shared/protocol/resources';
-import { ConflictError } from '../../errors';
+import type { Caps } from '../../caps';
+import { ConflictError, LimitReachedError } from '../../errors';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import { deviceView } from './device-view';
@@ -8,13 +9,15 @@ export interface RegisterDeviceDeps {
   readonly devices: DeviceDirectory;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
+  readonly caps: Pick<Caps, 'devicesPerUser'>;
 }
 
 /**
  * Registers one of the caller's devices with its signature public key.
  * 1. Count the request against the caller's `write` allowance.
- * 2. Store the device unless one with this id exists.
- * 3. A repeat with the same key returns the stored device (revoked or not); another key is a conflict,
+ * 2. Refuse a new device when the caller has as many unrevoked ones as the cap allows.
+ * 3. Store the device unless one with this id exists.
+ * 4. A repeat with the same key returns the stored device (revoked or not); another key is a conflict,
  *    since a device's key never changes: a new key is a new device.
  */
 export function registerDevice(deps: RegisterDeviceDeps) {
@@ -25,6 +28,20 @@ export function registerDevice(deps: RegisterDeviceDeps) {
     const now = deps.clock();
     await deps.rateLimiter.consume(caller.userId, 'write', now);
     const signaturePublicKey = Buffer.from(request.signaturePublicKey, 'base64');
+    // Counted from the list (registering is rare, and a user's devices are few): two registrations racing
+    // for the last place may both pass, which a cap far above real use can bear. A repeat always passes.
+    const devices = await deps.devices.list(caller.userId);
+    const active = devices.filter((device) => device.revokedAt === undefined);
+    if (
+      !devices.some((device) => device.deviceId === request.deviceId) &&
+      active.length >= deps.caps.devicesPerUser
+    ) {
+      throw new LimitReachedError(
+        'devicesPerUser',
+        deps.caps.devicesPerUser,
+        'Too many devices; revoke one before registering another',
+      );
+    }
     const stored = await deps.devices.registerIfAbsent({
       userId: caller.userId,
       deviceId: request.deviceId,

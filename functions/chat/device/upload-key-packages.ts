@@ -1,5 +1,6 @@
 import type { KeyPackageCount } from '../../../shared/protocol/resources';
-import { ForbiddenError } from '../../errors';
+import type { Caps } from '../../caps';
+import { ForbiddenError, LimitReachedError } from '../../errors';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { KeyPackageStore } from '../../ports/key-package-store';
@@ -13,6 +14,7 @@ export interface UploadKeyPackagesDeps {
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
+  readonly caps: Pick<Caps, 'keyPackagesPerDevice'>;
 }
 
 const claimable = (count: KeyPackageCount) => count.remaining > 0 || count.lastResort;
@@ -21,8 +23,9 @@ const claimable = (count: KeyPackageCount) => count.remaining > 0 || count.lastR
  * Stores key packages for one of the caller's devices.
  * 1. The device must be the caller's, registered and not revoked.
  * 2. Count the request against the caller's `write` allowance.
- * 3. Store each one-use package; replace the last-resort one when given. Return what is left.
- * 4. When the device had no package before (after registering, its first upload), push `device`
+ * 3. Refuse the whole upload when it would leave the device more unclaimed one-use packages than the cap.
+ * 4. Store each one-use package; replace the last-resort one when given. Return what is left.
+ * 5. When the device had no package before (after registering, its first upload), push `device`
  *    `registered` to the caller's devices, friends and co-members: their MLS groups can add it now.
  *    Announced at registration, it would be claimed for before it has anything to claim, and left out.
  */
@@ -37,6 +40,14 @@ export function uploadKeyPackages(deps: UploadKeyPackagesDeps) {
     const now = deps.clock();
     await deps.rateLimiter.consume(caller.userId, 'write', now);
     const before = await deps.keyPackages.count(caller.userId, deviceId);
+    // Uploads of one device come one at a time; two racing may pass the cap by one upload at most.
+    if (before.remaining + upload.keyPackages.length > deps.caps.keyPackagesPerDevice) {
+      throw new LimitReachedError(
+        'keyPackagesPerDevice',
+        deps.caps.keyPackagesPerDevice,
+        `The device holds ${before.remaining} unclaimed key packages; ${upload.keyPackages.length} more would pass the cap`,
+      );
+    }
     await deps.keyPackages.add(
       caller.userId,
       deviceId,

@@ -1,5 +1,6 @@
+import { MIN_USER_SEARCH_PREFIX_LENGTH } from '../../../shared/protocol/limits';
 import type { Page, PublicProfile } from '../../../shared/protocol/resources';
-import { NotFoundError } from '../../errors';
+import { NotFoundError, ValidationError } from '../../errors';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
@@ -17,17 +18,19 @@ export interface FindUsersQuery {
   readonly email?: string;
   readonly prefix?: string;
   readonly limit: number;
-  readonly cursor?: string;
 }
 
 /**
- * Finds users by exact email or by username prefix; never lists everyone.
- * 1. Count the search against the caller's allowance.
+ * Finds users by exact email or by the first page of a username prefix; never lists everyone.
+ * 1. Refuse a prefix under three characters; count the search against the caller's allowance.
  * 2. Look up the email, or one page of usernames starting with the prefix.
  * 3. Leave out users who blocked the caller or whom the caller blocked.
  */
 export function findUsers(deps: FindUsersDeps) {
   return async (caller: { userId: string }, query: FindUsersQuery): Promise<Page<PublicProfile>> => {
+    if (query.prefix !== undefined && query.prefix.length < MIN_USER_SEARCH_PREFIX_LENGTH) {
+      throw new ValidationError(`A search prefix needs at least ${MIN_USER_SEARCH_PREFIX_LENGTH} characters`);
+    }
     await deps.rateLimiter.consume(caller.userId, 'search', deps.clock());
     const page: Page<Profile> =
       query.email !== undefined
@@ -36,11 +39,12 @@ export function findUsers(deps: FindUsersDeps) {
               (p) => p !== undefined,
             ),
           }
-        : await deps.profiles.searchByUsernamePrefix(
-            (query.prefix ?? '').toLowerCase(),
-            query.limit,
-            query.cursor,
-          );
+        : // One page only: a longer prefix narrows the search, a cursor would walk the directory.
+          {
+            items: (
+              await deps.profiles.searchByUsernamePrefix((query.prefix ?? '').toLowerCase(), query.limit)
+            ).items,
+          };
     const hidden = await deps.relationships.blockedEitherWay(
       caller.userId,
       page.items.map((profile) => profile.userId),

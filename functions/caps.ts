@@ -1,0 +1,44 @@
+import * as z from '../shared/zod';
+
+/**
+ * Caps on what one user may hold at once (or store in a day), so that no single account can grow
+ * a request or a bill without bound. A real user never meets them; each stage may change them
+ * (`-c caps='{"devicesPerUser":5}'`). Past a cap a request is refused with `LIMIT_REACHED`.
+ */
+export interface Caps {
+  /** Groups a user is a member of: creating or being added to one more is refused. */
+  readonly groupsPerUser: number;
+  /** Devices a user has registered, revoked ones included (each adds a key package to every claim of the user). */
+  readonly devicesPerUser: number;
+  /** One-use key packages a device holds unclaimed: an upload that would pass it is refused. */
+  readonly keyPackagesPerDevice: number;
+  /** Bytes of commits and Welcomes a user writes to S3 in a UTC day. */
+  readonly blobBytesPerUserPerDay: number;
+  /** WebSocket connections a user has open at once: a `$connect` beyond it is refused. */
+  readonly socketsPerUser: number;
+}
+
+/** The defaults: far above real use, far below what hurts (see README "Limits"). */
+export const DEFAULT_CAPS: Caps = {
+  groupsPerUser: 500,
+  devicesPerUser: 10,
+  keyPackagesPerDevice: 200,
+  blobBytesPerUserPerDay: 50 * 1024 * 1024,
+  socketsPerUser: 10,
+};
+
+const count = z.number().check(z.int(), z.positive());
+
+/** Complete caps: every one present. */
+export const CapsSchema = z.object({
+  groupsPerUser: count,
+  devicesPerUser: count,
+  keyPackagesPerDevice: count,
+  blobBytesPerUserPerDay: count,
+  socketsPerUser: count,
+}) satisfies z.ZodMiniType<Caps>;
+
+/** The defaults with a stage's overrides applied. */
+export function capsWith(overrides: Partial<Caps> = {}): Caps {
+  return CapsSchema.parse({ ...DEFAULT_CAPS, ...overrides });
+}

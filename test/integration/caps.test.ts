@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../../shared/client/api-client';
+import { apiFor } from '../support/api';
+import { type Persona, signUp } from '../support/personas';
+import { connect, type TestSocket } from '../support/socket';
+import { startTestStack, type TestStack } from '../support/stack';
+import { eventually, tableReader } from '../support/table';
+
+/** Per-user caps, lowered here so a test can reach them: past each, LIMIT_REACHED and nothing stored. */
+describe('caps', () => {
+  let stack: TestStack;
+  let table: ReturnType<typeof tableReader>;
+  let alice: Persona;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ caps: { socketsPerUser: 2, devicesPerUser: 2, keyPackagesPerDevice: 3 } });
+    table = tableReader(stack);
+    alice = await signUp(stack, 'alice');
+  });
+
+  afterAll(async () => {
+    table?.destroy();
+    await stack?.stop();
+  });
+
+  describe('sockets per user', () => {
+    it('refuses a WebSocket past the cap with 409 and keeps the open ones; a closed one frees a place', async () => {
+      const open: TestSocket[] = [
+        await connect(stack.endpoints.webSocketUrl, alice.accessToken),
+        await connect(stack.endpoints.webSocketUrl, alice.accessToken),
+      ];
+
+      await expect(connect(stack.endpoints.webSocketUrl, alice.accessToken)).rejects.toMatchObject({
+        status: 409,
+      });
+
+      expect(await table.connections(alice.userId)).toHaveLength(2);
+      expect(stack.webSocket.connectionIds()).toHaveLength(2);
+      for (const socket of open) expect(socket.ws.readyState).toBe(socket.ws.OPEN);
+      await open[0]?.close();
+      await eventually(async () => ((await table.connections(alice.userId)).length === 1 ? true : undefined));
+      const again = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
+      await again.close();
+      await open[1]?.close();
+    });
+  });
+
+  describe('devices per user', () => {
+    it('refuses a device past the cap with 409 LIMIT_REACHED and stores nothing; revoking one frees a place', async () => {
+      const bob = await signUp(stack, 'bob');
+      const api = apiFor(stack, bob);
+      await api.registerDevice({ body: { deviceId: 'phone', signaturePublicKey: keyOf(1) } });
+      await api.registerDevice({ body: { deviceId: 'laptop', signaturePublicKey: keyOf(2) } });
+
+      await refused(
+        api.registerDevice({ body: { deviceId: 'tablet', signaturePublicKey: keyOf(3) } }),
+        'devicesPerUser',
+      );
+
+      expect((await table.query(`USER#${bob.userId}`, 'DEVICE#')).map((item) => item.sk)).toEqual([
+        'DEVICE#laptop',
+        'DEVICE#phone',
+      ]);
+      // A repeat of a registered device still answers it.
+      await expect(
+        api.registerDevice({ body: { deviceId: 'phone', signaturePublicKey: keyOf(1) } }),
+      ).resolves.toMatchObject({ deviceId: 'phone' });
+      await api.revokeDevice({ params: { deviceId: 'laptop' } });
+      await expect(
+        api.registerDevice({ body: { deviceId: 'tablet', signaturePublicKey: keyOf(3) } }),
+      ).resolves.toMatchObject({ deviceId: 'tablet' });
+    });
+  });
+
+  describe('key packages per device', () => {
+    it('refuses an upload past the cap of unclaimed packages with 409 LIMIT_REACHED, storing none of it', async () => {
+      const carol = await signUp(stack, 'carol');
+      const api = apiFor(stack, carol);
+      await api.registerDevice({ body: { deviceId: 'phone', signaturePublicKey: keyOf(4) } });
+      await api.uploadKeyPackages({
+        params: { deviceId: 'phone' },
+        body: { keyPackages: [b64('k1'), b64('k2')] },
+      });
+
+      await refused(
+        api.uploadKeyPackages({
+          params: { deviceId: 'phone' },
+          body: { keyPackages: [b64('k3'), b64('k4')] },
+        }),
+        'keyPackagesPerDevice',
+      );
+
+      await expect(api.countKeyPackages({ params: { deviceId: 'phone' } })).resolves.toEqual({
+        remaining: 2,
+        lastResort: false,
+      });
+      await expect(
+        api.uploadKeyPackages({ params: { deviceId: 'phone' }, body: { keyPackages: [b64('k3')] } }),
+      ).resolves.toEqual({ remaining: 3, lastResort: false });
+    });
+  });
+});
+
+const keyOf = (seed: number) => Buffer.alloc(32, seed).toString('base64');
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The call fails with 409 LIMIT_REACHED naming the cap. */
+async function refused(call: Promise<unknown>, cap: string) {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  expect(error).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+  expect((error as ApiError).message).toContain(cap);
+}
