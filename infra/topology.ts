@@ -10,11 +10,13 @@ import { BLOB_PREFIXES } from '../functions/chat/mls/blob-keys';
 import { Env, type EnvName } from '../functions/config';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup } from '../functions/edge/http-route-groups';
 import { ROUTES, type RouteId } from '../shared/api/routes';
+import { InboundAction } from '../shared/protocol/inbound';
 import {
   IDLE_TIMEOUT_IN_SECONDS,
   MAX_CONNECTION_DURATION_IN_SECONDS,
   WEBSOCKET_SUBPROTOCOL,
 } from '../shared/protocol/limits';
+import { pongFrame } from '../shared/protocol/outbound';
 
 export interface KeyAttribute {
   readonly name: string;
@@ -92,6 +94,16 @@ export interface WebSocketRouteDefinition {
   readonly function: FunctionName;
   /** Send the integration's response back to the caller as a frame (a two-way route). */
   readonly returnResponse: boolean;
+}
+
+/**
+ * A route API Gateway answers itself with a MOCK integration: no function runs, so only the frames are
+ * billed. Its reply is a fixed frame, sent back on the connection.
+ */
+export interface WebSocketMockRouteDefinition {
+  readonly routeKey: string;
+  /** The frame API Gateway sends back, as JSON text (its integration response template). */
+  readonly response: string;
 }
 
 export interface HttpRouteDefinition {
@@ -270,6 +282,12 @@ export const WEBSOCKET = {
     { routeKey: 'typing', function: 'wsAction', returnResponse: true },
     { routeKey: '$default', function: 'wsDefault', returnResponse: true },
   ],
+  /**
+   * The heartbeat: a client that only receives sends `ping` when it has sent nothing for a while, since
+   * API Gateway's idle timeout counts only frames from the client. Answered by API Gateway without a
+   * function (DESIGN §4): two billed messages, no invocation.
+   */
+  mockRoutes: [{ routeKey: InboundAction.Ping, response: JSON.stringify(pongFrame()) }],
   /** Sub-protocol a browser offers beside its token; `$connect` echoes it. */
   subprotocol: WEBSOCKET_SUBPROTOCOL,
   throttle: { rateLimit: 500, burstLimit: 1000 },
@@ -278,6 +296,7 @@ export const WEBSOCKET = {
   maxConnectionSeconds: MAX_CONNECTION_DURATION_IN_SECONDS,
 } as const satisfies {
   routes: readonly WebSocketRouteDefinition[];
+  mockRoutes: readonly WebSocketMockRouteDefinition[];
   authorizer: { function: FunctionName; identitySource: string[] };
   [key: string]: unknown;
 };

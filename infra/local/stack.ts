@@ -118,6 +118,7 @@ export interface LocalStack {
   readonly served: {
     readonly functions: readonly LocalFunction[];
     readonly webSocketRoutes: LocalWebSocketApi['routes'];
+    readonly webSocketMockRoutes: LocalWebSocketApi['mockRoutes'];
     readonly webSocketAuthorizer: LocalWebSocketApi['authorizer'];
     readonly httpRoutes: LocalHttpApi['routes'];
     readonly eventSources: ReadonlyArray<LocalEventSource['mapping']>;
@@ -321,6 +322,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       served: {
         functions: runtime.functions(),
         webSocketRoutes: webSocket.routes,
+        webSocketMockRoutes: webSocket.mockRoutes,
         webSocketAuthorizer: webSocket.authorizer,
         httpRoutes: http.routes,
         eventSources: eventSources.map((source) => source.mapping),

@@ -125,6 +125,12 @@ export const DevicePushSchema = z.object({
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
+/**
+ * API Gateway's own answer to a `ping` (no function runs): proof the connection still carries frames both
+ * ways. It carries no `requestId`.
+ */
+export const PongFrameSchema = z.object({ type: z.literal('pong') });
+
 /** Any failure of a request; the connection stays open. */
 export const ErrorFrameSchema = z.object({
   type: z.literal('error'),
@@ -154,6 +160,7 @@ export const OutboundFrameSchema = z.discriminatedUnion('type', [
   AckFrameSchema,
   OkFrameSchema,
   ErrorFrameSchema,
+  PongFrameSchema,
   ...PushFrameSchema.def.options,
 ]);
 
@@ -170,6 +177,7 @@ export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type DevicePush = z.infer<typeof DevicePushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+export type PongFrame = z.infer<typeof PongFrameSchema>;
 export type PushFrame = z.infer<typeof PushFrameSchema>;
 
 export type OutboundFrame = z.infer<typeof OutboundFrameSchema>;
@@ -202,6 +210,11 @@ export function devicePush(fields: Omit<DevicePush, 'type'>): DevicePush {
 /** @example okFrame({ requestId: 'r1' }) */
 export function okFrame(fields: Omit<OkFrame, 'type'>): OkFrame {
   return { type: 'ok', ...fields };
+}
+
+/** @example pongFrame() // { type: 'pong' } */
+export function pongFrame(): PongFrame {
+  return { type: 'pong' };
 }
 
 /** @example errorFrame({ code: ErrorCode.UnknownAction, message: 'Unknown action "x"', requestId }) */

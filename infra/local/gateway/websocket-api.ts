@@ -43,6 +43,8 @@ export interface LocalWebSocketApi {
   readonly connectionsEndpoint: string;
   /** Routes served, from the topology. */
   readonly routes: ReadonlyArray<{ routeKey: string; function: FunctionName; returnResponse: boolean }>;
+  /** Routes the gateway answers itself (MOCK integrations), from the topology. */
+  readonly mockRoutes: ReadonlyArray<{ routeKey: string; response: string }>;
   readonly authorizer: { readonly function: FunctionName; readonly identitySource: readonly string[] };
   /** Ids of the connections open now. */
   connectionIds(): string[];
@@ -64,8 +66,11 @@ interface LiveConnection {
 }
 
 const API_ID = 'local';
-const routeKeys = new Set<string>(WEBSOCKET.routes.map((route) => route.routeKey));
+const routeKeys = new Set<string>(
+  [...WEBSOCKET.routes, ...WEBSOCKET.mockRoutes].map((route) => route.routeKey),
+);
 const routeOf = (routeKey: string) => WEBSOCKET.routes.find((route) => route.routeKey === routeKey);
+const mockRouteOf = (routeKey: string) => WEBSOCKET.mockRoutes.find((route) => route.routeKey === routeKey);
 
 /**
  * API Gateway WebSocket API stand-in, served from the topology: `$connect`
@@ -242,12 +247,25 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
   }
 
   async function onMessage(connection: LiveConnection, ws: WebSocket, data: Buffer, isBinary: boolean) {
+    const answer = (body: string, what: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      options.meter?.count('apigateway', what);
+      options.meter?.webSocketMessage('out', Buffer.byteLength(body));
+      options.trace?.event('apigateway', what);
+      ws.send(body);
+    };
     const text = isBinary ? data.toString('base64') : data.toString('utf8');
     options.meter?.count('apigateway', 'message in');
     options.meter?.webSocketMessage('in', data.length);
     options.trace?.event('apigateway', 'message in');
     options.onTraffic?.({ api: 'websocket', body: text });
     const routeKey = isBinary ? '$default' : selectRoute(text);
+    const mock = mockRouteOf(routeKey);
+    if (mock) {
+      // A MOCK integration: API Gateway replies from its templates, and no function runs.
+      answer(mock.response, 'message out (mock reply)');
+      return;
+    }
     const route = routeOf(routeKey);
     const context = { ...baseContext(connection, routeKey, 'MESSAGE'), messageId: randomUUID() };
     if (!route) {
@@ -267,12 +285,8 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
         body: text,
         isBase64Encoded: isBinary,
       })) as { body?: string } | undefined;
-      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN) {
-        options.meter?.count('apigateway', 'message out (reply)');
-        options.meter?.webSocketMessage('out', Buffer.byteLength(result.body));
-        options.trace?.event('apigateway', 'message out (reply)');
-        ws.send(result.body);
-      }
+      if (route.returnResponse && typeof result?.body === 'string')
+        answer(result.body, 'message out (reply)');
     } catch (error) {
       options.onError?.(`Route ${routeKey} failed`, error);
       if (ws.readyState === ws.OPEN) {
@@ -327,6 +341,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     url: `ws://${LOCAL_HOST}:${port}/${options.stage}`,
     connectionsEndpoint: httpBase,
     routes: WEBSOCKET.routes.map((route) => ({ ...route })),
+    mockRoutes: WEBSOCKET.mockRoutes.map((route) => ({ ...route })),
     authorizer: { ...WEBSOCKET.authorizer },
     connectionIds: () => [...live.values()].filter((c) => c.socket).map((c) => c.connectionId),
     stop: async () => {

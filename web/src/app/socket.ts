@@ -1,4 +1,6 @@
+import { pingFrame } from '../../../shared/protocol/inbound';
 import { type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol/outbound';
+import { Heartbeat } from './heartbeat';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
@@ -25,6 +27,8 @@ const LAST_RETRY_IN_MS = 10_000;
 /**
  * The WebSocket to the stage, reconnecting with backoff (0.5 s doubling to 10 s) until closed. The access
  * token travels as a sub-protocol (`parley`, token), since browsers cannot set headers on a WebSocket.
+ * A socket that has sent nothing for 5 minutes pings, so API Gateway's idle timeout does not close it while
+ * it only receives; one that gets nothing back is dropped and opened again (see `Heartbeat`).
  */
 export class ChatSocket {
   private ws: WebSocket | undefined;
@@ -32,6 +36,12 @@ export class ChatSocket {
   private retry = FIRST_RETRY_IN_MS;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiting = new Map<string, Waiting>();
+  private readonly heartbeat = new Heartbeat({
+    ping: () => this.send(pingFrame()),
+    dead: () => {
+      if (this.ws) this.dropped(this.ws);
+    },
+  });
   status: ConnectionStatus = 'connecting';
 
   constructor(
@@ -53,6 +63,7 @@ export class ChatSocket {
   send(frame: unknown): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
+    this.heartbeat.sent();
     return true;
   }
 
@@ -78,6 +89,7 @@ export class ChatSocket {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.heartbeat.stop();
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     this.ws?.close();
@@ -124,10 +136,12 @@ export class ChatSocket {
     this.ws = ws;
     ws.onopen = () => {
       this.retry = FIRST_RETRY_IN_MS;
+      this.heartbeat.sent();
       this.setStatus('online');
       this.handlers.open();
     };
     ws.onmessage = (message) => {
+      this.heartbeat.received();
       let frame: OutboundFrame;
       try {
         frame = parseOutboundFrame(String(message.data));
@@ -135,6 +149,8 @@ export class ChatSocket {
         // A frame this client does not know: newer server. Ignore it.
         return;
       }
+      // API Gateway's answer to a ping: proof of life, already noted.
+      if (frame.type === 'pong') return;
       const waiting = isReply(frame) ? this.waiting.get(frame.requestId ?? '') : undefined;
       if (waiting && isReply(frame)) {
         clearTimeout(waiting.timer);
@@ -144,12 +160,18 @@ export class ChatSocket {
       }
       this.handlers.frame(frame);
     };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.abandonRequests();
-      this.scheduleRetry();
-    };
+    ws.onclose = () => this.dropped(ws);
+  }
+
+  /** The socket closed, or is given up: its requests get no answer, and a new one is opened. */
+  private dropped(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    this.heartbeat.stop();
+    // A socket given up may still be half open: close it without waiting for its close event.
+    ws.close();
+    this.abandonRequests();
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
