@@ -32,6 +32,8 @@ export const Env = {
   Stage: 'PARLEY_STAGE',
   /** Per-user rate limits as JSON: `{ "send": { "limit": 120, "windowSeconds": 60 }, … }`. */
   RateLimits: 'RATE_LIMITS',
+  /** API Gateway's WebSocket idle timeout in ms (600000; the local stack's tests shorten it). */
+  IdleTimeoutMs: 'IDLE_TIMEOUT_MS',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
@@ -55,6 +57,10 @@ const schemas = {
   [Env.S3Endpoint]: z.optional(url),
   [Env.CognitoEndpoint]: z.optional(url),
   [Env.Stage]: name,
+  [Env.IdleTimeoutMs]: z.pipe(
+    z.string().check(z.regex(/^[1-9][0-9]*$/)),
+    z.transform((text: string) => Number(text)),
+  ),
   [Env.RateLimits]: z.pipe(
     z.pipe(
       z.string(),

@@ -78,7 +78,9 @@ export type Binding =
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' }
   /** Per-user rate limits (a setting, no resource): the stage's limits as JSON. */
-  | { readonly kind: 'rateLimits'; readonly access: 'read' };
+  | { readonly kind: 'rateLimits'; readonly access: 'read' }
+  /** API Gateway's WebSocket idle timeout (a setting): when a connection's liveness is checked. */
+  | { readonly kind: 'idleTimeout'; readonly access: 'read' };
 
 export interface FunctionDefinition {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -175,6 +177,7 @@ const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', t
 const blobBucket = (access: 'read' | 'readWrite'): Binding => ({ kind: 'bucket', bucket: 'blobs', access });
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
 const rateLimits: Binding = { kind: 'rateLimits', access: 'read' };
+const idleTimeout: Binding = { kind: 'idleTimeout', access: 'read' };
 
 export const FUNCTIONS = {
   wsAuthorizer: {
@@ -189,7 +192,8 @@ export const FUNCTIONS = {
     description: 'Stores a new WebSocket connection and announces the user online',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    bindings: [mainTable('readWrite'), fanoutQueue],
+    // Queues the connection's first liveness check, one idle timeout on.
+    bindings: [mainTable('readWrite'), fanoutQueue, idleTimeout],
   },
   wsDisconnect: {
     entry: 'functions/handlers/ws-disconnect.ts',
@@ -221,10 +225,12 @@ export const FUNCTIONS = {
   },
   fanoutSender: {
     entry: 'functions/handlers/fanout-sender.ts',
-    description: 'Posts messages and notifications to the open connections of their recipients',
+    description:
+      'Posts messages and notifications to the open connections of their recipients, and checks connections are open',
     memorySizeMb: 512,
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
-    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }],
+    // The queue: `offline` pushes of users whose last connection is found gone, and the next liveness checks.
+    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }, fanoutQueue, idleTimeout],
   },
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
@@ -390,6 +396,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.ConnectionsEndpoint];
     case 'rateLimits':
       return [Env.RateLimits];
+    case 'idleTimeout':
+      return [Env.IdleTimeoutMs];
     case 'userPool':
       return binding.access === 'verifyTokens'
         ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]

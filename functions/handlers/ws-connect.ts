@@ -3,12 +3,12 @@ import { DeviceIdSchema } from '../../shared/protocol/ids';
 import { WEBSOCKET_SUBPROTOCOL } from '../../shared/protocol/limits';
 import { parseProtocols } from '../chat/connection/authorize-connection';
 import { openConnection } from '../chat/connection/open-connection';
-import { buildConnectionDeps } from '../composition/ws-connection';
+import { buildConnectDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, header, WebSocketEventSchema } from '../edge/events';
 import { beginRequest, createLogger } from '../observability';
 
 const logger = createLogger('ws-connect');
-const open = openConnection(buildConnectionDeps());
+const open = openConnection(buildConnectDeps());
 
 /**
  * `$connect`, after the authorizer: stores the connection (with the device it names in `?deviceId=`, if

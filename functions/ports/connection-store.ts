@@ -15,12 +15,21 @@ export interface PresenceChange {
   readonly lastSeenAt?: number;
 }
 
+/**
+ * What deleting a connection did: whether this call removed it (a second delete of the same connection, by
+ * `$disconnect` after a fan-out found it gone, removes nothing) and, when it did, how many are left.
+ */
+export type ConnectionRemoval = { readonly removed: false } | ({ readonly removed: true } & PresenceChange);
+
 /** Where open connections are kept, per user (to reach every device). */
 export interface ConnectionStore {
   /** Stores a connection; it expires by itself after `expiresAt` (epoch ms) if `$disconnect` is missed. */
   put(connection: Connection, expiresAt: number): Promise<PresenceChange>;
-  /** Deletes one connection by its own id. Deleting a missing connection is not an error. */
-  delete(userId: string, connectionId: string, now: number): Promise<PresenceChange>;
+  /**
+   * Deletes one connection by its own id, noting `now` as when the user was last seen. Deleting a missing
+   * connection is not an error: it changes nothing and says `removed: false`.
+   */
+  delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval>;
   /** Open connections of a user, excluding expired ones. */
   listByUser(userId: string, now: number): Promise<Connection[]>;
   /**

@@ -4,4 +4,9 @@ import type { OutboundFrame } from '../../shared/protocol/outbound';
 export interface Notifier {
   /** Throws `ConnectionGoneError` when the connection no longer exists. */
   send(connectionId: string, frame: OutboundFrame): Promise<void>;
+  /**
+   * When the client last sent a frame on the connection (epoch ms): API Gateway closes it once that is
+   * 10 minutes past. Throws `ConnectionGoneError` when the connection no longer exists.
+   */
+  lastActiveAt(connectionId: string): Promise<number>;
 }

@@ -5,7 +5,15 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
 import { type WebConfig, webConfigOf } from '../../shared/client/web-config';
-import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
+import {
+  EVENT_SOURCES,
+  envNamesOf,
+  FUNCTIONS,
+  type FunctionName,
+  OUTPUTS,
+  stackNames,
+  WEBSOCKET,
+} from '../topology';
 import type { WebBuildMode } from '../web-build';
 import { startCognito } from './cognito';
 import { type DevServerOptions, type LocalDevServer, startDevServer } from './dev-server';
@@ -101,8 +109,15 @@ export interface LocalStack {
   readonly mailbox: Mailbox;
   readonly webSocket: LocalWebSocketApi;
   readonly region: string;
-  /** Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on. */
-  readonly faults: { dynamoDbDown(down: boolean): void };
+  /**
+   * Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on; a
+   * WebSocket connection can be dropped as by a crash, its `$disconnect` lost.
+   */
+  readonly faults: {
+    dynamoDbDown(down: boolean): void;
+    /** See {@link LocalWebSocketApi.dropWithoutDisconnect}. */
+    dropConnectionWithoutDisconnect(connectionId: string): boolean;
+  };
   /** Endpoints of the stand-ins and their resources, for tests and tools. */
   readonly resources: {
     readonly dynamoDbEndpoint: string;
@@ -197,6 +212,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.CognitoEndpoint]: cognito.endpoint,
       [Env.Stage]: LOCAL_STAGE,
       [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
+      // The gateway's, shortened in tests: the functions check connections on its schedule.
+      [Env.IdleTimeoutMs]: String(options.idleTimeoutMs ?? WEBSOCKET.idleTimeoutSeconds * 1000),
     });
     const runtime = new LambdaRuntime({
       meter,
@@ -309,7 +326,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailbox: cognito.mailbox,
       webSocket,
       region,
-      faults: { dynamoDbDown: (down) => dynamoDb.setDown(down) },
+      faults: {
+        dynamoDbDown: (down) => dynamoDb.setDown(down),
+        dropConnectionWithoutDisconnect: (connectionId) => webSocket.dropWithoutDisconnect(connectionId),
+      },
       resources: {
         dynamoDbEndpoint: dynamoDb.endpoint,
         tableNames: dynamoDb.tableNames,

@@ -1,3 +1,4 @@
+import type { Liveness } from '../../functions/chat/connection/liveness';
 /**
  * Arrangements shared by the unit tests of `functions/chat`: every in-memory
  * adapter in one call, and the few writes that put a conversation, its log,
@@ -28,7 +29,7 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import type { RelationshipStore } from '../../functions/ports/relationship-store';
 import type { Account } from '../../functions/ports/user-directory';
 import { DEFAULT_RATE_LIMITS } from '../../functions/rate-limits';
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../shared/protocol/limits';
+import { IDLE_TIMEOUT_IN_SECONDS, MAX_CONNECTION_DURATION_IN_SECONDS } from '../../shared/protocol/limits';
 import type { FriendState } from '../../shared/protocol/resources';
 
 /** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
@@ -45,6 +46,8 @@ export interface MemoryDeps {
   readonly tokens: InMemoryTokenVerifier;
   readonly rateLimiter: InMemoryRateLimiter;
   readonly clock: () => number;
+  /** API Gateway's 10-minute idle timeout. */
+  readonly liveness: Liveness;
 }
 
 export interface MemoryDepsOptions {
@@ -75,6 +78,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     tokens: new InMemoryTokenVerifier(),
     rateLimiter: rateLimiterWith(options.limits),
     clock: () => Date.now(),
+    liveness: { idleTimeoutMs: IDLE_TIMEOUT_IN_SECONDS * 1000 },
   };
 }
 

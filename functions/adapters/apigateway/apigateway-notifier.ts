@@ -1,9 +1,10 @@
 import {
   type ApiGatewayManagementApiClient,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
-import { ConnectionGoneError } from '../../errors';
+import { ConnectionGoneError, ParleyError } from '../../errors';
 import type { Notifier } from '../../ports/notifier';
 
 /** Pushes frames through API Gateway's `@connections` API. */
@@ -15,6 +16,21 @@ export class ApiGatewayNotifier implements Notifier {
       await this.client.send(
         new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
       );
+    } catch (error) {
+      if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
+      throw error;
+    }
+  }
+
+  /** `GetConnection`: no message is sent, so none is billed. */
+  async lastActiveAt(connectionId: string): Promise<number> {
+    try {
+      const { LastActiveAt, ConnectedAt } = await this.client.send(
+        new GetConnectionCommand({ ConnectionId: connectionId }),
+      );
+      const at = LastActiveAt ?? ConnectedAt;
+      if (!at) throw new ParleyError('GetConnection answered without a time');
+      return at.getTime();
     } catch (error) {
       if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
       throw error;

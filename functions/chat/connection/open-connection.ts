@@ -1,6 +1,7 @@
 import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
+import { checkDelaySeconds, type Liveness } from './liveness';
 
 /** Grace past API Gateway's hard cap before a connection missed by `$disconnect` expires. */
 const EXPIRY_GRACE_IN_MS = 5 * 60 * 1000;
@@ -9,12 +10,14 @@ export interface OpenConnectionDeps {
   readonly connections: ConnectionStore;
   readonly fanout: FanoutQueue;
   readonly clock: () => number;
+  readonly liveness: Liveness;
 }
 
 /**
  * Records a connection that passed the authorizer.
  * 1. Store it under its user, expiring after the longest life API Gateway allows.
- * 2. When it is the user's first open connection, announce them online.
+ * 2. Have it checked one idle timeout from now (`checkConnection`), should its `$disconnect` never come.
+ * 3. When it is the user's first open connection, announce them online.
  */
 export function openConnection(deps: OpenConnectionDeps) {
   return async (command: {
@@ -33,6 +36,15 @@ export function openConnection(deps: OpenConnectionDeps) {
         ...(command.deviceId === undefined ? {} : { deviceId: command.deviceId }),
       },
       expiresAt,
+    );
+    await deps.fanout.enqueue(
+      {
+        kind: 'connection-check',
+        userId: command.userId,
+        connectionId: command.connectionId,
+        correlationId: command.correlationId,
+      },
+      { delaySeconds: checkDelaySeconds(deps.liveness, now, now) },
     );
     if (change.openConnections === 1) {
       await deps.fanout.enqueue({

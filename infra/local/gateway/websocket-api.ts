@@ -48,6 +48,11 @@ export interface LocalWebSocketApi {
   readonly authorizer: { readonly function: FunctionName; readonly identitySource: readonly string[] };
   /** Ids of the connections open now. */
   connectionIds(): string[];
+  /**
+   * A fault, for tests: drops the connection as a crash would (no close handshake) and loses its
+   * `$disconnect`, which API Gateway sends only on a best-effort basis. False when it is not open.
+   */
+  dropWithoutDisconnect(connectionId: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -63,6 +68,8 @@ interface LiveConnection {
   socket?: WebSocket;
   idleTimer?: NodeJS.Timeout;
   maxTimer?: NodeJS.Timeout;
+  /** Set by a fault: its `$disconnect` is lost. */
+  disconnectLost?: boolean;
 }
 
 const API_ID = 'local';
@@ -230,6 +237,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       clearTimeout(connection.idleTimer);
       clearTimeout(connection.maxTimer);
       live.delete(connection.connectionId);
+      if (connection.disconnectLost) return;
       const context = {
         ...baseContext(connection, '$disconnect', 'DISCONNECT'),
         disconnectStatusCode: code,
@@ -344,6 +352,13 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     mockRoutes: WEBSOCKET.mockRoutes.map((route) => ({ ...route })),
     authorizer: { ...WEBSOCKET.authorizer },
     connectionIds: () => [...live.values()].filter((c) => c.socket).map((c) => c.connectionId),
+    dropWithoutDisconnect: (connectionId) => {
+      const connection = live.get(connectionId);
+      if (!connection?.socket) return false;
+      connection.disconnectLost = true;
+      connection.socket.terminate();
+      return true;
+    },
     stop: async () => {
       for (const connection of live.values()) connection.socket?.terminate();
       wss.close();
