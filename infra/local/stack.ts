@@ -26,6 +26,7 @@ import {
   type FunctionLogLine,
   LambdaRuntime,
   type LocalFunction,
+  type TerminateOptions,
 } from './lambda-runtime';
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
@@ -117,6 +118,8 @@ export interface LocalStack {
     dynamoDbDown(down: boolean): void;
     /** See {@link LocalWebSocketApi.dropWithoutDisconnect}. */
     dropConnectionWithoutDisconnect(connectionId: string): boolean;
+    /** See {@link LambdaRuntime.terminateNextInvocation}. */
+    terminateNextInvocation(name: FunctionName, options?: TerminateOptions): void;
   };
   /** Endpoints of the stand-ins and their resources, for tests and tools. */
   readonly resources: {
@@ -329,6 +332,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       faults: {
         dynamoDbDown: (down) => dynamoDb.setDown(down),
         dropConnectionWithoutDisconnect: (connectionId) => webSocket.dropWithoutDisconnect(connectionId),
+        terminateNextInvocation: (name, terminate) => runtime.terminateNextInvocation(name, terminate),
       },
       resources: {
         dynamoDbEndpoint: dynamoDb.endpoint,

@@ -231,3 +231,29 @@ export function errorFrame(fields: Omit<ErrorFrame, 'type'>): ErrorFrame {
 export function parseOutboundFrame(text: string): OutboundFrame {
   return OutboundFrameSchema.parse(JSON.parse(text));
 }
+
+/**
+ * API Gateway's own frame when the function of a route failed without answering (it crashed, timed out or
+ * its runtime died). It carries API Gateway's request id, never the client's `requestId`, so it can be tied
+ * only to the requests in flight, not to one of them. Every failure a function catches is answered with an
+ * `error` frame carrying the client's `requestId` instead.
+ */
+const GatewayFailureFrameSchema = z.object({
+  message: z.literal('Internal server error'),
+  connectionId: z.string(),
+  requestId: z.string(),
+});
+
+/**
+ * Whether a frame that is not one of ours is API Gateway's failure frame.
+ *
+ * @example
+ * isGatewayFailure('{"message":"Internal server error","connectionId":"c=","requestId":"r"}') // true
+ */
+export function isGatewayFailure(text: string): boolean {
+  try {
+    return GatewayFailureFrameSchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
+}

@@ -73,6 +73,14 @@ interface LiveConnection {
 }
 
 const API_ID = 'local';
+
+/**
+ * Most bytes a connection may have waiting to be sent (what its client has not read yet, past what the
+ * operating system buffers): eight messages of the largest size. A client that stops reading is
+ * disconnected once it is reached, and later posts answer 410 Gone, as API Gateway ends a connection it
+ * cannot deliver to rather than buffer for it without bound.
+ */
+export const MAX_SEND_BUFFER_IN_BYTES = 8 * MAX_MESSAGE_SIZE_IN_BYTES;
 const routeKeys = new Set<string>(
   [...WEBSOCKET.routes, ...WEBSOCKET.mockRoutes].map((route) => route.routeKey),
 );
@@ -297,6 +305,9 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
         answer(result.body, 'message out (reply)');
     } catch (error) {
       options.onError?.(`Route ${routeKey} failed`, error);
+      // API Gateway's own frame when the integration fails (the function threw, timed out or its runtime
+      // died): its request id, not the client's. Handlers answer every error they catch themselves, with
+      // the client's `requestId`; this frame means the function could not (docs/websocket-protocol.md).
       if (ws.readyState === ws.OPEN) {
         ws.send(
           JSON.stringify({
@@ -336,6 +347,11 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     if (request.method === 'POST') {
       const body = await readBody(request, MAX_MESSAGE_SIZE_IN_BYTES);
       if (!body) return reply(response, 413, 'PayloadTooLargeException', 'Message too long');
+      if (socket.bufferedAmount + body.length > MAX_SEND_BUFFER_IN_BYTES) {
+        // No close handshake: the client is not reading. `close` runs `$disconnect`.
+        socket.terminate();
+        return reply(response, 410, 'GoneException', 'Gone');
+      }
       options.meter?.count('apigateway', 'message out (PostToConnection)');
       options.meter?.webSocketMessage('out', body.length);
       socket.send(body.toString('utf8'));

@@ -1,5 +1,5 @@
 import { pingFrame } from '../../../shared/protocol/inbound';
-import { type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol/outbound';
+import { isGatewayFailure, type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol/outbound';
 import { Heartbeat } from './heartbeat';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
@@ -96,11 +96,11 @@ export class ChatSocket {
     this.abandonRequests();
   }
 
-  /** Requests in flight get no answer once their socket is gone. */
-  private abandonRequests(): void {
+  /** Requests in flight get no answer once their socket is gone, or a function died serving one of them. */
+  private abandonRequests(reason = 'The socket closed before the answer came'): void {
     for (const [requestId, waiting] of this.waiting) {
       clearTimeout(waiting.timer);
-      waiting.reject(new NoReplyError('The socket closed before the answer came'));
+      waiting.reject(new NoReplyError(reason));
       this.waiting.delete(requestId);
     }
   }
@@ -146,7 +146,11 @@ export class ChatSocket {
       try {
         frame = parseOutboundFrame(String(message.data));
       } catch {
-        // A frame this client does not know: newer server. Ignore it.
+        // API Gateway's own: a function died before answering, and which request it served is not said.
+        // Only repeatable requests are sent through `request`, so the ones in flight fail now, not later.
+        if (isGatewayFailure(String(message.data)))
+          this.abandonRequests('The server failed before answering');
+        // Otherwise a frame this client does not know: newer server. Ignore it.
         return;
       }
       // API Gateway's answer to a ping: proof of life, already noted.
