@@ -43,6 +43,7 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.JwksUri]: `${ISSUER}/.well-known/jwks.json`,
   [Env.RateLimits]: JSON.stringify(DEFAULT_RATE_LIMITS),
   [Env.Caps]: JSON.stringify(DEFAULT_CAPS),
+  [Env.IdleTimeoutMs]: '600000',
   [Env.Stage]: 'bench',
   // Local-only endpoint overrides: unset on AWS.
   [Env.DynamoDbEndpoint]: undefined,

@@ -35,6 +35,8 @@ export const Env = {
   RateLimits: 'RATE_LIMITS',
   /** Per-user caps as JSON: `{ "groupsPerUser": 500, "devicesPerUser": 10, … }`. */
   Caps: 'CAPS',
+  /** API Gateway's WebSocket idle timeout in ms (600000; the local stack's tests shorten it). */
+  IdleTimeoutMs: 'IDLE_TIMEOUT_MS',
 } as const;
 
 export type EnvName = (typeof Env)[keyof typeof Env];
@@ -69,6 +71,10 @@ const schemas = {
   [Env.S3Endpoint]: z.optional(url),
   [Env.CognitoEndpoint]: z.optional(url),
   [Env.Stage]: name,
+  [Env.IdleTimeoutMs]: z.pipe(
+    z.string().check(z.regex(/^[1-9][0-9]*$/)),
+    z.transform((text: string) => Number(text)),
+  ),
   [Env.RateLimits]: z.pipe(json, RateLimitsSchema),
   [Env.Caps]: z.pipe(json, CapsSchema),
 } satisfies Record<EnvName, z.ZodMiniType>;

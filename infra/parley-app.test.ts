@@ -397,6 +397,49 @@ describe('realtime: WebSocket API', () => {
   });
 });
 
+describe('realtime: heartbeat', () => {
+  const template = dev.templates.realtime;
+
+  it.each(WEBSOCKET.mockRoutes.map((route) => [route.routeKey, route] as const))(
+    'answers %s itself with a MOCK integration: no function, the reply frame from its templates',
+    (routeKey, definition) => {
+      const [routeId, route] = only(
+        Object.fromEntries(
+          Object.entries(resources(template, 'AWS::ApiGatewayV2::Route')).filter(
+            ([, candidate]) => candidate.Properties.RouteKey === routeKey,
+          ),
+        ),
+      );
+      const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      const integrationId = target['Fn::Join'][1][1].Ref;
+      const integration = resources(template, 'AWS::ApiGatewayV2::Integration')[integrationId];
+      expect(integration?.Properties).toMatchObject({
+        IntegrationType: 'MOCK',
+        TemplateSelectionExpression: '\\$default',
+        RequestTemplates: { $default: JSON.stringify({ statusCode: 200 }) },
+      });
+      // No function behind it, and none may be invoked through it.
+      expect(JSON.stringify(integration)).not.toContain('lambda');
+      const permissions = Object.values(resources(template, 'AWS::Lambda::Permission'));
+      expect(JSON.stringify(permissions)).not.toContain(`/${routeKey}`);
+
+      const [, integrationResponse] = only(resources(template, 'AWS::ApiGatewayV2::IntegrationResponse'));
+      expect(integrationResponse.Properties).toMatchObject({
+        IntegrationId: { Ref: integrationId },
+        IntegrationResponseKey: '$default',
+        TemplateSelectionExpression: '\\$default',
+        ResponseTemplates: { $default: definition.response },
+      });
+      expect(JSON.parse(definition.response)).toEqual({ type: 'pong' });
+      expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+      const responses = Object.values(resources(template, 'AWS::ApiGatewayV2::RouteResponse')).filter(
+        (response) => (response.Properties.RouteId as { Ref: string }).Ref === routeId,
+      );
+      expect(responses.map((response) => response.Properties.RouteResponseKey)).toEqual(['$default']);
+    },
+  );
+});
+
 describe('realtime: $connect authorizer', () => {
   const template = dev.templates.realtime;
   const [authorizerId, authorizer] = only(resources(template, 'AWS::ApiGatewayV2::Authorizer'));

@@ -10,11 +10,13 @@ import { BLOB_PREFIXES } from '../functions/chat/mls/blob-keys';
 import { Env, type EnvName } from '../functions/config';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup } from '../functions/edge/http-route-groups';
 import { ROUTES, type RouteId } from '../shared/api/routes';
+import { InboundAction } from '../shared/protocol/inbound';
 import {
   IDLE_TIMEOUT_IN_SECONDS,
   MAX_CONNECTION_DURATION_IN_SECONDS,
   WEBSOCKET_SUBPROTOCOL,
 } from '../shared/protocol/limits';
+import { pongFrame } from '../shared/protocol/outbound';
 
 export interface KeyAttribute {
   readonly name: string;
@@ -76,7 +78,9 @@ export type Binding =
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
   /** Per-user rate limits and caps (settings, no resource): the stage's values as JSON. */
-  | { readonly kind: 'limits'; readonly access: 'read' };
+  | { readonly kind: 'limits'; readonly access: 'read' }
+  /** API Gateway's WebSocket idle timeout (a setting): when a connection's liveness is checked. */
+  | { readonly kind: 'idleTimeout'; readonly access: 'read' };
 
 export interface FunctionDefinition {
   /** Handler module, relative to the repository root; it exports `handler`. */
@@ -92,6 +96,16 @@ export interface WebSocketRouteDefinition {
   readonly function: FunctionName;
   /** Send the integration's response back to the caller as a frame (a two-way route). */
   readonly returnResponse: boolean;
+}
+
+/**
+ * A route API Gateway answers itself with a MOCK integration: no function runs, so only the frames are
+ * billed. Its reply is a fixed frame, sent back on the connection.
+ */
+export interface WebSocketMockRouteDefinition {
+  readonly routeKey: string;
+  /** The frame API Gateway sends back, as JSON text (its integration response template). */
+  readonly response: string;
 }
 
 export interface HttpRouteDefinition {
@@ -163,6 +177,7 @@ const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', t
 const blobBucket = (access: 'read' | 'readWrite'): Binding => ({ kind: 'bucket', bucket: 'blobs', access });
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
 const limits: Binding = { kind: 'limits', access: 'read' };
+const idleTimeout: Binding = { kind: 'idleTimeout', access: 'read' };
 
 export const FUNCTIONS = {
   wsAuthorizer: {
@@ -178,8 +193,8 @@ export const FUNCTIONS = {
     description: 'Stores a new WebSocket connection and announces the user online',
     memorySizeMb: 256,
     timeoutSeconds: 5,
-    // The sockets-per-user cap.
-    bindings: [mainTable('readWrite'), fanoutQueue, limits],
+    // The sockets-per-user cap; queues the connection's first liveness check, one idle timeout on.
+    bindings: [mainTable('readWrite'), fanoutQueue, limits, idleTimeout],
   },
   wsDisconnect: {
     entry: 'functions/handlers/ws-disconnect.ts',
@@ -211,10 +226,12 @@ export const FUNCTIONS = {
   },
   fanoutSender: {
     entry: 'functions/handlers/fanout-sender.ts',
-    description: 'Posts messages and notifications to the open connections of their recipients',
+    description:
+      'Posts messages and notifications to the open connections of their recipients, and checks connections are open',
     memorySizeMb: 512,
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
-    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }],
+    // The queue: `offline` pushes of users whose last connection is found gone, and the next liveness checks.
+    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }, fanoutQueue, idleTimeout],
   },
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
@@ -279,6 +296,12 @@ export const WEBSOCKET = {
     { routeKey: 'typing', function: 'wsAction', returnResponse: true },
     { routeKey: '$default', function: 'wsDefault', returnResponse: true },
   ],
+  /**
+   * The heartbeat: a client that only receives sends `ping` when it has sent nothing for a while, since
+   * API Gateway's idle timeout counts only frames from the client. Answered by API Gateway without a
+   * function (DESIGN §4): two billed messages, no invocation.
+   */
+  mockRoutes: [{ routeKey: InboundAction.Ping, response: JSON.stringify(pongFrame()) }],
   /** Sub-protocol a browser offers beside its token; `$connect` echoes it. */
   subprotocol: WEBSOCKET_SUBPROTOCOL,
   throttle: { rateLimit: 500, burstLimit: 1000 },
@@ -287,6 +310,7 @@ export const WEBSOCKET = {
   maxConnectionSeconds: MAX_CONNECTION_DURATION_IN_SECONDS,
 } as const satisfies {
   routes: readonly WebSocketRouteDefinition[];
+  mockRoutes: readonly WebSocketMockRouteDefinition[];
   authorizer: { function: FunctionName; identitySource: string[] };
   [key: string]: unknown;
 };
@@ -395,6 +419,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.ConnectionsEndpoint];
     case 'limits':
       return [Env.RateLimits, Env.Caps];
+    case 'idleTimeout':
+      return [Env.IdleTimeoutMs];
     case 'userPool':
       return binding.access === 'verifyTokens'
         ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]

@@ -3,16 +3,19 @@ import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connectio
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import type { CheckConnectionDeps } from '../chat/connection/check-connection';
 import type { DeliverJobDeps } from '../chat/push/deliver-job';
 import { notifier } from './apigateway';
 import { clock, sleep } from './client-options';
 import { mainTable } from './dynamodb';
+import { liveness } from './liveness';
+import { fanoutQueue } from './sqs';
 
 /** Users whose connections one sender environment keeps at most (a few hundred bytes each). */
 const MAX_CACHED_USERS = 10_000;
 
-/** The fan-out queue's consumer: reads who to reach and posts to their connections. */
-export function buildSenderDeps(): DeliverJobDeps {
+/** The fan-out queue's consumer: reads who to reach and posts to their connections, and checks connections. */
+export function buildSenderDeps(): DeliverJobDeps & CheckConnectionDeps {
   const { client, tableName } = mainTable();
   return {
     connections: new CachedConnectionStore(new DynamoDbConnectionStore(client, tableName), MAX_CACHED_USERS),
@@ -20,6 +23,8 @@ export function buildSenderDeps(): DeliverJobDeps {
     messages: new DynamoDbMessageLog(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),
     notifier: notifier(),
+    fanout: fanoutQueue(),
+    liveness: liveness(),
     clock,
     sleep,
   };

@@ -1,18 +1,19 @@
 import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
-import type { closeConnection } from '../chat/connection/close-connection';
+import type { CloseConnectionDeps } from '../chat/connection/close-connection';
 import type { OpenConnectionDeps } from '../chat/connection/open-connection';
 import { clock } from './client-options';
 import { mainTable } from './dynamodb';
 import { caps } from './limits';
+import { liveness } from './liveness';
 import { fanoutQueue } from './sqs';
 
 /** `$disconnect`: the connection store and the queue that announces presence. */
-export function buildDisconnectDeps(): Parameters<typeof closeConnection>[0] {
+export function buildDisconnectDeps(): CloseConnectionDeps {
   const { client, tableName } = mainTable();
   return { connections: new DynamoDbConnectionStore(client, tableName), fanout: fanoutQueue(), clock };
 }
 
-/** `$connect`: what `$disconnect` has, and the socket cap. */
+/** `$connect`: the same, the socket cap, and the idle timeout that schedules the connection's liveness check. */
 export function buildConnectDeps(): OpenConnectionDeps {
-  return { ...buildDisconnectDeps(), caps: caps() };
+  return { ...buildDisconnectDeps(), caps: caps(), liveness: liveness() };
 }

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { checkConnection } from '../chat/connection/check-connection';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
 import { parseJson, parseWith } from '../edge/parse';
@@ -8,7 +9,9 @@ import { createLogger } from '../observability';
 import { type FanoutJob, FanoutJobSchema } from '../ports/fanout-queue';
 
 const logger = createLogger('fanout-sender');
-const deliver = deliverJob(buildSenderDeps());
+const deps = buildSenderDeps();
+const deliver = deliverJob(deps);
+const check = checkConnection(deps);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** One record = one fan-out job. A failed record is reported alone, so only it is retried. */
@@ -30,6 +33,11 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const log = logger.createChild({
     persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
   });
+  if (job.kind === 'connection-check') {
+    const outcome = await check(job);
+    log.info('Connection checked', { userId: job.userId, connectionId: job.connectionId, outcome });
+    return;
+  }
   const subject =
     job.kind === 'message'
       ? { kind: job.kind, conversationId: job.conversationId, seq: job.seq }

@@ -7,7 +7,7 @@ import { beginRequest, createLogger } from '../observability';
 const logger = createLogger('ws-disconnect');
 const close = closeConnection(buildDisconnectDeps());
 
-/** `$disconnect`: best effort by API Gateway; missed ones expire by TTL. */
+/** `$disconnect`: best effort by API Gateway; a missed one is made up for by the liveness check (`checkConnection`). */
 export const handler = async (rawEvent: unknown, context?: Context) => {
   const event = WebSocketEventSchema.parse(rawEvent);
   const { connectionId, requestId } = event.requestContext;

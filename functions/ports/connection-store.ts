@@ -16,6 +16,13 @@ export interface PresenceChange {
 }
 
 /**
+/**
+ * What deleting a connection did: whether this call removed it (a second delete of the same connection, by
+ * `$disconnect` after a fan-out found it gone, removes nothing) and, when it did, how many are left.
+ */
+export type ConnectionRemoval = { readonly removed: false } | ({ readonly removed: true } & PresenceChange);
+
+/**
  * Where open connections are kept, per user (to reach every device), with the user's sign-out mark beside
  * them: a sign-out and a connection opened at the same moment are decided by one write each on the same
  * record, so the connection is either refused or among those the sign-out closes.
@@ -41,8 +48,11 @@ export interface ConnectionStore {
    * user's open connections as of that write: any connection stored after it had a newer token.
    */
   signOut(userId: string, signedOutAt: number, now: number): Promise<Connection[]>;
-  /** Deletes one connection by its own id. Deleting a missing connection is not an error. */
-  delete(userId: string, connectionId: string, now: number): Promise<PresenceChange>;
+  /**
+   * Deletes one connection by its own id, noting `now` as when the user was last seen. Deleting a missing
+   * connection is not an error: it changes nothing and says `removed: false`.
+   */
+  delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval>;
   /** Open connections of a user, excluding expired ones. */
   listByUser(userId: string, now: number): Promise<Connection[]>;
   /**

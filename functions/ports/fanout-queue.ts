@@ -85,6 +85,18 @@ const CloseJobSchema = z.object({
 });
 
 /**
+ * See whether a connection is still open, some time after it opened or was last seen active: one whose
+ * `$disconnect` never came (API Gateway sends it on a best-effort basis, and its function can fail) is
+ * forgotten and, if it was the user's last, the user is announced offline. An open one is checked again.
+ */
+const ConnectionCheckJobSchema = z.object({
+  ...base,
+  kind: z.literal('connection-check'),
+  userId: UserIdSchema,
+  connectionId: z.string().check(z.minLength(1), z.maxLength(128)),
+});
+
+/**
  * One fan-out job, as it travels through the queue: the queue adapter writes it and the sender
  * parses every record with this one schema, so the two cannot drift apart.
  */
@@ -95,6 +107,7 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
   PresenceJobSchema,
   DeviceJobSchema,
   CloseJobSchema,
+  ConnectionCheckJobSchema,
 ]);
 
 export type MessageJob = z.infer<typeof MessageJobSchema>;
@@ -103,8 +116,17 @@ export type UsersJob = z.infer<typeof UsersJobSchema>;
 export type PresenceJob = z.infer<typeof PresenceJobSchema>;
 export type DeviceJob = z.infer<typeof DeviceJobSchema>;
 export type CloseJob = z.infer<typeof CloseJobSchema>;
+export type ConnectionCheckJob = z.infer<typeof ConnectionCheckJobSchema>;
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;
 
+/** SQS's longest delivery delay. */
+export const MAX_DELAY_IN_SECONDS = 15 * 60;
+
+export interface EnqueueOptions {
+  /** Hand the job out no sooner than this (whole seconds, up to {@link MAX_DELAY_IN_SECONDS}). @default 0 */
+  readonly delaySeconds?: number;
+}
+
 export interface FanoutQueue {
-  enqueue(job: FanoutJob): Promise<void>;
+  enqueue(job: FanoutJob, options?: EnqueueOptions): Promise<void>;
 }

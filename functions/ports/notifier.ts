@@ -6,4 +6,9 @@ export interface Notifier {
   send(connectionId: string, frame: OutboundFrame): Promise<void>;
   /** Closes a connection from the server's side. Throws `ConnectionGoneError` when it no longer exists. */
   close(connectionId: string): Promise<void>;
+  /**
+   * When the client last sent a frame on the connection (epoch ms): API Gateway closes it once that is
+   * 10 minutes past. Throws `ConnectionGoneError` when the connection no longer exists.
+   */
+  lastActiveAt(connectionId: string): Promise<number>;
 }

@@ -15,6 +15,7 @@ import {
   type QueueName,
   TABLES,
   type TableName,
+  WEBSOCKET,
 } from '../topology';
 import { wildcardResourceFinding } from './nag';
 import type { ParleyFunction } from './parley-function';
@@ -115,6 +116,9 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       return connectionsGrant(required(fn, binding, resources.connections));
     case 'userPool':
       return userPoolGrant(fn, binding.access, required(fn, binding, resources.userPool));
+    case 'idleTimeout':
+      // A setting, not a resource: API Gateway's fixed limit, from the topology.
+      return { env: { [Env.IdleTimeoutMs]: String(WEBSOCKET.idleTimeoutSeconds * 1000) }, statements: [] };
     case 'limits':
       // Settings, not resources: nothing to grant.
       return {

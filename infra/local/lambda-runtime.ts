@@ -48,7 +48,19 @@ export interface LocalFunction {
   readonly environment: readonly string[];
 }
 
-/** Raised to the caller of `invoke` when the handler threw or timed out. */
+/** Lambda's error type when the runtime process dies during an invocation. */
+export const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
+
+/** A fault to inject: the execution environment of an invocation is killed. */
+export interface TerminateOptions {
+  /**
+   * Kill it this long after the event is handed over, if the invocation is still running then.
+   * @default undefined: as the event is handed over, before any handler code runs
+   */
+  readonly afterMs?: number;
+}
+
+/** Raised to the caller of `invoke` when the handler threw or timed out, or its runtime died. */
 export class InvocationError extends Error {
   constructor(
     readonly functionName: FunctionName,
@@ -137,6 +149,7 @@ export class LambdaRuntime {
   private readonly environments = new Map<FunctionName, Environment[]>();
   private readonly waiting = new Map<FunctionName, Array<() => void>>();
   private readonly pending = new Map<string, Pending>();
+  private readonly terminations = new Map<FunctionName, TerminateOptions[]>();
   private stopped = false;
 
   constructor(private readonly options: LambdaRuntimeOptions) {}
@@ -185,6 +198,8 @@ export class LambdaRuntime {
           );
         }, definition.timeoutSeconds * 1000);
         this.pending.set(id, { resolve: resolvePromise, reject: rejectPromise, timer, environment });
+        const termination = this.terminations.get(name)?.shift();
+        if (termination && termination.afterMs === undefined) void environment.worker.terminate();
         environment.worker.postMessage({
           id,
           event,
@@ -192,6 +207,11 @@ export class LambdaRuntime {
           deadline,
           traced: this.options.trace?.isRecording ?? false,
         });
+        if (termination?.afterMs !== undefined) {
+          setTimeout(() => {
+            if (this.pending.has(id)) void environment.worker.terminate();
+          }, termination.afterMs);
+        }
       });
       ok = true;
       return value;
@@ -206,6 +226,17 @@ export class LambdaRuntime {
         ok,
       });
     }
+  }
+
+  /**
+   * A fault, for tests: the next invocation of the function has its execution environment killed (the
+   * worker thread terminated), as when Lambda's runtime process dies. The invocation fails at once with
+   * `Runtime.ExitError`, and the next one gets a fresh environment (a cold start).
+   */
+  terminateNextInvocation(name: FunctionName, options: TerminateOptions = {}): void {
+    const queued = this.terminations.get(name) ?? [];
+    queued.push(options);
+    this.terminations.set(name, queued);
   }
 
   async stop(): Promise<void> {
@@ -362,6 +393,26 @@ export class LambdaRuntime {
         pending.reject(new InvocationError(name, error.name, error.message));
       }
       this.discard(name, environment);
+    });
+    // The environment died (terminated, or its thread exited): whatever it was running fails now, as
+    // Lambda fails an invocation whose runtime exits, rather than at the function's timeout.
+    worker.on('exit', (code) => {
+      const error = new InvocationError(
+        name,
+        RUNTIME_EXIT_ERROR,
+        `Runtime exited with error: exit status ${code}`,
+      );
+      initialized?.reject(error);
+      for (const [id, pending] of this.pending) {
+        if (pending.environment !== environment) continue;
+        this.pending.delete(id);
+        clearTimeout(pending.timer);
+        pending.reject(error);
+      }
+      this.environments.set(
+        name,
+        (this.environments.get(name) ?? []).filter((candidate) => candidate !== environment),
+      );
     });
     const environments = this.environments.get(name) ?? [];
     environments.push(environment);

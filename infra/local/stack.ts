@@ -6,7 +6,15 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
 import { type WebConfig, webConfigOf } from '../../shared/client/web-config';
-import { EVENT_SOURCES, envNamesOf, FUNCTIONS, type FunctionName, OUTPUTS, stackNames } from '../topology';
+import {
+  EVENT_SOURCES,
+  envNamesOf,
+  FUNCTIONS,
+  type FunctionName,
+  OUTPUTS,
+  stackNames,
+  WEBSOCKET,
+} from '../topology';
 import type { WebBuildMode } from '../web-build';
 import { startCognito } from './cognito';
 import { type DevServerOptions, type LocalDevServer, startDevServer } from './dev-server';
@@ -19,6 +27,7 @@ import {
   type FunctionLogLine,
   LambdaRuntime,
   type LocalFunction,
+  type TerminateOptions,
 } from './lambda-runtime';
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
@@ -104,8 +113,17 @@ export interface LocalStack {
   readonly mailbox: Mailbox;
   readonly webSocket: LocalWebSocketApi;
   readonly region: string;
-  /** Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on. */
-  readonly faults: { dynamoDbDown(down: boolean): void };
+  /**
+   * Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on; a
+   * WebSocket connection can be dropped as by a crash, its `$disconnect` lost.
+   */
+  readonly faults: {
+    dynamoDbDown(down: boolean): void;
+    /** See {@link LocalWebSocketApi.dropWithoutDisconnect}. */
+    dropConnectionWithoutDisconnect(connectionId: string): boolean;
+    /** See {@link LambdaRuntime.terminateNextInvocation}. */
+    terminateNextInvocation(name: FunctionName, options?: TerminateOptions): void;
+  };
   /** Endpoints of the stand-ins and their resources, for tests and tools. */
   readonly resources: {
     readonly dynamoDbEndpoint: string;
@@ -121,6 +139,7 @@ export interface LocalStack {
   readonly served: {
     readonly functions: readonly LocalFunction[];
     readonly webSocketRoutes: LocalWebSocketApi['routes'];
+    readonly webSocketMockRoutes: LocalWebSocketApi['mockRoutes'];
     readonly webSocketAuthorizer: LocalWebSocketApi['authorizer'];
     readonly httpRoutes: LocalHttpApi['routes'];
     readonly eventSources: ReadonlyArray<LocalEventSource['mapping']>;
@@ -200,6 +219,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.Stage]: LOCAL_STAGE,
       [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
       [Env.Caps]: JSON.stringify(capsWith(options.caps)),
+      // The gateway's, shortened in tests: the functions check connections on its schedule.
+      [Env.IdleTimeoutMs]: String(options.idleTimeoutMs ?? WEBSOCKET.idleTimeoutSeconds * 1000),
     });
     const runtime = new LambdaRuntime({
       meter,
@@ -312,7 +333,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailbox: cognito.mailbox,
       webSocket,
       region,
-      faults: { dynamoDbDown: (down) => dynamoDb.setDown(down) },
+      faults: {
+        dynamoDbDown: (down) => dynamoDb.setDown(down),
+        dropConnectionWithoutDisconnect: (connectionId) => webSocket.dropWithoutDisconnect(connectionId),
+        terminateNextInvocation: (name, terminate) => runtime.terminateNextInvocation(name, terminate),
+      },
       resources: {
         dynamoDbEndpoint: dynamoDb.endpoint,
         tableNames: dynamoDb.tableNames,
@@ -325,6 +350,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       served: {
         functions: runtime.functions(),
         webSocketRoutes: webSocket.routes,
+        webSocketMockRoutes: webSocket.mockRoutes,
         webSocketAuthorizer: webSocket.authorizer,
         httpRoutes: http.routes,
         eventSources: eventSources.map((source) => source.mapping),

@@ -1,13 +1,18 @@
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   CfnAuthorizer,
+  CfnIntegrationResponse,
   LogGroupLogDestination,
   WebSocketApi,
+  WebSocketIntegration,
   type WebSocketRoute,
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  WebSocketLambdaIntegration,
+  WebSocketMockIntegration,
+} from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -110,9 +115,37 @@ export class RealtimeStack extends Stack {
         returnResponse: route.returnResponse,
       });
     }
+    for (const route of WEBSOCKET.mockRoutes) routes[route.routeKey] = this.addMockRoute(route);
     if (!routes.$connect) throw new Error('The topology has no $connect route to authorize');
     this.omitEmptyIdentitySource();
     return routes;
+  }
+
+  /**
+   * A route API Gateway answers itself. The MOCK integration's request template sets the status the mock
+   * returns; its integration response holds the reply frame, and the route response sends it back. CDK's
+   * L2 constructs make the integration and the route response but not the integration response.
+   */
+  private addMockRoute(definition: (typeof WEBSOCKET.mockRoutes)[number]): WebSocketRoute {
+    // `\$default` is the literal key `$default`: an unescaped `$` would be read as an expression.
+    const selectDefault = '\\$default';
+    const route = this.api.addRoute(definition.routeKey, {
+      integration: new WebSocketMockIntegration(`MockIntegration${routeIdSuffix(definition.routeKey)}`, {
+        requestTemplates: { $default: JSON.stringify({ statusCode: 200 }) },
+        templateSelectionExpression: selectDefault,
+      }),
+      returnResponse: true,
+    });
+    const integration = route.node.findAll().find((child) => child instanceof WebSocketIntegration);
+    if (!integration) throw new Error(`The ${definition.routeKey} route has no integration`);
+    new CfnIntegrationResponse(route, 'IntegrationResponse', {
+      apiId: this.api.apiId,
+      integrationId: integration.integrationId,
+      integrationResponseKey: '$default',
+      templateSelectionExpression: selectDefault,
+      responseTemplates: { $default: definition.response },
+    });
+    return route;
   }
 
   /**

@@ -78,12 +78,21 @@ export const TypingFrameSchema = z.object({
 });
 export type TypingFrame = z.infer<typeof TypingFrameSchema>;
 
+/**
+ * Keeps an idle connection open: API Gateway closes a connection after 10 minutes without a frame from
+ * the client, pushes to it do not count. Answered `{ "type": "pong" }` by API Gateway itself (a MOCK
+ * integration: no function runs, and the frame carries nothing else, not even a `requestId`).
+ */
+export const PingFrameSchema = z.object({ action: z.literal('ping') });
+export type PingFrame = z.infer<typeof PingFrameSchema>;
+
 /** Every action the WebSocket API routes, besides the `$`-routes. */
 export const InboundAction = {
   Send: 'send',
   Delete: 'delete',
   Receipt: 'receipt',
   Typing: 'typing',
+  Ping: 'ping',
 } as const;
 export type InboundAction = (typeof InboundAction)[keyof typeof InboundAction];
 
@@ -110,6 +119,11 @@ export function receiptFrame(fields: Omit<ReceiptFrame, 'action'>): ReceiptFrame
 /** @example typingFrame({ conversationId, state: 'start' }) */
 export function typingFrame(fields: Omit<TypingFrame, 'action'>): TypingFrame {
   return { action: 'typing', ...fields };
+}
+
+/** @example socket.send(JSON.stringify(pingFrame())) */
+export function pingFrame(): PingFrame {
+  return { action: 'ping' };
 }
 
 /** What a request frame looks like before its route's schema checks it. */

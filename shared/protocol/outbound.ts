@@ -125,6 +125,12 @@ export const DevicePushSchema = z.object({
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
+/**
+ * API Gateway's own answer to a `ping` (no function runs): proof the connection still carries frames both
+ * ways. It carries no `requestId`.
+ */
+export const PongFrameSchema = z.object({ type: z.literal('pong') });
+
 /** Any failure of a request; the connection stays open. */
 export const ErrorFrameSchema = z.object({
   type: z.literal('error'),
@@ -154,6 +160,7 @@ export const OutboundFrameSchema = z.discriminatedUnion('type', [
   AckFrameSchema,
   OkFrameSchema,
   ErrorFrameSchema,
+  PongFrameSchema,
   ...PushFrameSchema.def.options,
 ]);
 
@@ -170,6 +177,7 @@ export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type DevicePush = z.infer<typeof DevicePushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+export type PongFrame = z.infer<typeof PongFrameSchema>;
 export type PushFrame = z.infer<typeof PushFrameSchema>;
 
 export type OutboundFrame = z.infer<typeof OutboundFrameSchema>;
@@ -204,6 +212,11 @@ export function okFrame(fields: Omit<OkFrame, 'type'>): OkFrame {
   return { type: 'ok', ...fields };
 }
 
+/** @example pongFrame() // { type: 'pong' } */
+export function pongFrame(): PongFrame {
+  return { type: 'pong' };
+}
+
 /** @example errorFrame({ code: ErrorCode.UnknownAction, message: 'Unknown action "x"', requestId }) */
 export function errorFrame(fields: Omit<ErrorFrame, 'type'>): ErrorFrame {
   return { type: 'error', ...fields };
@@ -217,4 +230,30 @@ export function errorFrame(fields: Omit<ErrorFrame, 'type'>): ErrorFrame {
  */
 export function parseOutboundFrame(text: string): OutboundFrame {
   return OutboundFrameSchema.parse(JSON.parse(text));
+}
+
+/**
+ * API Gateway's own frame when the function of a route failed without answering (it crashed, timed out or
+ * its runtime died). It carries API Gateway's request id, never the client's `requestId`, so it can be tied
+ * only to the requests in flight, not to one of them. Every failure a function catches is answered with an
+ * `error` frame carrying the client's `requestId` instead.
+ */
+const GatewayFailureFrameSchema = z.object({
+  message: z.literal('Internal server error'),
+  connectionId: z.string(),
+  requestId: z.string(),
+});
+
+/**
+ * Whether a frame that is not one of ours is API Gateway's failure frame.
+ *
+ * @example
+ * isGatewayFailure('{"message":"Internal server error","connectionId":"c=","requestId":"r"}') // true
+ */
+export function isGatewayFailure(text: string): boolean {
+  try {
+    return GatewayFailureFrameSchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,15 @@ import {
 } from './ids';
 import { parseEnvelope, peekRequestId, SendFrameSchema, sendFrame } from './inbound';
 import { MAX_CLIENT_ID_LENGTH } from './limits';
-import { ackFrame, devicePush, errorFrame, messageFrame, parseOutboundFrame } from './outbound';
+import {
+  ackFrame,
+  devicePush,
+  errorFrame,
+  isGatewayFailure,
+  messageFrame,
+  parseOutboundFrame,
+  pongFrame,
+} from './outbound';
 import { ProblemSchema, problem } from './problem';
 
 const conversationId = 'd_AbC123-_xyz';
@@ -273,5 +281,28 @@ describe('names people see, as clients set them', () => {
 
   it('still reads a name stored before these rules', () => {
     expect(DisplayNameSchema.parse('Ada\u200B')).toBe('Ada\u200B');
+  });
+});
+
+describe("API Gateway's own frames", () => {
+  it('parses the pong of a ping as one of ours', () => {
+    expect(parseOutboundFrame(JSON.stringify(pongFrame()))).toEqual({ type: 'pong' });
+  });
+
+  it('recognises the failure frame, which carries no type and not the client requestId', () => {
+    const frame = { message: 'Internal server error', connectionId: 'abc=', requestId: 'gw-1' };
+    expect(isGatewayFailure(JSON.stringify(frame))).toBe(true);
+    expect(() => parseOutboundFrame(JSON.stringify(frame))).toThrow();
+    expect(
+      isGatewayFailure(JSON.stringify({ message: 'Forbidden', connectionId: 'abc=', requestId: 'gw-2' })),
+    ).toBe(false);
+    expect(isGatewayFailure('not json')).toBe(false);
+    expect(
+      isGatewayFailure(
+        JSON.stringify(
+          errorFrame({ code: ErrorCode.Internal, message: 'Internal server error', requestId: 'r' }),
+        ),
+      ),
+    ).toBe(false);
   });
 });

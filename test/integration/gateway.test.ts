@@ -99,6 +99,49 @@ describe('the WebSocket gateway', () => {
     await socket.close();
   });
 
+  it('disconnects a client that stops reading once its send buffer is full, and answers 410 from then on', async () => {
+    const before = stack.webSocket.connectionIds();
+    const reader = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    const connectionId = stack.webSocket.connectionIds().find((id) => !before.includes(id)) as string;
+    // The client stops reading: what the gateway sends piles up in the TCP buffers, then in the gateway.
+    (reader.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const chunk = Buffer.from(JSON.stringify({ type: 'x', pad: 'p'.repeat(100 * 1024) }));
+    let posts = 0;
+    let refusal: unknown;
+    // Far more than the operating system buffers on loopback and the gateway's bound together.
+    while (posts < 400 && refusal === undefined) {
+      try {
+        await client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: chunk }));
+        posts += 1;
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    expect(refusal).toBeInstanceOf(GoneException);
+    expect(posts).toBeGreaterThan(0);
+    expect(stack.webSocket.connectionIds()).not.toContain(connectionId);
+    await expect(
+      client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{}') })),
+    ).rejects.toBeInstanceOf(GoneException);
+    reader.ws.terminate();
+  });
+
+  it("sends API Gateway's own frame, with its own request id, when a function dies without answering", async () => {
+    const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
+    stack.faults.terminateNextInvocation('wsDefault');
+    socket.send({ action: 'dance', requestId: 'mine-1' });
+    const frame = await socket.waitFor<Record<string, unknown>>(
+      (candidate) => (candidate as { message?: string }).message === 'Internal server error',
+    );
+    expect(Object.keys(frame).sort()).toEqual(['connectionId', 'message', 'requestId']);
+    expect(frame.requestId).toEqual(expect.any(String));
+    expect(frame.requestId).not.toBe('mine-1');
+    // A failure the function catches is its own answer, carrying the client's requestId.
+    socket.send({ action: 'dance', requestId: 'mine-2' });
+    expect(await socket.next('error')).toMatchObject({ code: 'UNKNOWN_ACTION', requestId: 'mine-2' });
+    await socket.close();
+  });
+
   it('closes a connection that sends a frame over 32 KB with 1009', async () => {
     const socket = await connect(stack.endpoints.webSocketUrl, frank.accessToken);
     socket.sendRaw('x'.repeat(MAX_FRAME_SIZE_IN_BYTES + 1));

@@ -283,13 +283,36 @@ describe('the local stack serves what the CDK stacks define', () => {
     expect(api?.resource.Properties?.RouteSelectionExpression).toBe('$request.body.action');
 
     const routes = ofType(templates, 'AWS::ApiGatewayV2::Route').filter((route) => route.part === api?.part);
-    const deployed = routes.map((route) => ({
-      routeKey: route.resource.Properties?.RouteKey as string,
-      function: routeFunction(templates, route),
-      returnResponse: route.resource.Properties?.RouteResponseSelectionExpression === '$default',
-    }));
+    const integrationOf = (route: Located) => resolve(templates, route, route.resource.Properties?.Target);
+    const isMock = (route: Located) => integrationOf(route)?.resource.Properties?.IntegrationType === 'MOCK';
+    const deployed = routes
+      .filter((route) => !isMock(route))
+      .map((route) => ({
+        routeKey: route.resource.Properties?.RouteKey as string,
+        function: routeFunction(templates, route),
+        returnResponse: route.resource.Properties?.RouteResponseSelectionExpression === '$default',
+      }));
     expect(sorted(deployed, (route) => route.routeKey)).toEqual(
       sorted([...stack.served.webSocketRoutes], (route) => route.routeKey),
+    );
+
+    // Routes API Gateway answers itself: the same keys, answered with the frame of the integration response.
+    const integrationResponses = ofType(templates, 'AWS::ApiGatewayV2::IntegrationResponse');
+    const deployedMocks = routes.filter(isMock).map((route) => {
+      const integration = integrationOf(route);
+      const response = integrationResponses.find(
+        (candidate) =>
+          resolve(templates, candidate, candidate.resource.Properties?.IntegrationId)?.logicalId ===
+          integration?.logicalId,
+      );
+      const templatesOf = response?.resource.Properties?.ResponseTemplates as
+        | Record<string, string>
+        | undefined;
+      return { routeKey: route.resource.Properties?.RouteKey as string, response: templatesOf?.$default };
+    });
+    expect(deployedMocks.length).toBeGreaterThan(0);
+    expect(sorted(deployedMocks, (route) => route.routeKey)).toEqual(
+      sorted([...stack.served.webSocketMockRoutes], (route) => route.routeKey),
     );
 
     const connect = routes.find((route) => route.resource.Properties?.RouteKey === '$connect');

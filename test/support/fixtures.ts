@@ -1,3 +1,4 @@
+import type { Liveness } from '../../functions/chat/connection/liveness';
 /**
  * Arrangements shared by the unit tests of `functions/chat`: every in-memory
  * adapter in one call, and the few writes that put a conversation, its log,
@@ -30,7 +31,7 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import type { RelationshipStore } from '../../functions/ports/relationship-store';
 import type { Account } from '../../functions/ports/user-directory';
 import { DEFAULT_RATE_LIMITS } from '../../functions/rate-limits';
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../shared/protocol/limits';
+import { IDLE_TIMEOUT_IN_SECONDS, MAX_CONNECTION_DURATION_IN_SECONDS } from '../../shared/protocol/limits';
 import type { FriendState } from '../../shared/protocol/resources';
 
 /** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
@@ -50,6 +51,8 @@ export interface MemoryDeps {
   readonly clock: () => number;
   /** A timer: with `vi.useFakeTimers`, it ends as the test advances the clock. */
   readonly sleep: (ms: number) => Promise<void>;
+  /** API Gateway's 10-minute idle timeout. */
+  readonly liveness: Liveness;
 }
 
 export interface MemoryDepsOptions {
@@ -84,6 +87,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     caps: capsWith(options.caps),
     clock: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    liveness: { idleTimeoutMs: IDLE_TIMEOUT_IN_SECONDS * 1000 },
   };
 }
 

@@ -1,10 +1,11 @@
 import {
   type ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
-import { ConnectionGoneError } from '../../errors';
+import { ConnectionGoneError, ParleyError } from '../../errors';
 import type { Notifier } from '../../ports/notifier';
 
 /** Pushes frames through API Gateway's `@connections` API. */
@@ -25,6 +26,21 @@ export class ApiGatewayNotifier implements Notifier {
   async close(connectionId: string): Promise<void> {
     try {
       await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
+      throw error;
+    }
+  }
+
+  /** `GetConnection`: no message is sent, so none is billed. */
+  async lastActiveAt(connectionId: string): Promise<number> {
+    try {
+      const { LastActiveAt, ConnectedAt } = await this.client.send(
+        new GetConnectionCommand({ ConnectionId: connectionId }),
+      );
+      const at = LastActiveAt ?? ConnectedAt;
+      if (!at) throw new ParleyError('GetConnection answered without a time');
+      return at.getTime();
     } catch (error) {
       if (isGone(error)) throw new ConnectionGoneError(connectionId, { cause: error });
       throw error;

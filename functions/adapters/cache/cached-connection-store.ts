@@ -1,4 +1,9 @@
-import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import type {
+  Connection,
+  ConnectionRemoval,
+  ConnectionStore,
+  PresenceChange,
+} from '../../ports/connection-store';
 
 interface Cached {
   readonly connections: Connection[];
@@ -45,7 +50,7 @@ export class CachedConnectionStore implements ConnectionStore {
     return unique.flatMap((userId) => this.byUser.get(userId)?.connections ?? []);
   }
 
-  async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {
+  async delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval> {
     const cached = this.byUser.get(userId);
     if (cached) {
       this.byUser.set(userId, {

@@ -34,8 +34,9 @@ describe.each([
       expect(await open(alice, 'phone=')).toEqual({ openConnections: 1 });
       expect(await open(alice, 'laptop=', T0 + 1000)).toEqual({ openConnections: 2 });
 
-      expect(await store.delete(alice, 'phone=', T0 + 2000)).toEqual({ openConnections: 1 });
+      expect(await store.delete(alice, 'phone=', T0 + 2000)).toEqual({ removed: true, openConnections: 1 });
       expect(await store.delete(alice, 'laptop=', T0 + 3000)).toEqual({
+        removed: true,
         openConnections: 0,
         lastSeenAt: T0 + 3000,
       });
@@ -59,15 +60,29 @@ describe.each([
       expect(listed.map((connection) => connection.connectionId)).toEqual(ids);
     });
 
-    it('treats deleting an unknown connection as no change', async () => {
+    it('treats deleting an unknown connection as no change, and says it removed nothing', async () => {
       await open(alice, 'phone=');
 
-      expect(await store.delete(alice, 'gone=', T0 + 1000)).toEqual({ openConnections: 1 });
+      expect(await store.delete(alice, 'gone=', T0 + 1000)).toEqual({ removed: false });
       expect(await store.listByUser(alice, T0 + 1000)).toHaveLength(1);
     });
 
-    it('reports a user without connections as offline, storing nothing', async () => {
-      expect(await store.delete(alice, 'phone=', T0)).toEqual({ openConnections: 0, lastSeenAt: T0 });
+    it('removes a connection once: a second delete of it removes nothing and changes no last-seen time', async () => {
+      await open(alice, 'phone=');
+
+      expect(await store.delete(alice, 'phone=', T0 + 1000)).toEqual({
+        removed: true,
+        openConnections: 0,
+        lastSeenAt: T0 + 1000,
+      });
+      expect(await store.delete(alice, 'phone=', T0 + 2000)).toEqual({ removed: false });
+      expect(await store.presenceOf([alice], T0 + 2000)).toEqual(
+        new Map([[alice, { openConnections: 0, lastSeenAt: T0 + 1000 }]]),
+      );
+    });
+
+    it('stores nothing for a user without connections', async () => {
+      expect(await store.delete(alice, 'phone=', T0)).toEqual({ removed: false });
 
       expect(await store.presenceOf([alice], T0)).toEqual(new Map());
     });

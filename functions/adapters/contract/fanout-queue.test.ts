@@ -71,6 +71,7 @@ const JOBS: readonly FanoutJob[] = [
     lastSeenAt: 1_740_000_000_000,
   },
   { kind: 'device', correlationId: 'req-device', userId: 'alice', deviceId: 'laptop-1', event: 'revoked' },
+  { kind: 'connection-check', correlationId: 'req-connect', userId: 'alice', connectionId: 'Xy0_abc=' },
 ];
 
 let sqs: LocalSqs<'fanout'> | undefined;
@@ -120,6 +121,39 @@ describe('SqsFanoutQueue', () => {
     expect(received).toEqual(expect.arrayContaining([...JOBS]));
   });
 
+  it('holds a delayed job back until its delay has passed', async () => {
+    if (!sqs || !client) throw new Error('The SQS stand-in did not start');
+    const queue = new SqsFanoutQueue(client, sqs.queues.fanout.url);
+    const job = JOBS.find((candidate) => candidate.kind === 'connection-check') as FanoutJob;
+
+    await queue.enqueue(job, { delaySeconds: 2 });
+    const early = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sqs.queues.fanout.url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+      }),
+    );
+    expect(early.Messages ?? []).toEqual([]);
+    let received: unknown;
+    while (received === undefined) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: sqs.queues.fanout.url,
+          MaxNumberOfMessages: 1,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      const [message] = Messages;
+      if (!message) continue;
+      received = FanoutJobSchema.parse(JSON.parse(message.Body ?? ''));
+      await client.send(
+        new DeleteMessageCommand({ QueueUrl: sqs.queues.fanout.url, ReceiptHandle: message.ReceiptHandle }),
+      );
+    }
+    expect(received).toEqual(job);
+  });
+
   it('refuses a job the sender could not read, before it is sent', async () => {
     if (!sqs || !client) throw new Error('The SQS stand-in did not start');
     const queue = new SqsFanoutQueue(client, sqs.queues.fanout.url);
@@ -136,5 +170,14 @@ describe('InMemoryFanoutQueue', () => {
     for (const job of JOBS) await queue.enqueue(job);
 
     expect(queue.jobs).toEqual(JOBS);
+  });
+
+  it('notes the delay of each job', async () => {
+    const queue = new InMemoryFanoutQueue();
+
+    await queue.enqueue(JOBS[0] as FanoutJob);
+    await queue.enqueue(JOBS[1] as FanoutJob, { delaySeconds: 30 });
+
+    expect(queue.delays).toEqual([0, 30]);
   });
 });

@@ -5,7 +5,12 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ParleyError, SessionEndedError } from '../../errors';
-import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import type {
+  Connection,
+  ConnectionRemoval,
+  ConnectionStore,
+  PresenceChange,
+} from '../../ports/connection-store';
 import { batchGetAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
 
@@ -117,18 +122,19 @@ export class DynamoDbConnectionStore implements ConnectionStore {
     return Item ? openConnectionsOf(Item, now) : [];
   }
 
-  async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {
+  async delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval> {
     const stored = await this.updateIfAllowed({
       TableName: this.tableName,
       Key: keys.presence(userId),
       UpdateExpression: 'REMOVE connections.#id SET lastSeenAt = :now',
-      // No item, no connection: nothing to write (an update would create one).
-      ConditionExpression: 'attribute_exists(pk)',
+      // Only the call that removes the connection writes, and learns it did: whoever removes a user's last
+      // connection announces them offline, once (no item, no connection: an update would create one).
+      ConditionExpression: 'attribute_exists(connections.#id)',
       ExpressionAttributeNames: { '#id': connectionId },
       ExpressionAttributeValues: { ':now': now },
       ReturnValues: 'ALL_NEW',
     });
-    return stored ? presenceOf(stored, now) : { openConnections: 0, lastSeenAt: now };
+    return stored ? { removed: true, ...presenceOf(stored, now) } : { removed: false };
   }
 
   async listByUser(userId: string, now: number): Promise<Connection[]> {

@@ -1,5 +1,10 @@
 import { SessionEndedError } from '../../errors';
-import type { Connection, ConnectionStore, PresenceChange } from '../../ports/connection-store';
+import type {
+  Connection,
+  ConnectionRemoval,
+  ConnectionStore,
+  PresenceChange,
+} from '../../ports/connection-store';
 import { byKey } from './page';
 
 interface Entry {
@@ -39,12 +44,11 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return change;
   }
 
-  async delete(userId: string, connectionId: string, now: number): Promise<PresenceChange> {
+  async delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval> {
     const presence = this.byUser.get(userId);
-    if (!presence) return { openConnections: 0, lastSeenAt: now };
-    presence.connections.delete(connectionId);
+    if (!presence?.connections.delete(connectionId)) return { removed: false };
     presence.lastSeenAt = now;
-    return changeOf(presence, now);
+    return { removed: true, ...changeOf(presence, now) };
   }
 
   async signedOutAt(userId: string): Promise<number | undefined> {

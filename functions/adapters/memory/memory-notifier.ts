@@ -12,6 +12,7 @@ export class InMemoryNotifier implements Notifier {
   private readonly gone = new Set<string>();
   private readonly failures = new Map<string, Error>();
   private readonly closedIds: string[] = [];
+  private readonly activity = new Map<string, number>();
 
   async send(connectionId: string, frame: OutboundFrame): Promise<void> {
     if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
@@ -34,6 +35,18 @@ export class InMemoryNotifier implements Notifier {
   /** Connections closed from the server's side, in order. */
   closed(): readonly string[] {
     return [...this.closedIds];
+  }
+
+  async lastActiveAt(connectionId: string): Promise<number> {
+    if (this.gone.has(connectionId)) throw new ConnectionGoneError(connectionId);
+    const failure = this.failures.get(connectionId);
+    if (failure) throw failure;
+    return this.activity.get(connectionId) ?? 0;
+  }
+
+  /** The client of a connection sent a frame at `at` (epoch ms). */
+  markActive(connectionId: string, at: number): void {
+    this.activity.set(connectionId, at);
   }
 
   /** Frames pushed to a connection, in order. */

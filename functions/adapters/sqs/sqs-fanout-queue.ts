@@ -1,5 +1,10 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type FanoutJob, FanoutJobSchema, type FanoutQueue } from '../../ports/fanout-queue';
+import {
+  type EnqueueOptions,
+  type FanoutJob,
+  FanoutJobSchema,
+  type FanoutQueue,
+} from '../../ports/fanout-queue';
 
 /** Fan-out jobs as SQS messages: the job's JSON, checked against the port's schema on the way in. */
 export class SqsFanoutQueue implements FanoutQueue {
@@ -8,11 +13,12 @@ export class SqsFanoutQueue implements FanoutQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(job: FanoutJob): Promise<void> {
+  async enqueue(job: FanoutJob, options: EnqueueOptions = {}): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify(FanoutJobSchema.parse(job)),
+        ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
         MessageAttributes: { correlationId: { DataType: 'String', StringValue: job.correlationId } },
       }),
     );

@@ -58,15 +58,16 @@ describe('closeConnection', () => {
     expect(fanout.jobs).toEqual([]);
   });
 
-  it('still announces offline when the last connection was already forgotten (removed as gone)', async () => {
-    await connections.delete('alice', 'alice-phone', T0);
-    await connections.delete('alice', 'alice-laptop', T0);
+  it('announces offline once when the last connection is forgotten twice (found gone, then $disconnect)', async () => {
+    await close({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'close-1' });
+    vi.advanceTimersByTime(1_000);
+    await close({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'gone-1' });
     vi.advanceTimersByTime(1_000);
 
-    await close({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'close-1' });
+    await close({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'close-2' });
 
     expect(fanout.jobs).toEqual([
-      { kind: 'presence', userId: 'alice', online: false, lastSeenAt: T0 + 1_000, correlationId: 'close-1' },
+      { kind: 'presence', userId: 'alice', online: false, lastSeenAt: T0 + 1_000, correlationId: 'gone-1' },
     ]);
   });
 });

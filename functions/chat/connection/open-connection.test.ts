@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
+import { IDLE_TIMEOUT_IN_SECONDS, MAX_CONNECTION_DURATION_IN_SECONDS } from '../../../shared/protocol/limits';
 import { memoryDeps } from '../../../test/support/fixtures';
 import type { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
@@ -26,6 +26,20 @@ describe('openConnection', () => {
     vi.useRealTimers();
   });
 
+  const presenceJobs = () => fanout.jobs.filter((job) => job.kind === 'presence');
+
+  it('has the connection checked one idle timeout and a few seconds later, should its $disconnect never come', async () => {
+    await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
+    const index = fanout.jobs.findIndex((job) => job.kind === 'connection-check');
+    expect(fanout.jobs[index]).toEqual({
+      kind: 'connection-check',
+      userId: 'alice',
+      connectionId: 'alice-phone',
+      correlationId: 'c1',
+    });
+    expect(fanout.delays[index]).toBe(IDLE_TIMEOUT_IN_SECONDS + 5);
+  });
+
   it("records the connection under its user until API Gateway's 2 h cap plus 5 min grace", async () => {
     await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
 
@@ -40,7 +54,9 @@ describe('openConnection', () => {
   it("announces the user online on their first device, with the request's correlation id", async () => {
     await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
 
-    expect(fanout.jobs).toEqual([{ kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' }]);
+    expect(presenceJobs()).toEqual([
+      { kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' },
+    ]);
   });
 
   it('announces nothing when a second device of an online user connects', async () => {
@@ -49,7 +65,7 @@ describe('openConnection', () => {
 
     await open({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' });
 
-    expect(fanout.jobs.map((job) => job.correlationId)).toEqual(['c1']);
+    expect(presenceJobs().map((job) => job.correlationId)).toEqual(['c1']);
     expect(await connections.listByUser('alice', Date.now())).toHaveLength(2);
   });
 
@@ -57,7 +73,7 @@ describe('openConnection', () => {
     await open({ connectionId: 'alice-phone', userId: 'alice', correlationId: 'c1' });
     await open({ connectionId: 'bob-phone', userId: 'bob', correlationId: 'c2' });
 
-    expect(fanout.jobs).toEqual([
+    expect(presenceJobs()).toEqual([
       { kind: 'presence', userId: 'alice', online: true, correlationId: 'c1' },
       { kind: 'presence', userId: 'bob', online: true, correlationId: 'c2' },
     ]);
@@ -69,7 +85,7 @@ describe('openConnection', () => {
 
     await open({ connectionId: 'alice-laptop', userId: 'alice', correlationId: 'c2' });
 
-    expect(fanout.jobs.map((job) => job.correlationId)).toEqual(['c1', 'c2']);
+    expect(presenceJobs().map((job) => job.correlationId)).toEqual(['c1', 'c2']);
     expect(connections.find('alice', 'alice-phone')).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@ import type { Caps } from '../../caps';
 import { LimitReachedError } from '../../errors';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
+import { checkDelaySeconds, type Liveness } from './liveness';
 
 /** Grace past API Gateway's hard cap before a connection missed by `$disconnect` expires. */
 const EXPIRY_GRACE_IN_MS = 5 * 60 * 1000;
@@ -12,6 +13,7 @@ export interface OpenConnectionDeps {
   readonly fanout: FanoutQueue;
   readonly clock: () => number;
   readonly caps: Pick<Caps, 'socketsPerUser'>;
+  readonly liveness: Liveness;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface OpenConnectionDeps {
  * 1. Store it under its user, expiring after the longest life API Gateway allows; refused
  *    (`SessionEndedError`) when the user signed out everywhere since the authorizer let its token in.
  * 2. Past the user's socket cap, take it out again and refuse it.
- * 3. When it is the user's first open connection, announce them online.
+ * 3. Have it checked one idle timeout from now (`checkConnection`), should its `$disconnect` never come.
+ * 4. When it is the user's first open connection, announce them online.
  */
 export function openConnection(deps: OpenConnectionDeps) {
   return async (command: {
@@ -52,6 +55,15 @@ export function openConnection(deps: OpenConnectionDeps) {
         'Too many open connections; close one first',
       );
     }
+    await deps.fanout.enqueue(
+      {
+        kind: 'connection-check',
+        userId: command.userId,
+        connectionId: command.connectionId,
+        correlationId: command.correlationId,
+      },
+      { delaySeconds: checkDelaySeconds(deps.liveness, now, now) },
+    );
     if (change.openConnections === 1) {
       await deps.fanout.enqueue({
         kind: 'presence',

@@ -18,7 +18,7 @@ import { relayTyping } from './relay-typing';
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
 const GROUP = 'g_typing';
 const DIRECT = directConversationId('alice', 'bob');
-const alice = { userId: 'alice' };
+const alice = { userId: 'alice', correlationId: 'typing-1' };
 
 describe('relayTyping', () => {
   let deps: MemoryDeps;
@@ -104,7 +104,9 @@ describe('relayTyping', () => {
   });
 
   it('refuses a non-member', async () => {
-    await expect(typing({ userId: 'dave' }, GROUP, 'start')).rejects.toThrow(ForbiddenError);
+    await expect(typing({ userId: 'dave', correlationId: 'typing-2' }, GROUP, 'start')).rejects.toThrow(
+      ForbiddenError,
+    );
     expect(notifier.framesOf('bob-phone')).toEqual([]);
   });
 
@@ -112,7 +114,9 @@ describe('relayTyping', () => {
     await seedBlock(deps, 'bob', 'alice', T0);
 
     await expect(typing(alice, DIRECT, 'start')).rejects.toThrow(ForbiddenError);
-    await expect(typing({ userId: 'bob' }, DIRECT, 'start')).rejects.toThrow(ForbiddenError);
+    await expect(typing({ userId: 'bob', correlationId: 'typing-3' }, DIRECT, 'start')).rejects.toThrow(
+      ForbiddenError,
+    );
     expect(notifier.framesOf('bob-phone')).toEqual([]);
     expect(notifier.framesOf('alice-phone')).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { ConversationStore } from '../../ports/conversation-store';
+import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { MessageLog } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RateLimiter } from '../../ports/rate-limiter';
@@ -13,6 +14,8 @@ export interface RelayTypingDeps {
   readonly messages: Pick<MessageLog, 'heads'>;
   readonly connections: ConnectionStore;
   readonly notifier: Notifier;
+  /** Where the `offline` push of a user whose last connection is found gone is queued. */
+  readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
 }
@@ -25,7 +28,7 @@ export interface RelayTypingDeps {
  */
 export function relayTyping(deps: RelayTypingDeps) {
   return async (
-    caller: { userId: string },
+    caller: { userId: string; correlationId: string },
     conversationId: string,
     state: 'start' | 'stop',
   ): Promise<PostReport> => {
@@ -35,6 +38,11 @@ export function relayTyping(deps: RelayTypingDeps) {
     const conversation = await deps.conversations.get(conversationId);
     const others = (conversation?.memberIds ?? []).filter((id) => id !== caller.userId);
     const targets = await deps.connections.listByUsers(others, deps.clock());
-    return postAll(deps, targets, { type: 'typing', conversationId, userId: caller.userId, state });
+    return postAll(
+      deps,
+      targets,
+      { type: 'typing', conversationId, userId: caller.userId, state },
+      caller.correlationId,
+    );
   };
 }

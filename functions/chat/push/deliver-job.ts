@@ -9,7 +9,7 @@ import {
 } from '../../../shared/protocol/outbound';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { ConversationStore } from '../../ports/conversation-store';
-import type { FanoutJob } from '../../ports/fanout-queue';
+import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
 import { isContent, type MessageLog } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RelationshipStore } from '../../ports/relationship-store';
@@ -39,6 +39,8 @@ export interface DeliverJobDeps {
   readonly messages: MessageLog;
   readonly relationships: RelationshipStore;
   readonly notifier: Notifier;
+  /** Where the `offline` push of a user whose last connection is found gone is queued. */
+  readonly fanout: FanoutQueue;
   readonly clock: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -88,7 +90,7 @@ export function deliverJob(deps: DeliverJobDeps) {
         c.connectionId !== job.excludeConnectionId &&
         !(device && c.userId === device.userId && c.deviceId === device.deviceId),
     );
-    return postAll(deps, targets, target.frame);
+    return postAll(deps, targets, target.frame, job.correlationId);
   }
 
   async function audienceOf(
@@ -135,6 +137,9 @@ export function deliverJob(deps: DeliverJobDeps) {
           },
         };
       }
+      case 'connection-check':
+        // Not a push: the sender runs it with `checkConnection`.
+        return undefined;
       case 'device': {
         // The user's own devices share every group with the new or revoked one.
         const audience = await presenceAudience(deps, job.userId);

@@ -1,7 +1,8 @@
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import { ConnectionGoneError } from '../../errors';
-import type { Connection, ConnectionStore } from '../../ports/connection-store';
+import type { Connection } from '../../ports/connection-store';
 import type { Notifier } from '../../ports/notifier';
+import { type CloseConnectionDeps, closeConnection } from '../connection/close-connection';
 
 /**
  * A connection is stored by `$connect` before API Gateway finishes the
@@ -20,15 +21,19 @@ export interface PostReport {
 }
 
 /**
- * Posts one frame to each connection. A connection that is gone is deleted by
- * its own id (unless it is still connecting); any other failure throws, so the
- * caller's job is retried.
+ * Posts one frame to each connection. A connection that is gone is forgotten
+ * as `$disconnect` forgets it, by its own id (unless it is still connecting):
+ * the user's last one announces them offline. Any other failure throws, so
+ * the caller's job is retried.
  */
 export async function postAll(
-  deps: { connections: ConnectionStore; notifier: Notifier; clock: () => number },
+  deps: CloseConnectionDeps & { notifier: Notifier },
   targets: readonly Connection[],
   frame: OutboundFrame,
+  /** Follows the post into the logs of an `offline` push it causes. */
+  correlationId: string,
 ): Promise<PostReport> {
+  const close = closeConnection(deps);
   let delivered = 0;
   let gone = 0;
   let next = 0;
@@ -43,7 +48,11 @@ export async function postAll(
         gone += 1;
         const now = deps.clock();
         if (now - connection.connectedAt < CONNECTING_GRACE_IN_MS) continue;
-        await deps.connections.delete(connection.userId, connection.connectionId, now);
+        await close({
+          connectionId: connection.connectionId,
+          userId: connection.userId,
+          correlationId,
+        });
       }
     }
   });

@@ -44,9 +44,16 @@ export interface LocalWebSocketApi {
   readonly connectionsEndpoint: string;
   /** Routes served, from the topology. */
   readonly routes: ReadonlyArray<{ routeKey: string; function: FunctionName; returnResponse: boolean }>;
+  /** Routes the gateway answers itself (MOCK integrations), from the topology. */
+  readonly mockRoutes: ReadonlyArray<{ routeKey: string; response: string }>;
   readonly authorizer: { readonly function: FunctionName; readonly identitySource: readonly string[] };
   /** Ids of the connections open now. */
   connectionIds(): string[];
+  /**
+   * A fault, for tests: drops the connection as a crash would (no close handshake) and loses its
+   * `$disconnect`, which API Gateway sends only on a best-effort basis. False when it is not open.
+   */
+  dropWithoutDisconnect(connectionId: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -62,11 +69,24 @@ interface LiveConnection {
   socket?: WebSocket;
   idleTimer?: NodeJS.Timeout;
   maxTimer?: NodeJS.Timeout;
+  /** Set by a fault: its `$disconnect` is lost. */
+  disconnectLost?: boolean;
 }
 
 const API_ID = 'local';
-const routeKeys = new Set<string>(WEBSOCKET.routes.map((route) => route.routeKey));
+
+/**
+ * Most bytes a connection may have waiting to be sent (what its client has not read yet, past what the
+ * operating system buffers): eight messages of the largest size. A client that stops reading is
+ * disconnected once it is reached, and later posts answer 410 Gone, as API Gateway ends a connection it
+ * cannot deliver to rather than buffer for it without bound.
+ */
+export const MAX_SEND_BUFFER_IN_BYTES = 8 * MAX_MESSAGE_SIZE_IN_BYTES;
+const routeKeys = new Set<string>(
+  [...WEBSOCKET.routes, ...WEBSOCKET.mockRoutes].map((route) => route.routeKey),
+);
 const routeOf = (routeKey: string) => WEBSOCKET.routes.find((route) => route.routeKey === routeKey);
+const mockRouteOf = (routeKey: string) => WEBSOCKET.mockRoutes.find((route) => route.routeKey === routeKey);
 
 /**
  * API Gateway WebSocket API stand-in, served from the topology: `$connect`
@@ -226,6 +246,7 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
       clearTimeout(connection.idleTimer);
       clearTimeout(connection.maxTimer);
       live.delete(connection.connectionId);
+      if (connection.disconnectLost) return;
       const context = {
         ...baseContext(connection, '$disconnect', 'DISCONNECT'),
         disconnectStatusCode: code,
@@ -243,12 +264,25 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
   }
 
   async function onMessage(connection: LiveConnection, ws: WebSocket, data: Buffer, isBinary: boolean) {
+    const answer = (body: string, what: string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      options.meter?.count('apigateway', what);
+      options.meter?.webSocketMessage('out', Buffer.byteLength(body));
+      options.trace?.event('apigateway', what);
+      ws.send(body);
+    };
     const text = isBinary ? data.toString('base64') : data.toString('utf8');
     options.meter?.count('apigateway', 'message in');
     options.meter?.webSocketMessage('in', data.length);
     options.trace?.event('apigateway', 'message in');
     options.onTraffic?.({ api: 'websocket', body: text });
     const routeKey = isBinary ? '$default' : selectRoute(text);
+    const mock = mockRouteOf(routeKey);
+    if (mock) {
+      // A MOCK integration: API Gateway replies from its templates, and no function runs.
+      answer(mock.response, 'message out (mock reply)');
+      return;
+    }
     const route = routeOf(routeKey);
     const context = { ...baseContext(connection, routeKey, 'MESSAGE'), messageId: randomUUID() };
     if (!route) {
@@ -268,14 +302,13 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
         body: text,
         isBase64Encoded: isBinary,
       })) as { body?: string } | undefined;
-      if (route.returnResponse && typeof result?.body === 'string' && ws.readyState === ws.OPEN) {
-        options.meter?.count('apigateway', 'message out (reply)');
-        options.meter?.webSocketMessage('out', Buffer.byteLength(result.body));
-        options.trace?.event('apigateway', 'message out (reply)');
-        ws.send(result.body);
-      }
+      if (route.returnResponse && typeof result?.body === 'string')
+        answer(result.body, 'message out (reply)');
     } catch (error) {
       options.onError?.(`Route ${routeKey} failed`, error);
+      // API Gateway's own frame when the integration fails (the function threw, timed out or its runtime
+      // died): its request id, not the client's. Handlers answer every error they catch themselves, with
+      // the client's `requestId`; this frame means the function could not (docs/websocket-protocol.md).
       if (ws.readyState === ws.OPEN) {
         ws.send(
           JSON.stringify({
@@ -317,6 +350,11 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     if (request.method === 'POST') {
       const body = await readBody(request, MAX_MESSAGE_SIZE_IN_BYTES);
       if (!body) return reply(response, 413, 'PayloadTooLargeException', 'Message too long');
+      if (socket.bufferedAmount + body.length > MAX_SEND_BUFFER_IN_BYTES) {
+        // No close handshake: the client is not reading. `close` runs `$disconnect`.
+        socket.terminate();
+        return reply(response, 410, 'GoneException', 'Gone');
+      }
       options.meter?.count('apigateway', 'message out (PostToConnection)');
       options.meter?.webSocketMessage('out', body.length);
       socket.send(body.toString('utf8'));
@@ -330,8 +368,16 @@ export async function startWebSocketApi(options: WebSocketApiOptions): Promise<L
     url: `ws://${LOCAL_HOST}:${port}/${options.stage}`,
     connectionsEndpoint: httpBase,
     routes: WEBSOCKET.routes.map((route) => ({ ...route })),
+    mockRoutes: WEBSOCKET.mockRoutes.map((route) => ({ ...route })),
     authorizer: { ...WEBSOCKET.authorizer },
     connectionIds: () => [...live.values()].filter((c) => c.socket).map((c) => c.connectionId),
+    dropWithoutDisconnect: (connectionId) => {
+      const connection = live.get(connectionId);
+      if (!connection?.socket) return false;
+      connection.disconnectLost = true;
+      connection.socket.terminate();
+      return true;
+    },
     stop: async () => {
       for (const connection of live.values()) connection.socket?.terminate();
       wss.close();

@@ -1,4 +1,6 @@
-import { type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol/outbound';
+import { pingFrame } from '../../../shared/protocol/inbound';
+import { isGatewayFailure, type OutboundFrame, parseOutboundFrame } from '../../../shared/protocol/outbound';
+import { Heartbeat } from './heartbeat';
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
 
@@ -30,6 +32,9 @@ const LAST_RETRY_IN_MS = 10_000;
  * So after a handshake that never opened, the next attempt asks for a freshly refreshed token: a token
  * refused because its session ended (the user signed out everywhere) then fails to refresh, and the
  * token provider ends the session instead of this socket retrying forever.
+ *
+ * A socket that has sent nothing for 5 minutes pings, so API Gateway's idle timeout does not close it while
+ * it only receives; one that gets nothing back is dropped and opened again (see `Heartbeat`).
  */
 export class ChatSocket {
   private ws: WebSocket | undefined;
@@ -39,6 +44,12 @@ export class ChatSocket {
   private refused = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiting = new Map<string, Waiting>();
+  private readonly heartbeat = new Heartbeat({
+    ping: () => this.send(pingFrame()),
+    dead: () => {
+      if (this.ws) this.dropped(this.ws);
+    },
+  });
   status: ConnectionStatus = 'connecting';
 
   constructor(
@@ -60,6 +71,7 @@ export class ChatSocket {
   send(frame: unknown): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
+    this.heartbeat.sent();
     return true;
   }
 
@@ -85,17 +97,18 @@ export class ChatSocket {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.heartbeat.stop();
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     this.ws?.close();
     this.abandonRequests();
   }
 
-  /** Requests in flight get no answer once their socket is gone. */
-  private abandonRequests(): void {
+  /** Requests in flight get no answer once their socket is gone, or a function died serving one of them. */
+  private abandonRequests(reason = 'The socket closed before the answer came'): void {
     for (const [requestId, waiting] of this.waiting) {
       clearTimeout(waiting.timer);
-      waiting.reject(new NoReplyError('The socket closed before the answer came'));
+      waiting.reject(new NoReplyError(reason));
       this.waiting.delete(requestId);
     }
   }
@@ -135,17 +148,25 @@ export class ChatSocket {
       opened = true;
       this.refused = false;
       this.retry = FIRST_RETRY_IN_MS;
+      this.heartbeat.sent();
       this.setStatus('online');
       this.handlers.open();
     };
     ws.onmessage = (message) => {
+      this.heartbeat.received();
       let frame: OutboundFrame;
       try {
         frame = parseOutboundFrame(String(message.data));
       } catch {
-        // A frame this client does not know: newer server. Ignore it.
+        // API Gateway's own: a function died before answering, and which request it served is not said.
+        // Only repeatable requests are sent through `request`, so the ones in flight fail now, not later.
+        if (isGatewayFailure(String(message.data)))
+          this.abandonRequests('The server failed before answering');
+        // Otherwise a frame this client does not know: newer server. Ignore it.
         return;
       }
+      // API Gateway's answer to a ping: proof of life, already noted.
+      if (frame.type === 'pong') return;
       const waiting = isReply(frame) ? this.waiting.get(frame.requestId ?? '') : undefined;
       if (waiting && isReply(frame)) {
         clearTimeout(waiting.timer);
@@ -156,12 +177,21 @@ export class ChatSocket {
       this.handlers.frame(frame);
     };
     ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      if (!opened) this.refused = true;
-      this.abandonRequests();
-      this.scheduleRetry();
+      // A handshake that never opened: the next attempt asks for a freshly refreshed token.
+      if (this.ws === ws && !opened) this.refused = true;
+      this.dropped(ws);
     };
+  }
+
+  /** The socket closed, or is given up: its requests get no answer, and a new one is opened. */
+  private dropped(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    this.heartbeat.stop();
+    // A socket given up may still be half open: close it without waiting for its close event.
+    ws.close();
+    this.abandonRequests();
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
