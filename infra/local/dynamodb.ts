@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -28,6 +29,12 @@ export interface LocalDynamoDb {
   readonly tableNames: Record<TableName, string>;
   /** An outage, for fault tests: while down, every connection is dropped unanswered. */
   setDown(down: boolean): void;
+  /**
+   * A fault, for tests: the next request whose operation and JSON body `matches` is carried out, and
+   * then, instead of its answer, `then` runs and the connection is dropped: the caller dies (or is cut
+   * off) right after its write landed, never learning it did.
+   */
+  afterNext(matches: (operation: string, body: string) => boolean, then: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -54,13 +61,15 @@ export async function startDynamoDb(options: {
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let down = false;
+  const armed: Array<{ matches: (operation: string, body: string) => boolean; then: () => void }> = [];
   const handlers = server.listeners('request') as Array<(...args: unknown[]) => void>;
   server.removeAllListeners('request');
-  server.on('request', (request, response) => {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (down) {
       request.socket.destroy();
       return;
     }
+    if (armed.length > 0) cutOffAfterAnswer(request, response, armed);
     for (const handler of handlers) handler.call(server, request, response);
   });
   const port = await listen(server, options.port);
@@ -81,8 +90,39 @@ export async function startDynamoDb(options: {
     setDown: (value) => {
       down = value;
     },
+    afterNext: (matches, then) => {
+      armed.push({ matches, then });
+    },
     stop: () => close(server),
   };
+}
+
+/**
+ * Reads the request's body alongside dynalite; when the first armed fault matches it, holds back the
+ * answer dynalite writes (the operation has been carried out by then), runs the fault, and drops the
+ * connection instead.
+ */
+function cutOffAfterAnswer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  armed: Array<{ matches: (operation: string, body: string) => boolean; then: () => void }>,
+) {
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const operation =
+    String(request.headers['x-amz-target'] ?? '')
+      .split('.')
+      .pop() ?? '';
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    const index = armed.findIndex((fault) => fault.matches(operation, body));
+    if (index < 0 || response.statusCode >= 300) return end(...args);
+    const [fault] = armed.splice(index, 1);
+    fault?.then();
+    request.socket.destroy();
+    return response;
+  }) as typeof response.end;
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string, table: TableDefinition) {

@@ -239,6 +239,17 @@ export class LambdaRuntime {
     this.terminations.set(name, queued);
   }
 
+  /**
+   * A fault, for tests: kills every execution environment of the function that is running an invocation
+   * now, as when Lambda's runtime process dies mid-way. Their invocations fail at once with
+   * `Runtime.ExitError`. Returns how many were killed.
+   */
+  terminateRunning(name: FunctionName): number {
+    const running = (this.environments.get(name) ?? []).filter((environment) => environment.busy);
+    for (const environment of running) void environment.worker.terminate();
+    return running.length;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     // Invocations still waiting for an environment fail rather than start one after the stop.

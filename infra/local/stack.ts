@@ -123,6 +123,11 @@ export interface LocalStack {
     dropConnectionWithoutDisconnect(connectionId: string): boolean;
     /** See {@link LambdaRuntime.terminateNextInvocation}. */
     terminateNextInvocation(name: FunctionName, options?: TerminateOptions): void;
+    /**
+     * The running invocation of `name` dies right after the next DynamoDB request whose operation and
+     * JSON body `matches` is carried out, before it learns the answer (its environment is killed).
+     */
+    killAfterDynamoDbRequest(name: FunctionName, matches: (operation: string, body: string) => boolean): void;
   };
   /** Endpoints of the stand-ins and their resources, for tests and tools. */
   readonly resources: {
@@ -337,6 +342,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dynamoDbDown: (down) => dynamoDb.setDown(down),
         dropConnectionWithoutDisconnect: (connectionId) => webSocket.dropWithoutDisconnect(connectionId),
         terminateNextInvocation: (name, terminate) => runtime.terminateNextInvocation(name, terminate),
+        killAfterDynamoDbRequest: (name, matches) =>
+          dynamoDb.afterNext(matches, () => runtime.terminateRunning(name)),
       },
       resources: {
         dynamoDbEndpoint: dynamoDb.endpoint,

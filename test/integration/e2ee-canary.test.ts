@@ -40,7 +40,8 @@ describe('E2EE canary: the server holds only ciphertext', () => {
   const control = `CONTROL-${run}`;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // One user brings 60 devices below, for a commit large enough to be stored in S3: above the default cap.
+    stack = await startTestStack({ caps: { devicesPerUser: 60 } });
     [alice, bob, carol] = await Promise.all([
       signUp(stack, 'alice'),
       signUp(stack, 'bob'),
