@@ -4,7 +4,13 @@ import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../
 import { InMemoryCommitLog } from '../../adapters/memory/memory-commit-log';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryWelcomeStore } from '../../adapters/memory/memory-welcome-store';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  SendInProgressError,
+  ValidationError,
+} from '../../errors';
 import { listHistory } from '../message/list-history';
 import { sendMessage } from '../message/send-message';
 import { getEpoch } from './get-epoch';
@@ -67,6 +73,35 @@ describe('MLS commits and welcomes', () => {
 
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('answers the author with its commit while a rival member is finishing it, not SEND_IN_PROGRESS', async () => {
+    const waits: number[] = [];
+    const append = deps.messages.append.bind(deps.messages);
+    let rivalHolds = true;
+    const withRival = postCommit({
+      ...deps,
+      messages: Object.assign(Object.create(deps.messages), {
+        // The rival holds the log's claim on `commit-0` while it places it: the author's first try waits.
+        append: async (...args: Parameters<typeof append>) => {
+          if (args[0].messageId === 'commit-0' && rivalHolds) {
+            rivalHolds = false;
+            await append(...args);
+            throw new SendInProgressError();
+          }
+          return append(...args);
+        },
+      }),
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+    });
+
+    const accepted = await withRival(alice, GROUP, { epoch: 0, commit: b64('c0') });
+
+    expect(accepted).toMatchObject({ epoch: 1, seq: 2 });
+    expect(waits).toHaveLength(1);
+    expect(deps.messages.messagesOf(GROUP).filter((m) => m.messageId === 'commit-0')).toHaveLength(1);
   });
 
   it('accepts a commit at the current epoch, logs it after the messages and pushes it to the members', async () => {

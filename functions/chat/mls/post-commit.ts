@@ -12,7 +12,7 @@ import type { WelcomeStore } from '../../ports/welcome-store';
 import { refuseClosedDirect, requireMembership } from '../access';
 import { iso } from '../views';
 import { blobKeys } from './blob-keys';
-import { finishCommit, isUnfinished } from './finish-commit';
+import { type FinishableRecord, finishCommit, isUnfinished } from './finish-commit';
 import { discardUnused, sha256, storeBytes } from './mls-bytes';
 
 export interface PostCommitDeps {
@@ -26,7 +26,12 @@ export interface PostCommitDeps {
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
+  /** Waits, between looks at a commit another member is finishing (a timer by default). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** How long the author waits, in all, for a rival member finishing the author's own commit. */
+const RIVAL_FINISH_WAITS_IN_MS = [50, 100, 200, 400, 800, 1600];
 
 export interface PostCommitRequest {
   readonly epoch: number;
@@ -117,7 +122,7 @@ export function postCommit(deps: PostCommitDeps) {
     }
     // A retry finishes what the first attempt stored (records from before takeover hold no bytes).
     if (ours) await discardUnused(deps.blobs, [commit, welcome], [record.commit, record.welcome]);
-    const stored = await finish(
+    const stored = await finishAsAuthor(
       { ...record, commit: record.commit ?? commit },
       {
         correlationId: caller.correlationId,
@@ -126,6 +131,24 @@ export function postCommit(deps: PostCommitDeps) {
     );
     return { conversationId, epoch: epoch + 1, seq: stored.seq, sentAt: iso(stored.sentAt) };
   };
+
+  /**
+   * Finishes the caller's own commit. A rival member who lost the epoch finishes it too (the record
+   * holds its bytes), and may hold its place in the log for a moment: the author waits for that rather
+   * than answer `SEND_IN_PROGRESS` for the commit it won; finishing again then finds it placed.
+   */
+  async function finishAsAuthor(record: FinishableRecord, context: Parameters<typeof finish>[1]) {
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    for (const wait of [...RIVAL_FINISH_WAITS_IN_MS, undefined]) {
+      try {
+        return await finish(record, context);
+      } catch (error) {
+        if (!(error instanceof SendInProgressError) || wait === undefined) throw error;
+        await sleep(wait);
+      }
+    }
+    throw new SendInProgressError();
+  }
 
   /** Finishes a rival's claimed commit whose request died; one still running is left to finish. */
   async function finishAbandoned(record: CommitRecord, correlationId: string) {
