@@ -1030,7 +1030,9 @@ describe('IAM: least privilege', () => {
       .map(([name]) => name);
     expect(bound).toEqual(['fanoutSender']);
     const onDeadLetters = statements.filter((statement) =>
-      asArray(statement.Resource).some((resource) => JSON.stringify(resource).includes('FanoutDeadLetterQueue')),
+      asArray(statement.Resource).some((resource) =>
+        JSON.stringify(resource).includes('FanoutDeadLetterQueue'),
+      ),
     );
     // That function, in dev and in prod.
     expect(onDeadLetters).toHaveLength(2);
