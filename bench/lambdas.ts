@@ -36,6 +36,8 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.TableName]: 'Parley-bench-Data-MainTable',
   [Env.BlobBucketName]: 'parley-bench-blobs',
   [Env.FanoutQueueUrl]: `https://sqs.${REGION}.amazonaws.com/000000000000/Parley-bench-Data-FanoutQueue`,
+  [Env.FanoutDeadLetterQueueUrl]: `https://sqs.${REGION}.amazonaws.com/000000000000/Parley-bench-Data-FanoutDeadLetterQueue`,
+  [Env.FanoutMaxReceiveCount]: '5',
   [Env.ConnectionsEndpoint]: `https://abcdefghij.execute-api.${REGION}.amazonaws.com/bench`,
   [Env.UserPoolId]: POOL_ID,
   [Env.UserPoolClientId]: 'benchclient0000000000000000',

@@ -13,6 +13,10 @@ export const Env = {
   BlobBucketName: 'BLOB_BUCKET_NAME',
   /** URL of the fan-out queue, taken from the stack (never built from a name). */
   FanoutQueueUrl: 'FANOUT_QUEUE_URL',
+  /** URL of the fan-out queue's dead-letter queue, where its consumer parks jobs without their bodies. */
+  FanoutDeadLetterQueueUrl: 'FANOUT_DEAD_LETTER_QUEUE_URL',
+  /** The fan-out queue's redrive `maxReceiveCount`: the consumer parks a job itself one receive before. */
+  FanoutMaxReceiveCount: 'FANOUT_MAX_RECEIVE_COUNT',
   /** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`: the `@connections` endpoint. */
   ConnectionsEndpoint: 'CONNECTIONS_ENDPOINT',
   /** Cognito user pool id. */
@@ -61,6 +65,11 @@ const schemas = {
   [Env.TableName]: name,
   [Env.BlobBucketName]: name,
   [Env.FanoutQueueUrl]: url,
+  [Env.FanoutDeadLetterQueueUrl]: url,
+  [Env.FanoutMaxReceiveCount]: z.pipe(
+    z.string().check(z.regex(/^[1-9][0-9]*$/)),
+    z.transform((text: string) => Number(text)),
+  ),
   [Env.ConnectionsEndpoint]: url,
   [Env.UserPoolId]: name,
   [Env.UserPoolClientId]: name,

@@ -1020,7 +1020,27 @@ describe('IAM: least privilege', () => {
     expect(sqs.length).toBeGreaterThan(0);
     for (const statement of sqs) {
       for (const resource of asArray(statement.Resource))
-        expect(JSON.stringify(resource)).toMatch(/FanoutQueue/);
+        expect(JSON.stringify(resource)).toMatch(/Fanout(DeadLetter)?Queue/);
+    }
+  });
+
+  it('lets only the fan-out sender write to the dead-letter queue, and only SendMessage', () => {
+    const bound = Object.entries(FUNCTIONS)
+      .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'deadLetterQueue'))
+      .map(([name]) => name);
+    expect(bound).toEqual(['fanoutSender']);
+    const onDeadLetters = statements.filter((statement) =>
+      asArray(statement.Resource).some((resource) =>
+        JSON.stringify(resource).includes('FanoutDeadLetterQueue'),
+      ),
+    );
+    // That function, in dev and in prod.
+    expect(onDeadLetters).toHaveLength(2);
+    for (const statement of onDeadLetters) {
+      expect(asArray(statement.Action as string | string[])).toEqual(['sqs:SendMessage']);
+      // CDK merges it with the sender's SendMessage on the fan-out queue itself.
+      for (const resource of asArray(statement.Resource))
+        expect(JSON.stringify(resource)).toMatch(/Fanout(DeadLetter)?Queue/);
     }
   });
 

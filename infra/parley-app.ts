@@ -124,6 +124,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     config,
     tables: data.tables,
     queues: data.queues,
+    deadLetterQueues: data.deadLetterQueues,
     bucketNames,
     userPool: auth.userPool,
     userPoolClient: auth.userPoolClient,

@@ -74,6 +74,11 @@ export interface BucketDefinition {
 export type Binding =
   | { readonly kind: 'table'; readonly table: TableName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'queue'; readonly queue: QueueName; readonly access: 'send' }
+  /**
+   * A queue's dead-letter queue, for its consumer to park what it gives up on (without bodies), with the
+   * queue's redrive `maxReceiveCount` so it parks a job before SQS would.
+   */
+  | { readonly kind: 'deadLetterQueue'; readonly queue: QueueName; readonly access: 'send' }
   | { readonly kind: 'bucket'; readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
@@ -155,7 +160,12 @@ export const QUEUES = {
     // AWS advises six times the consumer's timeout, so a slow batch is not redelivered mid-flight.
     visibilityTimeoutSeconds: 6 * SENDER_TIMEOUT_IN_SECONDS,
     retentionPeriodSeconds: 4 * DAY_IN_SECONDS,
-    deadLetter: { maxReceiveCount: 5, retentionPeriodSeconds: 14 * DAY_IN_SECONDS },
+    // The sender parks a job that keeps failing in the dead-letter queue itself, without its body, one
+    // receive before SQS would move it body and all (functions/chat/push/dead-letter.ts). SQS's redrive
+    // stays as the backstop for a sender that cannot finish at all (a crash loop, a timeout): what it
+    // moves keeps its body, so the dead-letter queue keeps messages one day only. A push is worth little
+    // after that anyway: clients read the log after their last seq when they connect.
+    deadLetter: { maxReceiveCount: 5, retentionPeriodSeconds: DAY_IN_SECONDS },
   },
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueName = keyof typeof QUEUES;
@@ -231,7 +241,14 @@ export const FUNCTIONS = {
     memorySizeMb: 512,
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
     // The queue: `offline` pushes of users whose last connection is found gone, and the next liveness checks.
-    bindings: [mainTable('readWrite'), { kind: 'connections', access: 'manage' }, fanoutQueue, idleTimeout],
+    // Its dead-letter queue: jobs given up on, parked without their bodies.
+    bindings: [
+      mainTable('readWrite'),
+      { kind: 'connections', access: 'manage' },
+      fanoutQueue,
+      { kind: 'deadLetterQueue', queue: 'fanout', access: 'send' },
+      idleTimeout,
+    ],
   },
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
@@ -413,6 +430,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.TableName];
     case 'queue':
       return [Env.FanoutQueueUrl];
+    case 'deadLetterQueue':
+      return [Env.FanoutDeadLetterQueueUrl, Env.FanoutMaxReceiveCount];
     case 'bucket':
       return [Env.BlobBucketName];
     case 'connections':

@@ -1,6 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbMessageLog } from '../functions/adapters/dynamodb/dynamodb-message-log';
+import { DynamoDbRelationshipStore } from '../functions/adapters/dynamodb/dynamodb-relationship-store';
 import { keys } from '../functions/adapters/dynamodb/keys';
 import { directConversationId } from '../functions/chat/conversation/direct-conversation';
 import { ConversationBlockedError } from '../functions/errors';
@@ -32,5 +33,22 @@ describe('backfillBlocks', () => {
     expect(await backfillBlocks(table.client, table.tableName)).toBeGreaterThanOrEqual(1);
 
     await expect(send()).rejects.toThrow(ConversationBlockedError);
+  });
+
+  it('writes the reverse side of a block stored before blocks had one', async () => {
+    const [alice, bob] = [freshId('alice'), freshId('bob')];
+    await table.client.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...keys.block(bob, alice), userId: bob, blockedId: alice, since: 1 },
+      }),
+    );
+    const relationships = new DynamoDbRelationshipStore(table.client, table.tableName);
+    expect(await relationships.blockedEitherWayOf(alice)).toEqual(new Set());
+
+    await backfillBlocks(table.client, table.tableName);
+
+    expect(await relationships.blockedEitherWayOf(alice)).toEqual(new Set([bob]));
+    expect(await relationships.blockedEitherWayOf(bob)).toEqual(new Set([alice]));
   });
 });

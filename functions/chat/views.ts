@@ -1,4 +1,5 @@
 import type { Me, MessageEnvelope, PublicProfile } from '../../shared/protocol/resources';
+import type { Membership } from '../ports/conversation-store';
 import type { StoredMessage } from '../ports/message-log';
 import type { Profile } from '../ports/profile-store';
 
@@ -6,6 +7,15 @@ import type { Profile } from '../ports/profile-store';
 export const iso = (epochMs: number) => new Date(epochMs).toISOString();
 
 /** The public part of a profile: never the email. */
+/**
+ * A member's marks as `viewerId` may see them: their own as they are, another member's as shown to others
+ * (marks moved while a direct conversation was closed stay the member's alone).
+ */
+export function marksSeenBy(viewerId: string, member: Membership): { delivered: number; read: number } {
+  if (member.userId === viewerId || !member.shown) return { delivered: member.delivered, read: member.read };
+  return { delivered: member.shown.delivered, read: member.shown.read };
+}
+
 export function publicProfile(profile: Profile): PublicProfile {
   return { userId: profile.userId, username: profile.username, displayName: profile.displayName };
 }

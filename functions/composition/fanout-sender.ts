@@ -9,13 +9,18 @@ import { notifier } from './apigateway';
 import { clock, sleep } from './client-options';
 import { mainTable } from './dynamodb';
 import { liveness } from './liveness';
-import { fanoutQueue } from './sqs';
+import { fanoutDeadLetters, fanoutQueue } from './sqs';
 
 /** Users whose connections one sender environment keeps at most (a few hundred bytes each). */
 const MAX_CACHED_USERS = 10_000;
 
-/** The fan-out queue's consumer: reads who to reach and posts to their connections, and checks connections. */
-export function buildSenderDeps(): DeliverJobDeps & CheckConnectionDeps {
+/**
+ * The fan-out queue's consumer: reads who to reach and posts to their connections, checks connections, and
+ * parks what it gives up on in the dead-letter queue.
+ */
+export function buildSenderDeps(): DeliverJobDeps &
+  CheckConnectionDeps &
+  ReturnType<typeof fanoutDeadLetters> {
   const { client, tableName } = mainTable();
   return {
     connections: new CachedConnectionStore(new DynamoDbConnectionStore(client, tableName), MAX_CACHED_USERS),
@@ -27,5 +32,6 @@ export function buildSenderDeps(): DeliverJobDeps & CheckConnectionDeps {
     liveness: liveness(),
     clock,
     sleep,
+    ...fanoutDeadLetters(),
   };
 }

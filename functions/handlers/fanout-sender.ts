@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkConnection } from '../chat/connection/check-connection';
+import { isLastAttempt, parkFailedJob } from '../chat/push/dead-letter';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
 import { parseJson, parseWith } from '../edge/parse';
@@ -12,32 +13,34 @@ const logger = createLogger('fanout-sender');
 const deps = buildSenderDeps();
 const deliver = deliverJob(deps);
 const check = checkConnection(deps);
+const park = parkFailedJob(deps);
 const processor = new BatchProcessor(EventType.SQS);
 
-/** One record = one fan-out job. A failed record is reported alone, so only it is retried. */
+/**
+ * One record = one fan-out job. A failed record is reported alone, so only it is retried; on its last
+ * attempt it is parked in the dead-letter queue without its body instead (see `chat/push/dead-letter.ts`).
+ */
 async function processRecord(record: SQSRecord): Promise<void> {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
   let job: FanoutJob;
   try {
     job = parseWith(FanoutJobSchema, parseJson(record.body));
   } catch (error) {
-    // A poison job: said at ERROR with what names it, never its body. Thrown, so the queue retries it and
-    // then moves it to the dead-letter queue, where it waits to be looked at.
-    logger.error('Fan-out job refused', {
+    // A poison job: said at ERROR with what names it, never its body, and parked at once the same way
+    // (no retry can read it). If parking fails, the record fails and is tried again.
+    const note = {
       messageId: record.messageId,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      receiveCount,
       code: error instanceof ParleyError ? error.code : 'INTERNAL',
       reason: error instanceof ParleyError ? error.message : 'The job could not be read',
-    });
-    throw error;
+    };
+    logger.error('Fan-out job refused', note);
+    await deps.deadLetters.parkRefused(note);
+    return;
   }
   const log = logger.createChild({
     persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
   });
-  if (job.kind === 'connection-check') {
-    const outcome = await check(job);
-    log.info('Connection checked', { userId: job.userId, connectionId: job.connectionId, outcome });
-    return;
-  }
   const subject =
     job.kind === 'message'
       ? { kind: job.kind, conversationId: job.conversationId, seq: job.seq }
@@ -49,14 +52,28 @@ async function processRecord(record: SQSRecord): Promise<void> {
             ? { kind: job.kind, userId: job.userId, online: job.online }
             : job.kind === 'device'
               ? { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event }
-              : { kind: job.kind, userId: job.userId, connections: job.connections.length };
+              : job.kind === 'connection-check'
+                ? { kind: job.kind, userId: job.userId, connectionId: job.connectionId }
+                : { kind: job.kind, userId: job.userId, connections: job.connections.length };
   try {
+    if (job.kind === 'connection-check') {
+      const outcome = await check(job);
+      log.info('Connection checked', { ...subject, outcome });
+      return;
+    }
     // The queue gave this job out before: the first attempt may have pushed it, or failed before.
-    const report = await deliver(job, { redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 });
+    const report = await deliver(job, { redelivered: receiveCount > 1 });
     log.info('Fan-out done', { ...subject, ...report });
   } catch (error) {
-    log.error('Fan-out failed', { ...subject, error: error as Error });
-    throw error;
+    log.error('Fan-out failed', { ...subject, receiveCount, error: error as Error });
+    if (!isLastAttempt(receiveCount, deps.maxReceiveCount)) throw error;
+    await park(job, {
+      messageId: record.messageId,
+      receiveCount,
+      code: error instanceof ParleyError ? error.code : (error as Error).name || 'Error',
+      reason: error instanceof ParleyError ? error.message : 'The delivery failed',
+    });
+    log.warn('Fan-out job dead-lettered', { ...subject, receiveCount });
   }
 }
 

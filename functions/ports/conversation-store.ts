@@ -34,6 +34,12 @@ export interface Membership {
   readonly read: number;
   /** Content messages (all but commits) up to `read`: unread = the log's count minus this. */
   readonly readContentCount: number;
+  /**
+   * The marks other members see, when they are behind the member's own: marks moved while a direct
+   * conversation was closed (a block, or no longer friends) are the member's alone (`hidden`).
+   * @default the member's own `delivered` and `read`
+   */
+  readonly shown?: { readonly delivered: number; readonly read: number };
 }
 
 export interface MembershipChange {
@@ -79,7 +85,16 @@ export interface ConversationStore {
    * Moves the marks forward, never back; returns the marks now stored.
    * `readContentCount` (the log's `contentCount` at `read`) moves with `read`.
    */
-  advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership>;
+  /**
+   * Moves marks forward, never back. `hidden`: only the member sees them move (their `shown` marks stay
+   * where they were); a later move that is not hidden shows the member's marks again.
+   */
+  advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: MarkAdvance,
+    options?: { readonly hidden?: boolean },
+  ): Promise<Membership>;
   /**
    * Moves the read mark (with the content count at it) forward, never back, in one write; `false` when it
    * was as far already, or the user is not a member. Delivery goes with it: a membership read back

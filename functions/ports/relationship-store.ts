@@ -35,9 +35,17 @@ export interface RelationshipStore {
   listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>>;
   /** Ids of all confirmed friends (for presence). */
   listFriendIds(userId: string): Promise<string[]>;
+  /** Stores the block on the blocker's side, and its reverse on the blocked user's (see `blockedEitherWayOf`). */
   block(edge: BlockEdge): Promise<void>;
+  /** Removes both sides; removing what is not there is not an error. */
   unblock(userId: string, blockedId: string): Promise<void>;
   listBlocks(userId: string, limit: number, cursor?: string): Promise<Page<BlockEdge>>;
   /** Those of `otherIds` that `userId` blocked or that blocked `userId`. */
   blockedEitherWay(userId: string, otherIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Everyone `userId` blocked or who blocked `userId`, whoever they are: one read of the user's own side,
+   * where both directions are kept, and almost always empty. For a push to many users at a time
+   * (typing in a group), where asking per user would cost a read per member.
+   */
+  blockedEitherWayOf(userId: string): Promise<Set<string>>;
 }

@@ -55,6 +55,8 @@ export interface ApiStackProps extends StackProps {
   readonly tables: Record<TableName, ITable>;
   /** Queues by topology name, from the data stack. */
   readonly queues: Record<QueueName, IQueue>;
+  /** Their dead-letter queues by the topology name of the queue they serve, from the data stack. */
+  readonly deadLetterQueues: Record<QueueName, IQueue>;
   /**
    * Bucket names by topology name, as the data stack names its buckets
    * (`bucketNamesFor`): referenced by name, so grants resolve in the function's stack.
@@ -89,6 +91,7 @@ export function createFunctions(
     bindFunction(fn, {
       tables: props.tables,
       queues: props.queues,
+      deadLetterQueues: props.deadLetterQueues,
       buckets,
       ...(connections ? { connections } : {}),
       userPool: { pool: props.userPool, client: props.userPoolClient },

@@ -12,6 +12,7 @@ import {
   BUCKETS,
   type BucketName,
   envNamesOf,
+  QUEUES,
   type QueueName,
   TABLES,
   type TableName,
@@ -26,6 +27,8 @@ export interface BindingResources {
   readonly tables?: Partial<Record<TableName, ITable>>;
   /** Queues by topology name. @default none: a queue binding fails */
   readonly queues?: Partial<Record<QueueName, IQueue>>;
+  /** Dead-letter queues by the topology name of the queue they serve. @default none: such a binding fails */
+  readonly deadLetterQueues?: Partial<Record<QueueName, IQueue>>;
   /** Buckets by topology name. @default none: a bucket binding fails */
   readonly buckets?: Partial<Record<BucketName, IBucket>>;
   /** The WebSocket stage whose `@connections` API a function may call. @default none */
@@ -105,6 +108,11 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       );
     case 'queue':
       return queueGrant(required(fn, binding, resources.queues?.[binding.queue]));
+    case 'deadLetterQueue':
+      return deadLetterQueueGrant(
+        binding.queue,
+        required(fn, binding, resources.deadLetterQueues?.[binding.queue]),
+      );
     case 'bucket':
       return bucketGrant(
         fn,
@@ -150,6 +158,17 @@ function tableGrant(name: TableName, access: 'read' | 'readWrite', table: ITable
 function queueGrant(queue: IQueue): Grant {
   return {
     env: { [Env.FanoutQueueUrl]: queue.queueUrl },
+    statements: [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
+  };
+}
+
+/** `SendMessage` on the dead-letter queue only: the consumer parks jobs there, and reads nothing back. */
+function deadLetterQueueGrant(name: QueueName, queue: IQueue): Grant {
+  return {
+    env: {
+      [Env.FanoutDeadLetterQueueUrl]: queue.queueUrl,
+      [Env.FanoutMaxReceiveCount]: String(QUEUES[name].deadLetter.maxReceiveCount),
+    },
     statements: [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
   };
 }
@@ -258,6 +277,8 @@ function describe(binding: Binding): string {
       return `table ${binding.table} (${binding.access})`;
     case 'queue':
       return `queue ${binding.queue} (${binding.access})`;
+    case 'deadLetterQueue':
+      return `dead-letter queue of ${binding.queue} (${binding.access})`;
     case 'bucket':
       return `bucket ${binding.bucket} (${binding.access})`;
     default:

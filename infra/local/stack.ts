@@ -6,12 +6,16 @@ import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-li
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
 import { type WebConfig, webConfigOf } from '../../shared/client/web-config';
+import { mapEntries } from '../placement';
 import {
   EVENT_SOURCES,
   envNamesOf,
   FUNCTIONS,
   type FunctionName,
   OUTPUTS,
+  QUEUES,
+  type QueueDefinition,
+  type QueueName,
   stackNames,
   WEBSOCKET,
 } from '../topology';
@@ -84,6 +88,11 @@ export interface LocalStackOptions {
   readonly rateLimits?: Partial<Record<RateLimitedAction, RateLimit>>;
   /** Per-user caps to enforce instead of the defaults (tests lower them). */
   readonly caps?: Partial<Caps>;
+  /**
+   * Queues' visibility timeouts instead of the topology's (tests shorten them, so a failing job is
+   * retried, and given up on, within seconds). Redrive and retention stay the topology's.
+   */
+  readonly visibilityTimeoutSeconds?: Partial<Record<QueueName, number>>;
   /**
    * Execution environments each function may run at once; further invocations wait for one.
    * @default 4 ({@link DEFAULT_MAX_ENVIRONMENTS_PER_FUNCTION})
@@ -198,6 +207,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         region,
         meter,
         ...traced,
+        queues: mapEntries(
+          QUEUES,
+          (name, definition): QueueDefinition => ({
+            ...definition,
+            visibilityTimeoutSeconds:
+              options.visibilityTimeoutSeconds?.[name] ?? definition.visibilityTimeoutSeconds,
+          }),
+        ),
         configure: (app) => mirrorS3ToDisk(app, join(options.dataDir, 's3')),
       }).then(track),
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
@@ -212,6 +229,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.TableName]: dynamoDb.tableNames.main,
       [Env.DynamoDbEndpoint]: dynamoDb.endpoint,
       [Env.FanoutQueueUrl]: sqs.queues.fanout.url,
+      [Env.FanoutDeadLetterQueueUrl]: sqs.queues.fanout.deadLetterUrl,
+      [Env.FanoutMaxReceiveCount]: String(sqs.queues.fanout.definition.deadLetter.maxReceiveCount),
       [Env.SqsEndpoint]: sqs.endpoint,
       [Env.BlobBucketName]: s3.buckets.blobs.name,
       [Env.S3Endpoint]: s3.endpoint,
@@ -388,7 +407,7 @@ function functionEnvironment(
   for (const binding of FUNCTIONS[name].bindings) {
     for (const env of envNamesOf(binding)) names.add(env);
     if (binding.kind === 'table') names.add(Env.DynamoDbEndpoint);
-    if (binding.kind === 'queue') names.add(Env.SqsEndpoint);
+    if (binding.kind === 'queue' || binding.kind === 'deadLetterQueue') names.add(Env.SqsEndpoint);
     if (binding.kind === 'bucket') names.add(Env.S3Endpoint);
     if (binding.kind === 'userPool' && binding.access !== 'verifyTokens') names.add(Env.CognitoEndpoint);
   }

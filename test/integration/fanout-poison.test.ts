@@ -4,6 +4,7 @@ import { LOCAL_CREDENTIALS } from '../../infra/local/listen';
 import { sendFrame } from '../../shared/protocol/inbound';
 import type { MessageFrame } from '../../shared/protocol/outbound';
 import { befriend } from '../support/api';
+import { deadLetterReader } from '../support/dead-letters';
 import { type Persona, signUp } from '../support/personas';
 import { connectInTurn, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -11,13 +12,17 @@ import { eventually } from '../support/table';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-/** Jobs the fan-out cannot read are said at ERROR, without their bodies, and traffic goes on. */
+/**
+ * Jobs the fan-out cannot read are said at ERROR and dead-lettered at once, both without their bodies, and
+ * traffic goes on.
+ */
 describe('poison fan-out jobs', () => {
   let stack: TestStack;
   let sqs: SQSClient;
   let alice: Persona;
   let bob: Persona;
   let sockets: TestSocket[] = [];
+  let deadLetters: ReturnType<typeof deadLetterReader>;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -26,6 +31,7 @@ describe('poison fan-out jobs', () => {
       region: stack.region,
       credentials: LOCAL_CREDENTIALS,
     });
+    deadLetters = deadLetterReader(sqs, stack.resources.queues.fanout.deadLetterUrl);
     [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
     await befriend(stack, alice, bob);
     sockets = await connectInTurn(stack, [alice, bob]);
@@ -48,7 +54,7 @@ describe('poison fan-out jobs', () => {
       (marker: string) =>
         JSON.stringify({ kind: 'message', conversationId: `d_${marker}`, correlationId: marker }),
     ],
-  ])('logs %s at ERROR with its message id and reason, never its body', async (_, body) => {
+  ])('logs and dead-letters %s with its message id and reason, never its body', async (_, body) => {
     const marker = `poison${Math.random().toString(36).slice(2, 10)}`;
     const { MessageId } = await sqs.send(
       new SendMessageCommand({ QueueUrl: stack.resources.queues.fanout.url, MessageBody: body(marker) }),
@@ -73,6 +79,20 @@ describe('poison fan-out jobs', () => {
     });
     expect(String(logged.reason).length).toBeGreaterThan(0);
     expect(stack.logs.filter((log) => log.line.includes(marker))).toEqual([]);
+
+    // Parked at once, as a note: no retry could read it.
+    const parked = await eventually(
+      async () =>
+        (await deadLetters.read()).find((letter) => letter.attributes.failedMessageId === MessageId),
+      15_000,
+    );
+    expect(JSON.parse(parked.body)).toEqual({
+      messageId: MessageId,
+      receiveCount: 1,
+      code: logged.code,
+      reason: logged.reason,
+    });
+    expect(deadLetters.all.filter((letter) => letter.body.includes(marker))).toEqual([]);
 
     // Traffic goes on meanwhile.
     const [alices, bobs] = sockets as [TestSocket, TestSocket];

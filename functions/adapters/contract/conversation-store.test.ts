@@ -383,6 +383,36 @@ describe.each([
       expect(await store.getMembership(conversation.conversationId, bob)).toMatchObject({ delivered: 9 });
     });
 
+    it('moves hidden marks for the member alone, showing others the marks from before', async () => {
+      const conversation = group();
+      await create(conversation);
+      const id = conversation.conversationId;
+      await store.advanceMarks(id, bob, { delivered: 3, read: 2, readContentCount: 2 });
+
+      const hidden = await store.advanceMarks(id, bob, { read: 6, readContentCount: 5 }, { hidden: true });
+
+      expect(hidden).toMatchObject({
+        delivered: 6,
+        read: 6,
+        readContentCount: 5,
+        shown: { delivered: 3, read: 2 },
+      });
+      expect(await store.getMembership(id, bob)).toMatchObject({ read: 6, shown: { delivered: 3, read: 2 } });
+      expect((await store.listMembers(id)).find((m) => m.userId === bob)).toMatchObject({
+        read: 6,
+        shown: { delivered: 3, read: 2 },
+      });
+      // A plain move behind the member's own marks changes nothing, one past them shows them again.
+      expect(await store.advanceMarks(id, bob, { read: 4, readContentCount: 4 })).toMatchObject({
+        read: 6,
+        readContentCount: 5,
+        shown: { read: 2 },
+      });
+      const shownAgain = await store.advanceMarks(id, bob, { read: 8, readContentCount: 7 });
+      expect(shownAgain).toMatchObject({ delivered: 8, read: 8, readContentCount: 7 });
+      expect(shownAgain.shown).toBeUndefined();
+    });
+
     it('throws NotFoundError for a non-member, storing nothing', async () => {
       const conversation = group();
       await create(conversation);

@@ -164,5 +164,21 @@ describe.each([
       expect([...blocked].sort()).toEqual([bob, carol, others[120], others[7]].sort());
       expect(await store.blockedEitherWay(alice, [])).toEqual(new Set());
     });
+
+    it('finds everyone a user blocked or was blocked by, without naming them, and forgets lifted blocks', async () => {
+      await store.block({ userId: alice, blockedId: bob, since: T0 });
+      await store.block({ userId: carol, blockedId: alice, since: T0 });
+      // Not about alice: must not count.
+      await store.block({ userId: bob, blockedId: carol, since: T0 });
+
+      expect([...(await store.blockedEitherWayOf(alice))].sort()).toEqual([bob, carol].sort());
+      expect(await store.blockedEitherWayOf(bob)).toEqual(new Set([alice, carol]));
+
+      await store.unblock(carol, alice);
+      expect(await store.blockedEitherWayOf(alice)).toEqual(new Set([bob]));
+      expect(await store.blockedEitherWayOf(carol)).toEqual(new Set([bob]));
+      // The reverse side is no block of the blocked user's own.
+      expect((await store.listBlocks(bob, 10)).items).toEqual([{ userId: bob, blockedId: carol, since: T0 }]);
+    });
   });
 });

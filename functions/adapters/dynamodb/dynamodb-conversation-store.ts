@@ -203,20 +203,32 @@ export class DynamoDbConversationStore implements ConversationStore {
    * DynamoDB has no `max()`: each mark is set only if it moves forward, by its
    * own conditional update; a refused one was already as far.
    */
-  async advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership> {
+  /**
+   * A hidden move raises `hiddenDelivered` and `hiddenRead` instead of `delivered` and `read`: the member
+   * reads back the higher of each pair, other members see the plain ones (`shown`).
+   */
+  async advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: MarkAdvance,
+    options: { readonly hidden?: boolean } = {},
+  ): Promise<Membership> {
+    const hidden = options.hidden === true;
     // What was read reached a device: delivery is raised with it.
     const delivered =
       marks.read === undefined ? marks.delivered : Math.max(marks.delivered ?? marks.read, marks.read);
     const read =
       marks.read === undefined ? undefined : { seq: marks.read, contentCount: marks.readContentCount };
     // Common case, one request: every given mark is ahead of the stored one.
-    const together = await this.raiseMarksTogether(conversationId, userId, delivered, read);
+    const together = await this.raiseMarksTogether(conversationId, userId, delivered, read, hidden);
     if (together) return together;
     await Promise.all([
-      delivered === undefined ? undefined : this.raiseMark(conversationId, userId, 'delivered', delivered),
+      delivered === undefined
+        ? undefined
+        : this.raiseMark(conversationId, userId, 'delivered', hidden, delivered),
       read === undefined
         ? undefined
-        : this.raiseMark(conversationId, userId, 'read', read.seq, read.contentCount),
+        : this.raiseMark(conversationId, userId, 'read', hidden, read.seq, read.contentCount),
     ]);
     const membership = await this.getMembership(conversationId, userId);
     if (!membership) throw new NotFoundError('Not a member of this conversation');
@@ -295,12 +307,13 @@ export class DynamoDbConversationStore implements ConversationStore {
     userId: string,
     delivered: number | undefined,
     read: { seq: number; contentCount: number } | undefined,
+    hidden: boolean,
   ): Promise<Membership | undefined> {
     const given = Object.entries({ delivered, read: read?.seq }).filter(
-      (entry): entry is [string, number] => entry[1] !== undefined,
+      (entry): entry is ['delivered' | 'read', number] => entry[1] !== undefined,
     );
     if (given.length === 0) return undefined;
-    const sets = given.map(([mark]) => `#${mark} = :${mark}`);
+    const sets = given.map(([mark]) => `${hidden ? `#${mark}H` : `#${mark}`} = :${mark}`);
     const values: Record<string, unknown> = Object.fromEntries(
       given.map(([mark, value]) => [`:${mark}`, value]),
     );
@@ -317,8 +330,15 @@ export class DynamoDbConversationStore implements ConversationStore {
           ConditionExpression: [
             'attribute_exists(pk)',
             ...given.map(([mark]) => `(attribute_not_exists(#${mark}) OR #${mark} < :${mark})`),
+            // Ahead of the hidden marks too: a plain move never sets the member's own marks back.
+            ...given.map(([mark]) => `(attribute_not_exists(#${mark}H) OR #${mark}H < :${mark})`),
           ].join(' AND '),
-          ExpressionAttributeNames: Object.fromEntries(given.map(([mark]) => [`#${mark}`, mark])),
+          ExpressionAttributeNames: Object.fromEntries(
+            given.flatMap(([mark]) => [
+              [`#${mark}`, mark],
+              [`#${mark}H`, HIDDEN_MARKS[mark]],
+            ]),
+          ),
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
@@ -334,6 +354,7 @@ export class DynamoDbConversationStore implements ConversationStore {
     conversationId: string,
     userId: string,
     mark: 'delivered' | 'read',
+    hidden: boolean,
     value: number,
     contentCount?: number,
   ) {
@@ -342,9 +363,11 @@ export class DynamoDbConversationStore implements ConversationStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.member(conversationId, userId),
-          UpdateExpression: `SET #mark = :value${contentCount === undefined ? '' : ', readContentCount = :count'}`,
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :value)',
-          ExpressionAttributeNames: { '#mark': mark },
+          UpdateExpression: `SET ${hidden ? '#hidden' : '#mark'} = :value${contentCount === undefined ? '' : ', readContentCount = :count'}`,
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(#mark) OR #mark < :value) AND ' +
+            '(attribute_not_exists(#hidden) OR #hidden < :value)',
+          ExpressionAttributeNames: { '#mark': mark, '#hidden': HIDDEN_MARKS[mark] },
           ExpressionAttributeValues: {
             ':value': value,
             ...(contentCount === undefined ? {} : { ':count': contentCount }),
@@ -400,16 +423,26 @@ function memberItem(member: Membership): Item {
   };
 }
 
+/** Where a mark moved while only its member may see it is kept (see `advanceMarks`). */
+const HIDDEN_MARKS = { delivered: 'hiddenDelivered', read: 'hiddenRead' } as const;
+
 function toMembership(item: Item): Membership {
+  // What was read reached a device, though a read mark may be written without delivery's.
+  const shown = {
+    delivered: Math.max(Number(item.delivered ?? 0), Number(item.read ?? 0)),
+    read: Number(item.read ?? 0),
+  };
+  const read = Math.max(shown.read, Number(item.hiddenRead ?? 0));
+  const delivered = Math.max(shown.delivered, Number(item.hiddenDelivered ?? 0), read);
   return {
     conversationId: String(item.conversationId),
     userId: String(item.userId),
     role: MemberRoleSchema.parse(item.role),
     joinedAt: Number(item.joinedAt),
-    // What was read reached a device, though a read mark may be written without delivery's.
-    delivered: Math.max(Number(item.delivered ?? 0), Number(item.read ?? 0)),
-    read: Number(item.read ?? 0),
+    delivered,
+    read,
     // Marks stored before it was kept counted every message as content.
     readContentCount: Number(item.readContentCount ?? item.read ?? 0),
+    ...(shown.delivered < delivered || shown.read < read ? { shown } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
@@ -81,23 +81,31 @@ export class DynamoDbRelationshipStore implements RelationshipStore {
     return items.map((item) => String(item.otherId));
   }
 
+  /** Both sides in one BatchWriteItem, not atomically: a repeated block completes a cut-off one. */
   async block(edge: BlockEdge): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.block(edge.userId, edge.blockedId),
-          userId: edge.userId,
-          blockedId: edge.blockedId,
-          since: edge.since,
-        },
-      }),
-    );
+    const fields = { userId: edge.userId, blockedId: edge.blockedId, since: edge.since };
+    await batchWriteAll(this.client, this.tableName, [
+      { PutRequest: { Item: { ...keys.block(edge.userId, edge.blockedId), ...fields } } },
+      { PutRequest: { Item: { ...keys.blockedBy(edge.blockedId, edge.userId), ...fields } } },
+    ]);
   }
 
   async unblock(userId: string, blockedId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: keys.block(userId, blockedId) }),
+    await batchWriteAll(this.client, this.tableName, [
+      { DeleteRequest: { Key: keys.block(userId, blockedId) } },
+      { DeleteRequest: { Key: keys.blockedBy(blockedId, userId) } },
+    ]);
+  }
+
+  async blockedEitherWayOf(userId: string): Promise<Set<string>> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.eitherWayBlockPrefix },
+      ProjectionExpression: 'userId, blockedId',
+    });
+    return new Set(
+      items.map((item) => (item.userId === userId ? String(item.blockedId) : String(item.userId))),
     );
   }
 

@@ -10,6 +10,7 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | presence        | USER#{userId}     | PRESENCE                |                     |               |
  * | friend edge     | USER#{userId}     | FRIEND#{otherId}        |                     |               |
  * | block           | USER#{userId}     | BLOCK#{blockedId}       |                     |               |
+ * | block, reversed | USER#{blockedId}  | BLOCKEDBY#{userId}      |                     |               |
  * | device          | USER#{userId}     | DEVICE#{deviceId}       |                     |               |
  * | key package     | USER#{userId}     | KP#{deviceId}#{uploadedAt, 13 digits}#{random} |  |        |
  * | last resort     | USER#{userId}     | KPLR#{deviceId}         |                     |               |
@@ -30,7 +31,9 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * match another's items. The conversation's MLS epoch is the `epoch` attribute
  * of its `META` item (absent = 0). `HEAD` is the log's counter: the last seq
  * taken, content counts, and `blockedBy`, the users blocking a direct
- * conversation.
+ * conversation. A block is kept on both users' sides: `BLOCK#` under the
+ * blocker, `BLOCKEDBY#` under the blocked user, so one Query of a user's
+ * `BLOCK` prefix answers "blocked either way" for everyone at once.
  */
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
@@ -44,6 +47,11 @@ export const keys = {
   friendPrefix: 'FRIEND#',
   block: (userId: string, blockedId: string) => ({ pk: `USER#${userId}`, sk: `BLOCK#${blockedId}` }),
   blockPrefix: 'BLOCK#',
+  /** The reverse of a block, on the blocked user's side. */
+  blockedBy: (blockedId: string, userId: string) => ({ pk: `USER#${blockedId}`, sk: `BLOCKEDBY#${userId}` }),
+  blockedByPrefix: 'BLOCKEDBY#',
+  /** Covers `BLOCK#` and `BLOCKEDBY#`: both directions in one Query. */
+  eitherWayBlockPrefix: 'BLOCK',
   userPk: (userId: string) => `USER#${userId}`,
   device: (userId: string, deviceId: string) => ({ pk: `USER#${userId}`, sk: `DEVICE#${deviceId}` }),
   devicePrefix: 'DEVICE#',

@@ -105,16 +105,32 @@ export class InMemoryConversationStore implements ConversationStore {
     });
   }
 
-  async advanceMarks(conversationId: string, userId: string, marks: MarkAdvance): Promise<Membership> {
+  async advanceMarks(
+    conversationId: string,
+    userId: string,
+    marks: MarkAdvance,
+    options: { readonly hidden?: boolean } = {},
+  ): Promise<Membership> {
     const member = this.members.get(conversationId)?.get(userId);
     if (!member) throw new NotFoundError('Not a member of this conversation');
     const forward = marks.read !== undefined && marks.read > member.read;
     // What was read reached a device: delivery is raised with it.
     const delivered = Math.max(member.delivered, marks.delivered ?? 0, marks.read ?? 0);
-    const advanced = {
-      ...member,
+    const { shown: before, ...own } = member;
+    // The marks others see: held back while hidden, raised like the member's own otherwise.
+    const publicMarks = before ?? { delivered: member.delivered, read: member.read };
+    const read = forward ? (marks.read as number) : member.read;
+    const shown = options.hidden
+      ? publicMarks
+      : {
+          delivered: delivered > member.delivered ? delivered : publicMarks.delivered,
+          read: forward ? read : publicMarks.read,
+        };
+    const advanced: Membership = {
+      ...own,
       delivered,
-      ...(forward ? { read: marks.read, readContentCount: marks.readContentCount } : {}),
+      ...(forward ? { read, readContentCount: marks.readContentCount } : {}),
+      ...(shown.delivered < delivered || shown.read < read ? { shown } : {}),
     };
     this.membersOf(conversationId).set(userId, advanced);
     return { ...advanced };

@@ -54,6 +54,14 @@ export class InMemoryRelationshipStore implements RelationshipStore {
     return pageOf(edges, (edge) => edge.blockedId, { list: `blocks:${userId}`, limit, cursor });
   }
 
+  async blockedEitherWayOf(userId: string): Promise<Set<string>> {
+    const blocked = [...(this.blocks.get(userId)?.keys() ?? [])];
+    const blockers = [...this.blocks.entries()]
+      .filter(([, edges]) => edges.has(userId))
+      .map(([blockerId]) => blockerId);
+    return new Set([...blocked, ...blockers]);
+  }
+
   async blockedEitherWay(userId: string, otherIds: readonly string[]): Promise<Set<string>> {
     return new Set(
       otherIds.filter(

@@ -16,7 +16,7 @@ import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { type Caller, requireMembership } from '../access';
-import { envelope, iso, profilesById } from '../views';
+import { envelope, iso, marksSeenBy, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
 
 /** Members of a group, creator included. */
@@ -93,8 +93,7 @@ export function conversations(deps: ConversationsDeps) {
         user: profile(m.userId),
         role: m.role,
         joinedAt: iso(m.joinedAt),
-        delivered: m.delivered,
-        read: m.read,
+        ...marksSeenBy(membership.userId, m),
       })),
     };
   }

@@ -7,7 +7,7 @@ import type { MessageLog, StoredMessage } from '../../ports/message-log';
 import { requireMembership } from '../access';
 import { SeqCursorSchema } from '../cursor';
 import { requireBytes } from '../mls/mls-bytes';
-import { envelope } from '../views';
+import { envelope, marksSeenBy } from '../views';
 
 export interface HistoryRequest {
   readonly after?: number;
@@ -59,12 +59,7 @@ export function listHistory(deps: {
     const edge = forward ? messages.at(-1) : messages[0];
     return {
       items: await Promise.all(messages.map(withBody)),
-      receipts: members.map((m) => ({
-        conversationId,
-        userId: m.userId,
-        delivered: m.delivered,
-        read: m.read,
-      })),
+      receipts: members.map((m) => ({ conversationId, userId: m.userId, ...marksSeenBy(caller.userId, m) })),
       ...(more && edge ? { next: encodeCursor(forward ? { after: edge.seq } : { before: edge.seq }) } : {}),
     };
   };

@@ -121,6 +121,28 @@ describe('relayTyping', () => {
     expect(notifier.framesOf('alice-phone')).toEqual([]);
   });
 
+  it('relays nothing in a group between members blocked either way, and the rest still get it', async () => {
+    await seedBlock(deps, 'bob', 'alice', T0);
+
+    await typing(alice, GROUP, 'start');
+    await typing({ userId: 'bob', correlationId: 'typing-4' }, GROUP, 'start');
+
+    for (const connectionId of ['bob-phone', 'bob-laptop']) {
+      expect(notifier.framesOf(connectionId)).toEqual([]);
+    }
+    for (const connectionId of ['alice-phone', 'alice-laptop']) {
+      expect(notifier.framesOf(connectionId)).toEqual([]);
+    }
+    expect(notifier.framesOf('carol-phone').map((frame) => (frame as { userId: string }).userId)).toEqual([
+      'alice',
+      'bob',
+    ]);
+
+    await relationships.unblock('bob', 'alice');
+    await typing(alice, GROUP, 'stop');
+    expect(notifier.framesOf('bob-phone')).toHaveLength(1);
+  });
+
   it("counts typing against the typist's allowance", async () => {
     const strict = relayTyping({
       ...deps,

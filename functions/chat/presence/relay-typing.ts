@@ -5,7 +5,7 @@ import type { MessageLog } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { refuseClosedDirect, requireMembership } from '../access';
+import { isDirectConversationId, refuseClosedDirect, requireMembership } from '../access';
 import { type PostReport, postAll } from '../push/post-all';
 
 export interface RelayTypingDeps {
@@ -24,7 +24,9 @@ export interface RelayTypingDeps {
  * Relays "typing" to the other members' open connections, straight away and
  * never stored (no queue, no table item).
  * 1. Check membership and blocks; count it against the typing allowance.
- * 2. Post to the other members' connections (not the typist's own devices).
+ * 2. Post to the other members' connections (not the typist's own devices), but in a group never to a
+ *    member the typist blocked or who blocked the typist: to them the typist is no one. One Query of the
+ *    typist's own blocks (both directions live there), almost always empty, whatever the group's size.
  */
 export function relayTyping(deps: RelayTypingDeps) {
   return async (
@@ -35,8 +37,14 @@ export function relayTyping(deps: RelayTypingDeps) {
     await requireMembership(deps.conversations, conversationId, caller.userId);
     await deps.rateLimiter.consume(caller.userId, 'typing', deps.clock());
     await refuseClosedDirect(deps, conversationId);
-    const conversation = await deps.conversations.get(conversationId);
-    const others = (conversation?.memberIds ?? []).filter((id) => id !== caller.userId);
+    const [conversation, blocked] = await Promise.all([
+      deps.conversations.get(conversationId),
+      // A closed direct conversation was refused above, and an open one has no block on it.
+      isDirectConversationId(conversationId)
+        ? new Set<string>()
+        : deps.relationships.blockedEitherWayOf(caller.userId),
+    ]);
+    const others = (conversation?.memberIds ?? []).filter((id) => id !== caller.userId && !blocked.has(id));
     const targets = await deps.connections.listByUsers(others, deps.clock());
     return postAll(
       deps,

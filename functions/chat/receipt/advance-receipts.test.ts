@@ -125,6 +125,28 @@ describe('advanceReceipts', () => {
     expect(pushedToAlice).toEqual([]);
   });
 
+  it("keeps the blocker's marks where they were for the other member, and moves them for the blocker", async () => {
+    const direct = directConversationId('alice', 'bob');
+    await seedConversation(conversations, {
+      conversationId: direct,
+      kind: 'direct',
+      memberIds: ['alice', 'bob'],
+      now: T0,
+    });
+    await seedMessages(messages, direct, 'alice', 2, T0);
+    await advance(bob, direct, { read: 1 });
+    await seedBlock(deps, 'bob', 'alice', T0);
+
+    const receipt = await advance(bob, direct, { read: 2 });
+
+    expect(receipt).toMatchObject({ delivered: 2, read: 2 });
+    expect(await conversations.getMembership(direct, 'bob')).toMatchObject({
+      read: 2,
+      readContentCount: 2,
+      shown: { delivered: 1, read: 1 },
+    });
+  });
+
   it('refuses a non-member', async () => {
     await expect(advance({ userId: 'carol', correlationId: 'r' }, GROUP, { read: 1 })).rejects.toThrow(
       ForbiddenError,

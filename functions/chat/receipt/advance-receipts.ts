@@ -22,7 +22,8 @@ export interface AdvanceReceiptsDeps {
  * 2. Note how many content messages the read mark covers (the head's count when it is read
  *    to the end, else the count on the message at the mark), so unread counts skip commits.
  * 3. Store the marks; when they moved, push them to the members and to the caller's other
- *    devices (so a read on one device clears the unread count on all).
+ *    devices (so a read on one device clears the unread count on all). In a closed direct
+ *    conversation they are stored hidden and pushed to the caller's devices only.
  */
 export function advanceReceipts(deps: AdvanceReceiptsDeps) {
   return async (
@@ -38,6 +39,8 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
       throw new ValidationError(`The conversation has no message ${highest} yet`);
     // What was read reached a device: delivery is raised with it.
     const delivered = highest > 0 ? { delivered: highest } : {};
+    // In a closed direct conversation (a block, or no longer friends) the marks move for the reader's
+    // own devices only: the other user goes on seeing them as they were when it closed.
     const after = await deps.conversations.advanceMarks(
       conversationId,
       caller.userId,
@@ -48,6 +51,7 @@ export function advanceReceipts(deps: AdvanceReceiptsDeps) {
             readContentCount: await contentCountAt(conversationId, marks.read, head),
           }
         : delivered,
+      { hidden: head?.closed === true },
     );
     const receipt: Receipt = {
       conversationId,
