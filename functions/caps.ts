@@ -70,3 +70,12 @@ export function blobBytesRefused(limit: number, bytes: number, now: number): Lim
     { retryAfterSeconds: secondsUntilNextUtcDay(now) },
   );
 }
+
+/** The refusal of a group with members who are in `groupsPerUser` groups already; names them. */
+export function groupsFull(limit: number, userIds: readonly string[]): LimitReachedError {
+  return new LimitReachedError(
+    'groupsPerUser',
+    limit,
+    `Already in as many groups as allowed, so not added: ${[...userIds].sort().join(', ')}`,
+  );
+}

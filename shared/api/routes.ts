@@ -443,12 +443,13 @@ export const ROUTES = {
     path: '/conversations',
     tag: 'conversations',
     summary: 'Open a direct conversation with a friend, or create a group of friends',
-    description: 'A direct conversation is unique per pair: asking again returns the same one.',
+    description:
+      'A direct conversation is unique per pair: asking again returns the same one. A user is in at most 500 groups (`groupsPerUser`; direct conversations do not count): a group with a member who is full, the creator included, is `LIMIT_REACHED` naming them, and nothing is stored.',
     auth: 'jwt',
     body: CreateConversationBodySchema,
     status: 201,
     response: ConversationDetailSchema,
-    errors: [ValidationFailed, Forbidden, NotFound],
+    errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   getConversation: route({
     method: 'GET',
@@ -478,12 +479,14 @@ export const ROUTES = {
     path: '/conversations/{conversationId}/members',
     tag: 'conversations',
     summary: 'Add friends of mine to a group (admins)',
+    description:
+      'A user is in at most 500 groups (`groupsPerUser`): when one of them is full, nobody is added and the answer is `LIMIT_REACHED` naming the full ones. Leaving a group, or being removed, makes room.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: z.object({ userIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(100)) }),
     status: 200,
     response: ConversationDetailSchema,
-    errors: [ValidationFailed, Forbidden, Conflict],
+    errors: [ValidationFailed, Forbidden, Conflict, LimitReached],
   }),
   removeMember: route({
     method: 'DELETE',

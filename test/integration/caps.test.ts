@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
-import { apiFor, befriend, logAfter, rawRequest } from '../support/api';
+import { type Api, apiFor, befriend, logAfter, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -20,6 +20,7 @@ describe('caps', () => {
         devicesPerUser: 2,
         keyPackagesPerDevice: 3,
         blobBytesPerUserPerDay: BLOB_BYTES_PER_DAY,
+        groupsPerUser: 2,
       },
     });
     table = tableReader(stack);
@@ -108,6 +109,60 @@ describe('caps', () => {
     });
   });
 
+  describe('groups per user', () => {
+    it('refuses a group, or an addition, that would take a user past the cap with 409 LIMIT_REACHED naming them, storing nothing; leaving makes room', async () => {
+      const [gina, hank, ivy, jade] = (await Promise.all(
+        ['gina', 'hank', 'ivy', 'jade'].map((name) => signUp(stack, name)),
+      )) as [Persona, Persona, Persona, Persona];
+      await Promise.all([
+        befriend(stack, gina, hank),
+        befriend(stack, ivy, hank),
+        befriend(stack, ivy, jade),
+      ]);
+      const [ginas, hanks, ivys] = [gina, hank, ivy].map((persona) => apiFor(stack, persona)) as [
+        Api,
+        Api,
+        Api,
+      ];
+      const createGroup = (api: Api, name: string, members: Persona[]) =>
+        api.createConversation({ body: { kind: 'group', name, memberIds: members.map((m) => m.userId) } });
+      const conversationIdsOf = async (api: Api) =>
+        (await api.listConversations({ query: { limit: 100 } })).items.map((c) => c.conversationId).sort();
+      // A direct conversation does not count.
+      await ginas.createConversation({ body: { kind: 'direct', userId: hank.userId } });
+      const first = await createGroup(ginas, 'One', [hank]);
+      await createGroup(ginas, 'Two', [hank]);
+      const hanksBefore = await conversationIdsOf(hanks);
+
+      const refusedGroup = await failure(createGroup(ivys, 'Three', [hank, jade]));
+
+      expect(refusedGroup).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+      expect(refusedGroup.message).toContain(`not added: ${hank.userId} (cap groupsPerUser: 2)`);
+      expect(await conversationIdsOf(ivys)).toEqual([]);
+      expect(await conversationIdsOf(hanks)).toEqual(hanksBefore);
+
+      const ivysGroup = await createGroup(ivys, 'Ivy’s', [jade]);
+      const refusedAdd = await failure(
+        ivys.addMembers({
+          params: { conversationId: ivysGroup.conversationId },
+          body: { userIds: [hank.userId] },
+        }),
+      );
+      expect(refusedAdd).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+      expect(refusedAdd.message).toContain(`not added: ${hank.userId} (`);
+      expect(
+        (await table.query(`CONV#${ivysGroup.conversationId}`, 'MEMBER#')).map((item) => item.userId).sort(),
+      ).toEqual([ivy.userId, jade.userId].sort());
+
+      await hanks.removeMember({ params: { conversationId: first.conversationId, userId: hank.userId } });
+      const added = await ivys.addMembers({
+        params: { conversationId: ivysGroup.conversationId },
+        body: { userIds: [hank.userId] },
+      });
+      expect(added.members.map((m) => m.user.userId)).toContain(hank.userId);
+    });
+  });
+
   describe('bytes per user per day in the blob store', () => {
     it('takes commits until the day is full, then answers 409 LIMIT_REACHED with Retry-After to UTC midnight, storing nothing; another user is unaffected', async () => {
       const [erin, frank] = await Promise.all([signUp(stack, 'erin'), signUp(stack, 'frank')]);
@@ -164,6 +219,16 @@ const keyOfObject = (object: string) => object.slice(0, object.indexOf('\n'));
 
 const keyOf = (seed: number) => Buffer.alloc(32, seed).toString('base64');
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The error the call fails with. */
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
 
 /** The call fails with 409 LIMIT_REACHED naming the cap. */
 async function refused(call: Promise<unknown>, cap: string) {

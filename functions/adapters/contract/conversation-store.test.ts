@@ -1,7 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, LimitReachedError, NotFoundError } from '../../errors';
 import type { Conversation, ConversationStore, Membership } from '../../ports/conversation-store';
 import { DynamoDbConversationStore } from '../dynamodb/dynamodb-conversation-store';
 import { keys } from '../dynamodb/keys';
@@ -391,6 +391,76 @@ describe.each([
         store.advanceMarks(conversation.conversationId, carol, { read: 3, readContentCount: 3 }),
       ).rejects.toThrow(NotFoundError);
       expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+    });
+  });
+
+  describe('groups per user', () => {
+    const membersOf = (conversation: Conversation) =>
+      conversation.memberIds.map((userId) => member(conversation.conversationId, userId));
+
+    it('counts each group once per member, leaves directs out, and frees a place on leaving', async () => {
+      const first = group([alice, bob]);
+      await store.createIfAbsent(first, membersOf(first), { groupsPerUser: 2 });
+      await store.createIfAbsent({ ...first }, membersOf(first), { groupsPerUser: 2 });
+      await create({ ...group([alice, carol]), kind: 'direct' });
+
+      expect([await store.countGroupsOf(alice), await store.countGroupsOf(carol)]).toEqual([1, 0]);
+      await store.change(first.conversationId, 1, { remove: [bob] });
+      await expect(store.countGroupsOf(bob)).resolves.toBe(0);
+      await store.change(first.conversationId, 2, {
+        add: [member(first.conversationId, carol)],
+        groupsPerUser: 2,
+      });
+      await expect(store.countGroupsOf(carol)).resolves.toBe(1);
+    });
+
+    it('refuses a group with a member at the cap, naming them, and stores none of it', async () => {
+      const full = group([bob, carol]);
+      await store.createIfAbsent(full, membersOf(full), { groupsPerUser: 1 });
+      const refused = group([alice, bob, carol]);
+
+      const creation = store.createIfAbsent(refused, membersOf(refused), { groupsPerUser: 1 });
+
+      await expect(creation).rejects.toThrow(LimitReachedError);
+      await expect(creation).rejects.toMatchObject({ cap: 'groupsPerUser' });
+      await expect(creation).rejects.toThrow(new RegExp(`${[bob, carol].sort().join(', ')}`));
+      expect(await store.get(refused.conversationId)).toBeUndefined();
+      expect(await store.listMembers(refused.conversationId)).toEqual([]);
+      expect(await Promise.all([alice, bob, carol].map((id) => store.countGroupsOf(id)))).toEqual([0, 1, 1]);
+    });
+
+    it('refuses adding a user at the cap, changing nothing', async () => {
+      const theirs = group([carol, bob]);
+      await store.createIfAbsent(theirs, membersOf(theirs), { groupsPerUser: 1 });
+      const mine = group([alice]);
+      await store.createIfAbsent(mine, membersOf(mine), { groupsPerUser: 1 });
+
+      await expect(
+        store.change(mine.conversationId, 1, {
+          add: [member(mine.conversationId, bob), member(mine.conversationId, carol)],
+          groupsPerUser: 1,
+        }),
+      ).rejects.toThrow(LimitReachedError);
+
+      expect(await store.get(mine.conversationId)).toEqual(mine);
+      expect(await store.getMembership(mine.conversationId, bob)).toBeUndefined();
+      expect(await Promise.all([bob, carol].map((id) => store.countGroupsOf(id)))).toEqual([1, 1]);
+    });
+
+    it('lets only one of two groups racing for a user’s last place take it', async () => {
+      const rivals = [group([alice, bob]), group([carol, bob])];
+
+      const results = await Promise.allSettled(
+        rivals.map((rival) => store.createIfAbsent(rival, membersOf(rival), { groupsPerUser: 1 })),
+      );
+
+      expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(
+        (await Promise.all(rivals.map((rival) => store.get(rival.conversationId)))).filter(Boolean),
+      ).toHaveLength(1);
+      expect(await Promise.all([alice, bob, carol].map((id) => store.countGroupsOf(id)))).toEqual(
+        results[0]?.status === 'fulfilled' ? [1, 1, 0] : [0, 1, 1],
+      );
     });
   });
 });

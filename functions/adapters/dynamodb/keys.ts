@@ -17,6 +17,7 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | send record     | USER#{senderId}   | SEND#{convId}#{msgId}   |                     |               |
  * | rate bucket     | RATE#{userId}     | {action}                |                     |               |
  * | blob bytes      | QUOTA#{userId}    | BLOB#{UTC day, YYYY-MM-DD} |                  |               |
+ * | user's groups   | QUOTA#{userId}    | GROUPS                  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
@@ -67,6 +68,8 @@ export const keys = {
   rateBucket: (userId: string, action: string) => ({ pk: `RATE#${userId}`, sk: action }),
   /** Bytes a user wrote to the blob bucket on one UTC day. */
   blobBytes: (userId: string, day: string) => ({ pk: `QUOTA#${userId}`, sk: `BLOB#${day}` }),
+  /** The ids of the groups a user is counted in (`groupIds`, a string set). */
+  userGroups: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'GROUPS' }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),
   conversationPk: (conversationId: string) => `CONV#${conversationId}`,
   member: (conversationId: string, userId: string) => ({

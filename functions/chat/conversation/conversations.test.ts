@@ -229,6 +229,42 @@ describe('conversations', () => {
     });
   });
 
+  describe('groups per user', () => {
+    it('refuses a group with a member who is in as many groups as the cap allows, naming them; directs do not count', async () => {
+      const capped = conversations({ ...deps, caps: { groupsPerUser: 2 } });
+      await capped.openDirect(alice, 'bob');
+      await capped.createGroup(alice, 'One', ['bob']);
+      await capped.createGroup(alice, 'Two', ['bob', 'carol']);
+      const before = { size: store.size, jobs: fanout.jobs.length };
+
+      const refused = capped.createGroup(alice, 'Three', ['carol', 'dave']);
+
+      await expect(refused).rejects.toMatchObject({ code: 'LIMIT_REACHED', cap: 'groupsPerUser' });
+      await expect(refused).rejects.toThrow(/not added: alice \(cap groupsPerUser: 2\)/);
+      expect({ size: store.size, jobs: fanout.jobs.length }).toEqual(before);
+      await expect(capped.createGroup(carol, 'Carol’s', ['bob'])).rejects.toThrow(/not added: bob \(/);
+    });
+
+    it('refuses adding a full user, adding nobody; one who leaves a group makes room', async () => {
+      const capped = conversations({ ...deps, caps: { groupsPerUser: 1 } });
+      const bobs = await capped.createGroup(bob, 'Bob’s', ['carol']);
+      const mine = await capped.createGroup(alice, 'Mine', ['dave']);
+
+      await expect(capped.addMembers(alice, mine.conversationId, ['bob', 'erin'])).rejects.toThrow(
+        /not added: bob \(/,
+      );
+      expect((await store.get(mine.conversationId))?.memberIds).toEqual(['alice', 'dave']);
+      await expect(store.countGroupsOf('erin')).resolves.toBe(0);
+
+      await capped.removeMember(bob, bobs.conversationId, 'bob');
+      await expect(capped.addMembers(alice, mine.conversationId, ['bob', 'erin'])).resolves.toMatchObject({
+        members: expect.arrayContaining([
+          expect.objectContaining({ user: expect.objectContaining({ userId: 'bob' }) }),
+        ]),
+      });
+    });
+  });
+
   describe('get', () => {
     it('shows a member the conversation with its members, their roles and marks, and the last message', async () => {
       const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
 import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
+import type { Caps } from '../../caps';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type {
@@ -32,6 +33,7 @@ export interface ConversationsDeps {
   readonly relationships: RelationshipStore;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
+  readonly caps: Pick<Caps, 'groupsPerUser'>;
   readonly clock: () => number;
 }
 
@@ -183,7 +185,8 @@ export function conversations(deps: ConversationsDeps) {
     /**
      * Creates a group of the caller's friends, the caller as admin.
      * 1. Count it against the write allowance; check size and friendship.
-     * 2. Store it with every membership; tell every member.
+     * 2. Store it with every membership, unless a member (the caller included) is in as many groups
+     *    as `groupsPerUser` allows: then nothing is stored. Tell every member.
      */
     async createGroup(caller: Caller, name: string, memberIds: readonly string[]): Promise<Conversation> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
@@ -210,6 +213,7 @@ export function conversations(deps: ConversationsDeps) {
           member(conversationId, caller.userId, 'admin', now),
           ...others.map((id) => member(conversationId, id, 'member', now)),
         ],
+        { groupsPerUser: deps.caps.groupsPerUser },
       );
       if (created) await announce(caller, conversation, 'created');
       return conversation;
@@ -297,7 +301,11 @@ export function conversations(deps: ConversationsDeps) {
         if (current.memberIds.length + added.length > MAX_GROUP_MEMBERS) {
           throw new ValidationError(`A group has at most ${MAX_GROUP_MEMBERS} members`);
         }
-        return { add: added.map((id) => member(conversationId, id, 'member', now)) };
+        // A user in as many groups as the cap allows refuses the whole change.
+        return {
+          add: added.map((id) => member(conversationId, id, 'member', now)),
+          groupsPerUser: deps.caps.groupsPerUser,
+        };
       });
       if (added.length > 0) await announce(caller, changed, 'members_added', added);
       return detail(changed, membership);
