@@ -88,6 +88,15 @@ export interface ConversationStore {
   listMembers(conversationId: string): Promise<Membership[]>;
   /** Ids of every conversation the user is a member of (eventually consistent). */
   listConversationIdsOf(userId: string): Promise<string[]>;
+  /**
+   * Up to `limit` ids of the user's conversations in id order, those after `after` (eventually
+   * consistent); `next`, the last id given, when more follow. Reads at most `limit + 1` index entries.
+   */
+  pageConversationIdsOf(
+    userId: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ readonly ids: string[]; readonly next?: string }>;
   /** How many groups the user is counted in (what `groupsPerUser` is checked against). */
   countGroupsOf(userId: string): Promise<number>;
   /** The user's memberships, with their marks, in those of these conversations where they are a member (in no particular order). */

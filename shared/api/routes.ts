@@ -431,7 +431,9 @@ export const ROUTES = {
     method: 'GET',
     path: '/conversations',
     tag: 'conversations',
-    summary: 'My conversations, newest activity first, with last message and unread count',
+    summary: 'My conversations, with last message and unread count, a page at a time',
+    description:
+      'Pages follow in conversation-id order; each page is sorted newest activity first (the last content message, else the creation; commits do not count). A client with more than one page sorts the whole list by `lastActivityAt`. Each request reads only the conversations of its page, however many the user has.',
     auth: 'jwt',
     query: PagingQuerySchema,
     status: 200,

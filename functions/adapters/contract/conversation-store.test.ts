@@ -463,4 +463,33 @@ describe.each([
       );
     });
   });
+
+  describe('pageConversationIdsOf', () => {
+    it('pages the user’s conversations in id order, each once, with a next id only when more follow', async () => {
+      const conversations = [group([alice, bob]), group([alice, carol]), group([bob, carol]), group([alice])];
+      for (const conversation of conversations) await create(conversation);
+      const alices = conversations
+        .filter((c) => c.memberIds.includes(alice))
+        .map((c) => c.conversationId)
+        .sort();
+
+      const first = await store.pageConversationIdsOf(alice, 2);
+      const second = await store.pageConversationIdsOf(alice, 2, first.next);
+
+      expect(first).toEqual({ ids: alices.slice(0, 2), next: alices[1] });
+      expect(second).toEqual({ ids: alices.slice(2) });
+      await expect(store.pageConversationIdsOf(alice, 3)).resolves.toEqual({ ids: alices });
+    });
+
+    it('goes on after a conversation the user has left since', async () => {
+      const conversations = [group([alice, bob]), group([alice, bob]), group([alice, bob])];
+      for (const conversation of conversations) await create(conversation);
+      const ids = conversations.map((c) => c.conversationId).sort();
+      const first = await store.pageConversationIdsOf(bob, 1);
+
+      await store.change(ids[0] as string, 1, { remove: [bob] });
+
+      await expect(store.pageConversationIdsOf(bob, 5, first.next)).resolves.toEqual({ ids: ids.slice(1) });
+    });
+  });
 });

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConversationKindSchema, MemberRoleSchema } from '../../../shared/protocol/resources';
 import { groupsFull } from '../../caps';
 import { ConflictError, NotFoundError, ParleyError } from '../../errors';
@@ -220,6 +226,30 @@ export class DynamoDbConversationStore implements ConversationStore {
       ProjectionExpression: 'gsi1sk',
     });
     return items.map((item) => String(item.gsi1sk).slice(keys.memberIndexPrefix.length));
+  }
+
+  /**
+   * One Query of the index, keys only, for one more entry than asked: whether more follow is known
+   * without a last empty page. The start key is rebuilt from the id, as the membership's keys are.
+   */
+  async pageConversationIdsOf(userId: string, limit: number, after?: string) {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.memberIndexPrefix },
+        ProjectionExpression: 'gsi1sk',
+        Limit: limit + 1,
+        ...(after === undefined
+          ? {}
+          : { ExclusiveStartKey: { ...keys.member(after, userId), ...keys.memberIndex(after, userId) } }),
+      }),
+    );
+    const all = Items.map((item) => String(item.gsi1sk).slice(keys.memberIndexPrefix.length));
+    const ids = all.slice(0, limit);
+    const last = ids.at(-1);
+    return all.length > limit && last !== undefined ? { ids, next: last } : { ids };
   }
 
   async countGroupsOf(userId: string): Promise<number> {

@@ -115,6 +115,16 @@ export class InMemoryConversationStore implements ConversationStore {
       .sort();
   }
 
+  async pageConversationIdsOf(userId: string, limit: number, after?: string) {
+    const all = [...this.members.entries()]
+      .filter(([id, byUser]) => byUser.has(userId) && (after === undefined || id > after))
+      .map(([id]) => id)
+      .sort();
+    const ids = all.slice(0, limit);
+    const last = ids.at(-1);
+    return all.length > limit && last !== undefined ? { ids, next: last } : { ids };
+  }
+
   async countGroupsOf(userId: string): Promise<number> {
     return this.groups.get(userId)?.size ?? 0;
   }

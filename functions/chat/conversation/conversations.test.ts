@@ -418,21 +418,70 @@ describe('conversations', () => {
       expect((await chats.list(bob, 10)).items[0]).toMatchObject({ unread: 2 });
     });
 
-    it('pages with a cursor, each conversation exactly once', async () => {
-      const ids: string[] = [];
+    it('pages in conversation-id order, each page newest activity first, each conversation exactly once', async () => {
+      const active: string[] = [];
       for (const friend of ['bob', 'carol', 'dave', 'erin', 'frank']) {
-        ids.unshift((await chats.openDirect(alice, friend)).conversationId);
+        active.unshift((await chats.openDirect(alice, friend)).conversationId);
         vi.advanceTimersByTime(1_000);
       }
+      const byId = [...active].sort();
 
       const first = await chats.list(alice, 2);
       const second = await chats.list(alice, 2, first.next);
       const third = await chats.list(alice, 2, second.next);
 
-      expect(first.items.map((c) => c.conversationId)).toEqual(ids.slice(0, 2));
-      expect(second.items.map((c) => c.conversationId)).toEqual(ids.slice(2, 4));
-      expect(third.items.map((c) => c.conversationId)).toEqual(ids.slice(4));
+      const newestFirst = (ids: string[]) => active.filter((id) => ids.includes(id));
+      expect(first.items.map((c) => c.conversationId)).toEqual(newestFirst(byId.slice(0, 2)));
+      expect(second.items.map((c) => c.conversationId)).toEqual(newestFirst(byId.slice(2, 4)));
+      expect(third.items.map((c) => c.conversationId)).toEqual(byId.slice(4));
       expect(third).not.toHaveProperty('next');
+      // The whole list, sorted by activity as a client sorts it, is newest first.
+      const all = [...first.items, ...second.items, ...third.items];
+      expect(
+        all.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)).map((c) => c.conversationId),
+      ).toEqual(active);
+    });
+
+    it('reads only the conversations of the page it answers, however many the caller has', async () => {
+      for (const friend of PEOPLE.slice(1)) await chats.openDirect(alice, friend);
+      const asked: number[] = [];
+      const record =
+        <A extends unknown[], R>(read: (ids: readonly string[], ...rest: A) => R) =>
+        (ids: readonly string[], ...rest: A) => {
+          asked.push(ids.length);
+          return read(ids, ...rest);
+        };
+      const counted = conversations({
+        ...deps,
+        conversations: Object.assign(Object.create(store), {
+          listConversationIdsOf: () => Promise.reject(new Error('reads every membership')),
+          getMany: record(store.getMany.bind(store)),
+          getMemberships: (userId: string, ids: readonly string[]) => {
+            asked.push(ids.length);
+            return store.getMemberships(userId, ids);
+          },
+        }),
+        messages: Object.assign(Object.create(messages), { heads: record(messages.heads.bind(messages)) }),
+      });
+
+      const page = await counted.list(alice, 3);
+
+      expect(page.items).toHaveLength(3);
+      expect(page.next).toEqual(expect.any(String));
+      expect(Math.max(...asked)).toBe(3);
+    });
+
+    it('goes on after a group the caller left between two pages', async () => {
+      const groups = [];
+      for (const name of ['A', 'B', 'C']) groups.push(await chats.createGroup(alice, name, ['bob']));
+      const ids = groups.map((g) => g.conversationId).sort();
+      const first = await chats.list(bob, 1);
+      expect(first.items.map((c) => c.conversationId)).toEqual([ids[0]]);
+
+      await chats.removeMember(bob, ids[0] as string, 'bob');
+      const rest = await chats.list(bob, 5, first.next);
+
+      expect(rest.items.map((c) => c.conversationId)).toEqual(ids.slice(1));
     });
 
     it('pages through conversations active in the same millisecond, each exactly once', async () => {

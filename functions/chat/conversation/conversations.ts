@@ -37,7 +37,8 @@ export interface ConversationsDeps {
   readonly clock: () => number;
 }
 
-const ListCursorSchema = z.tuple([z.number(), z.string()]);
+/** The last conversation id of the page before. */
+const ListCursorSchema = z.tuple([z.string()]);
 
 /**
  * Direct conversations and groups: creation, listing, renaming, membership.
@@ -227,14 +228,16 @@ export function conversations(deps: ConversationsDeps) {
     },
 
     /**
-     * The caller's conversations, newest activity first.
-     * 1. Find the caller's conversations, then read them, their log heads and the caller's marks at once.
-     * 2. Sort by last content activity (commits do not count); read the last content
-     *    message of this page's conversations.
+     * One page of the caller's conversations: pages follow in conversation-id order, and each page is
+     * sorted newest content activity first (commits do not count). A client with more than one page
+     * sorts the whole list itself. Every request reads a bounded amount, whatever the user's count:
+     * 1. Query one page of the caller's conversation ids from the index (one more, to know if more follow).
+     * 2. Read those conversations, their log heads and the caller's marks at once.
+     * 3. Sort the page; read the last content message of each.
      */
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
-      const after = cursor ? decodeCursor(cursor, ListCursorSchema) : undefined;
-      const ids = await deps.conversations.listConversationIdsOf(caller.userId);
+      const after = cursor ? decodeCursor(cursor, ListCursorSchema)[0] : undefined;
+      const { ids, next } = await deps.conversations.pageConversationIdsOf(caller.userId, limit, after);
       const [stored, heads, memberships] = await Promise.all([
         deps.conversations.getMany(ids),
         deps.messages.heads(ids),
@@ -252,28 +255,20 @@ export function conversations(deps: ConversationsDeps) {
         .sort(
           (a, b) => b.at - a.at || byCodeUnit(a.conversation.conversationId, b.conversation.conversationId),
         );
-      const start = after
-        ? rows.findIndex(
-            (row) => row.at < after[0] || (row.at === after[0] && row.conversation.conversationId > after[1]),
-          )
-        : 0;
-      const page = start < 0 ? [] : rows.slice(start, start + limit);
       // The last content message of each: a commit is never the preview.
       const last = await deps.messages.getMany(
-        page.flatMap((row) =>
+        rows.flatMap((row) =>
           row.head.contentSeq === undefined
             ? []
             : [{ conversationId: row.head.conversationId, seq: row.head.contentSeq }],
         ),
       );
       const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
-      const tail = page.at(-1);
-      const more = start >= 0 && start + limit < rows.length;
       return {
-        items: page.map((row) =>
+        items: rows.map((row) =>
           summary(row.conversation, row.membership, row.head, lastById.get(row.conversation.conversationId)),
         ),
-        ...(more && tail ? { next: encodeCursor([tail.at, tail.conversation.conversationId]) } : {}),
+        ...(next === undefined ? {} : { next: encodeCursor([next]) }),
       };
     },
 
