@@ -174,10 +174,10 @@ export class DynamoDbConversationStore implements ConversationStore {
       ));
     } catch (error) {
       // Places taken for users this change did not add; a rival change may have added them meanwhile.
-      const now = await this.get(conversationId);
+      const current = await this.get(conversationId);
       await this.leaveGroups(
         conversationId,
-        joining.filter((userId) => !now?.memberIds.includes(userId)),
+        joining.filter((userId) => !current?.memberIds.includes(userId)),
       );
       if (!isConditionFailed(error)) throw error;
       throw new ConflictError('The conversation changed meanwhile', { cause: error });
