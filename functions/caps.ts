@@ -1,4 +1,5 @@
 import * as z from '../shared/zod';
+import { LimitReachedError } from './errors';
 
 /**
  * Caps on what one user may hold at once (or store in a day), so that no single account can grow
@@ -41,4 +42,40 @@ export const CapsSchema = z.object({
 /** The defaults with a stage's overrides applied. */
 export function capsWith(overrides: Partial<Caps> = {}): Caps {
   return CapsSchema.parse({ ...DEFAULT_CAPS, ...overrides });
+}
+
+const DAY_IN_MS = 24 * 60 * 60 * 1000;
+
+/** The UTC day holding `now` (epoch ms), as `YYYY-MM-DD`: the key of a daily count. */
+export function utcDayOf(now: number): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+/** Epoch ms of the next UTC midnight after `now`, when a daily count starts again. */
+export function nextUtcMidnight(now: number): number {
+  return (Math.floor(now / DAY_IN_MS) + 1) * DAY_IN_MS;
+}
+
+/** Whole seconds until the next UTC midnight, at least 1: a daily cap's `Retry-After`. */
+export function secondsUntilNextUtcDay(now: number): number {
+  return Math.max(1, Math.ceil((nextUtcMidnight(now) - now) / 1000));
+}
+
+/** The refusal of bytes that would take a user's UTC day past `blobBytesPerUserPerDay`. */
+export function blobBytesRefused(limit: number, bytes: number, now: number): LimitReachedError {
+  return new LimitReachedError(
+    'blobBytesPerUserPerDay',
+    limit,
+    `${bytes} more bytes would pass today's allowance of stored commits and Welcomes (UTC day ${utcDayOf(now)})`,
+    { retryAfterSeconds: secondsUntilNextUtcDay(now) },
+  );
+}
+
+/** The refusal of a group with members who are in `groupsPerUser` groups already; names them. */
+export function groupsFull(limit: number, userIds: readonly string[]): LimitReachedError {
+  return new LimitReachedError(
+    'groupsPerUser',
+    limit,
+    `Already in as many groups as allowed, so not added: ${[...userIds].sort().join(', ')}`,
+  );
 }

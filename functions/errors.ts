@@ -176,7 +176,6 @@ export function asUnavailable(error: unknown): ServiceUnavailableError | undefin
   return undefined;
 }
 
-/** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 /** A request that would take a user past one of their caps (`functions/caps.ts`). */
 export class LimitReachedError extends ParleyError {
   override readonly code = ErrorCode.LimitReached;
@@ -193,6 +192,7 @@ export class LimitReachedError extends ParleyError {
   }
 }
 
+/** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;
   override readonly retryAfterSeconds: number;

@@ -9,6 +9,7 @@ import type { AdvanceReceiptsDeps } from '../chat/receipt/advance-receipts';
 import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
 import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
+import { caps } from './limits';
 import { fanoutQueue } from './sqs';
 
 /** Conversations, sending, deleting and receipts. */
@@ -26,6 +27,7 @@ export function buildChatDeps(): ConversationsDeps &
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),
+    caps: caps(),
     clock,
   };
 }

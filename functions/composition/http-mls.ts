@@ -1,3 +1,4 @@
+import { DynamoDbBlobQuota } from '../adapters/dynamodb/dynamodb-blob-quota';
 import { DynamoDbCommitLog } from '../adapters/dynamodb/dynamodb-commit-log';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
@@ -31,6 +32,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
   Parameters<typeof listHistory>[0] &
   HttpHandlerDeps {
   const { client, tableName } = mainTable();
+  const stageCaps = caps();
   return {
     commits: new DynamoDbCommitLog(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
@@ -40,10 +42,11 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     relationships: new DynamoDbRelationshipStore(client, tableName),
     welcomes: new DynamoDbWelcomeStore(client, tableName),
     blobs: blobStore(),
+    blobQuota: new DynamoDbBlobQuota(client, tableName, stageCaps),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),
-    caps: caps(),
+    caps: stageCaps,
     clock,
   };
 }

@@ -48,6 +48,17 @@ export interface MembershipChange {
   /** New roles of remaining members (an admin leaving hands the role on). */
   readonly roles?: Readonly<Record<string, MemberRole>>;
   readonly name?: string;
+  /**
+   * The `groupsPerUser` cap on each added member of a group: a change adding a user who is in this
+   * many groups already is refused whole with `LimitReachedError`. Unset: not checked.
+   */
+  readonly groupsPerUser?: number;
+}
+
+/** What `createIfAbsent` checks besides. */
+export interface CreateOptions {
+  /** The `groupsPerUser` cap on each member of a new group, as in `MembershipChange`. */
+  readonly groupsPerUser?: number;
 }
 
 /** Marks to move forward: a read mark always with the content count at it. */
@@ -64,21 +75,36 @@ export interface ConversationStore {
   getMembership(conversationId: string, userId: string): Promise<Membership | undefined>;
   /**
    * Creates the conversation and its memberships; a repeat call is a no-op returning the stored one.
-   * `created` is set only for the one call that created it, even among racing calls.
+   * `created` is set only for the one call that created it, even among racing calls. A group is
+   * counted in each member's groups (the `groupsPerUser` cap): with `options.groupsPerUser`, a group
+   * with a member who is full is refused with `LimitReachedError` naming them, and nothing is stored.
    */
   createIfAbsent(
     conversation: Conversation,
     members: readonly Membership[],
+    options?: CreateOptions,
   ): Promise<Conversation & { readonly created?: true }>;
   /**
    * Applies a change if the conversation is still at `expectedVersion`;
-   * throws `ConflictError` when another change came first.
+   * throws `ConflictError` when another change came first. In a group, added members are counted
+   * in their groups and removed ones no longer (see `MembershipChange.groupsPerUser`).
    */
   change(conversationId: string, expectedVersion: number, change: MembershipChange): Promise<Conversation>;
   /** Current members with their roles and marks. */
   listMembers(conversationId: string): Promise<Membership[]>;
   /** Ids of every conversation the user is a member of (eventually consistent). */
   listConversationIdsOf(userId: string): Promise<string[]>;
+  /**
+   * Up to `limit` ids of the user's conversations in id order, those after `after` (eventually
+   * consistent); `next`, the last id given, when more follow. Reads at most `limit + 1` index entries.
+   */
+  pageConversationIdsOf(
+    userId: string,
+    limit: number,
+    after?: string,
+  ): Promise<{ readonly ids: string[]; readonly next?: string }>;
+  /** How many groups the user is counted in (what `groupsPerUser` is checked against). */
+  countGroupsOf(userId: string): Promise<number>;
   /** The user's memberships, with their marks, in those of these conversations where they are a member (in no particular order). */
   getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]>;
   /**

@@ -431,7 +431,9 @@ export const ROUTES = {
     method: 'GET',
     path: '/conversations',
     tag: 'conversations',
-    summary: 'My conversations, newest activity first, with last message and unread count',
+    summary: 'My conversations, with last message and unread count, a page at a time',
+    description:
+      'Pages follow in conversation-id order; each page is sorted newest activity first (the last content message, else the creation; commits do not count). A client with more than one page sorts the whole list by `lastActivityAt`. Each request reads only the conversations of its page, however many the user has.',
     auth: 'jwt',
     query: PagingQuerySchema,
     status: 200,
@@ -443,12 +445,13 @@ export const ROUTES = {
     path: '/conversations',
     tag: 'conversations',
     summary: 'Open a direct conversation with a friend, or create a group of friends',
-    description: 'A direct conversation is unique per pair: asking again returns the same one.',
+    description:
+      'A direct conversation is unique per pair: asking again returns the same one. A user is in at most 500 groups (`groupsPerUser`; direct conversations do not count): a group with a member who is full, the creator included, is `LIMIT_REACHED` naming them, and nothing is stored.',
     auth: 'jwt',
     body: CreateConversationBodySchema,
     status: 201,
     response: ConversationDetailSchema,
-    errors: [ValidationFailed, Forbidden, NotFound],
+    errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   getConversation: route({
     method: 'GET',
@@ -478,12 +481,14 @@ export const ROUTES = {
     path: '/conversations/{conversationId}/members',
     tag: 'conversations',
     summary: 'Add friends of mine to a group (admins)',
+    description:
+      'A user is in at most 500 groups (`groupsPerUser`): when one of them is full, nobody is added and the answer is `LIMIT_REACHED` naming the full ones. Leaving a group, or being removed, makes room.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: z.object({ userIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(100)) }),
     status: 200,
     response: ConversationDetailSchema,
-    errors: [ValidationFailed, Forbidden, Conflict],
+    errors: [ValidationFailed, Forbidden, Conflict, LimitReached],
   }),
   removeMember: route({
     method: 'DELETE',
@@ -639,13 +644,13 @@ export const ROUTES = {
     tag: 'mls',
     summary: 'Submit the MLS commit for the current epoch, with an optional Welcome',
     description:
-      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member (as a `message-ref` when too large for one frame). Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push. When the epoch was claimed by a commit whose request never finished, that commit is finished first (logged, Welcomes stored and pushed) and this one gets the conflict. `membersVersion`, when given, must not be ahead of the conversation’s (a conflict otherwise); the group then counts as in line with that member list.',
+      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member (as a `message-ref` when too large for one frame). Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push. When the epoch was claimed by a commit whose request never finished, that commit is finished first (logged, Welcomes stored and pushed) and this one gets the conflict. `membersVersion`, when given, must not be ahead of the conversation’s (a conflict otherwise); the group then counts as in line with that member list. A commit or Welcome over 16 KiB is stored in S3 and counted against the sender’s 50 MiB a UTC day (`blobBytesPerUserPerDay`): past it, `LIMIT_REACHED` with `Retry-After` until the next UTC midnight, and nothing is stored.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: PostCommitBodySchema,
     status: 201,
     response: CommitAcceptedSchema,
-    errors: [ValidationFailed, Forbidden, Conflict, SendInProgress],
+    errors: [ValidationFailed, Forbidden, Conflict, SendInProgress, LimitReached],
   }),
   getEpoch: route({
     method: 'GET',

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
-import { apiFor } from '../support/api';
+import { type Api, apiFor, befriend, logAfter, rawRequest } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
+import { serverContents } from '../support/stored';
 import { eventually, tableReader } from '../support/table';
 
 /** Per-user caps, lowered here so a test can reach them: past each, LIMIT_REACHED and nothing stored. */
@@ -13,7 +14,15 @@ describe('caps', () => {
   let alice: Persona;
 
   beforeAll(async () => {
-    stack = await startTestStack({ caps: { socketsPerUser: 2, devicesPerUser: 2, keyPackagesPerDevice: 3 } });
+    stack = await startTestStack({
+      caps: {
+        socketsPerUser: 2,
+        devicesPerUser: 2,
+        keyPackagesPerDevice: 3,
+        blobBytesPerUserPerDay: BLOB_BYTES_PER_DAY,
+        groupsPerUser: 2,
+      },
+    });
     table = tableReader(stack);
     alice = await signUp(stack, 'alice');
   });
@@ -99,10 +108,127 @@ describe('caps', () => {
       ).resolves.toEqual({ remaining: 3, lastResort: false });
     });
   });
+
+  describe('groups per user', () => {
+    it('refuses a group, or an addition, that would take a user past the cap with 409 LIMIT_REACHED naming them, storing nothing; leaving makes room', async () => {
+      const [gina, hank, ivy, jade] = (await Promise.all(
+        ['gina', 'hank', 'ivy', 'jade'].map((name) => signUp(stack, name)),
+      )) as [Persona, Persona, Persona, Persona];
+      await Promise.all([
+        befriend(stack, gina, hank),
+        befriend(stack, ivy, hank),
+        befriend(stack, ivy, jade),
+      ]);
+      const [ginas, hanks, ivys] = [gina, hank, ivy].map((persona) => apiFor(stack, persona)) as [
+        Api,
+        Api,
+        Api,
+      ];
+      const createGroup = (api: Api, name: string, members: Persona[]) =>
+        api.createConversation({ body: { kind: 'group', name, memberIds: members.map((m) => m.userId) } });
+      const conversationIdsOf = async (api: Api) =>
+        (await api.listConversations({ query: { limit: 100 } })).items.map((c) => c.conversationId).sort();
+      // A direct conversation does not count.
+      await ginas.createConversation({ body: { kind: 'direct', userId: hank.userId } });
+      const first = await createGroup(ginas, 'One', [hank]);
+      await createGroup(ginas, 'Two', [hank]);
+      const hanksBefore = await conversationIdsOf(hanks);
+
+      const refusedGroup = await failure(createGroup(ivys, 'Three', [hank, jade]));
+
+      expect(refusedGroup).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+      expect(refusedGroup.message).toContain(`not added: ${hank.userId} (cap groupsPerUser: 2)`);
+      expect(await conversationIdsOf(ivys)).toEqual([]);
+      expect(await conversationIdsOf(hanks)).toEqual(hanksBefore);
+
+      const ivysGroup = await createGroup(ivys, 'Ivy’s', [jade]);
+      const refusedAdd = await failure(
+        ivys.addMembers({
+          params: { conversationId: ivysGroup.conversationId },
+          body: { userIds: [hank.userId] },
+        }),
+      );
+      expect(refusedAdd).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+      expect(refusedAdd.message).toContain(`not added: ${hank.userId} (`);
+      expect(
+        (await table.query(`CONV#${ivysGroup.conversationId}`, 'MEMBER#')).map((item) => item.userId).sort(),
+      ).toEqual([ivy.userId, jade.userId].sort());
+
+      await hanks.removeMember({ params: { conversationId: first.conversationId, userId: hank.userId } });
+      const added = await ivys.addMembers({
+        params: { conversationId: ivysGroup.conversationId },
+        body: { userIds: [hank.userId] },
+      });
+      expect(added.members.map((m) => m.user.userId)).toContain(hank.userId);
+    });
+  });
+
+  describe('bytes per user per day in the blob store', () => {
+    it('takes commits until the day is full, then answers 409 LIMIT_REACHED with Retry-After to UTC midnight, storing nothing; another user is unaffected', async () => {
+      const [erin, frank] = await Promise.all([signUp(stack, 'erin'), signUp(stack, 'frank')]);
+      await befriend(stack, erin, frank);
+      const erins = apiFor(stack, erin);
+      const group = (
+        await erins.createConversation({ body: { kind: 'group', name: 'Big', memberIds: [frank.userId] } })
+      ).conversationId;
+      const commitOf = (persona: Persona, epoch: number) =>
+        rawRequest(stack, persona, 'POST', `/conversations/${group}/commits`, {
+          epoch,
+          // Each one past the inline size: it goes to S3.
+          commit: Buffer.alloc(BLOB_COMMIT_SIZE, epoch + 1).toString('base64'),
+        });
+      for (const epoch of [0, 1]) expect((await commitOf(erin, epoch)).status).toBe(201);
+      const before = await serverContents(stack);
+      const log = await logAfter(erins, group);
+
+      const latest = secondsUntilMidnight();
+      const response = await commitOf(erin, 2);
+      const earliest = secondsUntilMidnight();
+
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({
+        code: 'LIMIT_REACHED',
+        detail: expect.stringContaining('blobBytesPerUserPerDay'),
+      });
+      // Until the next UTC midnight, as the server counted it while the request was under way.
+      const retryAfter = Number(response.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(Math.floor(earliest));
+      expect(retryAfter).toBeLessThanOrEqual(Math.ceil(latest));
+      const after = await serverContents(stack);
+      expect(after.objects.map(keyOfObject)).toEqual(before.objects.map(keyOfObject));
+      expect(await logAfter(erins, group)).toEqual(log);
+      await expect(erins.getEpoch({ params: { conversationId: group } })).resolves.toMatchObject({
+        epoch: 2,
+      });
+      // Frank has a day of his own.
+      expect((await commitOf(frank, 2)).status).toBe(201);
+    });
+  });
 });
+
+/** A commit that goes to S3, and a day that holds two of them but not three. */
+const BLOB_COMMIT_SIZE = 20_000;
+const BLOB_BYTES_PER_DAY = 50_000;
+
+/** Seconds from now to the next UTC midnight. */
+const secondsUntilMidnight = () => {
+  const now = new Date();
+  return (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
+};
+const keyOfObject = (object: string) => object.slice(0, object.indexOf('\n'));
 
 const keyOf = (seed: number) => Buffer.alloc(32, seed).toString('base64');
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The error the call fails with. */
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
 
 /** The call fails with 409 LIMIT_REACHED naming the cap. */
 async function refused(call: Promise<unknown>, cap: string) {

@@ -448,16 +448,19 @@ describe('chat capabilities', () => {
       await carolPhone.waitFor(is('conversation', { event: 'members_added', conversationId: group }));
     });
 
-    it('lists my conversations newest activity first, paged', async () => {
+    it('lists my conversations newest activity first on one page, and pages them in id order, each once', async () => {
       await api.bob.postMessage({
-        params: { conversationId: direct },
+        params: { conversationId: group },
         body: { messageId: 'latest', body: body('newest') },
       });
+      const whole = await api.alice.listConversations({ query: { limit: 10 } });
+      expect(whole.items.map((c) => c.conversationId)).toEqual([group, direct]);
+      expect(whole.items[0]?.lastMessage).toMatchObject({ messageId: 'latest' });
+      expect(whole.next).toBeUndefined();
+
       const first = await api.alice.listConversations({ query: { limit: 1 } });
-      expect(first.items.map((c) => c.conversationId)).toEqual([direct]);
-      expect(first.items[0]?.lastMessage).toMatchObject({ messageId: 'latest' });
       const second = await api.alice.listConversations({ query: { limit: 1, cursor: first.next } });
-      expect(second.items.map((c) => c.conversationId)).toEqual([group]);
+      expect([...first.items, ...second.items].map((c) => c.conversationId)).toEqual([direct, group].sort());
       expect(second.next).toBeUndefined();
     });
   });

@@ -7,6 +7,7 @@ import type { Liveness } from '../../functions/chat/connection/liveness';
  */
 
 import { InMemoryAccountDirectory } from '../../functions/adapters/memory/memory-account-directory';
+import { InMemoryBlobQuota } from '../../functions/adapters/memory/memory-blob-quota';
 import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-store';
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
@@ -38,6 +39,8 @@ import type { FriendState } from '../../shared/protocol/resources';
 export interface MemoryDeps {
   readonly accounts: InMemoryAccountDirectory;
   readonly blobs: InMemoryBlobStore;
+  /** Counts against `caps.blobBytesPerUserPerDay`. */
+  readonly blobQuota: InMemoryBlobQuota;
   readonly connections: InMemoryConnectionStore;
   readonly conversations: InMemoryConversationStore;
   readonly fanout: InMemoryFanoutQueue;
@@ -72,9 +75,11 @@ export interface MemoryDepsOptions {
  * can be handed whole to any use case: each takes the adapters it needs.
  */
 export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
+  const caps = capsWith(options.caps);
   return {
     accounts: new InMemoryAccountDirectory(options.accounts),
     blobs: new InMemoryBlobStore(),
+    blobQuota: new InMemoryBlobQuota(caps),
     connections: new InMemoryConnectionStore(),
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),
@@ -84,7 +89,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     relationships: new InMemoryRelationshipStore(),
     tokens: new InMemoryTokenVerifier(),
     rateLimiter: rateLimiterWith(options.limits),
-    caps: capsWith(options.caps),
+    caps,
     clock: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     liveness: { idleTimeoutMs: IDLE_TIMEOUT_IN_SECONDS * 1000 },

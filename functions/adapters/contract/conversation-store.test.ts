@@ -1,7 +1,7 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, LimitReachedError, NotFoundError } from '../../errors';
 import type { Conversation, ConversationStore, Membership } from '../../ports/conversation-store';
 import { DynamoDbConversationStore } from '../dynamodb/dynamodb-conversation-store';
 import { keys } from '../dynamodb/keys';
@@ -421,6 +421,105 @@ describe.each([
         store.advanceMarks(conversation.conversationId, carol, { read: 3, readContentCount: 3 }),
       ).rejects.toThrow(NotFoundError);
       expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+    });
+  });
+
+  describe('groups per user', () => {
+    const membersOf = (conversation: Conversation) =>
+      conversation.memberIds.map((userId) => member(conversation.conversationId, userId));
+
+    it('counts each group once per member, leaves directs out, and frees a place on leaving', async () => {
+      const first = group([alice, bob]);
+      await store.createIfAbsent(first, membersOf(first), { groupsPerUser: 2 });
+      await store.createIfAbsent({ ...first }, membersOf(first), { groupsPerUser: 2 });
+      await create({ ...group([alice, carol]), kind: 'direct' });
+
+      expect([await store.countGroupsOf(alice), await store.countGroupsOf(carol)]).toEqual([1, 0]);
+      await store.change(first.conversationId, 1, { remove: [bob] });
+      await expect(store.countGroupsOf(bob)).resolves.toBe(0);
+      await store.change(first.conversationId, 2, {
+        add: [member(first.conversationId, carol)],
+        groupsPerUser: 2,
+      });
+      await expect(store.countGroupsOf(carol)).resolves.toBe(1);
+    });
+
+    it('refuses a group with a member at the cap, naming them, and stores none of it', async () => {
+      const full = group([bob, carol]);
+      await store.createIfAbsent(full, membersOf(full), { groupsPerUser: 1 });
+      const refused = group([alice, bob, carol]);
+
+      const creation = store.createIfAbsent(refused, membersOf(refused), { groupsPerUser: 1 });
+
+      await expect(creation).rejects.toThrow(LimitReachedError);
+      await expect(creation).rejects.toMatchObject({ cap: 'groupsPerUser' });
+      await expect(creation).rejects.toThrow(new RegExp(`${[bob, carol].sort().join(', ')}`));
+      expect(await store.get(refused.conversationId)).toBeUndefined();
+      expect(await store.listMembers(refused.conversationId)).toEqual([]);
+      expect(await Promise.all([alice, bob, carol].map((id) => store.countGroupsOf(id)))).toEqual([0, 1, 1]);
+    });
+
+    it('refuses adding a user at the cap, changing nothing', async () => {
+      const theirs = group([carol, bob]);
+      await store.createIfAbsent(theirs, membersOf(theirs), { groupsPerUser: 1 });
+      const mine = group([alice]);
+      await store.createIfAbsent(mine, membersOf(mine), { groupsPerUser: 1 });
+
+      await expect(
+        store.change(mine.conversationId, 1, {
+          add: [member(mine.conversationId, bob), member(mine.conversationId, carol)],
+          groupsPerUser: 1,
+        }),
+      ).rejects.toThrow(LimitReachedError);
+
+      expect(await store.get(mine.conversationId)).toEqual(mine);
+      expect(await store.getMembership(mine.conversationId, bob)).toBeUndefined();
+      expect(await Promise.all([bob, carol].map((id) => store.countGroupsOf(id)))).toEqual([1, 1]);
+    });
+
+    it('lets only one of two groups racing for a user’s last place take it', async () => {
+      const rivals = [group([alice, bob]), group([carol, bob])];
+
+      const results = await Promise.allSettled(
+        rivals.map((rival) => store.createIfAbsent(rival, membersOf(rival), { groupsPerUser: 1 })),
+      );
+
+      expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(
+        (await Promise.all(rivals.map((rival) => store.get(rival.conversationId)))).filter(Boolean),
+      ).toHaveLength(1);
+      expect(await Promise.all([alice, bob, carol].map((id) => store.countGroupsOf(id)))).toEqual(
+        results[0]?.status === 'fulfilled' ? [1, 1, 0] : [0, 1, 1],
+      );
+    });
+  });
+
+  describe('pageConversationIdsOf', () => {
+    it('pages the user’s conversations in id order, each once, with a next id only when more follow', async () => {
+      const conversations = [group([alice, bob]), group([alice, carol]), group([bob, carol]), group([alice])];
+      for (const conversation of conversations) await create(conversation);
+      const alices = conversations
+        .filter((c) => c.memberIds.includes(alice))
+        .map((c) => c.conversationId)
+        .sort();
+
+      const first = await store.pageConversationIdsOf(alice, 2);
+      const second = await store.pageConversationIdsOf(alice, 2, first.next);
+
+      expect(first).toEqual({ ids: alices.slice(0, 2), next: alices[1] });
+      expect(second).toEqual({ ids: alices.slice(2) });
+      await expect(store.pageConversationIdsOf(alice, 3)).resolves.toEqual({ ids: alices });
+    });
+
+    it('goes on after a conversation the user has left since', async () => {
+      const conversations = [group([alice, bob]), group([alice, bob]), group([alice, bob])];
+      for (const conversation of conversations) await create(conversation);
+      const ids = conversations.map((c) => c.conversationId).sort();
+      const first = await store.pageConversationIdsOf(bob, 1);
+
+      await store.change(ids[0] as string, 1, { remove: [bob] });
+
+      await expect(store.pageConversationIdsOf(bob, 5, first.next)).resolves.toEqual({ ids: ids.slice(1) });
     });
   });
 });

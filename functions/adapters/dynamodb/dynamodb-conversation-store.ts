@@ -1,10 +1,18 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { ConversationKindSchema, MemberRoleSchema } from '../../../shared/protocol/resources';
+import { groupsFull } from '../../caps';
 import { ConflictError, NotFoundError, ParleyError } from '../../errors';
 import {
   applyMembershipChange,
   type Conversation,
   type ConversationStore,
+  type CreateOptions,
   type MarkAdvance,
   type Membership,
   type MembershipChange,
@@ -22,6 +30,14 @@ import { queryAll } from './query-all';
  * decided by its conditional write, and the member items follow it. Each
  * follow-up write is idempotent, so a creation cut off half-way is completed
  * by the next `createIfAbsent`.
+ *
+ * Each user's groups are counted on one item of theirs (`QUOTA#{userId}`, `GROUPS`): a string set of
+ * the group ids, so that counting one group again (a retry) changes nothing. A user joins a group by
+ * one conditional `ADD` (refused when the set is at the cap and lacks this group) before the
+ * conversation's change is decided, and leaves it by a `DELETE` after. Two groups racing for a user's
+ * last place cannot both pass: the second `ADD` finds the set full. A change that is refused or loses
+ * its race takes its users' places back. A function killed between the two writes leaves a place
+ * counted that the user does not hold: the error is on the side of refusing, never of passing the cap.
  */
 export class DynamoDbConversationStore implements ConversationStore {
   constructor(
@@ -59,7 +75,10 @@ export class DynamoDbConversationStore implements ConversationStore {
   async createIfAbsent(
     conversation: Conversation,
     members: readonly Membership[],
+    options: CreateOptions = {},
   ): Promise<Conversation & { readonly created?: true }> {
+    const joining = conversation.kind === 'group' ? conversation.memberIds : [];
+    await this.joinGroups(conversation.conversationId, joining, options.groupsPerUser);
     try {
       await this.client.send(
         new PutCommand({
@@ -69,7 +88,10 @@ export class DynamoDbConversationStore implements ConversationStore {
         }),
       );
     } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+      if (!isConditionFailed(error)) {
+        await this.leaveGroups(conversation.conversationId, joining);
+        throw error;
+      }
       const stored = await this.get(conversation.conversationId);
       if (!stored) throw error;
       await this.completeMembers(stored, conversation.version, members);
@@ -104,6 +126,10 @@ export class DynamoDbConversationStore implements ConversationStore {
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
     const { removed, added, memberIds, membersChanged } = applyMembershipChange(stored.memberIds, change);
+    const group = stored.kind === 'group';
+    // Counted before anything is written, so that a refusal leaves the conversation as it was.
+    const joining = group ? added.map((member) => member.userId) : [];
+    await this.joinGroups(conversationId, joining, change.groupsPerUser);
 
     // Access is cut first: a member whose item is gone can neither read nor post, even if the
     // update below loses a race (the caller retries) or the function dies before it.
@@ -147,8 +173,20 @@ export class DynamoDbConversationStore implements ConversationStore {
         }),
       ));
     } catch (error) {
+      // Places taken for users this change did not add; a rival change may have added them meanwhile.
+      const current = await this.get(conversationId);
+      await this.leaveGroups(
+        conversationId,
+        joining.filter((userId) => !current?.memberIds.includes(userId)),
+      );
       if (!isConditionFailed(error)) throw error;
       throw new ConflictError('The conversation changed meanwhile', { cause: error });
+    }
+    if (group) {
+      await this.leaveGroups(
+        conversationId,
+        [...removed].filter((userId) => !memberIds.includes(userId)),
+      );
     }
 
     await batchWriteAll(
@@ -188,6 +226,37 @@ export class DynamoDbConversationStore implements ConversationStore {
       ProjectionExpression: 'gsi1sk',
     });
     return items.map((item) => String(item.gsi1sk).slice(keys.memberIndexPrefix.length));
+  }
+
+  /**
+   * One Query of the index, keys only, for one more entry than asked: whether more follow is known
+   * without a last empty page. The start key is rebuilt from the id, as the membership's keys are.
+   */
+  async pageConversationIdsOf(userId: string, limit: number, after?: string) {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.memberIndexPrefix },
+        ProjectionExpression: 'gsi1sk',
+        Limit: limit + 1,
+        ...(after === undefined
+          ? {}
+          : { ExclusiveStartKey: { ...keys.member(after, userId), ...keys.memberIndex(after, userId) } }),
+      }),
+    );
+    const all = Items.map((item) => String(item.gsi1sk).slice(keys.memberIndexPrefix.length));
+    const ids = all.slice(0, limit);
+    const last = ids.at(-1);
+    return all.length > limit && last !== undefined ? { ids, next: last } : { ids };
+  }
+
+  async countGroupsOf(userId: string): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.userGroups(userId), ConsistentRead: true }),
+    );
+    return Item?.groupIds instanceof Set ? Item.groupIds.size : 0;
   }
 
   async getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]> {
@@ -253,6 +322,62 @@ export class DynamoDbConversationStore implements ConversationStore {
       ExpressionAttributeNames: { '#read': 'read' },
       ExpressionAttributeValues: { ':read': read, ':count': readContentCount },
     });
+  }
+
+  /**
+   * Counts the group in each user's groups, one conditional `ADD` each, at once. When any of them is
+   * full (with a cap), the others are taken back and `LimitReachedError` names the full ones.
+   */
+  private async joinGroups(conversationId: string, userIds: readonly string[], limit: number | undefined) {
+    const results = await Promise.allSettled(
+      userIds.map(async (userId) => {
+        const joined = await updateIf(this.client, {
+          TableName: this.tableName,
+          Key: keys.userGroups(userId),
+          UpdateExpression: 'ADD groupIds :ids',
+          ExpressionAttributeValues: {
+            ':ids': new Set([conversationId]),
+            ...(limit === undefined ? {} : { ':id': conversationId, ':limit': limit }),
+          },
+          ...(limit === undefined
+            ? {}
+            : {
+                ConditionExpression:
+                  'attribute_not_exists(groupIds) OR size(groupIds) < :limit OR contains(groupIds, :id)',
+              }),
+        });
+        return { userId, joined };
+      }),
+    );
+    const full = results.flatMap((result) =>
+      result.status === 'fulfilled' && !result.value.joined ? [result.value.userId] : [],
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (full.length === 0 && !failure) return;
+    await this.leaveGroups(
+      conversationId,
+      results.flatMap((result) =>
+        result.status === 'fulfilled' && result.value.joined ? [result.value.userId] : [],
+      ),
+    );
+    if (failure) throw failure.reason;
+    throw groupsFull(limit ?? 0, full);
+  }
+
+  /** Takes the group out of each user's groups; one absent already is no error. */
+  private async leaveGroups(conversationId: string, userIds: readonly string[]) {
+    await Promise.all(
+      userIds.map((userId) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.userGroups(userId),
+            UpdateExpression: 'DELETE groupIds :ids',
+            ExpressionAttributeValues: { ':ids': new Set([conversationId]) },
+          }),
+        ),
+      ),
+    );
   }
 
   /** Puts the member items a cut-off creation missed, unless the conversation has changed since. */

@@ -17,6 +17,8 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | welcome         | USER#{userId}     | WELCOME#{deviceId}#{convId}#{epoch, 12 digits} |  |        |
  * | send record     | USER#{senderId}   | SEND#{convId}#{msgId}   |                     |               |
  * | rate bucket     | RATE#{userId}     | {action}                |                     |               |
+ * | blob bytes      | QUOTA#{userId}    | BLOB#{UTC day, YYYY-MM-DD} |                  |               |
+ * | user's groups   | QUOTA#{userId}    | GROUPS                  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
@@ -72,6 +74,10 @@ export const keys = {
   }),
   welcomePrefix: (deviceId: string) => `WELCOME#${deviceId}#`,
   rateBucket: (userId: string, action: string) => ({ pk: `RATE#${userId}`, sk: action }),
+  /** Bytes a user wrote to the blob bucket on one UTC day. */
+  blobBytes: (userId: string, day: string) => ({ pk: `QUOTA#${userId}`, sk: `BLOB#${day}` }),
+  /** The ids of the groups a user is counted in (`groupIds`, a string set). */
+  userGroups: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'GROUPS' }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),
   conversationPk: (conversationId: string) => `CONV#${conversationId}`,
   member: (conversationId: string, userId: string) => ({

@@ -1,8 +1,10 @@
+import { groupsFull } from '../../caps';
 import { ConflictError, NotFoundError } from '../../errors';
 import {
   applyMembershipChange,
   type Conversation,
   type ConversationStore,
+  type CreateOptions,
   type MarkAdvance,
   type Membership,
   type MembershipChange,
@@ -14,6 +16,8 @@ export class InMemoryConversationStore implements ConversationStore {
   private readonly conversations = new Map<string, Conversation>();
   /** Per conversation, members by user id. */
   private readonly members = new Map<string, Map<string, Membership>>();
+  /** Per user, the groups they are counted in. */
+  private readonly groups = new Map<string, Set<string>>();
 
   /** How many conversations exist; for assertions. */
   get size(): number {
@@ -40,8 +44,12 @@ export class InMemoryConversationStore implements ConversationStore {
   async createIfAbsent(
     conversation: Conversation,
     members: readonly Membership[],
+    options: CreateOptions = {},
   ): Promise<Conversation & { readonly created?: true }> {
     const existing = this.conversations.get(conversation.conversationId);
+    if (!existing && conversation.kind === 'group') {
+      this.joinGroups(conversation.conversationId, conversation.memberIds, options.groupsPerUser);
+    }
     const stored = existing ?? copyConversation(conversation);
     this.conversations.set(stored.conversationId, stored);
     // A repeat completes the member items a cut-off creation missed, unless a change came since.
@@ -66,6 +74,15 @@ export class InMemoryConversationStore implements ConversationStore {
     if (stored.version !== expectedVersion) throw new ConflictError('The conversation changed meanwhile');
 
     const { removed, added, memberIds, membersChanged } = applyMembershipChange(stored.memberIds, change);
+    if (stored.kind === 'group') {
+      this.joinGroups(
+        conversationId,
+        added.map((member) => member.userId),
+        change.groupsPerUser,
+      );
+      for (const userId of removed)
+        if (!memberIds.includes(userId)) this.groups.get(userId)?.delete(conversationId);
+    }
     const updated: Conversation = {
       ...stored,
       ...(change.name === undefined ? {} : { name: change.name }),
@@ -96,6 +113,20 @@ export class InMemoryConversationStore implements ConversationStore {
       .filter(([, byUser]) => byUser.has(userId))
       .map(([conversationId]) => conversationId)
       .sort();
+  }
+
+  async pageConversationIdsOf(userId: string, limit: number, after?: string) {
+    const all = [...this.members.entries()]
+      .filter(([id, byUser]) => byUser.has(userId) && (after === undefined || id > after))
+      .map(([id]) => id)
+      .sort();
+    const ids = all.slice(0, limit);
+    const last = ids.at(-1);
+    return all.length > limit && last !== undefined ? { ids, next: last } : { ids };
+  }
+
+  async countGroupsOf(userId: string): Promise<number> {
+    return this.groups.get(userId)?.size ?? 0;
   }
 
   async getMemberships(userId: string, conversationIds: readonly string[]): Promise<Membership[]> {
@@ -156,6 +187,17 @@ export class InMemoryConversationStore implements ConversationStore {
   /** Removes a member item only, as a crash between writes would leave it; for arranging a test. */
   dropMembership(conversationId: string, userId: string): void {
     this.members.get(conversationId)?.delete(userId);
+  }
+
+  /** Counts the group for each user, or, when one of them is full, none. */
+  private joinGroups(conversationId: string, userIds: readonly string[], limit: number | undefined) {
+    const groupsOf = (userId: string) => this.groups.get(userId) ?? new Set<string>();
+    const full = userIds.filter((userId) => {
+      const groups = groupsOf(userId);
+      return limit !== undefined && !groups.has(conversationId) && groups.size >= limit;
+    });
+    if (limit !== undefined && full.length > 0) throw groupsFull(limit, full);
+    for (const userId of userIds) this.groups.set(userId, groupsOf(userId).add(conversationId));
   }
 
   private membersOf(conversationId: string): Map<string, Membership> {

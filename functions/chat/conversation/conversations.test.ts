@@ -229,6 +229,42 @@ describe('conversations', () => {
     });
   });
 
+  describe('groups per user', () => {
+    it('refuses a group with a member who is in as many groups as the cap allows, naming them; directs do not count', async () => {
+      const capped = conversations({ ...deps, caps: { groupsPerUser: 2 } });
+      await capped.openDirect(alice, 'bob');
+      await capped.createGroup(alice, 'One', ['bob']);
+      await capped.createGroup(alice, 'Two', ['bob', 'carol']);
+      const before = { size: store.size, jobs: fanout.jobs.length };
+
+      const refused = capped.createGroup(alice, 'Three', ['carol', 'dave']);
+
+      await expect(refused).rejects.toMatchObject({ code: 'LIMIT_REACHED', cap: 'groupsPerUser' });
+      await expect(refused).rejects.toThrow(/not added: alice \(cap groupsPerUser: 2\)/);
+      expect({ size: store.size, jobs: fanout.jobs.length }).toEqual(before);
+      await expect(capped.createGroup(carol, 'Carol’s', ['bob'])).rejects.toThrow(/not added: bob \(/);
+    });
+
+    it('refuses adding a full user, adding nobody; one who leaves a group makes room', async () => {
+      const capped = conversations({ ...deps, caps: { groupsPerUser: 1 } });
+      const bobs = await capped.createGroup(bob, 'Bob’s', ['carol']);
+      const mine = await capped.createGroup(alice, 'Mine', ['dave']);
+
+      await expect(capped.addMembers(alice, mine.conversationId, ['bob', 'erin'])).rejects.toThrow(
+        /not added: bob \(/,
+      );
+      expect((await store.get(mine.conversationId))?.memberIds).toEqual(['alice', 'dave']);
+      await expect(store.countGroupsOf('erin')).resolves.toBe(0);
+
+      await capped.removeMember(bob, bobs.conversationId, 'bob');
+      await expect(capped.addMembers(alice, mine.conversationId, ['bob', 'erin'])).resolves.toMatchObject({
+        members: expect.arrayContaining([
+          expect.objectContaining({ user: expect.objectContaining({ userId: 'bob' }) }),
+        ]),
+      });
+    });
+  });
+
   describe('get', () => {
     it('shows a member the conversation with its members, their roles and marks, and the last message', async () => {
       const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
@@ -382,21 +418,70 @@ describe('conversations', () => {
       expect((await chats.list(bob, 10)).items[0]).toMatchObject({ unread: 2 });
     });
 
-    it('pages with a cursor, each conversation exactly once', async () => {
-      const ids: string[] = [];
+    it('pages in conversation-id order, each page newest activity first, each conversation exactly once', async () => {
+      const active: string[] = [];
       for (const friend of ['bob', 'carol', 'dave', 'erin', 'frank']) {
-        ids.unshift((await chats.openDirect(alice, friend)).conversationId);
+        active.unshift((await chats.openDirect(alice, friend)).conversationId);
         vi.advanceTimersByTime(1_000);
       }
+      const byId = [...active].sort();
 
       const first = await chats.list(alice, 2);
       const second = await chats.list(alice, 2, first.next);
       const third = await chats.list(alice, 2, second.next);
 
-      expect(first.items.map((c) => c.conversationId)).toEqual(ids.slice(0, 2));
-      expect(second.items.map((c) => c.conversationId)).toEqual(ids.slice(2, 4));
-      expect(third.items.map((c) => c.conversationId)).toEqual(ids.slice(4));
+      const newestFirst = (ids: string[]) => active.filter((id) => ids.includes(id));
+      expect(first.items.map((c) => c.conversationId)).toEqual(newestFirst(byId.slice(0, 2)));
+      expect(second.items.map((c) => c.conversationId)).toEqual(newestFirst(byId.slice(2, 4)));
+      expect(third.items.map((c) => c.conversationId)).toEqual(byId.slice(4));
       expect(third).not.toHaveProperty('next');
+      // The whole list, sorted by activity as a client sorts it, is newest first.
+      const all = [...first.items, ...second.items, ...third.items];
+      expect(
+        all.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)).map((c) => c.conversationId),
+      ).toEqual(active);
+    });
+
+    it('reads only the conversations of the page it answers, however many the caller has', async () => {
+      for (const friend of PEOPLE.slice(1)) await chats.openDirect(alice, friend);
+      const asked: number[] = [];
+      const record =
+        <A extends unknown[], R>(read: (ids: readonly string[], ...rest: A) => R) =>
+        (ids: readonly string[], ...rest: A) => {
+          asked.push(ids.length);
+          return read(ids, ...rest);
+        };
+      const counted = conversations({
+        ...deps,
+        conversations: Object.assign(Object.create(store), {
+          listConversationIdsOf: () => Promise.reject(new Error('reads every membership')),
+          getMany: record(store.getMany.bind(store)),
+          getMemberships: (userId: string, ids: readonly string[]) => {
+            asked.push(ids.length);
+            return store.getMemberships(userId, ids);
+          },
+        }),
+        messages: Object.assign(Object.create(messages), { heads: record(messages.heads.bind(messages)) }),
+      });
+
+      const page = await counted.list(alice, 3);
+
+      expect(page.items).toHaveLength(3);
+      expect(page.next).toEqual(expect.any(String));
+      expect(Math.max(...asked)).toBe(3);
+    });
+
+    it('goes on after a group the caller left between two pages', async () => {
+      const groups = [];
+      for (const name of ['A', 'B', 'C']) groups.push(await chats.createGroup(alice, name, ['bob']));
+      const ids = groups.map((g) => g.conversationId).sort();
+      const first = await chats.list(bob, 1);
+      expect(first.items.map((c) => c.conversationId)).toEqual([ids[0]]);
+
+      await chats.removeMember(bob, ids[0] as string, 'bob');
+      const rest = await chats.list(bob, 5, first.next);
+
+      expect(rest.items.map((c) => c.conversationId)).toEqual(ids.slice(1));
     });
 
     it('pages through conversations active in the same millisecond, each exactly once', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
 import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
+import type { Caps } from '../../caps';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import type {
@@ -32,10 +33,12 @@ export interface ConversationsDeps {
   readonly relationships: RelationshipStore;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
+  readonly caps: Pick<Caps, 'groupsPerUser'>;
   readonly clock: () => number;
 }
 
-const ListCursorSchema = z.tuple([z.number(), z.string()]);
+/** The last conversation id of the page before. */
+const ListCursorSchema = z.tuple([z.string()]);
 
 /**
  * Direct conversations and groups: creation, listing, renaming, membership.
@@ -182,7 +185,8 @@ export function conversations(deps: ConversationsDeps) {
     /**
      * Creates a group of the caller's friends, the caller as admin.
      * 1. Count it against the write allowance; check size and friendship.
-     * 2. Store it with every membership; tell every member.
+     * 2. Store it with every membership, unless a member (the caller included) is in as many groups
+     *    as `groupsPerUser` allows: then nothing is stored. Tell every member.
      */
     async createGroup(caller: Caller, name: string, memberIds: readonly string[]): Promise<Conversation> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
@@ -209,6 +213,7 @@ export function conversations(deps: ConversationsDeps) {
           member(conversationId, caller.userId, 'admin', now),
           ...others.map((id) => member(conversationId, id, 'member', now)),
         ],
+        { groupsPerUser: deps.caps.groupsPerUser },
       );
       if (created) await announce(caller, conversation, 'created');
       return conversation;
@@ -222,14 +227,16 @@ export function conversations(deps: ConversationsDeps) {
     },
 
     /**
-     * The caller's conversations, newest activity first.
-     * 1. Find the caller's conversations, then read them, their log heads and the caller's marks at once.
-     * 2. Sort by last content activity (commits do not count); read the last content
-     *    message of this page's conversations.
+     * One page of the caller's conversations: pages follow in conversation-id order, and each page is
+     * sorted newest content activity first (commits do not count). A client with more than one page
+     * sorts the whole list itself. Every request reads a bounded amount, whatever the user's count:
+     * 1. Query one page of the caller's conversation ids from the index (one more, to know if more follow).
+     * 2. Read those conversations, their log heads and the caller's marks at once.
+     * 3. Sort the page; read the last content message of each.
      */
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
-      const after = cursor ? decodeCursor(cursor, ListCursorSchema) : undefined;
-      const ids = await deps.conversations.listConversationIdsOf(caller.userId);
+      const after = cursor ? decodeCursor(cursor, ListCursorSchema)[0] : undefined;
+      const { ids, next } = await deps.conversations.pageConversationIdsOf(caller.userId, limit, after);
       const [stored, heads, memberships] = await Promise.all([
         deps.conversations.getMany(ids),
         deps.messages.heads(ids),
@@ -247,28 +254,20 @@ export function conversations(deps: ConversationsDeps) {
         .sort(
           (a, b) => b.at - a.at || byCodeUnit(a.conversation.conversationId, b.conversation.conversationId),
         );
-      const start = after
-        ? rows.findIndex(
-            (row) => row.at < after[0] || (row.at === after[0] && row.conversation.conversationId > after[1]),
-          )
-        : 0;
-      const page = start < 0 ? [] : rows.slice(start, start + limit);
       // The last content message of each: a commit is never the preview.
       const last = await deps.messages.getMany(
-        page.flatMap((row) =>
+        rows.flatMap((row) =>
           row.head.contentSeq === undefined
             ? []
             : [{ conversationId: row.head.conversationId, seq: row.head.contentSeq }],
         ),
       );
       const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
-      const tail = page.at(-1);
-      const more = start >= 0 && start + limit < rows.length;
       return {
-        items: page.map((row) =>
+        items: rows.map((row) =>
           summary(row.conversation, row.membership, row.head, lastById.get(row.conversation.conversationId)),
         ),
-        ...(more && tail ? { next: encodeCursor([tail.at, tail.conversation.conversationId]) } : {}),
+        ...(next === undefined ? {} : { next: encodeCursor([next]) }),
       };
     },
 
@@ -296,7 +295,11 @@ export function conversations(deps: ConversationsDeps) {
         if (current.memberIds.length + added.length > MAX_GROUP_MEMBERS) {
           throw new ValidationError(`A group has at most ${MAX_GROUP_MEMBERS} members`);
         }
-        return { add: added.map((id) => member(conversationId, id, 'member', now)) };
+        // A user in as many groups as the cap allows refuses the whole change.
+        return {
+          add: added.map((id) => member(conversationId, id, 'member', now)),
+          groupsPerUser: deps.caps.groupsPerUser,
+        };
       });
       if (added.length > 0) await announce(caller, changed, 'members_added', added);
       return detail(changed, membership);

@@ -8,12 +8,17 @@ export function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
+/** What `storeBytes` would put in the blob store of these bytes: none when they stay inline. */
+export function blobSizeOf(bytes: Uint8Array | undefined): number {
+  return bytes && bytes.byteLength > MAX_INLINE_BYTES_SIZE_IN_BYTES ? bytes.byteLength : 0;
+}
+
 /**
  * Keeps small bytes inline and puts larger ones in the blob store under `key`
  * (again on a retry: same key, same bytes).
  */
 export async function storeBytes(blobs: BlobStore, key: string, bytes: Uint8Array): Promise<StoredBytes> {
-  if (bytes.byteLength <= MAX_INLINE_BYTES_SIZE_IN_BYTES) return { bytes };
+  if (blobSizeOf(bytes) === 0) return { bytes };
   await blobs.put(key, bytes);
   return { ref: { key, size: bytes.byteLength } };
 }

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_INLINE_BYTES_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../../../test/support/fixtures';
+import { InMemoryBlobQuota } from '../../adapters/memory/memory-blob-quota';
 import { InMemoryCommitLog } from '../../adapters/memory/memory-commit-log';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryWelcomeStore } from '../../adapters/memory/memory-welcome-store';
 import {
   ConflictError,
   ForbiddenError,
+  LimitReachedError,
   NotFoundError,
   SendInProgressError,
   ValidationError,
@@ -329,6 +331,42 @@ describe('MLS commits and welcomes', () => {
       ).rejects.toThrow(ConflictError);
 
       expect(deps.blobs.keys()).toEqual(winners);
+    });
+
+    it('counts what goes to the blob store against the sender’s day; past the cap, LIMIT_REACHED and nothing stored', async () => {
+      const size = 2 * MAX_INLINE_BYTES_SIZE_IN_BYTES;
+      const capped = postCommit({
+        ...deps,
+        blobQuota: new InMemoryBlobQuota({ blobBytesPerUserPerDay: 3 * size }),
+      });
+      // Commits small enough to stay inline are not counted.
+      await capped(alice, GROUP, { epoch: 0, commit: b64('small') });
+      await capped(alice, GROUP, {
+        epoch: 1,
+        commit: large(1).toString('base64'),
+        welcome: large(2).toString('base64'),
+        welcomeRecipients: [{ userId: 'carol', deviceId: 'laptop' }],
+      });
+      const stored = { blobs: deps.blobs.keys(), log: deps.messages.messagesOf(GROUP).length };
+
+      const refused = capped(alice, GROUP, {
+        epoch: 2,
+        commit: large(3).toString('base64'),
+        welcome: large(4).toString('base64'),
+        welcomeRecipients: [{ userId: 'carol', deviceId: 'laptop' }],
+      });
+
+      await expect(refused).rejects.toThrow(LimitReachedError);
+      // 12:00 UTC: twelve hours to the next day's allowance.
+      await expect(refused).rejects.toMatchObject({
+        cap: 'blobBytesPerUserPerDay',
+        retryAfterSeconds: 43_200,
+      });
+      expect({ blobs: deps.blobs.keys(), log: deps.messages.messagesOf(GROUP).length }).toEqual(stored);
+      await expect(epochOf(alice, GROUP)).resolves.toMatchObject({ epoch: 2 });
+      // What is left of the day still fits, and another sender has a day of their own.
+      await capped(bob, GROUP, { epoch: 2, commit: large(5).toString('base64') });
+      await capped(alice, GROUP, { epoch: 3, commit: large(6).toString('base64') });
     });
 
     it('cuts a history page at the byte budget, keeping at least one, with a cursor to the rest', async () => {

@@ -1,5 +1,6 @@
 import type { CommitAccepted } from '../../../shared/protocol/resources';
 import { ConflictError, SendInProgressError, ValidationError } from '../../errors';
+import type { BlobQuota } from '../../ports/blob-quota';
 import type { BlobStore } from '../../ports/blob-store';
 import type { CommitLog, CommitRecord, WelcomeRecipient } from '../../ports/commit-log';
 import type { Conversation, ConversationStore } from '../../ports/conversation-store';
@@ -13,7 +14,7 @@ import { refuseClosedDirect, requireMembership } from '../access';
 import { iso } from '../views';
 import { blobKeys } from './blob-keys';
 import { type FinishableRecord, finishCommit, isUnfinished } from './finish-commit';
-import { discardUnused, sha256, storeBytes } from './mls-bytes';
+import { blobSizeOf, discardUnused, sha256, storeBytes } from './mls-bytes';
 
 export interface PostCommitDeps {
   readonly conversations: ConversationStore;
@@ -23,6 +24,7 @@ export interface PostCommitDeps {
   readonly messages: MessageLog;
   readonly welcomes: WelcomeStore;
   readonly blobs: BlobStore;
+  readonly blobQuota: BlobQuota;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -50,7 +52,8 @@ export interface PostCommitRequest {
  * 2. Refuse a `membersVersion` ahead of the conversation's (a conflict); check the Welcome's
  *    recipients are current devices of current members, before anything is stored.
  * 3. Put a commit or Welcome too large for an item in the blob store, under keys of this
- *    sender and these bytes.
+ *    sender and these bytes, once their size is counted against the sender's bytes of the
+ *    UTC day (`blobBytesPerUserPerDay`: past it, `LIMIT_REACHED` and nothing stored).
  * 4. Claim the epoch with a record holding everything needed to finish the commit. A rival
  *    commit for a taken epoch, or one for any other epoch than the current, is a conflict
  *    naming the current epoch: its blobs are deleted, and when the epoch's owner never
@@ -89,6 +92,9 @@ export function postCommit(deps: PostCommitDeps) {
       request.welcome !== undefined && recipients.length > 0
         ? Buffer.from(request.welcome, 'base64')
         : undefined;
+    // One write, for what goes to the blob store only: bytes kept inline cost no object.
+    const blobBytes = blobSizeOf(commitBytes) + blobSizeOf(welcomeBytes);
+    if (blobBytes > 0) await deps.blobQuota.use(caller.userId, blobBytes, deps.clock());
     const [commit, welcome] = await Promise.all([
       storeBytes(
         deps.blobs,

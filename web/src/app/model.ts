@@ -14,6 +14,7 @@ import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/lim
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
 import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
+import { newestFirst } from './conversation-order';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { raiseMarks } from './receipts';
 import { type Session, SessionEndedError } from './session';
@@ -605,9 +606,7 @@ export class ChatModel {
   }
 
   private sortConversations(): void {
-    this.state.conversations = [...this.state.conversations].sort((a, b) =>
-      b.lastActivityAt.localeCompare(a.lastActivityAt),
-    );
+    this.state.conversations = newestFirst(this.state.conversations);
   }
 
   // Actions -------------------------------------------------------------------------------------------------
