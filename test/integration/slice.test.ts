@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/listen';
 import { sendFrame } from '../../shared/protocol/inbound';
 import { befriend } from '../support/api';
+import { deadLetterReader } from '../support/dead-letters';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -155,7 +158,7 @@ describe('a message from Alice reaches Bob', () => {
     });
   });
 
-  it('reports only the malformed job of a fan-out batch as failed, so only it is retried', async () => {
+  it('parks the malformed job of a fan-out batch without its body and delivers the rest', async () => {
     const record = (messageId: string, body: string) => ({
       messageId,
       receiptHandle: messageId,
@@ -173,7 +176,21 @@ describe('a message from Alice reaches Bob', () => {
         ),
       ],
     });
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
+    // No retry could ever read it: it is parked at once, as a note, and the batch reports no failure.
+    expect(result).toEqual({ batchItemFailures: [] });
+    const sqs = new SQSClient({
+      endpoint: stack.resources.sqsEndpoint,
+      region: stack.region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const deadLetters = deadLetterReader(sqs, stack.resources.queues.fanout.deadLetterUrl);
+    const parked = await eventually(async () =>
+      (await deadLetters.read()).find((letter) => letter.attributes.failedMessageId === 'bad'),
+    );
+    expect(JSON.parse(parked.body)).toMatchObject({ messageId: 'bad', receiveCount: 1 });
+    expect(parked.body).not.toContain('{"conversationId": 42}');
+    expect(deadLetters.all.filter((letter) => letter.attributes.failedMessageId === 'good')).toEqual([]);
+    sqs.destroy();
   });
 
   it('logs no token, body or password', () => {
