@@ -161,13 +161,31 @@ describe('ordered MLS commits and welcomes', () => {
   });
 
   it('stores a Welcome for the recipient device only, pushes it, lists it, and lets it be acknowledged', async () => {
-    const push = await carolSocket.waitFor<WelcomePush>((frame) => (frame as WelcomePush).type === 'welcome');
-    expect(push).toEqual({
-      type: 'welcome',
-      conversationId: group,
-      epoch: expect.any(Number),
-      deviceId: 'laptop',
+    // Whichever commit won the race above (only Alice's carried a Welcome), start from none waiting.
+    for (const waiting of (await carols.listWelcomes({ params: { deviceId: 'laptop' }, query: {} })).items) {
+      await carols.acknowledgeWelcome({
+        params: { deviceId: 'laptop', conversationId: group, epoch: waiting.epoch },
+      });
+    }
+    const since = carolSocket.frames.length;
+    const { epoch } = await alices.getEpoch({ params: { conversationId: group } });
+    await alices.postCommit({
+      params: { conversationId: group },
+      body: {
+        epoch,
+        commit: b64(`alice-commit-${epoch}`),
+        welcome: b64('welcome-for-carol-laptop'),
+        welcomeRecipients: [{ userId: carol.userId, deviceId: 'laptop' }],
+      },
     });
+
+    const push = await carolSocket.waitFor<WelcomePush>(
+      (frame) => (frame as WelcomePush).type === 'welcome',
+      {
+        since,
+      },
+    );
+    expect(push).toEqual({ type: 'welcome', conversationId: group, epoch: epoch + 1, deviceId: 'laptop' });
 
     const listed = await carols.listWelcomes({ params: { deviceId: 'laptop' }, query: {} });
     expect(listed.items).toEqual([
