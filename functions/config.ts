@@ -48,6 +48,10 @@ export type EnvName = (typeof Env)[keyof typeof Env];
 // zod's bare url() takes `localhost:4566` as a URL with scheme `localhost:`: the SDK would fail later.
 const url = z.url({ protocol: /^https?$/ });
 const name = z.string().check(z.minLength(1));
+const positiveInteger = z.pipe(
+  z.string().check(z.regex(/^[1-9][0-9]*$/)),
+  z.transform((text: string) => Number(text)),
+);
 const json = z.pipe(
   z.string(),
   z.transform((text: string, context) => {
@@ -66,10 +70,7 @@ const schemas = {
   [Env.BlobBucketName]: name,
   [Env.FanoutQueueUrl]: url,
   [Env.FanoutDeadLetterQueueUrl]: url,
-  [Env.FanoutMaxReceiveCount]: z.pipe(
-    z.string().check(z.regex(/^[1-9][0-9]*$/)),
-    z.transform((text: string) => Number(text)),
-  ),
+  [Env.FanoutMaxReceiveCount]: positiveInteger,
   [Env.ConnectionsEndpoint]: url,
   [Env.UserPoolId]: name,
   [Env.UserPoolClientId]: name,
@@ -80,10 +81,7 @@ const schemas = {
   [Env.S3Endpoint]: z.optional(url),
   [Env.CognitoEndpoint]: z.optional(url),
   [Env.Stage]: name,
-  [Env.IdleTimeoutMs]: z.pipe(
-    z.string().check(z.regex(/^[1-9][0-9]*$/)),
-    z.transform((text: string) => Number(text)),
-  ),
+  [Env.IdleTimeoutMs]: positiveInteger,
   [Env.RateLimits]: z.pipe(json, RateLimitsSchema),
   [Env.Caps]: z.pipe(json, CapsSchema),
 } satisfies Record<EnvName, z.ZodMiniType>;

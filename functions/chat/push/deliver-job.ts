@@ -45,6 +45,10 @@ export interface DeliverJobDeps {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
+/** What `deliverJob` runs: every job but a connection check (the sender runs those with `checkConnection`). */
+export type DeliverableJob = Exclude<FanoutJob, { kind: 'connection-check' }>;
+type PushJob = Exclude<DeliverableJob, { kind: 'close' }>;
+
 const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
 
 /** Who gets a job's frame, and work that goes on beside finding and posting to them. */
@@ -71,7 +75,7 @@ interface Target {
  */
 export function deliverJob(deps: DeliverJobDeps) {
   const raiseSenderMark = senderReadMarks(deps.conversations);
-  return async (job: FanoutJob, options: { redelivered?: boolean } = {}): Promise<PostReport> => {
+  return async (job: DeliverableJob, options: { redelivered?: boolean } = {}): Promise<PostReport> => {
     if (job.kind === 'close') return closeAll(deps, job);
     const target = await audienceOf(job, options.redelivered === true);
     if (!target) return NOTHING;
@@ -79,7 +83,7 @@ export function deliverJob(deps: DeliverJobDeps) {
     return report;
   };
 
-  async function post(job: Exclude<FanoutJob, { kind: 'close' }>, target: Target): Promise<PostReport> {
+  async function post(job: PushJob, target: Target): Promise<PostReport> {
     const userIds = [...new Set(target.userIds)];
     const connections = await deps.connections.listByUsers(userIds, deps.clock(), {
       maxAgeInMs: userIds.length > FRESH_CONNECTIONS_MAX_USERS ? NEW_CONNECTION_PUSHED_WITHIN_IN_MS : 0,
@@ -93,10 +97,7 @@ export function deliverJob(deps: DeliverJobDeps) {
     return postAll(deps, targets, target.frame, job.correlationId);
   }
 
-  async function audienceOf(
-    job: Exclude<FanoutJob, { kind: 'close' }>,
-    redelivered: boolean,
-  ): Promise<Target | undefined> {
+  async function audienceOf(job: PushJob, redelivered: boolean): Promise<Target | undefined> {
     switch (job.kind) {
       case 'message': {
         const [conversation, push] = await Promise.all([
@@ -137,9 +138,6 @@ export function deliverJob(deps: DeliverJobDeps) {
           },
         };
       }
-      case 'connection-check':
-        // Not a push: the sender runs it with `checkConnection`.
-        return undefined;
       case 'device': {
         // The user's own devices share every group with the new or revoked one.
         const audience = await presenceAudience(deps, job.userId);
