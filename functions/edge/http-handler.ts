@@ -68,7 +68,16 @@ export function httpHandler<G extends HttpRouteGroup>(
       // Reads are counted like writes: one user's polling must not use up the stage's shared throttle.
       if (ROUTES[id].method === 'GET' && caller.userId !== '') {
         if (!deps) throw new Error(`Route ${id} has a caller but no read allowance`);
-        await deps.rateLimiter.consume(caller.userId, 'read', deps.clock());
+        // Counted while it is served rather than before, saving a round trip on every read; a refusal wins.
+        // A read changes nothing a retry would not (the first GET /me makes the profile, reading an epoch
+        // finishes an abandoned commit: both repeatable), so serving one that is then refused is harmless.
+        const [counted, served] = await Promise.allSettled([
+          deps.rateLimiter.consume(caller.userId, 'read', deps.clock()),
+          serveRoute(id, event, caller, handlers),
+        ]);
+        if (counted.status === 'rejected') throw counted.reason;
+        if (served.status === 'rejected') throw served.reason;
+        return served.value;
       }
       return await serveRoute(id, event, caller, handlers);
     } catch (error) {
