@@ -48,3 +48,13 @@ export async function refuseClosedDirect(
 ): Promise<void> {
   if (await closedDirect(deps, conversationId)) throw new ConversationBlockedError();
 }
+
+/**
+ * Checks run at once, failing with the first failure in the order given, whichever came first:
+ * a non-member learns nothing of the conversation from which check failed.
+ */
+export async function inOrder(checks: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  for (const result of await Promise.allSettled(checks)) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}

@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../../errors';
 import { isContent } from '../../ports/message-log';
-import { requireMembership } from '../access';
+import { inOrder, requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
 
@@ -142,15 +142,5 @@ export function sendMessage(deps: SendMessageDeps) {
       throw new ForbiddenError('Only the author may edit');
     if (kind === 'edit' && referenced.deletedAt !== undefined)
       throw new ValidationError('That message was deleted');
-  }
-}
-
-/**
- * Checks run at once, failing with the first failure in the order given, whichever came first:
- * a non-member learns nothing of the conversation from which check failed.
- */
-async function inOrder(checks: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
-  for (const result of await Promise.allSettled(checks)) {
-    if (result.status === 'rejected') throw result.reason;
   }
 }
