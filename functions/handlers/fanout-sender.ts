@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkConnection } from '../chat/connection/check-connection';
+import { settleSend } from '../chat/message/settle-send';
 import { isLastAttempt, parkFailedJob } from '../chat/push/dead-letter';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
@@ -13,6 +14,7 @@ const logger = createLogger('fanout-sender');
 const deps = buildSenderDeps();
 const deliver = deliverJob(deps);
 const check = checkConnection(deps);
+const settle = settleSend(deps);
 const park = parkFailedJob(deps);
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -41,24 +43,18 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const log = logger.createChild({
     persistentKeys: { correlationId: job.correlationId, messageId: record.messageId },
   });
-  const subject =
-    job.kind === 'message'
-      ? { kind: job.kind, conversationId: job.conversationId, seq: job.seq }
-      : job.kind === 'conversation'
-        ? { kind: job.kind, conversationId: job.conversationId, frame: job.frame.type }
-        : job.kind === 'users'
-          ? { kind: job.kind, users: job.userIds.length, frame: job.frame.type }
-          : job.kind === 'presence'
-            ? { kind: job.kind, userId: job.userId, online: job.online }
-            : job.kind === 'device'
-              ? { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event }
-              : job.kind === 'connection-check'
-                ? { kind: job.kind, userId: job.userId, connectionId: job.connectionId }
-                : { kind: job.kind, userId: job.userId, connections: job.connections.length };
+  const subject = subjectOf(job);
   try {
     if (job.kind === 'connection-check') {
       const outcome = await check(job);
       log.info('Connection checked', { ...subject, outcome });
+      return;
+    }
+    if (job.kind === 'send-check') {
+      const outcome = await settle(job);
+      // A send that died between storing its message and queuing the fan-out: worth an operator's look.
+      if (outcome === 'handed-off') log.warn('Send finished by its check', { ...subject, outcome });
+      else log.info('Send checked', { ...subject, outcome });
       return;
     }
     // The queue gave this job out before: the first attempt may have pushed it, or failed before.
@@ -74,6 +70,28 @@ async function processRecord(record: SQSRecord): Promise<void> {
       reason: error instanceof ParleyError ? error.message : 'The delivery failed',
     });
     log.warn('Fan-out job dead-lettered', { ...subject, receiveCount });
+  }
+}
+
+/** What names a job in the logs: never a frame's body. */
+function subjectOf(job: FanoutJob): Record<string, unknown> {
+  switch (job.kind) {
+    case 'message':
+      return { kind: job.kind, conversationId: job.conversationId, seq: job.seq };
+    case 'conversation':
+      return { kind: job.kind, conversationId: job.conversationId, frame: job.frame.type };
+    case 'users':
+      return { kind: job.kind, users: job.userIds.length, frame: job.frame.type };
+    case 'presence':
+      return { kind: job.kind, userId: job.userId, online: job.online };
+    case 'device':
+      return { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
+    case 'connection-check':
+      return { kind: job.kind, userId: job.userId, connectionId: job.connectionId };
+    case 'send-check':
+      return { kind: job.kind, conversationId: job.conversationId, senderId: job.senderId };
+    case 'close':
+      return { kind: job.kind, userId: job.userId, connections: job.connections.length };
   }
 }
 

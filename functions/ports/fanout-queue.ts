@@ -1,4 +1,9 @@
-import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../shared/protocol/ids';
+import {
+  ClientIdSchema,
+  ConversationIdSchema,
+  DeviceIdSchema,
+  UserIdSchema,
+} from '../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../shared/protocol/outbound';
 import * as z from '../../shared/zod';
 
@@ -97,6 +102,21 @@ const ConnectionCheckJobSchema = z.object({
 });
 
 /**
+ * Once a send's request cannot still be running, make sure the message it stored, if any, was handed to
+ * fan-out: the request may have died between storing it and queuing its job (`MessageLog.settle`).
+ * Queued, delayed, before the message is stored, so every stored message has one.
+ */
+const SendCheckJobSchema = z.object({
+  ...base,
+  kind: z.literal('send-check'),
+  conversationId: ConversationIdSchema,
+  senderId: UserIdSchema,
+  messageId: ClientIdSchema,
+  /** As on the message job: the sending device when it sent over HTTP. */
+  excludeDevice: z.optional(z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema })),
+});
+
+/**
  * One fan-out job, as it travels through the queue: the queue adapter writes it and the sender
  * parses every record with this one schema, so the two cannot drift apart.
  */
@@ -108,6 +128,7 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
   DeviceJobSchema,
   CloseJobSchema,
   ConnectionCheckJobSchema,
+  SendCheckJobSchema,
 ]);
 
 export type MessageJob = z.infer<typeof MessageJobSchema>;
@@ -117,6 +138,7 @@ export type PresenceJob = z.infer<typeof PresenceJobSchema>;
 export type DeviceJob = z.infer<typeof DeviceJobSchema>;
 export type CloseJob = z.infer<typeof CloseJobSchema>;
 export type ConnectionCheckJob = z.infer<typeof ConnectionCheckJobSchema>;
+export type SendCheckJob = z.infer<typeof SendCheckJobSchema>;
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;
 
 /** SQS's longest delivery delay. */

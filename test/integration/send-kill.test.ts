@@ -86,6 +86,10 @@ describe('a send whose function dies mid-way', () => {
         op === 'UpdateItem' && b.includes('"HEAD"') && b.includes(conversationId),
     ],
     ['storing the message', (id) => (op, b) => op === 'PutItem' && b.includes('"MSG#') && b.includes(id)],
+    [
+      'queuing its fan-out and recording that it did',
+      (id) => (op, b) => op === 'UpdateItem' && b.includes('"SEND#') && b.includes(id),
+    ],
   ];
 
   it.each(killPoints)(
@@ -119,4 +123,38 @@ describe('a send whose function dies mid-way', () => {
     },
     120_000,
   );
+
+  it('pushes a message whose send died after storing it even when no retry comes, once', async () => {
+    const { conversationId } = await alices.createConversation({
+      body: { kind: 'group', name: 'No retry', memberIds: [bob.userId] },
+    });
+    const messageId = `orphan-${Math.random().toString(36).slice(2, 10)}`;
+    const pushedBefore = bobPhone.frames.length;
+    stack.faults.killAfterDynamoDbRequest(
+      'wsSend',
+      (op, b) => op === 'PutItem' && b.includes('"MSG#') && b.includes(messageId),
+    );
+    const since = alicePhone.frames.length;
+    alicePhone.send(sendFrame({ requestId: messageId, conversationId, messageId, body: body(messageId) }));
+    await alicePhone.waitFor((frame) => (frame as Frame).message === 'Internal server error', { since });
+
+    // The send's check, one writer deadline on, finds the message stored and its fan-out never queued.
+    const pushed = await bobPhone.waitFor<Frame & { seq: number }>(
+      (frame) => (frame as Frame).type === 'message' && (frame as Frame).messageId === messageId,
+      { since: pushedBefore, timeoutMs: 45_000 },
+    );
+
+    // A retry after all is answered with the stored message, and pushes nothing again.
+    const { seq } = await sendUntilAcked(conversationId, messageId);
+    expect(seq).toBe(pushed.seq);
+    const marker = `after-${messageId}`;
+    await sendUntilAcked(conversationId, marker);
+    await bobPhone.waitFor((frame) => (frame as Frame).messageId === marker, { since: pushedBefore });
+    expect(
+      bobPhone.frames
+        .slice(pushedBefore)
+        .filter((frame) => (frame as Frame).type === 'message' && (frame as Frame).messageId === messageId),
+    ).toHaveLength(1);
+    expect(stack.errors.filter((error) => !error.includes('Runtime.ExitError'))).toEqual([]);
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { freshId, useLocalTable } from '../../../test/support/local-table';
 import { ConversationBlockedError, ForbiddenError } from '../../errors';
 import {
   type AppendRequest,
+  type AppendResult,
   FRIENDSHIP_ENDED,
   type MessageLog,
   WRITER_DEADLINE_IN_MS,
@@ -461,6 +462,111 @@ describe.each([
           { checks: Promise.reject(new ForbiddenError('removed')) },
         ),
       ).rejects.toThrow(ForbiddenError);
+    });
+  });
+
+  describe('hand-off', () => {
+    class HandOffFailed extends Error {}
+    const failing = async () => {
+      throw new HandOffFailed('the queue is down');
+    };
+    const recorder = () => {
+      const calls: AppendResult[] = [];
+      return { calls, handOff: async (placed: AppendResult) => void calls.push(placed) };
+    };
+    const key = (messageId: string) => ({ conversationId, senderId: alice, messageId });
+
+    it('hands the placed message on once; a repeat of the send hands nothing on again', async () => {
+      const first = recorder();
+      const again = recorder();
+
+      await log.append({ conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 }, first);
+      const repeat = await log.append(
+        {
+          conversationId,
+          messageId: 'm1',
+          senderId: alice,
+          kind: 'message',
+          now: T0 + WRITER_DEADLINE_IN_MS,
+        },
+        again,
+      );
+
+      expect(first.calls).toEqual([{ seq: 1, sentAt: T0, duplicate: false, contentCount: 1 }]);
+      expect(repeat).toEqual({ seq: 1, sentAt: T0, duplicate: true, contentCount: 1 });
+      expect(again.calls).toEqual([]);
+      expect(await log.settle(key('m1'), NOW, again.handOff)).toBe('done');
+    });
+
+    it('keeps a message whose hand-off failed, and hands it on at a retry after the writer deadline', async () => {
+      await expect(
+        log.append(
+          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 },
+          {
+            handOff: failing,
+          },
+        ),
+      ).rejects.toThrow(HandOffFailed);
+      expect(seqsOf(await log.list(conversationId, { after: 0, limit: 10 }, NOW))).toEqual([1]);
+      const retry = recorder();
+
+      const result = await log.append(
+        {
+          conversationId,
+          messageId: 'm1',
+          senderId: alice,
+          kind: 'message',
+          now: T0 + WRITER_DEADLINE_IN_MS,
+        },
+        retry,
+      );
+
+      expect(result).toEqual({ seq: 1, sentAt: T0, duplicate: true, contentCount: 1 });
+      expect(retry.calls).toEqual([result]);
+      expect(await log.settle(key('m1'), NOW, failing)).toBe('done');
+      expect((await log.heads([conversationId])).get(conversationId)?.seq).toBe(1);
+    });
+
+    it('settles a send whose hand-off failed once its writer cannot still be running, once', async () => {
+      await send({ messageId: 'm0' });
+      await expect(
+        log.append(
+          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 + 10 },
+          {
+            handOff: failing,
+          },
+        ),
+      ).rejects.toThrow(HandOffFailed);
+      const settling = recorder();
+
+      expect(await log.settle(key('m1'), T0 + 10 + WRITER_DEADLINE_IN_MS - 1, settling.handOff)).toBe(
+        'in-progress',
+      );
+      expect(await log.settle(key('m1'), T0 + 10 + WRITER_DEADLINE_IN_MS, settling.handOff)).toBe(
+        'handed-off',
+      );
+      expect(await log.settle(key('m1'), NOW, settling.handOff)).toBe('done');
+
+      expect(settling.calls).toEqual([{ seq: 2, sentAt: T0 + 10, duplicate: true, contentCount: 2 }]);
+      const retry = recorder();
+      await log.append(
+        { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: NOW },
+        retry,
+      );
+      expect(retry.calls).toEqual([]);
+    });
+
+    it('finds nothing to settle for a send never made, or one whose checks failed', async () => {
+      await expect(
+        log.append(
+          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 },
+          { checks: Promise.reject(new ForbiddenError('not a member')), handOff: failing },
+        ),
+      ).rejects.toThrow(ForbiddenError);
+
+      expect(await log.settle(key('m1'), NOW, failing)).toBe('not-placed');
+      expect(await log.settle(key('never'), NOW, failing)).toBe('not-placed');
+      expect(await log.settle({ ...key('m1'), senderId: bob }, NOW, failing)).toBe('not-placed');
     });
   });
 

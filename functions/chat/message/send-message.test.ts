@@ -3,7 +3,7 @@ import { MAX_BODY_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import type { MemoryDeps } from '../../../test/support/fixtures';
 import { befriend, memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
-import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { type InMemoryFanoutQueue, QueueUnreachableError } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
@@ -16,8 +16,10 @@ import {
   ValidationError,
 } from '../../errors';
 import type { MessageJob } from '../../ports/fanout-queue';
+import { WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
 import { directConversationId } from '../conversation/direct-conversation';
 import { friends } from '../friend/friends';
+import { SEND_CHECK_DELAY_IN_SECONDS } from './message-job';
 import { type SendMessageCommand, sendMessage } from './send-message';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -70,6 +72,8 @@ describe('sendMessage', () => {
   });
 
   const messageJobs = () => fanout.jobs.filter((job): job is MessageJob => job.kind === 'message');
+  /** Jobs that push something: a refused send queues only its check, which finds nothing to do. */
+  const pushJobs = () => fanout.jobs.filter((job) => job.kind !== 'send-check');
   const bodyOf = (seq: number, conversationId = ALICE_BOB) =>
     Buffer.from(messages.messagesOf(conversationId)[seq - 1]?.body ?? []).toString();
 
@@ -151,7 +155,7 @@ describe('sendMessage', () => {
     await expect(send(aliceToBob({ recipientId: 'nobody' }))).rejects.toThrow(ForbiddenError);
 
     expect(conversations.size).toBe(0);
-    expect(fanout.jobs).toHaveLength(0);
+    expect(pushJobs()).toHaveLength(0);
   });
 
   it('refuses a non-member posting to a conversation by its id, storing nothing', async () => {
@@ -168,7 +172,7 @@ describe('sendMessage', () => {
 
     await expect(intrusion).rejects.toThrow(ForbiddenError);
     expect(messages.messagesOf(conversationId)).toHaveLength(1);
-    expect(fanout.jobs).toHaveLength(0);
+    expect(pushJobs()).toHaveLength(0);
   });
 
   it('answers a nonexistent conversation exactly like one the sender is not in', async () => {
@@ -203,7 +207,7 @@ describe('sendMessage', () => {
     expect(messages.messagesOf(ack.conversationId)[0]?.body?.byteLength).toBe(MAX_BODY_SIZE_IN_BYTES);
   });
 
-  it('answers a retried messageId with the first seq and time, stores it once and enqueues it again', async () => {
+  it('answers a retried messageId with the first seq and time, storing and pushing it once', async () => {
     const first = await send(aliceToBob({ requestId: 'r1' }));
     vi.advanceTimersByTime(5_000);
 
@@ -214,14 +218,57 @@ describe('sendMessage', () => {
     expect(retry).toEqual({ ...first, requestId: 'r2' });
     expect(messages.messagesOf(first.conversationId)).toHaveLength(1);
     expect(bodyOf(1)).toBe('hello bob');
-    // At-least-once: the first attempt may have died before enqueuing, so the retry enqueues again.
-    expect(messageJobs().map((job) => [job.seq, job.correlationId])).toEqual([
-      [1, 'req-1'],
-      [1, 'req-retry'],
-    ]);
-    // The retry's job carries no push: the sender reads the stored message, never the retried body.
+    expect(messageJobs().map((job) => [job.seq, job.correlationId])).toEqual([[1, 'req-1']]);
     expect(messageJobs()[0]?.frame?.body).toBe(base64('hello bob'));
-    expect(messageJobs()[1]).not.toHaveProperty('frame');
+  });
+
+  it('queues a check of every send, delayed past its writer deadline, before storing it', async () => {
+    const { conversationId } = await send(aliceToBob());
+
+    const index = fanout.jobs.findIndex((job) => job.kind === 'send-check');
+    expect(fanout.jobs[index]).toEqual({
+      kind: 'send-check',
+      conversationId,
+      senderId: alice,
+      messageId: 'm1',
+      correlationId: 'req-1',
+      excludeConnectionId: 'alice-phone',
+    });
+    expect(fanout.delays[index]).toBe(SEND_CHECK_DELAY_IN_SECONDS);
+    expect(SEND_CHECK_DELAY_IN_SECONDS * 1000).toBeGreaterThan(WRITER_DEADLINE_IN_MS);
+    expect(index).toBeLessThan(fanout.jobs.findIndex((job) => job.kind === 'message'));
+  });
+
+  it('stores nothing when the check cannot be queued', async () => {
+    fanout.refuseNext('send-check');
+
+    await expect(send(aliceToBob())).rejects.toThrow(QueueUnreachableError);
+
+    expect(messages.messagesOf(ALICE_BOB)).toHaveLength(0);
+    expect(messageJobs()).toEqual([]);
+  });
+
+  it('keeps a message whose fan-out could not be queued, and a retry pushes it once, from the log', async () => {
+    fanout.refuseNext('message');
+    await expect(send(aliceToBob())).rejects.toThrow(QueueUnreachableError);
+    expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
+    expect(messageJobs()).toEqual([]);
+
+    const retry = await send(aliceToBob({ correlationId: 'req-retry', body: base64('a different body') }));
+    await send(aliceToBob({ correlationId: 'req-again' }));
+
+    expect(retry.seq).toBe(1);
+    // Read from the log when pushed: the retried body is not what was stored.
+    expect(messageJobs()).toEqual([
+      {
+        kind: 'message',
+        conversationId: ALICE_BOB,
+        seq: 1,
+        contentCount: 1,
+        correlationId: 'req-retry',
+        excludeConnectionId: 'alice-phone',
+      },
+    ]);
   });
 
   it("stores another sender's message with the same messageId as a new message", async () => {
@@ -317,7 +364,7 @@ describe('sendMessage', () => {
         ForbiddenError,
       );
       expect(messages.messagesOf(ALICE_BOB)).toHaveLength(2);
-      expect(fanout.jobs).toHaveLength(0);
+      expect(pushJobs()).toHaveLength(0);
     });
 
     it('refuses an edit of a deleted message', async () => {
@@ -344,7 +391,7 @@ describe('sendMessage', () => {
         );
       }
       expect(messages.messagesOf(ALICE_BOB)).toHaveLength(3);
-      expect(fanout.jobs).toHaveLength(0);
+      expect(pushJobs()).toHaveLength(0);
     });
 
     it('refuses a reference to a message that is not there', async () => {

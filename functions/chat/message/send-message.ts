@@ -9,10 +9,11 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../errors';
-import { isContent } from '../../ports/message-log';
+import { type AppendResult, isContent } from '../../ports/message-log';
 import { inOrder, requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
+import { messageJobOf, SEND_CHECK_DELAY_IN_SECONDS, type SendOrigin, sendCheckJobOf } from './message-job';
 
 /** A send may open a direct conversation, so it needs what conversations need. */
 export type SendMessageDeps = ConversationsDeps;
@@ -41,10 +42,13 @@ export interface SendMessageCommand {
  *    epoch, with the `commit-` message ids reserved for them).
  * 2. At once: count the send against the allowance, check membership (a direct conversation
  *    with a friend is created on first use), check a referenced message (an edit: the
- *    sender's own), and let the log claim the message id. A block needs no read: the log
- *    refuses content in a direct conversation either user blocks.
+ *    sender's own), queue the send's delayed check, and let the log claim the message id.
+ *    A block needs no read: the log refuses content in a direct conversation either user blocks.
  * 3. Append: gap-free `seq`; a retried `messageId` returns the first result.
- * 4. Enqueue one fan-out job, also on a retry (the first attempt may have died before it).
+ * 4. Hand the stored message to fan-out (one job) before the log records the send as done. A
+ *    request that dies in between leaves the send unrecorded: a retry, or the check one writer
+ *    deadline on (`settleSend`), queues the job then. So every stored message is fanned out,
+ *    and a retry of a recorded send pushes nothing twice.
  */
 export function sendMessage(deps: SendMessageDeps) {
   const conversations = conversationsOf(deps);
@@ -61,13 +65,32 @@ export function sendMessage(deps: SendMessageDeps) {
         : directConversationId(command.senderId, command.recipientId);
     const kind = command.kind ?? 'message';
     const now = deps.clock();
+    const origin: SendOrigin = { ...command, conversationId };
     const checks = inOrder([
       requireAccess(command, conversationId),
       deps.rateLimiter.consume(command.senderId, 'send', now),
       command.refSeq === undefined
         ? undefined
         : checkReference(conversationId, kind, command.refSeq, command.senderId),
+      // Queued before anything is stored: a message stored is a message whose check is on its way.
+      deps.fanout.enqueue(sendCheckJobOf(origin), { delaySeconds: SEND_CHECK_DELAY_IN_SECONDS }),
     ]);
+    const handOff = async (placed: AppendResult) => {
+      // A retry's body is not what was stored (it may differ): the sender reads the log then.
+      const frame = placed.duplicate
+        ? undefined
+        : messageFrame({
+            conversationId,
+            seq: placed.seq,
+            messageId: command.messageId,
+            senderId: command.senderId,
+            sentAt: new Date(placed.sentAt).toISOString(),
+            kind,
+            ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
+            body: command.body,
+          });
+      await deps.fanout.enqueue(messageJobOf(origin, placed, frame));
+    };
     const stored = await deps.messages.append(
       {
         conversationId,
@@ -78,35 +101,9 @@ export function sendMessage(deps: SendMessageDeps) {
         body: Buffer.from(command.body, 'base64'),
         now,
       },
-      { checks },
+      { checks, handOff },
     );
     const sentAt = new Date(stored.sentAt).toISOString();
-    await deps.fanout.enqueue({
-      kind: 'message',
-      conversationId,
-      seq: stored.seq,
-      contentCount: stored.contentCount,
-      correlationId: command.correlationId,
-      ...(command.connectionId ? { excludeConnectionId: command.connectionId } : {}),
-      ...(command.deviceId
-        ? { excludeDevice: { userId: command.senderId, deviceId: command.deviceId } }
-        : {}),
-      // A retry's body is not what was stored (it may differ): the sender reads the log then.
-      ...(stored.duplicate
-        ? {}
-        : {
-            frame: messageFrame({
-              conversationId,
-              seq: stored.seq,
-              messageId: command.messageId,
-              senderId: command.senderId,
-              sentAt,
-              kind,
-              ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
-              body: command.body,
-            }),
-          }),
-    });
     return ackFrame({
       ...(command.requestId ? { requestId: command.requestId } : {}),
       conversationId,

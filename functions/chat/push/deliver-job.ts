@@ -45,8 +45,11 @@ export interface DeliverJobDeps {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/** What `deliverJob` runs: every job but a connection check (the sender runs those with `checkConnection`). */
-export type DeliverableJob = Exclude<FanoutJob, { kind: 'connection-check' }>;
+/**
+ * What `deliverJob` runs: every job but the checks (the sender runs those with `checkConnection` and
+ * `settleSend`).
+ */
+export type DeliverableJob = Exclude<FanoutJob, { kind: 'connection-check' | 'send-check' }>;
 type PushJob = Exclude<DeliverableJob, { kind: 'close' }>;
 
 const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
