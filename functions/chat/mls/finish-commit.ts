@@ -5,6 +5,7 @@ import type { CommitLog, CommitRecord } from '../../ports/commit-log';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { AppendResult, MessageLog } from '../../ports/message-log';
 import type { WelcomeStore } from '../../ports/welcome-store';
+import { messageJobOf } from '../message/message-job';
 import { fitsOneFrame } from '../push/deliver-job';
 import { notifyUsers } from '../push/notify';
 import { iso } from '../views';
@@ -29,11 +30,13 @@ export function isUnfinished(record: CommitRecord | undefined): record is Finish
  * Finishes a claimed commit from its record, whoever calls it: its author, the
  * author's retry, or a member who found the author's request died half-way.
  * 1. Move the epoch on (conditional on it), raising the committed members version with it.
- * 2. Append the commit to the log as the author's `commit-{epoch}` (a repeat gets the first seq).
+ * 2. Append the commit to the log as the author's `commit-{epoch}` (a repeat gets the first seq),
+ *    handing it to fan-out before the log records it (whole when it fits a frame and the bytes
+ *    are at hand, else read from the log: by reference when large). A finisher that comes after
+ *    an author who died in between queues the push then.
  * 3. Store a Welcome item per recipient, all pointing at the record's one Welcome.
  * 4. Mark the record complete with the commit's place.
- * 5. Push the commit to every member (whole when it fits a frame and the bytes are at hand,
- *    else read from the log: by reference when large) and a `welcome` to each recipient.
+ * 5. Push a `welcome` to each recipient.
  * Every step is repeatable, so racing finishers and retries end in the same state.
  */
 export function finishCommit(deps: FinishCommitDeps) {
@@ -43,15 +46,45 @@ export function finishCommit(deps: FinishCommitDeps) {
   ): Promise<AppendResult> => {
     const { conversationId, epoch } = record;
     const now = deps.clock();
+    const messageId = commitMessageId(epoch);
     await deps.commits.advance(conversationId, epoch, record.membersVersion);
-    const stored = await deps.messages.append({
-      conversationId,
-      messageId: commitMessageId(epoch),
-      senderId: record.senderId,
-      kind: 'commit',
-      ...('ref' in record.commit ? { bodyRef: record.commit.ref } : { body: record.commit.bytes }),
-      now,
-    });
+    const body =
+      'bytes' in record.commit ? Buffer.from(record.commit.bytes).toString('base64') : context.commitBase64;
+    const handOff = async (placed: AppendResult) => {
+      // A repeat's frame is read from the log: what is stored is the truth.
+      const frame =
+        placed.duplicate || body === undefined
+          ? undefined
+          : messageFrame({
+              conversationId,
+              seq: placed.seq,
+              messageId,
+              senderId: record.senderId,
+              sentAt: iso(placed.sentAt),
+              kind: 'commit',
+              body,
+            });
+      const origin = {
+        conversationId,
+        senderId: record.senderId,
+        messageId,
+        correlationId: context.correlationId,
+      };
+      await deps.fanout.enqueue(
+        messageJobOf(origin, placed, frame && fitsOneFrame(frame) ? frame : undefined),
+      );
+    };
+    const stored = await deps.messages.append(
+      {
+        conversationId,
+        messageId,
+        senderId: record.senderId,
+        kind: 'commit',
+        ...('ref' in record.commit ? { bodyRef: record.commit.ref } : { body: record.commit.bytes }),
+        now,
+      },
+      { handOff },
+    );
     const recipients = record.welcomeRecipients ?? [];
     const { welcome } = record;
     if (welcome && recipients.length > 0) {
@@ -67,30 +100,6 @@ export function finishCommit(deps: FinishCommitDeps) {
       );
     }
     await deps.commits.complete(conversationId, epoch, { seq: stored.seq, sentAt: stored.sentAt });
-
-    const body =
-      'bytes' in record.commit ? Buffer.from(record.commit.bytes).toString('base64') : context.commitBase64;
-    // A repeat's frame is read from the log: what is stored is the truth.
-    const frame =
-      stored.duplicate || body === undefined
-        ? undefined
-        : messageFrame({
-            conversationId,
-            seq: stored.seq,
-            messageId: commitMessageId(epoch),
-            senderId: record.senderId,
-            sentAt: iso(stored.sentAt),
-            kind: 'commit',
-            body,
-          });
-    await deps.fanout.enqueue({
-      kind: 'message',
-      conversationId,
-      seq: stored.seq,
-      contentCount: stored.contentCount,
-      correlationId: context.correlationId,
-      ...(frame && fitsOneFrame(frame) ? { frame } : {}),
-    });
     await Promise.all(
       recipients.map(({ userId, deviceId }) =>
         notifyUsers(

@@ -4,6 +4,7 @@ import { type MemoryDeps, memoryDeps, seedConversation, seedMessages } from '../
 import { InMemoryBlobQuota } from '../../adapters/memory/memory-blob-quota';
 import { InMemoryCommitLog } from '../../adapters/memory/memory-commit-log';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
+import { QueueUnreachableError } from '../../adapters/memory/memory-fanout-queue';
 import { InMemoryWelcomeStore } from '../../adapters/memory/memory-welcome-store';
 import {
   ConflictError,
@@ -156,16 +157,30 @@ describe('MLS commits and welcomes', () => {
     expect(deps.messages.messagesOf(GROUP)).toHaveLength(2);
   });
 
-  it('gives a retry of the same commit the first result, and pushes it again from the log', async () => {
+  it('gives a retry of the same commit the first result, pushing it once', async () => {
     const first = await commit(alice, GROUP, { epoch: 0, commit: b64('c0') });
     vi.advanceTimersByTime(5000);
     await commit(bob, GROUP, { epoch: 1, commit: b64('c1') });
+    const queued = deps.fanout.jobs.length;
 
     await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).resolves.toEqual(first);
     expect(deps.messages.messagesOf(GROUP)).toHaveLength(3);
-    expect(deps.fanout.jobs.at(-1)).toEqual(expect.objectContaining({ kind: 'message', seq: 2 }));
-    expect(deps.fanout.jobs.at(-1)).not.toHaveProperty('frame');
+    expect(deps.fanout.jobs.slice(queued).filter((job) => job.kind === 'message')).toEqual([]);
     await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(2));
+  });
+
+  it('pushes a commit whose first attempt died before queuing its push, from the log, at the retry', async () => {
+    deps.fanout.refuseNext('message');
+    await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).rejects.toThrow(
+      QueueUnreachableError,
+    );
+    expect(deps.fanout.jobs.filter((job) => job.kind === 'message')).toEqual([]);
+
+    await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).resolves.toMatchObject({ seq: 2 });
+
+    const pushes = deps.fanout.jobs.filter((job) => job.kind === 'message');
+    expect(pushes).toEqual([expect.objectContaining({ kind: 'message', conversationId: GROUP, seq: 2 })]);
+    expect(pushes[0]).not.toHaveProperty('frame');
   });
 
   it('finishes a commit whose first attempt died after moving the epoch', async () => {
