@@ -202,3 +202,11 @@ export class RateLimitedError extends ParleyError {
     this.name = 'RateLimitedError';
   }
 }
+
+/** A message's fan-out job came before the message was placed, and its writer may still place it: the job is tried again later. */
+export class NotPlacedYetError extends ParleyError {
+  constructor(conversationId: string, seq: number) {
+    super(`Message ${seq} of ${conversationId} is not placed yet`);
+    this.name = 'NotPlacedYetError';
+  }
+}

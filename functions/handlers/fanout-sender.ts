@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { checkConnection } from '../chat/connection/check-connection';
-import { settleSend } from '../chat/message/settle-send';
 import { isLastAttempt, parkFailedJob } from '../chat/push/dead-letter';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
@@ -14,7 +13,6 @@ const logger = createLogger('fanout-sender');
 const deps = buildSenderDeps();
 const deliver = deliverJob(deps);
 const check = checkConnection(deps);
-const settle = settleSend(deps);
 const park = parkFailedJob(deps);
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -50,13 +48,6 @@ async function processRecord(record: SQSRecord): Promise<void> {
       log.info('Connection checked', { ...subject, outcome });
       return;
     }
-    if (job.kind === 'send-check') {
-      const outcome = await settle(job);
-      // A send that died between storing its message and queuing the fan-out: worth an operator's look.
-      if (outcome === 'handed-off') log.warn('Send finished by its check', { ...subject, outcome });
-      else log.info('Send checked', { ...subject, outcome });
-      return;
-    }
     // The queue gave this job out before: the first attempt may have pushed it, or failed before.
     const report = await deliver(job, { redelivered: receiveCount > 1 });
     log.info('Fan-out done', { ...subject, ...report });
@@ -88,8 +79,6 @@ function subjectOf(job: FanoutJob): Record<string, unknown> {
       return { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
     case 'connection-check':
       return { kind: job.kind, userId: job.userId, connectionId: job.connectionId };
-    case 'send-check':
-      return { kind: job.kind, conversationId: job.conversationId, senderId: job.senderId };
     case 'close':
       return { kind: job.kind, userId: job.userId, connections: job.connections.length };
   }

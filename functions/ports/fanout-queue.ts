@@ -1,9 +1,4 @@
-import {
-  ClientIdSchema,
-  ConversationIdSchema,
-  DeviceIdSchema,
-  UserIdSchema,
-} from '../../shared/protocol/ids';
+import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../shared/protocol/outbound';
 import * as z from '../../shared/zod';
 
@@ -22,6 +17,11 @@ const MessageJobSchema = z.object({
   seq: z.number().check(z.int(), z.positive()),
   /** The push itself, when it fits; otherwise the sender reads the log. */
   frame: z.optional(MessageFrameSchema),
+  /**
+   * Epoch ms: the `now` of the request that took the seq. The job is queued before the message is
+   * placed; a seq still empty a writer's deadline after this never will be, and the job is dropped.
+   */
+  takenAt: z.optional(z.number()),
   /** The message's `contentCount` (for the sender's read mark); read from the log when absent. */
   contentCount: z.optional(z.number().check(z.int(), z.nonnegative())),
   /**
@@ -102,21 +102,6 @@ const ConnectionCheckJobSchema = z.object({
 });
 
 /**
- * Once a send's request cannot still be running, make sure the message it stored, if any, was handed to
- * fan-out: the request may have died between storing it and queuing its job (`MessageLog.settle`).
- * Queued, delayed, before the message is stored, so every stored message has one.
- */
-const SendCheckJobSchema = z.object({
-  ...base,
-  kind: z.literal('send-check'),
-  conversationId: ConversationIdSchema,
-  senderId: UserIdSchema,
-  messageId: ClientIdSchema,
-  /** As on the message job: the sending device when it sent over HTTP. */
-  excludeDevice: z.optional(z.object({ userId: UserIdSchema, deviceId: DeviceIdSchema })),
-});
-
-/**
  * One fan-out job, as it travels through the queue: the queue adapter writes it and the sender
  * parses every record with this one schema, so the two cannot drift apart.
  */
@@ -128,7 +113,6 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
   DeviceJobSchema,
   CloseJobSchema,
   ConnectionCheckJobSchema,
-  SendCheckJobSchema,
 ]);
 
 export type MessageJob = z.infer<typeof MessageJobSchema>;
@@ -138,7 +122,6 @@ export type PresenceJob = z.infer<typeof PresenceJobSchema>;
 export type DeviceJob = z.infer<typeof DeviceJobSchema>;
 export type CloseJob = z.infer<typeof CloseJobSchema>;
 export type ConnectionCheckJob = z.infer<typeof ConnectionCheckJobSchema>;
-export type SendCheckJob = z.infer<typeof SendCheckJobSchema>;
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;
 
 /** SQS's longest delivery delay. */

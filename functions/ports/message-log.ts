@@ -59,27 +59,14 @@ export interface AppendOptions {
    */
   readonly checks?: Promise<unknown>;
   /**
-   * Hands the placed message on (to fan-out). The log records the send as done only once this
-   * resolves, so a send recorded is a send handed on: a retry of it returns the first result and
-   * hands nothing on again, while a retry (or {@link MessageLog.settle}) that finds the message
-   * placed and the send not recorded (its request died in between) hands it on then.
+   * Hands the message on (to fan-out) once its seq is taken and before it is placed, so a message
+   * placed is a message handed on, whatever happens to the request after. Runs again for each seq
+   * the append takes (one filled by a reader meanwhile is abandoned: whoever it was handed to finds
+   * it `skipped`); never for a repeat of a stored message id, which was handed on before it was
+   * placed. A rejection stores nothing: the seq stays empty until a reader fills it.
    */
-  readonly handOff?: (placed: AppendResult) => Promise<void>;
+  readonly beforePlace?: (taken: AppendResult) => Promise<void>;
 }
-
-/** What names one send: a sender's message id in a conversation. */
-export interface SendKey {
-  readonly conversationId: string;
-  readonly senderId: string;
-  readonly messageId: string;
-}
-
-/**
- * What {@link MessageLog.settle} found: the message handed on now; the send recorded as done
- * already; no message placed (nothing to hand on: a retry stores it); or a request that may still
- * be running holds the send (it hands on what it places).
- */
-export type SettleOutcome = 'handed-off' | 'done' | 'not-placed' | 'in-progress';
 
 export interface AppendResult {
   readonly seq: number;
@@ -143,13 +130,6 @@ export interface MessageLog {
    * one of whose users blocked the other, and whatever `options.checks` rejects with.
    */
   append(request: AppendRequest, options?: AppendOptions): Promise<AppendResult>;
-  /**
-   * Finishes a send whose request may have died between placing its message and handing it on
-   * (see {@link AppendOptions.handOff}): when the message is placed and the send not recorded,
-   * and no request that may still be running holds it, runs `handOff` and records the send.
-   * Meant for a check made once the send's writer deadline has passed.
-   */
-  settle(key: SendKey, now: number, handOff: (placed: AppendResult) => Promise<void>): Promise<SettleOutcome>;
   get(conversationId: string, seq: number): Promise<StoredMessage | undefined>;
   /**
    * A page of the log in `seq` order, and whether more lie beyond it. A page never reaches past

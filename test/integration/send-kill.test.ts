@@ -87,7 +87,7 @@ describe('a send whose function dies mid-way', () => {
     ],
     ['storing the message', (id) => (op, b) => op === 'PutItem' && b.includes('"MSG#') && b.includes(id)],
     [
-      'queuing its fan-out and recording that it did',
+      'recording where it stored it',
       (id) => (op, b) => op === 'UpdateItem' && b.includes('"SEND#') && b.includes(id),
     ],
   ];
@@ -138,7 +138,7 @@ describe('a send whose function dies mid-way', () => {
     alicePhone.send(sendFrame({ requestId: messageId, conversationId, messageId, body: body(messageId) }));
     await alicePhone.waitFor((frame) => (frame as Frame).message === 'Internal server error', { since });
 
-    // The send's check, one writer deadline on, finds the message stored and its fan-out never queued.
+    // Its fan-out job was queued before the message was placed: the sender pushes it once it finds it.
     const pushed = await bobPhone.waitFor<Frame & { seq: number }>(
       (frame) => (frame as Frame).type === 'message' && (frame as Frame).messageId === messageId,
       { since: pushedBefore, timeoutMs: 45_000 },

@@ -172,7 +172,14 @@ describe('a message from Alice reaches Bob', () => {
         record('bad', '{"conversationId": 42}'),
         record(
           'good',
-          JSON.stringify({ kind: 'message', conversationId: 'd_empty', seq: 1, correlationId: 'c-1' }),
+          // A message never stored (taken long ago, never placed): delivered as nothing.
+          JSON.stringify({
+            kind: 'message',
+            conversationId: 'd_empty',
+            seq: 1,
+            takenAt: 0,
+            correlationId: 'c-1',
+          }),
         ),
       ],
     });

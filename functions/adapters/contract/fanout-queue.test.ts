@@ -72,14 +72,6 @@ const JOBS: readonly FanoutJob[] = [
   },
   { kind: 'device', correlationId: 'req-device', userId: 'alice', deviceId: 'laptop-1', event: 'revoked' },
   { kind: 'connection-check', correlationId: 'req-connect', userId: 'alice', connectionId: 'Xy0_abc=' },
-  {
-    kind: 'send-check',
-    correlationId: 'req-send',
-    conversationId: 'c_1',
-    senderId: 'alice',
-    messageId: 'm-1',
-    excludeDevice: { userId: 'alice', deviceId: 'laptop-1' },
-  },
 ];
 
 let sqs: LocalSqs<'fanout'> | undefined;

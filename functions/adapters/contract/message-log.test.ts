@@ -465,22 +465,19 @@ describe.each([
     });
   });
 
-  describe('hand-off', () => {
+  describe('hand-off before placing', () => {
     class HandOffFailed extends Error {}
-    const failing = async () => {
-      throw new HandOffFailed('the queue is down');
-    };
-    const recorder = () => {
-      const calls: AppendResult[] = [];
-      return { calls, handOff: async (placed: AppendResult) => void calls.push(placed) };
-    };
-    const key = (messageId: string) => ({ conversationId, senderId: alice, messageId });
 
-    it('hands the placed message on once; a repeat of the send hands nothing on again', async () => {
-      const first = recorder();
-      const again = recorder();
+    it('hands the message on once its seq is taken, before it is placed; a repeat hands nothing on', async () => {
+      const calls: Array<{ result: AppendResult; placedYet: boolean }> = [];
+      const beforePlace = async (result: AppendResult) => {
+        calls.push({ result, placedYet: (await log.get(conversationId, result.seq)) !== undefined });
+      };
 
-      await log.append({ conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 }, first);
+      await log.append(
+        { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 },
+        { beforePlace },
+      );
       const repeat = await log.append(
         {
           conversationId,
@@ -489,28 +486,29 @@ describe.each([
           kind: 'message',
           now: T0 + WRITER_DEADLINE_IN_MS,
         },
-        again,
+        { beforePlace },
       );
 
-      expect(first.calls).toEqual([{ seq: 1, sentAt: T0, duplicate: false, contentCount: 1 }]);
+      expect(calls).toEqual([
+        { result: { seq: 1, sentAt: T0, duplicate: false, contentCount: 1 }, placedYet: false },
+      ]);
       expect(repeat).toEqual({ seq: 1, sentAt: T0, duplicate: true, contentCount: 1 });
-      expect(again.calls).toEqual([]);
-      expect(await log.settle(key('m1'), NOW, again.handOff)).toBe('done');
     });
 
-    it('keeps a message whose hand-off failed, and hands it on at a retry after the writer deadline', async () => {
+    it('stores nothing when the hand-off fails, and a later retry stores and hands on the message once', async () => {
       await expect(
         log.append(
           { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 },
           {
-            handOff: failing,
+            beforePlace: async () => {
+              throw new HandOffFailed('the queue is down');
+            },
           },
         ),
       ).rejects.toThrow(HandOffFailed);
-      expect(seqsOf(await log.list(conversationId, { after: 0, limit: 10 }, NOW))).toEqual([1]);
-      const retry = recorder();
+      const handed: number[] = [];
 
-      const result = await log.append(
+      const retry = await log.append(
         {
           conversationId,
           messageId: 'm1',
@@ -518,55 +516,16 @@ describe.each([
           kind: 'message',
           now: T0 + WRITER_DEADLINE_IN_MS,
         },
-        retry,
+        { beforePlace: async (taken) => void handed.push(taken.seq) },
       );
 
-      expect(result).toEqual({ seq: 1, sentAt: T0, duplicate: true, contentCount: 1 });
-      expect(retry.calls).toEqual([result]);
-      expect(await log.settle(key('m1'), NOW, failing)).toBe('done');
-      expect((await log.heads([conversationId])).get(conversationId)?.seq).toBe(1);
-    });
-
-    it('settles a send whose hand-off failed once its writer cannot still be running, once', async () => {
-      await send({ messageId: 'm0' });
-      await expect(
-        log.append(
-          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 + 10 },
-          {
-            handOff: failing,
-          },
-        ),
-      ).rejects.toThrow(HandOffFailed);
-      const settling = recorder();
-
-      expect(await log.settle(key('m1'), T0 + 10 + WRITER_DEADLINE_IN_MS - 1, settling.handOff)).toBe(
-        'in-progress',
-      );
-      expect(await log.settle(key('m1'), T0 + 10 + WRITER_DEADLINE_IN_MS, settling.handOff)).toBe(
-        'handed-off',
-      );
-      expect(await log.settle(key('m1'), NOW, settling.handOff)).toBe('done');
-
-      expect(settling.calls).toEqual([{ seq: 2, sentAt: T0 + 10, duplicate: true, contentCount: 2 }]);
-      const retry = recorder();
-      await log.append(
-        { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: NOW },
-        retry,
-      );
-      expect(retry.calls).toEqual([]);
-    });
-
-    it('finds nothing to settle for a send never made, or one whose checks failed', async () => {
-      await expect(
-        log.append(
-          { conversationId, messageId: 'm1', senderId: alice, kind: 'message', now: T0 },
-          { checks: Promise.reject(new ForbiddenError('not a member')), handOff: failing },
-        ),
-      ).rejects.toThrow(ForbiddenError);
-
-      expect(await log.settle(key('m1'), NOW, failing)).toBe('not-placed');
-      expect(await log.settle(key('never'), NOW, failing)).toBe('not-placed');
-      expect(await log.settle({ ...key('m1'), senderId: bob }, NOW, failing)).toBe('not-placed');
+      expect(retry).toMatchObject({ seq: 2, duplicate: false });
+      expect(handed).toEqual([2]);
+      const page = await log.list(conversationId, { after: 0, limit: 10 }, NOW);
+      expect(page.messages.map((message) => [message.seq, message.kind])).toEqual([
+        [1, 'skipped'],
+        [2, 'message'],
+      ]);
     });
   });
 

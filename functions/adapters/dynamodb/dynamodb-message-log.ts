@@ -22,8 +22,6 @@ import {
   messageAt,
   pageOf,
   planPage,
-  type SendKey,
-  type SettleOutcome,
   type StoredMessage,
   WRITER_DEADLINE_IN_MS,
 } from '../../ports/message-log';
@@ -82,10 +80,9 @@ interface Taken {
  * - `HEAD` also holds who blocks the (direct) conversation: the take is conditional on no one,
  *   so a blocked send costs no extra read.
  *
- * Common path, 4 round trips: PutItem (claim, beside the caller's checks); UpdateItem (take);
- * PutItem (message); then, once the caller has handed the message on, UpdateItem (record the
- * seq). A send recorded is a send handed on: a request that died before is finished by a retry
- * or by `settle`.
+ * Common path, 3 round trips and the caller's hand-off: PutItem (claim, beside the caller's
+ * checks); UpdateItem (take); the hand-off (`beforePlace`: fan-out is queued); PutItem (message)
+ * with UpdateItem (record the seq) at once. A placed message is one handed on.
  *
  * Reads never trust `HEAD` to bound a page: they query the message items themselves.
  */
@@ -105,13 +102,12 @@ export class DynamoDbMessageLog implements MessageLog {
       throw checks.reason;
     }
     if (claim.status === 'rejected') throw claim.reason;
-    const handOff = options.handOff ?? nothingToHandOn;
     if (claim.value === 'taken') {
-      const first = await this.resolveClaim(request, token, handOff);
+      const first = await this.resolveClaim(request, token);
       if (first) return first;
     }
     try {
-      return await this.store(request, token, handOff);
+      return await this.store(request, token, options.beforePlace);
     } catch (error) {
       // Refused, not cut off: the same message id may be sent once the conversation opens again.
       if (error instanceof ConversationBlockedError) await this.release(request, token);
@@ -318,11 +314,7 @@ export class DynamoDbMessageLog implements MessageLog {
    * For a message id another request claimed: its first result once it is placed, or undefined
    * when this request now holds the claim (the other request released it, or died).
    */
-  private async resolveClaim(
-    request: AppendRequest,
-    token: string,
-    handOff: HandOff,
-  ): Promise<AppendResult | undefined> {
+  private async resolveClaim(request: AppendRequest, token: string): Promise<AppendResult | undefined> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const record = await this.readRecord(request);
       if (!record) {
@@ -334,11 +326,10 @@ export class DynamoDbMessageLog implements MessageLog {
         record.seq === undefined ? undefined : await this.get(request.conversationId, record.seq);
       if (placed && isOwn(placed, request)) return duplicateOf(placed);
       if (request.now - record.claimedAt < WRITER_DEADLINE_IN_MS) throw new SendInProgressError();
-      // The claimant cannot still be running. It may have placed the message and died before handing
-      // it on and saying where: look before storing a second copy, and hand on what is found.
+      // The claimant cannot still be running. It may have placed the message and died before saying
+      // where (the two writes go at once): look before storing a second copy.
       const found = await this.findPlaced(request, record.claimedAt);
       if (found) {
-        await handOff(duplicateOf(found));
         await this.recordSeq(request, record.token, found.seq);
         return duplicateOf(found);
       }
@@ -347,25 +338,7 @@ export class DynamoDbMessageLog implements MessageLog {
     throw new SendInProgressError();
   }
 
-  async settle(key: SendKey, now: number, handOff: HandOff): Promise<SettleOutcome> {
-    const record = await this.readRecord(key);
-    // Released after its checks failed (or expired long after): nothing was placed for it.
-    if (!record) return 'not-placed';
-    if (record.seq !== undefined) return 'done';
-    if (now - record.claimedAt < WRITER_DEADLINE_IN_MS) return 'in-progress';
-    const found = await this.findPlaced(key, record.claimedAt);
-    if (!found) return 'not-placed';
-    await handOff(duplicateOf(found));
-    try {
-      await this.recordSeq(key, record.token, found.seq);
-    } catch (error) {
-      // A retry took the send over meanwhile: it finds the message and records it itself.
-      if (!isConditionFailed(error)) throw error;
-    }
-    return 'handed-off';
-  }
-
-  private async readRecord(request: SendKey): Promise<SendRecord | undefined> {
+  private async readRecord(request: AppendRequest): Promise<SendRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -386,7 +359,7 @@ export class DynamoDbMessageLog implements MessageLog {
    * time is the claim's (one request's `now`); seqs are taken in time order give or take a writer's
    * deadline, so the search stops at messages older than that.
    */
-  private async findPlaced(request: SendKey, claimedAt: number): Promise<StoredMessage | undefined> {
+  private async findPlaced(request: AppendRequest, claimedAt: number): Promise<StoredMessage | undefined> {
     let startKey: Item | undefined;
     for (let page = 0; page < MAX_PAGES_SEARCHED_ON_TAKEOVER; page += 1) {
       const result = await this.client.send(
@@ -414,24 +387,26 @@ export class DynamoDbMessageLog implements MessageLog {
   }
 
   /**
-   * Takes a seq and places the message there (another if a reader filled it first), hands it on,
-   * and only then records the seq: a recorded send is one handed on.
+   * Takes a seq, hands the message on, and places it there; takes another if a reader filled it
+   * first (it was handed on as that seq, and whoever has it finds the seq `skipped`).
    */
-  private async store(request: AppendRequest, token: string, handOff: HandOff): Promise<AppendResult> {
+  private async store(
+    request: AppendRequest,
+    token: string,
+    beforePlace: AppendOptions['beforePlace'],
+  ): Promise<AppendResult> {
     for (let attempt = 0; attempt < MAX_TAKES_PER_APPEND; attempt += 1) {
       const taken = await this.take(request);
+      const result = {
+        seq: taken.seq,
+        sentAt: request.now,
+        duplicate: false,
+        contentCount: taken.contentCount,
+      };
+      await beforePlace?.(result);
       const message = messageAt(request, taken.seq, taken.contentCount, taken.previousTakenAt);
-      if (await this.place(message)) {
-        const result = {
-          seq: taken.seq,
-          sentAt: request.now,
-          duplicate: false,
-          contentCount: taken.contentCount,
-        };
-        await handOff(result);
-        await this.recordSeq(request, token, taken.seq);
-        return result;
-      }
+      const [placed] = await Promise.all([this.place(message), this.recordSeq(request, token, taken.seq)]);
+      if (placed) return result;
     }
     throw new ParleyError('The message could not be placed: every seq it took was filled first');
   }
@@ -528,7 +503,7 @@ export class DynamoDbMessageLog implements MessageLog {
    * Writes down where the claimed message went. Conditional on the claim still being this
    * request's: it is taken over only after the writer deadline, which no request outlives.
    */
-  private async recordSeq(request: SendKey, token: string, seq: number) {
+  private async recordSeq(request: AppendRequest, token: string, seq: number) {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -542,11 +517,7 @@ export class DynamoDbMessageLog implements MessageLog {
   }
 }
 
-type HandOff = (placed: AppendResult) => Promise<void>;
-
-async function nothingToHandOn(): Promise<void> {}
-
-function isOwn(message: StoredMessage, request: SendKey): boolean {
+function isOwn(message: StoredMessage, request: AppendRequest): boolean {
   return message.senderId === request.senderId && message.messageId === request.messageId;
 }
 

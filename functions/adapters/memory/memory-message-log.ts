@@ -10,10 +10,7 @@ import {
   messageAt,
   pageOf,
   planPage,
-  type SendKey,
-  type SettleOutcome,
   type StoredMessage,
-  WRITER_DEADLINE_IN_MS,
 } from '../../ports/message-log';
 
 interface Head {
@@ -29,35 +26,26 @@ interface Head {
  * `seq` starts at 1 per conversation with no gaps, and a `(senderId, messageId)`
  * pair is stored once per conversation; a repeat returns the first result.
  *
- * Once its checks pass, `append` never awaits between taking a seq and placing
- * the message, so it leaves no seq unplaced and never throws
- * `SendInProgressError`; `abandon` makes such a seq, as a writer that died would.
- * A send whose hand-off failed stays placed and unrecorded, as one whose writer died
- * between the two would.
+ * Once its checks pass, `append` awaits nothing between taking a seq and placing
+ * the message but the caller's `beforePlace`, so it leaves no seq unplaced unless
+ * that fails, and never throws `SendInProgressError`; `abandon` makes such a seq,
+ * as a writer that died would.
  */
 export class InMemoryMessageLog implements MessageLog {
   /** Per conversation, the message at each seq (index seq - 1); a hole is a seq taken and not placed. */
   private readonly logs = new Map<string, Array<StoredMessage | undefined>>();
   private readonly headsById = new Map<string, Head>();
   private readonly seqBySend = new Map<string, number>();
-  /** Sends placed and not yet recorded as handed on, with the time their request began. */
-  private readonly unrecorded = new Map<string, number>();
-  /** Sends whose hand-off is under way: a retry meanwhile leaves it to them. */
-  private readonly handingOn = new Set<string>();
   private readonly blockedBy = new Map<string, Set<string>>();
 
   async append(request: AppendRequest, options: AppendOptions = {}): Promise<AppendResult> {
     await options.checks;
-    const handOff = options.handOff ?? (async () => {});
     const log = this.logOf(request.conversationId);
-    const sendKey = sendKeyOf(request);
+    const sendKey = JSON.stringify([request.conversationId, request.senderId, request.messageId]);
     const firstSeq = this.seqBySend.get(sendKey);
     const first = firstSeq === undefined ? undefined : log[firstSeq - 1];
     if (first) {
-      const duplicate = duplicateOf(first);
-      if (this.unrecorded.has(sendKey) && !this.handingOn.has(sendKey))
-        await this.handOn(sendKey, duplicate, handOff);
-      return duplicate;
+      return { seq: first.seq, sentAt: first.sentAt, duplicate: true, contentCount: first.contentCount };
     }
     if (request.kind !== 'commit' && (this.blockedBy.get(request.conversationId)?.size ?? 0) > 0) {
       throw new ConversationBlockedError();
@@ -67,45 +55,13 @@ export class InMemoryMessageLog implements MessageLog {
       request.kind,
       request.now,
     );
+    // A hand-off that fails leaves the seq taken and empty, as a writer that died would.
+    await options.beforePlace?.({ seq, sentAt: request.now, duplicate: false, contentCount });
     const stored = messageAt(request, seq, contentCount, previousTakenAt);
     // A copy of the body: the caller may reuse its buffer.
     log[seq - 1] = stored.body ? { ...stored, body: new Uint8Array(stored.body) } : stored;
     this.seqBySend.set(sendKey, seq);
-    this.unrecorded.set(sendKey, request.now);
-    const result = { seq, sentAt: request.now, duplicate: false, contentCount };
-    await this.handOn(sendKey, result, handOff);
-    return result;
-  }
-
-  async settle(
-    key: SendKey,
-    now: number,
-    handOff: (placed: AppendResult) => Promise<void>,
-  ): Promise<SettleOutcome> {
-    const sendKey = sendKeyOf(key);
-    const seq = this.seqBySend.get(sendKey);
-    const claimedAt = this.unrecorded.get(sendKey);
-    const message = seq === undefined ? undefined : this.logs.get(key.conversationId)?.[seq - 1];
-    if (!message) return 'not-placed';
-    if (claimedAt === undefined) return 'done';
-    if (this.handingOn.has(sendKey) || now - claimedAt < WRITER_DEADLINE_IN_MS) return 'in-progress';
-    await this.handOn(sendKey, duplicateOf(message), handOff);
-    return 'handed-off';
-  }
-
-  /** Hands the placed message on, and records the send once that is done. */
-  private async handOn(
-    sendKey: string,
-    placed: AppendResult,
-    handOff: (placed: AppendResult) => Promise<void>,
-  ): Promise<void> {
-    this.handingOn.add(sendKey);
-    try {
-      await handOff(placed);
-      this.unrecorded.delete(sendKey);
-    } finally {
-      this.handingOn.delete(sendKey);
-    }
+    return { seq, sentAt: request.now, duplicate: false, contentCount };
   }
 
   async get(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
@@ -212,12 +168,4 @@ export class InMemoryMessageLog implements MessageLog {
     }
     return log;
   }
-}
-
-function sendKeyOf(key: SendKey): string {
-  return JSON.stringify([key.conversationId, key.senderId, key.messageId]);
-}
-
-function duplicateOf(message: StoredMessage): AppendResult {
-  return { seq: message.seq, sentAt: message.sentAt, duplicate: true, contentCount: message.contentCount };
 }

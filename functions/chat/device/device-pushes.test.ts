@@ -69,9 +69,8 @@ describe('device pushes', () => {
   /** Runs the queued jobs as the fan-out sender would; the frames each connection got. */
   async function deliverQueued() {
     const deliver = deliverJob(deps);
-    // Checks are not pushes: the sender runs them apart.
-    for (const job of deps.fanout.jobs)
-      if (job.kind !== 'connection-check' && job.kind !== 'send-check') await deliver(job);
+    // Connection checks are not pushes: the sender runs them apart.
+    for (const job of deps.fanout.jobs) if (job.kind !== 'connection-check') await deliver(job);
     const reached = EVERY_CONNECTION.filter((id) => deps.notifier.framesOf(id).length > 0);
     return Object.fromEntries(reached.map((id) => [id, deps.notifier.framesOf(id)]));
   }

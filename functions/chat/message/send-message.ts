@@ -13,7 +13,7 @@ import { type AppendResult, isContent } from '../../ports/message-log';
 import { inOrder, requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
-import { messageJobOf, SEND_CHECK_DELAY_IN_SECONDS, type SendOrigin, sendCheckJobOf } from './message-job';
+import { messageJobOf, type SendOrigin } from './message-job';
 
 /** A send may open a direct conversation, so it needs what conversations need. */
 export type SendMessageDeps = ConversationsDeps;
@@ -42,13 +42,12 @@ export interface SendMessageCommand {
  *    epoch, with the `commit-` message ids reserved for them).
  * 2. At once: count the send against the allowance, check membership (a direct conversation
  *    with a friend is created on first use), check a referenced message (an edit: the
- *    sender's own), queue the send's delayed check, and let the log claim the message id.
- *    A block needs no read: the log refuses content in a direct conversation either user blocks.
+ *    sender's own), and let the log claim the message id. A block needs no read: the log
+ *    refuses content in a direct conversation either user blocks.
  * 3. Append: gap-free `seq`; a retried `messageId` returns the first result.
- * 4. Hand the stored message to fan-out (one job) before the log records the send as done. A
- *    request that dies in between leaves the send unrecorded: a retry, or the check one writer
- *    deadline on (`settleSend`), queues the job then. So every stored message is fanned out,
- *    and a retry of a recorded send pushes nothing twice.
+ * 4. Between taking the seq and placing the message, queue its fan-out job: a message stored is a
+ *    message queued, whatever happens to the request after (the sender pushes it once it finds it
+ *    placed, and drops a job whose message never was). A retry queues nothing again.
  */
 export function sendMessage(deps: SendMessageDeps) {
   const conversations = conversationsOf(deps);
@@ -72,25 +71,24 @@ export function sendMessage(deps: SendMessageDeps) {
       command.refSeq === undefined
         ? undefined
         : checkReference(conversationId, kind, command.refSeq, command.senderId),
-      // Queued before anything is stored: a message stored is a message whose check is on its way.
-      deps.fanout.enqueue(sendCheckJobOf(origin), { delaySeconds: SEND_CHECK_DELAY_IN_SECONDS }),
     ]);
-    const handOff = async (placed: AppendResult) => {
-      // A retry's body is not what was stored (it may differ): the sender reads the log then.
-      const frame = placed.duplicate
-        ? undefined
-        : messageFrame({
+    const beforePlace = (taken: AppendResult) =>
+      deps.fanout.enqueue(
+        messageJobOf(
+          origin,
+          taken,
+          messageFrame({
             conversationId,
-            seq: placed.seq,
+            seq: taken.seq,
             messageId: command.messageId,
             senderId: command.senderId,
-            sentAt: new Date(placed.sentAt).toISOString(),
+            sentAt: new Date(taken.sentAt).toISOString(),
             kind,
             ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
             body: command.body,
-          });
-      await deps.fanout.enqueue(messageJobOf(origin, placed, frame));
-    };
+          }),
+        ),
+      );
     const stored = await deps.messages.append(
       {
         conversationId,
@@ -101,7 +99,7 @@ export function sendMessage(deps: SendMessageDeps) {
         body: Buffer.from(command.body, 'base64'),
         now,
       },
-      { checks, handOff },
+      { checks, beforePlace },
     );
     const sentAt = new Date(stored.sentAt).toISOString();
     return ackFrame({

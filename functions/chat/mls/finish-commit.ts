@@ -31,9 +31,9 @@ export function isUnfinished(record: CommitRecord | undefined): record is Finish
  * author's retry, or a member who found the author's request died half-way.
  * 1. Move the epoch on (conditional on it), raising the committed members version with it.
  * 2. Append the commit to the log as the author's `commit-{epoch}` (a repeat gets the first seq),
- *    handing it to fan-out before the log records it (whole when it fits a frame and the bytes
- *    are at hand, else read from the log: by reference when large). A finisher that comes after
- *    an author who died in between queues the push then.
+ *    queuing its push between taking the seq and placing it (whole when it fits a frame and the
+ *    bytes are at hand, else read from the log: by reference when large), so a commit in the log
+ *    is a commit on its way to every member.
  * 3. Store a Welcome item per recipient, all pointing at the record's one Welcome.
  * 4. Mark the record complete with the commit's place.
  * 5. Push a `welcome` to each recipient.
@@ -50,10 +50,9 @@ export function finishCommit(deps: FinishCommitDeps) {
     await deps.commits.advance(conversationId, epoch, record.membersVersion);
     const body =
       'bytes' in record.commit ? Buffer.from(record.commit.bytes).toString('base64') : context.commitBase64;
-    const handOff = async (placed: AppendResult) => {
-      // A repeat's frame is read from the log: what is stored is the truth.
+    const beforePlace = async (placed: AppendResult) => {
       const frame =
-        placed.duplicate || body === undefined
+        body === undefined
           ? undefined
           : messageFrame({
               conversationId,
@@ -83,7 +82,7 @@ export function finishCommit(deps: FinishCommitDeps) {
         ...('ref' in record.commit ? { bodyRef: record.commit.ref } : { body: record.commit.bytes }),
         now,
       },
-      { handOff },
+      { beforePlace },
     );
     const recipients = record.welcomeRecipients ?? [];
     const { welcome } = record;

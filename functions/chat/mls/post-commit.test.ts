@@ -169,18 +169,20 @@ describe('MLS commits and welcomes', () => {
     await expect(epochOf(alice, GROUP)).resolves.toEqual(atEpoch(2));
   });
 
-  it('pushes a commit whose first attempt died before queuing its push, from the log, at the retry', async () => {
+  it('stores no commit whose push cannot be queued; the retry stores and pushes it once', async () => {
     deps.fanout.refuseNext('message');
     await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).rejects.toThrow(
       QueueUnreachableError,
     );
-    expect(deps.fanout.jobs.filter((job) => job.kind === 'message')).toEqual([]);
+    expect(deps.messages.messagesOf(GROUP).filter((message) => message.kind === 'commit')).toEqual([]);
 
-    await expect(commit(alice, GROUP, { epoch: 0, commit: b64('c0') })).resolves.toMatchObject({ seq: 2 });
+    const retried = await commit(alice, GROUP, { epoch: 0, commit: b64('c0') });
 
     const pushes = deps.fanout.jobs.filter((job) => job.kind === 'message');
-    expect(pushes).toEqual([expect.objectContaining({ kind: 'message', conversationId: GROUP, seq: 2 })]);
-    expect(pushes[0]).not.toHaveProperty('frame');
+    expect(pushes).toEqual([
+      expect.objectContaining({ kind: 'message', conversationId: GROUP, seq: retried.seq }),
+    ]);
+    expect(deps.messages.messagesOf(GROUP).filter((message) => message.kind === 'commit')).toHaveLength(1);
   });
 
   it('finishes a commit whose first attempt died after moving the epoch', async () => {

@@ -8,6 +8,8 @@ import type { InMemoryConversationStore } from '../../adapters/memory/memory-con
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { NotPlacedYetError } from '../../errors';
+import { WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
 import { deliverJob, FRESH_CONNECTIONS_MAX_USERS, RECEIPT_PUSH_MAX_MEMBERS } from './deliver-job';
 import { CONNECTING_GRACE_IN_MS } from './post-all';
 
@@ -167,6 +169,7 @@ describe('deliverJob', () => {
         correlationId: 'c2',
         frame: {
           ...frameOf(inline, 'bob', 'x'),
+          messageId: 'commit-1',
           kind: 'commit',
           body: Buffer.alloc(30_000).toString('base64'),
         },
@@ -276,21 +279,77 @@ describe('deliverJob', () => {
       expect(reached()).toEqual(['alice-phone', 'alice-laptop', 'bob-phone']);
     });
 
-    it('delivers nothing for a message or conversation that is not there', async () => {
+    it('delivers nothing for a message never placed, nor in a conversation that is not there', async () => {
       const nothing = { recipients: 0, delivered: 0, gone: 0 };
+      // Taken a writer's deadline ago and still empty: its writer died before placing it.
+      const takenAt = T0 - WRITER_DEADLINE_IN_MS;
 
       await expect(
-        deliver({ kind: 'message', conversationId: GROUP, seq: 9, correlationId: 'c' }),
+        deliver({ kind: 'message', conversationId: GROUP, seq: 9, takenAt, correlationId: 'c' }),
       ).resolves.toEqual(nothing);
       await expect(
         deliver({
           kind: 'message',
           conversationId: 'g_missing',
           seq: 1,
+          takenAt,
           frame: frameOf(1, 'alice', 'x'),
           correlationId: 'c',
         }),
       ).resolves.toEqual(nothing);
+      expect(reached()).toEqual([]);
+    });
+
+    it('waits for a message its job came ahead of, and pushes it once placed', async () => {
+      const job = {
+        kind: 'message' as const,
+        conversationId: GROUP,
+        seq: 1,
+        takenAt: T0,
+        correlationId: 'c',
+      };
+      const delivering = deliver({ ...job, frame: frameOf(1, 'alice', 'late') });
+      await vi.advanceTimersByTimeAsync(25);
+
+      await messages.append({
+        conversationId: GROUP,
+        messageId: 'm-late',
+        senderId: 'alice',
+        kind: 'message',
+        now: T0,
+      });
+      await vi.advanceTimersByTimeAsync(1_000);
+
+      await expect(delivering).resolves.toMatchObject({ delivered: 4 });
+      expect(reached().length).toBeGreaterThan(0);
+    });
+
+    it('fails a job whose message may still be placed, so the queue tries it again, and drops one filled as skipped', async () => {
+      const early = deliver({
+        kind: 'message',
+        conversationId: GROUP,
+        seq: 1,
+        takenAt: T0,
+        correlationId: 'c',
+      });
+      const failed = expect(early).rejects.toThrow(NotPlacedYetError);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await failed;
+
+      // The writer died: a reader fills its seq once it cannot still be running.
+      messages.abandon(GROUP, T0);
+      await messages.append({
+        conversationId: GROUP,
+        messageId: 'm2',
+        senderId: 'bob',
+        kind: 'message',
+        now: T0,
+      });
+      await messages.list(GROUP, { after: 0, limit: 10 }, T0 + 3 * WRITER_DEADLINE_IN_MS);
+      expect((await messages.get(GROUP, 1))?.kind).toBe('skipped');
+      await expect(
+        deliver({ kind: 'message', conversationId: GROUP, seq: 1, takenAt: T0, correlationId: 'c' }),
+      ).resolves.toEqual({ recipients: 0, delivered: 0, gone: 0 });
       expect(reached()).toEqual([]);
     });
   });

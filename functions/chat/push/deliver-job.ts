@@ -7,10 +7,16 @@ import {
   messageRefPush,
   type OutboundFrame,
 } from '../../../shared/protocol/outbound';
+import { NotPlacedYetError } from '../../errors';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { ConversationStore } from '../../ports/conversation-store';
-import type { FanoutJob, FanoutQueue } from '../../ports/fanout-queue';
-import { isContent, type MessageLog } from '../../ports/message-log';
+import type { FanoutJob, FanoutQueue, MessageJob } from '../../ports/fanout-queue';
+import {
+  isContent,
+  type MessageLog,
+  type StoredMessage,
+  WRITER_DEADLINE_IN_MS,
+} from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { presenceAudience } from '../presence/audience';
@@ -45,11 +51,8 @@ export interface DeliverJobDeps {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-/**
- * What `deliverJob` runs: every job but the checks (the sender runs those with `checkConnection` and
- * `settleSend`).
- */
-export type DeliverableJob = Exclude<FanoutJob, { kind: 'connection-check' | 'send-check' }>;
+/** What `deliverJob` runs: every job but a connection check (the sender runs those with `checkConnection`). */
+export type DeliverableJob = Exclude<FanoutJob, { kind: 'connection-check' }>;
 type PushJob = Exclude<DeliverableJob, { kind: 'close' }>;
 
 const NOTHING: PostReport = { recipients: 0, delivered: 0, gone: 0 };
@@ -103,13 +106,13 @@ export function deliverJob(deps: DeliverJobDeps) {
   async function audienceOf(job: PushJob, redelivered: boolean): Promise<Target | undefined> {
     switch (job.kind) {
       case 'message': {
-        const [conversation, push] = await Promise.all([
+        const [conversation, stored] = await Promise.all([
           deps.conversations.get(job.conversationId),
-          job.frame && !redelivered
-            ? fromJob(job.frame, job.contentCount)
-            : readPush(job.conversationId, job.seq),
+          placedMessage(job),
         ]);
-        if (!conversation || !push) return undefined;
+        // A deleted one is not pushed: its `deleted` push went out when it was deleted.
+        if (!conversation || !stored || stored.deletedAt !== undefined) return undefined;
+        const push = job.frame && !redelivered ? fromJob(job.frame, job.contentCount) : pushOf(stored);
         // Sending implies reading what came before: the sender's unread count stays honest.
         // A commit is no content: it counts as nobody's read.
         const readsOwn = isContent(push.kind) && conversation.memberIds.includes(push.senderId);
@@ -166,15 +169,36 @@ export function deliverJob(deps: DeliverJobDeps) {
   }
 
   /**
-   * The stored message as a push; one whose body is in the blob store is pushed by reference. A deleted
-   * one is not pushed: its `deleted` push went out when it was deleted, and the log holds its tombstone.
+   * The message a job is for, once it is placed. The job is queued between taking the seq and placing
+   * the message, so the sender may come a moment early: it looks again, for up to about a second. A seq
+   * filled by something else (`skipped`: the writer died) was never this message's, and one still empty
+   * a writer's deadline after it was taken never will be: the job is dropped. Otherwise the job fails and
+   * the queue hands it out again later.
    */
-  async function readPush(conversationId: string, seq: number): Promise<Push | undefined> {
-    const message = await deps.messages.get(conversationId, seq);
-    if (!message || message.deletedAt !== undefined) return undefined;
+  async function placedMessage(job: MessageJob): Promise<StoredMessage | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      const message = await deps.messages.get(job.conversationId, job.seq);
+      if (message) {
+        const expected = job.frame?.messageId;
+        return message.kind === 'skipped' || (expected !== undefined && message.messageId !== expected)
+          ? undefined
+          : message;
+      }
+      if (job.takenAt !== undefined && deps.clock() - job.takenAt >= WRITER_DEADLINE_IN_MS) return undefined;
+      const wait = PLACEMENT_WAITS_IN_MS[attempt];
+      if (wait === undefined) throw new NotPlacedYetError(job.conversationId, job.seq);
+      await deps.sleep(wait);
+    }
+  }
+
+  /** The stored message as a push; one whose body is in the blob store is pushed by reference. */
+  function pushOf(message: StoredMessage): Push {
     const common = { senderId: message.senderId, kind: message.kind, contentCount: message.contentCount };
     if (message.bodyRef) {
-      return { frame: messageRefPush({ conversationId, seq }), ...common };
+      return {
+        frame: messageRefPush({ conversationId: message.conversationId, seq: message.seq }),
+        ...common,
+      };
     }
     return { ...fromJob(messageFrame(envelope(message)), message.contentCount), ...common };
   }
@@ -185,6 +209,9 @@ export function deliverJob(deps: DeliverJobDeps) {
     await raiseSenderMark(conversationId, push.senderId, seq, readContentCount);
   }
 }
+
+/** How long the sender waits, one after another, for a message its job came ahead of: about a second in all. */
+const PLACEMENT_WAITS_IN_MS = [10, 20, 40, 80, 160, 320, 400];
 
 interface Push {
   readonly frame: MessageFrame | MessageRefPush;
