@@ -68,6 +68,21 @@ export interface BucketDefinition {
   readonly abortIncompleteMultipartUploadAfterDays: number;
   /** Objects under a key prefix expire after this many days. */
   readonly expirations: ReadonlyArray<{ readonly prefix: string; readonly days: number }>;
+  /**
+   * Cross-origin access for the pages of the stage's web origins (the origins are stage config), which
+   * upload with presigned POST forms and download with presigned GETs.
+   * @default none: no page may call the bucket
+   */
+  readonly cors?: BucketCors;
+}
+
+export interface BucketCors {
+  readonly allowedMethods: ReadonlyArray<'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'>;
+  /** Request headers a page may send; `*` for any. */
+  readonly allowedHeaders: readonly string[];
+  /** Response headers a page's script may read beyond the simple ones. */
+  readonly exposedHeaders: readonly string[];
+  readonly maxAgeSeconds: number;
 }
 
 /** What a function may touch. Each binding brings its env vars and its least-privilege grant together. */
@@ -179,6 +194,14 @@ export const BUCKETS = {
     abortIncompleteMultipartUploadAfterDays: 1,
     // Commits stay: they are the group's history. Welcomes are useless once their item is gone.
     expirations: [{ prefix: BLOB_PREFIXES.welcomes, days: WELCOME_BLOB_LIFETIME_IN_DAYS }],
+    // Attachments: the browser posts the ciphertext with a presigned form and reads it back with a
+    // presigned GET; it needs the ETag to confirm what it stored.
+    cors: {
+      allowedMethods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['*'],
+      exposedHeaders: ['ETag'],
+      maxAgeSeconds: 3000,
+    },
   },
 } as const satisfies Record<string, BucketDefinition>;
 export type BucketName = keyof typeof BUCKETS;

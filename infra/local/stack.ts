@@ -36,7 +36,7 @@ import {
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
 import { Meter } from './meter';
-import { type LocalS3, mirrorS3ToDisk, startS3 } from './s3';
+import { type LocalS3, mirrorS3ToDisk, serveS3ToBrowsers, startS3 } from './s3';
 import { type LocalSqs, startSqs } from './sqs';
 import { Trace } from './trace';
 
@@ -192,6 +192,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await stop().catch((error) => options.onError?.('Stop failed', error));
   };
 
+  // Known once the dev server listens; S3 reads it per request (CORS for the site's pages).
+  let webOrigins: readonly string[] = [];
+
   try {
     const [dynamoDb, sqs, cognito] = await Promise.all([
       startDynamoDb({
@@ -215,7 +218,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               options.visibilityTimeoutSeconds?.[name] ?? definition.visibilityTimeoutSeconds,
           }),
         ),
-        configure: (app) => mirrorS3ToDisk(app, join(options.dataDir, 's3')),
+        configure: (app) => {
+          mirrorS3ToDisk(app, join(options.dataDir, 's3'));
+          serveS3ToBrowsers(app, { region, allowedOrigins: () => webOrigins });
+        },
       }).then(track),
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
         track,
@@ -294,7 +300,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     const mailboxUrl = `${dev.url}/mailbox`;
-    const webOrigins = options.webOrigins ?? [dev.url, dev.url.replace(LOCAL_HOST, 'localhost')];
+    webOrigins = options.webOrigins ?? [dev.url, dev.url.replace(LOCAL_HOST, 'localhost')];
     const http = track(
       await startHttpApi({
         port: options.ports.http,

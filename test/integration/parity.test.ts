@@ -257,6 +257,25 @@ describe('the local stack serves what the CDK stacks define', () => {
     );
   });
 
+  it("lets the web client's pages call the buckets across origins by the topology's CORS rule, and no other page", async () => {
+    const origin = String(stack.outputs[stackNames('local').web]?.[OUTPUTS.web.webUrl]);
+    const preflight = (from: string) =>
+      fetch(`${stack.resources.s3Endpoint}/${stack.resources.buckets.blobs.name}`, {
+        method: 'OPTIONS',
+        headers: { origin: from, 'access-control-request-method': 'POST' },
+      });
+    const site = await preflight(origin);
+    const elsewhere = await preflight('http://elsewhere.example');
+
+    expect(site.status).toBe(200);
+    expect(site.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(site.headers.get('access-control-allow-methods')).toBe(
+      BUCKETS.blobs.cors.allowedMethods.join(', '),
+    );
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('runs the same functions with the same timeouts and environment', () => {
     const functions = ofType(templates, 'AWS::Lambda::Function').filter((fn) => tag(fn, 'function'));
     const local = new Map(stack.served.functions.map((fn) => [fn.name as string, fn]));

@@ -6,9 +6,9 @@ import { MAX_MESSAGE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { type FunctionName, WEBSOCKET } from '../../topology';
 import { close, LOCAL_HOST, listen } from '../listen';
 import type { Meter } from '../meter';
+import { signatureRefusal } from '../sigv4';
 import type { Trace } from '../trace';
 import { enforceFrameLimit } from './frame-limit';
-import { signatureRefusal } from './sigv4';
 import { flatHeaders, readBody } from './wire';
 
 export type Invoke = (name: FunctionName, event: unknown) => Promise<unknown>;
