@@ -24,6 +24,8 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | log head        | CONV#{convId}     | HEAD                    |                     |               |
  * | message         | CONV#{convId}     | MSG#{seq, 12 digits}    |                     |               |
  * | commit record   | CONV#{convId}     | EPOCH#{epoch, 12 digits} |                    |               |
+ * | attachment      | CONV#{convId}     | ATTACH#{attachmentId}   |                     |               |
+ * | attachment due  | DUE#{UTC hour, YYYY-MM-DDTHH} | {dueAt, 13 digits}#{convId}#{attachmentId} |  |   |
  *
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
@@ -101,6 +103,16 @@ export const keys = {
     pk: `USER#${senderId}`,
     sk: `SEND#${conversationId}#${messageId}`,
   }),
+  attachment: (conversationId: string, attachmentId: string) => ({
+    pk: `CONV#${conversationId}`,
+    sk: `ATTACH#${attachmentId}`,
+  }),
+  /** Attachments due for deletion, one partition per UTC hour of their due time: the sweep reads the hours gone by. */
+  attachmentDue: (dueAt: number, conversationId: string, attachmentId: string) => ({
+    pk: keys.attachmentDueHour(dueAt),
+    sk: `${String(dueAt).padStart(13, '0')}#${conversationId}#${attachmentId}`,
+  }),
+  attachmentDueHour: (at: number) => `DUE#${new Date(at).toISOString().slice(0, 13)}`,
   /** Which commit an MLS epoch belongs to. */
   commitRecord: (conversationId: string, epoch: number) => ({
     pk: `CONV#${conversationId}`,

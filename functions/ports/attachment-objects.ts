@@ -1,0 +1,18 @@
+/** An HTML form upload: POST `fields` and then the bytes as `file` to `url`. */
+export interface UploadForm {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where attachments' encrypted bytes live (S3 on AWS). Clients move the bytes themselves, through
+ * short-lived signed forms and links; the server never handles them.
+ */
+export interface AttachmentObjects {
+  /** A form that uploads exactly `size` bytes as this attachment's object, refused after `expiresAt` (epoch ms). */
+  uploadForm(attachmentId: string, size: number, expiresAt: number): Promise<UploadForm>;
+  /** A link that downloads this attachment's object until `expiresAt` (epoch ms). */
+  downloadUrl(attachmentId: string, expiresAt: number): Promise<string>;
+  /** Deletes these attachments' objects; missing ones are no error. */
+  delete(attachmentIds: readonly string[]): Promise<void>;
+}
