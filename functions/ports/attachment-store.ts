@@ -32,7 +32,7 @@ export interface DueAttachment {
 export interface AttachmentStore {
   /** Records a new upload, due for deletion `unreferencedForMs` on unless attached. */
   reserve(record: AttachmentRecord, unreferencedForMs: number): Promise<void>;
-  /** These attachments of the conversation, as recorded (unknown ones left out). */
+  /** These attachments of the conversation, as recorded, in the order asked (unknown ones left out). */
   getMany(conversationId: string, attachmentIds: readonly string[]): Promise<AttachmentRecord[]>;
   /**
    * Ties the uploader's unattached attachments to the message at `seq`, so they are kept while it

@@ -43,7 +43,12 @@ export class DynamoDbAttachmentStore implements AttachmentStore {
       this.tableName,
       attachmentIds.map((id) => keys.attachment(conversationId, id)),
     );
-    return items.map(toRecord);
+    // BatchGetItem answers in any order: give them back in the order asked.
+    const byId = new Map(items.map((item) => [String(item.attachmentId), toRecord(item)]));
+    return attachmentIds.flatMap((id) => {
+      const record = byId.get(id);
+      return record ? [record] : [];
+    });
   }
 
   async attach(conversationId: string, attachmentIds: readonly string[], uploaderId: string, seq: number) {
