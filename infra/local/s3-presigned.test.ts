@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPostOptions } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestS3, type TestS3 } from '../../test/support/local-s3';
+import type { BucketName } from '../topology';
 import { LOCAL_CREDENTIALS } from './listen';
-import { type LocalS3, mirrorS3ToDisk, serveS3ToBrowsers, startS3 } from './s3';
-import { type LocalSqs, startSqs } from './sqs';
 
 const REGION = 'eu-west-1';
 /** The site's origin: its pages upload and download across origins. */
@@ -17,39 +15,26 @@ const SITE = 'http://127.0.0.1:3000';
 const ELSEWHERE = 'http://evil.example';
 const MiB = 1024 * 1024;
 
-let fauxqs: LocalSqs<never> | undefined;
-let s3: LocalS3 | undefined;
+let s3: TestS3<BucketName> | undefined;
 let client: S3Client;
-let dataDir = '';
 let bucket = '';
 let counter = 0;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-s3-presigned-'));
-  fauxqs = await startSqs<never>({
-    port: 0,
-    region: REGION,
-    queues: {},
-    configure: (app) => {
-      mirrorS3ToDisk(app, dataDir);
-      serveS3ToBrowsers(app, { region: REGION, allowedOrigins: () => [SITE] });
-    },
-  });
-  s3 = await startS3({ endpoint: fauxqs.endpoint, region: REGION, dataDir });
+  s3 = await startTestS3({ region: REGION, allowedOrigins: [SITE] });
   bucket = s3.buckets.blobs.name;
   client = s3Client();
 });
 
 afterAll(async () => {
   client?.destroy();
-  await fauxqs?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await s3?.stop();
 });
 
 /** The SDK as the functions build it; a clock offset or other keys make the URLs they sign. */
 function s3Client(options: { clockOffsetMs?: number; secretAccessKey?: string; accessKeyId?: string } = {}) {
   return new S3Client({
-    endpoint: fauxqs?.endpoint as string,
+    endpoint: s3?.endpoint as string,
     region: REGION,
     credentials: {
       accessKeyId: options.accessKeyId ?? LOCAL_CREDENTIALS.accessKeyId,
@@ -126,7 +111,9 @@ describe('POST Object: a browser uploads with a presigned POST', () => {
     expect(await stored(key)).toEqual(file);
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ContentType).toBe('application/octet-stream');
-    expect(new Uint8Array(readFileSync(join(dataDir, bucket, encodeURIComponent(key))))).toEqual(file);
+    expect(
+      new Uint8Array(readFileSync(join(s3?.dataDir as string, bucket, encodeURIComponent(key)))),
+    ).toEqual(file);
   });
 
   it('stores the Content-Type the policy pins, and answers 201 with XML when asked to', async () => {
@@ -378,7 +365,7 @@ describe('presigned GET: a browser downloads with a short-lived URL', () => {
 
 describe('CORS: only the site may call S3 from its pages', () => {
   const preflight = (origin: string, method = 'POST') =>
-    fetch(`${fauxqs?.endpoint}/${bucket}`, {
+    fetch(`${s3?.endpoint}/${bucket}`, {
       method: 'OPTIONS',
       headers: {
         origin,

@@ -1,40 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/listen';
-import { mirrorS3ToDisk, serveS3ToBrowsers, startS3 } from '../../../infra/local/s3';
-import { type LocalSqs, startSqs } from '../../../infra/local/sqs';
+import type { BucketName } from '../../../infra/topology';
+import { startTestS3, type TestS3 } from '../../../test/support/local-s3';
 import { S3AttachmentObjects } from './s3-attachment-objects';
 
 const REGION = 'eu-west-1';
 const SITE = 'http://127.0.0.1:3000';
 
-let fauxqs: LocalSqs<never> | undefined;
-let dataDir = '';
+let s3: TestS3<BucketName> | undefined;
 let objects: S3AttachmentObjects;
 let bucketName = '';
 let counter = 0;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'parley-attachments-'));
-  fauxqs = await startSqs<never>({
-    port: 0,
-    region: REGION,
-    queues: {},
-    configure: (app) => {
-      mirrorS3ToDisk(app, dataDir);
-      serveS3ToBrowsers(app, { region: REGION, allowedOrigins: () => [SITE] });
-    },
-  });
-  const s3 = await startS3({ endpoint: fauxqs.endpoint, region: REGION, dataDir });
+  s3 = await startTestS3({ region: REGION, allowedOrigins: [SITE] });
   bucketName = s3.buckets.blobs.name;
   objects = objectsAt(Date.now);
 });
 
 afterAll(async () => {
-  await fauxqs?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await s3?.stop();
 });
 
 const objectsAt = (clock: () => number) =>
@@ -42,7 +27,7 @@ const objectsAt = (clock: () => number) =>
     bucketName,
     region: REGION,
     credentials: LOCAL_CREDENTIALS,
-    endpoint: fauxqs?.endpoint,
+    endpoint: s3?.endpoint,
     clock,
   });
 const freshId = () => `att${String(++counter).padStart(4, '0')}${'x'.repeat(15)}`;
