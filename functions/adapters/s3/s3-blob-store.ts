@@ -100,6 +100,37 @@ export class S3BlobStore implements BlobStore {
     if (!ok(answer.status) && !isMissingKey(answer)) throw failure('DELETE', answer);
   }
 
+  /** The bucket's own URL, with a trailing slash: where a browser's form upload is posted. */
+  get bucketUrl(): string {
+    const port = this.port === undefined ? '' : `:${this.port}`;
+    return `${this.protocol}//${this.hostname}${port}${this.pathPrefix}/`;
+  }
+
+  /**
+   * A link that GETs the object under `key` until `expiresAt`, signed as of `now` (both epoch ms): what the
+   * SDK's `getSignedUrl` makes, without the S3 client it needs. The payload is not signed, as S3 wants for a link.
+   */
+  async presignedGet(key: string, now: number, expiresAt: number): Promise<string> {
+    const request = new HttpRequest({
+      method: 'GET',
+      protocol: this.protocol,
+      hostname: this.hostname,
+      ...(this.port === undefined ? {} : { port: this.port }),
+      path: `${this.pathPrefix}/${encodeKey(key)}`,
+      headers: {
+        host: this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`,
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      },
+    });
+    const signed = await this.signer.presign(request, {
+      signingDate: new Date(now),
+      expiresIn: Math.max(1, Math.floor((expiresAt - now) / 1000)),
+    });
+    const url = new URL(`${this.bucketUrl}${encodeKey(key)}`);
+    for (const [name, value] of Object.entries(signed.query ?? {})) url.searchParams.set(name, String(value));
+    return url.href;
+  }
+
   /**
    * The request as S3 expects it, signed, sent, and its whole answer read.
    * Retried as the SDK's clients retry (standard mode: three attempts, backing
