@@ -171,19 +171,15 @@ export function deliverJob(deps: DeliverJobDeps) {
   /**
    * The message a job is for, once it is placed. The job is queued between taking the seq and placing
    * the message, so the sender may come a moment early: it looks again, for up to about a second. A seq
-   * filled by something else (`skipped`: the writer died) was never this message's, and one still empty
+   * filled as `skipped` (the writer died) was never this message's, and one still empty
    * a writer's deadline after it was taken never will be: the job is dropped. Otherwise the job fails and
    * the queue hands it out again later.
    */
   async function placedMessage(job: MessageJob): Promise<StoredMessage | undefined> {
     for (let attempt = 0; ; attempt += 1) {
       const message = await deps.messages.get(job.conversationId, job.seq);
-      if (message) {
-        const expected = job.frame?.messageId;
-        return message.kind === 'skipped' || (expected !== undefined && message.messageId !== expected)
-          ? undefined
-          : message;
-      }
+      // A seq holds its own message or, once its writer could no longer place it, `skipped`: nothing else.
+      if (message) return message.kind === 'skipped' ? undefined : message;
       if (job.takenAt !== undefined && deps.clock() - job.takenAt >= WRITER_DEADLINE_IN_MS) return undefined;
       const wait = PLACEMENT_WAITS_IN_MS[attempt];
       if (wait === undefined) throw new NotPlacedYetError(job.conversationId, job.seq);
