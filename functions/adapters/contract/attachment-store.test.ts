@@ -78,6 +78,7 @@ describe.each([
       ['b1', undefined],
     ]);
     const due = await dueOf(t0 + DAY_IN_MS);
+    expect(due.map((entry) => entry.attachmentId).sort()).toEqual(['a1', 'b1']);
     for (const entry of due) {
       expect(await store.takeForDeletion(entry, t0 + DAY_IN_MS)).toBe(entry.attachmentId === 'b1');
     }

@@ -1,6 +1,7 @@
 import type { AttachmentRecord, AttachmentStore, DueAttachment } from '../../ports/attachment-store';
 
 interface Kept extends AttachmentRecord {
+  /** When its due entry falls due; absent once the sweep dropped the entry. */
   readonly dueAt?: number;
   readonly takenAt?: number;
 }
@@ -28,8 +29,8 @@ export class InMemoryAttachmentStore implements AttachmentStore {
       const kept = this.records.get(key);
       if (!kept || kept.uploaderId !== uploaderId || kept.seq !== undefined || kept.takenAt !== undefined)
         continue;
-      const { dueAt: _kept, ...rest } = kept;
-      this.records.set(key, { ...rest, seq });
+      // Its due entry stays, as in the table: the sweep drops it on finding the attachment carried.
+      this.records.set(key, { ...kept, seq });
     }
   }
 
@@ -58,7 +59,11 @@ export class InMemoryAttachmentStore implements AttachmentStore {
     const key = keyOf(attachment.conversationId, attachment.attachmentId);
     const kept = this.records.get(key);
     if (!kept) return false;
-    if (kept.seq !== undefined && kept.discardedAt === undefined) return false;
+    if (kept.seq !== undefined && kept.discardedAt === undefined) {
+      const { dueAt: _dropped, ...carried } = kept;
+      this.records.set(key, carried);
+      return false;
+    }
     this.records.set(key, { ...kept, takenAt: kept.takenAt ?? now });
     return true;
   }
