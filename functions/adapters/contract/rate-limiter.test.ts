@@ -20,12 +20,18 @@ const LIMITS: Record<RateLimitedAction, RateLimit> = {
 const WINDOW = Date.UTC(2025, 0, 1, 12, 0);
 
 describe.each([
-  { adapter: 'InMemoryRateLimiter', make: (): RateLimiter => new InMemoryRateLimiter(LIMITS) },
+  {
+    adapter: 'InMemoryRateLimiter',
+    make: (): RateLimiter => new InMemoryRateLimiter(LIMITS),
+    // One process holds the counts: another environment is the same limiter.
+    another: (limiter: RateLimiter): RateLimiter => limiter,
+  },
   {
     adapter: 'DynamoDbRateLimiter',
     make: (): RateLimiter => new DynamoDbRateLimiter(table.client, table.tableName, LIMITS),
+    another: (): RateLimiter => new DynamoDbRateLimiter(table.client, table.tableName, LIMITS),
   },
-])('$adapter', ({ make }) => {
+])('$adapter', ({ make, another }) => {
   let limiter: RateLimiter;
   let alice: string;
 
@@ -101,5 +107,18 @@ describe.each([
     for (const result of results.filter((result) => result.status === 'rejected')) {
       expect(result.reason).toBeInstanceOf(RateLimitedError);
     }
+  });
+
+  it('counts a request that reaches the counter after another environment opened the next window', async () => {
+    // Two environments of one function: the first read the clock just before the boundary, but its
+    // request lands after the second one's, which read it just after.
+    const first = limiter;
+    const second = another(limiter);
+    await first.consume(alice, 'send', WINDOW + 59_000);
+    await second.consume(alice, 'send', WINDOW + 60_001);
+
+    await expect(first.consume(alice, 'send', WINDOW + 59_999)).resolves.toBeUndefined();
+    // It counted in the new window: three there now weigh with the old window's one over the limit.
+    await expect(second.consume(alice, 'send', WINDOW + 60_002)).rejects.toThrow(RateLimitedError);
   });
 });

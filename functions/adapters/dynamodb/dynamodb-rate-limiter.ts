@@ -59,25 +59,31 @@ export class DynamoDbRateLimiter implements RateLimiter {
       throw new RateLimitedError(retryAfterSeconds(limit, { current: limit.limit, previous: 0 }, now));
     }
     this.lastWindows.set(hint, bucket.window);
-    const previous = bucket.previousWindow === index - 1 ? (bucket.previousCount ?? 0) : 0;
-    if (slidingCount({ current: bucket.count, previous }, elapsed) > limit.limit) {
-      await this.takeBack(userId, action, index);
+    // A request that read the clock before a boundary another environment has since crossed counts in
+    // the newer window, as if it came at its start.
+    const counted = Math.max(index, bucket.window);
+    const previous = bucket.previousWindow === counted - 1 ? (bucket.previousCount ?? 0) : 0;
+    if (slidingCount({ current: bucket.count, previous }, counted > index ? 0 : elapsed) > limit.limit) {
+      await this.takeBack(userId, action, counted);
       throw new RateLimitedError(retryAfterSeconds(limit, { current: bucket.count - 1, previous }, now));
     }
   }
 
-  /** One more in the current window; `undefined` when the item is not at it or is at its limit. */
+  /**
+   * One more in the item's window, which is the current one or (when another environment crossed a
+   * boundary first) a newer one; `undefined` when the item is at an older window or at its limit.
+   */
   private count(userId: string, action: RateLimitedAction, limit: RateLimit, index: number) {
     return this.update({
       Key: keys.rateBucket(userId, action),
-      UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
-      ConditionExpression: '#window = :window AND #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count', '#window': 'window', '#ttl': 'ttl' },
+      UpdateExpression: 'ADD #count :one',
+      ConditionExpression: '#window >= :window AND #count < :limit',
+      // The item's expiry stays as its window's first request set it.
+      ExpressionAttributeNames: { '#count': 'count', '#window': 'window' },
       ExpressionAttributeValues: {
         ':one': 1,
         ':window': index,
         ':limit': limit.limit,
-        ':ttl': ttlOf(limit, index),
       },
     });
   }

@@ -16,7 +16,11 @@ export class InMemoryRateLimiter implements RateLimiter {
 
   async consume(userId: string, action: RateLimitedAction, now: number): Promise<void> {
     const limit = this.limits[action];
-    const { index, elapsed } = windowAt(limit, now);
+    const at = windowAt(limit, now);
+    // A request that read the clock before a boundary a later request has crossed counts in the newer
+    // window, as if it came at its start (as the table's counter does).
+    const bucketWindow = this.buckets.get(JSON.stringify([userId, action]))?.window ?? at.index;
+    const { index, elapsed } = bucketWindow > at.index ? { index: bucketWindow, elapsed: 0 } : at;
     const counts = this.countsAt(userId, action, index);
     if (slidingCount({ current: counts.current + 1, previous: counts.previous }, elapsed) > limit.limit) {
       throw new RateLimitedError(retryAfterSeconds(limit, counts, now));
