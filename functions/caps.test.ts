@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blobBytesRefused, nextUtcMidnight, secondsUntilNextUtcDay, utcDayOf } from './caps';
+import { dailyBytesRefused, nextUtcMidnight, secondsUntilNextUtcDay, utcDayOf } from './caps';
 
 describe('UTC days of the daily caps', () => {
   it('names the UTC day, whatever the local time zone', () => {
@@ -29,7 +29,12 @@ describe('UTC days of the daily caps', () => {
   });
 
   it('refuses bytes past the daily cap with LIMIT_REACHED and the seconds to midnight', () => {
-    const error = blobBytesRefused(1000, 600, Date.parse('2025-03-01T22:00:00.000Z'));
+    const error = dailyBytesRefused(
+      'blobBytesPerUserPerDay',
+      1000,
+      600,
+      Date.parse('2025-03-01T22:00:00.000Z'),
+    );
 
     expect(error).toMatchObject({
       code: 'LIMIT_REACHED',

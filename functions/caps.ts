@@ -15,6 +15,8 @@ export interface Caps {
   readonly keyPackagesPerDevice: number;
   /** Bytes of commits and Welcomes a user writes to S3 in a UTC day. */
   readonly blobBytesPerUserPerDay: number;
+  /** Bytes of attachments a user may upload in a UTC day (counted when the upload slot is issued). */
+  readonly attachmentBytesPerUserPerDay: number;
   /** WebSocket connections a user has open at once: a `$connect` beyond it is refused. */
   readonly socketsPerUser: number;
 }
@@ -25,6 +27,8 @@ export const DEFAULT_CAPS: Caps = {
   devicesPerUser: 10,
   keyPackagesPerDevice: 200,
   blobBytesPerUserPerDay: 50 * 1024 * 1024,
+  // Twenty of the largest files a day, or thousands of photos: a heavy sharer, not a file host.
+  attachmentBytesPerUserPerDay: 2 * 1000 * 1000 * 1000,
   socketsPerUser: 10,
 };
 
@@ -36,6 +40,7 @@ export const CapsSchema = z.object({
   devicesPerUser: count,
   keyPackagesPerDevice: count,
   blobBytesPerUserPerDay: count,
+  attachmentBytesPerUserPerDay: count,
   socketsPerUser: count,
 }) satisfies z.ZodMiniType<Caps>;
 
@@ -61,12 +66,25 @@ export function secondsUntilNextUtcDay(now: number): number {
   return Math.max(1, Math.ceil((nextUtcMidnight(now) - now) / 1000));
 }
 
-/** The refusal of bytes that would take a user's UTC day past `blobBytesPerUserPerDay`. */
-export function blobBytesRefused(limit: number, bytes: number, now: number): LimitReachedError {
+/** The caps that count bytes a user stores in a UTC day. */
+export type DailyBytesCap = 'blobBytesPerUserPerDay' | 'attachmentBytesPerUserPerDay';
+
+const DAILY_BYTES_WHAT: Record<DailyBytesCap, string> = {
+  blobBytesPerUserPerDay: 'stored commits and Welcomes',
+  attachmentBytesPerUserPerDay: 'attachment uploads',
+};
+
+/** The refusal of bytes that would take a user's UTC day past a daily bytes cap. */
+export function dailyBytesRefused(
+  cap: DailyBytesCap,
+  limit: number,
+  bytes: number,
+  now: number,
+): LimitReachedError {
   return new LimitReachedError(
-    'blobBytesPerUserPerDay',
+    cap,
     limit,
-    `${bytes} more bytes would pass today's allowance of stored commits and Welcomes (UTC day ${utcDayOf(now)})`,
+    `${bytes} more bytes would pass today's allowance of ${DAILY_BYTES_WHAT[cap]} (UTC day ${utcDayOf(now)})`,
     { retryAfterSeconds: secondsUntilNextUtcDay(now) },
   );
 }

@@ -261,6 +261,19 @@ describe('stateful data: bucket', () => {
     );
   });
 
+  it("lets only the stage's site and its configured origins call the bucket, for uploads and downloads", () => {
+    const rules = (bucket.Properties.CorsConfiguration as { CorsRules: Json[] }).CorsRules;
+    expect(rules).toHaveLength(1);
+    const [rule] = rules as [Json];
+    expect([...(rule.AllowedMethods as string[])].sort()).toEqual(['GET', 'HEAD', 'POST']);
+    const origins = rule.AllowedOrigins as Json[];
+    // The distribution's own domain, imported from the web stack, and the dev stage's local origins.
+    expect(JSON.stringify(origins[0])).toMatch(/Fn::ImportValue|Fn::Join/);
+    expect(origins.slice(1)).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000']);
+    expect(JSON.stringify(origins)).not.toContain('*');
+    expect(rule.ExposedHeaders).toEqual(['ETag']);
+  });
+
   it.each(Object.entries(STAGES))('is %s-retained like the tables', (stage, built) => {
     const [, stageBucket] = only(resources(built.templates.data, 'AWS::S3::Bucket'));
     expect(stageBucket.DeletionPolicy).toBe(stage === 'prod' ? 'Retain' : 'Delete');
@@ -801,7 +814,9 @@ describe('web: hosting', () => {
     };
     expect(served).toEqual(
       webSecurityHeaders({
-        connectSources: awsConnectSources('<AWS::Region>', '<AWS::URLSuffix>'),
+        connectSources: awsConnectSources('<AWS::Region>', '<AWS::URLSuffix>', [
+          'parley-dev-blobs-<AWS::AccountId>-<AWS::Region>',
+        ]),
         strictTransportSecurity: true,
       }),
     );
@@ -1044,30 +1059,6 @@ describe('IAM: least privilege', () => {
     }
   });
 
-  it('lets only the HTTP function of the MLS routes touch the bucket, on objects under its declared prefixes only', () => {
-    const bound = Object.entries(FUNCTIONS)
-      .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
-      .map(([name]) => name);
-    expect(bound).toEqual(['httpMls']);
-    const s3 = statements.filter((statement) =>
-      asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
-    );
-    // That function, in dev and in prod.
-    expect(s3).toHaveLength(2);
-    for (const statement of s3) {
-      expect([...asArray(statement.Action as string | string[])].sort()).toEqual([
-        's3:DeleteObject',
-        's3:GetObject',
-        's3:PutObject',
-      ]);
-      const resources = asArray(statement.Resource).map((resource) => JSON.stringify(resource));
-      expect(resources).toHaveLength(BUCKETS.blobs.prefixes.length);
-      for (const prefix of BUCKETS.blobs.prefixes) {
-        expect(resources.some((resource) => resource.includes(`/${prefix}*`))).toBe(true);
-      }
-    }
-  });
-
   it('lets only functions bound to connections call ManageConnections, on @connections only', () => {
     const manage = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).includes('execute-api:ManageConnections'),
@@ -1107,9 +1098,44 @@ describe('IAM: least privilege', () => {
     ].sort();
 
   it.each([
+    ['httpMls', ['commits/', 'welcomes/']],
+    ['httpFiles', ['attachments/']],
+  ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes) => {
+    const s3 = grantsOf(name).filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
+    );
+    expect(s3).toHaveLength(1);
+    for (const statement of s3) {
+      expect([...asArray(statement.Action as string | string[])].sort()).toEqual([
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+      ]);
+      const resources = asArray(statement.Resource).map((resource) => JSON.stringify(resource));
+      expect(resources).toHaveLength(prefixes.length);
+      for (const prefix of prefixes) {
+        expect(resources.some((resource) => resource.includes(`/${prefix}*`))).toBe(true);
+      }
+    }
+  });
+
+  it('lets no other function touch the bucket, in any stage', () => {
+    const bound = Object.entries(FUNCTIONS)
+      .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
+      .map(([name]) => name);
+    expect(bound.sort()).toEqual(['httpFiles', 'httpMls']);
+    const s3 = statements.filter((statement) =>
+      asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
+    );
+    // Those two, in dev and in prod.
+    expect(s3).toHaveLength(2 * 2);
+  });
+
+  it.each([
     ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs']],
     ['httpChat', ['dynamodb', 'logs', 'sqs']],
     ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
+    ['httpFiles', ['dynamodb', 'logs', 's3']],
     ['httpDescription', ['logs']],
   ] as const)('lets the HTTP function %s call only the services its routes use', (name, services) => {
     expect(servicesOf(name)).toEqual(services);

@@ -115,6 +115,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     env,
     config,
     bucketNames,
+    webOrigin: web.url,
     description: `Parley ${stage}: tables, queues and buckets (stateful)`,
     terminationProtection: config.productionLike,
   });

@@ -6,7 +6,7 @@
  *
  * Plain data only: no CDK or SDK imports, so both runtimes can read it.
  */
-import { BLOB_PREFIXES } from '../functions/chat/mls/blob-keys';
+import { BLOB_PREFIXES, type BlobPrefix } from '../functions/chat/mls/blob-keys';
 import { Env, type EnvName } from '../functions/config';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup } from '../functions/edge/http-route-groups';
 import { ROUTES, type RouteId } from '../shared/api/routes';
@@ -94,7 +94,13 @@ export type Binding =
    * queue's redrive `maxReceiveCount` so it parks a job before SQS would.
    */
   | { readonly kind: 'deadLetterQueue'; readonly queue: QueueName; readonly access: 'send' }
-  | { readonly kind: 'bucket'; readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
+  /** Objects under some of a bucket's prefixes, never the whole bucket. */
+  | {
+      readonly kind: 'bucket';
+      readonly bucket: BucketName;
+      readonly prefixes: readonly BlobPrefix[];
+      readonly access: 'read' | 'readWrite';
+    }
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
   /** Per-user rate limits and caps (settings, no resource): the stage's values as JSON. */
@@ -207,7 +213,12 @@ export const BUCKETS = {
 export type BucketName = keyof typeof BUCKETS;
 
 const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
-const blobBucket = (access: 'read' | 'readWrite'): Binding => ({ kind: 'bucket', bucket: 'blobs', access });
+const blobBucket = (prefixes: readonly BlobPrefix[], access: 'read' | 'readWrite'): Binding => ({
+  kind: 'bucket',
+  bucket: 'blobs',
+  prefixes,
+  access,
+});
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
 const limits: Binding = { kind: 'limits', access: 'read' };
 const idleTimeout: Binding = { kind: 'idleTimeout', access: 'read' };
@@ -303,8 +314,21 @@ export const FUNCTIONS = {
     bindings: [
       mainTable('readWrite'),
       // Large commits and Welcomes: written by POST /commits, read back by history and welcome pages.
-      blobBucket('readWrite'),
+      blobBucket([BLOB_PREFIXES.commits, BLOB_PREFIXES.welcomes], 'readWrite'),
       fanoutQueue,
+      limits,
+    ],
+  },
+  httpFiles: {
+    entry: 'functions/handlers/http-files.ts',
+    description: 'Issues upload forms and download links for encrypted attachments',
+    memorySizeMb: 256,
+    timeoutSeconds: 5,
+    bindings: [
+      mainTable('readWrite'),
+      // The presigned forms and links are signed with this function's role: S3 checks that role may put
+      // and get the object when the browser uses them. The function itself never moves the bytes.
+      blobBucket([BLOB_PREFIXES.attachments], 'readWrite'),
       limits,
     ],
   },
@@ -360,6 +384,7 @@ const HTTP_GROUP_FUNCTIONS = {
   account: 'httpAccount',
   chat: 'httpChat',
   mls: 'httpMls',
+  files: 'httpFiles',
   description: 'httpDescription',
 } as const satisfies Record<HttpRouteGroup, FunctionName>;
 

@@ -101,14 +101,21 @@ export function webSecurityHeaders(options: WebHeaderOptions): Record<string, st
  * send data, not what may run.
  *
  * @example
- * awsConnectSources('eu-west-1');
- * // ['https://*.execute-api.eu-west-1.amazonaws.com', 'wss://*.execute-api.eu-west-1.amazonaws.com', 'https://cognito-idp.eu-west-1.amazonaws.com']
+ * awsConnectSources('eu-west-1', 'amazonaws.com', ['parley-dev-blobs-123456789012-eu-west-1']);
+ * // ['https://*.execute-api.eu-west-1.amazonaws.com', 'wss://*.execute-api.eu-west-1.amazonaws.com',
+ * //  'https://cognito-idp.eu-west-1.amazonaws.com', 'https://parley-dev-blobs-123456789012-eu-west-1.s3.eu-west-1.amazonaws.com']
  */
-export function awsConnectSources(region: string, urlSuffix = 'amazonaws.com'): string[] {
+export function awsConnectSources(
+  region: string,
+  urlSuffix = 'amazonaws.com',
+  buckets: readonly string[] = [],
+): string[] {
   return [
     `https://*.execute-api.${region}.${urlSuffix}`,
     `wss://*.execute-api.${region}.${urlSuffix}`,
     `https://cognito-idp.${region}.${urlSuffix}`,
+    // Attachments: uploaded with presigned forms to, and downloaded from, the stage's own bucket.
+    ...buckets.map((bucket) => `https://${bucket}.s3.${region}.${urlSuffix}`),
   ];
 }
 

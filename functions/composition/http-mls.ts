@@ -42,7 +42,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     relationships: new DynamoDbRelationshipStore(client, tableName),
     welcomes: new DynamoDbWelcomeStore(client, tableName),
     blobs: blobStore(),
-    blobQuota: new DynamoDbBlobQuota(client, tableName, stageCaps),
+    blobQuota: new DynamoDbBlobQuota(client, tableName, stageCaps, 'blobBytesPerUserPerDay'),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),

@@ -1,18 +1,24 @@
-import { S3BlobStore } from '../adapters/s3/s3-blob-store';
+import { S3AttachmentObjects } from '../adapters/s3/s3-attachment-objects';
+import { S3BlobStore, type S3BlobStoreOptions } from '../adapters/s3/s3-blob-store';
 import { ConfigError, Env, loadConfig } from '../config';
 import { clientOptions } from './client-options';
 
 /** Large MLS commits and Welcomes. */
 export function blobStore(): S3BlobStore {
+  return new S3BlobStore(bucketOptions());
+}
+
+/** Attachments' encrypted objects: upload forms, download links and deletes. */
+export function attachmentObjects(): S3AttachmentObjects {
+  return new S3AttachmentObjects(bucketOptions());
+}
+
+function bucketOptions(): S3BlobStoreOptions {
   const config = loadConfig([Env.BlobBucketName, Env.S3Endpoint]);
   // Lambda sets the region, as does the local stack; the SDK clients read it from there too.
   const region = process.env.AWS_REGION;
   if (!region) throw new ConfigError('Environment variable AWS_REGION is not set');
   // Credentials from the environment, as every SDK client's. The local stand-in
   // serves S3 path-style on its one endpoint; on AWS, buckets are virtual-hosted.
-  return new S3BlobStore({
-    bucketName: config.BLOB_BUCKET_NAME,
-    region,
-    ...clientOptions(config.S3_ENDPOINT),
-  });
+  return { bucketName: config.BLOB_BUCKET_NAME, region, ...clientOptions(config.S3_ENDPOINT) };
 }

@@ -16,6 +16,9 @@ import type { RouteId } from '../../shared/api/routes';
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
  *   everything that reads or writes the blob bucket (large commits and
  *   Welcomes live there, and history pages read commits back from it).
+ * - `files`: upload forms and download links for attachments. DynamoDB and
+ *   the blob bucket's `attachments/` prefix only: the forms and links are
+ *   signed with its role, so that role, not the MLS one, is what S3 checks.
  * - `description`: the public OpenAPI document, in a function with no data
  *   access at all, as the only route without a token.
  */
@@ -61,6 +64,7 @@ export const HTTP_ROUTE_GROUPS = {
     'listWelcomes',
     'acknowledgeWelcome',
   ],
+  files: ['createUpload', 'getAttachment'],
   description: ['getApiDescription'],
 } as const satisfies Record<string, readonly RouteId[]>;
 

@@ -12,6 +12,8 @@ export interface AttachmentRecord {
   readonly createdAt: number;
   /** The seq of the message that carries it; absent while none does. */
   readonly seq?: number;
+  /** The uploader's id of the message that carries it: one message only, whichever seq it ends at. */
+  readonly messageId?: string;
   /** Epoch ms: when the message that carried it was deleted (its object is on its way out). */
   readonly discardedAt?: number;
 }
@@ -35,14 +37,15 @@ export interface AttachmentStore {
   /** These attachments of the conversation, as recorded, in the order asked (unknown ones left out). */
   getMany(conversationId: string, attachmentIds: readonly string[]): Promise<AttachmentRecord[]>;
   /**
-   * Ties the uploader's unattached attachments to the message at `seq`, so they are kept while it
-   * lives. Repeatable; one attached to another message already is left as it is.
+   * Ties the uploader's attachments to their message, so they are kept while it lives. Repeatable: the
+   * same message taking another seq (its first one was filled as skipped) moves them to it. One
+   * carried by another message, taken by the sweep or discarded is left as it is.
    */
   attach(
     conversationId: string,
     attachmentIds: readonly string[],
     uploaderId: string,
-    seq: number,
+    message: { readonly seq: number; readonly messageId: string },
   ): Promise<void>;
   /** The message at `seq` was deleted: its attachments are no longer served and are due for deletion now. */
   discard(conversationId: string, seq: number, attachmentIds: readonly string[], now: number): Promise<void>;

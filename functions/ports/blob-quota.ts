@@ -1,5 +1,6 @@
 /**
- * Bytes each user writes to the blob store in a UTC day, held to the `blobBytesPerUserPerDay` cap.
+ * Bytes each user writes to the blob bucket in a UTC day, held to one daily cap: commits and Welcomes
+ * (`blobBytesPerUserPerDay`) or attachments (`attachmentBytesPerUserPerDay`), each counted apart.
  * Counted before the bytes are written, so that what the cap refuses is never stored.
  */
 export interface BlobQuota {

@@ -117,6 +117,7 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
       return bucketGrant(
         fn,
         binding.bucket,
+        binding.prefixes,
         binding.access,
         required(fn, binding, resources.buckets?.[binding.bucket]),
       );
@@ -181,10 +182,17 @@ function deadLetterQueueGrant(name: QueueName, queue: IQueue): Grant {
 function bucketGrant(
   fn: ParleyFunction,
   name: BucketName,
+  prefixes: readonly string[],
   access: 'read' | 'readWrite',
   bucket: IBucket,
 ): Grant {
-  const resources = BUCKETS[name].prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+  const undeclared = prefixes.filter(
+    (prefix) => !(BUCKETS[name].prefixes as readonly string[]).includes(prefix),
+  );
+  if (undeclared.length > 0) {
+    throw new Error(`${fn.node.id}: bucket ${name} declares no prefix ${undeclared.join(', ')}`);
+  }
+  const resources = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
   const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
   return {
     env: { [Env.BlobBucketName]: bucket.bucketName },
@@ -192,8 +200,8 @@ function bucketGrant(
     acknowledgments: resources.map((arn) => ({
       id: wildcardResourceFinding(fn.role, arn),
       reason:
-        'Object keys are made per commit and Welcome at run time; the grant is limited to the ' +
-        'object actions the function needs, under one declared key prefix of one bucket.',
+        'Object keys are made per commit, Welcome and attachment at run time; the grant is limited to ' +
+        'the object actions the function needs, under one declared key prefix of one bucket.',
     })),
   };
 }
@@ -280,7 +288,7 @@ function describe(binding: Binding): string {
     case 'deadLetterQueue':
       return `dead-letter queue of ${binding.queue} (${binding.access})`;
     case 'bucket':
-      return `bucket ${binding.bucket} (${binding.access})`;
+      return `bucket ${binding.bucket} ${binding.prefixes.join(' ')} (${binding.access})`;
     default:
       return `${binding.kind} (${binding.access})`;
   }

@@ -45,6 +45,12 @@ export interface DevServerOptions {
   /** The web client's configuration, once every part has started; served as `/config.json`. */
   readonly webConfig: () => WebConfig | undefined;
   readonly mailbox: Mailbox;
+  /**
+   * Where the app fetches beyond the stage's configured endpoints: the object store its attachment forms
+   * and links point at (they come from the API, not from `config.json`).
+   * @default none
+   */
+  readonly connectSources?: readonly string[];
   /** A web build that failed; the server runs on, and the page says what broke. */
   readonly onBuildError?: (error: Error) => void;
 }
@@ -94,7 +100,7 @@ export async function startDevServer(options: DevServerOptions): Promise<LocalDe
       extra: Record<string, string> = {},
     ) => {
       response.writeHead(status, {
-        ...securityHeaders(config),
+        ...securityHeaders(config, options.connectSources ?? []),
         'content-type': type,
         'cache-control': 'no-cache',
         ...extra,
@@ -150,8 +156,8 @@ async function serveFile(file: string, send: Send): Promise<void> {
  * place of the region's. No HSTS: the local stack is plain HTTP, and
  * HSTS on 127.0.0.1 would outlive the session in the browser.
  */
-function securityHeaders(config: WebConfig | undefined): Record<string, string> {
-  const endpoints = config ? [config.httpApiUrl, config.webSocketUrl, config.cognitoEndpoint] : [];
+function securityHeaders(config: WebConfig | undefined, more: readonly string[]): Record<string, string> {
+  const endpoints = config ? [config.httpApiUrl, config.webSocketUrl, config.cognitoEndpoint, ...more] : [];
   return webSecurityHeaders({ connectSources: originsOf(endpoints), strictTransportSecurity: false });
 }
 

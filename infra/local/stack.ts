@@ -296,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         outputs: () => outputs,
         webConfig: () => webConfig,
         mailbox: cognito.mailbox,
+        connectSources: [s3.endpoint],
         ...(options.onWebBuildError ? { onBuildError: options.onWebBuildError } : {}),
       }),
     );

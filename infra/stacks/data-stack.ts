@@ -7,7 +7,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPOLOGY_METADATA_KEY } from '../constructs/parley-function';
@@ -35,6 +35,11 @@ export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
   /** Bucket names by topology name (see `bucketNamesFor`). */
   readonly bucketNames: Record<BucketName, string>;
+  /**
+   * The stage's own web client origin (`https://…cloudfront.net`), allowed by the CORS of buckets that
+   * pages call (attachments), beside `config.webOrigins`.
+   */
+  readonly webOrigin: string;
 }
 
 /**
@@ -78,7 +83,7 @@ export class DataStack extends Stack {
       this.createQueue(name, definition, this.deadLetterQueues[name]),
     );
     this.buckets = mapEntries(BUCKETS, (name, definition) =>
-      this.createBucket(name, props.bucketNames[name], definition, props.config),
+      this.createBucket(name, props.bucketNames[name], definition, props),
     );
     this.createOutputs();
   }
@@ -133,11 +138,27 @@ export class DataStack extends Stack {
     name: BucketName,
     bucketName: string,
     definition: BucketDefinition,
-    config: StageConfig,
+    { config, webOrigin }: Pick<DataStackProps, 'config' | 'webOrigin'>,
   ): Bucket {
+    const { cors } = definition;
     const bucket = new Bucket(this, `${pascal(name)}Bucket`, {
       ...PRIVATE_BUCKET,
       bucketName,
+      // Pages of the stage's origins only; presigned forms and links carry the authority, CORS only lets
+      // those pages read the answers.
+      ...(cors
+        ? {
+            cors: [
+              {
+                allowedOrigins: [webOrigin, ...config.webOrigins],
+                allowedMethods: cors.allowedMethods.map((method) => HttpMethods[method]),
+                allowedHeaders: [...cors.allowedHeaders],
+                exposedHeaders: [...cors.exposedHeaders],
+                maxAge: cors.maxAgeSeconds,
+              },
+            ],
+          }
+        : {}),
       lifecycleRules: [
         {
           id: 'AbortIncompleteMultipartUploads',

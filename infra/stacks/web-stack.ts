@@ -19,6 +19,7 @@ import {
   HSTS_MAX_AGE_IN_SECONDS,
   SECURITY_HEADER_VALUES,
 } from '../web-headers';
+import { bucketNamesFor } from './data-stack';
 import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface WebStackProps extends StackProps {
@@ -98,7 +99,9 @@ export class WebStack extends Stack {
       comment: `Parley ${stage}: strict CSP, HSTS and no framing for the web client`,
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: contentSecurityPolicy(awsConnectSources(this.region, this.urlSuffix)),
+          contentSecurityPolicy: contentSecurityPolicy(
+            awsConnectSources(this.region, this.urlSuffix, [bucketNamesFor(stage).blobs]),
+          ),
           override: true,
         },
         strictTransportSecurity: {

@@ -1,9 +1,12 @@
 import { ErrorCode } from '../protocol/errors';
 import {
+  AttachmentIdSchema,
+  AttachmentIdsSchema,
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
   CursorSchema,
+  carriesAttachmentsRightly,
   DeviceIdSchema,
   DisplayNameInputSchema,
   decodedBase64Length,
@@ -14,6 +17,9 @@ import {
   UsernameSchema,
 } from '../protocol/ids';
 import {
+  ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS,
+  ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
+  MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_CLAIM_USERS,
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
@@ -119,13 +125,51 @@ export const PostMessageBodySchema = z
      * no copy of the message, since it has it already.
      */
     deviceId: z.optional(DeviceIdSchema),
+    /** The attachments the message carries (uploaded with `POST …/attachments`): a message or a reply only. */
+    attachmentIds: z.optional(AttachmentIdsSchema),
   })
   .check(
+    z.refine(carriesAttachmentsRightly, {
+      message: 'attachmentIds go only with a message or a reply',
+      path: ['attachmentIds'],
+    }),
     z.refine((body) => ((body.kind ?? 'message') === 'message') === (body.refSeq === undefined), {
       message: 'refSeq is required for an edit, reply or reaction, and only for them',
       path: ['refSeq'],
     }),
   );
+
+export const CreateUploadBodySchema = z.object({
+  /** The exact size of the encrypted object to upload, in bytes: the upload is refused at any other size. */
+  size: z.number().check(z.int(), z.positive(), z.maximum(MAX_ATTACHMENT_SIZE_IN_BYTES)),
+});
+
+/** Where and how to upload one attachment: an HTML form POST straight to the object store. */
+export const UploadSlotSchema = z.object({
+  attachmentId: AttachmentIdSchema,
+  /** POST a `multipart/form-data` form here: every field of `fields`, then the encrypted bytes as `file`, last. */
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  /** ISO 8601: the form is refused after this. */
+  expiresAt: z.string(),
+});
+
+/** Where to download one attachment's encrypted bytes from, for a while. */
+export const DownloadLinkSchema = z.object({
+  attachmentId: AttachmentIdSchema,
+  size: z.number(),
+  /** GET this URL, with no `Authorization` header, before `expiresAt`. */
+  url: z.string(),
+  expiresAt: z.string(),
+});
+
+export type UploadSlot = z.infer<typeof UploadSlotSchema>;
+export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
+
+const AttachmentParamsSchema = z.object({
+  conversationId: ConversationIdSchema,
+  attachmentId: AttachmentIdSchema,
+});
 
 export const MessageAckSchema = z.object({
   conversationId: ConversationIdSchema,
@@ -528,6 +572,31 @@ export const ROUTES = {
     status: 201,
     response: MessageAckSchema,
     errors: [ValidationFailed, Forbidden, PayloadTooLarge, SendInProgress, NotFound, Immutable],
+  }),
+  createUpload: route({
+    method: 'POST',
+    path: '/conversations/{conversationId}/attachments',
+    tag: 'attachments',
+    summary: 'Get a slot to upload one encrypted attachment',
+    description: `The client encrypts the file first (see docs/e2ee.md, "Attachments") and asks for a slot of the ciphertext's exact size, at most ${MAX_ATTACHMENT_SIZE_IN_BYTES} bytes. The answer is a presigned form POST to the object store, pinned to one object and that size and valid for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes. The size counts against the user's daily attachment allowance at once (\`LIMIT_REACHED\` with \`Retry-After\` past it). Then send a message naming the attachment in \`attachmentIds\`: an upload no message names within a day is deleted.`,
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: CreateUploadBodySchema,
+    status: 201,
+    response: UploadSlotSchema,
+    errors: [ValidationFailed, Forbidden, LimitReached],
+  }),
+  getAttachment: route({
+    method: 'GET',
+    path: '/conversations/{conversationId}/attachments/{attachmentId}',
+    tag: 'attachments',
+    summary: "Get a short-lived link to an attachment's encrypted bytes",
+    description: `For current members of the conversation only (a removed member gets 403), and only for an attachment a message names (or, before that, for its uploader). The link works for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} minutes. The bytes are ciphertext: the key and the digest to check them against are in the message.`,
+    auth: 'jwt',
+    params: AttachmentParamsSchema,
+    status: 200,
+    response: DownloadLinkSchema,
+    errors: [Forbidden, NotFound],
   }),
   deleteMessage: route({
     method: 'DELETE',

@@ -1,5 +1,5 @@
 import * as z from '../zod';
-import { MAX_CLIENT_ID_LENGTH } from './limits';
+import { MAX_ATTACHMENTS_PER_MESSAGE, MAX_CLIENT_ID_LENGTH } from './limits';
 
 /** A Cognito user id (`sub`). */
 export const UserIdSchema = z
@@ -19,6 +19,29 @@ export const ClientIdSchema = z
     z.maxLength(MAX_CLIENT_ID_LENGTH),
     z.regex(/^[A-Za-z0-9._:-]+$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ : -'),
   );
+
+/** An attachment's id as the server issues it: 128 random bits, base64url. It names an object and nothing else. */
+export const AttachmentIdSchema = z
+  .string()
+  .check(z.length(22), z.regex(/^[A-Za-z0-9_-]+$/, 'must be an attachment id'));
+
+/**
+ * The attachments a message carries, by id: routing metadata the server needs to keep them while the
+ * message lives and delete them with it. What each one is (key, name, type) is inside the ciphertext.
+ */
+export const AttachmentIdsSchema = z.array(AttachmentIdSchema).check(
+  z.minLength(1),
+  z.maxLength(MAX_ATTACHMENTS_PER_MESSAGE),
+  z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat an attachment'),
+);
+
+/** Attachments go with a message or a reply (whose caption and files they are), never an edit, reaction or commit. */
+export function carriesAttachmentsRightly(send: {
+  kind?: string;
+  attachmentIds?: readonly string[];
+}): boolean {
+  return send.attachmentIds === undefined || (send.kind ?? 'message') === 'message' || send.kind === 'reply';
+}
 
 /** A device's id, chosen by the client when it registers the device (same alphabet as {@link ClientIdSchema}). */
 export const DeviceIdSchema = ClientIdSchema;

@@ -1,8 +1,10 @@
 import * as z from '../zod';
 import {
+  AttachmentIdsSchema,
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
+  carriesAttachmentsRightly,
   SendableMessageKindSchema,
   SeqSchema,
   UserIdSchema,
@@ -29,8 +31,14 @@ export const SendFrameSchema = z
     /** @default 'message'. An edit, reply or reaction names the message it is about in `refSeq`. */
     kind: z.optional(SendableMessageKindSchema),
     refSeq: z.optional(SeqSchema),
+    /** The attachments the message carries (uploaded with `POST …/attachments`): a message or a reply only. */
+    attachmentIds: z.optional(AttachmentIdsSchema),
   })
   .check(
+    z.refine(carriesAttachmentsRightly, {
+      message: 'attachmentIds go only with a message or a reply',
+      path: ['attachmentIds'],
+    }),
     z.refine((frame) => (frame.conversationId === undefined) !== (frame.recipientId === undefined), {
       message: 'exactly one of conversationId and recipientId is required',
       path: ['conversationId'],

@@ -28,6 +28,27 @@ export const MAX_USER_SEARCH_RESULTS = 10;
 /** Longest client-chosen id (message ids, request ids). */
 export const MAX_CLIENT_ID_LENGTH = 64;
 
+/** The largest file a person may attach, as the web client says it in words ("100 MB"). */
+export const MAX_ATTACHMENT_FILE_SIZE_IN_BYTES = 100 * 1000 * 1000;
+
+/**
+ * The largest attachment object, in ciphertext bytes: the largest file, and room for its
+ * encryption's overhead (a 16-byte tag per chunk, a header); an upload slot is refused above it.
+ */
+export const MAX_ATTACHMENT_SIZE_IN_BYTES = MAX_ATTACHMENT_FILE_SIZE_IN_BYTES + 1024 * 1024;
+
+/** Attachments one message may carry (a picker's several files each go as a message of their own). */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+
+/** How long an upload slot may be used: the presigned POST expires after this. */
+export const ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS = 60 * 60;
+
+/** How long a download link works: long enough to fetch 100 MB on a slow line, short enough to be useless when shared. */
+export const ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS = 15 * 60;
+
+/** An uploaded attachment no message references this long after its slot was issued is deleted. */
+export const UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS = 24 * 60 * 60 * 1000;
+
 /** API Gateway closes a WebSocket connection idle this long. */
 export const IDLE_TIMEOUT_IN_SECONDS = 10 * 60;
 

@@ -24,6 +24,7 @@ describe('authorization on every route', () => {
   let stack: TestStack;
   const people = {} as Record<Exclude<Role, 'anonymous'>, Persona>;
   let group: string;
+  let attachmentId: string;
   const nobody = randomUUID();
   const signaturePublicKey = Buffer.alloc(32, 7).toString('base64');
   const keyPackage = Buffer.from('key package').toString('base64');
@@ -56,6 +57,7 @@ describe('authorization on every route', () => {
       params: { conversationId: group },
       body: { messageId: 'first', body: 'aGk=' },
     });
+    ({ attachmentId } = await owners.createUpload({ params: { conversationId: group }, body: { size: 10 } }));
     await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
     await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
     await owners.blockUser({ params: { userId: people.blocked.userId } });
@@ -135,6 +137,16 @@ describe('authorization on every route', () => {
     deleteMessage: {
       path: () => `/conversations/${group}/messages/1`,
       expect: { owner: 204, member: 403, ...forbiddenToStrangers },
+    },
+    createUpload: {
+      path: () => `/conversations/${group}/attachments`,
+      body: () => ({ size: 1024 }),
+      expect: { owner: 201, member: 201, ...forbiddenToStrangers },
+    },
+    // No message carries it yet: only its uploader may fetch it.
+    getAttachment: {
+      path: () => `/conversations/${group}/attachments/${attachmentId}`,
+      expect: { owner: 200, member: 404, ...forbiddenToStrangers },
     },
     updateReceipts: {
       path: () => `/conversations/${group}/receipts`,

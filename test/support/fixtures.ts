@@ -7,6 +7,8 @@ import type { Liveness } from '../../functions/chat/connection/liveness';
  */
 
 import { InMemoryAccountDirectory } from '../../functions/adapters/memory/memory-account-directory';
+import { InMemoryAttachmentObjects } from '../../functions/adapters/memory/memory-attachment-objects';
+import { InMemoryAttachmentStore } from '../../functions/adapters/memory/memory-attachment-store';
 import { InMemoryBlobQuota } from '../../functions/adapters/memory/memory-blob-quota';
 import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-store';
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
@@ -38,6 +40,10 @@ import type { FriendState } from '../../shared/protocol/resources';
 /** Every in-memory adapter, fresh and empty unless seeded, with a clock and a rate limiter. */
 export interface MemoryDeps {
   readonly accounts: InMemoryAccountDirectory;
+  readonly attachments: InMemoryAttachmentStore;
+  readonly attachmentObjects: InMemoryAttachmentObjects;
+  /** Counts against `caps.attachmentBytesPerUserPerDay`. */
+  readonly attachmentQuota: InMemoryBlobQuota;
   readonly blobs: InMemoryBlobStore;
   /** Counts against `caps.blobBytesPerUserPerDay`. */
   readonly blobQuota: InMemoryBlobQuota;
@@ -78,8 +84,11 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
   const caps = capsWith(options.caps);
   return {
     accounts: new InMemoryAccountDirectory(options.accounts),
+    attachments: new InMemoryAttachmentStore(),
+    attachmentObjects: new InMemoryAttachmentObjects(),
+    attachmentQuota: new InMemoryBlobQuota(caps, 'attachmentBytesPerUserPerDay'),
     blobs: new InMemoryBlobStore(),
-    blobQuota: new InMemoryBlobQuota(caps),
+    blobQuota: new InMemoryBlobQuota(caps, 'blobBytesPerUserPerDay'),
     connections: new InMemoryConnectionStore(),
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),

@@ -56,7 +56,7 @@ describe.each([
     expect(due).toEqual({ attachmentId: 'a1', conversationId, dueAt: t0 + DAY_IN_MS });
     expect(await store.takeForDeletion(due as never, t0 + DAY_IN_MS)).toBe(true);
     // Taken: a message can no longer claim it.
-    await store.attach(conversationId, ['a1'], alice, 7);
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7' });
     expect((await store.getMany(conversationId, ['a1']))[0]?.seq).toBeUndefined();
 
     await store.forget([due as never]);
@@ -68,14 +68,15 @@ describe.each([
     await upload('a1');
     await upload('b1', bob);
 
-    await store.attach(conversationId, ['a1', 'b1'], alice, 7);
-    await store.attach(conversationId, ['a1'], alice, 8);
+    await store.attach(conversationId, ['a1', 'b1'], alice, { seq: 7, messageId: 'm7' });
+    // Another message of hers cannot take it.
+    await store.attach(conversationId, ['a1'], alice, { seq: 8, messageId: 'm8' });
 
     const records = await store.getMany(conversationId, ['a1', 'b1']);
-    expect(records.map((record) => [record.attachmentId, record.seq])).toEqual([
-      ['a1', 7],
+    expect(records.map((record) => [record.attachmentId, record.seq, record.messageId])).toEqual([
+      ['a1', 7, 'm7'],
       // Not alice's to attach.
-      ['b1', undefined],
+      ['b1', undefined, undefined],
     ]);
     const due = await dueOf(t0 + DAY_IN_MS);
     expect(due.map((entry) => entry.attachmentId).sort()).toEqual(['a1', 'b1']);
@@ -84,9 +85,29 @@ describe.each([
     }
   });
 
+  it('moves an attachment with its message when the message takes another seq', async () => {
+    await upload('a1');
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm' });
+
+    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm' });
+
+    expect(await store.getMany(conversationId, ['a1'])).toEqual([
+      expect.objectContaining({ seq: 9, messageId: 'm' }),
+    ]);
+    // Deleting seq 7 (a skipped seq by now) discards nothing; deleting seq 9 does.
+    await store.discard(conversationId, 7, ['a1'], t0);
+    expect((await store.getMany(conversationId, ['a1']))[0]?.discardedAt).toBeUndefined();
+    await store.discard(conversationId, 9, ['a1'], t0);
+    expect((await store.getMany(conversationId, ['a1']))[0]?.discardedAt).toBe(t0);
+    // Discarded: not even its own message takes it back.
+    await store.attach(conversationId, ['a1'], alice, { seq: 10, messageId: 'm' });
+    expect((await store.getMany(conversationId, ['a1']))[0]?.seq).toBe(9);
+  });
+
   it("makes a deleted message's attachments due at once", async () => {
     await upload('a1');
-    await store.attach(conversationId, ['a1'], alice, 7);
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7' });
     const deletedAt = t0 + 60_000;
 
     await store.discard(conversationId, 6, ['a1'], deletedAt);

@@ -1,27 +1,31 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
+import type { DailyBytesCap } from '../../caps';
 import { LimitReachedError } from '../../errors';
 import type { BlobQuota } from '../../ports/blob-quota';
 import { DynamoDbBlobQuota } from '../dynamodb/dynamodb-blob-quota';
 import { InMemoryBlobQuota } from '../memory/memory-blob-quota';
 
 const table = useLocalTable();
-const CAPS = { blobBytesPerUserPerDay: 1000 };
+const CAPS = { blobBytesPerUserPerDay: 1000, attachmentBytesPerUserPerDay: 2000 };
 const NOON = Date.parse('2025-03-01T12:00:00.000Z');
 const NEXT_DAY = Date.parse('2025-03-02T00:00:00.000Z');
 
 describe.each([
-  { adapter: 'InMemoryBlobQuota', make: (): BlobQuota => new InMemoryBlobQuota(CAPS) },
+  {
+    adapter: 'InMemoryBlobQuota',
+    make: (cap: DailyBytesCap): BlobQuota => new InMemoryBlobQuota(CAPS, cap),
+  },
   {
     adapter: 'DynamoDbBlobQuota',
-    make: (): BlobQuota => new DynamoDbBlobQuota(table.client, table.tableName, CAPS),
+    make: (cap: DailyBytesCap): BlobQuota => new DynamoDbBlobQuota(table.client, table.tableName, CAPS, cap),
   },
 ])('$adapter', ({ make }) => {
   let quota: BlobQuota;
   let alice: string;
 
   beforeEach(() => {
-    quota = make();
+    quota = make('blobBytesPerUserPerDay');
     alice = freshId('alice');
   });
 
@@ -55,5 +59,17 @@ describe.each([
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => quota.use(alice, 300, NOON)));
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+  });
+
+  it('counts each daily cap apart, with its own limit and its own name in the refusal', async () => {
+    const attachments = make('attachmentBytesPerUserPerDay');
+    await quota.use(alice, 1000, NOON);
+
+    await attachments.use(alice, 2000, NOON);
+    await expect(attachments.use(alice, 1, NOON)).rejects.toMatchObject({
+      cap: 'attachmentBytesPerUserPerDay',
+      limit: 2000,
+    });
+    await expect(quota.use(alice, 1, NOON)).rejects.toMatchObject({ cap: 'blobBytesPerUserPerDay' });
   });
 });

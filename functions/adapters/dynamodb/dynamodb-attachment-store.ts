@@ -51,17 +51,26 @@ export class DynamoDbAttachmentStore implements AttachmentStore {
     });
   }
 
-  async attach(conversationId: string, attachmentIds: readonly string[], uploaderId: string, seq: number) {
-    // One already carried by another message, or taken by the sweep (a day late), stays as it is.
+  async attach(
+    conversationId: string,
+    attachmentIds: readonly string[],
+    uploaderId: string,
+    message: { readonly seq: number; readonly messageId: string },
+  ) {
     await Promise.all(
       attachmentIds.map((id) =>
         updateIf(this.client, {
           TableName: this.tableName,
           Key: keys.attachment(conversationId, id),
-          UpdateExpression: 'SET seq = :seq REMOVE dueAt',
+          UpdateExpression: 'SET seq = :seq, messageId = :messageId REMOVE dueAt',
           ConditionExpression:
-            'uploaderId = :uploader AND attribute_not_exists(seq) AND attribute_not_exists(takenAt)',
-          ExpressionAttributeValues: { ':seq': seq, ':uploader': uploaderId },
+            'uploaderId = :uploader AND (attribute_not_exists(seq) OR messageId = :messageId) AND ' +
+            'attribute_not_exists(takenAt) AND attribute_not_exists(discardedAt)',
+          ExpressionAttributeValues: {
+            ':seq': message.seq,
+            ':messageId': message.messageId,
+            ':uploader': uploaderId,
+          },
         }),
       ),
     );
@@ -157,7 +166,7 @@ function toRecord(item: Item): AttachmentRecord {
     uploaderId: String(item.uploaderId),
     size: Number(item.size),
     createdAt: Number(item.createdAt),
-    ...(item.seq === undefined ? {} : { seq: Number(item.seq) }),
+    ...(item.seq === undefined ? {} : { seq: Number(item.seq), messageId: String(item.messageId) }),
     ...(item.discardedAt === undefined ? {} : { discardedAt: Number(item.discardedAt) }),
   };
 }

@@ -1,4 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DailyBytesCap } from '../../caps';
+
 /**
  * Every key format of the main table, in one place.
  *
@@ -18,6 +20,7 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * | send record     | USER#{senderId}   | SEND#{convId}#{msgId}   |                     |               |
  * | rate bucket     | RATE#{userId}     | {action}                |                     |               |
  * | blob bytes      | QUOTA#{userId}    | BLOB#{UTC day, YYYY-MM-DD} |                  |               |
+ * | attachment bytes | QUOTA#{userId}   | ATTACH#{UTC day, YYYY-MM-DD} |                |               |
  * | user's groups   | QUOTA#{userId}    | GROUPS                  |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
@@ -39,6 +42,12 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
  * blocker, `BLOCKEDBY#` under the blocked user, so one Query of a user's
  * `BLOCK` prefix answers "blocked either way" for everyone at once.
  */
+/** The sort key prefix of each daily bytes count under `QUOTA#{userId}`. */
+const DAILY_BYTES_SK_PREFIX: Record<DailyBytesCap, string> = {
+  blobBytesPerUserPerDay: 'BLOB',
+  attachmentBytesPerUserPerDay: 'ATTACH',
+};
+
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PROFILE' }),
   /** Username search partitions: the first two characters of the username. */
@@ -77,7 +86,10 @@ export const keys = {
   welcomePrefix: (deviceId: string) => `WELCOME#${deviceId}#`,
   rateBucket: (userId: string, action: string) => ({ pk: `RATE#${userId}`, sk: action }),
   /** Bytes a user wrote to the blob bucket on one UTC day. */
-  blobBytes: (userId: string, day: string) => ({ pk: `QUOTA#${userId}`, sk: `BLOB#${day}` }),
+  dailyBytes: (userId: string, cap: DailyBytesCap, day: string) => ({
+    pk: `QUOTA#${userId}`,
+    sk: `${DAILY_BYTES_SK_PREFIX[cap]}#${day}`,
+  }),
   /** The ids of the groups a user is counted in (`groupIds`, a string set). */
   userGroups: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'GROUPS' }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),

@@ -23,14 +23,20 @@ export class InMemoryAttachmentStore implements AttachmentStore {
     });
   }
 
-  async attach(conversationId: string, attachmentIds: readonly string[], uploaderId: string, seq: number) {
+  async attach(
+    conversationId: string,
+    attachmentIds: readonly string[],
+    uploaderId: string,
+    message: { readonly seq: number; readonly messageId: string },
+  ) {
     for (const id of attachmentIds) {
       const key = keyOf(conversationId, id);
       const kept = this.records.get(key);
-      if (!kept || kept.uploaderId !== uploaderId || kept.seq !== undefined || kept.takenAt !== undefined)
-        continue;
+      const free = kept?.seq === undefined || kept.messageId === message.messageId;
+      if (!kept || kept.uploaderId !== uploaderId || !free || kept.takenAt !== undefined) continue;
+      if (kept.discardedAt !== undefined) continue;
       // Its due entry stays, as in the table: the sweep drops it on finding the attachment carried.
-      this.records.set(key, { ...kept, seq });
+      this.records.set(key, { ...kept, seq: message.seq, messageId: message.messageId });
     }
   }
 

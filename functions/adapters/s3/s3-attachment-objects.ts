@@ -2,11 +2,9 @@ import { Sha256 } from '@smithy/core/checksum';
 import { toHex } from '@smithy/core/serde';
 import { getSigningKey } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { blobKeys } from '../../chat/mls/blob-keys';
 import type { AttachmentObjects, UploadForm } from '../../ports/attachment-objects';
 import { S3BlobStore } from './s3-blob-store';
-
-/** Where attachment objects live in the bucket: one flat prefix, keyed by the opaque attachment id. */
-export const ATTACHMENT_PREFIX = 'attachments/';
 
 export interface S3AttachmentObjectsOptions {
   readonly bucketName: string;
@@ -38,7 +36,7 @@ export class S3AttachmentObjects implements AttachmentObjects {
     const shortDate = amzDate.slice(0, 8);
     const credentials = await this.credentials();
     const fields: Record<string, string> = {
-      key: keyOf(attachmentId),
+      key: blobKeys.attachment(attachmentId),
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
       'X-Amz-Credential': `${credentials.accessKeyId}/${shortDate}/${this.options.region}/s3/aws4_request`,
       'X-Amz-Date': amzDate,
@@ -65,19 +63,15 @@ export class S3AttachmentObjects implements AttachmentObjects {
   }
 
   async downloadUrl(attachmentId: string, expiresAt: number): Promise<string> {
-    return this.objects.presignedGet(keyOf(attachmentId), this.clock(), expiresAt);
+    return this.objects.presignedGet(blobKeys.attachment(attachmentId), this.clock(), expiresAt);
   }
 
   async delete(attachmentIds: readonly string[]): Promise<void> {
-    await Promise.all(attachmentIds.map((id) => this.objects.delete(keyOf(id))));
+    await Promise.all(attachmentIds.map((id) => this.objects.delete(blobKeys.attachment(id))));
   }
 
   private async credentials(): Promise<AwsCredentialIdentity> {
     const { credentials } = this.options;
     return typeof credentials === 'function' ? credentials() : credentials;
   }
-}
-
-function keyOf(attachmentId: string): string {
-  return `${ATTACHMENT_PREFIX}${attachmentId}`;
 }

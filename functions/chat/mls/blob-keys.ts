@@ -7,16 +7,24 @@
  * |---------|-------------------------------------------------------------|
  * | commit  | commits/{convId}/{epoch}/{senderId}/{sha256 hex of the bytes}  |
  * | welcome | welcomes/{convId}/{epoch joined}/{senderId}/{sha256 hex}       |
+ * | attachment | attachments/{attachmentId}                               |
  *
  * The sender and the hash make a key the same for a retry of one commit and
  * different for any rival's, so a loser can delete its own objects without
- * touching the winner's.
+ * touching the winner's. An attachment's key is its opaque id alone: the
+ * conversation and the uploader stay in the table, not in the bucket's listing.
  */
-export const BLOB_PREFIXES = { commits: 'commits/', welcomes: 'welcomes/' } as const;
+export const BLOB_PREFIXES = {
+  commits: 'commits/',
+  welcomes: 'welcomes/',
+  attachments: 'attachments/',
+} as const;
+export type BlobPrefix = (typeof BLOB_PREFIXES)[keyof typeof BLOB_PREFIXES];
 
 export const blobKeys = {
   commit: (conversationId: string, epoch: number, senderId: string, hashHex: string) =>
     `${BLOB_PREFIXES.commits}${conversationId}/${epoch}/${senderId}/${hashHex}`,
   welcome: (conversationId: string, epoch: number, senderId: string, hashHex: string) =>
     `${BLOB_PREFIXES.welcomes}${conversationId}/${epoch}/${senderId}/${hashHex}`,
+  attachment: (attachmentId: string) => `${BLOB_PREFIXES.attachments}${attachmentId}`,
 } as const;

@@ -354,7 +354,10 @@ describe('MLS commits and welcomes', () => {
       const size = 2 * MAX_INLINE_BYTES_SIZE_IN_BYTES;
       const capped = postCommit({
         ...deps,
-        blobQuota: new InMemoryBlobQuota({ blobBytesPerUserPerDay: 3 * size }),
+        blobQuota: new InMemoryBlobQuota(
+          { blobBytesPerUserPerDay: 3 * size, attachmentBytesPerUserPerDay: 0 },
+          'blobBytesPerUserPerDay',
+        ),
       });
       // Commits small enough to stay inline are not counted.
       await capped(alice, GROUP, { epoch: 0, commit: b64('small') });
