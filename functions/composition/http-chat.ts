@@ -1,3 +1,4 @@
+import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachment-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
@@ -20,6 +21,7 @@ export function buildChatDeps(): ConversationsDeps &
   HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
+    attachments: new DynamoDbAttachmentStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
     messages: new DynamoDbMessageLog(client, tableName),
     profiles: new DynamoDbProfileStore(client, tableName),

@@ -1,4 +1,5 @@
 import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
+import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachment-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
@@ -15,6 +16,7 @@ export function buildActionDeps(): DeleteMessageDeps & AdvanceReceiptsDeps & Rel
   const { client, tableName } = mainTable();
   return {
     connections: new DynamoDbConnectionStore(client, tableName),
+    attachments: new DynamoDbAttachmentStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
     messages: new DynamoDbMessageLog(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),

@@ -42,6 +42,7 @@ export const handler = httpHandler(
         kind: body.kind,
         refSeq: body.refSeq,
         deviceId: body.deviceId,
+        attachmentIds: body.attachmentIds,
       });
       return ack;
     },

@@ -31,6 +31,7 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
       body: frame.body,
       kind: frame.kind,
       refSeq: frame.refSeq,
+      attachmentIds: frame.attachmentIds,
     });
     logger.info('Message stored', { conversationId: ack.conversationId, seq: ack.seq });
     return frameResult(ack);

@@ -23,6 +23,8 @@ export interface StoredMessage {
   readonly body?: Uint8Array;
   /** Where a body too large for the item is (MLS commits only). */
   readonly bodyRef?: BlobRef;
+  /** The attachments the message carries (a message or a reply), kept to delete them with it. */
+  readonly attachmentIds?: readonly string[];
   /** Epoch ms. */
   readonly deletedAt?: number;
   /**
@@ -48,6 +50,8 @@ export interface AppendRequest {
   readonly body?: Uint8Array;
   /** Where a body too large for the item was put (MLS commits only). */
   readonly bodyRef?: BlobRef;
+  /** The attachments the message carries. */
+  readonly attachmentIds?: readonly string[];
   readonly now: number;
 }
 
@@ -182,6 +186,7 @@ export function messageAt(
     sentAt: request.now,
     kind: request.kind,
     ...(request.refSeq === undefined ? {} : { refSeq: request.refSeq }),
+    ...(request.attachmentIds === undefined ? {} : { attachmentIds: [...request.attachmentIds] }),
     ...(request.bodyRef === undefined
       ? { body: request.body ?? new Uint8Array() }
       : { bodyRef: { ...request.bodyRef } }),

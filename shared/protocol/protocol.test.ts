@@ -86,6 +86,31 @@ describe('SendFrameSchema', () => {
     expect(SendFrameSchema.safeParse({ ...rest, recipientId: 'bob@example.com' }).success).toBe(false);
   });
 
+  it('takes up to 10 distinct attachment ids on a message or a reply, and none on an edit or reaction', () => {
+    const id = (n: number) => `attachment${String(n).padStart(12, '0')}`;
+    const ids = Array.from({ length: 10 }, (_, n) => id(n));
+    expect(SendFrameSchema.safeParse({ ...validSend, attachmentIds: ids }).success).toBe(true);
+    expect(
+      SendFrameSchema.safeParse({ ...validSend, kind: 'reply', refSeq: 1, attachmentIds: ids }).success,
+    ).toBe(true);
+
+    for (const attachmentIds of [
+      [...ids, id(10)],
+      [],
+      [id(1), id(1)],
+      ['short'],
+      [`${id(1)}/`.slice(1)],
+      'x',
+    ]) {
+      expect(SendFrameSchema.safeParse({ ...validSend, attachmentIds }).success).toBe(false);
+    }
+    for (const kind of ['edit', 'reaction']) {
+      const result = SendFrameSchema.safeParse({ ...validSend, kind, refSeq: 1, attachmentIds: [id(1)] });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['attachmentIds']);
+    }
+  });
+
   it('is what sendFrame builds', () => {
     const frame = sendFrame({ recipientId: 'bob', messageId: 'm1', body: 'aGk=' });
 

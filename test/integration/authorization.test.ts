@@ -58,6 +58,10 @@ describe('authorization on every route', () => {
       body: { messageId: 'first', body: 'aGk=' },
     });
     ({ attachmentId } = await owners.createUpload({ params: { conversationId: group }, body: { size: 10 } }));
+    await owners.postMessage({
+      params: { conversationId: group },
+      body: { messageId: 'with-file', body: 'aGk=', attachmentIds: [attachmentId] },
+    });
     await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
     await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
     await owners.blockUser({ params: { userId: people.blocked.userId } });
@@ -143,10 +147,9 @@ describe('authorization on every route', () => {
       body: () => ({ size: 1024 }),
       expect: { owner: 201, member: 201, ...forbiddenToStrangers },
     },
-    // No message carries it yet: only its uploader may fetch it.
     getAttachment: {
       path: () => `/conversations/${group}/attachments/${attachmentId}`,
-      expect: { owner: 200, member: 404, ...forbiddenToStrangers },
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
     },
     updateReceipts: {
       path: () => `/conversations/${group}/receipts`,

@@ -326,6 +326,23 @@ describe.each([
       expect(seqsOf(await log.list(conversationId, { limit: 10 }, NOW))).toEqual([1, 2]);
     });
 
+    it('keeps the ids of the attachments a message carries, in the message and in its tombstone', async () => {
+      const attachmentIds = ['a1aaaaaaaaaaaaaaaaaaaa', 'a2aaaaaaaaaaaaaaaaaaaa'];
+      await log.append({
+        conversationId,
+        messageId: 'with-files',
+        senderId: alice,
+        kind: 'message',
+        body: bodyOf('caption'),
+        attachmentIds,
+        now: T0,
+      });
+
+      expect((await log.get(conversationId, 1))?.attachmentIds).toEqual(attachmentIds);
+      expect((await log.markDeleted(conversationId, 1, alice, T0 + 1))?.attachmentIds).toEqual(attachmentIds);
+      expect((await log.get(conversationId, 1))?.attachmentIds).toEqual(attachmentIds);
+    });
+
     it('keeps the first deletion time on a repeat', async () => {
       await sendMany(1);
       await log.markDeleted(conversationId, 1, alice, T0 + 10_000);

@@ -553,6 +553,7 @@ function toStoredMessage(item: Item): StoredMessage {
     // Messages stored before kinds existed are plain messages.
     kind: MessageKindSchema.parse(item.kind ?? 'message'),
     ...(item.refSeq === undefined ? {} : { refSeq: Number(item.refSeq) }),
+    ...(Array.isArray(item.attachmentIds) ? { attachmentIds: item.attachmentIds.map(String) } : {}),
     ...(item.body instanceof Uint8Array ? { body: item.body } : {}),
     ...(blobRefOf(item.bodyRef) ? { bodyRef: blobRefOf(item.bodyRef) as BlobRef } : {}),
     ...(item.deletedAt === undefined ? {} : { deletedAt: Number(item.deletedAt) }),

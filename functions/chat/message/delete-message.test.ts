@@ -55,6 +55,31 @@ describe('deleteMessage', () => {
     ]);
   });
 
+  it("marks the message's attachments due at once, also when the delete is repeated", async () => {
+    const attachmentId = 'a1aaaaaaaaaaaaaaaaaaaa';
+    await deps.attachments.reserve(
+      { attachmentId, conversationId: GROUP, uploaderId: 'alice', size: 10, createdAt: T0 },
+      86_400_000,
+    );
+    const { seq } = await messages.append({
+      conversationId: GROUP,
+      messageId: 'with-file',
+      senderId: 'alice',
+      kind: 'message',
+      body: Buffer.from('caption'),
+      attachmentIds: [attachmentId],
+      now: T0,
+    });
+    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq, messageId: 'with-file' });
+
+    await remove(alice, GROUP, seq);
+    await remove(alice, GROUP, seq);
+
+    const now = T0 + 60_000;
+    expect((await deps.attachments.getMany(GROUP, [attachmentId]))[0]?.discardedAt).toBe(now);
+    expect(await deps.attachments.due(now, 10)).toEqual([{ attachmentId, conversationId: GROUP, dueAt: now }]);
+  });
+
   it('excludes no connection when the request came over HTTP', async () => {
     await remove(bob, GROUP, 2);
 

@@ -448,4 +448,76 @@ describe('sendMessage', () => {
     vi.advanceTimersByTime(120_000);
     await expect(strict(aliceToBob({ messageId: 'm2' }))).resolves.toMatchObject({ seq: 2 });
   });
+
+  describe('with attachments', () => {
+    const A1 = 'a1aaaaaaaaaaaaaaaaaaaa';
+    const A2 = 'a2aaaaaaaaaaaaaaaaaaaa';
+    const upload = (attachmentId: string, uploaderId = alice, conversationId = ALICE_BOB) =>
+      deps.attachments.reserve(
+        { attachmentId, conversationId, uploaderId, size: 100, createdAt: T0 },
+        86_400_000,
+      );
+    const recordsOf = async (...ids: string[]) =>
+      (await deps.attachments.getMany(ALICE_BOB, ids)).map((r) => [r.attachmentId, r.seq, r.messageId]);
+
+    it('ties its attachments to the message and keeps their ids on it', async () => {
+      await upload(A1);
+      await upload(A2);
+
+      const ack = await send(aliceToBob({ attachmentIds: [A1, A2] }));
+
+      expect(ack.seq).toBe(1);
+      expect(await recordsOf(A1, A2)).toEqual([
+        [A1, 1, 'm1'],
+        [A2, 1, 'm1'],
+      ]);
+      expect(messages.messagesOf(ALICE_BOB)[0]?.attachmentIds).toEqual([A1, A2]);
+      expect(messageJobs()).toHaveLength(1);
+    });
+
+    it("refuses another user's upload, an unknown id and one of another conversation, storing nothing", async () => {
+      await upload(A1, bob);
+      await upload(A2, alice, 'g_elsewhere');
+      // Bob's upload needs the conversation: his first message opens it.
+      await send({ ...aliceToBob(), senderId: bob, recipientId: alice, messageId: 'b1' });
+
+      for (const attachmentIds of [[A1], [A2], ['zzzzzzzzzzzzzzzzzzzzzz']]) {
+        await expect(send(aliceToBob({ attachmentIds }))).rejects.toThrow(NotFoundError);
+      }
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
+      expect(await recordsOf(A1)).toEqual([[A1, undefined, undefined]]);
+    });
+
+    it('refuses an attachment another message carries, and lets a retry of its own message through', async () => {
+      await upload(A1);
+      const first = await send(aliceToBob({ attachmentIds: [A1] }));
+
+      await expect(send(aliceToBob({ messageId: 'm2', attachmentIds: [A1] }))).rejects.toThrow(
+        ValidationError,
+      );
+      await expect(send(aliceToBob({ attachmentIds: [A1], correlationId: 'retry' }))).resolves.toEqual(first);
+
+      expect(messages.messagesOf(ALICE_BOB)).toHaveLength(1);
+      expect(await recordsOf(A1)).toEqual([[A1, 1, 'm1']]);
+    });
+
+    it('refuses an attachment whose message was deleted', async () => {
+      await upload(A1);
+      await send(aliceToBob({ attachmentIds: [A1] }));
+      await deps.attachments.discard(ALICE_BOB, 1, [A1], T0);
+
+      await expect(send(aliceToBob({ messageId: 'm2', attachmentIds: [A1] }))).rejects.toThrow(NotFoundError);
+    });
+
+    it('moves them with the message when its first seq was never placed (the queue refused its job)', async () => {
+      await upload(A1);
+      fanout.refuseNext('message');
+      await expect(send(aliceToBob({ attachmentIds: [A1] }))).rejects.toThrow(QueueUnreachableError);
+
+      const retry = await send(aliceToBob({ attachmentIds: [A1], correlationId: 'retry' }));
+
+      expect(retry.seq).toBe(2);
+      expect(await recordsOf(A1)).toEqual([[A1, 2, 'm1']]);
+    });
+  });
 });

@@ -9,14 +9,17 @@ import {
   PayloadTooLargeError,
   ValidationError,
 } from '../../errors';
+import type { AttachmentStore } from '../../ports/attachment-store';
 import { type AppendResult, isContent } from '../../ports/message-log';
 import { inOrder, requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
 import { messageJobOf, type SendOrigin } from './message-job';
 
-/** A send may open a direct conversation, so it needs what conversations need. */
-export type SendMessageDeps = ConversationsDeps;
+/** A send may open a direct conversation, so it needs what conversations need; and the attachments it carries. */
+export type SendMessageDeps = ConversationsDeps & {
+  readonly attachments: Pick<AttachmentStore, 'getMany' | 'attach'>;
+};
 
 export interface SendMessageCommand {
   readonly senderId: string;
@@ -34,6 +37,8 @@ export interface SendMessageCommand {
   readonly body: string;
   readonly kind?: MessageKind;
   readonly refSeq?: number;
+  /** The sender's uploads the message carries (a message or a reply), already checked to be ids. */
+  readonly attachmentIds?: readonly string[];
 }
 
 /**
@@ -42,12 +47,14 @@ export interface SendMessageCommand {
  *    epoch, with the `commit-` message ids reserved for them).
  * 2. At once: count the send against the allowance, check membership (a direct conversation
  *    with a friend is created on first use), check a referenced message (an edit: the
- *    sender's own), and let the log claim the message id. A block needs no read: the log
- *    refuses content in a direct conversation either user blocks.
+ *    sender's own), check the attachments (the sender's own uploads to this conversation, free
+ *    or carried by this very message already), and let the log claim the message id. A block
+ *    needs no read: the log refuses content in a direct conversation either user blocks.
  * 3. Append: gap-free `seq`; a retried `messageId` returns the first result.
- * 4. Between taking the seq and placing the message, queue its fan-out job: a message stored is a
- *    message queued, whatever happens to the request after (the sender pushes it once it finds it
- *    placed, and drops a job whose message never was). A retry queues nothing again.
+ * 4. Between taking the seq and placing the message, queue its fan-out job and tie its attachments
+ *    to it: a message stored is a message queued whose attachments are kept, whatever happens to
+ *    the request after (the sender pushes it once it finds it placed, and drops a job whose message
+ *    never was). A retry does neither again.
  */
 export function sendMessage(deps: SendMessageDeps) {
   const conversations = conversationsOf(deps);
@@ -71,8 +78,18 @@ export function sendMessage(deps: SendMessageDeps) {
       command.refSeq === undefined
         ? undefined
         : checkReference(conversationId, kind, command.refSeq, command.senderId),
+      command.attachmentIds === undefined
+        ? undefined
+        : checkAttachments(conversationId, command.attachmentIds, command),
     ]);
-    const beforePlace = (taken: AppendResult) =>
+    const attach = (taken: AppendResult) =>
+      command.attachmentIds === undefined
+        ? undefined
+        : deps.attachments.attach(conversationId, command.attachmentIds, command.senderId, {
+            seq: taken.seq,
+            messageId: command.messageId,
+          });
+    const enqueue = (taken: AppendResult) =>
       deps.fanout.enqueue(
         messageJobOf(
           origin,
@@ -89,6 +106,9 @@ export function sendMessage(deps: SendMessageDeps) {
           }),
         ),
       );
+    const beforePlace = async (taken: AppendResult) => {
+      await Promise.all([enqueue(taken), attach(taken)]);
+    };
     const stored = await deps.messages.append(
       {
         conversationId,
@@ -96,6 +116,7 @@ export function sendMessage(deps: SendMessageDeps) {
         senderId: command.senderId,
         kind,
         ...(command.refSeq !== undefined ? { refSeq: command.refSeq } : {}),
+        ...(command.attachmentIds !== undefined ? { attachmentIds: command.attachmentIds } : {}),
         body: Buffer.from(command.body, 'base64'),
         now,
       },
@@ -125,6 +146,29 @@ export function sendMessage(deps: SendMessageDeps) {
       { userId: command.senderId, correlationId: command.correlationId },
       command.recipientId,
     );
+  }
+
+  /**
+   * Each attachment is the sender's own upload to this conversation, not yet carried by another
+   * message (a retry finds them carried by this one) nor on its way out. Others' uploads and unknown
+   * ids are alike: not found.
+   */
+  async function checkAttachments(
+    conversationId: string,
+    attachmentIds: readonly string[],
+    command: SendMessageCommand,
+  ) {
+    const records = await deps.attachments.getMany(conversationId, attachmentIds);
+    const found = new Map(records.map((record) => [record.attachmentId, record]));
+    for (const attachmentId of attachmentIds) {
+      const record = found.get(attachmentId);
+      if (!record || record.uploaderId !== command.senderId || record.discardedAt !== undefined)
+        throw new NotFoundError(`No attachment ${attachmentId} of yours in this conversation`);
+      if (record.messageId !== undefined && record.messageId !== command.messageId)
+        throw new ValidationError(
+          `Attachment ${attachmentId} is carried by another message: upload it again`,
+        );
+    }
   }
 
   async function checkReference(conversationId: string, kind: MessageKind, refSeq: number, senderId: string) {
