@@ -6,6 +6,7 @@ import { Env } from '../functions/config';
 import { WEB_CONFIG_FIELDS } from '../shared/client/web-config';
 import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
+import { functionsOf } from './placement';
 import { StageConfigError } from './stage-config';
 import {
   BUCKETS,
@@ -1075,7 +1076,7 @@ describe('IAM: least privilege', () => {
 
   /** Allow statements of the policies attached to a function's own role. */
   const grantsOf = (name: FunctionName) => {
-    const template = dev.templates.http;
+    const template = functionsOf('http').includes(name) ? dev.templates.http : dev.templates.realtime;
     const [, fn] = only(
       Object.fromEntries(
         Object.entries(resources(template, 'AWS::Lambda::Function')).filter(
@@ -1098,19 +1099,16 @@ describe('IAM: least privilege', () => {
     ].sort();
 
   it.each([
-    ['httpMls', ['commits/', 'welcomes/']],
-    ['httpFiles', ['attachments/']],
-  ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes) => {
+    ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+    ['httpFiles', ['attachments/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+    ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
+  ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
     expect(s3).toHaveLength(1);
     for (const statement of s3) {
-      expect([...asArray(statement.Action as string | string[])].sort()).toEqual([
-        's3:DeleteObject',
-        's3:GetObject',
-        's3:PutObject',
-      ]);
+      expect([...asArray(statement.Action as string | string[])].sort()).toEqual(actions);
       const resources = asArray(statement.Resource).map((resource) => JSON.stringify(resource));
       expect(resources).toHaveLength(prefixes.length);
       for (const prefix of prefixes) {
@@ -1123,12 +1121,12 @@ describe('IAM: least privilege', () => {
     const bound = Object.entries(FUNCTIONS)
       .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
       .map(([name]) => name);
-    expect(bound.sort()).toEqual(['httpFiles', 'httpMls']);
+    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpFiles', 'httpMls']);
     const s3 = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
-    // Those two, in dev and in prod.
-    expect(s3).toHaveLength(2 * 2);
+    // Those three, in dev and in prod.
+    expect(s3).toHaveLength(3 * 2);
   });
 
   it.each([

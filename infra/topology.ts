@@ -99,7 +99,8 @@ export type Binding =
       readonly kind: 'bucket';
       readonly bucket: BucketName;
       readonly prefixes: readonly BlobPrefix[];
-      readonly access: 'read' | 'readWrite';
+      /** `delete`: DeleteObject only, for a sweeper that never reads or writes objects. */
+      readonly access: 'read' | 'readWrite' | 'delete';
     }
   | { readonly kind: 'connections'; readonly access: 'manage' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
@@ -141,6 +142,11 @@ export interface HttpRouteDefinition {
   readonly function: FunctionName;
   /** `jwt`: behind the Cognito JWT authorizer; `none`: public (the API description only). */
   readonly auth: 'jwt' | 'none';
+}
+
+export interface ScheduleDefinition {
+  readonly function: FunctionName;
+  readonly everyMinutes: number;
 }
 
 export interface EventSourceDefinition {
@@ -213,7 +219,7 @@ export const BUCKETS = {
 export type BucketName = keyof typeof BUCKETS;
 
 const mainTable = (access: 'read' | 'readWrite'): Binding => ({ kind: 'table', table: 'main', access });
-const blobBucket = (prefixes: readonly BlobPrefix[], access: 'read' | 'readWrite'): Binding => ({
+const blobBucket = (prefixes: readonly BlobPrefix[], access: 'read' | 'readWrite' | 'delete'): Binding => ({
   kind: 'bucket',
   bucket: 'blobs',
   prefixes,
@@ -332,6 +338,14 @@ export const FUNCTIONS = {
       limits,
     ],
   },
+  attachmentSweeper: {
+    entry: 'functions/handlers/attachment-sweeper.ts',
+    description: 'Deletes the objects of attachments no message keeps, on a schedule',
+    memorySizeMb: 256,
+    // A run goes through up to 2,000 due attachments; the next run goes on where it stopped.
+    timeoutSeconds: 60,
+    bindings: [mainTable('readWrite'), blobBucket([BLOB_PREFIXES.attachments], 'delete')],
+  },
   httpDescription: {
     entry: 'functions/handlers/http-description.ts',
     description: 'Serves the public OpenAPI description of the HTTP API',
@@ -430,6 +444,15 @@ export const EVENT_SOURCES = [
     reportBatchItemFailures: true,
   },
 ] as const satisfies readonly EventSourceDefinition[];
+
+/**
+ * Functions run on a schedule (EventBridge on AWS, a timer on the local stack), with a scheduled event.
+ * The sweeper every quarter of an hour: a deleted message's objects are gone within about that, and
+ * each run costs one Query per hour of the due index's lookback when there is nothing to do.
+ */
+export const SCHEDULES = [
+  { function: 'attachmentSweeper', everyMinutes: 15 },
+] as const satisfies readonly ScheduleDefinition[];
 
 /** Sign-in passwords, the same for a deployed user pool, the local one and the web client's check. */
 export { PASSWORD_POLICY } from '../shared/protocol/limits';

@@ -1,5 +1,5 @@
-import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachment-store';
+import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';

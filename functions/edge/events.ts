@@ -49,6 +49,14 @@ export const HttpEventSchema = z.object({
 });
 export type HttpEvent = z.infer<typeof HttpEventSchema>;
 
+/** EventBridge's scheduled event (`detail-type: Scheduled Event`), as a schedule invokes a function. */
+export const ScheduledEventSchema = z.object({
+  id: z.string(),
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  time: z.string(),
+});
+
 /** Claims of a Cognito access token: the only token the HTTP API accepts. */
 export const AccessClaimsSchema = z.object({
   sub: z.string().check(z.minLength(1)),

@@ -14,6 +14,8 @@ export interface AttachmentRecord {
   readonly seq?: number;
   /** The uploader's id of the message that carries it: one message only, whichever seq it ends at. */
   readonly messageId?: string;
+  /** Epoch ms: the `now` of the request that tied it to `seq` (which places the message soon after, or never). */
+  readonly attachedAt?: number;
   /** Epoch ms: when the message that carried it was deleted (its object is on its way out). */
   readonly discardedAt?: number;
 }
@@ -45,7 +47,7 @@ export interface AttachmentStore {
     conversationId: string,
     attachmentIds: readonly string[],
     uploaderId: string,
-    message: { readonly seq: number; readonly messageId: string },
+    message: { readonly seq: number; readonly messageId: string; readonly at: number },
   ): Promise<void>;
   /** The message at `seq` was deleted: its attachments are no longer served and are due for deletion now. */
   discard(conversationId: string, seq: number, attachmentIds: readonly string[], now: number): Promise<void>;
@@ -54,9 +56,14 @@ export interface AttachmentStore {
   /**
    * Takes a due attachment for deletion: true when it may go (no message carries it, or its message was
    * deleted), after which it can no longer be attached; false when a message now carries it, and the
-   * due entry is dropped.
+   * due entry is dropped. `orphanedAt`: the seq its record names holds no message of its own (the
+   * request that tied it died before placing the message): taken even so, unless it moved meanwhile.
    */
-  takeForDeletion(attachment: DueAttachment, now: number): Promise<boolean>;
+  takeForDeletion(
+    attachment: DueAttachment,
+    now: number,
+    options?: { orphanedAt?: number },
+  ): Promise<boolean>;
   /** Forgets attachments whose objects are gone, due entries and all. */
   forget(attachments: readonly DueAttachment[]): Promise<void>;
 }

@@ -183,7 +183,7 @@ function bucketGrant(
   fn: ParleyFunction,
   name: BucketName,
   prefixes: readonly string[],
-  access: 'read' | 'readWrite',
+  access: 'read' | 'readWrite' | 'delete',
   bucket: IBucket,
 ): Grant {
   const undeclared = prefixes.filter(
@@ -193,7 +193,11 @@ function bucketGrant(
     throw new Error(`${fn.node.id}: bucket ${name} declares no prefix ${undeclared.join(', ')}`);
   }
   const resources = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
-  const actions = access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+  const actions = {
+    read: ['s3:GetObject'],
+    readWrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    delete: ['s3:DeleteObject'],
+  }[access];
   return {
     env: { [Env.BlobBucketName]: bucket.bucketName },
     statements: [new PolicyStatement({ actions, resources })],

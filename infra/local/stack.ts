@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Caps, capsWith } from '../../functions/caps';
@@ -16,6 +17,8 @@ import {
   QUEUES,
   type QueueDefinition,
   type QueueName,
+  SCHEDULES,
+  type ScheduleDefinition,
   stackNames,
   WEBSOCKET,
 } from '../topology';
@@ -157,9 +160,13 @@ export interface LocalStack {
     readonly webSocketAuthorizer: LocalWebSocketApi['authorizer'];
     readonly httpRoutes: LocalHttpApi['routes'];
     readonly eventSources: ReadonlyArray<LocalEventSource['mapping']>;
+    /** Run on timers at the topology's rates. */
+    readonly schedules: readonly ScheduleDefinition[];
   };
   /** Invokes a function directly, as `aws lambda invoke` would. */
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
+  /** Invokes a scheduled function now, with the event its schedule sends. */
+  runSchedule(name: FunctionName): Promise<unknown>;
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
   /**
@@ -327,6 +334,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventSources.push(source);
     }
 
+    // Scheduled functions run on a timer, as EventBridge runs them; tests call `runSchedule` instead of waiting.
+    const runSchedule = (name: FunctionName) => invoke(name, scheduledEvent(region));
+    for (const schedule of SCHEDULES) {
+      const timer = setInterval(() => {
+        runSchedule(schedule.function).catch((error: unknown) =>
+          options.onError?.(`Scheduled ${schedule.function} failed`, error),
+        );
+      }, schedule.everyMinutes * 60_000);
+      timer.unref();
+      stoppers.push(async () => clearInterval(timer));
+    }
+
     const names = stackNames(LOCAL_STAGE);
     outputs = {
       [names.auth]: {
@@ -387,8 +406,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         webSocketAuthorizer: webSocket.authorizer,
         httpRoutes: http.routes,
         eventSources: eventSources.map((source) => source.mapping),
+        schedules: SCHEDULES,
       },
       invoke,
+      runSchedule,
       meter,
       ...traced,
       startupMs: Math.round(performance.now() - started),
@@ -424,4 +445,19 @@ function functionEnvironment(
     if (value !== undefined) environment[env] = value;
   }
   return environment;
+}
+
+/** The event EventBridge sends a function on its schedule. */
+function scheduledEvent(region: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region,
+    resources: [],
+    detail: {},
+  };
 }

@@ -13,6 +13,8 @@ import {
   WebSocketLambdaIntegration,
   WebSocketMockIntegration,
 } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -28,7 +30,7 @@ import { connectionsArns } from '../constructs/bind';
 import { managedPolicyFinding, NAG_RUNTIME_PINNED, wildcardResourceFinding } from '../constructs/nag';
 import type { ParleyFunction } from '../constructs/parley-function';
 import { pascal } from '../placement';
-import { EVENT_SOURCES, type FunctionName, OUTPUTS, type QueueName, WEBSOCKET } from '../topology';
+import { EVENT_SOURCES, type FunctionName, OUTPUTS, type QueueName, SCHEDULES, WEBSOCKET } from '../topology';
 
 export type RealtimeStackProps = ApiStackProps;
 
@@ -62,6 +64,7 @@ export class RealtimeStack extends Stack {
     this.functions = createFunctions(this, 'realtime', props, this.stage);
     this.routes = this.addRoutes();
     this.addEventSources(props.queues);
+    this.addSchedules();
     this.createOutputs();
     this.acknowledgeNagFindings();
   }
@@ -175,6 +178,17 @@ export class RealtimeStack extends Stack {
           reportBatchItemFailures: source.reportBatchItemFailures,
         }),
       );
+    }
+  }
+
+  /** Each scheduled function gets an EventBridge rule at its rate, which invokes it with a scheduled event. */
+  private addSchedules(): void {
+    for (const schedule of SCHEDULES) {
+      new Rule(this, `${pascal(schedule.function)}Schedule`, {
+        description: `Runs ${schedule.function} every ${schedule.everyMinutes} minutes`,
+        schedule: Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        targets: [new LambdaFunction(this.fn(schedule.function).function, { retryAttempts: 0 })],
+      });
     }
   }
 

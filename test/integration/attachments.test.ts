@@ -1,11 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbAttachmentStore } from '../../functions/adapters/dynamodb/dynamodb-attachment-store';
 import type { UploadSlot } from '../../shared/api/routes';
 import { ApiError } from '../../shared/client/api-client';
+import { UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS } from '../../shared/protocol/limits';
 import { type Api, apiFor, befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
+import { tableReader } from '../support/table';
 
 /** A small daily allowance, so a test can reach it. */
 const ALLOWANCE = 300_000;
@@ -34,6 +38,21 @@ describe('attachments', () => {
   let bobs: Api;
   let group: string;
   let bobSocket: TestSocket;
+  let s3: S3Client;
+  let table: ReturnType<typeof tableReader>;
+  /** Whether the bucket holds an attachment's object, asked of the S3 stand-in with the SDK. */
+  const stored = (attachmentId: string) =>
+    s3
+      .send(
+        new HeadObjectCommand({
+          Bucket: stack.resources.buckets.blobs.name,
+          Key: `attachments/${attachmentId}`,
+        }),
+      )
+      .then(
+        () => true,
+        (error: { name?: string }) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
 
   beforeAll(async () => {
     stack = await startTestStack({ caps: { attachmentBytesPerUserPerDay: ALLOWANCE } });
@@ -49,9 +68,18 @@ describe('attachments', () => {
       body: { kind: 'group', name: 'Files', memberIds: [bob.userId] },
     }));
     bobSocket = await connect(stack.endpoints.webSocketUrl, bob.accessToken);
+    s3 = new S3Client({
+      endpoint: stack.resources.s3Endpoint,
+      region: stack.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    table = tableReader(stack);
   });
 
   afterAll(async () => {
+    s3?.destroy();
+    table?.destroy();
     await bobSocket?.close();
     await stack?.stop();
   });
@@ -144,6 +172,50 @@ describe('attachments', () => {
         api.getAttachment({ params: { conversationId: group, attachmentId: slot.attachmentId } }),
       ).rejects.toMatchObject({ status: 404 });
     }
+    // The next sweep deletes the object, and the record with it.
+    expect(await stored(slot.attachmentId)).toBe(true);
+    await stack.runSchedule('attachmentSweeper');
+    expect(await stored(slot.attachmentId)).toBe(false);
+    expect(await table.get(`CONV#${group}`, `ATTACH#${slot.attachmentId}`)).toBeUndefined();
+  });
+
+  it('deletes an upload no message carried a day on, and keeps a carried one', async () => {
+    // Two uploads of a day ago, recorded as a slot records them, their bytes in the bucket.
+    const store = new DynamoDbAttachmentStore(table.client, table.tableName);
+    const dayAgo = Date.now() - UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS - 1000;
+    const [orphan, carried] = ['orphanaaaaaaaaaaaaaaaa', 'carriedaaaaaaaaaaaaaaa'];
+    for (const attachmentId of [orphan, carried]) {
+      await store.reserve(
+        { attachmentId, conversationId: group, uploaderId: alice.userId, size: 3, createdAt: dayAgo },
+        UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS,
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.resources.buckets.blobs.name,
+          Key: `attachments/${attachmentId}`,
+          Body: 'abc',
+        }),
+      );
+    }
+    await alices.postMessage({
+      params: { conversationId: group },
+      body: { messageId: 'late-file', body: 'aGk=', attachmentIds: [carried] },
+    });
+
+    await expect(stack.runSchedule('attachmentSweeper')).resolves.toMatchObject({ deleted: 1, kept: 1 });
+
+    expect(await stored(orphan)).toBe(false);
+    expect(await stored(carried)).toBe(true);
+    await expect(
+      bobs.getAttachment({ params: { conversationId: group, attachmentId: carried } }),
+    ).resolves.toMatchObject({ size: 3 });
+    // A message can no longer name the one that was swept.
+    await expect(
+      alices.postMessage({
+        params: { conversationId: group },
+        body: { messageId: 'too-late', body: 'aGk=', attachmentIds: [orphan] },
+      }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('holds each user to the daily allowance, saying when it resets', async () => {

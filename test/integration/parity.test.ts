@@ -420,6 +420,28 @@ describe('the local stack serves what the CDK stacks define', () => {
     }
   });
 
+  it('runs the same functions on the same schedules', () => {
+    const deployed = ofType(templates, 'AWS::Events::Rule').flatMap((rule) => {
+      const props = rule.resource.Properties as {
+        ScheduleExpression: string;
+        Targets: Array<{ Arn: unknown }>;
+      };
+      const minutes = /^rate\((\d+) minutes?\)$/.exec(props.ScheduleExpression)?.[1];
+      return props.Targets.map((target) => ({
+        function: tag(resolve(templates, rule, target.Arn), 'function'),
+        everyMinutes: Number(minutes),
+      }));
+    });
+
+    expect(deployed).toHaveLength(stack.served.schedules.length);
+    expect(sorted(deployed, (schedule) => `${schedule.function}`)).toEqual(
+      sorted(
+        stack.served.schedules.map((schedule) => ({ ...schedule })),
+        (schedule) => schedule.function,
+      ),
+    );
+  });
+
   it('writes every output a deployed stage has, under the same stack and output names', () => {
     const declared = (Object.keys(templates) as StackPart[]).flatMap((part) =>
       Object.keys(templates[part].Outputs ?? {})

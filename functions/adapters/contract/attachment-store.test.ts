@@ -56,7 +56,7 @@ describe.each([
     expect(due).toEqual({ attachmentId: 'a1', conversationId, dueAt: t0 + DAY_IN_MS });
     expect(await store.takeForDeletion(due as never, t0 + DAY_IN_MS)).toBe(true);
     // Taken: a message can no longer claim it.
-    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7', at: t0 });
     expect((await store.getMany(conversationId, ['a1']))[0]?.seq).toBeUndefined();
 
     await store.forget([due as never]);
@@ -68,9 +68,9 @@ describe.each([
     await upload('a1');
     await upload('b1', bob);
 
-    await store.attach(conversationId, ['a1', 'b1'], alice, { seq: 7, messageId: 'm7' });
+    await store.attach(conversationId, ['a1', 'b1'], alice, { seq: 7, messageId: 'm7', at: t0 });
     // Another message of hers cannot take it.
-    await store.attach(conversationId, ['a1'], alice, { seq: 8, messageId: 'm8' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 8, messageId: 'm8', at: t0 });
 
     const records = await store.getMany(conversationId, ['a1', 'b1']);
     expect(records.map((record) => [record.attachmentId, record.seq, record.messageId])).toEqual([
@@ -87,13 +87,13 @@ describe.each([
 
   it('moves an attachment with its message when the message takes another seq', async () => {
     await upload('a1');
-    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm', at: t0 });
 
-    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm' });
-    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm', at: t0 });
+    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm', at: t0 });
 
     expect(await store.getMany(conversationId, ['a1'])).toEqual([
-      expect.objectContaining({ seq: 9, messageId: 'm' }),
+      expect.objectContaining({ seq: 9, messageId: 'm', attachedAt: t0 }),
     ]);
     // Deleting seq 7 (a skipped seq by now) discards nothing; deleting seq 9 does.
     await store.discard(conversationId, 7, ['a1'], t0);
@@ -101,13 +101,13 @@ describe.each([
     await store.discard(conversationId, 9, ['a1'], t0);
     expect((await store.getMany(conversationId, ['a1']))[0]?.discardedAt).toBe(t0);
     // Discarded: not even its own message takes it back.
-    await store.attach(conversationId, ['a1'], alice, { seq: 10, messageId: 'm' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 10, messageId: 'm', at: t0 });
     expect((await store.getMany(conversationId, ['a1']))[0]?.seq).toBe(9);
   });
 
   it("makes a deleted message's attachments due at once", async () => {
     await upload('a1');
-    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7' });
+    await store.attach(conversationId, ['a1'], alice, { seq: 7, messageId: 'm7', at: t0 });
     const deletedAt = t0 + 60_000;
 
     await store.discard(conversationId, 6, ['a1'], deletedAt);
@@ -118,5 +118,21 @@ describe.each([
     const due = await dueOf(deletedAt);
     expect(due).toEqual([{ attachmentId: 'a1', conversationId, dueAt: deletedAt }]);
     expect(await store.takeForDeletion(due[0] as never, deletedAt)).toBe(true);
+  });
+
+  it('takes an attachment whose message never was placed, unless it moved to a seq that was', async () => {
+    await upload('a1');
+    await upload('a2');
+    await store.attach(conversationId, ['a1', 'a2'], alice, { seq: 7, messageId: 'm', at: t0 });
+    await store.attach(conversationId, ['a2'], alice, { seq: 8, messageId: 'm', at: t0 });
+    const [first, second] = (await dueOf(t0 + DAY_IN_MS)).sort((a, b) =>
+      a.attachmentId.localeCompare(b.attachmentId),
+    );
+
+    expect(await store.takeForDeletion(first as never, t0 + DAY_IN_MS, { orphanedAt: 7 })).toBe(true);
+    expect(await store.takeForDeletion(second as never, t0 + DAY_IN_MS, { orphanedAt: 7 })).toBe(false);
+    // Taken: its message cannot take it back.
+    await store.attach(conversationId, ['a1'], alice, { seq: 9, messageId: 'm', at: t0 });
+    expect((await store.getMany(conversationId, ['a1', 'a2'])).map((r) => r.seq)).toEqual([7, 8]);
   });
 });

@@ -55,20 +55,21 @@ export class DynamoDbAttachmentStore implements AttachmentStore {
     conversationId: string,
     attachmentIds: readonly string[],
     uploaderId: string,
-    message: { readonly seq: number; readonly messageId: string },
+    message: { readonly seq: number; readonly messageId: string; readonly at: number },
   ) {
     await Promise.all(
       attachmentIds.map((id) =>
         updateIf(this.client, {
           TableName: this.tableName,
           Key: keys.attachment(conversationId, id),
-          UpdateExpression: 'SET seq = :seq, messageId = :messageId REMOVE dueAt',
+          UpdateExpression: 'SET seq = :seq, messageId = :messageId, attachedAt = :at REMOVE dueAt',
           ConditionExpression:
             'uploaderId = :uploader AND (attribute_not_exists(seq) OR messageId = :messageId) AND ' +
             'attribute_not_exists(takenAt) AND attribute_not_exists(discardedAt)',
           ExpressionAttributeValues: {
             ':seq': message.seq,
             ':messageId': message.messageId,
+            ':at': message.at,
             ':uploader': uploaderId,
           },
         }),
@@ -118,14 +119,21 @@ export class DynamoDbAttachmentStore implements AttachmentStore {
     return found;
   }
 
-  async takeForDeletion(attachment: DueAttachment, now: number): Promise<boolean> {
+  async takeForDeletion(
+    attachment: DueAttachment,
+    now: number,
+    options: { orphanedAt?: number } = {},
+  ): Promise<boolean> {
+    const orphaned = options.orphanedAt === undefined ? '' : ' OR seq = :orphanedAt';
     const taken = await updateIf(this.client, {
       TableName: this.tableName,
       Key: keys.attachment(attachment.conversationId, attachment.attachmentId),
       UpdateExpression: 'SET takenAt = if_not_exists(takenAt, :now)',
-      ConditionExpression:
-        'attribute_exists(pk) AND (attribute_not_exists(seq) OR attribute_exists(discardedAt))',
-      ExpressionAttributeValues: { ':now': now },
+      ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(seq) OR attribute_exists(discardedAt)${orphaned})`,
+      ExpressionAttributeValues: {
+        ':now': now,
+        ...(options.orphanedAt === undefined ? {} : { ':orphanedAt': options.orphanedAt }),
+      },
     });
     if (!taken) await this.deleteItems([dueKey(attachment)]);
     return taken;
@@ -166,7 +174,9 @@ function toRecord(item: Item): AttachmentRecord {
     uploaderId: String(item.uploaderId),
     size: Number(item.size),
     createdAt: Number(item.createdAt),
-    ...(item.seq === undefined ? {} : { seq: Number(item.seq), messageId: String(item.messageId) }),
+    ...(item.seq === undefined
+      ? {}
+      : { seq: Number(item.seq), messageId: String(item.messageId), attachedAt: Number(item.attachedAt) }),
     ...(item.discardedAt === undefined ? {} : { discardedAt: Number(item.discardedAt) }),
   };
 }

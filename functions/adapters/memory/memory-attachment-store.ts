@@ -27,7 +27,7 @@ export class InMemoryAttachmentStore implements AttachmentStore {
     conversationId: string,
     attachmentIds: readonly string[],
     uploaderId: string,
-    message: { readonly seq: number; readonly messageId: string },
+    message: { readonly seq: number; readonly messageId: string; readonly at: number },
   ) {
     for (const id of attachmentIds) {
       const key = keyOf(conversationId, id);
@@ -36,7 +36,12 @@ export class InMemoryAttachmentStore implements AttachmentStore {
       if (!kept || kept.uploaderId !== uploaderId || !free || kept.takenAt !== undefined) continue;
       if (kept.discardedAt !== undefined) continue;
       // Its due entry stays, as in the table: the sweep drops it on finding the attachment carried.
-      this.records.set(key, { ...kept, seq: message.seq, messageId: message.messageId });
+      this.records.set(key, {
+        ...kept,
+        seq: message.seq,
+        messageId: message.messageId,
+        attachedAt: message.at,
+      });
     }
   }
 
@@ -61,11 +66,15 @@ export class InMemoryAttachmentStore implements AttachmentStore {
       }));
   }
 
-  async takeForDeletion(attachment: DueAttachment, now: number): Promise<boolean> {
+  async takeForDeletion(
+    attachment: DueAttachment,
+    now: number,
+    options: { orphanedAt?: number } = {},
+  ): Promise<boolean> {
     const key = keyOf(attachment.conversationId, attachment.attachmentId);
     const kept = this.records.get(key);
     if (!kept) return false;
-    if (kept.seq !== undefined && kept.discardedAt === undefined) {
+    if (kept.seq !== undefined && kept.discardedAt === undefined && kept.seq !== options.orphanedAt) {
       const { dueAt: _dropped, ...carried } = kept;
       this.records.set(key, carried);
       return false;

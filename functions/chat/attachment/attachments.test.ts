@@ -124,7 +124,7 @@ describe('attachments: upload slots and download links', () => {
 
   it('links a carried attachment for every member, and no longer once its message is deleted', async () => {
     const { attachmentId } = await createUpload(deps)(alice, GROUP, 600);
-    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq: 1, messageId: 'm1' });
+    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq: 1, messageId: 'm1', at: T0 });
 
     await expect(getAttachment(deps)(bob, GROUP, attachmentId)).resolves.toMatchObject({ size: 600 });
 
@@ -134,7 +134,7 @@ describe('attachments: upload slots and download links', () => {
 
   it('refuses a non-member or a removed member, and an attachment of another conversation', async () => {
     const { attachmentId } = await createUpload(deps)(alice, GROUP, 600);
-    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq: 1, messageId: 'm1' });
+    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq: 1, messageId: 'm1', at: T0 });
     await seedConversation(deps.conversations, {
       conversationId: 'g_other',
       kind: 'group',

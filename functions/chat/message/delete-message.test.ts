@@ -70,14 +70,16 @@ describe('deleteMessage', () => {
       attachmentIds: [attachmentId],
       now: T0,
     });
-    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq, messageId: 'with-file' });
+    await deps.attachments.attach(GROUP, [attachmentId], 'alice', { seq, messageId: 'with-file', at: T0 });
 
     await remove(alice, GROUP, seq);
     await remove(alice, GROUP, seq);
 
     const now = T0 + 60_000;
     expect((await deps.attachments.getMany(GROUP, [attachmentId]))[0]?.discardedAt).toBe(now);
-    expect(await deps.attachments.due(now, 10)).toEqual([{ attachmentId, conversationId: GROUP, dueAt: now }]);
+    expect(await deps.attachments.due(now, 10)).toEqual([
+      { attachmentId, conversationId: GROUP, dueAt: now },
+    ]);
   });
 
   it('excludes no connection when the request came over HTTP', async () => {

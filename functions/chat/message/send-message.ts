@@ -88,6 +88,7 @@ export function sendMessage(deps: SendMessageDeps) {
         : deps.attachments.attach(conversationId, command.attachmentIds, command.senderId, {
             seq: taken.seq,
             messageId: command.messageId,
+            at: taken.sentAt,
           });
     const enqueue = (taken: AppendResult) =>
       deps.fanout.enqueue(

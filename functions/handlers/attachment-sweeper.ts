@@ -1,0 +1,17 @@
+import type { Context } from 'aws-lambda';
+import { sweepAttachments } from '../chat/attachment/sweep-attachments';
+import { buildSweeperDeps } from '../composition/attachment-sweeper';
+import { ScheduledEventSchema } from '../edge/events';
+import { beginRequest, createLogger } from '../observability';
+
+const logger = createLogger('attachment-sweeper');
+const sweep = sweepAttachments(buildSweeperDeps());
+
+/** The schedule's tick: deletes the objects no message keeps, and says how many. */
+export const handler = async (rawEvent: unknown, context?: Context) => {
+  const event = ScheduledEventSchema.parse(rawEvent);
+  beginRequest(logger, context, event.id);
+  const outcome = await sweep();
+  logger.info('Attachments swept', { ...outcome });
+  return outcome;
+};
