@@ -822,6 +822,13 @@ describe('web: hosting', () => {
       }),
     );
     expect(served['content-security-policy']).toContain("frame-ancestors 'none'");
+    // Decrypted attachments are shown from blob: URLs; nothing else widens.
+    expect(served['content-security-policy']).toContain("img-src 'self' data: blob:;");
+    expect(served['content-security-policy']).toContain("media-src 'self' blob:;");
+    // Voice notes: the microphone for the site itself, for no frame; the camera for nobody.
+    const permissions = (served as Record<string, unknown>)['permissions-policy'];
+    expect(permissions).toContain('microphone=(self)');
+    expect(permissions).toContain('camera=()');
     expect(served['content-security-policy']).toContain("script-src 'self';");
     expect(served['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
     for (const header of [...Object.values(security), ...custom.Items]) expect(header.Override).toBe(true);

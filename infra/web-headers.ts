@@ -18,7 +18,10 @@ export const SECURITY_HEADER_VALUES = {
   contentTypeOptions: 'nosniff',
   frameOptions: 'DENY',
   referrerPolicy: 'no-referrer',
-  /** A chat needs none of these; an injected frame or script gets none of them either. */
+  /**
+   * A chat needs none of these but the microphone, for voice notes, and that for the site itself only:
+   * no frame of any origin gets it, and an injected frame or script gets none of the others either.
+   */
   permissionsPolicy: [
     'accelerometer=()',
     'camera=()',
@@ -27,7 +30,7 @@ export const SECURITY_HEADER_VALUES = {
     'gyroscope=()',
     'hid=()',
     'magnetometer=()',
-    'microphone=()',
+    'microphone=(self)',
     'midi=()',
     'payment=()',
     'serial=()',
@@ -48,7 +51,8 @@ export interface WebHeaderOptions {
 /**
  * The Content-Security-Policy: the app's own scripts, styles, images and
  * fonts only, nothing inline, no frames of it anywhere, and network access
- * to its own origin and the stage's endpoints.
+ * to its own origin and the stage's endpoints. Images and media may also be
+ * `blob:` URLs: attachments are decrypted in the page into blobs it shows.
  *
  * @example
  * contentSecurityPolicy(['https://api.example.com']);
@@ -59,7 +63,8 @@ export function contentSecurityPolicy(connectSources: readonly string[]): string
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
     "font-src 'self'",
     ['connect-src', "'self'", ...connectSources].join(' '),
     "frame-ancestors 'none'",

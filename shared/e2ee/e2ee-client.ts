@@ -411,7 +411,13 @@ export class E2eeClient {
   send(
     conversationId: string,
     plaintext: Uint8Array,
-    options: { messageId?: string; kind?: SendableMessageKind; refSeq?: number } = {},
+    options: {
+      messageId?: string;
+      kind?: SendableMessageKind;
+      refSeq?: number;
+      /** The attachments the plaintext names (uploaded already), so the server keeps them with the message. */
+      attachmentIds?: readonly string[];
+    } = {},
   ): Promise<MessageAck> {
     return this.serial(conversationId, async () => {
       // The Welcome of a member's commit may be on its way: give it a moment before giving up.
@@ -439,6 +445,7 @@ export class E2eeClient {
         body,
         ...(options.kind === undefined ? {} : { kind: options.kind }),
         ...(options.refSeq === undefined ? {} : { refSeq: options.refSeq }),
+        ...(options.attachmentIds === undefined ? {} : { attachmentIds: [...options.attachmentIds] }),
       });
       // Next in the log: read it back now (from what was sent) rather than wait for a push or a sync.
       if (ack.seq === state.cursor.seq + 1) {
