@@ -13,8 +13,9 @@
  *
  * `n = max(1, ceil(plainSize / chunkSize))`: every chunk but the last holds exactly `chunkSize` bytes of
  * plaintext, the last holds 1 to `chunkSize` (0 only for an empty file, which is one empty chunk). So the
- * object is `13 + plainSize + 16·n` bytes ({@link ciphertextSizeOf}). The key is 32 random bytes, sent as
- * base64; the digest is SHA-256 over the whole object, sent as base64.
+ * object is `13 + plainSize + 16·n` bytes ({@link ciphertextSizeOf}), and a reader finds the last chunk
+ * from the `size` its message names. The key is 32 random bytes, fresh per file, sent as base64; tags are
+ * GCM's full 16 bytes; the digest is SHA-256 over the whole object, header included, sent as base64.
  *
  * Why this shape:
  * - It is the STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár 2015), as Tink and age use it: each
