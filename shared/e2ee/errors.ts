@@ -70,3 +70,31 @@ export class StateStoreError extends E2eeError {
     this.name = 'StateStoreError';
   }
 }
+
+/**
+ * An attachment's ciphertext is not the one its message describes: another digest or size, a changed,
+ * missing, reordered or extra byte or chunk, another key, or a format version this client does not know.
+ * Nothing of it was returned: show the attachment as unreadable.
+ *
+ * @example
+ * try { blob = await decryptAttachment(body, descriptor); } catch (e) { if (e instanceof AttachmentIntegrityError) markBroken(); }
+ */
+export class AttachmentIntegrityError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AttachmentIntegrityError';
+  }
+}
+
+/**
+ * A file larger than an upload slot may hold, refused before any of it was read.
+ *
+ * @example
+ * try { await encryptAttachment(file); } catch (e) { if (e instanceof AttachmentTooLargeError) say('Files up to 100 MB'); }
+ */
+export class AttachmentTooLargeError extends E2eeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AttachmentTooLargeError';
+  }
+}
