@@ -10,11 +10,20 @@ export const SCREENSHOTS = join(process.cwd(), '.local', 'screenshots');
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
-/** Debian's Chromium, headless. */
-export function launchBrowser(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless. `fakeMicrophone`: a microphone that plays a tone, granted without a prompt
+ * (for recording voice notes).
+ */
+export function launchBrowser(options: { fakeMicrophone?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      ...(options.fakeMicrophone ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+    ],
   });
 }
 

@@ -1,3 +1,7 @@
+import {
+  type AttachmentDescriptor,
+  AttachmentDescriptorSchema,
+} from '../../../shared/e2ee/attachment-payload';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import * as z from '../../../shared/zod';
 
@@ -8,6 +12,8 @@ export interface MessageView {
   readonly senderId: string;
   readonly sentAt: string;
   text: string;
+  /** The files it carries (their keys too: the history is stored encrypted); its text is their caption. */
+  attachments?: AttachmentDescriptor[];
   /** The `seq` this message replies to. */
   replyTo?: number;
   edited?: boolean;
@@ -64,6 +70,7 @@ const MessageViewSchema: z.ZodMiniType<MessageView> = z.object({
   senderId: z.string(),
   sentAt: z.string(),
   text: z.string(),
+  attachments: z.optional(z.array(AttachmentDescriptorSchema)),
   replyTo: z.optional(z.number().check(z.int())),
   edited: z.optional(z.boolean()),
   deleted: z.optional(z.boolean()),

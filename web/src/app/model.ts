@@ -1,19 +1,38 @@
 import { type ApiClient, ApiError, allPages, createApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
+import { type EncryptedAttachment, encryptAttachment } from '../../../shared/e2ee/attachment-cipher';
+import {
+  type AttachmentDescriptor,
+  encodeMessagePayload,
+  type MessagePayload,
+  parseMessagePayload,
+} from '../../../shared/e2ee/attachment-payload';
 import {
   type ChatEvent,
   E2eeClient,
   NotInGroupError,
   type PostMessage,
 } from '../../../shared/e2ee/e2ee-client';
-import { DeviceRevokedError } from '../../../shared/e2ee/errors';
+import { AttachmentTooLargeError, DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
 import { sendFrame } from '../../../shared/protocol/inbound';
-import { NEW_CONNECTION_PUSHED_WITHIN_IN_MS } from '../../../shared/protocol/limits';
+import {
+  MAX_ATTACHMENT_FILE_SIZE_IN_BYTES,
+  NEW_CONNECTION_PUSHED_WITHIN_IN_MS,
+} from '../../../shared/protocol/limits';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
 import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
-import { deleteDeviceStore, openDeviceStore } from '../lib/idb-store';
+import { type BlobShelf, deleteDeviceStore, openBlobShelf, openDeviceStore } from '../lib/idb-store';
+import {
+  downloadAttachment,
+  type FileFacts,
+  factsOf,
+  MAX_FILE_SIZE_IN_WORDS,
+  sizeInWords,
+  UploadCancelledError,
+  uploadAttachment,
+} from './attachments';
 import { newestFirst } from './conversation-order';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { raiseMarks } from './receipts';
@@ -21,10 +40,7 @@ import { type Session, SessionEndedError } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 
 /** What a message's plaintext holds (JSON inside the MLS ciphertext). */
-interface Payload {
-  readonly text?: string;
-  readonly emoji?: string;
-}
+type Payload = MessagePayload;
 
 export type { MessageView } from './history';
 
@@ -32,9 +48,31 @@ export type { MessageView } from './history';
 export interface OutboxItem {
   readonly conversationId: string;
   readonly messageId: string;
+  /** The text, or the caption of the attachment. */
   readonly text: string;
   readonly kind?: 'reply' | 'edit' | 'reaction';
   readonly refSeq?: number;
+  /** A file to upload first: encrypted already, its ciphertext on the blob shelf under `localId`. */
+  readonly attachment?: PendingAttachment;
+  /** Why it was not sent, when retrying alone would not help: it waits for the person to retry or remove it. */
+  readonly failed?: string;
+}
+
+/** An encrypted file waiting in the outbox; `attachmentId` once its upload is done. */
+export interface PendingAttachment {
+  readonly localId: string;
+  readonly facts: FileFacts;
+  readonly key: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly attachmentId?: string;
+}
+
+/** Bytes moved so far of an upload (by message id) or a download (by attachment id). */
+export interface Transfer {
+  readonly done: number;
+  readonly total: number;
 }
 
 export interface ConversationView extends ConversationSummary {
@@ -62,6 +100,14 @@ export interface ModelState {
   /** Conversation → user → until (epoch ms). */
   typing: Record<string, Record<string, number>>;
   outbox: OutboxItem[];
+  /** Uploads by message id, downloads by attachment id, while they run. */
+  transfers: Record<string, Transfer>;
+  /** Attachment id → an object URL of its decrypted file, once here (sent from or downloaded to this tab). */
+  files: Record<string, string>;
+  /** Attachment id → why it could not be downloaded. */
+  fileErrors: Record<string, string>;
+  /** Files being encrypted before they join the outbox, by message id. */
+  preparing: Record<string, { readonly conversationId: string; readonly name: string }>;
   /** The latest error worth telling the person. */
   notice?: string;
   /** Bumped when one of my devices registered or was revoked: the device list is to be read again. */
@@ -89,6 +135,33 @@ const markDeleted = (m: MessageView) => {
   m.text = '';
 };
 
+/** A queued file whose encrypted bytes this browser no longer has (its storage was cleared). */
+class UploadLostError extends Error {
+  constructor() {
+    super('This file is no longer in this browser: attach it again.');
+    this.name = 'UploadLostError';
+  }
+}
+
+/** A message too large once its attachment's details are added (a caption at the limit and a thumbnail). */
+class PayloadRefusedError extends Error {
+  constructor() {
+    super('This message is too long to send with its file: shorten the caption.');
+    this.name = 'PayloadRefusedError';
+  }
+}
+
+function hoursOf(seconds: number | undefined): string {
+  const hours = Math.ceil((seconds ?? 3600) / 3600);
+  return hours <= 1 ? 'an hour' : `${hours} hours`;
+}
+
+/** What the message says of an uploaded file. */
+function descriptorOf(attachment: PendingAttachment): AttachmentDescriptor {
+  const { facts, key, sha256, size, chunkSize } = attachment;
+  return { id: attachment.attachmentId as string, key, sha256, size, chunkSize, ...facts };
+}
+
 /** Words for an API refusal a person can act on. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
@@ -107,6 +180,14 @@ export function describeError(error: unknown): string {
         return 'Something went wrong on our side. Try again in a moment.';
     }
   }
+  if (error instanceof AttachmentTooLargeError) return error.message;
+  if (error instanceof UploadLostError || error instanceof PayloadRefusedError) return error.message;
+  if (
+    error instanceof ApiError &&
+    error.code === ErrorCode.LimitReached &&
+    error.detail.includes('attachment')
+  )
+    return `You have sent as many files as a day allows. Try again in ${hoursOf(error.retryAfterSeconds)}.`;
   if (error instanceof NotInGroupError)
     return 'This browser is still being added to the conversation. Try again in a moment.';
   if (error instanceof Error && error.name === 'TypeError')
@@ -136,6 +217,7 @@ export class ChatModel {
     readonly session: Session,
     readonly e2ee: E2eeClient,
     private readonly store: StateStore,
+    private readonly shelf: BlobShelf,
     api: ApiClient,
     me: PublicProfile,
     deviceId: string,
@@ -153,6 +235,10 @@ export class ChatModel {
       presence: {},
       typing: {},
       outbox: [],
+      transfers: {},
+      files: {},
+      fileErrors: {},
+      preparing: {},
       devicesVersion: 0,
       revoked: false,
       sessionEnded: false,
@@ -211,9 +297,14 @@ export class ChatModel {
       throw error;
     });
     const lists = Promise.all([listAllConversations(api), listAllFriends(api)]);
-    const [me, e2ee, [conversations, friends]] = await Promise.all([profile, device, lists]);
+    const [me, e2ee, [conversations, friends], shelf] = await Promise.all([
+      profile,
+      device,
+      lists,
+      openBlobShelf(userId),
+    ]);
     performance.mark('parley:device-open');
-    model = new ChatModel(config, session, e2ee, store, api, me, deviceId);
+    model = new ChatModel(config, session, e2ee, store, shelf, api, me, deviceId);
     await model.load(conversations, friends);
     for (const events of pending) await model.apply(events);
     model.connect();
@@ -475,12 +566,10 @@ export class ChatModel {
     for (const event of events) {
       switch (event.kind) {
         case 'message': {
-          let payload: Payload = {};
-          try {
-            payload = JSON.parse(new TextDecoder().decode(event.plaintext)) as Payload;
-          } catch {
-            payload = { text: new TextDecoder().decode(event.plaintext) };
-          }
+          // A payload that breaks the schema (a hostile or newer sender) shows as text, never half-read.
+          const payload: Payload = parseMessagePayload(event.plaintext) ?? {
+            text: new TextDecoder().decode(event.plaintext).slice(0, 4000),
+          };
           if (event.messageKind === 'edit' && event.refSeq !== undefined) {
             push(event.conversationId, {
               kind: 'change',
@@ -513,6 +602,7 @@ export class ChatModel {
                 senderId: event.senderId,
                 sentAt: event.sentAt,
                 text: payload.text ?? '',
+                ...(payload.attachments ? { attachments: [...payload.attachments] } : {}),
                 reactions: {},
                 ...(event.messageKind === 'reply' && event.refSeq !== undefined
                   ? { replyTo: event.refSeq }
@@ -602,7 +692,7 @@ export class ChatModel {
   private refreshPreview(conversationId: string): void {
     const conversation = this.find(conversationId);
     const last = this.state.messages[conversationId]?.findLast((m) => !m.undecryptable);
-    if (conversation && last) conversation.preview = last.deleted ? 'Message deleted' : last.text;
+    if (conversation && last) conversation.preview = last.deleted ? 'Message deleted' : previewOf(last);
   }
 
   private sortConversations(): void {
@@ -623,6 +713,172 @@ export class ChatModel {
     this.changed();
     if (this.state.status === 'online') await this.flushOutbox();
   }
+
+  /** Aborts the running upload of each message id. */
+  private readonly uploads = new Map<string, AbortController>();
+
+  /**
+   * Sends a file as a message of its own, its caption beside it: checked against the size limit before
+   * anything else, encrypted here with a fresh key, put in the outbox (the ciphertext on the blob shelf,
+   * so a reload keeps it), then uploaded and sent as soon as the connection allows. A voice note names its
+   * length, as its recording measured it.
+   */
+  async sendFile(
+    conversationId: string,
+    file: File,
+    caption: string,
+    options: { voice?: boolean; durationMs?: number; kind?: 'reply'; refSeq?: number } = {},
+  ): Promise<void> {
+    if (file.size > MAX_ATTACHMENT_FILE_SIZE_IN_BYTES) {
+      throw new AttachmentTooLargeError(
+        `${file.name || 'This file'} is ${sizeInWords(file.size)}: files up to ${MAX_FILE_SIZE_IN_WORDS} can be sent`,
+      );
+    }
+    const messageId = crypto.randomUUID();
+    const localId = `outbox/${messageId}`;
+    this.state.preparing = { ...this.state.preparing, [messageId]: { conversationId, name: file.name } };
+    this.progress(messageId, { done: 0, total: file.size });
+    let encrypted: EncryptedAttachment;
+    let facts: FileFacts;
+    try {
+      [facts, encrypted] = await Promise.all([
+        factsOf(file, options),
+        encryptAttachment(file, {
+          onProgress: (done, total) => this.progress(messageId, { done, total }),
+        }),
+      ]);
+      await this.shelf.put(localId, encrypted.ciphertext);
+    } finally {
+      delete this.state.transfers[messageId];
+      const { [messageId]: _done, ...others } = this.state.preparing;
+      this.state.preparing = others;
+      this.changed();
+    }
+    // The sender sees the file from what it picked, at once and without downloading it back.
+    const local = URL.createObjectURL(file);
+    this.localFiles.set(messageId, local);
+    const { key, sha256, size, chunkSize } = encrypted;
+    const item: OutboxItem = {
+      conversationId,
+      messageId,
+      text: caption,
+      ...(options.kind ? { kind: options.kind, refSeq: options.refSeq } : {}),
+      attachment: { localId, facts, key, sha256, size, chunkSize },
+    };
+    this.state.outbox = [...this.state.outbox, item];
+    await this.store.put(OUTBOX, encode(this.state.outbox));
+    this.changed();
+    if (this.state.status === 'online') await this.flushOutbox();
+  }
+
+  /** Message id → an object URL of the file this tab picked for it, until its attachment id is known. */
+  private readonly localFiles = new Map<string, string>();
+
+  /** The local preview of a queued file, while it waits or uploads. */
+  localFileOf(messageId: string): string | undefined {
+    return this.localFiles.get(messageId);
+  }
+
+  private progress(key: string, transfer: Transfer): void {
+    this.state.transfers = { ...this.state.transfers, [key]: transfer };
+    this.changed();
+  }
+
+  /** Stops a queued or uploading file and takes it out of the outbox. */
+  async removeQueued(messageId: string): Promise<void> {
+    this.uploads.get(messageId)?.abort();
+    const item = this.state.outbox.find((o) => o.messageId === messageId);
+    this.state.outbox = this.state.outbox.filter((o) => o.messageId !== messageId);
+    delete this.state.transfers[messageId];
+    await this.store.put(OUTBOX, encode(this.state.outbox));
+    if (item?.attachment) await this.shelf.delete(item.attachment.localId);
+    this.changed();
+  }
+
+  /** Tries a failed message again. */
+  async retryQueued(messageId: string): Promise<void> {
+    this.state.outbox = this.state.outbox.map((o) => {
+      if (o.messageId !== messageId) return o;
+      const { failed: _failed, ...again } = o;
+      return again;
+    });
+    await this.store.put(OUTBOX, encode(this.state.outbox));
+    this.changed();
+    if (this.state.status === 'online') await this.flushOutbox();
+  }
+
+  /** Uploads a queued file's ciphertext once; the outbox then remembers its attachment id. */
+  private async uploadQueued(
+    item: OutboxItem & { attachment: PendingAttachment },
+  ): Promise<PendingAttachment> {
+    if (item.attachment.attachmentId) return item.attachment;
+    const ciphertext = await this.shelf.get(item.attachment.localId);
+    if (!ciphertext) throw new UploadLostError();
+    const controller = new AbortController();
+    this.uploads.set(item.messageId, controller);
+    try {
+      const attachmentId = await uploadAttachment(
+        this.api,
+        item.conversationId,
+        { ciphertext, size: item.attachment.size },
+        {
+          signal: controller.signal,
+          onProgress: (done, total) => this.progress(item.messageId, { done, total }),
+        },
+      );
+      const uploaded = { ...item.attachment, attachmentId };
+      this.state.outbox = this.state.outbox.map((o) =>
+        o.messageId === item.messageId ? { ...o, attachment: uploaded } : o,
+      );
+      await this.store.put(OUTBOX, encode(this.state.outbox));
+      return uploaded;
+    } finally {
+      this.uploads.delete(item.messageId);
+      delete this.state.transfers[item.messageId];
+    }
+  }
+
+  /**
+   * Downloads and decrypts an attachment once, keeping an object URL of it for this tab; progress and a
+   * failure show in `transfers` and `fileErrors`. Resolves to the URL, or undefined when it failed.
+   */
+  async fetchFile(conversationId: string, attachment: AttachmentDescriptor): Promise<string | undefined> {
+    const known = this.state.files[attachment.id];
+    if (known) return known;
+    let running = this.downloads.get(attachment.id);
+    if (!running) {
+      delete this.state.fileErrors[attachment.id];
+      this.progress(attachment.id, { done: 0, total: attachment.size });
+      running = downloadAttachment(this.api, conversationId, attachment, {
+        onProgress: (done, total) => this.progress(attachment.id, { done, total }),
+      })
+        .then((blob) => {
+          const url = URL.createObjectURL(blob);
+          this.state.files = { ...this.state.files, [attachment.id]: url };
+          return url;
+        })
+        .catch((error: unknown) => {
+          this.state.fileErrors = {
+            ...this.state.fileErrors,
+            [attachment.id]:
+              error instanceof ApiError && error.code === ErrorCode.NotFound
+                ? 'This file was deleted.'
+                : 'The file could not be downloaded. Try again.',
+          };
+          console.warn('An attachment could not be downloaded', { attachmentId: attachment.id, error });
+          return undefined;
+        })
+        .finally(() => {
+          this.downloads.delete(attachment.id);
+          delete this.state.transfers[attachment.id];
+          this.changed();
+        });
+      this.downloads.set(attachment.id, running);
+    }
+    return running;
+  }
+
+  private readonly downloads = new Map<string, Promise<string | undefined>>();
 
   /**
    * Posts a message over the open socket: the server answers with an `ack`, and pushes no copy back to
@@ -671,18 +927,40 @@ export class ChatModel {
   private flushing: Promise<void> | undefined;
   private flushLater: ReturnType<typeof setTimeout> | undefined;
 
+  private nextToSend(): OutboxItem | undefined {
+    return this.state.outbox.find((item) => item.failed === undefined);
+  }
+
   private async flushOutbox(): Promise<void> {
     this.flushing ??= (async () => {
-      while (this.state.outbox.length > 0) {
-        const item = this.state.outbox[0] as OutboxItem;
-        const payload: Payload = item.kind === 'reaction' ? { emoji: item.text } : { text: item.text };
+      // A failed item waits for the person (retry or remove); the ones after it go on.
+      for (let item = this.nextToSend(); item; item = this.nextToSend()) {
         try {
-          await this.e2ee.send(item.conversationId, new TextEncoder().encode(JSON.stringify(payload)), {
+          const attachment = item.attachment
+            ? await this.uploadQueued(item as OutboxItem & { attachment: PendingAttachment })
+            : undefined;
+          const payload: Payload =
+            item.kind === 'reaction'
+              ? { emoji: item.text }
+              : {
+                  ...(item.text ? { text: item.text } : {}),
+                  ...(attachment ? { attachments: [descriptorOf(attachment)] } : {}),
+                };
+          const plaintext = encodeMessagePayload(payload);
+          if (!plaintext) throw new PayloadRefusedError();
+          await this.e2ee.send(item.conversationId, plaintext, {
             messageId: item.messageId,
             ...(item.kind ? { kind: item.kind } : {}),
             ...(item.refSeq !== undefined ? { refSeq: item.refSeq } : {}),
+            ...(attachment?.attachmentId ? { attachmentIds: [attachment.attachmentId] } : {}),
           });
+          if (attachment?.attachmentId) {
+            const local = this.localFiles.get(item.messageId);
+            if (local) this.state.files = { ...this.state.files, [attachment.attachmentId]: local };
+            await this.shelf.delete(attachment.localId);
+          }
         } catch (error) {
+          if (error instanceof UploadCancelledError) continue;
           // Another request with this message id (an earlier try that went quiet) is still storing it: its
           // answer comes to whichever asks next, so ask again shortly rather than give the message up.
           if (error instanceof ApiError && error.code === ErrorCode.SendInProgress) {
@@ -695,8 +973,18 @@ export class ChatModel {
             !(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited;
           this.notify(describeError(error));
           if (retryable) return;
+          // A file the server refused (over the allowance, say) stays, marked, for the person to decide.
+          if (item.attachment || error instanceof UploadLostError) {
+            const failed = describeError(error);
+            const id = item.messageId;
+            this.state.outbox = this.state.outbox.map((o) => (o.messageId === id ? { ...o, failed } : o));
+            await this.store.put(OUTBOX, encode(this.state.outbox));
+            this.changed();
+            continue;
+          }
         }
-        this.state.outbox = this.state.outbox.slice(1);
+        const sent = item.messageId;
+        this.state.outbox = this.state.outbox.filter((o) => o.messageId !== sent);
         await this.store.put(OUTBOX, encode(this.state.outbox));
         this.changed();
       }
@@ -862,6 +1150,24 @@ function listAllFriends(api: ApiClient): Promise<Friend[]> {
 }
 
 /** Forgets a revoked browser: its encrypted store, its device id and its session (ended on the server). */
+/** What the conversation list says of a message: its text, or what it carries when it has no caption. */
+export function previewOf(message: Pick<MessageView, 'text' | 'attachments'>): string {
+  const [first] = message.attachments ?? [];
+  if (message.text || !first) return message.text;
+  switch (first.kind) {
+    case 'image':
+      return '📷 Photo';
+    case 'video':
+      return '🎬 Video';
+    case 'voice':
+      return '🎤 Voice note';
+    case 'audio':
+      return `🎵 ${first.name}`;
+    default:
+      return `📎 ${first.name}`;
+  }
+}
+
 async function forgetBrowser(userId: string, session: Session): Promise<void> {
   localStorage.removeItem(DEVICE_ID_KEY(userId));
   await session.signOut();

@@ -3,6 +3,8 @@ import type { StateStore } from '../../../shared/e2ee/state-store';
 
 const VALUES = 'values';
 const KEYS = 'keys';
+/** Encrypted attachments waiting to be uploaded, as Blobs (the browser may keep them on disk). */
+const BLOBS = 'blobs';
 const STATE_KEY = 'state-key';
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
@@ -13,10 +15,14 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 }
 
 function open(name: string): Promise<IDBDatabase> {
-  const opening = indexedDB.open(name, 1);
-  opening.onupgradeneeded = () => {
-    opening.result.createObjectStore(VALUES);
-    opening.result.createObjectStore(KEYS);
+  const opening = indexedDB.open(name, 2);
+  opening.onupgradeneeded = (event) => {
+    // Version 1 had values and keys; version 2 adds the blobs.
+    if (event.oldVersion < 1) {
+      opening.result.createObjectStore(VALUES);
+      opening.result.createObjectStore(KEYS);
+    }
+    if (event.oldVersion < 2) opening.result.createObjectStore(BLOBS);
   };
   return request(opening).then((db) => {
     // Let a deletion (a revoked browser forgetting its keys) go ahead instead of waiting for this tab.
@@ -69,6 +75,37 @@ export async function openDeviceStore(userId: string): Promise<StateStore> {
     await done(tx);
   }
   return new EncryptedStateStore(new IndexedDbStore(db), key);
+}
+
+/**
+ * Blobs by name, for encrypted attachments in the outbox: kept as they are (they are ciphertext, and
+ * their keys are in the encrypted store), so a 100 MB file is not copied into memory to be stored.
+ */
+export interface BlobShelf {
+  get(name: string): Promise<Blob | undefined>;
+  put(name: string, blob: Blob): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+/** The user's blob shelf, in the same database as the device's store. */
+export async function openBlobShelf(userId: string): Promise<BlobShelf> {
+  const db = await open(`parley-${userId}`);
+  return {
+    get: async (name) => {
+      const value = await request(db.transaction(BLOBS).objectStore(BLOBS).get(name));
+      return value instanceof Blob ? value : undefined;
+    },
+    put: async (name, blob) => {
+      const tx = db.transaction(BLOBS, 'readwrite');
+      tx.objectStore(BLOBS).put(blob, name);
+      await done(tx);
+    },
+    delete: async (name) => {
+      const tx = db.transaction(BLOBS, 'readwrite');
+      tx.objectStore(BLOBS).delete(name);
+      await done(tx);
+    },
+  };
 }
 
 /** Forgets everything this browser kept for the user (on sign-out from a shared computer, or revocation). */

@@ -1,5 +1,24 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { ChatModel, ConversationView, MessageView } from '../app/model';
+import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
+import { MAX_FILE_SIZE_IN_WORDS } from '../app/attachments';
+import {
+  type ChatModel,
+  type ConversationView,
+  type MessageView,
+  type ModelState,
+  previewOf,
+} from '../app/model';
+import {
+  AttachmentView,
+  PreparingFile,
+  QueuedFile,
+  type StagedFile,
+  StagedTray,
+  stage,
+  tooLarge,
+  Viewer,
+  VoiceRecorder,
+} from './Attachments';
 import { formatTime, useAction, useModel } from './hooks';
 import { GroupPanel } from './People';
 
@@ -18,6 +37,11 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const [replyTo, setReplyTo] = useState<MessageView>();
   const [editing, setEditing] = useState<MessageView>();
   const [showGroup, setShowGroup] = useState(false);
+  const [staged, setStaged] = useState<StagedFile[]>([]);
+  const [recording, setRecording] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [viewing, setViewing] = useState<AttachmentDescriptor>();
+  const picker = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const stick = useRef(true);
@@ -27,7 +51,12 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const visible = all.slice(Math.max(0, all.length - shown));
   const me = state.me.userId;
   const others = conversation.memberIds.filter((id) => id !== me);
-  const queued = state.outbox.filter((o) => o.conversationId === conversation.conversationId && !o.kind);
+  const queued = state.outbox.filter(
+    (o) => o.conversationId === conversation.conversationId && (!o.kind || o.attachment),
+  );
+  const preparing = Object.entries(state.preparing).filter(
+    ([, p]) => p.conversationId === conversation.conversationId,
+  );
 
   useEffect(() => {
     void model.refresh(conversation.conversationId);
@@ -47,7 +76,28 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     else if (previousHeight.current)
       element.scrollTop = previousTop.current + element.scrollHeight - previousHeight.current;
     previousHeight.current = 0;
-  }, [visible.length, queued.length]);
+  }, [visible.length, queued.length, preparing.length]);
+
+  useEffect(
+    () => () => {
+      for (const file of staged) if (file.preview) URL.revokeObjectURL(file.preview);
+    },
+    [conversation.conversationId],
+  );
+
+  const addFiles = (files: Iterable<File>) => {
+    const added = stage(files);
+    if (added.length === 0) return;
+    setStaged((current) => [...current, ...added]);
+    input.current?.focus();
+  };
+
+  const unstage = (id: string) =>
+    setStaged((current) => {
+      const gone = current.find((f) => f.id === id);
+      if (gone?.preview) URL.revokeObjectURL(gone.preview);
+      return current.filter((f) => f.id !== id);
+    });
 
   /** Notes where the view is, so the layout effect keeps what is on screen in place when a page is added above. */
   const keepPlace = () => {
@@ -80,9 +130,31 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     if (element.scrollTop < 40 && (shown < all.length || earlier)) void run(showEarlier);
   };
 
+  const sendable = staged.filter((f) => !tooLarge(f.file));
   const submit = (event?: Event) => {
     event?.preventDefault();
     const text = draft.trim();
+    if (sendable.length > 0) {
+      // One file and a draft: the draft is its caption, as in other chat apps.
+      const captionFromDraft = sendable.length === 1 && !sendable[0]?.caption.trim() && !editing;
+      const reply = replyTo ? { kind: 'reply' as const, refSeq: replyTo.seq } : {};
+      for (const [index, file] of sendable.entries()) {
+        const caption = captionFromDraft ? text : file.caption.trim();
+        // A reply quotes once: the first file carries it.
+        void run(() =>
+          model.sendFile(conversation.conversationId, file.file, caption, index === 0 ? reply : {}),
+        );
+      }
+      for (const file of staged) if (file.preview) URL.revokeObjectURL(file.preview);
+      setStaged([]);
+      setReplyTo(undefined);
+      stick.current = true;
+      if (captionFromDraft || !text) {
+        setDraft('');
+        model.typing(conversation.conversationId, 'stop');
+        return;
+      }
+    }
     if (!text) return;
     setDraft('');
     model.typing(conversation.conversationId, 'stop');
@@ -115,7 +187,29 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const presence = other ? state.presence[other] : undefined;
 
   return (
-    <section class="chat" aria-label={`Conversation with ${title}`}>
+    <section
+      class={`chat ${dragging ? 'dragging' : ''}`}
+      aria-label={`Conversation with ${title}`}
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        if (e.dataTransfer?.files.length) addFiles(e.dataTransfer.files);
+      }}
+    >
+      {dragging ? (
+        <div class="drop-hint" aria-hidden="true">
+          Drop files to send to {title} (up to {MAX_FILE_SIZE_IN_WORDS} each)
+        </div>
+      ) : null}
+      {viewing ? <Viewer state={state} attachment={viewing} onClose={() => setViewing(undefined)} /> : null}
       <header class="chat-header">
         <button type="button" class="back" onClick={props.onBack} aria-label="Back to conversations">
           ←
@@ -161,6 +255,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
           <Message
             key={message.seq}
             model={model}
+            state={state}
+            onOpen={setViewing}
             conversation={conversation}
             message={message}
             replied={message.replyTo ? all.find((m) => m.seq === message.replyTo) : undefined}
@@ -178,13 +274,20 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             }}
           />
         ))}
-        {queued.map((item) => (
-          <li key={item.messageId} class="message own pending">
-            <div class="bubble">
-              <p class="text">{item.text}</p>
-              <span class="small muted">Waiting to send…</span>
-            </div>
-          </li>
+        {queued.map((item) =>
+          item.attachment ? (
+            <QueuedFile key={item.messageId} model={model} state={state} item={item} />
+          ) : (
+            <li key={item.messageId} class="message own pending">
+              <div class="bubble">
+                <p class="text">{item.text}</p>
+                <span class="small muted">Waiting to send…</span>
+              </div>
+            </li>
+          ),
+        )}
+        {preparing.map(([messageId, file]) => (
+          <PreparingFile key={messageId} name={file.name} transfer={state.transfers[messageId]} />
         ))}
       </ol>
       <p class="typing small muted" aria-live="polite">
@@ -196,7 +299,7 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             <span>
               {editing
                 ? 'Editing your message'
-                : `Replying to ${model.nameOf(replyTo?.senderId ?? '')}: ${replyTo?.text.slice(0, 80)}`}
+                : `Replying to ${model.nameOf(replyTo?.senderId ?? '')}: ${replyTo ? previewOf(replyTo).slice(0, 80) : ''}`}
             </span>
             <button
               type="button"
@@ -211,6 +314,51 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             </button>
           </div>
         ) : null}
+        {staged.length > 0 ? (
+          <StagedTray
+            files={staged}
+            onRemove={unstage}
+            onCaption={(id, caption) =>
+              setStaged((current) => current.map((f) => (f.id === id ? { ...f, caption } : f)))
+            }
+          />
+        ) : null}
+        {recording ? (
+          <VoiceRecorder
+            onCancel={() => setRecording(false)}
+            onError={(message) => {
+              setRecording(false);
+              model.notify(message);
+            }}
+            onSend={(file, durationMs) => {
+              setRecording(false);
+              stick.current = true;
+              void run(() =>
+                model.sendFile(conversation.conversationId, file, '', { voice: true, durationMs }),
+              );
+            }}
+          />
+        ) : null}
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            if (e.currentTarget.files) addFiles(e.currentTarget.files);
+            e.currentTarget.value = '';
+          }}
+        />
+        <button
+          type="button"
+          class="icon attach"
+          aria-label="Attach files"
+          title={`Attach files (up to ${MAX_FILE_SIZE_IN_WORDS} each)`}
+          disabled={Boolean(editing) || recording}
+          onClick={() => picker.current?.click()}
+        >
+          📎
+        </button>
         <label class="sr-only" for="composer-input">
           Message
         </label>
@@ -225,6 +373,13 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             setDraft(e.currentTarget.value);
             model.typing(conversation.conversationId, e.currentTarget.value ? 'start' : 'stop');
           }}
+          onPaste={(e) => {
+            // A pasted screenshot or copied file goes to the tray; pasted text stays text.
+            const files = [...(e.clipboardData?.files ?? [])];
+            if (files.length === 0) return;
+            e.preventDefault();
+            addFiles(files);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey) {
               e.preventDefault();
@@ -236,9 +391,20 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             }
           }}
         />
-        <button type="submit" class="primary" disabled={!draft.trim()}>
-          {editing ? 'Save' : 'Send'}
-        </button>
+        {!draft.trim() && staged.length === 0 && !editing && !recording ? (
+          <button
+            type="button"
+            class="icon"
+            aria-label="Record a voice note"
+            onClick={() => setRecording(true)}
+          >
+            🎤
+          </button>
+        ) : (
+          <button type="submit" class="primary" disabled={!draft.trim() && sendable.length === 0}>
+            {editing ? 'Save' : 'Send'}
+          </button>
+        )}
       </form>
     </section>
   );
@@ -246,6 +412,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
 
 function Message(props: {
   model: ChatModel;
+  state: ModelState;
+  onOpen: (attachment: AttachmentDescriptor) => void;
   conversation: ConversationView;
   message: MessageView;
   replied: MessageView | undefined;
@@ -281,13 +449,29 @@ function Message(props: {
         {props.replied ? (
           <blockquote class="quote small">
             {model.nameOf(props.replied.senderId)}:{' '}
-            {props.replied.deleted ? 'Message deleted' : props.replied.text.slice(0, 120)}
+            {props.replied.deleted ? 'Message deleted' : previewOf(props.replied).slice(0, 120)}
           </blockquote>
         ) : message.replyTo ? (
           // The quoted message is further back than what is loaded.
           <blockquote class="quote small muted">Reply to an earlier message</blockquote>
         ) : null}
-        {message.deleted ? <p class="text muted">Message deleted</p> : <p class="text">{message.text}</p>}
+        {!message.deleted
+          ? message.attachments?.map((attachment) => (
+              <AttachmentView
+                key={attachment.id}
+                model={model}
+                state={props.state}
+                conversationId={props.conversation.conversationId}
+                attachment={attachment}
+                onOpen={props.onOpen}
+              />
+            ))
+          : null}
+        {message.deleted ? (
+          <p class="text muted">Message deleted</p>
+        ) : message.text ? (
+          <p class="text">{message.text}</p>
+        ) : null}
         <span class="meta small muted">
           {formatTime(message.sentAt)}
           {message.edited ? ' · edited' : ''}
