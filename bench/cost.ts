@@ -20,6 +20,16 @@ export const PRICES_IN_USD = {
   lambdaArmGbSecond: 0.0000133334,
   /** https://aws.amazon.com/sqs/pricing/ : standard queues, $0.40 per million requests (64 KB chunks). */
   sqsStandardRequest: 0.4 / 1_000_000,
+  /** https://aws.amazon.com/api-gateway/pricing/ : HTTP APIs, $1.00 per million requests (first 300 million, 512 KB units). */
+  apiGatewayHttpRequest: 1 / 1_000_000,
+  /** https://aws.amazon.com/s3/pricing/ : S3 Standard, first 50 TB a month, $0.023 per GB-month. */
+  s3StandardGbMonth: 0.023,
+  /** https://aws.amazon.com/s3/pricing/ : S3 Standard, PUT, COPY, POST, LIST requests, $0.005 per 1,000. */
+  s3PostRequest: 0.005 / 1_000,
+  /** https://aws.amazon.com/s3/pricing/ : S3 Standard, GET, SELECT and all other requests, $0.0004 per 1,000 (DELETE is free). */
+  s3GetRequest: 0.0004 / 1_000,
+  /** https://aws.amazon.com/s3/pricing/ : data transfer out from S3 to the internet, first 10 TB a month, $0.09 per GB. */
+  s3TransferOutGb: 0.09,
 } as const;
 
 /** Billed units per message. */
@@ -100,4 +110,62 @@ export function floorUnits(recipientConnections: number): UnitsPerMessage {
     lambdaInvocations: 1,
     lambdaGbSeconds: 0,
   };
+}
+
+/** DynamoDB and Lambda units of the API calls around one attachment, as the local stack metered them. */
+export interface UnitsPerAttachment {
+  /** Requesting the upload slot (`POST /conversations/{id}/attachments`). */
+  readonly createUpload: UnitsPerMessage;
+  /** What naming the attachment adds to the message that carries it, over the same message without it. */
+  readonly carry: UnitsPerMessage;
+  /** One recipient's download link (`GET /conversations/{id}/attachments/{attachmentId}`). */
+  readonly getAttachment: UnitsPerMessage;
+  /** The sweep that keeps a carried attachment a day after its upload. */
+  readonly sweep: UnitsPerMessage;
+}
+
+/** How a gigabyte of attachments is used, for {@link attachmentCostPerGb}. */
+export interface AttachmentMix {
+  /** Files that make up the gigabyte. */
+  readonly files: number;
+  /** Recipients who download each file once. */
+  readonly recipients: number;
+  /** Months the files are kept. */
+  readonly months: number;
+}
+
+/** Dollars for a gigabyte of attachments used as the mix says, by what AWS bills. */
+export interface AttachmentCost {
+  readonly storage: number;
+  readonly s3Requests: number;
+  readonly transferOut: number;
+  /** HTTP API requests, DynamoDB and Lambda of the slot, the link per recipient, the tie and the sweep. */
+  readonly api: number;
+  readonly total: number;
+}
+
+/** Dollars of DynamoDB and Lambda for units of one call (a message's price function, for one). */
+export const unitDollars = (units: UnitsPerMessage) => {
+  const { dynamodb, lambda } = costPerMillion(units);
+  return (dynamodb + lambda) / 1_000_000;
+};
+
+/**
+ * What storing and moving 1 GB of attachments costs: the ciphertext stored for the months, one POST per
+ * file, one GET and one GB out per recipient, and per file the API calls with their metered units. The
+ * message carrying a file is a message, priced as one elsewhere; only what naming the file adds is here.
+ */
+export function attachmentCostPerGb(units: UnitsPerAttachment, mix: AttachmentMix): AttachmentCost {
+  const { files, recipients, months } = mix;
+  const storage = PRICES_IN_USD.s3StandardGbMonth * months;
+  const s3Requests = files * (PRICES_IN_USD.s3PostRequest + recipients * PRICES_IN_USD.s3GetRequest);
+  const transferOut = recipients * PRICES_IN_USD.s3TransferOutGb;
+  const api =
+    files *
+    ((1 + recipients) * PRICES_IN_USD.apiGatewayHttpRequest +
+      unitDollars(units.createUpload) +
+      unitDollars(units.carry) +
+      recipients * unitDollars(units.getAttachment) +
+      unitDollars(units.sweep));
+  return { storage, s3Requests, transferOut, api, total: storage + s3Requests + transferOut + api };
 }

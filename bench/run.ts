@@ -5,7 +5,7 @@
  * one send, contention in one conversation, push latency under steady load
  * and the stack's ceiling — and the E2EE module (`e2ee.ts`), and prints a
  * Markdown report (also written to `.local/bench/report.md`).
- * `npm run bench -- e2ee`, `-- stack` or `-- web` runs one part.
+ * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas` or `-- attachments` runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -25,6 +25,8 @@ import { apiFor, befriend } from '../test/support/api';
 import { signUp } from '../test/support/personas';
 import { connect, type TestSocket } from '../test/support/socket';
 import { startTestStack, type TestStack } from '../test/support/stack';
+import { UNLIMITED } from './allowances';
+import { measureAttachments } from './attachments';
 import { floorUnits, type UnitsPerMessage, unitsPerMessage } from './cost';
 import { measureE2ee } from './e2ee';
 import { measureLambdas } from './lambdas';
@@ -79,14 +81,6 @@ function arrivals(socket: TestSocket, type: 'ack' | 'message'): Arrivals {
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-
-/** The benchmark measures speed and cost, not the per-user allowances: they are lifted. */
-const UNLIMITED = Object.fromEntries(
-  ['send', 'typing', 'friendRequest', 'search', 'write', 'read'].map((action) => [
-    action,
-    { limit: 1_000_000, windowSeconds: 60 },
-  ]),
-);
 
 async function measureStart(dataDir: string) {
   const cold = await startTestStack({ dataDir, logLevel: 'WARN', rateLimits: UNLIMITED });
@@ -352,6 +346,7 @@ const PARTS = {
   e2ee: measureE2ee,
   web: measureWeb,
   lambdas: measureLambdas,
+  attachments: measureAttachments,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;

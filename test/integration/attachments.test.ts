@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbAttachmentStore } from '../../functions/adapters/dynamodb/dynamodb-attachment-store';
-import type { UploadSlot } from '../../shared/api/routes';
 import { ApiError } from '../../shared/client/api-client';
 import { UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS } from '../../shared/protocol/limits';
 import { type Api, apiFor, befriend } from '../support/api';
+import { postUpload as upload } from '../support/attachments';
 import { type Persona, signUp } from '../support/personas';
 import { connect, type TestSocket } from '../support/socket';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -13,18 +13,6 @@ import { tableReader } from '../support/table';
 
 /** A small daily allowance, so a test can reach it. */
 const ALLOWANCE = 300_000;
-
-/** Posts `bytes` with the slot's form, as a browser would: every field, then the file, last. */
-async function upload(
-  slot: UploadSlot,
-  bytes: Uint8Array,
-  fields: Record<string, string> = {},
-): Promise<Response> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries({ ...slot.fields, ...fields })) form.append(name, value);
-  form.append('file', new Blob([Buffer.from(bytes)]));
-  return fetch(slot.url, { method: 'POST', body: form });
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
