@@ -186,7 +186,7 @@ describe('the web client in Chromium: attachments', () => {
       },
       [...picture],
     );
-    await page.getByRole('list', { name: 'Files to send' }).getByText('image.png').waitFor();
+    await page.getByLabel('Caption for image.png').waitFor();
     // The draft is the single file's caption.
     await page.getByLabel('Message', { exact: true }).fill('Pasted');
     await page.getByLabel('Message', { exact: true }).press('Enter');

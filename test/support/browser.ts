@@ -22,7 +22,9 @@ export function launchBrowser(options: { fakeMicrophone?: boolean } = {}): Promi
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
-      ...(options.fakeMicrophone ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+      ...(options.fakeMicrophone
+        ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+        : []),
     ],
   });
 }

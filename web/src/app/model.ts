@@ -174,6 +174,10 @@ export function describeError(error: unknown): string {
         return 'That is not there any more.';
       case ErrorCode.Conflict:
         return error.detail;
+      case ErrorCode.LimitReached:
+        return error.detail.includes('attachmentBytesPerUserPerDay')
+          ? `You have sent as many files as a day allows. Try again in ${hoursOf(error.retryAfterSeconds)}.`
+          : `That would pass a limit of your account: ${error.detail}`;
       case ErrorCode.ValidationFailed:
         return `Check what you entered: ${error.detail}`;
       default:
