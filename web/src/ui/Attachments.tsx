@@ -252,6 +252,12 @@ export function AttachmentView(props: {
     return (
       <div class="attachment audio">
         {url ? (
+          <span class="small">
+            {attachment.kind === 'voice' ? '🎤 Voice note' : `🎵 ${attachment.name}`} ·{' '}
+            {duration(attachment.durationMs)}
+          </span>
+        ) : null}
+        {url ? (
           // biome-ignore lint/a11y/useMediaCaption: a voice note has no captions to offer
           <audio
             controls

@@ -76,7 +76,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     else if (previousHeight.current)
       element.scrollTop = previousTop.current + element.scrollHeight - previousHeight.current;
     previousHeight.current = 0;
-  }, [visible.length, queued.length, preparing.length]);
+    // A queued file's progress, failure or removal changes its height too.
+  }, [visible.length, queued.length, preparing.length, state.outbox]);
 
   useEffect(
     () => () => {
