@@ -157,6 +157,26 @@ describe('the web client in Chromium: attachments', () => {
     await viewer.waitFor({ state: 'detached' });
   }, 120_000);
 
+  it("edits a picture's caption and reacts to it: the picture stays, the caption changes on both sides", async () => {
+    const own = messages(alicePage.page).locator('.message.own', { hasText: 'The view from here' });
+    await own.getByRole('button', { name: 'Message actions' }).click();
+    await own.getByRole('button', { name: 'Edit' }).click();
+    const composer = alicePage.page.getByLabel('Message', { exact: true });
+    await composer.fill('The view from the hill');
+    await composer.press('Enter');
+
+    const bobs = messages(bobPage.page).locator('.message', { hasText: 'The view from the hill' });
+    await bobs.waitFor({ timeout: 30_000 });
+    await bobs.getByText('edited').waitFor();
+    await bobs.getByRole('img', { name: 'sunset.png' }).waitFor();
+    await bobs.getByRole('button', { name: 'Message actions' }).click();
+    await bobs.getByRole('button', { name: 'React ❤️' }).click();
+    await messages(alicePage.page)
+      .locator('.message.own', { hasText: 'The view from the hill' })
+      .getByRole('button', { name: /❤️ 1/ })
+      .waitFor({ timeout: 30_000 });
+  }, 120_000);
+
   it('sends a dropped document as a card that downloads under its own name, byte for byte', async () => {
     await drop(alicePage.page, [
       { name: 'report.pdf', type: 'application/pdf', text: pdf.toString('latin1') },

@@ -784,8 +784,12 @@ export class ChatModel {
   }
 
   private progress(key: string, transfer: Transfer): void {
+    // Redrawn once per whole percent: a 100 MB file reports 1,600 chunks.
+    const percentOf = (t: Transfer | undefined) =>
+      t && t.total > 0 ? Math.floor((t.done / t.total) * 100) : -1;
+    const before = percentOf(this.state.transfers[key]);
     this.state.transfers = { ...this.state.transfers, [key]: transfer };
-    this.changed();
+    if (percentOf(transfer) !== before) this.changed();
   }
 
   /** Stops a queued or uploading file and takes it out of the outbox. */
