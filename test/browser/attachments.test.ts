@@ -231,6 +231,30 @@ describe('the web client in Chromium: attachments', () => {
     await screenshot(bobPage.page, 'attach-voice-phone');
   }, 120_000);
 
+  it('keeps a file sent offline in the chat as waiting, and sends it when the connection returns', async () => {
+    await alicePage.context.setOffline(true);
+    await alicePage.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    await drop(alicePage.page, [{ name: 'notes.txt', type: 'text/plain', text: 'written on the train' }]);
+    await alicePage.page.getByRole('button', { name: 'Send', exact: true }).click();
+    const waiting = messages(alicePage.page).locator('.pending', { hasText: 'notes.txt' });
+    await waiting.getByText('Waiting to send…').waitFor({ timeout: 30_000 });
+    await screenshot(alicePage.page, 'attach-offline-desktop');
+
+    await alicePage.context.setOffline(false);
+    await messages(bobPage.page)
+      .getByRole('button', { name: /^Download notes\.txt/ })
+      .waitFor({ timeout: 60_000 });
+    await waiting.waitFor({ state: 'detached', timeout: 30_000 });
+  }, 120_000);
+
+  it('says before sending that a picture this browser cannot show goes as a file', async () => {
+    await drop(alicePage.page, [{ name: 'photo.heic', type: 'image/heic', size: 1000 }]);
+    const tray = alicePage.page.getByRole('list', { name: 'Files to send' });
+    await tray.getByText('This browser cannot show it: it goes as a file.').waitFor();
+    await tray.getByRole('button', { name: 'Remove photo.heic' }).click();
+    await tray.waitFor({ state: 'detached' });
+  }, 60_000);
+
   it('refuses a file over the limit in the tray, before any upload, and says the limit', async () => {
     const page = alicePage.page;
     const before = alicePage.requests.filter((r) => r.endsWith('/attachments')).length;

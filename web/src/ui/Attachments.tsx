@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
 import { MAX_ATTACHMENT_FILE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
-import { AUTO_DOWNLOAD_UP_TO_BYTES, MAX_FILE_SIZE_IN_WORDS, sizeInWords } from '../app/attachments';
+import { AUTO_DOWNLOAD_UP_TO_BYTES, kindOf, MAX_FILE_SIZE_IN_WORDS, sizeInWords } from '../app/attachments';
 import type { ChatModel, ModelState, OutboxItem, Transfer } from '../app/model';
 
 /** A file picked, dropped or pasted, waiting in the composer for its caption and Send. */
@@ -74,7 +74,13 @@ export function StagedTray(props: {
                 <span class="small danger" role="alert">
                   Too large: files up to {MAX_FILE_SIZE_IN_WORDS} can be sent.
                 </span>
-              ) : (
+              ) : null}
+              {!refused &&
+              /^(image|video|audio)\//.test(staged.file.type) &&
+              kindOf(staged.file) === 'file' ? (
+                <span class="small muted">This browser cannot show it: it goes as a file.</span>
+              ) : null}
+              {refused ? null : (
                 <>
                   <label class="sr-only" for={`caption-${staged.id}`}>
                     Caption for {staged.file.name}
@@ -190,6 +196,8 @@ export function AttachmentView(props: {
   const error = state.fileErrors[attachment.id];
   const transfer = state.transfers[attachment.id];
   const fetchIt = () => model.fetchFile(props.conversationId, attachment);
+  // A sound plays on its own only when the person pressed play and it had to be downloaded first.
+  const [played, setPlayed] = useState(false);
 
   useEffect(() => {
     // Pictures download on their own when shown, as in every chat app; larger files wait for a click.
@@ -262,14 +270,17 @@ export function AttachmentView(props: {
           <audio
             controls
             src={url}
-            autoPlay
+            autoPlay={played}
             aria-label={attachment.kind === 'voice' ? 'Voice note' : attachment.name}
           />
         ) : (
           <button
             type="button"
             class="play-button"
-            onClick={() => void fetchIt()}
+            onClick={() => {
+              setPlayed(true);
+              void fetchIt();
+            }}
             aria-label={`Play ${attachment.kind === 'voice' ? 'voice note' : attachment.name}`}
           >
             ▶ {attachment.kind === 'voice' ? 'Voice note' : attachment.name} ·{' '}
