@@ -39,7 +39,7 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
  * cognito-local 5.3 answers `GlobalSignOut` and `ResendConfirmationCode`
  * with a 500 "unsupported", and lacks `AdminUserGlobalSignOut`; the web
  * client and the functions call them. This front sits on the stand-in's
- * public port, answers those three the way Cognito does, through the
+ * public port, answers those four the way Cognito does, through the
  * stand-in's own API and store, and passes every other request (CORS
  * preflights included: the stand-in allows any origin) through unchanged.
  *
@@ -50,6 +50,11 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
  * - `AdminUserGlobalSignOut` does the same for a user named by username or
  *   email (`UserNotFoundException` for an unknown one). Like every call
  *   here it is not signed: the stand-in checks no IAM.
+ * - `InitiateAuth` goes to the stand-in, which answers a wrong password with
+ *   `InvalidPasswordException` (the error of a password too weak to set).
+ *   Cognito answers `NotAuthorizedException`, "Incorrect username or
+ *   password.", and so does this front: a client branching on the type
+ *   would otherwise tell a person at sign-in that their password is weak.
  * - `ResendConfirmationCode` delivers the user's pending code again to the
  *   dev mailbox. Cognito would issue a fresh one; the stand-in has no call
  *   to make one, and the pending code still confirms the account.
@@ -59,6 +64,7 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     GlobalSignOut: globalSignOut,
     AdminUserGlobalSignOut: adminUserGlobalSignOut,
     ResendConfirmationCode: resendConfirmationCode,
+    InitiateAuth: initiateAuth,
   };
 
   const server = createServer((request, response) => {
@@ -139,13 +145,28 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     };
   }
 
-  async function callUpstream(operation: string, input: unknown): Promise<void> {
+  async function initiateAuth(input: Record<string, unknown>): Promise<Answer> {
+    const answer = await callUpstream('InitiateAuth', input);
+    const type = (answer.body as { __type?: string } | undefined)?.__type ?? '';
+    if (answer.status !== 200 && type.endsWith('InvalidPasswordException'))
+      return refusal('NotAuthorizedException', 'Incorrect username or password.');
+    return answer;
+  }
+
+  async function callUpstream(operation: string, input: unknown): Promise<Answer> {
     const response = await fetch(options.upstream, {
       method: 'POST',
       headers: { 'content-type': AMZ_JSON, 'x-amz-target': `${TARGET_PREFIX}${operation}` },
       body: JSON.stringify(input),
     });
-    await response.arrayBuffer();
+    const text = await response.text();
+    let body: unknown = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = { __type: 'InternalErrorException', message: 'The stand-in answered no JSON' };
+    }
+    return { status: response.status, body };
   }
 
   function pass(request: IncomingMessage, response: ServerResponse): void {

@@ -112,6 +112,30 @@ describe('Cognito stand-in, as the browser calls it', () => {
     ).rejects.toThrow(InvalidParameterException);
   });
 
+  it('answers a wrong password at sign-in as Cognito does: NotAuthorizedException, not a weak password', async () => {
+    const email = 'wrong.password@example.com';
+    const code = await signUp(email);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+    const wrong = client.send(
+      new InitiateAuthCommand({
+        ClientId: cognito.userPoolClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: `${PASSWORD}x` },
+      }),
+    );
+
+    await expect(wrong).rejects.toThrow(NotAuthorizedException);
+    await expect(wrong).rejects.toThrow('Incorrect username or password.');
+    // The right one still signs in, through the same front.
+    await expect(signIn(email)).resolves.toMatchObject({ AccessToken: expect.any(String) });
+  });
+
   it('answers a resend for an unknown user as for a known one, revealing nothing', async () => {
     const { CodeDeliveryDetails } = await client.send(
       new ResendConfirmationCodeCommand({

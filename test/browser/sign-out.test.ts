@@ -56,7 +56,16 @@ describe('the web client in Chromium: sign out everywhere', () => {
     expect(phone.problems.filter((problem) => problem.startsWith('pageerror'))).toEqual([]);
   });
 
-  it('lets the user sign in again on the signed-out browser', async () => {
+  it('lets the user sign in again on the signed-out browser, after saying a wrong password is wrong', async () => {
+    await phone.page.getByLabel('Email').fill(email);
+    await phone.page.getByLabel('Password').fill(`${PASSWORD}x`);
+    await phone.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const alert = phone.page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toContain('Wrong email or password.');
+    // Not the sign-up form's password rules: the password was not weak, it was not theirs.
+    expect(await alert.textContent()).not.toContain('stronger password');
+    await screenshot(phone.page, 'sign-in-wrong-password-phone');
+
     await signInInBrowser(phone.page, email, PASSWORD);
 
     await expect(phone.page.getByRole('navigation', { name: 'Conversations' }).isVisible()).resolves.toBe(
