@@ -211,6 +211,16 @@ describe('the web client in Chromium: a direct chat', () => {
     expect(traffic).not.toContain(Buffer.from(hello).toString('base64').slice(4, 24));
   }, 150_000);
 
+  it('takes "is typing…" away on its own when no stop comes, with nothing else happening on the page', async () => {
+    const bobComposer = bob.page.getByLabel('Message', { exact: true });
+    await bobComposer.pressSequentially('Still thinking', { delay: 20 });
+    const typing = alice.page.getByText(/is typing/);
+    await typing.waitFor({ timeout: 30_000 });
+    // Bob stops typing and sends nothing: his composer still holds text, so no stop frame goes.
+    await typing.waitFor({ state: 'hidden', timeout: 15_000 });
+    await bobComposer.fill('');
+  }, 60_000);
+
   it('blocks and unblocks, and explains a refusal and a rate limit in plain words', async () => {
     // Bob blocks Alice from People.
     await bob.page.getByRole('button', { name: 'Back to conversations' }).click();

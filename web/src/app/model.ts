@@ -481,8 +481,11 @@ export class ChatModel {
         case 'typing': {
           const typing = this.state.typing[frame.conversationId] ?? {};
           this.state.typing[frame.conversationId] = typing;
-          if (frame.state === 'start') typing[frame.userId] = Date.now() + TYPING_SHOWN_FOR_IN_MS;
-          else delete typing[frame.userId];
+          if (frame.state === 'start') {
+            typing[frame.userId] = Date.now() + TYPING_SHOWN_FOR_IN_MS;
+            // A lost or overtaken `stop` must not leave it showing: it ends on its own, redraw or not.
+            setTimeout(() => this.expireTyping(), TYPING_SHOWN_FOR_IN_MS + 50);
+          } else delete typing[frame.userId];
           this.changed();
           return;
         }
@@ -570,6 +573,8 @@ export class ChatModel {
     for (const event of events) {
       switch (event.kind) {
         case 'message': {
+          // Their message is what they were typing: whatever typing frame is still on its way.
+          delete this.state.typing[event.conversationId]?.[event.senderId];
           // A payload that breaks the schema (a hostile or newer sender) shows as text, never half-read.
           const payload: Payload = parseMessagePayload(event.plaintext) ?? {
             text: new TextDecoder().decode(event.plaintext).slice(0, 4000),
@@ -1057,6 +1062,20 @@ export class ChatModel {
         .updateReceipts({ params: { conversationId }, body: { read, delivered: read } })
         .catch(() => undefined);
     }
+  }
+
+  /** Drops typing indicators past their time. */
+  private expireTyping(): void {
+    const now = Date.now();
+    let expired = false;
+    for (const typing of Object.values(this.state.typing)) {
+      for (const [userId, until] of Object.entries(typing)) {
+        if (until > now) continue;
+        delete typing[userId];
+        expired = true;
+      }
+    }
+    if (expired) this.changed();
   }
 
   /** Tells the other members I am typing, at most every 3 s. */
