@@ -221,6 +221,30 @@ describe('the web client in Chromium: a direct chat', () => {
     await bobComposer.fill('');
   }, 60_000);
 
+  it("opens the newest message's menu where it can be seen, and closes it with Esc or a click outside", async () => {
+    const list = alice.page.getByRole('list', { name: 'Messages' });
+    const newest = list.locator('.message.own').last();
+    const open = async () => {
+      await newest.getByRole('button', { name: 'Message actions' }).click();
+      return newest.locator('.menu');
+    };
+    let menu = await open();
+    const [area, box] = await Promise.all([list.boundingBox(), menu.boundingBox()]);
+    if (!area || !box) throw new Error('The list or the menu has no box');
+    // Wholly inside the list as it is on screen: every action reachable without scrolling.
+    expect(box.y).toBeGreaterThanOrEqual(area.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(area.y + area.height);
+    expect(box.x).toBeGreaterThanOrEqual(area.x);
+    expect(box.x + box.width).toBeLessThanOrEqual(area.x + area.width);
+    await screenshot(alice.page, 'message-menu-desktop');
+
+    await alice.page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+    menu = await open();
+    await alice.page.locator('.chat-header').click();
+    await menu.waitFor({ state: 'detached' });
+  }, 60_000);
+
   it('blocks and unblocks, and explains a refusal and a rate limit in plain words', async () => {
     // Bob blocks Alice from People.
     await bob.page.getByRole('button', { name: 'Back to conversations' }).click();

@@ -24,6 +24,8 @@ import { GroupPanel } from './People';
 
 const PAGE = 50;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
+/** About the height of the message menu (reactions and up to three actions): below that much room, it opens upwards. */
+const MENU_HEIGHT_IN_PIXELS = 160;
 
 /** One conversation: history (paged while scrolling up), composer, typing, receipts and message actions. */
 export function ChatView(props: { model: ChatModel; conversation: ConversationView; onBack: () => void }) {
@@ -424,8 +426,34 @@ function Message(props: {
 }) {
   const { model, message } = props;
   const own = message.senderId === model.state.me.userId;
-  const [menu, setMenu] = useState(false);
+  const [menu, setMenu] = useState<false | 'down' | 'up'>(false);
+  const actions = useRef<HTMLDivElement>(null);
   const { run } = useAction(model);
+
+  useEffect(() => {
+    if (!menu) return;
+    // Closed by Esc or a click anywhere else, as menus are.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') setMenu(false);
+    };
+    const onPointer = (e: PointerEvent) => {
+      if (!actions.current?.contains(e.target as Node)) setMenu(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer);
+    };
+  }, [menu]);
+
+  /** Opens the menu upwards when there is no room for it below, within the list. */
+  const toggleMenu = (button: HTMLElement) => {
+    if (menu) return setMenu(false);
+    const list = button.closest('.messages')?.getBoundingClientRect();
+    const below = list ? list.bottom - button.getBoundingClientRect().bottom : Number.POSITIVE_INFINITY;
+    setMenu(below < MENU_HEIGHT_IN_PIXELS ? 'up' : 'down');
+  };
   if (message.undecryptable) {
     return (
       <li class="message system">
@@ -495,18 +523,18 @@ function Message(props: {
         ) : null}
       </div>
       {!message.deleted ? (
-        <div class="message-actions">
+        <div class={`message-actions ${menu ? 'open' : ''}`} ref={actions}>
           <button
             type="button"
             class="icon"
             aria-label="Message actions"
-            aria-expanded={menu}
-            onClick={() => setMenu((v) => !v)}
+            aria-expanded={Boolean(menu)}
+            onClick={(e) => toggleMenu(e.currentTarget)}
           >
             ⋯
           </button>
           {menu ? (
-            <div class="menu">
+            <div class={`menu ${menu}`}>
               {REACTIONS.map((emoji) => (
                 <button
                   type="button"
