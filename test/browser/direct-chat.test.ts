@@ -311,7 +311,15 @@ describe('the web client in Chromium: a direct chat', () => {
     // Expected refusals the browser logs: Cognito's 400 for the wrong code, 401 after signing out, 403 for
     // writing to someone who blocked her, 409 for a commit that lost its epoch (the client applies the winner
     // and retries) and 429 for searching too fast. Nothing else.
-    expect(alice.problems.filter((p) => !/status of (400|401|403|409|429)/.test(p))).toEqual([]);
-    expect(bob.problems.filter((p) => !/status of (400|401|409)/.test(p))).toEqual([]);
+    // A failure names what the stand-ins saw fail (an authorizer or `$connect` that threw, say).
+    const seen = `stand-in errors: ${stack.errors.join('\n') || 'none'}`;
+    expect(
+      alice.problems.filter((p) => !/status of (400|401|403|409|429)/.test(p)),
+      seen,
+    ).toEqual([]);
+    expect(
+      bob.problems.filter((p) => !/status of (400|401|409)/.test(p)),
+      seen,
+    ).toEqual([]);
   }, 150_000);
 });
