@@ -221,6 +221,37 @@ describe('the web client in Chromium: a direct chat', () => {
     await bobComposer.fill('');
   }, 60_000);
 
+  it('marks a message that came while the tab was in the background read when the person comes back', async () => {
+    // The tab goes to the background, as when another tab is chosen: the page is told, as browsers tell it.
+    const setVisible = (visible: boolean) =>
+      bob.page.evaluate((shown) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (shown ? 'visible' : 'hidden'),
+        });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => !shown });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, visible);
+    await setVisible(false);
+    const composer = alice.page.getByLabel('Message', { exact: true });
+    await composer.fill('While you were away');
+    await composer.press('Enter');
+    await bob.page
+      .getByRole('list', { name: 'Messages' })
+      .getByText('While you were away')
+      .waitFor({ timeout: 30_000 });
+    const status = alice.page
+      .getByRole('list', { name: 'Messages' })
+      .locator('.message.own', { hasText: 'While you were away' })
+      .locator('.status');
+    // Shown in a hidden tab is not seen: a read mark would have gone within a second.
+    await bob.page.waitForTimeout(1500);
+    expect(await status.textContent()).not.toContain('Read');
+
+    await setVisible(true);
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain('Read');
+  }, 60_000);
+
   it("opens the newest message's menu where it can be seen, and closes it with Esc or a click outside", async () => {
     const list = alice.page.getByRole('list', { name: 'Messages' });
     const newest = list.locator('.message.own').last();

@@ -70,6 +70,15 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     // An edit or a reaction counts as new too: read it on screen.
   }, [all.length, conversation.lastSeq, conversation.conversationId]);
 
+  useEffect(() => {
+    // What arrived while the tab was in the background is read when the person comes back to it.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void model.markRead(conversation.conversationId);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [conversation.conversationId]);
+
   useLayoutEffect(() => {
     const element = list.current;
     if (!element) return;
