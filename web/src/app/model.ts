@@ -186,12 +186,6 @@ export function describeError(error: unknown): string {
   }
   if (error instanceof AttachmentTooLargeError) return error.message;
   if (error instanceof UploadLostError || error instanceof PayloadRefusedError) return error.message;
-  if (
-    error instanceof ApiError &&
-    error.code === ErrorCode.LimitReached &&
-    error.detail.includes('attachment')
-  )
-    return `You have sent as many files as a day allows. Try again in ${hoursOf(error.retryAfterSeconds)}.`;
   if (error instanceof NotInGroupError)
     return 'This browser is still being added to the conversation. Try again in a moment.';
   if (error instanceof Error && error.name === 'TypeError')
@@ -982,12 +976,15 @@ export class ChatModel {
             this.flushLater = setTimeout(() => void this.flushOutbox(), wait);
             return;
           }
+          // What this browser cannot send as it is (too long, its file gone) waits for the person, too.
+          const refusedHere = error instanceof PayloadRefusedError || error instanceof UploadLostError;
           const retryable =
-            !(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited;
+            !refusedHere &&
+            (!(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited);
           this.notify(describeError(error));
           if (retryable) return;
           // A file the server refused (over the allowance, say) stays, marked, for the person to decide.
-          if (item.attachment || error instanceof UploadLostError) {
+          if (item.attachment || refusedHere) {
             const failed = describeError(error);
             const id = item.messageId;
             this.state.outbox = this.state.outbox.map((o) => (o.messageId === id ? { ...o, failed } : o));

@@ -293,7 +293,20 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             <li key={item.messageId} class="message own pending">
               <div class="bubble">
                 <p class="text">{item.text}</p>
-                <span class="small muted">Waiting to send…</span>
+                {item.failed ? (
+                  <span class="small" role="alert">
+                    Not sent: {item.failed}{' '}
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => void model.removeQueued(item.messageId)}
+                    >
+                      Remove
+                    </button>
+                  </span>
+                ) : (
+                  <span class="small muted">Waiting to send…</span>
+                )}
               </div>
             </li>
           ),
