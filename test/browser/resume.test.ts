@@ -79,8 +79,12 @@ describe('the web client in Chromium: reload and reconnect', () => {
   }, 150_000);
 
   it('resumes after going offline: no gap, no duplicate, and what Alice wrote offline is sent', async () => {
+    const header = alice.page.locator('.chat-header');
+    await header.getByText('Online').waitFor({ timeout: 30_000 });
     await alice.context.setOffline(true);
     await alice.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: 30_000 });
+    // Offline, Alice's browser cannot know whether Bob is still online: it does not say he is.
+    await header.getByText('Online').waitFor({ state: 'detached', timeout: 30_000 });
     for (const value of ['three', 'four', 'five']) await bobLaptop.client.send(conversationId, text(value));
     const composer = alice.page.getByLabel('Message', { exact: true });
     await composer.fill('written offline');

@@ -136,7 +136,9 @@ function ConversationItem(props: {
   const { model, conversation: c } = props;
   const title = model.titleOf(c);
   const other = c.kind === 'direct' ? c.memberIds.find((id) => id !== model.state.me.userId) : undefined;
-  const online = other !== undefined && model.state.presence[other]?.online === true;
+  // Offline, this browser cannot know who is online: it shows nobody so.
+  const online =
+    other !== undefined && model.state.status === 'online' && model.state.presence[other]?.online === true;
   return (
     <li>
       <button

@@ -196,7 +196,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     .map(([id]) => model.nameOf(id));
   const title = model.titleOf(conversation);
   const other = conversation.kind === 'direct' ? others[0] : undefined;
-  const presence = other ? state.presence[other] : undefined;
+  // Offline, what this browser last heard of the other's presence may be stale: it says nothing.
+  const presence = other && state.status === 'online' ? state.presence[other] : undefined;
 
   return (
     <section
