@@ -111,17 +111,7 @@ export class S3BlobStore implements BlobStore {
    * SDK's `getSignedUrl` makes, without the S3 client it needs. The payload is not signed, as S3 wants for a link.
    */
   async presignedGet(key: string, now: number, expiresAt: number): Promise<string> {
-    const request = new HttpRequest({
-      method: 'GET',
-      protocol: this.protocol,
-      hostname: this.hostname,
-      ...(this.port === undefined ? {} : { port: this.port }),
-      path: `${this.pathPrefix}/${encodeKey(key)}`,
-      headers: {
-        host: this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`,
-        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-      },
-    });
+    const request = this.request('GET', key, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' });
     const signed = await this.signer.presign(request, {
       signingDate: new Date(now),
       expiresIn: Math.max(1, Math.floor((expiresAt - now) / 1000)),
@@ -156,7 +146,21 @@ export class S3BlobStore implements BlobStore {
   }
 
   private async signed(method: string, key: string, body: Uint8Array | undefined): Promise<HttpRequest> {
-    const request = new HttpRequest({
+    const headers: Record<string, string> = body
+      ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) }
+      : {};
+    // A clone of the `HttpRequest` given, though typed as the plain interface.
+    return (await this.signer.sign(this.request(method, key, headers, body))) as HttpRequest;
+  }
+
+  /** The unsigned request for the object under `key`, addressed as this store addresses the bucket. */
+  private request(
+    method: string,
+    key: string,
+    headers: Record<string, string>,
+    body?: Uint8Array,
+  ): HttpRequest {
+    return new HttpRequest({
       method,
       protocol: this.protocol,
       hostname: this.hostname,
@@ -164,14 +168,10 @@ export class S3BlobStore implements BlobStore {
       path: `${this.pathPrefix}/${encodeKey(key)}`,
       headers: {
         host: this.port === undefined ? this.hostname : `${this.hostname}:${this.port}`,
-        ...(body
-          ? { 'content-type': 'application/octet-stream', 'content-length': String(body.byteLength) }
-          : {}),
+        ...headers,
       },
       ...(body ? { body } : {}),
     });
-    // A clone of the `HttpRequest` given, though typed as the plain interface.
-    return (await this.signer.sign(request)) as HttpRequest;
   }
 }
 
