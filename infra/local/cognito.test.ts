@@ -54,6 +54,17 @@ describe('Cognito stand-in, as the browser calls it', () => {
     );
     return (await cognito.mailbox.waitFor(email)).code;
   };
+  /** A user who signed up and entered the emailed code. */
+  const signUpConfirmed = async (email: string) => {
+    const code = await signUp(email);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+      }),
+    );
+  };
   const signIn = async (email: string) => {
     const { AuthenticationResult } = await client.send(
       new InitiateAuthCommand({
@@ -114,14 +125,7 @@ describe('Cognito stand-in, as the browser calls it', () => {
 
   it('answers a wrong password at sign-in as Cognito does: NotAuthorizedException, not a weak password', async () => {
     const email = 'wrong.password@example.com';
-    const code = await signUp(email);
-    await client.send(
-      new ConfirmSignUpCommand({
-        ClientId: cognito.userPoolClientId,
-        Username: email,
-        ConfirmationCode: code,
-      }),
-    );
+    await signUpConfirmed(email);
     const wrong = client.send(
       new InitiateAuthCommand({
         ClientId: cognito.userPoolClientId,
@@ -148,14 +152,7 @@ describe('Cognito stand-in, as the browser calls it', () => {
 
   it('ends every session of a user at global sign-out: no refresh token works afterwards', async () => {
     const email = 'erin@example.com';
-    const code = await signUp(email);
-    await client.send(
-      new ConfirmSignUpCommand({
-        ClientId: cognito.userPoolClientId,
-        Username: email,
-        ConfirmationCode: code,
-      }),
-    );
+    await signUpConfirmed(email);
     const laptop = await signIn(email);
     const phone = await signIn(email);
     await expect(refresh(phone.RefreshToken)).resolves.toBeDefined();
@@ -168,14 +165,7 @@ describe('Cognito stand-in, as the browser calls it', () => {
 
   it('ends every session of a user named by an admin sign-out, as the sign-out route calls it', async () => {
     const email = 'frank@example.com';
-    const code = await signUp(email);
-    await client.send(
-      new ConfirmSignUpCommand({
-        ClientId: cognito.userPoolClientId,
-        Username: email,
-        ConfirmationCode: code,
-      }),
-    );
+    await signUpConfirmed(email);
     const laptop = await signIn(email);
     const phone = await signIn(email);
     const username = JSON.parse(
@@ -197,14 +187,7 @@ describe('Cognito stand-in, as the browser calls it', () => {
 
   it('issues access and id tokens that last as long as the deployed pool’s (one hour)', async () => {
     const email = 'grace@example.com';
-    const code = await signUp(email);
-    await client.send(
-      new ConfirmSignUpCommand({
-        ClientId: cognito.userPoolClientId,
-        Username: email,
-        ConfirmationCode: code,
-      }),
-    );
+    await signUpConfirmed(email);
     const tokens = await signIn(email);
 
     const lifetimeOf = (token: string) => {
