@@ -26,7 +26,8 @@ export interface CreateUploadDeps {
 /**
  * An upload slot for one encrypted attachment of a conversation: a form that stores exactly `size` bytes
  * under a fresh opaque id, for a while.
- * 1. Count the request (`write`); check membership, and that a direct conversation is open to content.
+ * 1. At once: check membership, that a direct conversation is open to content, and count the request
+ *    (`write`).
  * 2. Count the bytes against the caller's day (`attachmentBytesPerUserPerDay`): counted when the slot is
  *    issued, since the upload itself never passes through the server, and refused past the cap.
  * 3. Record the upload, due for deletion a day on unless a message carries it by then.
@@ -35,10 +36,11 @@ export interface CreateUploadDeps {
 export function createUpload(deps: CreateUploadDeps) {
   return async (caller: Caller, conversationId: string, size: number): Promise<UploadSlot> => {
     const now = deps.clock();
-    await deps.rateLimiter.consume(caller.userId, 'write', now);
+    // At once; a non-member learns only that they are not a member, whatever else fails.
     await inOrder([
       requireMembership(deps.conversations, conversationId, caller.userId),
       refuseClosedDirect(deps, conversationId),
+      deps.rateLimiter.consume(caller.userId, 'write', now),
     ]);
     await deps.attachmentQuota.use(caller.userId, size, now);
     const attachmentId = randomBytes(16).toString('base64url');
