@@ -171,6 +171,9 @@ describe('the web client in Chromium: a direct chat', () => {
       .getByRole('button', { name: /alice/ });
     await item.getByText(hello).waitFor({ timeout: 30_000 });
     await expect.poll(() => item.locator('.badge').textContent(), { timeout: 30_000 }).toBe('1 unread');
+    // In Bob's browser but not opened yet: Alice sees two ticks, "Delivered", not "Read".
+    const ticks = alice.page.getByRole('list', { name: 'Messages' }).locator('.message.own .ticks').last();
+    await expect.poll(() => ticks.textContent(), { timeout: 30_000 }).toBe('Delivered');
     await screenshot(bob.page, 'list-unread-phone');
     await item.click();
     await bob.page.getByRole('list', { name: 'Messages' }).getByText(hello).waitFor();
@@ -178,7 +181,7 @@ describe('the web client in Chromium: a direct chat', () => {
     await bob.page.locator('.chat-header').getByText('Online').waitFor({ timeout: 30_000 });
 
     // Alice's message turns "Read" once Bob's browser shows it.
-    await alice.page.getByText('Read').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => ticks.textContent(), { timeout: 30_000 }).toBe('Read');
 
     // Typing shows on the other side, then the reply arrives.
     const bobComposer = bob.page.getByLabel('Message', { exact: true });
@@ -243,13 +246,15 @@ describe('the web client in Chromium: a direct chat', () => {
     const status = alice.page
       .getByRole('list', { name: 'Messages' })
       .locator('.message.own', { hasText: 'While you were away' })
-      .locator('.status');
+      .locator('.ticks');
+    // It reached Bob's browser: delivered at once, seen or not.
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('Delivered');
     // Shown in a hidden tab is not seen: a read mark would have gone within a second.
     await bob.page.waitForTimeout(1500);
-    expect(await status.textContent()).not.toContain('Read');
+    expect(await status.textContent()).toBe('Delivered');
 
     await setVisible(true);
-    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain('Read');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('Read');
   }, 60_000);
 
   it("opens the newest message's menu where it can be seen, and closes it with Esc or a click outside", async () => {
@@ -274,6 +279,52 @@ describe('the web client in Chromium: a direct chat', () => {
     menu = await open();
     await alice.page.locator('.chat-header').click();
     await menu.waitFor({ state: 'detached' });
+  }, 60_000);
+
+  it('keeps keyboard focus in the chat: a few Tabs from the list to the composer, arrows through messages', async () => {
+    const page = alice.page;
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return 'body';
+        return `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}:${el.getAttribute('aria-label') ?? ''}`;
+      });
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.focus();
+    // Back from the composer to the message list: focus is never dropped on the page.
+    const path: string[] = [];
+    for (let i = 0; i < 6 && !path.at(-1)?.startsWith('ol.messages'); i++) {
+      await page.keyboard.press('Shift+Tab');
+      path.push(await focused());
+    }
+    expect(path).not.toContain('body');
+    expect(path.at(-1)).toBe('ol.messages:Messages');
+    // And forwards again: the messages are one stop, not one per message.
+    const forward: string[] = [];
+    for (let i = 0; i < 6 && !forward.at(-1)?.includes('composer-input'); i++) {
+      await page.keyboard.press('Tab');
+      forward.push(
+        `${await focused()}${(await composer.evaluate((el) => el === document.activeElement)) ? ' composer-input' : ''}`,
+      );
+    }
+    expect(forward).not.toContain('body');
+    expect(forward.at(-1)).toContain('composer-input');
+    expect(forward.length).toBeLessThanOrEqual(3);
+
+    // Within the list, arrows go from message to message; Enter opens the focused one's actions, Esc closes them.
+    await page.getByRole('list', { name: 'Messages' }).focus();
+    await page.keyboard.press('End');
+    const newest = page.getByRole('list', { name: 'Messages' }).locator('.message').last();
+    expect(await newest.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    const previous = page.getByRole('list', { name: 'Messages' }).locator('.message').nth(-2);
+    expect(await previous.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await previous.locator('.menu').waitFor();
+    expect(await focused()).toMatch(/^button/);
+    await page.keyboard.press('Escape');
+    await previous.locator('.menu').waitFor({ state: 'detached' });
+    expect(await previous.evaluate((el) => el.contains(document.activeElement))).toBe(true);
   }, 60_000);
 
   it('blocks and unblocks, and explains a refusal and a rate limit in plain words', async () => {

@@ -179,6 +179,49 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     expect(await violations(carolPage.page, 'reactions and replies')).toEqual([]);
   }, 150_000);
 
+  it('shows Alice, on demand, who has read her message and whose browser only has it', async () => {
+    // Carol's tab is in the background: her browser gets the message, she does not see it.
+    const setVisible = (visible: boolean) =>
+      carolPage.page.evaluate((shown) => {
+        Object.defineProperty(document, 'visibilityState', {
+          configurable: true,
+          get: () => (shown ? 'visible' : 'hidden'),
+        });
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => !shown });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, visible);
+    for (const page of [alicePage, bobPage, carolPage]) await openGroup(page);
+    await setVisible(false);
+    const value = marker('receipts');
+    await send(alicePage.page, value);
+    await messages(carolPage.page).getByText(value).waitFor({ timeout: 30_000 });
+    await messages(bobPage.page).getByText(value).waitFor({ timeout: 30_000 });
+
+    // Read by Bob, only delivered to Carol: the message as a whole is "Delivered", one tick short of read.
+    const ticks = messages(alicePage.page).locator('.message.own', { hasText: value }).locator('.ticks');
+    await expect.poll(() => ticks.textContent(), { timeout: 30_000 }).toBe('Delivered');
+    await ticks.click();
+    const info = messages(alicePage.page)
+      .locator('.message.own', { hasText: value })
+      .locator('.receipt-info');
+    const row = (heading: string) =>
+      info
+        .locator('div', { has: alicePage.page.locator('dt', { hasText: heading }) })
+        .locator('dd')
+        .allTextContents();
+    await expect.poll(() => row('Read by'), { timeout: 30_000 }).toEqual([bob.username]);
+    expect(await row('Delivered to')).toEqual([carol.username]);
+    await screenshot(alicePage.page, 'group-receipt-info-desktop');
+    expect(await violations(alicePage.page, 'receipt info')).toEqual([]);
+
+    // Carol comes back to the tab: read by everyone.
+    await setVisible(true);
+    await expect.poll(() => ticks.textContent(), { timeout: 30_000 }).toBe('Read');
+    const everyone = (await row('Read by'))[0]?.split(', ').sort();
+    expect(everyone).toEqual([bob.username, carol.username].sort());
+    expect(await row('Delivered to')).toEqual([]);
+  }, 120_000);
+
   it('removes Carol: she loses the group and sees nothing sent after', async () => {
     const page = alicePage.page;
     await page.getByRole('button', { name: 'Members' }).click();
@@ -247,7 +290,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     for (const storage of browsers) expect(storage).toContain(`history/${groupId}`);
     expect(browsers[0]).toContain('[CryptoKey extractable=false]');
 
-    expect(markers).toHaveLength(7);
+    expect(markers).toHaveLength(8);
     expect(findMarker(traffic, markers)).toBeUndefined();
     expect(findMarker(logs, markers)).toBeUndefined();
     expect(findMarker(stored.text, markers)).toBeUndefined();

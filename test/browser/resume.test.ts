@@ -76,6 +76,15 @@ describe('the web client in Chromium: reload and reconnect', () => {
     await alice.page.reload();
     await alice.page.getByRole('list', { name: 'Messages' }).getByText('two').waitFor({ timeout: 30_000 });
     expect(await shown()).toEqual(['one', 'two']);
+    // A short chat sits at the bottom of its pane, by the composer, not at the top far from it.
+    const list = await alice.page.getByRole('list', { name: 'Messages' }).boundingBox();
+    const newest = await alice.page.locator('.messages .message').last().boundingBox();
+    const oldest = await alice.page.locator('.messages .message').first().boundingBox();
+    if (!list || !newest || !oldest) throw new Error('The list or its messages have no box');
+    const below = list.y + list.height - (newest.y + newest.height);
+    const above = oldest.y - list.y;
+    expect(below).toBeLessThan(above);
+    expect(below).toBeLessThan(40);
   }, 150_000);
 
   it('resumes after going offline: no gap, no duplicate, and what Alice wrote offline is sent', async () => {
@@ -91,6 +100,18 @@ describe('the web client in Chromium: reload and reconnect', () => {
     await composer.press('Enter');
     await alice.page.getByText('Waiting to send…').waitFor();
     await screenshot(alice.page, 'offline-desktop');
+    // A search needs the connection: the person is told so, not that messages will be sent.
+    await alice.page.getByRole('button', { name: /^People/ }).click();
+    await alice.page.getByLabel('Username or email').fill('carol');
+    await alice.page.getByRole('button', { name: 'Find' }).click();
+    const notice = alice.page.getByRole('alert');
+    await notice.getByText(/offline/i).waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).not.toMatch(/messages/i);
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await alice.page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: /bob/ })
+      .click();
 
     await alice.context.setOffline(false);
     // The web client's plaintext is JSON (`{ text }`, or `{ emoji }` for a reaction), inside the MLS ciphertext.

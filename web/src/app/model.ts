@@ -35,7 +35,7 @@ import {
 } from './attachments';
 import { newestFirst } from './conversation-order';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
-import { raiseMarks } from './receipts';
+import { type Marks, raiseMarks } from './receipts';
 import { type Session, SessionEndedError } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 
@@ -189,7 +189,7 @@ export function describeError(error: unknown): string {
   if (error instanceof NotInGroupError)
     return 'This browser is still being added to the conversation. Try again in a moment.';
   if (error instanceof Error && error.name === 'TypeError')
-    return 'You are offline. Messages will be sent when the connection returns.';
+    return 'You are offline: that needs the connection. Try again once it is back.';
   return 'Something went wrong. Try again in a moment.';
 }
 
@@ -203,8 +203,10 @@ export class ChatModel {
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | undefined;
   private typingSent = new Map<string, number>();
-  /** Conversations whose read mark was sent in the last second ('recent'), or is to be sent after it ('due'). */
+  /** Conversations whose marks were sent in the last second ('recent'), or are to be sent after it ('due'). */
   private readonly receipts = new Map<string, 'recent' | 'due'>();
+  /** Conversation → the marks the server has from this browser (or was last sent), so none is sent twice. */
+  private readonly sentMarks = new Map<string, Marks>();
   /** Friend pushes seen so far, so a list fetched meanwhile is not taken for newer. */
   private friendPushes = 0;
   /** Conversation → its history in the store, opened once (reads and writes queue there, in call order). */
@@ -329,6 +331,7 @@ export class ChatModel {
     this.state.friends = friends;
     for (const friend of friends) this.state.users[friend.user.userId] = friend.user;
     this.state.conversations = conversations.map((c) => ({ ...c, receipts: {} }));
+    for (const c of conversations) this.heardMine(c);
     // Only the newest chunk or two of each: older pages are read when the person scrolls up to them.
     const [outbox] = await Promise.all([
       this.store.get(OUTBOX),
@@ -397,6 +400,7 @@ export class ChatModel {
         ...c,
         receipts: known.get(c.conversationId)?.receipts ?? {},
       }));
+      for (const c of fresh) this.heardMine(c);
       await Promise.all(
         fresh
           .filter((c) => !this.histories.has(c.conversationId))
@@ -459,8 +463,10 @@ export class ChatModel {
             // Pushes may arrive out of order or twice: a mark only moves forward.
             const marks = raiseMarks(conversation.receipts[frame.userId], frame);
             conversation.receipts[frame.userId] = marks;
-            if (frame.userId === this.state.me.userId)
+            if (frame.userId === this.state.me.userId) {
               conversation.unread = Math.max(0, conversation.lastSeq - marks.read);
+              this.heardMine(frame);
+            }
             this.changed();
           }
           return;
@@ -647,6 +653,17 @@ export class ChatModel {
       this.notify('This browser could not keep the latest messages: they may be missing after a reload.');
     }
     this.changed();
+    // What reached this browser is delivered, read or not (a message it cannot decrypt reached it too).
+    const reached = new Map<string, number>();
+    for (const event of events) {
+      if (
+        (event.kind !== 'message' && event.kind !== 'undecryptable') ||
+        event.senderId === this.state.me.userId
+      )
+        continue;
+      reached.set(event.conversationId, Math.max(reached.get(event.conversationId) ?? 0, event.seq));
+    }
+    await Promise.all([...reached].map(([conversationId, seq]) => this.markDelivered(conversationId, seq)));
   }
 
   private historyOf(conversationId: string): Promise<ConversationHistory> {
@@ -1022,7 +1039,7 @@ export class ChatModel {
 
   /**
    * Marks everything up to the last message read, here at once and on the server at most once a second per
-   * conversation (the latest mark): a busy conversation would otherwise spend the user's `write` allowance,
+   * conversation (the latest marks): a busy conversation would otherwise spend the user's `write` allowance,
    * which device registration at the next start also draws on.
    */
   async markRead(conversationId: string): Promise<void> {
@@ -1032,32 +1049,69 @@ export class ChatModel {
     if (!conversation || last === 0 || (conversation.receipts[this.state.me.userId]?.read ?? 0) >= last)
       return;
     conversation.unread = 0;
-    conversation.receipts[this.state.me.userId] = { delivered: last, read: last };
+    this.raiseMine(conversation, { delivered: last, read: last });
     this.changed();
+    await this.queueReceipt(conversationId);
+  }
+
+  /**
+   * Marks what reached this browser delivered, so the sender's tick turns from Sent to Delivered before the
+   * person opens the chat; sent with the same once-a-second pacing as read marks.
+   */
+  private async markDelivered(conversationId: string, seq: number): Promise<void> {
+    const conversation = this.find(conversationId);
+    if (!conversation || (conversation.receipts[this.state.me.userId]?.delivered ?? 0) >= seq) return;
+    this.raiseMine(conversation, { delivered: seq, read: 0 });
+    await this.queueReceipt(conversationId);
+  }
+
+  private raiseMine(conversation: ConversationView, marks: Marks): void {
+    const me = this.state.me.userId;
+    conversation.receipts[me] = raiseMarks(conversation.receipts[me], marks);
+  }
+
+  /** Takes the marks the server reported as mine: already there, so never sent again from here. */
+  private heardMine(marks: { conversationId: string; delivered: number; read: number }): void {
+    const conversation = this.find(marks.conversationId);
+    if (conversation) this.raiseMine(conversation, marks);
+    this.sentMarks.set(marks.conversationId, raiseMarks(this.sentMarks.get(marks.conversationId), marks));
+  }
+
+  /** Sends my marks now, or when the second since the last sending is over. */
+  private async queueReceipt(conversationId: string): Promise<void> {
     const pending = this.receipts.get(conversationId);
     if (pending === 'due') return;
     if (pending === 'recent') {
-      // One was sent less than a second ago: the next goes when that second is over, with the latest mark.
+      // One was sent less than a second ago: the next goes when that second is over, with the latest marks.
       this.receipts.set(conversationId, 'due');
       return;
     }
     await this.sendReceipt(conversationId);
   }
 
-  /** Sends my read mark for a conversation, then keeps the next one back for a second. */
+  /** Sends my marks for a conversation when they moved past what the server has, then keeps the next back for a second. */
   private async sendReceipt(conversationId: string): Promise<void> {
+    const mine = this.find(conversationId)?.receipts[this.state.me.userId];
+    const sent = this.sentMarks.get(conversationId);
+    if (!mine || (sent && mine.delivered <= sent.delivered && mine.read <= sent.read)) return;
     this.receipts.set(conversationId, 'recent');
     setTimeout(() => {
       const due = this.receipts.get(conversationId) === 'due';
       this.receipts.delete(conversationId);
       if (due) void this.sendReceipt(conversationId);
     }, RECEIPT_INTERVAL_IN_MS);
-    const read = this.find(conversationId)?.receipts[this.state.me.userId]?.read ?? 0;
-    if (read === 0) return;
-    if (!this.socket?.send({ action: 'receipt', conversationId, read, delivered: read })) {
+    const marks = {
+      delivered: mine.delivered,
+      ...(mine.read > (sent?.read ?? 0) ? { read: mine.read } : {}),
+    };
+    this.sentMarks.set(
+      conversationId,
+      raiseMarks(sent, { delivered: marks.delivered, read: marks.read ?? 0 }),
+    );
+    if (!this.socket?.send({ action: 'receipt', conversationId, ...marks })) {
       await this.api
-        .updateReceipts({ params: { conversationId }, body: { read, delivered: read } })
-        .catch(() => undefined);
+        .updateReceipts({ params: { conversationId }, body: marks })
+        .catch(() => this.sentMarks.set(conversationId, sent ?? { delivered: 0, read: 0 }));
     }
   }
 

@@ -21,11 +21,14 @@ import {
 } from './Attachments';
 import { formatTime, useAction, useModel } from './hooks';
 import { GroupPanel } from './People';
+import { reachOf, Ticks } from './Receipts';
 
 const PAGE = 50;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 /** About the height of the message menu (reactions and up to three actions): below that much room, it opens upwards. */
 const MENU_HEIGHT_IN_PIXELS = 160;
+/** What takes keyboard focus inside a message. */
+const FOCUSABLE = 'a[href], button, input, select, textarea, audio[controls], video[controls], [tabindex]';
 
 /** One conversation: history (paged while scrolling up), composer, typing, receipts and message actions. */
 export function ChatView(props: { model: ChatModel; conversation: ConversationView; onBack: () => void }) {
@@ -43,6 +46,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const [recording, setRecording] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [viewing, setViewing] = useState<AttachmentDescriptor>();
+  /** The message keyboard focus is in, if any. */
+  const [active, setActive] = useState<number>();
   const picker = useRef<HTMLInputElement>(null);
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -135,6 +140,44 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     setShown((n) => n + PAGE);
   };
 
+  /**
+   * The list is one stop for Tab: the arrows (and Home, End) go from message to message, and only the
+   * message being visited has its actions, ticks and files in the Tab order. Enter opens its menu.
+   */
+  const onListKey = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement;
+    const here = target === list.current || target.matches('li.message[data-seq]');
+    if (!here || !list.current) return;
+    const items = [...list.current.querySelectorAll<HTMLElement>('li.message[data-seq]')];
+    const at = items.indexOf(target);
+    const to = {
+      ArrowUp: at === -1 ? items.length - 1 : Math.max(0, at - 1),
+      ArrowDown: at === -1 ? 0 : Math.min(items.length - 1, at + 1),
+      Home: 0,
+      End: items.length - 1,
+    }[e.key];
+    if (to !== undefined) {
+      e.preventDefault();
+      items[to]?.focus();
+    } else if (
+      at !== -1 &&
+      (e.key === 'Enter' || e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey))
+    ) {
+      e.preventDefault();
+      target.querySelector<HTMLButtonElement>('.message-actions > button')?.click();
+      requestAnimationFrame(() => target.querySelector<HTMLButtonElement>('.menu button')?.focus());
+    }
+  };
+
+  // Every message's controls leave the Tab order but those of the message being visited.
+  useLayoutEffect(() => {
+    for (const item of list.current?.querySelectorAll<HTMLElement>('li.message[data-seq]') ?? []) {
+      const visited = Number(item.dataset.seq) === active;
+      for (const control of item.querySelectorAll<HTMLElement>(FOCUSABLE))
+        control.tabIndex = visited ? 0 : -1;
+    }
+  });
+
   const onScroll = () => {
     const element = list.current;
     if (!element) return;
@@ -181,14 +224,6 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
       void run(() => model.send(conversation.conversationId, text));
     }
     input.current?.focus();
-  };
-
-  const status = (message: MessageView): string => {
-    if (others.length === 0) return 'Sent';
-    const marks = others.map((id) => conversation.receipts[id] ?? { delivered: 0, read: 0 });
-    if (marks.every((m) => m.read >= message.seq)) return 'Read';
-    if (marks.every((m) => m.delivered >= message.seq)) return 'Delivered';
-    return 'Sent';
   };
 
   const typers = Object.entries(state.typing[conversation.conversationId] ?? {})
@@ -252,6 +287,14 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
         class="messages"
         ref={list}
         onScroll={onScroll}
+        onKeyDown={onListKey}
+        onFocusIn={(e) => {
+          const item = (e.target as Element).closest<HTMLElement>('li.message[data-seq]');
+          if (item) setActive(Number(item.dataset.seq));
+        }}
+        onFocusOut={(e) => {
+          if (!list.current?.contains(e.relatedTarget as Node | null)) setActive(undefined);
+        }}
         aria-live="polite"
         aria-label="Messages"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so keyboard users can scroll it
@@ -273,7 +316,7 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             conversation={conversation}
             message={message}
             replied={message.replyTo ? all.find((m) => m.seq === message.replyTo) : undefined}
-            status={message.senderId === me ? status(message) : undefined}
+            reach={message.senderId === me ? reachOf(conversation, others, message.seq) : undefined}
             onReply={() => {
               setReplyTo(message);
               setEditing(undefined);
@@ -443,7 +486,7 @@ function Message(props: {
   conversation: ConversationView;
   message: MessageView;
   replied: MessageView | undefined;
-  status: string | undefined;
+  reach: ReturnType<typeof reachOf> | undefined;
   onReply: () => void;
   onEdit: () => void;
 }) {
@@ -453,11 +496,18 @@ function Message(props: {
   const actions = useRef<HTMLDivElement>(null);
   const { run } = useAction(model);
 
+  /** Closes the menu; focus that was in it goes back to its button, never to the page. */
+  const close = () => {
+    const toggle = actions.current?.querySelector<HTMLButtonElement>(':scope > button');
+    if (actions.current?.contains(document.activeElement)) toggle?.focus();
+    setMenu(false);
+  };
+
   useEffect(() => {
     if (!menu) return;
     // Closed by Esc or a click anywhere else, as menus are.
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') setMenu(false);
+      if (e.key === 'Escape') close();
     };
     const onPointer = (e: PointerEvent) => {
       if (!actions.current?.contains(e.target as Node)) setMenu(false);
@@ -493,7 +543,8 @@ function Message(props: {
       model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),
     );
   return (
-    <li class={`message ${own ? 'own' : ''}`} data-seq={message.seq}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: the list's arrow keys move focus from message to message
+    <li class={`message ${own ? 'own' : ''}`} data-seq={message.seq} tabIndex={-1}>
       <div class="bubble">
         {!own && props.conversation.kind === 'group' ? (
           <span class="sender small">{model.nameOf(message.senderId)}</span>
@@ -524,11 +575,13 @@ function Message(props: {
         ) : message.text ? (
           <p class="text">{message.text}</p>
         ) : null}
-        <span class="meta small muted">
+        <div class="meta small muted">
           {formatTime(message.sentAt)}
           {message.edited ? ' · edited' : ''}
-          {props.status ? <span class="status"> · {props.status}</span> : null}
-        </span>
+          {props.reach ? (
+            <Ticks model={model} reach={props.reach} group={props.conversation.kind === 'group'} />
+          ) : null}
+        </div>
         {Object.keys(message.reactions).length > 0 ? (
           <span class="reactions">
             {Object.entries(message.reactions).map(([emoji, users]) => (
@@ -565,7 +618,7 @@ function Message(props: {
                   aria-label={`React ${emoji}`}
                   onClick={() => {
                     react(emoji);
-                    setMenu(false);
+                    close();
                   }}
                 >
                   {emoji}
@@ -575,7 +628,7 @@ function Message(props: {
                 type="button"
                 onClick={() => {
                   props.onReply();
-                  setMenu(false);
+                  close();
                 }}
               >
                 Reply
@@ -586,7 +639,7 @@ function Message(props: {
                     type="button"
                     onClick={() => {
                       props.onEdit();
-                      setMenu(false);
+                      close();
                     }}
                   >
                     Edit
@@ -594,7 +647,7 @@ function Message(props: {
                   <button
                     type="button"
                     onClick={() => {
-                      setMenu(false);
+                      close();
                       if (confirm('Delete this message for everyone?'))
                         void run(() => model.deleteMessage(props.conversation.conversationId, message.seq));
                     }}
