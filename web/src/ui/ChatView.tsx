@@ -543,7 +543,6 @@ function Message(props: {
       model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),
     );
   return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: the list's arrow keys move focus from message to message
     <li class={`message ${own ? 'own' : ''}`} data-seq={message.seq} tabIndex={-1}>
       <div class="bubble">
         {!own && props.conversation.kind === 'group' ? (
