@@ -11,6 +11,7 @@ import {
   MAX_THUMBNAIL_SIZE_IN_BYTES,
   type MessagePayload,
   parseMessagePayload,
+  textLengthOf,
 } from './attachment-payload';
 import { toBase64 } from './base64';
 
@@ -125,6 +126,14 @@ describe('parseMessagePayload', () => {
     expect(parseMessagePayload(encode({ text: 'a'.repeat(MAX_MESSAGE_TEXT_LENGTH + 1) }))).toBeUndefined();
   });
 
+  it('counts an emoji as one character, as a person does', () => {
+    expect(textLengthOf('Hi 👋')).toBe(4);
+    const emoji = '😀'.repeat(MAX_MESSAGE_TEXT_LENGTH);
+    expect(emoji.length).toBe(2 * MAX_MESSAGE_TEXT_LENGTH);
+    expect(parseMessagePayload(encode({ text: emoji }))?.text).toBe(emoji);
+    expect(parseMessagePayload(encode({ text: `${emoji}a` }))).toBeUndefined();
+  });
+
   it('refuses plaintext that is not UTF-8 JSON of a payload', () => {
     const notUtf8 = concat(
       new TextEncoder().encode('{"text":"'),
@@ -162,6 +171,14 @@ describe('encodeMessagePayload', () => {
     const withoutThumbnails = attachments.map(({ thumbnail: _, ...rest }) => rest);
     expect(encodeMessagePayload({ attachments: withoutThumbnails })).toBeDefined();
     expect(encodeMessagePayload({ text: 'a'.repeat(MAX_MESSAGE_TEXT_LENGTH + 1) })).toBeUndefined();
+  });
+
+  it('fits a text at the limit however it is written, the widest characters included', () => {
+    for (const char of ['a', '"', '\n', 'é', '你', '😀']) {
+      const plaintext = encodeMessagePayload({ text: char.repeat(MAX_MESSAGE_TEXT_LENGTH) });
+      expect(plaintext, char).toBeDefined();
+      expect(parseMessagePayload(plaintext as Uint8Array)?.text).toBe(char.repeat(MAX_MESSAGE_TEXT_LENGTH));
+    }
   });
 });
 

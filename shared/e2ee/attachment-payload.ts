@@ -54,21 +54,36 @@ export const MAX_ATTACHMENT_TYPE_LENGTH = 255;
 export const MAX_THUMBNAIL_SIZE_IN_BYTES = 4 * 1024;
 
 /**
- * Longest text of a message, a caption included, in UTF-16 code units: what the composer takes.
+ * Longest text of a message, a caption included, in characters as a person counts them: Unicode code
+ * points, so an emoji such as 😀 (two UTF-16 code units) counts as one. See {@link textLengthOf}.
  *
  * @example
- * <textarea maxLength={MAX_MESSAGE_TEXT_LENGTH} />
+ * const over = textLengthOf(draft) > MAX_MESSAGE_TEXT_LENGTH;
  */
 export const MAX_MESSAGE_TEXT_LENGTH = 4000;
 
 /**
- * Largest encoded payload: a body less room for MLS's framing (146 bytes measured, padded to 256 for a
- * short message), so a payload that fits here fits the server's body limit once encrypted.
+ * A text's length as {@link MAX_MESSAGE_TEXT_LENGTH} counts it: code points, not UTF-16 code units.
+ *
+ * @example
+ * textLengthOf('Hi 👋'); // 4 (`'Hi 👋'.length` is 5)
+ */
+export function textLengthOf(text: string): number {
+  let length = 0;
+  for (const _ of text) length++;
+  return length;
+}
+
+/**
+ * Largest encoded payload: a body less room for MLS's framing (about 150 bytes, a short message padded to
+ * 256), so a payload that fits here fits the server's body limit once encrypted. A text at the limit fits
+ * however it is written (4,000 emoji of four UTF-8 bytes each are 16,011 bytes of JSON), save one full of
+ * control characters, which JSON escapes in six bytes each: a composer asks {@link encodeMessagePayload}.
  *
  * @example
  * const bytes = encodeMessagePayload(payload); // undefined above MAX_MESSAGE_PAYLOAD_SIZE_IN_BYTES
  */
-export const MAX_MESSAGE_PAYLOAD_SIZE_IN_BYTES = MAX_BODY_SIZE_IN_BYTES - 1024;
+export const MAX_MESSAGE_PAYLOAD_SIZE_IN_BYTES = MAX_BODY_SIZE_IN_BYTES - 256;
 
 /**
  * Largest width or height an attachment may name. Only a layout hint (the UI reserves a box of that
@@ -181,7 +196,16 @@ export type AttachmentDescriptor = z.infer<typeof AttachmentDescriptorSchema>;
  * MessagePayloadSchema.parse({ text: 'From the hike', attachments: [descriptor] });
  */
 export const MessagePayloadSchema = z.object({
-  text: z.optional(z.string().check(z.maxLength(MAX_MESSAGE_TEXT_LENGTH))),
+  text: z.optional(
+    z.string().check(
+      // A code point is at most two code units: the cheap bound first, then the count.
+      z.maxLength(2 * MAX_MESSAGE_TEXT_LENGTH),
+      z.refine(
+        (text) => textLengthOf(text) <= MAX_MESSAGE_TEXT_LENGTH,
+        `must be at most ${MAX_MESSAGE_TEXT_LENGTH} characters`,
+      ),
+    ),
+  ),
   /** A reaction's emoji: one grapheme, however many code points it takes. */
   emoji: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   attachments: z.optional(

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAX_BODY_SIZE_IN_BYTES } from '../protocol/limits';
+import { MAX_MESSAGE_PAYLOAD_SIZE_IN_BYTES } from './attachment-payload';
 import { createDevice, type Device, type DeviceKeyPackage, makeKeyPackages } from './device';
 import {
   CredentialRejectedError,
@@ -114,6 +116,14 @@ describe('GroupSession: Alice (phone, laptop) and Bob (phone) in one group', () 
         });
       }
     }
+  });
+
+  it('seals the largest payload a message may carry into one body the server accepts', async () => {
+    const largest = new Uint8Array(MAX_MESSAGE_PAYLOAD_SIZE_IN_BYTES).fill(0x61);
+    const { message } = await sessionOf(alicePhone).encrypt(largest);
+    expect(message.byteLength).toBeLessThanOrEqual(MAX_BODY_SIZE_IN_BYTES);
+    const event = await receive(bobPhone, message);
+    expect(event.kind === 'message' && event.plaintext.byteLength).toBe(largest.byteLength);
   });
 
   it('shuts a removed device out of the next message', async () => {

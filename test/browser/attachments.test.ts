@@ -267,14 +267,14 @@ describe('the web client in Chromium: attachments', () => {
     expect(alicePage.requests.filter((r) => r.endsWith('/attachments')).length).toBe(before);
   }, 60_000);
 
-  it("keeps a file past the day's allowance in the chat, marked not sent, with Retry and Remove", async () => {
+  it("keeps a file past the day's allowance in the chat, marked not sent, with Retry and Delete", async () => {
     const page = alicePage.page;
     await drop(page, [{ name: 'big.bin', type: 'application/octet-stream', size: ALLOWANCE }]);
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     const refused = messages(page).getByRole('alert').filter({ hasText: 'as many files as a day allows' });
     await refused.waitFor({ timeout: 30_000 });
     await screenshot(page, 'attach-allowance-desktop');
-    await refused.getByRole('button', { name: 'Remove' }).click();
+    await refused.getByRole('button', { name: 'Delete' }).click();
     await refused.waitFor({ state: 'detached' });
   }, 60_000);
 

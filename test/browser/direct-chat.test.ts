@@ -337,14 +337,16 @@ describe('the web client in Chromium: a direct chat', () => {
     await blocked.getByText('alice').waitFor({ timeout: 30_000 });
     await screenshot(bob.page, 'people-blocked-phone');
 
-    // Alice writes to Bob: refused, and she is told so in words.
+    // Alice writes to Bob: refused, and she is told so in words, on the message, which stays.
     const composer = alice.page.getByLabel('Message', { exact: true });
     await composer.fill('Are you there?');
     await composer.press('Enter');
     await expect
       .poll(() => alice.page.getByRole('alert').allTextContents(), { timeout: 30_000 })
-      .toContainEqual(expect.stringContaining('You are not allowed to do that here'));
-    await alice.page.getByRole('button', { name: 'Dismiss' }).click();
+      .toContainEqual(expect.stringContaining('Not sent: You can’t message this person now'));
+    const refused = alice.page.locator('.message.failed', { hasText: 'Are you there?' });
+    await refused.getByRole('button', { name: 'Delete' }).click();
+    await refused.waitFor({ state: 'detached' });
 
     // Bob unblocks her.
     await blocked.getByRole('button', { name: 'Unblock' }).click();

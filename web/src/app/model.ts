@@ -4,6 +4,7 @@ import { type EncryptedAttachment, encryptAttachment } from '../../../shared/e2e
 import {
   type AttachmentDescriptor,
   encodeMessagePayload,
+  MAX_MESSAGE_TEXT_LENGTH,
   type MessagePayload,
   parseMessagePayload,
 } from '../../../shared/e2ee/attachment-payload';
@@ -44,7 +45,7 @@ type Payload = MessagePayload;
 
 export type { MessageView } from './history';
 
-/** A message written while offline, sent when the connection returns. */
+/** A message on its way: sent as soon as the connection allows, or kept, marked `failed`, when it was refused. */
 export interface OutboxItem {
   readonly conversationId: string;
   readonly messageId: string;
@@ -54,7 +55,7 @@ export interface OutboxItem {
   readonly refSeq?: number;
   /** A file to upload first: encrypted already, its ciphertext on the blob shelf under `localId`. */
   readonly attachment?: PendingAttachment;
-  /** Why it was not sent, when retrying alone would not help: it waits for the person to retry or remove it. */
+  /** Why it was not sent, when retrying alone would not help: it waits for the person to retry or delete it. */
   readonly failed?: string;
 }
 
@@ -143,10 +144,17 @@ class UploadLostError extends Error {
   }
 }
 
-/** A message too large once its attachment's details are added (a caption at the limit and a thumbnail). */
+/**
+ * A message too large to send: a caption at the limit with a file's details, or a text the composer let
+ * through (one full of control characters, which take six bytes each once encoded).
+ */
 class PayloadRefusedError extends Error {
-  constructor() {
-    super('This message is too long to send with its file: shorten the caption.');
+  constructor(withFile: boolean) {
+    super(
+      withFile
+        ? 'This message is too long to send with its file: shorten the caption.'
+        : 'This message is too long to send: shorten it.',
+    );
     this.name = 'PayloadRefusedError';
   }
 }
@@ -191,6 +199,17 @@ export function describeError(error: unknown): string {
   if (error instanceof Error && error.name === 'TypeError')
     return 'You are offline: that needs the connection. Try again once it is back.';
   return 'Something went wrong. Try again in a moment.';
+}
+
+/** Why a message stays unsent, in words: a refusal of the conversation itself says which, else as {@link describeError}. */
+function whyNotSent(error: unknown, conversation: ConversationView | undefined): string {
+  if (error instanceof ApiError && error.code === ErrorCode.Forbidden) {
+    // The server says no more (a block reads as the end of a friendship), and neither does this.
+    return conversation?.kind === 'group'
+      ? 'You are no longer a member of this group.'
+      : 'You can’t message this person now: you are not friends.';
+  }
+  return describeError(error);
 }
 
 /**
@@ -577,7 +596,10 @@ export class ChatModel {
           delete this.state.typing[event.conversationId]?.[event.senderId];
           // A payload that breaks the schema (a hostile or newer sender) shows as text, never half-read.
           const payload: Payload = parseMessagePayload(event.plaintext) ?? {
-            text: new TextDecoder().decode(event.plaintext).slice(0, 4000),
+            // Cut by code point, so no emoji is split into a lone surrogate.
+            text: Array.from(new TextDecoder().decode(event.plaintext))
+              .slice(0, MAX_MESSAGE_TEXT_LENGTH)
+              .join(''),
           };
           if (event.messageKind === 'edit' && event.refSeq !== undefined) {
             push(event.conversationId, {
@@ -808,7 +830,7 @@ export class ChatModel {
     if (percentOf(transfer) !== before) this.changed();
   }
 
-  /** Stops a queued or uploading file and takes it out of the outbox. */
+  /** Takes a message out of the outbox, unsent: a queued text, a failed one, a file (its upload stopped). */
   async removeQueued(messageId: string): Promise<void> {
     this.uploads.get(messageId)?.abort();
     const item = this.state.outbox.find((o) => o.messageId === messageId);
@@ -819,7 +841,7 @@ export class ChatModel {
     this.changed();
   }
 
-  /** Tries a failed message again. */
+  /** Tries a failed message again, under its first message id: the server stores it once, however often tried. */
   async retryQueued(messageId: string): Promise<void> {
     this.state.outbox = this.state.outbox.map((o) => {
       if (o.messageId !== messageId) return o;
@@ -971,7 +993,7 @@ export class ChatModel {
                   ...(attachment ? { attachments: [descriptorOf(attachment)] } : {}),
                 };
           const plaintext = encodeMessagePayload(payload);
-          if (!plaintext) throw new PayloadRefusedError();
+          if (!plaintext) throw new PayloadRefusedError(attachment !== undefined);
           await this.e2ee.send(item.conversationId, plaintext, {
             messageId: item.messageId,
             ...(item.kind ? { kind: item.kind } : {}),
@@ -998,11 +1020,17 @@ export class ChatModel {
           const retryable =
             !refusedHere &&
             (!(error instanceof ApiError) || error.status >= 500 || error.code === ErrorCode.RateLimited);
-          this.notify(describeError(error));
-          if (retryable) return;
-          // A file the server refused (over the allowance, say) stays, marked, for the person to decide.
-          if (item.attachment || refusedHere) {
-            const failed = describeError(error);
+          if (retryable) {
+            this.notify(describeError(error));
+            return;
+          }
+          if (item.kind === 'reaction') {
+            // A tap, not words: nothing to keep, and a tap again tries again.
+            this.notify(describeError(error));
+          } else {
+            // Refused (blocked, over an allowance, too long): the message stays where it was written, marked
+            // with why, its text and file kept, until the person retries, edits or deletes it.
+            const failed = whyNotSent(error, this.find(item.conversationId));
             const id = item.messageId;
             this.state.outbox = this.state.outbox.map((o) => (o.messageId === id ? { ...o, failed } : o));
             await this.store.put(OUTBOX, encode(this.state.outbox));

@@ -3,6 +3,8 @@ import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-paylo
 import { MAX_ATTACHMENT_FILE_SIZE_IN_BYTES } from '../../../shared/protocol/limits';
 import { AUTO_DOWNLOAD_UP_TO_BYTES, kindOf, MAX_FILE_SIZE_IN_WORDS, sizeInWords } from '../app/attachments';
 import type { ChatModel, ModelState, OutboxItem, Transfer } from '../app/model';
+import { measureText } from '../app/text-limit';
+import { TextCounter } from './TextCounter';
 
 /** A file picked, dropped or pasted, waiting in the composer for its caption and Send. */
 export interface StagedFile {
@@ -58,6 +60,7 @@ export function StagedTray(props: {
     <ul class="staged" aria-label="Files to send">
       {props.files.map((staged) => {
         const refused = tooLarge(staged.file);
+        const caption = measureText(staged.caption.trim());
         return (
           <li key={staged.id} class={`staged-file ${refused ? 'refused' : ''}`}>
             {staged.preview ? (
@@ -89,9 +92,11 @@ export function StagedTray(props: {
                     id={`caption-${staged.id}`}
                     placeholder="Add a caption"
                     value={staged.caption}
-                    maxLength={4000}
+                    aria-describedby={caption.shown ? `caption-count-${staged.id}` : undefined}
+                    aria-invalid={caption.over}
                     onInput={(e) => props.onCaption(staged.id, e.currentTarget.value)}
                   />
+                  <TextCounter id={`caption-count-${staged.id}`} measure={caption} />
                 </>
               )}
             </div>
@@ -110,54 +115,28 @@ export function StagedTray(props: {
   );
 }
 
-/** A queued file in the chat: encrypting, uploading with its progress and Cancel, or failed with Retry. */
-export function QueuedFile(props: { model: ChatModel; state: ModelState; item: OutboxItem }) {
-  const { model, item } = props;
-  const attachment = item.attachment;
+/** A queued file as its message shows it while it waits: the picture picked, or the file's card. */
+export function QueuedFilePreview(props: { model: ChatModel; item: OutboxItem }) {
+  const attachment = props.item.attachment;
   if (!attachment) return null;
-  const transfer = props.state.transfers[item.messageId];
-  const local = model.localFileOf(item.messageId);
+  const local = props.model.localFileOf(props.item.messageId);
   const { facts } = attachment;
+  return facts.kind === 'image' && local ? (
+    <img class="media-preview" src={local} alt={facts.name} style={boxOf(attachment.facts)} />
+  ) : (
+    <span class="file-card-inline">
+      {iconOf(facts.type, facts.name)} {facts.name} · {sizeInWords(facts.plainSize)}
+    </span>
+  );
+}
+
+/** An upload's progress bar and percentage. */
+export function UploadProgress(props: { name: string; transfer: Transfer }) {
   return (
-    <li class="message own pending" data-message-id={item.messageId}>
-      <div class="bubble">
-        {facts.kind === 'image' && local ? (
-          <img class="media-preview" src={local} alt={facts.name} style={boxOf(attachment.facts)} />
-        ) : (
-          <span class="file-card-inline">
-            {iconOf(facts.type, facts.name)} {facts.name} · {sizeInWords(facts.plainSize)}
-          </span>
-        )}
-        {item.text ? <p class="text">{item.text}</p> : null}
-        {item.failed ? (
-          <span class="small" role="alert">
-            Not sent: {item.failed}{' '}
-            <button type="button" class="link" onClick={() => void model.retryQueued(item.messageId)}>
-              Retry
-            </button>{' '}
-            <button type="button" class="link" onClick={() => void model.removeQueued(item.messageId)}>
-              Remove
-            </button>
-          </span>
-        ) : (
-          <span class="small">
-            {transfer ? (
-              <>
-                <progress max={100} value={percent(transfer)} aria-label={`Uploading ${facts.name}`} />{' '}
-                Uploading {percent(transfer)}%
-              </>
-            ) : props.state.status === 'online' ? (
-              'Sending…'
-            ) : (
-              'Waiting to send…'
-            )}{' '}
-            <button type="button" class="link" onClick={() => void model.removeQueued(item.messageId)}>
-              Cancel
-            </button>
-          </span>
-        )}
-      </div>
-    </li>
+    <>
+      <progress max={100} value={percent(props.transfer)} aria-label={`Uploading ${props.name}`} /> Uploading{' '}
+      {percent(props.transfer)}%
+    </>
   );
 }
 

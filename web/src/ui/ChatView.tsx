@@ -8,10 +8,10 @@ import {
   type ModelState,
   previewOf,
 } from '../app/model';
+import { measureText } from '../app/text-limit';
 import {
   AttachmentView,
   PreparingFile,
-  QueuedFile,
   type StagedFile,
   StagedTray,
   stage,
@@ -20,8 +20,10 @@ import {
   VoiceRecorder,
 } from './Attachments';
 import { formatTime, useAction, useModel } from './hooks';
+import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
 import { reachOf, Ticks } from './Receipts';
+import { TextCounter } from './TextCounter';
 
 const PAGE = 50;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -58,8 +60,9 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const visible = all.slice(Math.max(0, all.length - shown));
   const me = state.me.userId;
   const others = conversation.memberIds.filter((id) => id !== me);
+  // Every message on its way shows where it will appear; a reaction shows on its message once sent.
   const queued = state.outbox.filter(
-    (o) => o.conversationId === conversation.conversationId && (!o.kind || o.attachment),
+    (o) => o.conversationId === conversation.conversationId && o.kind !== 'reaction',
   );
   const preparing = Object.entries(state.preparing).filter(
     ([, p]) => p.conversationId === conversation.conversationId,
@@ -186,8 +189,22 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   };
 
   const sendable = staged.filter((f) => !tooLarge(f.file));
+  // What goes is the trimmed text: the counter counts that, so what it lets through is sent whole.
+  const measure = measureText(draft.trim());
+  const tooLong = measure.over || sendable.some((f) => measureText(f.caption.trim()).over);
+
+  useLayoutEffect(() => {
+    // Grows with its text, line by line, up to the height the style sheet allows; then it scrolls.
+    const element = input.current;
+    if (!element) return;
+    element.style.height = 'auto';
+    element.style.height = `${element.scrollHeight + element.offsetHeight - element.clientHeight}px`;
+  }, [draft]);
+
   const submit = (event?: Event) => {
     event?.preventDefault();
+    // Too long: nothing is cut and nothing goes; the counter says why.
+    if (tooLong) return;
     const text = draft.trim();
     if (sendable.length > 0) {
       // One file and a draft: the draft is its caption, as in other chat apps.
@@ -330,31 +347,20 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             }}
           />
         ))}
-        {queued.map((item) =>
-          item.attachment ? (
-            <QueuedFile key={item.messageId} model={model} state={state} item={item} />
-          ) : (
-            <li key={item.messageId} class="message own pending">
-              <div class="bubble">
-                <p class="text">{item.text}</p>
-                {item.failed ? (
-                  <span class="small" role="alert">
-                    Not sent: {item.failed}{' '}
-                    <button
-                      type="button"
-                      class="link"
-                      onClick={() => void model.removeQueued(item.messageId)}
-                    >
-                      Remove
-                    </button>
-                  </span>
-                ) : (
-                  <span class="small muted">Waiting to send…</span>
-                )}
-              </div>
-            </li>
-          ),
-        )}
+        {queued.map((item) => (
+          <QueuedMessage
+            key={item.messageId}
+            model={model}
+            state={state}
+            item={item}
+            onEdit={(failed) => {
+              // Back in the composer, after whatever is being written there: no text is lost.
+              setDraft((current) => (current.trim() ? `${current}\n${failed.text}` : failed.text));
+              void model.removeQueued(failed.messageId);
+              input.current?.focus();
+            }}
+          />
+        ))}
         {preparing.map(([messageId, file]) => (
           <PreparingFile key={messageId} name={file.name} transfer={state.transfers[messageId]} />
         ))}
@@ -437,7 +443,8 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
           rows={1}
           placeholder="Write a message"
           value={draft}
-          maxLength={4000}
+          aria-describedby={measure.shown ? 'composer-count' : undefined}
+          aria-invalid={measure.over}
           onInput={(e) => {
             setDraft(e.currentTarget.value);
             model.typing(conversation.conversationId, e.currentTarget.value ? 'start' : 'stop');
@@ -450,7 +457,9 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             addFiles(files);
           }}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) {
+            // Enter sends and Shift+Enter starts a new line, as in WhatsApp Web; Enter that picks an input
+            // method's candidate (Chinese, Japanese) belongs to the input method.
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
               submit();
             }
@@ -470,10 +479,16 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             🎤
           </button>
         ) : (
-          <button type="submit" class="primary" disabled={!draft.trim() && sendable.length === 0}>
+          <button
+            type="submit"
+            class="primary"
+            disabled={tooLong || (!draft.trim() && sendable.length === 0)}
+            aria-describedby={measure.shown ? 'composer-count' : undefined}
+          >
             {editing ? 'Save' : 'Send'}
           </button>
         )}
+        <TextCounter id="composer-count" measure={measure} />
       </form>
     </section>
   );
