@@ -9,6 +9,7 @@ import {
   previewOf,
 } from '../app/model';
 import { measureText } from '../app/text-limit';
+import { clockTime, fullDateTime, timeline } from '../app/timeline';
 import {
   AttachmentView,
   PreparingFile,
@@ -23,6 +24,7 @@ import { formatTime, useAction, useModel } from './hooks';
 import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
 import { reachOf, Ticks } from './Receipts';
+import { RichText } from './RichText';
 import { TextCounter } from './TextCounter';
 
 const PAGE = 50;
@@ -54,10 +56,26 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const list = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const stick = useRef(true);
+  /** The first layout of this chat. */
+  const opening = useRef(true);
   const previousHeight = useRef(0);
   const previousTop = useRef(0);
   const loadingEarlier = useRef(false);
   const visible = all.slice(Math.max(0, all.length - shown));
+  /** Where the unread messages began when the chat was opened: the line stays there while it is open. */
+  const [unread] = useState(() => {
+    const mark = Math.max(conversation.read, conversation.receipts[state.me.userId]?.read ?? 0);
+    const first = all.find((m) => m.seq > mark && m.senderId !== state.me.userId);
+    return conversation.unread > 0 && first ? { from: first.seq, count: conversation.unread } : undefined;
+  });
+  const entries = timeline(visible, {
+    now: new Date(),
+    unreadFrom: unread?.from,
+    unreadCount: unread?.count,
+  });
+  const unreadLine = useRef<HTMLLIElement>(null);
+  /** Scrolled up from the newest message: the jump button shows, and what arrives is not read yet. */
+  const [away, setAway] = useState(false);
   const me = state.me.userId;
   const others = conversation.memberIds.filter((id) => id !== me);
   // Every message on its way shows where it will appear; a reaction shows on its message once sent.
@@ -74,14 +92,17 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   }, [conversation.conversationId]);
 
   useEffect(() => {
-    if (document.visibilityState === 'visible') void model.markRead(conversation.conversationId);
+    // Read is what the person sees: the tab in front, and the list at its newest message.
+    if (document.visibilityState === 'visible' && stick.current)
+      void model.markRead(conversation.conversationId);
     // An edit or a reaction counts as new too: read it on screen.
   }, [all.length, conversation.lastSeq, conversation.conversationId]);
 
   useEffect(() => {
     // What arrived while the tab was in the background is read when the person comes back to it.
     const onVisible = () => {
-      if (document.visibilityState === 'visible') void model.markRead(conversation.conversationId);
+      if (document.visibilityState === 'visible' && stick.current)
+        void model.markRead(conversation.conversationId);
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => document.removeEventListener('visibilitychange', onVisible);
@@ -90,10 +111,16 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   useLayoutEffect(() => {
     const element = list.current;
     if (!element) return;
-    if (stick.current) element.scrollTop = element.scrollHeight;
+    if (opening.current && unreadLine.current && element.scrollHeight > element.clientHeight) {
+      // Opened with unread messages: at the first of them, under its line, as chat apps open.
+      element.scrollTop = unreadLine.current.offsetTop - element.offsetTop - 8;
+      stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+      setAway(!stick.current);
+    } else if (stick.current) element.scrollTop = element.scrollHeight;
     // Set, not added to: Chromium's scroll anchoring may have moved it already.
     else if (previousHeight.current)
       element.scrollTop = previousTop.current + element.scrollHeight - previousHeight.current;
+    opening.current = false;
     previousHeight.current = 0;
     // A queued file's progress, failure or removal changes its height too.
   }, [visible.length, queued.length, preparing.length, state.outbox]);
@@ -184,8 +211,23 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const onScroll = () => {
     const element = list.current;
     if (!element) return;
+    const wasStuck = stick.current;
     stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+    setAway(!stick.current);
+    // Scrolled down to the newest: what came meanwhile has been seen.
+    if (stick.current && !wasStuck && document.visibilityState === 'visible')
+      void model.markRead(conversation.conversationId);
     if (element.scrollTop < 40 && (shown < all.length || earlier)) void run(showEarlier);
+  };
+
+  const jumpToLatest = () => {
+    const element = list.current;
+    if (!element) return;
+    element.scrollTop = element.scrollHeight;
+    stick.current = true;
+    setAway(false);
+    void model.markRead(conversation.conversationId);
+    element.focus();
   };
 
   const sendable = staged.filter((f) => !tooLarge(f.file));
@@ -300,71 +342,104 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
       {showGroup ? (
         <GroupPanel model={model} conversation={conversation} onClose={() => setShowGroup(false)} />
       ) : null}
-      <ol
-        class="messages"
-        ref={list}
-        onScroll={onScroll}
-        onKeyDown={onListKey}
-        onFocusIn={(e) => {
-          const item = (e.target as Element).closest<HTMLElement>('li.message[data-seq]');
-          if (item) setActive(Number(item.dataset.seq));
-        }}
-        onFocusOut={(e) => {
-          if (!list.current?.contains(e.relatedTarget as Node | null)) setActive(undefined);
-        }}
-        aria-live="polite"
-        aria-label="Messages"
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so keyboard users can scroll it
-        tabIndex={0}
-      >
-        {shown < all.length || earlier ? (
-          <li class="more">
-            <button type="button" class="link" onClick={() => void run(showEarlier)}>
-              Show earlier messages
-            </button>
-          </li>
+      <div class="timeline">
+        <ol
+          class="messages"
+          ref={list}
+          onScroll={onScroll}
+          onKeyDown={onListKey}
+          onFocusIn={(e) => {
+            const item = (e.target as Element).closest<HTMLElement>('li.message[data-seq]');
+            if (item) setActive(Number(item.dataset.seq));
+          }}
+          onFocusOut={(e) => {
+            if (!list.current?.contains(e.relatedTarget as Node | null)) setActive(undefined);
+          }}
+          aria-live="polite"
+          aria-label="Messages"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so keyboard users can scroll it
+          tabIndex={0}
+        >
+          {shown < all.length || earlier ? (
+            <li class="more">
+              <button type="button" class="link" onClick={() => void run(showEarlier)}>
+                Show earlier messages
+              </button>
+            </li>
+          ) : null}
+          {entries.map((entry) =>
+            entry.kind === 'day' ? (
+              <li key={entry.key} class="day">
+                <span>{entry.label}</span>
+              </li>
+            ) : entry.kind === 'unread' ? (
+              <li key={entry.key} class="unread-line" ref={unreadLine}>
+                <span>
+                  {entry.count} unread {entry.count === 1 ? 'message' : 'messages'}
+                </span>
+              </li>
+            ) : (
+              <Message
+                key={entry.key}
+                model={model}
+                state={state}
+                onOpen={setViewing}
+                conversation={conversation}
+                message={entry.message}
+                first={entry.first}
+                last={entry.last}
+                replied={entry.message.replyTo ? all.find((m) => m.seq === entry.message.replyTo) : undefined}
+                reach={
+                  entry.message.senderId === me ? reachOf(conversation, others, entry.message.seq) : undefined
+                }
+                onReply={() => {
+                  setReplyTo(entry.message);
+                  setEditing(undefined);
+                  input.current?.focus();
+                }}
+                onEdit={() => {
+                  setEditing(entry.message);
+                  setReplyTo(undefined);
+                  setDraft(entry.message.text);
+                  input.current?.focus();
+                }}
+              />
+            ),
+          )}
+          {queued.map((item) => (
+            <QueuedMessage
+              key={item.messageId}
+              model={model}
+              state={state}
+              item={item}
+              onEdit={(failed) => {
+                // Back in the composer, after whatever is being written there: no text is lost.
+                setDraft((current) => (current.trim() ? `${current}\n${failed.text}` : failed.text));
+                void model.removeQueued(failed.messageId);
+                input.current?.focus();
+              }}
+            />
+          ))}
+          {preparing.map(([messageId, file]) => (
+            <PreparingFile key={messageId} name={file.name} transfer={state.transfers[messageId]} />
+          ))}
+        </ol>
+        {away ? (
+          <button
+            type="button"
+            class="jump"
+            onClick={jumpToLatest}
+            aria-label={
+              conversation.unread > 0
+                ? `Jump to the latest message, ${conversation.unread} new`
+                : 'Jump to the latest message'
+            }
+          >
+            <span aria-hidden="true">↓</span>
+            {conversation.unread > 0 ? <span class="badge">{conversation.unread}</span> : null}
+          </button>
         ) : null}
-        {visible.map((message) => (
-          <Message
-            key={message.seq}
-            model={model}
-            state={state}
-            onOpen={setViewing}
-            conversation={conversation}
-            message={message}
-            replied={message.replyTo ? all.find((m) => m.seq === message.replyTo) : undefined}
-            reach={message.senderId === me ? reachOf(conversation, others, message.seq) : undefined}
-            onReply={() => {
-              setReplyTo(message);
-              setEditing(undefined);
-              input.current?.focus();
-            }}
-            onEdit={() => {
-              setEditing(message);
-              setReplyTo(undefined);
-              setDraft(message.text);
-              input.current?.focus();
-            }}
-          />
-        ))}
-        {queued.map((item) => (
-          <QueuedMessage
-            key={item.messageId}
-            model={model}
-            state={state}
-            item={item}
-            onEdit={(failed) => {
-              // Back in the composer, after whatever is being written there: no text is lost.
-              setDraft((current) => (current.trim() ? `${current}\n${failed.text}` : failed.text));
-              void model.removeQueued(failed.messageId);
-              input.current?.focus();
-            }}
-          />
-        ))}
-        {preparing.map(([messageId, file]) => (
-          <PreparingFile key={messageId} name={file.name} transfer={state.transfers[messageId]} />
-        ))}
-      </ol>
+      </div>
       <p class="typing small muted" aria-live="polite">
         {typers.length > 0 ? `${typers.join(', ')} ${typers.length === 1 ? 'is' : 'are'} typing…` : ''}
       </p>
@@ -502,6 +577,9 @@ function Message(props: {
   message: MessageView;
   replied: MessageView | undefined;
   reach: ReturnType<typeof reachOf> | undefined;
+  /** The first and last of a run of one sender's messages. */
+  first: boolean;
+  last: boolean;
   onReply: () => void;
   onEdit: () => void;
 }) {
@@ -558,9 +636,13 @@ function Message(props: {
       model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),
     );
   return (
-    <li class={`message ${own ? 'own' : ''}`} data-seq={message.seq} tabIndex={-1}>
+    <li
+      class={`message ${own ? 'own' : ''} ${props.first ? 'run-first' : ''} ${props.last ? 'run-last' : ''}`}
+      data-seq={message.seq}
+      tabIndex={-1}
+    >
       <div class="bubble">
-        {!own && props.conversation.kind === 'group' ? (
+        {!own && props.conversation.kind === 'group' && props.first ? (
           <span class="sender small">{model.nameOf(message.senderId)}</span>
         ) : null}
         {props.replied ? (
@@ -587,10 +669,12 @@ function Message(props: {
         {message.deleted ? (
           <p class="text muted">Message deleted</p>
         ) : message.text ? (
-          <p class="text">{message.text}</p>
+          <RichText text={message.text} />
         ) : null}
         <div class="meta small muted">
-          {formatTime(message.sentAt)}
+          <time dateTime={message.sentAt} title={fullDateTime(message.sentAt)}>
+            {clockTime(message.sentAt)}
+          </time>
           {message.edited ? ' · edited' : ''}
           {props.reach ? (
             <Ticks model={model} reach={props.reach} group={props.conversation.kind === 'group'} />
