@@ -12,7 +12,7 @@ import { DeviceRevokedError, E2eeError, GroupStateError, StateStoreError } from 
 import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
 import { DIRECTORY_TTL_IN_MS, HttpDirectory } from './http-directory';
 import { type DeviceAddress, deviceKeyOf } from './identity';
-import { safetyNumber } from './safety-number';
+import { deviceSetFingerprint, safetyNumber } from './safety-number';
 import type { StateStore } from './state-store';
 
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
@@ -106,6 +106,17 @@ export type ChatEvent =
       /** This device was removed: it reads nothing new until a commit adds it again. */
       readonly removedSelf: boolean;
     };
+
+/** A safety number and what it was computed from on the contact's side. */
+export interface Verification {
+  /** The 60-digit number over both users' device keys: both sides show the same one. */
+  readonly safetyNumber: string;
+  /**
+   * A fingerprint of the contact's device keys alone (see `deviceSetFingerprint`): kept when the number is
+   * compared, it tells whether the *contact's* devices changed since, whatever happened to mine.
+   */
+  readonly contactDevices: string;
+}
 
 /** Where one conversation stands on this device, stored beside its MLS state. */
 interface Cursor {
@@ -264,12 +275,25 @@ export class E2eeClient {
    * device.
    */
   async safetyNumberWith(contactUserId: string): Promise<string> {
+    return (await this.verificationWith(contactUserId)).safetyNumber;
+  }
+
+  /**
+   * The safety number with a contact (as {@link safetyNumberWith}) and a fingerprint of the contact's
+   * devices alone. An app warns that a contact's number changed by comparing the fingerprint it kept
+   * with the new one: my own new device changes every number but no contact's fingerprint.
+   */
+  async verificationWith(contactUserId: string): Promise<Verification> {
     const keys = async (userId: string) =>
       (await this.directory.devicesOf(userId, { fresh: true }))
         .filter((d) => !d.revoked)
         .map((d) => d.signaturePublicKey);
     const [mine, theirs] = await Promise.all([keys(this.self.userId), keys(contactUserId)]);
-    return safetyNumber(mine, theirs);
+    const [number, contactDevices] = await Promise.all([
+      safetyNumber(mine, theirs),
+      deviceSetFingerprint(theirs),
+    ]);
+    return { safetyNumber: number, contactDevices };
   }
 
   /** The group's member devices as this device's MLS state has them; empty when not in the group. */

@@ -112,6 +112,11 @@ export interface ModelState {
   notice?: string;
   /** Bumped when one of my devices registered or was revoked: the device list is to be read again. */
   devicesVersion: number;
+  /**
+   * Bumped when a device of anyone I share keys with (me, a friend, a co-member) registered or was revoked:
+   * the safety numbers shown are to be computed again, since each covers both sides' devices.
+   */
+  keysVersion: number;
   /** Another of my devices revoked this browser: the app signs out (see {@link ChatModel.signOut}). */
   revoked: boolean;
   /** The server ended this session (the user signed out everywhere): the app shows sign-in. */
@@ -238,6 +243,7 @@ export class ChatModel {
       fileErrors: {},
       preparing: {},
       devicesVersion: 0,
+      keysVersion: 0,
       revoked: false,
       sessionEnded: false,
     };
@@ -508,10 +514,9 @@ export class ChatModel {
           return;
         }
         case 'device':
-          if (frame.userId === this.state.me.userId) {
-            this.state.devicesVersion++;
-            this.changed();
-          }
+          if (frame.userId === this.state.me.userId) this.state.devicesVersion++;
+          this.state.keysVersion++;
+          this.changed();
           await this.e2ee.handlePush(frame);
           return;
         default:
