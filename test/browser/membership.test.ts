@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend } from '../support/api';
+import { type Api, apiFor, befriend } from '../support/api';
 import {
   accessibilityViolations,
   DESKTOP,
@@ -29,10 +30,29 @@ describe('the web client in Chromium: devices and members that come and go', () 
   let alice: Persona;
   let bob: Persona;
   let carol: Persona;
+  let alices: Api;
   let alicePage: OpenPage;
   let bobPage: OpenPage;
   let carolPage: OpenPage;
+  const run = randomUUID().slice(0, 8);
+  const groupName = `Book club ${run}`;
 
+  const messages = (page: Page) => page.getByRole('list', { name: 'Messages' });
+  const conversations = (page: Page) => page.getByRole('navigation', { name: 'Conversations' });
+  const send = async (page: Page, value: string) => {
+    const composer = page.getByLabel('Message', { exact: true });
+    await composer.fill(value);
+    await composer.press('Enter');
+    // Stored by the server, not only waiting to be sent.
+    await messages(page).locator('.message:not(.pending)').getByText(value).waitFor({ timeout: 30_000 });
+  };
+  const openConversation = async (page: Page, name: string) => {
+    if (await page.getByRole('heading', { name }).isVisible()) return;
+    await conversations(page)
+      .getByRole('button', { name: new RegExp(name) })
+      .click({ timeout: 30_000 });
+    await messages(page).waitFor();
+  };
   /** The safety number a page's open settings show for a friend, spaces normalized. */
   const numberOn = async (page: Page, friend: string) =>
     (
@@ -58,6 +78,7 @@ describe('the web client in Chromium: devices and members that come and go', () 
       signUp(stack, 'bob'),
       signUp(stack, 'carol'),
     ]);
+    alices = apiFor(stack, alice);
     await Promise.all([befriend(stack, alice, bob), befriend(stack, alice, carol)]);
     [alicePage, bobPage, carolPage] = await Promise.all([
       openPage(browser, stack, DESKTOP),
@@ -123,5 +144,58 @@ describe('the web client in Chromium: devices and members that come and go', () 
     await changedWarning(bobPage.page, alice.username).waitFor({ state: 'detached' });
     expect(await numberOn(bobPage.page, alice.username)).toBe(after);
     await phone.context.close();
+  }, 150_000);
+
+  it('takes a removed member back: the notice goes, and the gap reads as one line', async () => {
+    const { conversationId } = await alices.createConversation({
+      body: { kind: 'group', name: groupName, memberIds: [carol.userId] },
+    });
+    await openConversation(alicePage.page, groupName);
+    const first = `Welcome, Carol ${run}`;
+    await send(alicePage.page, first);
+    await openConversation(carolPage.page, groupName);
+    await messages(carolPage.page).getByText(first).waitFor({ timeout: 30_000 });
+
+    await alices.removeMember({ params: { conversationId, userId: carol.userId } });
+    const removed = carolPage.page.getByRole('alert').filter({ hasText: /removed you from/ });
+    await removed.waitFor({ timeout: 30_000 });
+    const inCarolsList = conversations(carolPage.page).getByRole('button', { name: new RegExp(groupName) });
+    await inCarolsList.waitFor({ state: 'detached', timeout: 30_000 });
+
+    // Two messages while she is out.
+    const away = [`While you were out 1 ${run}`, `While you were out 2 ${run}`];
+    for (const text of away) await send(alicePage.page, text);
+
+    await alices.addMembers({ params: { conversationId }, body: { userIds: [carol.userId] } });
+    // Back in her list, and the notice that she was removed is gone.
+    await inCarolsList.waitFor({ timeout: 30_000 });
+    await removed.waitFor({ state: 'detached', timeout: 30_000 });
+
+    const back = `Good to have you back ${run}`;
+    await send(alicePage.page, back);
+    await openConversation(carolPage.page, groupName);
+    const pages = { alice: alicePage, carol: carolPage };
+    await explained(messages(carolPage.page).getByText(back).waitFor({ timeout: 30_000 }), pages, stack);
+
+    // One line says what she missed and why; nothing says this browser joined late.
+    const gap = messages(carolPage.page).locator('.message.system');
+    await expect
+      .poll(() => gap.allTextContents())
+      .toEqual(['2 messages sent while you were not in the group are not shown here.']);
+    expect(await messages(carolPage.page).textContent()).not.toContain('before this browser joined');
+    // In order: what she read before, the gap, then the new message.
+    const rows = await messages(carolPage.page).locator('.message').allTextContents();
+    const at = (text: string) => rows.findIndex((row) => row.includes(text));
+    expect(at(first)).toBeGreaterThanOrEqual(0);
+    expect(at(first)).toBeLessThan(at('not in the group'));
+    expect(at('not in the group')).toBeLessThan(at(back));
+    for (const text of away) expect(at(text)).toBe(-1);
+
+    await screenshot(carolPage.page, 're-added-member-desktop');
+    expect(await violations(carolPage.page, 're-added member')).toEqual([]);
+    await carolPage.page.setViewportSize(PHONE);
+    await screenshot(carolPage.page, 're-added-member-phone');
+    expect(await violations(carolPage.page, 're-added member phone')).toEqual([]);
+    await carolPage.page.setViewportSize(DESKTOP);
   }, 150_000);
 });

@@ -214,6 +214,8 @@ export class ChatModel {
   private friendPushes = 0;
   /** Conversation → its history in the store, opened once (reads and writes queue there, in call order). */
   private readonly histories = new Map<string, Promise<ConversationHistory>>();
+  /** Conversation → the notice that told me I was removed from it, while it may still be showing. */
+  private readonly removals = new Map<string, string>();
 
   private constructor(
     readonly config: WebConfig,
@@ -408,6 +410,7 @@ export class ChatModel {
           .filter((c) => !this.histories.has(c.conversationId))
           .map((c) => this.showHistory(c.conversationId)),
       );
+      for (const c of fresh) this.memberAgain(c.conversationId);
       this.sortConversations();
       this.changed();
       for (const c of fresh) await this.e2ee.sync(c.conversationId);
@@ -448,8 +451,11 @@ export class ChatModel {
             await this.refresh(frame.conversationId);
           } else {
             const title = frame.name ?? 'the group';
-            if (this.find(frame.conversationId) && frame.actorId !== me)
-              this.notify(`${this.nameOf(frame.actorId)} removed you from ${title}.`);
+            if (this.find(frame.conversationId) && frame.actorId !== me) {
+              const notice = `${this.nameOf(frame.actorId)} removed you from ${title}.`;
+              this.removals.set(frame.conversationId, notice);
+              this.notify(notice);
+            }
             this.drop(frame.conversationId);
           }
           await this.e2ee.handlePush(frame);
@@ -528,6 +534,17 @@ export class ChatModel {
     }
   }
 
+  /**
+   * I am (again) a member of a conversation: a notice that I was removed from it no longer applies, so it
+   * goes, unless another notice has replaced it.
+   */
+  private memberAgain(conversationId: string): void {
+    const notice = this.removals.get(conversationId);
+    if (notice === undefined) return;
+    this.removals.delete(conversationId);
+    if (this.state.notice === notice) this.state.notice = undefined;
+  }
+
   private drop(conversationId: string): void {
     this.state.conversations = this.state.conversations.filter((c) => c.conversationId !== conversationId);
     this.changed();
@@ -554,6 +571,7 @@ export class ChatModel {
         ...this.state.conversations.filter((c) => c.conversationId !== frame.conversationId),
       ];
       if (!this.histories.has(frame.conversationId)) await this.showHistory(frame.conversationId);
+      this.memberAgain(frame.conversationId);
       this.sortConversations();
       this.changed();
     } catch (error) {

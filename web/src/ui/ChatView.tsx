@@ -8,6 +8,7 @@ import {
   type ModelState,
   previewOf,
 } from '../app/model';
+import { timeline, unreadableText } from '../app/unreadable';
 import {
   AttachmentView,
   PreparingFile,
@@ -264,29 +265,35 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             </button>
           </li>
         ) : null}
-        {visible.map((message) => (
-          <Message
-            key={message.seq}
-            model={model}
-            state={state}
-            onOpen={setViewing}
-            conversation={conversation}
-            message={message}
-            replied={message.replyTo ? all.find((m) => m.seq === message.replyTo) : undefined}
-            status={message.senderId === me ? status(message) : undefined}
-            onReply={() => {
-              setReplyTo(message);
-              setEditing(undefined);
-              input.current?.focus();
-            }}
-            onEdit={() => {
-              setEditing(message);
-              setReplyTo(undefined);
-              setDraft(message.text);
-              input.current?.focus();
-            }}
-          />
-        ))}
+        {timeline(visible).map((row) =>
+          row.kind === 'unreadable' ? (
+            <li class="message system" key={row.seq} data-seq={row.seq}>
+              <span class="small muted">{unreadableText(row.reason, row.count)}</span>
+            </li>
+          ) : (
+            <Message
+              key={row.message.seq}
+              model={model}
+              state={state}
+              onOpen={setViewing}
+              conversation={conversation}
+              message={row.message}
+              replied={row.message.replyTo ? all.find((m) => m.seq === row.message.replyTo) : undefined}
+              status={row.message.senderId === me ? status(row.message) : undefined}
+              onReply={() => {
+                setReplyTo(row.message);
+                setEditing(undefined);
+                input.current?.focus();
+              }}
+              onEdit={() => {
+                setEditing(row.message);
+                setReplyTo(undefined);
+                setDraft(row.message.text);
+                input.current?.focus();
+              }}
+            />
+          ),
+        )}
         {queued.map((item) =>
           item.attachment ? (
             <QueuedFile key={item.messageId} model={model} state={state} item={item} />
@@ -477,17 +484,6 @@ function Message(props: {
     const below = list ? list.bottom - button.getBoundingClientRect().bottom : Number.POSITIVE_INFINITY;
     setMenu(below < MENU_HEIGHT_IN_PIXELS ? 'up' : 'down');
   };
-  if (message.undecryptable) {
-    return (
-      <li class="message system">
-        <span class="small muted">
-          {message.undecryptable === 'before-join'
-            ? 'Sent before this browser joined the conversation: it cannot be read here.'
-            : 'A message that could not be decrypted.'}
-        </span>
-      </li>
-    );
-  }
   const react = (emoji: string) =>
     void run(() =>
       model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),
