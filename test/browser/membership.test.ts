@@ -11,6 +11,7 @@ import {
   PHONE,
   screenshot,
   signInInBrowser,
+  webUrlOf,
 } from '../support/browser';
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -197,5 +198,26 @@ describe('the web client in Chromium: devices and members that come and go', () 
     await screenshot(carolPage.page, 're-added-member-phone');
     expect(await violations(carolPage.page, 're-added member phone')).toEqual([]);
     await carolPage.page.setViewportSize(DESKTOP);
+  }, 150_000);
+
+  it('keeps a direct chat titled with the other person’s name after they unfriend me', async () => {
+    const bobName = (await apiFor(stack, bob).getMe()).displayName;
+    await alices.createConversation({ body: { kind: 'direct', userId: bob.userId } });
+    await openConversation(alicePage.page, bobName);
+    await send(alicePage.page, `Hi Bob ${run}`);
+
+    await apiFor(stack, bob).removeFriend({ params: { userId: alice.userId } });
+    // Alice's browser starts again on her list, with Bob no longer among her friends.
+    await alicePage.page.goto(webUrlOf(stack));
+    const list = conversations(alicePage.page);
+    await list.waitFor({ timeout: 30_000 });
+    await explained(
+      list.getByRole('button', { name: new RegExp(bobName) }).waitFor({ timeout: 30_000 }),
+      { alice: alicePage },
+      stack,
+    );
+    expect(await list.getByRole('button', { name: /Someone/ }).count()).toBe(0);
+    await openConversation(alicePage.page, bobName);
+    await alicePage.page.getByRole('heading', { name: bobName }).waitFor();
   }, 150_000);
 });

@@ -413,6 +413,8 @@ export class ChatModel {
       for (const c of fresh) this.memberAgain(c.conversationId);
       this.sortConversations();
       this.changed();
+      // Beside the catching up, not before it: a name can come a moment after the messages.
+      void this.learnMembers();
       for (const c of fresh) await this.e2ee.sync(c.conversationId);
       await this.flushOutbox();
       // Groups in line with members and devices changed while away, and the weekly self-updates.
@@ -543,6 +545,17 @@ export class ChatModel {
     if (notice === undefined) return;
     this.removals.delete(conversationId);
     if (this.state.notice === notice) this.state.notice = undefined;
+  }
+
+  /**
+   * Reads the details of the direct chats whose other member this browser has no profile of (no longer a
+   * friend, say): the conversation's member list carries their profile, so the chat keeps their name.
+   */
+  private async learnMembers(): Promise<void> {
+    const unknown = this.state.conversations.filter(
+      (c) => c.kind === 'direct' && c.memberIds.some((id) => this.state.users[id] === undefined),
+    );
+    await Promise.all(unknown.map((c) => this.refresh(c.conversationId)));
   }
 
   private drop(conversationId: string): void {
