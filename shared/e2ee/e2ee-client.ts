@@ -12,7 +12,7 @@ import { DeviceRevokedError, E2eeError, GroupStateError, StateStoreError } from 
 import { type GroupMember, GroupSession, type PendingCommit } from './group-session';
 import { DIRECTORY_TTL_IN_MS, HttpDirectory } from './http-directory';
 import { type DeviceAddress, deviceKeyOf } from './identity';
-import { safetyNumber } from './safety-number';
+import { deviceSetFingerprint, safetyNumber } from './safety-number';
 import type { StateStore } from './state-store';
 
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
@@ -73,13 +73,13 @@ export type ChatEvent =
       readonly own: boolean;
     }
   | {
-      /** A message this device cannot read: sent before it joined, or refused (tampered, forged, replayed). */
+      /** A message this device cannot read: see {@link UndecryptableReason}. */
       readonly kind: 'undecryptable';
       readonly conversationId: string;
       readonly seq: number;
       readonly messageId: string;
       readonly senderId: string;
-      readonly reason: 'before-join' | 'rejected';
+      readonly reason: UndecryptableReason;
     }
   | { readonly kind: 'deleted'; readonly conversationId: string; readonly seq: number }
   | {
@@ -107,6 +107,26 @@ export type ChatEvent =
       readonly removedSelf: boolean;
     };
 
+/**
+ * Why a device cannot read a message:
+ * - `before-join`: sent before this device first joined the group (a new browser, or a member added later);
+ * - `not-member`: sent while this device was out of the group it had been in (its user was removed and
+ *   added back): a gap in membership, not a late device;
+ * - `rejected`: refused (garbage, tampered, forged, replayed).
+ */
+export type UndecryptableReason = 'before-join' | 'not-member' | 'rejected';
+
+/** A safety number and what it was computed from on the contact's side. */
+export interface Verification {
+  /** The 60-digit number over both users' device keys: both sides show the same one. */
+  readonly safetyNumber: string;
+  /**
+   * A fingerprint of the contact's device keys alone (see `deviceSetFingerprint`): kept when the number is
+   * compared, it tells whether the *contact's* devices changed since, whatever happened to mine.
+   */
+  readonly contactDevices: string;
+}
+
 /** Where one conversation stands on this device, stored beside its MLS state. */
 interface Cursor {
   /** The last log `seq` processed. */
@@ -120,6 +140,11 @@ interface Cursor {
   joinedSlot?: number;
   /** The `seq` of the commit that added this device (0 when it created the group), once seen. */
   joinedSeq?: number;
+  /**
+   * The last `seq` this device had read when it was removed from the group; kept when it joins again, so
+   * what was sent in between reads as `not-member`, not `before-join`.
+   */
+  leftSeq?: number;
   /** When this device last committed its own new leaf keys (epoch ms). */
   updatedAt?: number;
 }
@@ -264,12 +289,25 @@ export class E2eeClient {
    * device.
    */
   async safetyNumberWith(contactUserId: string): Promise<string> {
+    return (await this.verificationWith(contactUserId)).safetyNumber;
+  }
+
+  /**
+   * The safety number with a contact (as {@link safetyNumberWith}) and a fingerprint of the contact's
+   * devices alone. An app warns that a contact's number changed by comparing the fingerprint it kept
+   * with the new one: my own new device changes every number but no contact's fingerprint.
+   */
+  async verificationWith(contactUserId: string): Promise<Verification> {
     const keys = async (userId: string) =>
       (await this.directory.devicesOf(userId, { fresh: true }))
         .filter((d) => !d.revoked)
         .map((d) => d.signaturePublicKey);
     const [mine, theirs] = await Promise.all([keys(this.self.userId), keys(contactUserId)]);
-    return safetyNumber(mine, theirs);
+    const [number, contactDevices] = await Promise.all([
+      safetyNumber(mine, theirs),
+      deviceSetFingerprint(theirs),
+    ]);
+    return { safetyNumber: number, contactDevices };
   }
 
   /** The group's member devices as this device's MLS state has them; empty when not in the group. */
@@ -571,7 +609,7 @@ export class E2eeClient {
       const { session: next, event } = decrypted;
       if (event.kind !== 'commit') return undefined;
       state.session = event.removedSelf ? undefined : next;
-      if (event.removedSelf) state.cursor = { seq: state.cursor.seq };
+      if (event.removedSelf) state.cursor = { seq: state.cursor.seq, leftSeq: seq };
       for (const { userId } of [...event.added, ...event.removed]) this.directory.forget(userId);
       return {
         kind: 'membership',
@@ -598,7 +636,9 @@ export class E2eeClient {
       return { kind: 'message', ...base, senderDeviceId: undefined, plaintext: fromBase64(own), own: true };
     }
     if (state.cursor.joinedSeq === undefined || seq < state.cursor.joinedSeq) {
-      return { kind: 'undecryptable', conversationId, seq, messageId, senderId, reason: 'before-join' };
+      // Only entries after the cursor are read: after leaving, these were all sent while out of the group.
+      const reason = state.cursor.leftSeq === undefined ? 'before-join' : 'not-member';
+      return { kind: 'undecryptable', conversationId, seq, messageId, senderId, reason };
     }
     try {
       const { session: next, event } = await session.decrypt(fromBase64(item.body));
@@ -647,6 +687,7 @@ export class E2eeClient {
           state.session = session;
           state.cursor = {
             seq: state.cursor.seq,
+            ...(state.cursor.leftSeq === undefined ? {} : { leftSeq: state.cursor.leftSeq }),
             slot: welcome.epoch,
             joinedSlot: welcome.epoch,
             updatedAt: this.clock(),
@@ -895,8 +936,10 @@ export class E2eeClient {
 
   private async forgetGroup(conversationId: string): Promise<void> {
     const state = await this.conversation(conversationId);
+    // Only a device that was in the group has left it (a push may come for one never added).
+    const wasIn = state.session !== undefined || state.cursor.leftSeq !== undefined;
     state.session = undefined;
-    state.cursor = { seq: state.cursor.seq };
+    state.cursor = { seq: state.cursor.seq, ...(wasIn ? { leftSeq: state.cursor.seq } : {}) };
     await this.save(conversationId, state);
   }
 }

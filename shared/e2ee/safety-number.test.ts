@@ -3,7 +3,7 @@ import { createDevice, makeKeyPackages } from './device';
 import { GroupSession } from './group-session';
 import { InMemoryDirectory } from './in-memory-directory';
 import { generateSignatureKeyPair } from './mls';
-import { deviceSetChanged, groupCode, safetyNumber } from './safety-number';
+import { deviceSetChanged, deviceSetFingerprint, groupCode, safetyNumber } from './safety-number';
 
 // The full iteration count is exercised once; the other cases need only the structure, not the cost.
 const fast = { iterations: 8 };
@@ -92,5 +92,21 @@ describe('deviceSetChanged', () => {
       { userId: 'dave', added: [], removed: [dave1] },
     ]);
     expect(deviceSetChanged(current, current)).toEqual([]);
+  });
+});
+
+describe('deviceSetFingerprint', () => {
+  it('names one user’s device set in any order, and changes only with that set', async () => {
+    const [bobPhone, bobTablet, alicePhone, aliceLaptop] = await keys(4);
+    if (!bobPhone || !bobTablet || !alicePhone || !aliceLaptop) throw new Error('keys');
+    const bob = await deviceSetFingerprint([bobPhone, bobTablet]);
+    expect(bob).toMatch(/^[0-9a-f]{64}$/);
+    expect(await deviceSetFingerprint([bobTablet.slice(), bobPhone.slice()])).toBe(bob);
+    expect(await deviceSetFingerprint([bobPhone])).not.toBe(bob);
+    // Alice adding a laptop changes her safety number with Bob, but not what she remembers of Bob.
+    const before = await safetyNumber([alicePhone], [bobPhone, bobTablet], fast);
+    const after = await safetyNumber([alicePhone, aliceLaptop], [bobPhone, bobTablet], fast);
+    expect(after).not.toBe(before);
+    expect(await deviceSetFingerprint([bobPhone, bobTablet])).toBe(bob);
   });
 });

@@ -117,6 +117,23 @@ export async function groupCode(memberKeys: readonly Uint8Array[]): Promise<stri
   return (hex.match(/.{4}/g) ?? []).join(' ');
 }
 
+/**
+ * A fingerprint of one user's device set (64 hex digits, any key order): what a device remembers of a
+ * contact when their safety number is compared, so it can tell that the *contact's* devices changed since.
+ * The safety number covers both sides, so it also changes when I add a device of my own; a warning about
+ * the contact must not follow from that (Signal and WhatsApp warn only when the other party's keys change).
+ *
+ * @example
+ * if (seen !== (await deviceSetFingerprint(bobDeviceKeys))) warn('Bob’s devices changed');
+ */
+export async function deviceSetFingerprint(keys: readonly Uint8Array[]): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    concat(new Uint8Array([2, SAFETY_NUMBER_VERSION]), encodeKeySet(keys)) as Uint8Array<ArrayBuffer>,
+  );
+  return toHex(new Uint8Array(digest));
+}
+
 /** Device keys per contact (user id → that user's device signature keys). */
 export type DeviceKeysByUser = ReadonlyMap<string, readonly Uint8Array[]>;
 

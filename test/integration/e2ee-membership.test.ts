@@ -206,6 +206,25 @@ describe('E2EE membership through the local stack', () => {
     expect(outcomes).not.toContain('read:after bob');
   });
 
+  it('adds a removed member back: what was sent while they were out reads as a gap, not as a late join', async () => {
+    await alices.addMembers({ params: { conversationId: group }, body: { userIds: [bob.userId] } });
+    await aliceLaptop.client.send(group, text('bob is back'));
+    await bobLaptop.waitForText(group, 'bob is back');
+    // The laptop was in the group from the start: all it cannot read was sent while Bob was not a member.
+    const afterBob = aliceLaptop.events.find(
+      (e) => e.kind === 'message' && e.conversationId === group && read(e.plaintext) === 'after bob',
+    );
+    const unreadable = bobLaptop.events.filter(
+      (e) => e.kind === 'undecryptable' && e.conversationId === group,
+    );
+    expect(unreadable).toContainEqual(expect.objectContaining({ seq: afterBob?.seq, reason: 'not-member' }));
+    expect(unreadable.map((e) => (e.kind === 'undecryptable' ? e.reason : ''))).toEqual(
+      unreadable.map(() => 'not-member'),
+    );
+    expect(messageTexts(bobLaptop.events, group)).not.toContain('after bob');
+    expect(messageTexts(bobLaptop.events, group).at(-1)).toBe('bob is back');
+  });
+
   it('refuses, on every honest device, a commit adding a device the directory does not list, and goes on', async () => {
     // Alice's laptop turns rogue: it adds a 'ghost' device of Alice that was never registered.
     const ghost = await createDevice(alice.userId, 'ghost');

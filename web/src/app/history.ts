@@ -2,6 +2,7 @@ import {
   type AttachmentDescriptor,
   AttachmentDescriptorSchema,
 } from '../../../shared/e2ee/attachment-payload';
+import type { UndecryptableReason } from '../../../shared/e2ee/e2ee-client';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import * as z from '../../../shared/zod';
 
@@ -19,7 +20,7 @@ export interface MessageView {
   edited?: boolean;
   deleted?: boolean;
   /** Why this device cannot show it. */
-  undecryptable?: 'before-join' | 'rejected';
+  undecryptable?: UndecryptableReason;
   /** Emoji → user ids who reacted with it. */
   reactions: Record<string, string[]>;
 }
@@ -74,7 +75,7 @@ const MessageViewSchema: z.ZodMiniType<MessageView> = z.object({
   replyTo: z.optional(z.number().check(z.int())),
   edited: z.optional(z.boolean()),
   deleted: z.optional(z.boolean()),
-  undecryptable: z.optional(z.enum(['before-join', 'rejected'])),
+  undecryptable: z.optional(z.enum(['before-join', 'not-member', 'rejected'])),
   reactions: z.record(z.string(), z.array(z.string())),
 });
 

@@ -113,6 +113,11 @@ export interface ModelState {
   notice?: string;
   /** Bumped when one of my devices registered or was revoked: the device list is to be read again. */
   devicesVersion: number;
+  /**
+   * Bumped when a device of anyone I share keys with (me, a friend, a co-member) registered or was revoked:
+   * the safety numbers shown are to be computed again, since each covers both sides' devices.
+   */
+  keysVersion: number;
   /** Another of my devices revoked this browser: the app signs out (see {@link ChatModel.signOut}). */
   revoked: boolean;
   /** The server ended this session (the user signed out everywhere): the app shows sign-in. */
@@ -230,6 +235,8 @@ export class ChatModel {
   private friendPushes = 0;
   /** Conversation → its history in the store, opened once (reads and writes queue there, in call order). */
   private readonly histories = new Map<string, Promise<ConversationHistory>>();
+  /** Conversation → the notice that told me I was removed from it, while it may still be showing. */
+  private readonly removals = new Map<string, string>();
 
   private constructor(
     readonly config: WebConfig,
@@ -259,6 +266,7 @@ export class ChatModel {
       fileErrors: {},
       preparing: {},
       devicesVersion: 0,
+      keysVersion: 0,
       revoked: false,
       sessionEnded: false,
     };
@@ -425,8 +433,11 @@ export class ChatModel {
           .filter((c) => !this.histories.has(c.conversationId))
           .map((c) => this.showHistory(c.conversationId)),
       );
+      for (const c of fresh) this.memberAgain(c.conversationId);
       this.sortConversations();
       this.changed();
+      // Beside the catching up, not before it: a name can come a moment after the messages.
+      void this.learnMembers();
       for (const c of fresh) await this.e2ee.sync(c.conversationId);
       await this.flushOutbox();
       // Groups in line with members and devices changed while away, and the weekly self-updates.
@@ -465,8 +476,11 @@ export class ChatModel {
             await this.refresh(frame.conversationId);
           } else {
             const title = frame.name ?? 'the group';
-            if (this.find(frame.conversationId) && frame.actorId !== me)
-              this.notify(`${this.nameOf(frame.actorId)} removed you from ${title}.`);
+            if (this.find(frame.conversationId) && frame.actorId !== me) {
+              const notice = `${this.nameOf(frame.actorId)} removed you from ${title}.`;
+              this.removals.set(frame.conversationId, notice);
+              this.notify(notice);
+            }
             this.drop(frame.conversationId);
           }
           await this.e2ee.handlePush(frame);
@@ -533,10 +547,9 @@ export class ChatModel {
           return;
         }
         case 'device':
-          if (frame.userId === this.state.me.userId) {
-            this.state.devicesVersion++;
-            this.changed();
-          }
+          if (frame.userId === this.state.me.userId) this.state.devicesVersion++;
+          this.state.keysVersion++;
+          this.changed();
           await this.e2ee.handlePush(frame);
           return;
         default:
@@ -546,6 +559,28 @@ export class ChatModel {
     } catch (error) {
       this.notify(describeError(error));
     }
+  }
+
+  /**
+   * I am (again) a member of a conversation: a notice that I was removed from it no longer applies, so it
+   * goes, unless another notice has replaced it.
+   */
+  private memberAgain(conversationId: string): void {
+    const notice = this.removals.get(conversationId);
+    if (notice === undefined) return;
+    this.removals.delete(conversationId);
+    if (this.state.notice === notice) this.state.notice = undefined;
+  }
+
+  /**
+   * Reads the details of the direct chats whose other member this browser has no profile of (no longer a
+   * friend, say): the conversation's member list carries their profile, so the chat keeps their name.
+   */
+  private async learnMembers(): Promise<void> {
+    const unknown = this.state.conversations.filter(
+      (c) => c.kind === 'direct' && c.memberIds.some((id) => this.state.users[id] === undefined),
+    );
+    await Promise.all(unknown.map((c) => this.refresh(c.conversationId)));
   }
 
   private drop(conversationId: string): void {
@@ -574,6 +609,7 @@ export class ChatModel {
         ...this.state.conversations.filter((c) => c.conversationId !== frame.conversationId),
       ];
       if (!this.histories.has(frame.conversationId)) await this.showHistory(frame.conversationId);
+      this.memberAgain(frame.conversationId);
       this.sortConversations();
       this.changed();
     } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from './history';
-import { dayLabel, timeline } from './timeline';
+import { dayLabel, timeline, unreadableText } from './timeline';
 
 const now = new Date(2026, 11, 4, 15, 0);
 const at = (day: number, hour: number, minute = 0) => new Date(2026, 11, day, hour, minute).toISOString();
@@ -75,12 +75,40 @@ describe('the message list over time', () => {
     expect(entries[1]).toMatchObject({ last: true });
   });
 
-  it('keeps a message this browser cannot read out of any run, and without a day of its own', () => {
+  it('folds each run of unreadable messages with one reason into one line with a count, outside any run', () => {
     const entries = timeline(
-      [message('a', at(4, 10)), message('a', '', { undecryptable: 'rejected' }), message('a', at(4, 10, 1))],
+      [
+        message('a', at(4, 10)),
+        message('a', '', { undecryptable: 'before-join' }),
+        message('a', '', { undecryptable: 'before-join' }),
+        message('a', '', { undecryptable: 'not-member' }),
+        message('a', '', { undecryptable: 'rejected' }),
+        message('a', at(4, 10, 1)),
+      ],
       { now },
     );
-    expect(entries.map((e) => e.kind)).toEqual(['day', 'message', 'message', 'message']);
-    expect(entries.filter((e) => e.kind === 'message').map((e) => e.first)).toEqual([true, true, true]);
+    expect(
+      entries.map((e) =>
+        e.kind === 'unreadable'
+          ? `${e.reason}×${e.count}`
+          : e.kind === 'message'
+            ? `first:${e.first}`
+            : e.kind,
+      ),
+    ).toEqual(['day', 'first:true', 'before-join×2', 'not-member×1', 'rejected×1', 'first:true']);
+    expect(entries[1]).toMatchObject({ last: true });
+  });
+});
+
+describe('unreadableText', () => {
+  it('says why, in the singular and the plural', () => {
+    expect(unreadableText('not-member', 1)).toBe(
+      '1 message sent while you were not in the group is not shown here.',
+    );
+    expect(unreadableText('not-member', 2)).toBe(
+      '2 messages sent while you were not in the group are not shown here.',
+    );
+    expect(unreadableText('before-join', 3)).toContain('before this browser joined');
+    expect(unreadableText('rejected', 1)).toBe('A message could not be decrypted.');
   });
 });

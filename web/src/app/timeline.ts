@@ -1,3 +1,4 @@
+import type { UndecryptableReason } from '../../../shared/e2ee/e2ee-client';
 import type { MessageView } from './history';
 
 /** Consecutive messages of one person closer together than this are one run: one name, one tail. */
@@ -7,6 +8,15 @@ export const RUN_GAP_IN_MS = 5 * 60 * 1000;
 export type TimelineEntry =
   | { readonly kind: 'day'; readonly key: string; readonly label: string }
   | { readonly kind: 'unread'; readonly key: string; readonly count: number }
+  /** A run of messages this browser cannot show, for one reason: ten sent while I was out are one line. */
+  | {
+      readonly kind: 'unreadable';
+      readonly key: string;
+      /** The run's first `seq`. */
+      readonly seq: number;
+      readonly reason: UndecryptableReason;
+      readonly count: number;
+    }
   | {
       readonly kind: 'message';
       readonly key: string;
@@ -32,6 +42,18 @@ export function timeline(
   /** Where the previous message's entry is. */
   let previousAt = -1;
   for (const message of messages) {
+    const reason = message.undecryptable;
+    if (reason !== undefined) {
+      const last = entries.at(-1);
+      if (last?.kind === 'unreadable' && last.reason === reason) {
+        entries[entries.length - 1] = { ...last, count: last.count + 1 };
+      } else {
+        endRun(entries, previousAt);
+        entries.push({ kind: 'unreadable', key: `u-${message.seq}`, seq: message.seq, reason, count: 1 });
+      }
+      previous = undefined;
+      continue;
+    }
     const at = message.sentAt ? new Date(message.sentAt) : undefined;
     const today = at ? at.toDateString() : day;
     let breaks = false;
@@ -47,8 +69,6 @@ export function timeline(
     const joins =
       !breaks &&
       previous !== undefined &&
-      !previous.undecryptable &&
-      !message.undecryptable &&
       previous.senderId === message.senderId &&
       at !== undefined &&
       at.getTime() - new Date(previous.sentAt).getTime() < RUN_GAP_IN_MS;
@@ -92,4 +112,17 @@ export function fullDateTime(iso: string): string {
 /** A message's time: the clock time, whatever the day (the day line says which day). */
 export function clockTime(iso: string): string {
   return iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+}
+
+/** What a person reads for a run of `count` messages this browser cannot show, and why. */
+export function unreadableText(reason: UndecryptableReason, count: number): string {
+  const messages = count === 1 ? '1 message' : `${count} messages`;
+  switch (reason) {
+    case 'not-member':
+      return `${messages} sent while you were not in the group ${count === 1 ? 'is' : 'are'} not shown here.`;
+    case 'before-join':
+      return `${messages} sent before this browser joined the conversation cannot be read here.`;
+    default:
+      return count === 1 ? 'A message could not be decrypted.' : `${count} messages could not be decrypted.`;
+  }
 }

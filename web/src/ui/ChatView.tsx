@@ -9,7 +9,7 @@ import {
   previewOf,
 } from '../app/model';
 import { measureText } from '../app/text-limit';
-import { clockTime, fullDateTime, timeline } from '../app/timeline';
+import { clockTime, fullDateTime, timeline, unreadableText } from '../app/timeline';
 import {
   AttachmentView,
   PreparingFile,
@@ -368,7 +368,11 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             </li>
           ) : null}
           {entries.map((entry) =>
-            entry.kind === 'day' ? (
+            entry.kind === 'unreadable' ? (
+              <li class="message system" key={entry.key} data-seq={entry.seq}>
+                <span class="small muted">{unreadableText(entry.reason, entry.count)}</span>
+              </li>
+            ) : entry.kind === 'day' ? (
               <li key={entry.key} class="day">
                 <span>{entry.label}</span>
               </li>
@@ -620,17 +624,6 @@ function Message(props: {
     const below = list ? list.bottom - button.getBoundingClientRect().bottom : Number.POSITIVE_INFINITY;
     setMenu(below < MENU_HEIGHT_IN_PIXELS ? 'up' : 'down');
   };
-  if (message.undecryptable) {
-    return (
-      <li class="message system">
-        <span class="small muted">
-          {message.undecryptable === 'before-join'
-            ? 'Sent before this browser joined the conversation: it cannot be read here.'
-            : 'A message that could not be decrypted.'}
-        </span>
-      </li>
-    );
-  }
   const react = (emoji: string) =>
     void run(() =>
       model.send(props.conversation.conversationId, emoji, { kind: 'reaction', refSeq: message.seq }),

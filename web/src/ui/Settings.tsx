@@ -3,8 +3,18 @@ import type { Device } from '../../../shared/protocol/resources';
 import type { ChatModel } from '../app/model';
 import { formatTime, useAction, useModel } from './hooks';
 
-/** The safety number with a friend as last compared. */
-const SEEN_KEY = (userId: string) => `parley.compared-safety-number.${userId}`;
+/**
+ * What this browser last compared of a friend: a fingerprint of the friend's devices alone. The number
+ * covers my devices too, so keeping it would warn me about every friend when I add a browser of my own.
+ */
+const SEEN_KEY = (userId: string) => `parley.compared-devices.${userId}`;
+
+interface Shown {
+  readonly number: string;
+  readonly contactDevices: string;
+  /** The friend's devices changed since this browser last compared the number. */
+  readonly changed: boolean;
+}
 
 /** My devices (revoke), and each friend's safety number with a warning when their devices changed. */
 export function SettingsPanel(props: {
@@ -16,8 +26,13 @@ export function SettingsPanel(props: {
   const state = useModel(model);
   const { run } = useAction(model);
   const [devices, setDevices] = useState<Device[]>([]);
-  const [numbers, setNumbers] = useState<Record<string, { number: string; changed: boolean }>>({});
+  const [numbers, setNumbers] = useState<Record<string, Shown>>({});
   const me = state.me.userId;
+  const friendIds = state.friends
+    .filter((f) => f.state === 'friend')
+    .map((f) => f.user.userId)
+    .sort()
+    .join(',');
 
   const loadDevices = () =>
     run(async () => setDevices((await model.api.listDevices({ params: { userId: me } })).items));
@@ -26,25 +41,39 @@ export function SettingsPanel(props: {
     void loadDevices();
   }, [state.devicesVersion]);
 
+  // The number covers both sides' device keys: computed again whenever a device of mine or a friend's
+  // comes or goes (a `device` push), so what shows here is what the friend's screen shows.
   useEffect(() => {
+    let current = true;
     void run(async () => {
-      const result: Record<string, { number: string; changed: boolean }> = {};
-      for (const { user } of state.friends.filter((f) => f.state === 'friend')) {
-        // The number is computed from both sides' device keys: it changes exactly when a device comes or goes.
-        const number = await model.e2ee.safetyNumberWith(user.userId);
-        const seen = localStorage.getItem(SEEN_KEY(user.userId));
-        if (seen === null) localStorage.setItem(SEEN_KEY(user.userId), number);
-        result[user.userId] = { number, changed: seen !== null && seen !== number };
-      }
-      setNumbers(result);
+      const ids = friendIds === '' ? [] : friendIds.split(',');
+      const computed = await Promise.all(
+        ids.map(async (userId) => {
+          const { safetyNumber, contactDevices } = await model.e2ee.verificationWith(userId);
+          // Only the friend's side warns: my own new browser changes the number, not who they are.
+          const seen = localStorage.getItem(SEEN_KEY(userId));
+          if (seen === null) localStorage.setItem(SEEN_KEY(userId), contactDevices);
+          const shown: Shown = {
+            number: safetyNumber,
+            contactDevices,
+            changed: seen !== null && seen !== contactDevices,
+          };
+          return [userId, shown] as const;
+        }),
+      );
+      // A later computation (another push meanwhile) wins over this one.
+      if (current) setNumbers(Object.fromEntries(computed));
     });
-  }, []);
+    return () => {
+      current = false;
+    };
+  }, [friendIds, state.devicesVersion, state.keysVersion]);
 
   const acknowledge = (userId: string) => {
-    const number = numbers[userId]?.number;
-    if (number === undefined) return;
-    localStorage.setItem(SEEN_KEY(userId), number);
-    setNumbers((n) => ({ ...n, [userId]: { number, changed: false } }));
+    const shown = numbers[userId];
+    if (shown === undefined) return;
+    localStorage.setItem(SEEN_KEY(userId), shown.contactDevices);
+    setNumbers((n) => ({ ...n, [userId]: { ...shown, changed: false } }));
   };
 
   return (
@@ -105,7 +134,8 @@ export function SettingsPanel(props: {
         <h3 id="safety-title">Safety numbers</h3>
         <p class="muted small">
           Compare a friend's number with theirs, in person or over another channel. If they match, nobody is
-          listening in between.
+          listening in between. A number covers both your devices and theirs: it changes when either of you
+          adds or removes one. You are warned when a friend's devices change, not when yours do.
         </p>
         <ul class="safety">
           {state.friends
@@ -115,8 +145,8 @@ export function SettingsPanel(props: {
                 <strong>{user.displayName}</strong>
                 {numbers[user.userId]?.changed ? (
                   <p class="warning" role="alert">
-                    Your safety number with {user.displayName} changed since you last compared it: a device
-                    was added or removed. Compare it again.{' '}
+                    Your safety number with {user.displayName} changed since you last compared it:{' '}
+                    {user.displayName} added or removed a device. Compare it again.{' '}
                     <button type="button" class="link" onClick={() => acknowledge(user.userId)}>
                       I compared it
                     </button>
