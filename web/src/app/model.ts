@@ -427,7 +427,12 @@ export class ChatModel {
         ...c,
         receipts: known.get(c.conversationId)?.receipts ?? {},
       }));
-      for (const c of fresh) this.heardMine(c);
+      for (const c of fresh) {
+        this.heardMine(c);
+        const view = this.find(c.conversationId);
+        const mine = view?.receipts[this.state.me.userId]?.read ?? 0;
+        if (view && mine > c.read) view.unread = this.unreadAfter(c.conversationId, mine, c.lastSeq);
+      }
       await Promise.all(
         fresh
           .filter((c) => !this.histories.has(c.conversationId))
@@ -604,6 +609,9 @@ export class ChatModel {
           detail.members.map((m) => [m.user.userId, raiseMarks(existing?.receipts[m.user.userId], m)]),
         ),
       } as ConversationView;
+      // The server's unread count is behind when this browser's read mark has not reached it yet.
+      const mine = view.receipts[this.state.me.userId]?.read ?? 0;
+      if (mine > detail.read) view.unread = this.unreadAfter(frame.conversationId, mine, view.lastSeq);
       this.state.conversations = [
         view,
         ...this.state.conversations.filter((c) => c.conversationId !== frame.conversationId),
@@ -1102,17 +1110,20 @@ export class ChatModel {
   }
 
   /**
-   * Marks everything up to the last message read, here at once and on the server at most once a second per
+   * Marks everything up to `upTo` (by default the newest) read, here at once and on the server at most once a second per
    * conversation (the latest marks): a busy conversation would otherwise spend the user's `write` allowance,
    * which device registration at the next start also draws on.
    */
-  async markRead(conversationId: string): Promise<void> {
+  async markRead(conversationId: string, upTo?: number): Promise<void> {
     const conversation = this.find(conversationId);
+    const messages = this.state.messages[conversationId] ?? [];
     // Up to the newest entry: edits and reactions are shown in place, past the newest message.
-    const last = Math.max(conversation?.lastSeq ?? 0, this.state.messages[conversationId]?.at(-1)?.seq ?? 0);
+    const newest = Math.max(conversation?.lastSeq ?? 0, messages.at(-1)?.seq ?? 0);
+    const last = upTo === undefined ? newest : Math.min(upTo, newest);
     if (!conversation || last === 0 || (conversation.receipts[this.state.me.userId]?.read ?? 0) >= last)
       return;
-    conversation.unread = 0;
+    // What is still below what the person saw stays unread.
+    conversation.unread = this.unreadAfter(conversationId, last, newest);
     this.raiseMine(conversation, { delivered: last, read: last });
     this.changed();
     await this.queueReceipt(conversationId);
@@ -1127,6 +1138,14 @@ export class ChatModel {
     if (!conversation || (conversation.receipts[this.state.me.userId]?.delivered ?? 0) >= seq) return;
     this.raiseMine(conversation, { delivered: seq, read: 0 });
     await this.queueReceipt(conversationId);
+  }
+
+  /** Others' messages after `read`, as far as this browser has them: none once `read` is the newest. */
+  private unreadAfter(conversationId: string, read: number, newest: number): number {
+    if (read >= newest) return 0;
+    return (this.state.messages[conversationId] ?? []).filter(
+      (m) => m.seq > read && m.senderId !== this.state.me.userId && !m.undecryptable,
+    ).length;
   }
 
   private raiseMine(conversation: ConversationView, marks: Marks): void {

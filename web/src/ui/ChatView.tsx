@@ -31,6 +31,8 @@ const PAGE = 50;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
 /** About the height of the message menu (reactions and up to three actions): below that much room, it opens upwards. */
 const MENU_HEIGHT_IN_PIXELS = 160;
+/** A message counts as seen once this much of it shows above the list's bottom edge. */
+const SEEN_MARGIN_IN_PIXELS = 16;
 /** What takes keyboard focus inside a message. */
 const FOCUSABLE = 'a[href], button, input, select, textarea, audio[controls], video[controls], [tabindex]';
 
@@ -91,19 +93,31 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     input.current?.focus();
   }, [conversation.conversationId]);
 
+  /**
+   * Read is what the person sees: with the tab in front, every message down to the lowest one on screen (at
+   * the newest, everything, edits and reactions included). Scrolled up, what is below stays unread.
+   */
+  const readWhatIsSeen = () => {
+    const element = list.current;
+    if (document.visibilityState !== 'visible' || !element) return;
+    if (stick.current) return void model.markRead(conversation.conversationId);
+    const bottom = element.getBoundingClientRect().bottom - SEEN_MARGIN_IN_PIXELS;
+    let seen = 0;
+    for (const item of element.querySelectorAll<HTMLElement>('li.message[data-seq]')) {
+      if (item.getBoundingClientRect().top >= bottom) break;
+      seen = Number(item.dataset.seq);
+    }
+    if (seen > 0) void model.markRead(conversation.conversationId, seen);
+  };
+
   useEffect(() => {
-    // Read is what the person sees: the tab in front, and the list at its newest message.
-    if (document.visibilityState === 'visible' && stick.current)
-      void model.markRead(conversation.conversationId);
+    readWhatIsSeen();
     // An edit or a reaction counts as new too: read it on screen.
   }, [all.length, conversation.lastSeq, conversation.conversationId]);
 
   useEffect(() => {
     // What arrived while the tab was in the background is read when the person comes back to it.
-    const onVisible = () => {
-      if (document.visibilityState === 'visible' && stick.current)
-        void model.markRead(conversation.conversationId);
-    };
+    const onVisible = () => readWhatIsSeen();
     document.addEventListener('visibilitychange', onVisible);
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [conversation.conversationId]);
@@ -211,12 +225,10 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const onScroll = () => {
     const element = list.current;
     if (!element) return;
-    const wasStuck = stick.current;
     stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
     setAway(!stick.current);
-    // Scrolled down to the newest: what came meanwhile has been seen.
-    if (stick.current && !wasStuck && document.visibilityState === 'visible')
-      void model.markRead(conversation.conversationId);
+    // Scrolled down: what came into view has been seen.
+    readWhatIsSeen();
     if (element.scrollTop < 40 && (shown < all.length || earlier)) void run(showEarlier);
   };
 
