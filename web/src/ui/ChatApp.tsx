@@ -4,6 +4,7 @@ import { ChatView } from './ChatView';
 import { formatTime, useModel } from './hooks';
 import { NewGroupDialog, PeoplePanel } from './People';
 import { SettingsPanel } from './Settings';
+import { ShortcutsDialog, useShortcuts } from './Shortcuts';
 
 type Panel = 'chat' | 'people' | 'settings' | 'new-group';
 
@@ -35,9 +36,16 @@ export function ChatApp(props: {
     setOpenId(conversationId);
   };
 
+  const [help, setHelp] = useState(false);
+  useShortcuts({ conversations: state.conversations, openId, onSelect: select, onHelp: () => setHelp(true) });
+
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
     <div class={`shell ${openId || panel !== 'chat' ? 'has-main' : ''}`}>
+      <button type="button" class="skip-link" onClick={skipToMain}>
+        {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
+      </button>
+      {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
       {state.status !== 'online' ? (
         <div class="banner" role="status">
           {state.status === 'connecting'
@@ -98,7 +106,7 @@ export function ChatApp(props: {
           </button>
         </footer>
       </nav>
-      <main class="main" id="main">
+      <main class="main" id="main" tabIndex={-1}>
         {panel === 'people' ? (
           <PeoplePanel model={model} onClose={() => setPanel('chat')} onOpen={select} />
         ) : panel === 'settings' ? (
@@ -125,6 +133,11 @@ export function ChatApp(props: {
       </main>
     </div>
   );
+}
+
+/** The skip link's target: the open chat's message box, else the main pane. */
+function skipToMain(): void {
+  (document.getElementById('composer-input') ?? document.getElementById('main'))?.focus();
 }
 
 function ConversationItem(props: {
