@@ -17,7 +17,7 @@ import {
 import { AttachmentTooLargeError, DeviceRevokedError } from '../../../shared/e2ee/errors';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors';
-import { sendFrame } from '../../../shared/protocol/inbound';
+import { receiptFrame, sendFrame, typingFrame } from '../../../shared/protocol/inbound';
 import {
   MAX_ATTACHMENT_FILE_SIZE_IN_BYTES,
   NEW_CONNECTION_PUSHED_WITHIN_IN_MS,
@@ -1191,7 +1191,7 @@ export class ChatModel {
       conversationId,
       raiseMarks(sent, { delivered: marks.delivered, read: marks.read ?? 0 }),
     );
-    if (!this.socket?.send({ action: 'receipt', conversationId, ...marks })) {
+    if (!this.socket?.send(receiptFrame({ conversationId, ...marks }))) {
       await this.api
         .updateReceipts({ params: { conversationId }, body: marks })
         .catch(() => this.sentMarks.set(conversationId, sent ?? { delivered: 0, read: 0 }));
@@ -1217,7 +1217,7 @@ export class ChatModel {
     const last = this.typingSent.get(conversationId) ?? 0;
     if (state === 'start' && Date.now() - last < 3_000) return;
     this.typingSent.set(conversationId, state === 'start' ? Date.now() : 0);
-    this.socket?.send({ action: 'typing', conversationId, state });
+    this.socket?.send(typingFrame({ conversationId, state }));
   }
 
   async openDirect(userId: string): Promise<string> {
