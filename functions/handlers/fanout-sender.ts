@@ -77,6 +77,8 @@ function subjectOf(job: FanoutJob): Record<string, unknown> {
       return { kind: job.kind, userId: job.userId, online: job.online };
     case 'device':
       return { kind: job.kind, userId: job.userId, deviceId: job.deviceId, event: job.event };
+    case 'profile':
+      return { kind: job.kind, userId: job.user.userId };
     case 'connection-check':
       return { kind: job.kind, userId: job.userId, connectionId: job.connectionId };
     case 'close':

@@ -1,5 +1,6 @@
 import { ConversationIdSchema, DeviceIdSchema, UserIdSchema } from '../../shared/protocol/ids';
 import { MessageFrameSchema, PushFrameSchema } from '../../shared/protocol/outbound';
+import { PublicProfileSchema } from '../../shared/protocol/resources';
 import * as z from '../../shared/zod';
 
 const base = {
@@ -70,6 +71,13 @@ const DeviceJobSchema = z.object({
   event: z.enum(['registered', 'revoked']),
 });
 
+/** Tell the user's own devices, friends and co-members (never users blocked either way) their new profile. */
+const ProfileJobSchema = z.object({
+  ...base,
+  kind: z.literal('profile'),
+  user: PublicProfileSchema,
+});
+
 /** At most this many connections in one close job: a user's devices, with room to spare. */
 export const MAX_CLOSED_PER_JOB = 100;
 
@@ -111,6 +119,7 @@ export const FanoutJobSchema = z.discriminatedUnion('kind', [
   UsersJobSchema,
   PresenceJobSchema,
   DeviceJobSchema,
+  ProfileJobSchema,
   CloseJobSchema,
   ConnectionCheckJobSchema,
 ]);
@@ -120,6 +129,7 @@ export type ConversationJob = z.infer<typeof ConversationJobSchema>;
 export type UsersJob = z.infer<typeof UsersJobSchema>;
 export type PresenceJob = z.infer<typeof PresenceJobSchema>;
 export type DeviceJob = z.infer<typeof DeviceJobSchema>;
+export type ProfileJob = z.infer<typeof ProfileJobSchema>;
 export type CloseJob = z.infer<typeof CloseJobSchema>;
 export type ConnectionCheckJob = z.infer<typeof ConnectionCheckJobSchema>;
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;

@@ -74,6 +74,15 @@ export const FriendPushSchema = z.object({
   state: z.optional(FriendStateSchema),
 });
 
+/**
+ * `user` changed their display name or username: sent to their own devices, their friends and their
+ * co-members, never anyone blocked either way.
+ */
+export const ProfilePushSchema = z.object({
+  type: z.literal('profile'),
+  user: PublicProfileSchema,
+});
+
 /** A conversation the receiver is (or was, for `removed`/`left`) a member of changed. */
 export const ConversationPushSchema = z.object({
   type: z.literal('conversation'),
@@ -151,6 +160,7 @@ export const PushFrameSchema = z.discriminatedUnion('type', [
   TypingPushSchema,
   PresencePushSchema,
   FriendPushSchema,
+  ProfilePushSchema,
   ConversationPushSchema,
   WelcomePushSchema,
   DevicePushSchema,
@@ -172,6 +182,7 @@ export type ReceiptPush = z.infer<typeof ReceiptPushSchema>;
 export type TypingPush = z.infer<typeof TypingPushSchema>;
 export type PresencePush = z.infer<typeof PresencePushSchema>;
 export type FriendPush = z.infer<typeof FriendPushSchema>;
+export type ProfilePush = z.infer<typeof ProfilePushSchema>;
 export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type DevicePush = z.infer<typeof DevicePushSchema>;

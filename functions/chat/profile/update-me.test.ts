@@ -31,7 +31,9 @@ describe('updateMe', () => {
   });
 
   it('changes the display name and keeps the rest', async () => {
-    await expect(update({ userId: 'alice' }, { displayName: 'Alice A.' })).resolves.toEqual({
+    await expect(
+      update({ userId: 'alice', correlationId: 'req-1' }, { displayName: 'Alice A.' }),
+    ).resolves.toEqual({
       userId: 'alice',
       username: 'alice',
       displayName: 'Alice A.',
@@ -41,7 +43,7 @@ describe('updateMe', () => {
   });
 
   it('moves the user to a new username and frees the old one', async () => {
-    const updated = await update({ userId: 'alice' }, { username: 'alice2' });
+    const updated = await update({ userId: 'alice', correlationId: 'req-1' }, { username: 'alice2' });
 
     expect(updated.username).toBe('alice2');
     expect(profiles.usernameOwner('alice2')).toBe('alice');
@@ -50,17 +52,31 @@ describe('updateMe', () => {
   });
 
   it("refuses another user's username as a conflict, changing nothing", async () => {
-    await expect(update({ userId: 'alice' }, { username: 'bob', displayName: 'Bob?' })).rejects.toThrow(
-      ConflictError,
-    );
+    await expect(
+      update({ userId: 'alice', correlationId: 'req-1' }, { username: 'bob', displayName: 'Bob?' }),
+    ).rejects.toThrow(ConflictError);
 
     expect(await profiles.get('alice')).toEqual(profile('alice', 'alice'));
     expect(profiles.usernameOwner('bob')).toBe('bob');
   });
 
   it('answers NOT_FOUND to a user who has no profile yet', async () => {
-    await expect(update({ userId: 'carol' }, { displayName: 'Carol' })).rejects.toThrow(NotFoundError);
+    await expect(
+      update({ userId: 'carol', correlationId: 'req-1' }, { displayName: 'Carol' }),
+    ).rejects.toThrow(NotFoundError);
     expect(profiles.size).toBe(2);
+  });
+
+  it('pushes a changed name to whoever shows it, and nothing when it did not change', async () => {
+    await update({ userId: 'alice', correlationId: 'req-1' }, { displayName: 'Alice A.' });
+    await update({ userId: 'alice', correlationId: 'req-2' }, { displayName: 'Alice A.' });
+    expect(deps.fanout.jobs).toEqual([
+      {
+        kind: 'profile',
+        user: { userId: 'alice', username: 'alice', displayName: 'Alice A.' },
+        correlationId: 'req-1',
+      },
+    ]);
   });
 
   it("counts each change against the caller's write allowance", async () => {
@@ -68,11 +84,15 @@ describe('updateMe', () => {
       ...deps,
       rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
     });
-    await strict({ userId: 'alice' }, { displayName: 'One' });
+    await strict({ userId: 'alice', correlationId: 'req-1' }, { displayName: 'One' });
 
-    await expect(strict({ userId: 'alice' }, { displayName: 'Two' })).rejects.toThrow(RateLimitedError);
+    await expect(strict({ userId: 'alice', correlationId: 'req-1' }, { displayName: 'Two' })).rejects.toThrow(
+      RateLimitedError,
+    );
     expect((await profiles.get('alice'))?.displayName).toBe('One');
-    await expect(strict({ userId: 'bob' }, { displayName: 'Bobby' })).resolves.toMatchObject({
+    await expect(
+      strict({ userId: 'bob', correlationId: 'req-1' }, { displayName: 'Bobby' }),
+    ).resolves.toMatchObject({
       displayName: 'Bobby',
     });
   });

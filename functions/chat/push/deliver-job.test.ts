@@ -526,6 +526,17 @@ describe('deliverJob', () => {
     ]);
   });
 
+  it("a profile job reaches the user's own devices, friends and co-members, never across a block", async () => {
+    await befriend(relationships, 'alice', 'dave', T0);
+    await relationships.block({ userId: 'carol', blockedId: 'alice', since: T0 });
+    const user = { userId: 'alice', username: 'alice', displayName: 'Alice A.' };
+
+    await deliver({ kind: 'profile', user, correlationId: 'c1' });
+
+    expect(reached()).toEqual(['alice-phone', 'alice-laptop', 'bob-phone', 'dave-phone']);
+    expect(notifier.framesOf('dave-phone')).toEqual([{ type: 'profile', user }]);
+  });
+
   describe('failures', () => {
     const hello = {
       type: 'typing' as const,

@@ -144,6 +144,12 @@ export function deliverJob(deps: DeliverJobDeps) {
           },
         };
       }
+      case 'profile': {
+        // Whoever shows the name: friends and co-members, and the user's own other devices.
+        const audience = await presenceAudience(deps, job.user.userId);
+        audience.add(job.user.userId);
+        return { userIds: audience, frame: { type: 'profile', user: job.user } };
+      }
       case 'device': {
         // The user's own devices share every group with the new or revoked one.
         const audience = await presenceAudience(deps, job.userId);
