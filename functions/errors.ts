@@ -181,7 +181,8 @@ export class LimitReachedError extends ParleyError {
   override readonly code = ErrorCode.LimitReached;
   override readonly retryAfterSeconds: number | undefined = undefined;
   constructor(
-    readonly cap: keyof Caps,
+    /** A stage's cap, or `pinnedConversations`: the product's own limit (`MAX_PINNED_CONVERSATIONS`). */
+    readonly cap: keyof Caps | 'pinnedConversations',
     readonly limit: number,
     message: string,
     options?: ErrorOptions & { retryAfterSeconds?: number },

@@ -11,7 +11,7 @@ import type { RouteId } from '../../shared/api/routes';
  * - `account`: profile, sign-out everywhere, user search, friends, blocks and
  *   presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me`
  *   reads the account's email; sign-out everywhere revokes its refresh tokens).
- * - `chat`: conversations, sending, deleting and receipts. DynamoDB and the
+ * - `chat`: conversations (and each member's own settings of them), sending, deleting and receipts. DynamoDB and the
  *   fan-out queue: the same clients as the WebSocket `send`.
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
  *   everything that reads or writes the blob bucket (large commits and
@@ -45,6 +45,7 @@ export const HTTP_ROUTE_GROUPS = {
     'createConversation',
     'getConversation',
     'updateConversation',
+    'updateConversationSettings',
     'addMembers',
     'removeMember',
     'postMessage',

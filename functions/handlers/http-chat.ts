@@ -1,4 +1,6 @@
+import { MAX_PINNED_CONVERSATIONS } from '../../shared/protocol/limits';
 import { conversations } from '../chat/conversation/conversations';
+import { updateSettings } from '../chat/conversation/update-settings';
 import { deleteMessage } from '../chat/message/delete-message';
 import { sendMessage } from '../chat/message/send-message';
 import { advanceReceipts } from '../chat/receipt/advance-receipts';
@@ -11,8 +13,9 @@ const chats = conversations(deps);
 const send = sendMessage(deps);
 const remove = deleteMessage(deps);
 const receipts = advanceReceipts(deps);
+const settings = updateSettings({ ...deps, maxPinned: MAX_PINNED_CONVERSATIONS });
 
-/** Conversations, sending, deleting and receipts: one line per route, one use case each. */
+/** Conversations, each member's own settings of them, sending, deleting and receipts: one line per route, one use case each. */
 export const handler = httpHandler(
   'chat',
   {
@@ -26,6 +29,7 @@ export const handler = httpHandler(
     },
     getConversation: ({ params }, caller) => chats.get(caller, params.conversationId),
     updateConversation: ({ params, body }, caller) => chats.rename(caller, params.conversationId, body.name),
+    updateConversationSettings: ({ params, body }, caller) => settings(caller, params.conversationId, body),
     addMembers: ({ params, body }, caller) => chats.addMembers(caller, params.conversationId, body.userIds),
     removeMember: ({ params }, caller) => chats.removeMember(caller, params.conversationId, params.userId),
     postMessage: async ({ params, body }, caller) => {

@@ -40,6 +40,19 @@ export interface Membership {
    * @default the member's own `delivered` and `read`
    */
   readonly shown?: { readonly delivered: number; readonly read: number };
+  /** The member's own settings (pinning is kept per user: `listPinned`); each absent when unset. */
+  readonly archived?: true;
+  /** Epoch ms: muted until then. */
+  readonly mutedUntil?: number;
+  readonly markedUnread?: true;
+}
+
+/** A change of a member's own settings: only the fields given change; `null` or `false` unsets. */
+export interface SettingsChange {
+  readonly archived?: boolean;
+  /** Epoch ms, or `null` to unmute. */
+  readonly mutedUntil?: number | null;
+  readonly markedUnread?: boolean;
 }
 
 export interface MembershipChange {
@@ -121,6 +134,24 @@ export interface ConversationStore {
     marks: MarkAdvance,
     options?: { readonly hidden?: boolean },
   ): Promise<Membership>;
+  /** Changes the member's own settings; `undefined` when the user is not a member. */
+  changeSettings(
+    conversationId: string,
+    userId: string,
+    change: SettingsChange,
+  ): Promise<Membership | undefined>;
+  /**
+   * Ids of the conversations the user pinned, in no particular order. It may still name conversations
+   * the user has left since: read them with the user's memberships.
+   */
+  listPinned(userId: string): Promise<string[]>;
+  /**
+   * Pins the conversation for the user, in one conditional write: `false` (and nothing stored) when the
+   * user has `limit` pinned already and this is not one of them. Pinning again is a no-op.
+   */
+  pin(userId: string, conversationId: string, limit: number): Promise<boolean>;
+  /** Unpins these conversations for the user; ones not pinned are no error. */
+  unpin(userId: string, conversationIds: readonly string[]): Promise<void>;
   /**
    * Moves the read mark (with the content count at it) forward, never back, in one write; `false` when it
    * was as far already, or the user is not a member. Delivery goes with it: a membership read back

@@ -24,16 +24,19 @@ import {
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
+  MAX_PINNED_CONVERSATIONS,
   MAX_USER_SEARCH_RESULTS,
   MAX_WELCOME_RECIPIENTS,
   MAX_WELCOME_SIZE_IN_BYTES,
   MIN_USER_SEARCH_PREFIX_LENGTH,
+  MUTED_FOREVER,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
 import {
   BlockSchema,
   CommitAcceptedSchema,
   ConversationDetailSchema,
+  ConversationSettingsSchema,
   ConversationSummarySchema,
   DeviceAddressSchema,
   DeviceSchema,
@@ -170,6 +173,25 @@ const AttachmentParamsSchema = z.object({
   conversationId: ConversationIdSchema,
   attachmentId: AttachmentIdSchema,
 });
+
+/**
+ * A change of my own settings of a conversation: only the fields given change. Unknown fields are
+ * refused, so a misspelt one is not silently ignored.
+ */
+export const ConversationSettingsBodySchema = z
+  .strictObject({
+    pinned: z.optional(z.boolean()),
+    archived: z.optional(z.boolean()),
+    /** Muted until then (ISO 8601 with a zone); `null` unmutes. A time already past unmutes too. */
+    mutedUntil: z.optional(z.nullable(z.iso.datetime({ offset: true }))),
+    /** `false` once the conversation was opened. */
+    markedUnread: z.optional(z.boolean()),
+  })
+  .check(
+    z.refine((body) => Object.values(body).some((value) => value !== undefined), {
+      message: 'at least one of pinned, archived, mutedUntil and markedUnread is required',
+    }),
+  );
 
 export const MessageAckSchema = z.object({
   conversationId: ConversationIdSchema,
@@ -519,6 +541,19 @@ export const ROUTES = {
     status: 200,
     response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, Conflict],
+  }),
+  updateConversationSettings: route({
+    method: 'PATCH',
+    path: '/conversations/{conversationId}/settings',
+    tag: 'conversations',
+    summary: 'Pin, archive, mute or mark unread a conversation, for me alone',
+    description: `My own settings, which no other member sees; only the fields given change, and the answer holds them all. Every one of my devices gets a \`settings\` push. At most ${MAX_PINNED_CONVERSATIONS} conversations are pinned at once: one more is \`LIMIT_REACHED\` until one is unpinned. An archived conversation stays archived when a message arrives. \`mutedUntil\` mutes until a time (\`${MUTED_FOREVER}\` is "always"); \`null\` or a past time unmutes. The change counts against the \`write\` allowance.`,
+    auth: 'jwt',
+    params: ConversationParamsSchema,
+    body: ConversationSettingsBodySchema,
+    status: 200,
+    response: ConversationSettingsSchema,
+    errors: [ValidationFailed, Forbidden, LimitReached],
   }),
   addMembers: route({
     method: 'POST',

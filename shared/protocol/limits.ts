@@ -121,3 +121,12 @@ export const PASSWORD_POLICY = {
   requireDigits: true,
   requireSymbols: true,
 } as const;
+
+/** Conversations a user may pin at once, as WhatsApp allows: pinning one more is `LIMIT_REACHED`. */
+export const MAX_PINNED_CONVERSATIONS = 5;
+
+/**
+ * The `mutedUntil` of a conversation muted for good ("Always"): the last instant ISO 8601 can write
+ * with a four-digit year, so every client compares it like any other time.
+ */
+export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';

@@ -10,6 +10,7 @@ import {
 } from './ids';
 import {
   ConversationKindSchema,
+  ConversationSettingsSchema,
   FriendStateSchema,
   MessageEnvelopeSchema,
   PresenceSchema,
@@ -131,6 +132,12 @@ export const DevicePushSchema = z.object({
   deviceId: DeviceIdSchema,
 });
 
+/**
+ * The receiver changed their own settings of a conversation (pinned, archived, muted, marked unread),
+ * from any of their devices: sent to all of that user's devices, and to nobody else.
+ */
+export const SettingsPushSchema = z.extend(ConversationSettingsSchema, { type: z.literal('settings') });
+
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
@@ -164,6 +171,7 @@ export const PushFrameSchema = z.discriminatedUnion('type', [
   ConversationPushSchema,
   WelcomePushSchema,
   DevicePushSchema,
+  SettingsPushSchema,
 ]);
 
 export const OutboundFrameSchema = z.discriminatedUnion('type', [
@@ -186,6 +194,7 @@ export type ProfilePush = z.infer<typeof ProfilePushSchema>;
 export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type DevicePush = z.infer<typeof DevicePushSchema>;
+export type SettingsPush = z.infer<typeof SettingsPushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type PongFrame = z.infer<typeof PongFrameSchema>;
@@ -221,6 +230,11 @@ export function devicePush(fields: Omit<DevicePush, 'type'>): DevicePush {
 /** @example okFrame({ requestId: 'r1' }) */
 export function okFrame(fields: Omit<OkFrame, 'type'>): OkFrame {
   return { type: 'ok', ...fields };
+}
+
+/** @example settingsPush({ conversationId, pinned: true, archived: false, markedUnread: false }) */
+export function settingsPush(fields: Omit<SettingsPush, 'type'>): SettingsPush {
+  return { type: 'settings', ...fields };
 }
 
 /** @example pongFrame() // { type: 'pong' } */

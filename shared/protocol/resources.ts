@@ -107,8 +107,33 @@ export const ConversationSummarySchema = z.object({
   unread: z.number().check(z.int(), z.nonnegative()),
   delivered: z.number().check(z.int(), z.nonnegative()),
   read: z.number().check(z.int(), z.nonnegative()),
+  /** The caller's own settings of the conversation (see `ConversationSettings`); each absent when unset. */
+  pinned: z.optional(z.boolean()),
+  archived: z.optional(z.boolean()),
+  mutedUntil: z.optional(TimestampSchema),
+  markedUnread: z.optional(z.boolean()),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummarySchema>;
+
+/**
+ * One member's own settings of a conversation: nobody else sees them. They follow the member to every
+ * device (a `settings` push) and decide what the member's notifications do.
+ *
+ * @example
+ * const muted = settings.mutedUntil !== undefined && Date.parse(settings.mutedUntil) > Date.now();
+ */
+export const ConversationSettingsSchema = z.object({
+  conversationId: ConversationIdSchema,
+  /** Kept above the others in the list; at most `MAX_PINNED_CONVERSATIONS` at once. */
+  pinned: z.boolean(),
+  /** Kept out of the main list; a new message does not bring it back. */
+  archived: z.boolean(),
+  /** Muted until this time (`MUTED_FOREVER` for good); absent when not muted. */
+  mutedUntil: z.optional(TimestampSchema),
+  /** Shown as unread, whatever the read mark, until the member opens it. */
+  markedUnread: z.boolean(),
+});
+export type ConversationSettings = z.infer<typeof ConversationSettingsSchema>;
 
 /** One conversation with its members (and their receipts). */
 export const ConversationDetailSchema = z.extend(z.omit(ConversationSummarySchema, { memberIds: true }), {

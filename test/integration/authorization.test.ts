@@ -119,6 +119,11 @@ describe('authorization on every route', () => {
       body: () => ({ name: 'Renamed' }),
       expect: { owner: 200, member: 403, ...forbiddenToStrangers },
     },
+    updateConversationSettings: {
+      path: () => `/conversations/${group}/settings`,
+      body: () => ({ archived: true }),
+      expect: { owner: 200, member: 200, ...forbiddenToStrangers },
+    },
     addMembers: {
       path: () => `/conversations/${group}/members`,
       body: () => ({ userIds: [people.member.userId] }),

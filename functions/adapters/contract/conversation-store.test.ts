@@ -522,4 +522,71 @@ describe.each([
       await expect(store.pageConversationIdsOf(bob, 5, first.next)).resolves.toEqual({ ids: ids.slice(1) });
     });
   });
+
+  describe('member settings', () => {
+    it('sets and unsets archived, mutedUntil and markedUnread, changing only the fields given', async () => {
+      const conversation = group();
+      await create(conversation);
+      const id = conversation.conversationId;
+
+      const set = await store.changeSettings(id, bob, {
+        archived: true,
+        mutedUntil: T0 + 3_600_000,
+        markedUnread: true,
+      });
+      const partly = await store.changeSettings(id, bob, { markedUnread: false });
+      const cleared = await store.changeSettings(id, bob, { archived: false, mutedUntil: null });
+
+      expect(set).toMatchObject({ archived: true, mutedUntil: T0 + 3_600_000, markedUnread: true });
+      expect(partly).toMatchObject({ archived: true, mutedUntil: T0 + 3_600_000 });
+      expect(partly).not.toHaveProperty('markedUnread');
+      expect(cleared).toEqual(member(id, bob));
+      expect(await store.getMembership(id, alice)).toEqual(member(id, alice, 'admin'));
+    });
+
+    it('keeps settings when marks move, and reads them back with the membership', async () => {
+      const conversation = group();
+      await create(conversation);
+      const id = conversation.conversationId;
+      await store.changeSettings(id, bob, { archived: true });
+
+      await store.advanceMarks(id, bob, { read: 2, readContentCount: 2 });
+
+      expect(await store.getMembership(id, bob)).toMatchObject({ archived: true, read: 2 });
+      expect(await store.getMemberships(bob, [id])).toMatchObject([{ archived: true }]);
+    });
+
+    it('changes nothing for a user who is not a member', async () => {
+      const conversation = group([alice, bob]);
+      await create(conversation);
+
+      await expect(
+        store.changeSettings(conversation.conversationId, carol, { archived: true }),
+      ).resolves.toBeUndefined();
+      expect(await store.getMembership(conversation.conversationId, carol)).toBeUndefined();
+    });
+
+    it('pins up to the limit, refuses one more, and pins again what is pinned already', async () => {
+      const [a, b, c] = [freshId('conv'), freshId('conv'), freshId('conv')];
+
+      expect(await store.pin(alice, a, 2)).toBe(true);
+      expect(await store.pin(alice, b, 2)).toBe(true);
+      expect(await store.pin(alice, c, 2)).toBe(false);
+      expect(await store.pin(alice, a, 2)).toBe(true);
+      expect((await store.listPinned(alice)).sort()).toEqual([a, b].sort());
+      expect(await store.listPinned(bob)).toEqual([]);
+    });
+
+    it('makes room by unpinning, and unpinning what is not pinned is no error', async () => {
+      const [a, b, c] = [freshId('conv'), freshId('conv'), freshId('conv')];
+      await store.pin(alice, a, 2);
+      await store.pin(alice, b, 2);
+
+      await store.unpin(alice, [a, freshId('conv')]);
+      await store.unpin(bob, [a]);
+
+      expect(await store.pin(alice, c, 2)).toBe(true);
+      expect((await store.listPinned(alice)).sort()).toEqual([b, c].sort());
+    });
+  });
 });

@@ -16,6 +16,7 @@ import {
   type MarkAdvance,
   type Membership,
   type MembershipChange,
+  type SettingsChange,
 } from '../../ports/conversation-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
 import { isConditionFailed, keys, updateIf } from './keys';
@@ -324,6 +325,84 @@ export class DynamoDbConversationStore implements ConversationStore {
     });
   }
 
+  /** One conditional update: a setting set to `false` or `null` is removed from the item. */
+  async changeSettings(
+    conversationId: string,
+    userId: string,
+    change: SettingsChange,
+  ): Promise<Membership | undefined> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const flag of ['archived', 'markedUnread'] as const) {
+      const value = change[flag];
+      if (value === true) {
+        sets.push(`${flag} = :${flag}`);
+        values[`:${flag}`] = true;
+      } else if (value === false) removes.push(flag);
+    }
+    if (typeof change.mutedUntil === 'number') {
+      sets.push('mutedUntil = :mutedUntil');
+      values[':mutedUntil'] = change.mutedUntil;
+    } else if (change.mutedUntil === null) removes.push('mutedUntil');
+    const expression = [
+      ...(sets.length > 0 ? [`SET ${sets.join(', ')}`] : []),
+      ...(removes.length > 0 ? [`REMOVE ${removes.join(', ')}`] : []),
+    ].join(' ');
+    if (expression === '') return this.getMembership(conversationId, userId);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.member(conversationId, userId),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toMembership(Attributes) : undefined;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      return undefined;
+    }
+  }
+
+  async listPinned(userId: string): Promise<string[]> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.userPins(userId), ConsistentRead: true }),
+    );
+    return Item?.conversationIds instanceof Set ? [...Item.conversationIds].map(String) : [];
+  }
+
+  /** A conditional `ADD` to the user's set, refused when it is full and lacks this conversation. */
+  async pin(userId: string, conversationId: string, limit: number): Promise<boolean> {
+    return updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.userPins(userId),
+      UpdateExpression: 'ADD conversationIds :ids',
+      ConditionExpression:
+        'attribute_not_exists(conversationIds) OR size(conversationIds) < :limit OR contains(conversationIds, :id)',
+      ExpressionAttributeValues: {
+        ':ids': new Set([conversationId]),
+        ':id': conversationId,
+        ':limit': limit,
+      },
+    });
+  }
+
+  async unpin(userId: string, conversationIds: readonly string[]): Promise<void> {
+    if (conversationIds.length === 0) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.userPins(userId),
+        UpdateExpression: 'DELETE conversationIds :ids',
+        ExpressionAttributeValues: { ':ids': new Set(conversationIds) },
+      }),
+    );
+  }
+
   /**
    * Counts the group in each user's groups, one conditional `ADD` each, at once. When any of them is
    * full (with a cap), the others are taken back and `LimitReachedError` names the full ones.
@@ -545,6 +624,9 @@ function memberItem(member: Membership): Item {
     delivered: member.delivered,
     read: member.read,
     readContentCount: member.readContentCount,
+    ...(member.archived ? { archived: true } : {}),
+    ...(member.mutedUntil === undefined ? {} : { mutedUntil: member.mutedUntil }),
+    ...(member.markedUnread ? { markedUnread: true } : {}),
   };
 }
 
@@ -569,5 +651,8 @@ function toMembership(item: Item): Membership {
     // Marks stored before it was kept counted every message as content.
     readContentCount: Number(item.readContentCount ?? item.read ?? 0),
     ...(shown.delivered < delivered || shown.read < read ? { shown } : {}),
+    ...(item.archived === true ? { archived: true } : {}),
+    ...(typeof item.mutedUntil === 'number' ? { mutedUntil: item.mutedUntil } : {}),
+    ...(item.markedUnread === true ? { markedUnread: true } : {}),
   };
 }

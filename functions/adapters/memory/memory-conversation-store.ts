@@ -8,6 +8,7 @@ import {
   type MarkAdvance,
   type Membership,
   type MembershipChange,
+  type SettingsChange,
 } from '../../ports/conversation-store';
 import { byKey } from './page';
 
@@ -18,6 +19,8 @@ export class InMemoryConversationStore implements ConversationStore {
   private readonly members = new Map<string, Map<string, Membership>>();
   /** Per user, the groups they are counted in. */
   private readonly groups = new Map<string, Set<string>>();
+  /** Per user, the conversations they pinned. */
+  private readonly pins = new Map<string, Set<string>>();
 
   /** How many conversations exist; for assertions. */
   get size(): number {
@@ -182,6 +185,44 @@ export class InMemoryConversationStore implements ConversationStore {
       delivered: Math.max(member.delivered, read),
     });
     return true;
+  }
+
+  async changeSettings(
+    conversationId: string,
+    userId: string,
+    change: SettingsChange,
+  ): Promise<Membership | undefined> {
+    const member = this.members.get(conversationId)?.get(userId);
+    if (!member) return undefined;
+    const { archived, mutedUntil, markedUnread, ...rest } = member;
+    const next = {
+      archived: change.archived ?? archived === true,
+      mutedUntil: change.mutedUntil === undefined ? mutedUntil : change.mutedUntil,
+      markedUnread: change.markedUnread ?? markedUnread === true,
+    };
+    const changed: Membership = {
+      ...rest,
+      ...(next.archived ? { archived: true } : {}),
+      ...(typeof next.mutedUntil === 'number' ? { mutedUntil: next.mutedUntil } : {}),
+      ...(next.markedUnread ? { markedUnread: true } : {}),
+    };
+    this.membersOf(conversationId).set(userId, changed);
+    return { ...changed };
+  }
+
+  async listPinned(userId: string): Promise<string[]> {
+    return [...(this.pins.get(userId) ?? [])];
+  }
+
+  async pin(userId: string, conversationId: string, limit: number): Promise<boolean> {
+    const pinned = this.pins.get(userId) ?? new Set<string>();
+    if (!pinned.has(conversationId) && pinned.size >= limit) return false;
+    this.pins.set(userId, pinned.add(conversationId));
+    return true;
+  }
+
+  async unpin(userId: string, conversationIds: readonly string[]): Promise<void> {
+    for (const conversationId of conversationIds) this.pins.get(userId)?.delete(conversationId);
   }
 
   /** Removes a member item only, as a crash between writes would leave it; for arranging a test. */

@@ -19,6 +19,7 @@ import type { RelationshipStore } from '../../ports/relationship-store';
 import { type Caller, requireMembership } from '../access';
 import { envelope, iso, marksSeenBy, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
+import { settingsFields } from './settings-view';
 
 /** Members of a group, creator included. */
 export const MAX_GROUP_MEMBERS = 256;
@@ -73,13 +74,23 @@ export function conversations(deps: ConversationsDeps) {
   }
 
   async function summarize(conversation: Conversation, membership: Membership): Promise<ConversationSummary> {
-    const heads = await deps.messages.heads([conversation.conversationId]);
+    const [heads, pinned] = await Promise.all([
+      deps.messages.heads([conversation.conversationId]),
+      deps.conversations.listPinned(membership.userId),
+    ]);
     const head = heads.get(conversation.conversationId) ?? emptyHead(conversation.conversationId);
     const [last] =
       head.contentSeq !== undefined
         ? await deps.messages.getMany([{ conversationId: head.conversationId, seq: head.contentSeq }])
         : [];
-    return summary(conversation, membership, head, last ? envelope(last) : undefined);
+    return summary(
+      conversation,
+      membership,
+      head,
+      last ? envelope(last) : undefined,
+      pinned.includes(conversation.conversationId),
+      deps.clock(),
+    );
   }
 
   async function detail(conversation: Conversation, membership: Membership): Promise<ConversationDetail> {
@@ -231,17 +242,20 @@ export function conversations(deps: ConversationsDeps) {
      * sorted newest content activity first (commits do not count). A client with more than one page
      * sorts the whole list itself. Every request reads a bounded amount, whatever the user's count:
      * 1. Query one page of the caller's conversation ids from the index (one more, to know if more follow).
-     * 2. Read those conversations, their log heads and the caller's marks at once.
+     * 2. Read those conversations, their log heads, the caller's marks and pins at once.
      * 3. Sort the page; read the last content message of each.
      */
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<ConversationSummary>> {
       const after = cursor ? decodeCursor(cursor, ListCursorSchema)[0] : undefined;
       const { ids, next } = await deps.conversations.pageConversationIdsOf(caller.userId, limit, after);
-      const [stored, heads, memberships] = await Promise.all([
+      const [stored, heads, memberships, pins] = await Promise.all([
         deps.conversations.getMany(ids),
         deps.messages.heads(ids),
         deps.conversations.getMemberships(caller.userId, ids),
+        deps.conversations.listPinned(caller.userId),
       ]);
+      const pinned = new Set(pins);
+      const now = deps.clock();
       const byId = new Map(stored.map((c) => [c.conversationId, c]));
       const rows = memberships
         .flatMap((m) => {
@@ -265,7 +279,14 @@ export function conversations(deps: ConversationsDeps) {
       const lastById = new Map(last.map((m) => [m.conversationId, envelope(m)]));
       return {
         items: rows.map((row) =>
-          summary(row.conversation, row.membership, row.head, lastById.get(row.conversation.conversationId)),
+          summary(
+            row.conversation,
+            row.membership,
+            row.head,
+            lastById.get(row.conversation.conversationId),
+            pinned.has(row.conversation.conversationId),
+            now,
+          ),
         ),
         ...(next === undefined ? {} : { next: encodeCursor([next]) }),
       };
@@ -359,6 +380,8 @@ function summary(
   membership: Membership,
   head: LogHead,
   lastMessage: ConversationSummary['lastMessage'],
+  pinned: boolean,
+  now: number,
 ): ConversationSummary {
   return {
     conversationId: conversation.conversationId,
@@ -374,5 +397,6 @@ function summary(
     unread: Math.max(0, head.contentCount - membership.readContentCount),
     delivered: membership.delivered,
     read: membership.read,
+    ...settingsFields(membership, pinned, now),
   };
 }

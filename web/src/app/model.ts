@@ -20,6 +20,7 @@ import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../../shared/protocol/errors'
 import { receiptFrame, sendFrame, typingFrame } from '../../../shared/protocol/inbound';
 import {
   MAX_ATTACHMENT_FILE_SIZE_IN_BYTES,
+  MAX_PINNED_CONVERSATIONS,
   NEW_CONNECTION_PUSHED_WITHIN_IN_MS,
 } from '../../../shared/protocol/limits';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
@@ -34,6 +35,7 @@ import {
   UploadCancelledError,
   uploadAttachment,
 } from './attachments';
+import { applySettings, UNSET_SETTINGS } from './chat-list';
 import { newestFirst } from './conversation-order';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { type Marks, raiseMarks } from './receipts';
@@ -424,6 +426,8 @@ export class ChatModel {
       const known = new Map(this.state.conversations.map((c) => [c.conversationId, c]));
       this.state.conversations = fresh.map((c) => ({
         ...known.get(c.conversationId),
+        // Settings the server no longer names were unset on another device meanwhile.
+        ...UNSET_SETTINGS,
         ...c,
         receipts: known.get(c.conversationId)?.receipts ?? {},
       }));
@@ -549,6 +553,14 @@ export class ChatModel {
             delete this.state.presence[frame.user.userId];
           }
           this.changed();
+          return;
+        }
+        case 'settings': {
+          const conversation = this.find(frame.conversationId);
+          if (conversation) {
+            applySettings(conversation, frame);
+            this.changed();
+          }
           return;
         }
         case 'device':
@@ -1218,6 +1230,37 @@ export class ChatModel {
     if (state === 'start' && Date.now() - last < 3_000) return;
     this.typingSent.set(conversationId, state === 'start' ? Date.now() : 0);
     this.socket?.send(typingFrame({ conversationId, state }));
+  }
+
+  /**
+   * Pins, archives, mutes or marks unread a conversation, for this user on every device; `false` when it
+   * was refused (the reason is the notice). More than {@link MAX_PINNED_CONVERSATIONS} pins are refused
+   * here before the server would.
+   */
+  async changeSettings(
+    conversationId: string,
+    change: { pinned?: boolean; archived?: boolean; mutedUntil?: string | null; markedUnread?: boolean },
+  ): Promise<boolean> {
+    const pinRefused = `You can pin up to ${MAX_PINNED_CONVERSATIONS} chats. Unpin one to pin this one.`;
+    const pinned = this.state.conversations.filter((c) => c.pinned && c.conversationId !== conversationId);
+    if (change.pinned && pinned.length >= MAX_PINNED_CONVERSATIONS) {
+      this.notify(pinRefused);
+      return false;
+    }
+    try {
+      const settings = await this.api.updateConversationSettings({
+        params: { conversationId },
+        body: change,
+      });
+      const conversation = this.find(conversationId);
+      if (conversation) applySettings(conversation, settings);
+      this.changed();
+      return true;
+    } catch (error) {
+      const full = error instanceof ApiError && error.code === ErrorCode.LimitReached && change.pinned;
+      this.notify(full ? pinRefused : describeError(error));
+      return false;
+    }
   }
 
   async openDirect(userId: string): Promise<string> {

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ChatModel, ConversationView } from '../app/model';
+import { chatListOf } from '../app/chat-list';
+import type { ChatModel } from '../app/model';
+import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
-import { formatTime, useModel } from './hooks';
+import { useModel } from './hooks';
 import { NewGroupDialog, PeoplePanel } from './People';
 import { SettingsPanel } from './Settings';
 import { ShortcutsDialog, useShortcuts } from './Shortcuts';
@@ -30,6 +32,12 @@ export function ChatApp(props: {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
+  // Opening a chat marked unread clears the marker, on every device.
+  useEffect(() => {
+    if (open?.markedUnread && panel === 'chat')
+      void model.changeSettings(open.conversationId, { markedUnread: false });
+  }, [open?.conversationId, open?.markedUnread, panel]);
+
   const select = (conversationId: string | undefined) => {
     setPanel('chat');
     location.hash = conversationId ?? '';
@@ -37,7 +45,9 @@ export function ChatApp(props: {
   };
 
   const [help, setHelp] = useState(false);
-  useShortcuts({ conversations: state.conversations, openId, onSelect: select, onHelp: () => setHelp(true) });
+  // In the list's order: pinned first, archived left out.
+  const listed = chatListOf(state.conversations, { view: 'main', matches: () => true }).rows;
+  useShortcuts({ conversations: listed, openId, onSelect: select, onHelp: () => setHelp(true) });
 
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
@@ -85,21 +95,7 @@ export function ChatApp(props: {
             New group
           </button>
         </div>
-        {state.conversations.length === 0 ? (
-          <p class="empty muted">No conversations yet. Find people to start one.</p>
-        ) : (
-          <ul class="conversation-list">
-            {state.conversations.map((c) => (
-              <ConversationItem
-                key={c.conversationId}
-                model={model}
-                conversation={c}
-                active={c.conversationId === openId}
-                onSelect={select}
-              />
-            ))}
-          </ul>
-        )}
+        <ChatList model={model} state={state} openId={openId} onSelect={select} />
         <footer class="sidebar-footer">
           <button type="button" class="link" onClick={() => props.onSignOut()}>
             Sign out
@@ -138,51 +134,4 @@ export function ChatApp(props: {
 /** The skip link's target: the open chat's message box, else the main pane. */
 function skipToMain(): void {
   (document.getElementById('composer-input') ?? document.getElementById('main'))?.focus();
-}
-
-function ConversationItem(props: {
-  model: ChatModel;
-  conversation: ConversationView;
-  active: boolean;
-  onSelect: (conversationId: string) => void;
-}) {
-  const { model, conversation: c } = props;
-  const title = model.titleOf(c);
-  const other = c.kind === 'direct' ? c.memberIds.find((id) => id !== model.state.me.userId) : undefined;
-  // Offline, this browser cannot know who is online: it shows nobody so.
-  const online =
-    other !== undefined && model.state.status === 'online' && model.state.presence[other]?.online === true;
-  return (
-    <li>
-      <button
-        type="button"
-        class={`conversation ${props.active ? 'active' : ''}`}
-        aria-current={props.active ? 'true' : undefined}
-        onClick={() => props.onSelect(c.conversationId)}
-      >
-        <span class="avatar" aria-hidden="true">
-          {title.slice(0, 1).toUpperCase()}
-          {other !== undefined ? <span class={`dot ${online ? 'online' : ''}`} /> : null}
-        </span>
-        <span class="conversation-text">
-          <span class="conversation-title">
-            {title}
-            {other !== undefined ? <span class="sr-only">{online ? ', online' : ', offline'}</span> : null}
-          </span>
-          <span class="preview muted">
-            {c.preview ?? (c.lastSeq > 0 ? 'Encrypted message' : 'No messages yet')}
-          </span>
-        </span>
-        <span class="conversation-meta">
-          <span class="small muted">{formatTime(c.lastActivityAt)}</span>
-          {c.unread > 0 ? (
-            <span class="badge">
-              {c.unread}
-              <span class="sr-only"> unread</span>
-            </span>
-          ) : null}
-        </span>
-      </button>
-    </li>
-  );
 }

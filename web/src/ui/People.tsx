@@ -165,6 +165,16 @@ export function PeoplePanel(props: {
               <button
                 type="button"
                 onClick={() =>
+                  confirm(
+                    `Remove ${user.displayName} from your friends? You can no longer message each other until one of you adds the other again.`,
+                  ) && act(() => model.api.removeFriend({ params: { userId: user.userId } }))
+                }
+              >
+                Remove friend
+              </button>
+              <button
+                type="button"
+                onClick={() =>
                   confirm(`Block ${user.displayName}?`) &&
                   act(() => model.api.blockUser({ params: { userId: user.userId } }))
                 }
