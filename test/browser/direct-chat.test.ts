@@ -327,6 +327,31 @@ describe('the web client in Chromium: a direct chat', () => {
     expect(await previous.evaluate((el) => el.contains(document.activeElement))).toBe(true);
   }, 60_000);
 
+  it("changes Alice's name in Settings, and Bob's screen shows the new one at once", async () => {
+    const page = alice.page;
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const profile = page.getByRole('region', { name: 'Your profile' });
+    const name = `Alice Liddell 🐇 ${run}`;
+    await profile.getByLabel('Display name').fill(name);
+    // A username that breaks the rule is said so, and cannot be saved.
+    await profile.getByLabel('Username').fill('No Spaces');
+    expect(await profile.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await profile.getByLabel('Username').fill(`alice_${run}`);
+    await screenshot(page, 'profile-desktop');
+    expect(await violations(page, 'profile')).toEqual([]);
+    await profile.getByRole('button', { name: 'Save' }).click();
+    await profile.getByRole('status').getByText('Saved').waitFor({ timeout: 30_000 });
+    await page.locator('.sidebar-header').getByText(name).waitFor();
+    await page.locator('.sidebar-header').getByText(`@alice_${run}`).waitFor();
+
+    // Bob's open chat with Alice takes the new name without a reload.
+    await bob.page.locator('.chat-header h2').getByText(name).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('button', { name: /bob/ })
+      .click();
+  }, 60_000);
+
   it('blocks and unblocks, and explains a refusal and a rate limit in plain words', async () => {
     // Bob blocks Alice from People.
     await bob.page.getByRole('button', { name: 'Back to conversations' }).click();

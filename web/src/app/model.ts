@@ -86,7 +86,7 @@ export interface ConversationView extends ConversationSummary {
 }
 
 export interface ModelState {
-  readonly me: PublicProfile;
+  me: PublicProfile;
   readonly deviceId: string;
   status: ConnectionStatus;
   conversations: ConversationView[];
@@ -531,6 +531,9 @@ export class ChatModel {
           this.changed();
           return;
         }
+        case 'profile':
+          this.heardProfile(frame.user);
+          return;
         case 'friend': {
           // Pushes travel as separate jobs and may arrive out of order ("accepted" before "requested"):
           // show the push at once, then take the server's list as the truth.
@@ -1150,6 +1153,20 @@ export class ChatModel {
     if (!conversation || (conversation.receipts[this.state.me.userId]?.delivered ?? 0) >= seq) return;
     this.raiseMine(conversation, { delivered: seq, read: 0 });
     await this.queueReceipt(conversationId);
+  }
+
+  /** Changes my display name or username (a taken username is refused), here and for whoever shows it. */
+  async updateProfile(patch: { displayName?: string; username?: string }): Promise<void> {
+    const me = await this.api.updateMe({ body: patch });
+    this.heardProfile({ userId: me.userId, username: me.username, displayName: me.displayName });
+  }
+
+  /** A profile as it is now, mine or someone else's, wherever it shows. */
+  private heardProfile(user: PublicProfile): void {
+    this.state.users[user.userId] = user;
+    this.state.friends = this.state.friends.map((f) => (f.user.userId === user.userId ? { ...f, user } : f));
+    if (user.userId === this.state.me.userId) this.state.me = user;
+    this.changed();
   }
 
   /** Others' messages after `read`, as far as this browser has them: none once `read` is the newest. */

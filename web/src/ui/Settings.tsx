@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Device } from '../../../shared/protocol/resources';
 import type { ChatModel } from '../app/model';
 import { formatTime, useAction, useModel } from './hooks';
+import { ProfileSection } from './Profile';
 
 /**
  * What this browser last compared of a friend: a fingerprint of the friend's devices alone. The number
@@ -84,6 +85,7 @@ export function SettingsPanel(props: {
         </button>
         <h2 id="settings-title">Settings</h2>
       </header>
+      <ProfileSection model={model} />
       <section aria-labelledby="devices-title">
         <h3 id="devices-title">Your devices</h3>
         <p class="muted small">

@@ -1,0 +1,102 @@
+import { useState } from 'preact/hooks';
+import type { ChatModel } from '../app/model';
+import { useAction, useModel } from './hooks';
+
+const USERNAME = /^[a-z0-9_.]{3,32}$/;
+
+/**
+ * My name as others see it: the display name and the @username, each changed in place. Friends and
+ * co-members see the change at once (a `profile` push); a username someone has is refused in words.
+ */
+export function ProfileSection(props: { model: ChatModel }) {
+  const { model } = props;
+  const state = useModel(model);
+  const { busy, run } = useAction(model);
+  const [displayName, setDisplayName] = useState(state.me.displayName);
+  const [username, setUsername] = useState(state.me.username);
+  const [saved, setSaved] = useState(false);
+  const name = displayName.trim();
+  const handle = username.trim().toLowerCase();
+  const changed = name !== state.me.displayName || handle !== state.me.username;
+  const handleOk = USERNAME.test(handle);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setSaved(false);
+    const ok = await run(() =>
+      model.updateProfile({
+        ...(name !== state.me.displayName ? { displayName: name } : {}),
+        ...(handle !== state.me.username ? { username: handle } : {}),
+      }),
+    );
+    setSaved(ok);
+  };
+
+  return (
+    <section aria-labelledby="profile-title">
+      <h3 id="profile-title">Your profile</h3>
+      <form class="profile" onSubmit={save}>
+        <span class="avatar large" aria-hidden="true">
+          {initialsOf(name || state.me.displayName)}
+        </span>
+        <div class="profile-fields">
+          <label>
+            Display name
+            <input
+              value={displayName}
+              maxLength={64}
+              required
+              autocomplete="nickname"
+              onInput={(e) => {
+                setDisplayName(e.currentTarget.value);
+                setSaved(false);
+              }}
+            />
+          </label>
+          <label>
+            Username
+            <span class="input-prefix">
+              <span aria-hidden="true">@</span>
+              <input
+                value={username}
+                required
+                autocapitalize="none"
+                spellcheck={false}
+                aria-describedby="username-rule"
+                aria-invalid={!handleOk}
+                onInput={(e) => {
+                  setUsername(e.currentTarget.value);
+                  setSaved(false);
+                }}
+              />
+            </span>
+          </label>
+          <p id="username-rule" class={`small ${handleOk ? 'muted' : 'error'}`}>
+            3 to 32 characters: a–z, 0–9, _ and . People can find you by it.
+          </p>
+          <p class="profile-actions">
+            <button type="submit" class="primary" disabled={busy || !changed || !name || !handleOk}>
+              Save
+            </button>
+            {saved && !changed ? (
+              <span class="small muted" role="status">
+                Saved. Your friends see it now.
+              </span>
+            ) : null}
+          </p>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** The first letters of a name's first two words, for an avatar: "Alice Martin" → "AM", "bob" → "B". */
+export function initialsOf(name: string): string {
+  return name
+    .trim()
+    .split(/\s+/u)
+    .slice(0, 2)
+    .map((word) => [...word][0] ?? '')
+    .join('')
+    .toUpperCase();
+}
