@@ -10,7 +10,6 @@ import {
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
-import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { ForbiddenError, RateLimitedError, ValidationError } from '../../errors';
 import { directConversationId } from '../conversation/direct-conversation';
 import { advanceReceipts } from './advance-receipts';
@@ -24,13 +23,12 @@ describe('advanceReceipts', () => {
   let conversations: InMemoryConversationStore;
   let messages: InMemoryMessageLog;
   let fanout: InMemoryFanoutQueue;
-  let relationships: InMemoryRelationshipStore;
   let advance: ReturnType<typeof advanceReceipts>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
     deps = memoryDeps();
-    ({ conversations, messages, fanout, relationships } = deps);
+    ({ conversations, messages, fanout } = deps);
     advance = advanceReceipts(deps);
     await seedConversation(conversations, {
       conversationId: GROUP,

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { chatListOf } from '../app/chat-list';
 import type { ChatModel } from '../app/model';
+import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { useModel } from './hooks';
@@ -73,9 +74,12 @@ export function ChatApp(props: {
       ) : null}
       <nav class="sidebar" aria-label="Conversations">
         <header class="sidebar-header">
-          <div>
-            <strong>{state.me.displayName}</strong>
-            <div class="muted small">@{state.me.username}</div>
+          <div class="me">
+            <Avatar name={state.me.displayName} id={state.me.userId} />
+            <div>
+              <strong>{state.me.displayName}</strong>
+              <div class="muted small">@{state.me.username}</div>
+            </div>
           </div>
           <div class="actions">
             <button

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { MUTED_FOREVER } from '../../../shared/protocol/limits';
 import { chatListOf, isMuted, matchesSearch } from '../app/chat-list';
 import type { ChatModel, ConversationView, ModelState } from '../app/model';
+import { Avatar } from './Avatar';
 import { formatTime } from './hooks';
 
 const HOUR_IN_MS = 60 * 60 * 1000;
@@ -165,10 +166,9 @@ function ConversationItem(props: {
         aria-current={props.active ? 'true' : undefined}
         onClick={() => props.onSelect(c.conversationId)}
       >
-        <span class="avatar" aria-hidden="true">
-          {title.slice(0, 1).toUpperCase()}
+        <Avatar name={title} id={other ?? c.conversationId}>
           {other !== undefined ? <span class={`dot ${online ? 'online' : ''}`} /> : null}
-        </span>
+        </Avatar>
         <span class="conversation-text">
           <span class="conversation-title">
             <span class="title-text">{title}</span>

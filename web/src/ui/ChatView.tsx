@@ -20,6 +20,7 @@ import {
   Viewer,
   VoiceRecorder,
 } from './Attachments';
+import { Avatar } from './Avatar';
 import { formatTime, useAction, useModel } from './hooks';
 import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
@@ -333,6 +334,7 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
         <button type="button" class="back" onClick={props.onBack} aria-label="Back to conversations">
           ←
         </button>
+        <Avatar name={title} id={other ?? conversation.conversationId} />
         <div class="chat-title">
           <h2>{title}</h2>
           <span class="small muted">

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { ChatModel } from '../app/model';
+import { Avatar } from './Avatar';
 import { useAction, useModel } from './hooks';
 
 const USERNAME = /^[a-z0-9_.]{3,32}$/;
@@ -36,9 +37,7 @@ export function ProfileSection(props: { model: ChatModel }) {
     <section aria-labelledby="profile-title">
       <h3 id="profile-title">Your profile</h3>
       <form class="profile" onSubmit={save}>
-        <span class="avatar large" aria-hidden="true">
-          {initialsOf(name || state.me.displayName)}
-        </span>
+        <Avatar name={name || state.me.displayName} id={state.me.userId} size="large" />
         <div class="profile-fields">
           <label>
             Display name
@@ -88,15 +87,4 @@ export function ProfileSection(props: { model: ChatModel }) {
       </form>
     </section>
   );
-}
-
-/** The first letters of a name's first two words, for an avatar: "Alice Martin" → "AM", "bob" → "B". */
-export function initialsOf(name: string): string {
-  return name
-    .trim()
-    .split(/\s+/u)
-    .slice(0, 2)
-    .map((word) => [...word][0] ?? '')
-    .join('')
-    .toUpperCase();
 }
