@@ -56,6 +56,7 @@ export const HTTP_ROUTE_GROUPS = {
     'registerDevice',
     'listDevices',
     'revokeDevice',
+    'renameDevice',
     'uploadKeyPackages',
     'countKeyPackages',
     'claimKeyPackages',
