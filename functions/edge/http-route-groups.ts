@@ -57,6 +57,7 @@ export const HTTP_ROUTE_GROUPS = {
     'registerDevice',
     'listDevices',
     'revokeDevice',
+    'renameDevice',
     'uploadKeyPackages',
     'countKeyPackages',
     'claimKeyPackages',

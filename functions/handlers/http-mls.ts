@@ -2,6 +2,7 @@ import { claimKeyPackages } from '../chat/device/claim-key-packages';
 import { countKeyPackages } from '../chat/device/count-key-packages';
 import { listDevices } from '../chat/device/list-devices';
 import { registerDevice } from '../chat/device/register-device';
+import { renameDevice } from '../chat/device/rename-device';
 import { revokeDevice } from '../chat/device/revoke-device';
 import { uploadKeyPackages } from '../chat/device/upload-key-packages';
 import { listHistory } from '../chat/message/list-history';
@@ -17,6 +18,7 @@ const history = listHistory(deps);
 const register = registerDevice(deps);
 const devices = listDevices(deps);
 const revoke = revokeDevice(deps);
+const rename = renameDevice(deps);
 const upload = uploadKeyPackages(deps);
 const countPackages = countKeyPackages(deps);
 const claim = claimKeyPackages(deps);
@@ -33,6 +35,7 @@ export const handler = httpHandler(
     registerDevice: ({ body }, caller) => register(caller, body),
     listDevices: async ({ params }) => ({ items: await devices(params.userId) }),
     revokeDevice: ({ params }, caller) => revoke(caller, params.deviceId),
+    renameDevice: ({ params, body }, caller) => rename(caller, params.deviceId, body.name),
     uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
     countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
     claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),

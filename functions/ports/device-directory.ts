@@ -31,4 +31,6 @@ export interface DeviceDirectory {
     deviceId: string,
     now: number,
   ): Promise<(DeviceRecord & { readonly revokedNow?: true }) | undefined>;
+  /** Sets the device's name, revoked or not; the stored device, or `undefined` when the user has none of this id. */
+  rename(userId: string, deviceId: string, name: string): Promise<DeviceRecord | undefined>;
 }

@@ -266,6 +266,8 @@ export const RegisterDeviceBodySchema = z.object({
   name: z.optional(DisplayNameInputSchema),
 });
 
+export const RenameDeviceBodySchema = z.object({ name: DisplayNameInputSchema });
+
 /** Opaque MLS bytes of `1..limit` bytes. */
 function mlsBytes(limitInBytes: number) {
   return Base64Schema.check(
@@ -702,6 +704,20 @@ export const ROUTES = {
     auth: 'jwt',
     params: DeviceParamsSchema,
     status: 204,
+    errors: [ValidationFailed, NotFound],
+  }),
+  renameDevice: route({
+    method: 'PATCH',
+    path: '/devices/{deviceId}',
+    tag: 'devices',
+    summary: 'Rename my device: a label people recognise, such as "Laptop at work"',
+    description:
+      'The name is 1 to 64 characters. Only the name changes: the key, and so every safety number, stays the same. A revoked device can be renamed too.',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    body: RenameDeviceBodySchema,
+    status: 200,
+    response: DeviceSchema,
     errors: [ValidationFailed, NotFound],
   }),
   uploadKeyPackages: route({

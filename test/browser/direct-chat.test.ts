@@ -409,6 +409,11 @@ describe('the web client in Chromium: a direct chat', () => {
     expect((await refresh()).AuthenticationResult?.AccessToken).toBeTruthy();
     expect(alice.sockets.some((socket) => !socket.closed)).toBe(true);
     await alice.page.getByRole('button', { name: 'Sign out' }).click();
+    // This browser is her only device: she keeps its messages and keys (the default there).
+    await alice.page
+      .getByRole('dialog', { name: 'Sign out of Parley?' })
+      .getByRole('button', { name: 'Sign out' })
+      .click();
     await alice.page.getByRole('heading', { name: 'Sign in' }).waitFor();
     // The session ended on the server: the refresh token this browser held is refused. The socket closed.
     await expect(refresh()).rejects.toThrow();

@@ -200,6 +200,11 @@ describe('authorization on every route', () => {
       path: () => `/devices/owner-phone/welcomes/${group}/1`,
       expect: { all: 404, owner: 204 },
     },
+    renameDevice: {
+      path: () => '/devices/owner-phone',
+      body: () => ({ name: 'Phone' }),
+      expect: { all: 404, owner: 200 },
+    },
     revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
     // Last of the routes with a token: it ends every session of the caller.
     signOutEverywhere: { path: () => '/me/sign-out', expect: { all: 204 } },

@@ -198,6 +198,20 @@ describe('device directory and key packages', () => {
     expect(davesPhone.frames.filter(isDevicePush)).toEqual([]);
   });
 
+  it('renames a device, and anyone listing the devices sees the new name, the key unchanged', async () => {
+    const before = (await bobs.listDevices({ params: { userId: bob.userId } })).items;
+    const laptop = before.find((device) => device.deviceId === 'laptop');
+
+    const renamed = await bobs.renameDevice({
+      params: { deviceId: 'laptop' },
+      body: { name: '  Laptop   at  work ' },
+    });
+
+    expect(renamed).toEqual({ ...laptop, name: 'Laptop at work' });
+    const seen = (await apiFor(stack, alice).listDevices({ params: { userId: bob.userId } })).items;
+    expect(seen).toEqual(before.map((device) => (device.deviceId === 'laptop' ? renamed : device)));
+  });
+
   describe('bad input is refused with problem+json and changes nothing', () => {
     const tooLarge = Buffer.alloc(MAX_KEY_PACKAGE_SIZE_IN_BYTES + 1).toString('base64');
     const cases = [
@@ -235,6 +249,51 @@ describe('device directory and key packages', () => {
         path: '/devices/laptop',
         status: 404,
         code: 'NOT_FOUND',
+      },
+      {
+        name: 'renaming someone else’s device',
+        who: () => alice,
+        method: 'PATCH',
+        path: '/devices/laptop',
+        body: { name: 'Mine now' },
+        status: 404,
+        code: 'NOT_FOUND',
+      },
+      {
+        name: 'a device name that is empty',
+        who: () => bob,
+        method: 'PATCH',
+        path: '/devices/laptop',
+        body: { name: '   ' },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'a device name longer than 64 characters',
+        who: () => bob,
+        method: 'PATCH',
+        path: '/devices/laptop',
+        body: { name: 'x'.repeat(65) },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'a device name with a control character',
+        who: () => bob,
+        method: 'PATCH',
+        path: '/devices/laptop',
+        body: { name: 'Lap\u0007top' },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
+      {
+        name: 'a rename without a name',
+        who: () => bob,
+        method: 'PATCH',
+        path: '/devices/laptop',
+        body: {},
+        status: 400,
+        code: 'VALIDATION_FAILED',
       },
       {
         name: 'too many key packages',

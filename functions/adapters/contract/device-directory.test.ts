@@ -93,4 +93,26 @@ describe.each([
     expect(await devices.get(alice, 'phone')).toBeUndefined();
     expect(await devices.get(bob, 'phone')).toEqual(phone(bob));
   });
+
+  it('renames a device, revoked or not, and no other user’s device of the same id', async () => {
+    await devices.registerIfAbsent(phone(alice));
+    await devices.registerIfAbsent(phone(bob));
+
+    expect(await devices.rename(alice, 'phone', 'Firefox on Linux')).toEqual(
+      phone(alice, { name: 'Firefox on Linux' }),
+    );
+    expect(await devices.get(bob, 'phone')).toEqual(phone(bob));
+    await devices.revoke(alice, 'phone', T0 + 10);
+    expect(await devices.rename(alice, 'phone', 'Old laptop')).toEqual(
+      phone(alice, { name: 'Old laptop', revokedAt: T0 + 10 }),
+    );
+    expect(await devices.get(alice, 'phone')).toEqual(
+      phone(alice, { name: 'Old laptop', revokedAt: T0 + 10 }),
+    );
+  });
+
+  it('renames nothing that is not there, and stores nothing', async () => {
+    expect(await devices.rename(alice, 'phone', 'Tablet')).toBeUndefined();
+    expect(await devices.list(alice)).toEqual([]);
+  });
 });

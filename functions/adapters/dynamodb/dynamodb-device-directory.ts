@@ -76,6 +76,27 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
       return this.get(userId, deviceId);
     }
   }
+
+  async rename(userId: string, deviceId: string, name: string): Promise<DeviceRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.device(userId, deviceId),
+          // `name` is a reserved word in DynamoDB's expressions.
+          UpdateExpression: 'SET #name = :name',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':name': name },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toDevice(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
 }
 
 function toDevice(item: Item): DeviceRecord {

@@ -36,6 +36,15 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
     return { ...copy(revoked), revokedNow: true };
   }
 
+  async rename(userId: string, deviceId: string, name: string): Promise<DeviceRecord | undefined> {
+    const own = this.devicesOf(userId);
+    const stored = own.get(deviceId);
+    if (!stored) return undefined;
+    const renamed = { ...stored, name };
+    own.set(deviceId, renamed);
+    return copy(renamed);
+  }
+
   private devicesOf(userId: string): Map<string, DeviceRecord> {
     let own = this.devices.get(userId);
     if (!own) {

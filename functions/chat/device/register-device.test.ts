@@ -5,6 +5,7 @@ import type { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limi
 import { ConflictError, NotFoundError, RateLimitedError } from '../../errors';
 import { listDevices } from './list-devices';
 import { registerDevice } from './register-device';
+import { renameDevice } from './rename-device';
 import { revokeDevice } from './revoke-device';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -19,6 +20,7 @@ describe('device directory', () => {
   let register: ReturnType<typeof registerDevice>;
   let revoke: ReturnType<typeof revokeDevice>;
   let list: ReturnType<typeof listDevices>;
+  let rename: ReturnType<typeof renameDevice>;
 
   beforeEach(() => {
     vi.useFakeTimers({ now: T0 });
@@ -27,6 +29,7 @@ describe('device directory', () => {
     register = registerDevice(deps);
     revoke = revokeDevice(deps);
     list = listDevices(deps);
+    rename = renameDevice(deps);
   });
 
   afterEach(() => {
@@ -149,6 +152,38 @@ describe('device directory', () => {
 
     it('lists no devices for a user without any', async () => {
       await expect(list('nobody')).resolves.toEqual([]);
+    });
+  });
+
+  describe('renameDevice', () => {
+    it('names the caller’s device, keeping its key', async () => {
+      await register(alice, { deviceId: 'phone', signaturePublicKey: KEY, name: 'Chrome on Android' });
+
+      await expect(rename(alice, 'phone', 'My phone')).resolves.toMatchObject({
+        deviceId: 'phone',
+        name: 'My phone',
+        signaturePublicKey: KEY,
+      });
+      expect((await list('alice'))[0]?.name).toBe('My phone');
+    });
+
+    it('does not rename another user’s device of the same id', async () => {
+      await register(bob, { deviceId: 'phone', signaturePublicKey: KEY, name: 'Bob’s phone' });
+
+      await expect(rename(alice, 'phone', 'Mine now')).rejects.toThrow(NotFoundError);
+      expect((await list('bob'))[0]?.name).toBe('Bob’s phone');
+    });
+
+    it('counts against the write allowance', async () => {
+      await register(alice, { deviceId: 'phone', signaturePublicKey: KEY, name: 'Phone' });
+      const strict = renameDevice({
+        ...deps,
+        rateLimiter: rateLimiterWith({ write: { limit: 1, windowSeconds: 60 } }),
+      });
+      await strict(alice, 'phone', 'Work phone');
+
+      await expect(strict(alice, 'phone', 'Old phone')).rejects.toThrow(RateLimitedError);
+      expect((await list('alice'))[0]?.name).toBe('Work phone');
     });
   });
 });

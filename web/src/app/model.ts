@@ -37,10 +37,12 @@ import {
 } from './attachments';
 import { applySettings, UNSET_SETTINGS } from './chat-list';
 import { newestFirst } from './conversation-order';
+import { thisBrowserName } from './device-name';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { type Marks, raiseMarks } from './receipts';
 import { type Session, SessionEndedError } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
+import { forgetVerifications } from './verification';
 
 /** What a message's plaintext holds (JSON inside the MLS ciphertext). */
 type Payload = MessagePayload;
@@ -308,7 +310,7 @@ export class ChatModel {
       userId,
       deviceId,
       store,
-      deviceName: browserName(),
+      deviceName: thisBrowserName(),
       // Over the socket once it is open; until then (and when it fails) over HTTP, naming this device.
       postMessage: (conversationId, body) =>
         model
@@ -1328,6 +1330,24 @@ export class ChatModel {
   }
 
   /**
+   * Signs out and leaves nothing of this user in this browser, for a shared computer: this device is
+   * revoked on the server (no member encrypts to it any more, and its session ends), then its encrypted
+   * store (keys, MLS state, history, outbox), its device id and its safety-number checks are deleted.
+   * Offline, the revocation cannot be sent: the device stays listed until it is revoked from another
+   * device, while this browser forgets it all the same.
+   */
+  async signOutAndForget(): Promise<void> {
+    this.socket?.close();
+    try {
+      await this.e2ee.revokeDevice(this.state.deviceId);
+    } catch {
+      // Forgetting this browser must not wait for the network; the person can revoke it elsewhere.
+    }
+    forgetVerifications(this.state.me.userId);
+    await forgetBrowser(this.state.me.userId, this.session);
+  }
+
+  /**
    * Through Parley's own route, which also closes every open socket of the user and refuses their old
    * tokens at once; when it cannot be reached, Cognito's `GlobalSignOut` at least revokes the sessions.
    */
@@ -1393,29 +1413,4 @@ async function forgetBrowser(userId: string, session: Session): Promise<void> {
   localStorage.removeItem(DEVICE_ID_KEY(userId));
   await session.signOut();
   await deleteDeviceStore(userId);
-}
-
-function browserName(): string {
-  const agent = navigator.userAgent;
-  const browser = /Firefox/.test(agent)
-    ? 'Firefox'
-    : /Edg\//.test(agent)
-      ? 'Edge'
-      : /Chrome|Chromium/.test(agent)
-        ? 'Chrome'
-        : /Safari/.test(agent)
-          ? 'Safari'
-          : 'Browser';
-  const os = /Android/.test(agent)
-    ? 'Android'
-    : /iPhone|iPad/.test(agent)
-      ? 'iOS'
-      : /Mac/.test(agent)
-        ? 'macOS'
-        : /Windows/.test(agent)
-          ? 'Windows'
-          : /Linux/.test(agent)
-            ? 'Linux'
-            : '';
-  return os ? `${browser} on ${os}` : browser;
 }

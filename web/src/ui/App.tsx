@@ -7,6 +7,8 @@ import { CognitoClient, CognitoError } from '../auth/cognito';
 import { AuthScreen } from './AuthScreen';
 
 const SESSION_ENDED_NOTICE = 'You were signed out everywhere. Sign in again to continue.';
+const FORGOTTEN_NOTICE =
+  'You signed out, and this browser no longer holds your messages or keys. Signing in here makes it a new device.';
 const REVOKED_NOTICE =
   'This browser was removed from your devices on another device, and has forgotten its keys. Sign in to use it again as a new device.';
 
@@ -133,14 +135,16 @@ export function App() {
       model={phase.model}
       onSignOut={(options) => {
         const { model } = phase;
-        void model.signOut(options).then(() => {
+        void (options?.forget ? model.signOutAndForget() : model.signOut(options)).then(() => {
           location.hash = '';
           setPhase(
             model.state.revoked
               ? { kind: 'signed-out', notice: REVOKED_NOTICE }
               : model.state.sessionEnded
                 ? { kind: 'signed-out', notice: SESSION_ENDED_NOTICE }
-                : { kind: 'signed-out' },
+                : options?.forget
+                  ? { kind: 'signed-out', notice: FORGOTTEN_NOTICE }
+                  : { kind: 'signed-out' },
           );
         });
       }}

@@ -8,18 +8,20 @@ import { useModel } from './hooks';
 import { NewGroupDialog, PeoplePanel } from './People';
 import { SettingsPanel } from './Settings';
 import { ShortcutsDialog, useShortcuts } from './Shortcuts';
+import { SignOutDialog } from './SignOut';
 
 type Panel = 'chat' | 'people' | 'settings' | 'new-group';
 
 /** The signed-in app: the conversation list beside the open conversation (one at a time on a phone). */
 export function ChatApp(props: {
   model: ChatModel;
-  onSignOut: (options?: { everywhere?: boolean }) => void;
+  onSignOut: (options?: { everywhere?: boolean; forget?: boolean }) => void;
 }) {
   const { model } = props;
   const state = useModel(model);
   const [openId, setOpenId] = useState<string | undefined>(() => location.hash.slice(1) || undefined);
   const [panel, setPanel] = useState<Panel>('chat');
+  const [signingOut, setSigningOut] = useState(false);
   const open = state.conversations.find((c) => c.conversationId === openId);
 
   // Revoked from another device, or signed out everywhere: nothing more can be done here, so sign out.
@@ -101,10 +103,17 @@ export function ChatApp(props: {
         </div>
         <ChatList model={model} state={state} openId={openId} onSelect={select} />
         <footer class="sidebar-footer">
-          <button type="button" class="link" onClick={() => props.onSignOut()}>
+          <button type="button" class="link" onClick={() => setSigningOut(true)}>
             Sign out
           </button>
         </footer>
+        {signingOut ? (
+          <SignOutDialog
+            model={model}
+            onCancel={() => setSigningOut(false)}
+            onSignOut={(options) => props.onSignOut(options)}
+          />
+        ) : null}
       </nav>
       <main class="main" id="main" tabIndex={-1}>
         {panel === 'people' ? (

@@ -27,6 +27,13 @@ import { GroupPanel } from './People';
 import { reachOf, Ticks } from './Receipts';
 import { RichText } from './RichText';
 import { TextCounter } from './TextCounter';
+import {
+  ContactInfoButton,
+  SafetyNumberChanged,
+  useVerification,
+  VerifiedMark,
+  VerifyDialog,
+} from './Verify';
 
 const PAGE = 50;
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'];
@@ -81,6 +88,7 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
   const [away, setAway] = useState(false);
   const me = state.me.userId;
   const others = conversation.memberIds.filter((id) => id !== me);
+  const verification = useVerification(model, conversation.kind === 'direct' ? others[0] : undefined);
   // Every message on its way shows where it will appear; a reaction shows on its message once sent.
   const queued = state.outbox.filter(
     (o) => o.conversationId === conversation.conversationId && o.kind !== 'reaction',
@@ -336,7 +344,10 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
         </button>
         <Avatar name={title} id={other ?? conversation.conversationId} />
         <div class="chat-title">
-          <h2>{title}</h2>
+          <h2>
+            {title}
+            {verification.record?.state === 'verified' ? <VerifiedMark /> : null}
+          </h2>
           <span class="small muted">
             {conversation.kind === 'group'
               ? `${conversation.memberIds.length} members`
@@ -352,7 +363,20 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
             Members
           </button>
         ) : null}
+        {other !== undefined ? <ContactInfoButton name={title} onClick={verification.show} /> : null}
       </header>
+      {other !== undefined && verification.record?.state === 'changed' ? (
+        <SafetyNumberChanged name={title} onVerify={verification.show} onDismiss={verification.dismiss} />
+      ) : null}
+      {other !== undefined && verification.open ? (
+        <VerifyDialog
+          model={model}
+          contactId={other}
+          name={title}
+          onClose={verification.hide}
+          onChange={verification.changed}
+        />
+      ) : null}
       {showGroup ? (
         <GroupPanel model={model} conversation={conversation} onClose={() => setShowGroup(false)} />
       ) : null}

@@ -1,14 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Device } from '../../../shared/protocol/resources';
 import type { ChatModel } from '../app/model';
+import {
+  COMPARED_KEY,
+  readVerification,
+  reconcileVerification,
+  type VerificationRecord,
+} from '../app/verification';
 import { formatTime, useAction, useModel } from './hooks';
 import { ProfileSection } from './Profile';
+import { VerifiedMark, VerifyDialog } from './Verify';
 
 /**
  * What this browser last compared of a friend: a fingerprint of the friend's devices alone. The number
  * covers my devices too, so keeping it would warn me about every friend when I add a browser of my own.
  */
-const SEEN_KEY = (userId: string) => `parley.compared-devices.${userId}`;
+const SEEN_KEY = COMPARED_KEY;
 
 interface Shown {
   readonly number: string;
@@ -28,6 +35,8 @@ export function SettingsPanel(props: {
   const { run } = useAction(model);
   const [devices, setDevices] = useState<Device[]>([]);
   const [numbers, setNumbers] = useState<Record<string, Shown>>({});
+  const [verifying, setVerifying] = useState<{ userId: string; name: string }>();
+  const [verified, setVerified] = useState<Record<string, VerificationRecord | undefined>>({});
   const me = state.me.userId;
   const friendIds = state.friends
     .filter((f) => f.state === 'friend')
@@ -54,6 +63,8 @@ export function SettingsPanel(props: {
           // Only the friend's side warns: my own new browser changes the number, not who they are.
           const seen = localStorage.getItem(SEEN_KEY(userId));
           if (seen === null) localStorage.setItem(SEEN_KEY(userId), contactDevices);
+          // A friend marked verified whose devices changed since is no longer verified.
+          reconcileVerification(me, userId, contactDevices);
           const shown: Shown = {
             number: safetyNumber,
             contactDevices,
@@ -63,7 +74,9 @@ export function SettingsPanel(props: {
         }),
       );
       // A later computation (another push meanwhile) wins over this one.
-      if (current) setNumbers(Object.fromEntries(computed));
+      if (!current) return;
+      setNumbers(Object.fromEntries(computed));
+      setVerified(Object.fromEntries(computed.map(([userId]) => [userId, readVerification(me, userId)])));
     });
     return () => {
       current = false;
@@ -93,31 +106,18 @@ export function SettingsPanel(props: {
           removed from every conversation and cannot read what comes next.
         </p>
         <ul class="people">
-          {devices.map((device) => (
-            <li class="person" key={device.deviceId}>
-              <span class="person-name">
-                {device.name ?? device.deviceId}
-                {device.deviceId === state.deviceId ? <span class="small muted"> (this browser)</span> : null}
-                <span class="small muted"> · added {formatTime(device.createdAt)}</span>
-                {device.revoked ? <span class="small muted"> · revoked</span> : null}
-              </span>
-              {!device.revoked && device.deviceId !== state.deviceId ? (
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={() =>
-                    confirm(`Revoke ${device.name ?? device.deviceId}?`) &&
-                    void run(async () => {
-                      await model.e2ee.revokeDevice(device.deviceId);
-                      await loadDevices();
-                    })
-                  }
-                >
-                  Revoke
-                </button>
-              ) : null}
-            </li>
-          ))}
+          {/* A revoked device can do nothing more: it leaves the list (the server keeps it, for old credentials). */}
+          {devices
+            .filter((device) => !device.revoked)
+            .map((device) => (
+              <DeviceRow
+                key={device.deviceId}
+                model={model}
+                device={device}
+                current={device.deviceId === state.deviceId}
+                onChanged={loadDevices}
+              />
+            ))}
         </ul>
         <p>
           <button
@@ -145,6 +145,7 @@ export function SettingsPanel(props: {
             .map(({ user }) => (
               <li key={user.userId}>
                 <strong>{user.displayName}</strong>
+                {verified[user.userId]?.state === 'verified' ? <VerifiedMark /> : null}
                 {numbers[user.userId]?.changed ? (
                   <p class="warning" role="alert">
                     Your safety number with {user.displayName} changed since you last compared it:{' '}
@@ -155,10 +156,116 @@ export function SettingsPanel(props: {
                   </p>
                 ) : null}
                 <code class="safety-number">{numbers[user.userId]?.number ?? 'Computing…'}</code>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => setVerifying({ userId: user.userId, name: user.displayName })}
+                  aria-label={`Verify safety number with ${user.displayName}`}
+                >
+                  Verify…
+                </button>
               </li>
             ))}
         </ul>
       </section>
+      {verifying ? (
+        <VerifyDialog
+          model={model}
+          contactId={verifying.userId}
+          name={verifying.name}
+          onClose={() => setVerifying(undefined)}
+          onChange={(record) => {
+            setVerified((v) => ({ ...v, [verifying.userId]: record }));
+            // Marking a friend verified is comparing their number: the warning about them goes.
+            if (record?.state === 'verified') {
+              setNumbers((n) => {
+                const shown = n[verifying.userId];
+                return shown ? { ...n, [verifying.userId]: { ...shown, changed: false } } : n;
+              });
+            }
+          }}
+        />
+      ) : null}
     </section>
+  );
+}
+
+/** One of my devices: its name (renamed in place), when it was added, and *Revoke* for the others. */
+function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; onChanged: () => void }) {
+  const { model, device } = props;
+  const { busy, run } = useAction(model);
+  const [editing, setEditing] = useState(false);
+  const label = device.name ?? device.deviceId;
+  const [name, setName] = useState(label);
+  if (editing) {
+    return (
+      <li class="person">
+        <form
+          class="inline device-rename"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await model.api.renameDevice({ params: { deviceId: device.deviceId }, body: { name } });
+              setEditing(false);
+              props.onChanged();
+            });
+          }}
+        >
+          <label>
+            Device name
+            <input
+              value={name}
+              maxLength={64}
+              required
+              // biome-ignore lint/a11y/noAutofocus: the person just asked to rename this device
+              autoFocus
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit" class="primary" disabled={busy || !name.trim()}>
+            Save
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      </li>
+    );
+  }
+  return (
+    <li class="person">
+      <span class="person-name">
+        {label}
+        {props.current ? <span class="small muted"> (this browser)</span> : null}
+        <span class="small muted"> · added {formatTime(device.createdAt)}</span>
+      </span>
+      <span class="person-actions">
+        <button
+          type="button"
+          onClick={() => {
+            setName(label);
+            setEditing(true);
+          }}
+          aria-label={`Rename ${label}`}
+        >
+          Rename
+        </button>
+        {props.current ? null : (
+          <button
+            type="button"
+            class="danger"
+            onClick={() =>
+              confirm(`Revoke ${label}?`) &&
+              void run(async () => {
+                await model.e2ee.revokeDevice(device.deviceId);
+                props.onChanged();
+              })
+            }
+          >
+            Revoke
+          </button>
+        )}
+      </span>
+    </li>
   );
 }
