@@ -3,6 +3,8 @@ import type { ChatModel, ConversationView } from '../app/model';
 import { ChatView } from './ChatView';
 import { formatTime, useModel } from './hooks';
 import { NewGroupDialog, PeoplePanel } from './People';
+import type { RevealTarget } from './reveal';
+import { SearchDialog, useSearchShortcut } from './Search';
 import { SettingsPanel } from './Settings';
 import { ShortcutsDialog, useShortcuts } from './Shortcuts';
 
@@ -38,6 +40,9 @@ export function ChatApp(props: {
 
   const [help, setHelp] = useState(false);
   useShortcuts({ conversations: state.conversations, openId, onSelect: select, onHelp: () => setHelp(true) });
+  const [searching, setSearching] = useState(false);
+  const [reveal, setReveal] = useState<RevealTarget & { conversationId: string }>();
+  useSearchShortcut(() => setSearching(true));
 
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
@@ -46,6 +51,17 @@ export function ChatApp(props: {
         {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
       </button>
       {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
+      {searching ? (
+        <SearchDialog
+          model={model}
+          onClose={() => setSearching(false)}
+          onReveal={(conversationId, seq) => {
+            setSearching(false);
+            select(conversationId);
+            setReveal({ conversationId, seq, at: Date.now() });
+          }}
+        />
+      ) : null}
       {state.status !== 'online' ? (
         <div class="banner" role="status">
           {state.status === 'connecting'
@@ -83,6 +99,15 @@ export function ChatApp(props: {
         <div class="sidebar-tools">
           <button type="button" class="primary" onClick={() => setPanel('new-group')}>
             New group
+          </button>
+          <button
+            type="button"
+            onClick={() => setSearching(true)}
+            aria-label="Search messages"
+            aria-keyshortcuts="Control+Shift+F"
+            title="Search messages (Ctrl+Shift+F)"
+          >
+            Search
           </button>
         </div>
         {state.conversations.length === 0 ? (
@@ -123,6 +148,7 @@ export function ChatApp(props: {
             model={model}
             conversation={open}
             onBack={() => select(undefined)}
+            reveal={reveal?.conversationId === open.conversationId ? reveal : undefined}
           />
         ) : (
           <div class="placeholder">
