@@ -32,6 +32,12 @@ export type HistoryChange =
   /** An edit, reaction or deletion of a kept message, wherever it is kept; nothing if it is not. */
   | { readonly kind: 'change'; readonly seq: number; readonly change: (message: MessageView) => void };
 
+/** What a write did to one message: `before` is absent when it was added. */
+export interface WrittenMessage {
+  readonly before?: MessageView;
+  readonly after: MessageView;
+}
+
 export interface HistoryOptions {
   /**
    * Messages per stored chunk. A new message re-encrypts and rewrites one chunk, so this bounds what a write
@@ -175,9 +181,52 @@ export class ConversationHistory {
     });
   }
 
-  /** Applies changes in order and stores them: each touched chunk is rewritten, the index only if it changed. */
-  write(changes: readonly HistoryChange[]): Promise<void> {
+  /**
+   * Applies changes in order and stores them: each touched chunk is rewritten, the index only if it changed.
+   * Resolves to what changed, message by message, in order (for the search index).
+   */
+  write(changes: readonly HistoryChange[]): Promise<readonly WrittenMessage[]> {
     return this.serialise(() => this.writeNow(changes));
+  }
+
+  /** The kept messages with these seqs, wherever they are kept (loaded or not), in seq order. */
+  find(seqs: readonly number[]): Promise<MessageView[]> {
+    return this.serialise(async () => {
+      const wanted = [...new Set(seqs)].sort((a, b) => a - b);
+      const found: MessageView[] = [];
+      let position = -1;
+      let messages: readonly MessageView[] = [];
+      for (const seq of wanted) {
+        if (this.chunks.length === 0) break;
+        const at = this.positionOf(seq);
+        if (at !== position) {
+          position = at;
+          const ref = this.chunks[at] as ChunkRef;
+          messages = this.loaded.get(ref.id) ?? (await this.readChunk(at));
+        }
+        const message = messages[indexOfSeq(messages, seq)];
+        if (message?.seq === seq) found.push(message);
+      }
+      return found;
+    });
+  }
+
+  /**
+   * Reads the whole history a chunk at a time, oldest first, without loading it: the messages after `after`
+   * in the chunk that holds the next seq, and the bound to pass next (none after the newest chunk).
+   */
+  scan(after: number): Promise<{ messages: readonly MessageView[]; next: number | undefined }> {
+    return this.serialise(async () => {
+      if (this.chunks.length === 0) return { messages: [], next: undefined };
+      const position = this.positionOf(after + 1);
+      const ref = this.chunks[position] as ChunkRef;
+      const messages = this.loaded.get(ref.id) ?? (await this.readChunk(position));
+      const following = this.chunks[position + 1];
+      return {
+        messages: messages.filter((m) => m.seq > after),
+        next: following === undefined ? undefined : following.from - 1,
+      };
+    });
   }
 
   private serialise<T>(task: () => Promise<T>): Promise<T> {
@@ -239,10 +288,11 @@ export class ConversationHistory {
     await this.putIndex();
   }
 
-  private async writeNow(changes: readonly HistoryChange[]): Promise<void> {
+  private async writeNow(changes: readonly HistoryChange[]): Promise<readonly WrittenMessage[]> {
     /** Chunk id → messages, for every chunk this write changed. */
     const touched = new Map<number, MessageView[]>();
     const created = new Set<number>();
+    const written: WrittenMessage[] = [];
     for (const change of changes) {
       const seq = change.kind === 'add' ? change.message.seq : change.seq;
       if (this.chunks.length === 0) {
@@ -259,6 +309,7 @@ export class ConversationHistory {
         const copy = structuredClone(found);
         change.change(copy);
         messages[at] = copy;
+        written.push({ before: found, after: copy });
       } else {
         if (found !== undefined) continue;
         const newest = ref === this.chunks.at(-1) && at === messages.length;
@@ -266,20 +317,23 @@ export class ConversationHistory {
           ref = this.appendChunk(seq, created);
           messages = this.loaded.get(ref.id) as MessageView[];
         }
-        messages.splice(indexOfSeq(messages, seq), 0, structuredClone(change.message));
+        const added = structuredClone(change.message);
+        messages.splice(indexOfSeq(messages, seq), 0, added);
+        written.push({ after: added });
       }
       touched.set(ref.id, messages);
     }
     for (const [id, messages] of [...touched]) {
       if (messages.length > this.chunkSize) this.split(id, messages, touched, created);
     }
-    if (touched.size === 0) return;
+    if (touched.size === 0) return written;
     // New chunks first, then the index naming them, then the chunks that were there: a write cut short
     // anywhere leaves each seq in the chunk the stored index gives it (reads keep only a chunk's own range).
     for (const id of created) await this.putChunk(id, touched.get(id) ?? []);
     if (created.size > 0) await this.putIndex();
     for (const [id, messages] of touched) if (!created.has(id)) await this.putChunk(id, messages);
     this.refreshWindow();
+    return written;
   }
 
   /** A new, empty chunk after the others, from `from`: the newest, so loaded. */

@@ -39,7 +39,9 @@ import { applySettings, UNSET_SETTINGS } from './chat-list';
 import { newestFirst } from './conversation-order';
 import { thisBrowserName } from './device-name';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
+import { type SearchResults, searchMessages } from './message-search';
 import { type Marks, raiseMarks } from './receipts';
+import { SearchIndex } from './search-index';
 import { type Session, SessionEndedError } from './session';
 import { ChatSocket, type ConnectionStatus, NoReplyError } from './socket';
 import { forgetVerifications } from './verification';
@@ -241,6 +243,8 @@ export class ChatModel {
   private readonly histories = new Map<string, Promise<ConversationHistory>>();
   /** Conversation → the notice that told me I was removed from it, while it may still be showing. */
   private readonly removals = new Map<string, string>();
+  /** The words of every kept message, for search: in the same encrypted store as the history. */
+  private readonly searchIndex: SearchIndex;
 
   private constructor(
     readonly config: WebConfig,
@@ -253,6 +257,7 @@ export class ChatModel {
     deviceId: string,
   ) {
     this.api = api;
+    this.searchIndex = new SearchIndex(store);
     this.state = {
       me,
       deviceId,
@@ -772,8 +777,15 @@ export class ChatModel {
   /** Applies changes to a conversation's history and keeps them; the caller tells the screens. */
   private async record(conversationId: string, changes: readonly HistoryChange[]): Promise<void> {
     const history = await this.historyOf(conversationId);
-    await history.write(changes);
+    const written = await history.write(changes);
     this.show(history);
+    // Kept beside the history, before the device moves past these events; the history is the truth, so a
+    // failure here costs only a missing search result.
+    await this.searchIndex
+      .update(conversationId, written)
+      .catch((error: unknown) =>
+        console.warn('Indexing messages for search failed', { conversationId, error }),
+      );
   }
 
   private find(conversationId: string): ConversationView | undefined {
@@ -1120,6 +1132,25 @@ export class ChatModel {
     this.show(history);
     this.changed();
     return more;
+  }
+
+  /**
+   * Searches the messages this browser keeps, in every conversation, newest first, at most `limit` (whether
+   * there are more says `more`). Offline too: nothing leaves the browser. A history kept before the index
+   * existed is indexed on the first search.
+   */
+  searchMessages(query: string, limit: number): Promise<SearchResults> {
+    const conversationIds = this.state.conversations.map((c) => c.conversationId);
+    return searchMessages(this.searchIndex, (id) => this.historyOf(id), conversationIds, query, limit);
+  }
+
+  /** Reads earlier pages of a conversation until the message `seq` is loaded; resolves to whether it is kept. */
+  async loadUntil(conversationId: string, seq: number): Promise<boolean> {
+    const history = await this.historyOf(conversationId);
+    while ((history.messages[0]?.seq ?? 0) > seq && (await history.loadEarlier()));
+    this.show(history);
+    this.changed();
+    return history.messages.some((m) => m.seq === seq);
   }
 
   async deleteMessage(conversationId: string, seq: number): Promise<void> {

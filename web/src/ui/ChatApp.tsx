@@ -6,6 +6,8 @@ import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { useModel } from './hooks';
 import { NewGroupDialog, PeoplePanel } from './People';
+import type { RevealTarget } from './reveal';
+import { SearchDialog, useSearchShortcut } from './Search';
 import { SettingsPanel } from './Settings';
 import { ShortcutsDialog, useShortcuts } from './Shortcuts';
 import { SignOutDialog } from './SignOut';
@@ -51,6 +53,9 @@ export function ChatApp(props: {
   // In the list's order: pinned first, archived left out.
   const listed = chatListOf(state.conversations, { view: 'main', matches: () => true }).rows;
   useShortcuts({ conversations: listed, openId, onSelect: select, onHelp: () => setHelp(true) });
+  const [searching, setSearching] = useState(false);
+  const [reveal, setReveal] = useState<RevealTarget & { conversationId: string }>();
+  useSearchShortcut(() => setSearching(true));
 
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
@@ -59,6 +64,17 @@ export function ChatApp(props: {
         {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
       </button>
       {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
+      {searching ? (
+        <SearchDialog
+          model={model}
+          onClose={() => setSearching(false)}
+          onReveal={(conversationId, seq) => {
+            setSearching(false);
+            select(conversationId);
+            setReveal({ conversationId, seq, at: Date.now() });
+          }}
+        />
+      ) : null}
       {state.status !== 'online' ? (
         <div class="banner" role="status">
           {state.status === 'connecting'
@@ -100,6 +116,15 @@ export function ChatApp(props: {
           <button type="button" class="primary" onClick={() => setPanel('new-group')}>
             New group
           </button>
+          <button
+            type="button"
+            onClick={() => setSearching(true)}
+            aria-label="Search messages"
+            aria-keyshortcuts="Control+Shift+F"
+            title="Search messages (Ctrl+Shift+F)"
+          >
+            Search
+          </button>
         </div>
         <ChatList model={model} state={state} openId={openId} onSelect={select} />
         <footer class="sidebar-footer">
@@ -132,6 +157,7 @@ export function ChatApp(props: {
             model={model}
             conversation={open}
             onBack={() => select(undefined)}
+            reveal={reveal?.conversationId === open.conversationId ? reveal : undefined}
           />
         ) : (
           <div class="placeholder">

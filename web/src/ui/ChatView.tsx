@@ -26,6 +26,7 @@ import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
 import { reachOf, Ticks } from './Receipts';
 import { RichText } from './RichText';
+import { type RevealTarget, useReveal } from './reveal';
 import { TextCounter } from './TextCounter';
 import {
   ContactInfoButton,
@@ -45,7 +46,13 @@ const SEEN_MARGIN_IN_PIXELS = 16;
 const FOCUSABLE = 'a[href], button, input, select, textarea, audio[controls], video[controls], [tabindex]';
 
 /** One conversation: history (paged while scrolling up), composer, typing, receipts and message actions. */
-export function ChatView(props: { model: ChatModel; conversation: ConversationView; onBack: () => void }) {
+export function ChatView(props: {
+  model: ChatModel;
+  conversation: ConversationView;
+  onBack: () => void;
+  /** A message to bring into view (a search result). */
+  reveal?: RevealTarget;
+}) {
   const { model, conversation } = props;
   const state = useModel(model);
   const { run } = useAction(model);
@@ -192,6 +199,19 @@ export function ChatView(props: { model: ChatModel; conversation: ConversationVi
     keepPlace();
     setShown((n) => n + PAGE);
   };
+
+  useReveal({
+    model,
+    conversationId: conversation.conversationId,
+    target: props.reveal,
+    list,
+    show: (count) => setShown((n) => Math.max(n, count)),
+    hold: () => {
+      stick.current = false;
+      previousHeight.current = 0;
+      setAway(true);
+    },
+  });
 
   /**
    * The list is one stop for Tab: the arrows (and Home, End) go from message to message, and only the

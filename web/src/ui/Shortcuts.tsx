@@ -7,6 +7,7 @@ export const SHORTCUTS: ReadonlyArray<readonly [keys: string, does: string]> = [
   ['Alt + ↑', 'Previous conversation'],
   ['Alt + Shift + ↓', 'Next conversation with unread messages'],
   ['Alt + Shift + ↑', 'Previous conversation with unread messages'],
+  ['Ctrl + Shift + F', 'Search messages'],
   ['Ctrl + /', 'Show these shortcuts'],
   ['↑ ↓ Home End', 'In the message list: from message to message'],
   ['Enter', 'On a message: its actions'],
