@@ -47,6 +47,7 @@ export const HTTP_ROUTE_GROUPS = {
     'updateConversation',
     'addMembers',
     'removeMember',
+    'updateMember',
     'postMessage',
     'deleteMessage',
     'updateReceipts',
