@@ -48,6 +48,7 @@ export const HTTP_ROUTE_GROUPS = {
     'updateConversationSettings',
     'addMembers',
     'removeMember',
+    'updateMember',
     'postMessage',
     'deleteMessage',
     'updateReceipts',

@@ -32,6 +32,8 @@ export const handler = httpHandler(
     updateConversationSettings: ({ params, body }, caller) => settings(caller, params.conversationId, body),
     addMembers: ({ params, body }, caller) => chats.addMembers(caller, params.conversationId, body.userIds),
     removeMember: ({ params }, caller) => chats.removeMember(caller, params.conversationId, params.userId),
+    updateMember: ({ params, body }, caller) =>
+      chats.setRole(caller, params.conversationId, params.userId, body.role),
     postMessage: async ({ params, body }, caller) => {
       const {
         type: _type,

@@ -81,9 +81,12 @@ export interface AppendResult {
   readonly contentCount: number;
 }
 
-/** Whether a message of this kind is content a member reads (commits are MLS plumbing). */
+/**
+ * Whether a message of this kind is content a member reads: commits are MLS plumbing, and a logged event
+ * (a member added, a new name) is a line about the group, not a message: neither counts as unread.
+ */
 export function isContent(kind: MessageKind): boolean {
-  return kind !== 'commit' && kind !== 'skipped';
+  return kind !== 'commit' && kind !== 'skipped' && kind !== 'event';
 }
 
 /**

@@ -44,6 +44,7 @@ import {
   FriendSchema,
   KeyPackageClaimSchema,
   KeyPackageCountSchema,
+  MemberRoleSchema,
   MeSchema,
   MessageEnvelopeSchema,
   PageSchema,
@@ -580,6 +581,20 @@ export const ROUTES = {
     params: z.object({ conversationId: ConversationIdSchema, userId: UserIdSchema }),
     status: 204,
     errors: [Forbidden, NotFound, Conflict],
+  }),
+  updateMember: route({
+    method: 'PATCH',
+    path: '/conversations/{conversationId}/members/{userId}',
+    tag: 'conversations',
+    summary: 'Make a member an admin, or an admin a member again (admins)',
+    description:
+      'A group keeps at least one admin: the last admin cannot step down (`CONFLICT`); they make another member admin first, or leave, which hands the role to the longest-standing member. Giving a member the role they have changes nothing. Every member is told with a `conversation` push (`role_changed`), and the change is logged in the chat as a message of kind `event`.',
+    auth: 'jwt',
+    params: z.object({ conversationId: ConversationIdSchema, userId: UserIdSchema }),
+    body: z.object({ role: MemberRoleSchema }),
+    status: 200,
+    response: ConversationDetailSchema,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict],
   }),
   listMessages: route({
     method: 'GET',

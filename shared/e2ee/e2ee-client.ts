@@ -4,7 +4,7 @@ import { ErrorCode } from '../protocol/errors';
 import type { SendableMessageKindSchema } from '../protocol/ids';
 import { epochOfCommitMessageId } from '../protocol/ids';
 import type { PushFrame } from '../protocol/outbound';
-import type { MessageEnvelope } from '../protocol/resources';
+import { type ConversationEvent, type MessageEnvelope, parseConversationEvent } from '../protocol/resources';
 import type * as z from '../zod';
 import { fromBase64, toBase64 } from './base64';
 import { DeviceVault, type HeldKeyPackage } from './device-vault';
@@ -82,6 +82,19 @@ export type ChatEvent =
       readonly reason: UndecryptableReason;
     }
   | { readonly kind: 'deleted'; readonly conversationId: string; readonly seq: number }
+  | {
+      /**
+       * A change of the group the server logged (members added, removed or gone, a new name, a new admin):
+       * not encrypted, the same for every member at the same `seq`. See `ConversationEvent`.
+       */
+      readonly kind: 'group-event';
+      readonly conversationId: string;
+      readonly seq: number;
+      readonly messageId: string;
+      readonly senderId: string;
+      readonly sentAt: string;
+      readonly event: ConversationEvent;
+    }
   | {
       /**
        * A commit this device refused and skipped: it adds a device the directory does not vouch for, or is
@@ -585,6 +598,12 @@ export class E2eeClient {
     const { conversationId, seq, messageId, senderId } = item;
     // A seq whose send never finished: nothing to read.
     if (item.kind === 'skipped') return undefined;
+    if (item.kind === 'event') {
+      // The server's own line: plain JSON, readable whenever this device joined. One it cannot read is left out.
+      const event = item.body === undefined ? undefined : parseConversationEvent(fromBase64(item.body));
+      if (event === undefined) return undefined;
+      return { kind: 'group-event', conversationId, seq, messageId, senderId, sentAt: item.sentAt, event };
+    }
     if (item.kind === COMMIT_KIND) {
       const epoch = epochOfCommitMessageId(messageId);
       const slot = state.cursor.slot ?? 0;

@@ -158,10 +158,13 @@ const SENDABLE_MESSAGE_KINDS = ['message', 'edit', 'reply', 'reaction'] as const
  * (`POST /conversations/{id}/commits`); clients cannot send one as a message.
  * A `skipped` entry holds a `seq` whose send never finished (the server fills
  * it so the log stays gap-free): no sender, no body, nothing to show.
+ * An `event` is a change of the group the server itself logged (members added,
+ * removed or gone, a new name, a new admin): its body is not ciphertext but the
+ * JSON of a `ConversationEvent`, its sender the member who made the change.
  */
-export const MessageKindSchema = z.enum([...SENDABLE_MESSAGE_KINDS, 'commit', 'skipped']);
+export const MessageKindSchema = z.enum([...SENDABLE_MESSAGE_KINDS, 'commit', 'skipped', 'event']);
 
-/** The kinds a client may send through the message paths: every kind but `commit` and `skipped`. */
+/** The kinds a client may send through the message paths: every kind but `commit`, `skipped` and `event`. */
 export const SendableMessageKindSchema = z.enum(SENDABLE_MESSAGE_KINDS);
 export type MessageKind = z.infer<typeof MessageKindSchema>;
 

@@ -12,6 +12,7 @@ import {
   ConversationKindSchema,
   ConversationSettingsSchema,
   FriendStateSchema,
+  MemberRoleSchema,
   MessageEnvelopeSchema,
   PresenceSchema,
   PublicProfileSchema,
@@ -87,15 +88,17 @@ export const ProfilePushSchema = z.object({
 /** A conversation the receiver is (or was, for `removed`/`left`) a member of changed. */
 export const ConversationPushSchema = z.object({
   type: z.literal('conversation'),
-  event: z.enum(['created', 'renamed', 'members_added', 'member_removed', 'member_left']),
+  event: z.enum(['created', 'renamed', 'members_added', 'member_removed', 'member_left', 'role_changed']),
   conversationId: ConversationIdSchema,
   kind: ConversationKindSchema,
   name: z.optional(GroupNameSchema),
   memberIds: z.array(UserIdSchema),
   /** Who made the change. */
   actorId: UserIdSchema,
-  /** Who was added, removed or left. */
+  /** Who was added, removed, left or got a new role. */
   userIds: z.optional(z.array(UserIdSchema)),
+  /** With `role_changed`: the role `userIds` have now. */
+  role: z.optional(MemberRoleSchema),
   /**
    * The member list's version after the change: bumped by every addition or
    * removal. The MLS group is in line once a commit with it was accepted

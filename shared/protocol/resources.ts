@@ -49,6 +49,49 @@ export type Friend = z.infer<typeof FriendSchema>;
 export const BlockSchema = z.object({ user: PublicProfileSchema, since: TimestampSchema });
 export type Block = z.infer<typeof BlockSchema>;
 
+export const MemberRoleSchema = z.enum(['admin', 'member']);
+export type MemberRole = z.infer<typeof MemberRoleSchema>;
+
+/**
+ * A change of a group as the server logs it, at its place among the messages (a message of kind `event`
+ * whose body is this, as JSON): every member's devices read the same line at the same `seq`, also on
+ * catch-up. It names only what the server knows anyway (who did what to whom, the group's name).
+ * - `renamed`: `actorId` named the group `name`;
+ * - `members_added`: `actorId` added `userIds`;
+ * - `member_removed`: `actorId` removed `userIds`;
+ * - `member_left`: `actorId` left (`userIds` is them);
+ * - `role_changed`: `actorId` made `userIds` `role`.
+ *
+ * `admins`: members who became admins by this change because the last admin left.
+ *
+ * @example
+ * parseConversationEvent(base64ToBytes(message.body)) // { type: 'member_left', actorId: 'u1', userIds: ['u1'] }
+ */
+export const ConversationEventSchema = z.object({
+  type: z.enum(['renamed', 'members_added', 'member_removed', 'member_left', 'role_changed']),
+  actorId: UserIdSchema,
+  userIds: z.optional(z.array(UserIdSchema)),
+  name: z.optional(GroupNameSchema),
+  role: z.optional(MemberRoleSchema),
+  admins: z.optional(z.array(UserIdSchema)),
+});
+export type ConversationEvent = z.infer<typeof ConversationEventSchema>;
+
+/** The bytes of a logged event, as stored in its message's body. */
+export function encodeConversationEvent(event: ConversationEvent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(event));
+}
+
+/** The event in a message body of kind `event`, or undefined when the bytes are not one. */
+export function parseConversationEvent(bytes: Uint8Array): ConversationEvent | undefined {
+  try {
+    const parsed = ConversationEventSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A stored message as members see it. A deleted one keeps its place with no body. */
 export const MessageEnvelopeSchema = z.object({
   conversationId: ConversationIdSchema,
@@ -72,9 +115,6 @@ export const ReceiptSchema = z.object({
   read: z.number().check(z.int(), z.nonnegative()),
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
-
-export const MemberRoleSchema = z.enum(['admin', 'member']);
-export type MemberRole = z.infer<typeof MemberRoleSchema>;
 
 export const MemberSchema = z.object({
   user: PublicProfileSchema,

@@ -134,6 +134,11 @@ describe('authorization on every route', () => {
         `/conversations/${group}/members/${role === 'owner' ? people.outsider.userId : people.owner.userId}`,
       expect: { owner: 404, member: 403, ...forbiddenToStrangers },
     },
+    updateMember: {
+      path: () => `/conversations/${group}/members/${people.member.userId}`,
+      body: () => ({ role: 'member' }),
+      expect: { owner: 200, member: 403, ...forbiddenToStrangers },
+    },
     listMessages: {
       path: () => `/conversations/${group}/messages`,
       expect: { owner: 200, member: 200, ...forbiddenToStrangers },

@@ -198,15 +198,16 @@ export class DynamoDbMessageLog implements MessageLog {
           Key: keys.message(conversationId, seq),
           // A repeat keeps the first deletion time.
           UpdateExpression: 'REMOVE body, bodyRef SET deletedAt = if_not_exists(deletedAt, :now)',
-          // Only content: a commit (and a filled `skipped` seq) is the log's own and stays as it is.
+          // Only content: a commit, a logged event (and a filled `skipped` seq) are the log's own and stay.
           ConditionExpression:
-            'attribute_exists(pk) AND senderId = :sender AND (attribute_not_exists(#kind) OR NOT #kind IN (:commit, :skipped))',
+            'attribute_exists(pk) AND senderId = :sender AND (attribute_not_exists(#kind) OR NOT #kind IN (:commit, :skipped, :event))',
           ExpressionAttributeNames: { '#kind': 'kind' },
           ExpressionAttributeValues: {
             ':now': now,
             ':sender': senderId,
             ':commit': 'commit',
             ':skipped': 'skipped',
+            ':event': 'event',
           },
           ReturnValues: 'ALL_NEW',
         }),

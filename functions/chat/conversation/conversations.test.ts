@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
+import { parseConversationEvent } from '../../../shared/protocol/resources';
 import type { MemoryDeps } from '../../../test/support/fixtures';
 import {
   befriend,
@@ -13,7 +14,13 @@ import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-qu
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { encodeCursor } from '../../cursor';
-import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../../errors';
 import type { ConversationJob } from '../../ports/fanout-queue';
 import { advanceReceipts } from '../receipt/advance-receipts';
 import { conversations, MAX_GROUP_MEMBERS } from './conversations';
@@ -694,6 +701,152 @@ describe('conversations', () => {
       await expect(chats.removeMember(alice, direct.conversationId, 'bob')).rejects.toThrow(ForbiddenError);
       await expect(chats.removeMember(alice, direct.conversationId, 'alice')).rejects.toThrow(ForbiddenError);
       await expect(chats.removeMember(carol, group.conversationId, 'bob')).rejects.toThrow(ForbiddenError);
+    });
+  });
+
+  /** The group's logged events, in log order, with their seq and who the log names as their sender. */
+  const loggedEvents = async (conversationId: string) =>
+    (await messages.list(conversationId, { after: 0, limit: 100 }, Date.now())).messages
+      .filter((m) => m.kind === 'event')
+      .map((m) => ({
+        seq: m.seq,
+        senderId: m.senderId,
+        event: parseConversationEvent(m.body ?? new Uint8Array()),
+      }));
+
+  describe('group events in the log', () => {
+    it('logs additions, removals, leaving and renaming in order, each pushed to the members like a message', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      await post(group.conversationId, 'bob');
+      fanout.jobs.length = 0;
+
+      await chats.addMembers(alice, group.conversationId, ['carol', 'dave']);
+      await chats.rename(alice, group.conversationId, 'Trip 2025');
+      await chats.removeMember(alice, group.conversationId, 'dave');
+      await chats.removeMember(carol, group.conversationId, 'carol');
+
+      expect(await loggedEvents(group.conversationId)).toEqual([
+        {
+          seq: 2,
+          senderId: 'alice',
+          event: { type: 'members_added', actorId: 'alice', userIds: ['carol', 'dave'] },
+        },
+        { seq: 3, senderId: 'alice', event: { type: 'renamed', actorId: 'alice', name: 'Trip 2025' } },
+        { seq: 4, senderId: 'alice', event: { type: 'member_removed', actorId: 'alice', userIds: ['dave'] } },
+        { seq: 5, senderId: 'carol', event: { type: 'member_left', actorId: 'carol', userIds: ['carol'] } },
+      ]);
+      const pushed = fanout.jobs.filter((job) => job.kind === 'message');
+      expect(pushed.map((job) => job.kind === 'message' && [job.seq, job.frame?.kind])).toEqual([
+        [2, 'event'],
+        [3, 'event'],
+        [4, 'event'],
+        [5, 'event'],
+      ]);
+    });
+
+    it('counts no event as unread and keeps the last message as the preview', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      await post(group.conversationId, 'alice');
+
+      await chats.addMembers(alice, group.conversationId, ['carol']);
+      await chats.rename(alice, group.conversationId, 'Trip 2025');
+
+      const [bobs] = (await chats.list(bob, 10)).items;
+      expect(bobs).toMatchObject({ unread: 1, lastSeq: 3, lastMessage: { seq: 1, kind: 'message' } });
+    });
+
+    it('logs nothing for a rename to the same name, or when the last member leaves', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+
+      await chats.rename(alice, group.conversationId, 'Trip');
+      await chats.removeMember(bob, group.conversationId, 'bob');
+      await chats.removeMember(alice, group.conversationId, 'alice');
+
+      expect((await loggedEvents(group.conversationId)).map((e) => e.event?.type)).toEqual(['member_left']);
+    });
+
+    it('names the member who became admin when the last admin left', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+
+      await chats.removeMember(alice, group.conversationId, 'alice');
+
+      expect((await loggedEvents(group.conversationId)).map((e) => e.event)).toEqual([
+        { type: 'member_left', actorId: 'alice', userIds: ['alice'], admins: ['bob'] },
+      ]);
+    });
+  });
+
+  describe('setRole', () => {
+    it('lets an admin make a member admin, logs it and tells everyone', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob', 'carol']);
+      fanout.jobs.length = 0;
+
+      const detail = await chats.setRole(alice, group.conversationId, 'bob', 'admin');
+
+      expect(detail.members.map((m) => [m.user.userId, m.role])).toEqual([
+        ['alice', 'admin'],
+        ['bob', 'admin'],
+        ['carol', 'member'],
+      ]);
+      expect(announcements()).toEqual([
+        expect.objectContaining({ event: 'role_changed', actorId: 'alice', userIds: ['bob'], role: 'admin' }),
+      ]);
+      expect((await loggedEvents(group.conversationId)).map((e) => e.event)).toEqual([
+        { type: 'role_changed', actorId: 'alice', userIds: ['bob'], role: 'admin' },
+      ]);
+      // The new admin can do what admins do.
+      await expect(chats.rename(bob, group.conversationId, 'Bob’s trip')).resolves.toBeDefined();
+    });
+
+    it('lets an admin dismiss another admin, who can then no longer manage the group', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      await chats.setRole(alice, group.conversationId, 'bob', 'admin');
+
+      await chats.setRole(bob, group.conversationId, 'alice', 'member');
+      const detail = await chats.setRole(alice, group.conversationId, 'bob', 'member').catch((e) => e);
+
+      expect(detail).toBeInstanceOf(ForbiddenError);
+      expect((await store.listMembers(group.conversationId)).map((m) => [m.userId, m.role])).toEqual([
+        ['alice', 'member'],
+        ['bob', 'admin'],
+      ]);
+    });
+
+    it('refuses to leave a group without an admin: the last admin cannot step down', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+
+      await expect(chats.setRole(alice, group.conversationId, 'alice', 'member')).rejects.toThrow(
+        ConflictError,
+      );
+
+      expect((await store.listMembers(group.conversationId)).map((m) => m.role)).toEqual(['admin', 'member']);
+      expect(await loggedEvents(group.conversationId)).toEqual([]);
+    });
+
+    it('changes nothing and logs nothing when the member has that role already', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      fanout.jobs.length = 0;
+
+      await chats.setRole(alice, group.conversationId, 'bob', 'member');
+
+      expect(fanout.jobs).toEqual([]);
+      expect((await store.get(group.conversationId))?.version).toBe(group.version);
+    });
+
+    it('refuses members who are not admins, non-members, unknown members and direct conversations', async () => {
+      const group = await chats.createGroup(alice, 'Trip', ['bob']);
+      const direct = await chats.openDirect(alice, 'bob');
+
+      await expect(chats.setRole(bob, group.conversationId, 'bob', 'admin')).rejects.toThrow(ForbiddenError);
+      await expect(chats.setRole(carol, group.conversationId, 'bob', 'admin')).rejects.toThrow(
+        ForbiddenError,
+      );
+      await expect(chats.setRole(alice, group.conversationId, 'carol', 'admin')).rejects.toThrow(
+        NotFoundError,
+      );
+      await expect(chats.setRole(alice, direct.conversationId, 'bob', 'admin')).rejects.toThrow(
+        ForbiddenError,
+      );
     });
   });
 });

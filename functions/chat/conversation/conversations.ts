@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
-import type { ConversationDetail, ConversationSummary, Page } from '../../../shared/protocol/resources';
+import type {
+  ConversationDetail,
+  ConversationSummary,
+  MemberRole,
+  Page,
+} from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
 import type { Caps } from '../../caps';
 import { decodeCursor, encodeCursor } from '../../cursor';
@@ -19,6 +24,7 @@ import type { RelationshipStore } from '../../ports/relationship-store';
 import { type Caller, requireMembership } from '../access';
 import { envelope, iso, marksSeenBy, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
+import { logConversationEvent } from './log-event';
 import { settingsFields } from './settings-view';
 
 /** Members of a group, creator included. */
@@ -46,11 +52,14 @@ const ListCursorSchema = z.tuple([z.string()]);
  * Every change is pushed to the members (and to whoever was removed or left).
  */
 export function conversations(deps: ConversationsDeps) {
+  const logEvent = logConversationEvent(deps);
+
   async function announce(
     caller: Caller,
     conversation: Conversation,
     event: ConversationPush['event'],
     userIds?: readonly string[],
+    role?: MemberRole,
   ) {
     const frame: ConversationPush = {
       type: 'conversation',
@@ -61,6 +70,7 @@ export function conversations(deps: ConversationsDeps) {
       memberIds: [...conversation.memberIds],
       actorId: caller.userId,
       ...(userIds ? { userIds: [...userIds] } : {}),
+      ...(role ? { role } : {}),
       membersVersion: conversation.membersVersion,
     };
     const gone = (userIds ?? []).filter((id) => !conversation.memberIds.includes(id));
@@ -295,7 +305,13 @@ export function conversations(deps: ConversationsDeps) {
     async rename(caller: Caller, conversationId: string, name: string): Promise<ConversationDetail> {
       await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
       const { membership } = await requireGroupAdmin(caller, conversationId);
-      const changed = await changeWithRetry(conversationId, () => ({ name }));
+      let renamed = false;
+      const changed = await changeWithRetry(conversationId, (current) => {
+        renamed = current.name !== name;
+        return { name };
+      });
+      // The same name again is no news: no line in the chat.
+      if (renamed) await logEvent(caller, changed, { type: 'renamed', actorId: caller.userId, name });
       await announce(caller, changed, 'renamed');
       return detail(changed, membership);
     },
@@ -322,7 +338,10 @@ export function conversations(deps: ConversationsDeps) {
           groupsPerUser: deps.caps.groupsPerUser,
         };
       });
-      if (added.length > 0) await announce(caller, changed, 'members_added', added);
+      if (added.length > 0) {
+        await logEvent(caller, changed, { type: 'members_added', actorId: caller.userId, userIds: added });
+        await announce(caller, changed, 'members_added', added);
+      }
       return detail(changed, membership);
     },
 
@@ -341,17 +360,71 @@ export function conversations(deps: ConversationsDeps) {
         throw new ForbiddenError('Nobody joins or leaves a direct conversation');
       if (!leaving && membership.role !== 'admin') throw new ForbiddenError('Only admins may remove members');
       if (!conversation.memberIds.includes(userId)) throw new NotFoundError('No such member');
+      let heir: Membership | undefined;
       const changed = await changeWithRetry(conversationId, async (current) => {
         if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
         const remaining = await deps.conversations.listMembers(conversationId);
         const others = remaining.filter((m) => m.userId !== userId);
-        const heir =
+        heir =
           others.some((m) => m.role === 'admin') || others.length === 0
             ? undefined
             : [...others].sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId))[0];
         return { remove: [userId], ...(heir ? { roles: { [heir.userId]: 'admin' as const } } : {}) };
       });
-      await announce(caller, changed, leaving ? 'member_left' : 'member_removed', [userId]);
+      const event = leaving ? 'member_left' : 'member_removed';
+      // Logged once the member is out: a removed member does not read the line about their removal.
+      if (changed.memberIds.length > 0) {
+        await logEvent(caller, changed, {
+          type: event,
+          actorId: caller.userId,
+          userIds: [userId],
+          ...(heir ? { admins: [heir.userId] } : {}),
+        });
+      }
+      await announce(caller, changed, event, [userId]);
+    },
+
+    /**
+     * Makes a member an admin, or an admin a member again (admins only). A group keeps at least one
+     * admin: the last one cannot step down (`CONFLICT`); they make someone else admin first, or leave,
+     * which hands the role to the longest-standing member.
+     * 1. Check the caller is an admin and the user a member; a role they have already is no change.
+     * 2. Store the role (conditional on the conversation's version, like any change), log it, tell everyone.
+     */
+    async setRole(
+      caller: Caller,
+      conversationId: string,
+      userId: string,
+      role: MemberRole,
+    ): Promise<ConversationDetail> {
+      await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
+      const { membership, conversation } = await requireGroupAdmin(caller, conversationId);
+      const keepsAnAdmin = (members: readonly Membership[]) => {
+        if (role === 'member' && !members.some((m) => m.role === 'admin' && m.userId !== userId)) {
+          throw new ConflictError('A group keeps at least one admin: make another member admin first');
+        }
+      };
+      const members = await deps.conversations.listMembers(conversationId);
+      const target = members.find((m) => m.userId === userId);
+      if (!target) throw new NotFoundError('No such member');
+      if (target.role === role) return detail(conversation, membership);
+      keepsAnAdmin(members);
+      const changed = await changeWithRetry(conversationId, async (current) => {
+        if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
+        // Another admin may have stepped down meanwhile.
+        keepsAnAdmin(await deps.conversations.listMembers(conversationId));
+        return { roles: { [userId]: role } };
+      });
+      await logEvent(caller, changed, {
+        type: 'role_changed',
+        actorId: caller.userId,
+        userIds: [userId],
+        role,
+      });
+      await announce(caller, changed, 'role_changed', [userId], role);
+      // The caller may have just stepped down: their own view shows it.
+      const mine = userId === caller.userId ? { ...membership, role } : membership;
+      return detail(changed, mine);
     },
 
     /** The detail view, for answers to create calls. */

@@ -4,6 +4,7 @@ import {
 } from '../../../shared/e2ee/attachment-payload';
 import type { UndecryptableReason } from '../../../shared/e2ee/e2ee-client';
 import type { StateStore } from '../../../shared/e2ee/state-store';
+import { type ConversationEvent, ConversationEventSchema } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
 
 /** A message as this device shows it (decrypted here), and as it keeps it in its encrypted store. */
@@ -21,6 +22,8 @@ export interface MessageView {
   deleted?: boolean;
   /** Why this device cannot show it. */
   undecryptable?: UndecryptableReason;
+  /** A change of the group the server logged here (shown as a line of its own, never as a message). */
+  event?: ConversationEvent;
   /** Emoji → user ids who reacted with it. */
   reactions: Record<string, string[]>;
 }
@@ -82,6 +85,7 @@ const MessageViewSchema: z.ZodMiniType<MessageView> = z.object({
   edited: z.optional(z.boolean()),
   deleted: z.optional(z.boolean()),
   undecryptable: z.optional(z.enum(['before-join', 'not-member', 'rejected'])),
+  event: z.optional(ConversationEventSchema),
   reactions: z.record(z.string(), z.array(z.string())),
 });
 

@@ -24,7 +24,7 @@ import {
   NEW_CONNECTION_PUSHED_WITHIN_IN_MS,
 } from '../../../shared/protocol/limits';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
-import type { ConversationSummary, Friend, PublicProfile } from '../../../shared/protocol/resources';
+import type { ConversationSummary, Friend, Member, PublicProfile } from '../../../shared/protocol/resources';
 import { type BlobShelf, deleteDeviceStore, openBlobShelf, openDeviceStore } from '../lib/idb-store';
 import {
   downloadAttachment,
@@ -38,6 +38,7 @@ import {
 import { applySettings, UNSET_SETTINGS } from './chat-list';
 import { newestFirst } from './conversation-order';
 import { thisBrowserName } from './device-name';
+import { groupEventView } from './group-events';
 import { ConversationHistory, type HistoryChange, type MessageView } from './history';
 import { type SearchResults, searchMessages } from './message-search';
 import { type Marks, raiseMarks } from './receipts';
@@ -87,6 +88,8 @@ export interface ConversationView extends ConversationSummary {
   preview?: string;
   /** Member id → marks. */
   receipts: Record<string, { delivered: number; read: number }>;
+  /** The members with their roles, as last read from the conversation's details (groups show who is admin). */
+  members?: readonly Member[];
 }
 
 export interface ModelState {
@@ -726,6 +729,9 @@ export class ChatModel {
         case 'deleted':
           push(event.conversationId, { kind: 'change', seq: event.seq, change: markDeleted });
           break;
+        case 'group-event':
+          push(event.conversationId, { kind: 'add', message: groupEventView(event) });
+          break;
         default:
           break;
       }
@@ -794,7 +800,8 @@ export class ChatModel {
 
   private bump(conversationId: string, seq: number, sentAt: string, senderId: string, kind: string): void {
     const conversation = this.find(conversationId);
-    if (!conversation || kind === 'commit') return;
+    // A commit and a logged group event are lines of the log, not messages: nothing unread.
+    if (!conversation || kind === 'commit' || kind === 'event') return;
     conversation.lastSeq = Math.max(conversation.lastSeq, seq);
     conversation.lastActivityAt = sentAt;
     // Already read when the screen showed it before this push was counted: not unread.
@@ -806,7 +813,7 @@ export class ChatModel {
 
   private refreshPreview(conversationId: string): void {
     const conversation = this.find(conversationId);
-    const last = this.state.messages[conversationId]?.findLast((m) => !m.undecryptable);
+    const last = this.state.messages[conversationId]?.findLast((m) => !m.undecryptable && !m.event);
     if (conversation && last) conversation.preview = last.deleted ? 'Message deleted' : previewOf(last);
   }
 
@@ -1206,7 +1213,7 @@ export class ChatModel {
   private unreadAfter(conversationId: string, read: number, newest: number): number {
     if (read >= newest) return 0;
     return (this.state.messages[conversationId] ?? []).filter(
-      (m) => m.seq > read && m.senderId !== this.state.me.userId && !m.undecryptable,
+      (m) => m.seq > read && m.senderId !== this.state.me.userId && !m.undecryptable && !m.event,
     ).length;
   }
 
@@ -1323,6 +1330,34 @@ export class ChatModel {
     const created = await this.api.createConversation({ body: { kind: 'group', name, memberIds } });
     await this.refresh(created.conversationId);
     return created.conversationId;
+  }
+
+  /**
+   * Reads the profiles of users a group's line names that this browser does not know (a member removed
+   * before it read the member list, someone who is not a friend), so the line says who.
+   */
+  async learnUsers(userIds: readonly string[]): Promise<void> {
+    const unknown = [...new Set(userIds)].filter(
+      (id) => this.state.users[id] === undefined && !this.asked.has(id),
+    );
+    if (unknown.length === 0) return;
+    for (const id of unknown) this.asked.add(id);
+    const found = await Promise.allSettled(unknown.map((userId) => this.api.getUser({ params: { userId } })));
+    for (const result of found)
+      if (result.status === 'fulfilled') this.state.users[result.value.userId] = result.value;
+    this.changed();
+  }
+
+  /** Users whose profile was asked for once already (found or not): not asked again. */
+  private readonly asked = new Set<string>();
+
+  /**
+   * Leaves a group: it goes from the list at once (the others read a line that I left). What this browser
+   * kept of it stays in its store, unread, should I be added back.
+   */
+  async leaveGroup(conversationId: string): Promise<void> {
+    await this.api.removeMember({ params: { conversationId, userId: this.state.me.userId } });
+    this.drop(conversationId);
   }
 
   async reloadFriends(): Promise<void> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ConversationEvent } from '../../../shared/protocol/resources';
 import type { MessageView } from './history';
 import { dayLabel, timeline, unreadableText } from './timeline';
 
@@ -110,5 +111,32 @@ describe('unreadableText', () => {
     );
     expect(unreadableText('before-join', 3)).toContain('before this browser joined');
     expect(unreadableText('rejected', 1)).toBe('A message could not be decrypted.');
+  });
+
+  it('shows a group event as a line of its own in its place, ending a run, under the day it happened', () => {
+    const added = { type: 'members_added', actorId: 'a', userIds: ['c'] } satisfies ConversationEvent;
+    const entries = timeline(
+      [
+        message('a', at(3, 10, 0)),
+        message('a', at(4, 10, 0), { text: '', event: added }),
+        message('b', at(4, 10, 1)),
+        message('b', at(4, 10, 2), {
+          text: '',
+          event: { type: 'member_left', actorId: 'b', userIds: ['b'] },
+        }),
+        message('b', at(4, 10, 3)),
+      ],
+      { now },
+    );
+    expect(entries.map((e) => (e.kind === 'message' ? [e.kind, e.first, e.last] : e.kind))).toEqual([
+      'day',
+      ['message', true, true],
+      'day',
+      'event',
+      ['message', true, true],
+      'event',
+      ['message', true, true],
+    ]);
+    expect(entries[3]).toMatchObject({ kind: 'event', event: added });
   });
 });

@@ -1,11 +1,20 @@
 import type { UndecryptableReason } from '../../../shared/e2ee/e2ee-client';
+import type { ConversationEvent } from '../../../shared/protocol/resources';
 import type { MessageView } from './history';
 
 /** Consecutive messages of one person closer together than this are one run: one name, one tail. */
 export const RUN_GAP_IN_MS = 5 * 60 * 1000;
 
-/** What the message list shows, top to bottom: day separators, the unread line and messages. */
+/** What the message list shows, top to bottom: day separators, the unread line, group events and messages. */
 export type TimelineEntry =
+  /** A change of the group (added, removed, left, renamed, a new admin): a line of its own, not a message. */
+  | {
+      readonly kind: 'event';
+      readonly key: string;
+      readonly seq: number;
+      readonly sentAt: string;
+      readonly event: ConversationEvent;
+    }
   | { readonly kind: 'day'; readonly key: string; readonly label: string }
   | { readonly kind: 'unread'; readonly key: string; readonly count: number }
   /** A run of messages this browser cannot show, for one reason: ten sent while I was out are one line. */
@@ -30,7 +39,8 @@ export type TimelineEntry =
 /**
  * The entries for `messages`: a day line where the day changes, in the viewer's time zone; an unread line
  * before `unreadFrom` (the first message after the person's read mark when they opened the chat), and runs
- * of one sender's messages on one day within five minutes of each other.
+ * of one sender's messages on one day within five minutes of each other. A group event is a line of its own
+ * in its place: it ends a run, and the messages after it start a new one.
  */
 export function timeline(
   messages: readonly MessageView[],
@@ -65,6 +75,18 @@ export function timeline(
     if (options.unreadFrom !== undefined && message.seq === options.unreadFrom) {
       entries.push({ kind: 'unread', key: 'unread', count: options.unreadCount ?? 0 });
       breaks = true;
+    }
+    if (message.event) {
+      endRun(entries, previousAt);
+      entries.push({
+        kind: 'event',
+        key: `e-${message.seq}`,
+        seq: message.seq,
+        sentAt: message.sentAt,
+        event: message.event,
+      });
+      previous = undefined;
+      continue;
     }
     const joins =
       !breaks &&

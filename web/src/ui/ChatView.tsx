@@ -21,6 +21,7 @@ import {
   VoiceRecorder,
 } from './Attachments';
 import { Avatar } from './Avatar';
+import { GroupEventLine } from './GroupLife';
 import { formatTime, useAction, useModel } from './hooks';
 import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
@@ -82,7 +83,7 @@ export function ChatView(props: {
   /** Where the unread messages began when the chat was opened: the line stays there while it is open. */
   const [unread] = useState(() => {
     const mark = Math.max(conversation.read, conversation.receipts[state.me.userId]?.read ?? 0);
-    const first = all.find((m) => m.seq > mark && m.senderId !== state.me.userId);
+    const first = all.find((m) => m.seq > mark && m.senderId !== state.me.userId && !m.event);
     return conversation.unread > 0 && first ? { from: first.seq, count: conversation.unread } : undefined;
   });
   const entries = timeline(visible, {
@@ -426,7 +427,9 @@ export function ChatView(props: {
             </li>
           ) : null}
           {entries.map((entry) =>
-            entry.kind === 'unreadable' ? (
+            entry.kind === 'event' ? (
+              <GroupEventLine key={entry.key} model={model} entry={entry} />
+            ) : entry.kind === 'unreadable' ? (
               <li class="message system" key={entry.key} data-seq={entry.seq}>
                 <span class="small muted">{unreadableText(entry.reason, entry.count)}</span>
               </li>

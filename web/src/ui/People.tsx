@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Block, PublicProfile } from '../../../shared/protocol/resources';
 import type { ChatModel, ConversationView } from '../app/model';
+import { ConfirmDialog } from './ConfirmDialog';
 import { useAction, useModel } from './hooks';
 
 /** Find people by username or email; friend requests both ways; friends; blocks. */
@@ -293,12 +294,26 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
   const { busy, run } = useAction(model);
   const [name, setName] = useState(conversation.name ?? '');
   const [adding, setAdding] = useState('');
+  /** Leaving waits for the person's yes. */
+  const [leaving, setLeaving] = useState(false);
   const me = state.me.userId;
   const admin = conversation.role === 'admin';
   const candidates = state.friends.filter(
     (f) => f.state === 'friend' && !conversation.memberIds.includes(f.user.userId),
   );
   const id = conversation.conversationId;
+  const roleOf = (userId: string) => conversation.members?.find((m) => m.user.userId === userId)?.role;
+  const admins = conversation.memberIds.filter((userId) => roleOf(userId) === 'admin');
+  // You first, then the admins, then everyone else, each by name.
+  const rank = (userId: string) => (userId === me ? 0 : roleOf(userId) === 'admin' ? 1 : 2);
+  const ordered = [...conversation.memberIds].sort(
+    (a, b) => rank(a) - rank(b) || model.nameOf(a).localeCompare(model.nameOf(b)),
+  );
+  const setRole = (userId: string, role: 'admin' | 'member') =>
+    void run(async () => {
+      await model.api.updateMember({ params: { conversationId: id, userId }, body: { role } });
+      await model.refresh(id);
+    });
   return (
     <section class="group-panel" aria-label="Group members">
       {admin ? (
@@ -321,22 +336,41 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
         </form>
       ) : null}
       <ul class="people">
-        {conversation.memberIds.map((userId) => (
-          <li class="person" key={userId}>
-            <span class="person-name">{userId === me ? 'You' : model.nameOf(userId)}</span>
-            {admin && userId !== me ? (
-              <button
-                type="button"
-                aria-label={`Remove ${model.nameOf(userId)}`}
-                onClick={() =>
-                  void run(() => model.api.removeMember({ params: { conversationId: id, userId } }))
-                }
-              >
-                Remove
-              </button>
-            ) : null}
-          </li>
-        ))}
+        {ordered.map((userId) => {
+          const who = model.nameOf(userId);
+          const isAdmin = roleOf(userId) === 'admin';
+          return (
+            <li class="person" key={userId}>
+              <span class="person-name">
+                {userId === me ? 'You' : who}
+                {isAdmin ? <span class="role-tag">Admin</span> : null}
+              </span>
+              {admin && userId !== me ? (
+                <span class="person-actions">
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={isAdmin ? `Dismiss as admin: ${who}` : `Make admin: ${who}`}
+                    onClick={() => setRole(userId, isAdmin ? 'member' : 'admin')}
+                  >
+                    {isAdmin ? 'Dismiss as admin' : 'Make admin'}
+                  </button>
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={busy}
+                    aria-label={`Remove ${who}`}
+                    onClick={() =>
+                      void run(() => model.api.removeMember({ params: { conversationId: id, userId } }))
+                    }
+                  >
+                    Remove
+                  </button>
+                </span>
+              ) : null}
+            </li>
+          );
+        })}
       </ul>
       {admin && candidates.length > 0 ? (
         <form
@@ -366,20 +400,29 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
         </form>
       ) : null}
       <p class="group-actions">
-        <button
-          type="button"
-          class="danger"
-          onClick={() =>
-            confirm('Leave this group?') &&
-            void run(() => model.api.removeMember({ params: { conversationId: id, userId: me } }))
-          }
-        >
+        <button type="button" class="danger" onClick={() => setLeaving(true)}>
           Leave group
         </button>
         <button type="button" class="link" onClick={props.onClose}>
           Close
         </button>
       </p>
+      {leaving ? (
+        <ConfirmDialog
+          title={`Leave ${conversation.name ? `“${conversation.name}”` : 'this group'}?`}
+          confirm="Leave group"
+          onCancel={() => setLeaving(false)}
+          onConfirm={() => {
+            setLeaving(false);
+            void run(() => model.leaveGroup(id));
+          }}
+        >
+          <p>You will no longer receive its messages. The others will see that you left.</p>
+          {admin && admins.length === 1 && conversation.memberIds.length > 1 ? (
+            <p>You are its only admin: the member who has been in it longest will become admin.</p>
+          ) : null}
+        </ConfirmDialog>
+      ) : null}
     </section>
   );
 }
