@@ -193,6 +193,39 @@ describe('the web client in Chromium: the composer and messages that could not b
     expect(await receivedByBob('Shopping list:')).toBe('Shopping list:\nbread\nmilk\nolives');
   }, 60_000);
 
+  it('puts emoji from the picker where the caret is, keeps it open for more, and offers the recent ones first', async () => {
+    const page = alicePage.page;
+    const composer = composerOf(page);
+    await composer.fill('Picked there');
+    // The caret after "Picked".
+    await composer.press('Home');
+    for (let i = 0; i < 'Picked'.length; i++) await composer.press('ArrowRight');
+    await page.getByRole('button', { name: 'Emoji', exact: true }).click();
+    const panel = page.getByRole('dialog', { name: 'Emoji' });
+    await panel.getByRole('tab', { name: 'People' }).click();
+    await panel.getByRole('button', { name: '👋' }).click();
+    await panel.getByRole('tab', { name: 'Hearts' }).click();
+    await panel.getByRole('button', { name: '❤️' }).click();
+    expect(await composer.inputValue()).toBe('Picked👋❤️ there');
+    await screenshot(page, 'emoji-picker-desktop');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    // Esc closes it, and the message box has the focus again.
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await composer.evaluate((el) => el === document.activeElement)).toBe(true);
+    // Opened again, it starts with what was just used, the last first.
+    await page.getByRole('button', { name: 'Emoji', exact: true }).click();
+    expect(await panel.getByRole('tab', { name: 'Recent' }).getAttribute('aria-selected')).toBe('true');
+    const recent = await panel.getByRole('tabpanel').getByRole('button').allTextContents();
+    expect(recent.slice(0, 2)).toEqual(['❤️', '👋']);
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'emoji-picker-phone');
+    await page.setViewportSize(DESKTOP);
+    await page.keyboard.press('Escape');
+    await composer.press('Enter');
+    expect(await receivedByBob('Picked')).toBe('Picked👋❤️ there');
+  }, 60_000);
+
   it('keeps a message refused because Bob blocked Alice in the chat, marked with why, through a reload; Retry once he unblocks delivers it once', async () => {
     const page = alicePage.page;
     const bobs = apiFor(stack, bob);

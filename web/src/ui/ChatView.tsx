@@ -21,6 +21,7 @@ import {
   VoiceRecorder,
 } from './Attachments';
 import { Avatar } from './Avatar';
+import { EmojiPicker } from './EmojiPicker';
 import { GroupEventLine } from './GroupLife';
 import { formatTime, useAction, useModel } from './hooks';
 import { QueuedMessage } from './Outbox';
@@ -270,6 +271,16 @@ export function ChatView(props: {
     setAway(false);
     void model.markRead(conversation.conversationId);
     element.focus();
+  };
+
+  /** Puts text where the caret is in the message box (replacing a selection), the caret after it. */
+  const insertAtCaret = (text: string) => {
+    const element = input.current;
+    const start = element?.selectionStart ?? draft.length;
+    const end = element?.selectionEnd ?? draft.length;
+    setDraft((current) => current.slice(0, start) + text + current.slice(end));
+    model.typing(conversation.conversationId, 'start');
+    requestAnimationFrame(() => element?.setSelectionRange(start + text.length, start + text.length));
   };
 
   const sendable = staged.filter((f) => !tooLarge(f.file));
@@ -574,6 +585,7 @@ export function ChatView(props: {
         >
           📎
         </button>
+        <EmojiPicker disabled={recording} onPick={insertAtCaret} onClose={() => input.current?.focus()} />
         <label class="sr-only" for="composer-input">
           Message
         </label>
