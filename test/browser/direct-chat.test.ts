@@ -9,6 +9,7 @@ import {
   openPage,
   PHONE,
   screenshot,
+  setTabVisible,
   signUpInBrowser,
   webUrlOf,
 } from '../support/browser';
@@ -226,15 +227,7 @@ describe('the web client in Chromium: a direct chat', () => {
 
   it('marks a message that came while the tab was in the background read when the person comes back', async () => {
     // The tab goes to the background, as when another tab is chosen: the page is told, as browsers tell it.
-    const setVisible = (visible: boolean) =>
-      bob.page.evaluate((shown) => {
-        Object.defineProperty(document, 'visibilityState', {
-          configurable: true,
-          get: () => (shown ? 'visible' : 'hidden'),
-        });
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => !shown });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, visible);
+    const setVisible = (visible: boolean) => setTabVisible(bob.page, visible);
     await setVisible(false);
     const composer = alice.page.getByLabel('Message', { exact: true });
     await composer.fill('While you were away');

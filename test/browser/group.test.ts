@@ -11,6 +11,7 @@ import {
   openPage,
   PHONE,
   screenshot,
+  setTabVisible,
   signInInBrowser,
 } from '../support/browser';
 import { findMarker } from '../support/e2ee-device';
@@ -181,15 +182,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
 
   it('shows Alice, on demand, who has read her message and whose browser only has it', async () => {
     // Carol's tab is in the background: her browser gets the message, she does not see it.
-    const setVisible = (visible: boolean) =>
-      carolPage.page.evaluate((shown) => {
-        Object.defineProperty(document, 'visibilityState', {
-          configurable: true,
-          get: () => (shown ? 'visible' : 'hidden'),
-        });
-        Object.defineProperty(document, 'hidden', { configurable: true, get: () => !shown });
-        document.dispatchEvent(new Event('visibilitychange'));
-      }, visible);
+    const setVisible = (visible: boolean) => setTabVisible(carolPage.page, visible);
     for (const page of [alicePage, bobPage, carolPage]) await openGroup(page);
     await setVisible(false);
     const value = marker('receipts');

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessagePayload } from '../../shared/e2ee/attachment-payload';
 import { apiFor } from '../support/api';
 import {
   accessibilityViolations,
+  befriendInBrowser,
   DESKTOP,
   launchBrowser,
   openPage,
@@ -12,7 +12,7 @@ import {
   screenshot,
   signUpInBrowser,
 } from '../support/browser';
-import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
+import { type E2eeTestDevice, openDevice, sendAsWebClient } from '../support/e2ee-device';
 import { PASSWORD, type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -29,9 +29,8 @@ describe('the web client in Chromium: the keyboard', () => {
 
   const say = async (index: number, text: string) => {
     const friend = friends[index];
-    const payload = encodeMessagePayload({ text });
-    if (!friend || !payload) throw new Error('No such friend or text');
-    await friend.device.client.send(friend.conversationId, payload);
+    if (!friend) throw new Error('No such friend');
+    await sendAsWebClient(friend.device, friend.conversationId, text);
   };
   /** The open chat's title. */
   const openTitle = () => alice.page.locator('.chat-header h2').textContent();
@@ -50,21 +49,9 @@ describe('the web client in Chromium: the keyboard', () => {
       const persona = await signUp(stack, name);
       const device = await openDevice(stack, persona, 'laptop');
       const api = apiFor(stack, persona);
-      const [found] = (await api.findUsers({ query: { email: aliceEmail } })).items;
-      if (found === undefined) throw new Error('Alice not found');
-      await api.sendFriendRequest({ body: { userId: found.userId } });
-      await alice.page.getByRole('button', { name: /^People/ }).click();
-      await alice.page
-        .getByRole('region', { name: 'Friend requests' })
-        .getByRole('button', { name: 'Accept' })
-        .click();
-      await alice.page
-        .getByRole('region', { name: 'Friends' })
-        .getByRole('button', { name: 'Message' })
-        .nth(friends.length)
-        .waitFor({ timeout: 30_000 });
+      const aliceId = await befriendInBrowser(alice.page, api, aliceEmail, friends.length);
       const { conversationId } = await api.createConversation({
-        body: { kind: 'direct', userId: found.userId },
+        body: { kind: 'direct', userId: aliceId },
       });
       friends.push({ persona, device, conversationId });
     }

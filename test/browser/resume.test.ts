@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiFor } from '../support/api';
-import { DESKTOP, launchBrowser, openPage, screenshot, signUpInBrowser } from '../support/browser';
+import {
+  befriendInBrowser,
+  DESKTOP,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signUpInBrowser,
+} from '../support/browser';
 import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
 import { PASSWORD, type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -43,19 +50,8 @@ describe('the web client in Chromium: reload and reconnect', () => {
     bob = await signUp(stack, 'bob');
     bobLaptop = await openDevice(stack, bob, 'laptop');
     const bobs = apiFor(stack, bob);
-    const [found] = (await bobs.findUsers({ query: { email: aliceEmail } })).items;
-    if (found === undefined) throw new Error('Alice not found');
-    await bobs.sendFriendRequest({ body: { userId: found.userId } });
-    await alice.page.getByRole('button', { name: /^People/ }).click();
-    await alice.page
-      .getByRole('region', { name: 'Friend requests' })
-      .getByRole('button', { name: 'Accept' })
-      .click();
-    await alice.page
-      .getByRole('region', { name: 'Friends' })
-      .getByRole('button', { name: 'Message' })
-      .waitFor({ timeout: 30_000 });
-    conversationId = (await bobs.createConversation({ body: { kind: 'direct', userId: found.userId } }))
+    const aliceId = await befriendInBrowser(alice.page, bobs, aliceEmail);
+    conversationId = (await bobs.createConversation({ body: { kind: 'direct', userId: aliceId } }))
       .conversationId;
   }, 120_000);
 

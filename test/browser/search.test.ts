@@ -5,6 +5,7 @@ import { encodeMessagePayload } from '../../shared/e2ee/attachment-payload';
 import { apiFor } from '../support/api';
 import {
   accessibilityViolations,
+  befriendInBrowser,
   browserStorage,
   DESKTOP,
   launchBrowser,
@@ -13,7 +14,7 @@ import {
   screenshot,
   signUpInBrowser,
 } from '../support/browser';
-import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
+import { type E2eeTestDevice, openDevice, sendAsWebClient } from '../support/e2ee-device';
 import { PASSWORD, type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -39,9 +40,7 @@ describe('the web client in Chromium: message search', () => {
   const seqOf = new Map<string, number>();
 
   const say = async (conversationId: string, text: string) => {
-    const payload = encodeMessagePayload({ text });
-    if (!payload) throw new Error(`Not a payload: ${text}`);
-    const { seq } = await bobLaptop.client.send(conversationId, payload);
+    const { seq } = await sendAsWebClient(bobLaptop, conversationId, text);
     seqOf.set(text, seq);
   };
   const navigation = () => alice.page.getByRole('navigation', { name: 'Conversations' });
@@ -68,22 +67,10 @@ describe('the web client in Chromium: message search', () => {
     bob = await signUp(stack, 'bob');
     bobLaptop = await openDevice(stack, bob, 'laptop');
     const bobs = apiFor(stack, bob);
-    const [found] = (await bobs.findUsers({ query: { email: aliceEmail } })).items;
-    if (found === undefined) throw new Error('Alice not found');
-    await bobs.sendFriendRequest({ body: { userId: found.userId } });
-    await alice.page.getByRole('button', { name: /^People/ }).click();
-    await alice.page
-      .getByRole('region', { name: 'Friend requests' })
-      .getByRole('button', { name: 'Accept' })
-      .click();
-    await alice.page
-      .getByRole('region', { name: 'Friends' })
-      .getByRole('button', { name: 'Message' })
-      .waitFor({ timeout: 30_000 });
-    direct = (await bobs.createConversation({ body: { kind: 'direct', userId: found.userId } }))
-      .conversationId;
+    const aliceId = await befriendInBrowser(alice.page, bobs, aliceEmail);
+    direct = (await bobs.createConversation({ body: { kind: 'direct', userId: aliceId } })).conversationId;
     group = (
-      await bobs.createConversation({ body: { kind: 'group', name: groupName, memberIds: [found.userId] } })
+      await bobs.createConversation({ body: { kind: 'group', name: groupName, memberIds: [aliceId] } })
     ).conversationId;
 
     await say(direct, 'An old note about the Zeppelin museum');

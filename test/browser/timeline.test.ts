@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessagePayload } from '../../shared/e2ee/attachment-payload';
 import { apiFor } from '../support/api';
 import {
   accessibilityViolations,
+  befriendInBrowser,
   DESKTOP,
   launchBrowser,
   openPage,
@@ -12,7 +12,7 @@ import {
   screenshot,
   signUpInBrowser,
 } from '../support/browser';
-import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
+import { type E2eeTestDevice, openDevice, sendAsWebClient } from '../support/e2ee-device';
 import { PASSWORD, type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -31,11 +31,7 @@ describe('the web client in Chromium: a chat over time', () => {
   let aliceId: string;
   const aliceEmail = `alice.${randomUUID().slice(0, 6)}@example.com`;
 
-  const say = async (text: string) => {
-    const payload = encodeMessagePayload({ text });
-    if (!payload) throw new Error(`Not a payload: ${text}`);
-    await bobLaptop.client.send(conversationId, payload);
-  };
+  const say = (text: string) => sendAsWebClient(bobLaptop, conversationId, text);
   const list = () => alice.page.getByRole('list', { name: 'Messages' });
   const openChat = () =>
     alice.page
@@ -56,20 +52,8 @@ describe('the web client in Chromium: a chat over time', () => {
     bob = await signUp(stack, 'bob');
     bobLaptop = await openDevice(stack, bob, 'laptop');
     const bobs = apiFor(stack, bob);
-    const [found] = (await bobs.findUsers({ query: { email: aliceEmail } })).items;
-    if (found === undefined) throw new Error('Alice not found');
-    aliceId = found.userId;
-    await bobs.sendFriendRequest({ body: { userId: found.userId } });
-    await alice.page.getByRole('button', { name: /^People/ }).click();
-    await alice.page
-      .getByRole('region', { name: 'Friend requests' })
-      .getByRole('button', { name: 'Accept' })
-      .click();
-    await alice.page
-      .getByRole('region', { name: 'Friends' })
-      .getByRole('button', { name: 'Message' })
-      .waitFor({ timeout: 30_000 });
-    conversationId = (await bobs.createConversation({ body: { kind: 'direct', userId: found.userId } }))
+    aliceId = await befriendInBrowser(alice.page, bobs, aliceEmail);
+    conversationId = (await bobs.createConversation({ body: { kind: 'direct', userId: aliceId } }))
       .conversationId;
   }, 120_000);
 

@@ -246,3 +246,45 @@ export async function explained<T>(
     });
   }
 }
+
+/**
+ * Puts the page's tab in the background (or back in front) as a browser tells a page: `visibilityState`,
+ * `hidden` and a `visibilitychange` event.
+ */
+export function setTabVisible(page: Page, visible: boolean): Promise<void> {
+  return page.evaluate((shown) => {
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (shown ? 'visible' : 'hidden'),
+    });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => !shown });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, visible);
+}
+
+/**
+ * Someone on the API sends the signed-in browser's user (found by `email`) a friend request, which the
+ * browser accepts in People; resolves to the browser user's id once the new friend is listed (as the
+ * `friendsBefore + 1`-th friend).
+ */
+export async function befriendInBrowser(
+  page: Page,
+  api: {
+    findUsers: (input: { query: { email: string } }) => Promise<{ items: ReadonlyArray<{ userId: string }> }>;
+    sendFriendRequest: (input: { body: { userId: string } }) => Promise<unknown>;
+  },
+  email: string,
+  friendsBefore = 0,
+): Promise<string> {
+  const [found] = (await api.findUsers({ query: { email } })).items;
+  if (found === undefined) throw new Error(`${email} not found`);
+  await api.sendFriendRequest({ body: { userId: found.userId } });
+  await page.getByRole('button', { name: /^People/ }).click();
+  await page.getByRole('region', { name: 'Friend requests' }).getByRole('button', { name: 'Accept' }).click();
+  await page
+    .getByRole('region', { name: 'Friends' })
+    .getByRole('button', { name: 'Message' })
+    .nth(friendsBefore)
+    .waitFor({ timeout: 30_000 });
+  return found.userId;
+}

@@ -1,4 +1,5 @@
 import { createApiClient } from '../../shared/client/api-client';
+import { encodeMessagePayload } from '../../shared/e2ee/attachment-payload';
 import { type ChatEvent, E2eeClient, type PostMessage } from '../../shared/e2ee/e2ee-client';
 import { EncryptedStateStore } from '../../shared/e2ee/encrypted-state-store';
 import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
@@ -171,4 +172,11 @@ export function findMarker(text: string, markers: readonly string[]): string | u
     for (const form of markerForms(marker)) if (text.includes(form)) return `${marker} (as ${form})`;
   }
   return undefined;
+}
+
+/** Sends `text` from a device as the web client writes it (its payload schema), and resolves to the ack. */
+export async function sendAsWebClient(device: E2eeTestDevice, conversationId: string, text: string) {
+  const payload = encodeMessagePayload({ text });
+  if (!payload) throw new Error(`Not a payload: ${text}`);
+  return device.client.send(conversationId, payload);
 }
