@@ -139,6 +139,8 @@ const OUTBOX = 'outbox';
 const TYPING_SHOWN_FOR_IN_MS = 6_000;
 /** At most one read mark a second per conversation goes to the server. */
 const RECEIPT_INTERVAL_IN_MS = 1_000;
+/** How long a delivered mark waits for a read mark to go with it (the screen shows a message within a frame or two). */
+const DELIVERED_JOINS_READ_WITHIN_IN_MS = 250;
 /** A send's answer over the socket: past the send function's 10 s timeout, the message goes over HTTP. */
 const SOCKET_SEND_ANSWER_WITHIN_MS = 12_000;
 /** How soon a message whose send is still in progress elsewhere is asked about again. */
@@ -1192,7 +1194,8 @@ export class ChatModel {
     const conversation = this.find(conversationId);
     if (!conversation || (conversation.receipts[this.state.me.userId]?.delivered ?? 0) >= seq) return;
     this.raiseMine(conversation, { delivered: seq, read: 0 });
-    await this.queueReceipt(conversationId);
+    // A moment's wait: when the chat is open, the read mark follows at once and one receipt carries both.
+    setTimeout(() => void this.queueReceipt(conversationId), DELIVERED_JOINS_READ_WITHIN_IN_MS);
   }
 
   /** Changes my display name or username (a taken username is refused), here and for whoever shows it. */
