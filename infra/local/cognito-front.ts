@@ -34,12 +34,14 @@ export interface LocalCognitoFront {
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
 const MAX_BODY_IN_BYTES = 64 * 1024;
 const AMZ_JSON = 'application/x-amz-json-1.1';
+const STORE_READ_ATTEMPTS = 40;
+const STORE_READ_PAUSE_IN_MS = 25;
 
 /**
  * cognito-local 5.3 answers `GlobalSignOut` and `ResendConfirmationCode`
  * with a 500 "unsupported", and lacks `AdminUserGlobalSignOut`; the web
  * client and the functions call them. This front sits on the stand-in's
- * public port, answers those four the way Cognito does, through the
+ * public port, answers those the way Cognito does, through the
  * stand-in's own API and store, and passes every other request (CORS
  * preflights included: the stand-in allows any origin) through unchanged.
  *
@@ -58,6 +60,8 @@ const AMZ_JSON = 'application/x-amz-json-1.1';
  * - `ResendConfirmationCode` delivers the user's pending code again to the
  *   dev mailbox. Cognito would issue a fresh one; the stand-in has no call
  *   to make one, and the pending code still confirms the account.
+ * - `SignUp` and `ForgotPassword` go to the stand-in; the code each stores
+ *   reaches the dev mailbox before the caller has the answer.
  */
 export async function startCognitoFront(options: CognitoFrontOptions): Promise<LocalCognitoFront> {
   const operations: Record<string, (input: Record<string, unknown>) => Promise<Answer>> = {
@@ -65,6 +69,8 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     AdminUserGlobalSignOut: adminUserGlobalSignOut,
     ResendConfirmationCode: resendConfirmationCode,
     InitiateAuth: initiateAuth,
+    SignUp: (input) => sendingCode('SignUp', input),
+    ForgotPassword: (input) => sendingCode('ForgotPassword', input),
   };
 
   const server = createServer((request, response) => {
@@ -143,6 +149,29 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
         },
       },
     };
+  }
+
+  /**
+   * The stand-in stores the code before it answers, and prints it in a box
+   * on its output, which a busy machine may hand over seconds later. The
+   * mailbox gets it from the store before the caller gets the answer, so
+   * whoever waits for the mail finds it there.
+   */
+  async function sendingCode(operation: string, input: Record<string, unknown>): Promise<Answer> {
+    const answer = await callUpstream(operation, input);
+    if (answer.status !== 200) return answer;
+    // Another call's write may be under way (the store rewrites its file in
+    // place): a read that catches it finds nobody, and the next one finds all.
+    let user = options.findUser(String(input.Username ?? ''));
+    for (let attempt = 1; !user?.ConfirmationCode && attempt < STORE_READ_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, STORE_READ_PAUSE_IN_MS));
+      user = options.findUser(String(input.Username ?? ''));
+    }
+    const email = user?.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
+    if (user && email && user.ConfirmationCode) {
+      options.deliver({ to: email, username: user.Username, code: user.ConfirmationCode, reason: operation });
+    }
+    return answer;
   }
 
   async function initiateAuth(input: Record<string, unknown>): Promise<Answer> {

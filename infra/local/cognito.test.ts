@@ -5,6 +5,7 @@ import {
   AdminUserGlobalSignOutCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
+  ForgotPasswordCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   InvalidParameterException,
@@ -97,6 +98,38 @@ describe('Cognito stand-in, as the browser calls it', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,x-amz-target');
+  });
+
+  it('has the sign-up code and the reset code in the dev mailbox by the time each call answers', async () => {
+    // Several at once, as a test's set-up signs people up: each store write races the others.
+    const emails = ['quick@example.com', ...[1, 2, 3, 4, 5].map((n) => `quick.${n}@example.com`)];
+    const found = await Promise.all(
+      emails.map(async (to) => {
+        await client.send(
+          new SignUpCommand({
+            ClientId: cognito.userPoolClientId,
+            Username: to,
+            Password: PASSWORD,
+            UserAttributes: [{ Name: 'email', Value: to }],
+          }),
+        );
+        return cognito.mailbox.list().filter((mail) => mail.to === to);
+      }),
+    );
+    expect(found.map((mails) => mails.length)).toEqual(emails.map(() => 1));
+    const email = emails[0] as string;
+    const [signUpMail] = found[0] ?? [];
+    expect(signUpMail?.code).toMatch(/^\d{6}$/);
+    await client.send(
+      new ConfirmSignUpCommand({
+        ClientId: cognito.userPoolClientId,
+        Username: email,
+        ConfirmationCode: signUpMail?.code,
+      }),
+    );
+    await client.send(new ForgotPasswordCommand({ ClientId: cognito.userPoolClientId, Username: email }));
+    const mails = cognito.mailbox.list().filter((mail) => mail.to === email);
+    expect(mails.map((mail) => mail.reason)).toEqual(['SignUp', 'ForgotPassword']);
   });
 
   it('resends the pending sign-up code to the dev mailbox', async () => {
