@@ -5,6 +5,8 @@ import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { useModel } from './hooks';
+import { Icon } from './Icon';
+import { LockKeyhole, LogOut, Search, Settings, SquarePen, UserPlus, X } from './icons';
 import { NewGroupDialog, PeoplePanel } from './People';
 import type { RevealTarget } from './reveal';
 import { SearchDialog, useSearchShortcut } from './Search';
@@ -86,7 +88,7 @@ export function ChatApp(props: {
         <div class="notice" role="alert">
           <span>{state.notice}</span>
           <button type="button" class="icon" aria-label="Dismiss" onClick={() => model.notify(undefined)}>
-            ×
+            <Icon icon={X} size={18} />
           </button>
         </div>
       ) : null}
@@ -102,33 +104,52 @@ export function ChatApp(props: {
           <div class="actions">
             <button
               type="button"
+              class="icon"
+              onClick={() => setSearching(true)}
+              aria-label="Search messages"
+              aria-keyshortcuts="Control+Shift+F"
+              title="Search messages (Ctrl+Shift+F)"
+            >
+              <Icon icon={Search} />
+            </button>
+            <button
+              type="button"
+              class="icon"
+              onClick={() => setPanel('new-group')}
+              aria-label="New group"
+              title="New group"
+            >
+              <Icon icon={SquarePen} />
+            </button>
+            <button
+              type="button"
+              class="icon"
               onClick={() => setPanel('people')}
               aria-label={`People${incoming ? `, ${incoming} requests` : ''}`}
+              title="People: find friends, answer requests"
             >
-              People{incoming ? <span class="badge">{incoming}</span> : null}
+              <Icon icon={UserPlus} />
+              {incoming ? (
+                <span class="badge icon-badge" aria-hidden="true">
+                  {incoming}
+                </span>
+              ) : null}
             </button>
-            <button type="button" onClick={() => setPanel('settings')}>
-              Settings
+            <button
+              type="button"
+              class="icon"
+              onClick={() => setPanel('settings')}
+              aria-label="Settings"
+              title="Settings"
+            >
+              <Icon icon={Settings} />
             </button>
           </div>
         </header>
-        <div class="sidebar-tools">
-          <button type="button" class="primary" onClick={() => setPanel('new-group')}>
-            New group
-          </button>
-          <button
-            type="button"
-            onClick={() => setSearching(true)}
-            aria-label="Search messages"
-            aria-keyshortcuts="Control+Shift+F"
-            title="Search messages (Ctrl+Shift+F)"
-          >
-            Search
-          </button>
-        </div>
         <ChatList model={model} state={state} openId={openId} onSelect={select} />
         <footer class="sidebar-footer">
-          <button type="button" class="link" onClick={() => setSigningOut(true)}>
+          <button type="button" class="quiet" onClick={() => setSigningOut(true)}>
+            <Icon icon={LogOut} size={18} />
             Sign out
           </button>
         </footer>
@@ -161,8 +182,15 @@ export function ChatApp(props: {
           />
         ) : (
           <div class="placeholder">
+            <span class="placeholder-art" aria-hidden="true">
+              <Icon icon={LockKeyhole} size={36} />
+            </span>
             <h2>Pick a conversation</h2>
             <p class="muted">Or find people to talk to. Everything you write is end-to-end encrypted.</p>
+            <p class="muted small shortcuts-hint">
+              <kbd>Ctrl</kbd> + <kbd>K</kbd> finds a chat, <kbd>Ctrl</kbd> + <kbd>Shift</kbd> + <kbd>F</kbd>{' '}
+              searches messages, <kbd>Ctrl</kbd> + <kbd>/</kbd> shows every shortcut.
+            </p>
           </div>
         )}
       </main>

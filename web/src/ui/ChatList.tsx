@@ -4,6 +4,8 @@ import { chatListOf, isMuted, matchesSearch } from '../app/chat-list';
 import type { ChatModel, ConversationView, ModelState } from '../app/model';
 import { Avatar } from './Avatar';
 import { formatTime } from './hooks';
+import { Icon } from './Icon';
+import { ArrowLeft, Ellipsis, X } from './icons';
 
 const HOUR_IN_MS = 60 * 60 * 1000;
 const MUTE_CHOICES = [
@@ -86,14 +88,19 @@ export function ChatList(props: {
               search.current?.focus();
             }}
           >
-            ×
+            <Icon icon={X} size={16} />
           </button>
         ) : null}
       </div>
       {inArchive ? (
         <div class="archive-header">
-          <button type="button" class="back" aria-label="Back to chats" onClick={() => setArchive(false)}>
-            ←
+          <button
+            type="button"
+            class="back icon"
+            aria-label="Back to chats"
+            onClick={() => setArchive(false)}
+          >
+            <Icon icon={ArrowLeft} />
           </button>
           <h2>Archived</h2>
         </div>
@@ -213,7 +220,7 @@ function ConversationItem(props: {
         aria-expanded={menuOpen}
         onClick={() => setMenuOpen(!menuOpen)}
       >
-        ⋯
+        <Icon icon={Ellipsis} size={18} />
       </button>
       {menuOpen ? (
         <RowMenu

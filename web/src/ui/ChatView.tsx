@@ -20,10 +20,12 @@ import {
   Viewer,
   VoiceRecorder,
 } from './Attachments';
-import { Avatar } from './Avatar';
+import { Avatar, hueOf } from './Avatar';
 import { EmojiPicker } from './EmojiPicker';
 import { GroupEventLine } from './GroupLife';
 import { formatTime, useAction, useModel } from './hooks';
+import { Icon } from './Icon';
+import { ArrowLeft, Ellipsis, Mic, Paperclip, SendHorizontal, Users } from './icons';
 import { QueuedMessage } from './Outbox';
 import { GroupPanel } from './People';
 import { reachOf, Ticks } from './Receipts';
@@ -371,8 +373,8 @@ export function ChatView(props: {
       ) : null}
       {viewing ? <Viewer state={state} attachment={viewing} onClose={() => setViewing(undefined)} /> : null}
       <header class="chat-header">
-        <button type="button" class="back" onClick={props.onBack} aria-label="Back to conversations">
-          ←
+        <button type="button" class="back icon" onClick={props.onBack} aria-label="Back to conversations">
+          <Icon icon={ArrowLeft} />
         </button>
         <Avatar name={title} id={other ?? conversation.conversationId} />
         <div class="chat-title">
@@ -391,8 +393,15 @@ export function ChatView(props: {
           </span>
         </div>
         {conversation.kind === 'group' ? (
-          <button type="button" onClick={() => setShowGroup((v) => !v)} aria-expanded={showGroup}>
-            Members
+          <button
+            type="button"
+            class="icon"
+            onClick={() => setShowGroup((v) => !v)}
+            aria-expanded={showGroup}
+            aria-label="Members"
+            title="Members"
+          >
+            <Icon icon={Users} />
           </button>
         ) : null}
         {other !== undefined ? <ContactInfoButton name={title} onClick={verification.show} /> : null}
@@ -583,7 +592,7 @@ export function ChatView(props: {
           disabled={Boolean(editing) || recording}
           onClick={() => picker.current?.click()}
         >
-          📎
+          <Icon icon={Paperclip} />
         </button>
         <EmojiPicker disabled={recording} onPick={insertAtCaret} onClose={() => input.current?.focus()} />
         <label class="sr-only" for="composer-input">
@@ -626,18 +635,21 @@ export function ChatView(props: {
             type="button"
             class="icon"
             aria-label="Record a voice note"
+            title="Record a voice note"
             onClick={() => setRecording(true)}
           >
-            🎤
+            <Icon icon={Mic} />
           </button>
         ) : (
           <button
             type="submit"
-            class="primary"
+            class="primary send"
             disabled={tooLong || (!draft.trim() && sendable.length === 0)}
             aria-describedby={measure.shown ? 'composer-count' : undefined}
+            aria-label={editing ? 'Save' : 'Send'}
+            title={editing ? 'Save the change (Enter)' : 'Send (Enter)'}
           >
-            {editing ? 'Save' : 'Send'}
+            <Icon icon={SendHorizontal} />
           </button>
         )}
         <TextCounter id="composer-count" measure={measure} />
@@ -707,9 +719,16 @@ function Message(props: {
       data-seq={message.seq}
       tabIndex={-1}
     >
+      {!own && props.conversation.kind === 'group' ? (
+        props.first ? (
+          <Avatar name={model.nameOf(message.senderId)} id={message.senderId} />
+        ) : (
+          <span class="avatar-gap" aria-hidden="true" />
+        )
+      ) : null}
       <div class="bubble">
         {!own && props.conversation.kind === 'group' && props.first ? (
-          <span class="sender small">{model.nameOf(message.senderId)}</span>
+          <span class={`sender small hue-${hueOf(message.senderId)}`}>{model.nameOf(message.senderId)}</span>
         ) : null}
         {props.replied ? (
           <blockquote class="quote small">
@@ -771,7 +790,7 @@ function Message(props: {
             aria-expanded={Boolean(menu)}
             onClick={(e) => toggleMenu(e.currentTarget)}
           >
-            ⋯
+            <Icon icon={Ellipsis} size={18} />
           </button>
           {menu ? (
             <div class={`menu ${menu}`}>

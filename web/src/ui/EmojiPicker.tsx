@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Icon } from './Icon';
+import { Smile } from './icons';
 
 /** The picker's sets, as WhatsApp and Signal group them; the most used come first in each. */
 const SETS: ReadonlyArray<readonly [name: string, icon: string, emoji: string]> = [
@@ -108,8 +110,9 @@ export function EmojiPicker(props: {
           if (!open && recentEmoji().length > 0) setSet('Recent');
           setOpen(!open);
         }}
+        title="Emoji"
       >
-        😊
+        <Icon icon={Smile} />
       </button>
       {open ? (
         <div class="emoji-panel" role="dialog" aria-label="Emoji">

@@ -3,6 +3,8 @@ import type { Block, PublicProfile } from '../../../shared/protocol/resources';
 import type { ChatModel, ConversationView } from '../app/model';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useAction, useModel } from './hooks';
+import { Icon } from './Icon';
+import { ArrowLeft } from './icons';
 
 /** Find people by username or email; friend requests both ways; friends; blocks. */
 export function PeoplePanel(props: {
@@ -50,7 +52,7 @@ export function PeoplePanel(props: {
     <section class="panel" aria-labelledby="people-title">
       <header class="panel-header">
         <button type="button" class="back" onClick={props.onClose} aria-label="Back">
-          ←
+          <Icon icon={ArrowLeft} />
         </button>
         <h2 id="people-title">People</h2>
       </header>
@@ -250,7 +252,7 @@ export function NewGroupDialog(props: {
     <section class="panel" aria-labelledby="new-group-title">
       <header class="panel-header">
         <button type="button" class="back" onClick={props.onClose} aria-label="Back">
-          ←
+          <Icon icon={ArrowLeft} />
         </button>
         <h2 id="new-group-title">New group</h2>
       </header>

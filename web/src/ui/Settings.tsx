@@ -8,6 +8,8 @@ import {
   type VerificationRecord,
 } from '../app/verification';
 import { formatTime, useAction, useModel } from './hooks';
+import { Icon } from './Icon';
+import { ArrowLeft } from './icons';
 import { ProfileSection } from './Profile';
 import { VerifiedMark, VerifyDialog } from './Verify';
 
@@ -94,7 +96,7 @@ export function SettingsPanel(props: {
     <section class="panel" aria-labelledby="settings-title">
       <header class="panel-header">
         <button type="button" class="back" onClick={props.onClose} aria-label="Back">
-          ←
+          <Icon icon={ArrowLeft} />
         </button>
         <h2 id="settings-title">Settings</h2>
       </header>

@@ -9,6 +9,8 @@ import {
   type VerificationRecord,
 } from '../app/verification';
 import { useModel } from './hooks';
+import { Icon } from './Icon';
+import { Info } from './icons';
 
 /**
  * A direct chat's verification: whether I marked the contact verified, held against their current
@@ -74,7 +76,7 @@ export function ContactInfoButton(props: { name: string; onClick: () => void }) 
       aria-label={`Verify safety number with ${props.name}`}
       title="Verify safety number"
     >
-      ⓘ
+      <Icon icon={Info} />
     </button>
   );
 }
