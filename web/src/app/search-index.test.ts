@@ -11,6 +11,7 @@ import {
   matchesTerms,
   queryTerms,
   SEARCH_BUCKET_KEY,
+  SEARCH_STATE_KEY,
   SearchIndex,
 } from './search-index';
 
@@ -81,6 +82,18 @@ describe('the words a message is found by', () => {
     expect(matchesTerms('新的iPhone手机', queryTerms('手机'))).toBe(true);
   });
 
+  it('finds a word inside a Thai, Lao, Khmer or Burmese sentence, which are written without spaces too', () => {
+    // "I like to eat rice a lot": ข้าว (rice) is inside the one run of letters.
+    expect(matchesTerms('ฉันชอบกินข้าวมาก', queryTerms('ข้าว'))).toBe(true);
+    expect(matchesTerms('ฉันชอบกินข้าวมาก', queryTerms('กินข้าว'))).toBe(true);
+    expect(matchesTerms('ฉันชอบดื่มน้ำ', queryTerms('ข้าว'))).toBe(false);
+    expect(marked('ฉันชอบกินข้าวมาก', 'ข้าว')).toEqual(['ข้าว']);
+    // Lao "I eat rice", Khmer "rice" in "eat rice", Burmese "rice" in "eat rice".
+    expect(matchesTerms('ຂ້ອຍກິນເຂົ້າ', queryTerms('ເຂົ້າ'))).toBe(true);
+    expect(matchesTerms('ញ៉ាំបាយ', queryTerms('បាយ'))).toBe(true);
+    expect(matchesTerms('ထမင်းစား', queryTerms('ထမင်း'))).toBe(true);
+  });
+
   it('matches the words of a query as prefixes, all of them', () => {
     expect(matchesTerms('Hello there', queryTerms('hel'))).toBe(true);
     expect(matchesTerms('Hello there', queryTerms('hel the'))).toBe(true);
@@ -96,6 +109,7 @@ describe('the words a message is found by', () => {
     expect(marked('Hello hello HELP', 'hel')).toEqual(['Hel', 'hel', 'HEL']);
     expect(marked('cafe\u0301 noir', 'cafe')).toEqual(['cafe\u0301']);
     expect(marked('来年は旅行に行きたい', '旅行')).toEqual(['旅行']);
+    expect(marked('東京都に住む', '東京都')).toEqual(['東京都']);
     const pieces = highlight('say hello to them', queryTerms('hello'));
     expect(pieces).toEqual([
       { text: 'say ', mark: false },
@@ -217,6 +231,22 @@ describe('the search index in the encrypted store', () => {
     expect((await searchMessages(index, async () => history, ['c1'], 'filler', 200)).hits).toHaveLength(94);
     // The history's window is as it was: the search read its chunks without loading them.
     expect(history.messages.length).toBeLessThan(95);
+  });
+
+  it('builds an index of the format before Thai was split again, so a Thai word inside a sentence is found', async () => {
+    const store = new InMemoryStateStore();
+    const options = { chunkSize: 20, loadAtLeast: 1 };
+    await (await ConversationHistory.open(store, 'c1', options)).write(add(message(1, 'ฉันชอบกินข้าวมาก')));
+    // What the earlier format kept: the sentence as one word, and the history marked indexed.
+    const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const folded = 'ฉนชอบกนขาวมาก';
+    await store.put(SEARCH_BUCKET_KEY('c1', bucketOf(folded)), json({ format: 1, words: { [folded]: [1] } }));
+    await store.put(SEARCH_STATE_KEY('c1'), json({ format: 1, complete: true }));
+    const history = await ConversationHistory.open(store, 'c1', options);
+    const index = new SearchIndex(store);
+    expect(await index.isComplete('c1')).toBe(false);
+    const found = await searchMessages(index, async () => history, ['c1'], 'ข้าว', 50);
+    expect(found.hits.map((h) => h.message.seq)).toEqual([1]);
   });
 
   it('keeps nothing of the text in its keys, and nothing readable in its values', async () => {

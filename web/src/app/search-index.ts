@@ -7,8 +7,8 @@ import type { MessageView, WrittenMessage } from './history';
  * from the decrypted history, and kept in the same encrypted store (nothing of it leaves the browser).
  *
  * Text is compared in a folded form: NFKD with the combining marks taken out, then lower case ("Café" and
- * "cafe" are one word). Words are runs of letters and digits. Chinese and Japanese are written without
- * spaces, so a run of their characters is indexed as each character and each pair of neighbours (bigrams):
+ * "cafe" are one word). Words are runs of letters and digits. Chinese, Japanese, Thai, Lao, Khmer and
+ * Burmese are written without spaces, so a run of their characters is indexed as each character and each pair of neighbours (bigrams):
  * a query of one character finds it, a longer one finds the messages holding all of its pairs. Every other
  * word of a query matches as a prefix ("hel" finds "hello"); a message is found when all the query's words
  * match.
@@ -26,10 +26,14 @@ export interface TextPiece {
   readonly mark: boolean;
 }
 
-/** Characters indexed by bigrams: scripts written without spaces between words. */
-const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const UNSPACED_RUNS =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
+/**
+ * Characters indexed by bigrams: scripts written without spaces between words (Chinese, Japanese, Thai,
+ * Lao, Khmer, Burmese).
+ */
+const UNSPACED_SCRIPTS =
+  '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Thai}\\p{Script=Lao}\\p{Script=Khmer}\\p{Script=Myanmar}';
+const UNSPACED = new RegExp(`[${UNSPACED_SCRIPTS}]`, 'u');
+const UNSPACED_RUNS = new RegExp(`[${UNSPACED_SCRIPTS}]+|[^${UNSPACED_SCRIPTS}]+`, 'gu');
 const WORDS = /[\p{L}\p{N}]+/gu;
 const MARKS = /\p{M}+/gu;
 /** Longer words are indexed by their beginning: a pasted key or link should not bloat the index. */
@@ -160,7 +164,11 @@ export function highlight(text: string, terms: readonly QueryTerm[]): TextPiece[
     const to = origin[end] as number;
     if (to <= from) continue;
     if (from > done) pieces.push({ text: text.slice(done, from), mark: false });
-    pieces.push({ text: text.slice(from, to), mark: true });
+    const last = pieces.at(-1);
+    // Overlapping bigrams of one word ("東京都", "ข้าว") make one mark.
+    if (from === done && last?.mark)
+      pieces[pieces.length - 1] = { text: last.text + text.slice(from, to), mark: true };
+    else pieces.push({ text: text.slice(from, to), mark: true });
     done = to;
   }
   if (done < text.length) pieces.push({ text: text.slice(done), mark: false });
@@ -174,7 +182,8 @@ export function highlight(text: string, terms: readonly QueryTerm[]): TextPiece[
  * reads one bucket (a one-letter prefix reads them all); the bucket number, not the word, is in the key.
  */
 export const SEARCH_BUCKETS = 64;
-const FORMAT = 1;
+/** 2: Thai, Lao, Khmer and Burmese indexed by bigrams. An index of another format is built again. */
+const FORMAT = 2;
 export const SEARCH_STATE_KEY = (conversationId: string) => `search/${conversationId}`;
 export const SEARCH_BUCKET_KEY = (conversationId: string, bucket: number) =>
   `search/${conversationId}/${bucket}`;
