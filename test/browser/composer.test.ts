@@ -243,6 +243,11 @@ describe('the web client in Chromium: the composer and messages that could not b
     expect(await failed.locator('.text').textContent()).toBe(text);
     const messageId = await failed.getAttribute('data-message-id');
     expect(messageId).toBeTruthy();
+    // The chat's row in the list says so too, in place of the last message.
+    const row = page.getByRole('navigation', { name: 'Conversations' }).locator('.conversation-row', {
+      has: page.locator('.title-text', { hasText: /bob/ }),
+    });
+    expect(await row.locator('.preview').textContent()).toBe(`Not sent: ${text}`);
     await screenshot(page, 'failed-message-desktop');
     expect(await violations(page, 'failed message')).toEqual([]);
     await page.setViewportSize(PHONE);
@@ -265,6 +270,7 @@ describe('the web client in Chromium: the composer and messages that could not b
     await failed.getByRole('button', { name: 'Retry' }).click();
     await why(failed.waitFor({ state: 'detached', timeout: 30_000 }));
     await messages(page).locator('.message.own:not(.pending)', { hasText: text }).waitFor();
+    await expect.poll(() => row.locator('.preview').textContent()).toBe(text);
     expect(await receivedByBob(text)).toBe(text);
     // Once on Bob's screen, once in the log: the retry went under the first message id.
     expect((await bobSees()).filter((shown) => shown === text)).toHaveLength(1);

@@ -5,7 +5,7 @@ import type { ChatModel, ConversationView, ModelState } from '../app/model';
 import { Avatar } from './Avatar';
 import { formatTime } from './hooks';
 import { Icon } from './Icon';
-import { ArrowLeft, Ellipsis, X } from './icons';
+import { ArrowLeft, CircleAlert, Ellipsis, X } from './icons';
 
 const HOUR_IN_MS = 60 * 60 * 1000;
 const MUTE_CHOICES = [
@@ -155,6 +155,11 @@ function ConversationItem(props: {
   const online =
     other !== undefined && model.state.status === 'online' && model.state.presence[other]?.online === true;
   const muted = isMuted(c);
+  // A message the server refused stays in the chat until retried or deleted; the row says so, as WhatsApp's does.
+  const notSent = model.state.outbox.findLast(
+    (item) =>
+      item.conversationId === c.conversationId && item.failed !== undefined && item.kind !== 'reaction',
+  );
   const closeMenu = (refocus: boolean) => {
     setMenuOpen(false);
     if (refocus) trigger.current?.focus();
@@ -193,9 +198,18 @@ function ConversationItem(props: {
               </span>
             ) : null}
           </span>
-          <span class="preview muted">
-            {c.preview ?? (c.lastSeq > 0 ? 'Encrypted message' : 'No messages yet')}
-          </span>
+          {notSent ? (
+            <span class="preview not-sent-preview">
+              <Icon icon={CircleAlert} size={14} />
+              <span class="preview-text">
+                Not sent: {notSent.text || notSent.attachment?.facts.name || 'a file'}
+              </span>
+            </span>
+          ) : (
+            <span class="preview muted">
+              {c.preview ?? (c.lastSeq > 0 ? 'Encrypted message' : 'No messages yet')}
+            </span>
+          )}
         </span>
         <span class="conversation-meta">
           <span class="small muted">{formatTime(c.lastActivityAt)}</span>

@@ -1,6 +1,7 @@
 /** The line icons the app draws (lucide, ISC), in one place: the bundle keeps only these. */
 export {
   ArrowLeft,
+  CircleAlert,
   Ellipsis,
   Info,
   LockKeyhole,
