@@ -24,7 +24,15 @@ import {
   NEW_CONNECTION_PUSHED_WITHIN_IN_MS,
 } from '../../../shared/protocol/limits';
 import type { OutboundFrame } from '../../../shared/protocol/outbound';
-import type { ConversationSummary, Friend, Member, PublicProfile } from '../../../shared/protocol/resources';
+import type {
+  Block,
+  ConversationSummary,
+  Device,
+  Friend,
+  Member,
+  MemberRole,
+  PublicProfile,
+} from '../../../shared/protocol/resources';
 import { type BlobShelf, deleteDeviceStore, openBlobShelf, openDeviceStore } from '../lib/idb-store';
 import {
   downloadAttachment,
@@ -233,7 +241,7 @@ function whyNotSent(error: unknown, conversation: ConversationView | undefined):
  * state the screens render. Screens subscribe and call its actions.
  */
 export class ChatModel {
-  readonly api: ApiClient;
+  private readonly api: ApiClient;
   state: ModelState;
   private readonly listeners = new Set<() => void>();
   private socket: ChatSocket | undefined;
@@ -1374,6 +1382,79 @@ export class ChatModel {
     this.state.friends = friends;
     for (const friend of this.state.friends) this.state.users[friend.user.userId] = friend.user;
     this.changed();
+  }
+
+  /** Finds people by email (a query with an `@`) or by the start of their username (a leading `@` ignored). */
+  async findUsers(query: string): Promise<PublicProfile[]> {
+    const page = await this.api.findUsers({
+      query: query.includes('@') ? { email: query } : { prefix: query.replace(/^@/, '') },
+    });
+    return page.items;
+  }
+
+  async sendFriendRequest(userId: string): Promise<void> {
+    await this.api.sendFriendRequest({ body: { userId } });
+  }
+
+  async acceptFriendRequest(userId: string): Promise<void> {
+    await this.api.acceptFriendRequest({ params: { userId } });
+  }
+
+  async rejectFriendRequest(userId: string): Promise<void> {
+    await this.api.rejectFriendRequest({ params: { userId } });
+  }
+
+  async cancelFriendRequest(userId: string): Promise<void> {
+    await this.api.cancelFriendRequest({ params: { userId } });
+  }
+
+  async removeFriend(userId: string): Promise<void> {
+    await this.api.removeFriend({ params: { userId } });
+  }
+
+  /** The people I blocked (the first hundred). */
+  async listBlocks(): Promise<Block[]> {
+    return (await this.api.listBlocks({ query: { limit: 100 } })).items;
+  }
+
+  async blockUser(userId: string): Promise<void> {
+    await this.api.blockUser({ params: { userId } });
+  }
+
+  async unblockUser(userId: string): Promise<void> {
+    await this.api.unblockUser({ params: { userId } });
+  }
+
+  /** Makes a member of a group an admin, or an admin a member again (admins only). */
+  async setMemberRole(conversationId: string, userId: string, role: MemberRole): Promise<void> {
+    await this.api.updateMember({ params: { conversationId, userId }, body: { role } });
+  }
+
+  async renameGroup(conversationId: string, name: string): Promise<void> {
+    await this.api.updateConversation({ params: { conversationId }, body: { name } });
+  }
+
+  async addMembers(conversationId: string, userIds: string[]): Promise<void> {
+    await this.api.addMembers({ params: { conversationId }, body: { userIds } });
+  }
+
+  /** Removes someone else from a group (admins only); see {@link leaveGroup} for leaving. */
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.api.removeMember({ params: { conversationId, userId } });
+  }
+
+  /** My devices, revoked ones included. */
+  async listDevices(): Promise<Device[]> {
+    return (await this.api.listDevices({ params: { userId: this.state.me.userId } })).items;
+  }
+
+  async renameDevice(deviceId: string, name: string): Promise<void> {
+    await this.api.renameDevice({ params: { deviceId }, body: { name } });
+  }
+
+  /** Revokes one of my other devices: no member encrypts to it any more, and its session ends. */
+  async revokeDevice(deviceId: string): Promise<void> {
+    await this.e2ee.revokeDevice(deviceId);
   }
 
   nameOf(userId: string): string {
