@@ -2,21 +2,11 @@ import type { ApiClient } from '../../../shared/client/api-client';
 import type { E2eeClient } from '../../../shared/e2ee/e2ee-client';
 import type { DevicePush } from '../../../shared/protocol/outbound';
 import type { Device } from '../../../shared/protocol/resources';
-import { deleteDeviceStore } from '../lib/idb-store';
 import type { Connection } from './connection';
+import { forgetBrowser } from './open-device';
 import type { Session } from './session';
 import type { ModelStore } from './store';
 import { forgetVerifications } from './verification';
-
-/** Where this browser keeps its device id for a user (the keys are in the encrypted store). */
-export const DEVICE_ID_KEY = (userId: string) => `parley.device.${userId}`;
-
-/** Forgets a revoked browser: its encrypted store, its device id and its session (ended on the server). */
-export async function forgetBrowser(userId: string, session: Session): Promise<void> {
-  localStorage.removeItem(DEVICE_ID_KEY(userId));
-  await session.signOut();
-  await deleteDeviceStore(userId);
-}
 
 /** My devices and my session: renaming and revoking devices, signing out, and this browser being revoked. */
 export class Account {

@@ -1,9 +1,7 @@
-import { type ApiClient, createApiClient } from '../../../shared/client/api-client';
+import type { ApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
 import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
-import { type ChatEvent, E2eeClient } from '../../../shared/e2ee/e2ee-client';
-import { DeviceRevokedError } from '../../../shared/e2ee/errors';
-import type { StateStore } from '../../../shared/e2ee/state-store';
+import type { ChatEvent, E2eeClient } from '../../../shared/e2ee/e2ee-client';
 import type {
   Block,
   ConversationSummary,
@@ -12,17 +10,16 @@ import type {
   MemberRole,
   PublicProfile,
 } from '../../../shared/protocol/resources';
-import { type BlobShelf, openBlobShelf, openDeviceStore } from '../lib/idb-store';
-import { Account, DEVICE_ID_KEY, forgetBrowser } from './account';
+import { Account } from './account';
 import { Connection } from './connection';
 import { Conversations, listAllConversations } from './conversations';
 import { describeError } from './describe-error';
-import { thisBrowserName } from './device-name';
 import { Downloads } from './downloads';
 import { HistoryWriter } from './history-writer';
 import type { SearchResults } from './message-search';
+import { type DeviceOwner, type OpenedDevice, openBrowserDevice } from './open-device';
 import { Outbox } from './outbox';
-import { listAllFriends, People } from './people';
+import { People } from './people';
 import { routePushes } from './push-router';
 import { ReceiptSender } from './receipt-sender';
 import type { Session } from './session';
@@ -51,6 +48,7 @@ export type {
  * - `outbox.ts`: messages and files on their way, kept until sent, retried, or refused and kept marked;
  * - `receipt-sender.ts`: my delivered and read marks, paced to one receipt a second per conversation;
  * - `history-writer.ts`: what the E2EE client reads, written into the encrypted history and search index;
+ * - `open-device.ts`: this browser's device, opened at start-up;
  * - `conversations.ts`, `people.ts`, `typing.ts`, `downloads.ts`, `account.ts`: the rest, by subject.
  */
 export class ChatModel {
@@ -65,18 +63,21 @@ export class ChatModel {
   private readonly downloads: Downloads;
   private readonly account: Account;
 
+  private readonly api: ApiClient;
+  readonly e2ee: E2eeClient;
+  /** Where the device's sends, reads and revocation go. */
+  private readonly owner: DeviceOwner;
+
   private constructor(
     readonly config: WebConfig,
     readonly session: Session,
-    readonly e2ee: E2eeClient,
-    vault: StateStore,
-    shelf: BlobShelf,
-    private readonly api: ApiClient,
-    me: PublicProfile,
-    deviceId: string,
+    device: OpenedDevice,
   ) {
-    const store = new ModelStore(me, deviceId);
+    const { api, e2ee, vault, shelf } = device;
+    const store = new ModelStore(device.me, device.deviceId);
     const connection = new Connection(config, session, api, store);
+    this.api = api;
+    this.e2ee = e2ee;
     this.store = store;
     this.connection = connection;
     this.history = new HistoryWriter(store, vault);
@@ -87,70 +88,24 @@ export class ChatModel {
     this.outbox = new Outbox(store, vault, shelf, api, e2ee);
     this.downloads = new Downloads(store, api);
     this.account = new Account(store, api, e2ee, session, connection);
+    this.owner = {
+      post: connection.post,
+      apply: (events) => this.apply(events),
+      revoked: () => this.markRevoked(),
+    };
   }
 
-  /**
-   * Signs this browser in as a device: the first time it makes the device's keys (`onStep` tells the
-   * screen), registers it and uploads key packages. A returning browser asks for its profile, opens its
-   * device and lists its conversations and friends at once: start-up is a chain of round trips otherwise.
-   */
+  /** Opens this browser's device (see `open-device.ts`), shows what it keeps, and connects. */
   static async start(
     config: WebConfig,
     session: Session,
     onStep: (step: string) => void,
   ): Promise<ChatModel> {
-    const api = createApiClient({ baseUrl: config.httpApiUrl, accessToken: () => session.accessToken() });
-    const userId = session.userId;
-    const deviceKey = DEVICE_ID_KEY(userId);
-    let deviceId = localStorage.getItem(deviceKey);
-    const profile = api.getMe();
-    if (deviceId === null) {
-      // A new user's first request makes their profile: the rest waits for it.
-      onStep('Loading your profile…');
-      await profile;
-      deviceId = `web-${crypto.randomUUID().slice(0, 8)}`;
-      localStorage.setItem(deviceKey, deviceId);
-      onStep('Creating this browser’s encryption keys…');
-    } else {
-      onStep('Loading your conversations…');
-    }
-    const store = await openDeviceStore(userId);
     let model: ChatModel | undefined;
-    const pending: ChatEvent[][] = [];
-    const browserDevice = deviceId;
-    const device = E2eeClient.open({
-      api,
-      userId,
-      deviceId,
-      store,
-      deviceName: thisBrowserName(),
-      // Over the socket once it is open; until then (and when it fails) over HTTP, naming this device.
-      postMessage: (conversationId, body) =>
-        model
-          ? model.connection.post(conversationId, body)
-          : api.postMessage({ params: { conversationId }, body: { ...body, deviceId: browserDevice } }),
-      // Awaited before the device stores its state past these events: what it read is kept first.
-      onEvents: async (events) => {
-        if (model) await model.apply(events);
-        else pending.push([...events]);
-      },
-      onRevoked: () => model?.markRevoked(),
-    }).catch(async (error: unknown) => {
-      // Revoked while this browser was closed: forget it, and sign out of this browser.
-      if (error instanceof DeviceRevokedError) await forgetBrowser(userId, session);
-      throw error;
-    });
-    const lists = Promise.all([listAllConversations(api), listAllFriends(api)]);
-    const [me, e2ee, [conversations, friends], shelf] = await Promise.all([
-      profile,
-      device,
-      lists,
-      openBlobShelf(userId),
-    ]);
-    performance.mark('parley:device-open');
-    model = new ChatModel(config, session, e2ee, store, shelf, api, me, deviceId);
-    await model.load(conversations, friends);
-    for (const events of pending) await model.apply(events);
+    const device = await openBrowserDevice(config, session, onStep, () => model?.owner);
+    model = new ChatModel(config, session, device);
+    await model.load(device.conversations, device.friends);
+    for (const events of device.pending) await model.apply(events);
     model.connect();
     return model;
   }
