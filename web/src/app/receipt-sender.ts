@@ -24,7 +24,8 @@ export class ReceiptSender {
 
   constructor(
     private readonly store: ModelStore,
-    private readonly api: ApiClient,
+    /** Where marks go when the socket is not open. */
+    private readonly api: Pick<ApiClient, 'updateReceipts'>,
     /** Sends a frame over the open socket; false when there is none. */
     private readonly sendFrame: (frame: ReceiptFrame) => boolean,
   ) {}
