@@ -10,7 +10,7 @@ export class Downloads {
 
   constructor(
     private readonly store: ModelStore,
-    private readonly api: ApiClient,
+    private readonly api: Pick<ApiClient, 'getAttachment'>,
   ) {}
 
   /**

@@ -53,8 +53,9 @@ export class Outbox {
     private readonly store: ModelStore,
     private readonly vault: StateStore,
     private readonly shelf: BlobShelf,
-    private readonly api: ApiClient,
-    private readonly e2ee: E2eeClient,
+    /** Asks for upload slots. */
+    private readonly api: Pick<ApiClient, 'createUpload'>,
+    private readonly e2ee: Pick<E2eeClient, 'send'>,
   ) {}
 
   /** Reads what was left unsent when this browser last closed; the caller tells the screens. */
