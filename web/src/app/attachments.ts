@@ -159,7 +159,7 @@ export class UploadCancelledError extends Error {
  * object store. XMLHttpRequest rather than fetch: only it reports upload progress.
  */
 export async function uploadAttachment(
-  api: ApiClient,
+  api: Pick<ApiClient, 'createUpload'>,
   conversationId: string,
   encrypted: Pick<EncryptedAttachment, 'ciphertext' | 'size'>,
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
@@ -186,7 +186,7 @@ export async function uploadAttachment(
 
 /** Downloads an attachment's ciphertext and decrypts it here, checking it is the file its message names. */
 export async function downloadAttachment(
-  api: ApiClient,
+  api: Pick<ApiClient, 'getAttachment'>,
   conversationId: string,
   attachment: AttachmentDescriptor,
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},

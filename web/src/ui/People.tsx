@@ -19,8 +19,7 @@ export function PeoplePanel(props: {
   const [results, setResults] = useState<PublicProfile[]>();
   const [blocks, setBlocks] = useState<Block[]>([]);
 
-  const loadBlocks = () =>
-    run(async () => setBlocks((await model.api.listBlocks({ query: { limit: 100 } })).items));
+  const loadBlocks = () => run(async () => setBlocks(await model.listBlocks()));
   useEffect(() => {
     void loadBlocks();
     void model.reloadFriends();
@@ -30,10 +29,8 @@ export function PeoplePanel(props: {
     event.preventDefault();
     const q = query.trim();
     void run(async () => {
-      const page = await model.api.findUsers({
-        query: q.includes('@') ? { email: q } : { prefix: q.replace(/^@/, '') },
-      });
-      setResults(page.items.filter((u) => u.userId !== state.me.userId));
+      const found = await model.findUsers(q);
+      setResults(found.filter((u) => u.userId !== state.me.userId));
     });
   };
   const relation = (userId: string) => state.friends.find((f) => f.user.userId === userId)?.state;
@@ -86,19 +83,11 @@ export function PeoplePanel(props: {
                 ) : relation(user.userId) === 'outgoing' ? (
                   <span class="muted small">Request sent</span>
                 ) : relation(user.userId) === 'incoming' ? (
-                  <button
-                    type="button"
-                    onClick={() =>
-                      act(() => model.api.acceptFriendRequest({ params: { userId: user.userId } }))
-                    }
-                  >
+                  <button type="button" onClick={() => act(() => model.acceptFriendRequest(user.userId))}>
                     Accept request
                   </button>
                 ) : (
-                  <button
-                    type="button"
-                    onClick={() => act(() => model.api.sendFriendRequest({ body: { userId: user.userId } }))}
-                  >
+                  <button type="button" onClick={() => act(() => model.sendFriendRequest(user.userId))}>
                     Add friend
                   </button>
                 )}
@@ -116,18 +105,11 @@ export function PeoplePanel(props: {
                 <button
                   type="button"
                   class="primary"
-                  onClick={() =>
-                    act(() => model.api.acceptFriendRequest({ params: { userId: user.userId } }))
-                  }
+                  onClick={() => act(() => model.acceptFriendRequest(user.userId))}
                 >
                   Accept
                 </button>
-                <button
-                  type="button"
-                  onClick={() =>
-                    act(() => model.api.rejectFriendRequest({ params: { userId: user.userId } }))
-                  }
-                >
+                <button type="button" onClick={() => act(() => model.rejectFriendRequest(user.userId))}>
                   Decline
                 </button>
               </PersonRow>
@@ -141,12 +123,7 @@ export function PeoplePanel(props: {
           <ul class="people">
             {outgoing.map(({ user }) => (
               <PersonRow key={user.userId} user={user}>
-                <button
-                  type="button"
-                  onClick={() =>
-                    act(() => model.api.cancelFriendRequest({ params: { userId: user.userId } }))
-                  }
-                >
+                <button type="button" onClick={() => act(() => model.cancelFriendRequest(user.userId))}>
                   Cancel
                 </button>
               </PersonRow>
@@ -170,7 +147,7 @@ export function PeoplePanel(props: {
                 onClick={() =>
                   confirm(
                     `Remove ${user.displayName} from your friends? You can no longer message each other until one of you adds the other again.`,
-                  ) && act(() => model.api.removeFriend({ params: { userId: user.userId } }))
+                  ) && act(() => model.removeFriend(user.userId))
                 }
               >
                 Remove friend
@@ -178,8 +155,7 @@ export function PeoplePanel(props: {
               <button
                 type="button"
                 onClick={() =>
-                  confirm(`Block ${user.displayName}?`) &&
-                  act(() => model.api.blockUser({ params: { userId: user.userId } }))
+                  confirm(`Block ${user.displayName}?`) && act(() => model.blockUser(user.userId))
                 }
               >
                 Block
@@ -194,10 +170,7 @@ export function PeoplePanel(props: {
           <ul class="people">
             {blocks.map(({ user }) => (
               <PersonRow key={user.userId} user={user}>
-                <button
-                  type="button"
-                  onClick={() => act(() => model.api.unblockUser({ params: { userId: user.userId } }))}
-                >
+                <button type="button" onClick={() => act(() => model.unblockUser(user.userId))}>
                   Unblock
                 </button>
               </PersonRow>
@@ -313,7 +286,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
   );
   const setRole = (userId: string, role: 'admin' | 'member') =>
     void run(async () => {
-      await model.api.updateMember({ params: { conversationId: id, userId }, body: { role } });
+      await model.setMemberRole(id, userId, role);
       await model.refresh(id);
     });
   return (
@@ -323,9 +296,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(() =>
-              model.api.updateConversation({ params: { conversationId: id }, body: { name: name.trim() } }),
-            );
+            void run(() => model.renameGroup(id, name.trim()));
           }}
         >
           <label>
@@ -362,9 +333,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
                     class="danger"
                     disabled={busy}
                     aria-label={`Remove ${who}`}
-                    onClick={() =>
-                      void run(() => model.api.removeMember({ params: { conversationId: id, userId } }))
-                    }
+                    onClick={() => void run(() => model.removeMember(id, userId))}
                   >
                     Remove
                   </button>
@@ -379,10 +348,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            if (adding)
-              void run(() =>
-                model.api.addMembers({ params: { conversationId: id }, body: { userIds: [adding] } }),
-              );
+            if (adding) void run(() => model.addMembers(id, [adding]));
           }}
         >
           <label>

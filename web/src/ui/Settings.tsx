@@ -46,8 +46,7 @@ export function SettingsPanel(props: {
     .sort()
     .join(',');
 
-  const loadDevices = () =>
-    run(async () => setDevices((await model.api.listDevices({ params: { userId: me } })).items));
+  const loadDevices = () => run(async () => setDevices(await model.listDevices()));
   // Read again when one of my devices registers or is revoked, wherever that happened.
   useEffect(() => {
     void loadDevices();
@@ -207,7 +206,7 @@ function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; 
           onSubmit={(e) => {
             e.preventDefault();
             void run(async () => {
-              await model.api.renameDevice({ params: { deviceId: device.deviceId }, body: { name } });
+              await model.renameDevice(device.deviceId, name);
               setEditing(false);
               props.onChanged();
             });
@@ -259,7 +258,7 @@ function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; 
             onClick={() =>
               confirm(`Revoke ${label}?`) &&
               void run(async () => {
-                await model.e2ee.revokeDevice(device.deviceId);
+                await model.revokeDevice(device.deviceId);
                 props.onChanged();
               })
             }

@@ -25,9 +25,9 @@ export function SignOutDialog(props: {
   useEffect(() => {
     dialog.current?.showModal();
     let current = true;
-    model.api
-      .listDevices({ params: { userId: state.me.userId } })
-      .then(({ items }) => {
+    model
+      .listDevices()
+      .then((items) => {
         const count = items.filter((d) => !d.revoked && d.deviceId !== state.deviceId).length;
         if (!current) return;
         setOthers(count);

@@ -1,0 +1,103 @@
+import type { ApiClient } from '../../../shared/client/api-client';
+import type { E2eeClient } from '../../../shared/e2ee/e2ee-client';
+import type { DevicePush } from '../../../shared/protocol/outbound';
+import type { Device } from '../../../shared/protocol/resources';
+import type { Connection } from './connection';
+import { forgetBrowser } from './open-device';
+import type { Session } from './session';
+import type { ModelStore } from './store';
+import { forgetVerifications } from './verification';
+
+/** My devices and my session: renaming and revoking devices, signing out, and this browser being revoked. */
+export class Account {
+  constructor(
+    private readonly store: ModelStore,
+    private readonly api: ApiClient,
+    private readonly e2ee: E2eeClient,
+    private readonly session: Session,
+    private readonly connection: Connection,
+  ) {}
+
+  /** My devices, revoked ones included. */
+  async listDevices(): Promise<Device[]> {
+    return (await this.api.listDevices({ params: { userId: this.store.myId } })).items;
+  }
+
+  async renameDevice(deviceId: string, name: string): Promise<void> {
+    await this.api.renameDevice({ params: { deviceId }, body: { name } });
+  }
+
+  /** Revokes one of my other devices: no member encrypts to it any more, and its session ends. */
+  async revokeDevice(deviceId: string): Promise<void> {
+    await this.e2ee.revokeDevice(deviceId);
+  }
+
+  /**
+   * A `device` push: a device of mine (the list is read again) or of anyone I share keys with (the safety
+   * numbers are computed again) registered or was revoked.
+   */
+  heardDevice(frame: DevicePush): void {
+    if (frame.userId === this.store.myId) this.store.state.devicesVersion++;
+    this.store.state.keysVersion++;
+    this.store.changed();
+  }
+
+  /**
+   * Signs out: closes the socket and ends this browser's session on the server (`everywhere`: every
+   * session of the user). A revoked browser also forgets its keys and history, which can read nothing more.
+   */
+  async signOut(options: { everywhere?: boolean } = {}): Promise<void> {
+    this.connection.close();
+    const { state } = this.store;
+    if (state.revoked) await forgetBrowser(state.me.userId, this.session);
+    else if (state.sessionEnded) this.session.forget();
+    else if (options.everywhere) await this.signOutEverywhere();
+    else await this.session.signOut(options);
+  }
+
+  /**
+   * Signs out and leaves nothing of this user in this browser, for a shared computer: this device is
+   * revoked on the server (no member encrypts to it any more, and its session ends), then its encrypted
+   * store (keys, MLS state, history, outbox), its device id and its safety-number checks are deleted.
+   * Offline, the revocation cannot be sent: the device stays listed until it is revoked from another
+   * device, while this browser forgets it all the same.
+   */
+  async signOutAndForget(): Promise<void> {
+    this.connection.close();
+    try {
+      await this.e2ee.revokeDevice(this.store.state.deviceId);
+    } catch {
+      // Forgetting this browser must not wait for the network; the person can revoke it elsewhere.
+    }
+    forgetVerifications(this.store.myId);
+    await forgetBrowser(this.store.myId, this.session);
+  }
+
+  /**
+   * Through Parley's own route, which also closes every open socket of the user and refuses their old
+   * tokens at once; when it cannot be reached, Cognito's `GlobalSignOut` at least revokes the sessions.
+   */
+  private async signOutEverywhere(): Promise<void> {
+    try {
+      await this.api.signOutEverywhere();
+      this.session.forget();
+    } catch {
+      await this.session.signOut({ everywhere: true });
+    }
+  }
+
+  /** The server ended this session: stop the socket and tell the screens, which show sign-in. */
+  markSessionEnded(): void {
+    if (this.store.state.sessionEnded) return;
+    this.connection.close();
+    this.store.state.sessionEnded = true;
+    this.store.changed();
+  }
+
+  /** Another of my devices revoked this one: tell the screens, which sign out. */
+  markRevoked(): void {
+    this.connection.close();
+    this.store.state.revoked = true;
+    this.store.changed();
+  }
+}
