@@ -61,14 +61,15 @@ const PresenceJobSchema = z.object({
 
 /**
  * Tell everyone who shares MLS groups with the user (their own devices, friends and co-members, never
- * users blocked either way) that one of the user's devices was registered or revoked.
+ * users blocked either way) that one of the user's devices was registered or revoked; tell the user's own
+ * devices alone that one was renamed.
  */
 const DeviceJobSchema = z.object({
   ...base,
   kind: z.literal('device'),
   userId: UserIdSchema,
   deviceId: DeviceIdSchema,
-  event: z.enum(['registered', 'revoked']),
+  event: z.enum(['registered', 'revoked', 'renamed']),
 });
 
 /** Tell the user's own devices, friends and co-members (never users blocked either way) their new profile. */

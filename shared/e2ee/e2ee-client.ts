@@ -377,6 +377,8 @@ export class E2eeClient {
         return events;
       }
       case 'device':
+        // A new name changes no key and no group.
+        if (frame.event === 'renamed') return [];
         this.directory.forget(frame.userId);
         // This device's own registration or revocation: the other devices bring the groups in line.
         if (frame.userId === this.self.userId && frame.deviceId === this.self.deviceId) {

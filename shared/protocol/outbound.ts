@@ -127,10 +127,12 @@ export const WelcomePushSchema = z.object({
  * way. `registered` comes once a newly registered device has uploaded its
  * first key packages (before, there is nothing to claim to add it);
  * `revoked` when it is revoked. Repeats that change nothing are not pushed.
+ * `renamed` when the user gives it a new name: a label only, so it goes to
+ * the user's own devices alone (their device lists), and no group changes.
  */
 export const DevicePushSchema = z.object({
   type: z.literal('device'),
-  event: z.enum(['registered', 'revoked']),
+  event: z.enum(['registered', 'revoked', 'renamed']),
   userId: UserIdSchema,
   deviceId: DeviceIdSchema,
 });

@@ -248,6 +248,10 @@ describe('the web client in Chromium: safety numbers, device names and signing o
     }
 
     const phoneId = await deviceIdOf(page, bob.userId);
+    // Bob's laptop has its list open while the phone is renamed.
+    await bobLaptop.page.getByRole('button', { name: 'Settings' }).click();
+    const laptopList = bobLaptop.page.getByRole('region', { name: 'Your devices' }).getByRole('listitem');
+    await expect.poll(() => laptopList.count(), { timeout: 30_000 }).toBe(2);
     const mine = list.filter({ hasText: '(this browser)' });
     await mine.getByRole('button', { name: /^Rename/ }).click();
     // The row turns into a form with the name to edit.
@@ -259,11 +263,8 @@ describe('the web client in Chromium: safety numbers, device names and signing o
     await screenshot(page, 'settings-devices-phone');
     expect(await violations(page, 'settings devices phone')).toEqual([]);
 
-    await bobLaptop.page.getByRole('button', { name: 'Settings' }).click();
-    await bobLaptop.page
-      .getByRole('region', { name: 'Your devices' })
-      .getByText('Bob’s phone')
-      .waitFor({ timeout: 30_000 });
+    // The laptop's open list takes the new name from the push, without being opened again.
+    await laptopList.filter({ hasText: 'Bob’s phone' }).waitFor({ timeout: 30_000 });
     await screenshot(bobLaptop.page, 'settings-devices-desktop');
     // Another user's device cannot be renamed: it is not theirs (the server answers 404).
     await expect(

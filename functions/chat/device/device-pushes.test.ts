@@ -5,6 +5,7 @@ import { InMemoryKeyPackageStore } from '../../adapters/memory/memory-key-packag
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import { deliverJob } from '../push/deliver-job';
 import { registerDevice } from './register-device';
+import { renameDevice } from './rename-device';
 import { revokeDevice } from './revoke-device';
 import { uploadKeyPackages } from './upload-key-packages';
 
@@ -130,6 +131,19 @@ describe('device pushes', () => {
     expect(await deliverQueued()).toEqual(
       toAudience({ type: 'device', event: 'revoked', userId: 'alice', deviceId: 'phone' }),
     );
+  });
+
+  it('tells only Alice’s own devices of a new name, and nobody of a rename refused', async () => {
+    const rename = renameDevice(deps);
+    await rename(alice, 'phone', 'Work phone');
+
+    expect(await deliverQueued()).toEqual({
+      'alice-phone': [{ type: 'device', event: 'renamed', userId: 'alice', deviceId: 'phone' }],
+      'alice-laptop': [{ type: 'device', event: 'renamed', userId: 'alice', deviceId: 'phone' }],
+    });
+    deps.fanout.jobs.length = 0;
+    await expect(rename(bob, 'phone', 'Mine now')).rejects.toThrow(NotFoundError);
+    expect(deps.fanout.jobs).toEqual([]);
   });
 
   it('pushes nothing for a device that is not the caller’s, nor for uploads to a revoked one', async () => {

@@ -151,6 +151,13 @@ export function deliverJob(deps: DeliverJobDeps) {
         return { userIds: audience, frame: { type: 'profile', user: job.user } };
       }
       case 'device': {
+        // A name is the user's own label: only their devices list it.
+        if (job.event === 'renamed') {
+          return {
+            userIds: new Set([job.userId]),
+            frame: devicePush({ event: job.event, userId: job.userId, deviceId: job.deviceId }),
+          };
+        }
         // The user's own devices share every group with the new or revoked one.
         const audience = await presenceAudience(deps, job.userId);
         audience.add(job.userId);

@@ -34,11 +34,11 @@ export class Account {
 
   /**
    * A `device` push: a device of mine (the list is read again) or of anyone I share keys with (the safety
-   * numbers are computed again) registered or was revoked.
+   * numbers are computed again) registered or was revoked; a device of mine renamed (the list alone).
    */
   heardDevice(frame: DevicePush): void {
     if (frame.userId === this.store.myId) this.store.state.devicesVersion++;
-    this.store.state.keysVersion++;
+    if (frame.event !== 'renamed') this.store.state.keysVersion++;
     this.store.changed();
   }
 
