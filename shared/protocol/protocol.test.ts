@@ -206,7 +206,7 @@ describe('outbound frames', () => {
       userId: 'alice',
       deviceId: 'tablet',
     });
-    expect(() => parseOutboundFrame(JSON.stringify({ ...device, event: 'renamed' }))).toThrow();
+    expect(() => parseOutboundFrame(JSON.stringify({ ...device, event: 'lost' }))).toThrow();
   });
 
   it('builds an error frame for every code the client parses back unchanged', () => {
