@@ -222,7 +222,16 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     await panel.getByRole('button', { name: new RegExp(`Remove ${carol.username}`) }).waitFor();
     await screenshot(page, 'group-members-desktop');
     expect(await violations(page, 'group members')).toEqual([]);
+    // Removing asks first; Cancel keeps her.
+    const confirm = page.getByRole('dialog', { name: `Remove ${carol.username} from “${groupName}”?` });
     await panel.getByRole('button', { name: new RegExp(`Remove ${carol.username}`) }).click();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await page.getByText('3 members').count()).toBe(1);
+    await panel.getByRole('button', { name: new RegExp(`Remove ${carol.username}`) }).click();
+    await screenshot(page, 'group-remove-confirm-desktop');
+    expect(await violations(page, 'remove confirmation')).toEqual([]);
+    await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
     await page.getByText('2 members').waitFor({ timeout: 30_000 });
     await bobPage.page.getByText('2 members').waitFor({ timeout: 30_000 });
 

@@ -269,8 +269,9 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
   const { busy, run } = useAction(model);
   const [name, setName] = useState(conversation.name ?? '');
   const [adding, setAdding] = useState('');
-  /** Leaving waits for the person's yes. */
+  /** Leaving, and removing someone, wait for the person's yes. */
   const [leaving, setLeaving] = useState(false);
+  const [removing, setRemoving] = useState<string>();
   const me = state.me.userId;
   const admin = conversation.role === 'admin';
   const candidates = state.friends.filter(
@@ -333,7 +334,7 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
                     class="danger"
                     disabled={busy}
                     aria-label={`Remove ${who}`}
-                    onClick={() => void run(() => model.removeMember(id, userId))}
+                    onClick={() => setRemoving(userId)}
                   >
                     Remove
                   </button>
@@ -375,6 +376,22 @@ export function GroupPanel(props: { model: ChatModel; conversation: Conversation
           Close
         </button>
       </p>
+      {removing !== undefined ? (
+        <ConfirmDialog
+          title={`Remove ${model.nameOf(removing)} from ${conversation.name ? `“${conversation.name}”` : 'this group'}?`}
+          confirm="Remove"
+          onCancel={() => setRemoving(undefined)}
+          onConfirm={() => {
+            setRemoving(undefined);
+            void run(() => model.removeMember(id, removing));
+          }}
+        >
+          <p>
+            They will no longer receive its messages, and cannot read what is sent after. Everyone in the
+            group will see that you removed them.
+          </p>
+        </ConfirmDialog>
+      ) : null}
       {leaving ? (
         <ConfirmDialog
           title={`Leave ${conversation.name ? `“${conversation.name}”` : 'this group'}?`}
