@@ -108,6 +108,13 @@ describe('function bundles', () => {
   );
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's event-stream code: no operation of its clients has an event stream",
+    (name) => {
+      expect(holds(name, '@smithy/core/dist-es/submodules/event-streams/'), name).toBe(false);
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
     '%s builds its schemas with zod/mini alone, and carries its English messages and no other locale',
     (name) => {
       // One classic schema brings classic zod's ~100 KiB of methods beside zod/mini's core.
