@@ -3,13 +3,14 @@
  * bundles the local stack runs and `NodejsFunction` builds: a function carries
  * the SDK clients its bindings use and nothing it never calls.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_DESCRIPTIONS } from '../shared/api/route-descriptions';
 import { bundleFunctions } from './local/lambda-runtime';
-import { type Binding, FUNCTIONS, type FunctionName } from './topology';
+import { type Binding, FUNCTIONS, type FunctionName, HTTP_GROUP_FUNCTIONS } from './topology';
 
 /**
  * The package a binding needs in the bundle, found by its path in the metafile's
@@ -26,9 +27,23 @@ const PACKAGE_OF_BINDING: Record<string, string> = {
 const bindingKey = (binding: Binding) =>
   binding.kind === 'userPool' ? `${binding.kind}:${binding.access}` : binding.kind;
 
+/**
+ * The longest run of each route summary and description that esbuild prints as
+ * written: it escapes non-ASCII characters, may change the quotes around a
+ * string, and leaves a template's expressions (`${MAX_…}`) unfolded, so runs
+ * stop at digits, quotes, backticks and anything outside ASCII.
+ */
+const PROSE = Object.values(ROUTE_DESCRIPTIONS)
+  .flatMap((route: { summary: string; description?: string }) => [route.summary, route.description ?? ''])
+  .map((text) =>
+    (text.match(/[A-Za-z ,.;:()/-]+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), ''),
+  )
+  .filter((run) => run.trim().length >= 12);
+
 describe('function bundles', () => {
   const buildDir = mkdtempSync(join(tmpdir(), 'parley-bundles-'));
   let metafile: Metafile;
+  let bundles: Record<FunctionName, string>;
   const inputsOf = (name: FunctionName) => {
     const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(`${name}/index.mjs`));
     if (!output) throw new Error(`No bundle for ${name}`);
@@ -41,6 +56,7 @@ describe('function bundles', () => {
     const bundled = await bundleFunctions(buildDir, { metafile: true });
     if (!bundled.metafile) throw new Error('esbuild returned no metafile');
     metafile = bundled.metafile;
+    bundles = bundled.bundles;
   }, 120_000);
   afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
@@ -92,6 +108,13 @@ describe('function bundles', () => {
   );
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the SDK's event-stream code: no operation of its clients has an event stream",
+    (name) => {
+      expect(holds(name, '@smithy/core/dist-es/submodules/event-streams/'), name).toBe(false);
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
     '%s builds its schemas with zod/mini alone, and carries its English messages and no other locale',
     (name) => {
       // One classic schema brings classic zod's ~100 KiB of methods beside zod/mini's core.
@@ -100,6 +123,19 @@ describe('function bundles', () => {
         (input) => input.includes('node_modules/zod/v4/locales/') && !input.endsWith('/index.js'),
       );
       expect(locales).toEqual(['node_modules/zod/v4/locales/en.js']);
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s carries the API description and the response schemas only if it serves the OpenAPI document',
+    (name) => {
+      const servesDocument = name === HTTP_GROUP_FUNCTIONS.description;
+      const code = readFileSync(bundles[name], 'utf8');
+      // The document's function is the control: what it must hold shows the search would find the prose.
+      const found = PROSE.filter((run) => code.includes(run));
+      expect(found, name).toEqual(servesDocument ? PROSE : []);
+      expect(inputsOf(name).includes('shared/api/route-descriptions.ts'), name).toBe(servesDocument);
+      expect(inputsOf(name).includes('shared/api/route-responses.ts'), name).toBe(servesDocument);
     },
   );
 

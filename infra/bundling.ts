@@ -23,12 +23,15 @@ export const LAMBDA_BUNDLING = {
    * Module substitutions, paths relative to the repository root (esbuild's
    * working directory in both builds). The SDK's default credential chain is
    * replaced by environment credentials (`functions/composition/env-credentials.ts`),
-   * and DynamoDB's endpoint-discovery cache by one without `mnemonist`
-   * (`functions/composition/endpoint-cache.ts`).
+   * DynamoDB's endpoint-discovery cache by one without `mnemonist`
+   * (`functions/composition/endpoint-cache.ts`), and the SDK's event-stream
+   * code, which no client of the functions uses, by a module that refuses
+   * (`functions/composition/no-event-streams.ts`).
    */
   alias: {
     '@aws-sdk/credential-provider-node': './functions/composition/env-credentials.ts',
     '@aws-sdk/endpoint-cache': './functions/composition/endpoint-cache.ts',
+    '@smithy/core/event-streams': './functions/composition/no-event-streams.ts',
   },
 } as const;
 

@@ -394,7 +394,7 @@ export const WEBSOCKET = {
 };
 
 /** The function of each HTTP route group. */
-const HTTP_GROUP_FUNCTIONS = {
+export const HTTP_GROUP_FUNCTIONS = {
   account: 'httpAccount',
   chat: 'httpChat',
   mls: 'httpMls',

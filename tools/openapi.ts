@@ -1,6 +1,6 @@
 /**
  * `npm run openapi`: writes the HTTP API's OpenAPI description, generated from
- * `shared/api/routes.ts`, to `docs/openapi.json`. A test fails while the
+ * `shared/api/routes.ts` (with `route-responses.ts` and `route-descriptions.ts`), to `docs/openapi.json`. A test fails while the
  * committed file differs from what this writes.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,12 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import {
-  ROUTES,
-  type RouteId,
-  type RouteInput,
-  type RouteResponse,
-  type RouteSpec,
-  type Routes,
-} from '../../shared/api/routes';
+// Types only: the response schemas are not bundled with a function (the client parses answers with them).
+import type { RouteResponse } from '../../shared/api/route-responses';
+import { ROUTES, type RouteId, type RouteInput, type Routes } from '../../shared/api/routes';
 import type { HttpEvent } from './events';
 import { jsonResult } from './http-response';
 import { parseJson, parseWith } from './parse';
@@ -22,11 +17,13 @@ type Awaitable<T> = T | Promise<T>;
 
 /** One function per route: parsed input in, the route's response shape out (nothing for 204). */
 export type Handlers = {
-  readonly [K in RouteId]: (input: RouteInput<Routes[K]>, caller: HttpCaller) => Result<Routes[K]>;
+  readonly [K in RouteId]: (input: RouteInput<Routes[K]>, caller: HttpCaller) => Result<K>;
 };
 
 /** A 204 route answers nothing; every other route its response shape. */
-type Result<R> = R extends { status: 204 } ? Promise<void> : Awaitable<RouteResponse<R & RouteSpec>>;
+type Result<K extends RouteId> = Routes[K] extends { status: 204 }
+  ? Promise<void>
+  : Awaitable<RouteResponse<K>>;
 
 /**
  * Validates a request against its route's schemas (path, query, body), calls

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { openApiDocument, openApiJson } from './openapi';
+import { ROUTE_DESCRIPTIONS } from './route-descriptions';
 import { ROUTES, type RouteId, type RouteSpec } from './routes';
 
 const SchemaObject = z.record(z.string(), z.unknown());
@@ -94,8 +95,9 @@ describe('the OpenAPI document', () => {
       const operation = operationOf(spec);
       expect(operation.operationId).toBe(id);
       expect(operation.tags).toEqual([spec.tag]);
-      expect(operation.summary).toBe(spec.summary);
-      expect(operation.description).toBe(spec.description);
+      const prose: { summary: string; description?: string } = ROUTE_DESCRIPTIONS[id];
+      expect(operation.summary).toBe(prose.summary);
+      expect(operation.description).toBe(prose.description);
     }
   });
 

@@ -1,11 +1,14 @@
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../protocol/problem';
 import * as z from '../zod';
+import { ROUTE_DESCRIPTIONS, type RouteDescription } from './route-descriptions';
+import { responseSchemaOf } from './route-responses';
 import { ROUTES, type RouteId, type RouteSpec, refusesEndedSessions } from './routes';
 
 /**
  * Version of the HTTP API contract (not of the package). Bump it when a route
- * or a schema in `routes.ts` changes in a way integrators can notice.
+ * or a schema in `routes.ts` or `route-responses.ts` changes in a way
+ * integrators can notice.
  *
  * @example
  * openApiDocument().info // { title: 'Parley HTTP API', version: API_VERSION, … }
@@ -64,7 +67,9 @@ const DESCRIPTION = [
 ].join('\n');
 
 /**
- * The OpenAPI 3.1 description of the HTTP API, built from {@link ROUTES}.
+ * The OpenAPI 3.1 description of the HTTP API, built from {@link ROUTES}, each
+ * route's response schema (`route-responses.ts`) and its prose
+ * ({@link ROUTE_DESCRIPTIONS}).
  * The output is deterministic (paths sorted, methods in OpenAPI's order), so
  * the committed `docs/openapi.json` diffs cleanly; `npm run openapi` rewrites it.
  *
@@ -141,11 +146,12 @@ function operationOf(id: RouteId, spec: RouteSpec): Record<string, unknown> {
     ...(spec.params ? parametersOf(id, spec.params, 'path') : []),
     ...(spec.query ? parametersOf(id, spec.query, 'query') : []),
   ];
+  const { summary, description }: RouteDescription = ROUTE_DESCRIPTIONS[id];
   return {
     operationId: id,
     tags: [spec.tag],
-    summary: spec.summary,
-    ...(spec.description ? { description: spec.description } : {}),
+    summary,
+    ...(description ? { description } : {}),
     security: spec.auth === 'jwt' ? [{ cognito: [] }] : [],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(spec.body
@@ -180,11 +186,12 @@ function parametersOf(
 
 function successOf(id: RouteId, spec: RouteSpec): Record<string, unknown> {
   const description = SUCCESS_DESCRIPTIONS[spec.status];
-  if (spec.status === 204 || !spec.response) return { [spec.status]: { description } };
+  const response = responseSchemaOf(id);
+  if (spec.status === 204 || !response) return { [spec.status]: { description } };
   return {
     [spec.status]: {
       description,
-      content: { 'application/json': { schema: jsonSchema(spec.response, 'output', `${id} response`) } },
+      content: { 'application/json': { schema: jsonSchema(response, 'output', `${id} response`) } },
     },
   };
 }

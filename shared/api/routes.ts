@@ -17,49 +17,30 @@ import {
   UsernameSchema,
 } from '../protocol/ids';
 import {
-  ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS,
-  ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
   MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_CLAIM_USERS,
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
-  MAX_PINNED_CONVERSATIONS,
   MAX_USER_SEARCH_RESULTS,
   MAX_WELCOME_RECIPIENTS,
   MAX_WELCOME_SIZE_IN_BYTES,
   MIN_USER_SEARCH_PREFIX_LENGTH,
-  MUTED_FOREVER,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
-import {
-  BlockSchema,
-  CommitAcceptedSchema,
-  ConversationDetailSchema,
-  ConversationSettingsSchema,
-  ConversationSummarySchema,
-  DeviceAddressSchema,
-  DeviceSchema,
-  EpochSchema,
-  FriendSchema,
-  KeyPackageClaimSchema,
-  KeyPackageCountSchema,
-  MemberRoleSchema,
-  MeSchema,
-  MessageEnvelopeSchema,
-  PageSchema,
-  PendingWelcomeSchema,
-  PresenceSchema,
-  PublicProfileSchema,
-  ReceiptSchema,
-} from '../protocol/resources';
+import { DeviceAddressSchema, MemberRoleSchema } from '../protocol/resources';
 import * as z from '../zod';
 
 /**
  * The HTTP API, one entry per route: method, path, and the schemas of its
- * parameters, query, body and response. The same table validates requests in
- * the function, generates the OpenAPI document, types the client in
+ * parameters, query and body. The same table validates requests in the
+ * function, generates the OpenAPI document, types the client in
  * `shared/client/`, and lists the routes API Gateway serves (`infra/topology.ts`).
+ *
+ * What a function never reads is keyed by the same route ids in modules of its
+ * own, so that no function bundle carries it: each route's response schema in
+ * `route-responses.ts` (read by the client and the OpenAPI document) and its
+ * summary and description in `route-descriptions.ts` (the OpenAPI document only).
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -68,17 +49,15 @@ export interface RouteSpec {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/conversations/{conversationId}`. */
   readonly path: string;
-  readonly summary: string;
-  readonly description?: string;
+  /** The OpenAPI tag the route is listed under. */
   readonly tag: string;
   /** `none` only for the API description itself. */
   readonly auth: 'jwt' | 'none';
   readonly params?: z.ZodMiniObject;
   readonly query?: z.ZodMiniObject;
   readonly body?: z.ZodMiniType;
-  /** Success status; 204 has no body. */
+  /** Success status; 204 has no body (the body's schema is in `route-responses.ts`). */
   readonly status: 200 | 201 | 204;
-  readonly response?: z.ZodMiniType;
   /** Error codes this route may answer with, besides UNAUTHORIZED, RATE_LIMITED and INTERNAL. */
   readonly errors: readonly ErrorCode[];
 }
@@ -148,28 +127,6 @@ export const CreateUploadBodySchema = z.object({
   size: z.number().check(z.int(), z.positive(), z.maximum(MAX_ATTACHMENT_SIZE_IN_BYTES)),
 });
 
-/** Where and how to upload one attachment: an HTML form POST straight to the object store. */
-export const UploadSlotSchema = z.object({
-  attachmentId: AttachmentIdSchema,
-  /** POST a `multipart/form-data` form here: every field of `fields`, then the encrypted bytes as `file`, last. */
-  url: z.string(),
-  fields: z.record(z.string(), z.string()),
-  /** ISO 8601: the form is refused after this. */
-  expiresAt: z.string(),
-});
-
-/** Where to download one attachment's encrypted bytes from, for a while. */
-export const DownloadLinkSchema = z.object({
-  attachmentId: AttachmentIdSchema,
-  size: z.number(),
-  /** GET this URL, with no `Authorization` header, before `expiresAt`. */
-  url: z.string(),
-  expiresAt: z.string(),
-});
-
-export type UploadSlot = z.infer<typeof UploadSlotSchema>;
-export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
-
 const AttachmentParamsSchema = z.object({
   conversationId: ConversationIdSchema,
   attachmentId: AttachmentIdSchema,
@@ -193,13 +150,6 @@ export const ConversationSettingsBodySchema = z
       message: 'at least one of pinned, archived, mutedUntil and markedUnread is required',
     }),
   );
-
-export const MessageAckSchema = z.object({
-  conversationId: ConversationIdSchema,
-  messageId: ClientIdSchema,
-  seq: SeqSchema,
-  sentAt: z.string(),
-});
 
 export const HistoryQuerySchema = z
   .object({
@@ -342,33 +292,23 @@ export const ROUTES = {
     method: 'GET',
     path: '/me',
     tag: 'profile',
-    summary: 'My profile; created on first call after sign-up',
     auth: 'jwt',
     status: 200,
-    response: MeSchema,
     errors: [],
   }),
   updateMe: route({
     method: 'PATCH',
     path: '/me',
     tag: 'profile',
-    summary: 'Change my username or display name',
     auth: 'jwt',
     body: z.object({ username: z.optional(UsernameSchema), displayName: z.optional(DisplayNameInputSchema) }),
     status: 200,
-    response: MeSchema,
     errors: [ValidationFailed, Conflict],
   }),
   signOutEverywhere: route({
     method: 'POST',
     path: '/me/sign-out',
     tag: 'profile',
-    summary: 'Sign out everywhere: end every session of my account, this one included',
-    description:
-      'Revokes every refresh token of the account, so no browser or app can renew its tokens; from the ' +
-      'next second on, access tokens issued before the call open no WebSocket and change nothing over ' +
-      'HTTP (`SESSION_ENDED`), and every open WebSocket of the account is closed. Answers once that ' +
-      'second has begun, so a sign-in after the answer gets tokens that work. Idempotent.',
     auth: 'jwt',
     status: 204,
     errors: [],
@@ -377,66 +317,51 @@ export const ROUTES = {
     method: 'GET',
     path: '/users',
     tag: 'profile',
-    summary: 'Find users by exact email or by username prefix',
-    description:
-      'A prefix needs at least 3 characters and answers at most 10 users, with no further pages (type more ' +
-      'to narrow it); searches count against the `search` allowance. There is no way to list every user.',
     auth: 'jwt',
     query: FindUsersQuerySchema,
     status: 200,
-    response: PageSchema(PublicProfileSchema),
     errors: [ValidationFailed],
   }),
   getUser: route({
     method: 'GET',
     path: '/users/{userId}',
     tag: 'profile',
-    summary: 'A user’s public profile',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,
-    response: PublicProfileSchema,
     errors: [NotFound],
   }),
   listFriends: route({
     method: 'GET',
     path: '/friends',
     tag: 'friends',
-    summary: 'My friends and pending requests, both ways',
     auth: 'jwt',
     query: PagingQuerySchema,
     status: 200,
-    response: PageSchema(FriendSchema),
     errors: [ValidationFailed],
   }),
   sendFriendRequest: route({
     method: 'POST',
     path: '/friends/requests',
     tag: 'friends',
-    summary: 'Ask a user, by id, username or email, to be friends',
-    description: 'If they already asked me, this accepts their request.',
     auth: 'jwt',
     body: FriendRequestBodySchema,
     status: 201,
-    response: FriendSchema,
     errors: [ValidationFailed, NotFound, Forbidden, Conflict],
   }),
   acceptFriendRequest: route({
     method: 'POST',
     path: '/friends/requests/{userId}/accept',
     tag: 'friends',
-    summary: 'Accept a request',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,
-    response: FriendSchema,
     errors: [NotFound],
   }),
   rejectFriendRequest: route({
     method: 'POST',
     path: '/friends/requests/{userId}/reject',
     tag: 'friends',
-    summary: 'Reject a request',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 204,
@@ -446,7 +371,6 @@ export const ROUTES = {
     method: 'DELETE',
     path: '/friends/requests/{userId}',
     tag: 'friends',
-    summary: 'Withdraw my request',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 204,
@@ -456,7 +380,6 @@ export const ROUTES = {
     method: 'DELETE',
     path: '/friends/{userId}',
     tag: 'friends',
-    summary: 'Unfriend',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 204,
@@ -466,31 +389,24 @@ export const ROUTES = {
     method: 'GET',
     path: '/blocks',
     tag: 'friends',
-    summary: 'Users I blocked',
     auth: 'jwt',
     query: PagingQuerySchema,
     status: 200,
-    response: PageSchema(BlockSchema),
     errors: [ValidationFailed],
   }),
   blockUser: route({
     method: 'PUT',
     path: '/blocks/{userId}',
     tag: 'friends',
-    summary: 'Block a user',
-    description:
-      'Ends any friendship or request. The blocked user can no longer send me requests or direct messages, nor see my presence. A user who blocked me is, to me, a user who does not exist: blocking them answers 404 like a request to them does, and stores nothing.',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,
-    response: BlockSchema,
     errors: [NotFound, ValidationFailed],
   }),
   unblockUser: route({
     method: 'DELETE',
     path: '/blocks/{userId}',
     tag: 'friends',
-    summary: 'Unblock a user',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 204,
@@ -500,83 +416,63 @@ export const ROUTES = {
     method: 'GET',
     path: '/conversations',
     tag: 'conversations',
-    summary: 'My conversations, with last message and unread count, a page at a time',
-    description:
-      'Pages follow in conversation-id order; each page is sorted newest activity first (the last content message, else the creation; commits do not count). A client with more than one page sorts the whole list by `lastActivityAt`. Each request reads only the conversations of its page, however many the user has.',
     auth: 'jwt',
     query: PagingQuerySchema,
     status: 200,
-    response: PageSchema(ConversationSummarySchema),
     errors: [ValidationFailed],
   }),
   createConversation: route({
     method: 'POST',
     path: '/conversations',
     tag: 'conversations',
-    summary: 'Open a direct conversation with a friend, or create a group of friends',
-    description:
-      'A direct conversation is unique per pair: asking again returns the same one. A user is in at most 500 groups (`groupsPerUser`; direct conversations do not count): a group with a member who is full, the creator included, is `LIMIT_REACHED` naming them, and nothing is stored.',
     auth: 'jwt',
     body: CreateConversationBodySchema,
     status: 201,
-    response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   getConversation: route({
     method: 'GET',
     path: '/conversations/{conversationId}',
     tag: 'conversations',
-    summary: 'A conversation with its members and their receipts',
     auth: 'jwt',
     params: ConversationParamsSchema,
     status: 200,
-    response: ConversationDetailSchema,
     errors: [Forbidden],
   }),
   updateConversation: route({
     method: 'PATCH',
     path: '/conversations/{conversationId}',
     tag: 'conversations',
-    summary: 'Rename a group (admins)',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: z.object({ name: GroupNameInputSchema }),
     status: 200,
-    response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, Conflict],
   }),
   updateConversationSettings: route({
     method: 'PATCH',
     path: '/conversations/{conversationId}/settings',
     tag: 'conversations',
-    summary: 'Pin, archive, mute or mark unread a conversation, for me alone',
-    description: `My own settings, which no other member sees; only the fields given change, and the answer holds them all. Every one of my devices gets a \`settings\` push. At most ${MAX_PINNED_CONVERSATIONS} conversations are pinned at once: one more is \`LIMIT_REACHED\` until one is unpinned. An archived conversation stays archived when a message arrives. \`mutedUntil\` mutes until a time (\`${MUTED_FOREVER}\` is "always"); \`null\` or a past time unmutes. The change counts against the \`write\` allowance.`,
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: ConversationSettingsBodySchema,
     status: 200,
-    response: ConversationSettingsSchema,
     errors: [ValidationFailed, Forbidden, LimitReached],
   }),
   addMembers: route({
     method: 'POST',
     path: '/conversations/{conversationId}/members',
     tag: 'conversations',
-    summary: 'Add friends of mine to a group (admins)',
-    description:
-      'A user is in at most 500 groups (`groupsPerUser`): when one of them is full, nobody is added and the answer is `LIMIT_REACHED` naming the full ones. Leaving a group, or being removed, makes room.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: z.object({ userIds: z.array(UserIdSchema).check(z.minLength(1), z.maxLength(100)) }),
     status: 200,
-    response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, Conflict, LimitReached],
   }),
   removeMember: route({
     method: 'DELETE',
     path: '/conversations/{conversationId}/members/{userId}',
     tag: 'conversations',
-    summary: 'Remove a member (admins), or leave (my own id)',
     auth: 'jwt',
     params: z.object({ conversationId: ConversationIdSchema, userId: UserIdSchema }),
     status: 204,
@@ -586,77 +482,55 @@ export const ROUTES = {
     method: 'PATCH',
     path: '/conversations/{conversationId}/members/{userId}',
     tag: 'conversations',
-    summary: 'Make a member an admin, or an admin a member again (admins)',
-    description:
-      'A group keeps at least one admin: the last admin cannot step down (`CONFLICT`); they make another member admin first, or leave, which hands the role to the longest-standing member. Giving a member the role they have changes nothing. Every member is told with a `conversation` push (`role_changed`), and the change is logged in the chat as a message of kind `event`.',
     auth: 'jwt',
     params: z.object({ conversationId: ConversationIdSchema, userId: UserIdSchema }),
     body: z.object({ role: MemberRoleSchema }),
     status: 200,
-    response: ConversationDetailSchema,
     errors: [ValidationFailed, Forbidden, NotFound, Conflict],
   }),
   listMessages: route({
     method: 'GET',
     path: '/conversations/{conversationId}/messages',
     tag: 'messages',
-    summary: 'History in seq order: after a seq (resume), before a seq (scroll back), or the latest',
-    description:
-      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page. `receipts` holds every member’s delivered and read marks: a message with seq s is delivered to a member when s ≤ delivered, read when s ≤ read. A page of large messages (MLS commits) stops early, with `next`, once its bodies reach 4 MiB of base64; it always holds at least one message.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     query: HistoryQuerySchema,
     status: 200,
-    // Every member's marks beside the page: sent / delivered / read per message follows from them.
-    response: z.extend(PageSchema(MessageEnvelopeSchema), { receipts: z.array(ReceiptSchema) }),
     errors: [ValidationFailed, Forbidden],
   }),
   postMessage: route({
     method: 'POST',
     path: '/conversations/{conversationId}/messages',
     tag: 'messages',
-    summary: 'Send a message (opaque ciphertext)',
-    description:
-      'The client chooses `messageId`; a retry with the same id returns the first result. Every device of every member gets the message pushed, except the device named by `deviceId` (as its WebSocket named itself with `?deviceId=` at `$connect`): it has the message from this answer. A client with an open WebSocket sends there instead (`send`), answered by an `ack`.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: PostMessageBodySchema,
     status: 201,
-    response: MessageAckSchema,
     errors: [ValidationFailed, Forbidden, PayloadTooLarge, SendInProgress, NotFound, Immutable],
   }),
   createUpload: route({
     method: 'POST',
     path: '/conversations/{conversationId}/attachments',
     tag: 'attachments',
-    summary: 'Get a slot to upload one encrypted attachment',
-    description: `The client encrypts the file first (see docs/e2ee.md, "Attachments") and asks for a slot of the ciphertext's exact size, at most ${MAX_ATTACHMENT_SIZE_IN_BYTES} bytes. The answer is a presigned form POST to the object store, pinned to one object and that size and valid for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes. The size counts against the user's daily attachment allowance at once (\`LIMIT_REACHED\` with \`Retry-After\` past it). Then send a message naming the attachment in \`attachmentIds\`: an upload no message names within a day is deleted.`,
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: CreateUploadBodySchema,
     status: 201,
-    response: UploadSlotSchema,
     errors: [ValidationFailed, Forbidden, LimitReached],
   }),
   getAttachment: route({
     method: 'GET',
     path: '/conversations/{conversationId}/attachments/{attachmentId}',
     tag: 'attachments',
-    summary: "Get a short-lived link to an attachment's encrypted bytes",
-    description: `For current members of the conversation only (a removed member gets 403), and only for an attachment a message names (or, before that, for its uploader). The link works for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} minutes. The bytes are ciphertext: the key and the digest to check them against are in the message.`,
     auth: 'jwt',
     params: AttachmentParamsSchema,
     status: 200,
-    response: DownloadLinkSchema,
     errors: [Forbidden, NotFound],
   }),
   deleteMessage: route({
     method: 'DELETE',
     path: '/conversations/{conversationId}/messages/{seq}',
     tag: 'messages',
-    summary: 'Delete my message: its body goes, a tombstone keeps its place',
-    description:
-      "Only content: an MLS commit is the group's history, and deleting it is refused with `IMMUTABLE` (so are an edit, reply or reaction whose `refSeq` is a commit).",
     auth: 'jwt',
     params: z.object({ conversationId: ConversationIdSchema, seq: z.pipe(z.coerce.number(), SeqSchema) }),
     status: 204,
@@ -666,56 +540,43 @@ export const ROUTES = {
     method: 'POST',
     path: '/conversations/{conversationId}/receipts',
     tag: 'messages',
-    summary: 'Move my delivered and read marks forward',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: ReceiptBodySchema,
     status: 200,
-    response: ReceiptSchema,
     errors: [ValidationFailed, Forbidden],
   }),
   getPresence: route({
     method: 'GET',
     path: '/presence',
     tag: 'presence',
-    summary: 'Online state and last seen of friends and co-members',
-    description: 'Users the caller may not see are left out.',
     auth: 'jwt',
     query: PresenceQuerySchema,
     status: 200,
-    response: z.object({ items: z.array(PresenceSchema) }),
     errors: [ValidationFailed],
   }),
   registerDevice: route({
     method: 'POST',
     path: '/devices',
     tag: 'devices',
-    summary: 'Register one of my devices with its signature public key',
-    description:
-      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked. A user has at most 10 unrevoked devices (`devicesPerUser`): one more is `LIMIT_REACHED` until one is revoked.',
     auth: 'jwt',
     body: RegisterDeviceBodySchema,
     status: 201,
-    response: DeviceSchema,
     errors: [ValidationFailed, Conflict, LimitReached],
   }),
   listDevices: route({
     method: 'GET',
     path: '/users/{userId}/devices',
     tag: 'devices',
-    summary: 'A user’s devices, revoked ones included',
-    description: 'Any signed-in user may list them: clients check MLS credentials against these keys.',
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,
-    response: z.object({ items: z.array(DeviceSchema) }),
     errors: [ValidationFailed],
   }),
   revokeDevice: route({
     method: 'DELETE',
     path: '/devices/{deviceId}',
     tag: 'devices',
-    summary: 'Revoke my device: it stays listed as revoked and its key packages are no longer handed out',
     auth: 'jwt',
     params: DeviceParamsSchema,
     status: 204,
@@ -725,101 +586,73 @@ export const ROUTES = {
     method: 'PATCH',
     path: '/devices/{deviceId}',
     tag: 'devices',
-    summary: 'Rename my device: a label people recognise, such as "Laptop at work"',
-    description:
-      'The name is 1 to 64 characters. Only the name changes: the key, and so every safety number, stays the same. A revoked device can be renamed too.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     body: RenameDeviceBodySchema,
     status: 200,
-    response: DeviceSchema,
     errors: [ValidationFailed, NotFound],
   }),
   uploadKeyPackages: route({
     method: 'POST',
     path: '/devices/{deviceId}/key-packages',
     tag: 'devices',
-    summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
-    description:
-      'Key packages are opaque to the server. Each one-use package is handed out at most once. A device holds at most 200 unclaimed one-use packages (`keyPackagesPerDevice`): an upload that would pass it is `LIMIT_REACHED` and stores none of its packages.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     body: UploadKeyPackagesBodySchema,
     status: 201,
-    response: KeyPackageCountSchema,
     errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
   }),
   countKeyPackages: route({
     method: 'GET',
     path: '/devices/{deviceId}/key-packages/count',
     tag: 'devices',
-    summary: 'How many one-use key packages my device has left, and whether it has a last-resort one',
     auth: 'jwt',
     params: DeviceParamsSchema,
     status: 200,
-    response: KeyPackageCountSchema,
     errors: [ValidationFailed, NotFound],
   }),
   claimKeyPackages: route({
     method: 'POST',
     path: '/key-packages/claim',
     tag: 'devices',
-    summary: 'Claim one key package for every current device of each user',
-    description:
-      'A one-use package is removed as it is handed out; when a device has none left, its last-resort package is returned and kept. Devices with neither are listed in `missing`. Only oneself, friends and co-members can be claimed (never anyone blocked either way): a claim naming anyone else is refused whole.',
     auth: 'jwt',
     body: ClaimKeyPackagesBodySchema,
     status: 200,
-    response: KeyPackageClaimSchema,
     errors: [ValidationFailed, Forbidden],
   }),
   postCommit: route({
     method: 'POST',
     path: '/conversations/{conversationId}/commits',
     tag: 'mls',
-    summary: 'Submit the MLS commit for the current epoch, with an optional Welcome',
-    description:
-      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member (as a `message-ref` when too large for one frame). Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push. When the epoch was claimed by a commit whose request never finished, that commit is finished first (logged, Welcomes stored and pushed) and this one gets the conflict. `membersVersion`, when given, must not be ahead of the conversation’s (a conflict otherwise); the group then counts as in line with that member list. A commit or Welcome over 16 KiB is stored in S3 and counted against the sender’s 50 MiB a UTC day (`blobBytesPerUserPerDay`): past it, `LIMIT_REACHED` with `Retry-After` until the next UTC midnight, and nothing is stored.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     body: PostCommitBodySchema,
     status: 201,
-    response: CommitAcceptedSchema,
     errors: [ValidationFailed, Forbidden, Conflict, SendInProgress, LimitReached],
   }),
   getEpoch: route({
     method: 'GET',
     path: '/conversations/{conversationId}/epoch',
     tag: 'mls',
-    summary:
-      'The epoch the server accepts the next commit for, and whether a membership change awaits a commit',
-    description:
-      'A member change is pending while `committedMembersVersion < membersVersion`. An epoch claimed by a commit whose request never finished is finished first, so the epoch returned is always one a commit can be made at.',
     auth: 'jwt',
     params: ConversationParamsSchema,
     status: 200,
-    response: EpochSchema,
     errors: [ValidationFailed, Forbidden],
   }),
   listWelcomes: route({
     method: 'GET',
     path: '/devices/{deviceId}/welcomes',
     tag: 'mls',
-    summary: 'Welcomes waiting for my device, oldest conversation id first',
-    description:
-      'Each stays until acknowledged, or for 30 days. A page stops early (with `next`) once its Welcomes reach 4 MiB of base64.',
     auth: 'jwt',
     params: DeviceParamsSchema,
     query: PagingQuerySchema,
     status: 200,
-    response: PageSchema(PendingWelcomeSchema),
     errors: [ValidationFailed, NotFound],
   }),
   acknowledgeWelcome: route({
     method: 'DELETE',
     path: '/devices/{deviceId}/welcomes/{conversationId}/{epoch}',
     tag: 'mls',
-    summary: 'Acknowledge a Welcome my device processed: it is removed (a repeat is a no-op)',
     auth: 'jwt',
     params: WelcomeParamsSchema,
     status: 204,
@@ -829,10 +662,8 @@ export const ROUTES = {
     method: 'GET',
     path: '/openapi.json',
     tag: 'meta',
-    summary: 'This API’s OpenAPI 3.1 description',
     auth: 'none',
     status: 200,
-    response: z.record(z.string(), z.unknown()),
     errors: [],
   }),
 } as const satisfies Record<string, RouteSpec>;
@@ -871,7 +702,3 @@ export interface RouteRequest<R extends RouteSpec> {
   readonly query: Input<R['query']>;
   readonly body: Input<R['body']>;
 }
-
-export type RouteResponse<R extends RouteSpec> = R['response'] extends z.ZodMiniType
-  ? z.infer<R['response']>
-  : undefined;

@@ -1,17 +1,13 @@
-import {
-  ROUTES,
-  type RouteId,
-  type RouteRequest,
-  type RouteResponse,
-  type RouteSpec,
-  type Routes,
-} from '../api/routes';
+import { type RouteResponse, responseSchemaOf } from '../api/route-responses';
+import { ROUTES, type RouteId, type RouteRequest, type RouteSpec, type Routes } from '../api/routes';
 import { ErrorCode } from '../protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../protocol/problem';
+import type * as z from '../zod';
 
 /**
  * A typed client for the HTTP API: one method per route of {@link ROUTES},
- * with its params, query, body and response types. Runs wherever a global
+ * with its params, query, body and response types; every answer is parsed
+ * with its route's response schema (`route-responses.ts`). Runs wherever a global
  * `fetch` does (Node 20, browsers); no AWS SDK.
  */
 
@@ -76,12 +72,12 @@ type Flatten<T> = { [K in keyof T]: T[K] };
  * nothing in it is required.
  *
  * @example
- * const getUser: ApiMethod<Routes['getUser']> = api.getUser;
+ * const getUser: ApiMethod<'getUser'> = api.getUser;
  */
-export type ApiMethod<R extends RouteSpec> =
-  Partial<ApiRequest<R>> extends ApiRequest<R>
-    ? (request?: ApiRequest<R>, options?: CallOptions) => Promise<RouteResponse<R>>
-    : (request: ApiRequest<R>, options?: CallOptions) => Promise<RouteResponse<R>>;
+export type ApiMethod<K extends RouteId> =
+  Partial<ApiRequest<Routes[K]>> extends ApiRequest<Routes[K]>
+    ? (request?: ApiRequest<Routes[K]>, options?: CallOptions) => Promise<RouteResponse<K>>
+    : (request: ApiRequest<Routes[K]>, options?: CallOptions) => Promise<RouteResponse<K>>;
 
 /**
  * One method per route id.
@@ -89,7 +85,7 @@ export type ApiMethod<R extends RouteSpec> =
  * @example
  * const api: ApiClient = createApiClient({ baseUrl, accessToken: () => token });
  */
-export type ApiClient = { readonly [K in RouteId]: ApiMethod<Routes[K]> };
+export type ApiClient = { readonly [K in RouteId]: ApiMethod<K> };
 
 // API Gateway refuses some requests before the function runs, with `{"message"}` and no problem body.
 const GATEWAY_CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
@@ -199,11 +195,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       ...(callOptions.signal ? { signal: callOptions.signal } : {}),
     });
     if (!response.ok) throw await apiErrorOf(id, response);
-    if (spec.status === 204 || !spec.response) {
+    const schema = responseSchemaOf(id);
+    if (spec.status === 204 || !schema) {
       await response.body?.cancel();
       return undefined;
     }
-    return parseResponse(id, spec.response, response);
+    return parseResponse(id, schema, response);
   }
 
   // One untyped function per id at runtime; ApiClient gives each its route's exact types.
@@ -243,7 +240,7 @@ function queryOf(query: RawRequest['query']): string {
   return pairs.length > 0 ? `?${pairs.join('&')}` : '';
 }
 
-async function parseResponse(id: RouteId, schema: NonNullable<RouteSpec['response']>, response: Response) {
+async function parseResponse(id: RouteId, schema: z.ZodMiniType, response: Response) {
   const requestId = response.headers.get('apigw-requestid') ?? undefined;
   const broken = (detail: string, cause: unknown) =>
     new ApiError(

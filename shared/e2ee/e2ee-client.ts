@@ -1,4 +1,5 @@
-import type { RouteRequest, RouteResponse, Routes } from '../api/routes';
+import type { RouteResponse } from '../api/route-responses';
+import type { RouteRequest, Routes } from '../api/routes';
 import { type ApiClient, ApiError, allPages } from '../client/api-client';
 import { ErrorCode } from '../protocol/errors';
 import type { SendableMessageKindSchema } from '../protocol/ids';
@@ -16,7 +17,7 @@ import { deviceSetFingerprint, safetyNumber } from './safety-number';
 import type { StateStore } from './state-store';
 
 type SendableMessageKind = z.infer<typeof SendableMessageKindSchema>;
-type MessageAck = RouteResponse<Routes['postMessage']>;
+type MessageAck = RouteResponse<'postMessage'>;
 type MessageBody = RouteRequest<Routes['postMessage']>['body'];
 /** A commit the log stored, and when. */
 type Accepted = { readonly storedAt: number };

@@ -1,4 +1,4 @@
-import type { UploadSlot } from '../../shared/api/routes';
+import type { UploadSlot } from '../../shared/api/route-responses';
 
 /**
  * Posts `body` with an upload slot's form, as a browser does: every field of the slot (then `fields`,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { UploadSlot } from '../../../shared/api/routes';
+import type { UploadSlot } from '../../../shared/api/route-responses';
 import {
   ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
   UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS,

@@ -1,4 +1,4 @@
-import type { DownloadLink } from '../../../shared/api/routes';
+import type { DownloadLink } from '../../../shared/api/route-responses';
 import { ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS } from '../../../shared/protocol/limits';
 import { NotFoundError } from '../../errors';
 import type { AttachmentObjects } from '../../ports/attachment-objects';

@@ -1,0 +1,197 @@
+import {
+  ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS,
+  ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
+  MAX_ATTACHMENT_SIZE_IN_BYTES,
+  MAX_PINNED_CONVERSATIONS,
+  MUTED_FOREVER,
+} from '../protocol/limits';
+import type { RouteId } from './routes';
+
+/**
+ * What the OpenAPI document says of one route: a one-line summary and,
+ * where the summary is not enough, a description (Markdown).
+ */
+export interface RouteDescription {
+  readonly summary: string;
+  readonly description?: string;
+}
+
+/**
+ * The prose of every route, by its id in the route table (`routes.ts`). Only
+ * the OpenAPI document reads it: it lives apart from the table so that the
+ * functions, which import the table to validate requests, do not carry it (a
+ * test holds their bundles to that).
+ *
+ * @example
+ * ROUTE_DESCRIPTIONS.getMe.summary // 'My profile; created on first call after sign-up'
+ */
+export const ROUTE_DESCRIPTIONS = {
+  getMe: {
+    summary: 'My profile; created on first call after sign-up',
+  },
+  updateMe: {
+    summary: 'Change my username or display name',
+  },
+  signOutEverywhere: {
+    summary: 'Sign out everywhere: end every session of my account, this one included',
+    description:
+      'Revokes every refresh token of the account, so no browser or app can renew its tokens; from the ' +
+      'next second on, access tokens issued before the call open no WebSocket and change nothing over ' +
+      'HTTP (`SESSION_ENDED`), and every open WebSocket of the account is closed. Answers once that ' +
+      'second has begun, so a sign-in after the answer gets tokens that work. Idempotent.',
+  },
+  findUsers: {
+    summary: 'Find users by exact email or by username prefix',
+    description:
+      'A prefix needs at least 3 characters and answers at most 10 users, with no further pages (type more ' +
+      'to narrow it); searches count against the `search` allowance. There is no way to list every user.',
+  },
+  getUser: {
+    summary: 'A user’s public profile',
+  },
+  listFriends: {
+    summary: 'My friends and pending requests, both ways',
+  },
+  sendFriendRequest: {
+    summary: 'Ask a user, by id, username or email, to be friends',
+    description: 'If they already asked me, this accepts their request.',
+  },
+  acceptFriendRequest: {
+    summary: 'Accept a request',
+  },
+  rejectFriendRequest: {
+    summary: 'Reject a request',
+  },
+  cancelFriendRequest: {
+    summary: 'Withdraw my request',
+  },
+  removeFriend: {
+    summary: 'Unfriend',
+  },
+  listBlocks: {
+    summary: 'Users I blocked',
+  },
+  blockUser: {
+    summary: 'Block a user',
+    description:
+      'Ends any friendship or request. The blocked user can no longer send me requests or direct messages, nor see my presence. A user who blocked me is, to me, a user who does not exist: blocking them answers 404 like a request to them does, and stores nothing.',
+  },
+  unblockUser: {
+    summary: 'Unblock a user',
+  },
+  listConversations: {
+    summary: 'My conversations, with last message and unread count, a page at a time',
+    description:
+      'Pages follow in conversation-id order; each page is sorted newest activity first (the last content message, else the creation; commits do not count). A client with more than one page sorts the whole list by `lastActivityAt`. Each request reads only the conversations of its page, however many the user has.',
+  },
+  createConversation: {
+    summary: 'Open a direct conversation with a friend, or create a group of friends',
+    description:
+      'A direct conversation is unique per pair: asking again returns the same one. A user is in at most 500 groups (`groupsPerUser`; direct conversations do not count): a group with a member who is full, the creator included, is `LIMIT_REACHED` naming them, and nothing is stored.',
+  },
+  getConversation: {
+    summary: 'A conversation with its members and their receipts',
+  },
+  updateConversation: {
+    summary: 'Rename a group (admins)',
+  },
+  updateConversationSettings: {
+    summary: 'Pin, archive, mute or mark unread a conversation, for me alone',
+    description: `My own settings, which no other member sees; only the fields given change, and the answer holds them all. Every one of my devices gets a \`settings\` push. At most ${MAX_PINNED_CONVERSATIONS} conversations are pinned at once: one more is \`LIMIT_REACHED\` until one is unpinned. An archived conversation stays archived when a message arrives. \`mutedUntil\` mutes until a time (\`${MUTED_FOREVER}\` is "always"); \`null\` or a past time unmutes. The change counts against the \`write\` allowance.`,
+  },
+  addMembers: {
+    summary: 'Add friends of mine to a group (admins)',
+    description:
+      'A user is in at most 500 groups (`groupsPerUser`): when one of them is full, nobody is added and the answer is `LIMIT_REACHED` naming the full ones. Leaving a group, or being removed, makes room.',
+  },
+  removeMember: {
+    summary: 'Remove a member (admins), or leave (my own id)',
+  },
+  updateMember: {
+    summary: 'Make a member an admin, or an admin a member again (admins)',
+    description:
+      'A group keeps at least one admin: the last admin cannot step down (`CONFLICT`); they make another member admin first, or leave, which hands the role to the longest-standing member. Giving a member the role they have changes nothing. Every member is told with a `conversation` push (`role_changed`), and the change is logged in the chat as a message of kind `event`.',
+  },
+  listMessages: {
+    summary: 'History in seq order: after a seq (resume), before a seq (scroll back), or the latest',
+    description:
+      '`after=N` returns the messages from N+1 on, oldest first: a reconnecting client asks with its last seen seq and pages with `next` until there is none. `before=N` returns the page just before N. Neither returns the latest page. `receipts` holds every member’s delivered and read marks: a message with seq s is delivered to a member when s ≤ delivered, read when s ≤ read. A page of large messages (MLS commits) stops early, with `next`, once its bodies reach 4 MiB of base64; it always holds at least one message.',
+  },
+  postMessage: {
+    summary: 'Send a message (opaque ciphertext)',
+    description:
+      'The client chooses `messageId`; a retry with the same id returns the first result. Every device of every member gets the message pushed, except the device named by `deviceId` (as its WebSocket named itself with `?deviceId=` at `$connect`): it has the message from this answer. A client with an open WebSocket sends there instead (`send`), answered by an `ack`.',
+  },
+  createUpload: {
+    summary: 'Get a slot to upload one encrypted attachment',
+    description: `The client encrypts the file first (see docs/e2ee.md, "Attachments") and asks for a slot of the ciphertext's exact size, at most ${MAX_ATTACHMENT_SIZE_IN_BYTES} bytes. The answer is a presigned form POST to the object store, pinned to one object and that size and valid for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes. The size counts against the user's daily attachment allowance at once (\`LIMIT_REACHED\` with \`Retry-After\` past it). Then send a message naming the attachment in \`attachmentIds\`: an upload no message names within a day is deleted.`,
+  },
+  getAttachment: {
+    summary: "Get a short-lived link to an attachment's encrypted bytes",
+    description: `For current members of the conversation only (a removed member gets 403), and only for an attachment a message names (or, before that, for its uploader). The link works for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} minutes. The bytes are ciphertext: the key and the digest to check them against are in the message.`,
+  },
+  deleteMessage: {
+    summary: 'Delete my message: its body goes, a tombstone keeps its place',
+    description:
+      "Only content: an MLS commit is the group's history, and deleting it is refused with `IMMUTABLE` (so are an edit, reply or reaction whose `refSeq` is a commit).",
+  },
+  updateReceipts: {
+    summary: 'Move my delivered and read marks forward',
+  },
+  getPresence: {
+    summary: 'Online state and last seen of friends and co-members',
+    description: 'Users the caller may not see are left out.',
+  },
+  registerDevice: {
+    summary: 'Register one of my devices with its signature public key',
+    description:
+      'Registering the same `deviceId` again with the same key returns the stored device; with another key it is a conflict. A revoked device stays revoked. A user has at most 10 unrevoked devices (`devicesPerUser`): one more is `LIMIT_REACHED` until one is revoked.',
+  },
+  listDevices: {
+    summary: 'A user’s devices, revoked ones included',
+    description: 'Any signed-in user may list them: clients check MLS credentials against these keys.',
+  },
+  revokeDevice: {
+    summary: 'Revoke my device: it stays listed as revoked and its key packages are no longer handed out',
+  },
+  renameDevice: {
+    summary: 'Rename my device: a label people recognise, such as "Laptop at work"',
+    description:
+      'The name is 1 to 64 characters. Only the name changes: the key, and so every safety number, stays the same. A revoked device can be renamed too.',
+  },
+  uploadKeyPackages: {
+    summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
+    description:
+      'Key packages are opaque to the server. Each one-use package is handed out at most once. A device holds at most 200 unclaimed one-use packages (`keyPackagesPerDevice`): an upload that would pass it is `LIMIT_REACHED` and stores none of its packages.',
+  },
+  countKeyPackages: {
+    summary: 'How many one-use key packages my device has left, and whether it has a last-resort one',
+  },
+  claimKeyPackages: {
+    summary: 'Claim one key package for every current device of each user',
+    description:
+      'A one-use package is removed as it is handed out; when a device has none left, its last-resort package is returned and kept. Devices with neither are listed in `missing`. Only oneself, friends and co-members can be claimed (never anyone blocked either way): a claim naming anyone else is refused whole.',
+  },
+  postCommit: {
+    summary: 'Submit the MLS commit for the current epoch, with an optional Welcome',
+    description:
+      'Exactly one commit is accepted per epoch: `epoch` must be the conversation’s current one, and the loser of a race gets a conflict naming the current epoch (it applies the winner from the log and retries). The accepted commit is appended to the log as a message of kind `commit` with id `commit-{epoch}` and pushed to every member (as a `message-ref` when too large for one frame). Posting the same commit again returns the first result. A Welcome is stored for each recipient device and announced with a `welcome` push. When the epoch was claimed by a commit whose request never finished, that commit is finished first (logged, Welcomes stored and pushed) and this one gets the conflict. `membersVersion`, when given, must not be ahead of the conversation’s (a conflict otherwise); the group then counts as in line with that member list. A commit or Welcome over 16 KiB is stored in S3 and counted against the sender’s 50 MiB a UTC day (`blobBytesPerUserPerDay`): past it, `LIMIT_REACHED` with `Retry-After` until the next UTC midnight, and nothing is stored.',
+  },
+  getEpoch: {
+    summary:
+      'The epoch the server accepts the next commit for, and whether a membership change awaits a commit',
+    description:
+      'A member change is pending while `committedMembersVersion < membersVersion`. An epoch claimed by a commit whose request never finished is finished first, so the epoch returned is always one a commit can be made at.',
+  },
+  listWelcomes: {
+    summary: 'Welcomes waiting for my device, oldest conversation id first',
+    description:
+      'Each stays until acknowledged, or for 30 days. A page stops early (with `next`) once its Welcomes reach 4 MiB of base64.',
+  },
+  acknowledgeWelcome: {
+    summary: 'Acknowledge a Welcome my device processed: it is removed (a repeat is a no-op)',
+  },
+  getApiDescription: {
+    summary: 'This API’s OpenAPI 3.1 description',
+  },
+} as const satisfies Record<RouteId, RouteDescription>;

@@ -1,0 +1,123 @@
+import { AttachmentIdSchema, ClientIdSchema, ConversationIdSchema, SeqSchema } from '../protocol/ids';
+import {
+  BlockSchema,
+  CommitAcceptedSchema,
+  ConversationDetailSchema,
+  ConversationSettingsSchema,
+  ConversationSummarySchema,
+  DeviceSchema,
+  EpochSchema,
+  FriendSchema,
+  KeyPackageClaimSchema,
+  KeyPackageCountSchema,
+  MeSchema,
+  MessageEnvelopeSchema,
+  PageSchema,
+  PendingWelcomeSchema,
+  PresenceSchema,
+  PublicProfileSchema,
+  ReceiptSchema,
+} from '../protocol/resources';
+import * as z from '../zod';
+import type { RouteId, Routes } from './routes';
+
+/** What a message sent over HTTP answers: where it landed in the conversation's log. */
+export const MessageAckSchema = z.object({
+  conversationId: ConversationIdSchema,
+  messageId: ClientIdSchema,
+  seq: SeqSchema,
+  sentAt: z.string(),
+});
+
+/** Where and how to upload one attachment: an HTML form POST straight to the object store. */
+export const UploadSlotSchema = z.object({
+  attachmentId: AttachmentIdSchema,
+  /** POST a `multipart/form-data` form here: every field of `fields`, then the encrypted bytes as `file`, last. */
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  /** ISO 8601: the form is refused after this. */
+  expiresAt: z.string(),
+});
+
+/** Where to download one attachment's encrypted bytes from, for a while. */
+export const DownloadLinkSchema = z.object({
+  attachmentId: AttachmentIdSchema,
+  size: z.number(),
+  /** GET this URL, with no `Authorization` header, before `expiresAt`. */
+  url: z.string(),
+  expiresAt: z.string(),
+});
+
+export type UploadSlot = z.infer<typeof UploadSlotSchema>;
+export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
+
+/** The routes that answer with a body: every one whose success status is not 204. */
+type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never : K }[RouteId];
+
+/**
+ * The schema of the body each route answers with, by its id in the route table
+ * (`routes.ts`): the client parses every answer with it, and the OpenAPI
+ * document describes it. The functions shape their answers by these types
+ * alone and never import this module, so their bundles build none of these
+ * schemas. A route with a body and no entry here, or a 204 route with one, is
+ * a type error.
+ *
+ * @example
+ * const me = ROUTE_RESPONSES.getMe.parse(await response.json());
+ */
+export const ROUTE_RESPONSES = {
+  getMe: MeSchema,
+  updateMe: MeSchema,
+  findUsers: PageSchema(PublicProfileSchema),
+  getUser: PublicProfileSchema,
+  listFriends: PageSchema(FriendSchema),
+  sendFriendRequest: FriendSchema,
+  acceptFriendRequest: FriendSchema,
+  listBlocks: PageSchema(BlockSchema),
+  blockUser: BlockSchema,
+  listConversations: PageSchema(ConversationSummarySchema),
+  createConversation: ConversationDetailSchema,
+  getConversation: ConversationDetailSchema,
+  updateConversation: ConversationDetailSchema,
+  updateConversationSettings: ConversationSettingsSchema,
+  addMembers: ConversationDetailSchema,
+  updateMember: ConversationDetailSchema,
+  listMessages:
+    // Every member's marks beside the page: sent / delivered / read per message follows from them.
+    z.extend(PageSchema(MessageEnvelopeSchema), { receipts: z.array(ReceiptSchema) }),
+  postMessage: MessageAckSchema,
+  createUpload: UploadSlotSchema,
+  getAttachment: DownloadLinkSchema,
+  updateReceipts: ReceiptSchema,
+  getPresence: z.object({ items: z.array(PresenceSchema) }),
+  registerDevice: DeviceSchema,
+  listDevices: z.object({ items: z.array(DeviceSchema) }),
+  renameDevice: DeviceSchema,
+  uploadKeyPackages: KeyPackageCountSchema,
+  countKeyPackages: KeyPackageCountSchema,
+  claimKeyPackages: KeyPackageClaimSchema,
+  postCommit: CommitAcceptedSchema,
+  getEpoch: EpochSchema,
+  listWelcomes: PageSchema(PendingWelcomeSchema),
+  getApiDescription: z.record(z.string(), z.unknown()),
+} as const satisfies { readonly [K in RouteWithBody]: z.ZodMiniType };
+
+/**
+ * The body a route answers with, once parsed; `undefined` for a 204 route.
+ *
+ * @example
+ * type Ack = RouteResponse<'postMessage'>; // { conversationId, messageId, seq, sentAt }
+ */
+export type RouteResponse<K extends RouteId> = K extends keyof typeof ROUTE_RESPONSES
+  ? z.infer<(typeof ROUTE_RESPONSES)[K]>
+  : undefined;
+
+/**
+ * The schema of the body a route answers with, or `undefined` for a 204 route.
+ *
+ * @example
+ * const schema = responseSchemaOf(id); // z.ZodMiniType | undefined
+ */
+export function responseSchemaOf(id: RouteId): z.ZodMiniType | undefined {
+  return (ROUTE_RESPONSES as Partial<Record<RouteId, z.ZodMiniType>>)[id];
+}
