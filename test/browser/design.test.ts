@@ -108,6 +108,16 @@ describe('the web client in Chromium: the look of it', () => {
       expect(await button.getAttribute('title'), name).toBeTruthy();
     }
 
+    // A row's ⋯ sits inside the row, at its end.
+    const row = list(wide).locator('.conversation-row', { hasText: groupName });
+    await row.hover();
+    const rowBox = await row.boundingBox();
+    const menuBox = await row.getByRole('button', { name: 'Chat options' }).boundingBox();
+    if (!rowBox || !menuBox) throw new Error('The row or its menu button is not on screen');
+    expect(menuBox.x).toBeGreaterThan(rowBox.x + rowBox.width / 2);
+    expect(menuBox.y).toBeGreaterThanOrEqual(rowBox.y);
+    expect(menuBox.y + menuBox.height).toBeLessThanOrEqual(rowBox.y + rowBox.height);
+
     await open(wide, groupName);
     await wide.locator('.message', { hasText: 'I am in 🧗' }).waitFor({ timeout: 30_000 });
     expect(await textButtons(wide, '.chat-header')).toEqual([]);

@@ -123,7 +123,7 @@ export function ChatApp(props: {
             </button>
             <button
               type="button"
-              class="icon"
+              class="icon badge-holder"
               onClick={() => setPanel('people')}
               aria-label={`People${incoming ? `, ${incoming} requests` : ''}`}
               title="People: find friends, answer requests"
