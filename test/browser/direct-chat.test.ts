@@ -245,9 +245,15 @@ describe('the web client in Chromium: a direct chat', () => {
     // Shown in a hidden tab is not seen: a read mark would have gone within a second.
     await bob.page.waitForTimeout(1500);
     expect(await status.textContent()).toBe('Delivered');
+    // The tab says a message waits: in its title, and a red dot with the count on its icon.
+    const icon = () => bob.page.locator('link[rel="icon"]').getAttribute('href');
+    await expect.poll(() => bob.page.title()).toBe('(1) Parley');
+    expect(decodeURIComponent((await icon()) ?? '')).toContain('>1</text>');
 
     await setVisible(true);
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toBe('Read');
+    await expect.poll(() => bob.page.title()).toBe('Parley');
+    expect(decodeURIComponent((await icon()) ?? '')).not.toContain('<circle');
   }, 60_000);
 
   it("opens the newest message's menu where it can be seen, and closes it with Esc or a click outside", async () => {
@@ -314,7 +320,8 @@ describe('the web client in Chromium: a direct chat', () => {
     expect(await previous.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
     await previous.locator('.menu').waitFor();
-    expect(await focused()).toMatch(/^button/);
+    // The focus goes into the menu once it is drawn (a frame later).
+    await expect.poll(focused).toMatch(/^button/);
     await page.keyboard.press('Escape');
     await previous.locator('.menu').waitFor({ state: 'detached' });
     expect(await previous.evaluate((el) => el.contains(document.activeElement))).toBe(true);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { chatListOf } from '../app/chat-list';
 import type { ChatModel } from '../app/model';
+import { showInTab, unreadTotal } from '../app/tab-signals';
 import { Avatar } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
@@ -38,6 +39,11 @@ export function ChatApp(props: {
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
+
+  // The tab says how many messages wait, in its title and on its icon, as WhatsApp Web's does.
+  const waiting = unreadTotal(state.conversations);
+  useEffect(() => showInTab(waiting), [waiting]);
+  useEffect(() => () => showInTab(0), []);
 
   // Opening a chat marked unread clears the marker, on every device.
   useEffect(() => {
