@@ -8,6 +8,7 @@ import { ChatView } from './ChatView';
 import { useModel } from './hooks';
 import { Icon } from './Icon';
 import { LockKeyhole, LogOut, Search, Settings, SquarePen, UserPlus, X } from './icons';
+import { ArrivalToast, useArrivals } from './Notifications';
 import { NewGroupDialog, PeoplePanel } from './People';
 import type { RevealTarget } from './reveal';
 import { SearchDialog, useSearchShortcut } from './Search';
@@ -65,6 +66,7 @@ export function ChatApp(props: {
   const [reveal, setReveal] = useState<RevealTarget & { conversationId: string }>();
   useSearchShortcut(() => setSearching(true));
 
+  const arrival = useArrivals({ model, state, openId, onOpen: select });
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
     <div class={`shell ${openId || panel !== 'chat' ? 'has-main' : ''}`}>
@@ -97,6 +99,17 @@ export function ChatApp(props: {
             <Icon icon={X} size={18} />
           </button>
         </div>
+      ) : null}
+      {arrival.toast ? (
+        <ArrivalToast
+          toast={arrival.toast}
+          onOpen={() => {
+            const id = arrival.toast?.conversationId;
+            arrival.dismiss();
+            if (id) select(id);
+          }}
+          onDismiss={arrival.dismiss}
+        />
       ) : null}
       <nav class="sidebar" aria-label="Conversations">
         <header class="sidebar-header">

@@ -10,6 +10,7 @@ import {
 import { formatTime, useAction, useModel } from './hooks';
 import { Icon } from './Icon';
 import { ArrowLeft } from './icons';
+import { NotificationSettingsSection } from './Notifications';
 import { ProfileSection } from './Profile';
 import { VerifiedMark, VerifyDialog } from './Verify';
 
@@ -100,6 +101,7 @@ export function SettingsPanel(props: {
         <h2 id="settings-title">Settings</h2>
       </header>
       <ProfileSection model={model} />
+      <NotificationSettingsSection />
       <section aria-labelledby="devices-title">
         <h3 id="devices-title">Your devices</h3>
         <p class="muted small">
