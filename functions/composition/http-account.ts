@@ -1,5 +1,6 @@
 import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
@@ -28,6 +29,8 @@ export function buildAccountDeps(): GetMeDeps &
     // The sign-out marks live on the presence items, beside the connections.
     sessions: connections,
     conversations: new DynamoDbConversationStore(client, tableName),
+    // Sign-out everywhere removes the push subscriptions, kept on the device items.
+    devices: new DynamoDbDeviceDirectory(client, tableName),
     // Blocks close the two users' direct conversation on its log's head.
     messages: new DynamoDbMessageLog(client, tableName),
     profiles: new DynamoDbProfileStore(client, tableName),

@@ -8,7 +8,9 @@ import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relatio
 import { DynamoDbWelcomeStore } from '../adapters/dynamodb/dynamodb-welcome-store';
 import type { ClaimKeyPackagesDeps } from '../chat/device/claim-key-packages';
 import type { RegisterDeviceDeps } from '../chat/device/register-device';
+import type { RemovePushSubscriptionDeps } from '../chat/device/remove-push-subscription';
 import type { RevokeDeviceDeps } from '../chat/device/revoke-device';
+import type { SavePushSubscriptionDeps } from '../chat/device/save-push-subscription';
 import type { UploadKeyPackagesDeps } from '../chat/device/upload-key-packages';
 import type { listHistory } from '../chat/message/list-history';
 import type { GetEpochDeps } from '../chat/mls/get-epoch';
@@ -24,6 +26,8 @@ import { fanoutQueue } from './sqs';
 /** Devices, key packages, commits, Welcomes and history pages: the users of the blob bucket. */
 export function buildMlsDeps(): RegisterDeviceDeps &
   RevokeDeviceDeps &
+  SavePushSubscriptionDeps &
+  RemovePushSubscriptionDeps &
   UploadKeyPackagesDeps &
   ClaimKeyPackagesDeps &
   PostCommitDeps &

@@ -1,9 +1,12 @@
 import { claimKeyPackages } from '../chat/device/claim-key-packages';
 import { countKeyPackages } from '../chat/device/count-key-packages';
+import { getPushSubscription } from '../chat/device/get-push-subscription';
 import { listDevices } from '../chat/device/list-devices';
 import { registerDevice } from '../chat/device/register-device';
+import { removePushSubscription } from '../chat/device/remove-push-subscription';
 import { renameDevice } from '../chat/device/rename-device';
 import { revokeDevice } from '../chat/device/revoke-device';
+import { savePushSubscription } from '../chat/device/save-push-subscription';
 import { uploadKeyPackages } from '../chat/device/upload-key-packages';
 import { listHistory } from '../chat/message/list-history';
 import { getEpoch } from '../chat/mls/get-epoch';
@@ -19,6 +22,9 @@ const register = registerDevice(deps);
 const devices = listDevices(deps);
 const revoke = revokeDevice(deps);
 const rename = renameDevice(deps);
+const savePush = savePushSubscription(deps);
+const pushOf = getPushSubscription(deps);
+const removePush = removePushSubscription(deps);
 const upload = uploadKeyPackages(deps);
 const countPackages = countKeyPackages(deps);
 const claim = claimKeyPackages(deps);
@@ -36,6 +42,9 @@ export const handler = httpHandler(
     listDevices: async ({ params }) => ({ items: await devices(params.userId) }),
     revokeDevice: ({ params }, caller) => revoke(caller, params.deviceId),
     renameDevice: ({ params, body }, caller) => rename(caller, params.deviceId, body.name),
+    putPushSubscription: ({ params, body }, caller) => savePush(caller, params.deviceId, body),
+    getPushSubscription: ({ params }, caller) => pushOf(caller, params.deviceId),
+    deletePushSubscription: ({ params }, caller) => removePush(caller, params.deviceId),
     uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
     countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
     claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),

@@ -159,6 +159,20 @@ export const ROUTE_DESCRIPTIONS = {
     description:
       'The name is 1 to 64 characters. Only the name changes: the key, and so every safety number, stays the same. A revoked device can be renamed too.',
   },
+  putPushSubscription: {
+    summary: 'Store my device’s Web Push subscription, replacing any it had',
+    description:
+      'The body is the browser’s `PushSubscription.toJSON()` (`expirationTime` is ignored) and `preview`: `name` (the default) lets a notification say who wrote, `none` only "New message"; it never holds message text. `endpoint` is an `https:` URL of at most 1,024 characters with no user name or password; `keys.p256dh` is base64url of a 65-byte uncompressed P-256 point, `keys.auth` base64url of 16 bytes. A device holds one subscription; a revoked device none (`FORBIDDEN`). Revoking the device or signing out everywhere removes it. Counts against the `write` allowance.',
+  },
+  getPushSubscription: {
+    summary: 'Where my device’s pushes go, and what they may show',
+    description:
+      'The push service’s origin, the `preview` setting and when it was stored: never the keys. `NOT_FOUND` when the device has no subscription.',
+  },
+  deletePushSubscription: {
+    summary: 'Remove my device’s Web Push subscription',
+    description: 'Removing one that is not there changes nothing and answers 204 all the same.',
+  },
   uploadKeyPackages: {
     summary: 'Upload one-use key packages (and optionally a last-resort one) for my device',
     description:

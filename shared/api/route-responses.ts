@@ -16,6 +16,7 @@ import {
   PendingWelcomeSchema,
   PresenceSchema,
   PublicProfileSchema,
+  PushSubscriptionViewSchema,
   ReceiptSchema,
 } from '../protocol/resources';
 import * as z from '../zod';
@@ -93,6 +94,8 @@ export const ROUTE_RESPONSES = {
   registerDevice: DeviceSchema,
   listDevices: z.object({ items: z.array(DeviceSchema) }),
   renameDevice: DeviceSchema,
+  putPushSubscription: PushSubscriptionViewSchema,
+  getPushSubscription: PushSubscriptionViewSchema,
   uploadKeyPackages: KeyPackageCountSchema,
   countKeyPackages: KeyPackageCountSchema,
   claimKeyPackages: KeyPackageClaimSchema,

@@ -9,6 +9,7 @@ import {
   carriesAttachmentsRightly,
   DeviceIdSchema,
   DisplayNameInputSchema,
+  decodeBase64Url,
   decodedBase64Length,
   GroupNameInputSchema,
   SendableMessageKindSchema,
@@ -22,13 +23,16 @@ import {
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
+  MAX_PUSH_ENDPOINT_LENGTH,
   MAX_USER_SEARCH_RESULTS,
   MAX_WELCOME_RECIPIENTS,
   MAX_WELCOME_SIZE_IN_BYTES,
   MIN_USER_SEARCH_PREFIX_LENGTH,
+  PUSH_AUTH_SIZE_IN_BYTES,
+  PUSH_P256DH_SIZE_IN_BYTES,
   SIGNATURE_PUBLIC_KEY_SIZE_IN_BYTES,
 } from '../protocol/limits';
-import { DeviceAddressSchema, MemberRoleSchema } from '../protocol/resources';
+import { DeviceAddressSchema, MemberRoleSchema, PushPreviewSchema } from '../protocol/resources';
 import * as z from '../zod';
 
 /**
@@ -218,6 +222,49 @@ export const RegisterDeviceBodySchema = z.object({
 });
 
 export const RenameDeviceBodySchema = z.object({ name: DisplayNameInputSchema });
+
+/** Whether `endpoint` is an `https:` URL with no user name or password in it. */
+function isHttpsEndpoint(endpoint: string): boolean {
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === 'https:' && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Web Push subscription as the browser's `PushSubscription.toJSON()` gives it, plus what its
+ * notifications may show. `expirationTime` is accepted and not kept: push services report an expired
+ * subscription with 404 or 410, which is when the server drops it.
+ */
+export const PushSubscriptionBodySchema = z.object({
+  endpoint: z
+    .string()
+    .check(
+      z.maxLength(MAX_PUSH_ENDPOINT_LENGTH, `must be at most ${MAX_PUSH_ENDPOINT_LENGTH} characters`),
+      z.refine(isHttpsEndpoint, 'must be an https: URL without a user name or password'),
+    ),
+  expirationTime: z.optional(z.nullable(z.number())),
+  keys: z.object({
+    p256dh: z.string().check(
+      z.refine((key) => {
+        const bytes = decodeBase64Url(key);
+        return bytes?.length === PUSH_P256DH_SIZE_IN_BYTES && bytes[0] === 0x04;
+      }, `must be base64url of a ${PUSH_P256DH_SIZE_IN_BYTES}-byte uncompressed P-256 point (0x04 first)`),
+    ),
+    auth: z
+      .string()
+      .check(
+        z.refine(
+          (secret) => decodeBase64Url(secret)?.length === PUSH_AUTH_SIZE_IN_BYTES,
+          `must be base64url of ${PUSH_AUTH_SIZE_IN_BYTES} bytes`,
+        ),
+      ),
+  }),
+  /** What notifications on this device show: the sender's name (the default) or only "New message". */
+  preview: z._default(PushPreviewSchema, 'name'),
+});
 
 /** Opaque MLS bytes of `1..limit` bytes. */
 function mlsBytes(limitInBytes: number) {
@@ -590,6 +637,34 @@ export const ROUTES = {
     params: DeviceParamsSchema,
     body: RenameDeviceBodySchema,
     status: 200,
+    errors: [ValidationFailed, NotFound],
+  }),
+  putPushSubscription: route({
+    method: 'PUT',
+    path: '/devices/{deviceId}/push-subscription',
+    tag: 'devices',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    body: PushSubscriptionBodySchema,
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound],
+  }),
+  getPushSubscription: route({
+    method: 'GET',
+    path: '/devices/{deviceId}/push-subscription',
+    tag: 'devices',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    status: 200,
+    errors: [ValidationFailed, NotFound],
+  }),
+  deletePushSubscription: route({
+    method: 'DELETE',
+    path: '/devices/{deviceId}/push-subscription',
+    tag: 'devices',
+    auth: 'jwt',
+    params: DeviceParamsSchema,
+    status: 204,
     errors: [ValidationFailed, NotFound],
   }),
   uploadKeyPackages: route({

@@ -184,6 +184,24 @@ export function decodedBase64Length(base64: string): number {
   return (base64.length / 4) * 3 - padding;
 }
 
+/**
+ * The bytes of a base64url string (RFC 4648 §5), padded or not, as browsers give a push subscription's keys;
+ * `undefined` when it is not base64url.
+ *
+ * @example
+ * decodeBase64Url('aGk')?.length // 2
+ */
+export function decodeBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) return undefined;
+  const bare = text.replace(/=+$/, '');
+  if (bare.length % 4 === 1) return undefined;
+  const standard = bare
+    .replaceAll('-', '+')
+    .replaceAll('_', '/')
+    .padEnd(Math.ceil(bare.length / 4) * 4, '=');
+  return Uint8Array.from(atob(standard), (char) => char.charCodeAt(0));
+}
+
 /** The log's ids of accepted MLS commits (`commit-{epoch}`): no sent message may take one. */
 export const COMMIT_MESSAGE_ID_PREFIX = 'commit-';
 

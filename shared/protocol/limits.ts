@@ -130,3 +130,15 @@ export const MAX_PINNED_CONVERSATIONS = 5;
  * with a four-digit year, so every client compares it like any other time.
  */
 export const MUTED_FOREVER = '9999-12-31T23:59:59.999Z';
+
+/**
+ * The longest Web Push endpoint URL a device may store. The push services in use (FCM, Mozilla autopush,
+ * Apple) issue endpoints of a few hundred characters; the bound keeps the device item small.
+ */
+export const MAX_PUSH_ENDPOINT_LENGTH = 1024;
+
+/** A push subscription's `p256dh` key: an uncompressed P-256 point, `0x04` then x and y (RFC 8291 §3.1). */
+export const PUSH_P256DH_SIZE_IN_BYTES = 65;
+
+/** A push subscription's `auth` secret (RFC 8291 §3.2). */
+export const PUSH_AUTH_SIZE_IN_BYTES = 16;

@@ -208,6 +208,22 @@ export const DeviceSchema = z.object({
 });
 export type Device = z.infer<typeof DeviceSchema>;
 
+/** What a notification may show: the sender's name, or only "New message". */
+export const PushPreviewSchema = z.enum(['name', 'none']);
+export type PushPreview = z.infer<typeof PushPreviewSchema>;
+
+/**
+ * A device's stored Web Push subscription, as its owner may read it back: where pushes go, never the
+ * keys they are encrypted to.
+ */
+export const PushSubscriptionViewSchema = z.object({
+  /** The push service's origin, such as `https://fcm.googleapis.com`. */
+  endpointOrigin: z.string(),
+  preview: PushPreviewSchema,
+  updatedAt: TimestampSchema,
+});
+export type PushSubscriptionView = z.infer<typeof PushSubscriptionViewSchema>;
+
 /** What is left of a device's key packages. */
 export const KeyPackageCountSchema = z.object({
   /** One-use key packages not yet claimed. */

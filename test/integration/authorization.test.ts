@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteId } from '../../shared/api/routes';
 import { apiFor, befriend } from '../support/api';
 import { type Persona, signUp } from '../support/personas';
+import { browserPushSubscription } from '../support/push';
 import { startTestStack, type TestStack } from '../support/stack';
 
 type Role = 'owner' | 'member' | 'outsider' | 'removed' | 'blocked' | 'anonymous';
@@ -203,6 +204,19 @@ describe('authorization on every route', () => {
     listWelcomes: { path: () => '/devices/owner-phone/welcomes', expect: { all: 404, owner: 200 } },
     acknowledgeWelcome: {
       path: () => `/devices/owner-phone/welcomes/${group}/1`,
+      expect: { all: 404, owner: 204 },
+    },
+    putPushSubscription: {
+      path: () => '/devices/owner-phone/push-subscription',
+      body: () => browserPushSubscription(),
+      expect: { all: 404, owner: 200 },
+    },
+    getPushSubscription: {
+      path: () => '/devices/owner-phone/push-subscription',
+      expect: { all: 404, owner: 200 },
+    },
+    deletePushSubscription: {
+      path: () => '/devices/owner-phone/push-subscription',
       expect: { all: 404, owner: 204 },
     },
     renameDevice: {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
-import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
+import type { DeviceDirectory, DeviceRecord, PushSubscriptionRecord } from '../../ports/device-directory';
 import { DynamoDbDeviceDirectory } from '../dynamodb/dynamodb-device-directory';
 import { InMemoryDeviceDirectory } from '../memory/memory-device-directory';
 
@@ -26,6 +26,20 @@ describe.each([
     signaturePublicKey: KEY,
     name: 'Phone',
     createdAt: T0,
+    ...overrides,
+  });
+
+  const subscription = (
+    userId: string,
+    overrides: Partial<PushSubscriptionRecord> = {},
+  ): PushSubscriptionRecord => ({
+    userId,
+    deviceId: 'phone',
+    endpoint: 'https://push.example.com/send/abc',
+    p256dh: `B${'A'.repeat(86)}`,
+    auth: 'AAAAAAAAAAAAAAAAAAAAAA',
+    preview: 'name',
+    updatedAt: T0,
     ...overrides,
   });
 
@@ -114,5 +128,93 @@ describe.each([
   it('renames nothing that is not there, and stores nothing', async () => {
     expect(await devices.rename(alice, 'phone', 'Tablet')).toBeUndefined();
     expect(await devices.list(alice)).toEqual([]);
+  });
+
+  describe('push subscriptions', () => {
+    it('stores one per device, a new one in place of the old, and reads it back with its keys', async () => {
+      await devices.registerIfAbsent(phone(alice));
+
+      expect(await devices.setPushSubscription(subscription(alice))).toBe('stored');
+      expect(await devices.getPushSubscription(alice, 'phone')).toEqual(subscription(alice));
+      const replacement = subscription(alice, {
+        endpoint: 'https://push.example.com/send/xyz',
+        auth: 'BBBBBBBBBBBBBBBBBBBBBB',
+        preview: 'none',
+        updatedAt: T0 + 5,
+      });
+      expect(await devices.setPushSubscription(replacement)).toBe('stored');
+      expect(await devices.getPushSubscription(alice, 'phone')).toEqual(replacement);
+      expect(await devices.listPushSubscriptions(alice)).toEqual([replacement]);
+    });
+
+    it('leaves the device as it was', async () => {
+      await devices.registerIfAbsent(phone(alice));
+      await devices.setPushSubscription(subscription(alice));
+
+      expect(await devices.get(alice, 'phone')).toEqual(phone(alice));
+      expect(await devices.list(alice)).toEqual([phone(alice)]);
+    });
+
+    it('stores none for a device that is not there, or revoked, and creates no device', async () => {
+      await devices.registerIfAbsent(phone(bob));
+      await devices.registerIfAbsent(phone(alice, { deviceId: 'laptop' }));
+      await devices.revoke(alice, 'laptop', T0 + 1);
+
+      expect(await devices.setPushSubscription(subscription(alice))).toBe('absent');
+      expect(await devices.setPushSubscription(subscription(alice, { deviceId: 'laptop' }))).toBe('revoked');
+      expect(await devices.listPushSubscriptions(alice)).toEqual([]);
+      expect(await devices.list(alice)).toEqual([phone(alice, { deviceId: 'laptop', revokedAt: T0 + 1 })]);
+    });
+
+    it('removes a subscription when its device is revoked', async () => {
+      await devices.registerIfAbsent(phone(alice));
+      await devices.setPushSubscription(subscription(alice));
+
+      await devices.revoke(alice, 'phone', T0 + 10);
+
+      expect(await devices.getPushSubscription(alice, 'phone')).toBeUndefined();
+      expect(await devices.listPushSubscriptions(alice)).toEqual([]);
+    });
+
+    it('removes one device’s subscription, again without harm, and no other', async () => {
+      await devices.registerIfAbsent(phone(alice));
+      await devices.registerIfAbsent(phone(alice, { deviceId: 'laptop' }));
+      await devices.registerIfAbsent(phone(bob));
+      await devices.setPushSubscription(subscription(alice));
+      await devices.setPushSubscription(subscription(alice, { deviceId: 'laptop' }));
+      await devices.setPushSubscription(subscription(bob));
+
+      await devices.removePushSubscription(alice, 'phone');
+      await devices.removePushSubscription(alice, 'phone');
+      await devices.removePushSubscription(alice, 'tablet');
+
+      expect(await devices.getPushSubscription(alice, 'phone')).toBeUndefined();
+      expect(await devices.listPushSubscriptions(alice)).toEqual([
+        subscription(alice, { deviceId: 'laptop' }),
+      ]);
+      expect(await devices.listPushSubscriptions(bob)).toEqual([subscription(bob)]);
+      expect(await devices.list(alice)).toEqual([phone(alice, { deviceId: 'laptop' }), phone(alice)]);
+    });
+
+    it('lists a user’s subscriptions in device id order, and removes them all at once, nobody else’s', async () => {
+      for (const deviceId of ['tablet', 'laptop', 'watch']) {
+        await devices.registerIfAbsent(phone(alice, { deviceId }));
+      }
+      await devices.registerIfAbsent(phone(bob));
+      await devices.setPushSubscription(subscription(alice, { deviceId: 'tablet' }));
+      await devices.setPushSubscription(subscription(alice, { deviceId: 'laptop', preview: 'none' }));
+      await devices.setPushSubscription(subscription(bob));
+
+      expect(await devices.listPushSubscriptions(alice)).toEqual([
+        subscription(alice, { deviceId: 'laptop', preview: 'none' }),
+        subscription(alice, { deviceId: 'tablet' }),
+      ]);
+
+      await devices.removePushSubscriptions(alice);
+
+      expect(await devices.listPushSubscriptions(alice)).toEqual([]);
+      expect(await devices.listPushSubscriptions(bob)).toEqual([subscription(bob)]);
+      expect(await devices.list(alice)).toHaveLength(3);
+    });
   });
 });

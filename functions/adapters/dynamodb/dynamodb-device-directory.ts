@@ -1,10 +1,20 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
+import type {
+  DeviceDirectory,
+  DeviceRecord,
+  PushSubscriptionRecord,
+  SetPushSubscriptionOutcome,
+} from '../../ports/device-directory';
 import type { Item } from './batch';
-import { isConditionFailed, keys } from './keys';
+import { isConditionFailed, keys, updateIf } from './keys';
 import { queryAll } from './query-all';
 
-/** Devices as items under their user; registration and revocation are conditional writes. */
+/**
+ * Devices as items under their user; registration and revocation are conditional writes. A device's push
+ * subscription is the `pushSubscription` map of its own item (at most ~3.3 KB: the endpoint is bounded at
+ * 1,024 characters), so revoking the device removes it in the same write and no subscription can outlive
+ * its device's revocation without a transaction (which the local stand-in lacks).
+ */
 export class DynamoDbDeviceDirectory implements DeviceDirectory {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -63,7 +73,7 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.device(userId, deviceId),
-          UpdateExpression: 'SET revokedAt = :now',
+          UpdateExpression: 'SET revokedAt = :now REMOVE pushSubscription',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
           ExpressionAttributeValues: { ':now': now },
           ReturnValues: 'ALL_NEW',
@@ -97,6 +107,71 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
       throw error;
     }
   }
+
+  async setPushSubscription(subscription: PushSubscriptionRecord): Promise<SetPushSubscriptionOutcome> {
+    const { userId, deviceId, ...stored } = subscription;
+    const written = await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.device(userId, deviceId),
+      UpdateExpression: 'SET pushSubscription = :subscription',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':subscription': stored },
+    });
+    if (written) return 'stored';
+    return (await this.get(userId, deviceId)) ? 'revoked' : 'absent';
+  }
+
+  async getPushSubscription(userId: string, deviceId: string): Promise<PushSubscriptionRecord | undefined> {
+    const { Item: item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.device(userId, deviceId),
+        ProjectionExpression: 'userId, deviceId, pushSubscription',
+        ConsistentRead: true,
+      }),
+    );
+    return item?.pushSubscription ? toPushSubscription(item) : undefined;
+  }
+
+  async removePushSubscription(userId: string, deviceId: string): Promise<void> {
+    // The condition keeps an update of an absent device from creating a bare item.
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.device(userId, deviceId),
+      UpdateExpression: 'REMOVE pushSubscription',
+      ConditionExpression: 'attribute_exists(pk)',
+    });
+  }
+
+  async removePushSubscriptions(userId: string): Promise<void> {
+    for (const subscription of await this.listPushSubscriptions(userId)) {
+      await this.removePushSubscription(userId, subscription.deviceId);
+    }
+  }
+
+  async listPushSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'attribute_exists(pushSubscription)',
+      ProjectionExpression: 'userId, deviceId, pushSubscription',
+      ExpressionAttributeValues: { ':pk': keys.userPk(userId), ':prefix': keys.devicePrefix },
+    });
+    return items.map(toPushSubscription);
+  }
+}
+
+function toPushSubscription(item: Item): PushSubscriptionRecord {
+  const stored = item.pushSubscription as Item;
+  return {
+    userId: String(item.userId),
+    deviceId: String(item.deviceId),
+    endpoint: String(stored.endpoint),
+    p256dh: String(stored.p256dh),
+    auth: String(stored.auth),
+    preview: stored.preview === 'none' ? 'none' : 'name',
+    updatedAt: Number(stored.updatedAt),
+  };
 }
 
 function toDevice(item: Item): DeviceRecord {

@@ -1,9 +1,16 @@
-import type { DeviceDirectory, DeviceRecord } from '../../ports/device-directory';
+import type {
+  DeviceDirectory,
+  DeviceRecord,
+  PushSubscriptionRecord,
+  SetPushSubscriptionOutcome,
+} from '../../ports/device-directory';
 import { byKey } from './page';
 
 /** Devices kept in memory, per user, with the table adapter's rules. */
 export class InMemoryDeviceDirectory implements DeviceDirectory {
   private readonly devices = new Map<string, Map<string, DeviceRecord>>();
+  /** By user, then device id. */
+  private readonly subscriptions = new Map<string, Map<string, PushSubscriptionRecord>>();
 
   async registerIfAbsent(device: DeviceRecord): Promise<DeviceRecord & { readonly created?: true }> {
     const own = this.devicesOf(device.userId);
@@ -33,6 +40,7 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
     if (stored.revokedAt !== undefined) return copy(stored);
     const revoked = { ...stored, revokedAt: now };
     own.set(deviceId, revoked);
+    this.subscriptions.get(userId)?.delete(deviceId);
     return { ...copy(revoked), revokedNow: true };
   }
 
@@ -43,6 +51,38 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
     const renamed = { ...stored, name };
     own.set(deviceId, renamed);
     return copy(renamed);
+  }
+
+  async setPushSubscription(subscription: PushSubscriptionRecord): Promise<SetPushSubscriptionOutcome> {
+    const device = this.devices.get(subscription.userId)?.get(subscription.deviceId);
+    if (!device) return 'absent';
+    if (device.revokedAt !== undefined) return 'revoked';
+    let own = this.subscriptions.get(subscription.userId);
+    if (!own) {
+      own = new Map();
+      this.subscriptions.set(subscription.userId, own);
+    }
+    own.set(subscription.deviceId, { ...subscription });
+    return 'stored';
+  }
+
+  async getPushSubscription(userId: string, deviceId: string): Promise<PushSubscriptionRecord | undefined> {
+    const stored = this.subscriptions.get(userId)?.get(deviceId);
+    return stored ? { ...stored } : undefined;
+  }
+
+  async removePushSubscription(userId: string, deviceId: string): Promise<void> {
+    this.subscriptions.get(userId)?.delete(deviceId);
+  }
+
+  async removePushSubscriptions(userId: string): Promise<void> {
+    this.subscriptions.delete(userId);
+  }
+
+  async listPushSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
+    return [...(this.subscriptions.get(userId)?.values() ?? [])]
+      .sort(byKey((subscription) => subscription.deviceId))
+      .map((subscription) => ({ ...subscription }));
   }
 
   private devicesOf(userId: string): Map<string, DeviceRecord> {

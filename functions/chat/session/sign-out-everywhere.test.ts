@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MemoryDeps, memoryDeps } from '../../../test/support/fixtures';
+import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { SessionEndedError } from '../../errors';
 import { checkSession, signOutMarkFor } from './session-mark';
 import { signOutEverywhere } from './sign-out-everywhere';
@@ -12,15 +13,18 @@ const alice = { userId: 'alice-id', username: 'alice', correlationId: 'req-1' };
 
 describe('signOutEverywhere', () => {
   let deps: MemoryDeps;
+  let devices: InMemoryDeviceDirectory;
   let waits: number[];
   let signOut: ReturnType<typeof signOutEverywhere>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
     deps = memoryDeps();
+    devices = new InMemoryDeviceDirectory();
     waits = [];
     signOut = signOutEverywhere({
       ...deps,
+      devices,
       sleep: async (ms) => {
         waits.push(ms);
         vi.advanceTimersByTime(ms);
@@ -78,6 +82,36 @@ describe('signOutEverywhere', () => {
     await expect(check({ userId: 'bob-id', issuedAt: T0_IN_S - 100 })).resolves.toBeUndefined();
     expect(waits).toEqual([600]);
     expect(Date.now()).toBe((T0_IN_S + 1) * 1000);
+  });
+
+  it('removes the push subscription of every device of the user’s, and no one else’s', async () => {
+    const subscription = {
+      endpoint: 'https://push.example.com/send/1',
+      p256dh: `B${'A'.repeat(86)}`,
+      auth: 'AAAAAAAAAAAAAAAAAAAAAA',
+      preview: 'name',
+      updatedAt: T0,
+    } as const;
+    for (const [userId, deviceId] of [
+      [alice.userId, 'phone'],
+      [alice.userId, 'laptop'],
+      ['bob-id', 'phone'],
+    ] as const) {
+      await devices.registerIfAbsent({
+        userId,
+        deviceId,
+        signaturePublicKey: new Uint8Array(32),
+        createdAt: T0,
+      });
+      await devices.setPushSubscription({ ...subscription, userId, deviceId });
+    }
+
+    await signOut(alice);
+
+    expect(await devices.listPushSubscriptions(alice.userId)).toEqual([]);
+    expect(await devices.listPushSubscriptions('bob-id')).toEqual([
+      { ...subscription, userId: 'bob-id', deviceId: 'phone' },
+    ]);
   });
 
   it('can be repeated: a second sign-out moves the mark on', async () => {

@@ -1,4 +1,5 @@
 import type { ConnectionStore } from '../../ports/connection-store';
+import type { DeviceDirectory } from '../../ports/device-directory';
 import { type FanoutQueue, MAX_CLOSED_PER_JOB } from '../../ports/fanout-queue';
 import type { AccountDirectory } from '../../ports/user-directory';
 import { signOutMarkFor } from './session-mark';
@@ -6,6 +7,7 @@ import { signOutMarkFor } from './session-mark';
 export interface SignOutEverywhereDeps {
   readonly accounts: AccountDirectory;
   readonly connections: ConnectionStore;
+  readonly devices: Pick<DeviceDirectory, 'removePushSubscriptions'>;
   readonly fanout: FanoutQueue;
   readonly clock: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -18,7 +20,8 @@ export interface SignOutEverywhereDeps {
  *    issued before it open no connection and change nothing. The same write returns the connections
  *    open at that moment; any stored after it had a newer token.
  * 3. Queue the closing of those connections (the fan-out sender holds the right to close them).
- * 4. Answer once the mark's second has begun, so a sign-in after the answer gets tokens that work.
+ * 4. Remove the push subscription of every device: a signed-out browser gets no more notifications.
+ * 5. Answer once the mark's second has begun, so a sign-in after the answer gets tokens that work.
  * Every step can be repeated: a retry after a failure signs out again.
  */
 export function signOutEverywhere(deps: SignOutEverywhereDeps) {
@@ -36,6 +39,7 @@ export function signOutEverywhere(deps: SignOutEverywhereDeps) {
         correlationId: caller.correlationId,
       });
     }
+    await deps.devices.removePushSubscriptions(caller.userId);
     const wait = mark * 1000 - deps.clock();
     if (wait > 0) await deps.sleep(wait);
   };
