@@ -1107,7 +1107,7 @@ describe('IAM: least privilege', () => {
 
   it.each([
     ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
-    ['httpFiles', ['attachments/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+    ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
@@ -1140,7 +1140,8 @@ describe('IAM: least privilege', () => {
     ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs']],
     ['httpChat', ['dynamodb', 'logs', 'sqs']],
     ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
-    ['httpFiles', ['dynamodb', 'logs', 's3']],
+    // The queue: a new profile picture is pushed to friends and co-members.
+    ['httpFiles', ['dynamodb', 'logs', 's3', 'sqs']],
     ['httpDescription', ['logs']],
   ] as const)('lets the HTTP function %s call only the services its routes use', (name, services) => {
     expect(servicesOf(name)).toEqual(services);

@@ -327,14 +327,17 @@ export const FUNCTIONS = {
   },
   httpFiles: {
     entry: 'functions/handlers/http-files.ts',
-    description: 'Issues upload forms and download links for encrypted attachments',
+    description: 'Issues upload forms and download links for encrypted attachments and profile pictures',
     memorySizeMb: 256,
     timeoutSeconds: 5,
     bindings: [
       mainTable('readWrite'),
       // The presigned forms and links are signed with this function's role: S3 checks that role may put
-      // and get the object when the browser uses them. The function itself never moves the bytes.
-      blobBucket([BLOB_PREFIXES.attachments], 'readWrite'),
+      // and get the object when the browser uses them. The function itself never moves the bytes; it reads
+      // a picture's size (HEAD, which GetObject allows) and deletes a replaced one.
+      blobBucket([BLOB_PREFIXES.attachments, BLOB_PREFIXES.avatars], 'readWrite'),
+      // A new or removed profile picture is pushed to the user's friends and co-members.
+      fanoutQueue,
       limits,
     ],
   },

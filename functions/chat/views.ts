@@ -17,6 +17,14 @@ export function marksSeenBy(viewerId: string, member: Membership): { delivered: 
 }
 
 export function publicProfile(profile: Profile): PublicProfile {
+  return { ...strangerProfile(profile), ...(profile.avatarId ? { avatarId: profile.avatarId } : {}) };
+}
+
+/**
+ * What a search or a look-up by id shows of anyone: the public part without the picture's id, so that
+ * nobody learns whether a stranger has one (the picture itself is only theirs to see who know them).
+ */
+export function strangerProfile(profile: Profile): PublicProfile {
   return { userId: profile.userId, username: profile.username, displayName: profile.displayName };
 }
 
@@ -26,6 +34,7 @@ export function meView(profile: Profile): Me {
     userId: profile.userId,
     username: profile.username,
     displayName: profile.displayName,
+    ...(profile.avatarId ? { avatarId: profile.avatarId } : {}),
     email: profile.email,
     createdAt: iso(profile.createdAt),
   };

@@ -2,16 +2,30 @@ import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachmen
 import { DynamoDbBlobQuota } from '../adapters/dynamodb/dynamodb-blob-quota';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
+import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
+import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
 import type { CreateUploadDeps } from '../chat/attachment/create-upload';
 import type { GetAttachmentDeps } from '../chat/attachment/get-attachment';
+import type { CreateAvatarUploadDeps } from '../chat/profile/create-avatar-upload';
+import type { GetAvatarDeps } from '../chat/profile/get-avatar';
+import type { SetAvatarDeps } from '../chat/profile/set-avatar';
 import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
 import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
 import { caps } from './limits';
-import { attachmentObjects } from './s3';
+import { attachmentObjects, avatarObjects } from './s3';
+import { fanoutQueue } from './sqs';
 
-/** Upload forms and download links for attachments: the table and the bucket's `attachments/` prefix. */
-export function buildFilesDeps(): CreateUploadDeps & GetAttachmentDeps & HttpHandlerDeps {
+/**
+ * Upload forms and download links for attachments and profile pictures: the table, the bucket's
+ * `attachments/` and `avatars/` prefixes, and the fan-out queue for the `profile` push a new picture makes.
+ */
+export function buildFilesDeps(): CreateUploadDeps &
+  GetAttachmentDeps &
+  CreateAvatarUploadDeps &
+  SetAvatarDeps &
+  GetAvatarDeps &
+  HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
     conversations: new DynamoDbConversationStore(client, tableName),
@@ -19,6 +33,10 @@ export function buildFilesDeps(): CreateUploadDeps & GetAttachmentDeps & HttpHan
     attachments: new DynamoDbAttachmentStore(client, tableName),
     attachmentObjects: attachmentObjects(),
     attachmentQuota: new DynamoDbBlobQuota(client, tableName, caps(), 'attachmentBytesPerUserPerDay'),
+    profiles: new DynamoDbProfileStore(client, tableName),
+    relationships: new DynamoDbRelationshipStore(client, tableName),
+    avatarObjects: avatarObjects(),
+    fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),
     clock,

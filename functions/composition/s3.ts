@@ -1,5 +1,6 @@
 import { S3AttachmentObjects } from '../adapters/s3/s3-attachment-objects';
 import { S3BlobStore, type S3BlobStoreOptions } from '../adapters/s3/s3-blob-store';
+import { blobKeys } from '../chat/mls/blob-keys';
 import { ConfigError, Env, loadConfig } from '../config';
 import { clientOptions } from './client-options';
 
@@ -11,6 +12,11 @@ export function blobStore(): S3BlobStore {
 /** Attachments' encrypted objects: upload forms, download links and deletes. */
 export function attachmentObjects(): S3AttachmentObjects {
   return new S3AttachmentObjects(bucketOptions());
+}
+
+/** Profile pictures' encrypted objects, under their own prefix: upload forms, download links, sizes, deletes. */
+export function avatarObjects(): S3AttachmentObjects {
+  return new S3AttachmentObjects({ ...bucketOptions(), keyOf: blobKeys.avatar });
 }
 
 function bucketOptions(): S3BlobStoreOptions {

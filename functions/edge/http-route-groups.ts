@@ -16,9 +16,11 @@ import type { RouteId } from '../../shared/api/routes';
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
  *   everything that reads or writes the blob bucket (large commits and
  *   Welcomes live there, and history pages read commits back from it).
- * - `files`: upload forms and download links for attachments. DynamoDB and
- *   the blob bucket's `attachments/` prefix only: the forms and links are
- *   signed with its role, so that role, not the MLS one, is what S3 checks.
+ * - `files`: upload forms and download links for attachments and profile
+ *   pictures. DynamoDB, the blob bucket's `attachments/` and `avatars/`
+ *   prefixes only (the forms and links are signed with its role, so that
+ *   role, not the MLS one, is what S3 checks), and the fan-out queue for the
+ *   `profile` push a new picture makes.
  * - `description`: the public OpenAPI document, in a function with no data
  *   access at all, as the only route without a token.
  */
@@ -70,7 +72,7 @@ export const HTTP_ROUTE_GROUPS = {
     'listWelcomes',
     'acknowledgeWelcome',
   ],
-  files: ['createUpload', 'getAttachment'],
+  files: ['createUpload', 'getAttachment', 'createAvatarUpload', 'setAvatar', 'clearAvatar', 'getAvatar'],
   description: ['getApiDescription'],
 } as const satisfies Record<string, readonly RouteId[]>;
 

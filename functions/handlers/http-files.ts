@@ -1,5 +1,8 @@
 import { createUpload } from '../chat/attachment/create-upload';
 import { getAttachment } from '../chat/attachment/get-attachment';
+import { createAvatarUpload } from '../chat/profile/create-avatar-upload';
+import { getAvatar } from '../chat/profile/get-avatar';
+import { setAvatar } from '../chat/profile/set-avatar';
 import { buildFilesDeps } from '../composition/http-files';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
@@ -7,13 +10,22 @@ import { createLogger } from '../observability';
 const deps = buildFilesDeps();
 const upload = createUpload(deps);
 const download = getAttachment(deps);
+const uploadAvatar = createAvatarUpload(deps);
+const changeAvatar = setAvatar(deps);
+const downloadAvatar = getAvatar(deps);
 
-/** Attachments: a form to upload one, a link to download one. The bytes never pass through here. */
+/** Attachments and profile pictures: forms to upload them, links to download them. The bytes never pass through here. */
 export const handler = httpHandler(
   'files',
   {
     createUpload: ({ params, body }, caller) => upload(caller, params.conversationId, body.size),
     getAttachment: ({ params }, caller) => download(caller, params.conversationId, params.attachmentId),
+    createAvatarUpload: ({ body }, caller) => uploadAvatar(caller, body.size),
+    setAvatar: ({ body }, caller) => changeAvatar(caller, body.avatarId),
+    clearAvatar: async (_request, caller) => {
+      await changeAvatar(caller, undefined);
+    },
+    getAvatar: ({ params }, caller) => downloadAvatar(caller, params.userId),
   },
   createLogger('http-files'),
   deps,

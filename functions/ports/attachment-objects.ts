@@ -16,3 +16,12 @@ export interface AttachmentObjects {
   /** Deletes these attachments' objects; missing ones are no error. */
   delete(attachmentIds: readonly string[]): Promise<void>;
 }
+
+/**
+ * Where profile pictures' encrypted bytes live: the same kind of objects as attachments (in a prefix of
+ * their own), and their size, read back to check an upload is complete before it becomes a picture.
+ */
+export interface AvatarObjects extends AttachmentObjects {
+  /** The object's size in bytes, or undefined when there is none (its form was never posted). */
+  sizeOf(avatarId: string): Promise<number | undefined>;
+}

@@ -8,6 +8,10 @@ export interface Profile {
   readonly email: string;
   /** Epoch ms. */
   readonly createdAt: number;
+  /** The object of the user's profile picture (encrypted; the key is never on the server). */
+  readonly avatarId?: string;
+  /** The user's newest avatar upload slot that has not become the picture yet. */
+  readonly avatarUpload?: string;
 }
 
 export interface ProfilePatch {
@@ -30,6 +34,18 @@ export interface ProfileStore {
   create(profile: Profile): Promise<'created' | 'username-taken'>;
   /** Applies the patch; throws `ConflictError` when the new username is taken. */
   update(userId: string, patch: ProfilePatch): Promise<Profile>;
+  /**
+   * Records `avatarId` as the user's newest avatar upload, in place of any earlier one that never became
+   * the picture: returns that earlier one, whose object is the caller's to delete. `NotFoundError`
+   * without a profile.
+   */
+  startAvatarUpload(userId: string, avatarId: string): Promise<string | undefined>;
+  /**
+   * Makes the newest avatar upload the picture, or with `undefined` removes the picture. Returns the
+   * profile as it is now and the picture it replaced (whose object is the caller's to delete).
+   * `NotFoundError` when `avatarId` is not the user's newest upload, or without a profile.
+   */
+  setAvatar(userId: string, avatarId: string | undefined): Promise<{ profile: Profile; replaced?: string }>;
   findByEmail(email: string): Promise<Profile | undefined>;
   findByUsername(username: string): Promise<Profile | undefined>;
   /** Profiles whose username starts with `prefix` (at least 2 characters), in username order. */

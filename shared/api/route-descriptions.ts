@@ -2,6 +2,7 @@ import {
   ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS,
   ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
   MAX_ATTACHMENT_SIZE_IN_BYTES,
+  MAX_AVATAR_SIZE_IN_BYTES,
   MAX_PINNED_CONVERSATIONS,
   MUTED_FOREVER,
 } from '../protocol/limits';
@@ -31,6 +32,23 @@ export const ROUTE_DESCRIPTIONS = {
   },
   updateMe: {
     summary: 'Change my username or display name',
+  },
+  createAvatarUpload: {
+    summary: 'Get a slot to upload my encrypted profile picture',
+    description: `The client scales the picture, encrypts it under a fresh key with the attachment cipher (see docs/e2ee.md, "Profile pictures") and asks for a slot of the ciphertext's exact size, at most ${MAX_AVATAR_SIZE_IN_BYTES} bytes. The answer is a presigned form POST to the object store, pinned to one object and that size and valid for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes. Only the latest slot can become the picture: asking again deletes an earlier upload that never became one. Counts against the \`write\` rate limit. Then \`PUT /me/avatar\`.`,
+  },
+  setAvatar: {
+    summary: 'Make my uploaded picture my profile picture',
+    description: `\`avatarId\` must be the caller's latest slot of \`POST /me/avatar/upload\` (else \`NOT_FOUND\`, also for someone else's upload), its form posted (else \`CONFLICT\`: the upload is not complete) and the object at most ${MAX_AVATAR_SIZE_IN_BYTES} bytes (else \`PAYLOAD_TOO_LARGE\`). The previous picture's object is deleted. Friends and co-members get a \`profile\` push with the new \`avatarId\`; the server never has the key, which the client sends inside its end-to-end encrypted messages. Counts against the \`write\` rate limit.`,
+  },
+  clearAvatar: {
+    summary: 'Remove my profile picture',
+    description:
+      'The object is deleted and the profile no longer names one; friends and co-members get a `profile` push without `avatarId`, and show initials again. Removing when there is none is no error.',
+  },
+  getAvatar: {
+    summary: "Get a short-lived link to a user's encrypted profile picture",
+    description: `For the user themself, their friends and the members of their groups, never for someone blocked either way (the audience of their \`profile\` pushes); anyone else, and a user without a picture, gets \`NOT_FOUND\`, so nobody learns whether a stranger has one. The link works for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} minutes. The bytes are ciphertext: the key and the digest reach a viewer only inside a message from the user.`,
   },
   signOutEverywhere: {
     summary: 'Sign out everywhere: end every session of my account, this one included',

@@ -49,7 +49,27 @@ export const DownloadLinkSchema = z.object({
   expiresAt: z.string(),
 });
 
+/** Where and how to upload one encrypted profile picture: an HTML form POST straight to the object store. */
+export const AvatarUploadSlotSchema = z.object({
+  avatarId: AttachmentIdSchema,
+  /** POST a `multipart/form-data` form here: every field of `fields`, then the encrypted bytes as `file`, last. */
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  /** ISO 8601: the form is refused after this. */
+  expiresAt: z.string(),
+});
+
+/** Where to download a user's encrypted profile picture from, for a while. */
+export const AvatarLinkSchema = z.object({
+  avatarId: AttachmentIdSchema,
+  /** GET this URL, with no `Authorization` header, before `expiresAt`. */
+  url: z.string(),
+  expiresAt: z.string(),
+});
+
 export type UploadSlot = z.infer<typeof UploadSlotSchema>;
+export type AvatarUploadSlot = z.infer<typeof AvatarUploadSlotSchema>;
+export type AvatarLink = z.infer<typeof AvatarLinkSchema>;
 export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
 
 /** The routes that answer with a body: every one whose success status is not 204. */
@@ -69,6 +89,9 @@ type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never :
 export const ROUTE_RESPONSES = {
   getMe: MeSchema,
   updateMe: MeSchema,
+  createAvatarUpload: AvatarUploadSlotSchema,
+  setAvatar: MeSchema,
+  getAvatar: AvatarLinkSchema,
   findUsers: PageSchema(PublicProfileSchema),
   getUser: PublicProfileSchema,
   listFriends: PageSchema(FriendSchema),

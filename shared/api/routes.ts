@@ -19,6 +19,7 @@ import {
 } from '../protocol/ids';
 import {
   MAX_ATTACHMENT_SIZE_IN_BYTES,
+  MAX_AVATAR_SIZE_IN_BYTES,
   MAX_CLAIM_USERS,
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
@@ -129,6 +130,16 @@ export const PostMessageBodySchema = z
 export const CreateUploadBodySchema = z.object({
   /** The exact size of the encrypted object to upload, in bytes: the upload is refused at any other size. */
   size: z.number().check(z.int(), z.positive(), z.maximum(MAX_ATTACHMENT_SIZE_IN_BYTES)),
+});
+
+export const CreateAvatarUploadBodySchema = z.object({
+  /** The exact size of the encrypted picture, in bytes: the upload is refused at any other size. */
+  size: z.number().check(z.int(), z.positive(), z.maximum(MAX_AVATAR_SIZE_IN_BYTES)),
+});
+
+export const SetAvatarBodySchema = z.object({
+  /** The id `POST /me/avatar/upload` answered, once its form was posted. */
+  avatarId: AttachmentIdSchema,
 });
 
 const AttachmentParamsSchema = z.object({
@@ -359,6 +370,41 @@ export const ROUTES = {
     auth: 'jwt',
     status: 204,
     errors: [],
+  }),
+  createAvatarUpload: route({
+    method: 'POST',
+    path: '/me/avatar/upload',
+    tag: 'profile',
+    auth: 'jwt',
+    body: CreateAvatarUploadBodySchema,
+    status: 201,
+    errors: [ValidationFailed, NotFound],
+  }),
+  setAvatar: route({
+    method: 'PUT',
+    path: '/me/avatar',
+    tag: 'profile',
+    auth: 'jwt',
+    body: SetAvatarBodySchema,
+    status: 200,
+    errors: [ValidationFailed, NotFound, Conflict, PayloadTooLarge],
+  }),
+  clearAvatar: route({
+    method: 'DELETE',
+    path: '/me/avatar',
+    tag: 'profile',
+    auth: 'jwt',
+    status: 204,
+    errors: [NotFound],
+  }),
+  getAvatar: route({
+    method: 'GET',
+    path: '/users/{userId}/avatar',
+    tag: 'profile',
+    auth: 'jwt',
+    params: UserParamsSchema,
+    status: 200,
+    errors: [NotFound],
   }),
   findUsers: route({
     method: 'GET',

@@ -148,6 +148,44 @@ describe('parseMessagePayload', () => {
   });
 });
 
+describe('the profile key in a payload', () => {
+  const key = toBase64(new Uint8Array(32).fill(7));
+  const sha256 = toBase64(new Uint8Array(32).fill(9));
+  const profile = { avatarId: 'avatarAAAAAAAAAAAAAAAA', key, sha256 };
+
+  it("carries the key to the sender's picture beside the text, both ways", () => {
+    const plaintext = encodeMessagePayload({ text: 'Hi', profile });
+
+    expect(plaintext).toBeDefined();
+    expect(parseMessagePayload(plaintext as Uint8Array)).toEqual({ text: 'Hi', profile });
+  });
+
+  it('drops a bad profile key alone: the message is still read, with no key', () => {
+    const bad = [
+      { ...profile, key: toBase64(new Uint8Array(16)) },
+      { ...profile, sha256: 'not base64!' },
+      { ...profile, avatarId: '../../etc/passwd' },
+      { avatarId: profile.avatarId },
+      'a string',
+      null,
+    ];
+    for (const value of bad) {
+      expect(parseMessagePayload(encode({ text: 'Still here', profile: value }))).toEqual({
+        text: 'Still here',
+      });
+    }
+  });
+
+  it('refuses a payload broken elsewhere, profile key or not', () => {
+    expect(parseMessagePayload(encode({ text: 42, profile }))).toBeUndefined();
+    expect(parseMessagePayload(encode({ text: 42, profile: 'bad' }))).toBeUndefined();
+  });
+
+  it('will not encode a bad profile key', () => {
+    expect(encodeMessagePayload({ text: 'Hi', profile: { ...profile, key: 'short' } })).toBeUndefined();
+  });
+});
+
 describe('encodeMessagePayload', () => {
   it('fits the longest caption and a file with the largest thumbnail into one message', async () => {
     const attachment = await descriptorOf(new Uint8Array(10), {

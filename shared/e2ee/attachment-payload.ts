@@ -189,7 +189,27 @@ export const AttachmentDescriptorSchema = z
 export type AttachmentDescriptor = z.infer<typeof AttachmentDescriptorSchema>;
 
 /**
- * A message's plaintext: its text (a caption when it carries files), a reaction's emoji, its files.
+ * The key to the sender's profile picture, as Signal sends its profile key: inside the sender's end-to-end
+ * encrypted messages, so the server, which stores the sealed picture and names it in the sender's profile
+ * (`avatarId`), never has it. The picture is sealed with the attachment cipher; the digest pins its bytes.
+ *
+ * @example
+ * const profile: ProfileKey = { avatarId: me.avatarId, key: sealed.key, sha256: sealed.sha256 };
+ */
+export const ProfileKeySchema = z.object({
+  /** The picture's object, as the sender's profile names it. */
+  avatarId: AttachmentIdSchema,
+  /** The picture's AES-256 key: 32 bytes, base64. */
+  key: base64Of((bytes) => bytes === 32, 'must be a 32-byte key'),
+  /** SHA-256 of the picture's whole ciphertext: 32 bytes, base64. */
+  sha256: base64Of((bytes) => bytes === 32, 'must be a SHA-256 digest'),
+});
+/** @see ProfileKeySchema */
+export type ProfileKey = z.infer<typeof ProfileKeySchema>;
+
+/**
+ * A message's plaintext: its text (a caption when it carries files), a reaction's emoji, its files, and
+ * the key to the sender's profile picture when it is new to this conversation.
  * Fields a later version adds are dropped, not refused, so older clients still show the rest.
  *
  * @example
@@ -218,6 +238,8 @@ export const MessagePayloadSchema = z.object({
       ),
     ),
   ),
+  /** The key to the sender's current profile picture (see {@link ProfileKeySchema}). */
+  profile: z.optional(ProfileKeySchema),
 });
 /** @see MessagePayloadSchema */
 export type MessagePayload = z.infer<typeof MessagePayloadSchema>;
@@ -225,6 +247,7 @@ export type MessagePayload = z.infer<typeof MessagePayloadSchema>;
 /**
  * A decrypted message's plaintext as a payload, or undefined when it is not UTF-8 JSON of that shape
  * (a hostile or broken sender): the UI shows such a message as unreadable and never sees its fields.
+ * A `profile` that breaks its schema is dropped alone: the message is still shown, with no picture key.
  *
  * @example
  * const payload = parseMessagePayload(event.plaintext);
@@ -239,7 +262,11 @@ export function parseMessagePayload(plaintext: Uint8Array): MessagePayload | und
     return undefined;
   }
   const parsed = MessagePayloadSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  if (parsed.success) return parsed.data;
+  if (typeof json !== 'object' || json === null || !('profile' in json)) return undefined;
+  const { profile: _dropped, ...rest } = json as Record<string, unknown>;
+  const withoutProfile = MessagePayloadSchema.safeParse(rest);
+  return withoutProfile.success ? withoutProfile.data : undefined;
 }
 
 /**

@@ -49,6 +49,12 @@ export const ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS = 15 * 60;
 /** An uploaded attachment no message references this long after its slot was issued is deleted. */
 export const UNREFERENCED_ATTACHMENT_LIFETIME_IN_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Largest encrypted profile picture: a 256×256 JPEG or WebP is 10 to 40 KB, sealed with the attachment
+ * cipher (29 bytes more). An avatar upload slot is refused above it.
+ */
+export const MAX_AVATAR_SIZE_IN_BYTES = 64 * 1024;
+
 /** API Gateway closes a WebSocket connection idle this long. */
 export const IDLE_TIMEOUT_IN_SECONDS = 10 * 60;
 

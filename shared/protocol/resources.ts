@@ -1,5 +1,6 @@
 import * as z from '../zod';
 import {
+  AttachmentIdSchema,
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
@@ -24,6 +25,11 @@ export const PublicProfileSchema = z.object({
   userId: UserIdSchema,
   username: UsernameSchema,
   displayName: DisplayNameSchema,
+  /**
+   * The user's profile picture, when they set one: the id of an encrypted object (`GET
+   * /users/{userId}/avatar`). Its key is never here: it travels inside the user's MLS messages.
+   */
+  avatarId: z.optional(AttachmentIdSchema),
 });
 export type PublicProfile = z.infer<typeof PublicProfileSchema>;
 

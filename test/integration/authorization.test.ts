@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteId } from '../../shared/api/routes';
 import { apiFor, befriend } from '../support/api';
+import { postUpload } from '../support/attachments';
 import { type Persona, signUp } from '../support/personas';
 import { browserPushSubscription } from '../support/push';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -26,6 +27,7 @@ describe('authorization on every route', () => {
   const people = {} as Record<Exclude<Role, 'anonymous'>, Persona>;
   let group: string;
   let attachmentId: string;
+  let avatarId: string;
   const nobody = randomUUID();
   const signaturePublicKey = Buffer.alloc(32, 7).toString('base64');
   const keyPackage = Buffer.from('key package').toString('base64');
@@ -66,6 +68,10 @@ describe('authorization on every route', () => {
     await owners.removeMember({ params: { conversationId: group, userId: people.removed.userId } });
     await owners.removeMember({ params: { conversationId: group, userId: people.blocked.userId } });
     await owners.blockUser({ params: { userId: people.blocked.userId } });
+    const avatar = await owners.createAvatarUpload({ body: { size: 10 } });
+    expect((await postUpload(avatar, new Uint8Array(10))).status).toBe(204);
+    await owners.setAvatar({ body: { avatarId: avatar.avatarId } });
+    avatarId = avatar.avatarId;
     await owners.registerDevice({ body: { deviceId: 'owner-phone', signaturePublicKey } });
     await owners.uploadKeyPackages({
       params: { deviceId: 'owner-phone' },
@@ -225,6 +231,19 @@ describe('authorization on every route', () => {
       expect: { all: 404, owner: 200 },
     },
     revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
+    // The owner's picture: theirs, their friends' and co-members' to see, never a stranger's or a blocked user's.
+    getAvatar: {
+      path: () => `/users/${people.owner.userId}/avatar`,
+      expect: { owner: 200, member: 200, outsider: 404, removed: 200, blocked: 404 },
+    },
+    createAvatarUpload: {
+      path: () => '/me/avatar/upload',
+      body: () => ({ size: 100 }),
+      expect: { all: 201 },
+    },
+    // Only one's own newest upload, once posted: the owner's picture is no upload of anyone's.
+    setAvatar: { path: () => '/me/avatar', body: () => ({ avatarId }), expect: { all: 404 } },
+    clearAvatar: { path: () => '/me/avatar', expect: { all: 204 } },
     // Last of the routes with a token: it ends every session of the caller.
     signOutEverywhere: { path: () => '/me/sign-out', expect: { all: 204 } },
     getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },

@@ -42,6 +42,8 @@ export interface MemoryDeps {
   readonly accounts: InMemoryAccountDirectory;
   readonly attachments: InMemoryAttachmentStore;
   readonly attachmentObjects: InMemoryAttachmentObjects;
+  /** Profile pictures' objects. */
+  readonly avatarObjects: InMemoryAttachmentObjects;
   /** Counts against `caps.attachmentBytesPerUserPerDay`. */
   readonly attachmentQuota: InMemoryBlobQuota;
   readonly blobs: InMemoryBlobStore;
@@ -87,6 +89,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     attachments: new InMemoryAttachmentStore(),
     attachmentObjects: new InMemoryAttachmentObjects(),
     attachmentQuota: new InMemoryBlobQuota(caps, 'attachmentBytesPerUserPerDay'),
+    avatarObjects: new InMemoryAttachmentObjects('avatars'),
     blobs: new InMemoryBlobStore(),
     blobQuota: new InMemoryBlobQuota(caps, 'blobBytesPerUserPerDay'),
     connections: new InMemoryConnectionStore(),

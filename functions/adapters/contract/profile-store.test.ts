@@ -215,4 +215,45 @@ describe.each([
       await expect(store.searchByUsernamePrefix('a', 10)).rejects.toThrow(ValidationError);
     });
   });
+  describe('avatar', () => {
+    const AVATAR_1 = 'avatar1AAAAAAAAAAAAAAA';
+    const AVATAR_2 = 'avatar2AAAAAAAAAAAAAAA';
+
+    it('makes only the newest upload the picture, and says which picture and upload it replaced', async () => {
+      const alice = profileOf('alice');
+      await store.create(alice);
+
+      expect(await store.startAvatarUpload(alice.userId, AVATAR_1)).toBeUndefined();
+      expect(await store.startAvatarUpload(alice.userId, AVATAR_2)).toBe(AVATAR_1);
+      await expect(store.setAvatar(alice.userId, AVATAR_1)).rejects.toThrow(NotFoundError);
+
+      const set = await store.setAvatar(alice.userId, AVATAR_2);
+      expect(set).toEqual({ profile: { ...alice, avatarId: AVATAR_2 } });
+      expect(await store.get(alice.userId)).toEqual({ ...alice, avatarId: AVATAR_2 });
+      // Made the picture once: not again.
+      await expect(store.setAvatar(alice.userId, AVATAR_2)).rejects.toThrow(NotFoundError);
+
+      await store.startAvatarUpload(alice.userId, AVATAR_1);
+      expect(await store.setAvatar(alice.userId, AVATAR_1)).toEqual({
+        profile: { ...alice, avatarId: AVATAR_1 },
+        replaced: AVATAR_2,
+      });
+    });
+
+    it('removes the picture, and removing none is no error', async () => {
+      const alice = profileOf('alice');
+      await store.create(alice);
+      await store.startAvatarUpload(alice.userId, AVATAR_1);
+      await store.setAvatar(alice.userId, AVATAR_1);
+
+      expect(await store.setAvatar(alice.userId, undefined)).toEqual({ profile: alice, replaced: AVATAR_1 });
+      expect(await store.setAvatar(alice.userId, undefined)).toEqual({ profile: alice });
+      expect(await store.get(alice.userId)).toEqual(alice);
+    });
+
+    it('refuses a user without a profile', async () => {
+      await expect(store.startAvatarUpload(freshId('nobody'), AVATAR_1)).rejects.toThrow(NotFoundError);
+      await expect(store.setAvatar(freshId('nobody'), undefined)).rejects.toThrow(NotFoundError);
+    });
+  });
 });

@@ -131,6 +131,61 @@ export class DynamoDbProfileStore implements ProfileStore {
     return toProfile(updated);
   }
 
+  async startAvatarUpload(userId: string, avatarId: string): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.profile(userId),
+          UpdateExpression: 'SET avatarUpload = :id',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':id': avatarId },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return typeof Attributes?.avatarUpload === 'string' ? Attributes.avatarUpload : undefined;
+    } catch (error) {
+      if (isConditionFailed(error)) throw new NotFoundError('No profile for this user', { cause: error });
+      throw error;
+    }
+  }
+
+  async setAvatar(
+    userId: string,
+    avatarId: string | undefined,
+  ): Promise<{ profile: Profile; replaced?: string }> {
+    let before: Item | undefined;
+    try {
+      ({ Attributes: before } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.profile(userId),
+          ...(avatarId !== undefined
+            ? {
+                UpdateExpression: 'SET avatarId = :id REMOVE avatarUpload',
+                // Only the newest upload: a slot issued meanwhile wins, and this one's object is deleted by it.
+                ConditionExpression: 'attribute_exists(pk) AND avatarUpload = :id',
+                ExpressionAttributeValues: { ':id': avatarId },
+              }
+            : { UpdateExpression: 'REMOVE avatarId', ConditionExpression: 'attribute_exists(pk)' }),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      throw new NotFoundError(avatarId === undefined ? 'No profile for this user' : 'No such avatar upload', {
+        cause: error,
+      });
+    }
+    if (!before) throw new ParleyError('UpdateItem with ALL_OLD returned no profile');
+    const { avatarId: replaced, avatarUpload, ...rest } = toProfile(before);
+    const profile: Profile = {
+      ...rest,
+      ...(avatarId !== undefined ? { avatarId } : avatarUpload !== undefined ? { avatarUpload } : {}),
+    };
+    return { profile, ...(replaced !== undefined ? { replaced } : {}) };
+  }
+
   async findByEmail(email: string): Promise<Profile | undefined> {
     const profile = await this.findByClaim(keys.emailClaim(email));
     return profile?.email === email ? profile : undefined;
@@ -225,5 +280,7 @@ function toProfile(item: Item): Profile {
     displayName: String(item.displayName),
     email: String(item.email),
     createdAt: Number(item.createdAt),
+    ...(typeof item.avatarId === 'string' ? { avatarId: item.avatarId } : {}),
+    ...(typeof item.avatarUpload === 'string' ? { avatarUpload: item.avatarUpload } : {}),
   };
 }

@@ -70,6 +70,31 @@ export class InMemoryProfileStore implements ProfileStore {
     return { ...updated };
   }
 
+  async startAvatarUpload(userId: string, avatarId: string): Promise<string | undefined> {
+    const current = this.profiles.get(userId);
+    if (!current) throw new NotFoundError('No profile for this user');
+    this.profiles.set(userId, { ...current, avatarUpload: avatarId });
+    return current.avatarUpload;
+  }
+
+  async setAvatar(
+    userId: string,
+    avatarId: string | undefined,
+  ): Promise<{ profile: Profile; replaced?: string }> {
+    const current = this.profiles.get(userId);
+    if (!current) throw new NotFoundError('No profile for this user');
+    if (avatarId !== undefined && current.avatarUpload !== avatarId) {
+      throw new NotFoundError('No such avatar upload');
+    }
+    const { avatarId: replaced, avatarUpload, ...rest } = current;
+    const profile: Profile = {
+      ...rest,
+      ...(avatarId !== undefined ? { avatarId } : avatarUpload !== undefined ? { avatarUpload } : {}),
+    };
+    this.profiles.set(userId, profile);
+    return { profile: { ...profile }, ...(replaced !== undefined ? { replaced } : {}) };
+  }
+
   async findByEmail(email: string): Promise<Profile | undefined> {
     const userId = this.emails.get(email);
     return userId === undefined ? undefined : this.get(userId);

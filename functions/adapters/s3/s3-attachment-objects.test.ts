@@ -95,4 +95,33 @@ describe('S3AttachmentObjects against the S3 stand-in, which checks forms and li
 
     expect((await fetch(await objects.downloadUrl(id, Date.now() + 60_000))).status).toBe(404);
   });
+
+  it('reads the size of a posted object, and of none before its form was posted', async () => {
+    const id = freshId();
+    const form = await objects.uploadForm(id, 1234, Date.now() + 60_000);
+    expect(await objects.sizeOf(id)).toBeUndefined();
+
+    await post(form, bytesOf(1234));
+
+    expect(await objects.sizeOf(id)).toBe(1234);
+  });
+
+  it('keeps profile pictures under their own prefix when told to', async () => {
+    const avatars = new S3AttachmentObjects({
+      bucketName,
+      region: REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: s3?.endpoint,
+      keyOf: (id) => `avatars/${id}`,
+    });
+    const id = freshId();
+    const form = await avatars.uploadForm(id, 10, Date.now() + 60_000);
+    expect(form.fields.key).toBe(`avatars/${id}`);
+    await post(form, bytesOf(10));
+
+    expect(await avatars.sizeOf(id)).toBe(10);
+    expect(await objects.sizeOf(id)).toBeUndefined();
+    await avatars.delete([id]);
+    expect(await avatars.sizeOf(id)).toBeUndefined();
+  });
 });

@@ -3,7 +3,7 @@ import { toHex } from '@smithy/core/serde';
 import { getSigningKey } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { blobKeys } from '../../chat/mls/blob-keys';
-import type { AttachmentObjects, UploadForm } from '../../ports/attachment-objects';
+import type { AvatarObjects, UploadForm } from '../../ports/attachment-objects';
 import { S3BlobStore } from './s3-blob-store';
 
 export interface S3AttachmentObjectsOptions {
@@ -14,6 +14,11 @@ export interface S3AttachmentObjectsOptions {
   readonly endpoint?: string | undefined;
   /** @default Date.now */
   readonly clock?: () => number;
+  /**
+   * The key of an object by its id.
+   * @default blobKeys.attachment (attachments/{id}); profile pictures use blobKeys.avatar
+   */
+  readonly keyOf?: (id: string) => string;
 }
 
 /**
@@ -22,13 +27,15 @@ export interface S3AttachmentObjectsOptions {
  * signs it, without the S3 client that helper imports: about 45 KiB gzip in a function bundle), and
  * download with `S3BlobStore`'s presigned GET; deletes go through `S3BlobStore` too.
  */
-export class S3AttachmentObjects implements AttachmentObjects {
+export class S3AttachmentObjects implements AvatarObjects {
   private readonly objects: S3BlobStore;
   private readonly clock: () => number;
+  private readonly keyOf: (id: string) => string;
 
   constructor(private readonly options: S3AttachmentObjectsOptions) {
     this.objects = new S3BlobStore(options);
     this.clock = options.clock ?? Date.now;
+    this.keyOf = options.keyOf ?? blobKeys.attachment;
   }
 
   async uploadForm(attachmentId: string, size: number, expiresAt: number): Promise<UploadForm> {
@@ -36,7 +43,7 @@ export class S3AttachmentObjects implements AttachmentObjects {
     const shortDate = amzDate.slice(0, 8);
     const credentials = await this.credentials();
     const fields: Record<string, string> = {
-      key: blobKeys.attachment(attachmentId),
+      key: this.keyOf(attachmentId),
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
       'X-Amz-Credential': `${credentials.accessKeyId}/${shortDate}/${this.options.region}/s3/aws4_request`,
       'X-Amz-Date': amzDate,
@@ -63,11 +70,15 @@ export class S3AttachmentObjects implements AttachmentObjects {
   }
 
   async downloadUrl(attachmentId: string, expiresAt: number): Promise<string> {
-    return this.objects.presignedGet(blobKeys.attachment(attachmentId), this.clock(), expiresAt);
+    return this.objects.presignedGet(this.keyOf(attachmentId), this.clock(), expiresAt);
   }
 
   async delete(attachmentIds: readonly string[]): Promise<void> {
-    await Promise.all(attachmentIds.map((id) => this.objects.delete(blobKeys.attachment(id))));
+    await Promise.all(attachmentIds.map((id) => this.objects.delete(this.keyOf(id))));
+  }
+
+  async sizeOf(attachmentId: string): Promise<number | undefined> {
+    return this.objects.size(this.keyOf(attachmentId));
   }
 
   private async credentials(): Promise<AwsCredentialIdentity> {

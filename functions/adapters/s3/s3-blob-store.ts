@@ -43,7 +43,7 @@ export class S3RequestError extends Error {
  * Blobs as objects of one S3 bucket. The bytes are opaque ciphertext: stored
  * as `application/octet-stream`, encrypted at rest by the bucket's default.
  *
- * No S3 client: each of the three requests (`PUT`, `GET`, `DELETE` of one
+ * No S3 client: each of the four requests (`PUT`, `GET`, `HEAD`, `DELETE` of one
  * object) is signed with SigV4 as the SDK's S3 client signs it (service `s3`,
  * the path not escaped twice, the payload's SHA-256 in `x-amz-content-sha256`)
  * and sent with the HTTP handler the other SDK clients of a bundle already
@@ -94,6 +94,15 @@ export class S3BlobStore implements BlobStore {
     throw failure('GET', answer);
   }
 
+  /** The object's size in bytes (a HEAD request), or undefined when there is none. */
+  async size(key: string): Promise<number | undefined> {
+    const answer = await this.send('HEAD', key);
+    if (ok(answer.status)) return Number(contentLengthOf(answer.headers));
+    // A HEAD answer has no body, so no error code: a 404 is the key's (a missing bucket would fail its GETs too).
+    if (answer.status === 404) return undefined;
+    throw failure('HEAD', answer);
+  }
+
   async delete(key: string): Promise<void> {
     // S3 answers a delete of a missing key with 204 as well.
     const answer = await this.send('DELETE', key);
@@ -126,9 +135,13 @@ export class S3BlobStore implements BlobStore {
    * Retried as the SDK's clients retry (standard mode: three attempts, backing
    * off): on a server error or throttling, or when the connection fails (a
    * kept-alive socket may have been closed while the environment was frozen).
-   * All three requests are idempotent.
+   * All four requests are idempotent.
    */
-  private async send(method: 'PUT' | 'GET' | 'DELETE', key: string, body?: Uint8Array): Promise<S3Answer> {
+  private async send(
+    method: 'PUT' | 'GET' | 'HEAD' | 'DELETE',
+    key: string,
+    body?: Uint8Array,
+  ): Promise<S3Answer> {
     for (let attempt = 1; ; attempt++) {
       // Signed at each attempt, as the SDK does: the signature carries the time.
       const signed = await this.signed(method, key, body);
@@ -196,6 +209,11 @@ function encodeKey(key: string): string {
 }
 
 const ok = (status: number) => status >= 200 && status < 300;
+
+/** The `content-length` header, whatever case the handler gave its name. */
+function contentLengthOf(headers: Record<string, string>): string | undefined {
+  return Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1];
+}
 
 /** S3's error code, from the XML body of an error answer. */
 function errorCode(answer: S3Answer): string | undefined {

@@ -8,16 +8,19 @@
  * | commit  | commits/{convId}/{epoch}/{senderId}/{sha256 hex of the bytes}  |
  * | welcome | welcomes/{convId}/{epoch joined}/{senderId}/{sha256 hex}       |
  * | attachment | attachments/{attachmentId}                               |
+ * | avatar  | avatars/{avatarId}                                             |
  *
  * The sender and the hash make a key the same for a retry of one commit and
  * different for any rival's, so a loser can delete its own objects without
  * touching the winner's. An attachment's key is its opaque id alone: the
- * conversation and the uploader stay in the table, not in the bucket's listing.
+ * conversation and the uploader stay in the table, not in the bucket's listing; so is an avatar's (its
+ * owner's profile names it).
  */
 export const BLOB_PREFIXES = {
   commits: 'commits/',
   welcomes: 'welcomes/',
   attachments: 'attachments/',
+  avatars: 'avatars/',
 } as const;
 export type BlobPrefix = (typeof BLOB_PREFIXES)[keyof typeof BLOB_PREFIXES];
 
@@ -27,4 +30,5 @@ export const blobKeys = {
   welcome: (conversationId: string, epoch: number, senderId: string, hashHex: string) =>
     `${BLOB_PREFIXES.welcomes}${conversationId}/${epoch}/${senderId}/${hashHex}`,
   attachment: (attachmentId: string) => `${BLOB_PREFIXES.attachments}${attachmentId}`,
+  avatar: (avatarId: string) => `${BLOB_PREFIXES.avatars}${avatarId}`,
 } as const;

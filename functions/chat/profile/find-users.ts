@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../errors';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
-import { publicProfile } from '../views';
+import { strangerProfile } from '../views';
 
 export interface FindUsersDeps {
   readonly profiles: ProfileStore;
@@ -50,13 +50,13 @@ export function findUsers(deps: FindUsersDeps) {
       page.items.map((profile) => profile.userId),
     );
     return {
-      items: page.items.filter((profile) => !hidden.has(profile.userId)).map(publicProfile),
+      items: page.items.filter((profile) => !hidden.has(profile.userId)).map(strangerProfile),
       ...(page.next ? { next: page.next } : {}),
     };
   };
 }
 
-/** One user's public profile; hidden from users they blocked. */
+/** One user's public profile (without a picture: see `strangerProfile`); hidden from users they blocked. */
 export function getUser(deps: Pick<FindUsersDeps, 'profiles' | 'relationships'>) {
   return async (caller: { userId: string }, userId: string): Promise<PublicProfile> => {
     const [profile, relation] = await Promise.all([
@@ -64,6 +64,6 @@ export function getUser(deps: Pick<FindUsersDeps, 'profiles' | 'relationships'>)
       deps.relationships.relation(caller.userId, userId),
     ]);
     if (!profile || relation.blockedBy) throw new NotFoundError('No such user');
-    return publicProfile(profile);
+    return strangerProfile(profile);
   };
 }

@@ -154,10 +154,7 @@ export class UploadCancelledError extends Error {
   }
 }
 
-/**
- * Uploads an encrypted file: asks for a slot of its exact size, then posts the form straight to the
- * object store. XMLHttpRequest rather than fetch: only it reports upload progress.
- */
+/** Uploads an encrypted file: asks for a slot of its exact size, then posts the form straight to the object store. */
 export async function uploadAttachment(
   api: Pick<ApiClient, 'createUpload'>,
   conversationId: string,
@@ -165,10 +162,23 @@ export async function uploadAttachment(
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<string> {
   const slot = await api.createUpload({ params: { conversationId }, body: { size: encrypted.size } });
+  await postUploadForm(slot, encrypted.ciphertext, options);
+  return slot.attachmentId;
+}
+
+/**
+ * Posts an upload slot's form straight to the object store: its fields, then the ciphertext as `file`.
+ * XMLHttpRequest rather than fetch: only it reports upload progress.
+ */
+export function postUploadForm(
+  slot: { readonly url: string; readonly fields: Readonly<Record<string, string>> },
+  ciphertext: Blob,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<void> {
   const form = new FormData();
   for (const [name, value] of Object.entries(slot.fields)) form.append(name, value);
-  form.append('file', encrypted.ciphertext);
-  await new Promise<void>((resolve, reject) => {
+  form.append('file', ciphertext);
+  return new Promise<void>((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', slot.url);
     request.upload.onprogress = (event) => options.onProgress?.(event.loaded, event.total);
@@ -181,7 +191,6 @@ export async function uploadAttachment(
     options.signal?.addEventListener('abort', () => request.abort(), { once: true });
     request.send(form);
   });
-  return slot.attachmentId;
 }
 
 /** Downloads an attachment's ciphertext and decrypts it here, checking it is the file its message names. */

@@ -2,6 +2,7 @@ import { ApiError } from '../../../shared/client/api-client';
 import { NotInGroupError } from '../../../shared/e2ee/e2ee-client';
 import { AttachmentTooLargeError } from '../../../shared/e2ee/errors';
 import { ErrorCode } from '../../../shared/protocol/errors';
+import { PictureRefusedError } from './pictures';
 import type { ConversationView } from './store';
 
 /** A queued file whose encrypted bytes this browser no longer has (its storage was cleared). */
@@ -54,7 +55,7 @@ export function describeError(error: unknown): string {
         return 'Something went wrong on our side. Try again in a moment.';
     }
   }
-  if (error instanceof AttachmentTooLargeError) return error.message;
+  if (error instanceof AttachmentTooLargeError || error instanceof PictureRefusedError) return error.message;
   if (error instanceof UploadLostError || error instanceof PayloadRefusedError) return error.message;
   if (error instanceof NotInGroupError)
     return 'This browser is still being added to the conversation. Try again in a moment.';

@@ -20,6 +20,7 @@ import type { SearchResults } from './message-search';
 import { type DeviceOwner, type OpenedDevice, openBrowserDevice } from './open-device';
 import { Outbox } from './outbox';
 import { People } from './people';
+import { Pictures } from './pictures';
 import { routePushes } from './push-router';
 import { ReceiptSender } from './receipt-sender';
 import type { Session } from './session';
@@ -49,6 +50,7 @@ export type {
  * - `receipt-sender.ts`: my delivered and read marks, paced to one receipt a second per conversation;
  * - `history-writer.ts`: what the E2EE client reads, written into the encrypted history and search index;
  * - `open-device.ts`: this browser's device, opened at start-up;
+ * - `pictures.ts`: profile pictures, mine sealed and uploaded, others' opened with the keys their messages bring;
  * - `conversations.ts`, `people.ts`, `typing.ts`, `downloads.ts`, `account.ts`: the rest, by subject.
  */
 export class ChatModel {
@@ -62,6 +64,7 @@ export class ChatModel {
   private readonly outbox: Outbox;
   private readonly downloads: Downloads;
   private readonly account: Account;
+  private readonly pictures: Pictures;
 
   private readonly api: ApiClient;
   readonly e2ee: E2eeClient;
@@ -85,7 +88,8 @@ export class ChatModel {
     this.conversations = new Conversations(store, api, this.history, this.receipts);
     this.people = new People(store, api);
     this.typingIndicators = new Typing(store, (frame) => connection.send(frame));
-    this.outbox = new Outbox(store, vault, shelf, api, e2ee);
+    this.pictures = new Pictures(store, vault, api);
+    this.outbox = new Outbox(store, vault, shelf, api, e2ee, this.pictures);
     this.downloads = new Downloads(store, api);
     this.account = new Account(store, api, e2ee, session, connection);
     this.owner = {
@@ -117,6 +121,7 @@ export class ChatModel {
     // Only the newest chunk or two of each: older pages are read when the person scrolls up to them.
     await Promise.all([
       this.outbox.load(),
+      this.pictures.load(),
       this.people.loadPresence(),
       ...conversations.map((c) => this.history.show(c.conversationId)),
     ]);
@@ -189,6 +194,7 @@ export class ChatModel {
   private async apply(events: readonly ChatEvent[]): Promise<void> {
     this.typingIndicators.heardMessages(events);
     await this.history.write(events);
+    await this.pictures.heard(events);
     this.store.changed();
     await this.receipts.reached(events);
   }
@@ -328,6 +334,17 @@ export class ChatModel {
 
   updateProfile(patch: { displayName?: string; username?: string }): Promise<void> {
     return this.people.updateProfile(patch);
+  }
+
+  /** Makes a picked image my profile picture (see `pictures.ts`); a file that is no picture is refused in words. */
+  async setPicture(file: Blob): Promise<void> {
+    this.people.heardMe(await this.pictures.set(file));
+  }
+
+  async removePicture(): Promise<void> {
+    await this.pictures.remove();
+    const { avatarId: _removed, ...me } = this.store.state.me;
+    this.people.heardProfile(me);
   }
 
   findUsers(query: string): Promise<PublicProfile[]> {

@@ -4,6 +4,7 @@ import {
   type AttachmentDescriptor,
   encodeMessagePayload,
   type MessagePayload,
+  type ProfileKey,
 } from '../../../shared/e2ee/attachment-payload';
 import type { E2eeClient } from '../../../shared/e2ee/e2ee-client';
 import { AttachmentTooLargeError } from '../../../shared/e2ee/errors';
@@ -35,6 +36,12 @@ function descriptorOf(attachment: PendingAttachment): AttachmentDescriptor {
   return { id: attachment.attachmentId as string, key, sha256, size, chunkSize, ...facts };
 }
 
+/** Which messages carry the key to my profile picture: the first one sent in each conversation after it changed. */
+export interface PictureAnnouncer {
+  announcement(conversationId: string): ProfileKey | undefined;
+  announced(conversationId: string, avatarId: string): Promise<void>;
+}
+
 /**
  * Messages on their way, in the order written: kept in this browser's encrypted store (a file's ciphertext
  * on the blob shelf) so a reload loses none, sent one at a time while the connection is up. A message the
@@ -56,6 +63,8 @@ export class Outbox {
     /** Asks for upload slots. */
     private readonly api: Pick<ApiClient, 'createUpload'>,
     private readonly e2ee: Pick<E2eeClient, 'send'>,
+    /** Adds my picture's key to the messages that should carry it. */
+    private readonly pictures?: PictureAnnouncer,
   ) {}
 
   /** Reads what was left unsent when this browser last closed; the caller tells the screens. */
@@ -208,13 +217,16 @@ export class Outbox {
           const attachment = item.attachment
             ? await this.uploadQueued(item as OutboxItem & { attachment: PendingAttachment })
             : undefined;
-          const payload: MessagePayload =
-            item.kind === 'reaction'
+          const profile = this.pictures?.announcement(item.conversationId);
+          const payload: MessagePayload = {
+            ...(item.kind === 'reaction'
               ? { emoji: item.text }
               : {
                   ...(item.text ? { text: item.text } : {}),
                   ...(attachment ? { attachments: [descriptorOf(attachment)] } : {}),
-                };
+                }),
+            ...(profile ? { profile } : {}),
+          };
           const plaintext = encodeMessagePayload(payload);
           if (!plaintext) throw new PayloadRefusedError(attachment !== undefined);
           await this.e2ee.send(item.conversationId, plaintext, {
@@ -223,6 +235,7 @@ export class Outbox {
             ...(item.refSeq !== undefined ? { refSeq: item.refSeq } : {}),
             ...(attachment?.attachmentId ? { attachmentIds: [attachment.attachmentId] } : {}),
           });
+          if (profile) await this.pictures?.announced(item.conversationId, profile.avatarId);
           if (attachment?.attachmentId) {
             const local = this.localFiles.get(item.messageId);
             if (local)

@@ -1,6 +1,6 @@
 import { type ApiClient, allPages } from '../../../shared/client/api-client';
 import type { FriendPush, PresencePush } from '../../../shared/protocol/outbound';
-import type { Block, Friend, PublicProfile } from '../../../shared/protocol/resources';
+import type { Block, Friend, Me, PublicProfile } from '../../../shared/protocol/resources';
 import type { ModelStore } from './store';
 
 /** Every friend and request, page by page. */
@@ -110,8 +110,13 @@ export class People {
 
   /** Changes my display name or username (a taken username is refused), here and for whoever shows it. */
   async updateProfile(patch: { displayName?: string; username?: string }): Promise<void> {
-    const me = await this.api.updateMe({ body: patch });
-    this.heardProfile({ userId: me.userId, username: me.username, displayName: me.displayName });
+    this.heardMe(await this.api.updateMe({ body: patch }));
+  }
+
+  /** My profile as the server answered it, shown wherever it shows (its email and date stay out). */
+  heardMe(me: Me): void {
+    const { email: _email, createdAt: _createdAt, ...profile } = me;
+    this.heardProfile(profile);
   }
 
   /**

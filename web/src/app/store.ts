@@ -68,6 +68,8 @@ export interface ModelState {
   files: Record<string, string>;
   /** Attachment id → why it could not be downloaded. */
   fileErrors: Record<string, string>;
+  /** User id → an object URL of their profile picture, decrypted here (see `pictures.ts`); else initials. */
+  pictures: Record<string, string>;
   /** Files being encrypted before they join the outbox, by message id. */
   preparing: Record<string, { readonly conversationId: string; readonly name: string }>;
   /** The latest error worth telling the person. */
@@ -110,6 +112,7 @@ export class ModelStore {
       transfers: {},
       files: {},
       fileErrors: {},
+      pictures: {},
       preparing: {},
       devicesVersion: 0,
       keysVersion: 0,

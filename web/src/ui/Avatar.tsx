@@ -1,16 +1,33 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+
 /** How many colours avatars take; each has a light and a dark pair in the style sheet. */
 const HUES = 12;
 
-/** A round avatar with a name's initials on a colour of its own, the same for one id everywhere. */
+/**
+ * User id → an object URL of their profile picture, decrypted in this browser (`state.pictures`): the
+ * signed-in app provides it once, so every avatar shows a picture where there is one.
+ */
+export const PicturesContext = createContext<Readonly<Record<string, string>>>({});
+
+/**
+ * A round avatar: the person's picture when this browser could open one, else a name's initials on a
+ * colour of its own, the same for one id everywhere.
+ */
 export function Avatar(props: {
   name: string;
+  /** A user id (their picture shows when there is one) or a group's conversation id. */
   id: string;
   size?: 'large';
   children?: preact.ComponentChildren;
 }) {
+  const picture = useContext(PicturesContext)[props.id];
   return (
-    <span class={`avatar hue-${hueOf(props.id)} ${props.size ?? ''}`} aria-hidden="true">
-      {initialsOf(props.name)}
+    <span
+      class={`avatar hue-${hueOf(props.id)} ${props.size ?? ''} ${picture ? 'has-picture' : ''}`}
+      aria-hidden="true"
+    >
+      {picture ? <img src={picture} alt="" /> : initialsOf(props.name)}
       {props.children}
     </span>
   );

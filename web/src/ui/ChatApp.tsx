@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { chatListOf } from '../app/chat-list';
 import type { ChatModel } from '../app/model';
 import { showInTab, unreadTotal } from '../app/tab-signals';
-import { Avatar } from './Avatar';
+import { Avatar, PicturesContext } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { useModel } from './hooks';
@@ -69,151 +69,153 @@ export function ChatApp(props: {
   const arrival = useArrivals({ model, state, openId, onOpen: select });
   const incoming = state.friends.filter((f) => f.state === 'incoming').length;
   return (
-    <div class={`shell ${openId || panel !== 'chat' ? 'has-main' : ''}`}>
-      <button type="button" class="skip-link" onClick={skipToMain}>
-        {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
-      </button>
-      {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
-      {searching ? (
-        <SearchDialog
-          model={model}
-          onClose={() => setSearching(false)}
-          onReveal={(conversationId, seq) => {
-            setSearching(false);
-            select(conversationId);
-            setReveal({ conversationId, seq, at: Date.now() });
-          }}
-        />
-      ) : null}
-      {state.status !== 'online' ? (
-        <div class="banner" role="status">
-          {state.status === 'connecting'
-            ? 'Connecting…'
-            : 'Offline. Reconnecting… Messages you write are sent when the connection returns.'}
-        </div>
-      ) : null}
-      {state.notice ? (
-        <div class="notice" role="alert">
-          <span>{state.notice}</span>
-          <button type="button" class="icon" aria-label="Dismiss" onClick={() => model.notify(undefined)}>
-            <Icon icon={X} size={18} />
-          </button>
-        </div>
-      ) : null}
-      {arrival.toast ? (
-        <ArrivalToast
-          toast={arrival.toast}
-          onOpen={() => {
-            const id = arrival.toast?.conversationId;
-            arrival.dismiss();
-            if (id) select(id);
-          }}
-          onDismiss={arrival.dismiss}
-        />
-      ) : null}
-      <nav class="sidebar" aria-label="Conversations">
-        <header class="sidebar-header">
-          <div class="me">
-            <Avatar name={state.me.displayName} id={state.me.userId} />
-            <div>
-              <strong>{state.me.displayName}</strong>
-              <div class="muted small">@{state.me.username}</div>
-            </div>
-          </div>
-          <div class="actions">
-            <button
-              type="button"
-              class="icon"
-              onClick={() => setSearching(true)}
-              aria-label="Search messages"
-              aria-keyshortcuts="Control+Shift+F"
-              title="Search messages (Ctrl+Shift+F)"
-            >
-              <Icon icon={Search} />
-            </button>
-            <button
-              type="button"
-              class="icon"
-              onClick={() => setPanel('new-group')}
-              aria-label="New group"
-              title="New group"
-            >
-              <Icon icon={SquarePen} />
-            </button>
-            <button
-              type="button"
-              class="icon badge-holder"
-              onClick={() => setPanel('people')}
-              aria-label={`People${incoming ? `, ${incoming} requests` : ''}`}
-              title="People: find friends, answer requests"
-            >
-              <Icon icon={UserPlus} />
-              {incoming ? (
-                <span class="badge icon-badge" aria-hidden="true">
-                  {incoming}
-                </span>
-              ) : null}
-            </button>
-            <button
-              type="button"
-              class="icon"
-              onClick={() => setPanel('settings')}
-              aria-label="Settings"
-              title="Settings"
-            >
-              <Icon icon={Settings} />
-            </button>
-          </div>
-        </header>
-        <ChatList model={model} state={state} openId={openId} onSelect={select} />
-        <footer class="sidebar-footer">
-          <button type="button" class="quiet" onClick={() => setSigningOut(true)}>
-            <Icon icon={LogOut} size={18} />
-            Sign out
-          </button>
-        </footer>
-        {signingOut ? (
-          <SignOutDialog
+    <PicturesContext.Provider value={state.pictures}>
+      <div class={`shell ${openId || panel !== 'chat' ? 'has-main' : ''}`}>
+        <button type="button" class="skip-link" onClick={skipToMain}>
+          {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
+        </button>
+        {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
+        {searching ? (
+          <SearchDialog
             model={model}
-            onCancel={() => setSigningOut(false)}
-            onSignOut={(options) => props.onSignOut(options)}
+            onClose={() => setSearching(false)}
+            onReveal={(conversationId, seq) => {
+              setSearching(false);
+              select(conversationId);
+              setReveal({ conversationId, seq, at: Date.now() });
+            }}
           />
         ) : null}
-      </nav>
-      <main class="main" id="main" tabIndex={-1}>
-        {panel === 'people' ? (
-          <PeoplePanel model={model} onClose={() => setPanel('chat')} onOpen={select} />
-        ) : panel === 'settings' ? (
-          <SettingsPanel
-            model={model}
-            onClose={() => setPanel('chat')}
-            onSignOutEverywhere={() => props.onSignOut({ everywhere: true })}
-          />
-        ) : panel === 'new-group' ? (
-          <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />
-        ) : open ? (
-          <ChatView
-            key={open.conversationId}
-            model={model}
-            conversation={open}
-            onBack={() => select(undefined)}
-            reveal={reveal?.conversationId === open.conversationId ? reveal : undefined}
-          />
-        ) : (
-          <div class="placeholder">
-            <span class="placeholder-art" aria-hidden="true">
-              <Icon icon={LockKeyhole} size={36} />
-            </span>
-            <h2>Pick a conversation</h2>
-            <p class="muted">Or find people to talk to. Everything you write is end-to-end encrypted.</p>
-            <p class="muted small shortcuts-hint">
-              <kbd>Ctrl</kbd> + <kbd>K</kbd> finds a chat, <kbd>Ctrl</kbd> + <kbd>Shift</kbd> + <kbd>F</kbd>{' '}
-              searches messages, <kbd>Ctrl</kbd> + <kbd>/</kbd> shows every shortcut.
-            </p>
+        {state.status !== 'online' ? (
+          <div class="banner" role="status">
+            {state.status === 'connecting'
+              ? 'Connecting…'
+              : 'Offline. Reconnecting… Messages you write are sent when the connection returns.'}
           </div>
-        )}
-      </main>
-    </div>
+        ) : null}
+        {state.notice ? (
+          <div class="notice" role="alert">
+            <span>{state.notice}</span>
+            <button type="button" class="icon" aria-label="Dismiss" onClick={() => model.notify(undefined)}>
+              <Icon icon={X} size={18} />
+            </button>
+          </div>
+        ) : null}
+        {arrival.toast ? (
+          <ArrivalToast
+            toast={arrival.toast}
+            onOpen={() => {
+              const id = arrival.toast?.conversationId;
+              arrival.dismiss();
+              if (id) select(id);
+            }}
+            onDismiss={arrival.dismiss}
+          />
+        ) : null}
+        <nav class="sidebar" aria-label="Conversations">
+          <header class="sidebar-header">
+            <div class="me">
+              <Avatar name={state.me.displayName} id={state.me.userId} />
+              <div>
+                <strong>{state.me.displayName}</strong>
+                <div class="muted small">@{state.me.username}</div>
+              </div>
+            </div>
+            <div class="actions">
+              <button
+                type="button"
+                class="icon"
+                onClick={() => setSearching(true)}
+                aria-label="Search messages"
+                aria-keyshortcuts="Control+Shift+F"
+                title="Search messages (Ctrl+Shift+F)"
+              >
+                <Icon icon={Search} />
+              </button>
+              <button
+                type="button"
+                class="icon"
+                onClick={() => setPanel('new-group')}
+                aria-label="New group"
+                title="New group"
+              >
+                <Icon icon={SquarePen} />
+              </button>
+              <button
+                type="button"
+                class="icon badge-holder"
+                onClick={() => setPanel('people')}
+                aria-label={`People${incoming ? `, ${incoming} requests` : ''}`}
+                title="People: find friends, answer requests"
+              >
+                <Icon icon={UserPlus} />
+                {incoming ? (
+                  <span class="badge icon-badge" aria-hidden="true">
+                    {incoming}
+                  </span>
+                ) : null}
+              </button>
+              <button
+                type="button"
+                class="icon"
+                onClick={() => setPanel('settings')}
+                aria-label="Settings"
+                title="Settings"
+              >
+                <Icon icon={Settings} />
+              </button>
+            </div>
+          </header>
+          <ChatList model={model} state={state} openId={openId} onSelect={select} />
+          <footer class="sidebar-footer">
+            <button type="button" class="quiet" onClick={() => setSigningOut(true)}>
+              <Icon icon={LogOut} size={18} />
+              Sign out
+            </button>
+          </footer>
+          {signingOut ? (
+            <SignOutDialog
+              model={model}
+              onCancel={() => setSigningOut(false)}
+              onSignOut={(options) => props.onSignOut(options)}
+            />
+          ) : null}
+        </nav>
+        <main class="main" id="main" tabIndex={-1}>
+          {panel === 'people' ? (
+            <PeoplePanel model={model} onClose={() => setPanel('chat')} onOpen={select} />
+          ) : panel === 'settings' ? (
+            <SettingsPanel
+              model={model}
+              onClose={() => setPanel('chat')}
+              onSignOutEverywhere={() => props.onSignOut({ everywhere: true })}
+            />
+          ) : panel === 'new-group' ? (
+            <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />
+          ) : open ? (
+            <ChatView
+              key={open.conversationId}
+              model={model}
+              conversation={open}
+              onBack={() => select(undefined)}
+              reveal={reveal?.conversationId === open.conversationId ? reveal : undefined}
+            />
+          ) : (
+            <div class="placeholder">
+              <span class="placeholder-art" aria-hidden="true">
+                <Icon icon={LockKeyhole} size={36} />
+              </span>
+              <h2>Pick a conversation</h2>
+              <p class="muted">Or find people to talk to. Everything you write is end-to-end encrypted.</p>
+              <p class="muted small shortcuts-hint">
+                <kbd>Ctrl</kbd> + <kbd>K</kbd> finds a chat, <kbd>Ctrl</kbd> + <kbd>Shift</kbd> + <kbd>F</kbd>{' '}
+                searches messages, <kbd>Ctrl</kbd> + <kbd>/</kbd> shows every shortcut.
+              </p>
+            </div>
+          )}
+        </main>
+      </div>
+    </PicturesContext.Provider>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Block, PublicProfile } from '../../../shared/protocol/resources';
 import type { ChatModel, ConversationView } from '../app/model';
+import { Avatar } from './Avatar';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useAction, useModel } from './hooks';
 import { Icon } from './Icon';
@@ -189,10 +190,9 @@ function PersonRow(props: {
 }) {
   return (
     <li class="person">
-      <span class="avatar" aria-hidden="true">
-        {props.user.displayName.slice(0, 1).toUpperCase()}
+      <Avatar name={props.user.displayName} id={props.user.userId}>
         {props.online !== undefined ? <span class={`dot ${props.online ? 'online' : ''}`} /> : null}
-      </span>
+      </Avatar>
       <span class="person-name">
         {props.user.displayName}
         <span class="small muted"> @{props.user.username}</span>

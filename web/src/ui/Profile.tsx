@@ -1,5 +1,5 @@
-import { useState } from 'preact/hooks';
-import type { ChatModel } from '../app/model';
+import { useRef, useState } from 'preact/hooks';
+import { type ChatModel, describeError } from '../app/model';
 import { Avatar } from './Avatar';
 import { useAction, useModel } from './hooks';
 
@@ -37,7 +37,7 @@ export function ProfileSection(props: { model: ChatModel }) {
     <section aria-labelledby="profile-title">
       <h3 id="profile-title">Your profile</h3>
       <form class="profile" onSubmit={save}>
-        <Avatar name={name || state.me.displayName} id={state.me.userId} size="large" />
+        <ProfilePicture model={model} name={name || state.me.displayName} />
         <div class="profile-fields">
           <label>
             Display name
@@ -86,5 +86,66 @@ export function ProfileSection(props: { model: ChatModel }) {
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * My picture: added, changed or removed in place. The browser scales it to a small square and encrypts it
+ * before it leaves; a file that is not a picture, or is too large, is refused here in words.
+ */
+function ProfilePicture(props: { model: ChatModel; name: string }) {
+  const { model } = props;
+  const state = useModel(model);
+  const input = useRef<HTMLInputElement>(null);
+  const [busy, setBusy] = useState<'saving' | 'removing' | undefined>();
+  const [status, setStatus] = useState<{ text: string; error?: boolean } | undefined>();
+  const hasPicture = state.me.avatarId !== undefined;
+
+  const act = async (kind: 'saving' | 'removing', action: () => Promise<void>, done: string) => {
+    setBusy(kind);
+    setStatus(undefined);
+    try {
+      await action();
+      setStatus({ text: done });
+    } catch (error) {
+      setStatus({ text: describeError(error), error: true });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <div class="profile-picture">
+      <Avatar name={props.name} id={state.me.userId} size="large" />
+      <input
+        ref={input}
+        id="profile-picture-input"
+        class="sr-only"
+        type="file"
+        accept="image/*"
+        tabIndex={-1}
+        aria-label="Profile picture"
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (file) void act('saving', () => model.setPicture(file), 'Picture saved.');
+        }}
+      />
+      <button type="button" disabled={busy !== undefined} onClick={() => input.current?.click()}>
+        {busy === 'saving' ? 'Saving…' : hasPicture ? 'Change picture' : 'Add a picture'}
+      </button>
+      {hasPicture ? (
+        <button
+          type="button"
+          disabled={busy !== undefined}
+          onClick={() => void act('removing', () => model.removePicture(), 'Picture removed.')}
+        >
+          {busy === 'removing' ? 'Removing…' : 'Remove picture'}
+        </button>
+      ) : null}
+      <p class={`small ${status?.error ? 'error' : 'muted'}`} role={status?.error ? 'alert' : 'status'}>
+        {status?.text ?? ''}
+      </p>
+    </div>
   );
 }
