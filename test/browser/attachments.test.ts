@@ -282,8 +282,11 @@ describe('the web client in Chromium: attachments', () => {
     const page = alicePage.page;
     const own = messages(page).locator('.message.own', { hasText: 'report.pdf' });
     await own.getByRole('button', { name: 'Message actions' }).click();
-    page.once('dialog', (dialog) => void dialog.accept());
     await own.getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete this message for everyone?' })
+      .getByRole('button', { name: 'Delete for everyone' })
+      .click();
     await messages(bobPage.page)
       .getByRole('button', { name: /^Download report\.pdf/ })
       .waitFor({ state: 'detached', timeout: 30_000 });

@@ -188,9 +188,17 @@ describe('the web client in Chromium: the chat list', () => {
     const friends = page.getByRole('region', { name: 'Friends' });
     const carolsRow = friends.getByRole('listitem').filter({ hasText: names.carol });
     await carolsRow.waitFor();
-    page.once('dialog', (dialog) => void dialog.accept());
-
     await carolsRow.getByRole('button', { name: 'Remove friend' }).click();
+    const asking = page.getByRole('dialog', { name: `Remove ${names.carol} from your friends?` });
+    // Cancel is the safe choice, focused first: Esc or Cancel keeps her.
+    expect(
+      await asking.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === document.activeElement),
+    ).toBe(true);
+    await page.keyboard.press('Escape');
+    await asking.waitFor({ state: 'detached' });
+    expect(await carolsRow.count()).toBe(1);
+    await carolsRow.getByRole('button', { name: 'Remove friend' }).click();
+    await asking.getByRole('button', { name: 'Remove friend' }).click();
 
     await expect.poll(() => carolsRow.count(), { timeout: 30_000 }).toBe(0);
     const carols = await apiFor(stack, carol).listFriends({ query: { limit: 100 } });

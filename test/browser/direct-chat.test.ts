@@ -356,8 +356,11 @@ describe('the web client in Chromium: a direct chat', () => {
     // Bob blocks Alice from People.
     await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
     await bob.page.getByRole('button', { name: /^People/ }).click();
-    bob.page.once('dialog', (dialog) => void dialog.accept());
     await bob.page.getByRole('region', { name: 'Friends' }).getByRole('button', { name: 'Block' }).click();
+    await bob.page
+      .getByRole('dialog', { name: /^Block / })
+      .getByRole('button', { name: 'Block' })
+      .click();
     const blocked = bob.page.getByRole('region', { name: 'Blocked' });
     await blocked.getByText('alice').waitFor({ timeout: 30_000 });
     await screenshot(bob.page, 'people-blocked-phone');

@@ -169,8 +169,11 @@ describe('the web client in Chromium: a group of three, one removed', () => {
       await expect.poll(() => bubble(page, fromAlice).count()).toBe(0);
     }
 
-    bobPage.page.once('dialog', (dialog) => void dialog.accept());
     await act(bobPage.page, fromBob, 'Delete');
+    await bobPage.page
+      .getByRole('dialog', { name: 'Delete this message for everyone?' })
+      .getByRole('button', { name: 'Delete for everyone' })
+      .click();
     for (const { page } of everyone) {
       await expect.poll(() => bubble(page, fromBob).count(), { timeout: 30_000 }).toBe(0);
       // The reply still quotes it, as deleted.
@@ -349,8 +352,11 @@ describe('the web client in Chromium: a group of three, one removed', () => {
       .waitFor({ timeout: 30_000 });
     await screenshot(bobs, 'safety-number-changed-phone');
 
-    alicePage.page.once('dialog', (dialog) => void dialog.accept());
     await devices.getByRole('button', { name: /^Revoke/ }).click();
+    await alicePage.page
+      .getByRole('dialog', { name: /^Revoke / })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
     // A revoked device leaves the list.
     await expect.poll(() => devices.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
 

@@ -40,10 +40,13 @@ describe('the web client in Chromium: sign out everywhere', () => {
   });
 
   it('signs the other browser out at once, with a notice, and the laptop too', async () => {
-    laptop.page.on('dialog', (dialog) => void dialog.accept());
     await laptop.page.getByRole('button', { name: 'Settings' }).click();
     await screenshot(laptop.page, 'sign-out-settings-desktop');
     await laptop.page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await laptop.page
+      .getByRole('dialog', { name: 'Sign out on every browser and app?' })
+      .getByRole('button', { name: 'Sign out everywhere' })
+      .click();
 
     await laptop.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ timeout: 30_000 });
     await phone.page.getByText('You were signed out everywhere').waitFor({ timeout: 30_000 });

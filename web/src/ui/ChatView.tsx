@@ -21,6 +21,7 @@ import {
   VoiceRecorder,
 } from './Attachments';
 import { Avatar, hueOf } from './Avatar';
+import { useConfirm } from './ConfirmDialog';
 import { EmojiPicker } from './EmojiPicker';
 import { GroupEventLine } from './GroupLife';
 import { formatTime, useAction, useModel } from './hooks';
@@ -675,6 +676,7 @@ function Message(props: {
   const { model, message } = props;
   const own = message.senderId === model.state.me.userId;
   const [menu, setMenu] = useState<false | 'down' | 'up'>(false);
+  const [question, ask] = useConfirm();
   const actions = useRef<HTMLDivElement>(null);
   const { run } = useAction(model);
 
@@ -831,8 +833,13 @@ function Message(props: {
                     type="button"
                     onClick={() => {
                       close();
-                      if (confirm('Delete this message for everyone?'))
-                        void run(() => model.deleteMessage(props.conversation.conversationId, message.seq));
+                      ask({
+                        title: 'Delete this message for everyone?',
+                        body: <p>It goes from every member’s chat; a line says a message was deleted.</p>,
+                        confirm: 'Delete for everyone',
+                        onConfirm: () =>
+                          void run(() => model.deleteMessage(props.conversation.conversationId, message.seq)),
+                      });
                     }}
                   >
                     Delete
@@ -843,6 +850,7 @@ function Message(props: {
           ) : null}
         </div>
       ) : null}
+      {question}
     </li>
   );
 }

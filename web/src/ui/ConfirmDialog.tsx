@@ -1,5 +1,5 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * A question that needs an answer before something that cannot be undone: a modal `<dialog>` (focus stays
@@ -43,4 +43,38 @@ export function ConfirmDialog(props: {
       </p>
     </dialog>
   );
+}
+
+/** A question for {@link useConfirm}: what it asks, the words on its button, and what a yes does. */
+export interface Question {
+  readonly title: string;
+  readonly body: ComponentChildren;
+  readonly confirm: string;
+  readonly onConfirm: () => void;
+}
+
+/**
+ * Asks before something that cannot be undone, in the app's own dialog rather than the browser's
+ * `confirm()`: render the element it returns, and call `ask` where the action was.
+ *
+ * @example
+ * const [question, ask] = useConfirm();
+ * ask({ title: 'Block Bob?', body: <p>…</p>, confirm: 'Block', onConfirm: () => block() });
+ */
+export function useConfirm(): [JSX.Element | null, (question: Question) => void] {
+  const [question, setQuestion] = useState<Question>();
+  const element = question ? (
+    <ConfirmDialog
+      title={question.title}
+      confirm={question.confirm}
+      onCancel={() => setQuestion(undefined)}
+      onConfirm={() => {
+        setQuestion(undefined);
+        question.onConfirm();
+      }}
+    >
+      {question.body}
+    </ConfirmDialog>
+  ) : null;
+  return [element, setQuestion];
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Block, PublicProfile } from '../../../shared/protocol/resources';
 import type { ChatModel, ConversationView } from '../app/model';
 import { Avatar } from './Avatar';
-import { ConfirmDialog } from './ConfirmDialog';
+import { ConfirmDialog, useConfirm } from './ConfirmDialog';
 import { useAction, useModel } from './hooks';
 import { Icon } from './Icon';
 import { ArrowLeft } from './icons';
@@ -19,6 +19,7 @@ export function PeoplePanel(props: {
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<PublicProfile[]>();
   const [blocks, setBlocks] = useState<Block[]>([]);
+  const [question, ask] = useConfirm();
 
   const loadBlocks = () => run(async () => setBlocks(await model.listBlocks()));
   useEffect(() => {
@@ -54,6 +55,7 @@ export function PeoplePanel(props: {
         </button>
         <h2 id="people-title">People</h2>
       </header>
+      {question}
       <form class="search" onSubmit={search}>
         <label class="sr-only" for="people-search">
           Username or email
@@ -146,9 +148,17 @@ export function PeoplePanel(props: {
               <button
                 type="button"
                 onClick={() =>
-                  confirm(
-                    `Remove ${user.displayName} from your friends? You can no longer message each other until one of you adds the other again.`,
-                  ) && act(() => model.removeFriend(user.userId))
+                  ask({
+                    title: `Remove ${user.displayName} from your friends?`,
+                    body: (
+                      <p>
+                        You can no longer message each other until one of you adds the other again. Your chat
+                        stays, closed.
+                      </p>
+                    ),
+                    confirm: 'Remove friend',
+                    onConfirm: () => void act(() => model.removeFriend(user.userId)),
+                  })
                 }
               >
                 Remove friend
@@ -156,7 +166,17 @@ export function PeoplePanel(props: {
               <button
                 type="button"
                 onClick={() =>
-                  confirm(`Block ${user.displayName}?`) && act(() => model.blockUser(user.userId))
+                  ask({
+                    title: `Block ${user.displayName}?`,
+                    body: (
+                      <p>
+                        They can no longer message you, send you a friend request or see when you are online.
+                        They are not told.
+                      </p>
+                    ),
+                    confirm: 'Block',
+                    onConfirm: () => void act(() => model.blockUser(user.userId)),
+                  })
                 }
               >
                 Block

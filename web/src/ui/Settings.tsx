@@ -7,6 +7,7 @@ import {
   reconcileVerification,
   type VerificationRecord,
 } from '../app/verification';
+import { useConfirm } from './ConfirmDialog';
 import { formatTime, useAction, useModel } from './hooks';
 import { Icon } from './Icon';
 import { ArrowLeft } from './icons';
@@ -36,6 +37,7 @@ export function SettingsPanel(props: {
   const { model } = props;
   const state = useModel(model);
   const { run } = useAction(model);
+  const [question, ask] = useConfirm();
   const [devices, setDevices] = useState<Device[]>([]);
   const [numbers, setNumbers] = useState<Record<string, Shown>>({});
   const [verifying, setVerifying] = useState<{ userId: string; name: string }>();
@@ -100,6 +102,7 @@ export function SettingsPanel(props: {
         </button>
         <h2 id="settings-title">Settings</h2>
       </header>
+      {question}
       <ProfileSection model={model} />
       <NotificationSettingsSection />
       <section aria-labelledby="devices-title">
@@ -127,8 +130,12 @@ export function SettingsPanel(props: {
             type="button"
             class="danger"
             onClick={() =>
-              confirm('Sign out on every browser and app? Each will ask for your password again.') &&
-              props.onSignOutEverywhere()
+              ask({
+                title: 'Sign out on every browser and app?',
+                body: <p>Each will ask for your password again, this one too.</p>,
+                confirm: 'Sign out everywhere',
+                onConfirm: props.onSignOutEverywhere,
+              })
             }
           >
             Sign out everywhere
@@ -197,6 +204,7 @@ export function SettingsPanel(props: {
 function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; onChanged: () => void }) {
   const { model, device } = props;
   const { busy, run } = useAction(model);
+  const [question, ask] = useConfirm();
   const [editing, setEditing] = useState(false);
   const label = device.name ?? device.deviceId;
   const [name, setName] = useState(label);
@@ -258,10 +266,20 @@ function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; 
             type="button"
             class="danger"
             onClick={() =>
-              confirm(`Revoke ${label}?`) &&
-              void run(async () => {
-                await model.revokeDevice(device.deviceId);
-                props.onChanged();
+              ask({
+                title: `Revoke ${label}?`,
+                body: (
+                  <p>
+                    It is signed out and removed from every conversation: it cannot read what is sent from now
+                    on. Signing in there again makes a new device.
+                  </p>
+                ),
+                confirm: 'Revoke',
+                onConfirm: () =>
+                  void run(async () => {
+                    await model.revokeDevice(device.deviceId);
+                    props.onChanged();
+                  }),
               })
             }
           >
@@ -269,6 +287,7 @@ function DeviceRow(props: { model: ChatModel; device: Device; current: boolean; 
           </button>
         )}
       </span>
+      {question}
     </li>
   );
 }
