@@ -5,7 +5,7 @@ import type { ChatModel, ConversationView, ModelState } from '../app/model';
 import { Avatar } from './Avatar';
 import { formatTime } from './hooks';
 import { Icon } from './Icon';
-import { ArrowLeft, CircleAlert, Ellipsis, X } from './icons';
+import { Archive, ArrowLeft, BellOff, CircleAlert, Ellipsis, Pin, X } from './icons';
 
 const HOUR_IN_MS = 60 * 60 * 1000;
 const MUTE_CHOICES = [
@@ -107,7 +107,7 @@ export function ChatList(props: {
       ) : null}
       {!searching && !inArchive && archivedCount > 0 ? (
         <button type="button" class="archived-entry" onClick={() => setArchive(true)}>
-          <ArchiveIcon />
+          <Icon icon={Archive} size={18} />
           <span>Archived</span>
           <span class="muted">({archivedCount})</span>
         </button>
@@ -187,13 +187,13 @@ function ConversationItem(props: {
             {other !== undefined ? <span class="sr-only">{online ? ', online' : ', offline'}</span> : null}
             {c.pinned ? (
               <span class="row-icon" title="Pinned">
-                <PinIcon />
+                <Icon icon={Pin} size={14} />
                 <span class="sr-only">, pinned</span>
               </span>
             ) : null}
             {muted ? (
               <span class="row-icon" title="Muted">
-                <MutedIcon />
+                <Icon icon={BellOff} size={14} />
                 <span class="sr-only">, muted</span>
               </span>
             ) : null}
@@ -347,38 +347,5 @@ function RowMenu(props: {
         </button>
       ))}
     </div>
-  );
-}
-
-function PinIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M16 9V4h1c.55 0 1-.45 1-1s-.45-1-1-1H7c-.55 0-1 .45-1 1s.45 1 1 1h1v5c0 1.66-1.34 3-3 3v2h5.97v7l1 1 1-1v-7H19v-2c-1.66 0-3-1.34-3-3z"
-      />
-    </svg>
-  );
-}
-
-function MutedIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M16.5 12c0-1.77-1.02-3.29-2.5-4.03v2.21l2.45 2.45c.03-.2.05-.41.05-.63zm2.5 0c0 .94-.2 1.82-.54 2.64l1.51 1.51C20.63 14.91 21 13.5 21 12c0-4.28-2.99-7.86-7-8.77v2.06c2.89.86 5 3.54 5 6.71zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06c1.38-.31 2.63-.95 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z"
-      />
-    </svg>
-  );
-}
-
-function ArchiveIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M20.54 5.23l-1.39-1.68C18.88 3.21 18.47 3 18 3H6c-.47 0-.88.21-1.16.55L3.46 5.23C3.17 5.57 3 6.02 3 6.5V19c0 1.1.9 2 2 2h14c1.1 0 2-.9 2-2V6.5c0-.48-.17-.93-.46-1.27zM12 17.5 6.5 12H10v-2h4v2h3.5L12 17.5zM5.12 5l.81-1h12l.94 1H5.12z"
-      />
-    </svg>
   );
 }

@@ -1,6 +1,8 @@
 /** The line icons the app draws (lucide, ISC), in one place: the bundle keeps only these. */
 export {
+  Archive,
   ArrowLeft,
+  BellOff,
   CircleAlert,
   Ellipsis,
   Info,
@@ -8,6 +10,7 @@ export {
   LogOut,
   Mic,
   Paperclip,
+  Pin,
   Search,
   SendHorizontal,
   Settings,
