@@ -41,6 +41,18 @@ describe('loadWebConfig', () => {
     await expect(loadWebConfig(answering(() => Response.json(local)).fetchImpl)).resolves.toEqual(local);
   });
 
+  it('reads the VAPID public key when the stage sends pushes, and refuses one that is no P-256 point', async () => {
+    const key = `BA${'x'.repeat(85)}`;
+    await expect(
+      loadWebConfig(answering(() => Response.json({ ...DEPLOYED, vapidPublicKey: key })).fetchImpl),
+    ).resolves.toEqual({ ...DEPLOYED, vapidPublicKey: key });
+    for (const bad of [key.slice(1), `${key}A`, `BA${'+'.repeat(85)}`]) {
+      await expect(
+        loadWebConfig(answering(() => Response.json({ ...DEPLOYED, vapidPublicKey: bad })).fetchImpl),
+      ).rejects.toThrow(/vapidPublicKey/);
+    }
+  });
+
   it('names the fields that are missing or malformed', async () => {
     const { fetchImpl } = answering(() =>
       Response.json({ ...DEPLOYED, userPoolId: undefined, webSocketUrl: 'https://not-a-socket' }),

@@ -23,13 +23,21 @@ export interface WebConfig {
   readonly webSocketUrl: string;
   /** Local stage only: the dev mailbox page, where sign-up codes arrive. */
   readonly mailboxUrl?: string;
+  /**
+   * The stage's VAPID public key (RFC 8292): an uncompressed P-256 point, URL-safe base64 without padding.
+   * Browsers subscribe to Web Push with it. Absent where the stage sends no pushes.
+   */
+  readonly vapidPublicKey?: string;
 }
+
+/** Any text, a URL whose protocol matches, or a P-256 public key (65 bytes, URL-safe base64: 87 characters). */
+type Kind = 'text' | 'p256Key' | RegExp;
 
 /**
  * What each field must be. Checked by hand rather than with the project's zod schemas: this check is all
  * the first screen validates, and zod would be most of its bytes (the chat's own chunk loads zod later).
  */
-const FIELDS: Record<keyof WebConfig, { readonly kind: 'text' | RegExp; readonly optional?: true }> = {
+const FIELDS: Record<keyof WebConfig, { readonly kind: Kind; readonly optional?: true }> = {
   stage: { kind: 'text' },
   region: { kind: 'text' },
   userPoolId: { kind: 'text' },
@@ -39,14 +47,16 @@ const FIELDS: Record<keyof WebConfig, { readonly kind: 'text' | RegExp; readonly
   httpApiUrl: { kind: /^https?:$/ },
   webSocketUrl: { kind: /^wss?:$/ },
   mailboxUrl: { kind: /^https?:$/, optional: true },
+  vapidPublicKey: { kind: 'p256Key', optional: true },
 };
 
 /** The fields of a web configuration, in order. */
 export const WEB_CONFIG_FIELDS = Object.keys(FIELDS) as ReadonlyArray<keyof WebConfig>;
 
-function isValid(value: unknown, kind: 'text' | RegExp): value is string {
+function isValid(value: unknown, kind: Kind): value is string {
   if (typeof value !== 'string' || value.length === 0) return false;
   if (kind === 'text') return true;
+  if (kind === 'p256Key') return /^BA[A-Za-z0-9_-]{85}$/.test(value);
   try {
     return kind.test(new URL(value).protocol);
   } catch {
@@ -112,7 +122,7 @@ export function cognitoEndpointFor(region: string, urlSuffix = 'amazonaws.com'):
  */
 export function webConfigOf(
   endpoints: StageEndpoints,
-  extra: { readonly stage: string; readonly mailboxUrl?: string },
+  extra: { readonly stage: string; readonly mailboxUrl?: string; readonly vapidPublicKey?: string },
 ): WebConfig {
   return parseWebConfig({
     stage: extra.stage,
@@ -123,6 +133,7 @@ export function webConfigOf(
     httpApiUrl: endpoints.httpApiUrl,
     webSocketUrl: endpoints.webSocketUrl,
     ...(extra.mailboxUrl ? { mailboxUrl: extra.mailboxUrl } : {}),
+    ...(extra.vapidPublicKey ? { vapidPublicKey: extra.vapidPublicKey } : {}),
   });
 }
 
