@@ -42,6 +42,7 @@ import { Meter } from './meter';
 import { type LocalS3, mirrorS3ToDisk, serveS3ToBrowsers, startS3 } from './s3';
 import { type LocalSqs, startSqs } from './sqs';
 import { Trace } from './trace';
+import { localVapidKeys } from './vapid';
 
 /** Outputs only the local stage has, beside the ones CDK declares. */
 // The stand-ins are driven with the SDK from this process; its warning about
@@ -203,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let webOrigins: readonly string[] = [];
 
   try {
+    const vapid = localVapidKeys(join(options.dataDir, 'push', 'vapid.json'));
     const [dynamoDb, sqs, cognito] = await Promise.all([
       startDynamoDb({
         dataDir: join(options.dataDir, 'dynamodb'),
@@ -375,7 +377,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         [LOCAL_OUTPUTS.mailboxUrl]: mailboxUrl,
       },
     };
-    webConfig = webConfigOf(stageEndpoints(outputs), { stage: LOCAL_STAGE, mailboxUrl });
+    webConfig = webConfigOf(stageEndpoints(outputs), {
+      stage: LOCAL_STAGE,
+      mailboxUrl,
+      vapidPublicKey: vapid.publicKey,
+    });
     writeFileSync(join(options.dataDir, 'outputs.json'), `${JSON.stringify(outputs, null, 2)}\n`);
 
     return {
