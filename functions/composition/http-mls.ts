@@ -1,5 +1,6 @@
 import { DynamoDbBlobQuota } from '../adapters/dynamodb/dynamodb-blob-quota';
 import { DynamoDbCommitLog } from '../adapters/dynamodb/dynamodb-commit-log';
+import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
 import { DynamoDbKeyPackageStore } from '../adapters/dynamodb/dynamodb-key-package-store';
@@ -39,6 +40,7 @@ export function buildMlsDeps(): RegisterDeviceDeps &
   const stageCaps = caps();
   return {
     commits: new DynamoDbCommitLog(client, tableName),
+    connections: new DynamoDbConnectionStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
     devices: new DynamoDbDeviceDirectory(client, tableName),
     keyPackages: new DynamoDbKeyPackageStore(client, tableName),

@@ -8,6 +8,20 @@ export interface Connection {
   readonly deviceId?: string;
 }
 
+/**
+ * How a user can be reached: their open connections and, beside them, the devices that take Web Push
+ * (a summary kept on the same record, so fan-out learns both in the one read it makes anyway).
+ */
+export interface Reach {
+  readonly userId: string;
+  readonly connections: readonly Connection[];
+  /**
+   * Devices with a push subscription, by id. A summary: it may name a device whose subscription was just
+   * removed (the push path checks the subscription itself, and drops the name when it finds none).
+   */
+  readonly pushDevices: readonly string[];
+}
+
 /** A user's connections as seen at a change: how many are open after it. */
 export interface PresenceChange {
   readonly openConnections: number;
@@ -64,6 +78,15 @@ export interface ConnectionStore {
     now: number,
     options?: { maxAgeInMs?: number },
   ): Promise<Connection[]>;
+  /**
+   * How each user can be reached, in the order asked (each once; a user with no record has empty lists).
+   * `maxAgeInMs` as for `listByUsers`.
+   */
+  reachOf(userIds: readonly string[], now: number, options?: { maxAgeInMs?: number }): Promise<Reach[]>;
+  /** Notes that a device takes Web Push (`true`) or no longer does (`false`); either is idempotent. */
+  setPushDevice(userId: string, deviceId: string, subscribed: boolean): Promise<void>;
+  /** Notes that none of the user's devices takes Web Push (sign-out everywhere). */
+  clearPushDevices(userId: string): Promise<void>;
   /** Whether each user is online, and when they were last seen. */
   presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>>;
 }

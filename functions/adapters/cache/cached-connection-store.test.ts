@@ -7,7 +7,7 @@ const T0 = Date.UTC(2025, 0, 1);
 const HOUR = 60 * 60 * 1000;
 const TTL = 2_000;
 
-/** An in-memory store that counts the users each `listByUsers` asks for. */
+/** An in-memory store that counts the users each read of connections asks for. */
 function countingStore() {
   const store = new InMemoryConnectionStore();
   const asked: string[][] = [];
@@ -22,6 +22,12 @@ function countingStore() {
       asked.push([...userIds]);
       return store.listByUsers(userIds, now);
     },
+    reachOf: (userIds, now) => {
+      asked.push([...userIds]);
+      return store.reachOf(userIds, now);
+    },
+    setPushDevice: (userId, deviceId, subscribed) => store.setPushDevice(userId, deviceId, subscribed),
+    clearPushDevices: (userId) => store.clearPushDevices(userId),
   };
   return { store, counting, asked };
 }

@@ -3,10 +3,11 @@ import type {
   ConnectionRemoval,
   ConnectionStore,
   PresenceChange,
+  Reach,
 } from '../../ports/connection-store';
 
 interface Cached {
-  readonly connections: Connection[];
+  readonly reach: Reach;
   readonly readAt: number;
 }
 
@@ -31,6 +32,14 @@ export class CachedConnectionStore implements ConnectionStore {
     now: number,
     options: { maxAgeInMs?: number } = {},
   ): Promise<Connection[]> {
+    return (await this.reachOf(userIds, now, options)).flatMap((reach) => reach.connections);
+  }
+
+  async reachOf(
+    userIds: readonly string[],
+    now: number,
+    options: { maxAgeInMs?: number } = {},
+  ): Promise<Reach[]> {
     const unique = [...new Set(userIds)];
     const maxAge = options.maxAgeInMs ?? 0;
     const missing = unique.filter((userId) => {
@@ -38,25 +47,30 @@ export class CachedConnectionStore implements ConnectionStore {
       return cached === undefined || now - cached.readAt >= maxAge;
     });
     if (missing.length > 0) {
-      const read = await this.store.listByUsers(missing, now);
-      for (const userId of missing) {
-        this.remember(
-          userId,
-          read.filter((connection) => connection.userId === userId),
-          now,
-        );
-      }
+      for (const reach of await this.store.reachOf(missing, now)) this.remember(reach, now);
     }
-    return unique.flatMap((userId) => this.byUser.get(userId)?.connections ?? []);
+    return unique.map(
+      (userId) => this.byUser.get(userId)?.reach ?? { userId, connections: [], pushDevices: [] },
+    );
+  }
+
+  setPushDevice(userId: string, deviceId: string, subscribed: boolean): Promise<void> {
+    this.byUser.delete(userId);
+    return this.store.setPushDevice(userId, deviceId, subscribed);
+  }
+
+  clearPushDevices(userId: string): Promise<void> {
+    this.byUser.delete(userId);
+    return this.store.clearPushDevices(userId);
   }
 
   async delete(userId: string, connectionId: string, now: number): Promise<ConnectionRemoval> {
     const cached = this.byUser.get(userId);
     if (cached) {
-      this.byUser.set(userId, {
-        ...cached,
-        connections: cached.connections.filter((connection) => connection.connectionId !== connectionId),
-      });
+      const connections = cached.reach.connections.filter(
+        (connection) => connection.connectionId !== connectionId,
+      );
+      this.byUser.set(userId, { ...cached, reach: { ...cached.reach, connections } });
     }
     return this.store.delete(userId, connectionId, now);
   }
@@ -87,10 +101,10 @@ export class CachedConnectionStore implements ConnectionStore {
     return this.store.presenceOf(userIds, now);
   }
 
-  private remember(userId: string, connections: Connection[], now: number) {
+  private remember(reach: Reach, now: number) {
     // Re-inserted at the end: the map's order is the order of reads, oldest first.
-    this.byUser.delete(userId);
-    this.byUser.set(userId, { connections, readAt: now });
+    this.byUser.delete(reach.userId);
+    this.byUser.set(reach.userId, { reach, readAt: now });
     for (const oldest of this.byUser.keys()) {
       if (this.byUser.size <= this.maxUsers) break;
       this.byUser.delete(oldest);

@@ -155,6 +155,62 @@ describe.each([
     });
   });
 
+  describe('reachOf and the devices that take Web Push', () => {
+    it('answers every user asked for once, in order, with their connections and push devices', async () => {
+      const carol = freshId('carol');
+      await store.put(
+        { userId: alice, connectionId: 'alice-tab=', connectedAt: T0, deviceId: 'web-1' },
+        T0 + HOUR,
+      );
+      await store.setPushDevice(alice, 'web-2', true);
+      await store.setPushDevice(alice, 'web-1', true);
+      await store.setPushDevice(alice, 'web-2', true);
+      await store.setPushDevice(bob, 'web-9', true);
+
+      const reach = await store.reachOf([bob, alice, carol, bob], T0 + 1);
+
+      expect(reach).toEqual([
+        { userId: bob, connections: [], pushDevices: ['web-9'] },
+        {
+          userId: alice,
+          connections: [{ userId: alice, connectionId: 'alice-tab=', connectedAt: T0, deviceId: 'web-1' }],
+          pushDevices: ['web-1', 'web-2'],
+        },
+        { userId: carol, connections: [], pushDevices: [] },
+      ]);
+    });
+
+    it('forgets one device, or all of a user, and keeps their connections', async () => {
+      await open(alice, 'alice-phone=');
+      await store.setPushDevice(alice, 'web-1', true);
+      await store.setPushDevice(alice, 'web-2', true);
+
+      await store.setPushDevice(alice, 'web-1', false);
+      await store.setPushDevice(alice, 'web-1', false);
+      expect((await store.reachOf([alice], T0))[0]?.pushDevices).toEqual(['web-2']);
+
+      await store.clearPushDevices(alice);
+      await store.clearPushDevices(alice);
+      const [reach] = await store.reachOf([alice], T0);
+      expect(reach?.pushDevices).toEqual([]);
+      expect(reach?.connections.map((connection) => connection.connectionId)).toEqual(['alice-phone=']);
+    });
+
+    it('lets a user who only takes pushes connect, and be seen offline meanwhile', async () => {
+      await store.setPushDevice(alice, 'web-1', true);
+      expect((await store.presenceOf([alice], T0)).get(alice)).toEqual({ openConnections: 0 });
+
+      await expect(open(alice, 'alice-phone=')).resolves.toEqual({ openConnections: 1 });
+      expect((await store.reachOf([alice], T0))[0]?.pushDevices).toEqual(['web-1']);
+    });
+
+    it('creates nothing when a user who never took pushes stops', async () => {
+      await store.setPushDevice(bob, 'web-1', false);
+      await store.clearPushDevices(bob);
+      expect(await store.presenceOf([bob], T0)).toEqual(new Map());
+    });
+  });
+
   describe('presenceOf', () => {
     it('tells who is online, when the others were last seen, and leaves out unknown users', async () => {
       const stranger = freshId('stranger');

@@ -10,6 +10,7 @@ import type {
   ConnectionRemoval,
   ConnectionStore,
   PresenceChange,
+  Reach,
 } from '../../ports/connection-store';
 import { batchGetAll, type Item } from './batch';
 import { isConditionFailed, keys } from './keys';
@@ -145,8 +146,52 @@ export class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   async listByUsers(userIds: readonly string[], now: number): Promise<Connection[]> {
-    const items = await batchGetAll(this.client, this.tableName, userIds.map(keys.presence));
-    return items.flatMap((item) => openConnectionsOf(item, now));
+    return (await this.reachOf(userIds, now)).flatMap((reach) => reach.connections);
+  }
+
+  async reachOf(userIds: readonly string[], now: number): Promise<Reach[]> {
+    const unique = [...new Set(userIds)];
+    const items = await batchGetAll(this.client, this.tableName, unique.map(keys.presence));
+    const byUser = new Map(items.map((item) => [String(item.userId), item]));
+    return unique.map((userId) => {
+      const item = byUser.get(userId);
+      return {
+        userId,
+        connections: item ? openConnectionsOf(item, now) : [],
+        pushDevices: item?.pushDevices instanceof Set ? [...item.pushDevices].map(String).sort() : [],
+      };
+    });
+  }
+
+  async setPushDevice(userId: string, deviceId: string, subscribed: boolean): Promise<void> {
+    if (subscribed) {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.presence(userId),
+          UpdateExpression: 'ADD pushDevices :device SET userId = :userId',
+          ExpressionAttributeValues: { ':device': new Set([deviceId]), ':userId': userId },
+        }),
+      );
+      return;
+    }
+    // Only an item that has the device: a removal never creates a presence item.
+    await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: 'DELETE pushDevices :device',
+      ConditionExpression: 'contains(pushDevices, :id)',
+      ExpressionAttributeValues: { ':device': new Set([deviceId]), ':id': deviceId },
+    });
+  }
+
+  async clearPushDevices(userId: string): Promise<void> {
+    await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: 'REMOVE pushDevices',
+      ConditionExpression: 'attribute_exists(pushDevices)',
+    });
   }
 
   async presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>> {

@@ -33,7 +33,9 @@ import type { DailyBytesCap } from '../../caps';
  *
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
- * reaches every member's devices with one BatchGetItem per 100 members.
+ * reaches every member's devices with one BatchGetItem per 100 members, and
+ * `pushDevices`, the string set of the user's devices that take Web Push, so
+ * the same read tells fan-out which devices to push to instead.
  * Usernames and emails are stored lowercased. Device ids never hold `#`, so
  * the `KP#{deviceId}#` and `WELCOME#{deviceId}#` prefixes of one device never
  * match another's items. The conversation's MLS epoch is the `epoch` attribute

@@ -4,6 +4,7 @@ import type {
   ConnectionRemoval,
   ConnectionStore,
   PresenceChange,
+  Reach,
 } from '../../ports/connection-store';
 import { byKey } from './page';
 
@@ -14,6 +15,7 @@ interface Entry {
 
 interface Presence {
   readonly connections: Map<string, Entry>;
+  readonly pushDevices: Set<string>;
   lastSeenAt?: number;
   signedOutAt?: number;
 }
@@ -69,6 +71,26 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return [...new Set(userIds)].flatMap((userId) => openConnectionsOf(this.byUser.get(userId), now));
   }
 
+  async reachOf(userIds: readonly string[], now: number): Promise<Reach[]> {
+    return [...new Set(userIds)].map((userId) => {
+      const presence = this.byUser.get(userId);
+      return {
+        userId,
+        connections: openConnectionsOf(presence, now),
+        pushDevices: [...(presence?.pushDevices ?? [])].sort(),
+      };
+    });
+  }
+
+  async setPushDevice(userId: string, deviceId: string, subscribed: boolean): Promise<void> {
+    if (subscribed) this.presence(userId).pushDevices.add(deviceId);
+    else this.byUser.get(userId)?.pushDevices.delete(deviceId);
+  }
+
+  async clearPushDevices(userId: string): Promise<void> {
+    this.byUser.get(userId)?.pushDevices.clear();
+  }
+
   async presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>> {
     const result = new Map<string, PresenceChange>();
     for (const userId of userIds) {
@@ -81,7 +103,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
   private presence(userId: string): Presence {
     let presence = this.byUser.get(userId);
     if (!presence) {
-      presence = { connections: new Map() };
+      presence = { connections: new Map(), pushDevices: new Set() };
       this.byUser.set(userId, presence);
     }
     return presence;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { befriend, seedConversation } from '../../../test/support/fixtures';
+import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
@@ -25,6 +26,7 @@ const carol = { userId: 'carol', correlationId: 'c-carol' };
 describe('key packages', () => {
   let deps: {
     devices: InMemoryDeviceDirectory;
+    connections: InMemoryConnectionStore;
     fanout: InMemoryFanoutQueue;
     keyPackages: InMemoryKeyPackageStore;
     relationships: InMemoryRelationshipStore;
@@ -41,6 +43,7 @@ describe('key packages', () => {
     vi.useFakeTimers({ now: T0 });
     deps = {
       devices: new InMemoryDeviceDirectory(),
+      connections: new InMemoryConnectionStore(),
       fanout: new InMemoryFanoutQueue(),
       keyPackages: new InMemoryKeyPackageStore(),
       relationships: new InMemoryRelationshipStore(),

@@ -14,6 +14,11 @@ const KEY = Buffer.alloc(32, 1).toString('base64');
 const alice = { userId: 'alice', correlationId: 'c-alice' };
 const bob = { userId: 'bob', correlationId: 'c-bob' };
 
+/** The devices fan-out would push to, as it reads them beside the user's connections. */
+async function pushDevicesOf(deps: ReturnType<typeof memoryDeps>, userId: string) {
+  return (await deps.connections.reachOf([userId], T0))[0]?.pushDevices;
+}
+
 describe('push subscriptions', () => {
   let deps: ReturnType<typeof memoryDeps> & { devices: InMemoryDeviceDirectory };
   let save: ReturnType<typeof savePushSubscription>;
@@ -57,6 +62,7 @@ describe('push subscriptions', () => {
         updatedAt: T0,
       },
     ]);
+    expect(await pushDevicesOf(deps, 'alice')).toEqual(['phone']);
     expect(deps.rateLimiter.countOf('alice', 'write', T0)).toBe(writesBefore + 1);
   });
 
@@ -86,6 +92,8 @@ describe('push subscriptions', () => {
     await expect(read(alice, 'phone')).rejects.toThrow(NotFoundError);
     await expect(remove(alice, 'laptop')).rejects.toThrow(NotFoundError);
     expect(await deps.devices.listPushSubscriptions('bob')).toHaveLength(1);
+    expect(await pushDevicesOf(deps, 'alice')).toEqual([]);
+    expect(await pushDevicesOf(deps, 'bob')).toEqual(['phone']);
   });
 
   it('refuses a revoked device', async () => {
@@ -95,6 +103,7 @@ describe('push subscriptions', () => {
       ForbiddenError,
     );
     expect(await deps.devices.listPushSubscriptions('alice')).toEqual([]);
+    expect(await pushDevicesOf(deps, 'alice')).toEqual([]);
   });
 
   it('is gone once the device is revoked', async () => {
@@ -104,6 +113,7 @@ describe('push subscriptions', () => {
 
     await expect(read(alice, 'phone')).rejects.toThrow(NotFoundError);
     expect(await deps.devices.listPushSubscriptions('alice')).toEqual([]);
+    expect(await pushDevicesOf(deps, 'alice')).toEqual([]);
   });
 
   it('removes the subscription, and removing again changes nothing', async () => {
@@ -114,6 +124,7 @@ describe('push subscriptions', () => {
 
     await expect(read(alice, 'phone')).rejects.toThrow(NotFoundError);
     expect(await deps.devices.listPushSubscriptions('alice')).toEqual([]);
+    expect(await pushDevicesOf(deps, 'alice')).toEqual([]);
   });
 
   it('counts storing against the write allowance', async () => {

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../errors';
+import type { ConnectionStore } from '../../ports/connection-store';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import type { RateLimiter } from '../../ports/rate-limiter';
@@ -6,6 +7,7 @@ import type { Caller } from '../access';
 
 export interface RevokeDeviceDeps {
   readonly devices: DeviceDirectory;
+  readonly connections: Pick<ConnectionStore, 'setPushDevice'>;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -16,7 +18,8 @@ export interface RevokeDeviceDeps {
  * revoked, so credentials it signed can still be judged; its key packages are
  * no longer handed out. Revoking again changes nothing.
  * 1. Count the request against the caller's `write` allowance.
- * 2. Mark the device revoked unless it already is.
+ * 2. Mark the device revoked unless it already is (which removes its push subscription), and drop it from
+ *    the devices fan-out pushes to.
  * 3. Only when this call revoked it: push `device` `revoked` to the caller's devices, friends and
  *    co-members, whose MLS groups must remove it.
  */
@@ -26,6 +29,7 @@ export function revokeDevice(deps: RevokeDeviceDeps) {
     await deps.rateLimiter.consume(caller.userId, 'write', now);
     const revoked = await deps.devices.revoke(caller.userId, deviceId, now);
     if (!revoked) throw new NotFoundError(`You have no device ${deviceId}`);
+    await deps.connections.setPushDevice(caller.userId, deviceId, false);
     if (revoked.revokedNow) {
       await deps.fanout.enqueue({
         kind: 'device',

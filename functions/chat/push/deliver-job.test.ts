@@ -95,6 +95,12 @@ describe('deliverJob', () => {
             asked.push(userIds.length);
             return connections.listByUsers(userIds, now);
           },
+          reachOf: (userIds, now) => {
+            asked.push(userIds.length);
+            return connections.reachOf(userIds, now);
+          },
+          setPushDevice: connections.setPushDevice.bind(connections),
+          clearPushDevices: connections.clearPushDevices.bind(connections),
         },
         1_000,
       );

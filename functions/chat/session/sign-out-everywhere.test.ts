@@ -104,11 +104,14 @@ describe('signOutEverywhere', () => {
         createdAt: T0,
       });
       await devices.setPushSubscription({ ...subscription, userId, deviceId });
+      await deps.connections.setPushDevice(userId, deviceId, true);
     }
 
     await signOut(alice);
 
     expect(await devices.listPushSubscriptions(alice.userId)).toEqual([]);
+    const reach = await deps.connections.reachOf([alice.userId, 'bob-id'], T0);
+    expect(reach.map((user) => user.pushDevices)).toEqual([[], ['phone']]);
     expect(await devices.listPushSubscriptions('bob-id')).toEqual([
       { ...subscription, userId: 'bob-id', deviceId: 'phone' },
     ]);

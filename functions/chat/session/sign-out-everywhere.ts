@@ -40,6 +40,7 @@ export function signOutEverywhere(deps: SignOutEverywhereDeps) {
       });
     }
     await deps.devices.removePushSubscriptions(caller.userId);
+    await deps.connections.clearPushDevices(caller.userId);
     const wait = mark * 1000 - deps.clock();
     if (wait > 0) await deps.sleep(wait);
   };
