@@ -38,6 +38,9 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.FanoutQueueUrl]: `https://sqs.${REGION}.amazonaws.com/000000000000/Parley-bench-Data-FanoutQueue`,
   [Env.FanoutDeadLetterQueueUrl]: `https://sqs.${REGION}.amazonaws.com/000000000000/Parley-bench-Data-FanoutDeadLetterQueue`,
   [Env.FanoutMaxReceiveCount]: '5',
+  [Env.PushQueueUrl]: `https://sqs.${REGION}.amazonaws.com/000000000000/Parley-bench-Data-PushQueue`,
+  [Env.VapidParameterName]: '/parley/bench/vapid-keys',
+  [Env.VapidSubject]: 'mailto:operators@example.com',
   [Env.ConnectionsEndpoint]: `https://abcdefghij.execute-api.${REGION}.amazonaws.com/bench`,
   [Env.UserPoolId]: POOL_ID,
   [Env.UserPoolClientId]: 'benchclient0000000000000000',
@@ -52,6 +55,8 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.SqsEndpoint]: undefined,
   [Env.S3Endpoint]: undefined,
   [Env.CognitoEndpoint]: undefined,
+  [Env.SsmEndpoint]: undefined,
+  [Env.PushServiceCaFile]: undefined,
 };
 
 /** What Lambda's nodejs22.x runtime sets for a function with JSON logs at INFO, plus its bindings. */

@@ -17,6 +17,12 @@ export const Env = {
   FanoutDeadLetterQueueUrl: 'FANOUT_DEAD_LETTER_QUEUE_URL',
   /** The fan-out queue's redrive `maxReceiveCount`: the consumer parks a job itself one receive before. */
   FanoutMaxReceiveCount: 'FANOUT_MAX_RECEIVE_COUNT',
+  /** URL of the Web Push queue, taken from the stack. */
+  PushQueueUrl: 'PUSH_QUEUE_URL',
+  /** Name of the SSM parameter (SecureString) holding the stage's VAPID key pair as JSON. */
+  VapidParameterName: 'VAPID_PARAMETER_NAME',
+  /** The VAPID `sub` claim: a `mailto:` or `https:` contact push services may use (RFC 8292 §2.1). */
+  VapidSubject: 'VAPID_SUBJECT',
   /** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`: the `@connections` endpoint. */
   ConnectionsEndpoint: 'CONNECTIONS_ENDPOINT',
   /** Cognito user pool id. */
@@ -33,6 +39,9 @@ export const Env = {
   /** Path-style S3 endpoint of the local stand-in (the SQS one's address). */
   S3Endpoint: 'S3_ENDPOINT',
   CognitoEndpoint: 'COGNITO_ENDPOINT',
+  SsmEndpoint: 'SSM_ENDPOINT',
+  /** Local stage only: a PEM file of the certificate the push-service stand-in serves HTTPS with. */
+  PushServiceCaFile: 'PUSH_SERVICE_CA_FILE',
   /** Stage name, for logs. */
   Stage: 'PARLEY_STAGE',
   /** Per-user rate limits as JSON: `{ "send": { "limit": 120, "windowSeconds": 60 }, … }`. */
@@ -71,6 +80,9 @@ const schemas = {
   [Env.FanoutQueueUrl]: url,
   [Env.FanoutDeadLetterQueueUrl]: url,
   [Env.FanoutMaxReceiveCount]: positiveInteger,
+  [Env.PushQueueUrl]: url,
+  [Env.VapidParameterName]: name,
+  [Env.VapidSubject]: z.string().check(z.regex(/^(mailto:|https:\/\/)\S+$/)),
   [Env.ConnectionsEndpoint]: url,
   [Env.UserPoolId]: name,
   [Env.UserPoolClientId]: name,
@@ -80,6 +92,8 @@ const schemas = {
   [Env.SqsEndpoint]: z.optional(url),
   [Env.S3Endpoint]: z.optional(url),
   [Env.CognitoEndpoint]: z.optional(url),
+  [Env.SsmEndpoint]: z.optional(url),
+  [Env.PushServiceCaFile]: z.optional(name),
   [Env.Stage]: name,
   [Env.IdleTimeoutMs]: positiveInteger,
   [Env.RateLimits]: z.pipe(json, RateLimitsSchema),

@@ -9,7 +9,7 @@ import { notifier } from './apigateway';
 import { clock, sleep } from './client-options';
 import { mainTable } from './dynamodb';
 import { liveness } from './liveness';
-import { fanoutDeadLetters, fanoutQueue } from './sqs';
+import { fanoutDeadLetters, fanoutQueue, pushQueue } from './sqs';
 
 /** Users whose connections one sender environment keeps at most (a few hundred bytes each). */
 const MAX_CACHED_USERS = 10_000;
@@ -29,6 +29,7 @@ export function buildSenderDeps(): DeliverJobDeps &
     relationships: new DynamoDbRelationshipStore(client, tableName),
     notifier: notifier(),
     fanout: fanoutQueue(),
+    pushes: pushQueue(),
     liveness: liveness(),
     clock,
     sleep,

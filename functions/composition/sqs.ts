@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterQueue } from '../adapters/sqs/sqs-dead-letter-queue';
 import { SqsFanoutQueue } from '../adapters/sqs/sqs-fanout-queue';
+import { SqsPushQueue } from '../adapters/sqs/sqs-push-queue';
 import { Env, loadConfig } from '../config';
 import { clientOptions } from './client-options';
 
@@ -25,4 +26,10 @@ export function fanoutDeadLetters(): { deadLetters: SqsDeadLetterQueue; maxRecei
     deadLetters: new SqsDeadLetterQueue(sqsClient(config.SQS_ENDPOINT), config.FANOUT_DEAD_LETTER_QUEUE_URL),
     maxReceiveCount: config.FANOUT_MAX_RECEIVE_COUNT,
   };
+}
+
+/** The Web Push queue, its URL taken from the stack. */
+export function pushQueue(): SqsPushQueue {
+  const config = loadConfig([Env.PushQueueUrl, Env.SqsEndpoint]);
+  return new SqsPushQueue(sqsClient(config.SQS_ENDPOINT), config.PUSH_QUEUE_URL);
 }

@@ -63,8 +63,12 @@ export interface DeviceDirectory {
   setPushSubscription(subscription: PushSubscriptionRecord): Promise<SetPushSubscriptionOutcome>;
   /** The device's push subscription (strongly consistent), or `undefined` when it has none. */
   getPushSubscription(userId: string, deviceId: string): Promise<PushSubscriptionRecord | undefined>;
-  /** Removes the device's push subscription; removing one that is not there changes nothing. */
-  removePushSubscription(userId: string, deviceId: string): Promise<void>;
+  /**
+   * Removes the device's push subscription; removing one that is not there changes nothing. With
+   * `endpoint`, only while the subscription still goes there (a push service said that one is gone, and
+   * the browser may have subscribed anew since).
+   */
+  removePushSubscription(userId: string, deviceId: string, options?: { endpoint?: string }): Promise<void>;
   /** Removes the push subscription of every device of the user. */
   removePushSubscriptions(userId: string): Promise<void>;
   /** The push subscriptions of the user's devices, with their keys, in device id order: whom to push to. */

@@ -14,6 +14,7 @@ import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-s
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../functions/adapters/memory/memory-fanout-queue';
+import { InMemoryPushQueue } from '../../functions/adapters/memory/memory-push-queue';
 import { InMemoryMessageLog } from '../../functions/adapters/memory/memory-message-log';
 import { InMemoryNotifier } from '../../functions/adapters/memory/memory-notifier';
 import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-profile-store';
@@ -52,6 +53,8 @@ export interface MemoryDeps {
   readonly connections: InMemoryConnectionStore;
   readonly conversations: InMemoryConversationStore;
   readonly fanout: InMemoryFanoutQueue;
+  /** Web Push jobs the fan-out sender queued. */
+  readonly pushes: InMemoryPushQueue;
   readonly messages: InMemoryMessageLog;
   readonly notifier: InMemoryNotifier;
   readonly profiles: InMemoryProfileStore;
@@ -95,6 +98,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     connections: new InMemoryConnectionStore(),
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),
+    pushes: new InMemoryPushQueue(),
     messages: new InMemoryMessageLog(),
     notifier: new InMemoryNotifier(),
     profiles: new InMemoryProfileStore(options.profiles),

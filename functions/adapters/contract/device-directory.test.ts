@@ -196,6 +196,22 @@ describe.each([
       expect(await devices.list(alice)).toEqual([phone(alice, { deviceId: 'laptop' }), phone(alice)]);
     });
 
+    it('removes a subscription named by its endpoint only while it still goes there', async () => {
+      await devices.registerIfAbsent(phone(alice));
+      const old = subscription(alice);
+      await devices.setPushSubscription(old);
+      const renewed = subscription(alice, { endpoint: 'https://push.example.net/renewed' });
+      await devices.setPushSubscription(renewed);
+
+      await devices.removePushSubscription(alice, 'phone', { endpoint: old.endpoint });
+      expect(await devices.getPushSubscription(alice, 'phone')).toEqual(renewed);
+
+      await devices.removePushSubscription(alice, 'phone', { endpoint: renewed.endpoint });
+      await devices.removePushSubscription(alice, 'absent', { endpoint: renewed.endpoint });
+      expect(await devices.getPushSubscription(alice, 'phone')).toBeUndefined();
+      expect(await devices.list(alice)).toEqual([phone(alice)]);
+    });
+
     it('lists a user’s subscriptions in device id order, and removes them all at once, nobody else’s', async () => {
       for (const deviceId of ['tablet', 'laptop', 'watch']) {
         await devices.registerIfAbsent(phone(alice, { deviceId }));

@@ -133,13 +133,22 @@ export class DynamoDbDeviceDirectory implements DeviceDirectory {
     return item?.pushSubscription ? toPushSubscription(item) : undefined;
   }
 
-  async removePushSubscription(userId: string, deviceId: string): Promise<void> {
+  async removePushSubscription(
+    userId: string,
+    deviceId: string,
+    options: { endpoint?: string } = {},
+  ): Promise<void> {
     // The condition keeps an update of an absent device from creating a bare item.
     await updateIf(this.client, {
       TableName: this.tableName,
       Key: keys.device(userId, deviceId),
       UpdateExpression: 'REMOVE pushSubscription',
-      ConditionExpression: 'attribute_exists(pk)',
+      ...(options.endpoint === undefined
+        ? { ConditionExpression: 'attribute_exists(pk)' }
+        : {
+            ConditionExpression: 'pushSubscription.endpoint = :endpoint',
+            ExpressionAttributeValues: { ':endpoint': options.endpoint },
+          }),
     });
   }
 

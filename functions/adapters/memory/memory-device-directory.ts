@@ -71,7 +71,13 @@ export class InMemoryDeviceDirectory implements DeviceDirectory {
     return stored ? { ...stored } : undefined;
   }
 
-  async removePushSubscription(userId: string, deviceId: string): Promise<void> {
+  async removePushSubscription(
+    userId: string,
+    deviceId: string,
+    options: { endpoint?: string } = {},
+  ): Promise<void> {
+    const stored = this.subscriptions.get(userId)?.get(deviceId);
+    if (options.endpoint !== undefined && stored?.endpoint !== options.endpoint) return;
     this.subscriptions.get(userId)?.delete(deviceId);
   }
 

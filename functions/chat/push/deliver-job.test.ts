@@ -7,6 +7,7 @@ import type { InMemoryConnectionStore } from '../../adapters/memory/memory-conne
 import type { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import type { InMemoryMessageLog } from '../../adapters/memory/memory-message-log';
 import type { InMemoryNotifier } from '../../adapters/memory/memory-notifier';
+import type { InMemoryPushQueue } from '../../adapters/memory/memory-push-queue';
 import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import { NotPlacedYetError } from '../../errors';
 import { WRITER_DEADLINE_IN_MS } from '../../ports/message-log';
@@ -23,12 +24,13 @@ describe('deliverJob', () => {
   let messages: InMemoryMessageLog;
   let relationships: InMemoryRelationshipStore;
   let notifier: InMemoryNotifier;
+  let pushes: InMemoryPushQueue;
   let deliver: ReturnType<typeof deliverJob>;
 
   beforeEach(async () => {
     vi.useFakeTimers({ now: T0 });
     const deps = memoryDeps();
-    ({ conversations, connections, messages, relationships, notifier } = deps);
+    ({ conversations, connections, messages, relationships, notifier, pushes } = deps);
     deliver = deliverJob(deps);
     await createGroup(GROUP, ['alice', 'bob', 'carol']);
     for (const [userId, connectionId] of [
@@ -226,6 +228,72 @@ describe('deliverJob', () => {
       expect(reached()).toEqual(['alice-laptop', 'bob-phone', 'carol-phone']);
       expect(notifier.framesOf('bob-phone')).toEqual([frame]);
       expect(report).toEqual({ recipients: 3, delivered: 3, gone: 0 });
+    });
+
+    it("queues a Web Push for other members' devices that take one and have no open connection", async () => {
+      // Bob's laptop is open (it gets the frame); his phone's browser is closed. Carol's only device is open,
+      // Dave is no member, and the sender's own closed device gets nothing for her own message.
+      await connections.put(
+        { userId: 'bob', connectionId: 'bob-laptop', connectedAt: Date.now(), deviceId: 'laptop' },
+        Date.now() + 60_000,
+      );
+      await connections.put(
+        { userId: 'carol', connectionId: 'carol-tab', connectedAt: Date.now(), deviceId: 'web' },
+        Date.now() + 60_000,
+      );
+      for (const [userId, deviceId] of [
+        ['bob', 'laptop'],
+        ['bob', 'phone'],
+        ['carol', 'web'],
+        ['dave', 'web'],
+        ['alice', 'closed'],
+      ] as const) {
+        await connections.setPushDevice(userId, deviceId, true);
+      }
+      const seq = await storeMessage('alice', 'hi');
+
+      await deliver({
+        kind: 'message',
+        conversationId: GROUP,
+        seq,
+        frame: frameOf(seq, 'alice', 'hi'),
+        correlationId: 'c1',
+      });
+
+      expect(pushes.jobs).toEqual([
+        {
+          correlationId: 'c1',
+          conversationId: GROUP,
+          seq,
+          count: 1,
+          senderId: 'alice',
+          targets: [{ userId: 'bob', deviceId: 'phone' }],
+        },
+      ]);
+      expect(notifier.framesOf('bob-laptop')).toHaveLength(1);
+    });
+
+    it('queues no Web Push for a commit, nor when every device that takes one is open', async () => {
+      await connections.setPushDevice('bob', 'phone', true);
+      await connections.put(
+        { userId: 'bob', connectionId: 'bob-phone-tab', connectedAt: Date.now(), deviceId: 'phone' },
+        Date.now() + 60_000,
+      );
+      const message = await storeMessage('alice', 'hi');
+      await deliver({ kind: 'message', conversationId: GROUP, seq: message, correlationId: 'c1' });
+      await connections.delete('bob', 'bob-phone-tab', Date.now());
+      const { seq: commit } = await messages.append({
+        conversationId: GROUP,
+        messageId: 'commit-1',
+        senderId: 'alice',
+        kind: 'commit',
+        body: Buffer.from('c'),
+        now: T0,
+      });
+
+      await deliver({ kind: 'message', conversationId: GROUP, seq: commit, correlationId: 'c2' });
+
+      expect(pushes.jobs).toEqual([]);
     });
 
     it('reads the message from the log when the job carries no frame (a retried send)', async () => {

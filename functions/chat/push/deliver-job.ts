@@ -18,9 +18,11 @@ import {
   WRITER_DEADLINE_IN_MS,
 } from '../../ports/message-log';
 import type { Notifier } from '../../ports/notifier';
+import type { PushQueue } from '../../ports/push-queue';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { presenceAudience } from '../presence/audience';
 import { envelope, iso } from '../views';
+import { pushJobsFor } from '../webpush/push-targets';
 import { closeAll } from './close-all';
 import { type PostReport, postAll } from './post-all';
 import { senderReadMarks } from './sender-read-marks';
@@ -47,6 +49,8 @@ export interface DeliverJobDeps {
   readonly notifier: Notifier;
   /** Where the `offline` push of a user whose last connection is found gone is queued. */
   readonly fanout: FanoutQueue;
+  /** Where Web Push notifications for devices without an open connection are queued. */
+  readonly pushes: PushQueue;
   readonly clock: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -62,6 +66,8 @@ interface Target {
   readonly userIds: Iterable<string>;
   readonly frame: OutboundFrame;
   readonly alongside?: Promise<unknown>;
+  /** A content message: its members' devices without an open connection are notified by Web Push. */
+  readonly notify?: { readonly senderId: string };
 }
 
 /**
@@ -72,7 +78,8 @@ interface Target {
  *    A message too large for one WebSocket frame goes as a `message-ref` (the client fetches it).
  * 2. Look up their open connections in one batch and post the frame to each, except the
  *    connection that caused it; forget connections that are gone. A message moves its
- *    sender's read mark meanwhile.
+ *    sender's read mark meanwhile. The same read names each member's devices that take Web Push:
+ *    for a content message, those of other members with no open connection get a push job.
  * Any other failure throws, so the queue retries the job (clients dedupe).
  * A `close` job closes the listed connections instead (`closeAll`).
  *
@@ -91,16 +98,30 @@ export function deliverJob(deps: DeliverJobDeps) {
 
   async function post(job: PushJob, target: Target): Promise<PostReport> {
     const userIds = [...new Set(target.userIds)];
-    const connections = await deps.connections.listByUsers(userIds, deps.clock(), {
+    const reach = await deps.connections.reachOf(userIds, deps.clock(), {
       maxAgeInMs: userIds.length > FRESH_CONNECTIONS_MAX_USERS ? NEW_CONNECTION_PUSHED_WITHIN_IN_MS : 0,
     });
+    const connections = reach.flatMap((user) => user.connections);
+    const notified =
+      target.notify && job.kind === 'message'
+        ? pushJobsFor(reach, {
+            conversationId: job.conversationId,
+            seq: job.seq,
+            senderId: target.notify.senderId,
+            correlationId: job.correlationId,
+          }).map((push) => deps.pushes.enqueue(push))
+        : [];
     const device = job.kind === 'message' ? job.excludeDevice : undefined;
     const targets = connections.filter(
       (c) =>
         c.connectionId !== job.excludeConnectionId &&
         !(device && c.userId === device.userId && c.deviceId === device.deviceId),
     );
-    return postAll(deps, targets, target.frame, job.correlationId);
+    const [report] = await Promise.all([
+      postAll(deps, targets, target.frame, job.correlationId),
+      ...notified,
+    ]);
+    return report;
   }
 
   async function audienceOf(job: PushJob, redelivered: boolean): Promise<Target | undefined> {
@@ -120,6 +141,7 @@ export function deliverJob(deps: DeliverJobDeps) {
           userIds: conversation.memberIds,
           frame: push.frame,
           ...(readsOwn ? { alongside: markRead(job.conversationId, job.seq, push) } : {}),
+          ...(isContent(push.kind) ? { notify: { senderId: push.senderId } } : {}),
         };
       }
       case 'conversation': {
