@@ -103,6 +103,11 @@ export type Binding =
       readonly access: 'read' | 'readWrite' | 'delete';
     }
   | { readonly kind: 'connections'; readonly access: 'manage' }
+  /**
+   * The stage's VAPID key pair (an SSM `SecureString` parameter made at the first deploy, never in a
+   * template) and the contact push services see beside it.
+   */
+  | { readonly kind: 'pushKeys'; readonly access: 'read' }
   | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
   /** Per-user rate limits and caps (settings, no resource): the stage's values as JSON. */
   | { readonly kind: 'limits'; readonly access: 'read' }
@@ -162,6 +167,8 @@ const DAY_IN_SECONDS = 24 * 60 * MINUTE_IN_SECONDS;
 
 /** The sender's timeout; the queue's visibility timeout is sized from it. */
 const SENDER_TIMEOUT_IN_SECONDS = 10;
+/** The push sender's: a batch of up to 100 devices, each push a request to a push service (5 s at most). */
+const PUSH_SENDER_TIMEOUT_IN_SECONDS = 30;
 
 export const TABLES = {
   main: {
@@ -193,6 +200,16 @@ export const QUEUES = {
     // moves keeps its body, so the dead-letter queue keeps messages one day only. A push is worth little
     // after that anyway: clients read the log after their last seq when they connect.
     deadLetter: { maxReceiveCount: 5, retentionPeriodSeconds: DAY_IN_SECONDS },
+  },
+  /**
+   * Web Push notifications for devices without an open connection (queued by the fan-out sender, retried
+   * by the push sender itself with a delay). A push is stale after a day; what SQS's redrive moves after
+   * three failed batches holds ids and counts, no content.
+   */
+  push: {
+    visibilityTimeoutSeconds: 6 * PUSH_SENDER_TIMEOUT_IN_SECONDS,
+    retentionPeriodSeconds: DAY_IN_SECONDS,
+    deadLetter: { maxReceiveCount: 3, retentionPeriodSeconds: DAY_IN_SECONDS },
   },
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueName = keyof typeof QUEUES;
@@ -226,6 +243,7 @@ const blobBucket = (prefixes: readonly BlobPrefix[], access: 'read' | 'readWrite
   access,
 });
 const fanoutQueue: Binding = { kind: 'queue', queue: 'fanout', access: 'send' };
+const pushQueue: Binding = { kind: 'queue', queue: 'push', access: 'send' };
 const limits: Binding = { kind: 'limits', access: 'read' };
 const idleTimeout: Binding = { kind: 'idleTimeout', access: 'read' };
 
@@ -281,14 +299,25 @@ export const FUNCTIONS = {
     memorySizeMb: 512,
     timeoutSeconds: SENDER_TIMEOUT_IN_SECONDS,
     // The queue: `offline` pushes of users whose last connection is found gone, and the next liveness checks.
-    // Its dead-letter queue: jobs given up on, parked without their bodies.
+    // Its dead-letter queue: jobs given up on, parked without their bodies. The push queue: Web Push for
+    // members' devices with no open connection.
     bindings: [
       mainTable('readWrite'),
       { kind: 'connections', access: 'manage' },
       fanoutQueue,
+      pushQueue,
       { kind: 'deadLetterQueue', queue: 'fanout', access: 'send' },
       idleTimeout,
     ],
+  },
+  pushSender: {
+    entry: 'functions/handlers/push-sender.ts',
+    description: 'Sends Web Push notifications to devices with no open connection',
+    memorySizeMb: 256,
+    timeoutSeconds: PUSH_SENDER_TIMEOUT_IN_SECONDS,
+    // The table: subscriptions, mutes and names, and removing subscriptions a push service says are gone.
+    // Its own queue: pushes to try again later.
+    bindings: [mainTable('readWrite'), pushQueue, { kind: 'pushKeys', access: 'read' }],
   },
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
@@ -446,6 +475,14 @@ export const EVENT_SOURCES = [
     maxBatchingWindowSeconds: 0,
     reportBatchItemFailures: true,
   },
+  {
+    // A second's window gathers a burst: one push per device and conversation, not one per message.
+    queue: 'push',
+    function: 'pushSender',
+    batchSize: 100,
+    maxBatchingWindowSeconds: 1,
+    reportBatchItemFailures: true,
+  },
 ] as const satisfies readonly EventSourceDefinition[];
 
 /**
@@ -497,13 +534,19 @@ export function stackNames(stage: string) {
   } as const;
 }
 
+/** The variable a queue's URL is given to its senders in. */
+export const QUEUE_URL_ENV = {
+  fanout: Env.FanoutQueueUrl,
+  push: Env.PushQueueUrl,
+} as const satisfies Record<QueueName, EnvName>;
+
 /** Environment variables a binding provides to a function. */
 export function envNamesOf(binding: Binding): EnvName[] {
   switch (binding.kind) {
     case 'table':
       return [Env.TableName];
     case 'queue':
-      return [Env.FanoutQueueUrl];
+      return [QUEUE_URL_ENV[binding.queue]];
     case 'deadLetterQueue':
       return [Env.FanoutDeadLetterQueueUrl, Env.FanoutMaxReceiveCount];
     case 'bucket':
@@ -514,6 +557,8 @@ export function envNamesOf(binding: Binding): EnvName[] {
       return [Env.RateLimits, Env.Caps];
     case 'idleTimeout':
       return [Env.IdleTimeoutMs];
+    case 'pushKeys':
+      return [Env.VapidParameterName, Env.VapidSubject];
     case 'userPool':
       return binding.access === 'verifyTokens'
         ? [Env.UserPoolId, Env.UserPoolClientId, Env.JwtIssuer, Env.JwksUri]

@@ -12,6 +12,7 @@ import {
   BUCKETS,
   type BucketName,
   envNamesOf,
+  QUEUE_URL_ENV,
   QUEUES,
   type QueueName,
   TABLES,
@@ -39,6 +40,12 @@ export interface BindingResources {
   readonly rateLimits?: StageConfig['rateLimits'];
   /** The stage's per-user caps. @default none: a limits binding fails */
   readonly caps?: StageConfig['caps'];
+  /** The stage's VAPID key parameter and the contact pushes name. @default none: a pushKeys binding fails */
+  readonly pushKeys?: {
+    readonly parameterName: string;
+    readonly parameterArn: string;
+    readonly subject: string;
+  };
 }
 
 /** A binding's two halves, which only ever travel together. */
@@ -107,7 +114,7 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
         required(fn, binding, resources.tables?.[binding.table]),
       );
     case 'queue':
-      return queueGrant(required(fn, binding, resources.queues?.[binding.queue]));
+      return queueGrant(binding.queue, required(fn, binding, resources.queues?.[binding.queue]));
     case 'deadLetterQueue':
       return deadLetterQueueGrant(
         binding.queue,
@@ -128,6 +135,15 @@ function grantFor(fn: ParleyFunction, binding: Binding, resources: BindingResour
     case 'idleTimeout':
       // A setting, not a resource: API Gateway's fixed limit, from the topology.
       return { env: { [Env.IdleTimeoutMs]: String(WEBSOCKET.idleTimeoutSeconds * 1000) }, statements: [] };
+    case 'pushKeys': {
+      const keys = required(fn, binding, resources.pushKeys);
+      // Reading the SecureString needs no KMS grant: it is encrypted under the account's AWS managed key
+      // for SSM, whose key policy lets the account's principals decrypt through SSM.
+      return {
+        env: { [Env.VapidParameterName]: keys.parameterName, [Env.VapidSubject]: keys.subject },
+        statements: [new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [keys.parameterArn] })],
+      };
+    }
     case 'limits':
       // Settings, not resources: nothing to grant.
       return {
@@ -156,9 +172,9 @@ function tableGrant(name: TableName, access: 'read' | 'readWrite', table: ITable
   };
 }
 
-function queueGrant(queue: IQueue): Grant {
+function queueGrant(name: QueueName, queue: IQueue): Grant {
   return {
-    env: { [Env.FanoutQueueUrl]: queue.queueUrl },
+    env: { [QUEUE_URL_ENV[name]]: queue.queueUrl },
     statements: [new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] })],
   };
 }

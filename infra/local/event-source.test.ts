@@ -116,3 +116,68 @@ describe('the local SQS event source', () => {
     expect(seen('crash')[1]?.attributes.ApproximateReceiveCount).toBe('2');
   });
 });
+
+/** A mapping whose batch is larger than one receive, with a batching window, as the push queue's is. */
+describe('the local SQS event source with a batching window', () => {
+  const region = 'us-east-1';
+  let sqs: LocalSqs<'jobs'>;
+  let client: SQSClient;
+  let source: LocalEventSource;
+  const batches: string[][] = [];
+
+  beforeAll(async () => {
+    sqs = await startSqs({
+      port: 0,
+      region,
+      queues: {
+        jobs: {
+          visibilityTimeoutSeconds: 30,
+          retentionPeriodSeconds: 3600,
+          deadLetter: { maxReceiveCount: 2, retentionPeriodSeconds: 3600 },
+        },
+      },
+    });
+    client = new SQSClient({ endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    source = startEventSource({
+      endpoint: sqs.endpoint,
+      region,
+      queue: sqs.queues.jobs,
+      pollers: 1,
+      mapping: {
+        queue: 'push',
+        function: 'pushSender',
+        batchSize: 25,
+        maxBatchingWindowSeconds: 1,
+        reportBatchItemFailures: true,
+      },
+      invoke: async (_name, event) => {
+        batches.push((event as { Records: Record[] }).Records.map((record) => record.body));
+        return { batchItemFailures: [] };
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await source?.stop();
+    client?.destroy();
+    await sqs?.stop();
+  });
+
+  it('gathers more than ten messages into one batch, never more than its size, each once', async () => {
+    const bodies = Array.from({ length: 30 }, (_, i) => `job-${i}`);
+    await Promise.all(
+      bodies.map((body) =>
+        client.send(new SendMessageCommand({ QueueUrl: sqs.queues.jobs.url, MessageBody: body })),
+      ),
+    );
+    const deadline = Date.now() + 10_000;
+    while (batches.flat().length < bodies.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(batches.flat().sort()).toEqual([...bodies].sort());
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(10);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(25);
+  });
+});

@@ -36,10 +36,16 @@ export interface LocalEventSource {
 
 /** Long-poll wait; short so a stop is quick, long enough not to spin. */
 const WAIT_TIME_IN_SECONDS = 2;
+/** SQS hands out at most this many messages per receive (and deletes as many per batch call). */
+const MAX_MESSAGES_PER_CALL = 10;
+/** How often a batching window looks for more messages while it gathers. */
+const GATHER_PAUSE_IN_MS = 50;
 
 /**
  * The SQS event source mapping, as Lambda runs it: receive up to `batchSize`
- * messages, invoke the function with an SQS event, delete what succeeded. With
+ * messages (ten per receive, as SQS allows; once the first arrive, gathering more
+ * for up to `maxBatchingWindowSeconds`), invoke the function with an SQS event,
+ * delete what succeeded. With
  * `ReportBatchItemFailures` only the listed records stay; if the invocation
  * fails, none is deleted. What stays becomes visible again after the queue's
  * visibility timeout, and after `maxReceiveCount` receives the queue's redrive
@@ -57,24 +63,43 @@ export function startEventSource(options: EventSourceOptions): LocalEventSource 
   async function poll() {
     while (!abort.signal.aborted) {
       try {
-        const { Messages } = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: options.queue.url,
-            MaxNumberOfMessages: options.mapping.batchSize,
-            WaitTimeSeconds: WAIT_TIME_IN_SECONDS,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: abort.signal },
-        );
-        options.meter?.sqsReceive(Messages?.length ?? 0);
-        if (Messages && Messages.length > 0) await deliver(Messages);
+        const first = await receive(options.mapping.batchSize, WAIT_TIME_IN_SECONDS);
+        if (first.length > 0) await deliver(await gather(first));
       } catch (error) {
         if (abort.signal.aborted) return;
         options.onError?.('Polling failed', error);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+  }
+
+  async function receive(wanted: number, waitSeconds: number): Promise<Message[]> {
+    const { Messages } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queue.url,
+        MaxNumberOfMessages: Math.min(MAX_MESSAGES_PER_CALL, wanted),
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+      { abortSignal: abort.signal },
+    );
+    options.meter?.sqsReceive(Messages?.length ?? 0);
+    return Messages ?? [];
+  }
+
+  /** More messages after the first, until the batch is full or the batching window has passed. */
+  async function gather(batch: Message[]): Promise<Message[]> {
+    const deadline = Date.now() + options.mapping.maxBatchingWindowSeconds * 1000;
+    while (batch.length < options.mapping.batchSize && Date.now() < deadline && !abort.signal.aborted) {
+      const more = await receive(options.mapping.batchSize - batch.length, 0);
+      if (more.length > 0) batch.push(...more);
+      else
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(GATHER_PAUSE_IN_MS, deadline - Date.now())),
+        );
+    }
+    return batch;
   }
 
   async function deliver(messages: Message[]) {
@@ -89,13 +114,16 @@ export function startEventSource(options: EventSourceOptions): LocalEventSource 
       return;
     }
     const done = messages.filter((message) => !failed.has(String(message.MessageId)));
-    if (done.length === 0) return;
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queue.url,
-        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-      }),
-    );
+    for (let start = 0; start < done.length; start += MAX_MESSAGES_PER_CALL) {
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: options.queue.url,
+          Entries: done
+            .slice(start, start + MAX_MESSAGES_PER_CALL)
+            .map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+    }
   }
 
   return {

@@ -39,8 +39,10 @@ import {
 import { LOCAL_HOST } from './listen';
 import type { Mailbox } from './mailbox';
 import { Meter } from './meter';
+import { type LocalPushService, startPushService } from './push-service';
 import { type LocalS3, mirrorS3ToDisk, serveS3ToBrowsers, startS3 } from './s3';
 import { type LocalSqs, startSqs } from './sqs';
+import { startSsm } from './ssm';
 import { Trace } from './trace';
 import { localVapidKeys } from './vapid';
 
@@ -57,6 +59,11 @@ export const LOCAL_OUTPUTS = {
 } as const;
 
 export const LOCAL_STAGE = 'local';
+
+/** Where the local stage keeps its VAPID key pair (in the SSM stand-in), as a deployed stage does in SSM. */
+export const LOCAL_VAPID_PARAMETER = '/parley/local/vapid-keys';
+/** The contact the local stage's push requests name (RFC 8292 `sub`). */
+export const LOCAL_VAPID_SUBJECT = 'mailto:push@localhost';
 
 export interface LocalPorts {
   readonly web: number;
@@ -125,6 +132,10 @@ export interface LocalStack {
   readonly outputs: StackOutputs;
   readonly mailbox: Mailbox;
   readonly webSocket: LocalWebSocketApi;
+  /** The Web Push service stand-in: tests subscribe at it and read what the push sender sent. */
+  readonly pushService: LocalPushService;
+  /** The stage's VAPID public key, as `config.json` gives it to browsers. */
+  readonly vapidPublicKey: string;
   readonly region: string;
   /**
    * Faults to inject, for tests: a DynamoDB outage drops every connection to the stand-in while on; a
@@ -238,6 +249,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ]);
 
     const s3 = track(await startS3({ endpoint: sqs.endpoint, region, dataDir: join(options.dataDir, 's3') }));
+    const [ssm, pushService] = await Promise.all([
+      startSsm({ region, parameters: { [LOCAL_VAPID_PARAMETER]: JSON.stringify(vapid) } }).then(track),
+      startPushService({ dataDir: options.dataDir }).then(track),
+    ]);
 
     let webSocket: LocalWebSocketApi | undefined;
     const values = (): Partial<Record<EnvName, string>> => ({
@@ -246,6 +261,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.FanoutQueueUrl]: sqs.queues.fanout.url,
       [Env.FanoutDeadLetterQueueUrl]: sqs.queues.fanout.deadLetterUrl,
       [Env.FanoutMaxReceiveCount]: String(sqs.queues.fanout.definition.deadLetter.maxReceiveCount),
+      [Env.PushQueueUrl]: sqs.queues.push.url,
+      [Env.VapidParameterName]: LOCAL_VAPID_PARAMETER,
+      [Env.VapidSubject]: LOCAL_VAPID_SUBJECT,
+      [Env.SsmEndpoint]: ssm.endpoint,
+      [Env.PushServiceCaFile]: pushService.caFile,
       [Env.SqsEndpoint]: sqs.endpoint,
       [Env.BlobBucketName]: s3.buckets.blobs.name,
       [Env.S3Endpoint]: s3.endpoint,
@@ -388,6 +408,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       outputs,
       mailbox: cognito.mailbox,
       webSocket,
+      pushService,
+      vapidPublicKey: vapid.publicKey,
       region,
       faults: {
         dynamoDbDown: (down) => dynamoDb.setDown(down),
@@ -444,6 +466,10 @@ function functionEnvironment(
     if (binding.kind === 'queue' || binding.kind === 'deadLetterQueue') names.add(Env.SqsEndpoint);
     if (binding.kind === 'bucket') names.add(Env.S3Endpoint);
     if (binding.kind === 'userPool' && binding.access !== 'verifyTokens') names.add(Env.CognitoEndpoint);
+    if (binding.kind === 'pushKeys') {
+      names.add(Env.SsmEndpoint);
+      names.add(Env.PushServiceCaFile);
+    }
   }
   const environment: Record<string, string> = {};
   for (const env of names) {
