@@ -6,7 +6,7 @@ import { Env } from '../functions/config';
 import { WEB_CONFIG_FIELDS } from '../shared/client/web-config';
 import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
-import { functionsOf } from './placement';
+import { functionsOf, pascal } from './placement';
 import { StageConfigError } from './stage-config';
 import {
   BUCKETS,
@@ -18,6 +18,7 @@ import {
   OUTPUTS,
   projectionOf,
   QUEUES,
+  type QueueName,
   TABLES,
   WEBSOCKET,
 } from './topology';
@@ -178,26 +179,31 @@ describe('stateful data: tables', () => {
   });
 });
 
-describe('stateful data: queues', () => {
-  const fanout = QUEUES.fanout;
+describe.each(Object.keys(QUEUES) as QueueName[])('stateful data: the %s queue', (name) => {
+  const definition = QUEUES[name];
   const queues = resources(dev.templates.data, 'AWS::SQS::Queue');
-  const [mainId, main] = Object.entries(queues).find(([, queue]) => queue.Properties.RedrivePolicy) ?? [];
-  const [dlqId, dlq] = Object.entries(queues).find(([, queue]) => !queue.Properties.RedrivePolicy) ?? [];
+  const tagged = (key: 'queue' | 'deadLetterQueueOf') =>
+    Object.entries(queues).find(
+      ([, queue]) =>
+        (queue.Metadata?.[TOPOLOGY_METADATA_KEY] as Record<string, unknown> | undefined)?.[key] === name,
+    ) ?? [];
+  const [mainId, main] = tagged('queue');
+  const [dlqId, dlq] = tagged('deadLetterQueueOf');
 
-  it('gives the fan-out queue a dead-letter queue and its redrive count', () => {
-    expect(Object.keys(queues)).toHaveLength(2);
+  it('has a dead-letter queue and its redrive count; the stack has a pair per topology queue', () => {
+    expect(Object.keys(queues)).toHaveLength(2 * Object.keys(QUEUES).length);
     expect(main?.Properties.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
-      maxReceiveCount: fanout.deadLetter.maxReceiveCount,
+      maxReceiveCount: definition.deadLetter.maxReceiveCount,
     });
   });
 
   it('sizes visibility and retention from the topology', () => {
     expect(main?.Properties).toMatchObject({
-      VisibilityTimeout: fanout.visibilityTimeoutSeconds,
-      MessageRetentionPeriod: fanout.retentionPeriodSeconds,
+      VisibilityTimeout: definition.visibilityTimeoutSeconds,
+      MessageRetentionPeriod: definition.retentionPeriodSeconds,
     });
-    expect(dlq?.Properties.MessageRetentionPeriod).toBe(fanout.deadLetter.retentionPeriodSeconds);
+    expect(dlq?.Properties.MessageRetentionPeriod).toBe(definition.deadLetter.retentionPeriodSeconds);
   });
 
   it('encrypts both queues and refuses plain HTTP to them', () => {
@@ -213,9 +219,65 @@ describe('stateful data: queues', () => {
       });
     }
   });
+});
 
-  it('outputs the queue URL', () => {
-    dev.templates.data.hasOutput(OUTPUTS.data.fanoutQueueUrl, { Value: { Ref: mainId } });
+describe('stateful data: the VAPID key pair for Web Push', () => {
+  const keysOf = (built: typeof dev) => only(resources(built.templates.data, 'Custom::VapidKeys'));
+
+  it('is made by a custom resource into an SSM parameter named for the stage, kept in production', () => {
+    expect(keysOf(dev)[1].Properties).toMatchObject({
+      ParameterName: '/parley/dev/vapid-keys',
+      Retain: 'false',
+    });
+    expect(keysOf(prod)[1].Properties).toMatchObject({
+      ParameterName: '/parley/prod/vapid-keys',
+      Retain: 'true',
+    });
+  });
+
+  it('puts no key in any template: the resource is given a name and a choice, nothing else', () => {
+    const [, keys] = keysOf(dev);
+    expect(Object.keys(keys.Properties).sort()).toEqual(['ParameterName', 'Retain', 'ServiceToken']);
+    expect(JSON.stringify(dev.templates.data.toJSON())).not.toMatch(/privateKey/i);
+    expect(dev.templates.data.findResources('AWS::SSM::Parameter')).toEqual({});
+  });
+
+  it('lets its maker touch that parameter only, and the push sender only read it', () => {
+    const onParameter = APP_PARTS.flatMap((part) => allowStatements(dev.templates[part])).filter(
+      (statement) =>
+        asArray(statement.Action as string | string[]).some((action) => action.startsWith('ssm:')),
+    );
+    expect(onParameter.map((statement) => asArray(statement.Action as string | string[]).sort())).toEqual(
+      expect.arrayContaining([
+        ['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'],
+        ['ssm:GetParameter'],
+      ]),
+    );
+    expect(onParameter).toHaveLength(2);
+    for (const statement of onParameter) {
+      expect(JSON.stringify(statement.Resource)).toContain(':parameter/parley/dev/vapid-keys');
+    }
+    const bound = Object.entries(FUNCTIONS)
+      .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'pushKeys'))
+      .map(([name]) => name);
+    expect(bound).toEqual(['pushSender']);
+  });
+
+  it('gives config.json its public key, from the data stack', () => {
+    expect(
+      JSON.stringify(dev.stacks.webContent.resolve(dev.stacks.webContent.webConfig.vapidPublicKey)),
+    ).toMatch(/Parley-dev-Data:ExportsOutputFnGetAttVapidKeys\w*PublicKey/);
+  });
+});
+
+describe('stateful data: outputs', () => {
+  it('outputs the fan-out queue URL', () => {
+    const [id] =
+      Object.entries(resources(dev.templates.data, 'AWS::SQS::Queue')).find(
+        ([, queue]) =>
+          (queue.Metadata?.[TOPOLOGY_METADATA_KEY] as { queue?: string } | undefined)?.queue === 'fanout',
+      ) ?? [];
+    dev.templates.data.hasOutput(OUTPUTS.data.fanoutQueueUrl, { Value: { Ref: id } });
   });
 });
 
@@ -576,16 +638,24 @@ describe('realtime: fan-out event source', () => {
     '%s consumes its queue in batches and reports partial failures',
     (name, source) => {
       const template = dev.templates.realtime;
-      const [, mapping] = only(resources(template, 'AWS::Lambda::EventSourceMapping'));
-      expect(mapping.Properties).toMatchObject({
+      const mappings = Object.values(resources(template, 'AWS::Lambda::EventSourceMapping'));
+      expect(mappings).toHaveLength(EVENT_SOURCES.length);
+      const mapping = mappings.find(
+        (candidate) =>
+          JSON.stringify(candidate.Properties.FunctionName) ===
+          JSON.stringify({ Ref: functionId(template, name) }),
+      );
+      expect(mapping?.Properties).toMatchObject({
         FunctionName: { Ref: functionId(template, name) },
         BatchSize: source.batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
-      expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBe(
+      expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBe(
         source.maxBatchingWindowSeconds > 0 ? source.maxBatchingWindowSeconds : undefined,
       );
-      expect(JSON.stringify(mapping.Properties.EventSourceArn)).toMatch(/Fn::ImportValue.*FanoutQueue/);
+      expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toMatch(
+        new RegExp(`Fn::ImportValue.*${pascal(source.queue)}Queue`),
+      );
     },
   );
 });
@@ -919,11 +989,10 @@ describe('web: content', () => {
 describe('functions', () => {
   const everyFunction = (built: ParleyApp & { templates: Record<StackPart, Template> }) =>
     APP_PARTS.flatMap((part) =>
-      Object.values(resources(built.templates[part], 'AWS::Lambda::Function')).map((resource) => ({
-        part,
-        resource,
-        name: topologyName(resource),
-      })),
+      Object.values(resources(built.templates[part], 'AWS::Lambda::Function'))
+        .map((resource) => ({ part, resource, name: topologyName(resource) }))
+        // The one function outside the topology: the data stack's custom resource making the VAPID keys.
+        .filter((fn) => fn.name !== undefined),
     );
   const functionNamed = (name: string) => {
     const fn = everyFunction(dev).find((candidate) => candidate.name === name);
@@ -1043,7 +1112,7 @@ describe('IAM: least privilege', () => {
     expect(sqs.length).toBeGreaterThan(0);
     for (const statement of sqs) {
       for (const resource of asArray(statement.Resource))
-        expect(JSON.stringify(resource)).toMatch(/Fanout(DeadLetter)?Queue/);
+        expect(JSON.stringify(resource)).toMatch(/(Fanout|Push)(DeadLetter)?Queue/);
     }
   });
 
@@ -1061,9 +1130,9 @@ describe('IAM: least privilege', () => {
     expect(onDeadLetters).toHaveLength(2);
     for (const statement of onDeadLetters) {
       expect(asArray(statement.Action as string | string[])).toEqual(['sqs:SendMessage']);
-      // CDK merges it with the sender's SendMessage on the fan-out queue itself.
+      // CDK merges it with the sender's SendMessage on the fan-out and push queues themselves.
       for (const resource of asArray(statement.Resource))
-        expect(JSON.stringify(resource)).toMatch(/Fanout(DeadLetter)?Queue/);
+        expect(JSON.stringify(resource)).toMatch(/FanoutDeadLetterQueue|FanoutQueue|PushQueue/);
     }
   });
 

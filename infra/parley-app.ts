@@ -113,6 +113,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
   const bucketNames = bucketNamesFor(stage);
   const data = new DataStack(app, names.data, {
     env,
+    stage,
     config,
     bucketNames,
     webOrigin: web.url,
@@ -129,6 +130,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     bucketNames,
     userPool: auth.userPool,
     userPoolClient: auth.userPoolClient,
+    vapidKeys: { parameterName: data.vapidKeys.parameterName, parameterArn: data.vapidKeys.parameterArn },
   };
   const realtime = new RealtimeStack(app, names.realtime, {
     ...shared,
@@ -147,6 +149,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     userPoolClient: auth.userPoolClient,
     httpApiUrl: http.api.apiEndpoint,
     webSocketUrl: realtime.stage.url,
+    vapidPublicKey: data.vapidKeys.publicKey,
     description: `Parley ${stage}: web client files and config.json (stateless)`,
   });
   // The bucket is named, not referenced (see siteBucketNameFor): order the stacks explicitly.

@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { StageConfigError, stageConfig } from './stage-config';
+import { DEFAULT_PUSH_CONTACT, StageConfigError, stageConfig } from './stage-config';
 
 describe('stage names', () => {
   it.each(['dev', 'alice', 'pr-42', 'prod', 'prod-eu', 'a'])('accepts %s', (stage) => {
@@ -80,5 +80,27 @@ describe('API Gateway account logging role', () => {
   it('is managed by default and can be left to the account', () => {
     expect(stageConfig('dev').apiGatewayAccountRole).toBe(true);
     expect(stageConfig('dev', { apiGatewayAccountRole: 'false' }).apiGatewayAccountRole).toBe(false);
+  });
+});
+
+describe('the contact Web Push requests name', () => {
+  it('is a placeholder in a reserved domain until the stage names one', () => {
+    expect(stageConfig('dev').pushContact).toBe(DEFAULT_PUSH_CONTACT);
+    expect(DEFAULT_PUSH_CONTACT).toMatch(/^mailto:.+@.+\.invalid$/);
+  });
+
+  it('takes a mailto: or https: URL from context', () => {
+    expect(stageConfig('prod', { pushContact: 'mailto:ops@example.com' }).pushContact).toBe(
+      'mailto:ops@example.com',
+    );
+    expect(stageConfig('dev', { pushContact: 'https://example.com/contact' }).pushContact).toBe(
+      'https://example.com/contact',
+    );
+  });
+
+  it.each(['ops@example.com', 'http://example.com', 'mailto:', ''])('refuses %j', (value) => {
+    expect(() => stageConfig('dev', { pushContact: value })).toThrow(
+      /pushContact must be a mailto: or https: URL/,
+    );
   });
 });

@@ -17,6 +17,11 @@ export interface StageConfig {
   readonly rateLimits: Readonly<Record<RateLimitedAction, RateLimit>>;
   /** Per-user caps the functions enforce: the defaults with the stage's overrides. */
   readonly caps: Caps;
+  /**
+   * The contact Web Push requests name (VAPID `sub`, RFC 8292): a `mailto:` or `https:` URL where the push
+   * services (Google, Mozilla, Apple) can reach the stage's operators. Set it before launch.
+   */
+  readonly pushContact: string;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -28,7 +33,11 @@ export const StageContext = {
   apiGatewayAccountRole: 'apiGatewayAccountRole',
   rateLimits: 'rateLimits',
   caps: 'caps',
+  pushContact: 'pushContact',
 } as const;
+
+/** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
+export const DEFAULT_PUSH_CONTACT = 'mailto:operators@parley.invalid';
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
 const LOCAL_STAGE_NAME = 'local';
@@ -98,7 +107,16 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const apiGatewayAccountRole = readBoolean(context, StageContext.apiGatewayAccountRole, true);
   const rateLimits = readRateLimits(context, StageContext.rateLimits);
   const caps = readCaps(context, StageContext.caps);
-  return { productionLike, webOrigins, logRetentionDays, apiGatewayAccountRole, rateLimits, caps };
+  const pushContact = readPushContact(context, StageContext.pushContact);
+  return {
+    productionLike,
+    webOrigins,
+    logRetentionDays,
+    apiGatewayAccountRole,
+    rateLimits,
+    caps,
+    pushContact,
+  };
 }
 
 function readCaps(context: Readonly<Record<string, unknown>>, key: string): Caps {
@@ -125,6 +143,15 @@ function readRateLimits(context: Readonly<Record<string, unknown>>, key: string)
       { cause: error },
     );
   }
+}
+
+function readPushContact(context: Readonly<Record<string, unknown>>, key: string): string {
+  const value = context[key];
+  if (value === undefined) return DEFAULT_PUSH_CONTACT;
+  if (typeof value === 'string' && /^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/.test(value)) return value;
+  throw new StageConfigError(
+    `Context ${key} must be a mailto: or https: URL, like mailto:ops@example.com, got '${String(value)}'`,
+  );
 }
 
 function readBoolean(context: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {

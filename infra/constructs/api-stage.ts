@@ -65,6 +65,8 @@ export interface ApiStackProps extends StackProps {
   /** The user pool whose access tokens the API accepts, and the app client they must be issued to. */
   readonly userPool: IUserPool;
   readonly userPoolClient: IUserPoolClient;
+  /** The stage's VAPID key parameter, from the data stack. */
+  readonly vapidKeys: { readonly parameterName: string; readonly parameterArn: string };
 }
 
 /**
@@ -97,6 +99,11 @@ export function createFunctions(
       userPool: { pool: props.userPool, client: props.userPoolClient },
       rateLimits: props.config.rateLimits,
       caps: props.config.caps,
+      pushKeys: {
+        parameterName: props.vapidKeys.parameterName,
+        parameterArn: props.vapidKeys.parameterArn,
+        subject: props.config.pushContact,
+      },
     });
     functions[name] = fn;
   }

@@ -11,6 +11,7 @@ import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TOPOLOGY_METADATA_KEY } from '../constructs/parley-function';
+import { VapidKeys } from '../constructs/vapid-keys';
 import { mapEntries, pascal } from '../placement';
 import type { StageConfig } from '../stage-config';
 import {
@@ -31,6 +32,8 @@ import {
 import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface DataStackProps extends StackProps {
+  /** Stage name: it names the stage's VAPID key parameter. */
+  readonly stage: string;
   /** The stage's settings; `productionLike` retains and protects the tables. */
   readonly config: StageConfig;
   /** Bucket names by topology name (see `bucketNamesFor`). */
@@ -72,6 +75,8 @@ export class DataStack extends Stack {
   readonly deadLetterQueues: Record<QueueName, Queue>;
   /** Buckets by topology name. */
   readonly buckets: Record<BucketName, Bucket>;
+  /** The stage's VAPID key pair for Web Push, kept as long as the data. */
+  readonly vapidKeys: VapidKeys;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -85,6 +90,10 @@ export class DataStack extends Stack {
     this.buckets = mapEntries(BUCKETS, (name, definition) =>
       this.createBucket(name, props.bucketNames[name], definition, props),
     );
+    this.vapidKeys = new VapidKeys(this, 'VapidKeys', {
+      stage: props.stage,
+      retain: props.config.productionLike,
+    });
     this.createOutputs();
   }
 

@@ -24,6 +24,8 @@ export interface WebContentStackProps extends StackProps {
   readonly httpApiUrl: string;
   /** The WebSocket stage's `wss://` URL. */
   readonly webSocketUrl: string;
+  /** The stage's VAPID public key (a deploy-time value from the data stack), for Web Push subscriptions. */
+  readonly vapidPublicKey: string;
 }
 
 /** Hashed file names change with their content, so browsers and CloudFront may keep them for good. */
@@ -56,6 +58,7 @@ export class WebContentStack extends Stack {
       cognitoEndpoint: cognitoEndpointFor(this.region, this.urlSuffix),
       httpApiUrl: props.httpApiUrl,
       webSocketUrl: props.webSocketUrl,
+      vapidPublicKey: props.vapidPublicKey,
     };
     const bucket = Bucket.fromBucketName(this, 'SiteBucket', props.bucketName);
     const site = this.buildSite();
