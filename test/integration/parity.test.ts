@@ -28,6 +28,9 @@ const LOCAL_ONLY_ENVIRONMENT = new Set<string>([
   Env.SqsEndpoint,
   Env.S3Endpoint,
   Env.CognitoEndpoint,
+  Env.SsmEndpoint,
+  // The push-service stand-in's own certificate.
+  Env.PushServiceCaFile,
   'POWERTOOLS_LOG_LEVEL',
 ]);
 
@@ -509,6 +512,7 @@ describe('the local stack serves what the CDK stacks define', () => {
       httpApiUrl: stack.endpoints.httpApiUrl,
       webSocketUrl: stack.endpoints.webSocketUrl,
       mailboxUrl: `${web}/mailbox`,
+      vapidPublicKey: stack.vapidPublicKey,
     });
     const csp = (await fetch(web)).headers.get('content-security-policy') ?? '';
     const connect = /connect-src ([^;]*)/.exec(csp)?.[1]?.split(' ');
