@@ -8,6 +8,7 @@ import { type E2eeTestDevice, findMarker, openDevice } from '../support/e2ee-dev
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 import { flatten, serverContents } from '../support/stored';
+import { eventually } from '../support/table';
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -164,6 +165,13 @@ describe('E2EE canary: the server holds only ciphertext', () => {
           lastResort: toBase64(lastResort?.publicBytes ?? new Uint8Array()),
         },
       });
+      // One of them takes Web Push: with no connection open, the group's messages are pushed to it.
+      if (i === 0) {
+        await erins.putPushSubscription({
+          params: { deviceId: device.deviceId },
+          body: { ...stack.pushService.subscribe(stack.vapidPublicKey), preview: 'name' },
+        });
+      }
     }
     await befriend(stack, alice, erin);
     await apiFor(stack, alice).addMembers({
@@ -191,8 +199,15 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     );
   });
 
-  it('leaves no marker in gateway traffic, function logs, the table, S3 or device storage', async () => {
+  it('leaves no marker in gateway traffic, function logs, the table, S3, device storage or Web Push', async () => {
     for (const device of devices) await device.settled();
+    // Erin's closed device was pushed the last group message: what the push service got, decrypted.
+    const pushes = JSON.stringify(
+      await eventually(async () => {
+        const all = stack.pushService.all();
+        return all.length > 0 ? all : undefined;
+      }, 15_000),
+    );
     const traffic = stack.traffic.map((record) => record.body).join('\n');
     const logs = stack.logs.map((log) => log.line).join('\n');
     const { items, objects, text: stored } = await serverContents(stack);
@@ -219,6 +234,7 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     // The search works: the group name travels and is stored in the clear, and is found.
     expect(findMarker(traffic, [control])).toBeDefined();
     expect(findMarker(stored, [control])).toBeDefined();
+    expect(findMarker(pushes, [control])).toBeDefined();
     // The ciphertext is there: the log holds the messages' bodies.
     expect(
       items.filter((item) => String((item as { sk?: string }).sk).startsWith('MSG#')).length,
@@ -229,5 +245,6 @@ describe('E2EE canary: the server holds only ciphertext', () => {
     expect(findMarker(logs, markers)).toBeUndefined();
     expect(findMarker(stored, markers)).toBeUndefined();
     expect(findMarker(disks, markers)).toBeUndefined();
+    expect(findMarker(pushes, markers)).toBeUndefined();
   });
 });

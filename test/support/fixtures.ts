@@ -14,10 +14,10 @@ import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-s
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../functions/adapters/memory/memory-fanout-queue';
-import { InMemoryPushQueue } from '../../functions/adapters/memory/memory-push-queue';
 import { InMemoryMessageLog } from '../../functions/adapters/memory/memory-message-log';
 import { InMemoryNotifier } from '../../functions/adapters/memory/memory-notifier';
 import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-profile-store';
+import { InMemoryPushQueue } from '../../functions/adapters/memory/memory-push-queue';
 import { InMemoryRateLimiter } from '../../functions/adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../functions/adapters/memory/memory-relationship-store';
 import { InMemoryTokenVerifier } from '../../functions/adapters/memory/memory-token-verifier';
