@@ -5,7 +5,7 @@
  * one send, contention in one conversation, push latency under steady load
  * and the stack's ceiling — and the E2EE module (`e2ee.ts`), and prints a
  * Markdown report (also written to `.local/bench/report.md`).
- * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas` or `-- attachments` runs one part.
+ * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas`, `-- attachments` or `-- push` runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -33,6 +33,7 @@ import { measureLambdas } from './lambdas';
 import { type LoadAverages, loadLine, loadNow, type Measured, withLoad } from './load-average';
 import { measureMessagePath, type TracedSend, traceSend } from './message-path';
 import { inPool, signUpMany } from './population';
+import { measurePush } from './push';
 import { summary } from './stats';
 import { measureWeb } from './web';
 
@@ -347,6 +348,7 @@ const PARTS = {
   web: measureWeb,
   lambdas: measureLambdas,
   attachments: measureAttachments,
+  push: measurePush,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;

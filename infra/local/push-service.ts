@@ -28,6 +28,8 @@ export interface ReceivedPush {
   readonly payload: string;
   /** The encrypted body's length in bytes: all the push service itself ever sees of the payload. */
   readonly bodyBytes: number;
+  /** When it arrived (epoch ms). */
+  readonly receivedAt: number;
 }
 
 /** A browser's subscription at the stand-in: what `PushSubscription.toJSON()` gives. */
@@ -147,6 +149,7 @@ export async function startPushService(options: {
       vapid,
       payload,
       bodyBytes: body.length,
+      receivedAt: Date.now(),
     });
     response.writeHead(201, { location: `${origin}/message/${randomUUID()}` }).end();
   }
