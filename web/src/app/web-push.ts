@@ -17,8 +17,12 @@ export type PushRoutes = Pick<
   'putPushSubscription' | 'getPushSubscription' | 'deletePushSubscription'
 >;
 
-/** What of the browser's push support this needs: its service worker's push manager, once ready. */
-export type PushManagerSource = () => Promise<PushManager | undefined>;
+/**
+ * What of the browser's push support this needs: its service worker's push manager. `ready`: once the
+ * worker is active, to subscribe (registered first if need be); otherwise whatever is registered now, to
+ * end a subscription without waiting on a worker.
+ */
+export type PushManagerSource = (need: 'ready' | 'registered') => Promise<PushManager | undefined>;
 
 /** Where the endpoint last sent to the server is kept: the server answers only with its origin. */
 export const PUSH_ENDPOINT_KEY = 'parley.pushEndpoint';
@@ -103,7 +107,7 @@ export class WebPush {
   /** The browser's subscription with the stage's key: the one it has, or a new one. */
   private async subscription(): Promise<PushSubscription | undefined> {
     const key = this.vapidPublicKey ? decodeBase64Url(this.vapidPublicKey) : undefined;
-    const manager = key ? await this.pushManager() : undefined;
+    const manager = key ? await this.pushManager('ready') : undefined;
     if (!key || !manager) return undefined;
     const current = await manager.getSubscription();
     if (current && sameBytes(current.options.applicationServerKey, key)) return current;
@@ -136,7 +140,7 @@ export class WebPush {
 
   private async unsubscribe(): Promise<void> {
     this.storage.removeItem(PUSH_ENDPOINT_KEY);
-    const manager = await this.pushManager();
+    const manager = await this.pushManager('registered');
     const current = await manager?.getSubscription();
     await current?.unsubscribe();
   }
@@ -150,9 +154,10 @@ export class WebPush {
   }
 }
 
-/** The push manager of this page's service worker, once it is active; none where the browser has no push. */
-async function browserPushManager(): Promise<PushManager | undefined> {
+/** The push manager of this page's service worker; none where the browser has no push. */
+async function browserPushManager(need: 'ready' | 'registered'): Promise<PushManager | undefined> {
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return undefined;
+  if (need === 'registered') return (await navigator.serviceWorker.getRegistration('/'))?.pushManager;
   // Registered already after the page's load, unless that failed: then this fails too, rather than wait
   // for a worker that will never be ready.
   await navigator.serviceWorker.register(SERVICE_WORKER_URL, { scope: '/' });

@@ -166,7 +166,7 @@ export function NotificationSettingsSection(props: { model: ChatModel }) {
             </p>
           ) : null}
           {settings.enabled && state.push === 'in-tab-only' ? (
-            <p class="warning small" role="status">
+            <p class="small" role="status">
               Notifications come only while Parley is open in this browser: it cannot receive them once Parley
               is closed.
             </p>
