@@ -165,14 +165,28 @@ describe('the web client in Chromium: Web Push through its service worker', () =
         registrationId,
         data: typeof payload === 'string' ? payload : JSON.stringify(payload),
       });
+    const worker = async () => {
+      const found = context.serviceWorkers().find((w) => w.url() === `${origin}/sw.js`);
+      if (!found) throw new Error('The service worker is not running');
+      return found;
+    };
+    /** The origin's windows as the worker sees them. */
+    const windowsSeen = async () =>
+      (await worker()).evaluate(async () => {
+        const scope = self as unknown as {
+          clients: {
+            matchAll(o: object): Promise<Array<{ url: string; visibilityState: string; focused: boolean }>>;
+          };
+        };
+        const all = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
+        return all.map((c) => ({ url: c.url, visibilityState: c.visibilityState, focused: c.focused }));
+      });
     /**
      * What the worker shows, read in the worker itself: a page of the origin would be a Parley window,
      * for which the worker leaves the telling to the app.
      */
     const shownNow = async (): Promise<Shown[]> => {
-      const worker = context.serviceWorkers().find((w) => w.url() === `${origin}/sw.js`);
-      if (!worker) throw new Error('The service worker is not running');
-      return worker.evaluate(async () => {
+      return (await worker()).evaluate(async () => {
         const scope = self as unknown as { registration: ServiceWorkerRegistration };
         const shown = await scope.registration.getNotifications();
         return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown }));
@@ -200,6 +214,8 @@ describe('the web client in Chromium: Web Push through its service worker', () =
     });
 
     it('shows one notification per conversation: who wrote, replaced and counted as more come', async () => {
+      // Closed as far as the worker can tell, too.
+      await expect.poll(windowsSeen, { timeout: 15_000 }).toEqual([]);
       await deliver({ v: 1, conversationId: withBob, seq: 3, count: 1, from: names.bob });
       await expect.poll(shownNow, { timeout: 15_000 }).toEqual([
         {
@@ -346,4 +362,22 @@ describe('the web client in Chromium: Web Push through its service worker', () =
     expect(await accessibilityViolations(page)).toEqual([]);
     expect(consoleLines.filter((line) => /Content Security Policy|Refused to/i.test(line))).toEqual([]);
   }, 120_000);
+
+  it('ends the subscription, here and on the server, when Alice signs out', async () => {
+    await expect.poll(storedSubscription, { timeout: 30_000 }).not.toBe('none');
+    const subscribed = () =>
+      page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        return (await registration.pushManager.getSubscription()) !== null;
+      });
+    expect(await subscribed()).toBe(true);
+    await list().getByRole('button', { name: 'Sign out' }).click();
+    await page
+      .getByRole('dialog', { name: 'Sign out of Parley?' })
+      .getByRole('button', { name: 'Sign out', exact: true })
+      .click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ timeout: 30_000 });
+    expect(await storedSubscription()).toBe('none');
+    expect(await subscribed()).toBe(false);
+  }, 60_000);
 });
