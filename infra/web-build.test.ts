@@ -143,8 +143,36 @@ describe('buildWeb in production mode', () => {
 
   it('builds the same site synchronously, for cdk synth', async () => {
     const { options, outDir } = fixture();
+    writeFileSync(join(options.entry, '..', 'sw.ts'), "self.addEventListener('push', () => {});\n");
     const result = buildWebSync({ ...options, outDir, mode: 'production' });
     expect(existsSync(join(outDir, result.script))).toBe(true);
+    expect(result.serviceWorker).toBe('/sw.js');
+    expect(readFileSync(join(outDir, 'sw.js'), 'utf8')).toContain('push');
+  });
+
+  it('bundles the service worker beside the entry into one classic script at /sw.js, never hashed', async () => {
+    const { options, outDir } = fixture();
+    // The worker shares a module with the app, which the app's build splits into a chunk of its own.
+    writeFileSync(
+      join(options.entry, '..', 'sw.ts'),
+      "import { later } from './later';\nconsole.log(later);\n",
+    );
+    const result = await buildWeb({ ...options, outDir, mode: 'production' });
+    expect(result.serviceWorker).toBe('/sw.js');
+    expect(result.files.map((file) => file.path)).toContain('sw.js');
+    const worker = readFileSync(join(outDir, 'sw.js'), 'utf8');
+    expect(worker).toContain('loaded later');
+    // A classic worker cannot run `import` or `export`.
+    expect(worker).not.toMatch(/^\s*(import|export)\b|\bimport\s*\(/m);
+    // The page does not load it: the app registers it.
+    expect(readFileSync(join(outDir, 'index.html'), 'utf8')).not.toContain('sw.js');
+  });
+
+  it('builds no service worker for an app without one', async () => {
+    const { options, outDir } = fixture();
+    const result = await buildWeb({ ...options, outDir, mode: 'production' });
+    expect(result.serviceWorker).toBeUndefined();
+    expect(existsSync(join(outDir, 'sw.js'))).toBe(false);
   });
 
   it('builds the real web client', async () => {
@@ -154,6 +182,12 @@ describe('buildWeb in production mode', () => {
     const { scripts, stylesheets } = referencedAssets(html);
     expect(scripts).toEqual([result.script]);
     for (const url of [...scripts, ...stylesheets]) expect(existsSync(join(outDir, url)), url).toBe(true);
+    // Its service worker, for Web Push, at the root, small, with no module syntax.
+    expect(result.serviceWorker).toBe('/sw.js');
+    const worker = readFileSync(join(outDir, 'sw.js'), 'utf8');
+    expect(worker).toContain('showNotification');
+    expect(worker).not.toMatch(/^\s*(import|export)\b/m);
+    expect(worker).not.toContain('_zod');
     // The chat (MLS, zod, the model, its screens) is loaded lazily, so the sign-in form does not wait for it.
     expect(result.lazyModulePreloads.some((url) => /\/assets\/chat-[A-Z0-9]{8}\.js$/.test(url))).toBe(true);
     expect(result.modulePreloads.some((url) => /chat-/.test(url))).toBe(false);
@@ -260,5 +294,39 @@ describe('watchWeb', () => {
     writeFileSync(options.entry, "document.title = 'after dispose';\n");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(outcomes).toHaveLength(count);
+  });
+
+  it('rebuilds the service worker when its source changes, and reports it broken', async () => {
+    const { options, outDir } = fixture();
+    const worker = join(options.entry, '..', 'sw.ts');
+    writeFileSync(worker, "console.log('first worker');\n");
+    let notify: (outcome: WebBuildOutcome) => void = () => {};
+    const next = () =>
+      new Promise<WebBuildOutcome>((resolve) => {
+        notify = resolve;
+      });
+    const watcher = await watchWeb({ ...options, outDir, mode: 'development', onBuild: (o) => notify(o) });
+    try {
+      expect(watcher.first.ok).toBe(true);
+      expect(watcher.first.ok && watcher.first.result.files.map((f) => f.path)).toContain('sw.js');
+      expect(readFileSync(join(outDir, 'sw.js'), 'utf8')).toContain('first worker');
+
+      let rebuilt = next();
+      writeFileSync(worker, "console.log('second worker');\n");
+      expect((await rebuilt).ok).toBe(true);
+      expect(readFileSync(join(outDir, 'sw.js'), 'utf8')).toContain('second worker');
+
+      rebuilt = next();
+      writeFileSync(worker, 'import "./nowhere";\n');
+      const failed = await rebuilt;
+      expect(failed.ok ? '' : failed.error.message).toMatch(/nowhere/);
+
+      // The app rebuilt meanwhile is still a broken site: its worker is.
+      rebuilt = next();
+      writeFileSync(options.entry, "document.title = 'edited';\n");
+      expect((await rebuilt).ok).toBe(false);
+    } finally {
+      await watcher.dispose();
+    }
   });
 });

@@ -9,6 +9,11 @@
  * marker replaced by one stylesheet link, one module script and a
  * `modulepreload` link per chunk; nothing is inlined, so the strict
  * Content-Security-Policy (`script-src 'self'`, `style-src 'self'`) holds.
+ *
+ * Beside the app, its service worker (`web/src/sw.ts`, for Web Push) is
+ * bundled on its own as a classic script at a stable URL, `/sw.js`: a
+ * browser finds an updated worker by fetching that same URL again, so it
+ * cannot carry a hash, and Firefox does not yet run module workers.
  */
 import {
   cpSync,
@@ -47,6 +52,11 @@ export interface WebBuildOptions {
    * @default web/public
    */
   readonly publicDir?: string;
+  /**
+   * The service worker's entry module, bundled to {@link SERVICE_WORKER_FILE} if it exists.
+   * @default sw.ts beside the entry
+   */
+  readonly serviceWorker?: string;
 }
 
 /** One file of a built site. */
@@ -68,6 +78,8 @@ export interface WebBuildResult {
   readonly modulePreloads: readonly string[];
   /** Chunks the script imports later (`import()`), preloaded with low priority. */
   readonly lazyModulePreloads: readonly string[];
+  /** The service worker's URL (`/sw.js`), when the app has one. */
+  readonly serviceWorker?: string;
 }
 
 /** The tags {@link renderIndexHtml} puts in the page. */
@@ -92,6 +104,12 @@ export class WebBuildError extends Error {
 export const ASSETS_MARKER = '<!-- parley:assets -->';
 /** Hashed files live here; only they are cached for a year. */
 export const ASSETS_DIR = 'assets';
+/**
+ * The service worker, at the site's root: its scope is then the whole site without a
+ * `Service-Worker-Allowed` header, and, outside `assets/`, it is deployed to be revalidated on every
+ * load like `index.html`, so a new version reaches browsers at once.
+ */
+export const SERVICE_WORKER_FILE = 'sw.js';
 
 /** The web client's sources; `dist/` beneath is where `npm run build:web` writes. */
 export const WEB_ROOT = join(REPO_ROOT, 'web');
@@ -121,7 +139,10 @@ export async function buildWeb(options: WebBuildOptions): Promise<WebBuildResult
   prepareOutDir(settings);
   let result: esbuild.BuildResult<{ metafile: true }>;
   try {
-    result = await esbuild.build(esbuildOptions(settings));
+    [result] = await Promise.all([
+      esbuild.build(esbuildOptions(settings)),
+      hasServiceWorker(settings) ? esbuild.build(serviceWorkerOptions(settings)) : undefined,
+    ]);
   } catch (error) {
     throw buildFailure(error);
   }
@@ -141,6 +162,7 @@ export function buildWebSync(options: WebBuildOptions): WebBuildResult {
   let result: esbuild.BuildResult<{ metafile: true }>;
   try {
     result = esbuild.buildSync(esbuildOptions(settings));
+    if (hasServiceWorker(settings)) esbuild.buildSync(serviceWorkerOptions(settings));
   } catch (error) {
     throw buildFailure(error);
   }
@@ -177,6 +199,21 @@ export async function watchWeb(
   const first = new Promise<WebBuildOutcome>((resolve) => {
     settleFirst = resolve;
   });
+  // The app and its service worker build in two contexts, each rebuilt when its own sources change; what
+  // is reported is the site as a whole, once both have built: broken while either is.
+  const withWorker = hasServiceWorker(settings);
+  let site: WebBuildOutcome | undefined;
+  let workerError: WebBuildError | null | undefined = withWorker ? undefined : null;
+  const report = () => {
+    if (site === undefined || workerError === undefined) return;
+    const outcome: WebBuildOutcome = !site.ok
+      ? site
+      : workerError
+        ? { ok: false, error: workerError }
+        : { ok: true, result: { ...site.result, files: siteFiles(settings.outDir) } };
+    settleFirst(outcome);
+    options.onBuild?.(outcome);
+  };
   const plugin: esbuild.Plugin = {
     name: 'parley-site',
     setup(build) {
@@ -194,21 +231,36 @@ export async function watchWeb(
         ],
       }));
       build.onEnd((result) => {
-        let outcome: WebBuildOutcome;
         try {
           if (result.errors.length > 0) throw buildFailure({ errors: result.errors });
-          outcome = { ok: true, result: finishSite(settings, result.metafile as esbuild.Metafile) };
+          site = { ok: true, result: finishSite(settings, result.metafile as esbuild.Metafile) };
         } catch (error) {
-          outcome = { ok: false, error: error instanceof WebBuildError ? error : buildFailure(error) };
+          site = { ok: false, error: error instanceof WebBuildError ? error : buildFailure(error) };
         }
-        settleFirst(outcome);
-        options.onBuild?.(outcome);
+        report();
+      });
+    },
+  };
+  const workerPlugin: esbuild.Plugin = {
+    name: 'parley-service-worker',
+    setup(build) {
+      build.onEnd((result) => {
+        workerError = result.errors.length > 0 ? buildFailure({ errors: result.errors }) : null;
+        report();
       });
     },
   };
   const context = await esbuild.context({ ...esbuildOptions(settings), plugins: [plugin] });
-  await context.watch();
-  return { first: await first, dispose: () => context.dispose() };
+  const workerContext = withWorker
+    ? await esbuild.context({ ...serviceWorkerOptions(settings), plugins: [workerPlugin] })
+    : undefined;
+  await Promise.all([context.watch(), workerContext?.watch()]);
+  return {
+    first: await first,
+    dispose: async () => {
+      await Promise.all([context.dispose(), workerContext?.dispose()]);
+    },
+  };
 }
 
 /**
@@ -268,18 +320,30 @@ export function siteFiles(outDir: string): WebFile[] {
 type Settings = Required<WebBuildOptions>;
 
 function resolveOptions(options: WebBuildOptions): Settings {
+  const entry = resolve(options.entry ?? DEFAULTS.entry);
   return {
     outDir: resolve(options.outDir),
     mode: options.mode,
-    entry: resolve(options.entry ?? DEFAULTS.entry),
+    entry,
     template: resolve(options.template ?? DEFAULTS.template),
     publicDir: resolve(options.publicDir ?? DEFAULTS.publicDir),
+    serviceWorker: resolve(options.serviceWorker ?? join(dirname(entry), 'sw.ts')),
   };
+}
+
+function hasServiceWorker(settings: Settings): boolean {
+  return existsSync(settings.serviceWorker);
 }
 
 /** Empties the output folder, after making sure it holds none of the sources it would delete. */
 function prepareOutDir(settings: Settings): void {
-  for (const source of [settings.entry, settings.template, settings.publicDir, REPO_ROOT]) {
+  for (const source of [
+    settings.entry,
+    settings.template,
+    settings.publicDir,
+    settings.serviceWorker,
+    REPO_ROOT,
+  ]) {
     if (source === settings.outDir || !relative(settings.outDir, source).startsWith('..')) {
       throw new WebBuildError(`Refusing to build into ${settings.outDir}: it holds ${source}`);
     }
@@ -325,6 +389,30 @@ function esbuildOptions(settings: Settings) {
   } as const satisfies esbuild.BuildOptions;
 }
 
+/**
+ * The service worker: one classic script (no `import`, which a classic worker cannot run), at a fixed URL,
+ * with the app's target and mode.
+ */
+function serviceWorkerOptions(settings: Settings) {
+  const production = settings.mode === 'production';
+  return {
+    entryPoints: [settings.serviceWorker],
+    outfile: join(settings.outDir, SERVICE_WORKER_FILE),
+    absWorkingDir: REPO_ROOT,
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    define: { 'process.env.NODE_ENV': JSON.stringify(settings.mode) },
+    minify: production,
+    sourcemap: production ? false : 'linked',
+    charset: 'utf8',
+    write: true,
+    logLevel: 'silent',
+  } as const satisfies esbuild.BuildOptions;
+}
+
 /** Copies the public files and writes `index.html` from the template with the built assets' tags. */
 function finishSite(settings: Settings, metafile: esbuild.Metafile): WebBuildResult {
   const urlOf = (output: string) =>
@@ -344,7 +432,7 @@ function finishSite(settings: Settings, metafile: esbuild.Metafile): WebBuildRes
   };
   if (existsSync(settings.publicDir)) {
     for (const name of readdirSync(settings.publicDir)) {
-      if (name === ASSETS_DIR || name === 'index.html') {
+      if (name === ASSETS_DIR || name === 'index.html' || name === SERVICE_WORKER_FILE) {
         throw new WebBuildError(`${join(settings.publicDir, name)} would overwrite a built file`);
       }
     }
@@ -352,7 +440,11 @@ function finishSite(settings: Settings, metafile: esbuild.Metafile): WebBuildRes
   }
   const page = renderIndexHtml(readFileSync(settings.template, 'utf8'), assets);
   writeFileSync(join(settings.outDir, 'index.html'), page);
-  return { files: siteFiles(settings.outDir), ...assets };
+  return {
+    files: siteFiles(settings.outDir),
+    ...assets,
+    ...(hasServiceWorker(settings) ? { serviceWorker: `/${SERVICE_WORKER_FILE}` } : {}),
+  };
 }
 
 /**

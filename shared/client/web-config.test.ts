@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stageEndpoints } from './stage';
 import { cognitoEndpointFor, loadWebConfig, type WebConfig, WebConfigError, webConfigOf } from './web-config';
@@ -46,7 +47,14 @@ describe('loadWebConfig', () => {
     await expect(
       loadWebConfig(answering(() => Response.json({ ...DEPLOYED, vapidPublicKey: key })).fetchImpl),
     ).resolves.toEqual({ ...DEPLOYED, vapidPublicKey: key });
-    for (const bad of [key.slice(1), `${key}A`, `BA${'+'.repeat(85)}`]) {
+    // Any real key: the point's 0x04 fills the first character and the x coordinate's top bits the second.
+    for (let i = 0; i < 8; i++) {
+      const real = createECDH('prime256v1').generateKeys().toString('base64url');
+      await expect(
+        loadWebConfig(answering(() => Response.json({ ...DEPLOYED, vapidPublicKey: real })).fetchImpl),
+      ).resolves.toMatchObject({ vapidPublicKey: real });
+    }
+    for (const bad of [key.slice(1), `${key}A`, `BA${'+'.repeat(85)}`, `BQ${'x'.repeat(85)}`]) {
       await expect(
         loadWebConfig(answering(() => Response.json({ ...DEPLOYED, vapidPublicKey: bad })).fetchImpl),
       ).rejects.toThrow(/vapidPublicKey/);

@@ -56,6 +56,7 @@ export const WEB_CONFIG_FIELDS = Object.keys(FIELDS) as ReadonlyArray<keyof WebC
 function isValid(value: unknown, kind: Kind): value is string {
   if (typeof value !== 'string' || value.length === 0) return false;
   if (kind === 'text') return true;
+  // 0x04 (uncompressed) then the x coordinate: `B`, then one of `A`–`P` for x's top four bits.
   if (kind === 'p256Key') return /^B[A-P][A-Za-z0-9_-]{85}$/.test(value);
   try {
     return kind.test(new URL(value).protocol);

@@ -7,6 +7,7 @@ import { forgetBrowser } from './open-device';
 import type { Session } from './session';
 import type { ModelStore } from './store';
 import { forgetVerifications } from './verification';
+import type { WebPush } from './web-push';
 
 /** My devices and my session: renaming and revoking devices, signing out, and this browser being revoked. */
 export class Account {
@@ -16,6 +17,7 @@ export class Account {
     private readonly e2ee: E2eeClient,
     private readonly session: Session,
     private readonly connection: Connection,
+    private readonly webPush: WebPush,
   ) {}
 
   /** My devices, revoked ones included. */
@@ -49,6 +51,9 @@ export class Account {
   async signOut(options: { everywhere?: boolean } = {}): Promise<void> {
     this.connection.close();
     const { state } = this.store;
+    // Nothing more comes to this browser for this user. A revoked device's subscription went with it, and
+    // signing out everywhere removes every device's; otherwise the server is asked while the session lasts.
+    await this.webPush.forget({ server: !state.revoked && !state.sessionEnded && !options.everywhere });
     if (state.revoked) await forgetBrowser(state.me.userId, this.session);
     else if (state.sessionEnded) this.session.forget();
     else if (options.everywhere) await this.signOutEverywhere();
@@ -64,6 +69,8 @@ export class Account {
    */
   async signOutAndForget(): Promise<void> {
     this.connection.close();
+    // Revoking the device below removes its subscription on the server.
+    await this.webPush.forget({ server: false });
     try {
       await this.e2ee.revokeDevice(this.store.state.deviceId);
     } catch {

@@ -17,6 +17,7 @@ import { describeError } from './describe-error';
 import { Downloads } from './downloads';
 import { HistoryWriter } from './history-writer';
 import type { SearchResults } from './message-search';
+import { type NotificationPreview, readNotificationSettings } from './notify';
 import { type DeviceOwner, type OpenedDevice, openBrowserDevice } from './open-device';
 import { Outbox } from './outbox';
 import { People } from './people';
@@ -26,6 +27,7 @@ import { ReceiptSender } from './receipt-sender';
 import type { Session } from './session';
 import { type ConversationView, type ModelState, ModelStore } from './store';
 import { Typing } from './typing';
+import { WebPush } from './web-push';
 
 export { describeError } from './describe-error';
 export type { MessageView } from './history';
@@ -65,6 +67,7 @@ export class ChatModel {
   private readonly downloads: Downloads;
   private readonly account: Account;
   private readonly pictures: Pictures;
+  private readonly webPush: WebPush;
 
   private readonly api: ApiClient;
   readonly e2ee: E2eeClient;
@@ -91,7 +94,18 @@ export class ChatModel {
     this.pictures = new Pictures(store, vault, api);
     this.outbox = new Outbox(store, vault, shelf, api, e2ee, this.pictures);
     this.downloads = new Downloads(store, api);
-    this.account = new Account(store, api, e2ee, session, connection);
+    this.webPush = new WebPush(
+      api,
+      device.deviceId,
+      config.vapidPublicKey,
+      undefined,
+      undefined,
+      (status) => {
+        store.state.push = status;
+        store.changed();
+      },
+    );
+    this.account = new Account(store, api, e2ee, session, connection, this.webPush);
     this.owner = {
       post: connection.post,
       apply: (events) => this.apply(events),
@@ -111,6 +125,8 @@ export class ChatModel {
     await model.load(device.conversations, device.friends);
     for (const events of device.pending) await model.apply(events);
     model.connect();
+    // Notifications on in this browser: the server's copy of its push subscription is checked, not awaited.
+    if (readNotificationSettings().enabled) void model.syncPush();
     return model;
   }
 
@@ -395,6 +411,23 @@ export class ChatModel {
 
   revokeDevice(deviceId: string): Promise<void> {
     return this.account.revokeDevice(deviceId);
+  }
+
+  // Notifications while Parley is closed (see web-push.ts) ---------------------------------------------------
+
+  /** Subscribes this browser to Web Push and stores the subscription on the server with `preview`. */
+  enablePush(preview: NotificationPreview): Promise<unknown> {
+    return this.webPush.enable(preview);
+  }
+
+  /** Ends this browser's push subscription, here and on the server. */
+  disablePush(): Promise<void> {
+    return this.webPush.disable();
+  }
+
+  /** Sends the server this browser's push subscription again if its copy is missing or out of date. */
+  syncPush(): Promise<unknown> {
+    return this.webPush.sync(readNotificationSettings().preview);
   }
 
   signOut(options?: { everywhere?: boolean }): Promise<void> {

@@ -3,6 +3,7 @@ import type { FileFacts } from './attachments';
 import { newestFirst } from './conversation-order';
 import type { MessageView } from './history';
 import type { ConnectionStatus } from './socket';
+import type { PushStatus } from './web-push';
 
 /** A message on its way: sent as soon as the connection allows, or kept, marked `failed`, when it was refused. */
 export interface OutboxItem {
@@ -85,6 +86,8 @@ export interface ModelState {
   revoked: boolean;
   /** The server ended this session (the user signed out everywhere): the app shows sign-in. */
   sessionEnded: boolean;
+  /** Whether notifications reach this browser while Parley is closed (see `web-push.ts`). */
+  push: PushStatus;
 }
 
 /**
@@ -118,6 +121,7 @@ export class ModelStore {
       keysVersion: 0,
       revoked: false,
       sessionEnded: false,
+      push: 'off',
     };
   }
 

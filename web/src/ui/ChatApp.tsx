@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { chatListOf } from '../app/chat-list';
 import type { ChatModel } from '../app/model';
+import { onWorkerMessage } from '../app/service-worker';
 import { showInTab, unreadTotal } from '../app/tab-signals';
 import { Avatar, PicturesContext } from './Avatar';
 import { ChatList } from './ChatList';
@@ -57,6 +58,17 @@ export function ChatApp(props: {
     location.hash = conversationId ?? '';
     setOpenId(conversationId);
   };
+
+  // The service worker: a notification clicked while this tab was open (it brought the tab forward), or
+  // a push subscription the browser renewed.
+  useEffect(
+    () =>
+      onWorkerMessage((message) => {
+        if (message.type === 'parley:open-conversation') select(message.conversationId);
+        else void model.syncPush();
+      }),
+    [model],
+  );
 
   const [help, setHelp] = useState(false);
   // In the list's order: pinned first, archived left out.

@@ -3,11 +3,13 @@ import { isMuted } from '../app/chat-list';
 import type { ChatModel, ModelState } from '../app/model';
 import {
   arrivals,
+  type NotificationPreview,
   type NotificationSettings,
   notificationText,
   readNotificationSettings,
   saveNotificationSettings,
 } from '../app/notify';
+import { useModel } from './hooks';
 import { Icon } from './Icon';
 import { X } from './icons';
 
@@ -109,7 +111,9 @@ export function ArrivalToast(props: { toast: Toast; onOpen: () => void; onDismis
 }
 
 /** Settings: notifications on or off for this browser, and what they may say. */
-export function NotificationSettingsSection() {
+export function NotificationSettingsSection(props: { model: ChatModel }) {
+  const { model } = props;
+  const state = useModel(model);
   const [settings, setSettings] = useState<NotificationSettings>(() => readNotificationSettings());
   const [problem, setProblem] = useState<string>();
   const supported = typeof Notification !== 'undefined';
@@ -119,7 +123,11 @@ export function NotificationSettingsSection() {
   };
   const turn = async (on: boolean) => {
     setProblem(undefined);
-    if (!on) return change({ ...settings, enabled: false });
+    if (!on) {
+      change({ ...settings, enabled: false });
+      await model.disablePush().catch(() => undefined);
+      return;
+    }
     // Asked here, on the person's click, never before.
     const permission =
       Notification.permission === 'default'
@@ -132,6 +140,12 @@ export function NotificationSettingsSection() {
       return change({ ...settings, enabled: false });
     }
     change({ ...settings, enabled: true });
+    await model.enablePush(settings.preview);
+  };
+  const choose = (preview: NotificationPreview) => {
+    change({ ...settings, preview });
+    // The server words pushes by this too: it is told at once.
+    if (settings.enabled) void model.enablePush(preview);
   };
   return (
     <section aria-labelledby="notifications-title">
@@ -144,11 +158,17 @@ export function NotificationSettingsSection() {
               checked={settings.enabled}
               onChange={(e) => void turn(e.currentTarget.checked)}
             />
-            Notify me of new messages while Parley is in the background
+            Notify me of new messages while Parley is in the background or closed
           </label>
           {problem ? (
             <p class="error small" role="alert">
               {problem}
+            </p>
+          ) : null}
+          {settings.enabled && state.push === 'in-tab-only' ? (
+            <p class="small" role="status">
+              Notifications come only while Parley is open in this browser: it cannot receive them once Parley
+              is closed.
             </p>
           ) : null}
           <fieldset disabled={!settings.enabled}>
@@ -158,7 +178,7 @@ export function NotificationSettingsSection() {
                 type="radio"
                 name="notification-preview"
                 checked={settings.preview === 'name'}
-                onChange={() => change({ ...settings, preview: 'name' })}
+                onChange={() => choose('name')}
               />
               Who wrote
             </label>
@@ -167,14 +187,15 @@ export function NotificationSettingsSection() {
                 type="radio"
                 name="notification-preview"
                 checked={settings.preview === 'none'}
-                onChange={() => change({ ...settings, preview: 'none' })}
+                onChange={() => choose('none')}
               />
               Only that a message came
             </label>
           </fieldset>
           <p class="hint">
             Never the message itself. Muted chats send none. This browser only: each browser asks for its own
-            permission.
+            permission. While Parley is closed, notifications travel through your browser’s push service
+            (Google’s, Mozilla’s or Apple’s), encrypted: it sees when one comes, not what it says.
           </p>
         </>
       ) : (

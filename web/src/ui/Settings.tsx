@@ -104,7 +104,7 @@ export function SettingsPanel(props: {
       </header>
       {question}
       <ProfileSection model={model} />
-      <NotificationSettingsSection />
+      <NotificationSettingsSection model={model} />
       <section aria-labelledby="devices-title">
         <h3 id="devices-title">Your devices</h3>
         <p class="muted small">
