@@ -26,12 +26,16 @@ export const LAMBDA_BUNDLING = {
    * DynamoDB's endpoint-discovery cache by one without `mnemonist`
    * (`functions/composition/endpoint-cache.ts`), and the SDK's event-stream
    * code, which no client of the functions uses, by a module that refuses
-   * (`functions/composition/no-event-streams.ts`).
+   * (`functions/composition/no-event-streams.ts`). For `web-push` in the push sender: its proxy agent,
+   * never used, by one that refuses (`no-proxy-agent.ts`), and `asn1.js`, used for one PEM, by Node's
+   * crypto writing it (`vapid-pem.ts`).
    */
   alias: {
     '@aws-sdk/credential-provider-node': './functions/composition/env-credentials.ts',
     '@aws-sdk/endpoint-cache': './functions/composition/endpoint-cache.ts',
     '@smithy/core/event-streams': './functions/composition/no-event-streams.ts',
+    'https-proxy-agent': './functions/composition/no-proxy-agent.ts',
+    'asn1.js': './functions/composition/vapid-pem.ts',
   },
 } as const;
 

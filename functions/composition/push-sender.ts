@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
@@ -9,16 +8,23 @@ import { readVapidKeys } from '../adapters/ssm/ssm-vapid-keys';
 import { WebPushService } from '../adapters/webpush/web-push-service';
 import type { SendPushesDeps } from '../chat/webpush/send-pushes';
 import { pushTopicOf } from '../chat/webpush/topic';
-import { Env, loadConfig } from '../config';
+import { ConfigError, Env, loadConfig } from '../config';
 import { clientOptions, clock } from './client-options';
 import { mainTable } from './dynamodb';
 import { pushQueue } from './sqs';
 
 /** The push queue's consumer: reads subscriptions and settings, signs and sends the pushes. */
 export function buildPushSenderDeps(): SendPushesDeps {
-  const config = loadConfig([Env.VapidParameterName, Env.VapidSubject, Env.SsmEndpoint, Env.PushServiceCaFile]);
+  const config = loadConfig([
+    Env.VapidParameterName,
+    Env.VapidSubject,
+    Env.SsmEndpoint,
+    Env.PushServiceCaFile,
+  ]);
   const { client, tableName } = mainTable();
-  const ssm = new SSMClient(clientOptions(config.SSM_ENDPOINT));
+  // Lambda sets the region, as does the local stack.
+  const region = process.env.AWS_REGION;
+  if (!region) throw new ConfigError('Environment variable AWS_REGION is not set');
   // Local stage only: the push-service stand-in's own certificate.
   const agent = config.PUSH_SERVICE_CA_FILE
     ? new Agent({ ca: readFileSync(config.PUSH_SERVICE_CA_FILE), keepAlive: true })
@@ -29,7 +35,7 @@ export function buildPushSenderDeps(): SendPushesDeps {
     connections: new DynamoDbConnectionStore(client, tableName),
     profiles: new DynamoDbProfileStore(client, tableName),
     pushService: new WebPushService(
-      () => readVapidKeys(ssm, config.VAPID_PARAMETER_NAME),
+      () => readVapidKeys(config.VAPID_PARAMETER_NAME, { region, ...clientOptions(config.SSM_ENDPOINT) }),
       config.VAPID_SUBJECT,
       agent,
     ),

@@ -53,7 +53,10 @@ export class WebPushService implements PushService {
 }
 
 /** What a push service's refusal means for the subscription and the push. */
-export function outcomeOf(status: number, headers: Record<string, string | string[] | undefined>): PushOutcome {
+export function outcomeOf(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+): PushOutcome {
   if (status === 404 || status === 410) return { kind: 'gone', status };
   if (status === 429 || status >= 500) {
     const afterSeconds = retryAfterSeconds(headers['retry-after']);
