@@ -11,6 +11,23 @@ interface Record {
   eventSource: string;
 }
 
+/** A `jobs` queue on a fresh SQS stand-in, with a client of it. */
+async function jobsQueue(visibilityTimeoutSeconds: number) {
+  const region = 'us-east-1';
+  const sqs = await startSqs({
+    port: 0,
+    region,
+    queues: {
+      jobs: {
+        visibilityTimeoutSeconds,
+        retentionPeriodSeconds: 3600,
+        deadLetter: { maxReceiveCount: 2, retentionPeriodSeconds: 3600 },
+      },
+    },
+  });
+  return { sqs, client: new SQSClient({ endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS }) };
+}
+
 /**
  * The SQS event source against the real SQS stand-in, with a consumer
  * function that fails on purpose: what Lambda guarantees, the poller keeps.
@@ -23,18 +40,7 @@ describe('the local SQS event source', () => {
   const batches: Record[][] = [];
 
   beforeAll(async () => {
-    sqs = await startSqs({
-      port: 0,
-      region,
-      queues: {
-        jobs: {
-          visibilityTimeoutSeconds: 1,
-          retentionPeriodSeconds: 3600,
-          deadLetter: { maxReceiveCount: 2, retentionPeriodSeconds: 3600 },
-        },
-      },
-    });
-    client = new SQSClient({ endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    ({ sqs, client } = await jobsQueue(1));
     source = startEventSource({
       endpoint: sqs.endpoint,
       region,
@@ -126,18 +132,7 @@ describe('the local SQS event source with a batching window', () => {
   const batches: string[][] = [];
 
   beforeAll(async () => {
-    sqs = await startSqs({
-      port: 0,
-      region,
-      queues: {
-        jobs: {
-          visibilityTimeoutSeconds: 30,
-          retentionPeriodSeconds: 3600,
-          deadLetter: { maxReceiveCount: 2, retentionPeriodSeconds: 3600 },
-        },
-      },
-    });
-    client = new SQSClient({ endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    ({ sqs, client } = await jobsQueue(30));
     source = startEventSource({
       endpoint: sqs.endpoint,
       region,
