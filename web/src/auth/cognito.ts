@@ -38,6 +38,16 @@ const FRIENDLY: Record<string, string> = {
   InvalidParameterException: 'Check what you entered: something is missing or not valid.',
 };
 
+/**
+ * Refusals of `ForgotPassword` that would tell whether an account exists (no such user, or one whose email
+ * was never confirmed): answered as a sent code.
+ */
+const SILENT_ON_FORGOT = new Set([
+  'UserNotFoundException',
+  'InvalidParameterException',
+  'NotAuthorizedException',
+]);
+
 export class CognitoClient {
   constructor(
     private readonly endpoint: string,
@@ -65,6 +75,30 @@ export class CognitoClient {
     return this.call('ResendConfirmationCode', { ClientId: this.clientId, Username: email }).then(
       () => undefined,
     );
+  }
+
+  /**
+   * Asks for a code to set a new password, sent to the account's email. Answers the same whether or not
+   * an account uses `email` (as the user pool does with `PreventUserExistenceErrors`): a stranger learns
+   * nothing from it. Only a refusal that is about the caller (too many attempts, no connection) is said.
+   */
+  async forgotPassword(email: string): Promise<void> {
+    try {
+      await this.call('ForgotPassword', { ClientId: this.clientId, Username: email });
+    } catch (error) {
+      if (error instanceof CognitoError && SILENT_ON_FORGOT.has(error.exception)) return;
+      throw error;
+    }
+  }
+
+  /** Sets a new password with the emailed code. */
+  confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
+    return this.call('ConfirmForgotPassword', {
+      ClientId: this.clientId,
+      Username: email,
+      ConfirmationCode: code,
+      Password: password,
+    }).then(() => undefined);
   }
 
   async signIn(email: string, password: string): Promise<CognitoTokens> {

@@ -4,10 +4,30 @@ import { PASSWORD_POLICY } from '../../../shared/protocol/limits';
 import { Session } from '../app/session';
 import { type CognitoClient, CognitoError } from '../auth/cognito';
 import { passwordProblems } from '../auth/password';
+import { signOutEverywhere } from '../auth/sign-out-everywhere';
 
-type Mode = 'sign-in' | 'sign-up' | 'confirm';
+type Mode = 'sign-in' | 'sign-up' | 'confirm' | 'forgot' | 'reset';
 
-/** Sign in, create an account, and confirm it with the emailed code. */
+const TITLES: Record<Mode, string> = {
+  'sign-in': 'Sign in',
+  'sign-up': 'Create your account',
+  confirm: 'Confirm your email',
+  forgot: 'Reset your password',
+  reset: 'Set a new password',
+};
+
+const SUBMITS: Record<Mode, string> = {
+  'sign-in': 'Sign in',
+  'sign-up': 'Create account',
+  confirm: 'Confirm',
+  forgot: 'Send code',
+  reset: 'Set new password',
+};
+
+/**
+ * Sign in, create an account and confirm it with the emailed code, or set a new password with one. A new
+ * password signs every other session out: whoever knew the old one is locked out.
+ */
 export function AuthScreen(props: {
   cognito: CognitoClient;
   config: WebConfig;
@@ -37,14 +57,45 @@ export function AuthScreen(props: {
     }
   };
 
+  /** Whether the password may be set; says what it lacks when not. */
+  const strongEnough = () => {
+    const problems = passwordProblems(password);
+    if (problems.length > 0) setError(`Choose a stronger password: it needs ${problems.join(', ')}.`);
+    return problems.length === 0;
+  };
+
+  const sendResetCode = () =>
+    attempt(async () => {
+      await props.cognito.forgotPassword(email);
+      if (mode !== 'reset') {
+        setMode('reset');
+        setCode('');
+        setPassword('');
+      }
+      // The same words whether or not the email has an account.
+      setInfo(`If an account uses ${email}, we sent it a code. It can take a minute to arrive.`);
+    });
+
   const submit = (event: Event) => {
     event.preventDefault();
-    if (mode === 'sign-up') {
-      const problems = passwordProblems(password);
-      if (problems.length > 0) {
-        setError(`Choose a stronger password: it needs ${problems.join(', ')}.`);
-        return;
-      }
+    if (mode === 'forgot') {
+      void sendResetCode();
+    } else if (mode === 'reset') {
+      if (!strongEnough()) return;
+      void attempt(async () => {
+        await props.cognito.confirmForgotPassword(email, code.trim(), password);
+        const first = await Session.signIn(props.cognito, email, password);
+        try {
+          await signOutEverywhere(props.config.httpApiUrl, await first.accessToken());
+        } catch {
+          // The password is changed; the other sessions could not be ended from here. Settings can.
+          props.onSession(first);
+          return;
+        }
+        props.onSession(await Session.signIn(props.cognito, email, password));
+      });
+    } else if (mode === 'sign-up') {
+      if (!strongEnough()) return;
       void attempt(async () => {
         await props.cognito.signUp(email, password);
         setMode('confirm');
@@ -61,8 +112,13 @@ export function AuthScreen(props: {
     }
   };
 
-  const title =
-    mode === 'sign-up' ? 'Create your account' : mode === 'confirm' ? 'Confirm your email' : 'Sign in';
+  const title = TITLES[mode];
+  const newPassword = mode === 'sign-up' || mode === 'reset';
+  const switchTo = (next: Mode) => {
+    setMode(next);
+    setError(undefined);
+    setInfo(undefined);
+  };
   return (
     <main class="auth">
       <div class="auth-card">
@@ -70,7 +126,11 @@ export function AuthScreen(props: {
           Parley
         </p>
         <h1>{title}</h1>
-        <p class="muted">End-to-end encrypted chat. Only the people in a conversation can read it.</p>
+        <p class="muted">
+          {mode === 'forgot'
+            ? 'Enter the email of your account. We will send you a code to set a new password.'
+            : 'End-to-end encrypted chat. Only the people in a conversation can read it.'}
+        </p>
         <form onSubmit={submit} aria-describedby={error ? 'auth-error' : undefined}>
           <label>
             Email
@@ -83,22 +143,35 @@ export function AuthScreen(props: {
               onInput={(e) => setEmail(e.currentTarget.value)}
             />
           </label>
-          {mode !== 'confirm' || password === '' ? (
+          {mode === 'reset' ? (
             <label>
-              Password
+              Code from the email
               <input
-                type="password"
-                name="password"
-                autoComplete={mode === 'sign-up' ? 'new-password' : 'current-password'}
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
                 required
-                minLength={mode === 'sign-up' ? PASSWORD_POLICY.minLength : undefined}
-                value={password}
-                onInput={(e) => setPassword(e.currentTarget.value)}
-                aria-describedby={mode === 'sign-up' ? 'password-rule' : undefined}
+                value={code}
+                onInput={(e) => setCode(e.currentTarget.value)}
               />
             </label>
           ) : null}
-          {mode === 'sign-up' ? (
+          {mode !== 'forgot' && (mode !== 'confirm' || password === '') ? (
+            <label>
+              {mode === 'reset' ? 'New password' : 'Password'}
+              <input
+                type="password"
+                name="password"
+                autoComplete={newPassword ? 'new-password' : 'current-password'}
+                required
+                minLength={newPassword ? PASSWORD_POLICY.minLength : undefined}
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+                aria-describedby={newPassword ? 'password-rule' : undefined}
+              />
+            </label>
+          ) : null}
+          {newPassword ? (
             <p id="password-rule" class="hint">
               At least {PASSWORD_POLICY.minLength} characters, with upper and lower case letters, a digit and
               a symbol.
@@ -117,6 +190,9 @@ export function AuthScreen(props: {
               />
             </label>
           ) : null}
+          {mode === 'reset' ? (
+            <p class="hint">Setting a new password signs you out on every other browser and device.</p>
+          ) : null}
           {error ? (
             <p id="auth-error" class="error" role="alert">
               {error}
@@ -128,23 +204,19 @@ export function AuthScreen(props: {
             </p>
           ) : null}
           <button type="submit" class="primary" disabled={busy}>
-            {busy
-              ? 'Please wait…'
-              : mode === 'sign-up'
-                ? 'Create account'
-                : mode === 'confirm'
-                  ? 'Confirm'
-                  : 'Sign in'}
+            {busy ? 'Please wait…' : SUBMITS[mode]}
           </button>
         </form>
-        {mode === 'confirm' ? (
+        {mode === 'confirm' || mode === 'reset' ? (
           <p>
             <button
               type="button"
               class="link"
               disabled={busy}
               onClick={() =>
-                void attempt(() => props.cognito.resendCode(email).then(() => setInfo('We sent a new code.')))
+                void (mode === 'reset'
+                  ? sendResetCode()
+                  : attempt(() => props.cognito.resendCode(email).then(() => setInfo('We sent a new code.'))))
               }
             >
               Send a new code
@@ -161,26 +233,18 @@ export function AuthScreen(props: {
         ) : null}
         <p>
           {mode === 'sign-in' ? (
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                setMode('sign-up');
-                setError(undefined);
-              }}
-            >
-              New here? Create an account
-            </button>
+            <>
+              <button type="button" class="link" onClick={() => switchTo('forgot')}>
+                Forgot your password?
+              </button>
+              {' · '}
+              <button type="button" class="link" onClick={() => switchTo('sign-up')}>
+                New here? Create an account
+              </button>
+            </>
           ) : (
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                setMode('sign-in');
-                setError(undefined);
-              }}
-            >
-              Have an account? Sign in
+            <button type="button" class="link" onClick={() => switchTo('sign-in')}>
+              {mode === 'forgot' || mode === 'reset' ? 'Remembered it? Sign in' : 'Have an account? Sign in'}
             </button>
           )}
         </p>
