@@ -90,7 +90,7 @@ function watchReadiness(expected: { titles: string[]; previews: string[] }) {
 }
 
 /** Waits until the page has noted `key` and its frame, and returns its times, marks and script bytes. */
-async function readyTimes(page: Page, key: 'list' | 'sign-in') {
+async function readyTimes(page: Page, key: 'list' | 'sign-in', problems: PageProblems) {
   const painted: keyof ReadyTimes = key === 'list' ? 'list' : 'signIn';
   try {
     await page.waitForFunction(
@@ -101,10 +101,14 @@ async function readyTimes(page: Page, key: 'list' | 'sign-in') {
   } catch (error) {
     const shown = await page.evaluate(() => ({
       noted: (window as unknown as { __parleyBench?: ReadyTimes }).__parleyBench ?? 'not watching',
+      alert: document.querySelector('[role="alert"]')?.textContent ?? undefined,
       titles: [...document.querySelectorAll('nav .conversation-title')].map((t) => t.firstChild?.textContent),
       previews: [...document.querySelectorAll('nav .conversation .preview')].map((p) => p.textContent),
     }));
-    throw new Error(`Not ready: the page shows ${JSON.stringify(shown)}`, { cause: error });
+    throw new Error(
+      `Not ready: the page shows ${JSON.stringify(shown)}; the pages' errors and warnings: ${problems}`,
+      { cause: error },
+    );
   }
   return page.evaluate(
     ({ marks, painted }) => {
@@ -133,6 +137,47 @@ async function readyTimes(page: Page, key: 'list' | 'sign-in') {
 }
 
 type Sample = Awaited<ReturnType<typeof readyTimes>>;
+
+/**
+ * What the pages said went wrong: their console errors and warnings, their uncaught exceptions, and the
+ * requests that failed or were answered with an error status, in order, each with the page's name and the time since the run began. A start that fails (the app's "could
+ * not start" screen) logs its error with `console.error`: without this, a failed run says only what the
+ * screen showed.
+ */
+class PageProblems {
+  readonly lines: string[] = [];
+  private readonly began = performance.now();
+
+  watch(page: Page, name: string): Page {
+    const note = (kind: string, text: string) => {
+      const at = Math.round(performance.now() - this.began);
+      this.lines.push(`${name} at ${at} ms, ${kind}: ${text}`);
+    };
+    page.on('console', (message) => {
+      if (message.type() !== 'error' && message.type() !== 'warning') return;
+      // Chromium's own line for each answer with an error status: the `response` line below says it.
+      if (message.text().startsWith('Failed to load resource')) return;
+      const { url, lineNumber } = message.location();
+      note(`console.${message.type()}`, `${message.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
+    });
+    page.on('pageerror', (error) => note('uncaught', error.stack ?? String(error)));
+    // The app's error says which call failed, not always why: the status and the network's reason do.
+    page.on('response', (response) => {
+      if (response.status() >= 400) note('response', `${response.status()} ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => {
+      const reason = request.failure()?.errorText ?? 'unknown';
+      // Each reload cancels what the page it replaces still had in flight: that is no failure.
+      if (reason !== 'net::ERR_ABORTED') note('request failed', `${reason} ${request.url()}`);
+    });
+    return page;
+  }
+
+  /** The lines, or `none`, for an error message or the report. */
+  toString(): string {
+    return this.lines.length === 0 ? 'none' : this.lines.map((line) => `\n- ${line}`).join('');
+  }
+}
 
 interface SiteProxy {
   readonly origin: string;
@@ -207,10 +252,11 @@ export async function measureWeb(): Promise<string[]> {
   proxy.target = webUrlOf(stack).replace(/\/$/, '');
   const browser = await launchBrowser();
   const devices: E2eeTestDevice[] = [];
+  const problems = new PageProblems();
   try {
     const alice = await signUp(stack, 'alice');
     const context = await browser.newContext({ viewport: DESKTOP });
-    const page = await context.newPage();
+    const page = problems.watch(await context.newPage(), 'returning user');
     await page.goto(proxy.origin);
     await signInInBrowser(page, alice.email, alice.password);
 
@@ -253,7 +299,7 @@ export async function measureWeb(): Promise<string[]> {
       for (let run = 0; run < runs; run++) {
         if (clearCache) await cdp.send('Network.clearBrowserCache');
         await page.reload({ waitUntil: 'commit' });
-        results.push(await readyTimes(page, 'list'));
+        results.push(await readyTimes(page, 'list', problems));
       }
       return results;
     };
@@ -262,10 +308,10 @@ export async function measureWeb(): Promise<string[]> {
       for (let run = 0; run < runs; run++) {
         const fresh: BrowserContext = await browser.newContext({ viewport: DESKTOP });
         await fresh.addInitScript(watchReadiness, { titles: [], previews: [] });
-        const visitorPage = await fresh.newPage();
+        const visitorPage = problems.watch(await fresh.newPage(), `new visitor ${run + 1}`);
         if (throttled) await throttle(await fresh.newCDPSession(visitorPage));
         await visitorPage.goto(proxy.origin, { waitUntil: 'commit' });
-        results.push(await readyTimes(visitorPage, 'sign-in'));
+        results.push(await readyTimes(visitorPage, 'sign-in', problems));
         await fresh.close();
       }
       return results;
@@ -315,6 +361,8 @@ export async function measureWeb(): Promise<string[]> {
       ...steps.map(
         ([label, of]) => `| ${label} | ${ms(p50(warm.map(of)))} | ${ms(p50(warmThrottled.map(of)))} |`,
       ),
+      '',
+      `The pages' console errors and warnings and uncaught exceptions, all runs: ${problems}`,
     ];
   } finally {
     await Promise.all(devices.map((d) => d.close()));

@@ -4,4 +4,5 @@
 import './jitless';
 
 export { ChatModel } from './app/model';
+export { startFailure } from './app/start-failure';
 export { ChatApp } from './ui/ChatApp';

@@ -16,7 +16,15 @@ const REVOKED_NOTICE =
 interface ChatCode {
   readonly ChatModel: typeof ChatModel;
   readonly ChatApp: typeof import('./ChatApp').ChatApp;
+  readonly startFailure: typeof import('../app/start-failure').startFailure;
 }
+
+/**
+ * Waits between attempts at a start that failed for a passing reason (the network, a busy server): it
+ * doubles from the first, up to the last, and goes on until the start succeeds or fails for good.
+ */
+const START_RETRY_FIRST_IN_MS = 1000;
+const START_RETRY_LONGEST_IN_MS = 15_000;
 
 let chatCode: Promise<ChatCode> | undefined;
 
@@ -26,13 +34,34 @@ let chatCode: Promise<ChatCode> | undefined;
  * with no extra round trip, and a new visitor's sign-in form is on screen before it arrives.
  */
 function loadChatCode(): Promise<ChatCode> {
-  chatCode ??= import('../chat').then((chat) => {
+  if (chatCode) return chatCode;
+  const loading = import('../chat').then((chat) => {
     performance.mark('parley:chat-code');
-    return { ChatModel: chat.ChatModel, ChatApp: chat.ChatApp };
+    return { ChatModel: chat.ChatModel, ChatApp: chat.ChatApp, startFailure: chat.startFailure };
   });
-  // A failed download is reported by `start`, when the chat is needed; a visitor who never signs in is not told.
-  chatCode.catch(() => undefined);
-  return chatCode;
+  chatCode = loading;
+  // A failed download is reported by `start`, when the chat is needed; a visitor who never signs in is not
+  // told. It is asked for again next time: the network may be back.
+  loading.catch(() => {
+    if (chatCode === loading) chatCode = undefined;
+  });
+  return loading;
+}
+
+const nextWait = (wait: number) => Math.min(wait * 2, START_RETRY_LONGEST_IN_MS);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The kept session, refreshed; tried again while the sign-in service cannot be reached (offline). */
+async function resumeSession(cognito: CognitoClient, onStep: (step: string) => void) {
+  for (let wait = START_RETRY_FIRST_IN_MS; ; wait = nextWait(wait)) {
+    try {
+      return await Session.resume(cognito);
+    } catch (error) {
+      if (!(error instanceof CognitoError && error.exception === 'NetworkError')) throw error;
+      onStep(`Parley cannot reach the sign-in service right now. Trying again in ${wait / 1000} s…`);
+      await sleep(wait);
+    }
+  }
 }
 
 type Phase =
@@ -47,24 +76,41 @@ export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading', step: 'Loading…' });
   const cognito = config ? new CognitoClient(config.cognitoEndpoint, config.userPoolClientId) : undefined;
 
+  /**
+   * Opens the chat. A failure that may pass by itself (the network, a server busy or briefly failing, the
+   * chat's code not downloaded) is tried again after a wait, saying so on the splash, for as long as it
+   * lasts; any other says what is wrong. Each attempt is whole: every step of a start may be repeated.
+   */
   const start = async (session: Session, loaded: WebConfig) => {
-    try {
-      const chat = await loadChatCode();
-      const model = await chat.ChatModel.start(loaded, session, (step) =>
-        setPhase({ kind: 'loading', step }),
-      );
-      performance.mark('parley:model-ready');
-      setPhase({ kind: 'ready', model, chat });
-    } catch (error) {
-      if (error instanceof DeviceRevokedError) {
-        setPhase({ kind: 'signed-out', notice: REVOKED_NOTICE });
+    for (let wait = START_RETRY_FIRST_IN_MS; ; wait = nextWait(wait)) {
+      let chat: ChatCode | undefined;
+      try {
+        chat = await loadChatCode();
+        const model = await chat.ChatModel.start(loaded, session, (step) =>
+          setPhase({ kind: 'loading', step }),
+        );
+        performance.mark('parley:model-ready');
+        setPhase({ kind: 'ready', model, chat });
         return;
+      } catch (error) {
+        if (error instanceof DeviceRevokedError) {
+          setPhase({ kind: 'signed-out', notice: REVOKED_NOTICE });
+          return;
+        }
+        console.error('Starting the chat failed', error);
+        // Without the chat's code, the failure is its download's: the network's.
+        const failure = chat ? chat.startFailure(error) : { kind: 'retry' as const, afterMs: 0 };
+        if (failure.kind === 'stop') {
+          setPhase({ kind: 'failed', message: failure.message });
+          return;
+        }
+        const pause = Math.max(wait, failure.afterMs);
+        setPhase({
+          kind: 'loading',
+          step: `Parley cannot reach its server right now. Trying again in ${Math.ceil(pause / 1000)} s…`,
+        });
+        await sleep(pause);
       }
-      console.error(error);
-      setPhase({
-        kind: 'failed',
-        message: 'Parley could not start on this browser. Check your connection and reload.',
-      });
     }
   };
 
@@ -84,8 +130,9 @@ export function App() {
       setConfig(loaded);
       void loadChatCode();
       try {
-        const session = await Session.resume(
+        const session = await resumeSession(
           new CognitoClient(loaded.cognitoEndpoint, loaded.userPoolClientId),
+          (step) => setPhase({ kind: 'loading', step }),
         );
         performance.mark('parley:session');
         if (session) await start(session, loaded);
