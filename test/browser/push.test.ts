@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
 import type { PushPayload } from '../../shared/push/payload';
@@ -19,15 +19,8 @@ import {
 } from '../support/browser';
 import { type E2eeTestDevice, openDevice, sendAsWebClient } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
+import { attachToServiceWorker, type ServiceWorkerHandle } from '../support/service-worker';
 import { startTestStack, type TestStack } from '../support/stack';
-
-/** A notification the service worker shows, as `registration.getNotifications()` reads it back. */
-interface Shown {
-  readonly title: string;
-  readonly body: string;
-  readonly tag: string;
-  readonly data: unknown;
-}
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -154,63 +147,22 @@ describe('the web client in Chromium: Web Push through its service worker', () =
   });
 
   describe('with every Parley tab closed', () => {
-    let blank: Page;
-    let cdp: CDPSession;
-    let registrationId: string;
+    let worker: ServiceWorkerHandle;
 
     /** What a push service delivers after decrypting: the payload's JSON, or anything at all. */
     const deliver = (payload: PushPayload | string) =>
-      cdp.send('ServiceWorker.deliverPushMessage', {
-        origin,
-        registrationId,
-        data: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      });
-    const worker = async () => {
-      const found = context.serviceWorkers().find((w) => w.url() === `${origin}/sw.js`);
-      if (!found) throw new Error('The service worker is not running');
-      return found;
-    };
-    /** The origin's windows as the worker sees them. */
-    const windowsSeen = async () =>
-      (await worker()).evaluate(async () => {
-        const scope = self as unknown as {
-          clients: {
-            matchAll(o: object): Promise<Array<{ url: string; visibilityState: string; focused: boolean }>>;
-          };
-        };
-        const all = await scope.clients.matchAll({ type: 'window', includeUncontrolled: true });
-        return all.map((c) => ({ url: c.url, visibilityState: c.visibilityState, focused: c.focused }));
-      });
-    /**
-     * What the worker shows, read in the worker itself: a page of the origin would be a Parley window,
-     * for which the worker leaves the telling to the app.
-     */
-    const shownNow = async (): Promise<Shown[]> => {
-      return (await worker()).evaluate(async () => {
-        const scope = self as unknown as { registration: ServiceWorkerRegistration };
-        const shown = await scope.registration.getNotifications();
-        return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown }));
-      });
-    };
+      worker.deliver(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const windowsSeen = () => worker.windows();
+    const shownNow = () => worker.shown();
 
     beforeAll(async () => {
       await context.grantPermissions(['notifications'], { origin });
-      // The DevTools protocol needs a page: one of no origin, so no Parley window is open.
-      blank = await context.newPage();
-      cdp = await context.newCDPSession(blank);
-      const found = new Promise<string>((resolve) => {
-        cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-          const ours = registrations.find((r) => r.scopeURL === `${origin}/` && !r.isDeleted);
-          if (ours) resolve(ours.registrationId);
-        });
-      });
-      await cdp.send('ServiceWorker.enable');
-      registrationId = await found;
+      worker = await attachToServiceWorker(context, origin);
       await page.goto('about:blank');
     }, 60_000);
 
     afterAll(async () => {
-      await blank?.close();
+      await worker?.close();
     });
 
     it('shows one notification per conversation: who wrote, replaced and counted as more come', async () => {

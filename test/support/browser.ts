@@ -45,6 +45,16 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
   // axe is injected as an inline script, which the app's CSP rightly forbids: lift it for the test only.
   const context: BrowserContext = await browser.newContext({ viewport, bypassCSP: true });
   const page: Page = await context.newPage();
+  const observed = observe(page);
+  await page.goto(webUrlOf(stack));
+  return { context, ...observed };
+}
+
+/**
+ * What a page does, kept for a report (see {@link explained}): its problems (page errors, console
+ * errors), warnings, the frames its WebSockets sent and received, its requests and its sockets.
+ */
+export function observe(page: Page) {
   const problems: string[] = [];
   /** Every frame the page's WebSockets received, for diagnosing a test that fails. */
   const frames: string[] = [];
@@ -71,8 +81,7 @@ export async function openPage(browser: Browser, stack: TestStack, viewport = DE
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     if (message.type() === 'warning') warnings.push(message.text());
   });
-  await page.goto(webUrlOf(stack));
-  return { context, page, problems, warnings, frames, sent, requests, sockets };
+  return { page, problems, warnings, frames, sent, requests, sockets };
 }
 
 /** Signs up through the UI, reads the code from the local mailbox, and lands in the app. */
