@@ -172,6 +172,27 @@ interface Conversation {
   checked?: { at: number; generation: number };
   /** The highest seq a push announced (memory only): the log is read until the cursor reaches it. */
   announced?: number;
+  /** A commit this device posted whose answer it may not have stored (see `writeAhead`). */
+  ahead?: Ahead;
+}
+
+/**
+ * A commit this device is posting, stored before the post: the epoch it is for, its SHA-256, whether it
+ * founds the group, and the group state it leads to. Should the app stop after the server stored the commit
+ * and before the device stored that state (a tab closed), the device would hold no state for a commit the
+ * other members applied: its own commit it cannot read back, and for a group it founded, a Welcome never
+ * comes. Instead it takes the state from here once the log shows that very commit stored.
+ */
+interface Ahead {
+  readonly slot: number;
+  readonly hash: string;
+  readonly created: boolean;
+  readonly session: GroupSession;
+}
+
+/** SHA-256 of a commit, base64: what tells this device's own commit in the log from a rival's. */
+async function commitHashOf(commit: Uint8Array): Promise<string> {
+  return toBase64(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(commit))));
 }
 
 /**
@@ -538,7 +559,13 @@ export class E2eeClient {
 
   private async syncNow(conversationId: string): Promise<ChatEvent[]> {
     const state = await this.conversation(conversationId);
-    if (state.session === undefined && !(await this.joinFromWelcome(conversationId, state))) return [];
+    if (
+      state.session === undefined &&
+      !(await this.resumeFounding(conversationId, state)) &&
+      !(await this.joinFromWelcome(conversationId, state))
+    ) {
+      return [];
+    }
     const events: ChatEvent[] = [];
     let after = state.cursor.seq;
     for (;;) {
@@ -582,6 +609,7 @@ export class E2eeClient {
     items: readonly MessageEnvelope[],
   ): Promise<ChatEvent[]> {
     const events: ChatEvent[] = [];
+    const ahead = state.ahead;
     for (const item of items) {
       if (item.seq <= state.cursor.seq) continue;
       if (state.session === undefined) break;
@@ -592,6 +620,8 @@ export class E2eeClient {
     // The app keeps what it shows first: MLS keys are gone once the state is stored past them.
     if (events.length > 0) await this.onEvents(events);
     await this.save(conversationId, state);
+    // Its own commit found in the log, with its state stored now: the note written ahead is done with.
+    if (ahead !== undefined && state.ahead === undefined) await this.dropAhead(conversationId, state);
     return events;
   }
 
@@ -619,6 +649,12 @@ export class E2eeClient {
         throw new GroupStateError(`Commit for epoch ${epoch} found while at epoch ${slot}: state is stale`);
       }
       state.cursor.slot = slot + 1;
+      if (await this.isOwnAhead(state, epoch, item.body)) {
+        // Its own commit, stored by the server while the app stopped before storing the state it led to.
+        state.session = state.ahead?.session;
+        state.ahead = undefined;
+        return undefined;
+      }
       let decrypted: Awaited<ReturnType<GroupSession['decrypt']>>;
       try {
         if (item.body === undefined) throw new GroupStateError('The commit has no body');
@@ -787,10 +823,12 @@ export class E2eeClient {
         remove,
       });
       const slot = created ? 0 : (state.cursor.slot ?? 0);
+      await this.writeAhead(conversationId, state, slot, pending, created);
       const outcome = await this.postCommit(conversationId, slot, pending, {
         recipients: keyPackages.map(({ userId, deviceId }) => ({ userId, deviceId })),
         ...(missing.length === 0 && membersVersion !== undefined ? { membersVersion } : {}),
       });
+      if (outcome === 'lost' || outcome === 'stale') await this.dropAhead(conversationId, state);
       if (outcome === 'stale') {
         // A device it would add was revoked meanwhile: nothing was stored; look again and commit anew.
         for (const { userId } of keyPackages) this.directory.forget(userId);
@@ -802,6 +840,7 @@ export class E2eeClient {
         state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
         await this.save(conversationId, state);
+        await this.dropAhead(conversationId, state);
         continue;
       }
       if (outcome !== 'lost') {
@@ -810,6 +849,7 @@ export class E2eeClient {
         state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
         await this.save(conversationId, state);
+        await this.dropAhead(conversationId, state);
         return 'committed';
       }
       if (created) return 'waiting';
@@ -828,14 +868,17 @@ export class E2eeClient {
       if (session === undefined) throw new NotInGroupError('This device is not in the conversation’s group');
       const pending = await change(session);
       const slot = state.cursor.slot ?? 0;
+      await this.writeAhead(conversationId, state, slot, pending, false);
       const outcome = await this.postCommit(conversationId, slot, pending, {});
       if (outcome !== 'lost' && outcome !== 'stale') {
         state.session = pending.confirm();
         state.cursor.slot = slot + 1;
         state.cursor.updatedAt = this.clock();
         await this.save(conversationId, state);
+        await this.dropAhead(conversationId, state);
         return;
       }
+      await this.dropAhead(conversationId, state);
       await this.syncNow(conversationId);
     }
     throw new GroupStateError(`Gave up committing to ${conversationId} after ${COMMIT_ATTEMPTS} lost epochs`);
@@ -933,17 +976,26 @@ export class E2eeClient {
   }
 
   private async load(conversationId: string): Promise<Conversation> {
-    const [group, meta] = await Promise.all([
+    const [group, meta, ahead, aheadGroup] = await Promise.all([
       this.store.get(`group/${conversationId}`),
       this.store.get(`meta/${conversationId}`),
+      this.store.get(`ahead/${conversationId}`),
+      this.store.get(`ahead-group/${conversationId}`),
     ]);
     try {
       const stored =
         meta === undefined ? undefined : decodeJson<{ cursor: Cursor; own: [string, string][] }>(meta);
+      const written =
+        ahead === undefined || aheadGroup === undefined
+          ? undefined
+          : decodeJson<{ slot: number; hash: string; created: boolean }>(ahead);
       return {
         session: group === undefined ? undefined : GroupSession.restore(this.self, this.directory, group),
         cursor: stored?.cursor ?? { seq: 0 },
         own: new Map(stored?.own ?? []),
+        ...(written && aheadGroup
+          ? { ahead: { ...written, session: GroupSession.restore(this.self, this.directory, aheadGroup) } }
+          : {}),
       };
     } catch (error) {
       throw new StateStoreError(`The stored state of ${conversationId} is damaged`, { cause: error });
@@ -954,6 +1006,79 @@ export class E2eeClient {
     await this.store.put(`meta/${conversationId}`, encodeJson({ cursor: state.cursor, own: [...state.own] }));
     if (state.session === undefined) await this.store.delete(`group/${conversationId}`);
     else await this.store.put(`group/${conversationId}`, state.session.encode());
+  }
+
+  /** Stores the commit about to be posted and the state it leads to, before the post (see `Ahead`). */
+  private async writeAhead(
+    conversationId: string,
+    state: Conversation,
+    slot: number,
+    pending: PendingCommit,
+    created: boolean,
+  ): Promise<void> {
+    // Not `confirm()`: that wipes the old epoch's secrets, which a commit that loses still needs.
+    const next = pending.encodeNext();
+    const ahead: Ahead = {
+      slot,
+      hash: await commitHashOf(pending.commit),
+      created,
+      session: GroupSession.restore(this.self, this.directory, next),
+    };
+    // The state first, then the note that names it: a note is never there without its state.
+    await this.store.put(`ahead-group/${conversationId}`, next);
+    await this.store.put(`ahead/${conversationId}`, encodeJson({ slot, hash: ahead.hash, created }));
+    state.ahead = ahead;
+  }
+
+  /** Forgets the commit written ahead: its answer is stored, or it was not the one the log kept. */
+  private async dropAhead(conversationId: string, state: Conversation): Promise<void> {
+    state.ahead = undefined;
+    await this.store.delete(`ahead/${conversationId}`);
+    await this.store.delete(`ahead-group/${conversationId}`);
+  }
+
+  /**
+   * Whether the log entry is this device's own commit, written ahead: then its state is the one to go on
+   * with (the device could not read its own commit).
+   */
+  private async isOwnAhead(state: Conversation, epoch: number, body: string | undefined): Promise<boolean> {
+    const ahead = state.ahead;
+    if (ahead === undefined || ahead.slot !== epoch || body === undefined) return false;
+    return (await commitHashOf(fromBase64(body))) === ahead.hash;
+  }
+
+  /**
+   * A device that founded the group and stopped before storing it: when the log's first commit is the one
+   * it wrote ahead, it takes the group from there, as if the post had answered; when another device's
+   * founding commit is there instead, it forgets its own and waits for that one's Welcome.
+   */
+  private async resumeFounding(conversationId: string, state: Conversation): Promise<boolean> {
+    const ahead = state.ahead;
+    if (ahead === undefined || !ahead.created) return false;
+    const founding = await this.firstCommitOf(conversationId);
+    if (founding === undefined) return false;
+    if (!(await this.isOwnAhead(state, epochOfCommitMessageId(founding.messageId), founding.body))) {
+      await this.dropAhead(conversationId, state);
+      return false;
+    }
+    state.session = ahead.session;
+    state.cursor = { seq: state.cursor.seq, joinedSlot: 0, joinedSeq: 0, slot: ahead.slot + 1 };
+    state.cursor.updatedAt = this.clock();
+    await this.save(conversationId, state);
+    await this.dropAhead(conversationId, state);
+    return true;
+  }
+
+  /** The log's first commit: the group's founding one. */
+  private async firstCommitOf(conversationId: string): Promise<MessageEnvelope | undefined> {
+    for (let after = 0; ; ) {
+      const page = await this.api.listMessages({ params: { conversationId }, query: { after, limit: 100 } });
+      const commit = page.items.find((item) => item.kind === COMMIT_KIND);
+      if (commit) return commit;
+      const last = page.items.at(-1);
+      if (page.next === undefined || last === undefined) return undefined;
+      after = last.seq;
+    }
   }
 
   private async forgetGroup(conversationId: string): Promise<void> {

@@ -88,6 +88,11 @@ export interface PendingCommit {
   /** The session at the new epoch. Also wipes old-epoch secrets, so call it only after acceptance. */
   confirm(): GroupSession;
   /**
+   * The session at the new epoch, encoded, without wiping anything: what a client stores before it posts
+   * the commit, to go on from should it stop before the answer (the old session stays usable meanwhile).
+   */
+  encodeNext(): Uint8Array;
+  /**
    * Whether every device this commit adds was valid when the log stored it (`storedAt`, ms since the
    * epoch): the verdict every other member reaches when it reads the commit. When false, they refuse it,
    * and so must its author: drop it rather than {@link confirm} it.
@@ -269,6 +274,7 @@ export class GroupSession {
         }
         return true;
       },
+      encodeNext: () => new GroupSession(this.self, created.newState, this.config, this.auth).encode(),
       confirm: () => {
         if (confirmed === undefined) {
           zeroOut(created.consumed);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/client/api-client';
 import { type ChatEvent, E2eeClient } from '../../shared/e2ee/e2ee-client';
 import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
+import type { StateStore } from '../../shared/e2ee/state-store';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { type Api, apiFor, befriend, logAfter } from '../support/api';
 import { type E2eeTestDevice, openDevice } from '../support/e2ee-device';
@@ -257,6 +258,118 @@ describe('E2EE races and bad input through the local stack', () => {
     } finally {
       await Promise.all([ginaPhone.close(), hugoLaptop.close()]);
     }
+  });
+
+  it('keeps the group it founded when the app stopped between the commit being stored and its state', async () => {
+    const [fay, gus] = await Promise.all([signUp(stack, 'fay'), signUp(stack, 'gus')]);
+    await befriend(stack, fay, gus);
+    const kept = new InMemoryStateStore();
+    // Fay's browser stops when it first stores a group's state, as a tab closed right after the server
+    // stored the commit that founded the group would.
+    const stopping: StateStore = {
+      get: (key) => kept.get(key),
+      delete: (key) => kept.delete(key),
+      put: async (key, value) => {
+        if (key.startsWith('group/')) throw new Error('the tab was closed');
+        await kept.put(key, value);
+      },
+    };
+    /** What the device read from others. */
+    const texts = (events: readonly ChatEvent[]) =>
+      events.flatMap((e) => (e.kind === 'message' && !e.own ? [new TextDecoder().decode(e.plaintext)] : []));
+    const open = (persona: Persona, store: StateStore, read: ChatEvent[] = []) =>
+      E2eeClient.open({
+        api: apiFor(stack, persona),
+        userId: persona.userId,
+        deviceId: 'laptop',
+        store,
+        onEvents: (events) => {
+          read.push(...events);
+        },
+      });
+    const faysFirst = await open(fay, stopping);
+    const gusRead: ChatEvent[] = [];
+    const gusLaptop = await open(gus, new InMemoryStateStore(), gusRead);
+    const direct = (
+      await apiFor(stack, fay).createConversation({ body: { kind: 'direct', userId: gus.userId } })
+    ).conversationId;
+
+    // Fay's device founds the group: the server stores its commit, then the app stops.
+    await expect(faysFirst.reconcile(direct)).rejects.toThrow('the tab was closed');
+    expect((await apiFor(stack, fay).getEpoch({ params: { conversationId: direct } })).epoch).toBe(1);
+
+    // Gus joins from its Welcome and writes; Fay's browser, opened again, is in the group and reads him.
+    await gusLaptop.sync(direct);
+    await gusLaptop.send(direct, text('are you there?'));
+    const fayRead: ChatEvent[] = [];
+    const faysAgain = await open(fay, kept, fayRead);
+    await faysAgain.sync(direct);
+    expect(texts(fayRead)).toEqual(['are you there?']);
+    expect(await kept.get(`ahead/${direct}`)).toBeUndefined();
+
+    // And she writes back in the same group.
+    await faysAgain.send(direct, text('here'));
+    await gusLaptop.sync(direct);
+    expect(texts(gusRead)).toEqual(['here']);
+  });
+
+  it('keeps its place in a group when the app stopped between its own commit being stored and its state', async () => {
+    const [hal, ida] = await Promise.all([signUp(stack, 'hal'), signUp(stack, 'ida')]);
+    await befriend(stack, hal, ida);
+    const kept = new InMemoryStateStore();
+    // Hal's browser stops when it is about to store that it is past epoch 1 (after its own commit was
+    // stored at epoch 1), as a tab closed in that moment would.
+    const stopping: StateStore = {
+      get: (key) => kept.get(key),
+      delete: (key) => kept.delete(key),
+      put: async (key, value) => {
+        const slot = key.startsWith('meta/')
+          ? (JSON.parse(new TextDecoder().decode(value)) as { cursor: { slot?: number } }).cursor.slot
+          : undefined;
+        if (slot === 2) throw new Error('the tab was closed');
+        await kept.put(key, value);
+      },
+    };
+    const read = new Map<string, ChatEvent[]>();
+    const open = (persona: Persona, store: StateStore) => {
+      const events: ChatEvent[] = [];
+      read.set(persona.userId, events);
+      return E2eeClient.open({
+        api: apiFor(stack, persona),
+        userId: persona.userId,
+        deviceId: 'laptop',
+        store,
+        onEvents: (more) => {
+          events.push(...more);
+        },
+      });
+    };
+    const texts = (persona: Persona) =>
+      (read.get(persona.userId) ?? []).flatMap((e) =>
+        e.kind === 'message' && !e.own ? [new TextDecoder().decode(e.plaintext)] : [],
+      );
+    const halsFirst = await open(hal, stopping);
+    const idaLaptop = await open(ida, new InMemoryStateStore());
+    const direct = (
+      await apiFor(stack, hal).createConversation({ body: { kind: 'direct', userId: ida.userId } })
+    ).conversationId;
+    await halsFirst.reconcile(direct);
+    await idaLaptop.sync(direct);
+
+    // Hal's device updates its keys (a commit of its own); the server stores it, then the app stops.
+    await expect(halsFirst.selfUpdate(direct)).rejects.toThrow('the tab was closed');
+    expect((await apiFor(stack, hal).getEpoch({ params: { conversationId: direct } })).epoch).toBe(2);
+
+    // Ida applies it and writes; Hal's browser, opened again, goes on from its own commit and reads her.
+    await idaLaptop.sync(direct);
+    await idaLaptop.send(direct, text('still there?'));
+    const halsAgain = await open(hal, kept);
+    await halsAgain.sync(direct);
+    expect(texts(hal)).toEqual(['still there?']);
+    expect(await kept.get(`ahead/${direct}`)).toBeUndefined();
+    await halsAgain.send(direct, text('yes'));
+    await idaLaptop.sync(direct);
+    expect(texts(ida)).toEqual(['yes']);
   });
 
   it('reads a message again when the app failed to keep it: the device stores its state only after', async () => {
