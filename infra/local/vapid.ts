@@ -1,14 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import webpush from 'web-push';
-
-/** A stage's VAPID key pair (RFC 8292): P-256, URL-safe base64 without padding. */
-export interface VapidKeys {
-  /** The uncompressed public point (65 bytes): browsers subscribe with it. */
-  readonly publicKey: string;
-  /** The private scalar (32 bytes): the server signs its push requests with it. */
-  readonly privateKey: string;
-}
+import type { VapidKeys } from '../../functions/adapters/webpush/web-push-service';
 
 /**
  * The local stage's VAPID keys, made on the first start and kept in `file` (under `.local/`): browsers'

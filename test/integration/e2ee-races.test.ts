@@ -260,36 +260,50 @@ describe('E2EE races and bad input through the local stack', () => {
     }
   });
 
+  /** A store in front of `kept` that throws, as a closing tab would, on the first write `stopsAt` names. */
+  const stoppingStore = (
+    kept: StateStore,
+    stopsAt: (key: string, value: Uint8Array) => boolean,
+  ): StateStore => ({
+    get: (key) => kept.get(key),
+    delete: (key) => kept.delete(key),
+    put: async (key, value) => {
+      if (stopsAt(key, value)) throw new Error('the tab was closed');
+      await kept.put(key, value);
+    },
+  });
+
+  /** What each persona's device read from others, by user id. */
+  const read = new Map<string, ChatEvent[]>();
+  const openRecording = (persona: Persona, store: StateStore) => {
+    const events: ChatEvent[] = [];
+    read.set(persona.userId, events);
+    return E2eeClient.open({
+      api: apiFor(stack, persona),
+      userId: persona.userId,
+      deviceId: 'laptop',
+      store,
+      onEvents: (more) => {
+        events.push(...more);
+      },
+    });
+  };
+  const textsReadBy = (persona: Persona) =>
+    (read.get(persona.userId) ?? []).flatMap((e) =>
+      e.kind === 'message' && !e.own ? [new TextDecoder().decode(e.plaintext)] : [],
+    );
+
   it('keeps the group it founded when the app stopped between the commit being stored and its state', async () => {
     const [fay, gus] = await Promise.all([signUp(stack, 'fay'), signUp(stack, 'gus')]);
     await befriend(stack, fay, gus);
     const kept = new InMemoryStateStore();
     // Fay's browser stops when it first stores a group's state, as a tab closed right after the server
     // stored the commit that founded the group would.
-    const stopping: StateStore = {
-      get: (key) => kept.get(key),
-      delete: (key) => kept.delete(key),
-      put: async (key, value) => {
-        if (key.startsWith('group/')) throw new Error('the tab was closed');
-        await kept.put(key, value);
-      },
-    };
-    /** What the device read from others. */
-    const texts = (events: readonly ChatEvent[]) =>
-      events.flatMap((e) => (e.kind === 'message' && !e.own ? [new TextDecoder().decode(e.plaintext)] : []));
-    const open = (persona: Persona, store: StateStore, read: ChatEvent[] = []) =>
-      E2eeClient.open({
-        api: apiFor(stack, persona),
-        userId: persona.userId,
-        deviceId: 'laptop',
-        store,
-        onEvents: (events) => {
-          read.push(...events);
-        },
-      });
-    const faysFirst = await open(fay, stopping);
-    const gusRead: ChatEvent[] = [];
-    const gusLaptop = await open(gus, new InMemoryStateStore(), gusRead);
+    const faysFirst = await openRecording(
+      fay,
+      stoppingStore(kept, (key) => key.startsWith('group/')),
+    );
+    const gusLaptop = await openRecording(gus, new InMemoryStateStore());
     const direct = (
       await apiFor(stack, fay).createConversation({ body: { kind: 'direct', userId: gus.userId } })
     ).conversationId;
@@ -301,16 +315,15 @@ describe('E2EE races and bad input through the local stack', () => {
     // Gus joins from its Welcome and writes; Fay's browser, opened again, is in the group and reads him.
     await gusLaptop.sync(direct);
     await gusLaptop.send(direct, text('are you there?'));
-    const fayRead: ChatEvent[] = [];
-    const faysAgain = await open(fay, kept, fayRead);
+    const faysAgain = await openRecording(fay, kept);
     await faysAgain.sync(direct);
-    expect(texts(fayRead)).toEqual(['are you there?']);
+    expect(textsReadBy(fay)).toEqual(['are you there?']);
     expect(await kept.get(`ahead/${direct}`)).toBeUndefined();
 
     // And she writes back in the same group.
     await faysAgain.send(direct, text('here'));
     await gusLaptop.sync(direct);
-    expect(texts(gusRead)).toEqual(['here']);
+    expect(textsReadBy(gus)).toEqual(['here']);
   });
 
   it('keeps its place in a group when the app stopped between its own commit being stored and its state', async () => {
@@ -319,37 +332,11 @@ describe('E2EE races and bad input through the local stack', () => {
     const kept = new InMemoryStateStore();
     // Hal's browser stops when it is about to store that it is past epoch 1 (after its own commit was
     // stored at epoch 1), as a tab closed in that moment would.
-    const stopping: StateStore = {
-      get: (key) => kept.get(key),
-      delete: (key) => kept.delete(key),
-      put: async (key, value) => {
-        const slot = key.startsWith('meta/')
-          ? (JSON.parse(new TextDecoder().decode(value)) as { cursor: { slot?: number } }).cursor.slot
-          : undefined;
-        if (slot === 2) throw new Error('the tab was closed');
-        await kept.put(key, value);
-      },
-    };
-    const read = new Map<string, ChatEvent[]>();
-    const open = (persona: Persona, store: StateStore) => {
-      const events: ChatEvent[] = [];
-      read.set(persona.userId, events);
-      return E2eeClient.open({
-        api: apiFor(stack, persona),
-        userId: persona.userId,
-        deviceId: 'laptop',
-        store,
-        onEvents: (more) => {
-          events.push(...more);
-        },
-      });
-    };
-    const texts = (persona: Persona) =>
-      (read.get(persona.userId) ?? []).flatMap((e) =>
-        e.kind === 'message' && !e.own ? [new TextDecoder().decode(e.plaintext)] : [],
-      );
-    const halsFirst = await open(hal, stopping);
-    const idaLaptop = await open(ida, new InMemoryStateStore());
+    const pastEpochOne = (key: string, value: Uint8Array) =>
+      key.startsWith('meta/') &&
+      (JSON.parse(new TextDecoder().decode(value)) as { cursor: { slot?: number } }).cursor.slot === 2;
+    const halsFirst = await openRecording(hal, stoppingStore(kept, pastEpochOne));
+    const idaLaptop = await openRecording(ida, new InMemoryStateStore());
     const direct = (
       await apiFor(stack, hal).createConversation({ body: { kind: 'direct', userId: ida.userId } })
     ).conversationId;
@@ -363,13 +350,13 @@ describe('E2EE races and bad input through the local stack', () => {
     // Ida applies it and writes; Hal's browser, opened again, goes on from its own commit and reads her.
     await idaLaptop.sync(direct);
     await idaLaptop.send(direct, text('still there?'));
-    const halsAgain = await open(hal, kept);
+    const halsAgain = await openRecording(hal, kept);
     await halsAgain.sync(direct);
-    expect(texts(hal)).toEqual(['still there?']);
+    expect(textsReadBy(hal)).toEqual(['still there?']);
     expect(await kept.get(`ahead/${direct}`)).toBeUndefined();
     await halsAgain.send(direct, text('yes'));
     await idaLaptop.sync(direct);
-    expect(texts(ida)).toEqual(['yes']);
+    expect(textsReadBy(ida)).toEqual(['yes']);
   });
 
   it('reads a message again when the app failed to keep it: the device stores its state only after', async () => {

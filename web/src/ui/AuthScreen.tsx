@@ -112,6 +112,20 @@ export function AuthScreen(props: {
     }
   };
 
+  // The emailed code: after the email to set a new password, after the password to confirm a sign-up.
+  const codeField = (
+    <label>
+      Code from the email
+      <input
+        name="code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        required
+        value={code}
+        onInput={(e) => setCode(e.currentTarget.value)}
+      />
+    </label>
+  );
   const title = TITLES[mode];
   const newPassword = mode === 'sign-up' || mode === 'reset';
   const switchTo = (next: Mode) => {
@@ -143,19 +157,7 @@ export function AuthScreen(props: {
               onInput={(e) => setEmail(e.currentTarget.value)}
             />
           </label>
-          {mode === 'reset' ? (
-            <label>
-              Code from the email
-              <input
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onInput={(e) => setCode(e.currentTarget.value)}
-              />
-            </label>
-          ) : null}
+          {mode === 'reset' ? codeField : null}
           {mode !== 'forgot' && (mode !== 'confirm' || password === '') ? (
             <label>
               {mode === 'reset' ? 'New password' : 'Password'}
@@ -177,19 +179,7 @@ export function AuthScreen(props: {
               a symbol.
             </p>
           ) : null}
-          {mode === 'confirm' ? (
-            <label>
-              Code from the email
-              <input
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onInput={(e) => setCode(e.currentTarget.value)}
-              />
-            </label>
-          ) : null}
+          {mode === 'confirm' ? codeField : null}
           {mode === 'reset' ? (
             <p class="hint">Setting a new password signs you out on every other browser and device.</p>
           ) : null}
