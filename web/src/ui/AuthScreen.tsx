@@ -221,17 +221,18 @@ export function AuthScreen(props: {
             ) : null}
           </p>
         ) : null}
+        {mode === 'sign-in' ? (
+          <p>
+            <button type="button" class="link" onClick={() => switchTo('forgot')}>
+              Forgot your password?
+            </button>
+          </p>
+        ) : null}
         <p>
           {mode === 'sign-in' ? (
-            <>
-              <button type="button" class="link" onClick={() => switchTo('forgot')}>
-                Forgot your password?
-              </button>
-              {' · '}
-              <button type="button" class="link" onClick={() => switchTo('sign-up')}>
-                New here? Create an account
-              </button>
-            </>
+            <button type="button" class="link" onClick={() => switchTo('sign-up')}>
+              New here? Create an account
+            </button>
           ) : (
             <button type="button" class="link" onClick={() => switchTo('sign-in')}>
               {mode === 'forgot' || mode === 'reset' ? 'Remembered it? Sign in' : 'Have an account? Sign in'}
