@@ -160,8 +160,10 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
   async function sendingCode(operation: string, input: Record<string, unknown>): Promise<Answer> {
     const answer = await callUpstream(operation, input);
     if (answer.status !== 200) return answer;
-    // Another call's write may be under way (the store rewrites its file in
-    // place): a read that catches it finds nobody, and the next one finds all.
+    // The stand-in saves its store before it answers (one save at a time,
+    // each renamed over the file: patches/stormdb+0.5.2.patch); a busy disk
+    // may still show the save a moment late, so a read that finds nobody
+    // looks again.
     let user = options.findUser(String(input.Username ?? ''));
     for (let attempt = 1; !user?.ConfirmationCode && attempt < STORE_READ_ATTEMPTS; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, STORE_READ_PAUSE_IN_MS));

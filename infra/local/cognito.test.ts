@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_VALIDITY } from '../topology';
 import { type LocalCognito, startCognito } from './cognito';
+import type { StoredUser } from './cognito-front';
 import { LOCAL_CREDENTIALS } from './listen';
 
 const PASSWORD = 'Correct-Horse-42!';
@@ -130,6 +131,21 @@ describe('Cognito stand-in, as the browser calls it', () => {
     await client.send(new ForgotPasswordCommand({ ClientId: cognito.userPoolClientId, Username: email }));
     const mails = cognito.mailbox.list().filter((mail) => mail.to === email);
     expect(mails.map((mail) => mail.reason)).toEqual(['SignUp', 'ForgotPassword']);
+  });
+
+  it('keeps its store file whole while sign-ups and confirmations race', async () => {
+    // A confirmation shortens the store, a sign-up lengthens it: written over each other in one file,
+    // the shorter one left the longer one's tail behind, and a restart could not read any account.
+    const file = join(dataDir, '.cognito', 'db', `${cognito.userPoolId}.json`);
+    for (const round of [1, 2, 3, 4]) {
+      const emails = Array.from({ length: 16 }, (_, n) => `race.${round}.${n}@example.com`);
+      await Promise.all(emails.map(signUpConfirmed));
+      const store = JSON.parse(readFileSync(file, 'utf8')) as { Users: Record<string, StoredUser> };
+      const confirmed = Object.values(store.Users)
+        .filter((user) => user.UserStatus === 'CONFIRMED')
+        .map((user) => user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value);
+      expect(confirmed).toEqual(expect.arrayContaining(emails));
+    }
   });
 
   it('resends the pending sign-up code to the dev mailbox', async () => {
