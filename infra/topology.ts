@@ -512,6 +512,15 @@ export const TOKEN_VALIDITY = {
   authSessionMinutes: 3,
 } as const;
 
+/**
+ * Two-step sign-in with an authenticator app (TOTP), in a deployed user pool and the local one alike:
+ * offered, not required. Messages are encrypted to device keys, so a stolen password alone reads no
+ * history; a required second factor would stop sign-up for anyone without an authenticator app, and
+ * Cognito has no recovery codes for a lost phone. SMS is not offered: it costs per message and is open
+ * to SIM swapping.
+ */
+export const MFA_CONFIGURATION: 'OPTIONAL' | 'ON' = 'OPTIONAL';
+
 /** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
 export const OUTPUTS = {
   auth: { userPoolId: 'UserPoolId', userPoolClientId: 'UserPoolClientId', region: 'Region' },

@@ -1,4 +1,7 @@
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
+import { passwordProblems } from '../../shared/protocol/password';
+import { TOKEN_VALIDITY } from '../topology';
+import { PAUSE_IN_MS, SoftwareTokenGuard } from './cognito-mfa';
 import { readBody } from './gateway/wire';
 import { close, LOCAL_HOST, listen } from './listen';
 
@@ -9,6 +12,8 @@ export interface StoredUser {
   readonly ConfirmationCode?: string;
   readonly RefreshTokens?: readonly string[];
   readonly Attributes?: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+  /** The authenticator app's secret (base32), once associated; `Verified` once a code of it was checked. */
+  readonly SoftwareTokenMfaConfiguration?: { readonly Secret?: string; readonly Verified?: boolean };
 }
 
 export interface CognitoFrontOptions {
@@ -62,16 +67,36 @@ const STORE_READ_PAUSE_IN_MS = 25;
  *   to make one, and the pending code still confirms the account.
  * - `SignUp` and `ForgotPassword` go to the stand-in; the code each stores
  *   reaches the dev mailbox before the caller has the answer.
+ * - The second factor (`cognito-mfa.ts`): a sign-in that asks for an
+ *   authenticator code gets a `Session` bound to its user, and
+ *   `RespondToAuthChallenge` and `VerifySoftwareToken` check the code here
+ *   (RFC 6238, no code used twice, wrong codes limited) before the stand-in
+ *   sees them. A wrong code at enrolment is `EnableSoftwareTokenMFAException`,
+ *   a reused one `ExpiredCodeException`, as Cognito answers.
+ * - `ChangePassword` answers a wrong current password with
+ *   `NotAuthorizedException` (the stand-in says `InvalidPasswordException`),
+ *   refuses a new one the policy does not allow (the stand-in takes any),
+ *   and after five wrong ones in a row answers `LimitExceededException`.
+ * - Every call made with an access token has it verified first: the
+ *   stand-in only decodes it, so a forged token would act for anyone.
  */
 export async function startCognitoFront(options: CognitoFrontOptions): Promise<LocalCognitoFront> {
+  const mfa = new SoftwareTokenGuard(TOKEN_VALIDITY.authSessionMinutes);
+  const wrongPasswords = new Map<string, number>();
   const operations: Record<string, (input: Record<string, unknown>) => Promise<Answer>> = {
     GlobalSignOut: globalSignOut,
     AdminUserGlobalSignOut: adminUserGlobalSignOut,
     ResendConfirmationCode: resendConfirmationCode,
     InitiateAuth: initiateAuth,
+    RespondToAuthChallenge: respondToAuthChallenge,
     SignUp: (input) => sendingCode('SignUp', input),
     ForgotPassword: (input) => sendingCode('ForgotPassword', input),
+    VerifySoftwareToken: signed(verifySoftwareToken),
+    ChangePassword: signed(changePassword),
   };
+  for (const operation of SIGNED_PASS_THROUGH) {
+    operations[operation] = signed((input) => callUpstream(operation, input));
+  }
 
   const server = createServer((request, response) => {
     const target = String(request.headers['x-amz-target'] ?? '');
@@ -178,10 +203,95 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
 
   async function initiateAuth(input: Record<string, unknown>): Promise<Answer> {
     const answer = await callUpstream('InitiateAuth', input);
-    const type = (answer.body as { __type?: string } | undefined)?.__type ?? '';
-    if (answer.status !== 200 && type.endsWith('InvalidPasswordException'))
+    if (answer.status !== 200 && typeOf(answer).endsWith('InvalidPasswordException'))
       return refusal('NotAuthorizedException', 'Incorrect username or password.');
+    const body = answer.body as { ChallengeName?: string; ChallengeParameters?: Record<string, string> };
+    const username = body.ChallengeParameters?.USER_ID_FOR_SRP;
+    if (answer.status === 200 && body.ChallengeName === 'SOFTWARE_TOKEN_MFA' && username) {
+      return { status: 200, body: { ...body, Session: mfa.open(username) } };
+    }
     return answer;
+  }
+
+  /** The second step of a sign-in: the code from the authenticator app, for the session the password opened. */
+  async function respondToAuthChallenge(input: Record<string, unknown>): Promise<Answer> {
+    if (input.ChallengeName !== 'SOFTWARE_TOKEN_MFA') return callUpstream('RespondToAuthChallenge', input);
+    const responses = (input.ChallengeResponses ?? {}) as Record<string, unknown>;
+    const user = options.findUser(String(responses.USERNAME ?? ''));
+    const session = String(input.Session ?? '');
+    const secret = user?.SoftwareTokenMfaConfiguration?.Secret;
+    if (!user || !secret || !mfa.isOpen(session, user.Username))
+      return refusal('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+    const result = mfa.answer(
+      session,
+      user.Username,
+      secret,
+      String(responses.SOFTWARE_TOKEN_MFA_CODE ?? ''),
+    );
+    if (result !== 'accepted') return codeRefusal(result, user.Username, 'CodeMismatchException');
+    return callUpstream('RespondToAuthChallenge', input);
+  }
+
+  /** Enrolment: the first code of a newly associated authenticator app. */
+  async function verifySoftwareToken(input: Record<string, unknown>, claims: Claims): Promise<Answer> {
+    const user = options.findUser(String(claims.username));
+    const secret = user?.SoftwareTokenMfaConfiguration?.Secret;
+    if (!user || !secret) return callUpstream('VerifySoftwareToken', input);
+    const result = mfa.check(user.Username, secret, String(input.UserCode ?? ''));
+    if (result !== 'accepted') return codeRefusal(result, user.Username, 'EnableSoftwareTokenMFAException');
+    return callUpstream('VerifySoftwareToken', input);
+  }
+
+  function codeRefusal(result: 'wrong' | 'reused' | 'paused', username: string, wrong: string): Answer {
+    if (result === 'reused')
+      return refusal('ExpiredCodeException', 'Your software token has already been used once.');
+    if (result === 'paused') {
+      const minutes = Math.ceil(
+        ((mfa.pausedUntil(username) ?? Date.now() + PAUSE_IN_MS) - Date.now()) / 60_000,
+      );
+      return refusal(
+        'TooManyFailedAttemptsException',
+        `Too many failed attempts. Try again in ${minutes} minutes.`,
+      );
+    }
+    return refusal(
+      wrong,
+      wrong === 'CodeMismatchException' ? 'Invalid code received for user' : 'Code mismatch',
+    );
+  }
+
+  async function changePassword(input: Record<string, unknown>, claims: Claims): Promise<Answer> {
+    const username = String(claims.username);
+    if ((wrongPasswords.get(username) ?? 0) >= WRONG_PASSWORDS_BEFORE_LIMIT)
+      return refusal('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+    const problems = passwordProblems(String(input.ProposedPassword ?? ''));
+    if (problems.length > 0)
+      return refusal(
+        'InvalidPasswordException',
+        `Password does not conform to policy: it needs ${problems.join(', ')}`,
+      );
+    const answer = await callUpstream('ChangePassword', input);
+    if (answer.status !== 200 && typeOf(answer).endsWith('InvalidPasswordException')) {
+      wrongPasswords.set(username, (wrongPasswords.get(username) ?? 0) + 1);
+      return refusal('NotAuthorizedException', 'Incorrect username or password.');
+    }
+    if (answer.status === 200) wrongPasswords.delete(username);
+    return answer;
+  }
+
+  /** An operation made with the caller's access token, refused unless the token is one the pool issued. */
+  function signed(
+    operation: (input: Record<string, unknown>, claims: Claims) => Promise<Answer>,
+  ): (input: Record<string, unknown>) => Promise<Answer> {
+    return async (input) => {
+      let claims: Claims;
+      try {
+        claims = await options.verifyAccessToken(String(input.AccessToken ?? ''));
+      } catch {
+        return refusal('NotAuthorizedException', 'Invalid Access Token');
+      }
+      return operation(input, claims);
+    };
   }
 
   async function callUpstream(operation: string, input: unknown): Promise<Answer> {
@@ -226,6 +336,26 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
 interface Answer {
   readonly status: number;
   readonly body: unknown;
+}
+
+type Claims = Record<string, unknown>;
+
+/** Calls made with an access token that the stand-in answers well once the token is checked. */
+const SIGNED_PASS_THROUGH = [
+  'AssociateSoftwareToken',
+  'SetUserMFAPreference',
+  'GetUser',
+  'UpdateUserAttributes',
+  'VerifyUserAttribute',
+  'GetUserAttributeVerificationCode',
+  'DeleteUser',
+];
+
+/** Wrong current passwords in a row at `ChangePassword` before the front stops checking them. */
+const WRONG_PASSWORDS_BEFORE_LIMIT = 5;
+
+function typeOf(answer: Answer): string {
+  return (answer.body as { __type?: string } | undefined)?.__type ?? '';
 }
 
 function refusal(type: string, message: string): Answer {

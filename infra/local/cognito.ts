@@ -11,11 +11,12 @@ import {
   CreateUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  SetUserPoolMfaConfigCommand,
   UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
+import { MFA_CONFIGURATION, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
 import { type StoredUser, startCognitoFront } from './cognito-front';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { Mailbox } from './mailbox';
@@ -207,6 +208,14 @@ async function ensurePool(endpoint: string, region: string) {
       );
       userPoolId = created.UserPool?.Id as string;
     }
+    // As deployed: two-step sign-in with an authenticator app, offered to each user.
+    await client.send(
+      new SetUserPoolMfaConfigCommand({
+        UserPoolId: userPoolId,
+        MfaConfiguration: MFA_CONFIGURATION,
+        SoftwareTokenMfaConfiguration: { Enabled: true },
+      }),
+    );
     const clients = await client.send(
       new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
     );

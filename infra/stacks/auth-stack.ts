@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../stage-config';
-import { OUTPUTS, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
+import { MFA_CONFIGURATION, OUTPUTS, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
 
 export interface AuthStackProps extends StackProps {
   /** The stage's settings; `productionLike` protects the user pool. */
@@ -46,8 +46,8 @@ export class AuthStack extends Stack {
       standardAttributes: { email: { required: true, mutable: true } },
       passwordPolicy: { ...PASSWORD_POLICY, tempPasswordValidity: Duration.days(3) },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
-      mfa: Mfa.OPTIONAL,
-      // SMS costs per message and is open to SIM swapping; an authenticator app is neither.
+      // Offered, not required; authenticator apps only (why: MFA_CONFIGURATION).
+      mfa: MFA_CONFIGURATION === 'OPTIONAL' ? Mfa.OPTIONAL : Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: config.productionLike,

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { WebConfig } from '../../../shared/client/web-config';
 import { PASSWORD_POLICY } from '../../../shared/protocol/limits';
+import { passwordProblems } from '../../../shared/protocol/password';
 import { Session } from '../app/session';
 import { type CognitoClient, CognitoError } from '../auth/cognito';
-import { passwordProblems } from '../auth/password';
 import { signOutEverywhere } from '../auth/sign-out-everywhere';
 
 type Mode = 'sign-in' | 'sign-up' | 'confirm' | 'forgot' | 'reset';

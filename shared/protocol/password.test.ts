@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_POLICY } from '../../../infra/topology';
+import { PASSWORD_POLICY } from '../../infra/topology';
 import { passwordProblems } from './password';
 
 describe('the sign-up password check', () => {

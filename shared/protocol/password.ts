@@ -1,4 +1,4 @@
-import { PASSWORD_POLICY } from '../../../shared/protocol/limits';
+import { PASSWORD_POLICY } from './limits';
 
 /** What is missing from a password under the user pool's policy, in words; empty when it is strong enough. */
 export function passwordProblems(password: string): string[] {
