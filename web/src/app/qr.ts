@@ -1,7 +1,7 @@
 /**
  * A QR code as one SVG path, so it renders under the strict CSP (no inline style, no data: image) and
  * scales crisply. The encoder (`qrcode-generator`, 11 KB gzip) is imported on first use: only someone who
- * opens a safety number downloads it.
+ * opens a safety number, or sets up an authenticator app, downloads it.
  */
 
 /** A QR code's dark modules as an SVG path over a `size` × `size` grid, quiet zone included. */
@@ -20,11 +20,22 @@ const QUIET_ZONE_IN_MODULES = 4;
  * @example
  * const { size, path } = await safetyNumberQr('12345 67890 …');
  */
-export async function safetyNumberQr(safetyNumber: string): Promise<QrPath> {
-  const digits = safetyNumber.replace(/\D/g, '');
+export function safetyNumberQr(safetyNumber: string): Promise<QrPath> {
+  return qrOf(safetyNumber.replace(/\D/g, ''), 'Numeric');
+}
+
+/**
+ * The QR code of a link an app reads, such as an authenticator's `otpauth://` address, in byte mode with
+ * error correction level M.
+ */
+export function linkQr(link: string): Promise<QrPath> {
+  return qrOf(link, 'Byte');
+}
+
+async function qrOf(data: string, mode: 'Numeric' | 'Byte'): Promise<QrPath> {
   const { default: qrcode } = await import('qrcode-generator');
   const code = qrcode(0, 'M');
-  code.addData(digits, 'Numeric');
+  code.addData(data, mode);
   code.make();
   const count = code.getModuleCount();
   let path = '';

@@ -1,4 +1,4 @@
-import { type CognitoClient, CognitoError, type CognitoTokens } from '../auth/cognito';
+import { type CognitoClient, CognitoError, type CognitoTokens, type MfaChallenge } from '../auth/cognito';
 
 const STORAGE_KEY = 'parley.session';
 
@@ -26,7 +26,8 @@ export class Session {
   private refreshing: Promise<void> | undefined;
 
   private constructor(
-    private readonly cognito: CognitoClient,
+    /** The user pool, for the account's own settings (password, two-step sign-in). */
+    readonly cognito: CognitoClient,
     readonly email: string,
     tokens: CognitoTokens,
     private readonly refreshToken: string,
@@ -34,8 +35,30 @@ export class Session {
     this.tokens = tokens;
   }
 
-  static async signIn(cognito: CognitoClient, email: string, password: string): Promise<Session> {
-    const tokens = await cognito.signIn(email, password);
+  /**
+   * Signs in with a password: the session, or the second step when the account asks for a code from an
+   * authenticator app (`completeSignIn` with the code).
+   */
+  static async signIn(
+    cognito: CognitoClient,
+    email: string,
+    password: string,
+  ): Promise<Session | MfaChallenge> {
+    const result = await cognito.signIn(email, password);
+    return 'session' in result ? result : Session.start(cognito, email, result);
+  }
+
+  /** The second step of a sign-in: the code from the authenticator app. */
+  static async completeSignIn(
+    cognito: CognitoClient,
+    email: string,
+    challenge: MfaChallenge,
+    code: string,
+  ): Promise<Session> {
+    return Session.start(cognito, email, await cognito.answerMfa(challenge, code));
+  }
+
+  private static start(cognito: CognitoClient, email: string, tokens: CognitoTokens): Session {
     if (tokens.refreshToken === undefined)
       throw new CognitoError('NoRefreshToken', 'Sign-in did not complete.');
     localStorage.setItem(

@@ -1,6 +1,6 @@
 /**
- * The few Cognito user pool calls the browser makes, as plain JSON requests (the SDK would add hundreds of
- * kilobytes for five calls). Errors carry Cognito's exception name, mapped to words a person understands.
+ * The Cognito user pool calls the browser makes, as plain JSON requests (the SDK would add hundreds of
+ * kilobytes for a dozen calls). Errors carry Cognito's exception name, mapped to words a person understands.
  */
 
 export interface CognitoTokens {
@@ -11,6 +11,32 @@ export interface CognitoTokens {
   /** Epoch ms. */
   readonly expiresAt: number;
 }
+
+/**
+ * A sign-in whose password was right and that now needs the code from the person's authenticator app
+ * (`answerMfa`). The session lasts a few minutes and a few wrong codes.
+ */
+export interface MfaChallenge {
+  readonly username: string;
+  readonly session: string;
+}
+
+/** What the account's settings show: its email and whether sign-in asks for an authenticator code. */
+export interface AccountSecurity {
+  readonly email: string;
+  readonly twoStep: boolean;
+}
+
+/** The words of a refusal that differ in a flow from the sign-in screen's. */
+type Words = Readonly<Record<string, string>>;
+
+/** Codes from an authenticator app: at sign-in, at enrolment, at turning it off. */
+const AUTHENTICATOR_WORDS: Words = {
+  CodeMismatchException: 'That code is not right. Enter the code your authenticator app shows now.',
+  EnableSoftwareTokenMFAException: 'That code is not right. Enter the code your authenticator app shows now.',
+  ExpiredCodeException: 'That code was used already. Wait for the next one in your authenticator app.',
+  TooManyFailedAttemptsException: 'Too many wrong codes. Wait 15 minutes, then try again.',
+};
 
 /** A refused Cognito call; `message` is written for people, `name` is Cognito's exception. */
 export class CognitoError extends Error {
@@ -101,14 +127,80 @@ export class CognitoClient {
     }).then(() => undefined);
   }
 
-  async signIn(email: string, password: string): Promise<CognitoTokens> {
+  /** Tokens, or the second step when the account asks for a code from an authenticator app. */
+  async signIn(email: string, password: string): Promise<CognitoTokens | MfaChallenge> {
+    const answer = await this.call('InitiateAuth', {
+      ClientId: this.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    });
+    const parameters = answer.ChallengeParameters as Record<string, string> | undefined;
+    if (answer.ChallengeName === 'SOFTWARE_TOKEN_MFA' && typeof answer.Session === 'string')
+      return { username: parameters?.USER_ID_FOR_SRP ?? email, session: answer.Session };
+    return tokensOf(answer);
+  }
+
+  /** The second step of a sign-in: the six digits the authenticator app shows. */
+  async answerMfa(challenge: MfaChallenge, code: string): Promise<CognitoTokens> {
     return tokensOf(
-      await this.call('InitiateAuth', {
-        ClientId: this.clientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
+      await this.call(
+        'RespondToAuthChallenge',
+        {
+          ClientId: this.clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: challenge.session,
+          ChallengeResponses: { USERNAME: challenge.username, SOFTWARE_TOKEN_MFA_CODE: code },
+        },
+        AUTHENTICATOR_WORDS,
+      ),
     );
+  }
+
+  /** The account's email and whether its sign-in asks for an authenticator code. */
+  async accountSecurity(accessToken: string): Promise<AccountSecurity> {
+    const user = await this.call('GetUser', { AccessToken: accessToken });
+    const attributes = (user.UserAttributes ?? []) as Array<{ Name: string; Value: string }>;
+    return {
+      email: attributes.find((attribute) => attribute.Name === 'email')?.Value ?? '',
+      twoStep: ((user.UserMFASettingList ?? []) as string[]).includes('SOFTWARE_TOKEN_MFA'),
+    };
+  }
+
+  /** A new authenticator secret (base32) for the account; turned on once a code of it is verified. */
+  async associateAuthenticator(accessToken: string): Promise<string> {
+    const answer = await this.call('AssociateSoftwareToken', { AccessToken: accessToken });
+    return String(answer.SecretCode);
+  }
+
+  /** Checks a first code of the new authenticator, then asks for it at every sign-in. */
+  async turnOnAuthenticator(accessToken: string, code: string): Promise<void> {
+    await this.call(
+      'VerifySoftwareToken',
+      { AccessToken: accessToken, UserCode: code, FriendlyDeviceName: 'Authenticator app' },
+      AUTHENTICATOR_WORDS,
+    );
+    await this.setAuthenticator(accessToken, true);
+  }
+
+  /** Stops asking for an authenticator code at sign-in (the caller has just signed in again with one). */
+  async turnOffAuthenticator(accessToken: string): Promise<void> {
+    await this.setAuthenticator(accessToken, false);
+  }
+
+  /** Sets a new password in place of the current one. */
+  async changePassword(accessToken: string, current: string, proposed: string): Promise<void> {
+    await this.call(
+      'ChangePassword',
+      { AccessToken: accessToken, PreviousPassword: current, ProposedPassword: proposed },
+      { NotAuthorizedException: 'Your current password is not right.' },
+    );
+  }
+
+  private async setAuthenticator(accessToken: string, enabled: boolean): Promise<void> {
+    await this.call('SetUserMFAPreference', {
+      AccessToken: accessToken,
+      SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled },
+    });
   }
 
   async refresh(refreshToken: string): Promise<CognitoTokens> {
@@ -131,7 +223,7 @@ export class CognitoClient {
     await this.call('GlobalSignOut', { AccessToken: accessToken });
   }
 
-  private async call(operation: string, body: unknown): Promise<Record<string, unknown>> {
+  private async call(operation: string, body: unknown, words: Words = {}): Promise<Record<string, unknown>> {
     let response: Response;
     try {
       response = await fetch(this.endpoint, {
@@ -151,7 +243,10 @@ export class CognitoClient {
       String(payload.__type ?? payload.code ?? 'UnknownError')
         .split('#')
         .pop() ?? 'UnknownError';
-    throw new CognitoError(exception, FRIENDLY[exception] ?? 'Something went wrong. Try again in a moment.');
+    throw new CognitoError(
+      exception,
+      words[exception] ?? FRIENDLY[exception] ?? 'Something went wrong. Try again in a moment.',
+    );
   }
 }
 

@@ -7,6 +7,8 @@ import { CognitoClient, CognitoError } from '../auth/cognito';
 import { AuthScreen } from './AuthScreen';
 
 const SESSION_ENDED_NOTICE = 'You were signed out everywhere. Sign in again to continue.';
+const PASSWORD_CHANGED_NOTICE =
+  'Your password is changed, and every browser was signed out. Sign in with your new password.';
 const FORGOTTEN_NOTICE =
   'You signed out, and this browser no longer holds your messages or keys. Signing in here makes it a new device.';
 const REVOKED_NOTICE =
@@ -66,7 +68,7 @@ async function resumeSession(cognito: CognitoClient, onStep: (step: string) => v
 
 type Phase =
   | { kind: 'loading'; step: string }
-  | { kind: 'signed-out'; notice?: string }
+  | { kind: 'signed-out'; notice?: string; email?: string }
   | { kind: 'ready'; model: ChatModel; chat: ChatCode }
   | { kind: 'failed'; message: string };
 
@@ -172,6 +174,7 @@ export function App() {
         cognito={cognito}
         config={config}
         notice={phase.kind === 'signed-out' ? phase.notice : undefined}
+        email={phase.kind === 'signed-out' ? phase.email : undefined}
         onSession={(session) => void start(session, config)}
       />
     ) : null;
@@ -191,7 +194,9 @@ export function App() {
                 ? { kind: 'signed-out', notice: SESSION_ENDED_NOTICE }
                 : options?.forget
                   ? { kind: 'signed-out', notice: FORGOTTEN_NOTICE }
-                  : { kind: 'signed-out' },
+                  : options?.passwordChanged
+                    ? { kind: 'signed-out', notice: PASSWORD_CHANGED_NOTICE, email: model.session.email }
+                    : { kind: 'signed-out' },
           );
         });
       }}

@@ -1,12 +1,18 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { WebConfig } from '../../../shared/client/web-config';
 import { PASSWORD_POLICY } from '../../../shared/protocol/limits';
 import { passwordProblems } from '../../../shared/protocol/password';
 import { Session } from '../app/session';
-import { type CognitoClient, CognitoError } from '../auth/cognito';
+import { type CognitoClient, CognitoError, type MfaChallenge } from '../auth/cognito';
 import { signOutEverywhere } from '../auth/sign-out-everywhere';
 
-type Mode = 'sign-in' | 'sign-up' | 'confirm' | 'forgot' | 'reset';
+type Mode = 'sign-in' | 'sign-up' | 'confirm' | 'forgot' | 'reset' | 'code';
+
+/** A sign-in waiting for the authenticator code, and what it is for: entering, or ending a reset. */
+interface PendingCode {
+  readonly challenge: MfaChallenge;
+  readonly purpose: 'enter' | 'reset';
+}
 
 const TITLES: Record<Mode, string> = {
   'sign-in': 'Sign in',
@@ -14,6 +20,7 @@ const TITLES: Record<Mode, string> = {
   confirm: 'Confirm your email',
   forgot: 'Reset your password',
   reset: 'Set a new password',
+  code: 'Two-step sign-in',
 };
 
 const SUBMITS: Record<Mode, string> = {
@@ -22,11 +29,13 @@ const SUBMITS: Record<Mode, string> = {
   confirm: 'Confirm',
   forgot: 'Send code',
   reset: 'Set new password',
+  code: 'Sign in',
 };
 
 /**
- * Sign in, create an account and confirm it with the emailed code, or set a new password with one. A new
- * password signs every other session out: whoever knew the old one is locked out.
+ * Sign in (with the code of an authenticator app when the account has two-step sign-in on), create an
+ * account and confirm it with the emailed code, or set a new password with one. A new password signs every
+ * other session out: whoever knew the old one is locked out.
  */
 export function AuthScreen(props: {
   cognito: CognitoClient;
@@ -34,14 +43,22 @@ export function AuthScreen(props: {
   onSession: (session: Session) => void;
   /** Why the person is here, when it is not a plain sign-out (this browser was revoked). */
   notice?: string | undefined;
+  /** Whose sign-in this is, when Parley knows (the person just changed their password). */
+  email?: string | undefined;
 }) {
   const [mode, setMode] = useState<Mode>('sign-in');
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(props.email ?? '');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const [info, setInfo] = useState<string | undefined>(props.notice);
   const [busy, setBusy] = useState(false);
+  const [pending, setPending] = useState<PendingCode>();
+  const form = useRef<HTMLFormElement>(null);
+  // The code screen comes after the password: the person types the six digits straight away.
+  useEffect(() => {
+    if (mode === 'code') form.current?.querySelector<HTMLInputElement>('input[name="code"]')?.focus();
+  }, [mode]);
 
   const attempt = async (action: () => Promise<void>) => {
     setBusy(true);
@@ -76,23 +93,69 @@ export function AuthScreen(props: {
       setInfo(`If an account uses ${email}, we sent it a code. It can take a minute to arrive.`);
     });
 
+  /**
+   * After a new password: every session ends, the one just opened too, then this browser signs in again.
+   * When that sign-in asked for an authenticator code, the next one is the person's to give: the sign-in
+   * screen says so.
+   */
+  const endReset = async (first: Session, viaCode: boolean) => {
+    try {
+      await signOutEverywhere(props.config.httpApiUrl, await first.accessToken());
+    } catch {
+      // The password is changed; the other sessions could not be ended from here. Settings can.
+      props.onSession(first);
+      return;
+    }
+    const again = viaCode ? undefined : await Session.signIn(props.cognito, email, password);
+    if (again instanceof Session) return props.onSession(again);
+    setPending(undefined);
+    setCode('');
+    setMode('sign-in');
+    setInfo('Your new password is set, and every browser was signed out. Sign in with it.');
+  };
+
+  const signIn = async (purpose: PendingCode['purpose']) => {
+    const result = await Session.signIn(props.cognito, email, password);
+    if (result instanceof Session) {
+      if (purpose === 'reset') await endReset(result, false);
+      else props.onSession(result);
+      return;
+    }
+    setPending({ challenge: result, purpose });
+    setCode('');
+    setInfo(undefined);
+    setMode('code');
+  };
+
+  const enterCode = async (waiting: PendingCode) => {
+    let session: Session;
+    try {
+      session = await Session.completeSignIn(props.cognito, email, waiting.challenge, code.trim());
+    } catch (caught) {
+      // The sign-in's few minutes, or its few wrong codes, ran out: start it again, and keep the code.
+      if (!(caught instanceof CognitoError && caught.exception === 'NotAuthorizedException')) throw caught;
+      const again = await Session.signIn(props.cognito, email, password);
+      if (again instanceof Session) session = again;
+      else {
+        setPending({ ...waiting, challenge: again });
+        session = await Session.completeSignIn(props.cognito, email, again, code.trim());
+      }
+    }
+    if (waiting.purpose === 'reset') await endReset(session, true);
+    else props.onSession(session);
+  };
+
   const submit = (event: Event) => {
     event.preventDefault();
     if (mode === 'forgot') {
       void sendResetCode();
+    } else if (mode === 'code' && pending) {
+      void attempt(() => enterCode(pending));
     } else if (mode === 'reset') {
       if (!strongEnough()) return;
       void attempt(async () => {
         await props.cognito.confirmForgotPassword(email, code.trim(), password);
-        const first = await Session.signIn(props.cognito, email, password);
-        try {
-          await signOutEverywhere(props.config.httpApiUrl, await first.accessToken());
-        } catch {
-          // The password is changed; the other sessions could not be ended from here. Settings can.
-          props.onSession(first);
-          return;
-        }
-        props.onSession(await Session.signIn(props.cognito, email, password));
+        await signIn('reset');
       });
     } else if (mode === 'sign-up') {
       if (!strongEnough()) return;
@@ -105,17 +168,18 @@ export function AuthScreen(props: {
       void attempt(async () => {
         await props.cognito.confirmSignUp(email, code.trim());
         setInfo('Your email is confirmed.');
-        props.onSession(await Session.signIn(props.cognito, email, password));
+        await signIn('enter');
       });
     } else {
-      void attempt(async () => props.onSession(await Session.signIn(props.cognito, email, password)));
+      void attempt(() => signIn('enter'));
     }
   };
 
-  // The emailed code: after the email to set a new password, after the password to confirm a sign-up.
+  // The emailed code: after the email to set a new password, after the password to confirm a sign-up; or
+  // the authenticator's, after the password.
   const codeField = (
     <label>
-      Code from the email
+      {mode === 'code' ? 'Code from your authenticator app' : 'Code from the email'}
       <input
         name="code"
         inputMode="numeric"
@@ -130,6 +194,7 @@ export function AuthScreen(props: {
   const newPassword = mode === 'sign-up' || mode === 'reset';
   const switchTo = (next: Mode) => {
     setMode(next);
+    setPending(undefined);
     setError(undefined);
     setInfo(undefined);
   };
@@ -143,22 +208,26 @@ export function AuthScreen(props: {
         <p class="muted">
           {mode === 'forgot'
             ? 'Enter the email of your account. We will send you a code to set a new password.'
-            : 'End-to-end encrypted chat. Only the people in a conversation can read it.'}
+            : mode === 'code'
+              ? `Open the authenticator app you set up for ${email} and enter the 6-digit code it shows for Parley.`
+              : 'End-to-end encrypted chat. Only the people in a conversation can read it.'}
         </p>
-        <form onSubmit={submit} aria-describedby={error ? 'auth-error' : undefined}>
-          <label>
-            Email
-            <input
-              type="email"
-              name="email"
-              autoComplete="email"
-              required
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-            />
-          </label>
-          {mode === 'reset' ? codeField : null}
-          {mode !== 'forgot' && (mode !== 'confirm' || password === '') ? (
+        <form ref={form} onSubmit={submit} aria-describedby={error ? 'auth-error' : undefined}>
+          {mode === 'code' ? null : (
+            <label>
+              Email
+              <input
+                type="email"
+                name="email"
+                autoComplete="email"
+                required
+                value={email}
+                onInput={(e) => setEmail(e.currentTarget.value)}
+              />
+            </label>
+          )}
+          {mode === 'reset' || mode === 'code' ? codeField : null}
+          {mode !== 'forgot' && mode !== 'code' && (mode !== 'confirm' || password === '') ? (
             <label>
               {mode === 'reset' ? 'New password' : 'Password'}
               <input
@@ -235,7 +304,11 @@ export function AuthScreen(props: {
             </button>
           ) : (
             <button type="button" class="link" onClick={() => switchTo('sign-in')}>
-              {mode === 'forgot' || mode === 'reset' ? 'Remembered it? Sign in' : 'Have an account? Sign in'}
+              {mode === 'forgot' || mode === 'reset'
+                ? 'Remembered it? Sign in'
+                : mode === 'code'
+                  ? 'Back to sign-in'
+                  : 'Have an account? Sign in'}
             </button>
           )}
         </p>

@@ -22,7 +22,7 @@ type Panel = 'chat' | 'people' | 'settings' | 'new-group';
 /** The signed-in app: the conversation list beside the open conversation (one at a time on a phone). */
 export function ChatApp(props: {
   model: ChatModel;
-  onSignOut: (options?: { everywhere?: boolean; forget?: boolean }) => void;
+  onSignOut: (options?: { everywhere?: boolean; forget?: boolean; passwordChanged?: boolean }) => void;
 }) {
   const { model } = props;
   const state = useModel(model);
@@ -201,6 +201,7 @@ export function ChatApp(props: {
               model={model}
               onClose={() => setPanel('chat')}
               onSignOutEverywhere={() => props.onSignOut({ everywhere: true })}
+              onPasswordChanged={() => props.onSignOut({ everywhere: true, passwordChanged: true })}
             />
           ) : panel === 'new-group' ? (
             <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />

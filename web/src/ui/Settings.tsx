@@ -13,6 +13,7 @@ import { Icon } from './Icon';
 import { ArrowLeft } from './icons';
 import { NotificationSettingsSection } from './Notifications';
 import { ProfileSection } from './Profile';
+import { SecuritySection } from './Security';
 import { VerifiedMark, VerifyDialog } from './Verify';
 
 /**
@@ -33,6 +34,8 @@ export function SettingsPanel(props: {
   model: ChatModel;
   onClose: () => void;
   onSignOutEverywhere: () => void;
+  /** The password was changed: every session ends, this one too. */
+  onPasswordChanged: () => void;
 }) {
   const { model } = props;
   const state = useModel(model);
@@ -105,6 +108,7 @@ export function SettingsPanel(props: {
       {question}
       <ProfileSection model={model} />
       <NotificationSettingsSection model={model} />
+      <SecuritySection model={model} onPasswordChanged={props.onPasswordChanged} />
       <section aria-labelledby="devices-title">
         <h3 id="devices-title">Your devices</h3>
         <p class="muted small">
