@@ -204,6 +204,29 @@ describe('Cognito stand-in: second factor and password changes', () => {
     await expect(paused).rejects.toThrow(/Try again in 15 minutes/);
   });
 
+  it('keeps the time of the sign-in through a refresh (auth_time), as Cognito does', async () => {
+    const email = 'refresher@example.com';
+    await signUpConfirmed(email);
+    const signedIn = (await initiate(email)).AuthenticationResult;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refreshed = await client.send(
+      new InitiateAuthCommand({
+        ClientId: cognito.userPoolClientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: signedIn?.RefreshToken as string },
+      }),
+    );
+    const claims = (token: string | undefined) =>
+      JSON.parse(Buffer.from(token?.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        auth_time: number;
+        iat: number;
+      };
+    const first = claims(signedIn?.AccessToken);
+    const later = claims(refreshed.AuthenticationResult?.AccessToken);
+    expect(later.auth_time).toBe(first.auth_time);
+    expect(later.iat).toBeGreaterThan(first.iat);
+  });
+
   it('refuses calls made with a forged access token', async () => {
     const email = 'forger@example.com';
     await signUpConfirmed(email);
