@@ -62,6 +62,15 @@ export class SessionEndedError extends UnauthorizedError {
   }
 }
 
+/** The request needs a recent sign-in (the token's `auth_time`), not a session renewed from an older one. */
+export class ReauthenticationRequiredError extends UnauthorizedError {
+  override readonly code = ErrorCode.ReauthenticationRequired;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReauthenticationRequiredError';
+  }
+}
+
 export class ForbiddenError extends ParleyError {
   override readonly code = ErrorCode.Forbidden;
   constructor(message: string, options?: ErrorOptions) {

@@ -22,6 +22,7 @@ const PACKAGE_OF_BINDING: Record<string, string> = {
   connections: '@aws-sdk/client-apigatewaymanagementapi/',
   'userPool:readUsers': '@aws-sdk/client-cognito-identity-provider/',
   'userPool:signOutUsers': '@aws-sdk/client-cognito-identity-provider/',
+  'userPool:deleteUsers': '@aws-sdk/client-cognito-identity-provider/',
   'userPool:verifyTokens': 'aws-jwt-verify/',
 };
 const bindingKey = (binding: Binding) =>

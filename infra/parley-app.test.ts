@@ -1178,6 +1178,8 @@ describe('IAM: least privilege', () => {
     ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
+    // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
+    ['httpAccount', ['avatars/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
@@ -1197,16 +1199,17 @@ describe('IAM: least privilege', () => {
     const bound = Object.entries(FUNCTIONS)
       .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
       .map(([name]) => name);
-    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpFiles', 'httpMls']);
+    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpAccount', 'httpFiles', 'httpMls']);
     const s3 = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
-    // Those three, in dev and in prod.
-    expect(s3).toHaveLength(3 * 2);
+    // Those four, in dev and in prod.
+    expect(s3).toHaveLength(4 * 2);
   });
 
   it.each([
-    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs']],
+    // The bucket: deleting an account deletes its profile picture's objects.
+    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 's3', 'sqs']],
     ['httpChat', ['dynamodb', 'logs', 'sqs']],
     ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
     // The queue: a new profile picture is pushed to friends and co-members.
@@ -1216,11 +1219,12 @@ describe('IAM: least privilege', () => {
     expect(servicesOf(name)).toEqual(services);
   });
 
-  it('lets the account function read users and sign them out everywhere, on its own user pool only', () => {
+  it('lets the account function read users, sign them out everywhere and delete them, on its own user pool only', () => {
     const cognito = grantsOf('httpAccount').filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('cognito-idp:')),
     );
     expect(cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort()).toEqual([
+      'cognito-idp:AdminDeleteUser',
       'cognito-idp:AdminGetUser',
       'cognito-idp:AdminUserGlobalSignOut',
     ]);

@@ -108,7 +108,10 @@ export type Binding =
    * template) and the contact push services see beside it.
    */
   | { readonly kind: 'pushKeys'; readonly access: 'read' }
-  | { readonly kind: 'userPool'; readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' }
+  | {
+      readonly kind: 'userPool';
+      readonly access: 'verifyTokens' | 'readUsers' | 'signOutUsers' | 'deleteUsers';
+    }
   /** Per-user rate limits and caps (settings, no resource): the stage's values as JSON. */
   | { readonly kind: 'limits'; readonly access: 'read' }
   /** API Gateway's WebSocket idle timeout (a setting): when a connection's liveness is checked. */
@@ -322,7 +325,8 @@ export const FUNCTIONS = {
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
     entry: 'functions/handlers/http-account.ts',
-    description: 'Serves profiles, sign-out, user search, friends, blocks and presence over HTTP',
+    description:
+      'Serves profiles, sign-out, account deletion, user search, friends, blocks and presence over HTTP',
     memorySizeMb: 512,
     timeoutSeconds: 10,
     bindings: [
@@ -330,6 +334,9 @@ export const FUNCTIONS = {
       { kind: 'userPool', access: 'readUsers' },
       // Sign-out everywhere revokes the account's refresh tokens.
       { kind: 'userPool', access: 'signOutUsers' },
+      // Deleting an account deletes it at the identity provider, and its profile picture's objects.
+      { kind: 'userPool', access: 'deleteUsers' },
+      blobBucket([BLOB_PREFIXES.avatars], 'delete'),
       fanoutQueue,
       limits,
     ],

@@ -64,6 +64,8 @@ export const AccessClaimsSchema = z.object({
   token_use: z.literal('access'),
   /** Epoch seconds. API Gateway's JWT authorizer passes every claim as text. */
   iat: z.coerce.number().check(z.int(), z.nonnegative()),
+  /** Epoch seconds: when the person signed in with their password; a refresh keeps it. */
+  auth_time: z.optional(z.coerce.number().check(z.int(), z.nonnegative())),
 });
 
 /** Header lookup ignoring case: API Gateway keeps the client's casing. */

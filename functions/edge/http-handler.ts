@@ -9,7 +9,7 @@ import type { RateLimiter } from '../ports/rate-limiter';
 import { AccessClaimsSchema, HttpEventSchema } from './events';
 import { httpErrorResult, problemResult } from './http-response';
 import { HTTP_ROUTE_GROUPS, type HttpRouteGroup, type RoutesOf } from './http-route-groups';
-import { type Handlers, serveRoute } from './http-router';
+import { type Handlers, type HttpCaller, serveRoute } from './http-router';
 
 /** One use-case call per route of a group. */
 export type GroupHandlers<G extends HttpRouteGroup> = Pick<Handlers, RoutesOf<G>>;
@@ -54,13 +54,18 @@ export function httpHandler<G extends HttpRouteGroup>(
     beginRequest(logger, context, requestId);
     const id = routeIds.get(event.routeKey);
     if (!id) return problemResult(ErrorCode.NotFound, `No route ${event.routeKey}`, requestId);
-    let caller = { userId: '', username: '', correlationId: requestId };
+    let caller: HttpCaller = { userId: '', username: '', correlationId: requestId };
     let issuedAt = 0;
     if (ROUTES[id].auth === 'jwt') {
       const claims = AccessClaimsSchema.safeParse(event.requestContext.authorizer?.jwt.claims);
       if (!claims.success)
         return problemResult(ErrorCode.Unauthorized, 'An access token is required', requestId);
-      caller = { userId: claims.data.sub, username: claims.data.username, correlationId: requestId };
+      caller = {
+        userId: claims.data.sub,
+        username: claims.data.username,
+        correlationId: requestId,
+        ...(claims.data.auth_time === undefined ? {} : { signedInAt: claims.data.auth_time }),
+      };
       issuedAt = claims.data.iat;
     }
     try {

@@ -11,6 +11,7 @@ const TITLES: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Payload too large',
   UNAUTHORIZED: 'Unauthorized',
   SESSION_ENDED: 'Session ended',
+  REAUTHENTICATION_REQUIRED: 'Sign in again',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
   SEND_IN_PROGRESS: 'Send in progress',

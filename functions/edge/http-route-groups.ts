@@ -29,6 +29,7 @@ export const HTTP_ROUTE_GROUPS = {
     'getMe',
     'updateMe',
     'signOutEverywhere',
+    'deleteMe',
     'findUsers',
     'getUser',
     'listFriends',

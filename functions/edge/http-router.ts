@@ -11,6 +11,8 @@ export interface HttpCaller {
   readonly userId: string;
   readonly username: string;
   readonly correlationId: string;
+  /** Epoch seconds: when the person signed in with their password (the token's `auth_time`), when known. */
+  readonly signedInAt?: number;
 }
 
 type Awaitable<T> = T | Promise<T>;

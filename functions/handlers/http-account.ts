@@ -1,3 +1,5 @@
+import { deleteAccount } from '../chat/account/delete-account';
+import { conversations } from '../chat/conversation/conversations';
 import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
@@ -16,14 +18,26 @@ const find = findUsers(deps);
 const user = getUser(deps);
 const friendship = friends(deps);
 const presence = getPresence(deps);
+const logger = createLogger('http-account');
+const deleteMe = deleteAccount({
+  ...deps,
+  conversations: conversations(deps),
+  friends: friendship,
+  signOutEverywhere: signOut,
+});
 
-/** Profile, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
     signOutEverywhere: (_input, caller) => signOut(caller),
+    deleteMe: async (_input, caller) => {
+      const summary = await deleteMe(caller);
+      // Counts only: who the account was stays out of the logs.
+      logger.info('Account deleted', { ...summary });
+    },
     findUsers: ({ query }, caller) => find(caller, query),
     getUser: ({ params }, caller) => user(caller, params.userId),
     listFriends: ({ query }, caller) => friendship.list(caller, query.limit, query.cursor),
@@ -37,7 +51,7 @@ export const handler = httpHandler(
     unblockUser: ({ params }, caller) => friendship.unblock(caller, params.userId),
     getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
   },
-  createLogger('http-account'),
+  logger,
   deps,
 );
 

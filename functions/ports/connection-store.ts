@@ -90,3 +90,23 @@ export interface ConnectionStore {
   /** Whether each user is online, and when they were last seen. */
   presenceOf(userIds: readonly string[], now: number): Promise<Map<string, PresenceChange>>;
 }
+
+/**
+ * A deleted account's marks, kept on the user's presence item beside the sign-out mark (the store that
+ * keeps connections keeps these).
+ */
+export interface DeletionMarks {
+  /**
+   * Notes that the user's account is being deleted (from `now`, epoch ms; an earlier note stays) and
+   * returns when that began: no profile may be made for the user from then on.
+   */
+  markDeleting(userId: string, now: number): Promise<number>;
+  /** When the deletion of the user's account began (epoch ms), if it did. Strongly consistent. */
+  deletingAt(userId: string): Promise<number | undefined>;
+  /**
+   * Reduces the user's presence item to what a deleted account needs while its last access tokens live:
+   * the sign-out mark and the deletion note, gone by itself after `until` (epoch ms). Connections, push
+   * devices and the last-seen time go.
+   */
+  entomb(userId: string, until: number): Promise<void>;
+}

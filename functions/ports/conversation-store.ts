@@ -80,6 +80,9 @@ export type MarkAdvance =
   | { readonly delivered?: number; readonly read: number; readonly readContentCount: number };
 
 /** Conversations and their memberships. */
+/** The creator a conversation names once its creator deleted their account. */
+export const DELETED_CREATOR = 'deleted-account';
+
 export interface ConversationStore {
   get(conversationId: string): Promise<Conversation | undefined>;
   /** The conversations of these ids that exist, in no particular order. */
@@ -152,6 +155,11 @@ export interface ConversationStore {
   pin(userId: string, conversationId: string, limit: number): Promise<boolean>;
   /** Unpins these conversations for the user; ones not pinned are no error. */
   unpin(userId: string, conversationIds: readonly string[]): Promise<void>;
+  /**
+   * Names no one as the conversation's creator any more when `userId` is (a deleted account): the id
+   * stays in no conversation it left. Not a member change: no version moves.
+   */
+  forgetCreator(conversationId: string, userId: string): Promise<void>;
   /**
    * Moves the read mark (with the content count at it) forward, never back, in one write; `false` when it
    * was as far already, or the user is not a member. Delivery goes with it: a membership read back

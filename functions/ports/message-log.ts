@@ -112,6 +112,9 @@ export interface LogHead {
 /** The reason {@link MessageLog.setClosed} records while the two users of a direct conversation are not friends. */
 export const FRIENDSHIP_ENDED = 'friendship-ended';
 
+/** The reason {@link MessageLog.setClosed} records when one of the two users of a direct conversation deleted their account. */
+export const ACCOUNT_DELETED = 'account-deleted';
+
 export interface HistoryQuery {
   /** Messages with a seq above this, oldest first. */
   readonly after?: number;
@@ -163,7 +166,7 @@ export interface MessageLog {
   ): Promise<StoredMessage | undefined>;
   /**
    * Closes (or reopens) this direct conversation for one reason: `by` is the user who blocks the
-   * other, or {@link FRIENDSHIP_ENDED} while the two are not friends. While any reason holds,
+   * other, {@link FRIENDSHIP_ENDED} while the two are not friends, or {@link ACCOUNT_DELETED} for good. While any reason holds,
    * content appends are refused (commits still pass, so the MLS group can follow device
    * changes), and the head says it is `closed`. Repeats are no-ops; reopening a conversation that
    * was never stored stores nothing.

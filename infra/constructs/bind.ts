@@ -263,11 +263,12 @@ function connectionsGrant(stage: WebSocketStage): Grant {
 const USER_POOL_ACTIONS = {
   readUsers: 'cognito-idp:AdminGetUser',
   signOutUsers: 'cognito-idp:AdminUserGlobalSignOut',
+  deleteUsers: 'cognito-idp:AdminDeleteUser',
 } as const;
 
 function userPoolGrant(
   fn: ParleyFunction,
-  access: 'verifyTokens' | 'readUsers' | 'signOutUsers',
+  access: 'verifyTokens' | 'readUsers' | 'signOutUsers' | 'deleteUsers',
   userPool: NonNullable<BindingResources['userPool']>,
 ): Grant {
   const ids = {

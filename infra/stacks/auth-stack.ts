@@ -18,8 +18,9 @@ export interface AuthStackProps extends StackProps {
 
 /**
  * Stateful: the Cognito user pool and the web app's client. Users sign up
- * with an email code, sign in with a password (SRP or plain over TLS), and
- * may add a TOTP second factor.
+ * with an email code, sign in with a password sent over TLS to Cognito
+ * (never to Parley's own servers), and may add a second factor from an
+ * authenticator app (docs/accounts.md).
  */
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
@@ -59,7 +60,9 @@ export class AuthStack extends Stack {
     return this.userPool.addClient('WebClient', {
       // A browser cannot keep a secret.
       generateSecret: false,
-      // The CLI tool and tests send the password over TLS (USER_PASSWORD_AUTH); SRP lets a browser avoid sending it.
+      // The web client, the CLI tool and the tests sign in with USER_PASSWORD_AUTH, over TLS to Cognito. SRP
+      // stays allowed for integrators whose SDK defaults to it (Amplify); why the web client does not use it:
+      // docs/accounts.md, "Passwords on the wire".
       authFlows: { userPassword: true, userSrp: true },
       // No hosted UI or OAuth redirect: without this CDK enables implicit and code grants to https://example.com.
       disableOAuth: true,

@@ -39,6 +39,8 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'no valid access token was presented (missing, expired, or issued to another app client).',
   SESSION_ENDED:
     'the access token was issued before the user signed out everywhere (`POST /me/sign-out`); sign in again.',
+  REAUTHENTICATION_REQUIRED:
+    'the request needs an access token from a sign-in in the last 5 minutes (its `auth_time`), not one renewed from an older sign-in: sign in again with the password (and the second factor), then retry.',
   FORBIDDEN: 'the caller may not use this resource.',
   NOT_FOUND: 'no such resource, or the caller may not know it exists.',
   SEND_IN_PROGRESS:

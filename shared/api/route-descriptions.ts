@@ -58,6 +58,18 @@ export const ROUTE_DESCRIPTIONS = {
       'HTTP (`SESSION_ENDED`), and every open WebSocket of the account is closed. Answers once that ' +
       'second has begun, so a sign-in after the answer gets tokens that work. Idempotent.',
   },
+  deleteMe: {
+    summary: 'Delete my account and everything the server keeps of it but others’ history',
+    description:
+      'Needs an access token from a sign-in in the last 5 minutes (`auth_time`; a token renewed from an ' +
+      'older sign-in gets `REAUTHENTICATION_REQUIRED`). The account leaves every group and direct ' +
+      'conversation (members see it leave; a direct conversation closes), its friendships, requests and ' +
+      'blocks go (friends are told), and its devices, key packages, Welcomes, push subscriptions, pins, ' +
+      'counters, profile, profile picture and email are deleted; its username stays reserved for 30 days; ' +
+      'the identity provider deletes the account, and every session ends and every WebSocket closes. ' +
+      'Messages it sent stay in the conversations, as ciphertext, for the people who received them. ' +
+      'Idempotent: a retry after a failure carries on where it stopped.',
+  },
   findUsers: {
     summary: 'Find users by exact email or by username prefix',
     description:

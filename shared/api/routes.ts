@@ -339,6 +339,7 @@ const {
   SendInProgress,
   Immutable,
   LimitReached,
+  ReauthenticationRequired,
 } = ErrorCode;
 
 function route<const R extends RouteSpec>(spec: R): R {
@@ -370,6 +371,14 @@ export const ROUTES = {
     auth: 'jwt',
     status: 204,
     errors: [],
+  }),
+  deleteMe: route({
+    method: 'DELETE',
+    path: '/me',
+    tag: 'profile',
+    auth: 'jwt',
+    status: 204,
+    errors: [ReauthenticationRequired],
   }),
   createAvatarUpload: route({
     method: 'POST',

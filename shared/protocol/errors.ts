@@ -17,6 +17,8 @@ export const ErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   /** The access token was issued before the user signed out everywhere: sign in again. */
   SessionEnded: 'SESSION_ENDED',
+  /** The request needs a sign-in from the last few minutes (deleting the account): sign in again, then retry. */
+  ReauthenticationRequired: 'REAUTHENTICATION_REQUIRED',
   /** The caller may not use this resource. */
   Forbidden: 'FORBIDDEN',
   /** No such resource (or the caller may not know it exists). */
@@ -51,6 +53,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   SESSION_ENDED: 401,
+  REAUTHENTICATION_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   SEND_IN_PROGRESS: 409,

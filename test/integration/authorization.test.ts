@@ -246,6 +246,8 @@ describe('authorization on every route', () => {
     clearAvatar: { path: () => '/me/avatar', expect: { all: 204 } },
     // Last of the routes with a token: it ends every session of the caller.
     signOutEverywhere: { path: () => '/me/sign-out', expect: { all: 204 } },
+    // After the sign-out, every token is refused; a fresh sign-in's deletion is test/integration/delete-account.test.ts.
+    deleteMe: { path: () => '/me', expect: { all: 401 } },
     getApiDescription: { path: () => '/openapi.json', expect: { all: 200, anonymous: 200 } },
   };
 

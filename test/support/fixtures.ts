@@ -51,6 +51,8 @@ export interface MemoryDeps {
   /** Counts against `caps.blobBytesPerUserPerDay`. */
   readonly blobQuota: InMemoryBlobQuota;
   readonly connections: InMemoryConnectionStore;
+  /** A deleted account's marks: kept by the connection store, on the presence record. */
+  readonly marks: InMemoryConnectionStore;
   readonly conversations: InMemoryConversationStore;
   readonly fanout: InMemoryFanoutQueue;
   /** Web Push jobs the fan-out sender queued. */
@@ -87,6 +89,7 @@ export interface MemoryDepsOptions {
  */
 export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
   const caps = capsWith(options.caps);
+  const connections = new InMemoryConnectionStore();
   return {
     accounts: new InMemoryAccountDirectory(options.accounts),
     attachments: new InMemoryAttachmentStore(),
@@ -95,7 +98,8 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     avatarObjects: new InMemoryAttachmentObjects('avatars'),
     blobs: new InMemoryBlobStore(),
     blobQuota: new InMemoryBlobQuota(caps, 'blobBytesPerUserPerDay'),
-    connections: new InMemoryConnectionStore(),
+    connections,
+    marks: connections,
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),
     pushes: new InMemoryPushQueue(),

@@ -1,4 +1,5 @@
 import {
+  AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUserGlobalSignOutCommand,
   type CognitoIdentityProviderClient,
@@ -27,9 +28,22 @@ export class CognitoAccountDirectory implements AccountDirectory {
     }
   }
 
+  async delete(username: string): Promise<void> {
+    try {
+      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'UserNotFoundException')) throw error;
+    }
+  }
+
   async signOut(username: string): Promise<void> {
-    await this.client.send(
-      new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
-    );
+    try {
+      await this.client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+    } catch (error) {
+      // A deleted account has no session left to end.
+      if (!(error instanceof Error && error.name === 'UserNotFoundException')) throw error;
+    }
   }
 }

@@ -9,11 +9,12 @@ import type {
   Connection,
   ConnectionRemoval,
   ConnectionStore,
+  DeletionMarks,
   PresenceChange,
   Reach,
 } from '../../ports/connection-store';
 import { batchGetAll, type Item } from './batch';
-import { isConditionFailed, keys } from './keys';
+import { isConditionFailed, keys, ttlFromMs } from './keys';
 
 /** Expired entries removed by one `put`, to keep the update expression small. */
 const MAX_PRUNED_PER_PUT = 25;
@@ -33,7 +34,7 @@ interface Entry {
  * An entry whose `$disconnect` was missed stays until it expires; readers skip
  * it, and the user's next `put` removes it.
  */
-export class DynamoDbConnectionStore implements ConnectionStore {
+export class DynamoDbConnectionStore implements ConnectionStore, DeletionMarks {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -191,6 +192,42 @@ export class DynamoDbConnectionStore implements ConnectionStore {
       Key: keys.presence(userId),
       UpdateExpression: 'REMOVE pushDevices',
       ConditionExpression: 'attribute_exists(pushDevices)',
+    });
+  }
+
+  async markDeleting(userId: string, now: number): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.presence(userId),
+        UpdateExpression: 'SET deletingAt = if_not_exists(deletingAt, :now), userId = :userId',
+        ExpressionAttributeValues: { ':now': now, ':userId': userId },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Number(Attributes?.deletingAt ?? now);
+  }
+
+  async deletingAt(userId: string): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.presence(userId),
+        ProjectionExpression: 'deletingAt',
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.deletingAt === 'number' ? Item.deletingAt : undefined;
+  }
+
+  async entomb(userId: string, until: number): Promise<void> {
+    await this.updateIfAllowed({
+      TableName: this.tableName,
+      Key: keys.presence(userId),
+      UpdateExpression: 'REMOVE connections, pushDevices, lastSeenAt SET #ttl = :ttl',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':ttl': ttlFromMs(until) },
     });
   }
 

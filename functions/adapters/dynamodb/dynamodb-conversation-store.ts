@@ -13,6 +13,7 @@ import {
   type Conversation,
   type ConversationStore,
   type CreateOptions,
+  DELETED_CREATOR,
   type MarkAdvance,
   type Membership,
   type MembershipChange,
@@ -401,6 +402,16 @@ export class DynamoDbConversationStore implements ConversationStore {
         ExpressionAttributeValues: { ':ids': new Set(conversationIds) },
       }),
     );
+  }
+
+  async forgetCreator(conversationId: string, userId: string): Promise<void> {
+    await updateIf(this.client, {
+      TableName: this.tableName,
+      Key: keys.conversation(conversationId),
+      UpdateExpression: 'SET createdBy = :nobody',
+      ConditionExpression: 'createdBy = :userId',
+      ExpressionAttributeValues: { ':nobody': DELETED_CREATOR, ':userId': userId },
+    });
   }
 
   /**

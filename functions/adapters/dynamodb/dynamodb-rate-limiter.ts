@@ -47,7 +47,10 @@ export class DynamoDbRateLimiter implements RateLimiter {
     const hint = `${userId}#${action}`;
     let bucket: Bucket | undefined;
     if (this.lastWindows.get(hint) === index) {
-      bucket = await this.count(userId, action, limit, index);
+      // A refusal here is the limit, or an item gone since (a deleted account's counters): only a roll
+      // that finds no item tells them apart, and it costs nothing more while the count is under the limit.
+      bucket =
+        (await this.count(userId, action, limit, index)) ?? (await this.roll(userId, action, limit, index));
     } else {
       bucket =
         (await this.roll(userId, action, limit, index)) ?? (await this.count(userId, action, limit, index));

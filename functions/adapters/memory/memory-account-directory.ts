@@ -21,4 +21,8 @@ export class InMemoryAccountDirectory implements AccountDirectory {
   async signOut(username: string): Promise<void> {
     this.signedOut.push(username);
   }
+
+  async delete(username: string): Promise<void> {
+    this.byUsername.delete(username);
+  }
 }

@@ -3,6 +3,7 @@ import type {
   Connection,
   ConnectionRemoval,
   ConnectionStore,
+  DeletionMarks,
   PresenceChange,
   Reach,
 } from '../../ports/connection-store';
@@ -18,6 +19,9 @@ interface Presence {
   readonly pushDevices: Set<string>;
   lastSeenAt?: number;
   signedOutAt?: number;
+  deletingAt?: number;
+  /** Epoch ms: the record is gone after it. */
+  until?: number;
 }
 
 /**
@@ -25,7 +29,7 @@ interface Presence {
  * Expired entries stay until the user's next `put` removes them, as in
  * `DynamoDbConnectionStore`, and are hidden from every read the same way.
  */
-export class InMemoryConnectionStore implements ConnectionStore {
+export class InMemoryConnectionStore implements ConnectionStore, DeletionMarks {
   private readonly byUser = new Map<string, Presence>();
 
   async put(
@@ -98,6 +102,25 @@ export class InMemoryConnectionStore implements ConnectionStore {
       if (presence) result.set(userId, changeOf(presence, now));
     }
     return result;
+  }
+
+  async markDeleting(userId: string, now: number): Promise<number> {
+    const presence = this.presence(userId);
+    presence.deletingAt ??= now;
+    return presence.deletingAt;
+  }
+
+  async deletingAt(userId: string): Promise<number | undefined> {
+    return this.byUser.get(userId)?.deletingAt;
+  }
+
+  async entomb(userId: string, until: number): Promise<void> {
+    const presence = this.byUser.get(userId);
+    if (!presence) return;
+    presence.connections.clear();
+    presence.pushDevices.clear();
+    delete presence.lastSeenAt;
+    presence.until = until;
   }
 
   private presence(userId: string): Presence {

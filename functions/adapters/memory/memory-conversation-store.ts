@@ -5,6 +5,7 @@ import {
   type Conversation,
   type ConversationStore,
   type CreateOptions,
+  DELETED_CREATOR,
   type MarkAdvance,
   type Membership,
   type MembershipChange,
@@ -223,6 +224,13 @@ export class InMemoryConversationStore implements ConversationStore {
 
   async unpin(userId: string, conversationIds: readonly string[]): Promise<void> {
     for (const conversationId of conversationIds) this.pins.get(userId)?.delete(conversationId);
+  }
+
+  async forgetCreator(conversationId: string, userId: string): Promise<void> {
+    const conversation = this.conversations.get(conversationId);
+    if (conversation?.createdBy === userId) {
+      this.conversations.set(conversationId, { ...conversation, createdBy: DELETED_CREATOR });
+    }
   }
 
   /** Removes a member item only, as a crash between writes would leave it; for arranging a test. */

@@ -17,7 +17,7 @@ import type {
   MembershipChange,
 } from '../../ports/conversation-store';
 import type { FanoutQueue } from '../../ports/fanout-queue';
-import type { LogHead, MessageLog } from '../../ports/message-log';
+import { ACCOUNT_DELETED, type LogHead, type MessageLog } from '../../ports/message-log';
 import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
@@ -145,6 +145,40 @@ export function conversations(deps: ConversationsDeps) {
         if (!(error instanceof ConflictError) || attempt >= CHANGE_ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * Takes `userId` out of the conversation (`event` says how: they left, or were removed) in one change
+   * of its members, handing a last admin's role to the longest-standing member; then logs the line and
+   * tells everyone, the user too.
+   */
+  async function takeOut(
+    caller: Caller,
+    conversationId: string,
+    userId: string,
+    event: 'member_left' | 'member_removed',
+  ): Promise<void> {
+    let heir: Membership | undefined;
+    const changed = await changeWithRetry(conversationId, async (current) => {
+      if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
+      const remaining = await deps.conversations.listMembers(conversationId);
+      const others = remaining.filter((m) => m.userId !== userId);
+      heir =
+        others.some((m) => m.role === 'admin') || others.length === 0
+          ? undefined
+          : [...others].sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId))[0];
+      return { remove: [userId], ...(heir ? { roles: { [heir.userId]: 'admin' as const } } : {}) };
+    });
+    // Logged once the member is out: a removed member does not read the line about their removal.
+    if (changed.memberIds.length > 0) {
+      await logEvent(caller, changed, {
+        type: event,
+        actorId: caller.userId,
+        userIds: [userId],
+        ...(heir ? { admins: [heir.userId] } : {}),
+      });
+    }
+    await announce(caller, changed, event, [userId]);
   }
 
   async function requireFriends(userId: string, otherIds: readonly string[]) {
@@ -360,28 +394,30 @@ export function conversations(deps: ConversationsDeps) {
         throw new ForbiddenError('Nobody joins or leaves a direct conversation');
       if (!leaving && membership.role !== 'admin') throw new ForbiddenError('Only admins may remove members');
       if (!conversation.memberIds.includes(userId)) throw new NotFoundError('No such member');
-      let heir: Membership | undefined;
-      const changed = await changeWithRetry(conversationId, async (current) => {
-        if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
-        const remaining = await deps.conversations.listMembers(conversationId);
-        const others = remaining.filter((m) => m.userId !== userId);
-        heir =
-          others.some((m) => m.role === 'admin') || others.length === 0
-            ? undefined
-            : [...others].sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId))[0];
-        return { remove: [userId], ...(heir ? { roles: { [heir.userId]: 'admin' as const } } : {}) };
-      });
-      const event = leaving ? 'member_left' : 'member_removed';
-      // Logged once the member is out: a removed member does not read the line about their removal.
-      if (changed.memberIds.length > 0) {
-        await logEvent(caller, changed, {
-          type: event,
-          actorId: caller.userId,
-          userIds: [userId],
-          ...(heir ? { admins: [heir.userId] } : {}),
-        });
+      await takeOut(caller, conversationId, userId, leaving ? 'member_left' : 'member_removed');
+    },
+
+    /**
+     * Takes a user whose account is being deleted out of every conversation, as if they left each: the
+     * members read that they left, a last admin's role goes to the longest-standing member, and a direct
+     * conversation is closed to messages (its history stays for the other member). Counts no allowance:
+     * it is one step of the deletion, which the caller asked for once. Repeatable.
+     */
+    async departAll(caller: Caller): Promise<number> {
+      const ids = await deps.conversations.listConversationIdsOf(caller.userId);
+      let left = 0;
+      for (const conversationId of ids) {
+        const conversation = await deps.conversations.get(conversationId);
+        if (!conversation?.memberIds.includes(caller.userId)) continue;
+        // Closed first: a retry finds the user gone and does not come back to close it.
+        if (conversation.kind === 'direct') {
+          await deps.messages.setClosed(conversationId, ACCOUNT_DELETED, true);
+        }
+        await takeOut(caller, conversationId, caller.userId, 'member_left');
+        await deps.conversations.forgetCreator(conversationId, caller.userId);
+        left += 1;
       }
-      await announce(caller, changed, event, [userId]);
+      return left;
     },
 
     /**

@@ -26,6 +26,9 @@ export type FriendTarget = { userId: string } | { username: string } | { email: 
  * Friend requests, friendships and blocks. Every change is pushed to the
  * other user and to the caller's own devices, so all of them stay in step.
  */
+/** Friend edges read per page while a deleted account's friendships are ended. */
+const FRIENDS_PER_READ = 100;
+
 export function friends(deps: FriendsDeps) {
   const edge = (userId: string, otherId: string, state: FriendState, since: number): FriendEdge => ({
     userId,
@@ -170,6 +173,44 @@ export function friends(deps: FriendsDeps) {
       await deps.messages.setClosed(directConversationId(caller.userId, otherId), FRIENDSHIP_ENDED, true);
       await deps.relationships.deleteFriendPair(caller.userId, otherId);
       await announce({ ...caller, profile: me }, other, 'removed', {});
+    },
+
+    /**
+     * Ends every friendship and request of a user whose account is being deleted, each other user told
+     * (`removed`), and every block either way (nobody is told of a block). Counts no allowance: it is one
+     * step of the deletion. Repeatable; a user whose profile is gone already is told nothing.
+     */
+    async forgetAll(caller: Caller): Promise<number> {
+      const me = await deps.profiles.get(caller.userId);
+      const edges: FriendEdge[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await deps.relationships.listFriends(caller.userId, FRIENDS_PER_READ, cursor);
+        edges.push(...page.items);
+        cursor = page.next;
+      } while (cursor);
+      for (const e of edges) {
+        await deps.relationships.deleteFriendPair(caller.userId, e.otherId);
+        if (me) {
+          const frame = { type: 'friend', event: 'removed', user: publicProfile(me) } as const;
+          await notifyUsers(deps.fanout, [e.otherId], frame, caller.correlationId);
+        }
+      }
+      const blocked = await deps.relationships.blockedEitherWayOf(caller.userId);
+      for (const otherId of blocked) {
+        // Reopened for both reasons, as an unblock does: a conversation the deletion left is closed for good
+        // by its own reason, and the head of one never started names nobody.
+        const conversationId = directConversationId(caller.userId, otherId);
+        await Promise.all([
+          deps.messages.setClosed(conversationId, caller.userId, false),
+          deps.messages.setClosed(conversationId, otherId, false),
+        ]);
+        await Promise.all([
+          deps.relationships.unblock(caller.userId, otherId),
+          deps.relationships.unblock(otherId, caller.userId),
+        ]);
+      }
+      return edges.length + blocked.size;
     },
 
     async list(caller: Caller, limit: number, cursor?: string): Promise<Page<Friend>> {

@@ -1,6 +1,7 @@
 import { nameProblem, normaliseName } from '../../../shared/protocol/ids';
 import type { Me } from '../../../shared/protocol/resources';
 import { NotFoundError } from '../../errors';
+import type { DeletionMarks } from '../../ports/connection-store';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
 import type { AccountDirectory } from '../../ports/user-directory';
 import { meView } from '../views';
@@ -8,6 +9,8 @@ import { meView } from '../views';
 export interface GetMeDeps {
   readonly profiles: ProfileStore;
   readonly accounts: AccountDirectory;
+  /** An account being deleted gets no new profile, whatever its tokens still allow. */
+  readonly marks: Pick<DeletionMarks, 'deletingAt'>;
   readonly clock: () => number;
 }
 
@@ -17,7 +20,7 @@ const USERNAME_ATTEMPTS = 5;
 /**
  * The caller's profile, created on the first call after sign-up.
  * 1. Return the stored profile.
- * 2. Else read the account's email from the identity provider.
+ * 2. Else read the account's email from the identity provider (and refuse an account being deleted).
  * 3. Claim a username derived from the email (with a numeric suffix when taken).
  */
 export function getMe(deps: GetMeDeps) {
@@ -25,8 +28,12 @@ export function getMe(deps: GetMeDeps) {
     const stored = await deps.profiles.get(caller.userId);
     if (stored) return meView(stored);
 
-    const account = await deps.accounts.getByUsername(caller.username);
-    if (!account || account.userId !== caller.userId) throw new NotFoundError('No such account');
+    const [account, deletingAt] = await Promise.all([
+      deps.accounts.getByUsername(caller.username),
+      deps.marks.deletingAt(caller.userId),
+    ]);
+    if (!account || account.userId !== caller.userId || deletingAt !== undefined)
+      throw new NotFoundError('No such account');
     const email = account.email.toLowerCase();
     const base = usernameFromEmail(email);
     const now = deps.clock();

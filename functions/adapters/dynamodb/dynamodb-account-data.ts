@@ -1,0 +1,94 @@
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountData, ErasedAccountData } from '../../ports/account-data';
+import { batchWriteAll, type TableKey, type WriteRequest } from './batch';
+import { isConditionFailed, keys, ttlFromMs } from './keys';
+import { queryAll } from './query-all';
+
+/**
+ * A user's own partitions (`USER#`, `RATE#`, `QUOTA#`) read key by key and deleted in batches of 25, with
+ * the other side of each relationship item; the claims by conditional writes that only touch a claim
+ * still naming the user.
+ */
+export class DynamoDbAccountData implements AccountData {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async eraseOwnItems(
+    userId: string,
+    claims: { readonly email?: string; readonly username?: string; readonly usernameHeldUntil: number },
+  ): Promise<ErasedAccountData> {
+    const owned = (
+      await Promise.all(
+        [keys.userPk(userId), `RATE#${userId}`, `QUOTA#${userId}`].map((pk) => this.keysUnder(pk)),
+      )
+    ).flat();
+    const presence = keys.presence(userId);
+    const deletions: TableKey[] = [];
+    for (const key of owned) {
+      if (key.pk === presence.pk && key.sk === presence.sk) continue;
+      deletions.push(key);
+      const reverse = reverseOf(key.sk, userId);
+      if (reverse) deletions.push(reverse);
+    }
+    const requests: WriteRequest[] = deletions.map((key) => ({ DeleteRequest: { Key: key } }));
+    await batchWriteAll(this.client, this.tableName, requests);
+    if (claims.email) await this.release(keys.emailClaim(claims.email), userId);
+    if (claims.username)
+      await this.hold(keys.usernameClaim(claims.username), userId, claims.usernameHeldUntil);
+    return { deletedItems: deletions.length };
+  }
+
+  private async keysUnder(pk: string): Promise<TableKey[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+  }
+
+  private async release(key: TableKey, userId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** The claim stays, naming nobody, until DynamoDB's TTL deletes it after `until`. */
+  private async hold(key: TableKey, userId: string, until: number): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, userId: 'deleted-account', heldUntil: until, ttl: ttlFromMs(until) },
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+}
+
+/** The other side of one of the user's relationship items (`sk` under the user), kept under the other user. */
+function reverseOf(sk: string, userId: string): TableKey | undefined {
+  const other = (prefix: string) => sk.slice(prefix.length);
+  // `BLOCKEDBY#` first: `BLOCK#` is the start of it.
+  if (sk.startsWith(keys.blockedByPrefix)) return keys.block(other(keys.blockedByPrefix), userId);
+  if (sk.startsWith(keys.blockPrefix)) return keys.blockedBy(other(keys.blockPrefix), userId);
+  if (sk.startsWith(keys.friendPrefix)) return keys.friend(other(keys.friendPrefix), userId);
+  return undefined;
+}
