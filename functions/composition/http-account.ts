@@ -4,6 +4,7 @@ import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-di
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import type { ExportMyDataDeps } from '../chat/account/export-my-data';
 import type { FriendsDeps } from '../chat/friend/friends';
 import type { getPresence } from '../chat/presence/get-presence';
 import type { FindUsersDeps } from '../chat/profile/find-users';
@@ -15,8 +16,9 @@ import { accountDirectory } from './cognito';
 import { mainTable, rateLimiter } from './dynamodb';
 import { fanoutQueue } from './sqs';
 
-/** Profile, sign-out everywhere, users, friends, blocks and presence. */
+/** Profile, the export of my data, sign-out everywhere, users, friends, blocks and presence. */
 export function buildAccountDeps(): GetMeDeps &
+  ExportMyDataDeps &
   FindUsersDeps &
   FriendsDeps &
   Parameters<typeof getPresence>[0] &
@@ -29,7 +31,7 @@ export function buildAccountDeps(): GetMeDeps &
     // The sign-out marks live on the presence items, beside the connections.
     sessions: connections,
     conversations: new DynamoDbConversationStore(client, tableName),
-    // Sign-out everywhere removes the push subscriptions, kept on the device items.
+    // Sign-out everywhere removes the push subscriptions, kept on the device items; the export lists the devices.
     devices: new DynamoDbDeviceDirectory(client, tableName),
     // Blocks close the two users' direct conversation on its log's head.
     messages: new DynamoDbMessageLog(client, tableName),

@@ -1,3 +1,4 @@
+import { exportMyData } from '../chat/account/export-my-data';
 import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
@@ -16,13 +17,15 @@ const find = findUsers(deps);
 const user = getUser(deps);
 const friendship = friends(deps);
 const presence = getPresence(deps);
+const exportData = exportMyData(deps);
 
-/** Profile, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, export, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
+    exportMyData: ({ query }, caller) => exportData(caller, query.cursor),
     signOutEverywhere: (_input, caller) => signOut(caller),
     findUsers: ({ query }, caller) => find(caller, query),
     getUser: ({ params }, caller) => user(caller, params.userId),
