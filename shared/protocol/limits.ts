@@ -152,8 +152,8 @@ export const PUSH_AUTH_SIZE_IN_BYTES = 16;
 /**
  * What one page of `GET /me/export` holds at most of each list. Nothing caps a user's friends, and a user may
  * be in 500 groups of 256 members: all of it in one answer could pass Lambda's 6 MB response limit and one
- * request's fair share of reads. Twenty conversations are at most 5,120 members, about 0.7 MB; most users'
- * whole export fits in one page.
+ * request's fair share of reads. A page is then at most 5,120 members, 1.7 MB of JSON with every name at its
+ * longest in three-byte characters (measured); most users' whole export fits in one page.
  */
 export const EXPORT_FRIENDS_PER_PAGE = 100;
 /** @see EXPORT_FRIENDS_PER_PAGE */
