@@ -6,6 +6,7 @@ import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
 import type { DeleteAccountDeps } from '../chat/account/delete-account';
+import type { ExportMyDataDeps } from '../chat/account/export-my-data';
 import type { ConversationsDeps } from '../chat/conversation/conversations';
 import type { FriendsDeps } from '../chat/friend/friends';
 import type { getPresence } from '../chat/presence/get-presence';
@@ -20,8 +21,9 @@ import { caps } from './limits';
 import { avatarObjects } from './s3';
 import { fanoutQueue } from './sqs';
 
-/** Profile, sign-out everywhere, account deletion, users, friends, blocks and presence. */
+/** Profile, the export of my data, sign-out everywhere, account deletion, users, friends, blocks and presence. */
 export function buildAccountDeps(): GetMeDeps &
+  ExportMyDataDeps &
   FindUsersDeps &
   FriendsDeps &
   ConversationsDeps &
@@ -42,7 +44,7 @@ export function buildAccountDeps(): GetMeDeps &
     // Deleting an account leaves its conversations, as a member leaving a group does.
     caps: caps(),
     conversations: new DynamoDbConversationStore(client, tableName),
-    // Sign-out everywhere removes the push subscriptions, kept on the device items.
+    // Sign-out everywhere removes the push subscriptions, kept on the device items; the export lists the devices.
     devices: new DynamoDbDeviceDirectory(client, tableName),
     // Blocks close the two users' direct conversation on its log's head.
     messages: new DynamoDbMessageLog(client, tableName),

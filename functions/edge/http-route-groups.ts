@@ -8,8 +8,8 @@ import type { RouteId } from '../../shared/api/routes';
  * each function's cold start to the clients it uses and its role to the grants
  * it needs, while each group still sees enough traffic to stay warm.
  *
- * - `account`: profile, sign-out everywhere, user search, friends, blocks and
- *   presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me`
+ * - `account`: profile, the export of my data, sign-out everywhere, user search,
+ *   friends, blocks and presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me`
  *   reads the account's email; sign-out everywhere revokes its refresh tokens).
  * - `chat`: conversations (and each member's own settings of them), sending, deleting and receipts. DynamoDB and the
  *   fan-out queue: the same clients as the WebSocket `send`.
@@ -28,6 +28,7 @@ export const HTTP_ROUTE_GROUPS = {
   account: [
     'getMe',
     'updateMe',
+    'exportMyData',
     'signOutEverywhere',
     'deleteMe',
     'findUsers',

@@ -1,4 +1,5 @@
 import { deleteAccount } from '../chat/account/delete-account';
+import { exportMyData } from '../chat/account/export-my-data';
 import { conversations } from '../chat/conversation/conversations';
 import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
@@ -25,13 +26,15 @@ const deleteMe = deleteAccount({
   friends: friendship,
   signOutEverywhere: signOut,
 });
+const exportData = exportMyData(deps);
 
-/** Profile, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, export, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
+    exportMyData: ({ query }, caller) => exportData(caller, query.cursor),
     signOutEverywhere: (_input, caller) => signOut(caller),
     deleteMe: async (_input, caller) => {
       const summary = await deleteMe(caller);

@@ -1,6 +1,9 @@
 import {
   ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS,
   ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS,
+  EXPORT_BLOCKS_PER_PAGE,
+  EXPORT_CONVERSATIONS_PER_PAGE,
+  EXPORT_FRIENDS_PER_PAGE,
   MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_AVATAR_SIZE_IN_BYTES,
   MAX_PINNED_CONVERSATIONS,
@@ -32,6 +35,18 @@ export const ROUTE_DESCRIPTIONS = {
   },
   updateMe: {
     summary: 'Change my username or display name',
+  },
+  exportMyData: {
+    summary: 'Everything the server holds about me, as JSON, page by page',
+    description:
+      'My profile (with my email, and whether a picture is set), my devices (with their public signing key and, ' +
+      'where notifications are on, the push service they go to, never the subscription or its keys), my friends ' +
+      'and pending requests both ways, the users I blocked, and every conversation I am in: its kind, name and ' +
+      'creation, my role, when I joined and my own settings of it, and its members by user id, username and ' +
+      'display name (never their email). Messages are not in it: the server holds only their ciphertext, and ' +
+      'the plaintext is on my devices. The profile and devices come on the first page; each page then holds up ' +
+      `to ${EXPORT_FRIENDS_PER_PAGE} friends, ${EXPORT_BLOCKS_PER_PAGE} blocks and ${EXPORT_CONVERSATIONS_PER_PAGE} conversations, in that order, and \`next\` ` +
+      'while more follow: pass it back as `cursor`. Each page counts against the `read` allowance.',
   },
   createAvatarUpload: {
     summary: 'Get a slot to upload my encrypted profile picture',

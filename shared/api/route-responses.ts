@@ -1,15 +1,28 @@
-import { AttachmentIdSchema, ClientIdSchema, ConversationIdSchema, SeqSchema } from '../protocol/ids';
+import {
+  AttachmentIdSchema,
+  ClientIdSchema,
+  ConversationIdSchema,
+  DeviceIdSchema,
+  DisplayNameSchema,
+  GroupNameSchema,
+  SeqSchema,
+  UserIdSchema,
+  UsernameSchema,
+} from '../protocol/ids';
 import {
   BlockSchema,
   CommitAcceptedSchema,
   ConversationDetailSchema,
+  ConversationKindSchema,
   ConversationSettingsSchema,
   ConversationSummarySchema,
   DeviceSchema,
   EpochSchema,
   FriendSchema,
+  FriendStateSchema,
   KeyPackageClaimSchema,
   KeyPackageCountSchema,
+  MemberRoleSchema,
   MeSchema,
   MessageEnvelopeSchema,
   PageSchema,
@@ -67,6 +80,75 @@ export const AvatarLinkSchema = z.object({
   expiresAt: z.string(),
 });
 
+/** A person as the export names them: never their email, nor their picture. */
+const ExportedPersonSchema = z.object({
+  userId: UserIdSchema,
+  username: UsernameSchema,
+  displayName: DisplayNameSchema,
+});
+
+const ExportTimeSchema = z.string().check(z.describe('ISO 8601, UTC'));
+
+/**
+ * One page of what the server holds about the caller (`GET /me/export`). The first page (no cursor) has
+ * the profile and the devices; every page has a share of the friends, blocks and conversations, in that
+ * order. Follow `next` until it is absent and put the lists together: that is all of it.
+ */
+export const AccountExportSchema = z.object({
+  /** This layout's version: a later one that reads differently gets another number. */
+  format: z.literal(1),
+  /** ISO 8601: when this page was read. */
+  exportedAt: ExportTimeSchema,
+  /** First page only. */
+  profile: z.optional(
+    z.object({
+      userId: UserIdSchema,
+      username: UsernameSchema,
+      displayName: DisplayNameSchema,
+      email: z.string(),
+      createdAt: ExportTimeSchema,
+      /** Whether a profile picture is set: the server holds it encrypted, and never its key. */
+      hasPicture: z.boolean(),
+    }),
+  ),
+  /** First page only: every device the caller registered, revoked ones included. */
+  devices: z.optional(
+    z.array(
+      z.object({
+        deviceId: DeviceIdSchema,
+        name: z.optional(DisplayNameSchema),
+        createdAt: ExportTimeSchema,
+        revokedAt: z.optional(ExportTimeSchema),
+        /** Ed25519, base64: the public key the device signs with. */
+        signaturePublicKey: z.string(),
+        /** Where its notifications go (the push service's origin), never the subscription's keys. */
+        pushSubscription: z.optional(PushSubscriptionViewSchema),
+      }),
+    ),
+  ),
+  /** Friends, and pending requests both ways. */
+  friends: z.array(z.extend(ExportedPersonSchema, { state: FriendStateSchema, since: ExportTimeSchema })),
+  /** Users the caller blocked. */
+  blocks: z.array(z.extend(ExportedPersonSchema, { since: ExportTimeSchema })),
+  /** Conversations the caller is a member of, with the caller's place in each and who else is there. */
+  conversations: z.array(
+    z.object({
+      conversationId: ConversationIdSchema,
+      kind: ConversationKindSchema,
+      /** Groups only. */
+      name: z.optional(GroupNameSchema),
+      createdAt: ExportTimeSchema,
+      role: MemberRoleSchema,
+      joinedAt: ExportTimeSchema,
+      settings: z.omit(ConversationSettingsSchema, { conversationId: true }),
+      members: z.array(ExportedPersonSchema),
+    }),
+  ),
+  next: z.optional(z.string()),
+});
+
+export type AccountExport = z.infer<typeof AccountExportSchema>;
+
 export type UploadSlot = z.infer<typeof UploadSlotSchema>;
 export type AvatarUploadSlot = z.infer<typeof AvatarUploadSlotSchema>;
 export type AvatarLink = z.infer<typeof AvatarLinkSchema>;
@@ -89,6 +171,7 @@ type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never :
 export const ROUTE_RESPONSES = {
   getMe: MeSchema,
   updateMe: MeSchema,
+  exportMyData: AccountExportSchema,
   createAvatarUpload: AvatarUploadSlotSchema,
   setAvatar: MeSchema,
   getAvatar: AvatarLinkSchema,

@@ -380,6 +380,15 @@ export const ROUTES = {
     status: 204,
     errors: [ReauthenticationRequired],
   }),
+  exportMyData: route({
+    method: 'GET',
+    path: '/me/export',
+    tag: 'profile',
+    auth: 'jwt',
+    query: z.object({ cursor: z.optional(CursorSchema) }),
+    status: 200,
+    errors: [ValidationFailed, NotFound],
+  }),
   createAvatarUpload: route({
     method: 'POST',
     path: '/me/avatar/upload',

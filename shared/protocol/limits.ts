@@ -148,3 +148,15 @@ export const PUSH_P256DH_SIZE_IN_BYTES = 65;
 
 /** A push subscription's `auth` secret (RFC 8291 §3.2). */
 export const PUSH_AUTH_SIZE_IN_BYTES = 16;
+
+/**
+ * What one page of `GET /me/export` holds at most of each list. Nothing caps a user's friends, and a user may
+ * be in 500 groups of 256 members: all of it in one answer could pass Lambda's 6 MB response limit and one
+ * request's fair share of reads. A page is then at most 5,120 members, 1.7 MB of JSON with every name at its
+ * longest in three-byte characters (measured); most users' whole export fits in one page.
+ */
+export const EXPORT_FRIENDS_PER_PAGE = 100;
+/** @see EXPORT_FRIENDS_PER_PAGE */
+export const EXPORT_BLOCKS_PER_PAGE = 100;
+/** @see EXPORT_FRIENDS_PER_PAGE */
+export const EXPORT_CONVERSATIONS_PER_PAGE = 20;

@@ -238,6 +238,18 @@ export class HistoryWriter {
     return history.messages.some((m) => m.seq === seq);
   }
 
+  /** Every message this browser keeps of a conversation, oldest first, read a chunk at a time (for the export). */
+  async readAll(conversationId: string): Promise<MessageView[]> {
+    const history = await this.historyOf(conversationId);
+    const all: MessageView[] = [];
+    for (let after: number | undefined = 0; after !== undefined; ) {
+      const { messages, next } = await history.scan(after);
+      all.push(...messages);
+      after = next;
+    }
+    return all;
+  }
+
   /**
    * Searches the messages this browser keeps, in every conversation, newest first, at most `limit` (whether
    * there are more says `more`). Offline too: nothing leaves the browser. A history kept before the index

@@ -13,6 +13,7 @@ import type {
 import { Account } from './account';
 import { Connection } from './connection';
 import { Conversations, listAllConversations } from './conversations';
+import { buildExport, exportFileName } from './data-export';
 import { describeError } from './describe-error';
 import { Downloads } from './downloads';
 import { HistoryWriter } from './history-writer';
@@ -53,6 +54,7 @@ export type {
  * - `history-writer.ts`: what the E2EE client reads, written into the encrypted history and search index;
  * - `open-device.ts`: this browser's device, opened at start-up;
  * - `pictures.ts`: profile pictures, mine sealed and uploaded, others' opened with the keys their messages bring;
+ * - `data-export.ts`: *Download my data*, the server's part and this browser's history in one file;
  * - `conversations.ts`, `people.ts`, `typing.ts`, `downloads.ts`, `account.ts`: the rest, by subject.
  */
 export class ChatModel {
@@ -397,6 +399,38 @@ export class ChatModel {
 
   unblockUser(userId: string): Promise<void> {
     return this.people.unblock(userId);
+  }
+
+  // Your data (see data-export.ts) ----------------------------------------------------------------------------
+
+  /**
+   * One JSON file of what the server holds about me and the messages this browser holds, decrypted here
+   * (see `data-export.ts`); `onProgress` counts the conversations read.
+   */
+  async exportMyData(
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ fileName: string; blob: Blob }> {
+    const now = new Date();
+    const { state } = this.store;
+    const file = await buildExport(
+      {
+        api: this.api,
+        me: this.store.myId,
+        deviceId: state.deviceId,
+        readHistory: (conversationId) => this.history.readAll(conversationId),
+        conversations: state.conversations.map((c) => ({
+          conversationId: c.conversationId,
+          title: this.store.titleOf(c),
+        })),
+        knownName: (userId) => this.store.state.users[userId]?.displayName,
+        now: () => now,
+      },
+      onProgress,
+    );
+    return {
+      fileName: exportFileName(now),
+      blob: new Blob([JSON.stringify(file, null, 2)], { type: 'application/json' }),
+    };
   }
 
   // Devices and session (see account.ts) ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { NotificationSettingsSection } from './Notifications';
 import { ProfileSection } from './Profile';
 import { SecuritySection } from './Security';
 import { VerifiedMark, VerifyDialog } from './Verify';
+import { YourDataSection } from './YourData';
 
 /**
  * What this browser last compared of a friend: a fingerprint of the friend's devices alone. The number
@@ -29,7 +30,10 @@ interface Shown {
   readonly changed: boolean;
 }
 
-/** My devices (revoke), and each friend's safety number with a warning when their devices changed. */
+/**
+ * My profile, notifications, password, devices (revoke), each friend's safety number with a warning when
+ * their devices changed, and a copy of my data.
+ */
 export function SettingsPanel(props: {
   model: ChatModel;
   onClose: () => void;
@@ -182,6 +186,7 @@ export function SettingsPanel(props: {
             ))}
         </ul>
       </section>
+      <YourDataSection model={model} />
       {verifying ? (
         <VerifyDialog
           model={model}
