@@ -66,6 +66,8 @@ export type MemberRole = z.infer<typeof MemberRoleSchema>;
  * - `members_added`: `actorId` added `userIds`;
  * - `member_removed`: `actorId` removed `userIds`;
  * - `member_left`: `actorId` left (`userIds` is them);
+ * - `account_deleted`: `actorId` deleted their account, and so left (`userIds` is them); their messages
+ *   before it stay, from a deleted account;
  * - `role_changed`: `actorId` made `userIds` `role`.
  *
  * `admins`: members who became admins by this change because the last admin left.
@@ -74,7 +76,14 @@ export type MemberRole = z.infer<typeof MemberRoleSchema>;
  * parseConversationEvent(base64ToBytes(message.body)) // { type: 'member_left', actorId: 'u1', userIds: ['u1'] }
  */
 export const ConversationEventSchema = z.object({
-  type: z.enum(['renamed', 'members_added', 'member_removed', 'member_left', 'role_changed']),
+  type: z.enum([
+    'renamed',
+    'members_added',
+    'member_removed',
+    'member_left',
+    'account_deleted',
+    'role_changed',
+  ]),
   actorId: UserIdSchema,
   userIds: z.optional(z.array(UserIdSchema)),
   name: z.optional(GroupNameSchema),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConversationPush } from '../../../shared/protocol/outbound';
 import type {
   ConversationDetail,
+  ConversationEvent,
   ConversationSummary,
   MemberRole,
   Page,
@@ -157,14 +158,17 @@ export function conversations(deps: ConversationsDeps) {
     conversationId: string,
     userId: string,
     event: 'member_left' | 'member_removed',
+    /** The line logged, when it says more than the push (`account_deleted`). */
+    line: ConversationEvent['type'] = event,
   ): Promise<void> {
     let heir: Membership | undefined;
     const changed = await changeWithRetry(conversationId, async (current) => {
       if (!current.memberIds.includes(userId)) throw new NotFoundError('No such member');
       const remaining = await deps.conversations.listMembers(conversationId);
       const others = remaining.filter((m) => m.userId !== userId);
+      // A direct conversation has no admins to hand on.
       heir =
-        others.some((m) => m.role === 'admin') || others.length === 0
+        current.kind !== 'group' || others.some((m) => m.role === 'admin') || others.length === 0
           ? undefined
           : [...others].sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId))[0];
       return { remove: [userId], ...(heir ? { roles: { [heir.userId]: 'admin' as const } } : {}) };
@@ -172,7 +176,7 @@ export function conversations(deps: ConversationsDeps) {
     // Logged once the member is out: a removed member does not read the line about their removal.
     if (changed.memberIds.length > 0) {
       await logEvent(caller, changed, {
-        type: event,
+        type: line,
         actorId: caller.userId,
         userIds: [userId],
         ...(heir ? { admins: [heir.userId] } : {}),
@@ -413,7 +417,7 @@ export function conversations(deps: ConversationsDeps) {
         if (conversation.kind === 'direct') {
           await deps.messages.setClosed(conversationId, ACCOUNT_DELETED, true);
         }
-        await takeOut(caller, conversationId, caller.userId, 'member_left');
+        await takeOut(caller, conversationId, caller.userId, 'member_left', 'account_deleted');
         await deps.conversations.forgetCreator(conversationId, caller.userId);
         left += 1;
       }

@@ -72,8 +72,11 @@ export function postCommit(deps: PostCommitDeps) {
   ): Promise<CommitAccepted> => {
     await deps.rateLimiter.consume(caller.userId, 'send', deps.clock());
     await requireMembership(deps.conversations, conversationId, caller.userId);
-    await refuseClosedDirect(deps, conversationId);
     const conversation = await deps.conversations.get(conversationId);
+    // Nothing passes between the two users of a closed direct conversation. One whose other user deleted
+    // their account has nobody to pass anything to: its last member's commit removing the deleted devices
+    // from the MLS group goes through.
+    if ((conversation?.memberIds.length ?? 0) > 1) await refuseClosedDirect(deps, conversationId);
     const membersVersion = conversation?.membersVersion ?? 1;
     if (request.membersVersion !== undefined && request.membersVersion > membersVersion) {
       throw new ConflictError(

@@ -81,6 +81,21 @@ export class Account {
   }
 
   /**
+   * Deletes my account on the server, with the access token of a sign-in made just now (the server wants
+   * one from the last few minutes), then leaves nothing of it in this browser, as `signOutAndForget` does.
+   * The server has ended every session, this one too, and closed every socket.
+   */
+  async deleteAccount(api: Pick<ApiClient, 'deleteMe'>): Promise<void> {
+    // Closed first: the server closes every socket of the account, and this one must not take that for a
+    // sign-out elsewhere and show sign-in before the deletion is done. Failing, a reload reconnects.
+    this.connection.close();
+    await api.deleteMe();
+    await this.webPush.forget({ server: false });
+    forgetVerifications(this.store.myId);
+    await forgetBrowser(this.store.myId, this.session);
+  }
+
+  /**
    * Through Parley's own route, which also closes every open socket of the user and refuses their old
    * tokens at once; when it cannot be reached, Cognito's `GlobalSignOut` at least revokes the sessions.
    */

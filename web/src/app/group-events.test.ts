@@ -23,6 +23,14 @@ describe('lines about the group in the chat', () => {
     expect(groupEventText({ type: 'member_left', actorId: 'b', userIds: ['b'] }, asCarol)).toBe('Bob left');
   });
 
+  it('says a member deleted their account without a name (it went with the profile), and who is admin now', () => {
+    const deleted = { type: 'account_deleted', actorId: 'b', userIds: ['b'] } satisfies ConversationEvent;
+    expect(groupEventText(deleted, asCarol)).toBe('A member deleted their account');
+    expect(groupEventText({ ...deleted, admins: ['c'] }, asCarol)).toBe(
+      'A member deleted their account. You are now an admin.',
+    );
+  });
+
   it('says who became admin when the last admin left', () => {
     const left = {
       type: 'member_left',

@@ -44,6 +44,9 @@ export function groupEventText(event: ConversationEvent, reader: Reader): string
       return `${actor} removed ${targets}${heirs ? `.${heirs}` : ''}`;
     case 'member_left':
       return `${actor} left${heirs ? `.${heirs}` : ''}`;
+    case 'account_deleted':
+      // Their name is gone with their profile: the messages above say "Deleted account".
+      return `A member deleted their account${heirs ? `.${heirs}` : ''}`;
     case 'renamed':
       return `${actor} renamed the group to “${event.name ?? ''}”`;
     case 'role_changed': {

@@ -1,4 +1,4 @@
-import type { ApiClient } from '../../../shared/client/api-client';
+import { type ApiClient, createApiClient } from '../../../shared/client/api-client';
 import type { WebConfig } from '../../../shared/client/web-config';
 import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
 import type { ChatEvent, E2eeClient } from '../../../shared/e2ee/e2ee-client';
@@ -346,6 +346,10 @@ export class ChatModel {
     return this.people.reloadFriends();
   }
 
+  markAccountDeleted(userId: string): void {
+    this.store.markAccountDeleted(userId);
+  }
+
   learnUsers(userIds: readonly string[]): Promise<void> {
     return this.people.learnUsers(userIds);
   }
@@ -470,6 +474,16 @@ export class ChatModel {
 
   signOutAndForget(): Promise<void> {
     return this.account.signOutAndForget();
+  }
+
+  /**
+   * Deletes my account (the server asks for an access token from a sign-in in the last few minutes: the
+   * caller signs in again first and passes that token), then forgets everything of it in this browser.
+   */
+  deleteAccount(freshAccessToken: string): Promise<void> {
+    return this.account.deleteAccount(
+      createApiClient({ baseUrl: this.config.httpApiUrl, accessToken: () => freshAccessToken }),
+    );
   }
 
   markSessionEnded(): void {

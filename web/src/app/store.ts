@@ -5,6 +5,9 @@ import type { MessageView } from './history';
 import type { ConnectionStatus } from './socket';
 import type { PushStatus } from './web-push';
 
+/** How a user whose account was deleted is named. */
+export const DELETED_ACCOUNT = 'Deleted account';
+
 /** A message on its way: sent as soon as the connection allows, or kept, marked `failed`, when it was refused. */
 export interface OutboxItem {
   readonly conversationId: string;
@@ -58,6 +61,8 @@ export interface ModelState {
    */
   earlier: Record<string, boolean>;
   users: Record<string, PublicProfile>;
+  /** Users whose account was deleted (a conversation's line said so): named "Deleted account". */
+  deletedUsers: Set<string>;
   friends: Friend[];
   presence: Record<string, { online: boolean; lastSeenAt?: string }>;
   /** Conversation → user → until (epoch ms). */
@@ -108,6 +113,7 @@ export class ModelStore {
       messages: {},
       earlier: {},
       users: { [me.userId]: me },
+      deletedUsers: new Set(),
       friends: [],
       presence: {},
       typing: {},
@@ -171,12 +177,21 @@ export class ModelStore {
   }
 
   nameOf(userId: string): string {
+    if (this.state.deletedUsers.has(userId)) return DELETED_ACCOUNT;
     return this.state.users[userId]?.displayName ?? 'Someone';
+  }
+
+  /** A line said this user deleted their account: every screen names them so from now on. */
+  markAccountDeleted(userId: string): void {
+    if (this.state.deletedUsers.has(userId)) return;
+    this.state.deletedUsers = new Set([...this.state.deletedUsers, userId]);
+    this.changed();
   }
 
   titleOf(conversation: ConversationView): string {
     if (conversation.kind === 'group') return conversation.name ?? 'Group';
     const other = conversation.memberIds.find((id) => id !== this.myId);
-    return other ? this.nameOf(other) : 'Just you';
+    // The other person deleted their account: the chat stays, closed, with what they sent.
+    return other ? this.nameOf(other) : DELETED_ACCOUNT;
   }
 }

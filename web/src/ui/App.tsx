@@ -9,6 +9,8 @@ import { AuthScreen } from './AuthScreen';
 const SESSION_ENDED_NOTICE = 'You were signed out everywhere. Sign in again to continue.';
 const PASSWORD_CHANGED_NOTICE =
   'Your password is changed, and every browser was signed out. Sign in with your new password.';
+const DELETED_NOTICE =
+  'Your account is deleted, and this browser no longer holds anything of it. Thank you for using Parley.';
 const FORGOTTEN_NOTICE =
   'You signed out, and this browser no longer holds your messages or keys. Signing in here makes it a new device.';
 const REVOKED_NOTICE =
@@ -185,18 +187,25 @@ export function App() {
       model={phase.model}
       onSignOut={(options) => {
         const { model } = phase;
-        void (options?.forget ? model.signOutAndForget() : model.signOut(options)).then(() => {
+        const leaving = options?.deleted
+          ? Promise.resolve()
+          : options?.forget
+            ? model.signOutAndForget()
+            : model.signOut(options);
+        void leaving.then(() => {
           location.hash = '';
           setPhase(
-            model.state.revoked
-              ? { kind: 'signed-out', notice: REVOKED_NOTICE }
-              : model.state.sessionEnded
-                ? { kind: 'signed-out', notice: SESSION_ENDED_NOTICE }
-                : options?.forget
-                  ? { kind: 'signed-out', notice: FORGOTTEN_NOTICE }
-                  : options?.passwordChanged
-                    ? { kind: 'signed-out', notice: PASSWORD_CHANGED_NOTICE, email: model.session.email }
-                    : { kind: 'signed-out' },
+            options?.deleted
+              ? { kind: 'signed-out', notice: DELETED_NOTICE }
+              : model.state.revoked
+                ? { kind: 'signed-out', notice: REVOKED_NOTICE }
+                : model.state.sessionEnded
+                  ? { kind: 'signed-out', notice: SESSION_ENDED_NOTICE }
+                  : options?.forget
+                    ? { kind: 'signed-out', notice: FORGOTTEN_NOTICE }
+                    : options?.passwordChanged
+                      ? { kind: 'signed-out', notice: PASSWORD_CHANGED_NOTICE, email: model.session.email }
+                      : { kind: 'signed-out' },
           );
         });
       }}

@@ -22,7 +22,13 @@ type Panel = 'chat' | 'people' | 'settings' | 'new-group';
 /** The signed-in app: the conversation list beside the open conversation (one at a time on a phone). */
 export function ChatApp(props: {
   model: ChatModel;
-  onSignOut: (options?: { everywhere?: boolean; forget?: boolean; passwordChanged?: boolean }) => void;
+  onSignOut: (options?: {
+    everywhere?: boolean;
+    forget?: boolean;
+    passwordChanged?: boolean;
+    /** The account was deleted and this browser forgot it: nothing is left to sign out. */
+    deleted?: boolean;
+  }) => void;
 }) {
   const { model } = props;
   const state = useModel(model);
@@ -202,6 +208,7 @@ export function ChatApp(props: {
               onClose={() => setPanel('chat')}
               onSignOutEverywhere={() => props.onSignOut({ everywhere: true })}
               onPasswordChanged={() => props.onSignOut({ everywhere: true, passwordChanged: true })}
+              onAccountDeleted={() => props.onSignOut({ deleted: true })}
             />
           ) : panel === 'new-group' ? (
             <NewGroupDialog model={model} onClose={() => setPanel('chat')} onCreated={select} />

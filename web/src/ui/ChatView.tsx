@@ -99,6 +99,8 @@ export function ChatView(props: {
   /** Scrolled up from the newest message: the jump button shows, and what arrives is not read yet. */
   const [away, setAway] = useState(false);
   const me = state.me.userId;
+  // A direct chat whose other person deleted their account: it stays to read, closed to new messages.
+  const peerDeleted = conversation.kind === 'direct' && !conversation.memberIds.some((id) => id !== me);
   const others = conversation.memberIds.filter((id) => id !== me);
   const verification = useVerification(model, conversation.kind === 'direct' ? others[0] : undefined);
   // Every message on its way shows where it will appear; a reaction shows on its message once sent.
@@ -529,132 +531,138 @@ export function ChatView(props: {
       <p class="typing small muted" aria-live="polite">
         {typers.length > 0 ? `${typers.join(', ')} ${typers.length === 1 ? 'is' : 'are'} typing…` : ''}
       </p>
-      <form class="composer" onSubmit={submit}>
-        {replyTo || editing ? (
-          <div class="composer-context small">
-            <span>
-              {editing
-                ? 'Editing your message'
-                : `Replying to ${model.nameOf(replyTo?.senderId ?? '')}: ${replyTo ? previewOf(replyTo).slice(0, 80) : ''}`}
-            </span>
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                setReplyTo(undefined);
-                if (editing) setDraft('');
-                setEditing(undefined);
+      {peerDeleted ? (
+        <p class="composer closed-note small" role="status">
+          This account was deleted. You can still read your chat, but no longer write to it.
+        </p>
+      ) : (
+        <form class="composer" onSubmit={submit}>
+          {replyTo || editing ? (
+            <div class="composer-context small">
+              <span>
+                {editing
+                  ? 'Editing your message'
+                  : `Replying to ${model.nameOf(replyTo?.senderId ?? '')}: ${replyTo ? previewOf(replyTo).slice(0, 80) : ''}`}
+              </span>
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  setReplyTo(undefined);
+                  if (editing) setDraft('');
+                  setEditing(undefined);
+                }}
+              >
+                Cancel
+              </button>
+            </div>
+          ) : null}
+          {staged.length > 0 ? (
+            <StagedTray
+              files={staged}
+              onRemove={unstage}
+              onCaption={(id, caption) =>
+                setStaged((current) => current.map((f) => (f.id === id ? { ...f, caption } : f)))
+              }
+            />
+          ) : null}
+          {recording ? (
+            <VoiceRecorder
+              onCancel={() => setRecording(false)}
+              onError={(message) => {
+                setRecording(false);
+                model.notify(message);
               }}
-            >
-              Cancel
-            </button>
-          </div>
-        ) : null}
-        {staged.length > 0 ? (
-          <StagedTray
-            files={staged}
-            onRemove={unstage}
-            onCaption={(id, caption) =>
-              setStaged((current) => current.map((f) => (f.id === id ? { ...f, caption } : f)))
-            }
-          />
-        ) : null}
-        {recording ? (
-          <VoiceRecorder
-            onCancel={() => setRecording(false)}
-            onError={(message) => {
-              setRecording(false);
-              model.notify(message);
-            }}
-            onSend={(file, durationMs) => {
-              setRecording(false);
-              stick.current = true;
-              void run(() =>
-                model.sendFile(conversation.conversationId, file, '', { voice: true, durationMs }),
-              );
+              onSend={(file, durationMs) => {
+                setRecording(false);
+                stick.current = true;
+                void run(() =>
+                  model.sendFile(conversation.conversationId, file, '', { voice: true, durationMs }),
+                );
+              }}
+            />
+          ) : null}
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            onChange={(e) => {
+              if (e.currentTarget.files) addFiles(e.currentTarget.files);
+              e.currentTarget.value = '';
             }}
           />
-        ) : null}
-        <input
-          ref={picker}
-          type="file"
-          multiple
-          hidden
-          onChange={(e) => {
-            if (e.currentTarget.files) addFiles(e.currentTarget.files);
-            e.currentTarget.value = '';
-          }}
-        />
-        <button
-          type="button"
-          class="icon attach"
-          aria-label="Attach files"
-          title={`Attach files (up to ${MAX_FILE_SIZE_IN_WORDS} each)`}
-          disabled={Boolean(editing) || recording}
-          onClick={() => picker.current?.click()}
-        >
-          <Icon icon={Paperclip} />
-        </button>
-        <EmojiPicker disabled={recording} onPick={insertAtCaret} onClose={() => input.current?.focus()} />
-        <label class="sr-only" for="composer-input">
-          Message
-        </label>
-        <textarea
-          id="composer-input"
-          ref={input}
-          rows={1}
-          placeholder="Write a message"
-          value={draft}
-          aria-describedby={measure.shown ? 'composer-count' : undefined}
-          aria-invalid={measure.over}
-          onInput={(e) => {
-            setDraft(e.currentTarget.value);
-            model.typing(conversation.conversationId, e.currentTarget.value ? 'start' : 'stop');
-          }}
-          onPaste={(e) => {
-            // A pasted screenshot or copied file goes to the tray; pasted text stays text.
-            const files = [...(e.clipboardData?.files ?? [])];
-            if (files.length === 0) return;
-            e.preventDefault();
-            addFiles(files);
-          }}
-          onKeyDown={(e) => {
-            // Enter sends and Shift+Enter starts a new line, as in WhatsApp Web; Enter that picks an input
-            // method's candidate (Chinese, Japanese) belongs to the input method.
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              submit();
-            }
-            if (e.key === 'Escape') {
-              setReplyTo(undefined);
-              setEditing(undefined);
-            }
-          }}
-        />
-        {!draft.trim() && staged.length === 0 && !editing && !recording ? (
           <button
             type="button"
-            class="icon"
-            aria-label="Record a voice note"
-            title="Record a voice note"
-            onClick={() => setRecording(true)}
+            class="icon attach"
+            aria-label="Attach files"
+            title={`Attach files (up to ${MAX_FILE_SIZE_IN_WORDS} each)`}
+            disabled={Boolean(editing) || recording}
+            onClick={() => picker.current?.click()}
           >
-            <Icon icon={Mic} />
+            <Icon icon={Paperclip} />
           </button>
-        ) : (
-          <button
-            type="submit"
-            class="primary send"
-            disabled={tooLong || (!draft.trim() && sendable.length === 0)}
+          <EmojiPicker disabled={recording} onPick={insertAtCaret} onClose={() => input.current?.focus()} />
+          <label class="sr-only" for="composer-input">
+            Message
+          </label>
+          <textarea
+            id="composer-input"
+            ref={input}
+            rows={1}
+            placeholder="Write a message"
+            value={draft}
             aria-describedby={measure.shown ? 'composer-count' : undefined}
-            aria-label={editing ? 'Save' : 'Send'}
-            title={editing ? 'Save the change (Enter)' : 'Send (Enter)'}
-          >
-            <Icon icon={SendHorizontal} />
-          </button>
-        )}
-        <TextCounter id="composer-count" measure={measure} />
-      </form>
+            aria-invalid={measure.over}
+            onInput={(e) => {
+              setDraft(e.currentTarget.value);
+              model.typing(conversation.conversationId, e.currentTarget.value ? 'start' : 'stop');
+            }}
+            onPaste={(e) => {
+              // A pasted screenshot or copied file goes to the tray; pasted text stays text.
+              const files = [...(e.clipboardData?.files ?? [])];
+              if (files.length === 0) return;
+              e.preventDefault();
+              addFiles(files);
+            }}
+            onKeyDown={(e) => {
+              // Enter sends and Shift+Enter starts a new line, as in WhatsApp Web; Enter that picks an input
+              // method's candidate (Chinese, Japanese) belongs to the input method.
+              if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+                e.preventDefault();
+                submit();
+              }
+              if (e.key === 'Escape') {
+                setReplyTo(undefined);
+                setEditing(undefined);
+              }
+            }}
+          />
+          {!draft.trim() && staged.length === 0 && !editing && !recording ? (
+            <button
+              type="button"
+              class="icon"
+              aria-label="Record a voice note"
+              title="Record a voice note"
+              onClick={() => setRecording(true)}
+            >
+              <Icon icon={Mic} />
+            </button>
+          ) : (
+            <button
+              type="submit"
+              class="primary send"
+              disabled={tooLong || (!draft.trim() && sendable.length === 0)}
+              aria-describedby={measure.shown ? 'composer-count' : undefined}
+              aria-label={editing ? 'Save' : 'Send'}
+              title={editing ? 'Save the change (Enter)' : 'Send (Enter)'}
+            >
+              <Icon icon={SendHorizontal} />
+            </button>
+          )}
+          <TextCounter id="composer-count" measure={measure} />
+        </form>
+      )}
     </section>
   );
 }

@@ -13,7 +13,8 @@ export function GroupEventLine(props: {
   const state = useModel(model);
   const named = [entry.event.actorId, ...(entry.event.userIds ?? []), ...(entry.event.admins ?? [])];
   useEffect(() => {
-    void model.learnUsers(named);
+    if (entry.event.type === 'account_deleted') model.markAccountDeleted(entry.event.actorId);
+    else void model.learnUsers(named);
   }, [entry.key]);
   const text = groupEventText(entry.event, { me: state.me.userId, nameOf: (id) => model.nameOf(id) });
   return (

@@ -8,6 +8,7 @@ import {
   type VerificationRecord,
 } from '../app/verification';
 import { useConfirm } from './ConfirmDialog';
+import { DeleteAccountSection } from './DeleteAccount';
 import { formatTime, useAction, useModel } from './hooks';
 import { Icon } from './Icon';
 import { ArrowLeft } from './icons';
@@ -40,6 +41,8 @@ export function SettingsPanel(props: {
   onSignOutEverywhere: () => void;
   /** The password was changed: every session ends, this one too. */
   onPasswordChanged: () => void;
+  /** The account is deleted, and this browser holds nothing of it any more. */
+  onAccountDeleted: () => void;
 }) {
   const { model } = props;
   const state = useModel(model);
@@ -187,6 +190,7 @@ export function SettingsPanel(props: {
         </ul>
       </section>
       <YourDataSection model={model} />
+      <DeleteAccountSection model={model} onDeleted={props.onAccountDeleted} />
       {verifying ? (
         <VerifyDialog
           model={model}
