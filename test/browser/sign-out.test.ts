@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  accessibilityViolations,
   DESKTOP,
   launchBrowser,
   openPage,
@@ -43,10 +44,14 @@ describe('the web client in Chromium: sign out everywhere', () => {
     await laptop.page.getByRole('button', { name: 'Settings' }).click();
     await screenshot(laptop.page, 'sign-out-settings-desktop');
     await laptop.page.getByRole('button', { name: 'Sign out everywhere' }).click();
-    await laptop.page
-      .getByRole('dialog', { name: 'Sign out on every browser and app?' })
-      .getByRole('button', { name: 'Sign out everywhere' })
-      .click();
+    const dialog = laptop.page.getByRole('dialog', { name: 'Sign out on every browser and app?' });
+    // It says which: both browsers, this one named as such.
+    const listed = dialog.getByRole('listitem');
+    await expect.poll(() => listed.count()).toBe(2);
+    expect(await listed.filter({ hasText: '(this browser)' }).count()).toBe(1);
+    await screenshot(laptop.page, 'sign-out-everywhere-dialog-desktop');
+    expect(await accessibilityViolations(laptop.page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Sign out everywhere' }).click();
 
     await laptop.page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ timeout: 30_000 });
     await phone.page.getByText('You were signed out everywhere').waitFor({ timeout: 30_000 });

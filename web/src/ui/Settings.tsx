@@ -143,7 +143,26 @@ export function SettingsPanel(props: {
             onClick={() =>
               ask({
                 title: 'Sign out on every browser and app?',
-                body: <p>Each will ask for your password again, this one too.</p>,
+                body: (
+                  <>
+                    <p>Each will ask for your password again, this one too:</p>
+                    <ul class="sign-out-devices">
+                      {devices
+                        .filter((device) => !device.revoked)
+                        .map((device) => (
+                          <li key={device.deviceId}>
+                            {device.name ?? device.deviceId}
+                            {device.deviceId === state.deviceId ? ' (this browser)' : ''}
+                            <span class="small muted"> · added {formatTime(device.createdAt)}</span>
+                          </li>
+                        ))}
+                    </ul>
+                    <p class="muted small">
+                      Their open windows close at once. Their keys and history stay: signing in there again
+                      opens the same device.
+                    </p>
+                  </>
+                ),
                 confirm: 'Sign out everywhere',
                 onConfirm: props.onSignOutEverywhere,
               })
