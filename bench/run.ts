@@ -5,7 +5,8 @@
  * one send, contention in one conversation, push latency under steady load
  * and the stack's ceiling — and the E2EE module (`e2ee.ts`), and prints a
  * Markdown report (also written to `.local/bench/report.md`).
- * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas`, `-- attachments` or `-- push` runs one part.
+ * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas`, `-- attachments`, `-- push` or `-- delete`
+ * runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
  * fails on a slow run. Compare runs on the same machine.
@@ -28,6 +29,7 @@ import { startTestStack, type TestStack } from '../test/support/stack';
 import { UNLIMITED } from './allowances';
 import { measureAttachments } from './attachments';
 import { floorUnits, type UnitsPerMessage, unitsPerMessage } from './cost';
+import { measureDeleteAccount } from './delete-account';
 import { measureE2ee } from './e2ee';
 import { measureLambdas } from './lambdas';
 import { type LoadAverages, loadLine, loadNow, type Measured, withLoad } from './load-average';
@@ -349,6 +351,7 @@ const PARTS = {
   lambdas: measureLambdas,
   attachments: measureAttachments,
   push: measurePush,
+  delete: measureDeleteAccount,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;

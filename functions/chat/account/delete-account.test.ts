@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryDeps } from '../../../test/support/fixtures';
+import { memoryDeps, seedConversation } from '../../../test/support/fixtures';
 import { ReauthenticationRequiredError } from '../../errors';
 import { conversations } from '../conversation/conversations';
 import { friends } from '../friend/friends';
@@ -10,13 +10,20 @@ const alice = { userId: 'alice-sub', username: 'cognito-alice', correlationId: '
 
 /** The whole deletion runs against the local stack (test/integration/delete-account.test.ts); here, its gate. */
 describe('deleteAccount: a recent sign-in first', () => {
-  const setUp = () => {
+  const setUp = (options: { failOnce?: boolean } = {}) => {
     const deps = memoryDeps({
       accounts: { 'cognito-alice': { userId: 'alice-sub', email: 'alice@example.com' } },
     });
     const erased: string[] = [];
+    let failures = options.failOnce ? 1 : 0;
     const remove = deleteAccount({
       ...deps,
+      accounts: {
+        delete: async (username) => {
+          if (failures-- > 0) throw new Error('The identity provider is down');
+          await deps.accounts.delete(username);
+        },
+      },
       accountData: {
         eraseOwnItems: async (userId) => {
           erased.push(userId);
@@ -47,5 +54,37 @@ describe('deleteAccount: a recent sign-in first', () => {
     expect(await deps.accounts.getByUsername('cognito-alice')).toBeUndefined();
     expect(await deps.marks.deletingAt(alice.userId)).toEqual(expect.any(Number));
     expect(await deps.connections.signedOutAt(alice.userId)).toEqual(expect.any(Number));
+  });
+
+  it('carries on where a failed attempt stopped: the group is left once, with one line', async () => {
+    const { deps, remove } = setUp({ failOnce: true });
+    const now = Date.now();
+    await seedConversation(deps.conversations, {
+      conversationId: 'g_book',
+      kind: 'group',
+      name: 'Book club',
+      memberIds: [alice.userId, 'bob-sub', 'carol-sub'],
+      admins: [alice.userId],
+      now,
+    });
+    const signedInAt = Math.floor(now / 1000);
+    await expect(remove({ ...alice, signedInAt })).rejects.toThrow('The identity provider is down');
+    // The first attempt left the group already, and ended no session: the same sign-in may retry.
+    expect(await deps.connections.signedOutAt(alice.userId)).toBeUndefined();
+    await remove({ ...alice, signedInAt });
+
+    const group = await deps.conversations.get('g_book');
+    expect(group?.memberIds).toEqual(['bob-sub', 'carol-sub']);
+    expect(group?.createdBy).toBe('deleted-account');
+    const lines = (await deps.messages.list('g_book', { after: 0, limit: 10 }, Date.now())).messages.filter(
+      (m) => m.kind === 'event',
+    );
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(Buffer.from(lines[0]?.body ?? new Uint8Array()).toString('utf8'))).toMatchObject({
+      type: 'account_deleted',
+      actorId: alice.userId,
+      admins: ['bob-sub'],
+    });
+    expect(await deps.accounts.getByUsername('cognito-alice')).toBeUndefined();
   });
 });

@@ -31,6 +31,12 @@ import { settingsFields } from './settings-view';
 /** Members of a group, creator included. */
 export const MAX_GROUP_MEMBERS = 256;
 
+/**
+ * Conversations a deleted account leaves at a time: one at a time, a user in as many groups as they may be
+ * (`groupsPerUser`) would outlast the function's timeout; each leave is a handful of round trips.
+ */
+const DEPARTURES_AT_ONCE = 8;
+
 /** Tries of a membership change that lost a race to another change. */
 const CHANGE_ATTEMPTS = 3;
 
@@ -409,19 +415,18 @@ export function conversations(deps: ConversationsDeps) {
      */
     async departAll(caller: Caller): Promise<number> {
       const ids = await deps.conversations.listConversationIdsOf(caller.userId);
-      let left = 0;
-      for (const conversationId of ids) {
+      const left = await inParallel(ids, DEPARTURES_AT_ONCE, async (conversationId) => {
         const conversation = await deps.conversations.get(conversationId);
-        if (!conversation?.memberIds.includes(caller.userId)) continue;
+        if (!conversation?.memberIds.includes(caller.userId)) return false;
         // Closed first: a retry finds the user gone and does not come back to close it.
         if (conversation.kind === 'direct') {
           await deps.messages.setClosed(conversationId, ACCOUNT_DELETED, true);
         }
         await takeOut(caller, conversationId, caller.userId, 'member_left', 'account_deleted');
         await deps.conversations.forgetCreator(conversationId, caller.userId);
-        left += 1;
-      }
-      return left;
+        return true;
+      });
+      return left.filter(Boolean).length;
     },
 
     /**
@@ -512,4 +517,17 @@ function summary(
     read: membership.read,
     ...settingsFields(membership, pinned, now),
   };
+}
+
+/** `work` for each item, at most `limit` at a time; the results in the items' order. */
+async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += limit) {
+    results.push(...(await Promise.all(items.slice(start, start + limit).map(work))));
+  }
+  return results;
 }

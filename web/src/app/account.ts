@@ -1,4 +1,4 @@
-import type { ApiClient } from '../../../shared/client/api-client';
+import { type ApiClient, ApiError } from '../../../shared/client/api-client';
 import type { E2eeClient } from '../../../shared/e2ee/e2ee-client';
 import type { DevicePush } from '../../../shared/protocol/outbound';
 import type { Device } from '../../../shared/protocol/resources';
@@ -8,6 +8,9 @@ import type { Session } from './session';
 import type { ModelStore } from './store';
 import { forgetVerifications } from './verification';
 import type { WebPush } from './web-push';
+
+/** Requests to delete an account before saying it failed (each carries on where the last stopped). */
+const DELETE_ATTEMPTS = 5;
 
 /** My devices and my session: renaming and revoking devices, signing out, and this browser being revoked. */
 export class Account {
@@ -89,7 +92,18 @@ export class Account {
     // Closed first: the server closes every socket of the account, and this one must not take that for a
     // sign-out elsewhere and show sign-in before the deletion is done. Failing, a reload reconnects.
     this.connection.close();
-    await api.deleteMe();
+    // A large account (hundreds of groups) may outlast one request: each retry carries on where the last
+    // one stopped, with the same sign-in, which stays recent enough for a few minutes.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await api.deleteMe();
+        break;
+      } catch (error) {
+        const transient = !(error instanceof ApiError) || error.status >= 500 || error.status === 429;
+        if (!transient || attempt >= DELETE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
     await this.webPush.forget({ server: false });
     forgetVerifications(this.store.myId);
     await forgetBrowser(this.store.myId, this.session);
