@@ -195,12 +195,24 @@ function findUser(users: readonly StoredUser[], username: string): StoredUser | 
   return users.find((user) => user.Username === username || emailOf(user)?.toLowerCase() === wanted);
 }
 
-/** The unconfirmed sign-up code cognito-local keeps in its user store, for an email. */
+/**
+ * A code cognito-local keeps in its user store for an email: an unconfirmed sign-up's, or the one that
+ * verifies a new email waiting for it.
+ */
 function storedCode(users: readonly StoredUser[], to: string) {
   for (const user of users) {
     const email = emailOf(user);
     if (email?.toLowerCase() === to && user.ConfirmationCode) {
       return { to: email, username: user.Username, code: user.ConfirmationCode, reason: 'SignUp' };
+    }
+    const pending = user.UnverifiedAttributeChanges?.find((attribute) => attribute.Name === 'email')?.Value;
+    if (pending?.toLowerCase() === to && user.AttributeVerificationCode) {
+      return {
+        to: pending,
+        username: user.Username,
+        code: user.AttributeVerificationCode,
+        reason: 'UpdateUserAttributes',
+      };
     }
   }
   return undefined;
