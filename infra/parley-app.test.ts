@@ -375,6 +375,14 @@ describe('stateful auth: user pool', () => {
     });
   });
 
+  it('keeps the old email until the code sent to a new one is entered', () => {
+    for (const stage of Object.values(STAGES)) {
+      stage.templates.auth.hasResourceProperties('AWS::Cognito::UserPool', {
+        UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+      });
+    }
+  });
+
   it('is disposable in dev', () => {
     dev.templates.auth.hasResource('AWS::Cognito::UserPool', {
       DeletionPolicy: 'Delete',

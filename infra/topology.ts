@@ -528,6 +528,13 @@ export const TOKEN_VALIDITY = {
  */
 export const MFA_CONFIGURATION: 'OPTIONAL' | 'ON' = 'OPTIONAL';
 
+/**
+ * Attributes whose new value counts only once the code sent to it is entered, in a deployed user pool and
+ * the local one alike. Until then the old email still signs in and gets the mail: a typo in a new
+ * address, or someone holding a stolen access token, cannot take the account's email away.
+ */
+export const ATTRIBUTES_VERIFIED_BEFORE_UPDATE = ['email'] as const;
+
 /** Names of the CloudFormation outputs, shared by `cdk deploy --outputs-file` and `.local/outputs.json`. */
 export const OUTPUTS = {
   auth: { userPoolId: 'UserPoolId', userPoolClientId: 'UserPoolClientId', region: 'Region' },

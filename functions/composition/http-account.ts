@@ -12,6 +12,7 @@ import type { FriendsDeps } from '../chat/friend/friends';
 import type { getPresence } from '../chat/presence/get-presence';
 import type { FindUsersDeps } from '../chat/profile/find-users';
 import type { GetMeDeps } from '../chat/profile/get-me';
+import type { SyncMyEmailDeps } from '../chat/profile/sync-my-email';
 import type { SignOutEverywhereDeps } from '../chat/session/sign-out-everywhere';
 import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock, sleep } from './client-options';
@@ -23,6 +24,7 @@ import { fanoutQueue } from './sqs';
 
 /** Profile, the export of my data, sign-out everywhere, account deletion, users, friends, blocks and presence. */
 export function buildAccountDeps(): GetMeDeps &
+  SyncMyEmailDeps &
   ExportMyDataDeps &
   FindUsersDeps &
   FriendsDeps &

@@ -10,7 +10,7 @@ import type { RouteId } from '../../shared/api/routes';
  *
  * - `account`: profile, the export of my data, sign-out everywhere, user search,
  *   friends, blocks and presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me`
- *   reads the account's email; sign-out everywhere revokes its refresh tokens).
+ *   and `POST /me/email` read the account's email; sign-out everywhere revokes its refresh tokens).
  * - `chat`: conversations (and each member's own settings of them), sending, deleting and receipts. DynamoDB and the
  *   fan-out queue: the same clients as the WebSocket `send`.
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
@@ -28,6 +28,7 @@ export const HTTP_ROUTE_GROUPS = {
   account: [
     'getMe',
     'updateMe',
+    'syncMyEmail',
     'exportMyData',
     'signOutEverywhere',
     'deleteMe',

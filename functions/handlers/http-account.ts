@@ -5,6 +5,7 @@ import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
 import { getMe } from '../chat/profile/get-me';
+import { syncMyEmail } from '../chat/profile/sync-my-email';
 import { updateMe } from '../chat/profile/update-me';
 import { signOutEverywhere } from '../chat/session/sign-out-everywhere';
 import { buildAccountDeps } from '../composition/http-account';
@@ -14,6 +15,7 @@ import { createLogger } from '../observability';
 const deps = buildAccountDeps();
 const me = getMe(deps);
 const changeMe = updateMe(deps);
+const syncEmail = syncMyEmail(deps);
 const signOut = signOutEverywhere(deps);
 const find = findUsers(deps);
 const user = getUser(deps);
@@ -28,12 +30,13 @@ const deleteMe = deleteAccount({
 });
 const exportData = exportMyData(deps);
 
-/** Profile, export, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile (its email follows the account's), export, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
+    syncMyEmail: (_input, caller) => syncEmail(caller),
     exportMyData: ({ query }, caller) => exportData(caller, query.cursor),
     signOutEverywhere: (_input, caller) => signOut(caller),
     deleteMe: async (_input, caller) => {

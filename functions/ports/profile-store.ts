@@ -35,6 +35,12 @@ export interface ProfileStore {
   /** Applies the patch; throws `ConflictError` when the new username is taken. */
   update(userId: string, patch: ProfilePatch): Promise<Profile>;
   /**
+   * Moves the profile to `email`: claims it, points the profile at it, then lets the old one go, so the
+   * user is found by the new email and nobody by the old. A repeat is no error. `ConflictError` when
+   * another user holds `email` (nothing changes); `NotFoundError` without a profile.
+   */
+  changeEmail(userId: string, email: string): Promise<Profile>;
+  /**
    * Records `avatarId` as the user's newest avatar upload, in place of any earlier one that never became
    * the picture: returns that earlier one, whose object is the caller's to delete. `NotFoundError`
    * without a profile.

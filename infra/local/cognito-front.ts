@@ -1,6 +1,7 @@
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
 import { passwordProblems } from '../../shared/protocol/password';
 import { TOKEN_VALIDITY } from '../topology';
+import { AttributeCodeGuard } from './cognito-attribute-codes';
 import { PAUSE_IN_MS, SoftwareTokenGuard } from './cognito-mfa';
 import { readBody } from './gateway/wire';
 import { close, LOCAL_HOST, listen } from './listen';
@@ -12,6 +13,10 @@ export interface StoredUser {
   readonly ConfirmationCode?: string;
   readonly RefreshTokens?: readonly string[];
   readonly Attributes?: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+  /** A new email waiting for its code (the pool verifies it before the change counts). */
+  readonly UnverifiedAttributeChanges?: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+  /** The code sent to verify an attribute, until it is entered. */
+  readonly AttributeVerificationCode?: string;
   /** The authenticator app's secret (base32), once associated; `Verified` once a code of it was checked. */
   readonly SoftwareTokenMfaConfiguration?: { readonly Secret?: string; readonly Verified?: boolean };
 }
@@ -29,6 +34,8 @@ export interface CognitoFrontOptions {
   readonly findUser: (username: string) => StoredUser | undefined;
   /** Delivers a code as the identity provider would have emailed it. */
   readonly deliver: (mail: { to: string; username: string; code: string; reason: string }) => void;
+  /** Epoch ms, for the age of emailed codes. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface LocalCognitoFront {
@@ -77,12 +84,24 @@ const STORE_READ_PAUSE_IN_MS = 25;
  *   `NotAuthorizedException` (the stand-in says `InvalidPasswordException`),
  *   refuses a new one the policy does not allow (the stand-in takes any),
  *   and after five wrong ones in a row answers `LimitExceededException`.
+ * - Changing the email (the pool keeps the old one until the new one is
+ *   verified): `UpdateUserAttributes` refuses an address that is not one
+ *   (`InvalidParameterException`) or that another account uses
+ *   (`AliasExistsException`), both of which the stand-in took, and
+ *   `VerifyUserAttribute` refuses the new email if another account took it
+ *   meanwhile. The code each of `UpdateUserAttributes` and
+ *   `GetUserAttributeVerificationCode` stores reaches the dev mailbox,
+ *   addressed to the new email, before the caller has the answer. Codes
+ *   expire after a day, and five wrong ones in a row answer
+ *   `LimitExceededException` (`cognito-attribute-codes.ts`); the stand-in's
+ *   never expired and cost nothing. Delivery destinations are masked.
  * - Every call made with an access token has it verified first: the
  *   stand-in only decodes it, so a forged token would act for anyone.
  */
 export async function startCognitoFront(options: CognitoFrontOptions): Promise<LocalCognitoFront> {
   const mfa = new SoftwareTokenGuard(TOKEN_VALIDITY.authSessionMinutes);
   const wrongPasswords = new Map<string, number>();
+  const attributeCodes = new AttributeCodeGuard(options.now);
   const operations: Record<string, (input: Record<string, unknown>) => Promise<Answer>> = {
     GlobalSignOut: globalSignOut,
     AdminUserGlobalSignOut: adminUserGlobalSignOut,
@@ -93,6 +112,9 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     ForgotPassword: (input) => sendingCode('ForgotPassword', input),
     VerifySoftwareToken: signed(verifySoftwareToken),
     ChangePassword: signed(changePassword),
+    UpdateUserAttributes: signed(updateUserAttributes),
+    GetUserAttributeVerificationCode: signed(getUserAttributeVerificationCode),
+    VerifyUserAttribute: signed(verifyUserAttribute),
   };
   for (const operation of SIGNED_PASS_THROUGH) {
     operations[operation] = signed((input) => callUpstream(operation, input));
@@ -279,6 +301,96 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
     return answer;
   }
 
+  /**
+   * A new email: refused when it is no address or another account's; otherwise held back by the pool
+   * until verified, and its code mailed to it.
+   */
+  async function updateUserAttributes(input: Record<string, unknown>, claims: Claims): Promise<Answer> {
+    const username = String(claims.username);
+    const email = attributeValue(input.UserAttributes, 'email');
+    if (email !== undefined) {
+      if (!EMAIL_PATTERN.test(email))
+        return refusal('InvalidParameterException', 'Invalid email address format.');
+      if (heldByAnother(email, username)) return aliasExists();
+    }
+    const before = options.findUser(username)?.AttributeVerificationCode;
+    const answer = await callUpstream('UpdateUserAttributes', input);
+    if (answer.status !== 200) return answer;
+    const delivered = await deliverAttributeCode(username, before, 'UpdateUserAttributes');
+    const list = (answer.body as { CodeDeliveryDetailsList?: unknown[] }).CodeDeliveryDetailsList ?? [];
+    return {
+      status: 200,
+      body: { CodeDeliveryDetailsList: delivered ? [deliveryTo(delivered)] : list },
+    };
+  }
+
+  /** A new code for the pending email (or the current one when none is pending), mailed to it. */
+  async function getUserAttributeVerificationCode(
+    input: Record<string, unknown>,
+    claims: Claims,
+  ): Promise<Answer> {
+    const username = String(claims.username);
+    const before = options.findUser(username)?.AttributeVerificationCode;
+    const answer = await callUpstream('GetUserAttributeVerificationCode', input);
+    if (answer.status !== 200) return answer;
+    const delivered = await deliverAttributeCode(username, before, 'GetUserAttributeVerificationCode');
+    return { status: 200, body: delivered ? { CodeDeliveryDetails: deliveryTo(delivered) } : {} };
+  }
+
+  /** The emailed code: the pending email becomes the account's, unless another account took it meanwhile. */
+  async function verifyUserAttribute(input: Record<string, unknown>, claims: Claims): Promise<Answer> {
+    const username = String(claims.username);
+    const state = attributeCodes.state(username);
+    if (state === 'limited')
+      return refusal('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+    if (state === 'expired')
+      return refusal('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+    const pending = attributeValue(options.findUser(username)?.UnverifiedAttributeChanges, 'email');
+    if (input.AttributeName === 'email' && pending !== undefined && heldByAnother(pending, username))
+      return aliasExists();
+    const answer = await callUpstream('VerifyUserAttribute', input);
+    if (answer.status === 200) attributeCodes.verified(username);
+    else if (typeOf(answer).endsWith('CodeMismatchException')) {
+      attributeCodes.wrong(username);
+      return refusal('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    }
+    return answer;
+  }
+
+  /** Whether an account other than `username`'s signs in with `email`. */
+  function heldByAnother(email: string, username: string): boolean {
+    const holder = options.findUser(email);
+    return holder !== undefined && holder.Username !== username;
+  }
+
+  /**
+   * Mails the code the stand-in stored in place of `before` to the address it verifies, before the
+   * caller has the answer (as `sendingCode`: the store may show the save a moment late).
+   */
+  async function deliverAttributeCode(
+    username: string,
+    before: string | undefined,
+    reason: string,
+  ): Promise<string | undefined> {
+    let user = options.findUser(username);
+    for (
+      let attempt = 1;
+      (!user?.AttributeVerificationCode || user.AttributeVerificationCode === before) &&
+      attempt < STORE_READ_ATTEMPTS;
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, STORE_READ_PAUSE_IN_MS));
+      user = options.findUser(username);
+    }
+    const code = user?.AttributeVerificationCode;
+    const to =
+      attributeValue(user?.UnverifiedAttributeChanges, 'email') ?? attributeValue(user?.Attributes, 'email');
+    if (!user || !code || !to) return undefined;
+    attributeCodes.sent(username);
+    options.deliver({ to, username: user.Username, code, reason });
+    return to;
+  }
+
   /** An operation made with the caller's access token, refused unless the token is one the pool issued. */
   function signed(
     operation: (input: Record<string, unknown>, claims: Claims) => Promise<Answer>,
@@ -341,15 +453,27 @@ interface Answer {
 type Claims = Record<string, unknown>;
 
 /** Calls made with an access token that the stand-in answers well once the token is checked. */
-const SIGNED_PASS_THROUGH = [
-  'AssociateSoftwareToken',
-  'SetUserMFAPreference',
-  'GetUser',
-  'UpdateUserAttributes',
-  'VerifyUserAttribute',
-  'GetUserAttributeVerificationCode',
-  'DeleteUser',
-];
+const SIGNED_PASS_THROUGH = ['AssociateSoftwareToken', 'SetUserMFAPreference', 'GetUser', 'DeleteUser'];
+
+/** What Cognito takes for an email address, near enough: one `@`, something on each side, no spaces. */
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function attributeValue(attributes: unknown, name: string): string | undefined {
+  if (!Array.isArray(attributes)) return undefined;
+  const value = (attributes as Array<{ Name?: unknown; Value?: unknown }>).find(
+    (attribute) => attribute.Name === name,
+  )?.Value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** As Cognito answers for an email another account signs in with. */
+function aliasExists(): Answer {
+  return refusal('AliasExistsException', 'An account with the given email already exists.');
+}
+
+function deliveryTo(email: string) {
+  return { AttributeName: 'email', DeliveryMedium: 'EMAIL', Destination: maskEmail(email) };
+}
 
 /** Wrong current passwords in a row at `ChangePassword` before the front stops checking them. */
 const WRONG_PASSWORDS_BEFORE_LIMIT = 5;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,12 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { MFA_CONFIGURATION, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
+import {
+  ATTRIBUTES_VERIFIED_BEFORE_UPDATE,
+  MFA_CONFIGURATION,
+  PASSWORD_POLICY,
+  TOKEN_VALIDITY,
+} from '../topology';
 import { type StoredUser, startCognitoFront } from './cognito-front';
 import { LOCAL_CREDENTIALS, LOCAL_HOST } from './listen';
 import { Mailbox } from './mailbox';
@@ -47,6 +52,8 @@ export async function startCognito(options: {
   dataDir: string;
   port: number;
   region: string;
+  /** Epoch ms, for the age of emailed codes. @default Date.now */
+  now?: () => number;
 }): Promise<LocalCognito> {
   mkdirSync(options.dataDir, { recursive: true });
   const innerPort = await freePort();
@@ -66,9 +73,11 @@ export async function startCognito(options: {
     clientId: () => clientId,
     findUser: (username) => findUser(users(), username),
     deliver: (mail) => mailbox.deliver(mail),
+    ...(options.now ? { now: options.now } : {}),
   });
   // Tokens name the front as their issuer, as Cognito's name the endpoint clients call.
   issueTokensAs(options.dataDir, front.url);
+  verifyAttributesBeforeUpdate(options.dataDir);
   const entry = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
   const child = spawn(process.execPath, [entry], {
     cwd: options.dataDir,
@@ -108,6 +117,41 @@ function issueTokensAs(dataDir: string, issuerDomain: string): void {
     file,
     `${JSON.stringify({ ...config, TokenConfig: { IssuerDomain: issuerDomain } }, null, 2)}\n`,
   );
+}
+
+/**
+ * A pool kept from before it held changed emails back until verified gets the setting as deployed.
+ * cognito-local takes `UserAttributeUpdateSettings` only at `CreateUserPool` (its `UpdateUserPool`
+ * leaves it as it was) and reads a pool's settings once, at its start: so the setting is written into
+ * the pool's store here, before the stand-in starts.
+ */
+function verifyAttributesBeforeUpdate(dataDir: string): void {
+  const directory = join(dataDir, '.cognito', 'db');
+  let files: string[];
+  try {
+    files = readdirSync(directory).filter((name) => name.endsWith('.json') && name !== 'clients.json');
+  } catch {
+    return; // First start: the pool is created with the setting.
+  }
+  for (const name of files) {
+    const file = join(directory, name);
+    let store: { Options?: Record<string, unknown> };
+    try {
+      store = JSON.parse(readFileSync(file, 'utf8')) as typeof store;
+    } catch {
+      continue;
+    }
+    const { Options: pool } = store;
+    if (pool?.Name !== POOL_NAME) continue;
+    const settings = { AttributesRequireVerificationBeforeUpdate: [...ATTRIBUTES_VERIFIED_BEFORE_UPDATE] };
+    if (JSON.stringify(pool.UserAttributeUpdateSettings) === JSON.stringify(settings)) continue;
+    // Renamed into place, as the stand-in saves its own store (patches/stormdb+0.5.2.patch).
+    writeFileSync(
+      `${file}.tmp`,
+      JSON.stringify({ ...store, Options: { ...pool, UserAttributeUpdateSettings: settings } }),
+    );
+    renameSync(`${file}.tmp`, file);
+  }
 }
 
 /** Access tokens of the pool, checked as the functions check them (over plain HTTP: the stand-in's only). */
@@ -151,12 +195,24 @@ function findUser(users: readonly StoredUser[], username: string): StoredUser | 
   return users.find((user) => user.Username === username || emailOf(user)?.toLowerCase() === wanted);
 }
 
-/** The unconfirmed sign-up code cognito-local keeps in its user store, for an email. */
+/**
+ * A code cognito-local keeps in its user store for an email: an unconfirmed sign-up's, or the one that
+ * verifies a new email waiting for it.
+ */
 function storedCode(users: readonly StoredUser[], to: string) {
   for (const user of users) {
     const email = emailOf(user);
     if (email?.toLowerCase() === to && user.ConfirmationCode) {
       return { to: email, username: user.Username, code: user.ConfirmationCode, reason: 'SignUp' };
+    }
+    const pending = user.UnverifiedAttributeChanges?.find((attribute) => attribute.Name === 'email')?.Value;
+    if (pending?.toLowerCase() === to && user.AttributeVerificationCode) {
+      return {
+        to: pending,
+        username: user.Username,
+        code: user.AttributeVerificationCode,
+        reason: 'UpdateUserAttributes',
+      };
     }
   }
   return undefined;
@@ -195,6 +251,10 @@ async function ensurePool(endpoint: string, region: string) {
           PoolName: POOL_NAME,
           UsernameAttributes: ['email'],
           AutoVerifiedAttributes: ['email'],
+          // As deployed: a new email counts once the code sent to it is entered.
+          UserAttributeUpdateSettings: {
+            AttributesRequireVerificationBeforeUpdate: [...ATTRIBUTES_VERIFIED_BEFORE_UPDATE],
+          },
           Policies: {
             PasswordPolicy: {
               MinimumLength: PASSWORD_POLICY.minLength,

@@ -9,7 +9,13 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../stage-config';
-import { MFA_CONFIGURATION, OUTPUTS, PASSWORD_POLICY, TOKEN_VALIDITY } from '../topology';
+import {
+  ATTRIBUTES_VERIFIED_BEFORE_UPDATE,
+  MFA_CONFIGURATION,
+  OUTPUTS,
+  PASSWORD_POLICY,
+  TOKEN_VALIDITY,
+} from '../topology';
 
 export interface AuthStackProps extends StackProps {
   /** The stage's settings; `productionLike` protects the user pool. */
@@ -45,6 +51,8 @@ export class AuthStack extends Stack {
         emailBody: 'Your Parley verification code is {####}. It expires in 24 hours.',
       },
       standardAttributes: { email: { required: true, mutable: true } },
+      // A new email counts once its code is entered; the old one signs in until then (why: the constant).
+      keepOriginal: { email: ATTRIBUTES_VERIFIED_BEFORE_UPDATE.includes('email') },
       passwordPolicy: { ...PASSWORD_POLICY, tempPasswordValidity: Duration.days(3) },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       // Offered, not required; authenticator apps only (why: MFA_CONFIGURATION).

@@ -36,6 +36,17 @@ export const ROUTE_DESCRIPTIONS = {
   updateMe: {
     summary: 'Change my username or display name',
   },
+  syncMyEmail: {
+    summary: 'Take my new email from my account, after I changed it there',
+    description:
+      'The email is changed at the user pool, from the client: `UpdateUserAttributes` sends a code to the ' +
+      'new address, and the change counts once `VerifyUserAttribute` takes that code (until then the old ' +
+      'email still signs in). Then this call reads the account’s email from the user pool and makes it the ' +
+      'profile’s: others find me by exact email with the new one, and by the old one nobody. `CONFLICT` when ' +
+      'another profile holds the new email (nothing changes); `NOT_FOUND` before my profile exists (`GET /me`). ' +
+      'Repeating it, or calling it with nothing changed, answers my profile as it is. Counts against the ' +
+      '`write` allowance.',
+  },
   exportMyData: {
     summary: 'Everything the server holds about me, as JSON, page by page',
     description:

@@ -171,6 +171,7 @@ type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never :
 export const ROUTE_RESPONSES = {
   getMe: MeSchema,
   updateMe: MeSchema,
+  syncMyEmail: MeSchema,
   exportMyData: AccountExportSchema,
   createAvatarUpload: AvatarUploadSlotSchema,
   setAvatar: MeSchema,

@@ -364,6 +364,14 @@ export const ROUTES = {
     status: 200,
     errors: [ValidationFailed, Conflict],
   }),
+  syncMyEmail: route({
+    method: 'POST',
+    path: '/me/email',
+    tag: 'profile',
+    auth: 'jwt',
+    status: 200,
+    errors: [NotFound, Conflict],
+  }),
   signOutEverywhere: route({
     method: 'POST',
     path: '/me/sign-out',

@@ -88,6 +88,8 @@ describe('authorization on every route', () => {
     getMe: { path: () => '/me', expect: { all: 200 } },
     updateMe: { path: () => '/me', body: () => ({ displayName: 'Renamed' }), expect: { all: 200 } },
     exportMyData: { path: () => '/me/export', expect: { all: 200 } },
+    // Each caller's own profile, its email as the account's (unchanged here).
+    syncMyEmail: { path: () => '/me/email', expect: { all: 200 } },
     findUsers: { path: () => '/users?prefix=own', expect: { all: 200 } },
     getUser: { path: () => `/users/${people.owner.userId}`, expect: { all: 200, blocked: 404 } },
     listFriends: { path: () => '/friends', expect: { all: 200 } },

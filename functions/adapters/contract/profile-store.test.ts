@@ -149,6 +149,59 @@ describe.each([
     });
   });
 
+  describe('changeEmail', () => {
+    it('moves the email: the new one finds the profile, the old one nobody, and is free for another', async () => {
+      const alice = profileOf('alice');
+      await store.create(alice);
+
+      const changed = await store.changeEmail(alice.userId, `${prefix}alicia@example.com`);
+
+      expect(changed).toEqual({ ...alice, email: `${prefix}alicia@example.com` });
+      expect(await store.get(alice.userId)).toEqual(changed);
+      expect(await store.findByEmail(`${prefix}alicia@example.com`)).toEqual(changed);
+      expect(await store.findByEmail(alice.email)).toBeUndefined();
+      const bob = profileOf('bob', { email: alice.email });
+      expect(await store.create(bob)).toBe('created');
+      expect(await store.findByEmail(alice.email)).toEqual(bob);
+    });
+
+    it('refuses an email another user holds, changing nothing', async () => {
+      const alice = profileOf('alice');
+      const bob = profileOf('bob');
+      await store.create(alice);
+      await store.create(bob);
+
+      await expect(store.changeEmail(alice.userId, bob.email)).rejects.toThrow(ConflictError);
+
+      expect(await store.get(alice.userId)).toEqual(alice);
+      expect(await store.findByEmail(alice.email)).toEqual(alice);
+      expect(await store.findByEmail(bob.email)).toEqual(bob);
+    });
+
+    it('is idempotent: a repeat, alone or at once, answers the moved profile', async () => {
+      const alice = profileOf('alice');
+      await store.create(alice);
+      const email = `${prefix}alicia@example.com`;
+
+      const [first, second] = await Promise.all([
+        store.changeEmail(alice.userId, email),
+        store.changeEmail(alice.userId, email),
+      ]);
+      const third = await store.changeEmail(alice.userId, email);
+
+      const moved = { ...alice, email };
+      expect([first, second, third]).toEqual([moved, moved, moved]);
+      expect(await store.findByEmail(email)).toEqual(moved);
+      expect(await store.findByEmail(alice.email)).toBeUndefined();
+    });
+
+    it('throws NotFoundError for a user without a profile', async () => {
+      await expect(store.changeEmail(freshId('nobody'), `${prefix}ghost@example.com`)).rejects.toThrow(
+        NotFoundError,
+      );
+    });
+  });
+
   describe('find', () => {
     it('finds nothing for an unknown username or email', async () => {
       expect(await store.findByUsername(`${prefix}nobody`)).toBeUndefined();

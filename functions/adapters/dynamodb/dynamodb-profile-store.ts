@@ -131,6 +131,38 @@ export class DynamoDbProfileStore implements ProfileStore {
     return toProfile(updated);
   }
 
+  async changeEmail(userId: string, email: string): Promise<Profile> {
+    const current = await this.get(userId);
+    if (!current) throw new NotFoundError('No profile for this user');
+    const claim = await this.claim(keys.emailClaim(email), userId);
+    if (claim === 'taken') throw new ConflictError('The email address belongs to another user');
+    if (current.email === email) return current;
+    let updated: Item | undefined;
+    try {
+      ({ Attributes: updated } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.profile(userId),
+          UpdateExpression: 'SET email = :email',
+          // A change that raced this one must not be overwritten: the claim it let go would be orphaned.
+          ConditionExpression: 'attribute_exists(pk) AND email = :current',
+          ExpressionAttributeValues: { ':email': email, ':current': current.email },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // The same change, made meanwhile by a repeat of this call, is this call's result too.
+      const now = await this.get(userId);
+      if (now?.email === email) return now;
+      if (claim === 'claimed') await this.release(keys.emailClaim(email), userId);
+      throw new ConflictError('The profile changed meanwhile; retry', { cause: error });
+    }
+    await this.release(keys.emailClaim(current.email), userId);
+    if (!updated) throw new ParleyError('UpdateItem with ALL_NEW returned no profile');
+    return toProfile(updated);
+  }
+
   async startAvatarUpload(userId: string, avatarId: string): Promise<string | undefined> {
     try {
       const { Attributes } = await this.client.send(

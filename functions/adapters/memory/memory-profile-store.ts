@@ -70,6 +70,20 @@ export class InMemoryProfileStore implements ProfileStore {
     return { ...updated };
   }
 
+  async changeEmail(userId: string, email: string): Promise<Profile> {
+    const current = this.profiles.get(userId);
+    if (!current) throw new NotFoundError('No profile for this user');
+    const owner = this.emails.get(email);
+    if (owner !== undefined && owner !== userId) {
+      throw new ConflictError('The email address belongs to another user');
+    }
+    const updated = { ...current, email };
+    this.profiles.set(userId, updated);
+    this.emails.set(email, userId);
+    if (current.email !== email) this.emails.delete(current.email);
+    return { ...updated };
+  }
+
   async startAvatarUpload(userId: string, avatarId: string): Promise<string | undefined> {
     const current = this.profiles.get(userId);
     if (!current) throw new NotFoundError('No profile for this user');

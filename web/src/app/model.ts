@@ -127,6 +127,9 @@ export class ChatModel {
     await model.load(device.conversations, device.friends);
     for (const events of device.pending) await model.apply(events);
     model.connect();
+    // Signed in with an email the server does not hold: it changed at the user pool, and the server was not
+    // told (the call failed, or another browser changed it). The server follows now, not awaited.
+    if (device.email !== session.email.toLowerCase()) void model.followEmail().catch(() => undefined);
     // Notifications on in this browser: the server's copy of its push subscription is checked, not awaited.
     if (readNotificationSettings().enabled) void model.syncPush();
     return model;
@@ -356,6 +359,15 @@ export class ChatModel {
 
   updateProfile(patch: { displayName?: string; username?: string }): Promise<void> {
     return this.people.updateProfile(patch);
+  }
+
+  /**
+   * Has the server take my account's email, after it changed at the user pool: people then find me by the
+   * new one. A session that still named the old email (changed from another browser) takes the new one.
+   */
+  async followEmail(): Promise<void> {
+    const me = await this.people.followAccountEmail();
+    if (me.email !== this.session.email.toLowerCase()) this.session.changeEmail(me.email);
   }
 
   /** Makes a picked image my profile picture (see `pictures.ts`); a file that is no picture is refused in words. */

@@ -24,6 +24,8 @@ export async function forgetBrowser(userId: string, session: Session): Promise<v
 export interface OpenedDevice {
   readonly api: ApiClient;
   readonly me: PublicProfile;
+  /** My email as the server holds it (people find me by it). */
+  readonly email: string;
   readonly deviceId: string;
   readonly e2ee: E2eeClient;
   /** This browser's encrypted store: keys, MLS state, history, outbox. */
@@ -102,5 +104,5 @@ export async function openBrowserDevice(
     openBlobShelf(userId),
   ]);
   performance.mark('parley:device-open');
-  return { api, me, deviceId, e2ee, vault, shelf, conversations, friends, pending };
+  return { api, me, email: me.email, deviceId, e2ee, vault, shelf, conversations, friends, pending };
 }

@@ -113,6 +113,13 @@ export class People {
     this.heardMe(await this.api.updateMe({ body: patch }));
   }
 
+  /** The server takes my account's email, after it changed at the user pool (`POST /me/email`). */
+  async followAccountEmail(): Promise<Me> {
+    const me = await this.api.syncMyEmail();
+    this.heardMe(me);
+    return me;
+  }
+
   /** My profile as the server answered it, shown wherever it shows (its email and date stay out). */
   heardMe(me: Me): void {
     const { email: _email, createdAt: _createdAt, ...profile } = me;

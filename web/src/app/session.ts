@@ -24,15 +24,33 @@ interface Stored {
 export class Session {
   private tokens: CognitoTokens;
   private refreshing: Promise<void> | undefined;
+  private currentEmail: string;
 
   private constructor(
-    /** The user pool, for the account's own settings (password, two-step sign-in). */
+    /** The user pool, for the account's own settings (password, email, two-step sign-in). */
     readonly cognito: CognitoClient,
-    readonly email: string,
+    email: string,
     tokens: CognitoTokens,
     private readonly refreshToken: string,
   ) {
+    this.currentEmail = email;
     this.tokens = tokens;
+  }
+
+  /** The email the account signs in with: for signing in again to prove it is the person. */
+  get email(): string {
+    return this.currentEmail;
+  }
+
+  /** The account's email changed (its code was entered): this session and the next visit sign in with it. */
+  changeEmail(email: string): void {
+    this.currentEmail = email;
+    // Only a session still kept: one forgotten at sign-out stays forgotten.
+    if (localStorage.getItem(STORAGE_KEY) === null) return;
+    localStorage.setItem(
+      STORAGE_KEY,
+      JSON.stringify({ email, refreshToken: this.refreshToken } satisfies Stored),
+    );
   }
 
   /**

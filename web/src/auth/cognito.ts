@@ -38,6 +38,16 @@ const AUTHENTICATOR_WORDS: Words = {
   TooManyFailedAttemptsException: 'Too many wrong codes. Wait 15 minutes, then try again.',
 };
 
+/** Changing the email: a new address, then the code sent to it. */
+const NEW_EMAIL_WORDS: Words = {
+  AliasExistsException: 'Another account uses that email. Choose another.',
+  InvalidParameterException: 'That is not an email address. Check it and try again.',
+  CodeDeliveryFailureException: 'We could not send an email to that address. Check it and try again.',
+  CodeMismatchException: 'That code is not right. Enter the code in the newest email we sent you.',
+  ExpiredCodeException: 'That code has expired or was used already. Send a new code and enter that one.',
+  LimitExceededException: 'Too many wrong codes or new codes. Wait 15 minutes, then try again.',
+};
+
 /** A refused Cognito call; `message` is written for people, `name` is Cognito's exception. */
 export class CognitoError extends Error {
   constructor(
@@ -193,6 +203,36 @@ export class CognitoClient {
       'ChangePassword',
       { AccessToken: accessToken, PreviousPassword: current, ProposedPassword: proposed },
       { NotAuthorizedException: 'Your current password is not right.' },
+    );
+  }
+
+  /**
+   * Asks for `email` to become the account's. The user pool sends a code there and keeps the current email,
+   * for signing in too, until the code is entered (`confirmEmailChange`).
+   */
+  async requestEmailChange(accessToken: string, email: string): Promise<void> {
+    await this.call(
+      'UpdateUserAttributes',
+      { AccessToken: accessToken, UserAttributes: [{ Name: 'email', Value: email }] },
+      NEW_EMAIL_WORDS,
+    );
+  }
+
+  /** Sends a new code to the email asked for; the one before stops working. */
+  async resendEmailCode(accessToken: string): Promise<void> {
+    await this.call(
+      'GetUserAttributeVerificationCode',
+      { AccessToken: accessToken, AttributeName: 'email' },
+      NEW_EMAIL_WORDS,
+    );
+  }
+
+  /** The code sent to the new email: from now on it is the account's, and the old one signs in no more. */
+  async confirmEmailChange(accessToken: string, code: string): Promise<void> {
+    await this.call(
+      'VerifyUserAttribute',
+      { AccessToken: accessToken, AttributeName: 'email', Code: code },
+      NEW_EMAIL_WORDS,
     );
   }
 
