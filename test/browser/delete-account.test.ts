@@ -16,6 +16,7 @@ import {
 } from '../support/browser';
 import { PASSWORD, type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
+import { enrolAuthenticator, freshCode } from '../support/totp';
 
 /**
  * Alice and Bob chat, each in Chromium. Alice deletes her account in Settings: a wrong password is said in
@@ -119,5 +120,33 @@ describe('the web client in Chromium: deleting my account', () => {
     expect(await page.getByText('You are not allowed to do that here.').count()).toBe(0);
     await screenshot(page, 'deleted-peer-phone');
     expect(await accessibilityViolations(page)).toEqual([]);
+  }, 120_000);
+
+  it('asks for the authenticator code after the password when two-step sign-in is on', async () => {
+    const carol = await signUp(stack, 'carol');
+    const { secret, step } = await enrolAuthenticator(stack, carol);
+    const { page } = await openPage(browser, stack, PHONE);
+    await page.getByLabel('Email').fill(carol.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const signInCode = await freshCode(secret, step);
+    await page.getByLabel('Code from your authenticator app').fill(signInCode.code);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await list(page).getByRole('button', { name: 'Settings', exact: true }).click({ timeout: 60_000 });
+
+    const carols = page.getByRole('region', { name: 'Delete your account' });
+    await carols.getByRole('button', { name: 'Delete account…' }).click();
+    await carols.getByLabel('Your password, to confirm it is you').fill(PASSWORD);
+    await carols.getByRole('button', { name: 'Delete my account' }).click();
+    await carols.getByLabel('Code from your authenticator app').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'delete-account-code-phone');
+    const deleteCode = await freshCode(secret, signInCode.step);
+    await carols.getByLabel('Code from your authenticator app').fill(deleteCode.code);
+    await carols.getByRole('button', { name: 'Delete my account' }).click();
+    await page
+      .getByRole('status')
+      .getByText('Your account is deleted', { exact: false })
+      .waitFor({ timeout: 60_000 });
+    await expect(apiFor(stack, carol).getMe()).rejects.toMatchObject({ status: 404 });
   }, 120_000);
 });

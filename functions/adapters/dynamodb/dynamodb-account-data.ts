@@ -1,6 +1,7 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountData, ErasedAccountData } from '../../ports/account-data';
 import { batchWriteAll, type TableKey, type WriteRequest } from './batch';
+import { releaseClaim } from './claims';
 import { isConditionFailed, keys, ttlFromMs } from './keys';
 import { queryAll } from './query-all';
 
@@ -34,7 +35,7 @@ export class DynamoDbAccountData implements AccountData {
     }
     const requests: WriteRequest[] = deletions.map((key) => ({ DeleteRequest: { Key: key } }));
     await batchWriteAll(this.client, this.tableName, requests);
-    if (claims.email) await this.release(keys.emailClaim(claims.email), userId);
+    if (claims.email) await releaseClaim(this.client, this.tableName, keys.emailClaim(claims.email), userId);
     if (claims.username)
       await this.hold(keys.usernameClaim(claims.username), userId, claims.usernameHeldUntil);
     return { deletedItems: deletions.length };
@@ -49,21 +50,6 @@ export class DynamoDbAccountData implements AccountData {
       ConsistentRead: true,
     });
     return items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-  }
-
-  private async release(key: TableKey, userId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: 'userId = :userId',
-          ExpressionAttributeValues: { ':userId': userId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
   }
 
   /** The claim stays, naming nobody, until DynamoDB's TTL deletes it after `until`. */

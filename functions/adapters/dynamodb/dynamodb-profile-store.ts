@@ -1,5 +1,4 @@
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -12,6 +11,7 @@ import { decodeCursor, encodeCursor } from '../../cursor';
 import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors';
 import type { Profile, ProfilePatch, ProfileStore } from '../../ports/profile-store';
 import { batchGetAll, type Item, type TableKey } from './batch';
+import { releaseClaim } from './claims';
 import { isConditionFailed, keys } from './keys';
 
 /** Search partitions are keyed by the first two characters. */
@@ -288,20 +288,8 @@ export class DynamoDbProfileStore implements ProfileStore {
     }
   }
 
-  private async release(key: TableKey, userId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConditionExpression: 'userId = :userId',
-          ExpressionAttributeValues: { ':userId': userId },
-        }),
-      );
-    } catch (error) {
-      // Already gone, or taken by someone else since: not this user's to delete.
-      if (!isConditionFailed(error)) throw error;
-    }
+  private release(key: TableKey, userId: string): Promise<void> {
+    return releaseClaim(this.client, this.tableName, key, userId);
   }
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ApiError } from '../../../shared/client/api-client';
 import type { ChatModel } from '../app/model';
 import { CognitoError, type CognitoTokens, type MfaChallenge } from '../auth/cognito';
+import { ErrorLine, FormButtons, useOpenedForm, useStep } from './account-form';
 
 /** Where the form is: closed, asking for the password, or for the authenticator's code after it. */
 type Step = 'closed' | 'password' | 'code';
@@ -17,13 +18,12 @@ export function DeleteAccountSection(props: { model: ChatModel; onDeleted: () =>
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [challenge, setChallenge] = useState<MfaChallenge>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const form = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    form.current?.scrollIntoView({ block: 'nearest' });
-    form.current?.querySelector('input')?.focus({ preventScroll: true });
-  }, [step]);
+  const { busy, error, setError, run } = useStep((caught) =>
+    caught instanceof CognitoError || caught instanceof ApiError
+      ? caught.message
+      : 'Your account could not be deleted. Check your connection and try again.',
+  );
+  const form = useOpenedForm(step);
 
   const close = () => {
     setStep('closed');
@@ -64,24 +64,12 @@ export function DeleteAccountSection(props: { model: ChatModel; onDeleted: () =>
 
   const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    void (async () => {
-      try {
-        const tokens = await signInAgain();
-        if (!tokens) return;
-        await props.model.deleteAccount(tokens.accessToken);
-        props.onDeleted();
-      } catch (caught) {
-        setError(
-          caught instanceof CognitoError || caught instanceof ApiError
-            ? caught.message
-            : 'Your account could not be deleted. Check your connection and try again.',
-        );
-      } finally {
-        setBusy(false);
-      }
-    })();
+    void run(async () => {
+      const tokens = await signInAgain();
+      if (!tokens) return;
+      await props.model.deleteAccount(tokens.accessToken);
+      props.onDeleted();
+    });
   };
 
   return (
@@ -130,19 +118,8 @@ export function DeleteAccountSection(props: { model: ChatModel; onDeleted: () =>
               />
             </label>
           )}
-          {error ? (
-            <p id="delete-account-error" class="error" role="alert">
-              {error}
-            </p>
-          ) : null}
-          <p class="profile-actions">
-            <button type="submit" class="danger" disabled={busy}>
-              {busy ? 'Deleting…' : 'Delete my account'}
-            </button>
-            <button type="button" disabled={busy} onClick={close}>
-              Cancel
-            </button>
-          </p>
+          <ErrorLine id="delete-account-error" error={error} />
+          <FormButtons busy={busy} submit="Delete my account" busyLabel="Deleting…" danger onCancel={close} />
         </form>
       )}
     </section>
