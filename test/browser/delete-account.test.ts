@@ -88,6 +88,9 @@ describe('the web client in Chromium: deleting my account', () => {
       .getByText('Your account is deleted', { exact: false })
       .waitFor({ timeout: 60_000 });
     await screenshot(page, 'account-deleted-desktop');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'account-deleted-phone');
+    await page.setViewportSize(DESKTOP);
     expect([...found, ...(await accessibilityViolations(page))]).toEqual([]);
     // Her keys, history and outbox are gone from this browser, and her words with them.
     expect(await browserStorage(page)).not.toContain(fromAlice);
@@ -119,6 +122,10 @@ describe('the web client in Chromium: deleting my account', () => {
       .click();
     expect(await page.getByText('You are not allowed to do that here.').count()).toBe(0);
     await screenshot(page, 'deleted-peer-phone');
+    await page.setViewportSize(DESKTOP);
+    await screenshot(page, 'deleted-peer-desktop');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.setViewportSize(PHONE);
     expect(await accessibilityViolations(page)).toEqual([]);
   }, 120_000);
 

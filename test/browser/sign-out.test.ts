@@ -50,6 +50,9 @@ describe('the web client in Chromium: sign out everywhere', () => {
     await expect.poll(() => listed.count()).toBe(2);
     expect(await listed.filter({ hasText: '(this browser)' }).count()).toBe(1);
     await screenshot(laptop.page, 'sign-out-everywhere-dialog-desktop');
+    await laptop.page.setViewportSize(PHONE);
+    await screenshot(laptop.page, 'sign-out-everywhere-dialog-phone');
+    await laptop.page.setViewportSize(DESKTOP);
     expect(await accessibilityViolations(laptop.page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Sign out everywhere' }).click();
 

@@ -209,6 +209,10 @@ describe('the web client in Chromium: two-step sign-in with an authenticator app
       .getByText('Your current password is not right.')
       .waitFor({ timeout: 30_000 });
     await screenshot(page, 'change-password-phone');
+    await page.setViewportSize(DESKTOP);
+    await form.scrollIntoViewIfNeeded();
+    await screenshot(page, 'change-password-desktop');
+    await page.setViewportSize(PHONE);
     expect(await violations(page, 'change password')).toEqual([]);
 
     await form.getByLabel('Current password').fill(PASSWORD);
