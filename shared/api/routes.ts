@@ -65,6 +65,11 @@ export interface RouteSpec {
   readonly status: 200 | 201 | 204;
   /** Error codes this route may answer with, besides UNAUTHORIZED, RATE_LIMITED and INTERNAL. */
   readonly errors: readonly ErrorCode[];
+  /**
+   * A read that refuses a token from before a sign-out everywhere, as every route that changes state
+   * does: what it answers is worth a stolen token's last hour (the account's export).
+   */
+  readonly refusesEndedSessions?: true;
 }
 
 const PAGE_LIMIT_DEFAULT = 20;
@@ -396,6 +401,7 @@ export const ROUTES = {
     query: z.object({ cursor: z.optional(CursorSchema) }),
     status: 200,
     errors: [ValidationFailed, NotFound],
+    refusesEndedSessions: true,
   }),
   createAvatarUpload: route({
     method: 'POST',
@@ -820,12 +826,13 @@ export type Routes = typeof ROUTES;
 
 /**
  * Whether a route refuses an access token issued before its user signed out everywhere
- * (`SESSION_ENDED`): every authenticated route that changes state. Reads are spared the check (a
- * strongly consistent read of the user's presence item) and answer such a token until it expires, at
- * most an hour after it was issued.
+ * (`SESSION_ENDED`): every authenticated route that changes state, and the reads that say so
+ * (`refusesEndedSessions`: the account's export). Other reads are spared the check (a strongly
+ * consistent read of the user's presence item) and answer such a token until it expires, at most an
+ * hour after it was issued.
  */
 export function refusesEndedSessions(spec: RouteSpec): boolean {
-  return spec.auth === 'jwt' && spec.method !== 'GET';
+  return spec.auth === 'jwt' && (spec.method !== 'GET' || spec.refusesEndedSessions === true);
 }
 
 /** `METHOD /path`, as API Gateway names a route. */

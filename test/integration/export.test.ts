@@ -168,4 +168,13 @@ describe('export my data', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
+
+  it('refuses a token from before a sign-out everywhere, though other reads still answer it for its hour', async () => {
+    expect((await rawRequest(stack, dave, 'GET', '/me/export')).status).toBe(200);
+    expect((await rawRequest(stack, dave, 'POST', '/me/sign-out')).status).toBe(204);
+    const refused = await rawRequest(stack, dave, 'GET', '/me/export');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ code: 'SESSION_ENDED' });
+    expect((await rawRequest(stack, dave, 'GET', '/me')).status).toBe(200);
+  });
 });
