@@ -104,6 +104,29 @@ export async function deleteFriendEdge(
   if (isCounted(Attributes)) await giveFriendPlace(client, tableName, userId);
 }
 
+/**
+ * Counts an edge stored before edges were counted, with no cap: its place first, then the mark, only on an
+ * edge still there and not counted meanwhile (else the place goes back). `false` when there was nothing to
+ * count. Repeatable, and safe beside live requests: each edge is counted once.
+ */
+export async function countStoredFriendEdge(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  userId: string,
+  otherId: string,
+): Promise<boolean> {
+  await addFriendPlace(client, tableName, userId);
+  const marked = await updateIf(client, {
+    TableName: tableName,
+    Key: keys.friend(userId, otherId),
+    UpdateExpression: 'SET counted = :counted',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(counted)',
+    ExpressionAttributeValues: { ':counted': true },
+  });
+  if (!marked) await giveFriendPlace(client, tableName, userId);
+  return marked;
+}
+
 /** The user's counted edges (strongly consistent). */
 export async function countFriendEdges(
   client: DynamoDBDocumentClient,
