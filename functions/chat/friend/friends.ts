@@ -15,6 +15,7 @@ import type { RateLimiter } from '../../ports/rate-limiter';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
 import type { Caller } from '../access';
 import { directConversationId } from '../conversation/direct-conversation';
+import { inParallel } from '../in-parallel';
 import { notifyUsers } from '../push/notify';
 import { iso, profilesById, publicProfile } from '../views';
 
@@ -37,6 +38,11 @@ export type FriendTarget = { userId: string } | { username: string } | { email: 
  */
 /** Friend edges read per page while a deleted account's friendships are ended. */
 const FRIENDS_PER_READ = 100;
+/**
+ * Friendships a deleted account ends at a time: one at a time, a user with as many friends and requests as
+ * they may hold (`friendsPerUser`) would take minutes; each is a handful of round trips.
+ */
+const ENDINGS_AT_ONCE = 8;
 
 export function friends(deps: FriendsDeps) {
   const edge = (userId: string, otherId: string, state: FriendState, since: number): FriendEdge => ({
@@ -242,13 +248,13 @@ export function friends(deps: FriendsDeps) {
         edges.push(...page.items);
         cursor = page.next;
       } while (cursor);
-      for (const e of edges) {
+      await inParallel(edges, ENDINGS_AT_ONCE, async (e) => {
         await deps.relationships.deleteFriendPair(caller.userId, e.otherId);
         if (me) {
           const frame = { type: 'friend', event: 'removed', user: publicProfile(me) } as const;
           await notifyUsers(deps.fanout, [e.otherId], frame, caller.correlationId);
         }
-      }
+      });
       const blocked = await deps.relationships.blockedEitherWayOf(caller.userId);
       for (const otherId of blocked) {
         // Reopened for both reasons, as an unblock does: a conversation the deletion left is closed for good
