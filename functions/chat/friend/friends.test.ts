@@ -13,6 +13,8 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../../errors';
+import { FRIENDSHIP_ENDED } from '../../ports/message-log';
+import { directConversationId } from '../conversation/direct-conversation';
 import { friends } from './friends';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -416,6 +418,9 @@ describe('friends', () => {
           },
           relation: relationships.relation.bind(relationships),
         });
+      // Alice and Carol were friends once: their direct conversation is closed until they are again.
+      const direct = directConversationId('alice', 'carol');
+      await deps.messages.setClosed(direct, FRIENDSHIP_ENDED, true);
       const mine = friends({ ...deps, relationships: full(['carol']) });
       const theirs = friends({ ...deps, relationships: full(['alice']) });
 
@@ -426,6 +431,8 @@ describe('friends', () => {
       await expect(theirs.request(carol, { userId: 'alice' })).rejects.toMatchObject({
         cap: 'friendsPerUser',
       });
+      // A refused acceptance leaves it closed.
+      expect((await deps.messages.heads([direct])).get(direct)?.closed).toBe(true);
     });
 
     it.each([

@@ -135,11 +135,14 @@ export function friends(deps: FriendsDeps) {
   }
 
   /**
-   * Stores a friendship in place of the request `otherId` sent. A counted request holds both places
-   * already, so this is refused only for one stored before friend edges were counted, when it would
-   * take a user past the cap. The one who accepts is told whose list is full: the other asked them.
+   * Stores a friendship in place of the request `otherId` sent, their direct conversation reopened first
+   * (see `reopenDirect`). A counted request holds both places already, so this is refused only for one
+   * stored before friend edges were counted, when it would take a user past the cap: the conversation is
+   * then closed again, as it is between users who are not friends. The one who accepts is told whose list
+   * is full: the other asked them.
    */
   async function storeFriendship(callerId: string, otherId: string, now: number): Promise<void> {
+    await reopenDirect(callerId, otherId);
     try {
       await deps.relationships.putFriendPair(
         edge(callerId, otherId, 'friend', now),
@@ -148,6 +151,7 @@ export function friends(deps: FriendsDeps) {
       );
     } catch (error) {
       if (!(error instanceof FriendsFullError)) throw error;
+      await deps.messages.setClosed(directConversationId(callerId, otherId), FRIENDSHIP_ENDED, true);
       if (error.userIds.includes(callerId)) throw callerFull(error);
       throw new LimitReachedError(
         'friendsPerUser',
@@ -193,7 +197,6 @@ export function friends(deps: FriendsDeps) {
       if (state === 'outgoing')
         return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
       if (state === 'incoming') {
-        await reopenDirect(caller.userId, other.userId);
         await storeFriendship(caller.userId, other.userId, now);
         await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
         return { user: publicProfile(other), state: 'friend', since: iso(now) };
@@ -209,7 +212,6 @@ export function friends(deps: FriendsDeps) {
     async accept(caller: Caller, otherId: string): Promise<Friend> {
       const { me, other } = await requireEdge(caller, otherId, 'incoming', 'request');
       const now = deps.clock();
-      await reopenDirect(caller.userId, otherId);
       await storeFriendship(caller.userId, otherId, now);
       await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
       return { user: publicProfile(other), state: 'friend', since: iso(now) };
