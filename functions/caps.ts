@@ -19,6 +19,11 @@ export interface Caps {
   readonly attachmentBytesPerUserPerDay: number;
   /** WebSocket connections a user has open at once: a `$connect` beyond it is refused. */
   readonly socketsPerUser: number;
+  /**
+   * Other users a user has a friend edge with: friends plus pending requests, sent or received. A request
+   * that would give the sender or the recipient one more is refused.
+   */
+  readonly friendsPerUser: number;
 }
 
 /** The defaults: far above real use, far below what hurts (see README "Limits"). */
@@ -30,6 +35,9 @@ export const DEFAULT_CAPS: Caps = {
   // Twenty of the largest files a day, or thousands of photos: a heavy sharer, not a file host.
   attachmentBytesPerUserPerDay: 2 * 1000 * 1000 * 1000,
   socketsPerUser: 10,
+  // Facebook's own friend limit, and far above any address book a chat is used with (a few hundred
+  // contacts): it bounds what an export pages through and what a deletion ends one friendship at a time.
+  friendsPerUser: 5000,
 };
 
 const count = z.number().check(z.int(), z.positive());
@@ -42,6 +50,7 @@ export const CapsSchema = z.object({
   blobBytesPerUserPerDay: count,
   attachmentBytesPerUserPerDay: count,
   socketsPerUser: count,
+  friendsPerUser: count,
 }) satisfies z.ZodMiniType<Caps>;
 
 /** The defaults with a stage's overrides applied. */

@@ -202,6 +202,26 @@ export class LimitReachedError extends ParleyError {
   }
 }
 
+/**
+ * A friend edge refused because its user holds `friendsPerUser` already: the store's answer, naming the
+ * full users, so the use case can word it for whoever asked (a recipient's count is not the sender's business).
+ */
+export class FriendsFullError extends LimitReachedError {
+  constructor(
+    limit: number,
+    readonly userIds: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      'friendsPerUser',
+      limit,
+      `Already as many friends and friend requests as allowed: ${[...userIds].sort().join(', ')}`,
+      options,
+    );
+    this.name = 'FriendsFullError';
+  }
+}
+
 /** The caller used up its allowance for this kind of request; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends ParleyError {
   override readonly code = ErrorCode.RateLimited;

@@ -28,10 +28,21 @@ export interface Relation {
 /** Friendships, requests and blocks. Each edge is stored on both users' sides. */
 export interface RelationshipStore {
   relation(userId: string, otherId: string): Promise<Relation>;
-  /** Writes both sides of a friendship or request. */
-  putFriendPair(first: FriendEdge, second: FriendEdge): Promise<void>;
-  /** Removes both sides; removing what is not there is not an error. */
+  /**
+   * Writes both sides of a friendship or request. Each user is counted once for every other user they
+   * have an edge with, whatever its state (the `friendsPerUser` cap): an edge already stored is replaced
+   * and takes no new place, so turning a request into a friendship never needs one, and a repeat counts
+   * nothing. With `limit`, a user who would get a new edge while `limit` are counted already is refused:
+   * nothing is written and `FriendsFullError` names every such user.
+   */
+  putFriendPair(first: FriendEdge, second: FriendEdge, limit?: number): Promise<void>;
+  /**
+   * Removes both sides, each user's count going down by the edge removed; removing what is not there is
+   * not an error and counts nothing down.
+   */
   deleteFriendPair(userId: string, otherId: string): Promise<void>;
+  /** How many edges the user is counted for: what `friendsPerUser` is checked against. */
+  countFriendsOf(userId: string): Promise<number>;
   listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>>;
   /** Ids of all confirmed friends (for presence). */
   listFriendIds(userId: string): Promise<string[]>;

@@ -49,7 +49,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   IMMUTABLE:
     "the message is an MLS commit (the group's history): it cannot be deleted, edited, answered or reacted to.",
   LIMIT_REACHED:
-    'the request would take the caller past a cap (groups per user, devices per user, key packages per device, bytes of commits and Welcomes a day, open sockets); the message names it and nothing was stored. The daily byte cap answers with `Retry-After`: the seconds until it resets at midnight UTC.',
+    'the request would take the caller past a cap (groups per user, friends and friend requests per user, devices per user, key packages per device, bytes of commits and Welcomes a day, open sockets); the message names it and nothing was stored. The daily byte cap answers with `Retry-After`: the seconds until it resets at midnight UTC.',
   RATE_LIMITED: 'the caller exceeded its rate; retry after `Retry-After` seconds.',
   INTERNAL: 'the server failed; the request may be retried.',
   UNAVAILABLE:

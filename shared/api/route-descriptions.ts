@@ -110,10 +110,19 @@ export const ROUTE_DESCRIPTIONS = {
   },
   sendFriendRequest: {
     summary: 'Ask a user, by id, username or email, to be friends',
-    description: 'If they already asked me, this accepts their request.',
+    description:
+      'If they already asked me, this accepts their request. A user has at most 5,000 friends and pending ' +
+      'requests, sent and received together (`friendsPerUser`): a request from a user at the cap is ' +
+      '`LIMIT_REACHED` until they remove a friend or cancel or reject a request; one to a user at the cap is ' +
+      '`NOT_FOUND`, the answer for a user who blocked me, so a sender learns nothing of anyone else’s count. ' +
+      'Nothing is stored either way.',
   },
   acceptFriendRequest: {
     summary: 'Accept a request',
+    description:
+      'A pending request already counts against both users’ `friendsPerUser` cap, so accepting it needs no ' +
+      'room. Only a request stored before the cap was counted can be refused, with `LIMIT_REACHED`, when it ' +
+      'would take either user past the cap.',
   },
   rejectFriendRequest: {
     summary: 'Reject a request',

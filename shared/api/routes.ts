@@ -472,7 +472,7 @@ export const ROUTES = {
     auth: 'jwt',
     body: FriendRequestBodySchema,
     status: 201,
-    errors: [ValidationFailed, NotFound, Forbidden, Conflict],
+    errors: [ValidationFailed, NotFound, Forbidden, Conflict, LimitReached],
   }),
   acceptFriendRequest: route({
     method: 'POST',
@@ -481,7 +481,7 @@ export const ROUTES = {
     auth: 'jwt',
     params: UserParamsSchema,
     status: 200,
-    errors: [NotFound],
+    errors: [NotFound, LimitReached],
   }),
   rejectFriendRequest: route({
     method: 'POST',

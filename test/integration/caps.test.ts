@@ -21,6 +21,7 @@ describe('caps', () => {
         keyPackagesPerDevice: 3,
         blobBytesPerUserPerDay: BLOB_BYTES_PER_DAY,
         groupsPerUser: 2,
+        friendsPerUser: 2,
       },
     });
     table = tableReader(stack);
@@ -160,6 +161,64 @@ describe('caps', () => {
         body: { userIds: [hank.userId] },
       });
       expect(added.members.map((m) => m.user.userId)).toContain(hank.userId);
+    });
+  });
+
+  describe('friends per user', () => {
+    it('refuses a request past the cap of friends and requests, for the sender with 409 LIMIT_REACHED and for the recipient as a block does, storing nothing; cancel, reject, block and unfriend make room', async () => {
+      const [kim, leo, mia, ned, oli, pat] = (await Promise.all(
+        ['kim', 'leo', 'mia', 'ned', 'oli', 'pat'].map((name) => signUp(stack, name)),
+      )) as [Persona, Persona, Persona, Persona, Persona, Persona];
+      const [kims, neds, pats] = [kim, ned, pat].map((persona) => apiFor(stack, persona)) as [Api, Api, Api];
+      const ask = (api: Api, to: Persona) => api.sendFriendRequest({ body: { userId: to.userId } });
+      const edgesOf = async (persona: Persona) =>
+        (await table.query(`USER#${persona.userId}`, 'FRIEND#')).map((item) => item.otherId).sort();
+      const counted = async (...personas: Persona[]) =>
+        Promise.all(
+          personas.map(async (p) => Number((await table.get(`QUOTA#${p.userId}`, 'FRIENDS'))?.edges ?? 0)),
+        );
+      // Kim is at the cap: a friend and a request she sent.
+      await befriend(stack, kim, leo);
+      await ask(kims, mia);
+      expect(await counted(kim, leo, mia)).toEqual([2, 1, 1]);
+
+      const asSender = await failure(ask(kims, ned));
+      expect(asSender).toMatchObject({ status: 409, code: 'LIMIT_REACHED' });
+      expect(asSender.detail).toBe(
+        'You have as many friends and friend requests as allowed: remove a friend, or cancel or reject a request, to make room (cap friendsPerUser: 2)',
+      );
+      // To the sender, a full recipient is a user who blocked them, or none at all.
+      await apiFor(stack, oli).blockUser({ params: { userId: ned.userId } });
+      const blocked = await rawRequest(stack, ned, 'POST', '/friends/requests', { userId: oli.userId });
+      const full = await rawRequest(stack, ned, 'POST', '/friends/requests', { userId: kim.userId });
+      expect(full.status).toBe(404);
+      const withoutId = ({ requestId: _, ...problem }: Record<string, unknown>) => problem;
+      expect(withoutId(await full.json())).toEqual(withoutId(await blocked.json()));
+      expect(await edgesOf(kim)).toEqual([leo.userId, mia.userId].sort());
+      expect(await edgesOf(ned)).toEqual([]);
+      expect(await counted(kim, ned)).toEqual([2, 0]);
+
+      await kims.cancelFriendRequest({ params: { userId: mia.userId } });
+      expect(await counted(kim, mia)).toEqual([1, 0]);
+      await expect(ask(kims, ned)).resolves.toMatchObject({ state: 'outgoing' });
+
+      await neds.rejectFriendRequest({ params: { userId: kim.userId } });
+      expect(await counted(kim, ned)).toEqual([1, 0]);
+      await expect(ask(neds, kim)).resolves.toMatchObject({ state: 'outgoing' });
+
+      await kims.blockUser({ params: { userId: ned.userId } });
+      expect(await counted(kim, ned)).toEqual([1, 0]);
+      await expect(ask(kims, mia)).resolves.toMatchObject({ state: 'outgoing' });
+
+      await kims.removeFriend({ params: { userId: leo.userId } });
+      expect(await counted(kim, leo)).toEqual([1, 0]);
+      await expect(ask(pats, kim)).resolves.toMatchObject({ state: 'outgoing' });
+      // Accepting takes no new place: the request holds it.
+      await expect(kims.acceptFriendRequest({ params: { userId: pat.userId } })).resolves.toMatchObject({
+        state: 'friend',
+      });
+      expect(await counted(kim, mia, pat)).toEqual([2, 1, 1]);
+      expect(await edgesOf(kim)).toEqual([mia.userId, pat.userId].sort());
     });
   });
 

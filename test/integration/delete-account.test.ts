@@ -7,6 +7,7 @@ import { cognitoClient, PASSWORD, type Persona, signUp } from '../support/person
 import { browserPushSubscription } from '../support/push';
 import { startTestStack, type TestStack } from '../support/stack';
 import { flatten, serverContents } from '../support/stored';
+import { tableReader } from '../support/table';
 
 const TWO_HOURS_IN_SECONDS = 2 * 60 * 60;
 
@@ -143,6 +144,16 @@ describe('deleting an account (DELETE /me)', () => {
     expect(davesFriends.items.map((f) => f.user.userId)).not.toContain(alice.userId);
     const franksBlocks = await apiFor(stack, frank).listBlocks({ query: {} });
     expect(franksBlocks.items).toEqual([]);
+    // Each friend's count of friends and requests (the friendsPerUser cap) gave her place back.
+    const table = tableReader(stack);
+    try {
+      const counts = await Promise.all(
+        [bob, carol, dave].map(async (p) => (await table.get(`QUOTA#${p.userId}`, 'FRIENDS'))?.edges),
+      );
+      expect(counts).toEqual([0, 0, 0]);
+    } finally {
+      table.destroy();
+    }
     await expect(bobs.getUser({ params: { userId: alice.userId } })).rejects.toMatchObject({ status: 404 });
     expect((await apiFor(stack, eve).findUsers({ query: { email: alice.email } })).items).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshId, useLocalTable } from '../../../test/support/local-table';
-import { ValidationError } from '../../errors';
+import { FriendsFullError, ValidationError } from '../../errors';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
 import { DynamoDbRelationshipStore } from '../dynamodb/dynamodb-relationship-store';
 import { InMemoryRelationshipStore } from '../memory/memory-relationship-store';
@@ -79,6 +79,93 @@ describe.each([
 
       expect(await store.listFriendIds(alice)).toEqual([bob]);
       expect(await store.listFriendIds(carol)).toEqual([]);
+    });
+  });
+
+  describe('friend counts (the friendsPerUser cap)', () => {
+    const counts = async (...userIds: string[]) =>
+      Promise.all(userIds.map((userId) => store.countFriendsOf(userId)));
+
+    it('counts each user once per other user, friends and requests either way; an accept or a repeat counts nothing new', async () => {
+      await store.putFriendPair(...request(alice, bob), 10);
+      await store.putFriendPair(...request(carol, alice), 10);
+      expect(await counts(alice, bob, carol)).toEqual([2, 1, 1]);
+
+      await store.putFriendPair(...friendship(bob, alice, T0 + 1), 10);
+      await store.putFriendPair(...friendship(bob, alice, T0 + 2), 10);
+
+      expect(await counts(alice, bob, carol)).toEqual([2, 1, 1]);
+      expect(await counts(freshId('nobody'))).toEqual([0]);
+    });
+
+    it('refuses a new edge for a user at the cap, sender or recipient, naming them and storing nothing', async () => {
+      const dave = freshId('dave');
+      await store.putFriendPair(...friendship(alice, carol), 1);
+      await store.putFriendPair(...friendship(dave, freshId('erin')), 1);
+
+      const asSender = store.putFriendPair(...request(alice, bob), 1);
+      await expect(asSender).rejects.toThrow(FriendsFullError);
+      await expect(asSender).rejects.toMatchObject({
+        code: 'LIMIT_REACHED',
+        cap: 'friendsPerUser',
+        limit: 1,
+        userIds: [alice],
+      });
+      const asRecipient = store.putFriendPair(...request(bob, alice), 1);
+      await expect(asRecipient).rejects.toMatchObject({ userIds: [alice] });
+      const both = store.putFriendPair(...request(alice, dave), 1);
+      await expect(both).rejects.toMatchObject({ userIds: [alice, dave].sort() });
+
+      expect((await store.relation(alice, bob)).friend).toBeUndefined();
+      expect((await store.relation(bob, alice)).friend).toBeUndefined();
+      expect((await store.relation(dave, alice)).friend).toBeUndefined();
+      expect(await counts(alice, bob, dave)).toEqual([1, 0, 1]);
+    });
+
+    it('accepts a request between users at the cap: the request holds its place already', async () => {
+      await store.putFriendPair(...request(alice, bob), 1);
+
+      await store.putFriendPair(...friendship(bob, alice, T0 + 1), 1);
+
+      expect((await store.relation(alice, bob)).friend?.state).toBe('friend');
+      expect(await counts(alice, bob)).toEqual([1, 1]);
+    });
+
+    it('gives both places back on removal, once however often it is removed', async () => {
+      await store.putFriendPair(...friendship(alice, bob), 1);
+      await store.putFriendPair(...request(carol, alice), 2);
+
+      await store.deleteFriendPair(bob, alice);
+      await store.deleteFriendPair(alice, bob);
+      await Promise.all([store.deleteFriendPair(alice, carol), store.deleteFriendPair(carol, alice)]);
+
+      expect(await counts(alice, bob, carol)).toEqual([0, 0, 0]);
+      await store.putFriendPair(...request(bob, alice), 1);
+      expect(await counts(alice, bob)).toEqual([1, 1]);
+    });
+
+    it('lets only as many racing requests to one user through as the cap allows', async () => {
+      const senders = Array.from({ length: 6 }, (_, index) => `${alice}-sender-${index}`);
+
+      const results = await Promise.allSettled(
+        senders.map((sender) => store.putFriendPair(...request(sender, alice), 3)),
+      );
+
+      const refused = results.filter((result) => result.status === 'rejected');
+      expect(refused).toHaveLength(3);
+      for (const result of refused) expect(result.reason).toBeInstanceOf(FriendsFullError);
+      expect(await counts(alice)).toEqual([3]);
+      expect((await store.listFriends(alice, 10)).items).toHaveLength(3);
+    });
+
+    it('counts a racing repeat of the same request once', async () => {
+      await Promise.all([
+        store.putFriendPair(...request(alice, bob), 5),
+        store.putFriendPair(...request(alice, bob), 5),
+        store.putFriendPair(...request(alice, bob), 5),
+      ]);
+
+      expect(await counts(alice, bob)).toEqual([1, 1]);
     });
   });
 

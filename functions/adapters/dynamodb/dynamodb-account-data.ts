@@ -2,12 +2,17 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountData, ErasedAccountData } from '../../ports/account-data';
 import { batchWriteAll, type TableKey, type WriteRequest } from './batch';
 import { releaseClaim } from './claims';
+import { deleteFriendEdge } from './friend-count';
 import { isConditionFailed, keys, ttlFromMs } from './keys';
 import { queryAll } from './query-all';
 
+/** Other users' sides of friend edges deleted at once (each a delete, and a count's update when it was held). */
+const FRIEND_SIDES_AT_ONCE = 25;
+
 /**
  * A user's own partitions (`USER#`, `RATE#`, `QUOTA#`) read key by key and deleted in batches of 25, with
- * the other side of each relationship item; the claims by conditional writes that only touch a claim
+ * the other side of each block item; the other side of each friend edge by a delete of its own, giving
+ * its user's place back (see `friend-count.ts`); the claims by conditional writes that only touch a claim
  * still naming the user.
  */
 export class DynamoDbAccountData implements AccountData {
@@ -27,18 +32,29 @@ export class DynamoDbAccountData implements AccountData {
     ).flat();
     const presence = keys.presence(userId);
     const deletions: TableKey[] = [];
+    const friendIds: string[] = [];
     for (const key of owned) {
       if (key.pk === presence.pk && key.sk === presence.sk) continue;
       deletions.push(key);
+      if (key.sk.startsWith(keys.friendPrefix)) friendIds.push(key.sk.slice(keys.friendPrefix.length));
       const reverse = reverseOf(key.sk, userId);
       if (reverse) deletions.push(reverse);
     }
     const requests: WriteRequest[] = deletions.map((key) => ({ DeleteRequest: { Key: key } }));
     await batchWriteAll(this.client, this.tableName, requests);
+    // The other user's side of a friend edge is deleted apart, so that their count gives its place back;
+    // the user's own count goes with their `QUOTA#` items above.
+    for (let start = 0; start < friendIds.length; start += FRIEND_SIDES_AT_ONCE) {
+      await Promise.all(
+        friendIds
+          .slice(start, start + FRIEND_SIDES_AT_ONCE)
+          .map((otherId) => deleteFriendEdge(this.client, this.tableName, otherId, userId)),
+      );
+    }
     if (claims.email) await releaseClaim(this.client, this.tableName, keys.emailClaim(claims.email), userId);
     if (claims.username)
       await this.hold(keys.usernameClaim(claims.username), userId, claims.usernameHeldUntil);
-    return { deletedItems: deletions.length };
+    return { deletedItems: deletions.length + friendIds.length };
   }
 
   private async keysUnder(pk: string): Promise<TableKey[]> {
@@ -69,12 +85,11 @@ export class DynamoDbAccountData implements AccountData {
   }
 }
 
-/** The other side of one of the user's relationship items (`sk` under the user), kept under the other user. */
+/** The other side of one of the user's block items (`sk` under the user), kept under the other user. */
 function reverseOf(sk: string, userId: string): TableKey | undefined {
   const other = (prefix: string) => sk.slice(prefix.length);
   // `BLOCKEDBY#` first: `BLOCK#` is the start of it.
   if (sk.startsWith(keys.blockedByPrefix)) return keys.block(other(keys.blockedByPrefix), userId);
   if (sk.startsWith(keys.blockPrefix)) return keys.blockedBy(other(keys.blockPrefix), userId);
-  if (sk.startsWith(keys.friendPrefix)) return keys.friend(other(keys.friendPrefix), userId);
   return undefined;
 }

@@ -1,16 +1,25 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type FriendState, FriendStateSchema, type Page } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';
 import { batchGetAll, batchWriteAll, type Item } from './batch';
+import {
+  addFriendPlace,
+  countFriendEdges,
+  deleteFriendEdge,
+  giveFriendPlace,
+  isCounted,
+  takeFriendPlaces,
+} from './friend-count';
 import { keys } from './keys';
 import { queryAll } from './query-all';
 
 /**
  * Friend edges and blocks as items under each user. The two sides of a
- * friendship are written by one BatchWriteItem, not atomically: every write
- * puts or deletes whole edges, so repeating a cut-off call completes it.
+ * friendship are written at once, not atomically: every write puts or
+ * deletes whole edges, so repeating a cut-off call completes it. Each
+ * user's edges are counted as `friend-count.ts` describes.
  */
 export class DynamoDbRelationshipStore implements RelationshipStore {
   constructor(
@@ -35,29 +44,66 @@ export class DynamoDbRelationshipStore implements RelationshipStore {
     };
   }
 
-  async putFriendPair(first: FriendEdge, second: FriendEdge): Promise<void> {
-    await batchWriteAll(
+  /**
+   * Reads both edges first: one the count holds already takes no new place (a request accepted, a repeat).
+   * The places of the others are taken (refused at the cap before anything is written), then both edges
+   * are put, each returning the one it replaced, which settles the count exactly when a racing write of
+   * the same edge came in between.
+   */
+  async putFriendPair(first: FriendEdge, second: FriendEdge, limit?: number): Promise<void> {
+    const edges = [first, second];
+    const stored = await batchGetAll(
       this.client,
       this.tableName,
-      [first, second].map((edge) => ({
-        PutRequest: {
-          Item: {
-            ...keys.friend(edge.userId, edge.otherId),
-            userId: edge.userId,
-            otherId: edge.otherId,
-            state: edge.state,
-            since: edge.since,
-          },
-        },
-      })),
+      edges.map((edge) => keys.friend(edge.userId, edge.otherId)),
+      { consistentRead: true },
+    );
+    const storedEdge = (edge: FriendEdge) => {
+      const key = keys.friend(edge.userId, edge.otherId);
+      return stored.find((item) => item.pk === key.pk && item.sk === key.sk);
+    };
+    const newcomers = edges.filter((edge) => !isCounted(storedEdge(edge)));
+    await takeFriendPlaces(
+      this.client,
+      this.tableName,
+      newcomers.map((edge) => edge.userId),
+      limit,
+    );
+    await Promise.all(
+      edges.map(async (edge) => {
+        const { Attributes } = await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...keys.friend(edge.userId, edge.otherId),
+              userId: edge.userId,
+              otherId: edge.otherId,
+              state: edge.state,
+              since: edge.since,
+              counted: true,
+            },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const placeTaken = newcomers.includes(edge);
+        const wasCounted = isCounted(Attributes);
+        // A racing write of the same edge counted it first: this place is one too many.
+        if (placeTaken && wasCounted) await giveFriendPlace(this.client, this.tableName, edge.userId);
+        // The counted edge read above was deleted (and counted down) before this put wrote it again.
+        if (!placeTaken && !wasCounted) await addFriendPlace(this.client, this.tableName, edge.userId);
+      }),
     );
   }
 
   async deleteFriendPair(userId: string, otherId: string): Promise<void> {
-    await batchWriteAll(this.client, this.tableName, [
-      { DeleteRequest: { Key: keys.friend(userId, otherId) } },
-      { DeleteRequest: { Key: keys.friend(otherId, userId) } },
+    await Promise.all([
+      deleteFriendEdge(this.client, this.tableName, userId, otherId),
+      deleteFriendEdge(this.client, this.tableName, otherId, userId),
     ]);
+  }
+
+  async countFriendsOf(userId: string): Promise<number> {
+    return countFriendEdges(this.client, this.tableName, userId);
   }
 
   async listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>> {

@@ -22,6 +22,7 @@ import type { DailyBytesCap } from '../../caps';
  * | blob bytes      | QUOTA#{userId}    | BLOB#{UTC day, YYYY-MM-DD} |                  |               |
  * | attachment bytes | QUOTA#{userId}   | ATTACH#{UTC day, YYYY-MM-DD} |                |               |
  * | user's groups   | QUOTA#{userId}    | GROUPS                  |                     |               |
+ * | user's friends  | QUOTA#{userId}    | FRIENDS                 |                     |               |
  * | pinned chats    | USER#{userId}     | PINS                    |                     |               |
  * | conversation    | CONV#{convId}     | META                    |                     |               |
  * | membership      | CONV#{convId}     | MEMBER#{userId}         | USER#{userId}       | CONV#{convId} |
@@ -95,6 +96,8 @@ export const keys = {
   }),
   /** The ids of the groups a user is counted in (`groupIds`, a string set). */
   userGroups: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'GROUPS' }),
+  /** How many friend edges of a user are counted (`edges`, a number): friends and requests either way. */
+  userFriends: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'FRIENDS' }),
   /** The ids of the conversations a user pinned (`conversationIds`, a string set). */
   userPins: (userId: string) => ({ pk: `USER#${userId}`, sk: 'PINS' }),
   conversation: (conversationId: string) => ({ pk: `CONV#${conversationId}`, sk: 'META' }),

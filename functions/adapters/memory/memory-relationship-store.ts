@@ -1,4 +1,5 @@
 import type { Page } from '../../../shared/protocol/resources';
+import { FriendsFullError } from '../../errors';
 import type { BlockEdge, FriendEdge, Relation, RelationshipStore } from '../../ports/relationship-store';
 import { byKey, pageOf } from './page';
 
@@ -16,13 +17,26 @@ export class InMemoryRelationshipStore implements RelationshipStore {
     };
   }
 
-  async putFriendPair(first: FriendEdge, second: FriendEdge): Promise<void> {
-    for (const edge of [first, second]) edgesOf(this.friends, edge.userId).set(edge.otherId, { ...edge });
+  /** A user's count is the number of their edges: kept in step by construction. */
+  async putFriendPair(first: FriendEdge, second: FriendEdge, limit?: number): Promise<void> {
+    const edges = [first, second];
+    if (limit !== undefined) {
+      const full = edges
+        .filter((edge) => !this.friends.get(edge.userId)?.has(edge.otherId))
+        .filter((edge) => (this.friends.get(edge.userId)?.size ?? 0) >= limit)
+        .map((edge) => edge.userId);
+      if (full.length > 0) throw new FriendsFullError(limit, full);
+    }
+    for (const edge of edges) edgesOf(this.friends, edge.userId).set(edge.otherId, { ...edge });
   }
 
   async deleteFriendPair(userId: string, otherId: string): Promise<void> {
     this.friends.get(userId)?.delete(otherId);
     this.friends.get(otherId)?.delete(userId);
+  }
+
+  async countFriendsOf(userId: string): Promise<number> {
+    return this.friends.get(userId)?.size ?? 0;
   }
 
   async listFriends(userId: string, limit: number, cursor?: string): Promise<Page<FriendEdge>> {

@@ -23,6 +23,7 @@ import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { RelationshipStore } from '../../ports/relationship-store';
 import { type Caller, requireMembership } from '../access';
+import { inParallel } from '../in-parallel';
 import { envelope, iso, marksSeenBy, profilesById } from '../views';
 import { directConversationId } from './direct-conversation';
 import { logConversationEvent } from './log-event';
@@ -517,17 +518,4 @@ function summary(
     read: membership.read,
     ...settingsFields(membership, pinned, now),
   };
-}
-
-/** `work` for each item, at most `limit` at a time; the results in the items' order. */
-async function inParallel<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += limit) {
-    results.push(...(await Promise.all(items.slice(start, start + limit).map(work))));
-  }
-  return results;
 }

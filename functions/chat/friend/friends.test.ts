@@ -3,14 +3,18 @@ import type { FriendPush } from '../../../shared/protocol/outbound';
 import type { MemoryDeps } from '../../../test/support/fixtures';
 import { memoryDeps, rateLimiterWith } from '../../../test/support/fixtures';
 import type { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
-import type { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
+import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
 import {
   ConflictError,
   ForbiddenError,
+  FriendsFullError,
+  LimitReachedError,
   NotFoundError,
   RateLimitedError,
   ValidationError,
 } from '../../errors';
+import { FRIENDSHIP_ENDED } from '../../ports/message-log';
+import { directConversationId } from '../conversation/direct-conversation';
 import { friends } from './friends';
 
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -26,6 +30,7 @@ const publicOf = (userId: string) => ({ userId, username: userId, displayName: u
 
 const alice = { userId: 'alice', correlationId: 'req-alice' };
 const bob = { userId: 'bob', correlationId: 'req-bob' };
+const carol = { userId: 'carol', correlationId: 'req-carol' };
 const dave = { userId: 'dave', correlationId: 'req-dave' };
 
 describe('friends', () => {
@@ -340,6 +345,116 @@ describe('friends', () => {
       const bobs = await use.list(bob, 1);
 
       await expect(use.list(alice, 1, bobs.next)).rejects.toThrow(ValidationError);
+    });
+  });
+  describe('friends per user (the friendsPerUser cap)', () => {
+    let capped: ReturnType<typeof friends>;
+    const erin = { userId: 'erin', correlationId: 'req-erin' };
+
+    beforeEach(async () => {
+      deps = memoryDeps({
+        profiles: ['alice', 'bob', 'carol', 'dave', 'erin'].map(profile),
+        caps: { friendsPerUser: 2 },
+      });
+      ({ relationships, fanout } = deps);
+      capped = friends(deps);
+      // Alice is at the cap: a friend and a request she sent.
+      await capped.request(bob, { userId: 'alice' });
+      await capped.accept(alice, 'bob');
+      await capped.request(alice, { userId: 'carol' });
+      fanout.jobs.length = 0;
+    });
+
+    const counts = () =>
+      Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map((id) => relationships.countFriendsOf(id)));
+
+    it('refuses a request from a sender at the cap with LIMIT_REACHED naming it, storing nothing and telling nobody', async () => {
+      const refused = capped.request(alice, { userId: 'dave' });
+
+      await expect(refused).rejects.toThrow(LimitReachedError);
+      await expect(refused).rejects.toMatchObject({ code: 'LIMIT_REACHED', cap: 'friendsPerUser', limit: 2 });
+      await expect(refused).rejects.toThrow(
+        'You have as many friends and friend requests as allowed: remove a friend, or cancel or reject a request, to make room (cap friendsPerUser: 2)',
+      );
+      expect(await stateBetween('dave', 'alice')).toBeUndefined();
+      expect(await counts()).toEqual([2, 1, 1, 0, 0]);
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('refuses a request to a recipient at the cap as if they did not exist, as a block does, storing nothing', async () => {
+      await relationships.block({ userId: 'erin', blockedId: 'dave', since: T0 });
+      const blocked = await capped.request(dave, { userId: 'erin' }).catch((error: unknown) => error);
+
+      const full = await capped.request(dave, { userId: 'alice' }).catch((error: unknown) => error);
+
+      expect(full).toBeInstanceOf(NotFoundError);
+      expect(full).toEqual(blocked);
+      expect(await stateBetween('dave', 'alice')).toBeUndefined();
+      expect(await counts()).toEqual([2, 1, 1, 0, 0]);
+      expect(fanout.jobs).toEqual([]);
+    });
+
+    it('tells a sender at the cap of their own cap, even when the recipient is full too', async () => {
+      await capped.request(bob, { userId: 'erin' });
+      await capped.request(dave, { userId: 'erin' });
+
+      await expect(capped.request(alice, { userId: 'erin' })).rejects.toThrow(LimitReachedError);
+      await expect(capped.request(carol, { userId: 'erin' })).rejects.toThrow(NotFoundError);
+    });
+
+    it('accepts a request between users at the cap, by accept or by asking back: it holds its place already', async () => {
+      await capped.request(dave, { userId: 'carol' });
+
+      await expect(capped.accept(carol, 'alice')).resolves.toMatchObject({ state: 'friend' });
+      await expect(capped.request(carol, { userId: 'dave' })).resolves.toMatchObject({ state: 'friend' });
+      expect(await counts()).toEqual([2, 1, 2, 1, 0]);
+    });
+
+    it('words a refused acceptance for whoever accepts: their own cap, or the cap of the one who asked', async () => {
+      const full = (userIds: string[]) =>
+        Object.assign(new InMemoryRelationshipStore(), {
+          putFriendPair: async () => {
+            throw new FriendsFullError(2, userIds);
+          },
+          relation: relationships.relation.bind(relationships),
+        });
+      // Alice and Carol were friends once: their direct conversation is closed until they are again.
+      const direct = directConversationId('alice', 'carol');
+      await deps.messages.setClosed(direct, FRIENDSHIP_ENDED, true);
+      const mine = friends({ ...deps, relationships: full(['carol']) });
+      const theirs = friends({ ...deps, relationships: full(['alice']) });
+
+      await expect(mine.accept(carol, 'alice')).rejects.toThrow(/^You have as many friends/);
+      await expect(theirs.accept(carol, 'alice')).rejects.toThrow(
+        'This request cannot be accepted now: the user who sent it has as many friends and friend requests as allowed (cap friendsPerUser: 2)',
+      );
+      await expect(theirs.request(carol, { userId: 'alice' })).rejects.toMatchObject({
+        cap: 'friendsPerUser',
+      });
+      // A refused acceptance leaves it closed.
+      expect((await deps.messages.heads([direct])).get(direct)?.closed).toBe(true);
+    });
+
+    it.each([
+      ['cancel', () => capped.cancel(alice, 'carol')],
+      ['reject', () => capped.reject(carol, 'alice')],
+      ['unfriend', () => capped.unfriend(alice, 'bob')],
+      ['block', () => capped.block(alice, 'bob')],
+      ['block by the other', () => capped.block(carol, 'alice')],
+    ])('frees a place on both sides by %s, so a new request goes through', async (_how, free) => {
+      await free();
+
+      expect((await counts())[0]).toBe(1);
+      await expect(capped.request(alice, { userId: 'dave' })).resolves.toMatchObject({ state: 'outgoing' });
+      expect((await counts())[0]).toBe(2);
+    });
+
+    it("frees the other users' places when an account's friendships are forgotten", async () => {
+      await capped.request(erin, { userId: 'bob' });
+
+      await capped.forgetAll(alice);
+
+      expect(await counts()).toEqual([0, 1, 0, 0, 1]);
     });
   });
 });

@@ -1,5 +1,13 @@
 import type { Block, Friend, FriendState, Page, PublicProfile } from '../../../shared/protocol/resources';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import type { Caps } from '../../caps';
+import {
+  ConflictError,
+  ForbiddenError,
+  FriendsFullError,
+  LimitReachedError,
+  NotFoundError,
+  ValidationError,
+} from '../../errors';
 import type { FanoutQueue } from '../../ports/fanout-queue';
 import { FRIENDSHIP_ENDED, type MessageLog } from '../../ports/message-log';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
@@ -7,6 +15,7 @@ import type { RateLimiter } from '../../ports/rate-limiter';
 import type { FriendEdge, RelationshipStore } from '../../ports/relationship-store';
 import type { Caller } from '../access';
 import { directConversationId } from '../conversation/direct-conversation';
+import { inParallel } from '../in-parallel';
 import { notifyUsers } from '../push/notify';
 import { iso, profilesById, publicProfile } from '../views';
 
@@ -17,6 +26,7 @@ export interface FriendsDeps {
   readonly messages: Pick<MessageLog, 'setClosed'>;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
+  readonly caps: Pick<Caps, 'friendsPerUser'>;
   readonly clock: () => number;
 }
 
@@ -28,6 +38,11 @@ export type FriendTarget = { userId: string } | { username: string } | { email: 
  */
 /** Friend edges read per page while a deleted account's friendships are ended. */
 const FRIENDS_PER_READ = 100;
+/**
+ * Friendships a deleted account ends at a time: one at a time, a user with as many friends and requests as
+ * they may hold (`friendsPerUser`) would take minutes; each is a handful of round trips.
+ */
+const ENDINGS_AT_ONCE = 8;
 
 export function friends(deps: FriendsDeps) {
   const edge = (userId: string, otherId: string, state: FriendState, since: number): FriendEdge => ({
@@ -91,6 +106,62 @@ export function friends(deps: FriendsDeps) {
     await deps.messages.setClosed(directConversationId(userId, otherId), FRIENDSHIP_ENDED, false);
   }
 
+  /** The refusal of the caller's own full list, whatever they asked. */
+  const callerFull = (cause: FriendsFullError) =>
+    new LimitReachedError(
+      'friendsPerUser',
+      cause.limit,
+      'You have as many friends and friend requests as allowed: remove a friend, or cancel or reject a request, to make room',
+      { cause },
+    );
+
+  /**
+   * Stores a new request both ways, each user counted (`friendsPerUser`). A full recipient is answered as a
+   * user who blocked the caller is, as one who does not exist: the sender, who may be a stranger, learns
+   * nothing of how many friends and requests the recipient holds, and cannot tell it from a block.
+   */
+  async function storeRequest(callerId: string, otherId: string, now: number): Promise<void> {
+    try {
+      await deps.relationships.putFriendPair(
+        edge(callerId, otherId, 'outgoing', now),
+        edge(otherId, callerId, 'incoming', now),
+        deps.caps.friendsPerUser,
+      );
+    } catch (error) {
+      if (!(error instanceof FriendsFullError)) throw error;
+      if (error.userIds.includes(callerId)) throw callerFull(error);
+      throw new NotFoundError('No such user', { cause: error });
+    }
+  }
+
+  /**
+   * Stores a friendship in place of the request `otherId` sent, their direct conversation reopened first
+   * (see `reopenDirect`). A counted request holds both places already, so this is refused only for one
+   * stored before friend edges were counted, when it would take a user past the cap: the conversation is
+   * then closed again, as it is between users who are not friends. The one who accepts is told whose list
+   * is full: the other asked them.
+   */
+  async function storeFriendship(callerId: string, otherId: string, now: number): Promise<void> {
+    await reopenDirect(callerId, otherId);
+    try {
+      await deps.relationships.putFriendPair(
+        edge(callerId, otherId, 'friend', now),
+        edge(otherId, callerId, 'friend', now),
+        deps.caps.friendsPerUser,
+      );
+    } catch (error) {
+      if (!(error instanceof FriendsFullError)) throw error;
+      await deps.messages.setClosed(directConversationId(callerId, otherId), FRIENDSHIP_ENDED, true);
+      if (error.userIds.includes(callerId)) throw callerFull(error);
+      throw new LimitReachedError(
+        'friendsPerUser',
+        error.limit,
+        'This request cannot be accepted now: the user who sent it has as many friends and friend requests as allowed',
+        { cause: error },
+      );
+    }
+  }
+
   async function requireEdge(caller: Caller, otherId: string, state: FriendState, what: string) {
     await deps.rateLimiter.consume(caller.userId, 'write', deps.clock());
     const [relation, me, other] = await Promise.all([
@@ -108,7 +179,8 @@ export function friends(deps: FriendsDeps) {
      * 1. Count it against the caller's request allowance; find the user.
      * 2. Refuse when either has blocked the other (to the blocked one, as if the user did not exist), or
      *    they are friends already.
-     * 3. If they already asked the caller, this accepts; else store the request both ways.
+     * 3. If they already asked the caller, this accepts; else store the request both ways, refused when
+     *    either user holds `friendsPerUser` friends and requests already (see `storeRequest`).
      */
     async request(caller: Caller, target: FriendTarget): Promise<Friend> {
       await deps.rateLimiter.consume(caller.userId, 'friendRequest', deps.clock());
@@ -125,18 +197,11 @@ export function friends(deps: FriendsDeps) {
       if (state === 'outgoing')
         return { user: publicProfile(other), state, since: iso(relation.friend?.since ?? now) };
       if (state === 'incoming') {
-        await reopenDirect(caller.userId, other.userId);
-        await deps.relationships.putFriendPair(
-          edge(caller.userId, other.userId, 'friend', now),
-          edge(other.userId, caller.userId, 'friend', now),
-        );
+        await storeFriendship(caller.userId, other.userId, now);
         await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
         return { user: publicProfile(other), state: 'friend', since: iso(now) };
       }
-      await deps.relationships.putFriendPair(
-        edge(caller.userId, other.userId, 'outgoing', now),
-        edge(other.userId, caller.userId, 'incoming', now),
-      );
+      await storeRequest(caller.userId, other.userId, now);
       await announce({ ...caller, profile: me }, other, 'requested', {
         caller: 'outgoing',
         other: 'incoming',
@@ -147,11 +212,7 @@ export function friends(deps: FriendsDeps) {
     async accept(caller: Caller, otherId: string): Promise<Friend> {
       const { me, other } = await requireEdge(caller, otherId, 'incoming', 'request');
       const now = deps.clock();
-      await reopenDirect(caller.userId, otherId);
-      await deps.relationships.putFriendPair(
-        edge(caller.userId, otherId, 'friend', now),
-        edge(otherId, caller.userId, 'friend', now),
-      );
+      await storeFriendship(caller.userId, otherId, now);
       await announce({ ...caller, profile: me }, other, 'accepted', { caller: 'friend', other: 'friend' });
       return { user: publicProfile(other), state: 'friend', since: iso(now) };
     },
@@ -189,13 +250,13 @@ export function friends(deps: FriendsDeps) {
         edges.push(...page.items);
         cursor = page.next;
       } while (cursor);
-      for (const e of edges) {
+      await inParallel(edges, ENDINGS_AT_ONCE, async (e) => {
         await deps.relationships.deleteFriendPair(caller.userId, e.otherId);
         if (me) {
           const frame = { type: 'friend', event: 'removed', user: publicProfile(me) } as const;
           await notifyUsers(deps.fanout, [e.otherId], frame, caller.correlationId);
         }
-      }
+      });
       const blocked = await deps.relationships.blockedEitherWayOf(caller.userId);
       for (const otherId of blocked) {
         // Reopened for both reasons, as an unblock does: a conversation the deletion left is closed for good
