@@ -24,8 +24,8 @@ export interface StoredUser {
 export interface CognitoFrontOptions {
   /** 0 picks a free port. */
   readonly port: number;
-  /** Where cognito-local itself listens. */
-  readonly upstream: string;
+  /** Where cognito-local itself listens (asked at each call: the stand-in may move to another port at start). */
+  readonly upstream: () => string;
   /** The claims of a valid access token of the pool; rejects any other token. */
   readonly verifyAccessToken: (token: string) => Promise<Record<string, unknown>>;
   /** The pool's app client (the stand-in revokes a refresh token through it). */
@@ -407,7 +407,7 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
   }
 
   async function callUpstream(operation: string, input: unknown): Promise<Answer> {
-    const response = await fetch(options.upstream, {
+    const response = await fetch(options.upstream(), {
       method: 'POST',
       headers: { 'content-type': AMZ_JSON, 'x-amz-target': `${TARGET_PREFIX}${operation}` },
       body: JSON.stringify(input),
@@ -423,7 +423,7 @@ export async function startCognitoFront(options: CognitoFrontOptions): Promise<L
   }
 
   function pass(request: IncomingMessage, response: ServerResponse): void {
-    const upstream = new URL(options.upstream);
+    const upstream = new URL(options.upstream());
     const proxied = forward(
       {
         host: upstream.hostname,

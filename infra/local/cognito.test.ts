@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -259,3 +260,38 @@ describe('Cognito stand-in, as the browser calls it', () => {
     expect(keys.keys).toHaveLength(1);
   });
 });
+
+describe('Cognito stand-in, started where a port is taken', () => {
+  it('starts again on another port when its first one was taken in between', async () => {
+    // A port found free a moment before is another process's by the time the stand-in binds it.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    const ports = [port];
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-cognito-'));
+    const cognito = await startCognito({
+      dataDir,
+      port: 0,
+      region: 'us-east-1',
+      innerPort: async () => ports.shift() ?? (await portFreeNow()),
+    });
+    try {
+      const answer = await fetch(cognito.jwksUri);
+      expect(answer.status).toBe(200);
+    } finally {
+      await cognito.stop();
+      await new Promise((resolve) => taken.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function portFreeNow(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -41,6 +41,8 @@ export interface LocalCognito {
 const POOL_NAME = 'parley-local';
 const CLIENT_NAME = 'parley-web';
 const READY_TIMEOUT_IN_MS = 20_000;
+/** Starts of the stand-in, each on a port found free, before giving up. */
+const START_ATTEMPTS = 3;
 
 /**
  * Cognito stand-in: cognito-local as a child process (it keeps its state in
@@ -54,10 +56,11 @@ export async function startCognito(options: {
   region: string;
   /** Epoch ms, for the age of emailed codes. @default Date.now */
   now?: () => number;
+  /** The port for each start of the stand-in itself. @default one free right now */
+  innerPort?: () => Promise<number>;
 }): Promise<LocalCognito> {
   mkdirSync(options.dataDir, { recursive: true });
-  const innerPort = await freePort();
-  const inner = `http://${LOCAL_HOST}:${innerPort}`;
+  let inner = '';
   let poolId: string | undefined;
   let clientId: string | undefined;
   let verifier: ReturnType<typeof accessTokenVerifier> | undefined;
@@ -65,7 +68,7 @@ export async function startCognito(options: {
   const mailbox = new Mailbox((to) => storedCode(users(), to));
   const front = await startCognitoFront({
     port: options.port,
-    upstream: inner,
+    upstream: () => inner,
     verifyAccessToken: async (token) => {
       if (!verifier) throw new Error('The user pool is not ready');
       return (await verifier.verify(token)) as Record<string, unknown>;
@@ -78,18 +81,26 @@ export async function startCognito(options: {
   // Tokens name the front as their issuer, as Cognito's name the endpoint clients call.
   issueTokensAs(options.dataDir, front.url);
   verifyAttributesBeforeUpdate(options.dataDir);
-  const entry = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
-  const child = spawn(process.execPath, [entry], {
-    cwd: options.dataDir,
-    env: { ...process.env, HOST: LOCAL_HOST, PORT: String(innerPort), NO_COLOR: '1', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess | undefined;
   const stop = async () => {
     await front.stop();
-    await stopChild(child);
+    if (child) await stopChild(child);
   };
   try {
-    await waitUntilReady(child, mailbox);
+    // The stand-in binds a port found free a moment before: another process may take it first, and the
+    // stand-in then exits at once. It is started again on another port.
+    for (let attempt = 1; ; attempt += 1) {
+      const innerPort = await (options.innerPort ?? freePort)();
+      inner = `http://${LOCAL_HOST}:${innerPort}`;
+      child = spawnStandIn(options.dataDir, innerPort);
+      try {
+        await waitUntilReady(child, mailbox);
+        break;
+      } catch (error) {
+        await stopChild(child);
+        if (!(error instanceof StandInExitedError) || attempt >= START_ATTEMPTS) throw error;
+      }
+    }
     const ids = await ensurePool(front.url, options.region);
     poolId = ids.userPoolId;
     clientId = ids.userPoolClientId;
@@ -218,21 +229,43 @@ function storedCode(users: readonly StoredUser[], to: string) {
   return undefined;
 }
 
+/** cognito-local as a child process on `port`, keeping its state in `dataDir`. */
+function spawnStandIn(dataDir: string, port: number): ChildProcess {
+  const entry = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js');
+  return spawn(process.execPath, [entry], {
+    cwd: dataDir,
+    env: { ...process.env, HOST: LOCAL_HOST, PORT: String(port), NO_COLOR: '1', FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** The stand-in stopped before it was ready: it says why on its output (a port taken, most often). */
+class StandInExitedError extends Error {}
+
 function waitUntilReady(child: ChildProcess, mailbox: Mailbox): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error('Cognito stand-in did not start in time')),
       READY_TIMEOUT_IN_MS,
     );
-    const errors: string[] = [];
+    // Both streams: the stand-in logs why it stopped on its standard output.
+    const said: string[] = [];
+    let ready = false;
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`Cognito stand-in exited with code ${code}: ${errors.join('\n').slice(-2000)}`));
+      reject(
+        new StandInExitedError(`Cognito stand-in exited with code ${code}: ${said.join('\n').slice(-2000)}`),
+      );
     });
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => errors.push(line));
+    const heard = (line: string) => {
+      if (!ready) said.push(line);
+    };
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', heard);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      heard(line);
       mailbox.readLine(line);
       if (line.includes('Cognito Local running on')) {
+        ready = true;
         clearTimeout(timer);
         resolve();
       }
