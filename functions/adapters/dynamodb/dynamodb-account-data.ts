@@ -30,6 +30,10 @@ export class DynamoDbAccountData implements AccountData {
         [keys.userPk(userId), `RATE#${userId}`, `QUOTA#${userId}`].map((pk) => this.keysUnder(pk)),
       )
     ).flat();
+    // The claims first: a retry after a failure below may find no profile to name them again.
+    if (claims.email) await releaseClaim(this.client, this.tableName, keys.emailClaim(claims.email), userId);
+    if (claims.username)
+      await this.hold(keys.usernameClaim(claims.username), userId, claims.usernameHeldUntil);
     const presence = keys.presence(userId);
     const deletions: TableKey[] = [];
     const friendIds: string[] = [];
@@ -51,9 +55,6 @@ export class DynamoDbAccountData implements AccountData {
           .map((otherId) => deleteFriendEdge(this.client, this.tableName, otherId, userId)),
       );
     }
-    if (claims.email) await releaseClaim(this.client, this.tableName, keys.emailClaim(claims.email), userId);
-    if (claims.username)
-      await this.hold(keys.usernameClaim(claims.username), userId, claims.usernameHeldUntil);
     return { deletedItems: deletions.length + friendIds.length };
   }
 
