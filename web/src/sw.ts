@@ -26,7 +26,20 @@ async function showPush(event: PushEvent): Promise<void> {
   const payload = readPush(data ? () => data.text() : undefined);
   const [shown] = payload ? await self.registration.getNotifications({ tag: payload.conversationId }) : [];
   const notice = planNotice(payload, shown?.data);
-  if (notice === undefined) return;
+  if (notice === undefined) {
+    // Counted already: the notification stays as it is. It is shown again, silently and unchanged,
+    // since Chrome wants a notification for every push and otherwise shows one of its own ("This site
+    // has been updated in the background").
+    if (shown) {
+      await self.registration.showNotification(shown.title, {
+        body: shown.body,
+        tag: shown.tag,
+        silent: true,
+        data: shown.data ?? null,
+      });
+    }
+    return;
+  }
   await self.registration.showNotification(notice.title, {
     body: notice.body,
     tag: notice.tag,
