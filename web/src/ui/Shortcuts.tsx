@@ -79,7 +79,10 @@ export function ShortcutsDialog(props: { onClose: () => void }) {
     document.addEventListener('keydown', onKey);
     return () => {
       document.removeEventListener('keydown', onKey);
-      before?.focus();
+      // The element may have been drawn anew meanwhile (a phone turned, and the layout with it): its
+      // namesake, then, takes the focus back.
+      const back = before?.isConnected ? before : before?.id ? document.getElementById(before.id) : null;
+      back?.focus();
     };
   }, []);
   return (
