@@ -125,8 +125,15 @@ describe('the web client in Chromium: the keyboard', () => {
     await alice.page.keyboard.press('Alt+Shift+ArrowDown');
     await expect.poll(openTitle).toMatch(new RegExp(`^${friends[target]?.persona.name}`));
     await alice.page.getByRole('list', { name: 'Messages' }).getByText('unread one').waitFor();
-    // Nothing else is unread: the keys stay where they are.
+    // Nothing else is unread: the keys stay where they are. (Every badge gone first: the read marks of the
+    // chats opened before travel to the server up to a second later, and a list read from it before then
+    // may show their count again for that moment; a CI run found one there.)
     await expect.poll(() => row.locator('.badge').count(), { timeout: 30_000 }).toBe(0);
+    await expect
+      .poll(() => alice.page.getByRole('navigation', { name: 'Conversations' }).locator('.badge').count(), {
+        timeout: 30_000,
+      })
+      .toBe(0);
     const here = await openTitle();
     await alice.page.keyboard.press('Alt+Shift+ArrowDown');
     expect(await openTitle()).toBe(here);
