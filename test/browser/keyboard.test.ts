@@ -154,7 +154,8 @@ describe('the web client in Chromium: the keyboard', () => {
     await screenshot(alice.page, 'shortcuts-phone');
     await alice.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await focused()).toContain('#composer-input');
+    // Given back once the page is drawn without the dialog.
+    await expect.poll(focused).toContain('#composer-input');
     await alice.page.setViewportSize(DESKTOP);
   }, 60_000);
 });

@@ -77,12 +77,15 @@ export function ShortcutsDialog(props: { onClose: () => void }) {
       if (e.key === 'Escape') props.onClose();
     };
     document.addEventListener('keydown', onKey);
+    const id = before?.id;
     return () => {
       document.removeEventListener('keydown', onKey);
-      // The element may have been drawn anew meanwhile (a phone turned, and the layout with it): its
-      // namesake, then, takes the focus back.
-      const back = before?.isConnected ? before : before?.id ? document.getElementById(before.id) : null;
-      back?.focus();
+      // Once the page is drawn without the dialog: the element may have been drawn anew meanwhile (a
+      // phone turned, and the layout with it), and its namesake then takes the focus back.
+      requestAnimationFrame(() => {
+        const back = before?.isConnected ? before : id ? document.getElementById(id) : null;
+        back?.focus();
+      });
     };
   }, []);
   return (
