@@ -61,14 +61,26 @@ export async function startDynamoDb(options: {
     ...(options.onError ? { onError: options.onError } : {}),
   });
   let down = false;
+  let stopping = false;
+  /** Requests dynalite is still carrying out: the store must not close under them. */
+  let inFlight = 0;
   const armed: Array<{ matches: (operation: string, body: string) => boolean; then: () => void }> = [];
   const handlers = server.listeners('request') as Array<(...args: unknown[]) => void>;
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (down) {
+    if (down || stopping) {
       request.socket.destroy();
       return;
     }
+    inFlight += 1;
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+    };
+    response.once('finish', finished);
+    response.once('close', finished);
     if (armed.length > 0) cutOffAfterAnswer(request, response, armed);
     for (const handler of handlers) handler.call(server, request, response);
   });
@@ -93,9 +105,19 @@ export async function startDynamoDb(options: {
     afterNext: (matches, then) => {
       armed.push({ matches, then });
     },
-    stop: () => close(server),
+    // New requests are refused, those under way finish, then the store closes: closed under a request
+    // still writing, dynalite throws "Database is closed" where nobody can catch it (a test run lost to it).
+    stop: async () => {
+      stopping = true;
+      const deadline = Date.now() + STOP_DRAIN_IN_MS;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await close(server);
+    },
   };
 }
+
+/** How long a stop waits for the requests under way to finish before it closes the store all the same. */
+const STOP_DRAIN_IN_MS = 5_000;
 
 /**
  * Reads the request's body alongside dynalite; when the first armed fault matches it, holds back the
