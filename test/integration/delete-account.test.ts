@@ -31,7 +31,6 @@ describe('deleting an account (DELETE /me)', () => {
   let group: string;
   let direct: string;
   let avatarId: string;
-  let deletedAt: number;
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -76,7 +75,6 @@ describe('deleting an account (DELETE /me)', () => {
     avatarId = avatar.avatarId;
 
     // Her sign-in is seconds old: recent enough.
-    deletedAt = Date.now();
     const answer = await rawRequest(stack, alice, 'DELETE', '/me');
     expect(answer.status).toBe(204);
   }, 120_000);
@@ -196,6 +194,5 @@ describe('deleting an account (DELETE /me)', () => {
     const taking = apiFor(stack, eve).updateMe({ body: { username: alice.username } });
     await expect(taking).rejects.toBeInstanceOf(ApiError);
     await expect(taking).rejects.toMatchObject({ status: 409 });
-    expect(Date.now() - deletedAt).toBeLessThan(30 * 24 * 60 * 60 * 1000);
   });
 });
