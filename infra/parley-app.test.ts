@@ -227,6 +227,7 @@ describe('stateful data: the VAPID key pair for Web Push', () => {
   it('is made by a custom resource into an SSM parameter named for the stage, kept in production', () => {
     expect(keysOf(dev)[1].Properties).toMatchObject({
       ParameterName: '/parley/dev/vapid-keys',
+      PublicKeyParameterName: '/parley/dev/vapid-public-key',
       Retain: 'false',
     });
     expect(keysOf(prod)[1].Properties).toMatchObject({
@@ -237,7 +238,12 @@ describe('stateful data: the VAPID key pair for Web Push', () => {
 
   it('puts no key in any template: the resource is given a name and a choice, nothing else', () => {
     const [, keys] = keysOf(dev);
-    expect(Object.keys(keys.Properties).sort()).toEqual(['ParameterName', 'Retain', 'ServiceToken']);
+    expect(Object.keys(keys.Properties).sort()).toEqual([
+      'ParameterName',
+      'PublicKeyParameterName',
+      'Retain',
+      'ServiceToken',
+    ]);
     expect(JSON.stringify(dev.templates.data.toJSON())).not.toMatch(/privateKey/i);
     expect(dev.templates.data.findResources('AWS::SSM::Parameter')).toEqual({});
   });
@@ -256,6 +262,7 @@ describe('stateful data: the VAPID key pair for Web Push', () => {
     expect(onParameter).toHaveLength(2);
     for (const statement of onParameter) {
       expect(JSON.stringify(statement.Resource)).toContain(':parameter/parley/dev/vapid-keys');
+      expect(JSON.stringify(statement.Resource)).not.toContain('parameter/parley/prod');
     }
     const bound = Object.entries(FUNCTIONS)
       .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'pushKeys'))
@@ -263,10 +270,24 @@ describe('stateful data: the VAPID key pair for Web Push', () => {
     expect(bound).toEqual(['pushSender']);
   });
 
-  it('gives config.json its public key, from the data stack', () => {
-    expect(
-      JSON.stringify(dev.stacks.webContent.resolve(dev.stacks.webContent.webConfig.vapidPublicKey)),
-    ).toMatch(/Parley-dev-Data:ExportsOutputFnGetAttVapidKeys\w*PublicKey/);
+  it('gives config.json its public key from the parameter at each deploy, imported from no stack', () => {
+    const key = JSON.stringify(dev.stacks.webContent.resolve(dev.stacks.webContent.webConfig.vapidPublicKey));
+    expect(key).not.toContain('Fn::ImportValue');
+    const [parameter] =
+      Object.entries(
+        dev.templates.webContent.toJSON().Parameters as Record<string, { Type: string; Default: string }>,
+      ).find(([id]) => key.includes(id)) ?? [];
+    expect(parameter).toBeDefined();
+    expect(dev.templates.webContent.toJSON().Parameters[parameter as string]).toEqual({
+      Type: 'AWS::SSM::Parameter::Value<String>',
+      Default: '/parley/dev/vapid-public-key',
+    });
+  });
+
+  it('rotates the pair when the stage is given a new rotation label', () => {
+    const rotated = synth('dev', { vapidKeyRotation: '2026-12' });
+    expect(keysOf(rotated)[1].Properties).toMatchObject({ Rotation: '2026-12' });
+    expect(() => synth('dev', { vapidKeyRotation: 'not a label' })).toThrow(/vapidKeyRotation/);
   });
 });
 

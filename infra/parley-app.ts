@@ -149,11 +149,19 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     userPoolClient: auth.userPoolClient,
     httpApiUrl: http.api.apiEndpoint,
     webSocketUrl: realtime.stage.url,
-    vapidPublicKey: data.vapidKeys.publicKey,
+    vapidPublicKeyParameterName: data.vapidKeys.publicKeyParameterName,
     description: `Parley ${stage}: web client files and config.json (stateless)`,
   });
   // The bucket is named, not referenced (see siteBucketNameFor): order the stacks explicitly.
   webContent.addStackDependency(web, 'the site bucket is named, not referenced');
+  webContent.addStackDependency(
+    data,
+    'the VAPID public key is read from its parameter at deploy, not imported',
+  );
+  // config.json imported the key from the data stack before it read the parameter. CloudFormation removes
+  // no export while a stack still imports it, and the data stack deploys first: keep the export for stages
+  // deployed before that change. It is no longer imported, so a rotation may change its value.
+  data.exportValue(data.vapidKeys.publicKey);
 
   Tags.of(app).add('project', 'parley');
   Tags.of(app).add('stage', stage);

@@ -22,6 +22,11 @@ export interface StageConfig {
    * services (Google, Mozilla, Apple) can reach the stage's operators. Set it before launch.
    */
   readonly pushContact: string;
+  /**
+   * A label of the stage's current VAPID key pair: a new value makes a new pair at the next deploy
+   * (docs/operations.md, "Rotating the VAPID key"). Unset: the pair made at the first deploy stays.
+   */
+  readonly vapidKeyRotation?: string;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -34,6 +39,7 @@ export const StageContext = {
   rateLimits: 'rateLimits',
   caps: 'caps',
   pushContact: 'pushContact',
+  vapidKeyRotation: 'vapidKeyRotation',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
@@ -108,6 +114,7 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const rateLimits = readRateLimits(context, StageContext.rateLimits);
   const caps = readCaps(context, StageContext.caps);
   const pushContact = readPushContact(context, StageContext.pushContact);
+  const vapidKeyRotation = readLabel(context, StageContext.vapidKeyRotation);
   return {
     productionLike,
     webOrigins,
@@ -116,6 +123,7 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     rateLimits,
     caps,
     pushContact,
+    ...(vapidKeyRotation === undefined ? {} : { vapidKeyRotation }),
   };
 }
 
@@ -151,6 +159,15 @@ function readPushContact(context: Readonly<Record<string, unknown>>, key: string
   if (typeof value === 'string' && /^(mailto:[^@\s]+@[^@\s]+|https:\/\/\S+)$/.test(value)) return value;
   throw new StageConfigError(
     `Context ${key} must be a mailto: or https: URL, like mailto:ops@example.com, got '${String(value)}'`,
+  );
+}
+
+function readLabel(context: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(value)) return value;
+  throw new StageConfigError(
+    `Context ${key} must be a label of up to 64 letters, digits, dots, hyphens or underscores, like 2026-12, got '${String(value)}'`,
   );
 }
 

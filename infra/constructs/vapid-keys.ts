@@ -13,17 +13,25 @@ export interface VapidKeysProps {
   readonly stage: string;
   /** Keep the parameter when the stack goes (production-like stages): subscriptions are bound to it. */
   readonly retain: boolean;
+  /**
+   * The label of the current pair: a new one makes a new pair at the next deploy.
+   * @default none: the pair made at the first deploy stays
+   */
+  readonly rotation?: string;
 }
 
 /**
  * The stage's VAPID key pair for Web Push, as an SSM `SecureString` parameter made by a custom resource at
  * the first deploy (`infra/custom-resources/vapid-keys.ts`): CloudFormation cannot make a `SecureString`,
  * and the private key must be in no template. Browsers' subscriptions are bound to the public key, so the
- * pair outlives updates; `publicKey` reaches `config.json` as a deploy-time value.
+ * pair outlives updates, until a rotation (`rotation`) replaces it. The public key alone is kept beside it
+ * as a plain `String` parameter, `publicKeyParameterName`, which `config.json` reads at each deploy.
  */
 export class VapidKeys extends Construct {
   readonly parameterName: string;
   readonly parameterArn: string;
+  /** The plain parameter holding the public key alone: `/parley/{stage}/vapid-public-key`. */
+  readonly publicKeyParameterName: string;
   /** The public key (URL-safe base64 of the uncompressed point), a token resolved at deploy. */
   readonly publicKey: string;
 
@@ -35,6 +43,13 @@ export class VapidKeys extends Construct {
       service: 'ssm',
       resource: 'parameter',
       resourceName: this.parameterName.slice(1),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.publicKeyParameterName = `/parley/${props.stage}/vapid-public-key`;
+    const publicKeyParameterArn = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: this.publicKeyParameterName.slice(1),
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
     const logGroup = new LogGroup(this, 'Logs', {
@@ -51,12 +66,12 @@ export class VapidKeys extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    // The parameter's own ARN only. The SecureString uses the account's AWS managed key for SSM, whose key
+    // The two parameters' own ARNs only. The SecureString uses the account's AWS managed key for SSM, whose key
     // policy lets the account's principals encrypt and decrypt through SSM: no KMS statement is needed.
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'],
-        resources: [this.parameterArn],
+        resources: [this.parameterArn, publicKeyParameterArn],
       }),
     );
     const provider = new NodejsFunction(this, 'Provider', {
@@ -68,7 +83,7 @@ export class VapidKeys extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      description: 'Makes the stage VAPID key pair for Web Push, once',
+      description: 'Makes the stage VAPID key pair for Web Push, and a new one on rotation',
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -85,7 +100,12 @@ export class VapidKeys extends Construct {
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.functionArn,
       resourceType: 'Custom::VapidKeys',
-      properties: { ParameterName: this.parameterName, Retain: String(props.retain) },
+      properties: {
+        ParameterName: this.parameterName,
+        PublicKeyParameterName: this.publicKeyParameterName,
+        Retain: String(props.retain),
+        ...(props.rotation === undefined ? {} : { Rotation: props.rotation }),
+      },
     });
     this.publicKey = resource.getAttString('PublicKey');
   }

@@ -93,6 +93,7 @@ export class DataStack extends Stack {
     this.vapidKeys = new VapidKeys(this, 'VapidKeys', {
       stage: props.stage,
       retain: props.config.productionLike,
+      ...(props.config.vapidKeyRotation === undefined ? {} : { rotation: props.config.vapidKeyRotation }),
     });
     this.createOutputs();
   }

@@ -6,6 +6,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { BucketDeployment, CacheControl, type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { cognitoEndpointFor, WEB_CONFIG_PATH, type WebConfig } from '../../shared/client/web-config';
 import { managedPolicyFinding, wildcardResourceFinding } from '../constructs/nag';
@@ -24,8 +25,11 @@ export interface WebContentStackProps extends StackProps {
   readonly httpApiUrl: string;
   /** The WebSocket stage's `wss://` URL. */
   readonly webSocketUrl: string;
-  /** The stage's VAPID public key (a deploy-time value from the data stack), for Web Push subscriptions. */
-  readonly vapidPublicKey: string;
+  /**
+   * The SSM parameter holding the stage's VAPID public key, for Web Push subscriptions. Read at each
+   * deploy, not imported from the data stack: a rotated key would be an export CloudFormation cannot change.
+   */
+  readonly vapidPublicKeyParameterName: string;
 }
 
 /** Hashed file names change with their content, so browsers and CloudFront may keep them for good. */
@@ -58,7 +62,7 @@ export class WebContentStack extends Stack {
       cognitoEndpoint: cognitoEndpointFor(this.region, this.urlSuffix),
       httpApiUrl: props.httpApiUrl,
       webSocketUrl: props.webSocketUrl,
-      vapidPublicKey: props.vapidPublicKey,
+      vapidPublicKey: StringParameter.valueForStringParameter(this, props.vapidPublicKeyParameterName),
     };
     const bucket = Bucket.fromBucketName(this, 'SiteBucket', props.bucketName);
     const site = this.buildSite();

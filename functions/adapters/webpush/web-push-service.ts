@@ -12,12 +12,19 @@ export interface VapidKeys {
 const REQUEST_TIMEOUT_IN_MS = 5_000;
 
 /**
+ * How long a function keeps the key pair it read. A rotated pair (`-c vapidKeyRotation`, see
+ * docs/operations.md) reaches every warm sender within this time; until then a sender still signs with the
+ * old key, which browsers subscribed since refuse (403, not retried). One SSM read per sender per period.
+ */
+export const VAPID_KEYS_TTL_IN_MS = 5 * 60 * 1000;
+
+/**
  * Web Push with the `web-push` library: it encrypts each payload to its subscription (RFC 8291,
  * `aes128gcm`), signs a VAPID token for the push service's origin (RFC 8292) and posts it (RFC 8030).
- * The keys are read once, when the first push goes.
+ * The keys are read when the first push goes, and again once they are {@link VAPID_KEYS_TTL_IN_MS} old.
  */
 export class WebPushService implements PushService {
-  private keys: Promise<VapidKeys> | undefined;
+  private keys: { readonly value: Promise<VapidKeys>; readonly readAt: number } | undefined;
 
   constructor(
     private readonly loadKeys: () => Promise<VapidKeys>,
@@ -25,14 +32,11 @@ export class WebPushService implements PushService {
     private readonly subject: string,
     /** An agent trusting the local push-service stand-in's certificate; unset on AWS. */
     private readonly agent?: Agent,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async send(request: PushRequest): Promise<PushOutcome> {
-    this.keys ??= this.loadKeys().catch((error: unknown) => {
-      this.keys = undefined;
-      throw error;
-    });
-    const keys = await this.keys;
+    const keys = await this.currentKeys();
     const { endpoint, p256dh, auth } = request.destination;
     try {
       await webpush.sendNotification({ endpoint, keys: { p256dh, auth } }, request.payload, {
@@ -49,6 +53,19 @@ export class WebPushService implements PushService {
       if (!(error instanceof webpush.WebPushError)) return { kind: 'retry' };
       return outcomeOf(error.statusCode, error.headers);
     }
+  }
+
+  /** The pair, read again once it is old; a failed read is not kept, so the next push tries again. */
+  private currentKeys(): Promise<VapidKeys> {
+    const now = this.now();
+    if (!this.keys || now - this.keys.readAt >= VAPID_KEYS_TTL_IN_MS) {
+      const value = this.loadKeys().catch((error: unknown) => {
+        if (this.keys?.value === value) this.keys = undefined;
+        throw error;
+      });
+      this.keys = { value, readAt: now };
+    }
+    return this.keys.value;
   }
 }
 
