@@ -197,14 +197,36 @@ describe.each(Object.keys(STAGES) as (keyof typeof STAGES)[])('the %s stage', (s
     expect(dashboards).toHaveLength(1);
     const [[, dashboard]] = dashboards as [[string, CloudFormationResource]];
     expect(dashboard.Properties?.DashboardName).toBe(`Parley-${stage}`);
-    const body = JSON.stringify(dashboard.Properties?.DashboardBody);
+    // The body is JSON joined with references (`Fn::Join`): its literal parts are enough to read titles.
+    const { DashboardBody } = dashboard.Properties as { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
+    const [, parts] = DashboardBody['Fn::Join'];
+    const body = parts.filter((part) => typeof part === 'string').join('');
+    // Opens with the message path at a glance: sends, fan-out, errors, latency, queue age and depth,
+    // the table's capacity and throttles, API errors.
+    expect(body).toContain('the message path at a glance');
+    for (const title of [
+      'Sends and connections',
+      'Fan-out: jobs queued and done',
+      'Function errors and throttles',
+      'Latency p90 (ms)',
+      'Queue age, oldest message (s)',
+      'Queue and dead-letter depth',
+      'Table: consumed capacity and throttles',
+      'API errors',
+    ]) {
+      expect(body, title).toContain(`"title":"${title}"`);
+    }
     for (const metric of [
       'MessageCount',
+      'NumberOfMessagesSent',
+      'Duration',
       'ApproximateAgeOfOldestMessage',
       'ConsumedWriteCapacityUnits',
+      'WriteThrottleEvents',
       '5xx',
+      'IntegrationError',
     ]) {
-      expect(body, metric).toContain(metric);
+      expect(body, metric).toContain(`"${metric}"`);
     }
   });
 

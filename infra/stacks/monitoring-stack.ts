@@ -1,7 +1,14 @@
 import { Aws, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IHttpApi, IWebSocketApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnBudget } from 'aws-cdk-lib/aws-budgets';
-import { ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  ComparisonOperator,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { BillingMode, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -96,6 +103,18 @@ export const ALARMS = {
   cognitoThrottles: { maxThrottles: 0, period: Duration.minutes(5), datapoints: 1 },
 } as const;
 
+/** One datapoint of the overview graphs: fine enough to see a spike, coarse enough to read a day. */
+const OVERVIEW_PERIOD = Duration.minutes(1);
+
+/** The functions a chat message passes through, whose latency users feel. */
+const MESSAGE_PATH_FUNCTIONS: readonly FunctionName[] = [
+  'wsAuthorizer',
+  'wsConnect',
+  'wsSend',
+  'fanoutSender',
+  'pushSender',
+];
+
 /** Budget notifications, in percent of the month's amount. */
 export const BUDGET_NOTIFICATIONS = {
   /** Forecast: warns with time to act before the month ends. */
@@ -119,6 +138,7 @@ export class MonitoringStack extends Stack {
     super(scope, id, props);
     this.topic = this.createTopic(props);
     this.facade = this.createFacade(props.stage);
+    this.addOverview(props);
     this.monitorWebSocketApi(props);
     this.monitorFunctions(props.functions);
     this.monitorTable(props.table);
@@ -190,6 +210,113 @@ export class MonitoringStack extends Stack {
         detailDashboardRange: Duration.hours(3),
       }),
     });
+  }
+
+  /**
+   * The message path's health in two rows at the top: sends, fan-out, errors, latency, queue age and
+   * depth, table capacity and throttles, API errors. The sections below hold each resource's detail.
+   */
+  private addOverview(props: MonitoringStackProps): void {
+    const period = OVERVIEW_PERIOD;
+    const functions = Object.values(props.functions);
+    const webSocket = (metricName: string, statistic = 'Sum') =>
+      new Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: props.webSocket.api.apiId, Stage: props.webSocket.stageName },
+        statistic,
+        period,
+        label: `WebSocket ${metricName}`,
+      });
+    const total = (label: string, metrics: IMetric[]) =>
+      new MathExpression({
+        label,
+        expression: metrics.map((_, index) => `FILL(m${index}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric])),
+        period,
+      });
+    const queueNames = Object.keys(QUEUES) as QueueName[];
+    const graph = (title: string, left: IMetric[], right: IMetric[] = []) =>
+      new GraphWidget({ title, left, right, width: 6, height: 6, period });
+    this.facade.addLargeHeader(`Parley ${props.stage}: the message path at a glance`);
+    this.facade.addWidget(
+      graph('Sends and connections', [
+        webSocket('MessageCount'),
+        webSocket('ConnectCount'),
+        props.httpApi.metricCount({ period, label: 'HTTP requests' }),
+      ]),
+    );
+    this.facade.addWidget(
+      graph(
+        'Fan-out: jobs queued and done',
+        queueNames.flatMap((name) => [
+          props.queues[name].metricNumberOfMessagesSent({ period, label: `${name} queued` }),
+          props.queues[name].metricNumberOfMessagesDeleted({ period, label: `${name} done` }),
+        ]),
+      ),
+    );
+    this.facade.addWidget(
+      graph(
+        'Function errors and throttles',
+        functions.map((fn) => fn.function.metricErrors({ period, label: `${fn.name} errors` })),
+        [
+          total(
+            'All throttles',
+            functions.map((fn) => fn.function.metricThrottles({ period })),
+          ),
+        ],
+      ),
+    );
+    this.facade.addWidget(
+      graph('Latency p90 (ms)', [
+        webSocket('IntegrationLatency', 'p90'),
+        ...functions
+          .filter((fn) => MESSAGE_PATH_FUNCTIONS.includes(fn.name))
+          .map((fn) => fn.function.metricDuration({ period, statistic: 'p90', label: `${fn.name} p90` })),
+      ]),
+    );
+    this.facade.addWidget(
+      graph(
+        'Queue age, oldest message (s)',
+        queueNames.map((name) =>
+          props.queues[name].metricApproximateAgeOfOldestMessage({ period, label: `${name} queue` }),
+        ),
+      ),
+    );
+    this.facade.addWidget(
+      graph(
+        'Queue and dead-letter depth',
+        queueNames.map((name) =>
+          props.queues[name].metricApproximateNumberOfMessagesVisible({ period, label: `${name} queue` }),
+        ),
+        queueNames.map((name) =>
+          props.deadLetterQueues[name].metricApproximateNumberOfMessagesVisible({
+            period,
+            label: `${name} dead letters`,
+          }),
+        ),
+      ),
+    );
+    this.facade.addWidget(
+      graph(
+        'Table: consumed capacity and throttles',
+        [
+          props.table.metricConsumedReadCapacityUnits({ period, label: 'read units' }),
+          props.table.metricConsumedWriteCapacityUnits({ period, label: 'write units' }),
+        ],
+        [
+          props.table.metric('ReadThrottleEvents', { period, statistic: 'Sum', label: 'read throttles' }),
+          props.table.metric('WriteThrottleEvents', { period, statistic: 'Sum', label: 'write throttles' }),
+        ],
+      ),
+    );
+    this.facade.addWidget(
+      graph('API errors', [
+        props.httpApi.metricServerError({ period, label: 'HTTP 5xx' }),
+        webSocket('IntegrationError'),
+        webSocket('ExecutionError'),
+      ]),
+    );
   }
 
   /**
