@@ -51,13 +51,13 @@ export interface MonitoringStackProps extends StackProps {
 
 /**
  * Thresholds and evaluation windows, each with the reason for its value. Alarms look at AWS's own
- * metrics only; a period is the width of one datapoint, and an alarm fires when `datapoints` of the
- * last `evaluationPeriods` breach.
+ * metrics only; a period is the width of one datapoint, and an alarm fires when `datapoints`
+ * datapoints in a row breach.
  */
 export const ALARMS = {
   /**
    * Any message in a dead-letter queue is a delivery that failed every retry: a user did not get a message
-   * or a push. There is no benign level, and the queue keeps it for days, so one 5-minute look is enough.
+   * or a push. There is no benign level, and the queue keeps it for a day, so one 5-minute look is enough.
    */
   deadLetterDepth: { maxMessages: 0, period: Duration.minutes(5), datapoints: 1 },
   /**
@@ -128,6 +128,15 @@ export const BUDGET_NOTIFICATIONS = {
  * failure signal of the message path, one dashboard, and a monthly budget. Built with
  * cdk-monitoring-constructs where it has a monitor for the service (functions, queues, table, HTTP API);
  * the WebSocket API and Cognito have none there and get custom metrics, and the budget is AWS Budgets.
+ * What each alarm means and what to do: docs/operations.md.
+ *
+ * @example
+ * new MonitoringStack(app, 'Parley-dev-Monitoring', {
+ *   stage: 'dev', config, functions: { ...realtime.functions, ...http.functions },
+ *   queues: data.queues, deadLetterQueues: data.deadLetterQueues, table: data.tables.main,
+ *   webSocket: { api: realtime.api, stageName: realtime.stage.stageName }, httpApi: http.api,
+ *   userPool: auth.userPool, userPoolClient: auth.userPoolClient,
+ * });
  */
 export class MonitoringStack extends Stack {
   readonly topic: Topic;
@@ -169,12 +178,13 @@ export class MonitoringStack extends Stack {
     for (const service of ['cloudwatch.amazonaws.com', 'budgets.amazonaws.com']) {
       const principal = new ServicePrincipal(service);
       const fromThisAccount = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } };
+      // As AWS documents it, with no condition: the key serves only this topic, and the topic's own policy
+      // admits these services for this account only.
       key.addToResourcePolicy(
         new PolicyStatement({
           principals: [principal],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
-          conditions: fromThisAccount,
         }),
       );
       topic.addToResourcePolicy(
