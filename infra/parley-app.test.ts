@@ -33,7 +33,7 @@ type Resource = {
   [key: string]: unknown;
 };
 
-const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent'];
+const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent', 'monitoring'];
 /** The stacks of Parley's own functions and grants; the web stacks hold only CDK's provided handlers. */
 const APP_PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http'];
 
@@ -1315,6 +1315,7 @@ describe('stage names', () => {
       'Parley-dev-Http',
       'Parley-dev-Web',
       'Parley-dev-WebContent',
+      'Parley-dev-Monitoring',
     ]);
   });
 });

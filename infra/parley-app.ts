@@ -1,8 +1,9 @@
 /**
  * Builds Parley's CDK app for one stage: two stateful stacks (auth, data)
- * and four stateless ones: realtime and http import from them; web hosts the
+ * and five stateless ones: realtime and http import from them; web hosts the
  * web client, whose origin the HTTP API's CORS allows; web content deploys
- * the client and its configuration, which names every other stack's endpoints.
+ * the client and its configuration, which names every other stack's endpoints;
+ * monitoring watches the others (alarms, a dashboard, a budget).
  * `infra/app.ts` runs it for the CLI; tests and the local stack's parity
  * test call it directly.
  */
@@ -14,6 +15,7 @@ import { REPO_ROOT } from './paths';
 import { AuthStack } from './stacks/auth-stack';
 import { bucketNamesFor, DataStack } from './stacks/data-stack';
 import { HttpStack } from './stacks/http-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { RealtimeStack } from './stacks/realtime-stack';
 import { WebContentStack } from './stacks/web-content-stack';
 import { siteBucketNameFor, WebStack } from './stacks/web-stack';
@@ -29,6 +31,7 @@ export interface ParleyStacks {
   readonly http: HttpStack;
   readonly web: WebStack;
   readonly webContent: WebContentStack;
+  readonly monitoring: MonitoringStack;
 }
 
 export interface BuildAppOptions {
@@ -73,7 +76,7 @@ export interface ParleyApp {
 }
 
 /**
- * Builds the six stacks of a stage, tagged and checked by cdk-nag.
+ * Builds the seven stacks of a stage, tagged and checked by cdk-nag.
  *
  * @example
  * const { app, stacks } = buildApp({ stage: 'prod', skipBundling: true });
@@ -162,12 +165,26 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
   // no export while a stack still imports it, and the data stack deploys first: keep the export for stages
   // deployed before that change. It is no longer imported, so a rotation may change its value.
   data.exportValue(data.vapidKeys.publicKey);
+  const monitoring = new MonitoringStack(app, names.monitoring, {
+    env,
+    stage,
+    config,
+    functions: { ...realtime.functions, ...http.functions },
+    queues: data.queues,
+    deadLetterQueues: data.deadLetterQueues,
+    table: data.tables.main,
+    webSocket: { api: realtime.api, stageName: realtime.stage.stageName },
+    httpApi: http.api,
+    userPool: auth.userPool,
+    userPoolClient: auth.userPoolClient,
+    description: `Parley ${stage}: alarms, dashboard and budget (stateless)`,
+  });
 
   Tags.of(app).add('project', 'parley');
   Tags.of(app).add('stage', stage);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 
-  return { app, stage, config, stacks: { auth, data, realtime, http, web, webContent } };
+  return { app, stage, config, stacks: { auth, data, realtime, http, web, webContent, monitoring } };
 }
 
 /**
@@ -194,6 +211,7 @@ export function synthTemplates(
     http: template(stacks.http),
     web: template(stacks.web),
     webContent: template(stacks.webContent),
+    monitoring: template(stacks.monitoring),
   };
 }
 

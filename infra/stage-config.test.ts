@@ -1,6 +1,11 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PUSH_CONTACT, StageConfigError, stageConfig } from './stage-config';
+import {
+  DEFAULT_MONTHLY_BUDGET_USD,
+  DEFAULT_PUSH_CONTACT,
+  StageConfigError,
+  stageConfig,
+} from './stage-config';
 
 describe('stage names', () => {
   it.each(['dev', 'alice', 'pr-42', 'prod', 'prod-eu', 'a'])('accepts %s', (stage) => {
@@ -102,5 +107,47 @@ describe('the contact Web Push requests name', () => {
     expect(() => stageConfig('dev', { pushContact: value })).toThrow(
       /pushContact must be a mailto: or https: URL/,
     );
+  });
+});
+
+describe('who the alarms email', () => {
+  it('is no one until the stage names someone', () => {
+    expect(stageConfig('prod').alarmEmails).toEqual([]);
+  });
+
+  it('takes one address or a comma-separated list from context, once each', () => {
+    expect(stageConfig('dev', { alarmEmail: 'ops@example.com' }).alarmEmails).toEqual(['ops@example.com']);
+    expect(
+      stageConfig('dev', { alarmEmail: 'ops@example.com, oncall@example.org,ops@example.com' }).alarmEmails,
+    ).toEqual(['ops@example.com', 'oncall@example.org']);
+  });
+
+  it.each([
+    'ops',
+    'ops@example',
+    'ops@@example.com',
+    'ops@example.com;oncall@example.com',
+    'o ps@example.com',
+  ])('refuses %j', (value) => {
+    expect(() => stageConfig('dev', { alarmEmail: value })).toThrow(StageConfigError);
+    expect(() => stageConfig('dev', { alarmEmail: value })).toThrow(
+      /alarmEmail holds '.+', which is not an email/,
+    );
+  });
+});
+
+describe('the monthly budget', () => {
+  it('has a default', () => {
+    expect(stageConfig('dev').monthlyBudgetUsd).toBe(DEFAULT_MONTHLY_BUDGET_USD);
+  });
+
+  it('takes a dollar amount from context', () => {
+    expect(stageConfig('prod', { monthlyBudgetUsd: '250' }).monthlyBudgetUsd).toBe(250);
+    expect(stageConfig('prod', { monthlyBudgetUsd: '0.1' }).monthlyBudgetUsd).toBe(0.1);
+    expect(stageConfig('prod', { monthlyBudgetUsd: 12.5 }).monthlyBudgetUsd).toBe(12.5);
+  });
+
+  it.each(['0', '-5', 'ten', '', '1e3', '12.345'])('refuses %j', (value) => {
+    expect(() => stageConfig('dev', { monthlyBudgetUsd: value })).toThrow(StageConfigError);
   });
 });

@@ -27,6 +27,10 @@ export interface StageConfig {
    * (docs/operations.md, "Rotating the VAPID key"). Unset: the pair made at the first deploy stays.
    */
   readonly vapidKeyRotation?: string;
+  /** Addresses the stage's alarm topic emails (each confirms its subscription once); none subscribes no one. */
+  readonly alarmEmails: readonly string[];
+  /** The stage's monthly AWS Budgets amount in US dollars, warned of at 80% forecast and 100% actual. */
+  readonly monthlyBudgetUsd: number;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -40,10 +44,18 @@ export const StageContext = {
   caps: 'caps',
   pushContact: 'pushContact',
   vapidKeyRotation: 'vapidKeyRotation',
+  alarmEmail: 'alarmEmail',
+  monthlyBudgetUsd: 'monthlyBudgetUsd',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
 export const DEFAULT_PUSH_CONTACT = 'mailto:operators@parley.invalid';
+
+/**
+ * A month's budget when the context names none: a small stage with a few users runs well under it
+ * (docs/operations.md), so crossing it means a leak or abuse, not growth.
+ */
+export const DEFAULT_MONTHLY_BUDGET_USD = 50;
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
 const LOCAL_STAGE_NAME = 'local';
@@ -115,6 +127,8 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const caps = readCaps(context, StageContext.caps);
   const pushContact = readPushContact(context, StageContext.pushContact);
   const vapidKeyRotation = readLabel(context, StageContext.vapidKeyRotation);
+  const alarmEmails = readEmails(context, StageContext.alarmEmail);
+  const monthlyBudgetUsd = readBudget(context, StageContext.monthlyBudgetUsd);
   return {
     productionLike,
     webOrigins,
@@ -124,7 +138,42 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     caps,
     pushContact,
     ...(vapidKeyRotation === undefined ? {} : { vapidKeyRotation }),
+    alarmEmails,
+    monthlyBudgetUsd,
   };
+}
+
+/** One address: no spaces, one `@`, a dot in the domain. SNS refuses anything looser at deploy time, too late. */
+const EMAIL_PATTERN = /^[^@\s,]+@[^@\s,]+\.[^@\s,.]+$/;
+
+function readEmails(context: Readonly<Record<string, unknown>>, key: string): string[] {
+  const value = context[key];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : String(value).split(',');
+  const emails = list.map((email) => String(email).trim()).filter((email) => email !== '');
+  for (const email of emails) {
+    if (!EMAIL_PATTERN.test(email)) {
+      throw new StageConfigError(
+        `Context ${key} holds '${email}', which is not an email address; give one or a comma-separated list, ` +
+          'like -c alarmEmail=ops@example.com,oncall@example.com',
+      );
+    }
+  }
+  return [...new Set(emails)];
+}
+
+function readBudget(context: Readonly<Record<string, unknown>>, key: string): number {
+  const value = context[key];
+  if (value === undefined) return DEFAULT_MONTHLY_BUDGET_USD;
+  const text = String(value).trim();
+  const amount = Number(text);
+  // AWS Budgets takes a positive amount with at most two decimals.
+  if (!/^\d+(\.\d{1,2})?$/.test(text) || amount <= 0) {
+    throw new StageConfigError(
+      `Context ${key} must be a positive amount in US dollars with at most two decimals, like 50 or 12.5, got '${String(value)}'`,
+    );
+  }
+  return amount;
 }
 
 function readCaps(context: Readonly<Record<string, unknown>>, key: string): Caps {

@@ -554,6 +554,7 @@ export function stackNames(stage: string) {
     http: `Parley-${stage}-Http`,
     web: `Parley-${stage}-Web`,
     webContent: `Parley-${stage}-WebContent`,
+    monitoring: `Parley-${stage}-Monitoring`,
   } as const;
 }
 
