@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { chromiumToLaunch } from './chromium';
+import { chromiumShowsNotifications, chromiumToLaunch } from './chromium';
 import type { TestStack } from './stack';
 
 /** Where the browser tests leave their screenshots (a CI artifact; not committed). */
@@ -35,6 +35,15 @@ export async function launchBrowser(options: { fakeMicrophone?: boolean } = {}):
     throw new Error(`Could not start ${picked.description}: ${(error as Error).message}`, { cause: error });
   }
 }
+
+/**
+ * Whether the Chromium the tests drive shows notifications: not the npm one, a headless shell (see
+ * {@link chromiumShowsNotifications}). The tests that need them skip there; CI runs them in Debian's.
+ */
+export const SHOWS_NOTIFICATIONS = chromiumShowsNotifications();
+
+/** Why a test that needs notifications skipped, for the report. */
+export const NO_NOTIFICATIONS_HERE = 'the Chromium from npm (a headless shell) shows no notifications';
 
 /** The local web client's URL, from the stack's outputs. */
 export function webUrlOf(stack: TestStack): string {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ChromiumNotFoundError, pickChromium, type Surroundings } from './chromium';
+import {
+  ChromiumNotFoundError,
+  chromiumShowsNotifications,
+  pickChromium,
+  type Surroundings,
+} from './chromium';
 
 /** A machine where only `files` exist. */
 function machine(
@@ -105,5 +110,13 @@ describe('picking the Chromium for the browser tests', () => {
     const edge = 'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe';
     expect(pickChromium(machine([edge, chrome], env, 'win32'))).toMatchObject({ executablePath: chrome });
     expect(pickChromium(machine([edge], env, 'win32'))).toMatchObject({ executablePath: edge });
+  });
+
+  it('expects notifications from an installed browser, and none from the npm one (a headless shell)', () => {
+    expect(chromiumShowsNotifications(machine(['/usr/bin/chromium']))).toBe(true);
+    expect(chromiumShowsNotifications(machine(['/usr/bin/chromium'], { PARLEY_CHROMIUM: 'npm' }))).toBe(
+      false,
+    );
+    expect(chromiumShowsNotifications(machine([]))).toBe(false);
   });
 });
