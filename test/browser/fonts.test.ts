@@ -7,6 +7,7 @@ import { chromiumToLaunch } from '../support/chromium';
 interface Drawn {
   readonly emoji: number;
   readonly cjk: number;
+  readonly arabic: number;
   /** U+E000, private use: no font draws it, so it shows the width of a missing glyph. */
   readonly missing: number;
   readonly emojiHasColour: boolean;
@@ -14,7 +15,8 @@ interface Drawn {
 
 /**
  * The Chromium the browser tests drive (whichever test/support/chromium.ts picks) has the fonts their
- * screenshots need: messages in them carry emoji and Chinese, which would otherwise show as empty boxes.
+ * screenshots need: messages in them carry emoji, Chinese and Arabic, which would otherwise show as empty
+ * boxes or nothing.
  */
 describe('the Chromium the browser tests drive', () => {
   let browser: Browser;
@@ -40,7 +42,13 @@ describe('the Chromium the browser tests drive', () => {
         if (Math.max(red, green, blue) - Math.min(red, green, blue) > 64) emojiHasColour = true;
       }
       const width = (text: string) => context.measureText(text).width;
-      return { emoji: width('\u{1F600}'), cjk: width('你'), missing: width('\uE000'), emojiHasColour };
+      return {
+        emoji: width('\u{1F600}'),
+        cjk: width('你'),
+        arabic: width('م'),
+        missing: width('\uE000'),
+        emojiHasColour,
+      };
     });
   });
 
@@ -52,6 +60,12 @@ describe('the Chromium the browser tests drive', () => {
     const { description } = await chromiumToLaunch();
     expect(drawn.cjk, description).not.toBe(drawn.missing);
     expect(drawn.cjk, description).toBeCloseTo(32, 0);
+  });
+
+  it('draws an Arabic letter, not as a missing glyph', async () => {
+    const { description } = await chromiumToLaunch();
+    expect(drawn.arabic, description).toBeGreaterThan(0);
+    expect(drawn.arabic, description).not.toBe(drawn.missing);
   });
 
   it('draws an emoji in colour, not as a missing glyph', async () => {

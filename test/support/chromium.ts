@@ -4,8 +4,9 @@
  * 1. `CHROMIUM_PATH`, if set;
  * 2. a Chromium, Chrome or Edge installed on the machine (on PATH, or where its installer puts it);
  * 3. the headless Chromium that `@sparticuz/chromium` ships inside its npm package, with the NSS libraries
- *    it packs and emoji and CJK fonts from npm (`@fontsource/noto-color-emoji`,
- *    `@fontsource-variable/noto-sans-sc`), so `npm install && npm test` needs nothing else on Linux x64.
+ *    it packs and emoji, CJK and Arabic fonts from npm (`@fontsource/noto-color-emoji`,
+ *    `@fontsource-variable/noto-sans-sc`, `@fontsource-variable/noto-sans-arabic`: the scripts the tests'
+ *    messages use), so `npm install && npm test` needs nothing else on Linux x64.
  *
  * `PARLEY_CHROMIUM=npm` skips step 2; `PARLEY_CHROMIUM=system` refuses step 3.
  */
@@ -48,6 +49,7 @@ export interface ChromiumLaunch {
 const NPM_PACKAGE = '@sparticuz/chromium';
 const EMOJI_FONT_PACKAGE = '@fontsource/noto-color-emoji';
 const CJK_FONT_PACKAGE = '@fontsource-variable/noto-sans-sc';
+const ARABIC_FONT_PACKAGE = '@fontsource-variable/noto-sans-arabic';
 
 /** Executable names looked for on PATH, the most specific first. */
 const NAMES_ON_PATH: Partial<Record<NodeJS.Platform, readonly string[]>> = {
@@ -232,8 +234,11 @@ async function unpackNpmChromium(): Promise<Unpacked> {
   };
   const emojiFolder = packageFolder(EMOJI_FONT_PACKAGE);
   const cjkFolder = packageFolder(CJK_FONT_PACKAGE);
+  const arabicFolder = packageFolder(ARABIC_FONT_PACKAGE);
   const version = await versionOf(chromiumFolder);
-  const key = [version, await versionOf(emojiFolder), await versionOf(cjkFolder)].join('-');
+  const key = [version, ...(await Promise.all([emojiFolder, cjkFolder, arabicFolder].map(versionOf)))].join(
+    '-',
+  );
   // node_modules/@sparticuz/chromium → node_modules/.cache
   const folder = join(chromiumFolder, '..', '..', '.cache', 'parley-chromium', key);
   if (existsSync(join(folder, 'ready'))) return { folder, version, unpackedInMs: undefined };
@@ -260,6 +265,7 @@ async function unpackNpmChromium(): Promise<Unpacked> {
       unpackFonts(
         [
           join(emojiFolder, 'files', 'noto-color-emoji-emoji-400-normal.woff2'),
+          join(arabicFolder, 'files', 'noto-sans-arabic-arabic-wght-normal.woff2'),
           // The numbered files are the CJK slices of the font; its Latin ones would change how Latin text looks.
           ...(await readdir(join(cjkFolder, 'files')))
             .filter((name) => /^noto-sans-sc-\d+-wght-normal\.woff2$/.test(name))
