@@ -9,5 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // Says which Chromium the browser tests drive (test/support/chromium.ts).
+    globalSetup: ['test/support/chromium-setup.ts'],
   },
 });

@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
+import { chromiumToLaunch } from '../test/support/chromium';
 
-const CHROMIUM_PATH = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 const ISOLATION_HEADERS = {
@@ -59,6 +59,9 @@ export interface ChromiumRun {
   readonly crossOriginIsolated: boolean;
 }
 
+/** Whether this run has said which Chromium it drives. */
+let described = false;
+
 /**
  * Loads `script` (an ES module) into a fresh page, waits until `ready` names a global it defines, and runs
  * `use`. The server and the browser are stopped afterwards, whatever happens.
@@ -68,9 +71,16 @@ export async function inChromium<T>(
   ready: string,
   use: (run: ChromiumRun) => Promise<T>,
 ): Promise<T> {
+  const picked = await chromiumToLaunch();
+  if (!described) process.stderr.write(`  ${picked.description}\n`);
+  described = true;
   const server = await serve(script);
   try {
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({
+      executablePath: picked.executablePath,
+      env: picked.env,
+      args: CHROMIUM_ARGS,
+    });
     try {
       const page = await browser.newPage();
       page.on('console', (message) => process.stderr.write(`  chromium: ${message.text()}\n`));

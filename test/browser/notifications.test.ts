@@ -5,8 +5,10 @@ import { apiFor, befriend } from '../support/api';
 import {
   accessibilityViolations,
   launchBrowser,
+  NO_NOTIFICATIONS_HERE,
   openPage,
   PHONE,
+  SHOWS_NOTIFICATIONS,
   screenshot,
   setTabVisible,
   signInInBrowser,
@@ -113,7 +115,8 @@ describe('the web client in Chromium: notifications', () => {
     expect(await shown()).toEqual([]);
   }, 60_000);
 
-  it('asks for the permission only when Alice turns notifications on in Settings', async () => {
+  it('asks for the permission only when Alice turns notifications on in Settings', async ({ skip }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     expect(await page.evaluate(() => Notification.permission)).toBe('default');
     await context.grantPermissions(['notifications'], { origin: new URL(webUrlOf(stack)).origin });
     await list().getByRole('button', { name: 'Settings', exact: true }).click();
@@ -131,7 +134,10 @@ describe('the web client in Chromium: notifications', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   }, 60_000);
 
-  it('shows one system notification per chat while the tab is out of view, replaced as more come, and none for a muted chat', async () => {
+  it('shows one system notification per chat while the tab is out of view, replaced as more come, and none for a muted chat', async ({
+    skip,
+  }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     await openChat(names.bob);
     await setTabVisible(page, false);
     await sendAsWebClient(carolLaptop, withCarol, 'First from Carol');
@@ -175,7 +181,8 @@ describe('the web client in Chromium: notifications', () => {
     await setTabVisible(page, true);
   }, 90_000);
 
-  it('says only that a message came when Alice chooses so', async () => {
+  it('says only that a message came when Alice chooses so', async ({ skip }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     await list().getByRole('button', { name: 'Settings', exact: true }).click();
     await page
       .getByRole('region', { name: 'Notifications' })

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedPush, StandInSubscription } from '../../infra/local/push-service';
 import { conversationUrl } from '../../web/src/sw/messages';
 import { type Api, apiFor, befriend } from '../support/api';
-import { DESKTOP, explained, launchBrowser, observe, signInInBrowser, webUrlOf } from '../support/browser';
+import {
+  DESKTOP,
+  explained,
+  launchBrowser,
+  NO_NOTIFICATIONS_HERE,
+  observe,
+  SHOWS_NOTIFICATIONS,
+  signInInBrowser,
+  webUrlOf,
+} from '../support/browser';
 import { type E2eeTestDevice, findMarker, openDevice, sendAsWebClient } from '../support/e2ee-device';
 import { type Persona, signUp } from '../support/personas';
 import { attachToServiceWorker, type ServiceWorkerHandle } from '../support/service-worker';
@@ -66,6 +75,7 @@ describe('Web Push end to end: from Alice’s message to a notification on Bob�
   };
 
   beforeAll(async () => {
+    if (!SHOWS_NOTIFICATIONS) return;
     stack = await startTestStack();
     table = tableReader(stack);
     browser = await launchBrowser();
@@ -110,7 +120,10 @@ describe('Web Push end to end: from Alice’s message to a notification on Bob�
     await stack?.stop();
   });
 
-  it('stores the subscription the browser made at the push service when Bob turns notifications on', async () => {
+  it('stores the subscription the browser made at the push service when Bob turns notifications on', async ({
+    skip,
+  }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     await list().getByRole('button', { name: 'Settings', exact: true }).click();
     await section()
       .getByRole('checkbox', { name: /Notify me of new messages/ })
@@ -126,7 +139,10 @@ describe('Web Push end to end: from Alice’s message to a notification on Bob�
     expect([...((presence?.pushDevices as Set<string> | undefined) ?? [])]).toEqual([bobDevice]);
   }, 60_000);
 
-  it('notifies Bob’s closed Parley of Alice’s message with her name, the push service’s very payload, and none of her words', async () => {
+  it('notifies Bob’s closed Parley of Alice’s message with her name, the push service’s very payload, and none of her words', async ({
+    skip,
+  }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     // A page of no origin carries the DevTools session; then Bob closes Parley, and the server sees it.
     worker = await attachToServiceWorker(context, origin);
     await page.close();
@@ -165,7 +181,8 @@ describe('Web Push end to end: from Alice’s message to a notification on Bob�
     expect(findMarker(JSON.stringify(await worker.shown()), [greeting, ...markers])).toBeUndefined();
   }, 90_000);
 
-  it('pushes nothing while Bob has Parley open, and pushes again once he closes it', async () => {
+  it('pushes nothing while Bob has Parley open, and pushes again once he closes it', async ({ skip }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     // Where a click on the notification takes him: the conversation, with Alice's message in it.
     await openBobsParley('Bob opens the conversation', conversationUrl(`${origin}/`, direct));
     const messages = page.getByRole('list', { name: 'Messages' });

@@ -11,7 +11,9 @@ import {
   accessibilityViolations,
   DESKTOP,
   launchBrowser,
+  NO_NOTIFICATIONS_HERE,
   PHONE,
+  SHOWS_NOTIFICATIONS,
   screenshot,
   setTabVisible,
   signInInBrowser,
@@ -165,7 +167,10 @@ describe('the web client in Chromium: Web Push through its service worker', () =
       await worker?.close();
     });
 
-    it('shows one notification per conversation: who wrote, replaced and counted as more come', async () => {
+    it('shows one notification per conversation: who wrote, replaced and counted as more come', async ({
+      skip,
+    }) => {
+      skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
       // Closed as far as the worker can tell, too.
       await expect.poll(windowsSeen, { timeout: 15_000 }).toEqual([]);
       await deliver({ v: 1, conversationId: withBob, seq: 3, count: 1, from: names.bob });
@@ -195,7 +200,10 @@ describe('the web client in Chromium: Web Push through its service worker', () =
       });
     });
 
-    it('says only that a message came with the private setting, or for a push it cannot read', async () => {
+    it('says only that a message came with the private setting, or for a push it cannot read', async ({
+      skip,
+    }) => {
+      skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
       // Carol's notification counts on, and no longer names her.
       await deliver({ v: 1, conversationId: withCarol, seq: 2, count: 1 });
       await expect
@@ -231,7 +239,10 @@ describe('the web client in Chromium: Web Push through its service worker', () =
     expect(page.url()).toBe(conversationUrl(`${origin}/`, withCarol));
   });
 
-  it('says notifications come only while Parley is open when the browser cannot subscribe, and those still come', async () => {
+  it('says notifications come only while Parley is open when the browser cannot subscribe, and those still come', async ({
+    skip,
+  }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     await openSettings();
     expect(await toggle().isChecked()).toBe(false);
     // Chromium without Google's push service: its own subscribe refuses.
@@ -253,7 +264,10 @@ describe('the web client in Chromium: Web Push through its service worker', () =
     await setTabVisible(page, true);
   }, 90_000);
 
-  it('stores the subscription for this device when turned on, with the privacy choice, and removes it when turned off', async () => {
+  it('stores the subscription for this device when turned on, with the privacy choice, and removes it when turned off', async ({
+    skip,
+  }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     // A browser that can subscribe: its push manager hands out a subscription with real keys, made here.
     await context.addInitScript(() => {
       const encode = (bytes: ArrayBuffer | Uint8Array) =>
@@ -315,7 +329,8 @@ describe('the web client in Chromium: Web Push through its service worker', () =
     expect(consoleLines.filter((line) => /Content Security Policy|Refused to/i.test(line))).toEqual([]);
   }, 120_000);
 
-  it('ends the subscription, here and on the server, when Alice signs out', async () => {
+  it('ends the subscription, here and on the server, when Alice signs out', async ({ skip }) => {
+    skip(!SHOWS_NOTIFICATIONS, NO_NOTIFICATIONS_HERE);
     await expect.poll(storedSubscription, { timeout: 30_000 }).not.toBe('none');
     const subscribed = () =>
       page.evaluate(async () => {

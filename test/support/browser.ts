@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromiumShowsNotifications, chromiumToLaunch } from './chromium';
 import type { TestStack } from './stack';
 
 /** Where the browser tests leave their screenshots (a CI artifact; not committed). */
@@ -11,23 +12,38 @@ export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
 
 /**
- * Debian's Chromium, headless. `fakeMicrophone`: a microphone that plays a tone, granted without a prompt
- * (for recording voice notes).
+ * The Chromium that `test/support/chromium.ts` picks, headless. `fakeMicrophone`: a microphone that plays a
+ * tone, granted without a prompt (for recording voice notes).
  */
-export function launchBrowser(options: { fakeMicrophone?: boolean } = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      ...(options.fakeMicrophone
-        ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
-        : []),
-    ],
-  });
+export async function launchBrowser(options: { fakeMicrophone?: boolean } = {}): Promise<Browser> {
+  const picked = await chromiumToLaunch();
+  try {
+    return await chromium.launch({
+      executablePath: picked.executablePath,
+      env: picked.env,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        ...(options.fakeMicrophone
+          ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+          : []),
+      ],
+    });
+  } catch (error) {
+    throw new Error(`Could not start ${picked.description}: ${(error as Error).message}`, { cause: error });
+  }
 }
+
+/**
+ * Whether the Chromium the tests drive shows notifications: not the npm one, a headless shell (see
+ * {@link chromiumShowsNotifications}). The tests that need them skip there; CI runs them in Debian's.
+ */
+export const SHOWS_NOTIFICATIONS = chromiumShowsNotifications();
+
+/** Why a test that needs notifications skipped, for the report. */
+export const NO_NOTIFICATIONS_HERE = 'the Chromium from npm (a headless shell) shows no notifications';
 
 /** The local web client's URL, from the stack's outputs. */
 export function webUrlOf(stack: TestStack): string {
