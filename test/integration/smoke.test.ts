@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AdminGetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -157,4 +158,43 @@ describe('the smoke test of a stage (npm run smoke)', () => {
     expect(emails).toHaveLength(2);
     for (const email of emails) await expectGone({ email });
   }, 120_000);
+
+  it('fails the step whose request hangs once its time is up, and removes the accounts from the user pool', async () => {
+    // An HTTP API that takes requests and never answers them.
+    const hanging = createHttpServer(() => undefined);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const outputs = structuredClone(stack.outputs);
+    for (const part of Object.values(outputs)) {
+      if (part[OUTPUTS.http.httpApiUrl] !== undefined) {
+        part[OUTPUTS.http.httpApiUrl] = `http://127.0.0.1:${(hanging.address() as { port: number }).port}`;
+      }
+    }
+    const lines: string[] = [];
+    try {
+      const result = await runSmoke({
+        stage: 'local',
+        outputs,
+        stepTimeoutMs: 2000,
+        print: (line) => lines.push(line),
+      });
+
+      expect(result.ok).toBe(false);
+      expect(result.failedStep, lines.join('\n')).toBe('GET /me');
+      expect(result.steps.find((step) => step.name === 'GET /me')?.detail).toBe(
+        'StepTimeoutError: GET /me took longer than 2000 ms',
+      );
+      expect(lines.at(-1)).toMatch(/FAILED at step "GET \/me"/);
+      // DELETE /me hangs too: the accounts go from the user pool instead, and the cleanup says so.
+      expect(result.steps.at(-1)).toMatchObject({
+        name: 'delete the test accounts (DELETE /me)',
+        outcome: 'failed',
+      });
+      expect(result.steps.at(-1)?.detail).toContain('removed from the user pool instead');
+      expect(result.accounts).toHaveLength(2);
+      for (const account of result.accounts) await expectGone({ email: account.email });
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  }, 60_000);
 });

@@ -264,7 +264,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
     if (made.length > 0) {
       await step(
         'delete the test accounts (DELETE /me)',
-        () => deleteAccounts(made, cognito, stage),
+        (limitMs) => deleteAccounts(made, cognito, stage, limitMs),
         'cleanup',
       ).catch(() => undefined);
     }
@@ -425,13 +425,15 @@ async function deleteAccounts(
   accounts: readonly TestAccount[],
   cognito: CognitoIdentityProviderClient | undefined,
   stage: StageEndpoints | undefined,
+  limitMs: number,
 ): Promise<void> {
   const failures: string[] = [];
   await Promise.all(
     accounts.map(async (account) => {
       if (account.api !== undefined) {
         try {
-          await account.api.deleteMe();
+          // Half the step at most: a hanging API must leave time for the fallback.
+          await withTimeout(account.api.deleteMe(), limitMs / 2, 'DELETE /me');
           return;
         } catch (error) {
           failures.push(`DELETE /me for ${account.email}: ${messageOf(error)}`);
