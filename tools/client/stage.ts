@@ -29,7 +29,13 @@ export function readStageOutputs(file: string): StackOutputs {
       cause: error,
     });
   }
-  const parsed = StackOutputsSchema.safeParse(JSON.parse(text));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = StackOutputsSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not an outputs file (stack → output → value)`);
   return parsed.data;
 }
