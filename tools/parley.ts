@@ -17,31 +17,30 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import {
-  CognitoIdentityProviderClient,
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import WebSocket from 'ws';
 import { createApiClient } from '../shared/client/api-client';
 import { stageEndpoints } from '../shared/client/stage';
+import {
+  cognitoClientFor,
+  findOutput,
+  LOCAL_OUTPUTS_FILE,
+  MAILBOX_URL_OUTPUT,
+  mailboxCode,
+  readStageOutputs,
+  signIn,
+} from './client/stage';
 
 // Deployed functions run nodejs22.x; the SDK's warning about this terminal's Node version is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const args = process.argv.slice(2);
 const outputsIndex = args.indexOf('--outputs');
-const outputsFile = outputsIndex >= 0 ? (args.splice(outputsIndex, 2)[1] as string) : '.local/outputs.json';
-const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+const outputsFile = outputsIndex >= 0 ? (args.splice(outputsIndex, 2)[1] as string) : LOCAL_OUTPUTS_FILE;
+const outputs = readStageOutputs(outputsFile);
 const stage = stageEndpoints(outputs);
-const mailboxUrl = Object.values(outputs).find((stack) => stack.MailboxUrl)?.MailboxUrl;
-const cognito = new CognitoIdentityProviderClient({
-  region: stage.region,
-  ...(stage.cognitoEndpoint
-    ? { endpoint: stage.cognitoEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-    : {}),
-});
+const mailboxUrl = findOutput(outputs, MAILBOX_URL_OUTPUT);
+const cognito = cognitoClientFor(stage);
 const [command, ...rest] = args;
 
 const api = (token: string) => createApiClient({ baseUrl: stage.httpApiUrl, accessToken: () => token });
@@ -69,13 +68,8 @@ switch (command) {
     );
     console.log(`Signed up ${email}. A verification code was sent.`);
     if (mailboxUrl) {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const mails = (await (await fetch(`${mailboxUrl}.json`)).json()) as Array<{ to: string; code: string }>;
-      const mail = mails.findLast((m) => m.to.toLowerCase() === email.toLowerCase());
-      if (mail)
-        console.log(
-          `Local mailbox: code ${mail.code}  (next: npm run parley -- confirm ${email} ${mail.code})`,
-        );
+      const code = await mailboxCode(mailboxUrl, email);
+      console.log(`Local mailbox: code ${code}  (next: npm run parley -- confirm ${email} ${code})`);
     }
     break;
   }
@@ -91,18 +85,8 @@ switch (command) {
   case 'sign-in': {
     const [email, password] = rest;
     if (!email || !password) usage();
-    const result = await cognito.send(
-      new InitiateAuthCommand({
-        ClientId: stage.userPoolClientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
-    );
-    const token = result.AuthenticationResult?.AccessToken as string;
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as {
-      sub: string;
-    };
-    console.log(`User id:      ${claims.sub}\nAccess token: ${token}`);
+    const { userId, accessToken } = await signIn(cognito, stage, email, password);
+    console.log(`User id:      ${userId}\nAccess token: ${accessToken}`);
     break;
   }
   case 'me': {

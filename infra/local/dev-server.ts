@@ -91,7 +91,8 @@ export async function startDevServer(options: DevServerOptions): Promise<LocalDe
   }
 
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://local').pathname;
+    const url = new URL(request.url ?? '/', 'http://local');
+    const path = url.pathname;
     const config = options.webConfig();
     const send = (
       status: number,
@@ -116,7 +117,10 @@ export async function startDevServer(options: DevServerOptions): Promise<LocalDe
       return config ? json(config) : send(503, 'text/plain', 'The local stack is still starting');
     }
     if (path === '/outputs.json') return json(options.outputs());
-    if (path === '/mailbox.json') return json(options.mailbox.list());
+    if (path === '/mailbox.json') {
+      const to = url.searchParams.get('to');
+      return json(to ? options.mailbox.listFor(to) : options.mailbox.list());
+    }
     if (path === '/mailbox') return send(200, CONTENT_TYPES['.html'] as string, mailboxPage(options.mailbox));
     if (path === '/mailbox.css') return send(200, CONTENT_TYPES['.css'] as string, MAILBOX_CSS);
     // The page says why the app did not build; its assets from the last good build stay served.

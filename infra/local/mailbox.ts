@@ -69,6 +69,17 @@ export class Mailbox {
     return [...this.mails];
   }
 
+  /**
+   * The mails to one address, oldest first, after looking in the stand-in's own store for the code its log
+   * may still be holding back: what a reader polling the mailbox over HTTP sees.
+   */
+  listFor(to: string): readonly Mail[] {
+    const wanted = to.toLowerCase();
+    const found = this.lookup(wanted);
+    if (found) this.record({ ...found, sentAt: new Date().toISOString() });
+    return this.mails.filter((mail) => mail.to.toLowerCase() === wanted);
+  }
+
   /** The latest mail to an address, waiting for it if it has not come yet. */
   waitFor(to: string, timeoutMs = 5000): Promise<Mail> {
     const wanted = to.toLowerCase();
