@@ -284,7 +284,7 @@ describe('stateful data: outputs', () => {
 describe('stateful data: bucket', () => {
   const [bucketId, bucket] = only(resources(dev.templates.data, 'AWS::S3::Bucket'));
 
-  it('is private, encrypted, unversioned and refuses plain HTTP', () => {
+  it('is private, encrypted and refuses plain HTTP (versioning: infra/protection.test.ts)', () => {
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -296,7 +296,6 @@ describe('stateful data: bucket', () => {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
     });
-    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     dev.templates.data.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {

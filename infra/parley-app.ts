@@ -124,7 +124,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     env,
     stage,
     config,
-    tables: data.tables,
+    tables: data.tablesInUse,
     queues: data.queues,
     deadLetterQueues: data.deadLetterQueues,
     bucketNames,

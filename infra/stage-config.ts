@@ -22,6 +22,19 @@ export interface StageConfig {
    * services (Google, Mozilla, Apple) can reach the stage's operators. Set it before launch.
    */
   readonly pushContact: string;
+  /** How long AWS Backup keeps each daily backup of the table. */
+  readonly backupRetentionDays: number;
+  /**
+   * A backup vault in another account or region that each daily backup is copied to.
+   * @default none: backups stay in the stage's own vault
+   */
+  readonly backupCopyVaultArn?: string;
+  /**
+   * The table the functions use, when it is not the one the data stack made: a table restored from a
+   * backup or to a point in time (docs/operations.md, "Backups and restore").
+   * @default the data stack's table
+   */
+  readonly tableName?: string;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -34,6 +47,8 @@ export const StageContext = {
   rateLimits: 'rateLimits',
   caps: 'caps',
   pushContact: 'pushContact',
+  backupCopyVaultArn: 'backupCopyVaultArn',
+  tableName: 'tableName',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
@@ -50,6 +65,14 @@ const LOCAL_WEB_ORIGINS = ['http://localhost:3000', 'http://127.0.0.1:3000'];
 const DEV_LOG_RETENTION = RetentionDays.ONE_WEEK;
 /** Logs hold user and conversation ids: kept long enough for an investigation, not longer. */
 const PRODUCTION_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * Daily backups kept in production-like stages: five weeks, so a fault noticed a month late (a bad
+ * migration, a deleting bug) still has a clean copy; PITR covers the same 35 days to the second.
+ */
+export const PRODUCTION_BACKUP_RETENTION_IN_DAYS = 35;
+/** A dev stage's data is test data: a week of backups is enough to rehearse a restore. */
+export const DEV_BACKUP_RETENTION_IN_DAYS = 7;
 
 /** Thrown when a stage name or its context is unusable; stops synth before any stack is built. */
 export class StageConfigError extends Error {
@@ -116,7 +139,39 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     rateLimits,
     caps,
     pushContact,
+    backupRetentionDays: productionLike ? PRODUCTION_BACKUP_RETENTION_IN_DAYS : DEV_BACKUP_RETENTION_IN_DAYS,
+    ...optional('backupCopyVaultArn', readBackupVaultArn(context, StageContext.backupCopyVaultArn)),
+    ...optional('tableName', readTableName(context, StageContext.tableName)),
   };
+}
+
+/** `{ [key]: value }` when there is a value, `{}` otherwise: optional fields stay absent, not undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function readBackupVaultArn(context: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  if (
+    typeof value === 'string' &&
+    /^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[\w.-]{2,50}$/.test(value)
+  ) {
+    return value;
+  }
+  throw new StageConfigError(
+    `Context ${key} must be a backup vault ARN, like arn:aws:backup:eu-west-1:123456789012:backup-vault:parley-copies, got '${String(value)}'`,
+  );
+}
+
+function readTableName(context: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  // DynamoDB's own rule for table names.
+  if (typeof value === 'string' && /^[A-Za-z0-9_.-]{3,255}$/.test(value)) return value;
+  throw new StageConfigError(
+    `Context ${key} must be a DynamoDB table name (3-255 letters, digits, _ . -), like parley-prod-restored, got '${String(value)}'`,
+  );
 }
 
 function readCaps(context: Readonly<Record<string, unknown>>, key: string): Caps {
