@@ -13,6 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './paths';
 import { AuthStack } from './stacks/auth-stack';
 import { bucketNamesFor, DataStack } from './stacks/data-stack';
+import { EdgeStack, edgeStackNameFor, needsEdgeStack } from './stacks/edge-stack';
 import { HttpStack } from './stacks/http-stack';
 import { RealtimeStack } from './stacks/realtime-stack';
 import { WebContentStack } from './stacks/web-content-stack';
@@ -29,6 +30,8 @@ export interface ParleyStacks {
   readonly http: HttpStack;
   readonly web: WebStack;
   readonly webContent: WebContentStack;
+  /** CloudFront's us-east-1 resources, when the stage is in another region (`needsEdgeStack`). */
+  readonly edge?: EdgeStack;
 }
 
 export interface BuildAppOptions {
@@ -97,15 +100,25 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
 
   const auth = new AuthStack(app, names.auth, {
     env,
+    stage,
     config,
     description: `Parley ${stage}: Cognito user pool (stateful)`,
     terminationProtection: config.productionLike,
   });
   const siteBucketName = siteBucketNameFor(stage);
+  // CloudFront takes its web ACL from us-east-1 only: from a stack of its own there when the stage is elsewhere.
+  const edge = needsEdgeStack(env)
+    ? new EdgeStack(app, edgeStackNameFor(stage), {
+        env,
+        stage,
+        description: `Parley ${stage}: CloudFront's web ACL, in us-east-1 (stateless)`,
+      })
+    : undefined;
   const web = new WebStack(app, names.web, {
     env,
     stage,
     bucketName: siteBucketName,
+    ...(edge ? { edge } : {}),
     description: `Parley ${stage}: web client hosting, S3 and CloudFront (stateless)`,
     // The distribution's domain is the app's origin, which owns every browser's device state.
     terminationProtection: config.productionLike,
@@ -159,7 +172,12 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
   Tags.of(app).add('stage', stage);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 
-  return { app, stage, config, stacks: { auth, data, realtime, http, web, webContent } };
+  return {
+    app,
+    stage,
+    config,
+    stacks: { auth, data, realtime, http, web, webContent, ...(edge ? { edge } : {}) },
+  };
 }
 
 /**

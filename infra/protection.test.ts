@@ -1,11 +1,19 @@
 /**
  * What protects a stage's data and users (DESIGN.md section 9): backups and
- * versioned history, asserted on the synthesized templates of dev and prod.
+ * versioned history, web ACLs, asserted on the synthesized templates of dev and prod.
  */
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { buildApp, type StackPart } from './parley-app';
+import {
+  EMAIL_SENDING_CALLS_PER_IP_PER_WINDOW,
+  RATE_WINDOW_IN_SECONDS,
+  SIGN_IN_CALLS_PER_IP_PER_WINDOW,
+  SITE_REQUESTS_PER_IP_PER_WINDOW,
+} from './constructs/web-acl';
+import { type BuildAppOptions, buildApp, type StackPart } from './parley-app';
+import { EDGE_REGION } from './stacks/edge-stack';
 import {
   DEV_BACKUP_RETENTION_IN_DAYS,
   PRODUCTION_BACKUP_RETENTION_IN_DAYS,
@@ -19,12 +27,13 @@ type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; [key:
 const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent'];
 
 /** Bundling skipped, cdk-nag on, no account or region. */
-function synth(stage: string, context: Json = {}) {
-  const built = buildApp({ stage, context, skipBundling: true, env: {} });
+function synth(stage: string, context: Json = {}, env: BuildAppOptions['env'] = {}) {
+  const built = buildApp({ stage, context, skipBundling: true, env });
   const templates = Object.fromEntries(
     PARTS.map((part) => [part, Template.fromStack(built.stacks[part])]),
   ) as Record<StackPart, Template>;
-  return { ...built, templates };
+  const edge = built.stacks.edge ? Template.fromStack(built.stacks.edge) : undefined;
+  return { ...built, templates, edge };
 }
 
 const COPY_VAULT_ARN = 'arn:aws:backup:eu-central-1:210987654321:backup-vault:parley-copies';
@@ -33,7 +42,9 @@ const RESTORED_TABLE = 'parley-prod-restored-2026-12-05';
 const dev = synth('dev');
 const prod = synth('prod');
 const restored = synth('prod', { tableName: RESTORED_TABLE, backupCopyVaultArn: COPY_VAULT_ARN });
-const STAGES = { dev, prod, restored } as const;
+/** A stage with a region other than us-east-1: CloudFront's web ACL goes to a stack of its own there. */
+const elsewhere = synth('prod', {}, { account: '123456789012', region: 'eu-west-1' });
+const STAGES = { dev, prod, restored, elsewhere } as const;
 
 function resources(template: Template, type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
@@ -197,13 +208,137 @@ describe('versioning: the history bucket', () => {
   });
 });
 
+describe('WAF: the site', () => {
+  function siteAcl(template: Template): [string, Resource] {
+    return only(resources(template, 'AWS::WAFv2::WebACL'));
+  }
+
+  it("guards the distribution with AWS's IP reputation, known bad inputs and common rules, and a rate per address", () => {
+    const [aclId, acl] = siteAcl(prod.templates.web);
+    expect(acl.Properties).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
+    const rules = acl.Properties.Rules as Json[];
+    expect(
+      rules
+        .map((rule) => (rule.Statement as { ManagedRuleGroupStatement?: Json }).ManagedRuleGroupStatement)
+        .filter(Boolean),
+    ).toEqual([
+      { VendorName: 'AWS', Name: 'AWSManagedRulesAmazonIpReputationList' },
+      { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+      { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' },
+    ]);
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Action: { Block: {} },
+        Statement: {
+          RateBasedStatement: {
+            Limit: SITE_REQUESTS_PER_IP_PER_WINDOW,
+            EvaluationWindowSec: RATE_WINDOW_IN_SECONDS,
+            AggregateKeyType: 'IP',
+          },
+        },
+      }),
+    );
+    expect(new Set(rules.map((rule) => rule.Priority)).size).toBe(rules.length);
+    const [, distribution] = only(resources(prod.templates.web, 'AWS::CloudFront::Distribution'));
+    expect((distribution.Properties.DistributionConfig as Json).WebACLId).toEqual({
+      'Fn::GetAtt': [aclId, 'Arn'],
+    });
+  });
+
+  it('puts it in a us-east-1 stack of its own when the stage is in another region, read across regions', () => {
+    expect(elsewhere.stacks.edge?.region).toBe(EDGE_REGION);
+    const [, acl] = siteAcl(elsewhere.edge as Template);
+    expect(acl.Properties.Scope).toBe('CLOUDFRONT');
+    elsewhere.templates.web.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    const [, distribution] = only(resources(elsewhere.templates.web, 'AWS::CloudFront::Distribution'));
+    const webAclId = JSON.stringify((distribution.Properties.DistributionConfig as Json).WebACLId);
+    expect(webAclId).toMatch(/"Fn::GetAtt":\["ExportsReader[0-9A-F]+","\/cdk\/exports\//);
+    expect(dev.stacks.edge).toBeUndefined();
+    expect(prod.stacks.edge).toBeUndefined();
+  });
+});
+
+describe('WAF: the user pool', () => {
+  const [aclId, acl] = only(resources(prod.templates.auth, 'AWS::WAFv2::WebACL'));
+  const rules = acl.Properties.Rules as Json[];
+  const rule = (name: string) => rules.find((candidate) => candidate.Name === name) as Json;
+  const targetsOf = (statement: Json): string[] => {
+    const scope = (statement.RateBasedStatement as Json).ScopeDownStatement as Json;
+    const matches = scope.OrStatement ? ((scope.OrStatement as Json).Statements as Json[]) : [scope];
+    return matches.map((match) => {
+      const byteMatch = match.ByteMatchStatement as Json;
+      expect(byteMatch).toMatchObject({
+        FieldToMatch: { SingleHeader: { Name: 'x-amz-target' } },
+        PositionalConstraint: 'EXACTLY',
+      });
+      return byteMatch.SearchString as string;
+    });
+  };
+
+  it('is a regional ACL associated with the pool', () => {
+    expect(acl.Properties.Scope).toBe('REGIONAL');
+    const [poolId] = only(resources(prod.templates.auth, 'AWS::Cognito::UserPool'));
+    const [, association] = only(resources(prod.templates.auth, 'AWS::WAFv2::WebACLAssociation'));
+    expect(association.Properties).toEqual({
+      ResourceArn: { 'Fn::GetAtt': [poolId, 'Arn'] },
+      WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
+    });
+    dev.templates.auth.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('limits sign-ups and the other calls that send email, per address', () => {
+    const signUp = rule('EmailSendingCallsPerIp');
+    expect(signUp.Action).toEqual({ Block: {} });
+    expect(signUp.Statement).toMatchObject({
+      RateBasedStatement: {
+        Limit: EMAIL_SENDING_CALLS_PER_IP_PER_WINDOW,
+        EvaluationWindowSec: RATE_WINDOW_IN_SECONDS,
+        AggregateKeyType: 'IP',
+      },
+    });
+    expect(targetsOf(signUp.Statement as Json)).toEqual([
+      'AWSCognitoIdentityProviderService.SignUp',
+      'AWSCognitoIdentityProviderService.ResendConfirmationCode',
+      'AWSCognitoIdentityProviderService.ForgotPassword',
+    ]);
+  });
+
+  it('limits sign-in calls per address', () => {
+    const signIn = rule('SignInCallsPerIp');
+    expect(signIn.Action).toEqual({ Block: {} });
+    expect(signIn.Statement).toMatchObject({
+      RateBasedStatement: { Limit: SIGN_IN_CALLS_PER_IP_PER_WINDOW, AggregateKeyType: 'IP' },
+    });
+    expect(targetsOf(signIn.Statement as Json)).toEqual([
+      'AWSCognitoIdentityProviderService.InitiateAuth',
+      'AWSCognitoIdentityProviderService.RespondToAuthChallenge',
+    ]);
+  });
+
+  it('adds the managed rules that read no body: a strong password holds the symbols body rules refuse', () => {
+    const managed = rules
+      .map(
+        (candidate) =>
+          (candidate.Statement as { ManagedRuleGroupStatement?: Json }).ManagedRuleGroupStatement,
+      )
+      .filter(Boolean)
+      .map((group) => (group as Json).Name);
+    expect(managed).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+    ]);
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it.each(
     (Object.keys(STAGES) as Array<keyof typeof STAGES>).flatMap((stage) =>
-      PARTS.map((part) => [stage, part] as const),
+      [...PARTS, 'edge' as const]
+        .filter((part) => STAGES[stage].stacks[part])
+        .map((part) => [stage, part] as const),
     ),
   )('%s %s stack has no unacknowledged error or warning', (stage, part) => {
-    const report = new AwsSolutionsChecks().validateScope(STAGES[stage].stacks[part]);
+    const report = new AwsSolutionsChecks().validateScope(STAGES[stage].stacks[part] as Stack);
     const findings = report.violations.map(
       (violation) =>
         `${violation.severity} ${violation.ruleName}: ${violation.violatingResources[0]?.constructPath}`,

@@ -8,6 +8,7 @@ import {
   VerificationEmailStyle,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
+import { UserPoolWebAcl } from '../constructs/web-acl';
 import type { StageConfig } from '../stage-config';
 import {
   ATTRIBUTES_VERIFIED_BEFORE_UPDATE,
@@ -18,6 +19,8 @@ import {
 } from '../topology';
 
 export interface AuthStackProps extends StackProps {
+  /** Stage name, for the web ACL's name. */
+  readonly stage: string;
   /** The stage's settings; `productionLike` protects the user pool. */
   readonly config: StageConfig;
 }
@@ -31,11 +34,17 @@ export interface AuthStackProps extends StackProps {
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
+  /** Rate limits on sign-up and sign-in per address, in front of the user pool's public API. */
+  readonly webAcl: UserPoolWebAcl;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
     this.userPool = this.createUserPool(props.config);
     this.userPoolClient = this.createClient();
+    this.webAcl = new UserPoolWebAcl(this, 'UserPoolWebAcl', {
+      stage: props.stage,
+      userPoolArn: this.userPool.userPoolArn,
+    });
     this.createOutputs();
     this.acknowledgeNagFindings();
   }

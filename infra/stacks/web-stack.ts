@@ -12,6 +12,7 @@ import {
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { SiteWebAcl } from '../constructs/web-acl';
 import { OUTPUTS } from '../topology';
 import {
   awsConnectSources,
@@ -20,6 +21,7 @@ import {
   SECURITY_HEADER_VALUES,
 } from '../web-headers';
 import { bucketNamesFor } from './data-stack';
+import type { EdgeStack } from './edge-stack';
 import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface WebStackProps extends StackProps {
@@ -27,6 +29,12 @@ export interface WebStackProps extends StackProps {
   readonly stage: string;
   /** The site bucket's name (see `siteBucketNameFor`). */
   readonly bucketName: string;
+  /**
+   * The stage's us-east-1 stack, when this one is elsewhere (`needsEdgeStack`): its web ACL guards
+   * the distribution.
+   * @default none: this stack makes the web ACL itself, as a stack in us-east-1 (or environment-agnostic) may
+   */
+  readonly edge?: EdgeStack;
 }
 
 /**
@@ -61,12 +69,15 @@ const APP_PAGE = '/index.html';
 export class WebStack extends Stack {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
+  /** The distribution's web ACL, in this stack or the edge stack. */
+  readonly webAcl: SiteWebAcl;
   /** `https://{distribution domain}`: the site's origin, for CORS and the outputs. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: WebStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, ...(props.edge ? { crossRegionReferences: true } : {}) });
     this.bucket = this.createBucket(props.bucketName);
+    this.webAcl = props.edge?.siteWebAcl ?? new SiteWebAcl(this, 'SiteWebAcl', { stage: props.stage });
     this.distribution = this.createDistribution(props.stage, this.createResponseHeadersPolicy(props.stage));
     this.url = `https://${this.distribution.distributionDomainName}`;
     this.createOutputs();
@@ -145,6 +156,7 @@ export class WebStack extends Stack {
       })),
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
+      webAclId: this.webAcl.arn,
     });
   }
 
@@ -163,12 +175,6 @@ export class WebStack extends Stack {
       {
         id: 'AwsSolutions-CFR1',
         reason: 'Parley is offered in every country; there is no region to restrict.',
-      },
-      {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'The distribution serves static, public files of a few hundred KB from S3, cached at the edge; ' +
-          'WAF (billed per rule and request) guards nothing here. The APIs carry their own throttling.',
       },
       {
         id: 'AwsSolutions-CFR3',
