@@ -47,7 +47,9 @@ function synth(stage: string, context: Json = {}) {
 }
 
 const dev = synth('dev');
-const prod = synth('prod');
+/** Production-like stages must send email through SES (infra/protection.test.ts). */
+const PROD_EMAIL = { sesFromAddress: 'no-reply@example.com' } as const;
+const prod = synth('prod', PROD_EMAIL);
 const STAGES = { dev, prod } as const;
 
 function resources(template: Template, type: string): Record<string, Resource> {
@@ -743,7 +745,7 @@ describe('http: API', () => {
   });
 
   it('allows the configured origins in prod beside its own site', () => {
-    const { templates } = synth('prod', { webOrigins: 'https://chat.example.com' });
+    const { templates } = synth('prod', { ...PROD_EMAIL, webOrigins: 'https://chat.example.com' });
     templates.http.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: [siteOrigin, 'https://chat.example.com'] }),
     });

@@ -13,6 +13,7 @@ import {
   SITE_REQUESTS_PER_IP_PER_WINDOW,
 } from './constructs/web-acl';
 import { type BuildAppOptions, buildApp, type StackPart } from './parley-app';
+import { EMAIL_SENDER_NAME, VERIFICATION_EMAIL_BODY } from './stacks/auth-stack';
 import { EDGE_REGION } from './stacks/edge-stack';
 import {
   DEV_BACKUP_RETENTION_IN_DAYS,
@@ -39,11 +40,22 @@ function synth(stage: string, context: Json = {}, env: BuildAppOptions['env'] = 
 const COPY_VAULT_ARN = 'arn:aws:backup:eu-central-1:210987654321:backup-vault:parley-copies';
 const RESTORED_TABLE = 'parley-prod-restored-2026-12-05';
 
+/** A sender for production-like stages, which must have one. */
+const PROD_EMAIL = {
+  sesFromAddress: 'no-reply@example.com',
+  sesIdentity: 'example.com',
+  sesConfigurationSet: 'parley-prod',
+} as const;
+
 const dev = synth('dev');
-const prod = synth('prod');
-const restored = synth('prod', { tableName: RESTORED_TABLE, backupCopyVaultArn: COPY_VAULT_ARN });
+const prod = synth('prod', PROD_EMAIL);
+const restored = synth('prod', {
+  ...PROD_EMAIL,
+  tableName: RESTORED_TABLE,
+  backupCopyVaultArn: COPY_VAULT_ARN,
+});
 /** A stage with a region other than us-east-1: CloudFront's web ACL goes to a stack of its own there. */
-const elsewhere = synth('prod', {}, { account: '123456789012', region: 'eu-west-1' });
+const elsewhere = synth('prod', PROD_EMAIL, { account: '123456789012', region: 'eu-west-1' });
 const STAGES = { dev, prod, restored, elsewhere } as const;
 
 function resources(template: Template, type: string): Record<string, Resource> {
@@ -327,6 +339,56 @@ describe('WAF: the user pool', () => {
       'AWSManagedRulesAmazonIpReputationList',
       'AWSManagedRulesKnownBadInputsRuleSet',
     ]);
+  });
+});
+
+describe('email: Cognito through SES', () => {
+  function pool(template: Template): Resource {
+    return only(resources(template, 'AWS::Cognito::UserPool'))[1];
+  }
+
+  it('sends through SES in prod, from the configured address, identity and configuration set', () => {
+    expect(pool(prod.templates.auth).Properties.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: `${EMAIL_SENDER_NAME} <no-reply@example.com>`,
+      ConfigurationSet: 'parley-prod',
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ses:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':identity/example.com',
+          ],
+        ],
+      },
+    });
+  });
+
+  it("keeps Cognito's sender in dev", () => {
+    expect(pool(dev.templates.auth).Properties.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'COGNITO_DEFAULT',
+    });
+  });
+
+  it('sends the code in a short branded email', () => {
+    for (const stage of [dev, prod]) {
+      expect(pool(stage.templates.auth).Properties.VerificationMessageTemplate).toMatchObject({
+        DefaultEmailOption: 'CONFIRM_WITH_CODE',
+        EmailSubject: 'Your Parley code',
+        EmailMessage: expect.stringContaining('Your Parley code is <strong>{####}</strong>'),
+      });
+    }
+    expect(VERIFICATION_EMAIL_BODY).not.toMatch(/<a\b|<img\b|style=/);
+  });
+
+  it('stops a prod synthesis with no sender, naming the keys', () => {
+    expect(() => buildApp({ stage: 'prod', skipBundling: true, nag: false })).toThrow(StageConfigError);
+    expect(() => buildApp({ stage: 'prod', skipBundling: true, nag: false })).toThrow(/sesFromAddress/);
   });
 });
 

@@ -35,6 +35,31 @@ export interface StageConfig {
    * @default the data stack's table
    */
   readonly tableName?: string;
+  /**
+   * The stage's own domain (`chat.example.com`): the site is served there, the APIs at `api.` and `ws.`
+   * under it. Chosen before launch: the site's origin owns each browser's keys (README, "Deploy a stage").
+   * @default none: the site and APIs keep their AWS domains
+   */
+  readonly domain?: string;
+  /**
+   * How Cognito sends its email: through SES from this address and verified identity. Production-like
+   * stages must have one (Cognito's own sender stops at 50 emails a day); dev keeps Cognito's sender.
+   * @default Cognito's sender (dev only)
+   */
+  readonly email?: SesEmail;
+}
+
+/** Cognito's email through SES. */
+export interface SesEmail {
+  /** The sender's address, e.g. `no-reply@chat.example.com`. */
+  readonly fromAddress: string;
+  /** The SES identity verified for it: its exact domain, or the address itself. */
+  readonly identity: string;
+  /**
+   * An SES configuration set, for sending events and a dedicated IP pool.
+   * @default none
+   */
+  readonly configurationSet?: string;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -49,6 +74,10 @@ export const StageContext = {
   pushContact: 'pushContact',
   backupCopyVaultArn: 'backupCopyVaultArn',
   tableName: 'tableName',
+  domain: 'domain',
+  sesFromAddress: 'sesFromAddress',
+  sesIdentity: 'sesIdentity',
+  sesConfigurationSet: 'sesConfigurationSet',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
@@ -131,6 +160,7 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const rateLimits = readRateLimits(context, StageContext.rateLimits);
   const caps = readCaps(context, StageContext.caps);
   const pushContact = readPushContact(context, StageContext.pushContact);
+  const domain = readDomain(context, StageContext.domain);
   return {
     productionLike,
     webOrigins,
@@ -142,7 +172,86 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     backupRetentionDays: productionLike ? PRODUCTION_BACKUP_RETENTION_IN_DAYS : DEV_BACKUP_RETENTION_IN_DAYS,
     ...optional('backupCopyVaultArn', readBackupVaultArn(context, StageContext.backupCopyVaultArn)),
     ...optional('tableName', readTableName(context, StageContext.tableName)),
+    ...optional('domain', domain),
+    ...optional('email', readEmail(context, productionLike, domain)),
   };
+}
+
+/** The local part of the address a stage with a domain and no `sesFromAddress` sends from. */
+export const DEFAULT_SENDER_LOCAL_PART = 'no-reply';
+
+/** A DNS name of two labels or more: letters, digits and inner hyphens, lower case. */
+const DOMAIN_PATTERN = /^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL_PATTERN = /^[^@\s]+@([^@\s]+)$/;
+
+function readDomain(context: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && DOMAIN_PATTERN.test(value)) return value;
+  throw new StageConfigError(
+    `Context ${key} must be a lower-case domain name, like chat.example.com (no scheme, no path), got '${String(value)}'`,
+  );
+}
+
+/**
+ * A production-like stage sends through SES: from `sesFromAddress`, or from `no-reply@{domain}`; with
+ * neither, synthesis stops rather than launch a stage whose sign-ups stop after 50 emails a day. A dev
+ * stage sends through SES only when told to: an SES account in its sandbox mails verified addresses only.
+ */
+function readEmail(
+  context: Readonly<Record<string, unknown>>,
+  productionLike: boolean,
+  domain: string | undefined,
+): SesEmail | undefined {
+  const { sesFromAddress, sesIdentity, sesConfigurationSet } = StageContext;
+  const from = context[sesFromAddress];
+  const identity = context[sesIdentity];
+  const configurationSet = context[sesConfigurationSet];
+  if (from !== undefined && (typeof from !== 'string' || !EMAIL_PATTERN.test(from))) {
+    throw new StageConfigError(
+      `Context ${sesFromAddress} must be an email address, like no-reply@chat.example.com, got '${String(from)}'`,
+    );
+  }
+  if (
+    identity !== undefined &&
+    (typeof identity !== 'string' || !(DOMAIN_PATTERN.test(identity) || EMAIL_PATTERN.test(identity)))
+  ) {
+    throw new StageConfigError(
+      `Context ${sesIdentity} must be the SES identity's domain or address, like chat.example.com, got '${String(identity)}'`,
+    );
+  }
+  if (
+    configurationSet !== undefined &&
+    (typeof configurationSet !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(configurationSet))
+  ) {
+    throw new StageConfigError(
+      `Context ${sesConfigurationSet} must be an SES configuration set name (letters, digits, _ and -), got '${String(configurationSet)}'`,
+    );
+  }
+  if (from === undefined && (identity !== undefined || configurationSet !== undefined)) {
+    throw new StageConfigError(
+      `Context ${sesIdentity} and ${sesConfigurationSet} need ${sesFromAddress}, the address to send from`,
+    );
+  }
+  const withSet = configurationSet === undefined ? {} : { configurationSet: configurationSet as string };
+  if (typeof from === 'string') {
+    const fromDomain = EMAIL_PATTERN.exec(from)?.[1] as string;
+    // Cognito's sender is authorized by the identity it names: the address itself or its exact domain.
+    if (identity !== undefined && identity !== from && identity !== fromDomain) {
+      throw new StageConfigError(
+        `Context ${sesIdentity} must be ${sesFromAddress}'s domain (${fromDomain}) or the address itself, got '${String(identity)}'`,
+      );
+    }
+    return { fromAddress: from, identity: (identity as string | undefined) ?? fromDomain, ...withSet };
+  }
+  if (!productionLike) return undefined;
+  if (domain !== undefined)
+    return { fromAddress: `${DEFAULT_SENDER_LOCAL_PART}@${domain}`, identity: domain };
+  throw new StageConfigError(
+    `A production-like stage sends its sign-up and password emails through SES (Cognito's own sender stops after 50 a day): ` +
+      `set -c ${StageContext.domain}=chat.example.com to send as ${DEFAULT_SENDER_LOCAL_PART}@chat.example.com, ` +
+      `or -c ${sesFromAddress}=no-reply@example.com (with -c ${sesIdentity}=no-reply@example.com when SES verified the address, not the domain)`,
+  );
 }
 
 /** `{ [key]: value }` when there is a value, `{}` otherwise: optional fields stay absent, not undefined. */
