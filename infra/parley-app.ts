@@ -106,12 +106,18 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     terminationProtection: config.productionLike,
   });
   const siteBucketName = siteBucketNameFor(stage);
-  // CloudFront takes its web ACL from us-east-1 only: from a stack of its own there when the stage is elsewhere.
+  const domainProps = {
+    ...(config.domain ? { domain: config.domain } : {}),
+    ...(config.hostedZone ? { hostedZone: config.hostedZone } : {}),
+  };
+  // CloudFront takes its web ACL and certificate from us-east-1 only: from a stack of its own there when the
+  // stage is elsewhere.
   const edge = needsEdgeStack(env)
     ? new EdgeStack(app, edgeStackNameFor(stage), {
         env,
         stage,
-        description: `Parley ${stage}: CloudFront's web ACL, in us-east-1 (stateless)`,
+        ...domainProps,
+        description: `Parley ${stage}: CloudFront's web ACL and certificate, in us-east-1 (stateless)`,
       })
     : undefined;
   const web = new WebStack(app, names.web, {
@@ -119,6 +125,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     stage,
     bucketName: siteBucketName,
     ...(edge ? { edge } : {}),
+    ...domainProps,
     description: `Parley ${stage}: web client hosting, S3 and CloudFront (stateless)`,
     // The distribution's domain is the app's origin, which owns every browser's device state.
     terminationProtection: config.productionLike,
@@ -160,8 +167,8 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     bucketName: siteBucketName,
     userPool: auth.userPool,
     userPoolClient: auth.userPoolClient,
-    httpApiUrl: http.api.apiEndpoint,
-    webSocketUrl: realtime.stage.url,
+    httpApiUrl: http.url,
+    webSocketUrl: realtime.url,
     vapidPublicKey: data.vapidKeys.publicKey,
     description: `Parley ${stage}: web client files and config.json (stateless)`,
   });

@@ -54,9 +54,20 @@ const restored = synth('prod', {
   tableName: RESTORED_TABLE,
   backupCopyVaultArn: COPY_VAULT_ARN,
 });
-/** A stage with a region other than us-east-1: CloudFront's web ACL goes to a stack of its own there. */
-const elsewhere = synth('prod', PROD_EMAIL, { account: '123456789012', region: 'eu-west-1' });
-const STAGES = { dev, prod, restored, elsewhere } as const;
+const DOMAIN = 'chat.example.com';
+const ZONE = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneName: 'example.com' } as const;
+/**
+ * A stage with a region other than us-east-1: CloudFront's web ACL and certificate go to a stack of their own
+ * there. With a domain in a Route 53 zone.
+ */
+const elsewhere = synth(
+  'prod',
+  { domain: DOMAIN, ...ZONE },
+  { account: '123456789012', region: 'eu-west-1' },
+);
+/** A domain without a zone, environment-agnostic: the operator adds the records. */
+const prodDomain = synth('prod', { domain: DOMAIN });
+const STAGES = { dev, prod, restored, elsewhere, prodDomain } as const;
 
 function resources(template: Template, type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
@@ -389,6 +400,137 @@ describe('email: Cognito through SES', () => {
   it('stops a prod synthesis with no sender, naming the keys', () => {
     expect(() => buildApp({ stage: 'prod', skipBundling: true, nag: false })).toThrow(StageConfigError);
     expect(() => buildApp({ stage: 'prod', skipBundling: true, nag: false })).toThrow(/sesFromAddress/);
+  });
+});
+
+describe('custom domains', () => {
+  const DOMAIN_TYPES = [
+    'AWS::CertificateManager::Certificate',
+    'AWS::ApiGatewayV2::DomainName',
+    'AWS::ApiGatewayV2::ApiMapping',
+    'AWS::Route53::RecordSet',
+  ];
+
+  it('are made only when -c domain is set', () => {
+    for (const stage of [dev, prod]) {
+      for (const part of PARTS) {
+        for (const type of DOMAIN_TYPES) stage.templates[part].resourceCountIs(type, 0);
+      }
+      const [, distribution] = only(resources(stage.templates.web, 'AWS::CloudFront::Distribution'));
+      expect((distribution.Properties.DistributionConfig as Json).Aliases).toBeUndefined();
+    }
+  });
+
+  it('serves the site at the domain with a DNS-validated certificate and TLS 1.2 at least', () => {
+    const template = prodDomain.templates.web;
+    const [certificateId, certificate] = only(resources(template, 'AWS::CertificateManager::Certificate'));
+    expect(certificate.Properties).toMatchObject({ DomainName: DOMAIN, ValidationMethod: 'DNS' });
+    // No zone: the operator adds the validation record, and the records below.
+    expect(certificate.Properties.DomainValidationOptions).toBeUndefined();
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    const [distributionId, distribution] = only(resources(template, 'AWS::CloudFront::Distribution'));
+    expect(distribution.Properties.DistributionConfig).toMatchObject({
+      Aliases: [DOMAIN],
+      ViewerCertificate: {
+        AcmCertificateArn: { Ref: certificateId },
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+        SslSupportMethod: 'sni-only',
+      },
+    });
+    template.hasOutput('WebUrl', { Value: `https://${DOMAIN}` });
+    template.hasOutput('SiteDnsTarget', { Value: { 'Fn::GetAtt': [distributionId, 'DomainName'] } });
+  });
+
+  it.each([
+    ['http', `api.${DOMAIN}`, 'HttpApi', 'HttpApiUrl', `https://api.${DOMAIN}`, 'HttpApiDnsTarget'],
+    ['realtime', `ws.${DOMAIN}`, 'WebSocketApi', 'WebSocketUrl', `wss://ws.${DOMAIN}`, 'WebSocketDnsTarget'],
+  ] as const)(
+    'serves the %s API at %s, a regional domain mapped to its stage',
+    (part, name, apiPrefix, urlOutput, url, dnsOutput) => {
+      const template = prodDomain.templates[part];
+      const [certificateId, certificate] = only(resources(template, 'AWS::CertificateManager::Certificate'));
+      expect(certificate.Properties).toMatchObject({ DomainName: name, ValidationMethod: 'DNS' });
+      const [domainId, domain] = only(resources(template, 'AWS::ApiGatewayV2::DomainName'));
+      expect(domain.Properties).toMatchObject({
+        DomainName: name,
+        DomainNameConfigurations: [{ CertificateArn: { Ref: certificateId }, EndpointType: 'REGIONAL' }],
+      });
+      const [, mapping] = only(resources(template, 'AWS::ApiGatewayV2::ApiMapping'));
+      expect(mapping.Properties.DomainName).toEqual({ Ref: domainId });
+      expect(JSON.stringify(mapping.Properties.ApiId)).toMatch(new RegExp(`"Ref":"${apiPrefix}[0-9A-F]{8}"`));
+      expect(mapping.Properties.ApiMappingKey).toBeUndefined();
+      expect(mapping.Properties.Stage).toEqual(part === 'http' ? '$default' : 'prod');
+      template.hasOutput(urlOutput, { Value: url });
+      template.hasOutput(dnsOutput, { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+    },
+  );
+
+  it("names the custom origins in config.json, CORS and the site's Content-Security-Policy", () => {
+    expect(prodDomain.stacks.webContent.webConfig).toMatchObject({
+      httpApiUrl: `https://api.${DOMAIN}`,
+      webSocketUrl: `wss://ws.${DOMAIN}`,
+    });
+    const [, api] = only(resources(prodDomain.templates.http, 'AWS::ApiGatewayV2::Api'));
+    expect((api.Properties.CorsConfiguration as Json).AllowOrigins).toEqual([`https://${DOMAIN}`]);
+    const [, bucket] = only(resources(prodDomain.templates.data, 'AWS::S3::Bucket'));
+    const [rule] = (bucket.Properties.CorsConfiguration as { CorsRules: Json[] }).CorsRules as [Json];
+    expect(rule.AllowedOrigins).toEqual([`https://${DOMAIN}`]);
+    const [, policy] = only(resources(prodDomain.templates.web, 'AWS::CloudFront::ResponseHeadersPolicy'));
+    expect(JSON.stringify(policy.Properties)).toMatch(
+      new RegExp(`connect-src [^;]*https://api\\.${DOMAIN.replace(/\./g, '\\.')} wss://ws\\.`),
+    );
+  });
+
+  it('with a zone, validates every certificate and points every name there, the site certificate from us-east-1', () => {
+    const edge = elsewhere.edge as Template;
+    const [, certificate] = only(resources(edge, 'AWS::CertificateManager::Certificate'));
+    expect(certificate.Properties).toMatchObject({
+      DomainName: DOMAIN,
+      DomainValidationOptions: [{ DomainName: DOMAIN, HostedZoneId: ZONE.hostedZoneId }],
+    });
+    elsewhere.templates.web.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    const [, distribution] = only(resources(elsewhere.templates.web, 'AWS::CloudFront::Distribution'));
+    expect(
+      JSON.stringify(
+        ((distribution.Properties.DistributionConfig as Json).ViewerCertificate as Json).AcmCertificateArn,
+      ),
+    ).toMatch(/ExportsReader/);
+    for (const [part, name] of [
+      ['web', DOMAIN],
+      ['http', `api.${DOMAIN}`],
+      ['realtime', `ws.${DOMAIN}`],
+    ] as const) {
+      const records = Object.values(resources(elsewhere.templates[part], 'AWS::Route53::RecordSet'));
+      expect(
+        records
+          .map((record) => [record.Properties.Type, record.Properties.Name, record.Properties.HostedZoneId])
+          .sort(),
+      ).toEqual([
+        ['A', `${name}.`, ZONE.hostedZoneId],
+        ['AAAA', `${name}.`, ZONE.hostedZoneId],
+      ]);
+      for (const record of records) expect(record.Properties.AliasTarget).toBeDefined();
+    }
+    for (const part of ['http', 'realtime'] as const) {
+      const [, regional] = only(resources(elsewhere.templates[part], 'AWS::CertificateManager::Certificate'));
+      expect(regional.Properties.DomainValidationOptions).toEqual([
+        expect.objectContaining({ HostedZoneId: ZONE.hostedZoneId }),
+      ]);
+    }
+  });
+
+  it.each([
+    [{ domain: 'https://chat.example.com' }],
+    [{ domain: DOMAIN, hostedZoneId: ZONE.hostedZoneId }],
+    [{ domain: DOMAIN, hostedZoneName: ZONE.hostedZoneName }],
+    [{ domain: DOMAIN, hostedZoneId: 'not-a-zone', hostedZoneName: ZONE.hostedZoneName }],
+    [{ domain: DOMAIN, hostedZoneId: ZONE.hostedZoneId, hostedZoneName: 'example.org' }],
+    [{ domain: 'notexample.com', ...ZONE }],
+    [ZONE],
+  ])('refuses %j', (context) => {
+    expect(() => buildApp({ stage: 'dev', context, skipBundling: true, nag: false })).toThrow(
+      StageConfigError,
+    );
   });
 });
 

@@ -47,6 +47,18 @@ export interface StageConfig {
    * @default Cognito's sender (dev only)
    */
   readonly email?: SesEmail;
+  /**
+   * The Route 53 zone `domain` is in: its records are then made by the stacks. Without one, the operator
+   * adds the records (README, "Deploy a stage").
+   * @default none
+   */
+  readonly hostedZone?: HostedZoneRef;
+}
+
+/** A Route 53 hosted zone named by id and name, so synthesis needs no lookup. */
+export interface HostedZoneRef {
+  readonly id: string;
+  readonly name: string;
 }
 
 /** Cognito's email through SES. */
@@ -78,6 +90,8 @@ export const StageContext = {
   sesFromAddress: 'sesFromAddress',
   sesIdentity: 'sesIdentity',
   sesConfigurationSet: 'sesConfigurationSet',
+  hostedZoneId: 'hostedZoneId',
+  hostedZoneName: 'hostedZoneName',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
@@ -174,7 +188,35 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     ...optional('tableName', readTableName(context, StageContext.tableName)),
     ...optional('domain', domain),
     ...optional('email', readEmail(context, productionLike, domain)),
+    ...optional('hostedZone', readHostedZone(context, domain)),
   };
+}
+
+/** Both keys or neither, with a domain inside the zone. */
+function readHostedZone(
+  context: Readonly<Record<string, unknown>>,
+  domain: string | undefined,
+): HostedZoneRef | undefined {
+  const { hostedZoneId, hostedZoneName } = StageContext;
+  const id = context[hostedZoneId];
+  const name = context[hostedZoneName];
+  if (id === undefined && name === undefined) return undefined;
+  if (typeof id !== 'string' || !/^Z[A-Z0-9]{1,31}$/.test(id)) {
+    throw new StageConfigError(
+      `Context ${hostedZoneId} must be a Route 53 hosted zone id, like Z0123456789ABCDEFGHIJ, given with ${hostedZoneName}; got '${String(id)}'`,
+    );
+  }
+  if (typeof name !== 'string' || !DOMAIN_PATTERN.test(name)) {
+    throw new StageConfigError(
+      `Context ${hostedZoneName} must be the zone's domain name, like example.com, given with ${hostedZoneId}; got '${String(name)}'`,
+    );
+  }
+  if (domain === undefined || !(domain === name || domain.endsWith(`.${name}`))) {
+    throw new StageConfigError(
+      `Context ${hostedZoneName} '${name}' must hold -c ${StageContext.domain} (the zone's name or a parent of it), got domain '${String(domain)}'`,
+    );
+  }
+  return { id, name };
 }
 
 /** The local part of the address a stage with a domain and no `sesFromAddress` sends from. */

@@ -1,6 +1,9 @@
 import { type Environment, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import type { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { Construct } from 'constructs';
 import { SiteWebAcl } from '../constructs/web-acl';
+import { dnsValidatedCertificate, hostedZoneOf } from '../domains';
+import type { HostedZoneRef } from '../stage-config';
 
 /** The only region CloudFront takes a web ACL or a certificate from. */
 export const EDGE_REGION = 'us-east-1';
@@ -29,16 +32,29 @@ export function edgeStackNameFor(stage: string): string {
 export interface EdgeStackProps extends StackProps {
   /** Stage name, for resource names. */
   readonly stage: string;
+  /**
+   * The stage's domain, which the site's certificate names.
+   * @default none: no certificate
+   */
+  readonly domain?: string;
+  /**
+   * The zone `domain` is in, for the certificate's validation record.
+   * @default none: the operator adds that record
+   */
+  readonly hostedZone?: HostedZoneRef;
 }
 
 /**
  * Stateless, pinned to us-east-1: what the stage's CloudFront distribution
- * needs from that region, the web ACL. The web stack, in the stage's own
+ * needs from that region: the web ACL, and the certificate of the stage's
+ * domain when it has one. The web stack, in the stage's own
  * region, reads its ARN through CDK's cross-region references (an SSM
  * parameter here, read by a custom resource there).
  */
 export class EdgeStack extends Stack {
   readonly siteWebAcl: SiteWebAcl;
+  /** The certificate CloudFront serves `domain` with. */
+  readonly siteCertificate?: Certificate;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, {
@@ -47,5 +63,9 @@ export class EdgeStack extends Stack {
       crossRegionReferences: true,
     });
     this.siteWebAcl = new SiteWebAcl(this, 'SiteWebAcl', { stage: props.stage });
+    if (props.domain) {
+      const zone = hostedZoneOf(this, props.hostedZone);
+      this.siteCertificate = dnsValidatedCertificate(this, 'SiteCertificate', props.domain, zone);
+    }
   }
 }
