@@ -1,8 +1,9 @@
 /**
  * What protects a stage's data and users (DESIGN.md section 9): backups and
- * versioned history, web ACLs, asserted on the synthesized templates of dev and prod.
+ * versioned history, web ACLs, email through SES and custom domains, asserted
+ * on the synthesized templates of dev and prod.
  */
-import type { Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
@@ -13,12 +14,13 @@ import {
   SITE_REQUESTS_PER_IP_PER_WINDOW,
 } from './constructs/web-acl';
 import { type BuildAppOptions, buildApp, type StackPart } from './parley-app';
-import { EMAIL_SENDER_NAME, VERIFICATION_EMAIL_BODY } from './stacks/auth-stack';
+import { AuthStack, EMAIL_SENDER_NAME, VERIFICATION_EMAIL_BODY } from './stacks/auth-stack';
 import { EDGE_REGION } from './stacks/edge-stack';
 import {
   DEV_BACKUP_RETENTION_IN_DAYS,
   PRODUCTION_BACKUP_RETENTION_IN_DAYS,
   StageConfigError,
+  stageConfig,
 } from './stage-config';
 import { BUCKETS, COMMIT_NONCURRENT_VERSION_LIFETIME_IN_DAYS } from './topology';
 
@@ -395,6 +397,18 @@ describe('email: Cognito through SES', () => {
       });
     }
     expect(VERIFICATION_EMAIL_BODY).not.toMatch(/<a\b|<img\b|style=/);
+  });
+
+  it('names a verified address as its own SES identity', () => {
+    const config = stageConfig('dev', {
+      sesFromAddress: 'hello@example.org',
+      sesIdentity: 'hello@example.org',
+    });
+    const stack = new AuthStack(new App(), 'Auth', { stage: 'dev', config });
+    const [, userPool] = only(resources(Template.fromStack(stack), 'AWS::Cognito::UserPool'));
+    const email = userPool.Properties.EmailConfiguration as Json;
+    expect(email.From).toBe(`${EMAIL_SENDER_NAME} <hello@example.org>`);
+    expect(JSON.stringify(email.SourceArn)).toMatch(/:identity\/hello@example\.org"/);
   });
 
   it('stops a prod synthesis with no sender, naming the keys', () => {
