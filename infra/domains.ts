@@ -14,7 +14,12 @@ export function customDomainsFor(domain: string) {
   return { site: domain, httpApi: `api.${domain}`, webSocket: `ws.${domain}` } as const;
 }
 
-/** The zone as its id and name give it: no lookup, so synthesis stays offline. */
+/**
+ * The zone as its id and name give it: no lookup, so synthesis stays offline.
+ *
+ * @example
+ * const zone = hostedZoneOf(this, { id: 'Z0123456789ABCDEFGHIJ', name: 'example.com' });
+ */
 export function hostedZoneOf(scope: Construct, zone: HostedZoneRef | undefined): IHostedZone | undefined {
   if (!zone) return undefined;
   return HostedZone.fromHostedZoneAttributes(scope, 'HostedZone', {
@@ -28,6 +33,9 @@ export function hostedZoneOf(scope: Construct, zone: HostedZoneRef | undefined):
  * makes in the zone, or, without a zone, by the record the operator adds.
  * Until then CloudFormation waits on it, and its events show the record
  * (README, "Deploy a stage").
+ *
+ * @example
+ * const certificate = dnsValidatedCertificate(this, 'Certificate', 'api.chat.example.com', zone);
  */
 export function dnsValidatedCertificate(
   scope: Construct,

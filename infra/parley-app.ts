@@ -3,6 +3,8 @@
  * and four stateless ones: realtime and http import from them; web hosts the
  * web client, whose origin the HTTP API's CORS allows; web content deploys
  * the client and its configuration, which names every other stack's endpoints.
+ * A stage outside us-east-1 gets a seventh, edge stack there: CloudFront takes
+ * its web ACL and certificate from that region only.
  * `infra/app.ts` runs it for the CLI; tests and the local stack's parity
  * test call it directly.
  */
@@ -76,7 +78,7 @@ export interface ParleyApp {
 }
 
 /**
- * Builds the six stacks of a stage, tagged and checked by cdk-nag.
+ * Builds the six stacks of a stage (seven with the edge stack), tagged and checked by cdk-nag.
  *
  * @example
  * const { app, stacks } = buildApp({ stage: 'prod', skipBundling: true });

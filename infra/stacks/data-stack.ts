@@ -16,6 +16,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Schedule } from 'aws-cdk-lib/aws-events';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -191,11 +192,11 @@ export class DataStack extends Stack {
       // Restores are an operator's act, with the console's default role, not this plan's.
       allowRestores: false,
     });
+    const backupPolicy = ManagedPolicy.fromAwsManagedPolicyName(
+      'service-role/AWSBackupServiceRolePolicyForBackup',
+    );
     Validations.of(selection).acknowledge({
-      id: managedPolicyFinding(
-        selection,
-        'arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
-      ),
+      id: managedPolicyFinding(selection, backupPolicy.managedPolicyArn),
       reason:
         "AWS Backup's managed policy is the documented permission set for its backup jobs, kept current " +
         'by AWS as services change; the role is assumed by AWS Backup only, for this plan.',
