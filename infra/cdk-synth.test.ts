@@ -63,13 +63,25 @@ function run(command: string, args: string[]): Promise<Run> {
   });
 }
 
-describe('cdk synth -c stage=prod (real CLI, real bundling)', () => {
+describe('cdk synth -c stage=prod -c domain=chat.example.com (real CLI, real bundling)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'parley-synth-'));
   const names = stackNames('prod');
   let result: Run;
 
   beforeAll(async () => {
-    result = await run('npx', ['cdk', 'synth', '-c', 'stage=prod', '--quiet', '--no-notices', '-o', outdir]);
+    // A production-like stage must name its email sender; the domain gives it one.
+    result = await run('npx', [
+      'cdk',
+      'synth',
+      '-c',
+      'stage=prod',
+      '-c',
+      'domain=chat.example.com',
+      '--quiet',
+      '--no-notices',
+      '-o',
+      outdir,
+    ]);
   }, SYNTH_TIMEOUT_IN_MS);
 
   afterAll(() => {

@@ -15,6 +15,7 @@ type Json = Record<string, unknown>;
 const STAGES = {
   dev: synthTemplates('dev'),
   prod: synthTemplates('prod', {
+    domain: 'chat.example.com',
     alarmEmail: 'ops@example.com, oncall@example.org',
     monthlyBudgetUsd: '250',
   }),

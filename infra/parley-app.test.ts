@@ -47,7 +47,9 @@ function synth(stage: string, context: Json = {}) {
 }
 
 const dev = synth('dev');
-const prod = synth('prod');
+/** Production-like stages must send email through SES (infra/protection.test.ts). */
+const PROD_EMAIL = { sesFromAddress: 'no-reply@example.com' } as const;
+const prod = synth('prod', PROD_EMAIL);
 const STAGES = { dev, prod } as const;
 
 function resources(template: Template, type: string): Record<string, Resource> {
@@ -305,7 +307,7 @@ describe('stateful data: outputs', () => {
 describe('stateful data: bucket', () => {
   const [bucketId, bucket] = only(resources(dev.templates.data, 'AWS::S3::Bucket'));
 
-  it('is private, encrypted, unversioned and refuses plain HTTP', () => {
+  it('is private, encrypted and refuses plain HTTP (versioning: infra/protection.test.ts)', () => {
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -317,7 +319,6 @@ describe('stateful data: bucket', () => {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
     });
-    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
     dev.templates.data.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
@@ -765,7 +766,7 @@ describe('http: API', () => {
   });
 
   it('allows the configured origins in prod beside its own site', () => {
-    const { templates } = synth('prod', { webOrigins: 'https://chat.example.com' });
+    const { templates } = synth('prod', { ...PROD_EMAIL, webOrigins: 'https://chat.example.com' });
     templates.http.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({ AllowOrigins: [siteOrigin, 'https://chat.example.com'] }),
     });

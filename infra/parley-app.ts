@@ -3,7 +3,9 @@
  * and five stateless ones: realtime and http import from them; web hosts the
  * web client, whose origin the HTTP API's CORS allows; web content deploys
  * the client and its configuration, which names every other stack's endpoints;
- * monitoring watches the others (alarms, a dashboard, a budget).
+ * monitoring watches the others (alarms, a dashboard, a budget). A stage
+ * outside us-east-1 gets an eighth, edge stack there: CloudFront takes its web
+ * ACL and certificate from that region only.
  * `infra/app.ts` runs it for the CLI; tests and the local stack's parity
  * test call it directly.
  */
@@ -14,6 +16,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './paths';
 import { AuthStack } from './stacks/auth-stack';
 import { bucketNamesFor, DataStack } from './stacks/data-stack';
+import { EdgeStack, edgeStackNameFor, needsEdgeStack } from './stacks/edge-stack';
 import { HttpStack } from './stacks/http-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { RealtimeStack } from './stacks/realtime-stack';
@@ -32,6 +35,8 @@ export interface ParleyStacks {
   readonly web: WebStack;
   readonly webContent: WebContentStack;
   readonly monitoring: MonitoringStack;
+  /** CloudFront's us-east-1 resources, when the stage is in another region (`needsEdgeStack`). */
+  readonly edge?: EdgeStack;
 }
 
 export interface BuildAppOptions {
@@ -76,7 +81,7 @@ export interface ParleyApp {
 }
 
 /**
- * Builds the seven stacks of a stage, tagged and checked by cdk-nag.
+ * Builds the seven stacks of a stage (eight with the edge stack), tagged and checked by cdk-nag.
  *
  * @example
  * const { app, stacks } = buildApp({ stage: 'prod', skipBundling: true });
@@ -100,15 +105,32 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
 
   const auth = new AuthStack(app, names.auth, {
     env,
+    stage,
     config,
     description: `Parley ${stage}: Cognito user pool (stateful)`,
     terminationProtection: config.productionLike,
   });
   const siteBucketName = siteBucketNameFor(stage);
+  const domainProps = {
+    ...(config.domain ? { domain: config.domain } : {}),
+    ...(config.hostedZone ? { hostedZone: config.hostedZone } : {}),
+  };
+  // CloudFront takes its web ACL and certificate from us-east-1 only: from a stack of its own there when the
+  // stage is elsewhere.
+  const edge = needsEdgeStack(env)
+    ? new EdgeStack(app, edgeStackNameFor(stage), {
+        env,
+        stage,
+        ...domainProps,
+        description: `Parley ${stage}: CloudFront's web ACL and certificate, in us-east-1 (stateless)`,
+      })
+    : undefined;
   const web = new WebStack(app, names.web, {
     env,
     stage,
     bucketName: siteBucketName,
+    ...(edge ? { edge } : {}),
+    ...domainProps,
     description: `Parley ${stage}: web client hosting, S3 and CloudFront (stateless)`,
     // The distribution's domain is the app's origin, which owns every browser's device state.
     terminationProtection: config.productionLike,
@@ -127,7 +149,7 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     env,
     stage,
     config,
-    tables: data.tables,
+    tables: data.tablesInUse,
     queues: data.queues,
     deadLetterQueues: data.deadLetterQueues,
     bucketNames,
@@ -150,8 +172,8 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
     bucketName: siteBucketName,
     userPool: auth.userPool,
     userPoolClient: auth.userPoolClient,
-    httpApiUrl: http.api.apiEndpoint,
-    webSocketUrl: realtime.stage.url,
+    httpApiUrl: http.url,
+    webSocketUrl: realtime.url,
     vapidPublicKeyParameterName: data.vapidKeys.publicKeyParameterName,
     description: `Parley ${stage}: web client files and config.json (stateless)`,
   });
@@ -184,7 +206,12 @@ export function buildApp(options: BuildAppOptions = {}): ParleyApp {
   Tags.of(app).add('stage', stage);
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 
-  return { app, stage, config, stacks: { auth, data, realtime, http, web, webContent, monitoring } };
+  return {
+    app,
+    stage,
+    config,
+    stacks: { auth, data, realtime, http, web, webContent, monitoring, ...(edge ? { edge } : {}) },
+  };
 }
 
 /**

@@ -7,13 +7,16 @@ import {
   stageConfig,
 } from './stage-config';
 
+/** An email sender, which production-like stages must have (see 'email' below). */
+const SENDER = { sesFromAddress: 'no-reply@example.com' } as const;
+
 describe('stage names', () => {
   it.each(['dev', 'alice', 'pr-42', 'prod', 'prod-eu', 'a'])('accepts %s', (stage) => {
-    expect(() => stageConfig(stage)).not.toThrow();
+    expect(() => stageConfig(stage, SENDER)).not.toThrow();
   });
 
   it.each(['Dev', 'dev_1', '-dev', 'dev-', '1dev', '', 'a'.repeat(25), 'dev.eu'])('refuses %j', (stage) => {
-    expect(() => stageConfig(stage)).toThrow(StageConfigError);
+    expect(() => stageConfig(stage, SENDER)).toThrow(StageConfigError);
   });
 
   it('keeps the local stack its own stage name', () => {
@@ -23,20 +26,20 @@ describe('stage names', () => {
 
 describe('production-like stages', () => {
   it.each(['prod', 'production', 'prod-eu'])('treats %s as production', (stage) => {
-    expect(stageConfig(stage).productionLike).toBe(true);
+    expect(stageConfig(stage, SENDER).productionLike).toBe(true);
   });
 
   it.each(['dev', 'producer', 'preprod', 'staging'])('treats %s as non-production', (stage) => {
-    expect(stageConfig(stage).productionLike).toBe(false);
+    expect(stageConfig(stage, SENDER).productionLike).toBe(false);
   });
 
   it('lets context make any stage production-like, as the CLI passes it (a string)', () => {
-    expect(stageConfig('staging', { productionLike: 'true' }).productionLike).toBe(true);
-    expect(stageConfig('staging', { productionLike: true }).productionLike).toBe(true);
+    expect(stageConfig('staging', { ...SENDER, productionLike: 'true' }).productionLike).toBe(true);
+    expect(stageConfig('staging', { ...SENDER, productionLike: true }).productionLike).toBe(true);
   });
 
   it('does not let context make a prod stage disposable', () => {
-    expect(stageConfig('prod', { productionLike: 'false' }).productionLike).toBe(true);
+    expect(stageConfig('prod', { ...SENDER, productionLike: 'false' }).productionLike).toBe(true);
   });
 
   it('refuses a productionLike value that is not a boolean', () => {
@@ -50,18 +53,21 @@ describe('web origins', () => {
   });
 
   it('allows no origin on production-like stages until one is configured', () => {
-    expect(stageConfig('prod').webOrigins).toEqual([]);
+    expect(stageConfig('prod', SENDER).webOrigins).toEqual([]);
   });
 
   it('reads a comma-separated list from context', () => {
-    const config = stageConfig('prod', { webOrigins: 'https://chat.example.com, https://beta.example.com' });
+    const config = stageConfig('prod', {
+      ...SENDER,
+      webOrigins: 'https://chat.example.com, https://beta.example.com',
+    });
     expect(config.webOrigins).toEqual(['https://chat.example.com', 'https://beta.example.com']);
   });
 
   it.each(['https://chat.example.com/', 'https://*.example.com', 'chat.example.com', 'ftp://x.example.com'])(
     'refuses %s, which no browser sends as an Origin',
     (origin) => {
-      expect(() => stageConfig('prod', { webOrigins: origin })).toThrow(StageConfigError);
+      expect(() => stageConfig('prod', { ...SENDER, webOrigins: origin })).toThrow(StageConfigError);
     },
   );
 });
@@ -69,7 +75,7 @@ describe('web origins', () => {
 describe('log retention', () => {
   it('keeps dev logs a week and production logs a month', () => {
     expect(stageConfig('dev').logRetentionDays).toBe(RetentionDays.ONE_WEEK);
-    expect(stageConfig('prod').logRetentionDays).toBe(RetentionDays.ONE_MONTH);
+    expect(stageConfig('prod', SENDER).logRetentionDays).toBe(RetentionDays.ONE_MONTH);
   });
 
   it('takes a CloudWatch retention period from context', () => {
@@ -95,7 +101,7 @@ describe('the contact Web Push requests name', () => {
   });
 
   it('takes a mailto: or https: URL from context', () => {
-    expect(stageConfig('prod', { pushContact: 'mailto:ops@example.com' }).pushContact).toBe(
+    expect(stageConfig('prod', { ...SENDER, pushContact: 'mailto:ops@example.com' }).pushContact).toBe(
       'mailto:ops@example.com',
     );
     expect(stageConfig('dev', { pushContact: 'https://example.com/contact' }).pushContact).toBe(
@@ -112,7 +118,7 @@ describe('the contact Web Push requests name', () => {
 
 describe('who the alarms email', () => {
   it('is no one until the stage names someone', () => {
-    expect(stageConfig('prod').alarmEmails).toEqual([]);
+    expect(stageConfig('prod', { domain: 'chat.example.com' }).alarmEmails).toEqual([]);
   });
 
   it('takes one address or a comma-separated list from context, once each', () => {
@@ -142,12 +148,75 @@ describe('the monthly budget', () => {
   });
 
   it('takes a dollar amount from context', () => {
-    expect(stageConfig('prod', { monthlyBudgetUsd: '250' }).monthlyBudgetUsd).toBe(250);
-    expect(stageConfig('prod', { monthlyBudgetUsd: '0.1' }).monthlyBudgetUsd).toBe(0.1);
-    expect(stageConfig('prod', { monthlyBudgetUsd: 12.5 }).monthlyBudgetUsd).toBe(12.5);
+    expect(
+      stageConfig('prod', { domain: 'chat.example.com', monthlyBudgetUsd: '250' }).monthlyBudgetUsd,
+    ).toBe(250);
+    expect(
+      stageConfig('prod', { domain: 'chat.example.com', monthlyBudgetUsd: '0.1' }).monthlyBudgetUsd,
+    ).toBe(0.1);
+    expect(stageConfig('prod', { domain: 'chat.example.com', monthlyBudgetUsd: 12.5 }).monthlyBudgetUsd).toBe(
+      12.5,
+    );
   });
 
   it.each(['0', '-5', 'ten', '', '1e3', '12.345'])('refuses %j', (value) => {
     expect(() => stageConfig('dev', { monthlyBudgetUsd: value })).toThrow(StageConfigError);
+    expect(() => stageConfig('dev', { monthlyBudgetUsd: value })).toThrow(
+      /monthlyBudgetUsd must be a positive amount/,
+    );
+  });
+});
+
+describe('email', () => {
+  it('stops a production-like stage with no sender, naming the keys that give it one', () => {
+    expect(() => stageConfig('prod')).toThrow(StageConfigError);
+    expect(() => stageConfig('staging', { productionLike: 'true' })).toThrow(
+      /-c domain=chat\.example\.com .*-c sesFromAddress=/,
+    );
+  });
+
+  it('sends as no-reply@ the domain in a production-like stage with a domain', () => {
+    expect(stageConfig('prod', { domain: 'chat.example.com' }).email).toEqual({
+      fromAddress: 'no-reply@chat.example.com',
+      identity: 'chat.example.com',
+    });
+  });
+
+  it('sends from sesFromAddress, verified by its domain unless sesIdentity names the address itself', () => {
+    expect(
+      stageConfig('prod', { domain: 'chat.example.com', sesFromAddress: 'hello@example.org' }).email,
+    ).toEqual({ fromAddress: 'hello@example.org', identity: 'example.org' });
+    expect(
+      stageConfig('dev', {
+        sesFromAddress: 'hello@example.org',
+        sesIdentity: 'hello@example.org',
+        sesConfigurationSet: 'parley-dev',
+      }).email,
+    ).toEqual({
+      fromAddress: 'hello@example.org',
+      identity: 'hello@example.org',
+      configurationSet: 'parley-dev',
+    });
+  });
+
+  it("keeps Cognito's sender in dev unless told, even with a domain (a sandboxed SES mails verified addresses only)", () => {
+    expect(stageConfig('dev').email).toBeUndefined();
+    expect(stageConfig('dev', { domain: 'dev.chat.example.com' }).email).toBeUndefined();
+  });
+
+  it.each([
+    { sesFromAddress: 'no-reply' },
+    { sesFromAddress: 'a@b@c' },
+    { sesFromAddress: 'no-reply@example.com', sesIdentity: 'https://example.com' },
+    { sesFromAddress: 'no-reply@mail.example.com', sesIdentity: 'example.com' },
+    { sesFromAddress: 'no-reply@example.com', sesConfigurationSet: 'a set' },
+    { sesIdentity: 'example.com' },
+    { sesConfigurationSet: 'parley' },
+    { domain: 'https://chat.example.com' },
+    { domain: 'Chat.Example.com' },
+    { domain: 'localhost' },
+    { domain: 'chat.example.com/app' },
+  ])('refuses %j', (context) => {
+    expect(() => stageConfig('dev', context)).toThrow(StageConfigError);
   });
 });

@@ -74,6 +74,13 @@ export interface BucketDefinition {
    * @default none: no page may call the bucket
    */
   readonly cors?: BucketCors;
+  /**
+   * Versioning, for buckets that hold history: an object deleted or overwritten stays as a noncurrent
+   * version this many days, by key prefix. Versioning is bucket-wide, so every prefix of the bucket is
+   * listed (a prefix left out would keep its old versions for good).
+   * @default unversioned
+   */
+  readonly noncurrentVersionDays?: Readonly<Record<string, number>>;
 }
 
 export interface BucketCors {
@@ -220,6 +227,9 @@ export type QueueName = keyof typeof QUEUES;
 /** Welcome items live 30 days (DynamoDB TTL, which may run late); their bytes outlive them. */
 const WELCOME_BLOB_LIFETIME_IN_DAYS = 60;
 
+/** How long a deleted or replaced commit object can still be restored from its noncurrent version. */
+export const COMMIT_NONCURRENT_VERSION_LIFETIME_IN_DAYS = 30;
+
 export const BUCKETS = {
   blobs: {
     prefixes: Object.values(BLOB_PREFIXES),
@@ -233,6 +243,16 @@ export const BUCKETS = {
       allowedHeaders: ['*'],
       exposedHeaders: ['ETag'],
       maxAgeSeconds: 3000,
+    },
+    // Commits are the groups' history, which no backup of the table holds: a deleted or overwritten one
+    // can be restored for 30 days (docs/operations.md, "Backups and restore"). Versioning covers the whole
+    // bucket, so the other prefixes keep an old version one day only (S3's shortest): an attachment or
+    // picture a user deleted must not outlive the deletion by weeks.
+    noncurrentVersionDays: {
+      [BLOB_PREFIXES.commits]: COMMIT_NONCURRENT_VERSION_LIFETIME_IN_DAYS,
+      [BLOB_PREFIXES.welcomes]: 1,
+      [BLOB_PREFIXES.attachments]: 1,
+      [BLOB_PREFIXES.avatars]: 1,
     },
   },
 } as const satisfies Record<string, BucketDefinition>;

@@ -5,10 +5,12 @@ import {
   Mfa,
   UserPool,
   type UserPoolClient,
+  UserPoolEmail,
   VerificationEmailStyle,
 } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../stage-config';
+import { UserPoolWebAcl } from '../constructs/web-acl';
+import type { SesEmail, StageConfig } from '../stage-config';
 import {
   ATTRIBUTES_VERIFIED_BEFORE_UPDATE,
   MFA_CONFIGURATION,
@@ -18,9 +20,27 @@ import {
 } from '../topology';
 
 export interface AuthStackProps extends StackProps {
+  /** Stage name, for the web ACL's name. */
+  readonly stage: string;
   /** The stage's settings; `productionLike` protects the user pool. */
   readonly config: StageConfig;
 }
+
+/** The name mail clients show beside the sender's address. */
+export const EMAIL_SENDER_NAME = 'Parley';
+
+/** The code email's subject: short, so the code's purpose shows in a notification. */
+export const VERIFICATION_EMAIL_SUBJECT = 'Your Parley code';
+
+/**
+ * The code email's body: the code, what it is for, and what to do when it
+ * was not asked for. Plain markup and no links or images, which spam filters
+ * and privacy-minded mail clients both trust more. Cognito puts the code in
+ * place of `{####}`.
+ */
+export const VERIFICATION_EMAIL_BODY =
+  '<p>Your Parley code is <strong>{####}</strong></p>' +
+  '<p>It expires in 24 hours. If you did not ask for it, ignore this email.</p>';
 
 /**
  * Stateful: the Cognito user pool and the web app's client. Users sign up
@@ -31,11 +51,17 @@ export interface AuthStackProps extends StackProps {
 export class AuthStack extends Stack {
   readonly userPool: UserPool;
   readonly userPoolClient: UserPoolClient;
+  /** Rate limits on sign-up and sign-in per address, in front of the user pool's public API. */
+  readonly webAcl: UserPoolWebAcl;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
     this.userPool = this.createUserPool(props.config);
     this.userPoolClient = this.createClient();
+    this.webAcl = new UserPoolWebAcl(this, 'UserPoolWebAcl', {
+      stage: props.stage,
+      userPoolArn: this.userPool.userPoolArn,
+    });
     this.createOutputs();
     this.acknowledgeNagFindings();
   }
@@ -47,9 +73,10 @@ export class AuthStack extends Stack {
       autoVerify: { email: true },
       userVerification: {
         emailStyle: VerificationEmailStyle.CODE,
-        emailSubject: 'Your Parley verification code',
-        emailBody: 'Your Parley verification code is {####}. It expires in 24 hours.',
+        emailSubject: VERIFICATION_EMAIL_SUBJECT,
+        emailBody: VERIFICATION_EMAIL_BODY,
       },
+      email: config.email ? this.sesEmail(config.email) : UserPoolEmail.withCognito(),
       standardAttributes: { email: { required: true, mutable: true } },
       // A new email counts once its code is entered; the old one signs in until then (why: the constant).
       keepOriginal: { email: ATTRIBUTES_VERIFIED_BEFORE_UPDATE.includes('email') },
@@ -61,6 +88,22 @@ export class AuthStack extends Stack {
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: config.productionLike,
       removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+
+  /**
+   * Cognito sends as `fromAddress` through SES in this stack's region; the identity must be verified
+   * there and the account out of SES's sandbox (README, "Deploy a stage").
+   */
+  private sesEmail(email: SesEmail): UserPoolEmail {
+    return UserPoolEmail.withSES({
+      fromEmail: email.fromAddress,
+      fromName: EMAIL_SENDER_NAME,
+      // A verified address is its own identity, which CDK names when no domain is given.
+      ...(email.identity === email.fromAddress ? {} : { sesVerifiedDomain: email.identity }),
+      // Given, not derived: CDK needs it spelled out when the stack has no concrete region.
+      sesRegion: Stack.of(this).region,
+      ...(email.configurationSet ? { configurationSetName: email.configurationSet } : {}),
     });
   }
 

@@ -1,19 +1,31 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
+  BackupPlan,
+  BackupPlanRule,
+  BackupResource,
+  BackupVault,
+  type IBackupVault,
+} from 'aws-cdk-lib/aws-backup';
+import {
   AttributeType,
   BillingMode,
   type CfnTable,
+  type ITable,
   ProjectionType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Bucket, type CfnBucket, HttpMethods } from 'aws-cdk-lib/aws-s3';
 import { type CfnQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { managedPolicyFinding } from '../constructs/nag';
 import { TOPOLOGY_METADATA_KEY } from '../constructs/parley-function';
 import { VapidKeys } from '../constructs/vapid-keys';
 import { mapEntries, pascal } from '../placement';
-import type { StageConfig } from '../stage-config';
+import { type StageConfig, StageConfigError } from '../stage-config';
 import {
   BUCKETS,
   type BucketDefinition,
@@ -67,8 +79,13 @@ export function bucketNamesFor(stage: string): Record<BucketName, string> {
  * so redeploying code never risks data.
  */
 export class DataStack extends Stack {
-  /** Tables by topology name. */
+  /** Tables by topology name: the ones this stack made. */
   readonly tables: Record<TableName, Table>;
+  /**
+   * The tables the functions use: this stack's own, or the table `config.tableName` names (one restored
+   * from a backup), which this stack then references by name without managing it.
+   */
+  readonly tablesInUse: Record<TableName, ITable>;
   /** Queues by topology name (each with its own dead-letter queue). */
   readonly queues: Record<QueueName, Queue>;
   /** Dead-letter queues by the topology name of the queue they serve. */
@@ -77,10 +94,14 @@ export class DataStack extends Stack {
   readonly buckets: Record<BucketName, Bucket>;
   /** The stage's VAPID key pair for Web Push, kept as long as the data. */
   readonly vapidKeys: VapidKeys;
+  /** Where the daily backups of the table in use go, and the plan that makes them. */
+  readonly backupVault: BackupVault;
+  readonly backupPlan: BackupPlan;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     this.tables = mapEntries(TABLES, (name, definition) => this.createTable(name, definition, props.config));
+    this.tablesInUse = this.tablesUsed(props.config);
     this.deadLetterQueues = mapEntries(QUEUES, (name, definition) =>
       this.createDeadLetterQueue(name, definition),
     );
@@ -95,7 +116,93 @@ export class DataStack extends Stack {
       retain: props.config.productionLike,
       ...(props.config.vapidKeyRotation === undefined ? {} : { rotation: props.config.vapidKeyRotation }),
     });
+    this.backupVault = this.createBackupVault(props.stage, props.config);
+    this.backupPlan = this.createBackupPlan(props.stage, props.config);
     this.createOutputs();
+  }
+
+  /**
+   * A restored table is a new table (DynamoDB restores never overwrite): `-c tableName=` points the
+   * functions at it by name. The table this stack made stays as it was (retained in production), so its
+   * exports to the code stacks do not change, which CloudFormation would refuse while they are in use.
+   */
+  private tablesUsed(config: StageConfig): Record<TableName, ITable> {
+    const { tableName } = config;
+    if (tableName === undefined) return this.tables;
+    if (Object.keys(this.tables).length !== 1) {
+      throw new StageConfigError(
+        `Context tableName names one table, but the topology has ${Object.keys(this.tables).length}`,
+      );
+    }
+    for (const table of Object.values(this.tables)) {
+      // The code stacks import these until their own deploy switches them, which runs after this stack's:
+      // an export dropped while still imported fails the deploy.
+      this.exportValue(table.tableName);
+      this.exportValue(table.tableArn);
+    }
+    return mapEntries(this.tables, (name) =>
+      Table.fromTableName(this, `${pascal(name)}TableInUse`, tableName),
+    );
+  }
+
+  /**
+   * The vault encrypts with a key of its own, so a backup's readers are whoever that key's policy and
+   * the vault's allow, not everyone who may read the table. Kept with the data in production-like
+   * stages; in dev, deleting the stack fails until the vault's recovery points are deleted
+   * (docs/operations.md).
+   */
+  private createBackupVault(stage: string, config: StageConfig): BackupVault {
+    const removalPolicy = config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const encryptionKey = new Key(this, 'BackupKey', {
+      description: `Parley ${stage}: encrypts the table's backups`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    return new BackupVault(this, 'BackupVault', {
+      backupVaultName: `parley-${stage}-backups`,
+      encryptionKey,
+      removalPolicy,
+    });
+  }
+
+  /**
+   * One backup a day of the table in use, kept `config.backupRetentionDays`, and copied to another
+   * account's or region's vault when one is configured: PITR restores only within this account and
+   * region, and only the last 35 days.
+   */
+  private createBackupPlan(stage: string, config: StageConfig): BackupPlan {
+    const deleteAfter = Duration.days(config.backupRetentionDays);
+    const copyTo: IBackupVault | undefined = config.backupCopyVaultArn
+      ? BackupVault.fromBackupVaultArn(this, 'BackupCopyVault', config.backupCopyVaultArn)
+      : undefined;
+    const plan = new BackupPlan(this, 'BackupPlan', {
+      backupPlanName: `parley-${stage}-daily`,
+      backupVault: this.backupVault,
+      backupPlanRules: [
+        new BackupPlanRule({
+          ruleName: 'Daily',
+          // 05:00 UTC: the quiet hours of Europe and the Americas.
+          scheduleExpression: Schedule.cron({ hour: '5', minute: '0' }),
+          deleteAfter,
+          ...(copyTo ? { copyActions: [{ destinationBackupVault: copyTo, deleteAfter }] } : {}),
+        }),
+      ],
+    });
+    const selection = plan.addSelection('Tables', {
+      resources: Object.values(this.tablesInUse).map((table) => BackupResource.fromArn(table.tableArn)),
+      // Restores are an operator's act, with the console's default role, not this plan's.
+      allowRestores: false,
+    });
+    const backupPolicy = ManagedPolicy.fromAwsManagedPolicyName(
+      'service-role/AWSBackupServiceRolePolicyForBackup',
+    );
+    Validations.of(selection).acknowledge({
+      id: managedPolicyFinding(selection, backupPolicy.managedPolicyArn),
+      reason:
+        "AWS Backup's managed policy is the documented permission set for its backup jobs, kept current " +
+        'by AWS as services change; the role is assumed by AWS Backup only, for this plan.',
+    });
+    return plan;
   }
 
   private createTable(name: TableName, definition: TableDefinition, config: StageConfig): Table {
@@ -151,9 +258,11 @@ export class DataStack extends Stack {
     { config, webOrigin }: Pick<DataStackProps, 'config' | 'webOrigin'>,
   ): Bucket {
     const { cors } = definition;
+    const { noncurrentVersionDays } = definition;
     const bucket = new Bucket(this, `${pascal(name)}Bucket`, {
       ...PRIVATE_BUCKET,
       bucketName,
+      versioned: noncurrentVersionDays !== undefined,
       // Pages of the stage's origins only; presigned forms and links carry the authority, CORS only lets
       // those pages read the answers.
       ...(cors
@@ -181,6 +290,15 @@ export class DataStack extends Stack {
           prefix: expiration.prefix,
           expiration: Duration.days(expiration.days),
         })),
+        ...Object.entries(noncurrentVersionDays ?? {}).map(([prefix, days]) => ({
+          id: `ExpireNoncurrent-${prefix.replace(/\W/g, '')}`,
+          prefix,
+          noncurrentVersionExpiration: Duration.days(days),
+        })),
+        // A delete leaves a marker over the old version; once that version expires, the marker goes too.
+        ...(noncurrentVersionDays
+          ? [{ id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true }]
+          : []),
       ],
       removalPolicy: config.productionLike ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       autoDeleteObjects: false,
@@ -197,7 +315,7 @@ export class DataStack extends Stack {
   }
 
   private createOutputs(): void {
-    new CfnOutput(this, OUTPUTS.data.tableName, { value: this.tables.main.tableName });
+    new CfnOutput(this, OUTPUTS.data.tableName, { value: this.tablesInUse.main.tableName });
     new CfnOutput(this, OUTPUTS.data.fanoutQueueUrl, { value: this.queues.fanout.queueUrl });
     new CfnOutput(this, OUTPUTS.data.blobBucketName, { value: this.buckets.blobs.bucketName });
   }

@@ -11,6 +11,7 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ApiCustomDomain } from '../constructs/api-domain';
 import {
   type ApiStackProps,
   accessLogFormat,
@@ -19,6 +20,7 @@ import {
 } from '../constructs/api-stage';
 import { NAG_RUNTIME_PINNED } from '../constructs/nag';
 import type { ParleyFunction } from '../constructs/parley-function';
+import { customDomainsFor } from '../domains';
 import { pascal } from '../placement';
 import { type FunctionName, HTTP_API, OUTPUTS } from '../topology';
 
@@ -40,6 +42,10 @@ export class HttpStack extends Stack {
   /** Functions by topology name. */
   readonly functions: Partial<Record<FunctionName, ParleyFunction>>;
   readonly accessLogs: LogGroup;
+  /** `api.{domain}` when the stage has a domain. */
+  readonly customDomain?: ApiCustomDomain;
+  /** The API's root URL clients use: the custom domain's when there is one, without a trailing slash. */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: HttpStackProps) {
     super(scope, id, props);
@@ -48,6 +54,19 @@ export class HttpStack extends Stack {
     this.stage = this.createStage();
     this.functions = createFunctions(this, 'http', props);
     this.addRoutes();
+    const { domain, hostedZone } = props.config;
+    if (domain) {
+      const name = customDomainsFor(domain).httpApi;
+      this.customDomain = new ApiCustomDomain(this, 'CustomDomain', {
+        name,
+        api: this.api,
+        stage: this.stage,
+        ...(hostedZone ? { hostedZone } : {}),
+      });
+      this.url = `https://${name}`;
+    } else {
+      this.url = this.api.apiEndpoint;
+    }
     this.createOutputs();
     this.acknowledgeNagFindings();
   }
@@ -127,7 +146,13 @@ export class HttpStack extends Stack {
 
   private createOutputs(): void {
     // The `$default` stage serves the API root; clients append paths (`${url}/me`), so no trailing slash.
-    new CfnOutput(this, OUTPUTS.http.httpApiUrl, { value: this.api.apiEndpoint });
+    new CfnOutput(this, OUTPUTS.http.httpApiUrl, { value: this.url });
+    if (this.customDomain) {
+      new CfnOutput(this, 'HttpApiDnsTarget', {
+        description: 'Where the API domain must point: a CNAME, unless the stack made its alias records',
+        value: this.customDomain.domainName.regionalDomainName,
+      });
+    }
   }
 
   private acknowledgeNagFindings(): void {

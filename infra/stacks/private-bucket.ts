@@ -3,7 +3,8 @@ import { BlockPublicAccess, BucketEncryption, type BucketProps, ObjectOwnership 
 /**
  * What every bucket of the app shares: no public access, no ACLs, HTTPS only, S3-managed encryption (Origin
  * Access Control reads SSE-KMS objects only with a key policy for CloudFront), and no versions (objects are
- * written once under content-derived keys, or rewritten whole by each deploy).
+ * written once under content-derived keys, or rewritten whole by each deploy) unless the topology asks for
+ * them (`BucketDefinition.noncurrentVersionDays`: buckets that hold history).
  *
  * @example
  * new Bucket(this, 'SiteBucket', { ...PRIVATE_BUCKET, bucketName, removalPolicy: RemovalPolicy.DESTROY });

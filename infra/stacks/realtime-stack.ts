@@ -19,6 +19,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ApiCustomDomain } from '../constructs/api-domain';
 import { ApiGatewayAccountLogging } from '../constructs/api-gateway-account-logging';
 import {
   type ApiStackProps,
@@ -29,6 +30,7 @@ import {
 import { connectionsArns } from '../constructs/bind';
 import { managedPolicyFinding, NAG_RUNTIME_PINNED, wildcardResourceFinding } from '../constructs/nag';
 import type { ParleyFunction } from '../constructs/parley-function';
+import { customDomainsFor } from '../domains';
 import { pascal } from '../placement';
 import { EVENT_SOURCES, type FunctionName, OUTPUTS, type QueueName, SCHEDULES, WEBSOCKET } from '../topology';
 
@@ -50,6 +52,10 @@ export class RealtimeStack extends Stack {
   readonly accessLogs: LogGroup;
   /** Set when this stack manages API Gateway's account-wide logging role. */
   readonly accountLogging?: ApiGatewayAccountLogging;
+  /** `ws.{domain}` when the stage has a domain. */
+  readonly customDomain?: ApiCustomDomain;
+  /** The `wss://` URL clients connect to: the custom domain's when there is one. */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: RealtimeStackProps) {
     super(scope, id, props);
@@ -65,6 +71,19 @@ export class RealtimeStack extends Stack {
     this.routes = this.addRoutes();
     this.addEventSources(props.queues);
     this.addSchedules();
+    const { domain, hostedZone } = props.config;
+    if (domain) {
+      const name = customDomainsFor(domain).webSocket;
+      this.customDomain = new ApiCustomDomain(this, 'CustomDomain', {
+        name,
+        api: this.api,
+        stage: this.stage,
+        ...(hostedZone ? { hostedZone } : {}),
+      });
+      this.url = `wss://${name}`;
+    } else {
+      this.url = this.stage.url;
+    }
     this.createOutputs();
     this.acknowledgeNagFindings();
   }
@@ -193,7 +212,14 @@ export class RealtimeStack extends Stack {
   }
 
   private createOutputs(): void {
-    new CfnOutput(this, OUTPUTS.realtime.webSocketUrl, { value: this.stage.url });
+    new CfnOutput(this, OUTPUTS.realtime.webSocketUrl, { value: this.url });
+    if (this.customDomain) {
+      new CfnOutput(this, 'WebSocketDnsTarget', {
+        description:
+          'Where the WebSocket domain must point: a CNAME, unless the stack made its alias records',
+        value: this.customDomain.domainName.regionalDomainName,
+      });
+    }
     new CfnOutput(this, OUTPUTS.realtime.connectionsEndpoint, { value: this.stage.callbackUrl });
   }
 

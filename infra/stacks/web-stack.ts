@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
@@ -10,8 +11,13 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { AaaaRecord, ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { SiteWebAcl } from '../constructs/web-acl';
+import { customDomainsFor, dnsValidatedCertificate, hostedZoneOf } from '../domains';
+import type { HostedZoneRef } from '../stage-config';
 import { OUTPUTS } from '../topology';
 import {
   awsConnectSources,
@@ -20,6 +26,7 @@ import {
   SECURITY_HEADER_VALUES,
 } from '../web-headers';
 import { bucketNamesFor } from './data-stack';
+import type { EdgeStack } from './edge-stack';
 import { PRIVATE_BUCKET } from './private-bucket';
 
 export interface WebStackProps extends StackProps {
@@ -27,6 +34,22 @@ export interface WebStackProps extends StackProps {
   readonly stage: string;
   /** The site bucket's name (see `siteBucketNameFor`). */
   readonly bucketName: string;
+  /**
+   * The stage's us-east-1 stack, when this one is elsewhere (`needsEdgeStack`): its web ACL guards
+   * the distribution.
+   * @default none: this stack makes the web ACL itself, as a stack in us-east-1 (or environment-agnostic) may
+   */
+  readonly edge?: EdgeStack;
+  /**
+   * The stage's domain: the site is served there, and it becomes the app's origin.
+   * @default none: the distribution's own `*.cloudfront.net` domain
+   */
+  readonly domain?: string;
+  /**
+   * The zone `domain` is in: the site's alias records are made there.
+   * @default none: the operator points the domain at the `SiteDnsTarget` output
+   */
+  readonly hostedZone?: HostedZoneRef;
 }
 
 /**
@@ -61,16 +84,26 @@ const APP_PAGE = '/index.html';
 export class WebStack extends Stack {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
+  /** The distribution's web ACL, in this stack or the edge stack. */
+  readonly webAcl: SiteWebAcl;
   /** `https://{distribution domain}`: the site's origin, for CORS and the outputs. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: WebStackProps) {
-    super(scope, id, props);
+    super(scope, id, { ...props, ...(props.edge ? { crossRegionReferences: true } : {}) });
     this.bucket = this.createBucket(props.bucketName);
-    this.distribution = this.createDistribution(props.stage, this.createResponseHeadersPolicy(props.stage));
-    this.url = `https://${this.distribution.distributionDomainName}`;
-    this.createOutputs();
-    this.acknowledgeNagFindings();
+    this.webAcl = props.edge?.siteWebAcl ?? new SiteWebAcl(this, 'SiteWebAcl', { stage: props.stage });
+    const zone = hostedZoneOf(this, props.hostedZone);
+    const custom = props.domain ? this.customDomain(props.domain, zone, props.edge) : undefined;
+    this.distribution = this.createDistribution(
+      props.stage,
+      this.createResponseHeadersPolicy(props.stage, props.domain),
+      custom,
+    );
+    this.url = `https://${props.domain ?? this.distribution.distributionDomainName}`;
+    if (props.domain && zone) this.createAliasRecords(props.domain, zone);
+    this.createOutputs(props.domain);
+    this.acknowledgeNagFindings(props.domain);
   }
 
   /**
@@ -94,14 +127,35 @@ export class WebStack extends Stack {
    * any API Gateway and the Cognito endpoint of the stage's region (see
    * `awsConnectSources` for why not the stage's own API ids).
    */
-  private createResponseHeadersPolicy(stage: string): ResponseHeadersPolicy {
+  /**
+   * The certificate CloudFront serves the domain with: from the edge stack when this stack is outside
+   * us-east-1 (CloudFront takes certificates from there only), else made here.
+   */
+  private customDomain(
+    domain: string,
+    zone: IHostedZone | undefined,
+    edge: EdgeStack | undefined,
+  ): { domainNames: string[]; certificate: ICertificate } {
+    const certificate =
+      edge?.siteCertificate ?? dnsValidatedCertificate(this, 'SiteCertificate', domain, zone);
+    return { domainNames: [domain], certificate };
+  }
+
+  private createAliasRecords(domain: string, zone: IHostedZone): void {
+    const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
+    new ARecord(this, 'SiteAliasRecord', { zone, recordName: domain, target });
+    new AaaaRecord(this, 'SiteAliasRecordIpv6', { zone, recordName: domain, target });
+  }
+
+  private createResponseHeadersPolicy(stage: string, domain: string | undefined): ResponseHeadersPolicy {
     return new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: `Parley ${stage}: strict CSP, HSTS and no framing for the web client`,
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: contentSecurityPolicy(
-            awsConnectSources(this.region, this.urlSuffix, [bucketNamesFor(stage).blobs]),
-          ),
+          contentSecurityPolicy: contentSecurityPolicy([
+            ...awsConnectSources(this.region, this.urlSuffix, [bucketNamesFor(stage).blobs]),
+            ...(domain ? customConnectSources(domain) : []),
+          ]),
           override: true,
         },
         strictTransportSecurity: {
@@ -121,9 +175,15 @@ export class WebStack extends Stack {
     });
   }
 
-  private createDistribution(stage: string, headers: ResponseHeadersPolicy): Distribution {
+  private createDistribution(
+    stage: string,
+    headers: ResponseHeadersPolicy,
+    custom: { domainNames: string[]; certificate: ICertificate } | undefined,
+  ): Distribution {
     return new Distribution(this, 'Distribution', {
       comment: `Parley ${stage} web client`,
+      // With a certificate CDK's default minimum is TLS 1.2 (TLSv1.2_2021).
+      ...(custom ?? {}),
       defaultRootObject: 'index.html',
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
@@ -145,30 +205,39 @@ export class WebStack extends Stack {
       })),
       httpVersion: HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
+      webAclId: this.webAcl.arn,
     });
   }
 
-  private createOutputs(): void {
+  private createOutputs(domain: string | undefined): void {
     new CfnOutput(this, OUTPUTS.web.webUrl, { value: this.url });
+    if (domain) {
+      new CfnOutput(this, 'SiteDnsTarget', {
+        description: `Where ${domain} must point: a CNAME (an alias at a zone apex), unless the stack made its records`,
+        value: this.distribution.distributionDomainName,
+      });
+    }
   }
 
-  private acknowledgeNagFindings(): void {
+  private acknowledgeNagFindings(domain: string | undefined): void {
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'The bucket holds only the public web client, read solely by CloudFront through Origin Access ' +
         'Control; server access logs would record nothing but CloudFront fetching build files.',
     });
+    if (!domain) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose ' +
+          'minimum protocol CloudFront fixes; browsers negotiate TLS 1.2 or 1.3, and HSTS keeps them on HTTPS.',
+      });
+    }
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
         reason: 'Parley is offered in every country; there is no region to restrict.',
-      },
-      {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'The distribution serves static, public files of a few hundred KB from S3, cached at the edge; ' +
-          'WAF (billed per rule and request) guards nothing here. The APIs carry their own throttling.',
       },
       {
         id: 'AwsSolutions-CFR3',
@@ -176,12 +245,12 @@ export class WebStack extends Stack {
           'Access logs would record who loaded a public page, which Parley does not need to keep; ' +
           'CloudFront metrics cover operations. Turn on standard logging per stage if ever required.',
       },
-      {
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose ' +
-          'minimum protocol CloudFront fixes; browsers negotiate TLS 1.2 or 1.3, and HSTS keeps them on HTTPS.',
-      },
     );
   }
+}
+
+/** The custom API origins the app connects to when the stage has a domain. */
+function customConnectSources(domain: string): string[] {
+  const names = customDomainsFor(domain);
+  return [`https://${names.httpApi}`, `wss://${names.webSocket}`];
 }
