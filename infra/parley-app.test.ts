@@ -1187,7 +1187,7 @@ describe('IAM: least privilege', () => {
     ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
     // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
-    ['httpAccount', ['avatars/'], ['s3:DeleteObject']],
+    ['httpAccountLifecycle', ['avatars/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
@@ -1207,7 +1207,7 @@ describe('IAM: least privilege', () => {
     const bound = Object.entries(FUNCTIONS)
       .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
       .map(([name]) => name);
-    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpAccount', 'httpFiles', 'httpMls']);
+    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpAccountLifecycle', 'httpFiles', 'httpMls']);
     const s3 = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
@@ -1216,8 +1216,9 @@ describe('IAM: least privilege', () => {
   });
 
   it.each([
+    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs']],
     // The bucket: deleting an account deletes its profile picture's objects.
-    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 's3', 'sqs']],
+    ['httpAccountLifecycle', ['cognito-idp', 'dynamodb', 'logs', 's3', 'sqs']],
     ['httpChat', ['dynamodb', 'logs', 'sqs']],
     ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
     // The queue: a new profile picture is pushed to friends and co-members.
@@ -1227,19 +1228,36 @@ describe('IAM: least privilege', () => {
     expect(servicesOf(name)).toEqual(services);
   });
 
-  it('lets the account function read users, sign them out everywhere and delete them, on its own user pool only', () => {
-    const cognito = grantsOf('httpAccount').filter((statement) =>
+  const cognitoActionsOf = (name: FunctionName) => {
+    const cognito = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('cognito-idp:')),
     );
-    expect(cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort()).toEqual([
-      'cognito-idp:AdminDeleteUser',
-      'cognito-idp:AdminGetUser',
-      'cognito-idp:AdminUserGlobalSignOut',
-    ]);
     for (const statement of cognito) {
       expect(JSON.stringify(statement.Resource)).toMatch(/UserPool/);
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
     }
+    return cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort();
+  };
+
+  it('lets the account function read users and sign them out everywhere, on its own user pool only', () => {
+    expect(cognitoActionsOf('httpAccount')).toEqual([
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ]);
+  });
+
+  it('lets only the account lifecycle function delete users, on its own user pool only', () => {
+    expect(cognitoActionsOf('httpAccountLifecycle')).toEqual([
+      'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ]);
+    const deleters = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
+      FUNCTIONS[name].bindings.some(
+        (binding) => binding.kind === 'userPool' && binding.access === 'deleteUsers',
+      ),
+    );
+    expect(deleters).toEqual(['httpAccountLifecycle']);
   });
 
   it('attaches no AWS managed policy to function roles', () => {
