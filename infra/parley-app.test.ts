@@ -1046,14 +1046,17 @@ describe('functions', () => {
     },
   );
 
-  it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings', (name, definition) => {
+  it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings, its stage and its metrics namespace', (name, definition) => {
     const variables = variablesOf(name);
     const expected = new Set<string>([
       Env.Stage,
+      Env.MetricsNamespace,
       ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
     ]);
     expect(Object.keys(variables).sort()).toEqual([...expected].sort());
     expect(variables[Env.Stage]).toBe('dev');
+    // Every function's metrics in one namespace, beside its stage and service dimensions.
+    expect(variables[Env.MetricsNamespace]).toBe('Parley');
   });
 
   it.each(Object.keys(FUNCTIONS))('%s starts without Node options: no source maps at cold start', (name) => {

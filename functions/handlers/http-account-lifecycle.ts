@@ -5,6 +5,7 @@ import { friends } from '../chat/friend/friends';
 import { syncMyEmail } from '../chat/profile/sync-my-email';
 import { signOutEverywhere } from '../chat/session/sign-out-everywhere';
 import { buildAccountLifecycleDeps } from '../composition/http-account-lifecycle';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
@@ -32,5 +33,6 @@ export const handler = httpHandler(
     syncMyEmail: (_input, caller) => syncEmail(caller),
   },
   logger,
+  metricsRecorder('http-account-lifecycle'),
   deps,
 );

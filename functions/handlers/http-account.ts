@@ -5,9 +5,11 @@ import { getMe } from '../chat/profile/get-me';
 import { updateMe } from '../chat/profile/update-me';
 import { signOutEverywhere } from '../chat/session/sign-out-everywhere';
 import { buildAccountDeps } from '../composition/http-account';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
+const metrics = metricsRecorder('http-account');
 const deps = buildAccountDeps();
 const me = getMe(deps);
 const changeMe = updateMe(deps);
@@ -38,6 +40,7 @@ export const handler = httpHandler(
     getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
   },
   createLogger('http-account'),
+  metrics,
   deps,
 );
 

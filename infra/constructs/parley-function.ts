@@ -12,6 +12,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Env } from '../../functions/config';
+import { METRICS_NAMESPACE } from '../../functions/metric-names';
 import { LAMBDA_BUNDLING, SOURCE_MAPS_DIR_SUFFIX } from '../bundling';
 import { REPO_ROOT } from '../paths';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
@@ -22,7 +23,7 @@ export const TOPOLOGY_METADATA_KEY = 'parley:topology';
 export interface ParleyFunctionProps {
   /** The function's entry in `topology.ts`; entry, memory, timeout and description come from it. */
   readonly name: FunctionName;
-  /** Stage name, given to the function as `PARLEY_STAGE` for its logs. */
+  /** Stage name, given to the function as `PARLEY_STAGE` for its logs and metrics. */
   readonly stage: string;
   /** How long the function's log group keeps its logs. */
   readonly logRetention: RetentionDays;
@@ -112,7 +113,7 @@ export class ParleyFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
-      environment: { [Env.Stage]: props.stage },
+      environment: { [Env.Stage]: props.stage, [Env.MetricsNamespace]: METRICS_NAMESPACE },
       bundling: {
         format: OutputFormat.ESM,
         target: LAMBDA_BUNDLING.target,
