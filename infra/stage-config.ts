@@ -22,6 +22,11 @@ export interface StageConfig {
    * services (Google, Mozilla, Apple) can reach the stage's operators. Set it before launch.
    */
   readonly pushContact: string;
+  /**
+   * The share of requests traced with X-Ray beyond the first each second (0 to 1): the stage's sampling
+   * rule (`infra/constructs/trace-sampling.ts`). X-Ray bills each trace recorded.
+   */
+  readonly traceSampling: number;
 }
 
 /** CDK context keys a stage reads (`cdk synth -c key=value`). */
@@ -34,10 +39,15 @@ export const StageContext = {
   rateLimits: 'rateLimits',
   caps: 'caps',
   pushContact: 'pushContact',
+  traceSampling: 'traceSampling',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
 export const DEFAULT_PUSH_CONTACT = 'mailto:operators@parley.invalid';
+
+/** Traced beyond the first request each second: all of a dev stage's few, a twentieth of production's. */
+const DEV_TRACE_SAMPLING = 1;
+const PRODUCTION_TRACE_SAMPLING = 0.05;
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
 const LOCAL_STAGE_NAME = 'local';
@@ -108,6 +118,9 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const rateLimits = readRateLimits(context, StageContext.rateLimits);
   const caps = readCaps(context, StageContext.caps);
   const pushContact = readPushContact(context, StageContext.pushContact);
+  const traceSampling =
+    readFraction(context, StageContext.traceSampling) ??
+    (productionLike ? PRODUCTION_TRACE_SAMPLING : DEV_TRACE_SAMPLING);
   return {
     productionLike,
     webOrigins,
@@ -116,6 +129,7 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     rateLimits,
     caps,
     pushContact,
+    traceSampling,
   };
 }
 
@@ -152,6 +166,23 @@ function readPushContact(context: Readonly<Record<string, unknown>>, key: string
   throw new StageConfigError(
     `Context ${key} must be a mailto: or https: URL, like mailto:ops@example.com, got '${String(value)}'`,
   );
+}
+
+function readFraction(context: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  const fraction =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  if (!(fraction >= 0 && fraction <= 1)) {
+    throw new StageConfigError(
+      `Context ${key} must be a fraction from 0 to 1, like 0.05, got '${String(value)}'`,
+    );
+  }
+  return fraction;
 }
 
 function readBoolean(context: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {
