@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_CAPS } from '../functions/caps';
 import { Env, type EnvName } from '../functions/config';
+import { METRICS_NAMESPACE } from '../functions/metric-names';
 import { DEFAULT_RATE_LIMITS } from '../functions/rate-limits';
 import { bundleFunctions } from '../infra/local/lambda-runtime';
 import { envNamesOf, FUNCTIONS, type FunctionName } from '../infra/topology';
@@ -50,6 +51,7 @@ const BOUND_VALUES: Record<EnvName, string | undefined> = {
   [Env.Caps]: JSON.stringify(DEFAULT_CAPS),
   [Env.IdleTimeoutMs]: '600000',
   [Env.Stage]: 'bench',
+  [Env.MetricsNamespace]: METRICS_NAMESPACE,
   // Local-only endpoint overrides: unset on AWS.
   [Env.DynamoDbEndpoint]: undefined,
   [Env.SqsEndpoint]: undefined,
@@ -83,6 +85,7 @@ function lambdaEnvironment(name: FunctionName): Record<string, string> {
     if (value !== undefined) environment[binding] = value;
   }
   environment[Env.Stage] = BOUND_VALUES[Env.Stage] as string;
+  environment[Env.MetricsNamespace] = METRICS_NAMESPACE;
   return environment;
 }
 

@@ -42,8 +42,10 @@ export const Env = {
   SsmEndpoint: 'SSM_ENDPOINT',
   /** Local stage only: a PEM file of the certificate the push-service stand-in serves HTTPS with. */
   PushServiceCaFile: 'PUSH_SERVICE_CA_FILE',
-  /** Stage name, for logs. */
+  /** Stage name, for logs and as a dimension of every metric. */
   Stage: 'PARLEY_STAGE',
+  /** The CloudWatch namespace of the functions' metrics (`Parley`, from `functions/metric-names.ts`). */
+  MetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** Per-user rate limits as JSON: `{ "send": { "limit": 120, "windowSeconds": 60 }, … }`. */
   RateLimits: 'RATE_LIMITS',
   /** Per-user caps as JSON: `{ "groupsPerUser": 500, "devicesPerUser": 10, … }`. */
@@ -95,6 +97,7 @@ const schemas = {
   [Env.SsmEndpoint]: z.optional(url),
   [Env.PushServiceCaFile]: z.optional(name),
   [Env.Stage]: name,
+  [Env.MetricsNamespace]: name,
   [Env.IdleTimeoutMs]: positiveInteger,
   [Env.RateLimits]: z.pipe(json, RateLimitsSchema),
   [Env.Caps]: z.pipe(json, CapsSchema),

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { MetricsRecorder } from './ports/metrics';
 
 /**
  * One logger per function. Messages are fixed strings; data goes in an object.
@@ -24,4 +25,24 @@ export function beginRequest(
   logger.resetKeys();
   if (context) logger.addContext(context as Parameters<Logger['addContext']>[0]);
   logger.appendKeys({ correlationId });
+}
+
+/**
+ * A handler whose invocation's metrics are sent once it ends, however it ends: one EMF line per
+ * invocation at most.
+ *
+ * @example
+ * export const handler = withMetrics(metrics, async (event, context) => { … });
+ */
+export function withMetrics<A extends unknown[], R>(
+  metrics: Pick<MetricsRecorder, 'flush'>,
+  handler: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await handler(...args);
+    } finally {
+      metrics.flush();
+    }
+  };
 }

@@ -14,15 +14,13 @@ import { type Binding, FUNCTIONS, type FunctionName, HTTP_GROUP_FUNCTIONS } from
 
 /**
  * The package a binding needs in the bundle, found by its path in the metafile's
- * inputs. A bucket needs none: `S3BlobStore` signs its own requests.
+ * inputs. A bucket needs none: `S3BlobStore` signs its own requests; nor do the
+ * user pool's admin calls: `CognitoAccountDirectory` signs its own too.
  */
 const PACKAGE_OF_BINDING: Record<string, string> = {
   table: '@aws-sdk/client-dynamodb/',
   queue: '@aws-sdk/client-sqs/',
   connections: '@aws-sdk/client-apigatewaymanagementapi/',
-  'userPool:readUsers': '@aws-sdk/client-cognito-identity-provider/',
-  'userPool:signOutUsers': '@aws-sdk/client-cognito-identity-provider/',
-  'userPool:deleteUsers': '@aws-sdk/client-cognito-identity-provider/',
   'userPool:verifyTokens': 'aws-jwt-verify/',
 };
 const bindingKey = (binding: Binding) =>
@@ -87,6 +85,19 @@ describe('function bundles', () => {
       }
       const usesBucket = FUNCTIONS[name].bindings.some((binding) => binding.kind === 'bucket');
       expect(inputsOf(name).includes('functions/adapters/s3/s3-blob-store.ts')).toBe(usesBucket);
+    },
+  );
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s leaves out the Cognito client: the user pool's admin calls are signed requests of its own",
+    (name) => {
+      expect(holds(name, '@aws-sdk/client-cognito-identity-provider/')).toBe(false);
+      const administers = FUNCTIONS[name].bindings.some(
+        (binding) => binding.kind === 'userPool' && binding.access !== 'verifyTokens',
+      );
+      expect(inputsOf(name).includes('functions/adapters/cognito/cognito-account-directory.ts')).toBe(
+        administers,
+      );
     },
   );
 

@@ -1064,19 +1064,26 @@ describe('functions', () => {
           LogGroup: { Ref: expect.any(String) },
         },
       });
-      expect(fn.resource.Properties.TracingConfig).toBeUndefined();
+      // X-Ray active tracing: a segment per sampled invocation.
+      expect(fn.resource.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     },
   );
 
-  it.each(Object.entries(FUNCTIONS))('%s gets exactly the env vars of its bindings', (name, definition) => {
-    const variables = variablesOf(name);
-    const expected = new Set<string>([
-      Env.Stage,
-      ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
-    ]);
-    expect(Object.keys(variables).sort()).toEqual([...expected].sort());
-    expect(variables[Env.Stage]).toBe('dev');
-  });
+  it.each(Object.entries(FUNCTIONS))(
+    '%s gets exactly the env vars of its bindings, its stage and its metrics namespace',
+    (name, definition) => {
+      const variables = variablesOf(name);
+      const expected = new Set<string>([
+        Env.Stage,
+        Env.MetricsNamespace,
+        ...definition.bindings.flatMap((binding) => envNamesOf(binding)),
+      ]);
+      expect(Object.keys(variables).sort()).toEqual([...expected].sort());
+      expect(variables[Env.Stage]).toBe('dev');
+      // Every function's metrics in one namespace, beside its stage and service dimensions.
+      expect(variables[Env.MetricsNamespace]).toBe('Parley');
+    },
+  );
 
   it.each(Object.keys(FUNCTIONS))('%s starts without Node options: no source maps at cold start', (name) => {
     const fn = functionNamed(name);
@@ -1103,6 +1110,39 @@ describe('functions', () => {
   });
 });
 
+describe('tracing', () => {
+  const rulesOf = (app: ReturnType<typeof synth>, part: 'realtime' | 'http') =>
+    Object.values(resources(app.templates[part], 'AWS::XRay::SamplingRule')).map(
+      (rule) => (rule.Properties as { SamplingRule: Record<string, unknown> }).SamplingRule,
+    );
+
+  it.each([
+    ['dev', 1],
+    ['prod', 0.05],
+  ] as const)(
+    'samples the %s stage at its rate, one rule per code stack matching its functions only',
+    (stage, rate) => {
+      const app = STAGES[stage];
+      for (const part of ['realtime', 'http'] as const) {
+        const [rule, ...others] = rulesOf(app, part);
+        expect(others).toEqual([]);
+        expect(rule).toMatchObject({
+          FixedRate: rate,
+          ReservoirSize: 1,
+          ServiceName: `${app.stacks[part].stackName}-*`,
+          Version: 1,
+        });
+        expect(String(rule?.RuleName).length).toBeLessThanOrEqual(32);
+      }
+    },
+  );
+
+  it("takes a stage's sampling rate from context", () => {
+    const app = synth('dev', { traceSampling: '0.2' });
+    expect(rulesOf(app, 'http')[0]).toMatchObject({ FixedRate: 0.2 });
+  });
+});
+
 describe('IAM: least privilege', () => {
   const statements = APP_PARTS.flatMap((part) => [
     ...allowStatements(dev.templates[part]),
@@ -1116,8 +1156,15 @@ describe('IAM: least privilege', () => {
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
-  it('never grants on Resource "*"', () => {
-    for (const statement of statements) expect(asArray(statement.Resource)).not.toContain('*');
+  /** Active tracing's statement, which CDK adds to every function role: X-Ray names no resource. */
+  const isTraceWriting = (statement: Json) =>
+    JSON.stringify([...asArray(statement.Action as string | string[])].sort()) ===
+    JSON.stringify(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+
+  it('never grants on Resource "*" but the two X-Ray actions that write traces, which name no resource', () => {
+    const wildcards = statements.filter((statement) => asArray(statement.Resource).includes('*'));
+    expect(wildcards.length).toBeGreaterThan(0);
+    for (const statement of wildcards) expect(isTraceWriting(statement)).toBe(true);
   });
 
   it('scopes table access to the table and its declared indexes', () => {
@@ -1209,7 +1256,7 @@ describe('IAM: least privilege', () => {
     ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
     // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
-    ['httpAccount', ['avatars/'], ['s3:DeleteObject']],
+    ['httpAccountLifecycle', ['avatars/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
@@ -1229,7 +1276,7 @@ describe('IAM: least privilege', () => {
     const bound = Object.entries(FUNCTIONS)
       .filter(([, definition]) => definition.bindings.some((binding) => binding.kind === 'bucket'))
       .map(([name]) => name);
-    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpAccount', 'httpFiles', 'httpMls']);
+    expect(bound.sort()).toEqual(['attachmentSweeper', 'httpAccountLifecycle', 'httpFiles', 'httpMls']);
     const s3 = statements.filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),
     );
@@ -1238,30 +1285,49 @@ describe('IAM: least privilege', () => {
   });
 
   it.each([
+    // Every function writes its traces (active tracing): xray.
+    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 'sqs', 'xray']],
     // The bucket: deleting an account deletes its profile picture's objects.
-    ['httpAccount', ['cognito-idp', 'dynamodb', 'logs', 's3', 'sqs']],
-    ['httpChat', ['dynamodb', 'logs', 'sqs']],
-    ['httpMls', ['dynamodb', 'logs', 's3', 'sqs']],
+    ['httpAccountLifecycle', ['cognito-idp', 'dynamodb', 'logs', 's3', 'sqs', 'xray']],
+    ['httpChat', ['dynamodb', 'logs', 'sqs', 'xray']],
+    ['httpMls', ['dynamodb', 'logs', 's3', 'sqs', 'xray']],
     // The queue: a new profile picture is pushed to friends and co-members.
-    ['httpFiles', ['dynamodb', 'logs', 's3', 'sqs']],
-    ['httpDescription', ['logs']],
+    ['httpFiles', ['dynamodb', 'logs', 's3', 'sqs', 'xray']],
+    ['httpDescription', ['logs', 'xray']],
   ] as const)('lets the HTTP function %s call only the services its routes use', (name, services) => {
     expect(servicesOf(name)).toEqual(services);
   });
 
-  it('lets the account function read users, sign them out everywhere and delete them, on its own user pool only', () => {
-    const cognito = grantsOf('httpAccount').filter((statement) =>
+  const cognitoActionsOf = (name: FunctionName) => {
+    const cognito = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('cognito-idp:')),
     );
-    expect(cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort()).toEqual([
-      'cognito-idp:AdminDeleteUser',
-      'cognito-idp:AdminGetUser',
-      'cognito-idp:AdminUserGlobalSignOut',
-    ]);
     for (const statement of cognito) {
       expect(JSON.stringify(statement.Resource)).toMatch(/UserPool/);
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
     }
+    return cognito.flatMap((statement) => asArray(statement.Action as string | string[])).sort();
+  };
+
+  it('lets the account function read users and sign them out everywhere, on its own user pool only', () => {
+    expect(cognitoActionsOf('httpAccount')).toEqual([
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ]);
+  });
+
+  it('lets only the account lifecycle function delete users, on its own user pool only', () => {
+    expect(cognitoActionsOf('httpAccountLifecycle')).toEqual([
+      'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ]);
+    const deleters = (Object.keys(FUNCTIONS) as FunctionName[]).filter((name) =>
+      FUNCTIONS[name].bindings.some(
+        (binding) => binding.kind === 'userPool' && binding.access === 'deleteUsers',
+      ),
+    );
+    expect(deleters).toEqual(['httpAccountLifecycle']);
   });
 
   it('attaches no AWS managed policy to function roles', () => {

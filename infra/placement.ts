@@ -19,7 +19,7 @@ export class PlacementError extends Error {
  * (WebSocket routes, the authorizer, queue consumers) to the realtime stack.
  *
  * @example
- * functionsOf('http'); // ['httpAccount', 'httpChat', 'httpMls', 'httpDescription']
+ * functionsOf('http'); // ['httpAccount', 'httpAccountLifecycle', 'httpChat', …]
  */
 export function functionsOf(part: CodeStackPart): FunctionName[] {
   const http = new Set<FunctionName>(HTTP_API.routes.map((route) => route.function));

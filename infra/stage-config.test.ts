@@ -220,3 +220,22 @@ describe('email', () => {
     expect(() => stageConfig('dev', context)).toThrow(StageConfigError);
   });
 });
+
+describe('trace sampling', () => {
+  it('traces every dev request and a twentieth of production ones beyond the first each second', () => {
+    expect(stageConfig('dev').traceSampling).toBe(1);
+    expect(stageConfig('prod', { domain: 'chat.example.com' }).traceSampling).toBe(0.05);
+    expect(stageConfig('staging', { productionLike: true, domain: 'chat.example.com' }).traceSampling).toBe(
+      0.05,
+    );
+  });
+
+  it('takes a fraction from context, as the CLI passes it (a string)', () => {
+    expect(stageConfig('prod', { domain: 'chat.example.com', traceSampling: '0.2' }).traceSampling).toBe(0.2);
+    expect(stageConfig('dev', { traceSampling: 0 }).traceSampling).toBe(0);
+  });
+
+  it.each(['1.5', '-0.1', 'half', ''])('refuses %j', (value) => {
+    expect(() => stageConfig('dev', { traceSampling: value })).toThrow(/traceSampling must be a fraction/);
+  });
+});

@@ -62,6 +62,11 @@ export interface StageConfig {
    * @default none
    */
   readonly hostedZone?: HostedZoneRef;
+  /**
+   * The share of requests traced with X-Ray beyond the first each second (0 to 1): the stage's sampling
+   * rule (`infra/constructs/trace-sampling.ts`). X-Ray bills each trace recorded.
+   */
+  readonly traceSampling: number;
 }
 
 /** A Route 53 hosted zone named by id and name, so synthesis needs no lookup. */
@@ -104,6 +109,7 @@ export const StageContext = {
   sesConfigurationSet: 'sesConfigurationSet',
   hostedZoneId: 'hostedZoneId',
   hostedZoneName: 'hostedZoneName',
+  traceSampling: 'traceSampling',
 } as const;
 
 /** The push contact of a stage that names none: a placeholder in a reserved domain, to be replaced. */
@@ -114,6 +120,9 @@ export const DEFAULT_PUSH_CONTACT = 'mailto:operators@parley.invalid';
  * (docs/operations.md), so crossing it means a leak or abuse, not growth.
  */
 export const DEFAULT_MONTHLY_BUDGET_USD = 50;
+/** Traced beyond the first request each second: all of a dev stage's few, a twentieth of production's. */
+const DEV_TRACE_SAMPLING = 1;
+const PRODUCTION_TRACE_SAMPLING = 0.05;
 
 /** Reserved for the local stack (`infra/local`), whose stack names and outputs use it. */
 const LOCAL_STAGE_NAME = 'local';
@@ -196,6 +205,9 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
   const alarmEmails = readEmails(context, StageContext.alarmEmail);
   const monthlyBudgetUsd = readBudget(context, StageContext.monthlyBudgetUsd);
   const domain = readDomain(context, StageContext.domain);
+  const traceSampling =
+    readFraction(context, StageContext.traceSampling) ??
+    (productionLike ? PRODUCTION_TRACE_SAMPLING : DEV_TRACE_SAMPLING);
   return {
     productionLike,
     webOrigins,
@@ -213,6 +225,7 @@ export function stageConfig(stage: string, context: Readonly<Record<string, unkn
     ...optional('domain', domain),
     ...optional('email', readEmail(context, productionLike, domain)),
     ...optional('hostedZone', readHostedZone(context, domain)),
+    traceSampling,
   };
 }
 
@@ -424,6 +437,23 @@ function readLabel(context: Readonly<Record<string, unknown>>, key: string): str
   throw new StageConfigError(
     `Context ${key} must be a label of up to 64 letters, digits, dots, hyphens or underscores, like 2026-12, got '${String(value)}'`,
   );
+}
+
+function readFraction(context: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const value = context[key];
+  if (value === undefined) return undefined;
+  const fraction =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  if (!(fraction >= 0 && fraction <= 1)) {
+    throw new StageConfigError(
+      `Context ${key} must be a fraction from 0 to 1, like 0.05, got '${String(value)}'`,
+    );
+  }
+  return fraction;
 }
 
 function readBoolean(context: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {

@@ -345,16 +345,31 @@ export const FUNCTIONS = {
   // The HTTP API, one function per route group of functions/edge/http-route-groups.ts (why: there).
   httpAccount: {
     entry: 'functions/handlers/http-account.ts',
-    description:
-      'Serves profiles, sign-out, account deletion, user search, friends, blocks and presence over HTTP',
+    description: 'Serves profiles, sign-out, user search, friends, blocks and presence over HTTP',
     memorySizeMb: 512,
     timeoutSeconds: 10,
     bindings: [
       mainTable('readWrite'),
+      // The first GET /me reads the account's email.
       { kind: 'userPool', access: 'readUsers' },
       // Sign-out everywhere revokes the account's refresh tokens.
       { kind: 'userPool', access: 'signOutUsers' },
-      // Deleting an account deletes it at the identity provider, and its profile picture's objects.
+      fanoutQueue,
+      limits,
+    ],
+  },
+  httpAccountLifecycle: {
+    entry: 'functions/handlers/http-account-lifecycle.ts',
+    description: 'Deletes accounts, exports their data and takes up a changed email over HTTP',
+    memorySizeMb: 512,
+    timeoutSeconds: 10,
+    bindings: [
+      mainTable('readWrite'),
+      // Taking up a changed email reads it from the account.
+      { kind: 'userPool', access: 'readUsers' },
+      // Deleting an account ends its sessions, deletes it at the identity provider, and its profile
+      // picture's objects; its conversations and friends are told through the fan-out queue.
+      { kind: 'userPool', access: 'signOutUsers' },
       { kind: 'userPool', access: 'deleteUsers' },
       blobBucket([BLOB_PREFIXES.avatars], 'delete'),
       fanoutQueue,
@@ -455,6 +470,7 @@ export const WEBSOCKET = {
 /** The function of each HTTP route group. */
 export const HTTP_GROUP_FUNCTIONS = {
   account: 'httpAccount',
+  accountLifecycle: 'httpAccountLifecycle',
   chat: 'httpChat',
   mls: 'httpMls',
   files: 'httpFiles',

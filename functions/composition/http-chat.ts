@@ -15,7 +15,7 @@ import { fanoutQueue } from './sqs';
 
 /** Conversations, sending, deleting and receipts. */
 export function buildChatDeps(): ConversationsDeps &
-  SendMessageDeps &
+  Omit<SendMessageDeps, 'metrics'> &
   DeleteMessageDeps &
   AdvanceReceiptsDeps &
   HttpHandlerDeps {

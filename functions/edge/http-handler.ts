@@ -3,8 +3,9 @@ import type { Context } from 'aws-lambda';
 import { ROUTES, refusesEndedSessions, routeKeyOf } from '../../shared/api/routes';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { checkSession } from '../chat/session/session-mark';
-import { beginRequest } from '../observability';
+import { beginRequest, withMetrics } from '../observability';
 import type { ConnectionStore } from '../ports/connection-store';
+import type { MetricsRecorder } from '../ports/metrics';
 import type { RateLimiter } from '../ports/rate-limiter';
 import { AccessClaimsSchema, HttpEventSchema } from './events';
 import { httpErrorResult, problemResult } from './http-response';
@@ -28,15 +29,17 @@ export interface HttpHandlerDeps {
  * caller from the access token's claims, refuses a token issued before its user
  * signed out everywhere on a route that changes state (API Gateway's authorizer
  * cannot know of the sign-out), counts a GET against the caller's `read`
- * allowance, serves it, and maps a thrown error.
+ * allowance, serves it, and maps a thrown error. The invocation's metrics are
+ * sent once it ends.
  *
  * @example
- * export const handler = httpHandler('chat', { listConversations: …, … }, logger, deps);
+ * export const handler = httpHandler('chat', { listConversations: …, … }, logger, metrics, deps);
  */
 export function httpHandler<G extends HttpRouteGroup>(
   group: G,
   handlers: GroupHandlers<G>,
   logger: Logger,
+  metrics: MetricsRecorder,
   /** `undefined` only for a group of public routes: no caller to count, no sign-out to check. */
   deps: HttpHandlerDeps | undefined,
 ) {
@@ -48,7 +51,7 @@ export function httpHandler<G extends HttpRouteGroup>(
     throw new Error(`The ${group} routes change state: they need the sign-out marks (sessions)`);
   }
   const check = sessions ? checkSession({ connections: sessions }) : undefined;
-  return async (rawEvent: unknown, context?: Context) => {
+  return withMetrics(metrics, async (rawEvent: unknown, context?: Context) => {
     const event = HttpEventSchema.parse(rawEvent);
     const { requestId } = event.requestContext;
     beginRequest(logger, context, requestId);
@@ -86,7 +89,7 @@ export function httpHandler<G extends HttpRouteGroup>(
       }
       return await serveRoute(id, event, caller, handlers);
     } catch (error) {
-      return httpErrorResult(error, requestId, logger);
+      return httpErrorResult(error, requestId, logger, metrics);
     }
-  };
+  });
 }

@@ -2,8 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '../../shared/protocol/problem';
+import { InMemoryMetrics } from '../adapters/memory/memory-metrics';
 import {
   ForbiddenError,
+  LimitReachedError,
   NotFoundError,
   RateLimitedError,
   SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS,
@@ -14,6 +16,7 @@ import {
 import { httpErrorResult, jsonResult, problemResult } from './http-response';
 
 const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+const metrics = new InMemoryMetrics();
 
 describe('jsonResult', () => {
   it('answers JSON that is never cached', () => {
@@ -52,23 +55,35 @@ describe('problemResult', () => {
 });
 
 describe('httpErrorResult', () => {
+  it('counts a refused rate and a reached cap, and no other refusal', () => {
+    const counted = new InMemoryMetrics();
+    httpErrorResult(new RateLimitedError(3), 'r1', logger, counted);
+    httpErrorResult(new LimitReachedError('friendsPerUser', 5000, 'Too many friends'), 'r2', logger, counted);
+    httpErrorResult(new NotFoundError('No such user'), 'r3', logger, counted);
+
+    expect(counted.total('rateLimitRefusals')).toBe(1);
+    expect(counted.total('capsReached')).toBe(1);
+  });
+
   it.each([
     [new ValidationError('messageId: required'), 400],
     [new ForbiddenError('You are not a member of this conversation'), 403],
     [new NotFoundError('No such account'), 404],
   ])('answers %s with its status and message', (error, status) => {
-    const result = httpErrorResult(error, 'req-2', logger);
+    const result = httpErrorResult(error, 'req-2', logger, metrics);
 
     expect(result.statusCode).toBe(status);
     expect(JSON.parse(result.body as string)).toMatchObject({ code: error.code, detail: error.message });
   });
 
   it('tells when to retry a send in progress and a refused rate, with Retry-After', () => {
-    const inProgress = httpErrorResult(new SendInProgressError(), 'req-4', logger);
+    const inProgress = httpErrorResult(new SendInProgressError(), 'req-4', logger, metrics);
     expect(inProgress.statusCode).toBe(409);
     expect(inProgress.headers?.['retry-after']).toBe(String(SEND_IN_PROGRESS_RETRY_AFTER_IN_SECONDS));
-    expect(httpErrorResult(new RateLimitedError(42), 'req-5', logger).headers?.['retry-after']).toBe('42');
-    expect(httpErrorResult(new ForbiddenError('no'), 'req-6', logger).headers).not.toHaveProperty(
+    expect(httpErrorResult(new RateLimitedError(42), 'req-5', logger, metrics).headers?.['retry-after']).toBe(
+      '42',
+    );
+    expect(httpErrorResult(new ForbiddenError('no'), 'req-6', logger, metrics).headers).not.toHaveProperty(
       'retry-after',
     );
   });
@@ -92,7 +107,7 @@ describe('httpErrorResult', () => {
       }),
     ],
   ])('answers %s with 503 UNAVAILABLE and Retry-After, without its message', (_, error) => {
-    const result = httpErrorResult(error, 'req-7', logger);
+    const result = httpErrorResult(error, 'req-7', logger, metrics);
 
     expect(result.statusCode).toBe(503);
     expect(result.headers?.['retry-after']).toBe(String(UNAVAILABLE_RETRY_AFTER_IN_SECONDS));
@@ -105,11 +120,11 @@ describe('httpErrorResult', () => {
       name: 'ResourceNotFoundException',
       $metadata: { httpStatusCode: 400 },
     });
-    expect(httpErrorResult(error, 'req-8', logger).statusCode).toBe(500);
+    expect(httpErrorResult(error, 'req-8', logger, metrics).statusCode).toBe(500);
   });
 
   it('answers an unexpected error with 500 and without its message', () => {
-    const result = httpErrorResult(new Error('connect ECONNREFUSED 10.0.0.7:443'), 'req-3', logger);
+    const result = httpErrorResult(new Error('connect ECONNREFUSED 10.0.0.7:443'), 'req-3', logger, metrics);
 
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toContain('ECONNREFUSED');

@@ -3,6 +3,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../shared/protocol/errors';
 import { PROBLEM_CONTENT_TYPE, problem } from '../../shared/protocol/problem';
 import { asUnavailable, ParleyError } from '../errors';
+import type { BusinessMetrics } from '../ports/metrics';
+import { countRefusal } from './refusals';
 
 const TITLES: Record<ErrorCode, string> = {
   INVALID_JSON: 'Invalid JSON',
@@ -44,13 +46,15 @@ export function problemResult(
   };
 }
 
-/** The one mapper from a thrown error to a problem+json response. */
+/** The one mapper from a thrown error to a problem+json response; a rate limit or a cap reached is counted. */
 export function httpErrorResult(
   error: unknown,
   requestId: string,
   logger: Logger,
+  metrics: Pick<BusinessMetrics, 'rateLimited' | 'capReached'>,
 ): APIGatewayProxyStructuredResultV2 {
   if (error instanceof ParleyError) {
+    countRefusal(error, metrics);
     logger.info('Request refused', { code: error.code, reason: error.name });
     const result = problemResult(error.code, error.message, requestId);
     if (error.retryAfterSeconds !== undefined) {

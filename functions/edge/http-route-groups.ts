@@ -8,9 +8,13 @@ import type { RouteId } from '../../shared/api/routes';
  * each function's cold start to the clients it uses and its role to the grants
  * it needs, while each group still sees enough traffic to stay warm.
  *
- * - `account`: profile, the export of my data, sign-out everywhere, user search,
- *   friends, blocks and presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me`
- *   and `POST /me/email` read the account's email; sign-out everywhere revokes its refresh tokens).
+ * - `account`: profile, sign-out everywhere, user search, friends, blocks and
+ *   presence. DynamoDB, the fan-out queue, and Cognito (the first `GET /me` reads the account's
+ *   email; sign-out everywhere revokes its refresh tokens).
+ * - `accountLifecycle`: what a person does to their account as a whole, rarely: delete it, export
+ *   their data, take up a changed email. Apart from `account` because deletion brings the S3 client,
+ *   every conversation's departure and Cognito's delete grant, which the everyday profile and friends
+ *   routes never use (they kept `account` over its bundle target).
  * - `chat`: conversations (and each member's own settings of them), sending, deleting and receipts. DynamoDB and the
  *   fan-out queue: the same clients as the WebSocket `send`.
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
@@ -28,10 +32,7 @@ export const HTTP_ROUTE_GROUPS = {
   account: [
     'getMe',
     'updateMe',
-    'syncMyEmail',
-    'exportMyData',
     'signOutEverywhere',
-    'deleteMe',
     'findUsers',
     'getUser',
     'listFriends',
@@ -45,6 +46,7 @@ export const HTTP_ROUTE_GROUPS = {
     'unblockUser',
     'getPresence',
   ],
+  accountLifecycle: ['deleteMe', 'exportMyData', 'syncMyEmail'],
   chat: [
     'listConversations',
     'createConversation',

@@ -2,6 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ErrorCode } from '../../shared/protocol/errors';
 import { errorFrame, type OutboundFrame } from '../../shared/protocol/outbound';
 import { asUnavailable, ParleyError } from '../errors';
+import type { BusinessMetrics } from '../ports/metrics';
+import { countRefusal } from './refusals';
 
 /** What a two-way WebSocket route returns: API Gateway sends `body` to the caller as a frame. */
 export interface WebSocketRouteResult {
@@ -20,11 +22,17 @@ export function frameResult(frame: OutboundFrame, statusCode = 200): WebSocketRo
 
 /**
  * The one mapper from a thrown error to an error frame. Known errors keep
- * their code and message; anything else is logged and answered as INTERNAL,
- * never with its message or stack.
+ * their code and message (a rate limit or a cap reached is counted); anything
+ * else is logged and answered as INTERNAL, never with its message or stack.
  */
-export function errorResult(error: unknown, requestId: string, logger: Logger): WebSocketRouteResult {
+export function errorResult(
+  error: unknown,
+  requestId: string,
+  logger: Logger,
+  metrics: Pick<BusinessMetrics, 'rateLimited' | 'capReached'>,
+): WebSocketRouteResult {
   if (error instanceof ParleyError) {
+    countRefusal(error, metrics);
     logger.info('Request refused', { code: error.code, reason: error.name });
     return frameResult(
       errorFrame({

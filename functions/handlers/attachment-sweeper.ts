@@ -1,17 +1,19 @@
 import type { Context } from 'aws-lambda';
 import { sweepAttachments } from '../chat/attachment/sweep-attachments';
 import { buildSweeperDeps } from '../composition/attachment-sweeper';
+import { metricsRecorder } from '../composition/metrics';
 import { ScheduledEventSchema } from '../edge/events';
-import { beginRequest, createLogger } from '../observability';
+import { beginRequest, createLogger, withMetrics } from '../observability';
 
 const logger = createLogger('attachment-sweeper');
+const metrics = metricsRecorder('attachment-sweeper');
 const sweep = sweepAttachments(buildSweeperDeps());
 
 /** The schedule's tick: deletes the objects no message keeps, and says how many. */
-export const handler = async (rawEvent: unknown, context?: Context) => {
+export const handler = withMetrics(metrics, async (rawEvent: unknown, context?: Context) => {
   const event = ScheduledEventSchema.parse(rawEvent);
   beginRequest(logger, context, event.id);
   const outcome = await sweep();
   logger.info('Attachments swept', { ...outcome });
   return outcome;
-};
+});

@@ -4,12 +4,14 @@ import { checkConnection } from '../chat/connection/check-connection';
 import { isLastAttempt, parkFailedJob } from '../chat/push/dead-letter';
 import { deliverJob } from '../chat/push/deliver-job';
 import { buildSenderDeps } from '../composition/fanout-sender';
+import { metricsRecorder } from '../composition/metrics';
 import { parseJson, parseWith } from '../edge/parse';
 import { ParleyError } from '../errors';
-import { createLogger } from '../observability';
+import { createLogger, withMetrics } from '../observability';
 import { type FanoutJob, FanoutJobSchema } from '../ports/fanout-queue';
 
 const logger = createLogger('fanout-sender');
+const metrics = metricsRecorder('fanout-sender');
 const deps = buildSenderDeps();
 const deliver = deliverJob(deps);
 const check = checkConnection(deps);
@@ -35,6 +37,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       reason: error instanceof ParleyError ? error.message : 'The job could not be read',
     };
     logger.error('Fan-out job refused', note);
+    metrics.fanoutJobFailed();
     await deps.deadLetters.parkRefused(note);
     return;
   }
@@ -45,14 +48,21 @@ async function processRecord(record: SQSRecord): Promise<void> {
   try {
     if (job.kind === 'connection-check') {
       const outcome = await check(job);
+      if (outcome === 'gone') metrics.connectionGone();
       log.info('Connection checked', { ...subject, outcome });
       return;
     }
     // The queue gave this job out before: the first attempt may have pushed it, or failed before.
     const report = await deliver(job, { redelivered: receiveCount > 1 });
     log.info('Fan-out done', { ...subject, ...report });
+    metrics.fanoutPosted(report);
+    // The job's `takenAt` is the message's stored time (its `sentAt`): what a recipient waited for it.
+    if (job.kind === 'message' && job.takenAt !== undefined && report.delivered > 0) {
+      metrics.messagePushed(deps.clock() - job.takenAt);
+    }
   } catch (error) {
     log.error('Fan-out failed', { ...subject, receiveCount, error: error as Error });
+    metrics.fanoutJobFailed();
     if (!isLastAttempt(receiveCount, deps.maxReceiveCount)) throw error;
     await park(job, {
       messageId: record.messageId,
@@ -87,8 +97,8 @@ function subjectOf(job: FanoutJob): Record<string, unknown> {
 }
 
 /** SQS event source with partial batch responses (`ReportBatchItemFailures`). */
-export const handler = async (event: SQSEvent, context: Context) => {
+export const handler = withMetrics(metrics, async (event: SQSEvent, context: Context) => {
   logger.resetKeys();
   logger.addContext(context);
   return processPartialResponse(event, processRecord, processor, { context });
-};
+});

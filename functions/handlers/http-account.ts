@@ -1,49 +1,31 @@
-import { deleteAccount } from '../chat/account/delete-account';
-import { exportMyData } from '../chat/account/export-my-data';
-import { conversations } from '../chat/conversation/conversations';
 import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
 import { getMe } from '../chat/profile/get-me';
-import { syncMyEmail } from '../chat/profile/sync-my-email';
 import { updateMe } from '../chat/profile/update-me';
 import { signOutEverywhere } from '../chat/session/sign-out-everywhere';
 import { buildAccountDeps } from '../composition/http-account';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
+const metrics = metricsRecorder('http-account');
 const deps = buildAccountDeps();
 const me = getMe(deps);
 const changeMe = updateMe(deps);
-const syncEmail = syncMyEmail(deps);
 const signOut = signOutEverywhere(deps);
 const find = findUsers(deps);
 const user = getUser(deps);
 const friendship = friends(deps);
 const presence = getPresence(deps);
-const logger = createLogger('http-account');
-const deleteMe = deleteAccount({
-  ...deps,
-  conversations: conversations(deps),
-  friends: friendship,
-  signOutEverywhere: signOut,
-});
-const exportData = exportMyData(deps);
 
-/** Profile (its email follows the account's), export, sign-out, account deletion, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
-    syncMyEmail: (_input, caller) => syncEmail(caller),
-    exportMyData: ({ query }, caller) => exportData(caller, query.cursor),
     signOutEverywhere: (_input, caller) => signOut(caller),
-    deleteMe: async (_input, caller) => {
-      const summary = await deleteMe(caller);
-      // Counts only: who the account was stays out of the logs.
-      logger.info('Account deleted', { ...summary });
-    },
     findUsers: ({ query }, caller) => find(caller, query),
     getUser: ({ params }, caller) => user(caller, params.userId),
     listFriends: ({ query }, caller) => friendship.list(caller, query.limit, query.cursor),
@@ -57,7 +39,8 @@ export const handler = httpHandler(
     unblockUser: ({ params }, caller) => friendship.unblock(caller, params.userId),
     getPresence: async ({ query }, caller) => ({ items: await presence(caller, query.userIds) }),
   },
-  logger,
+  createLogger('http-account'),
+  metrics,
   deps,
 );
 

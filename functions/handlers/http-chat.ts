@@ -5,12 +5,14 @@ import { deleteMessage } from '../chat/message/delete-message';
 import { sendMessage } from '../chat/message/send-message';
 import { advanceReceipts } from '../chat/receipt/advance-receipts';
 import { buildChatDeps } from '../composition/http-chat';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
+const metrics = metricsRecorder('http-chat');
 const deps = buildChatDeps();
 const chats = conversations(deps);
-const send = sendMessage(deps);
+const send = sendMessage({ ...deps, metrics });
 const remove = deleteMessage(deps);
 const receipts = advanceReceipts(deps);
 const settings = updateSettings({ ...deps, maxPinned: MAX_PINNED_CONVERSATIONS });
@@ -56,5 +58,6 @@ export const handler = httpHandler(
     updateReceipts: ({ params, body }, caller) => receipts(caller, params.conversationId, body),
   },
   createLogger('http-chat'),
+  metrics,
   deps,
 );

@@ -1,4 +1,5 @@
 import { openApiDocument } from '../../shared/api/openapi';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
@@ -15,6 +16,7 @@ export const handler = httpHandler(
     },
   },
   createLogger('http-description'),
+  metricsRecorder('http-description'),
   // Public: no caller to count.
   undefined,
 );

@@ -4,9 +4,11 @@ import { createAvatarUpload } from '../chat/profile/create-avatar-upload';
 import { getAvatar } from '../chat/profile/get-avatar';
 import { setAvatar } from '../chat/profile/set-avatar';
 import { buildFilesDeps } from '../composition/http-files';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
 import { createLogger } from '../observability';
 
+const metrics = metricsRecorder('http-files');
 const deps = buildFilesDeps();
 const upload = createUpload(deps);
 const download = getAttachment(deps);
@@ -18,7 +20,11 @@ const downloadAvatar = getAvatar(deps);
 export const handler = httpHandler(
   'files',
   {
-    createUpload: ({ params, body }, caller) => upload(caller, params.conversationId, body.size),
+    createUpload: async ({ params, body }, caller) => {
+      const form = await upload(caller, params.conversationId, body.size);
+      metrics.attachmentGranted(body.size);
+      return form;
+    },
     getAttachment: ({ params }, caller) => download(caller, params.conversationId, params.attachmentId),
     createAvatarUpload: ({ body }, caller) => uploadAvatar(caller, body.size),
     setAvatar: ({ body }, caller) => changeAvatar(caller, body.avatarId),
@@ -28,5 +34,6 @@ export const handler = httpHandler(
     getAvatar: ({ params }, caller) => downloadAvatar(caller, params.userId),
   },
   createLogger('http-files'),
+  metrics,
   deps,
 );

@@ -13,9 +13,12 @@ import { getEpoch } from '../chat/mls/get-epoch';
 import { postCommit } from '../chat/mls/post-commit';
 import { acknowledgeWelcome, listWelcomes } from '../chat/mls/welcomes';
 import { buildMlsDeps } from '../composition/http-mls';
+import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
+import { ConflictError } from '../errors';
 import { createLogger } from '../observability';
 
+const metrics = metricsRecorder('http-mls');
 const deps = buildMlsDeps();
 const history = listHistory(deps);
 const register = registerDevice(deps);
@@ -48,11 +51,20 @@ export const handler = httpHandler(
     uploadKeyPackages: ({ params, body }, caller) => upload(caller, params.deviceId, body),
     countKeyPackages: ({ params }, caller) => countPackages(caller, params.deviceId),
     claimKeyPackages: ({ body }, caller) => claim(caller, body.userIds),
-    postCommit: ({ params, body }, caller) => commit(caller, params.conversationId, body),
+    postCommit: async ({ params, body }, caller) => {
+      try {
+        return await commit(caller, params.conversationId, body);
+      } catch (error) {
+        // Two devices committed to one epoch: the loser applies the winner's commit and retries.
+        if (error instanceof ConflictError) metrics.commitConflicted();
+        throw error;
+      }
+    },
     getEpoch: ({ params }, caller) => epochOf(caller, params.conversationId),
     listWelcomes: ({ params, query }, caller) => welcomes(caller, params.deviceId, query),
     acknowledgeWelcome: ({ params }, caller) => acknowledge(caller, params),
   },
   createLogger('http-mls'),
+  metrics,
   deps,
 );

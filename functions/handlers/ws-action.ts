@@ -10,14 +10,16 @@ import { okFrame } from '../../shared/protocol/outbound';
 import { deleteMessage } from '../chat/message/delete-message';
 import { relayTyping } from '../chat/presence/relay-typing';
 import { advanceReceipts } from '../chat/receipt/advance-receipts';
+import { metricsRecorder } from '../composition/metrics';
 import { buildActionDeps } from '../composition/ws-action';
 import { ConnectionAuthSchema, frameText, WebSocketEventSchema } from '../edge/events';
 import { parseJson, parseWith } from '../edge/parse';
 import { errorResult, frameResult, noReply } from '../edge/ws-response';
 import { UnknownActionError } from '../errors';
-import { beginRequest, createLogger } from '../observability';
+import { beginRequest, createLogger, withMetrics } from '../observability';
 
 const logger = createLogger('ws-action');
+const metrics = metricsRecorder('ws-action');
 const deps = buildActionDeps();
 const remove = deleteMessage(deps);
 const receipt = advanceReceipts(deps);
@@ -27,7 +29,7 @@ const typing = relayTyping(deps);
  * `delete`, `receipt` and `typing`. They answer `{type:"ok"}` only when the
  * frame carried a `requestId`: every reply is a billed message.
  */
-export const handler = async (rawEvent: unknown, context?: Context) => {
+export const handler = withMetrics(metrics, async (rawEvent: unknown, context?: Context) => {
   const event = WebSocketEventSchema.parse(rawEvent);
   const { connectionId, requestId, routeKey } = event.requestContext;
   beginRequest(logger, context, requestId);
@@ -63,6 +65,6 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
     }
     return clientRequestId ? frameResult(okFrame({ requestId: clientRequestId })) : noReply();
   } catch (error) {
-    return errorResult(error, peekRequestId(raw) ?? requestId, logger);
+    return errorResult(error, peekRequestId(raw) ?? requestId, logger, metrics);
   }
-};
+});

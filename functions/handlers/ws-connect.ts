@@ -4,12 +4,14 @@ import { DeviceIdSchema } from '../../shared/protocol/ids';
 import { WEBSOCKET_SUBPROTOCOL } from '../../shared/protocol/limits';
 import { parseProtocols } from '../chat/connection/authorize-connection';
 import { openConnection } from '../chat/connection/open-connection';
+import { metricsRecorder } from '../composition/metrics';
 import { buildConnectDeps } from '../composition/ws-connection';
 import { ConnectionAuthSchema, header, WebSocketEventSchema } from '../edge/events';
 import { LimitReachedError, SessionEndedError } from '../errors';
-import { beginRequest, createLogger } from '../observability';
+import { beginRequest, createLogger, withMetrics } from '../observability';
 
 const logger = createLogger('ws-connect');
+const metrics = metricsRecorder('ws-connect');
 const open = openConnection(buildConnectDeps());
 
 /**
@@ -18,7 +20,7 @@ const open = openConnection(buildConnectDeps());
  * does one past the user's socket cap (409, `LIMIT_REACHED`); a sign-out everywhere since the token was
  * issued refuses it too (401).
  */
-export const handler = async (rawEvent: unknown, context?: Context) => {
+export const handler = withMetrics(metrics, async (rawEvent: unknown, context?: Context) => {
   const event = WebSocketEventSchema.parse(rawEvent);
   const { connectionId, requestId } = event.requestContext;
   beginRequest(logger, context, requestId);
@@ -44,6 +46,7 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
       return { statusCode: 401 };
     }
     if (!(error instanceof LimitReachedError)) throw error;
+    metrics.capReached();
     logger.warn('Connection refused: socket cap reached', { connectionId, userId, cap: error.limit });
     return { statusCode: HTTP_STATUS_BY_CODE[error.code] };
   }
@@ -53,4 +56,4 @@ export const handler = async (rawEvent: unknown, context?: Context) => {
   return offered.includes(WEBSOCKET_SUBPROTOCOL)
     ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': WEBSOCKET_SUBPROTOCOL } }
     : { statusCode: 200 };
-};
+});

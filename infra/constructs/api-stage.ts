@@ -12,6 +12,7 @@ import type { StageConfig } from '../stage-config';
 import type { BucketName, FunctionName, QueueName, TableName } from '../topology';
 import { bindFunction } from './bind';
 import { ParleyFunction } from './parley-function';
+import { TraceSampling } from './trace-sampling';
 
 /** Removal of a stage's logs: kept with the data in production-like stages. */
 function logRemovalPolicy(config: StageConfig): RemovalPolicy {
@@ -71,7 +72,8 @@ export interface ApiStackProps extends StackProps {
 
 /**
  * The functions a stack part runs, by topology name, each bound to what its
- * topology bindings name (`connections`: the WebSocket stage, where there is one).
+ * topology bindings name (`connections`: the WebSocket stage, where there is one),
+ * and the X-Ray sampling rule for them.
  */
 export function createFunctions(
   scope: Construct,
@@ -107,5 +109,11 @@ export function createFunctions(
     });
     functions[name] = fn;
   }
+  // The stage's sampling rate for these functions' traces.
+  new TraceSampling(scope, 'TraceSampling', {
+    stage: props.stage,
+    part: part === 'realtime' ? 'ws' : 'http',
+    fixedRate: props.config.traceSampling,
+  });
   return functions;
 }

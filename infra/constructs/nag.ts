@@ -13,6 +13,17 @@ export const NAG_RUNTIME_PINNED: Acknowledgment = {
 };
 
 /**
+ * Active tracing's grant (`xray:PutTraceSegments`, `xray:PutTelemetryRecords`), which CDK adds to a
+ * function's role: X-Ray has no resource to scope these actions to.
+ */
+export const NAG_XRAY_WILDCARD: Acknowledgment = {
+  id: 'AwsSolutions-IAM5[Resource::*]',
+  reason:
+    'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions: AWS documents ' +
+    'Resource "*" as the only form, and the statement holds those two write-only actions and nothing else.',
+};
+
+/**
  * The finding id cdk-nag gives a wildcard resource (`AwsSolutions-IAM5[Resource::…]`),
  * so an acknowledgment names that exact resource and nothing broader. The
  * ARN is resolved in its stack and flattened as cdk-nag does: `Ref` and

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   ApplicationLogLevel,
@@ -7,14 +7,17 @@ import {
   type CfnFunction,
   LoggingFormat,
   Runtime,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Env } from '../../functions/config';
+import { METRICS_NAMESPACE } from '../../functions/metric-names';
 import { LAMBDA_BUNDLING, SOURCE_MAPS_DIR_SUFFIX } from '../bundling';
 import { REPO_ROOT } from '../paths';
 import { FUNCTIONS, type FunctionDefinition, type FunctionName } from '../topology';
+import { NAG_XRAY_WILDCARD } from './nag';
 
 /** CloudFormation metadata key naming a resource's topology entry, for the local stack's parity test. */
 export const TOPOLOGY_METADATA_KEY = 'parley:topology';
@@ -22,7 +25,7 @@ export const TOPOLOGY_METADATA_KEY = 'parley:topology';
 export interface ParleyFunctionProps {
   /** The function's entry in `topology.ts`; entry, memory, timeout and description come from it. */
   readonly name: FunctionName;
-  /** Stage name, given to the function as `PARLEY_STAGE` for its logs. */
+  /** Stage name, given to the function as `PARLEY_STAGE` for its logs and metrics. */
   readonly stage: string;
   /** How long the function's log group keeps its logs. */
   readonly logRetention: RetentionDays;
@@ -36,8 +39,9 @@ export interface ParleyFunctionProps {
 /**
  * A Parley function as the topology defines it: an ESM bundle built by local
  * esbuild (never Docker), on Node.js 22 and Graviton, with its own log group
- * in JSON format and its own role that starts with no permission beyond
- * writing to that log group. Bindings (`bind.ts`) add the rest.
+ * in JSON format, X-Ray active tracing, and its own role that starts with no
+ * permission beyond writing to that log group and sending its traces.
+ * Bindings (`bind.ts`) add the rest.
  *
  * @example
  * const send = new ParleyFunction(this, 'WsSend', { name: 'wsSend', stage: 'dev', logRetention: RetentionDays.ONE_WEEK });
@@ -112,7 +116,9 @@ export class ParleyFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
-      environment: { [Env.Stage]: props.stage },
+      // A segment per sampled invocation, continued from the header SQS carries; see TraceSampling.
+      tracing: Tracing.ACTIVE,
+      environment: { [Env.Stage]: props.stage, [Env.MetricsNamespace]: METRICS_NAMESPACE },
       bundling: {
         format: OutputFormat.ESM,
         target: LAMBDA_BUNDLING.target,
@@ -136,6 +142,7 @@ export class ParleyFunction extends Construct {
       },
     });
     (fn.node.defaultChild as CfnFunction).addMetadata(TOPOLOGY_METADATA_KEY, { function: this.name });
+    Validations.of(this.role).acknowledge(NAG_XRAY_WILDCARD);
     return fn;
   }
 

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Caps, capsWith } from '../../functions/caps';
 import { Env, type EnvName } from '../../functions/config';
+import { METRICS_NAMESPACE } from '../../functions/metric-names';
 import type { RateLimit, RateLimitedAction } from '../../functions/ports/rate-limiter';
 import { rateLimitsWith } from '../../functions/rate-limits';
 import { type StackOutputs, stageEndpoints } from '../../shared/client/stage';
@@ -276,6 +277,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [Env.JwksUri]: cognito.jwksUri,
       [Env.CognitoEndpoint]: cognito.endpoint,
       [Env.Stage]: LOCAL_STAGE,
+      [Env.MetricsNamespace]: METRICS_NAMESPACE,
       [Env.RateLimits]: JSON.stringify(rateLimitsWith(options.rateLimits)),
       [Env.Caps]: JSON.stringify(capsWith(options.caps)),
       // The gateway's, shortened in tests: the functions check connections on its schedule.
@@ -459,7 +461,7 @@ function functionEnvironment(
   name: FunctionName,
   values: Partial<Record<EnvName, string>>,
 ): Record<string, string> {
-  const names = new Set<EnvName>([Env.Stage]);
+  const names = new Set<EnvName>([Env.Stage, Env.MetricsNamespace]);
   for (const binding of FUNCTIONS[name].bindings) {
     for (const env of envNamesOf(binding)) names.add(env);
     if (binding.kind === 'table') names.add(Env.DynamoDbEndpoint);

@@ -15,6 +15,7 @@ import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-
 import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../functions/adapters/memory/memory-fanout-queue';
 import { InMemoryMessageLog } from '../../functions/adapters/memory/memory-message-log';
+import { InMemoryMetrics } from '../../functions/adapters/memory/memory-metrics';
 import { InMemoryNotifier } from '../../functions/adapters/memory/memory-notifier';
 import { InMemoryProfileStore } from '../../functions/adapters/memory/memory-profile-store';
 import { InMemoryPushQueue } from '../../functions/adapters/memory/memory-push-queue';
@@ -58,6 +59,8 @@ export interface MemoryDeps {
   /** Web Push jobs the fan-out sender queued. */
   readonly pushes: InMemoryPushQueue;
   readonly messages: InMemoryMessageLog;
+  /** What the use cases counted (messages stored). */
+  readonly metrics: InMemoryMetrics;
   readonly notifier: InMemoryNotifier;
   readonly profiles: InMemoryProfileStore;
   readonly relationships: InMemoryRelationshipStore;
@@ -104,6 +107,7 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     fanout: new InMemoryFanoutQueue(),
     pushes: new InMemoryPushQueue(),
     messages: new InMemoryMessageLog(),
+    metrics: new InMemoryMetrics(),
     notifier: new InMemoryNotifier(),
     profiles: new InMemoryProfileStore(options.profiles),
     relationships: new InMemoryRelationshipStore(),

@@ -216,6 +216,8 @@ describe('sendMessage', () => {
     expect(bodyOf(1)).toBe('hello bob');
     expect(messageJobs().map((job) => [job.seq, job.correlationId])).toEqual([[1, 'req-1']]);
     expect(messageJobs()[0]?.frame?.body).toBe(base64('hello bob'));
+    // Counted once: the retry stored nothing.
+    expect(deps.metrics.total('messagesStored')).toBe(1);
   });
 
   it('stores nothing when its fan-out cannot be queued, and a retry stores and pushes it once', async () => {
@@ -232,6 +234,8 @@ describe('sendMessage', () => {
     expect(messageJobs().map((job) => [job.seq, job.correlationId, job.frame?.messageId])).toEqual([
       [2, 'req-retry', 'm1'],
     ]);
+    // The refused attempt stored nothing, and the second retry returned the first result.
+    expect(deps.metrics.total('messagesStored')).toBe(1);
   });
 
   it("stores another sender's message with the same messageId as a new message", async () => {

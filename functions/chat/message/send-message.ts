@@ -11,6 +11,7 @@ import {
 } from '../../errors';
 import type { AttachmentStore } from '../../ports/attachment-store';
 import { type AppendResult, isContent } from '../../ports/message-log';
+import type { BusinessMetrics } from '../../ports/metrics';
 import { inOrder, requireMembership } from '../access';
 import { type ConversationsDeps, conversations as conversationsOf } from '../conversation/conversations';
 import { directConversationId } from '../conversation/direct-conversation';
@@ -19,6 +20,8 @@ import { messageJobOf, type SendOrigin } from './message-job';
 /** A send may open a direct conversation, so it needs what conversations need; and the attachments it carries. */
 export type SendMessageDeps = ConversationsDeps & {
   readonly attachments: Pick<AttachmentStore, 'getMany' | 'attach'>;
+  /** Counts each message stored once: a retry that returns the first result is not another message. */
+  readonly metrics: Pick<BusinessMetrics, 'messageStored'>;
 };
 
 export interface SendMessageCommand {
@@ -123,6 +126,7 @@ export function sendMessage(deps: SendMessageDeps) {
       },
       { checks, beforePlace },
     );
+    if (!stored.duplicate) deps.metrics.messageStored();
     const sentAt = new Date(stored.sentAt).toISOString();
     return ackFrame({
       ...(command.requestId ? { requestId: command.requestId } : {}),
