@@ -4,6 +4,7 @@ import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-di
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
+import type { CountMySocketsDeps } from '../chat/connection/count-my-sockets';
 import type { FriendsDeps } from '../chat/friend/friends';
 import type { getPresence } from '../chat/presence/get-presence';
 import type { FindUsersDeps } from '../chat/profile/find-users';
@@ -21,6 +22,7 @@ export function buildAccountDeps(): GetMeDeps &
   FindUsersDeps &
   FriendsDeps &
   Parameters<typeof getPresence>[0] &
+  CountMySocketsDeps &
   SignOutEverywhereDeps &
   HttpHandlerDeps {
   return accountStores();

@@ -31,6 +31,7 @@ import type { RouteId } from '../../shared/api/routes';
 export const HTTP_ROUTE_GROUPS = {
   account: [
     'getMe',
+    'getMySockets',
     'updateMe',
     'signOutEverywhere',
     'findUsers',

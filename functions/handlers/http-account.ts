@@ -1,3 +1,4 @@
+import { countMySockets } from '../chat/connection/count-my-sockets';
 import { friends } from '../chat/friend/friends';
 import { getPresence } from '../chat/presence/get-presence';
 import { findUsers, getUser } from '../chat/profile/find-users';
@@ -12,6 +13,7 @@ import { createLogger } from '../observability';
 const metrics = metricsRecorder('http-account');
 const deps = buildAccountDeps();
 const me = getMe(deps);
+const mySockets = countMySockets(deps);
 const changeMe = updateMe(deps);
 const signOut = signOutEverywhere(deps);
 const find = findUsers(deps);
@@ -19,11 +21,12 @@ const user = getUser(deps);
 const friendship = friends(deps);
 const presence = getPresence(deps);
 
-/** Profile, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
+/** Profile, open sockets, sign-out, user search, friends, blocks and presence: one line per route, one use case each. */
 export const handler = httpHandler(
   'account',
   {
     getMe: (_input, caller) => me(caller),
+    getMySockets: (_input, caller) => mySockets(caller),
     updateMe: ({ body }, caller) => changeMe(caller, body),
     signOutEverywhere: (_input, caller) => signOut(caller),
     findUsers: ({ query }, caller) => find(caller, query),

@@ -33,6 +33,15 @@ export const ROUTE_DESCRIPTIONS = {
   getMe: {
     summary: 'My profile; created on first call after sign-up',
   },
+  getMySockets: {
+    summary: 'How many WebSockets I have open, and the most I may',
+    description:
+      'A WebSocket handshake past the `socketsPerUser` cap is refused (409 `LIMIT_REACHED`), and a browser ' +
+      'cannot read why a handshake failed. A client whose handshakes keep failing asks here: `open` at `max` ' +
+      'means it has to wait until one of the user’s other tabs or devices closes its socket. A socket whose ' +
+      'client vanished without closing counts until the server notices, within the idle timeout (10 minutes). ' +
+      'Counts against the `read` allowance.',
+  },
   updateMe: {
     summary: 'Change my username or display name',
   },

@@ -25,6 +25,7 @@ import {
   MemberRoleSchema,
   MeSchema,
   MessageEnvelopeSchema,
+  MySocketsSchema,
   PageSchema,
   PendingWelcomeSchema,
   PresenceSchema,
@@ -170,6 +171,7 @@ type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never :
  */
 export const ROUTE_RESPONSES = {
   getMe: MeSchema,
+  getMySockets: MySocketsSchema,
   updateMe: MeSchema,
   syncMyEmail: MeSchema,
   exportMyData: AccountExportSchema,

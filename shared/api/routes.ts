@@ -360,6 +360,14 @@ export const ROUTES = {
     status: 200,
     errors: [],
   }),
+  getMySockets: route({
+    method: 'GET',
+    path: '/me/sockets',
+    tag: 'profile',
+    auth: 'jwt',
+    status: 200,
+    errors: [],
+  }),
   updateMe: route({
     method: 'PATCH',
     path: '/me',

@@ -40,6 +40,13 @@ export const MeSchema = z.extend(PublicProfileSchema, {
 });
 export type Me = z.infer<typeof MeSchema>;
 
+/** How many WebSockets the caller has open, against the most a user may (the `socketsPerUser` cap). */
+export const MySocketsSchema = z.object({
+  open: z.number().check(z.int(), z.nonnegative()),
+  max: z.number().check(z.int(), z.positive()),
+});
+export type MySockets = z.infer<typeof MySocketsSchema>;
+
 export const FriendStateSchema = z.enum(['friend', 'incoming', 'outgoing']);
 export type FriendState = z.infer<typeof FriendStateSchema>;
 

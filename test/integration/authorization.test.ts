@@ -86,6 +86,8 @@ describe('authorization on every route', () => {
   const forbiddenToStrangers = { outsider: 403, removed: 403, blocked: 403 };
   const cases: Record<RouteId, Case> = {
     getMe: { path: () => '/me', expect: { all: 200 } },
+    // Each caller's own count: nobody else's sockets are in it.
+    getMySockets: { path: () => '/me/sockets', expect: { all: 200 } },
     updateMe: { path: () => '/me', body: () => ({ displayName: 'Renamed' }), expect: { all: 200 } },
     exportMyData: { path: () => '/me/export', expect: { all: 200 } },
     // Each caller's own profile, its email as the account's (unchanged here).

@@ -53,9 +53,27 @@ export class Connection {
       },
       status: (status) => {
         this.store.state.status = status;
+        if (status === 'online') this.store.state.socketLimit = undefined;
         this.store.changed();
       },
+      handshakesFailing: () => void this.checkSocketLimit(),
     });
+  }
+
+  /**
+   * Whether the user's other tabs and devices hold every socket a user may open: then this one waits for
+   * one of them to close, and the screen says so instead of only "Reconnecting".
+   */
+  private async checkSocketLimit(): Promise<void> {
+    try {
+      const { open, max } = await this.api.getMySockets();
+      const limit = open >= max ? max : undefined;
+      if (this.store.state.status === 'online' || this.store.state.socketLimit === limit) return;
+      this.store.state.socketLimit = limit;
+      this.store.changed();
+    } catch {
+      // Offline, or the server is down: the banner already says the connection is being retried.
+    }
   }
 
   /** The socket's token; a session the server ended stops the socket and tells the screens. */

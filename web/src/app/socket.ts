@@ -42,6 +42,8 @@ export class ChatSocket {
   private retry = FIRST_RETRY_IN_MS;
   /** The last handshake failed: the next one takes a freshly refreshed token. */
   private refused = false;
+  /** Handshakes that failed in a row. */
+  private failedHandshakes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiting = new Map<string, Waiting>();
   private readonly heartbeat = new Heartbeat({
@@ -60,6 +62,11 @@ export class ChatSocket {
       /** Called on every (re)connection, after the socket is open. */
       open(): void;
       status(status: ConnectionStatus): void;
+      /**
+       * Handshakes keep failing (twice in a row, a fresh token the second time): called after each such
+       * failure, so the caller can ask the server why (a browser cannot read the handshake's status).
+       */
+      handshakesFailing?(): void;
     },
   ) {
     void this.connect();
@@ -147,6 +154,7 @@ export class ChatSocket {
     ws.onopen = () => {
       opened = true;
       this.refused = false;
+      this.failedHandshakes = 0;
       this.retry = FIRST_RETRY_IN_MS;
       this.heartbeat.sent();
       this.setStatus('online');
@@ -178,7 +186,11 @@ export class ChatSocket {
     };
     ws.onclose = () => {
       // A handshake that never opened: the next attempt asks for a freshly refreshed token.
-      if (this.ws === ws && !opened) this.refused = true;
+      if (this.ws === ws && !opened) {
+        this.refused = true;
+        this.failedHandshakes += 1;
+        if (this.failedHandshakes >= 2) this.handlers.handshakesFailing?.();
+      }
       this.dropped(ws);
     };
   }

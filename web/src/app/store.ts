@@ -52,6 +52,11 @@ export interface ModelState {
   me: PublicProfile;
   readonly deviceId: string;
   status: ConnectionStatus;
+  /**
+   * While the socket cannot connect because the user has as many open as a user may (`socketsPerUser`):
+   * that number. A browser cannot read why a handshake failed, so this comes from asking the server.
+   */
+  socketLimit?: number;
   conversations: ConversationView[];
   /** Conversation → the newest part of its history, as far as read from this browser's store. */
   messages: Record<string, readonly MessageView[]>;

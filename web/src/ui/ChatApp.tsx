@@ -106,9 +106,11 @@ export function ChatApp(props: {
         ) : null}
         {state.status !== 'online' ? (
           <div class="banner" role="status">
-            {state.status === 'connecting'
-              ? 'Connecting…'
-              : 'Offline. Reconnecting… Messages you write are sent when the connection returns.'}
+            {state.socketLimit !== undefined
+              ? `Parley is open in too many tabs or windows (${state.socketLimit} at most for one account). Close one and this one connects.`
+              : state.status === 'connecting'
+                ? 'Connecting…'
+                : 'Offline. Reconnecting… Messages you write are sent when the connection returns.'}
           </div>
         ) : null}
         {state.notice ? (
