@@ -25,7 +25,7 @@ import type { Trace } from './trace';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
-  /** Physical name of each topology table. */
+  /** Physical name of the table the functions use for each topology table. */
   readonly tableNames: Record<TableName, string>;
   /** An outage, for fault tests: while down, every connection is dropped unanswered. */
   setDown(down: boolean): void;
@@ -38,6 +38,17 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
+/** The table the stack was told to use does not exist: on AWS too, a restore makes it before the switch. */
+export class LocalTableMissingError extends Error {
+  constructor(tableName: string, options?: ErrorOptions) {
+    super(
+      `Table ${tableName} does not exist in the local DynamoDB: make it first (npm run restore:local -- --to ${tableName})`,
+      options,
+    );
+    this.name = 'LocalTableMissingError';
+  }
+}
+
 /**
  * DynamoDB stand-in: dynalite, in process, data on disk under `dataDir` so
  * history survives a restart. Creates the topology's tables when missing.
@@ -48,6 +59,12 @@ export async function startDynamoDb(options: {
   dataDir: string;
   port: number;
   region: string;
+  /**
+   * The table to use instead of the topology's own, as `-c tableName=` does on AWS (a restored table).
+   * It must exist; the topology's own table is still made, and kept, as the data stack keeps it.
+   * @default the topology's table
+   */
+  tableName?: string;
   meter?: Meter;
   trace?: Trace;
   onError?: (message: string, error: unknown) => void;
@@ -93,6 +110,14 @@ export async function startDynamoDb(options: {
       tableNames[name] = name;
       await ensureTable(client, name, table);
     }
+    if (options.tableName !== undefined) {
+      await requireTable(client, options.tableName);
+      for (const name of Object.keys(tableNames) as TableName[]) tableNames[name] = options.tableName;
+    }
+  } catch (error) {
+    // Nobody else holds the server yet: left open, it would keep the port and the store's lock.
+    await close(server);
+    throw error;
   } finally {
     client.destroy();
   }
@@ -154,6 +179,28 @@ async function ensureTable(client: DynamoDBClient, tableName: string, table: Tab
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
+  await createTable(client, tableName, table);
+}
+
+async function requireTable(client: DynamoDBClient, tableName: string) {
+  if (Object.keys(TABLES).length !== 1) {
+    throw new Error(`tableName names one table, but the topology has ${Object.keys(TABLES).length}`);
+  }
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException)
+      throw new LocalTableMissingError(tableName, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Makes a table as the topology defines it (keys, indexes and their projections) and waits until it is
+ * active. Fails with `ResourceInUseException` when the name is taken. dynalite has no TTL API, so the TTL
+ * attribute is not set: the functions filter expired items on read anyway.
+ */
+export async function createTable(client: DynamoDBClient, tableName: string, table: TableDefinition) {
   const attributes = new Map<string, AttributeDefinition>();
   const keyAttributes = [
     table.partitionKey,

@@ -12,6 +12,8 @@ if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
 }
 const dataDir = resolve(process.env.PARLEY_LOCAL_DIR ?? '.local');
 const verbose = process.env.PARLEY_LOG === 'verbose';
+// A restored table (npm run restore:local), as `-c tableName=` on AWS.
+const tableName = process.env.PARLEY_TABLE_NAME || undefined;
 
 const stack = await startLocalStack({
   dataDir,
@@ -24,6 +26,7 @@ const stack = await startLocalStack({
     cognito: basePort + 5,
   },
   watchWeb: true,
+  ...(tableName ? { tableName } : {}),
   onLog: ({ functionName, line }) => {
     if (verbose || /"level":"(WARN|ERROR|CRITICAL)"/.test(line)) console.log(`[${functionName}] ${line}`);
   },
@@ -45,7 +48,7 @@ Parley local stack ready in ${stack.startupMs} ms
   HTTP API          ${out('HttpApiUrl')}
   @connections      ${out('ConnectionsEndpoint')}
   Cognito           ${out('CognitoEndpoint')}  (user pool ${out('UserPoolId')}, client ${out('UserPoolClientId')})
-  DynamoDB          ${out('DynamoDbEndpoint')}
+  DynamoDB          ${out('DynamoDbEndpoint')}  (table ${out('TableName')})
   SQS               ${out('SqsEndpoint')}
   S3                ${out('SqsEndpoint')}  (path-style, bucket ${out('BlobBucketName')})
 

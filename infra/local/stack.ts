@@ -82,6 +82,12 @@ export interface LocalStackOptions {
   readonly ports: LocalPorts;
   /** @default 'us-east-1' */
   readonly region?: string;
+  /**
+   * The table every function uses instead of the stack's own, as `-c tableName=` does on AWS: a restored
+   * table (`tools/restore-local-table.ts` plays the restore). It must exist; the start fails if not.
+   * @default the stack's own table
+   */
+  readonly tableName?: string;
   /** Shorter than API Gateway's limits in tests. */
   readonly idleTimeoutMs?: number;
   readonly maxConnectionMs?: number;
@@ -217,11 +223,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const vapid = localVapidKeys(join(options.dataDir, 'push', 'vapid.json'));
-    const [dynamoDb, sqs, cognito] = await Promise.all([
+    const standIns = [
       startDynamoDb({
         dataDir: join(options.dataDir, 'dynamodb'),
         port: options.ports.dynamoDb,
         region,
+        ...(options.tableName !== undefined ? { tableName: options.tableName } : {}),
         meter,
         ...traced,
         ...(options.onError ? { onError: options.onError } : {}),
@@ -247,7 +254,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       startCognito({ dataDir: join(options.dataDir, 'cognito'), port: options.ports.cognito, region }).then(
         track,
       ),
-    ]);
+    ] as const;
+    // When one fails, the others must be started (and tracked) before the stop below, or they outlive it.
+    await Promise.allSettled(standIns);
+    const [dynamoDb, sqs, cognito] = await Promise.all(standIns);
 
     const s3 = track(await startS3({ endpoint: sqs.endpoint, region, dataDir: join(options.dataDir, 's3') }));
     const [ssm, pushService] = await Promise.all([

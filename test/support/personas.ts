@@ -31,6 +31,35 @@ export function cognitoClient(stack: TestStack) {
 }
 
 /**
+ * Signs a persona in again with email and password: on a restarted stack, whose Cognito stand-in listens
+ * on another port, the first start's tokens name an issuer that no longer exists.
+ */
+export async function signInAgain(stack: TestStack, persona: Persona): Promise<Persona> {
+  const client = cognitoClient(stack);
+  try {
+    const auth = await client.send(
+      new InitiateAuthCommand({
+        ClientId: stack.endpoints.userPoolClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: persona.email, PASSWORD: persona.password },
+      }),
+    );
+    const result = auth.AuthenticationResult;
+    if (!result?.AccessToken || !result.IdToken || !result.RefreshToken) {
+      throw new Error(`Sign-in of ${persona.name} returned no tokens`);
+    }
+    return {
+      ...persona,
+      accessToken: result.AccessToken,
+      idToken: result.IdToken,
+      refreshToken: result.RefreshToken,
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
  * Signs a person up through the Cognito API, confirms with the code from the
  * local mailbox, and signs in with email and password.
  */

@@ -2,8 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TestStack } from './stack';
 
-/** Reads the main table directly with the real SDK, to check what the functions stored. */
-export function tableReader(stack: TestStack) {
+/**
+ * Reads the main table directly with the real SDK, to check what the functions stored; or, given its
+ * name, another table of the stack's DynamoDB.
+ */
+export function tableReader(stack: TestStack, tableName = stack.resources.tableNames.main) {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
       endpoint: stack.resources.dynamoDbEndpoint,
@@ -11,7 +14,7 @@ export function tableReader(stack: TestStack) {
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     }),
   );
-  const TableName = stack.resources.tableNames.main;
+  const TableName = tableName;
   return {
     client,
     tableName: TableName,
