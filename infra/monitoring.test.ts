@@ -3,6 +3,7 @@
  * signal, each telling the stage's topic; one dashboard; a monthly budget.
  */
 import { describe, expect, it } from 'vitest';
+import { METRIC_DIMENSIONS, METRICS, METRICS_NAMESPACE } from '../functions/metric-names';
 import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { type CloudFormationResource, type CloudFormationTemplate, synthTemplates } from './parley-app';
 import { ALARMS, BUDGET_NOTIFICATIONS } from './stacks/monitoring-stack';
@@ -120,6 +121,31 @@ describe.each(Object.keys(STAGES) as (keyof typeof STAGES)[])('the %s stage', (s
       Threshold: ALARMS.fanoutAge.maxAgeSeconds,
       EvaluationPeriods: ALARMS.fanoutAge.datapoints,
     });
+  });
+
+  it('alarms when messages reach recipients late: the fan-out’s send → push delay, at p99', () => {
+    const delayed = alarms(templates).filter((alarm) =>
+      metricsOf(alarm).some((metric) => metric.MetricName === METRICS.sendToPushDelay.name),
+    );
+    expect(delayed).toHaveLength(1);
+    expect(delayed[0]).toMatchObject({
+      Threshold: ALARMS.sendToPushDelay.maxP99Ms,
+      EvaluationPeriods: ALARMS.sendToPushDelay.datapoints,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const [stat] = (delayed[0]?.Metrics ?? []) as { MetricStat: { Stat: string; Metric: Json } }[];
+    expect(stat?.MetricStat.Stat).toBe('p99');
+    expect(stat?.MetricStat.Metric.Namespace).toBe(METRICS_NAMESPACE);
+    // The dimensions the fan-out sender's metrics carry (functions/metric-names.ts), or the alarm reads nothing.
+    expect(
+      Object.fromEntries(
+        (stat?.MetricStat.Metric.Dimensions as { Name: string; Value: string }[]).map((d) => [
+          d.Name,
+          d.Value,
+        ]),
+      ),
+    ).toEqual({ service: 'fanout-sender', stage });
+    expect([...METRIC_DIMENSIONS].sort()).toEqual(['service', 'stage']);
   });
 
   it('alarms on every function’s errors and throttles', () => {
