@@ -98,3 +98,11 @@ export class AttachmentTooLargeError extends E2eeError {
     this.name = 'AttachmentTooLargeError';
   }
 }
+
+/** The device is not (yet) in the conversation's group: another member's commit must add it first. */
+export class NotInGroupError extends E2eeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotInGroupError';
+  }
+}
