@@ -134,12 +134,13 @@ describe.each(Object.keys(STAGES) as (keyof typeof STAGES)[])('the %s stage', (s
       ComparisonOperator: 'GreaterThanThreshold',
     });
     const [stat] = (delayed[0]?.Metrics ?? []) as { MetricStat: { Stat: string; Metric: Json } }[];
-    expect(stat?.MetricStat.Stat).toBe('p99');
-    expect(stat?.MetricStat.Metric.Namespace).toBe(METRICS_NAMESPACE);
+    if (!stat) throw new Error('The alarm reads no metric');
+    expect(stat.MetricStat.Stat).toBe('p99');
+    expect(stat.MetricStat.Metric.Namespace).toBe(METRICS_NAMESPACE);
     // The dimensions the fan-out sender's metrics carry (functions/metric-names.ts), or the alarm reads nothing.
     expect(
       Object.fromEntries(
-        (stat?.MetricStat.Metric.Dimensions as { Name: string; Value: string }[]).map((d) => [
+        (stat.MetricStat.Metric.Dimensions as { Name: string; Value: string }[]).map((d) => [
           d.Name,
           d.Value,
         ]),
