@@ -110,6 +110,31 @@ export const ALARMS = {
   sendToPushDelay: { maxP99Ms: 2_000, period: Duration.minutes(5), datapoints: 2 },
 } as const;
 
+/** An alarm's window as `ALARMS` gives it: `datapoints` periods in a row, each of them breaching. */
+function alarmWindow(spec: { readonly period: Duration; readonly datapoints: number }) {
+  return { period: spec.period, datapointsToAlarm: spec.datapoints, evaluationPeriods: spec.datapoints };
+}
+
+/**
+ * A critical alarm on a custom metric, past `threshold` over the spec's window. No data is fine: a quiet
+ * stage publishes nothing, and these metrics count failures.
+ */
+function criticalAbove(
+  threshold: number,
+  spec: { readonly period: Duration; readonly datapoints: number },
+  description: string,
+) {
+  return {
+    Critical: {
+      threshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
+      ...alarmWindow(spec),
+      additionalDescription: description,
+    },
+  };
+}
+
 /** One datapoint of the overview graphs: fine enough to see a spike, coarse enough to read a day. */
 const OVERVIEW_PERIOD = Duration.minutes(1);
 
@@ -363,32 +388,20 @@ export class MonitoringStack extends Stack {
             {
               metric: metric('IntegrationError'),
               alarmFriendlyName: 'IntegrationErrors',
-              addAlarm: {
-                Critical: {
-                  threshold: integration.maxErrors,
-                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-                  treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-                  period: integration.period,
-                  datapointsToAlarm: integration.datapoints,
-                  evaluationPeriods: integration.datapoints,
-                  additionalDescription: 'WebSocket frames whose function failed; see docs/operations.md',
-                },
-              },
+              addAlarm: criticalAbove(
+                integration.maxErrors,
+                integration,
+                'WebSocket frames whose function failed; see docs/operations.md',
+              ),
             },
             {
               metric: metric('ExecutionError'),
               alarmFriendlyName: 'ExecutionErrors',
-              addAlarm: {
-                Critical: {
-                  threshold: execution.maxErrors,
-                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-                  treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-                  period: execution.period,
-                  datapointsToAlarm: execution.datapoints,
-                  evaluationPeriods: execution.datapoints,
-                  additionalDescription: 'API Gateway could not invoke a function; see docs/operations.md',
-                },
-              },
+              addAlarm: criticalAbove(
+                execution.maxErrors,
+                execution,
+                'API Gateway could not invoke a function; see docs/operations.md',
+              ),
             },
             metric('ClientError'),
           ],
@@ -428,17 +441,11 @@ export class MonitoringStack extends Stack {
             {
               metric: metric('sendToPushDelay', 'fanout-sender', 'p99'),
               alarmFriendlyName: 'SendToPushDelay',
-              addAlarm: {
-                Critical: {
-                  threshold: delay.maxP99Ms,
-                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-                  treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-                  period: delay.period,
-                  datapointsToAlarm: delay.datapoints,
-                  evaluationPeriods: delay.datapoints,
-                  additionalDescription: 'Messages reach recipients late; see docs/operations.md',
-                },
-              },
+              addAlarm: criticalAbove(
+                delay.maxP99Ms,
+                delay,
+                'Messages reach recipients late; see docs/operations.md',
+              ),
             },
             metric('sendToPushDelay', 'fanout-sender', 'p50'),
           ],
@@ -486,17 +493,13 @@ export class MonitoringStack extends Stack {
         addFaultCountAlarm: {
           Critical: {
             maxErrorCount: errors.maxErrors,
-            period: errors.period,
-            datapointsToAlarm: errors.datapoints,
-            evaluationPeriods: errors.datapoints,
+            ...alarmWindow(errors),
           },
         },
         addThrottlesCountAlarm: {
           Critical: {
             maxErrorCount: throttles.maxThrottles,
-            period: throttles.period,
-            datapointsToAlarm: throttles.datapoints,
-            evaluationPeriods: throttles.datapoints,
+            ...alarmWindow(throttles),
           },
         },
       });
@@ -508,9 +511,7 @@ export class MonitoringStack extends Stack {
     const throttleAlarm = {
       Critical: {
         maxThrottledEventsThreshold: throttles.maxEvents,
-        period: throttles.period,
-        datapointsToAlarm: throttles.datapoints,
-        evaluationPeriods: throttles.datapoints,
+        ...alarmWindow(throttles),
       },
     };
     this.facade.addLargeHeader('Table');
@@ -524,9 +525,7 @@ export class MonitoringStack extends Stack {
       addSystemErrorCountAlarm: {
         Critical: {
           maxErrorCount: systemErrors.maxErrors,
-          period: systemErrors.period,
-          datapointsToAlarm: systemErrors.datapoints,
-          evaluationPeriods: systemErrors.datapoints,
+          ...alarmWindow(systemErrors),
         },
       },
     });
@@ -546,9 +545,7 @@ export class MonitoringStack extends Stack {
         addDeadLetterQueueMaxSizeAlarm: {
           Critical: {
             maxMessageCount: depth.maxMessages,
-            period: depth.period,
-            datapointsToAlarm: depth.datapoints,
-            evaluationPeriods: depth.datapoints,
+            ...alarmWindow(depth),
             // A dead-letter queue with messages in it stays active and reports; no data means empty.
             treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
           },
@@ -558,9 +555,7 @@ export class MonitoringStack extends Stack {
               addQueueMaxMessageAgeAlarm: {
                 Critical: {
                   maxAgeInSeconds: age.maxAgeSeconds,
-                  period: age.period,
-                  datapointsToAlarm: age.datapoints,
-                  evaluationPeriods: age.datapoints,
+                  ...alarmWindow(age),
                   treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
                 },
               },
@@ -580,9 +575,7 @@ export class MonitoringStack extends Stack {
       add5xxCountAlarm: {
         Critical: {
           maxErrorCount: http5xx.maxErrors,
-          period: http5xx.period,
-          datapointsToAlarm: http5xx.datapoints,
-          evaluationPeriods: http5xx.datapoints,
+          ...alarmWindow(http5xx),
         },
       },
     });
@@ -631,9 +624,7 @@ export class MonitoringStack extends Stack {
                   // Too few attempts to judge count as no data, which is fine.
                   minSampleCountToEvaluateDatapoint: rate.minAttempts,
                   treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-                  period: rate.period,
-                  datapointsToAlarm: rate.datapoints,
-                  evaluationPeriods: rate.datapoints,
+                  ...alarmWindow(rate),
                   additionalDescription: 'Most sign-ins fail: broken sign-in or password guessing',
                 },
               },
@@ -648,17 +639,11 @@ export class MonitoringStack extends Stack {
             {
               metric: throttled,
               alarmFriendlyName: 'Throttles',
-              addAlarm: {
-                Critical: {
-                  threshold: throttles.maxThrottles,
-                  comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-                  treatMissingDataOverride: TreatMissingData.NOT_BREACHING,
-                  period: throttles.period,
-                  datapointsToAlarm: throttles.datapoints,
-                  evaluationPeriods: throttles.datapoints,
-                  additionalDescription: 'Cognito refused users over its request quotas',
-                },
-              },
+              addAlarm: criticalAbove(
+                throttles.maxThrottles,
+                throttles,
+                'Cognito refused users over its request quotas',
+              ),
             },
           ],
         },
