@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { apiFor, befriend, rawRequest } from '../test/support/api';
-import { signUp } from '../test/support/personas';
+import { signInAgain, signUp } from '../test/support/personas';
 import { startTestStack } from '../test/support/stack';
 import { UNLIMITED } from './allowances';
 import { inPool, signUpMany } from './population';
@@ -60,7 +60,7 @@ export async function measureDeleteAccount(): Promise<string[]> {
         },
       );
       // A fresh sign-in: the one of the sign-up is seconds old.
-      const fresh = await signInAgain(stack, owner);
+      const { accessToken: fresh } = await signInAgain(stack, owner);
       await new Promise((resolve) => setTimeout(resolve, SETTLE_IN_MS));
       stack.meter.reset();
       stack.meter.meterCapacity(true);
@@ -97,26 +97,5 @@ export async function measureDeleteAccount(): Promise<string[]> {
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function signInAgain(
-  stack: Awaited<ReturnType<typeof startTestStack>>,
-  who: { email: string; password: string },
-) {
-  const { InitiateAuthCommand } = await import('@aws-sdk/client-cognito-identity-provider');
-  const { cognitoClient } = await import('../test/support/personas');
-  const client = cognitoClient(stack);
-  try {
-    const auth = await client.send(
-      new InitiateAuthCommand({
-        ClientId: stack.endpoints.userPoolClientId,
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        AuthParameters: { USERNAME: who.email, PASSWORD: who.password },
-      }),
-    );
-    return auth.AuthenticationResult?.AccessToken as string;
-  } finally {
-    client.destroy();
   }
 }
