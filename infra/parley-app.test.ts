@@ -1,9 +1,17 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { Env } from '../functions/config';
 import { WEB_CONFIG_FIELDS } from '../shared/client/web-config';
+import {
+  type Json,
+  only,
+  type Resource,
+  resources,
+  STACK_PARTS,
+  synthStage,
+} from '../test/support/templates';
 import { TOPOLOGY_METADATA_KEY } from './constructs/parley-function';
 import { buildApp, type ParleyApp, type StackPart, synthTemplates } from './parley-app';
 import { functionsOf, pascal } from './placement';
@@ -24,43 +32,18 @@ import {
 } from './topology';
 import { awsConnectSources, webSecurityHeaders } from './web-headers';
 
-type Json = Record<string, unknown>;
-type Resource = {
-  Type: string;
-  Properties: Json;
-  Metadata?: Json;
-  DeletionPolicy?: string;
-  [key: string]: unknown;
-};
-
-const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent', 'monitoring'];
+const PARTS = STACK_PARTS;
 /** The stacks of Parley's own functions and grants; the web stacks hold only CDK's provided handlers. */
 const APP_PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http'];
 
 /** One synthesis per stage for the whole file: bundling skipped, cdk-nag on, no account or region. */
-function synth(stage: string, context: Json = {}) {
-  const built = buildApp({ stage, context, skipBundling: true, env: {} });
-  const templates = Object.fromEntries(
-    PARTS.map((part) => [part, Template.fromStack(built.stacks[part])]),
-  ) as Record<StackPart, Template>;
-  return { ...built, templates };
-}
+const synth = (stage: string, context: Json = {}) => synthStage(stage, context);
 
 const dev = synth('dev');
 /** Production-like stages must send email through SES (infra/protection.test.ts). */
 const PROD_EMAIL = { sesFromAddress: 'no-reply@example.com' } as const;
 const prod = synth('prod', PROD_EMAIL);
 const STAGES = { dev, prod } as const;
-
-function resources(template: Template, type: string): Record<string, Resource> {
-  return template.findResources(type) as Record<string, Resource>;
-}
-
-function only<T>(record: Record<string, T>): [string, T] {
-  const entries = Object.entries(record);
-  expect(entries).toHaveLength(1);
-  return entries[0] as [string, T];
-}
 
 /** The topology name a Parley function's construct writes into its metadata. */
 function topologyName(resource: Resource): string | undefined {

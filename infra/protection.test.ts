@@ -8,12 +8,20 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import {
+  type Json,
+  only,
+  type Resource,
+  resources,
+  STACK_PARTS,
+  synthStage,
+} from '../test/support/templates';
+import {
   EMAIL_SENDING_CALLS_PER_IP_PER_WINDOW,
   RATE_WINDOW_IN_SECONDS,
   SIGN_IN_CALLS_PER_IP_PER_WINDOW,
   SITE_REQUESTS_PER_IP_PER_WINDOW,
 } from './constructs/web-acl';
-import { type BuildAppOptions, buildApp, type StackPart } from './parley-app';
+import { buildApp } from './parley-app';
 import { AuthStack, EMAIL_SENDER_NAME, VERIFICATION_EMAIL_BODY } from './stacks/auth-stack';
 import { EDGE_REGION } from './stacks/edge-stack';
 import {
@@ -24,20 +32,8 @@ import {
 } from './stage-config';
 import { BUCKETS, COMMIT_NONCURRENT_VERSION_LIFETIME_IN_DAYS } from './topology';
 
-type Json = Record<string, unknown>;
-type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; [key: string]: unknown };
-
-const PARTS: StackPart[] = ['auth', 'data', 'realtime', 'http', 'web', 'webContent'];
-
-/** Bundling skipped, cdk-nag on, no account or region. */
-function synth(stage: string, context: Json = {}, env: BuildAppOptions['env'] = {}) {
-  const built = buildApp({ stage, context, skipBundling: true, env });
-  const templates = Object.fromEntries(
-    PARTS.map((part) => [part, Template.fromStack(built.stacks[part])]),
-  ) as Record<StackPart, Template>;
-  const edge = built.stacks.edge ? Template.fromStack(built.stacks.edge) : undefined;
-  return { ...built, templates, edge };
-}
+/** Bundling skipped, cdk-nag on, no account or region unless given. */
+const synth = synthStage;
 
 const COPY_VAULT_ARN = 'arn:aws:backup:eu-central-1:210987654321:backup-vault:parley-copies';
 const RESTORED_TABLE = 'parley-prod-restored-2026-12-05';
@@ -70,16 +66,6 @@ const elsewhere = synth(
 /** A domain without a zone, environment-agnostic: the operator adds the records. */
 const prodDomain = synth('prod', { domain: DOMAIN });
 const STAGES = { dev, prod, restored, elsewhere, prodDomain } as const;
-
-function resources(template: Template, type: string): Record<string, Resource> {
-  return template.findResources(type) as Record<string, Resource>;
-}
-
-function only<T>(record: Record<string, T>): [string, T] {
-  const entries = Object.entries(record);
-  expect(entries).toHaveLength(1);
-  return entries[0] as [string, T];
-}
 
 describe('backups: the table', () => {
   it.each([
@@ -427,7 +413,7 @@ describe('custom domains', () => {
 
   it('are made only when -c domain is set', () => {
     for (const stage of [dev, prod]) {
-      for (const part of PARTS) {
+      for (const part of STACK_PARTS) {
         for (const type of DOMAIN_TYPES) stage.templates[part].resourceCountIs(type, 0);
       }
       const [, distribution] = only(resources(stage.templates.web, 'AWS::CloudFront::Distribution'));
@@ -551,7 +537,7 @@ describe('custom domains', () => {
 describe('cdk-nag AwsSolutions', () => {
   it.each(
     (Object.keys(STAGES) as Array<keyof typeof STAGES>).flatMap((stage) =>
-      [...PARTS, 'edge' as const]
+      [...STACK_PARTS, 'edge' as const]
         .filter((part) => STAGES[stage].stacks[part])
         .map((part) => [stage, part] as const),
     ),
