@@ -144,7 +144,6 @@ describe('the smoke test of a stage (npm run smoke)', () => {
     }
     writeFileSync(broken, JSON.stringify(outputs));
 
-    const started = Date.now();
     const { code, output } = await smokeCli(broken);
 
     expect(code, output).toBe(1);
@@ -152,8 +151,8 @@ describe('the smoke test of a stage (npm run smoke)', () => {
     expect(output).toContain('FAILED at step "connect WebSockets"');
     expect(output).not.toMatch(/ok {4}create a direct conversation/);
     expect(output).toMatch(/ok {4}delete the test accounts/);
-    // A refused connection fails at once, not after the step's timeout.
-    expect(Date.now() - started).toBeLessThan(30_000);
+    // A refused connection fails the step at once, not by running out the step's time.
+    expect(output).not.toContain('took longer than');
     const emails = emailsIn(output);
     expect(emails).toHaveLength(2);
     for (const email of emails) await expectGone({ email });
