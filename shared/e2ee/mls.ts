@@ -748,6 +748,22 @@ export async function decryptWithLabelBytes(
   );
 }
 
+/**
+ * A fresh X25519 key pair of the suite's HPKE (raw 32-byte keys), for {@link encryptWithLabelBytes}: a key
+ * a device publishes for one exchange outside any group (a history transfer).
+ *
+ * @example
+ * const { publicKey, privateKey } = await generateHpkeKeyPair();
+ */
+export async function generateHpkeKeyPair(): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }> {
+  const { hpke } = await loadSuite();
+  const pair = await hpke.generateKeyPair();
+  return {
+    publicKey: await hpke.exportPublicKey(pair.publicKey),
+    privateKey: await hpke.exportPrivateKey(pair.privateKey),
+  };
+}
+
 /** Sender-data key and nonce for a `PrivateMessage` ciphertext (RFC 9420 §6.3.2). */
 export async function senderDataKeyAndNonce(
   senderDataSecret: Uint8Array,

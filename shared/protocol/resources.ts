@@ -44,6 +44,8 @@ export type Me = z.infer<typeof MeSchema>;
 export const MySocketsSchema = z.object({
   open: z.number().check(z.int(), z.nonnegative()),
   max: z.number().check(z.int(), z.positive()),
+  /** The caller's devices with a socket open now (those that named their device), each once, sorted. */
+  devices: z.array(DeviceIdSchema),
 });
 export type MySockets = z.infer<typeof MySocketsSchema>;
 

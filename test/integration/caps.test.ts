@@ -44,14 +44,14 @@ describe('caps', () => {
         status: 409,
       });
       // What a browser, which cannot read the handshake's status, asks to learn why.
-      expect(await apiFor(stack, alice).getMySockets()).toEqual({ open: 2, max: 2 });
+      expect(await apiFor(stack, alice).getMySockets()).toEqual({ open: 2, max: 2, devices: [] });
 
       expect(await table.connections(alice.userId)).toHaveLength(2);
       expect(stack.webSocket.connectionIds()).toHaveLength(2);
       for (const socket of open) expect(socket.ws.readyState).toBe(socket.ws.OPEN);
       await open[0]?.close();
       await eventually(async () => ((await table.connections(alice.userId)).length === 1 ? true : undefined));
-      expect(await apiFor(stack, alice).getMySockets()).toEqual({ open: 1, max: 2 });
+      expect(await apiFor(stack, alice).getMySockets()).toEqual({ open: 1, max: 2, devices: [] });
       const again = await connect(stack.endpoints.webSocketUrl, alice.accessToken);
       await again.close();
       await open[1]?.close();

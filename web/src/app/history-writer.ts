@@ -4,6 +4,7 @@ import {
   parseMessagePayload,
 } from '../../../shared/e2ee/attachment-payload';
 import type { ChatEvent } from '../../../shared/e2ee/e2ee-client';
+import type { ArchivePart, HistorySource } from '../../../shared/e2ee/history/archive';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import type { DeletedFrame } from '../../../shared/protocol/outbound';
 import { groupEventView } from './group-events';
@@ -209,6 +210,36 @@ export class HistoryWriter {
         'This browser could not keep the latest messages: they may be missing after a reload.',
       );
     }
+  }
+
+  /**
+   * Another device's history of this user (a transfer or a backup), kept beside what this browser read
+   * itself: its messages fill the lines this browser could not read and the time before it joined.
+   */
+  async restore(parts: readonly ArchivePart[]): Promise<void> {
+    const changes = new Map<string, HistoryChange[]>();
+    for (const part of parts) {
+      const list = changes.get(part.conversationId) ?? [];
+      list.push(...part.messages.map((message) => ({ kind: 'restore' as const, message })));
+      list.push({
+        kind: 'forget-unreadable',
+        from: part.from,
+        to: part.to,
+        keep: new Set(part.messages.map((m) => m.seq)),
+      });
+      changes.set(part.conversationId, list);
+    }
+    await Promise.all([...changes].map(([conversationId, list]) => this.record(conversationId, list)));
+    this.store.changed();
+  }
+
+  /** This browser's history as an archive reads it: conversations as the list orders them, pages newest first. */
+  source(): HistorySource {
+    return {
+      conversationIds: async () => this.store.state.conversations.map((c) => c.conversationId),
+      page: async (conversationId, before, limit) =>
+        (await this.historyOf(conversationId)).page(before, limit),
+    };
   }
 
   /** A `deleted` push: the message shows as deleted, here and after a reload. */

@@ -263,4 +263,77 @@ describe('ConversationHistory', () => {
 
     await expect(ConversationHistory.open(store, CID)).rejects.toThrow(StoredHistoryError);
   });
+
+  describe('restoring another device’s history', () => {
+    const unreadable = (seq: number): MessageView => ({ ...message(seq, ''), undecryptable: 'before-join' });
+    const restore = (...messages: MessageView[]): HistoryChange[] =>
+      messages.map((m) => ({ kind: 'restore', message: m }));
+
+    it('puts the other device’s messages in place of unreadable lines, and leaves what this one read', async () => {
+      const store = new InMemoryStateStore();
+      const history = await ConversationHistory.open(store, CID, { chunkSize: 3 });
+      await history.write([
+        ...range(1, 5).map((seq) => ({ kind: 'add' as const, message: unreadable(seq) })),
+        ...add(6, 7),
+      ]);
+      await history.write(
+        restore(message(2, 'two'), message(4, 'four'), message(7, 'seven from the other device')),
+      );
+
+      const all = await readAll(store, 3);
+      expect(all.messages.map((m) => [m.seq, m.text, m.undecryptable ?? null])).toEqual([
+        [1, '', 'before-join'],
+        [2, 'two', null],
+        [3, '', 'before-join'],
+        [4, 'four', null],
+        [5, '', 'before-join'],
+        [6, 'm6', null],
+        [7, 'm7', null],
+      ]);
+    });
+
+    it('adds older messages this device never had, oldest chunk first, in seq order', async () => {
+      const store = new InMemoryStateStore();
+      const history = await ConversationHistory.open(store, CID, { chunkSize: 4 });
+      await history.write(add(50, 51));
+      await history.write(restore(...range(40, 49).map((seq) => message(seq))));
+      await history.write(restore(...range(1, 39).map((seq) => message(seq))));
+      expect(seqs(await readAll(store, 4))).toEqual(range(1, 51));
+      expect((await storedChunks(store)).every((chunk) => chunk.length <= 4)).toBe(true);
+    });
+
+    it('drops the unreadable lines its range covers with no message (edits and reactions), and no others', async () => {
+      const store = new InMemoryStateStore();
+      const history = await ConversationHistory.open(store, CID, { chunkSize: 3 });
+      await history.write(range(1, 9).map((seq) => ({ kind: 'add' as const, message: unreadable(seq) })));
+      await history.write([
+        ...restore(message(3), message(5)),
+        { kind: 'forget-unreadable', from: 3, to: 6, keep: new Set([3, 5]) },
+      ]);
+      const all = await readAll(store, 3);
+      expect(all.messages.map((m) => [m.seq, m.undecryptable ?? null])).toEqual([
+        [1, 'before-join'],
+        [2, 'before-join'],
+        [3, null],
+        [5, null],
+        [7, 'before-join'],
+        [8, 'before-join'],
+        [9, 'before-join'],
+      ]);
+    });
+
+    it('pages back from any seq, newest first, without loading', async () => {
+      const store = new InMemoryStateStore();
+      const history = await ConversationHistory.open(store, CID, { chunkSize: 4, loadAtLeast: 1 });
+      await history.write(add(...range(1, 30)));
+      const reopened = await ConversationHistory.open(store, CID, { chunkSize: 4, loadAtLeast: 1 });
+      expect(await reopened.page(undefined, 5)).toEqual({
+        messages: range(26, 30).map((seq) => message(seq)),
+        more: true,
+      });
+      expect((await reopened.page(26, 10)).messages.map((m) => m.seq)).toEqual(range(16, 25));
+      expect(await reopened.page(3, 10)).toEqual({ messages: [message(1), message(2)], more: false });
+      expect(seqs(reopened)).toEqual(range(29, 30));
+    });
+  });
 });

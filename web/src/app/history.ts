@@ -1,39 +1,32 @@
-import {
-  type AttachmentDescriptor,
-  AttachmentDescriptorSchema,
-} from '../../../shared/e2ee/attachment-payload';
-import type { UndecryptableReason } from '../../../shared/e2ee/e2ee-client';
+import { type KeptMessage, KeptMessageSchema } from '../../../shared/e2ee/history/kept-message';
 import type { StateStore } from '../../../shared/e2ee/state-store';
-import { type ConversationEvent, ConversationEventSchema } from '../../../shared/protocol/resources';
 import * as z from '../../../shared/zod';
 
 /** A message as this device shows it (decrypted here), and as it keeps it in its encrypted store. */
-export interface MessageView {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly senderId: string;
-  readonly sentAt: string;
-  text: string;
-  /** The files it carries (their keys too: the history is stored encrypted); its text is their caption. */
-  attachments?: AttachmentDescriptor[];
-  /** The `seq` this message replies to. */
-  replyTo?: number;
-  edited?: boolean;
-  deleted?: boolean;
-  /** Why this device cannot show it. */
-  undecryptable?: UndecryptableReason;
-  /** A change of the group the server logged here (shown as a line of its own, never as a message). */
-  event?: ConversationEvent;
-  /** Emoji → user ids who reacted with it. */
-  reactions: Record<string, string[]>;
-}
+export type MessageView = KeptMessage;
 
 /** One step of a write, in the order the log holds them. */
 export type HistoryChange =
   /** A message read from the log; a `seq` already kept is left as it is (with its edits and reactions). */
   | { readonly kind: 'add'; readonly message: MessageView }
   /** An edit, reaction or deletion of a kept message, wherever it is kept; nothing if it is not. */
-  | { readonly kind: 'change'; readonly seq: number; readonly change: (message: MessageView) => void };
+  | { readonly kind: 'change'; readonly seq: number; readonly change: (message: MessageView) => void }
+  /**
+   * A message from another device's history of this conversation (a transfer or a backup): added when it
+   * is missing, and in place of one kept here as unreadable; a message this device read itself stays.
+   */
+  | { readonly kind: 'restore'; readonly message: MessageView }
+  /**
+   * Another device's history covers the seqs from `from` to `to` and holds a message at `keep` alone: an
+   * unreadable line kept here for any other seq there goes (an edit, a reaction or a commit, which that
+   * device read and shows in place).
+   */
+  | {
+      readonly kind: 'forget-unreadable';
+      readonly from: number;
+      readonly to: number;
+      readonly keep: ReadonlySet<number>;
+    };
 
 /** What a write did to one message: `before` is absent when it was added. */
 export interface WrittenMessage {
@@ -74,22 +67,7 @@ export const HISTORY_INDEX_KEY = (conversationId: string) => `history/${conversa
 export const HISTORY_CHUNK_KEY = (conversationId: string, chunkId: number) =>
   `history/${conversationId}/${chunkId}`;
 
-const MessageViewSchema: z.ZodMiniType<MessageView> = z.object({
-  seq: z.number().check(z.int()),
-  messageId: z.string(),
-  senderId: z.string(),
-  sentAt: z.string(),
-  text: z.string(),
-  attachments: z.optional(z.array(AttachmentDescriptorSchema)),
-  replyTo: z.optional(z.number().check(z.int())),
-  edited: z.optional(z.boolean()),
-  deleted: z.optional(z.boolean()),
-  undecryptable: z.optional(z.enum(['before-join', 'not-member', 'rejected'])),
-  event: z.optional(ConversationEventSchema),
-  reactions: z.record(z.string(), z.array(z.string())),
-});
-
-const ChunkSchema = z.array(MessageViewSchema);
+const ChunkSchema = z.array(KeptMessageSchema);
 
 /** A chunk in the index: its id (in its key) and the lowest seq it is for. */
 interface ChunkRef {
@@ -233,6 +211,26 @@ export class ConversationHistory {
     });
   }
 
+  /**
+   * The newest `limit` kept messages with a seq below `before` (below none when it is undefined), in seq
+   * order, read without loading them; `more` says whether older ones remain.
+   */
+  page(before: number | undefined, limit: number): Promise<{ messages: MessageView[]; more: boolean }> {
+    return this.serialise(async () => {
+      const bound = before ?? Number.POSITIVE_INFINITY;
+      let position = before === undefined ? this.chunks.length - 1 : this.positionOf(before - 1);
+      let found: MessageView[] = [];
+      while (position >= 0 && found.length < limit) {
+        const ref = this.chunks[position] as ChunkRef;
+        const messages = this.loaded.get(ref.id) ?? (await this.readChunk(position));
+        found = [...messages.filter((m) => m.seq < bound), ...found];
+        position -= 1;
+      }
+      const more = position >= 0 || found.length > limit;
+      return { messages: found.slice(Math.max(0, found.length - limit)), more };
+    });
+  }
+
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task);
     // A failed write must not stop the ones queued after it.
@@ -298,7 +296,11 @@ export class ConversationHistory {
     const created = new Set<number>();
     const written: WrittenMessage[] = [];
     for (const change of changes) {
-      const seq = change.kind === 'add' ? change.message.seq : change.seq;
+      if (change.kind === 'forget-unreadable') {
+        await this.forgetUnreadable(change, touched);
+        continue;
+      }
+      const seq = change.kind === 'change' ? change.seq : change.message.seq;
       if (this.chunks.length === 0) {
         if (change.kind === 'change') continue;
         this.appendChunk(seq, created);
@@ -314,8 +316,12 @@ export class ConversationHistory {
         change.change(copy);
         messages[at] = copy;
         written.push({ before: found, after: copy });
+      } else if (found !== undefined) {
+        if (change.kind === 'add' || found.undecryptable === undefined) continue;
+        const restored = structuredClone(change.message);
+        messages[at] = restored;
+        written.push({ before: found, after: restored });
       } else {
-        if (found !== undefined) continue;
         const newest = ref === this.chunks.at(-1) && at === messages.length;
         if (newest && messages.length >= this.chunkSize) {
           ref = this.appendChunk(seq, created);
@@ -338,6 +344,26 @@ export class ConversationHistory {
     for (const [id, messages] of touched) if (!created.has(id)) await this.putChunk(id, messages);
     this.refreshWindow();
     return written;
+  }
+
+  /** Takes out the unreadable lines from `from` to `to` but those at `keep`, in every chunk that holds any. */
+  private async forgetUnreadable(
+    change: Extract<HistoryChange, { kind: 'forget-unreadable' }>,
+    touched: Map<number, MessageView[]>,
+  ): Promise<void> {
+    if (this.chunks.length === 0 || change.to < change.from) return;
+    const last = this.positionOf(change.to);
+    for (let position = this.positionOf(change.from); position <= last; position++) {
+      const ref = this.chunks[position] as ChunkRef;
+      const messages = touched.get(ref.id) ?? this.loaded.get(ref.id) ?? (await this.readChunk(position));
+      const kept = messages.filter(
+        (m) =>
+          m.undecryptable === undefined || m.seq < change.from || m.seq > change.to || change.keep.has(m.seq),
+      );
+      if (kept.length === messages.length) continue;
+      touched.set(ref.id, kept);
+      if (this.loaded.has(ref.id)) this.loaded.set(ref.id, kept);
+    }
   }
 
   /** A new, empty chunk after the others, from `from`: the newest, so loaded. */
