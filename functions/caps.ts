@@ -24,6 +24,12 @@ export interface Caps {
    * that would give the sender or the recipient one more is refused.
    */
   readonly friendsPerUser: number;
+  /**
+   * History transfers a user has open at once (requested and not yet done, cancelled or expired): a
+   * request for one more is refused. A person brings history to one new device at a time; a few allow a
+   * stuck one to wait for its expiry.
+   */
+  readonly historyTransfersPerUser: number;
 }
 
 /** The defaults: far above real use, far below what hurts (see README "Limits"). */
@@ -38,6 +44,7 @@ export const DEFAULT_CAPS: Caps = {
   // Facebook's own friend limit, and far above any address book a chat is used with (a few hundred
   // contacts): it bounds what an export pages through and what a deletion ends one friendship at a time.
   friendsPerUser: 5000,
+  historyTransfersPerUser: 3,
 };
 
 const count = z.number().check(z.int(), z.positive());
@@ -51,6 +58,7 @@ export const CapsSchema = z.object({
   attachmentBytesPerUserPerDay: count,
   socketsPerUser: count,
   friendsPerUser: count,
+  historyTransfersPerUser: count,
 }) satisfies z.ZodMiniType<Caps>;
 
 /** The defaults with a stage's overrides applied. */

@@ -190,8 +190,12 @@ export class LimitReachedError extends ParleyError {
   override readonly code = ErrorCode.LimitReached;
   override readonly retryAfterSeconds: number | undefined = undefined;
   constructor(
-    /** A stage's cap, or `pinnedConversations`: the product's own limit (`MAX_PINNED_CONVERSATIONS`). */
-    readonly cap: keyof Caps | 'pinnedConversations',
+    /**
+     * A stage's cap, or one of the product's own limits: `pinnedConversations`
+     * (`MAX_PINNED_CONVERSATIONS`), `historyTransferSize` (`MAX_HISTORY_TRANSFER_SIZE_IN_BYTES`),
+     * `historyTransferChunks` (`MAX_HISTORY_CHUNKS_PER_TRANSFER`).
+     */
+    readonly cap: keyof Caps | 'pinnedConversations' | 'historyTransferSize' | 'historyTransferChunks',
     readonly limit: number,
     message: string,
     options?: ErrorOptions & { retryAfterSeconds?: number },

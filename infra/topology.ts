@@ -227,6 +227,12 @@ export type QueueName = keyof typeof QUEUES;
 /** Welcome items live 30 days (DynamoDB TTL, which may run late); their bytes outlive them. */
 const WELCOME_BLOB_LIFETIME_IN_DAYS = 60;
 
+/**
+ * A history transfer lives a day (`HISTORY_TRANSFER_LIFETIME_IN_MS`); its chunks are deleted when it is
+ * cancelled, and this rule removes whatever a finished, expired or abandoned one left, a day later still.
+ */
+const HISTORY_CHUNK_LIFETIME_IN_DAYS = 2;
+
 /** How long a deleted or replaced commit object can still be restored from its noncurrent version. */
 export const COMMIT_NONCURRENT_VERSION_LIFETIME_IN_DAYS = 30;
 
@@ -234,8 +240,12 @@ export const BUCKETS = {
   blobs: {
     prefixes: Object.values(BLOB_PREFIXES),
     abortIncompleteMultipartUploadAfterDays: 1,
-    // Commits stay: they are the group's history. Welcomes are useless once their item is gone.
-    expirations: [{ prefix: BLOB_PREFIXES.welcomes, days: WELCOME_BLOB_LIFETIME_IN_DAYS }],
+    // Commits stay: they are the group's history. Welcomes are useless once their item is gone, and a
+    // history transfer's chunks once the transfer is.
+    expirations: [
+      { prefix: BLOB_PREFIXES.welcomes, days: WELCOME_BLOB_LIFETIME_IN_DAYS },
+      { prefix: BLOB_PREFIXES.history, days: HISTORY_CHUNK_LIFETIME_IN_DAYS },
+    ],
     // Attachments: the browser posts the ciphertext with a presigned form and reads it back with a
     // presigned GET; it needs the ETag to confirm what it stored.
     cors: {
@@ -253,6 +263,7 @@ export const BUCKETS = {
       [BLOB_PREFIXES.welcomes]: 1,
       [BLOB_PREFIXES.attachments]: 1,
       [BLOB_PREFIXES.avatars]: 1,
+      [BLOB_PREFIXES.history]: 1,
     },
   },
 } as const satisfies Record<string, BucketDefinition>;
@@ -398,16 +409,19 @@ export const FUNCTIONS = {
   },
   httpFiles: {
     entry: 'functions/handlers/http-files.ts',
-    description: 'Issues upload forms and download links for encrypted attachments and profile pictures',
+    description:
+      'Issues upload forms and download links for encrypted attachments, profile pictures and history transfers',
     memorySizeMb: 256,
     timeoutSeconds: 5,
     bindings: [
       mainTable('readWrite'),
       // The presigned forms and links are signed with this function's role: S3 checks that role may put
       // and get the object when the browser uses them. The function itself never moves the bytes; it reads
-      // a picture's size (HEAD, which GetObject allows) and deletes a replaced one.
-      blobBucket([BLOB_PREFIXES.attachments, BLOB_PREFIXES.avatars], 'readWrite'),
-      // A new or removed profile picture is pushed to the user's friends and co-members.
+      // a picture's or a history chunk's size (HEAD, which GetObject allows) and deletes a replaced picture
+      // and a cancelled transfer's chunks.
+      blobBucket([BLOB_PREFIXES.attachments, BLOB_PREFIXES.avatars, BLOB_PREFIXES.history], 'readWrite'),
+      // A new or removed profile picture is pushed to the user's friends and co-members; every change of a
+      // history transfer to the user's own devices.
       fanoutQueue,
       limits,
     ],

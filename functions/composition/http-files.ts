@@ -1,6 +1,8 @@
 import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachment-store';
 import { DynamoDbBlobQuota } from '../adapters/dynamodb/dynamodb-blob-quota';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
+import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
+import { DynamoDbHistoryTransferStore } from '../adapters/dynamodb/dynamodb-history-transfer-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-store';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
@@ -9,22 +11,41 @@ import type { GetAttachmentDeps } from '../chat/attachment/get-attachment';
 import type { CreateAvatarUploadDeps } from '../chat/profile/create-avatar-upload';
 import type { GetAvatarDeps } from '../chat/profile/get-avatar';
 import type { SetAvatarDeps } from '../chat/profile/set-avatar';
+import type { AnnounceHistoryChunkDeps } from '../chat/transfer/announce-history-chunk';
+import type { CancelHistoryTransferDeps } from '../chat/transfer/cancel-history-transfer';
+import type { ConfirmHistoryChunksDeps } from '../chat/transfer/confirm-history-chunks';
+import type { CreateHistoryChunkUploadDeps } from '../chat/transfer/create-history-chunk-upload';
+import type { GetHistoryChunkDeps } from '../chat/transfer/get-history-chunk';
+import type { GetHistoryTransferDeps } from '../chat/transfer/get-history-transfer';
+import type { ListHistoryTransfersDeps } from '../chat/transfer/list-history-transfers';
+import type { OfferHistoryTransferDeps } from '../chat/transfer/offer-history-transfer';
+import type { RequestHistoryTransferDeps } from '../chat/transfer/request-history-transfer';
 import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
 import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
 import { caps } from './limits';
-import { attachmentObjects, avatarObjects } from './s3';
+import { attachmentObjects, avatarObjects, historyChunkObjects } from './s3';
 import { fanoutQueue } from './sqs';
 
 /**
- * Upload forms and download links for attachments and profile pictures: the table, the bucket's
- * `attachments/` and `avatars/` prefixes, and the fan-out queue for the `profile` push a new picture makes.
+ * Upload forms and download links for attachments, profile pictures and history transfers' chunks: the
+ * table, the bucket's `attachments/`, `avatars/` and `history/` prefixes, and the fan-out queue for the
+ * `profile` push a new picture makes and the `history-transfer` pushes.
  */
 export function buildFilesDeps(): CreateUploadDeps &
   GetAttachmentDeps &
   CreateAvatarUploadDeps &
   SetAvatarDeps &
   GetAvatarDeps &
+  RequestHistoryTransferDeps &
+  ListHistoryTransfersDeps &
+  GetHistoryTransferDeps &
+  OfferHistoryTransferDeps &
+  CreateHistoryChunkUploadDeps &
+  AnnounceHistoryChunkDeps &
+  GetHistoryChunkDeps &
+  ConfirmHistoryChunksDeps &
+  CancelHistoryTransferDeps &
   HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
@@ -36,6 +57,10 @@ export function buildFilesDeps(): CreateUploadDeps &
     profiles: new DynamoDbProfileStore(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),
     avatarObjects: avatarObjects(),
+    historyTransfers: new DynamoDbHistoryTransferStore(client, tableName),
+    historyChunkObjects: historyChunkObjects(),
+    devices: new DynamoDbDeviceDirectory(client, tableName),
+    caps: caps(),
     fanout: fanoutQueue(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),

@@ -3,6 +3,7 @@ import { DynamoDbCommitLog } from '../adapters/dynamodb/dynamodb-commit-log';
 import { DynamoDbConnectionStore } from '../adapters/dynamodb/dynamodb-connection-store';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
+import { DynamoDbHistoryTransferStore } from '../adapters/dynamodb/dynamodb-history-transfer-store';
 import { DynamoDbKeyPackageStore } from '../adapters/dynamodb/dynamodb-key-package-store';
 import { DynamoDbMessageLog } from '../adapters/dynamodb/dynamodb-message-log';
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
@@ -43,6 +44,8 @@ export function buildMlsDeps(): RegisterDeviceDeps &
     connections: new DynamoDbConnectionStore(client, tableName),
     conversations: new DynamoDbConversationStore(client, tableName),
     devices: new DynamoDbDeviceDirectory(client, tableName),
+    // Revoking a device cancels the history transfers it is an end of.
+    historyTransfers: new DynamoDbHistoryTransferStore(client, tableName),
     keyPackages: new DynamoDbKeyPackageStore(client, tableName),
     messages: new DynamoDbMessageLog(client, tableName),
     relationships: new DynamoDbRelationshipStore(client, tableName),

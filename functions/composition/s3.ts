@@ -19,6 +19,11 @@ export function avatarObjects(): S3AttachmentObjects {
   return new S3AttachmentObjects({ ...bucketOptions(), keyOf: blobKeys.avatar });
 }
 
+/** History transfers' chunk objects, under their own prefix: upload forms, download links, sizes, deletes. */
+export function historyChunkObjects(): S3AttachmentObjects {
+  return new S3AttachmentObjects({ ...bucketOptions(), keyOf: blobKeys.historyChunk });
+}
+
 function bucketOptions(): S3BlobStoreOptions {
   const config = loadConfig([Env.BlobBucketName, Env.S3Endpoint]);
   // Lambda sets the region, as does the local stack; the SDK clients read it from there too.

@@ -20,11 +20,14 @@ import type { RouteId } from '../../shared/api/routes';
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
  *   everything that reads or writes the blob bucket (large commits and
  *   Welcomes live there, and history pages read commits back from it).
- * - `files`: upload forms and download links for attachments and profile
- *   pictures. DynamoDB, the blob bucket's `attachments/` and `avatars/`
- *   prefixes only (the forms and links are signed with its role, so that
- *   role, not the MLS one, is what S3 checks), and the fan-out queue for the
- *   `profile` push a new picture makes.
+ * - `files`: upload forms and download links for attachments, profile
+ *   pictures and the chunks of history transfers. DynamoDB, the blob bucket's
+ *   `attachments/`, `avatars/` and `history/` prefixes only (the forms and
+ *   links are signed with its role, so that role, not the MLS one, is what S3
+ *   checks), and the fan-out queue for the `profile` push a new picture makes
+ *   and the `history-transfer` pushes. A history transfer's steps are all
+ *   forms, links and small state changes, the same clients as attachments:
+ *   a group of their own would be one more cold start in the same flow.
  * - `description`: the public OpenAPI document, in a function with no data
  *   access at all, as the only route without a token.
  */
@@ -78,7 +81,24 @@ export const HTTP_ROUTE_GROUPS = {
     'listWelcomes',
     'acknowledgeWelcome',
   ],
-  files: ['createUpload', 'getAttachment', 'createAvatarUpload', 'setAvatar', 'clearAvatar', 'getAvatar'],
+  files: [
+    'createUpload',
+    'getAttachment',
+    'createAvatarUpload',
+    'setAvatar',
+    'clearAvatar',
+    'getAvatar',
+    'requestHistoryTransfer',
+    'listHistoryTransfers',
+    'getHistoryTransfer',
+    'offerHistoryTransfer',
+    'approveHistoryTransfer',
+    'createHistoryChunkUpload',
+    'announceHistoryChunk',
+    'getHistoryChunk',
+    'confirmHistoryChunks',
+    'cancelHistoryTransfer',
+  ],
   description: ['getApiDescription'],
 } as const satisfies Record<string, readonly RouteId[]>;
 

@@ -3,6 +3,15 @@ import { getAttachment } from '../chat/attachment/get-attachment';
 import { createAvatarUpload } from '../chat/profile/create-avatar-upload';
 import { getAvatar } from '../chat/profile/get-avatar';
 import { setAvatar } from '../chat/profile/set-avatar';
+import { announceHistoryChunk } from '../chat/transfer/announce-history-chunk';
+import { cancelHistoryTransfer } from '../chat/transfer/cancel-history-transfer';
+import { confirmHistoryChunks } from '../chat/transfer/confirm-history-chunks';
+import { createHistoryChunkUpload } from '../chat/transfer/create-history-chunk-upload';
+import { getHistoryChunk } from '../chat/transfer/get-history-chunk';
+import { getHistoryTransfer } from '../chat/transfer/get-history-transfer';
+import { listHistoryTransfers } from '../chat/transfer/list-history-transfers';
+import { approveHistoryTransfer, offerHistoryTransfer } from '../chat/transfer/offer-history-transfer';
+import { requestHistoryTransfer } from '../chat/transfer/request-history-transfer';
 import { buildFilesDeps } from '../composition/http-files';
 import { metricsRecorder } from '../composition/metrics';
 import { httpHandler } from '../edge/http-handler';
@@ -15,8 +24,21 @@ const download = getAttachment(deps);
 const uploadAvatar = createAvatarUpload(deps);
 const changeAvatar = setAvatar(deps);
 const downloadAvatar = getAvatar(deps);
+const requestTransfer = requestHistoryTransfer(deps);
+const listTransfers = listHistoryTransfers(deps);
+const getTransfer = getHistoryTransfer(deps);
+const offerTransfer = offerHistoryTransfer(deps);
+const approveTransfer = approveHistoryTransfer(deps);
+const chunkUpload = createHistoryChunkUpload(deps);
+const announceChunk = announceHistoryChunk(deps);
+const chunkLink = getHistoryChunk(deps);
+const confirmChunks = confirmHistoryChunks(deps);
+const cancelTransfer = cancelHistoryTransfer(deps);
 
-/** Attachments and profile pictures: forms to upload them, links to download them. The bytes never pass through here. */
+/**
+ * Attachments, profile pictures and history transfers: forms to upload them, links to download them, and a
+ * transfer's steps. The bytes never pass through here.
+ */
 export const handler = httpHandler(
   'files',
   {
@@ -32,6 +54,20 @@ export const handler = httpHandler(
       await changeAvatar(caller, undefined);
     },
     getAvatar: ({ params }, caller) => downloadAvatar(caller, params.userId),
+    requestHistoryTransfer: ({ body }, caller) => requestTransfer(caller, body),
+    listHistoryTransfers: (_request, caller) => listTransfers(caller),
+    getHistoryTransfer: ({ params }, caller) => getTransfer(caller, params.transferId),
+    offerHistoryTransfer: ({ params, body }, caller) => offerTransfer(caller, params.transferId, body.offer),
+    approveHistoryTransfer: ({ params, body }, caller) =>
+      approveTransfer(caller, params.transferId, body.approval),
+    createHistoryChunkUpload: ({ params, body }, caller) =>
+      chunkUpload(caller, params.transferId, body.index, body.size),
+    announceHistoryChunk: ({ params, body }, caller) =>
+      announceChunk(caller, params.transferId, { index: params.index, ...body }),
+    getHistoryChunk: ({ params }, caller) => chunkLink(caller, params.transferId, params.index),
+    confirmHistoryChunks: ({ params, body }, caller) =>
+      confirmChunks(caller, params.transferId, body.received),
+    cancelHistoryTransfer: ({ params }, caller) => cancelTransfer(caller, params.transferId),
   },
   createLogger('http-files'),
   metrics,

@@ -25,3 +25,10 @@ export interface AvatarObjects extends AttachmentObjects {
   /** The object's size in bytes, or undefined when there is none (its form was never posted). */
   sizeOf(avatarId: string): Promise<number | undefined>;
 }
+
+/**
+ * Where the chunks of history transfers live: objects of the same kind (in a prefix of their own), each
+ * named `{transferId}/{index}` (`historyChunkId`), and their size, read back to check a chunk was uploaded
+ * whole before it is announced.
+ */
+export type HistoryChunkObjects = AvatarObjects;

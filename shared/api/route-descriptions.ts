@@ -4,6 +4,11 @@ import {
   EXPORT_BLOCKS_PER_PAGE,
   EXPORT_CONVERSATIONS_PER_PAGE,
   EXPORT_FRIENDS_PER_PAGE,
+  HISTORY_TRANSFER_LIFETIME_IN_MS,
+  MAX_HISTORY_CHUNK_SIZE_IN_BYTES,
+  MAX_HISTORY_CHUNKS_PER_TRANSFER,
+  MAX_HISTORY_TRANSFER_SIZE_IN_BYTES,
+  MAX_LISTED_HISTORY_TRANSFERS,
   MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_AVATAR_SIZE_IN_BYTES,
   MAX_PINNED_CONVERSATIONS,
@@ -278,6 +283,51 @@ export const ROUTE_DESCRIPTIONS = {
   },
   acknowledgeWelcome: {
     summary: 'Acknowledge a Welcome my device processed: it is removed (a repeat is a no-op)',
+  },
+  requestHistoryTransfer: {
+    summary: 'Ask one of my devices for its history, for another of my devices (the new one)',
+    description: `The new device asks: \`fromDeviceId\` holds the history, \`toDeviceId\` is the new device, both the caller's own (\`NOT_FOUND\` for any other id, another user's devices included) and not revoked (\`FORBIDDEN\`, naming the revoked one); they must differ. \`request\` is opaque to the server (the new device's signed public key), at most 1,024 base64 characters. The transfer starts \`requested\` and lives ${HISTORY_TRANSFER_LIFETIME_IN_MS / 3_600_000} hours, after which every route answers \`NOT_FOUND\` for it. A user has at most 3 open transfers (\`historyTransfersPerUser\`: not done, cancelled or expired): one more is \`LIMIT_REACHED\`. Every change of a transfer is pushed to all of the user's devices as a \`history-transfer\` frame. Counts against the \`write\` allowance.`,
+  },
+  listHistoryTransfers: {
+    summary: 'My history transfers, newest first',
+    description: `The unexpired ones: every open one, then the newest finished ones, ${MAX_LISTED_HISTORY_TRANSFERS} in all at most.`,
+  },
+  getHistoryTransfer: {
+    summary: 'One of my history transfers',
+    description: 'An unknown id, another user’s transfer and an expired one are all `NOT_FOUND`.',
+  },
+  offerHistoryTransfer: {
+    summary: 'The old device offers its history: `requested` → `offered`',
+    description:
+      '`offer` is opaque to the server (at most 1,024 base64 characters). Only from `requested` (`CONFLICT` otherwise). Every step after the request is refused (`FORBIDDEN`) once either device was revoked. Counts against the `write` allowance.',
+  },
+  approveHistoryTransfer: {
+    summary: 'The old device approves the transfer: `offered` → `approved`',
+    description:
+      '`approval` is opaque to the server (the key the chunks are sealed under, sealed to the new device; at most 1,024 base64 characters). Only from `offered` (`CONFLICT` otherwise). Counts against the `write` allowance.',
+  },
+  createHistoryChunkUpload: {
+    summary: 'Get a form to upload the next chunk of a history transfer',
+    description: `Only while \`approved\`, and only for the next chunk (\`index\` equal to the transfer's \`chunks\`; \`CONFLICT\` otherwise); asking again for the same index gives a fresh form, which is how an upload is retried. The answer is a presigned form POST to the object store, pinned to the chunk's object and exactly \`size\` bytes (at most ${MAX_HISTORY_CHUNK_SIZE_IN_BYTES}), valid for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes. A transfer carries at most ${MAX_HISTORY_TRANSFER_SIZE_IN_BYTES / 1024 ** 3} GiB in at most ${MAX_HISTORY_CHUNKS_PER_TRANSFER} chunks: past either, \`LIMIT_REACHED\`. Then \`PUT …/chunks/{index}\`. Counts against the \`write\` allowance.`,
+  },
+  announceHistoryChunk: {
+    summary: 'Announce an uploaded chunk: the transfer counts it, and `final` makes it `sent`',
+    description:
+      'Only while `approved` and for the next chunk; its object must be stored at exactly `size` bytes (`CONFLICT` “chunk N was not uploaded” otherwise). `descriptor` is opaque to the server (the chunk’s sealed key and digest, at most 1,024 base64 characters); the new device reads it with the chunk. Announcing the last announced chunk again with the same descriptor answers the transfer as it is (a retry); any other index is `CONFLICT`. Counts against the `write` allowance.',
+  },
+  getHistoryChunk: {
+    summary: 'Get a short-lived link to an announced chunk, with its size and descriptor',
+    description: `Only for an announced chunk (\`index\` below \`chunks\`; \`NOT_FOUND\` otherwise). The link works for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} minutes.`,
+  },
+  confirmHistoryChunks: {
+    summary: 'The new device confirms how many chunks it has: a `sent` transfer received whole is `done`',
+    description:
+      '`received` only grows: a smaller value than the one stored changes nothing and is no error; one above `chunks` is `VALIDATION_FAILED`. Only while `approved` or `sent` (`CONFLICT` otherwise). Counts against the `write` allowance.',
+  },
+  cancelHistoryTransfer: {
+    summary: 'Cancel a history transfer: its chunks are deleted',
+    description:
+      'Either device may cancel. An open transfer becomes `cancelled` and its uploaded chunks are deleted; a finished one stays as it is, and cancelling again is no error. Counts against the `write` allowance.',
   },
   getApiDescription: {
     summary: 'This API’s OpenAPI 3.1 description',

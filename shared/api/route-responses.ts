@@ -33,6 +33,7 @@ import {
   PushSubscriptionViewSchema,
   ReceiptSchema,
 } from '../protocol/resources';
+import { HistoryTransferFieldSchema, HistoryTransferSchema } from '../protocol/history-transfer';
 import * as z from '../zod';
 import type { RouteId, Routes } from './routes';
 
@@ -52,6 +53,19 @@ export const UploadSlotSchema = z.object({
   fields: z.record(z.string(), z.string()),
   /** ISO 8601: the form is refused after this. */
   expiresAt: z.string(),
+});
+
+/** Where and how to upload one chunk of a history transfer: an attachment's upload slot, without an id (the chunk's index is its name). */
+export const HistoryChunkUploadSlotSchema = z.omit(UploadSlotSchema, { attachmentId: true });
+
+/** Where to download one announced chunk of a history transfer from, for a while, and what the old device said of it. */
+export const HistoryChunkLinkSchema = z.object({
+  /** GET this URL, with no `Authorization` header, within a few minutes. */
+  url: z.string(),
+  /** The chunk's size in bytes. */
+  size: z.number(),
+  /** The old device's descriptor of the chunk (its sealed key and digest), as announced. */
+  descriptor: HistoryTransferFieldSchema,
 });
 
 /** Where to download one attachment's encrypted bytes from, for a while. */
@@ -154,6 +168,8 @@ export type UploadSlot = z.infer<typeof UploadSlotSchema>;
 export type AvatarUploadSlot = z.infer<typeof AvatarUploadSlotSchema>;
 export type AvatarLink = z.infer<typeof AvatarLinkSchema>;
 export type DownloadLink = z.infer<typeof DownloadLinkSchema>;
+export type HistoryChunkUploadSlot = z.infer<typeof HistoryChunkUploadSlotSchema>;
+export type HistoryChunkLink = z.infer<typeof HistoryChunkLinkSchema>;
 
 /** The routes that answer with a body: every one whose success status is not 204. */
 type RouteWithBody = { [K in RouteId]: Routes[K]['status'] extends 204 ? never : K }[RouteId];
@@ -211,6 +227,15 @@ export const ROUTE_RESPONSES = {
   postCommit: CommitAcceptedSchema,
   getEpoch: EpochSchema,
   listWelcomes: PageSchema(PendingWelcomeSchema),
+  requestHistoryTransfer: HistoryTransferSchema,
+  listHistoryTransfers: z.object({ items: z.array(HistoryTransferSchema) }),
+  getHistoryTransfer: HistoryTransferSchema,
+  offerHistoryTransfer: HistoryTransferSchema,
+  approveHistoryTransfer: HistoryTransferSchema,
+  createHistoryChunkUpload: HistoryChunkUploadSlotSchema,
+  announceHistoryChunk: HistoryTransferSchema,
+  getHistoryChunk: HistoryChunkLinkSchema,
+  confirmHistoryChunks: HistoryTransferSchema,
   getApiDescription: z.record(z.string(), z.unknown()),
 } as const satisfies { readonly [K in RouteWithBody]: z.ZodMiniType };
 

@@ -1,4 +1,5 @@
 import { ErrorCode } from '../protocol/errors';
+import { HistoryTransferFieldSchema, HistoryTransferIdSchema } from '../protocol/history-transfer';
 import {
   AttachmentIdSchema,
   AttachmentIdsSchema,
@@ -22,6 +23,7 @@ import {
   MAX_AVATAR_SIZE_IN_BYTES,
   MAX_CLAIM_USERS,
   MAX_COMMIT_SIZE_IN_BYTES,
+  MAX_HISTORY_CHUNK_SIZE_IN_BYTES,
   MAX_KEY_PACKAGE_SIZE_IN_BYTES,
   MAX_KEY_PACKAGES_PER_UPLOAD,
   MAX_PUSH_ENDPOINT_LENGTH,
@@ -333,6 +335,57 @@ const WelcomeParamsSchema = z.object({
   deviceId: DeviceIdSchema,
   conversationId: ConversationIdSchema,
   epoch: z.pipe(z.coerce.number(), EpochNumberSchema),
+});
+
+/** A new device asks one of the same user's devices for its history. */
+export const RequestHistoryTransferBodySchema = z
+  .object({
+    /** The old device, which holds the history and will send it. */
+    fromDeviceId: DeviceIdSchema,
+    /** The new device, which asks (the caller's own). */
+    toDeviceId: DeviceIdSchema,
+    /** Opaque to the server: the new device's signed public key. */
+    request: HistoryTransferFieldSchema,
+  })
+  .check(
+    z.refine((body) => body.fromDeviceId !== body.toDeviceId, {
+      message: 'must be another device than fromDeviceId',
+      path: ['toDeviceId'],
+    }),
+  );
+
+const HistoryTransferParamsSchema = z.object({ transferId: HistoryTransferIdSchema });
+
+/** A chunk's place in its transfer: 0, 1, 2, … */
+const ChunkIndexSchema = z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+
+const HistoryChunkParamsSchema = z.object({
+  transferId: HistoryTransferIdSchema,
+  index: z.pipe(z.coerce.number(), ChunkIndexSchema),
+});
+
+/** The exact size of one encrypted history chunk, in bytes. */
+const HistoryChunkSizeSchema = z.number().check(z.int(), z.positive(), z.maximum(MAX_HISTORY_CHUNK_SIZE_IN_BYTES));
+
+export const CreateHistoryChunkUploadBodySchema = z.object({
+  /** The next chunk: the transfer's `chunks`. */
+  index: ChunkIndexSchema,
+  /** The exact size of the encrypted chunk: the upload is refused at any other size. */
+  size: HistoryChunkSizeSchema,
+});
+
+export const AnnounceHistoryChunkBodySchema = z.object({
+  /** The size the chunk was uploaded at. */
+  size: HistoryChunkSizeSchema,
+  /** Opaque to the server: the chunk's sealed key and digest. */
+  descriptor: HistoryTransferFieldSchema,
+  /** The last chunk: the transfer becomes `sent`. */
+  final: z.boolean(),
+});
+
+export const ConfirmHistoryChunksBodySchema = z.object({
+  /** How many chunks, from the first, the new device has received and stored. */
+  received: ChunkIndexSchema,
 });
 
 const {
@@ -818,6 +871,100 @@ export const ROUTES = {
     params: WelcomeParamsSchema,
     status: 204,
     errors: [ValidationFailed, NotFound],
+  }),
+  requestHistoryTransfer: route({
+    method: 'POST',
+    path: '/history-transfers',
+    tag: 'history',
+    auth: 'jwt',
+    body: RequestHistoryTransferBodySchema,
+    status: 201,
+    errors: [ValidationFailed, Forbidden, NotFound, LimitReached],
+  }),
+  listHistoryTransfers: route({
+    method: 'GET',
+    path: '/history-transfers',
+    tag: 'history',
+    auth: 'jwt',
+    status: 200,
+    errors: [],
+  }),
+  getHistoryTransfer: route({
+    method: 'GET',
+    path: '/history-transfers/{transferId}',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    status: 200,
+    errors: [ValidationFailed, NotFound],
+  }),
+  offerHistoryTransfer: route({
+    method: 'POST',
+    path: '/history-transfers/{transferId}/offer',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    body: z.object({ offer: HistoryTransferFieldSchema }),
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict],
+  }),
+  approveHistoryTransfer: route({
+    method: 'POST',
+    path: '/history-transfers/{transferId}/approve',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    body: z.object({ approval: HistoryTransferFieldSchema }),
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict],
+  }),
+  createHistoryChunkUpload: route({
+    method: 'POST',
+    path: '/history-transfers/{transferId}/chunks',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    body: CreateHistoryChunkUploadBodySchema,
+    status: 201,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict, LimitReached],
+  }),
+  announceHistoryChunk: route({
+    method: 'PUT',
+    path: '/history-transfers/{transferId}/chunks/{index}',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryChunkParamsSchema,
+    body: AnnounceHistoryChunkBodySchema,
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict, LimitReached],
+  }),
+  getHistoryChunk: route({
+    method: 'GET',
+    path: '/history-transfers/{transferId}/chunks/{index}',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryChunkParamsSchema,
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound],
+  }),
+  confirmHistoryChunks: route({
+    method: 'POST',
+    path: '/history-transfers/{transferId}/received',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    body: ConfirmHistoryChunksBodySchema,
+    status: 200,
+    errors: [ValidationFailed, Forbidden, NotFound, Conflict],
+  }),
+  cancelHistoryTransfer: route({
+    method: 'DELETE',
+    path: '/history-transfers/{transferId}',
+    tag: 'history',
+    auth: 'jwt',
+    params: HistoryTransferParamsSchema,
+    status: 204,
+    errors: [ValidationFailed, Forbidden, NotFound],
   }),
   getApiDescription: route({
     method: 'GET',

@@ -160,3 +160,31 @@ export const EXPORT_FRIENDS_PER_PAGE = 100;
 export const EXPORT_BLOCKS_PER_PAGE = 100;
 /** @see EXPORT_FRIENDS_PER_PAGE */
 export const EXPORT_CONVERSATIONS_PER_PAGE = 20;
+
+/**
+ * A history transfer (one device of a user sending its decrypted history to another, sealed end to end)
+ * lives this long from its request: long enough to send a large history over a slow line, short enough
+ * that a forgotten one does not hold a slot or its chunks for long.
+ */
+export const HISTORY_TRANSFER_LIFETIME_IN_MS = 24 * 60 * 60 * 1000;
+
+/** Longest opaque field of a history transfer (its request, offer, approval and each chunk's descriptor), in base64 characters. */
+export const MAX_HISTORY_TRANSFER_FIELD_LENGTH = 1024;
+
+/**
+ * Largest history chunk object, in ciphertext bytes: 1 MiB of plaintext and room for its encryption's
+ * overhead. A chunk upload form is refused above it.
+ */
+export const MAX_HISTORY_CHUNK_SIZE_IN_BYTES = 1024 * 1024 + 64 * 1024;
+
+/** Most bytes one history transfer may carry, all its chunks together. */
+export const MAX_HISTORY_TRANSFER_SIZE_IN_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Most chunks one history transfer may carry: 1 GiB in chunks of 512 KiB on average. Bounds the objects a
+ * cancellation deletes and the items a transfer leaves behind.
+ */
+export const MAX_HISTORY_CHUNKS_PER_TRANSFER = 2048;
+
+/** Most transfers `GET /history-transfers` lists: the open ones and the newest finished ones of the last day. */
+export const MAX_LISTED_HISTORY_TRANSFERS = 20;

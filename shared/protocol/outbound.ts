@@ -1,5 +1,6 @@
 import * as z from '../zod';
 import { ErrorCode } from './errors';
+import { HistoryTransferSchema } from './history-transfer';
 import {
   ClientIdSchema,
   ConversationIdSchema,
@@ -143,6 +144,16 @@ export const DevicePushSchema = z.object({
  */
 export const SettingsPushSchema = z.extend(ConversationSettingsSchema, { type: z.literal('settings') });
 
+/**
+ * One of the receiver's history transfers changed (requested, offered, approved, a chunk announced or
+ * confirmed, done, cancelled): sent to all of that user's devices, and to nobody else. The transfer is
+ * as it stands after the change.
+ */
+export const HistoryTransferPushSchema = z.object({
+  type: z.literal('history-transfer'),
+  transfer: HistoryTransferSchema,
+});
+
 /** Reply to a `delete`, `receipt` or `typing` frame that carried a `requestId`. */
 export const OkFrameSchema = z.object({ type: z.literal('ok'), requestId: ClientIdSchema });
 
@@ -177,6 +188,7 @@ export const PushFrameSchema = z.discriminatedUnion('type', [
   WelcomePushSchema,
   DevicePushSchema,
   SettingsPushSchema,
+  HistoryTransferPushSchema,
 ]);
 
 export const OutboundFrameSchema = z.discriminatedUnion('type', [
@@ -200,6 +212,7 @@ export type ConversationPush = z.infer<typeof ConversationPushSchema>;
 export type WelcomePush = z.infer<typeof WelcomePushSchema>;
 export type DevicePush = z.infer<typeof DevicePushSchema>;
 export type SettingsPush = z.infer<typeof SettingsPushSchema>;
+export type HistoryTransferPush = z.infer<typeof HistoryTransferPushSchema>;
 export type OkFrame = z.infer<typeof OkFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type PongFrame = z.infer<typeof PongFrameSchema>;
@@ -240,6 +253,11 @@ export function okFrame(fields: Omit<OkFrame, 'type'>): OkFrame {
 /** @example settingsPush({ conversationId, pinned: true, archived: false, markedUnread: false }) */
 export function settingsPush(fields: Omit<SettingsPush, 'type'>): SettingsPush {
   return { type: 'settings', ...fields };
+}
+
+/** @example historyTransferPush({ transfer }) */
+export function historyTransferPush(fields: Omit<HistoryTransferPush, 'type'>): HistoryTransferPush {
+  return { type: 'history-transfer', ...fields };
 }
 
 /** @example pongFrame() // { type: 'pong' } */

@@ -28,6 +28,9 @@ describe('authorization on every route', () => {
   let group: string;
   let attachmentId: string;
   let avatarId: string;
+  /** The owner's transfers: one approved with a chunk announced, one requested. */
+  let sending: string;
+  let asked: string;
   const nobody = randomUUID();
   const signaturePublicKey = Buffer.alloc(32, 7).toString('base64');
   const keyPackage = Buffer.from('key package').toString('base64');
@@ -77,6 +80,22 @@ describe('authorization on every route', () => {
       params: { deviceId: 'owner-phone' },
       body: { keyPackages: [keyPackage], lastResort: keyPackage },
     });
+    await owners.registerDevice({ body: { deviceId: 'owner-old', signaturePublicKey } });
+    await owners.registerDevice({ body: { deviceId: 'owner-new', signaturePublicKey } });
+    const transfer = { fromDeviceId: 'owner-old', toDeviceId: 'owner-new', request: keyPackage };
+    ({ transferId: sending } = await owners.requestHistoryTransfer({ body: transfer }));
+    await owners.offerHistoryTransfer({ params: { transferId: sending }, body: { offer: keyPackage } });
+    await owners.approveHistoryTransfer({ params: { transferId: sending }, body: { approval: keyPackage } });
+    const chunk = await owners.createHistoryChunkUpload({
+      params: { transferId: sending },
+      body: { index: 0, size: 10 },
+    });
+    expect((await postUpload(chunk, new Uint8Array(10))).status).toBe(204);
+    await owners.announceHistoryChunk({
+      params: { transferId: sending, index: 0 },
+      body: { size: 10, descriptor: keyPackage, final: false },
+    });
+    ({ transferId: asked } = await owners.requestHistoryTransfer({ body: transfer }));
   });
 
   afterAll(async () => {
@@ -236,6 +255,46 @@ describe('authorization on every route', () => {
       expect: { all: 404, owner: 200 },
     },
     revokeDevice: { path: () => '/devices/owner-phone', expect: { all: 404, owner: 204 } },
+    // History transfers are the owner's alone: anyone else's request for them is answered as for none,
+    // and naming the owner's devices as one's own finds no such device.
+    requestHistoryTransfer: {
+      path: () => '/history-transfers',
+      body: () => ({ fromDeviceId: 'owner-old', toDeviceId: 'owner-new', request: keyPackage }),
+      expect: { all: 404, owner: 201 },
+    },
+    listHistoryTransfers: { path: () => '/history-transfers', expect: { all: 200 } },
+    getHistoryTransfer: { path: () => `/history-transfers/${sending}`, expect: { all: 404, owner: 200 } },
+    offerHistoryTransfer: {
+      path: () => `/history-transfers/${asked}/offer`,
+      body: () => ({ offer: keyPackage }),
+      expect: { all: 404, owner: 200 },
+    },
+    approveHistoryTransfer: {
+      path: () => `/history-transfers/${asked}/approve`,
+      body: () => ({ approval: keyPackage }),
+      expect: { all: 404, owner: 200 },
+    },
+    createHistoryChunkUpload: {
+      path: () => `/history-transfers/${sending}/chunks`,
+      body: () => ({ index: 1, size: 10 }),
+      expect: { all: 404, owner: 201 },
+    },
+    // The owner's is a retry of the chunk announced before: answered as it is.
+    announceHistoryChunk: {
+      path: () => `/history-transfers/${sending}/chunks/0`,
+      body: () => ({ size: 10, descriptor: keyPackage, final: false }),
+      expect: { all: 404, owner: 200 },
+    },
+    getHistoryChunk: {
+      path: () => `/history-transfers/${sending}/chunks/0`,
+      expect: { all: 404, owner: 200 },
+    },
+    confirmHistoryChunks: {
+      path: () => `/history-transfers/${sending}/received`,
+      body: () => ({ received: 1 }),
+      expect: { all: 404, owner: 200 },
+    },
+    cancelHistoryTransfer: { path: () => `/history-transfers/${asked}`, expect: { all: 404, owner: 204 } },
     // The owner's picture: theirs, their friends' and co-members' to see, never a stranger's or a blocked user's.
     getAvatar: {
       path: () => `/users/${people.owner.userId}/avatar`,

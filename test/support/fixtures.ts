@@ -14,6 +14,7 @@ import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-s
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
 import { InMemoryConversationStore } from '../../functions/adapters/memory/memory-conversation-store';
 import { InMemoryFanoutQueue } from '../../functions/adapters/memory/memory-fanout-queue';
+import { InMemoryHistoryTransferStore } from '../../functions/adapters/memory/memory-history-transfer-store';
 import { InMemoryMessageLog } from '../../functions/adapters/memory/memory-message-log';
 import { InMemoryMetrics } from '../../functions/adapters/memory/memory-metrics';
 import { InMemoryNotifier } from '../../functions/adapters/memory/memory-notifier';
@@ -56,6 +57,9 @@ export interface MemoryDeps {
   readonly marks: InMemoryConnectionStore;
   readonly conversations: InMemoryConversationStore;
   readonly fanout: InMemoryFanoutQueue;
+  readonly historyTransfers: InMemoryHistoryTransferStore;
+  /** History transfers' chunk objects. */
+  readonly historyChunkObjects: InMemoryAttachmentObjects;
   /** Web Push jobs the fan-out sender queued. */
   readonly pushes: InMemoryPushQueue;
   readonly messages: InMemoryMessageLog;
@@ -105,6 +109,8 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     marks: connections,
     conversations: new InMemoryConversationStore(),
     fanout: new InMemoryFanoutQueue(),
+    historyTransfers: new InMemoryHistoryTransferStore(),
+    historyChunkObjects: new InMemoryAttachmentObjects('history'),
     pushes: new InMemoryPushQueue(),
     messages: new InMemoryMessageLog(),
     metrics: new InMemoryMetrics(),

@@ -31,6 +31,9 @@ import type { DailyBytesCap } from '../../caps';
  * | commit record   | CONV#{convId}     | EPOCH#{epoch, 12 digits} |                    |               |
  * | attachment      | CONV#{convId}     | ATTACH#{attachmentId}   |                     |               |
  * | attachment due  | DUE#{UTC hour, YYYY-MM-DDTHH} | {dueAt, 13 digits}#{convId}#{attachmentId} |  |   |
+ * | history transfer | USER#{userId}    | HXFER#{transferId}      |                     |               |
+ * | history chunk   | USER#{userId}     | HXCHUNK#{transferId}#{index, 6 digits} |      |               |
+ * | user's transfers | QUOTA#{userId}   | HXFERS                  |                     |               |
  *
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
@@ -45,6 +48,9 @@ import type { DailyBytesCap } from '../../caps';
  * conversation. A block is kept on both users' sides: `BLOCK#` under the
  * blocker, `BLOCKEDBY#` under the blocked user, so one Query of a user's
  * `BLOCK` prefix answers "blocked either way" for everyone at once.
+ * `HXFERS` indexes a user's history transfers: `open` (id → expiresAt) holds the ones not yet done or
+ * cancelled, counted against the cap by a conditional write on its `version`; `recent` (id → expiresAt)
+ * the newest ones, which the list reads back by key.
  */
 /** The sort key prefix of each daily bytes count under `QUOTA#{userId}`. */
 const DAILY_BYTES_SK_PREFIX: Record<DailyBytesCap, string> = {
@@ -133,6 +139,16 @@ export const keys = {
     sk: `${String(dueAt).padStart(13, '0')}#${conversationId}#${attachmentId}`,
   }),
   attachmentDueHour: (at: number) => `DUE#${new Date(at).toISOString().slice(0, 13)}`,
+  historyTransfer: (userId: string, transferId: string) => ({
+    pk: `USER#${userId}`,
+    sk: `HXFER#${transferId}`,
+  }),
+  historyChunk: (userId: string, transferId: string, index: number) => ({
+    pk: `USER#${userId}`,
+    sk: `HXCHUNK#${transferId}#${String(index).padStart(6, '0')}`,
+  }),
+  /** The index of a user's history transfers: the open ones and the recent ones. */
+  userHistoryTransfers: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'HXFERS' }),
   /** Which commit an MLS epoch belongs to. */
   commitRecord: (conversationId: string, epoch: number) => ({
     pk: `CONV#${conversationId}`,

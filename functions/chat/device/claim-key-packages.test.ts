@@ -4,6 +4,7 @@ import { InMemoryConnectionStore } from '../../adapters/memory/memory-connection
 import { InMemoryConversationStore } from '../../adapters/memory/memory-conversation-store';
 import { InMemoryDeviceDirectory } from '../../adapters/memory/memory-device-directory';
 import { InMemoryFanoutQueue } from '../../adapters/memory/memory-fanout-queue';
+import { InMemoryHistoryTransferStore } from '../../adapters/memory/memory-history-transfer-store';
 import { InMemoryKeyPackageStore } from '../../adapters/memory/memory-key-package-store';
 import { InMemoryRateLimiter } from '../../adapters/memory/memory-rate-limiter';
 import { InMemoryRelationshipStore } from '../../adapters/memory/memory-relationship-store';
@@ -28,6 +29,7 @@ describe('key packages', () => {
     devices: InMemoryDeviceDirectory;
     connections: InMemoryConnectionStore;
     fanout: InMemoryFanoutQueue;
+    historyTransfers: InMemoryHistoryTransferStore;
     keyPackages: InMemoryKeyPackageStore;
     relationships: InMemoryRelationshipStore;
     conversations: InMemoryConversationStore;
@@ -45,6 +47,7 @@ describe('key packages', () => {
       devices: new InMemoryDeviceDirectory(),
       connections: new InMemoryConnectionStore(),
       fanout: new InMemoryFanoutQueue(),
+      historyTransfers: new InMemoryHistoryTransferStore(),
       keyPackages: new InMemoryKeyPackageStore(),
       relationships: new InMemoryRelationshipStore(),
       conversations: new InMemoryConversationStore(),

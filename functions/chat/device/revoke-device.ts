@@ -2,12 +2,15 @@ import { NotFoundError } from '../../errors';
 import type { ConnectionStore } from '../../ports/connection-store';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { FanoutQueue } from '../../ports/fanout-queue';
+import type { HistoryTransferStore } from '../../ports/history-transfer-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { Caller } from '../access';
+import { pushTransfer } from '../transfer/transfer-rules';
 
 export interface RevokeDeviceDeps {
   readonly devices: DeviceDirectory;
   readonly connections: Pick<ConnectionStore, 'setPushDevice'>;
+  readonly historyTransfers: Pick<HistoryTransferStore, 'listOpen' | 'cancel'>;
   readonly fanout: FanoutQueue;
   readonly rateLimiter: RateLimiter;
   readonly clock: () => number;
@@ -22,6 +25,9 @@ export interface RevokeDeviceDeps {
  *    the devices fan-out pushes to.
  * 3. Only when this call revoked it: push `device` `revoked` to the caller's devices, friends and
  *    co-members, whose MLS groups must remove it.
+ * 4. Cancel the open history transfers the device is either end of, and push each to the caller's devices.
+ *    Also when it was revoked already: a request that ended between the two steps left them open. Their
+ *    chunk objects are left to the bucket's lifecycle rule (this function holds no grant on them).
  */
 export function revokeDevice(deps: RevokeDeviceDeps) {
   return async (caller: Caller, deviceId: string): Promise<void> => {
@@ -38,6 +44,12 @@ export function revokeDevice(deps: RevokeDeviceDeps) {
         deviceId,
         correlationId: caller.correlationId,
       });
+    }
+    const open = await deps.historyTransfers.listOpen(caller.userId, now);
+    const ended = open.filter((t) => t.fromDeviceId === deviceId || t.toDeviceId === deviceId);
+    for (const transfer of ended) {
+      const cancelled = await deps.historyTransfers.cancel(caller.userId, transfer.transferId, now);
+      if (cancelled) await pushTransfer(deps.fanout, caller, cancelled);
     }
   };
 }

@@ -9,6 +9,7 @@
  * | welcome | welcomes/{convId}/{epoch joined}/{senderId}/{sha256 hex}       |
  * | attachment | attachments/{attachmentId}                               |
  * | avatar  | avatars/{avatarId}                                             |
+ * | history chunk | history/{transferId}/{index}                             |
  *
  * The sender and the hash make a key the same for a retry of one commit and
  * different for any rival's, so a loser can delete its own objects without
@@ -21,6 +22,7 @@ export const BLOB_PREFIXES = {
   welcomes: 'welcomes/',
   attachments: 'attachments/',
   avatars: 'avatars/',
+  history: 'history/',
 } as const;
 export type BlobPrefix = (typeof BLOB_PREFIXES)[keyof typeof BLOB_PREFIXES];
 
@@ -31,4 +33,11 @@ export const blobKeys = {
     `${BLOB_PREFIXES.welcomes}${conversationId}/${epoch}/${senderId}/${hashHex}`,
   attachment: (attachmentId: string) => `${BLOB_PREFIXES.attachments}${attachmentId}`,
   avatar: (avatarId: string) => `${BLOB_PREFIXES.avatars}${avatarId}`,
+  /** A chunk of a history transfer, by its object id (`historyChunkId`). */
+  historyChunk: (chunkId: string) => `${BLOB_PREFIXES.history}${chunkId}`,
 } as const;
+
+/** The object id of a history transfer's chunk: `{transferId}/{index}`, as `blobKeys.historyChunk` takes it. */
+export function historyChunkId(transferId: string, index: number): string {
+  return `${transferId}/${index}`;
+}

@@ -175,6 +175,8 @@ export class ChatModel {
           this.account.heardDevice(frame);
           await e2ee.handlePush(frame);
         },
+        // Moving history between the user's devices has no screen yet: its pushes are heard and left alone.
+        'history-transfer': () => undefined,
       },
       (error) => this.store.notify(describeError(error)),
     );

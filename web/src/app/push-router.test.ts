@@ -16,6 +16,7 @@ const PUSH_TYPES: readonly PushFrame['type'][] = [
   'welcome',
   'device',
   'settings',
+  'history-transfer',
 ];
 
 /** Handlers that note each frame they are given, by kind; `fail` makes one kind's handler reject. */
