@@ -14,6 +14,8 @@ import { Welcomes } from './client/welcomes';
 import { DeviceVault } from './device-vault';
 import { DeviceRevokedError } from './errors';
 import type { GroupMember } from './group-session';
+import { HistoryReceiver, type HistoryReceiverDeps } from './history/transfer-receiver';
+import { HistorySender, type HistorySenderDeps } from './history/transfer-sender';
 import { HttpDirectory } from './http-directory';
 import type { DeviceAddress } from './identity';
 import { deviceSetFingerprint, safetyNumber } from './safety-number';
@@ -133,6 +135,36 @@ export class E2eeClient {
 
   get signaturePublicKey(): Uint8Array {
     return this.ctx.vault.device.signaturePublicKey;
+  }
+
+  /**
+   * This device's side of a history transfer as the old device: it offers, and sends `source` once approved.
+   *
+   * @example
+   * const sender = client.historySender({ api, transport: fetchTransport(), source });
+   */
+  historySender(deps: Pick<HistorySenderDeps, 'api' | 'transport' | 'source'>): HistorySender {
+    return new HistorySender({
+      ...deps,
+      device: this.ctx.vault.device,
+      directory: this.directory,
+      store: this.ctx.store,
+    });
+  }
+
+  /**
+   * This device's side of a history transfer as the new device: it asks, and restores into `sink`.
+   *
+   * @example
+   * const receiver = client.historyReceiver({ api, transport: fetchTransport(), sink });
+   */
+  historyReceiver(deps: Pick<HistoryReceiverDeps, 'api' | 'transport' | 'sink'>): HistoryReceiver {
+    return new HistoryReceiver({
+      ...deps,
+      device: this.ctx.vault.device,
+      directory: this.directory,
+      store: this.ctx.store,
+    });
   }
 
   /**

@@ -203,6 +203,26 @@ export async function* archiveChunks(
     yield { parts: builder.take(), next: { conversationIds, pass: 1, index: conversationIds.length } };
 }
 
+/**
+ * How many messages an archive of `source` carries now: read page by page, as the archive reads it.
+ *
+ * @example
+ * const total = await countKept(source); // for the progress bar
+ */
+export async function countKept(source: HistorySource): Promise<number> {
+  let total = 0;
+  for (const conversationId of await source.conversationIds()) {
+    let before: number | undefined;
+    for (let more = true; more; ) {
+      const page = await source.page(conversationId, before, 1000);
+      total += page.messages.length;
+      more = page.more && page.messages.length > 0;
+      before = page.messages[0]?.seq;
+    }
+  }
+  return total;
+}
+
 async function through(
   bytes: Uint8Array,
   transform: CompressionStream | DecompressionStream,

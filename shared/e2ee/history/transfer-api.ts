@@ -1,4 +1,5 @@
 /** What the devices of a transfer ask of the server, in their words (the HTTP routes `…/history-transfers`). */
+import type { ApiClient } from '../../client/api-client';
 
 /** A transfer as the server keeps it: opaque steps, counts and sizes. */
 export interface TransferView {
@@ -66,6 +67,47 @@ export function fetchTransport(fetcher: typeof fetch = fetch): ObjectTransport {
       const response = await fetcher(url, signal ? { signal } : {});
       if (!response.ok || !response.body) throw new Error(`The download failed (${response.status})`);
       return response.body;
+    },
+  };
+}
+
+/**
+ * The transfer routes of Parley's HTTP API as {@link HistoryTransferApi}.
+ *
+ * @example
+ * const sender = client.historySender({ api: historyTransferApiOf(api), transport: fetchTransport(), source });
+ */
+export function historyTransferApiOf(
+  api: Pick<
+    ApiClient,
+    | 'requestHistoryTransfer'
+    | 'listHistoryTransfers'
+    | 'getHistoryTransfer'
+    | 'offerHistoryTransfer'
+    | 'approveHistoryTransfer'
+    | 'createHistoryChunkUpload'
+    | 'announceHistoryChunk'
+    | 'getHistoryChunk'
+    | 'confirmHistoryChunks'
+    | 'cancelHistoryTransfer'
+  >,
+): HistoryTransferApi {
+  return {
+    request: (body) => api.requestHistoryTransfer({ body }),
+    list: async () => (await api.listHistoryTransfers()).items,
+    get: (transferId) => api.getHistoryTransfer({ params: { transferId } }),
+    offer: (transferId, offer) => api.offerHistoryTransfer({ params: { transferId }, body: { offer } }),
+    approve: (transferId, approval) =>
+      api.approveHistoryTransfer({ params: { transferId }, body: { approval } }),
+    uploadForm: (transferId, index, size) =>
+      api.createHistoryChunkUpload({ params: { transferId }, body: { index, size } }),
+    announce: (transferId, index, chunk) =>
+      api.announceHistoryChunk({ params: { transferId, index }, body: chunk }),
+    chunkLink: (transferId, index) => api.getHistoryChunk({ params: { transferId, index } }),
+    confirm: (transferId, received) =>
+      api.confirmHistoryChunks({ params: { transferId }, body: { received } }),
+    cancel: async (transferId) => {
+      await api.cancelHistoryTransfer({ params: { transferId } });
     },
   };
 }

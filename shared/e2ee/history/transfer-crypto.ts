@@ -19,6 +19,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import * as z from '../../zod';
 import { fromBase64, toBase64 } from '../base64';
 import type { Device } from '../device';
+import type { Directory } from '../directory';
 import { E2eeError } from '../errors';
 import {
   decryptWithLabelBytes,
@@ -106,6 +107,23 @@ async function verify(
 ): Promise<void> {
   if (!(await verifyWithLabelBytes(signaturePublicKey, label, content, signature)))
     throw new TransferVerificationError(`The ${what} is not signed by the device it names`);
+}
+
+/**
+ * Both devices' signature keys as the directory lists them now (read afresh, so a revocation made a moment
+ * ago counts), refusing a device it does not list for this user or lists as revoked.
+ */
+export async function transferDeviceKeys(
+  directory: Directory,
+  userId: string,
+  transfer: { readonly fromDeviceId: string; readonly toDeviceId: string },
+): Promise<{ fromKey: Uint8Array; toKey: Uint8Array }> {
+  const from = await directory.deviceKey(userId, transfer.fromDeviceId, { asOf: Date.now() });
+  const to = await directory.deviceKey(userId, transfer.toDeviceId);
+  if (!from || !to) throw new TransferVerificationError('The directory does not list both devices as yours');
+  if (from.revoked || to.revoked)
+    throw new TransferVerificationError('A device of this transfer was revoked');
+  return { fromKey: from.signaturePublicKey, toKey: to.signaturePublicKey };
 }
 
 const requestContent = (userId: string, fromDeviceId: string, toDeviceId: string, publicKey: Uint8Array) =>
@@ -290,6 +308,8 @@ export interface ChunkDescriptor {
   readonly plainSize: number;
   readonly chunkSize: number;
   readonly final: boolean;
+  /** About how many messages the whole archive carries, for a progress bar. */
+  readonly total?: number;
 }
 
 const DescriptorSchema = z.object({
@@ -299,6 +319,7 @@ const DescriptorSchema = z.object({
   plainSize: z.number().check(z.int(), z.nonnegative()),
   chunkSize: z.number().check(z.int(), z.positive()),
   final: z.boolean(),
+  total: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 async function aesKey(archiveKey: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {

@@ -14,6 +14,7 @@ import {
   type TransferParties,
   TransferVerificationError,
   transferCode,
+  transferDeviceKeys,
 } from './transfer-crypto';
 import type { TransferProgress } from './transfer-sender';
 
@@ -104,16 +105,8 @@ export class HistoryReceiver {
     };
   }
 
-  private async keysOf(transfer: TransferView): Promise<{ fromKey: Uint8Array; toKey: Uint8Array }> {
-    const { userId } = this.deps.device;
-    const [from, to] = await Promise.all([
-      this.deps.directory.deviceKey(userId, transfer.fromDeviceId),
-      this.deps.directory.deviceKey(userId, transfer.toDeviceId),
-    ]);
-    if (!from || !to) throw new TransferVerificationError('The directory does not list both devices');
-    if (from.revoked || to.revoked)
-      throw new TransferVerificationError('A device of this transfer was revoked');
-    return { fromKey: from.signaturePublicKey, toKey: to.signaturePublicKey };
+  private keysOf(transfer: TransferView): Promise<{ fromKey: Uint8Array; toKey: Uint8Array }> {
+    return transferDeviceKeys(this.deps.directory, this.deps.device.userId, transfer);
   }
 
   /** The code to show once the old device offered, its offer checked against the directory. */
@@ -177,6 +170,7 @@ export class HistoryReceiver {
         chunks: index + 1,
         bytes: transfer.bytes,
         messages: record.messages,
+        ...(descriptor.total === undefined ? {} : { total: descriptor.total }),
         done: descriptor.final,
       });
     }

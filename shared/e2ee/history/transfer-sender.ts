@@ -8,6 +8,7 @@ import {
   type ArchiveChunk,
   type ArchiveCursor,
   archiveChunks,
+  countKept,
   encodeArchiveChunk,
   type HistorySource,
 } from './archive';
@@ -20,6 +21,7 @@ import {
   type TransferParties,
   TransferVerificationError,
   transferCode,
+  transferDeviceKeys,
 } from './transfer-crypto';
 
 /** Where the sender keeps what it needs to go on after a reload: its nonce, archive key and cursors. */
@@ -49,6 +51,8 @@ export interface TransferProgress {
   readonly bytes: number;
   /** Messages carried so far (this run, on the sending device; all, on the receiving one). */
   readonly messages: number;
+  /** About how many the whole archive carries, when known. */
+  readonly total?: number;
   readonly done: boolean;
 }
 
@@ -100,16 +104,8 @@ export class HistorySender {
   }
 
   /** Both devices' directory keys, refusing a device that is not listed for this user or is revoked. */
-  private async keysOf(transfer: TransferView): Promise<{ fromKey: Uint8Array; toKey: Uint8Array }> {
-    const { userId } = this.deps.device;
-    const [from, to] = await Promise.all([
-      this.deps.directory.deviceKey(userId, transfer.fromDeviceId),
-      this.deps.directory.deviceKey(userId, transfer.toDeviceId),
-    ]);
-    if (!from || !to) throw new TransferVerificationError('The directory does not list both devices');
-    if (from.revoked || to.revoked)
-      throw new TransferVerificationError('A device of this transfer was revoked');
-    return { fromKey: from.signaturePublicKey, toKey: to.signaturePublicKey };
+  private keysOf(transfer: TransferView): Promise<{ fromKey: Uint8Array; toKey: Uint8Array }> {
+    return transferDeviceKeys(this.deps.directory, this.deps.device.userId, transfer);
   }
 
   /**
@@ -177,6 +173,7 @@ export class HistorySender {
     const start = index === 0 ? undefined : record.cursors[String(index)];
     if (index > 0 && start === undefined)
       throw new TransferVerificationError(`This device lost its place after chunk ${index}`);
+    const total = await countKept(this.deps.source);
     let messages = 0;
     let bytes = transfer.bytes;
     let held: ArchiveChunk | undefined;
@@ -191,6 +188,7 @@ export class HistorySender {
         plainSize: sealed.plainSize,
         chunkSize: sealed.chunkSize,
         final,
+        total,
       });
       const form = await api.uploadForm(transferId, index, sealed.size);
       await this.deps.transport.upload(form, sealed.ciphertext, options.signal);
@@ -205,7 +203,7 @@ export class HistorySender {
       index += 1;
       messages += chunk.parts.reduce((total, part) => total + part.messages.length, 0);
       bytes += sealed.size;
-      options.onProgress?.({ chunks: index, bytes, messages, done: final });
+      options.onProgress?.({ chunks: index, bytes, messages, total, done: final });
     };
     for await (const chunk of archiveChunks(this.deps.source, start)) {
       if (held) await sendOne(held, false);

@@ -2,6 +2,7 @@ import { type ApiClient, createApiClient } from '../../../shared/client/api-clie
 import type { WebConfig } from '../../../shared/client/web-config';
 import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
 import type { ChatEvent, E2eeClient } from '../../../shared/e2ee/e2ee-client';
+import { fetchTransport, historyTransferApiOf } from '../../../shared/e2ee/history/transfer-api';
 import type {
   Block,
   ConversationSummary,
@@ -16,6 +17,7 @@ import { Conversations, listAllConversations } from './conversations';
 import { buildExport, exportFileName } from './data-export';
 import { describeError } from './describe-error';
 import { Downloads } from './downloads';
+import { HistoryTransfers } from './history-transfers';
 import { HistoryWriter } from './history-writer';
 import type { SearchResults } from './message-search';
 import { type NotificationPreview, readNotificationSettings } from './notify';
@@ -52,6 +54,7 @@ export type {
  * - `outbox.ts`: messages and files on their way, kept until sent, retried, or refused and kept marked;
  * - `receipt-sender.ts`: my delivered and read marks, paced to one receipt a second per conversation;
  * - `history-writer.ts`: what the E2EE client reads, written into the encrypted history and search index;
+ * - `history-transfers.ts`: history brought from another of my devices, or sent to one;
  * - `open-device.ts`: this browser's device, opened at start-up;
  * - `pictures.ts`: profile pictures, mine sealed and uploaded, others' opened with the keys their messages bring;
  * - `data-export.ts`: *Download my data*, the server's part and this browser's history in one file;
@@ -70,6 +73,7 @@ export class ChatModel {
   private readonly account: Account;
   private readonly pictures: Pictures;
   private readonly webPush: WebPush;
+  private readonly transfers: HistoryTransfers;
 
   private readonly api: ApiClient;
   readonly e2ee: E2eeClient;
@@ -108,6 +112,19 @@ export class ChatModel {
       },
     );
     this.account = new Account(store, api, e2ee, session, connection, this.webPush);
+    const transferApi = historyTransferApiOf(api);
+    const transport = fetchTransport();
+    this.transfers = new HistoryTransfers({
+      store,
+      vault,
+      deviceId: device.deviceId,
+      sender: e2ee.historySender({ api: transferApi, transport, source: this.history.source() }),
+      receiver: e2ee.historyReceiver({ api: transferApi, transport, sink: this.history }),
+      listTransfers: () => transferApi.list(),
+      cancelTransfer: (transferId) => transferApi.cancel(transferId),
+      listDevices: () => this.account.listDevices(),
+      onlineDevices: async () => (await api.getMySockets()).devices,
+    });
     this.owner = {
       post: connection.post,
       apply: (events) => this.apply(events),
@@ -175,8 +192,7 @@ export class ChatModel {
           this.account.heardDevice(frame);
           await e2ee.handlePush(frame);
         },
-        // Moving history between the user's devices has no screen yet: its pushes are heard and left alone.
-        'history-transfer': () => undefined,
+        'history-transfer': (frame) => this.transfers.heard(frame.transfer),
       },
       (error) => this.store.notify(describeError(error)),
     );
@@ -197,6 +213,8 @@ export class ChatModel {
       await this.outbox.flush();
       // Groups in line with members and devices changed while away, and the weekly self-updates.
       await this.e2ee.reconcileAll();
+      // History transfers go on where they stopped; a new browser is offered its history.
+      await this.transfers.resume();
     } catch (error) {
       this.store.notify(describeError(error));
     }
@@ -463,6 +481,31 @@ export class ChatModel {
 
   revokeDevice(deviceId: string): Promise<void> {
     return this.account.revokeDevice(deviceId);
+  }
+
+  // History from another of my devices (see history-transfers.ts) --------------------------------------------
+
+  /** Asks another of my devices for its history. */
+  askForHistory(fromDeviceId: string): Promise<void> {
+    return this.transfers.ask(fromDeviceId);
+  }
+
+  /** No history from my other devices, on this browser. */
+  declineHistory(): Promise<void> {
+    return this.transfers.decline();
+  }
+
+  /** The codes match: send this browser's history to the device that asked. */
+  approveHistoryTransfer(): Promise<void> {
+    return this.transfers.approve();
+  }
+
+  cancelHistoryTransfer(): Promise<void> {
+    return this.transfers.cancel();
+  }
+
+  dismissHistoryTransfer(): void {
+    this.transfers.dismiss();
   }
 
   // Notifications while Parley is closed (see web-push.ts) ---------------------------------------------------

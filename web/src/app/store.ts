@@ -2,6 +2,7 @@ import type { ConversationSummary, Friend, Member, PublicProfile } from '../../.
 import type { FileFacts } from './attachments';
 import { newestFirst } from './conversation-order';
 import type { MessageView } from './history';
+import type { HistoryTransferState } from './history-transfers';
 import type { ConnectionStatus } from './socket';
 import type { PushStatus } from './web-push';
 
@@ -57,6 +58,13 @@ export interface ModelState {
    * that number. A browser cannot read why a handshake failed, so this comes from asking the server.
    */
   socketLimit?: number;
+  /** A history transfer this browser takes part in, while the screens show it. */
+  historyTransfer?: HistoryTransferState | undefined;
+  /**
+   * On a browser that has not brought its history yet: my other devices to bring it from, those online now
+   * first. Gone once the person answers.
+   */
+  historySources?: readonly { deviceId: string; name: string; online: boolean }[] | undefined;
   conversations: ConversationView[];
   /** Conversation → the newest part of its history, as far as read from this browser's store. */
   messages: Record<string, readonly MessageView[]>;

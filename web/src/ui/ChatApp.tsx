@@ -6,6 +6,7 @@ import { showInTab, unreadTotal } from '../app/tab-signals';
 import { Avatar, PicturesContext } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
+import { HistorySourcesCard, HistoryTransferCard } from './HistoryTransfer';
 import { useModel } from './hooks';
 import { Icon } from './Icon';
 import { LockKeyhole, LogOut, Search, Settings, SquarePen, UserPlus, X } from './icons';
@@ -186,6 +187,11 @@ export function ChatApp(props: {
               </button>
             </div>
           </header>
+          {state.historyTransfer ? (
+            <HistoryTransferCard model={model} transfer={state.historyTransfer} />
+          ) : (
+            <HistorySourcesCard model={model} state={state} />
+          )}
           <ChatList model={model} state={state} openId={openId} onSelect={select} />
           <footer class="sidebar-footer">
             <button type="button" class="quiet" onClick={() => setSigningOut(true)}>
