@@ -9,6 +9,7 @@ import {
 import { TransferVerificationError } from '../../shared/e2ee/history/transfer-crypto';
 import type { HistoryReceiver } from '../../shared/e2ee/history/transfer-receiver';
 import type { HistorySender } from '../../shared/e2ee/history/transfer-sender';
+import type { DeletedFrame } from '../../shared/protocol/outbound';
 import { HistoryWriter } from '../../web/src/app/history-writer';
 import { type ConversationView, ModelStore } from '../../web/src/app/store';
 import { apiFor, befriend } from '../support/api';
@@ -42,6 +43,7 @@ function keeping(device: E2eeTestDevice, conversationIds: readonly string[]): Ke
   );
   const history = new HistoryWriter(store, device.store);
   let kept = 0;
+  let framesSeen = 0;
   return {
     device,
     history,
@@ -50,6 +52,12 @@ function keeping(device: E2eeTestDevice, conversationIds: readonly string[]): Ke
       const events = device.events.slice(kept);
       kept += events.length;
       await history.write(events);
+      // A deletion of a message the device read already comes as a push of its own, as in the web client.
+      const frames = device.socket.frames.slice(framesSeen);
+      framesSeen += frames.length;
+      for (const frame of frames) {
+        if ((frame as { type?: string }).type === 'deleted') await history.deleted(frame as DeletedFrame);
+      }
     },
   };
 }
@@ -84,7 +92,14 @@ describe('History transfer to a new device, end to end', () => {
   };
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // 1,000 messages written in a minute or two: above the allowance a person gets.
+    stack = await startTestStack({
+      rateLimits: {
+        send: { limit: 100_000, windowSeconds: 60 },
+        write: { limit: 100_000, windowSeconds: 60 },
+        read: { limit: 100_000, windowSeconds: 60 },
+      },
+    });
     [alice, bob] = await Promise.all([signUp(stack, 'alice'), signUp(stack, 'bob')]);
     await befriend(stack, alice, bob);
     const aliceLaptop = await openDevice(stack, alice, 'laptop');
