@@ -217,7 +217,8 @@ export class HistoryTransfers {
     return (progress: TransferProgress) => {
       this.show({
         ...this.base(transfer, role, peer),
-        stage: progress.done ? 'done' : 'moving',
+        // Done is what the server says, once the new device took the last chunk.
+        stage: 'moving',
         messages: progress.messages,
         ...(progress.total === undefined ? {} : { total: progress.total }),
       });
@@ -243,10 +244,12 @@ export class HistoryTransfers {
           return;
         }
         case 'sent':
+          // All sent; done once the new device has taken the last chunk.
+          return;
         case 'done':
           if (this.state.historyTransfer?.transferId === transfer.transferId)
             this.show({ ...shown, stage: 'done' });
-          if (transfer.state === 'done') await sender.forget(transfer.transferId);
+          await sender.forget(transfer.transferId);
           return;
         case 'cancelled':
           if (
