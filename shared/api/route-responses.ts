@@ -1,3 +1,4 @@
+import { HistoryTransferFieldSchema, HistoryTransferSchema } from '../protocol/history-transfer';
 import {
   AttachmentIdSchema,
   ClientIdSchema,
@@ -33,7 +34,6 @@ import {
   PushSubscriptionViewSchema,
   ReceiptSchema,
 } from '../protocol/resources';
-import { HistoryTransferFieldSchema, HistoryTransferSchema } from '../protocol/history-transfer';
 import * as z from '../zod';
 import type { RouteId, Routes } from './routes';
 

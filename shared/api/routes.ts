@@ -365,7 +365,9 @@ const HistoryChunkParamsSchema = z.object({
 });
 
 /** The exact size of one encrypted history chunk, in bytes. */
-const HistoryChunkSizeSchema = z.number().check(z.int(), z.positive(), z.maximum(MAX_HISTORY_CHUNK_SIZE_IN_BYTES));
+const HistoryChunkSizeSchema = z
+  .number()
+  .check(z.int(), z.positive(), z.maximum(MAX_HISTORY_CHUNK_SIZE_IN_BYTES));
 
 export const CreateHistoryChunkUploadBodySchema = z.object({
   /** The next chunk: the transfer's `chunks`. */
