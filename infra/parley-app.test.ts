@@ -312,7 +312,7 @@ describe('stateful data: bucket', () => {
     });
   });
 
-  it('aborts stale multipart uploads and expires Welcomes, keeping commits', () => {
+  it("aborts stale multipart uploads and expires Welcomes and history transfers' chunks, keeping commits", () => {
     const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Json[] }).Rules;
     expect(rules).toContainEqual(
       expect.objectContaining({
@@ -327,6 +327,8 @@ describe('stateful data: bucket', () => {
         expect.objectContaining({ Prefix: expiration.prefix, ExpirationInDays: expiration.days }),
       ),
     );
+    // A transfer lives a day; its chunks go a day after that at the latest.
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'history/', ExpirationInDays: 2 }));
   });
 
   it("lets only the stage's site and its configured origins call the bucket, for uploads and downloads", () => {
@@ -1236,7 +1238,11 @@ describe('IAM: least privilege', () => {
 
   it.each([
     ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
-    ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
+    [
+      'httpFiles',
+      ['attachments/', 'avatars/', 'history/'],
+      ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+    ],
     ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
     // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
     ['httpAccountLifecycle', ['avatars/'], ['s3:DeleteObject']],

@@ -35,7 +35,8 @@ export function confirmHistoryChunks(deps: ConfirmHistoryChunksDeps) {
     }
     const confirmed =
       (await deps.historyTransfers.confirm(caller.userId, transferId, received, now)) ?? transfer;
-    if (confirmed.updatedAt !== transfer.updatedAt) await pushTransfer(deps.fanout, caller, confirmed);
+    const changed = confirmed.received !== transfer.received || confirmed.state !== transfer.state;
+    if (changed) await pushTransfer(deps.fanout, caller, confirmed);
     return transferView(confirmed);
   };
 }
