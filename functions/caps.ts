@@ -1,3 +1,4 @@
+import { MAX_BACKUP_SIZE_IN_BYTES, MAX_PENDING_BACKUP_CHUNKS } from '../shared/protocol/limits';
 import * as z from '../shared/zod';
 import { LimitReachedError } from './errors';
 
@@ -24,6 +25,10 @@ export interface Caps {
    * that would give the sender or the recipient one more is refused.
    */
   readonly friendsPerUser: number;
+  /** Bytes of a user's encrypted backup, its listed and pending chunks together: a chunk slot past it is refused. */
+  readonly backupBytesPerUser: number;
+  /** Backup chunks a user has reserved and no backup lists yet: a chunk slot past it is refused. */
+  readonly pendingBackupChunksPerUser: number;
 }
 
 /** The defaults: far above real use, far below what hurts (see README "Limits"). */
@@ -38,6 +43,8 @@ export const DEFAULT_CAPS: Caps = {
   // Facebook's own friend limit, and far above any address book a chat is used with (a few hundred
   // contacts): it bounds what an export pages through and what a deletion ends one friendship at a time.
   friendsPerUser: 5000,
+  backupBytesPerUser: MAX_BACKUP_SIZE_IN_BYTES,
+  pendingBackupChunksPerUser: MAX_PENDING_BACKUP_CHUNKS,
 };
 
 const count = z.number().check(z.int(), z.positive());
@@ -51,6 +58,8 @@ export const CapsSchema = z.object({
   attachmentBytesPerUserPerDay: count,
   socketsPerUser: count,
   friendsPerUser: count,
+  backupBytesPerUser: count,
+  pendingBackupChunksPerUser: count,
 }) satisfies z.ZodMiniType<Caps>;
 
 /** The defaults with a stage's overrides applied. */

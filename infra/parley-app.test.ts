@@ -1236,10 +1236,14 @@ describe('IAM: least privilege', () => {
 
   it.each([
     ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
-    ['httpFiles', ['attachments/', 'avatars/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
-    ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
+    [
+      'httpFiles',
+      ['attachments/', 'avatars/', 'backups/'],
+      ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+    ],
+    ['attachmentSweeper', ['attachments/', 'backups/'], ['s3:DeleteObject']],
     // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
-    ['httpAccountLifecycle', ['avatars/'], ['s3:DeleteObject']],
+    ['httpAccountLifecycle', ['avatars/', 'backups/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),

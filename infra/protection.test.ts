@@ -207,6 +207,7 @@ describe('versioning: the history bucket', () => {
       'welcomes/': 1,
       'attachments/': 1,
       'avatars/': 1,
+      'backups/': 1,
     });
     // Every prefix a function writes has a rule: one left out would keep its old versions for good.
     expect(Object.keys(noncurrent).sort()).toEqual([...BUCKETS.blobs.prefixes].sort());

@@ -1,4 +1,5 @@
 import { S3AttachmentObjects } from '../adapters/s3/s3-attachment-objects';
+import { S3BackupObjects } from '../adapters/s3/s3-backup-objects';
 import { S3BlobStore, type S3BlobStoreOptions } from '../adapters/s3/s3-blob-store';
 import { blobKeys } from '../chat/mls/blob-keys';
 import { ConfigError, Env, loadConfig } from '../config';
@@ -17,6 +18,11 @@ export function attachmentObjects(): S3AttachmentObjects {
 /** Profile pictures' encrypted objects, under their own prefix: upload forms, download links, sizes, deletes. */
 export function avatarObjects(): S3AttachmentObjects {
   return new S3AttachmentObjects({ ...bucketOptions(), keyOf: blobKeys.avatar });
+}
+
+/** Encrypted backup chunks, under `backups/{userId}/`: upload forms, download links, sizes, deletes. */
+export function backupObjects(): S3BackupObjects {
+  return new S3BackupObjects(bucketOptions());
 }
 
 function bucketOptions(): S3BlobStoreOptions {

@@ -20,11 +20,13 @@ import type { RouteId } from '../../shared/api/routes';
  * - `mls`: devices, key packages, commits, Welcomes and history pages:
  *   everything that reads or writes the blob bucket (large commits and
  *   Welcomes live there, and history pages read commits back from it).
- * - `files`: upload forms and download links for attachments and profile
- *   pictures. DynamoDB, the blob bucket's `attachments/` and `avatars/`
- *   prefixes only (the forms and links are signed with its role, so that
- *   role, not the MLS one, is what S3 checks), and the fan-out queue for the
- *   `profile` push a new picture makes.
+ * - `files`: upload forms and download links for attachments, profile
+ *   pictures and encrypted backup chunks, and the backup's head. DynamoDB, the
+ *   blob bucket's `attachments/`, `avatars/` and `backups/` prefixes only (the
+ *   forms and links are signed with its role, so that role, not the MLS one,
+ *   is what S3 checks), and the fan-out queue for the `profile` push a new
+ *   picture makes. The backup is here because it is the same work: sign forms
+ *   and links for opaque objects, read their size before naming them.
  * - `description`: the public OpenAPI document, in a function with no data
  *   access at all, as the only route without a token.
  */
@@ -78,7 +80,20 @@ export const HTTP_ROUTE_GROUPS = {
     'listWelcomes',
     'acknowledgeWelcome',
   ],
-  files: ['createUpload', 'getAttachment', 'createAvatarUpload', 'setAvatar', 'clearAvatar', 'getAvatar'],
+  files: [
+    'createUpload',
+    'getAttachment',
+    'createAvatarUpload',
+    'setAvatar',
+    'clearAvatar',
+    'getAvatar',
+    // The encrypted history backup: chunk forms and links, and the head naming the chunks.
+    'getBackup',
+    'createBackupChunkUpload',
+    'getBackupChunk',
+    'putBackup',
+    'deleteBackup',
+  ],
   description: ['getApiDescription'],
 } as const satisfies Record<string, readonly RouteId[]>;
 

@@ -1,5 +1,10 @@
 import { createUpload } from '../chat/attachment/create-upload';
 import { getAttachment } from '../chat/attachment/get-attachment';
+import { createChunkUpload } from '../chat/backup/create-chunk-upload';
+import { deleteBackup } from '../chat/backup/delete-backup';
+import { getBackup } from '../chat/backup/get-backup';
+import { getChunk } from '../chat/backup/get-chunk';
+import { putBackup } from '../chat/backup/put-backup';
 import { createAvatarUpload } from '../chat/profile/create-avatar-upload';
 import { getAvatar } from '../chat/profile/get-avatar';
 import { setAvatar } from '../chat/profile/set-avatar';
@@ -15,8 +20,16 @@ const download = getAttachment(deps);
 const uploadAvatar = createAvatarUpload(deps);
 const changeAvatar = setAvatar(deps);
 const downloadAvatar = getAvatar(deps);
+const readBackup = getBackup(deps);
+const uploadChunk = createChunkUpload(deps);
+const downloadChunk = getChunk(deps);
+const writeBackup = putBackup(deps);
+const removeBackup = deleteBackup(deps);
 
-/** Attachments and profile pictures: forms to upload them, links to download them. The bytes never pass through here. */
+/**
+ * Attachments, profile pictures and backup chunks: forms to upload them, links to download them; and the
+ * backup's head. The bytes never pass through here.
+ */
 export const handler = httpHandler(
   'files',
   {
@@ -32,6 +45,13 @@ export const handler = httpHandler(
       await changeAvatar(caller, undefined);
     },
     getAvatar: ({ params }, caller) => downloadAvatar(caller, params.userId),
+    getBackup: (_request, caller) => readBackup(caller),
+    createBackupChunkUpload: ({ body }, caller) => uploadChunk(caller, body.size),
+    getBackupChunk: ({ params }, caller) => downloadChunk(caller, params.chunkId),
+    putBackup: ({ body }, caller) => writeBackup(caller, body),
+    deleteBackup: async (_request, caller) => {
+      await removeBackup(caller);
+    },
   },
   createLogger('http-files'),
   metrics,

@@ -9,6 +9,7 @@
  * | welcome | welcomes/{convId}/{epoch joined}/{senderId}/{sha256 hex}       |
  * | attachment | attachments/{attachmentId}                               |
  * | avatar  | avatars/{avatarId}                                             |
+ * | backup chunk | backups/{userId}/{chunkId}                                |
  *
  * The sender and the hash make a key the same for a retry of one commit and
  * different for any rival's, so a loser can delete its own objects without
@@ -21,6 +22,7 @@ export const BLOB_PREFIXES = {
   welcomes: 'welcomes/',
   attachments: 'attachments/',
   avatars: 'avatars/',
+  backups: 'backups/',
 } as const;
 export type BlobPrefix = (typeof BLOB_PREFIXES)[keyof typeof BLOB_PREFIXES];
 
@@ -31,4 +33,6 @@ export const blobKeys = {
     `${BLOB_PREFIXES.welcomes}${conversationId}/${epoch}/${senderId}/${hashHex}`,
   attachment: (attachmentId: string) => `${BLOB_PREFIXES.attachments}${attachmentId}`,
   avatar: (avatarId: string) => `${BLOB_PREFIXES.avatars}${avatarId}`,
+  /** Under its user: their chunks are theirs alone, and a deletion names them by user. */
+  backupChunk: (userId: string, chunkId: string) => `${BLOB_PREFIXES.backups}${userId}/${chunkId}`,
 } as const;
