@@ -1,3 +1,4 @@
+import { MAX_BACKUP_SIZE_IN_BYTES, MAX_PENDING_BACKUP_CHUNKS } from '../shared/protocol/limits';
 import * as z from '../shared/zod';
 import { LimitReachedError } from './errors';
 
@@ -30,6 +31,10 @@ export interface Caps {
    * stuck one to wait for its expiry.
    */
   readonly historyTransfersPerUser: number;
+  /** Bytes of a user's encrypted backup, its listed and pending chunks together: a chunk slot past it is refused. */
+  readonly backupBytesPerUser: number;
+  /** Backup chunks a user has reserved and no backup lists yet: a chunk slot past it is refused. */
+  readonly pendingBackupChunksPerUser: number;
 }
 
 /** The defaults: far above real use, far below what hurts (see README "Limits"). */
@@ -45,6 +50,8 @@ export const DEFAULT_CAPS: Caps = {
   // contacts): it bounds what an export pages through and what a deletion ends one friendship at a time.
   friendsPerUser: 5000,
   historyTransfersPerUser: 3,
+  backupBytesPerUser: MAX_BACKUP_SIZE_IN_BYTES,
+  pendingBackupChunksPerUser: MAX_PENDING_BACKUP_CHUNKS,
 };
 
 const count = z.number().check(z.int(), z.positive());
@@ -59,6 +66,8 @@ export const CapsSchema = z.object({
   socketsPerUser: count,
   friendsPerUser: count,
   historyTransfersPerUser: count,
+  backupBytesPerUser: count,
+  pendingBackupChunksPerUser: count,
 }) satisfies z.ZodMiniType<Caps>;
 
 /** The defaults with a stage's overrides applied. */

@@ -1240,12 +1240,12 @@ describe('IAM: least privilege', () => {
     ['httpMls', ['commits/', 'welcomes/'], ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']],
     [
       'httpFiles',
-      ['attachments/', 'avatars/', 'history/'],
+      ['attachments/', 'avatars/', 'history/', 'backups/'],
       ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
     ],
-    ['attachmentSweeper', ['attachments/'], ['s3:DeleteObject']],
+    ['attachmentSweeper', ['attachments/', 'backups/'], ['s3:DeleteObject']],
     // Deleting an account deletes its profile picture's objects, and nothing else of the bucket.
-    ['httpAccountLifecycle', ['avatars/'], ['s3:DeleteObject']],
+    ['httpAccountLifecycle', ['avatars/', 'backups/'], ['s3:DeleteObject']],
   ] as const)('lets %s touch objects of the bucket under %j only', (name, prefixes, actions) => {
     const s3 = grantsOf(name).filter((statement) =>
       asArray(statement.Action as string | string[]).some((action) => action.startsWith('s3:')),

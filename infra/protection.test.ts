@@ -208,6 +208,7 @@ describe('versioning: the history bucket', () => {
       'attachments/': 1,
       'avatars/': 1,
       'history/': 1,
+      'backups/': 1,
     });
     // Every prefix a function writes has a rule: one left out would keep its old versions for good.
     expect(Object.keys(noncurrent).sort()).toEqual([...BUCKETS.blobs.prefixes].sort());

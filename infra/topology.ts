@@ -264,6 +264,8 @@ export const BUCKETS = {
       [BLOB_PREFIXES.attachments]: 1,
       [BLOB_PREFIXES.avatars]: 1,
       [BLOB_PREFIXES.history]: 1,
+      // A deleted backup must not outlive its deletion either.
+      [BLOB_PREFIXES.backups]: 1,
     },
   },
 } as const satisfies Record<string, BucketDefinition>;
@@ -382,7 +384,8 @@ export const FUNCTIONS = {
       // picture's objects; its conversations and friends are told through the fan-out queue.
       { kind: 'userPool', access: 'signOutUsers' },
       { kind: 'userPool', access: 'deleteUsers' },
-      blobBucket([BLOB_PREFIXES.avatars], 'delete'),
+      // Its profile picture's objects, and its encrypted backup's chunks.
+      blobBucket([BLOB_PREFIXES.avatars, BLOB_PREFIXES.backups], 'delete'),
       fanoutQueue,
       limits,
     ],
@@ -418,8 +421,12 @@ export const FUNCTIONS = {
       // The presigned forms and links are signed with this function's role: S3 checks that role may put
       // and get the object when the browser uses them. The function itself never moves the bytes; it reads
       // a picture's or a history chunk's size (HEAD, which GetObject allows) and deletes a replaced picture
-      // and a cancelled transfer's chunks.
-      blobBucket([BLOB_PREFIXES.attachments, BLOB_PREFIXES.avatars, BLOB_PREFIXES.history], 'readWrite'),
+      // and a cancelled transfer's chunks. Encrypted backup chunks likewise: sizes read before a backup
+      // lists a chunk, dropped chunks deleted.
+      blobBucket(
+        [BLOB_PREFIXES.attachments, BLOB_PREFIXES.avatars, BLOB_PREFIXES.history, BLOB_PREFIXES.backups],
+        'readWrite',
+      ),
       // A new or removed profile picture is pushed to the user's friends and co-members; every change of a
       // history transfer to the user's own devices.
       fanoutQueue,
@@ -428,11 +435,17 @@ export const FUNCTIONS = {
   },
   attachmentSweeper: {
     entry: 'functions/handlers/attachment-sweeper.ts',
-    description: 'Deletes the objects of attachments no message keeps, on a schedule',
+    description:
+      'Deletes the objects of attachments no message keeps and of backup chunks no backup keeps, on a schedule',
     memorySizeMb: 256,
-    // A run goes through up to 2,000 due attachments; the next run goes on where it stopped.
+    // A run goes through up to 2,000 due attachments and 2,000 due backup chunks; the next run goes on
+    // where it stopped.
     timeoutSeconds: 60,
-    bindings: [mainTable('readWrite'), blobBucket([BLOB_PREFIXES.attachments], 'delete')],
+    bindings: [
+      mainTable('readWrite'),
+      // Attachments no message keeps; backup chunks no backup listed a day on, or a backup dropped.
+      blobBucket([BLOB_PREFIXES.attachments, BLOB_PREFIXES.backups], 'delete'),
+    ],
   },
   httpDescription: {
     entry: 'functions/handlers/http-description.ts',

@@ -1,4 +1,5 @@
 import { DynamoDbAttachmentStore } from '../adapters/dynamodb/dynamodb-attachment-store';
+import { DynamoDbBackupStore } from '../adapters/dynamodb/dynamodb-backup-store';
 import { DynamoDbBlobQuota } from '../adapters/dynamodb/dynamodb-blob-quota';
 import { DynamoDbConversationStore } from '../adapters/dynamodb/dynamodb-conversation-store';
 import { DynamoDbDeviceDirectory } from '../adapters/dynamodb/dynamodb-device-directory';
@@ -8,6 +9,11 @@ import { DynamoDbProfileStore } from '../adapters/dynamodb/dynamodb-profile-stor
 import { DynamoDbRelationshipStore } from '../adapters/dynamodb/dynamodb-relationship-store';
 import type { CreateUploadDeps } from '../chat/attachment/create-upload';
 import type { GetAttachmentDeps } from '../chat/attachment/get-attachment';
+import type { CreateChunkUploadDeps } from '../chat/backup/create-chunk-upload';
+import type { DeleteBackupDeps } from '../chat/backup/delete-backup';
+import type { GetBackupDeps } from '../chat/backup/get-backup';
+import type { GetChunkDeps } from '../chat/backup/get-chunk';
+import type { PutBackupDeps } from '../chat/backup/put-backup';
 import type { CreateAvatarUploadDeps } from '../chat/profile/create-avatar-upload';
 import type { GetAvatarDeps } from '../chat/profile/get-avatar';
 import type { SetAvatarDeps } from '../chat/profile/set-avatar';
@@ -24,13 +30,13 @@ import type { HttpHandlerDeps } from '../edge/http-handler';
 import { clock } from './client-options';
 import { mainTable, rateLimiter, sessionMarks } from './dynamodb';
 import { caps } from './limits';
-import { attachmentObjects, avatarObjects, historyChunkObjects } from './s3';
+import { attachmentObjects, avatarObjects, backupObjects, historyChunkObjects } from './s3';
 import { fanoutQueue } from './sqs';
 
 /**
- * Upload forms and download links for attachments, profile pictures and history transfers' chunks: the
- * table, the bucket's `attachments/`, `avatars/` and `history/` prefixes, and the fan-out queue for the
- * `profile` push a new picture makes and the `history-transfer` pushes.
+ * Upload forms and download links for attachments, profile pictures, history transfers' chunks and backup
+ * chunks: the table, the bucket's `attachments/`, `avatars/`, `history/` and `backups/` prefixes, and the
+ * fan-out queue for the `profile` push a new picture makes and the `history-transfer` pushes.
  */
 export function buildFilesDeps(): CreateUploadDeps &
   GetAttachmentDeps &
@@ -46,6 +52,11 @@ export function buildFilesDeps(): CreateUploadDeps &
   GetHistoryChunkDeps &
   ConfirmHistoryChunksDeps &
   CancelHistoryTransferDeps &
+  GetBackupDeps &
+  CreateChunkUploadDeps &
+  GetChunkDeps &
+  PutBackupDeps &
+  DeleteBackupDeps &
   HttpHandlerDeps {
   const { client, tableName } = mainTable();
   return {
@@ -60,8 +71,10 @@ export function buildFilesDeps(): CreateUploadDeps &
     historyTransfers: new DynamoDbHistoryTransferStore(client, tableName),
     historyChunkObjects: historyChunkObjects(),
     devices: new DynamoDbDeviceDirectory(client, tableName),
-    caps: caps(),
     fanout: fanoutQueue(),
+    backups: new DynamoDbBackupStore(client, tableName),
+    backupObjects: backupObjects(),
+    caps: caps(),
     rateLimiter: rateLimiter(),
     sessions: sessionMarks(),
     clock,

@@ -1,4 +1,5 @@
 import { S3AttachmentObjects } from '../adapters/s3/s3-attachment-objects';
+import { S3BackupObjects } from '../adapters/s3/s3-backup-objects';
 import { S3BlobStore, type S3BlobStoreOptions } from '../adapters/s3/s3-blob-store';
 import { blobKeys } from '../chat/mls/blob-keys';
 import { ConfigError, Env, loadConfig } from '../config';
@@ -22,6 +23,11 @@ export function avatarObjects(): S3AttachmentObjects {
 /** History transfers' chunk objects, under their own prefix: upload forms, download links, sizes, deletes. */
 export function historyChunkObjects(): S3AttachmentObjects {
   return new S3AttachmentObjects({ ...bucketOptions(), keyOf: blobKeys.historyChunk });
+}
+
+/** Encrypted backup chunks, under `backups/{userId}/`: upload forms, download links, sizes, deletes. */
+export function backupObjects(): S3BackupObjects {
+  return new S3BackupObjects(bucketOptions());
 }
 
 function bucketOptions(): S3BlobStoreOptions {

@@ -21,13 +21,16 @@ import type { RouteId } from '../../shared/api/routes';
  *   everything that reads or writes the blob bucket (large commits and
  *   Welcomes live there, and history pages read commits back from it).
  * - `files`: upload forms and download links for attachments, profile
- *   pictures and the chunks of history transfers. DynamoDB, the blob bucket's
- *   `attachments/`, `avatars/` and `history/` prefixes only (the forms and
+ *   pictures, the chunks of history transfers and backups. DynamoDB, the blob
+ *   bucket's `attachments/`, `avatars/`, `history/` and `backups/` prefixes only (the forms and
  *   links are signed with its role, so that role, not the MLS one, is what S3
  *   checks), and the fan-out queue for the `profile` push a new picture makes
  *   and the `history-transfer` pushes. A history transfer's steps are all
  *   forms, links and small state changes, the same clients as attachments:
- *   a group of their own would be one more cold start in the same flow.
+ *   a group of their own would be one more cold start in the same flow. The
+ *   encrypted backup (its chunks under `backups/` and its head) is here for
+ *   the same reason: sign forms and links for opaque objects, read their size
+ *   before naming them.
  * - `description`: the public OpenAPI document, in a function with no data
  *   access at all, as the only route without a token.
  */
@@ -98,6 +101,12 @@ export const HTTP_ROUTE_GROUPS = {
     'getHistoryChunk',
     'confirmHistoryChunks',
     'cancelHistoryTransfer',
+    // The encrypted history backup: chunk forms and links, and the head naming the chunks.
+    'getBackup',
+    'createBackupChunkUpload',
+    'getBackupChunk',
+    'putBackup',
+    'deleteBackup',
   ],
   description: ['getApiDescription'],
 } as const satisfies Record<string, readonly RouteId[]>;

@@ -1,5 +1,10 @@
 import { createUpload } from '../chat/attachment/create-upload';
 import { getAttachment } from '../chat/attachment/get-attachment';
+import { createChunkUpload } from '../chat/backup/create-chunk-upload';
+import { deleteBackup } from '../chat/backup/delete-backup';
+import { getBackup } from '../chat/backup/get-backup';
+import { getChunk } from '../chat/backup/get-chunk';
+import { putBackup } from '../chat/backup/put-backup';
 import { createAvatarUpload } from '../chat/profile/create-avatar-upload';
 import { getAvatar } from '../chat/profile/get-avatar';
 import { setAvatar } from '../chat/profile/set-avatar';
@@ -35,9 +40,15 @@ const chunkLink = getHistoryChunk(deps);
 const confirmChunks = confirmHistoryChunks(deps);
 const cancelTransfer = cancelHistoryTransfer(deps);
 
+const readBackup = getBackup(deps);
+const uploadChunk = createChunkUpload(deps);
+const downloadChunk = getChunk(deps);
+const writeBackup = putBackup(deps);
+const removeBackup = deleteBackup(deps);
+
 /**
- * Attachments, profile pictures and history transfers: forms to upload them, links to download them, and a
- * transfer's steps. The bytes never pass through here.
+ * Attachments, profile pictures, history transfers and backup chunks: forms to upload them, links to
+ * download them, a transfer's steps and the backup's head. The bytes never pass through here.
  */
 export const handler = httpHandler(
   'files',
@@ -68,6 +79,13 @@ export const handler = httpHandler(
     confirmHistoryChunks: ({ params, body }, caller) =>
       confirmChunks(caller, params.transferId, body.received),
     cancelHistoryTransfer: ({ params }, caller) => cancelTransfer(caller, params.transferId),
+    getBackup: (_request, caller) => readBackup(caller),
+    createBackupChunkUpload: ({ body }, caller) => uploadChunk(caller, body.size),
+    getBackupChunk: ({ params }, caller) => downloadChunk(caller, params.chunkId),
+    putBackup: ({ body }, caller) => writeBackup(caller, body),
+    deleteBackup: async (_request, caller) => {
+      await removeBackup(caller);
+    },
   },
   createLogger('http-files'),
   metrics,

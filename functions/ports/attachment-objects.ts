@@ -32,3 +32,18 @@ export interface AvatarObjects extends AttachmentObjects {
  * whole before it is announced.
  */
 export type HistoryChunkObjects = AvatarObjects;
+
+/**
+ * Where encrypted backup chunks live: objects under their user (in a prefix of their own), uploaded and
+ * downloaded by the client through forms and links; their size is read back before a backup lists one.
+ */
+export interface BackupObjects {
+  /** A form that uploads exactly `size` bytes as this chunk's object, refused after `expiresAt` (epoch ms). */
+  uploadForm(userId: string, chunkId: string, size: number, expiresAt: number): Promise<UploadForm>;
+  /** A link that downloads this chunk's object until `expiresAt` (epoch ms). */
+  downloadUrl(userId: string, chunkId: string, expiresAt: number): Promise<string>;
+  /** The object's size in bytes, or undefined when there is none (its form was never posted). */
+  sizeOf(userId: string, chunkId: string): Promise<number | undefined>;
+  /** Deletes these chunks' objects; missing ones are no error. */
+  delete(userId: string, chunkIds: readonly string[]): Promise<void>;
+}

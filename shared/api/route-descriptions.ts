@@ -7,6 +7,9 @@ import {
   HISTORY_TRANSFER_LIFETIME_IN_MS,
   MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_AVATAR_SIZE_IN_BYTES,
+  MAX_BACKUP_CHUNK_SIZE_IN_BYTES,
+  MAX_BACKUP_CHUNKS,
+  MAX_BACKUP_HEADER_LENGTH,
   MAX_HISTORY_CHUNK_SIZE_IN_BYTES,
   MAX_HISTORY_CHUNKS_PER_TRANSFER,
   MAX_HISTORY_TRANSFER_SIZE_IN_BYTES,
@@ -46,6 +49,47 @@ export const ROUTE_DESCRIPTIONS = {
       'means it has to wait until one of the user’s other tabs or devices closes its socket. A socket whose ' +
       'client vanished without closing counts until the server notices, within the idle timeout (10 minutes). ' +
       'Counts against the `read` allowance.',
+  },
+  getBackup: {
+    summary: 'My encrypted history backup: its header and which chunks make it',
+    description:
+      'The head of the backup: `version` (one more at every write), the opaque `header` (what the client reads ' +
+      'before it can decrypt anything: KDF parameters, salt, the wrapped data key), the index chunk, every ' +
+      'chunk id and their total size. `NOT_FOUND` when I keep none. The server never sees the recovery key ' +
+      'nor a byte of history. Counts against the `read` allowance.',
+  },
+  createBackupChunkUpload: {
+    summary: 'Reserve a backup chunk and get a form to upload it',
+    description:
+      `A form that stores exactly \`size\` bytes (at most ${MAX_BACKUP_CHUNK_SIZE_IN_BYTES}) under a fresh ` +
+      `chunk id, for ${ATTACHMENT_UPLOAD_WINDOW_IN_SECONDS / 60} minutes: POST its fields, then the bytes as ` +
+      '`file`. The chunk stays pending until `PUT /me/backup` lists it, and is deleted a day after this slot ' +
+      'if none does. `LIMIT_REACHED` when the backup’s bytes, pending ones included, would pass ' +
+      '`backupBytesPerUser` (1 GiB), or when `pendingBackupChunksPerUser` (500) chunks are pending already: ' +
+      'write the backup to list them first. Counts against the `write` allowance.',
+  },
+  getBackupChunk: {
+    summary: 'A short-lived link to one of my backup chunks',
+    description:
+      `A presigned GET of the chunk's encrypted bytes for ${ATTACHMENT_DOWNLOAD_WINDOW_IN_SECONDS / 60} ` +
+      'minutes, and its size. Any chunk of mine, pending or listed; `NOT_FOUND` for any other id (another ' +
+      'user’s chunk is no different from none). Counts against the `read` allowance.',
+  },
+  putBackup: {
+    summary: 'Write my backup’s head: which of my chunks make it',
+    description:
+      'Lists the chunks of the backup (the index chunk among them, each once, at most ' +
+      `${MAX_BACKUP_CHUNKS}) and its header (at most ${MAX_BACKUP_HEADER_LENGTH} base64 characters), over ` +
+      'the version I read (`expectedVersion`, 0 when I had none). `CONFLICT` when another device wrote ' +
+      'meanwhile (read again and retry), or when a chunk listed is not one of mine or was never uploaded ' +
+      'at the size reserved. Chunks the previous backup listed and this one does not are deleted. Counts ' +
+      'against the `write` allowance.',
+  },
+  deleteBackup: {
+    summary: 'Delete my backup and every chunk of mine',
+    description:
+      'The head and every chunk, listed or pending, objects and records. Deleting when there is none is no ' +
+      'error. Counts against the `write` allowance.',
   },
   updateMe: {
     summary: 'Change my username or display name',

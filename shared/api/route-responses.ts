@@ -1,3 +1,4 @@
+import { BackupChunkLinkSchema, BackupChunkSlotSchema, BackupSchema } from '../protocol/backup';
 import { HistoryTransferFieldSchema, HistoryTransferSchema } from '../protocol/history-transfer';
 import {
   AttachmentIdSchema,
@@ -141,6 +142,11 @@ export const AccountExportSchema = z.object({
       }),
     ),
   ),
+  /**
+   * First page only, when the caller keeps an encrypted history backup: its size, chunk count and last
+   * write. Its bytes are ciphertext under a key only the caller holds: `GET /me/backup` reads them.
+   */
+  backup: z.optional(z.object({ bytes: z.number(), chunks: z.number(), updatedAt: ExportTimeSchema })),
   /** Friends, and pending requests both ways. */
   friends: z.array(z.extend(ExportedPersonSchema, { state: FriendStateSchema, since: ExportTimeSchema })),
   /** Users the caller blocked. */
@@ -194,6 +200,10 @@ export const ROUTE_RESPONSES = {
   createAvatarUpload: AvatarUploadSlotSchema,
   setAvatar: MeSchema,
   getAvatar: AvatarLinkSchema,
+  getBackup: BackupSchema,
+  createBackupChunkUpload: BackupChunkSlotSchema,
+  getBackupChunk: BackupChunkLinkSchema,
+  putBackup: BackupSchema,
   findUsers: PageSchema(PublicProfileSchema),
   getUser: PublicProfileSchema,
   listFriends: PageSchema(FriendSchema),

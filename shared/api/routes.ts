@@ -3,6 +3,7 @@ import { HistoryTransferFieldSchema, HistoryTransferIdSchema } from '../protocol
 import {
   AttachmentIdSchema,
   AttachmentIdsSchema,
+  BackupChunkIdSchema,
   Base64Schema,
   ClientIdSchema,
   ConversationIdSchema,
@@ -21,6 +22,9 @@ import {
 import {
   MAX_ATTACHMENT_SIZE_IN_BYTES,
   MAX_AVATAR_SIZE_IN_BYTES,
+  MAX_BACKUP_CHUNK_SIZE_IN_BYTES,
+  MAX_BACKUP_CHUNKS,
+  MAX_BACKUP_HEADER_LENGTH,
   MAX_CLAIM_USERS,
   MAX_COMMIT_SIZE_IN_BYTES,
   MAX_HISTORY_CHUNK_SIZE_IN_BYTES,
@@ -390,6 +394,38 @@ export const ConfirmHistoryChunksBodySchema = z.object({
   received: ChunkIndexSchema,
 });
 
+// Encrypted history backup (`/me/backup`).
+
+export const CreateBackupChunkUploadBodySchema = z.object({
+  /** The exact size of the encrypted chunk to upload, in bytes: the upload is refused at any other size. */
+  size: z.number().check(z.int(), z.positive(), z.maximum(MAX_BACKUP_CHUNK_SIZE_IN_BYTES)),
+});
+
+const BackupChunkParamsSchema = z.object({ chunkId: BackupChunkIdSchema });
+
+/** A new head for the caller's backup: which of their chunks make it, written over the version they read. */
+export const PutBackupBodySchema = z
+  .object({
+    /** Opaque to the server: what the client reads before it can decrypt anything (KDF, salt, wrapped key). */
+    header: Base64Schema.check(z.minLength(4), z.maxLength(MAX_BACKUP_HEADER_LENGTH)),
+    /** The chunk holding the encrypted index of the others; one of `chunkIds`. */
+    indexChunkId: BackupChunkIdSchema,
+    /** Every chunk of the backup, the index chunk included, each once. */
+    chunkIds: z.array(BackupChunkIdSchema).check(z.minLength(1), z.maxLength(MAX_BACKUP_CHUNKS)),
+    /** The version the caller read (`GET /me/backup`), 0 when it found none: another is a conflict. */
+    expectedVersion: z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  })
+  .check(
+    z.refine((body) => new Set(body.chunkIds).size === body.chunkIds.length, {
+      message: 'chunkIds must name each chunk once',
+      path: ['chunkIds'],
+    }),
+    z.refine((body) => body.chunkIds.includes(body.indexChunkId), {
+      message: 'indexChunkId must be one of chunkIds',
+      path: ['indexChunkId'],
+    }),
+  );
+
 const {
   Forbidden,
   NotFound,
@@ -500,6 +536,49 @@ export const ROUTES = {
     params: UserParamsSchema,
     status: 200,
     errors: [NotFound],
+  }),
+  getBackup: route({
+    method: 'GET',
+    path: '/me/backup',
+    tag: 'backup',
+    auth: 'jwt',
+    status: 200,
+    errors: [NotFound],
+  }),
+  createBackupChunkUpload: route({
+    method: 'POST',
+    path: '/me/backup/chunks',
+    tag: 'backup',
+    auth: 'jwt',
+    body: CreateBackupChunkUploadBodySchema,
+    status: 201,
+    errors: [ValidationFailed, LimitReached],
+  }),
+  getBackupChunk: route({
+    method: 'GET',
+    path: '/me/backup/chunks/{chunkId}',
+    tag: 'backup',
+    auth: 'jwt',
+    params: BackupChunkParamsSchema,
+    status: 200,
+    errors: [ValidationFailed, NotFound],
+  }),
+  putBackup: route({
+    method: 'PUT',
+    path: '/me/backup',
+    tag: 'backup',
+    auth: 'jwt',
+    body: PutBackupBodySchema,
+    status: 200,
+    errors: [ValidationFailed, Conflict],
+  }),
+  deleteBackup: route({
+    method: 'DELETE',
+    path: '/me/backup',
+    tag: 'backup',
+    auth: 'jwt',
+    status: 204,
+    errors: [],
   }),
   findUsers: route({
     method: 'GET',

@@ -25,6 +25,11 @@ export const AttachmentIdSchema = z
   .string()
   .check(z.length(22), z.regex(/^[A-Za-z0-9_-]+$/, 'must be an attachment id'));
 
+/** A backup chunk's id as the server issues it: 128 random bits, base64url, like an attachment's. */
+export const BackupChunkIdSchema = z
+  .string()
+  .check(z.length(22), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a backup chunk id'));
+
 /**
  * The attachments a message carries, by id: routing metadata the server needs to keep them while the
  * message lives and delete them with it. What each one is (key, name, type) is inside the ciphertext.

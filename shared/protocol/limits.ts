@@ -188,3 +188,31 @@ export const MAX_HISTORY_CHUNKS_PER_TRANSFER = 2048;
 
 /** Most transfers `GET /history-transfers` lists: the open ones and the newest finished ones of the last day. */
 export const MAX_LISTED_HISTORY_TRANSFERS = 20;
+// Encrypted history backup (`/me/backup`): opaque chunks under a recovery key the server never sees.
+
+/**
+ * The largest backup chunk, in ciphertext bytes: 1 MiB of archive and room for its encryption's overhead.
+ * A chunk upload slot is refused above it.
+ */
+export const MAX_BACKUP_CHUNK_SIZE_IN_BYTES = 1024 * 1024 + 64 * 1024;
+
+/**
+ * The most a backup may hold, listed and pending chunks together (1 GiB): years of a heavy user's text.
+ * The default of the `backupBytesPerUser` cap, which a stage may lower.
+ */
+export const MAX_BACKUP_SIZE_IN_BYTES = 1024 * 1024 * 1024;
+
+/** The most chunks one backup lists, its index chunk included: 1 GiB in chunks of about half a MiB. */
+export const MAX_BACKUP_CHUNKS = 2000;
+
+/**
+ * The most chunks a user may have reserved and not yet listed in their backup: a client writes the backup
+ * again at least every this many chunks. The default of the `pendingBackupChunksPerUser` cap.
+ */
+export const MAX_PENDING_BACKUP_CHUNKS = 500;
+
+/** The longest backup header, in base64 characters: KDF parameters, salt and the wrapped data key. */
+export const MAX_BACKUP_HEADER_LENGTH = 2048;
+
+/** A reserved backup chunk no backup lists this long after its slot was issued is deleted. */
+export const UNLISTED_BACKUP_CHUNK_LIFETIME_IN_MS = 24 * 60 * 60 * 1000;

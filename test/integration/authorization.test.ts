@@ -31,6 +31,7 @@ describe('authorization on every route', () => {
   /** The owner's transfers: one approved with a chunk announced, one requested. */
   let sending: string;
   let asked: string;
+  let chunkId: string;
   const nobody = randomUUID();
   const signaturePublicKey = Buffer.alloc(32, 7).toString('base64');
   const keyPackage = Buffer.from('key package').toString('base64');
@@ -75,6 +76,12 @@ describe('authorization on every route', () => {
     expect((await postUpload(avatar, new Uint8Array(10))).status).toBe(204);
     await owners.setAvatar({ body: { avatarId: avatar.avatarId } });
     avatarId = avatar.avatarId;
+    const backupChunk = await owners.createBackupChunkUpload({ body: { size: 10 } });
+    expect((await postUpload(backupChunk, new Uint8Array(10))).status).toBe(204);
+    chunkId = backupChunk.chunkId;
+    await owners.putBackup({
+      body: { header: 'aGVhZGVy', indexChunkId: chunkId, chunkIds: [chunkId], expectedVersion: 0 },
+    });
     await owners.registerDevice({ body: { deviceId: 'owner-phone', signaturePublicKey } });
     await owners.uploadKeyPackages({
       params: { deviceId: 'owner-phone' },
@@ -308,6 +315,32 @@ describe('authorization on every route', () => {
     // Only one's own newest upload, once posted: the owner's picture is no upload of anyone's.
     setAvatar: { path: () => '/me/avatar', body: () => ({ avatarId }), expect: { all: 404 } },
     clearAvatar: { path: () => '/me/avatar', expect: { all: 204 } },
+    // The backup is the owner's alone: nobody else reads or lists the owner's chunks.
+    getBackup: {
+      path: () => '/me/backup',
+      expect: { owner: 200, member: 404, outsider: 404, removed: 404, blocked: 404 },
+    },
+    getBackupChunk: {
+      path: () => `/me/backup/chunks/${chunkId}`,
+      expect: { owner: 200, member: 404, outsider: 404, removed: 404, blocked: 404 },
+    },
+    createBackupChunkUpload: {
+      path: () => '/me/backup/chunks',
+      body: () => ({ size: 10 }),
+      expect: { all: 201 },
+    },
+    putBackup: {
+      path: () => '/me/backup',
+      // Another user names the owner's chunk over the version they read of their own (none): refused.
+      body: (role) => ({
+        header: 'aGVhZGVy',
+        indexChunkId: chunkId,
+        chunkIds: [chunkId],
+        expectedVersion: role === 'owner' ? 1 : 0,
+      }),
+      expect: { owner: 200, member: 409, outsider: 409, removed: 409, blocked: 409 },
+    },
+    deleteBackup: { path: () => '/me/backup', expect: { all: 204 } },
     // Last of the routes with a token: it ends every session of the caller.
     signOutEverywhere: { path: () => '/me/sign-out', expect: { all: 204 } },
     // After the sign-out, every token is refused; a fresh sign-in's deletion is test/integration/delete-account.test.ts.

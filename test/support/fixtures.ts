@@ -9,6 +9,8 @@ import type { Liveness } from '../../functions/chat/connection/liveness';
 import { InMemoryAccountDirectory } from '../../functions/adapters/memory/memory-account-directory';
 import { InMemoryAttachmentObjects } from '../../functions/adapters/memory/memory-attachment-objects';
 import { InMemoryAttachmentStore } from '../../functions/adapters/memory/memory-attachment-store';
+import { InMemoryBackupObjects } from '../../functions/adapters/memory/memory-backup-objects';
+import { InMemoryBackupStore } from '../../functions/adapters/memory/memory-backup-store';
 import { InMemoryBlobQuota } from '../../functions/adapters/memory/memory-blob-quota';
 import { InMemoryBlobStore } from '../../functions/adapters/memory/memory-blob-store';
 import { InMemoryConnectionStore } from '../../functions/adapters/memory/memory-connection-store';
@@ -50,6 +52,9 @@ export interface MemoryDeps {
   /** Counts against `caps.attachmentBytesPerUserPerDay`. */
   readonly attachmentQuota: InMemoryBlobQuota;
   readonly blobs: InMemoryBlobStore;
+  /** Encrypted history backups: heads, chunk records, usage. */
+  readonly backups: InMemoryBackupStore;
+  readonly backupObjects: InMemoryBackupObjects;
   /** Counts against `caps.blobBytesPerUserPerDay`. */
   readonly blobQuota: InMemoryBlobQuota;
   readonly connections: InMemoryConnectionStore;
@@ -104,6 +109,8 @@ export function memoryDeps(options: MemoryDepsOptions = {}): MemoryDeps {
     attachmentQuota: new InMemoryBlobQuota(caps, 'attachmentBytesPerUserPerDay'),
     avatarObjects: new InMemoryAttachmentObjects('avatars'),
     blobs: new InMemoryBlobStore(),
+    backups: new InMemoryBackupStore(),
+    backupObjects: new InMemoryBackupObjects(),
     blobQuota: new InMemoryBlobQuota(caps, 'blobBytesPerUserPerDay'),
     connections,
     marks: connections,

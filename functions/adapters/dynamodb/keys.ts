@@ -34,6 +34,10 @@ import type { DailyBytesCap } from '../../caps';
  * | history transfer | USER#{userId}    | HXFER#{transferId}      |                     |               |
  * | history chunk   | USER#{userId}     | HXCHUNK#{transferId}#{index, 6 digits} |      |               |
  * | user's transfers | QUOTA#{userId}   | HXFERS                  |                     |               |
+ * | backup head     | USER#{userId}     | BACKUP                  |                     |               |
+ * | backup chunk    | USER#{userId}     | BKCHUNK#{chunkId}       |                     |               |
+ * | backup usage    | QUOTA#{userId}    | BACKUP                  |                     |               |
+ * | backup chunk due | BKDUE#{UTC hour, YYYY-MM-DDTHH} | {dueAt, 13 digits}#{userId}#{chunkId} |  |     |
  *
  * The presence item holds the user's open connections in one map
  * (`connections.{connectionId} = { connectedAt, expiresAt }`), so fan-out
@@ -149,6 +153,18 @@ export const keys = {
   }),
   /** The index of a user's history transfers: the open ones and the recent ones. */
   userHistoryTransfers: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'HXFERS' }),
+  // Encrypted history backup: the head and each chunk under the user, the usage beside the other counts.
+  backupHead: (userId: string) => ({ pk: `USER#${userId}`, sk: 'BACKUP' }),
+  backupChunk: (userId: string, chunkId: string) => ({ pk: `USER#${userId}`, sk: `BKCHUNK#${chunkId}` }),
+  backupChunkPrefix: 'BKCHUNK#',
+  /** Bytes of all the user's chunks (`bytes`) and how many are pending (`pendingChunks`). */
+  backupUsage: (userId: string) => ({ pk: `QUOTA#${userId}`, sk: 'BACKUP' }),
+  /** Backup chunks due for the sweep, one partition per UTC hour of their due time, as attachments'. */
+  backupChunkDue: (dueAt: number, userId: string, chunkId: string) => ({
+    pk: keys.backupChunkDueHour(dueAt),
+    sk: `${String(dueAt).padStart(13, '0')}#${userId}#${chunkId}`,
+  }),
+  backupChunkDueHour: (at: number) => `BKDUE#${new Date(at).toISOString().slice(0, 13)}`,
   /** Which commit an MLS epoch belongs to. */
   commitRecord: (conversationId: string, epoch: number) => ({
     pk: `CONV#${conversationId}`,

@@ -6,6 +6,7 @@ import type { ProfileStore } from '../../ports/profile-store';
 import type { RateLimiter } from '../../ports/rate-limiter';
 import type { AccountDirectory } from '../../ports/user-directory';
 import type { Caller } from '../access';
+import { type EraseBackupDeps, eraseBackup } from '../backup/delete-backup';
 import type { conversations } from '../conversation/conversations';
 import type { friends } from '../friend/friends';
 import type { signOutEverywhere } from '../session/sign-out-everywhere';
@@ -20,7 +21,7 @@ export const USERNAME_HELD_FOR_IN_DAYS = 30;
  */
 export const TOMBSTONE_KEPT_FOR_IN_MS = 2 * 60 * 60 * 1000;
 
-export interface DeleteAccountDeps {
+export interface DeleteAccountDeps extends EraseBackupDeps {
   readonly profiles: Pick<ProfileStore, 'get'>;
   readonly marks: DeletionMarks;
   readonly accountData: AccountData;
@@ -49,8 +50,8 @@ export interface DeletionSummary {
  * 2. Note the deletion on the presence item: no profile is made for the user from then on.
  * 3. Leave every conversation (members read that the user left; a direct conversation closes) and end
  *    every friendship, request and block (friends are told).
- * 4. Delete everything under the user's own keys, the profile picture's objects, and the account at the
- *    identity provider.
+ * 4. Delete the encrypted backup (its chunks' objects, then its items), everything under the user's own
+ *    keys, the profile picture's objects, and the account at the identity provider.
  * 5. End every session (refresh tokens, the sign-out mark against the access tokens still alive, open
  *    sockets closed), then delete under the user's keys once more: what another session of theirs wrote
  *    before the mark goes too. The presence item stays as a tombstone with the mark for two hours.
@@ -58,6 +59,7 @@ export interface DeletionSummary {
  * token after a failure carries on where the first stopped.
  */
 export function deleteAccount(deps: DeleteAccountDeps) {
+  const erase = eraseBackup(deps);
   return async (caller: Caller & { username: string; signedInAt?: number }): Promise<DeletionSummary> => {
     const now = deps.clock();
     const signedInAt = caller.signedInAt ?? 0;
@@ -77,6 +79,8 @@ export function deleteAccount(deps: DeleteAccountDeps) {
       ...(profile ? { email: profile.email, username: profile.username } : {}),
       usernameHeldUntil: now + USERNAME_HELD_FOR_IN_DAYS * 24 * 60 * 60 * 1000,
     };
+    // Before the user's own items: the chunk records name the objects to delete.
+    await erase(caller.userId, now);
     const first = await deps.accountData.eraseOwnItems(caller.userId, claims);
     const pictures = [profile?.avatarId, profile?.avatarUpload].filter(
       (id): id is string => id !== undefined,

@@ -239,3 +239,35 @@ describe('exportMyData', () => {
     ).rejects.toThrow(ValidationError);
   });
 });
+
+describe('exportMyData: the encrypted backup', () => {
+  it('lists the backup’s size, chunk count and last write on the first page, never its bytes or header', async () => {
+    vi.useFakeTimers({ now: T0 });
+    try {
+      const deps = {
+        ...memoryDeps({ profiles: [profile('alice')] }),
+        devices: new InMemoryDeviceDirectory(),
+      };
+      expect((await exportMyData(deps)(alice)).backup).toBeUndefined();
+      await deps.backups.putHead(
+        'alice',
+        {
+          version: 3,
+          header: 'c2VjcmV0',
+          indexChunkId: 'i',
+          chunkIds: ['i', 'd'],
+          bytes: 4096,
+          updatedAt: T0,
+        },
+        0,
+      );
+
+      const exported = await exportMyData(deps)(alice);
+
+      expect(exported.backup).toEqual({ bytes: 4096, chunks: 2, updatedAt: ISO_T0 });
+      expect(JSON.stringify(exported)).not.toContain('c2VjcmV0');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

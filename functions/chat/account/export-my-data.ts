@@ -8,6 +8,7 @@ import {
 import * as z from '../../../shared/zod';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { NotFoundError } from '../../errors';
+import type { BackupStore } from '../../ports/backup-store';
 import type { ConversationStore } from '../../ports/conversation-store';
 import type { DeviceDirectory } from '../../ports/device-directory';
 import type { Profile, ProfileStore } from '../../ports/profile-store';
@@ -25,6 +26,7 @@ export interface ExportMyDataDeps {
     'pageConversationIdsOf' | 'getMany' | 'getMemberships' | 'listPinned'
   >;
   readonly devices: Pick<DeviceDirectory, 'list' | 'listPushSubscriptions'>;
+  readonly backups: Pick<BackupStore, 'getHead'>;
   readonly clock: () => number;
 }
 
@@ -88,6 +90,13 @@ export function exportMyData(deps: ExportMyDataDeps) {
         ...(pushSubscription === undefined ? {} : { pushSubscription }),
       };
     });
+  }
+
+  /** The backup's size and date only: its bytes are the caller's ciphertext, read with `GET /me/backup`. */
+  async function readBackup(userId: string): Promise<AccountExport['backup']> {
+    const head = await deps.backups.getHead(userId);
+    if (!head) return undefined;
+    return { bytes: head.bytes, chunks: head.chunkIds.length, updatedAt: iso(head.updatedAt) };
   }
 
   async function readFriends(userId: string, cursor: string | undefined) {
@@ -154,7 +163,7 @@ export function exportMyData(deps: ExportMyDataDeps) {
       cursor === undefined ? ['friends', undefined] : decodeCursor(cursor, ExportCursorSchema);
     const first =
       cursor === undefined
-        ? Promise.all([readProfile(caller.userId), readDevices(caller.userId)])
+        ? Promise.all([readProfile(caller.userId), readDevices(caller.userId), readBackup(caller.userId)])
         : undefined;
     // Awaited below, unless a part fails first: then its failure is the one to answer.
     first?.catch(() => undefined);
@@ -166,11 +175,12 @@ export function exportMyData(deps: ExportMyDataDeps) {
       conversations: [],
     };
     const finish = async (next?: [Part, string]): Promise<AccountExport> => {
-      const [profile, devices] = first ? await first : [];
+      const [profile, devices, backup] = first ? await first : [];
       return {
         ...page,
         ...(profile === undefined ? {} : { profile }),
         ...(devices === undefined ? {} : { devices }),
+        ...(backup === undefined ? {} : { backup }),
         ...(next === undefined ? {} : { next: encodeCursor(next) }),
       };
     };

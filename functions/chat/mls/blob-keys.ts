@@ -10,6 +10,7 @@
  * | attachment | attachments/{attachmentId}                               |
  * | avatar  | avatars/{avatarId}                                             |
  * | history chunk | history/{transferId}/{index}                             |
+ * | backup chunk | backups/{userId}/{chunkId}                                |
  *
  * The sender and the hash make a key the same for a retry of one commit and
  * different for any rival's, so a loser can delete its own objects without
@@ -23,6 +24,7 @@ export const BLOB_PREFIXES = {
   attachments: 'attachments/',
   avatars: 'avatars/',
   history: 'history/',
+  backups: 'backups/',
 } as const;
 export type BlobPrefix = (typeof BLOB_PREFIXES)[keyof typeof BLOB_PREFIXES];
 
@@ -35,6 +37,8 @@ export const blobKeys = {
   avatar: (avatarId: string) => `${BLOB_PREFIXES.avatars}${avatarId}`,
   /** A chunk of a history transfer, by its object id (`historyChunkId`). */
   historyChunk: (chunkId: string) => `${BLOB_PREFIXES.history}${chunkId}`,
+  /** Under its user: their chunks are theirs alone, and a deletion names them by user. */
+  backupChunk: (userId: string, chunkId: string) => `${BLOB_PREFIXES.backups}${userId}/${chunkId}`,
 } as const;
 
 /** The object id of a history transfer's chunk: `{transferId}/{index}`, as `blobKeys.historyChunk` takes it. */
