@@ -10,6 +10,17 @@ import type { ModelStore } from './store';
 /** Whether this browser was offered another device's history and answered: brought it, or said no. */
 const ANSWERED_KEY = 'history-transfer/answered';
 
+/** Notes that this browser has its history (brought, restored) or the person said no: nothing more is offered. */
+export async function markHistoryAnswered(
+  vault: StateStore,
+  store: ModelStore,
+  how: 'brought' | 'restored' | 'declined',
+): Promise<void> {
+  await vault.put(ANSWERED_KEY, new TextEncoder().encode(how));
+  store.state.historySources = undefined;
+  store.state.historyAnswered = true;
+}
+
 /** A history transfer this browser takes part in, as the screens show it. */
 export interface HistoryTransferState {
   readonly transferId: string;
@@ -95,6 +106,7 @@ export class HistoryTransfers {
   private async offerSources(): Promise<void> {
     if ((await this.deps.vault.get(ANSWERED_KEY)) !== undefined) {
       this.state.historySources = undefined;
+      this.state.historyAnswered = true;
       return;
     }
     const [devices, online] = await Promise.all([this.deps.listDevices(), this.deps.onlineDevices()]);
@@ -131,8 +143,7 @@ export class HistoryTransfers {
 
   /** The person does not want history brought here: the offer goes, on this browser, for good. */
   async decline(): Promise<void> {
-    await this.deps.vault.put(ANSWERED_KEY, new TextEncoder().encode('declined'));
-    this.state.historySources = undefined;
+    await markHistoryAnswered(this.deps.vault, this.deps.store, 'declined');
     this.deps.store.changed();
   }
 
@@ -286,7 +297,7 @@ export class HistoryTransfers {
             onProgress: this.progress(transfer, 'receive', peer),
           });
           if (after.state === 'done') {
-            await this.deps.vault.put(ANSWERED_KEY, new TextEncoder().encode('brought'));
+            await markHistoryAnswered(this.deps.vault, this.deps.store, 'brought');
             this.show({ ...this.base(transfer, 'receive', peer), stage: 'done' });
             await receiver.forget(transfer.transferId);
           }

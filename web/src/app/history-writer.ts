@@ -4,7 +4,8 @@ import {
   parseMessagePayload,
 } from '../../../shared/e2ee/attachment-payload';
 import type { ChatEvent } from '../../../shared/e2ee/e2ee-client';
-import type { ArchivePart, HistorySource } from '../../../shared/e2ee/history/archive';
+import type { ArchivePart } from '../../../shared/e2ee/history/archive';
+import type { BackupSource } from '../../../shared/e2ee/history/backup';
 import type { StateStore } from '../../../shared/e2ee/state-store';
 import type { DeletedFrame } from '../../../shared/protocol/outbound';
 import { groupEventView } from './group-events';
@@ -139,6 +140,8 @@ export class HistoryWriter {
   private readonly histories = new Map<string, Promise<ConversationHistory>>();
   /** The words of every kept message, for search: in the same encrypted store as the history. */
   private readonly searchIndex: SearchIndex;
+  /** Told of every message this browser changed in place (an edit, a reaction, a deletion): the backup's next run carries it. */
+  onChanged: ((conversationId: string, seqs: readonly number[]) => void) | undefined;
 
   constructor(
     private readonly store: ModelStore,
@@ -180,10 +183,18 @@ export class HistoryWriter {
   }
 
   /** Applies changes to a conversation's history and keeps them; the caller tells the screens. */
-  private async record(conversationId: string, changes: readonly HistoryChange[]): Promise<void> {
+  private async record(
+    conversationId: string,
+    changes: readonly HistoryChange[],
+    from: 'here' | 'elsewhere' = 'here',
+  ): Promise<void> {
     const history = await this.historyOf(conversationId);
     const written = await history.write(changes);
     this.showKept(history);
+    if (from === 'here') {
+      const changed = written.flatMap((w) => (w.before === undefined ? [] : [w.after.seq]));
+      if (changed.length > 0) this.onChanged?.(conversationId, changed);
+    }
     // Kept beside the history, before the device moves past these events; the history is the truth, so a
     // failure here costs only a missing search result.
     await this.searchIndex
@@ -229,16 +240,19 @@ export class HistoryWriter {
       });
       changes.set(part.conversationId, list);
     }
-    await Promise.all([...changes].map(([conversationId, list]) => this.record(conversationId, list)));
+    await Promise.all(
+      [...changes].map(([conversationId, list]) => this.record(conversationId, list, 'elsewhere')),
+    );
     this.store.changed();
   }
 
   /** This browser's history as an archive reads it: conversations as the list orders them, pages newest first. */
-  source(): HistorySource {
+  source(): BackupSource {
     return {
       conversationIds: async () => this.store.state.conversations.map((c) => c.conversationId),
       page: async (conversationId, before, limit) =>
         (await this.historyOf(conversationId)).page(before, limit),
+      find: async (conversationId, seqs) => (await this.historyOf(conversationId)).find(seqs),
     };
   }
 

@@ -2,6 +2,7 @@ import { type ApiClient, createApiClient } from '../../../shared/client/api-clie
 import type { WebConfig } from '../../../shared/client/web-config';
 import type { AttachmentDescriptor } from '../../../shared/e2ee/attachment-payload';
 import type { ChatEvent, E2eeClient } from '../../../shared/e2ee/e2ee-client';
+import { backupApiOf } from '../../../shared/e2ee/history/backup';
 import { fetchTransport, historyTransferApiOf } from '../../../shared/e2ee/history/transfer-api';
 import type {
   Block,
@@ -17,6 +18,7 @@ import { Conversations, listAllConversations } from './conversations';
 import { buildExport, exportFileName } from './data-export';
 import { describeError } from './describe-error';
 import { Downloads } from './downloads';
+import { HistoryBackups } from './history-backup';
 import { HistoryTransfers } from './history-transfers';
 import { HistoryWriter } from './history-writer';
 import type { SearchResults } from './message-search';
@@ -74,6 +76,7 @@ export class ChatModel {
   private readonly pictures: Pictures;
   private readonly webPush: WebPush;
   private readonly transfers: HistoryTransfers;
+  private readonly backups: HistoryBackups;
 
   private readonly api: ApiClient;
   readonly e2ee: E2eeClient;
@@ -125,6 +128,15 @@ export class ChatModel {
       listDevices: () => this.account.listDevices(),
       onlineDevices: async () => (await api.getMySockets()).devices,
     });
+    this.backups = new HistoryBackups({
+      store,
+      vault,
+      api: backupApiOf(api),
+      transport,
+      source: this.history.source(),
+      sink: this.history,
+    });
+    this.history.onChanged = (conversationId, seqs) => this.backups.noteChanged(conversationId, seqs);
     this.owner = {
       post: connection.post,
       apply: (events) => this.apply(events),
@@ -215,6 +227,8 @@ export class ChatModel {
       await this.e2ee.reconcileAll();
       // History transfers go on where they stopped; a new browser is offered its history.
       await this.transfers.resume();
+      // The backup, when this browser keeps it, takes what came since its last run.
+      await this.backups.resume();
     } catch (error) {
       this.store.notify(describeError(error));
     }
@@ -508,6 +522,30 @@ export class ChatModel {
     this.transfers.dismiss();
   }
 
+  // The encrypted backup (see history-backup.ts) -------------------------------------------------------------
+
+  /** Turns the backup on (or makes it again under a new recovery key): the key is shown once. */
+  turnOnBackup(): Promise<void> {
+    return this.backups.turnOn();
+  }
+
+  turnOffBackup(): Promise<void> {
+    return this.backups.turnOff();
+  }
+
+  backUpNow(): Promise<void> {
+    return this.backups.run();
+  }
+
+  recoveryKeySaved(): void {
+    this.backups.keySaved();
+  }
+
+  /** Restores the backup into this browser with the recovery key typed. */
+  restoreBackup(recoveryKey: string): Promise<void> {
+    return this.backups.restore(recoveryKey);
+  }
+
   // Notifications while Parley is closed (see web-push.ts) ---------------------------------------------------
 
   /** Subscribes this browser to Web Push and stores the subscription on the server with `preview`. */
@@ -552,6 +590,7 @@ export class ChatModel {
   }
 
   close(): void {
+    this.backups.close();
     this.connection.close();
   }
 }

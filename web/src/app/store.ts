@@ -2,6 +2,7 @@ import type { ConversationSummary, Friend, Member, PublicProfile } from '../../.
 import type { FileFacts } from './attachments';
 import { newestFirst } from './conversation-order';
 import type { MessageView } from './history';
+import type { BackupState } from './history-backup';
 import type { HistoryTransferState } from './history-transfers';
 import type { ConnectionStatus } from './socket';
 import type { PushStatus } from './web-push';
@@ -58,6 +59,8 @@ export interface ModelState {
    * that number. A browser cannot read why a handshake failed, so this comes from asking the server.
    */
   socketLimit?: number;
+  /** The encrypted backup of my history, as far as this browser knows it. */
+  backup?: BackupState | undefined;
   /** A history transfer this browser takes part in, while the screens show it. */
   historyTransfer?: HistoryTransferState | undefined;
   /**
@@ -65,6 +68,8 @@ export interface ModelState {
    * first. Gone once the person answers.
    */
   historySources?: readonly { deviceId: string; name: string; online: boolean }[] | undefined;
+  /** This browser brought its history, or the person said no: nothing more is offered. */
+  historyAnswered?: boolean;
   conversations: ConversationView[];
   /** Conversation → the newest part of its history, as far as read from this browser's store. */
   messages: Record<string, readonly MessageView[]>;

@@ -1,7 +1,8 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { HistoryTransferState } from '../app/history-transfers';
 import type { ChatModel } from '../app/model';
 import type { ModelState } from '../app/store';
+import { RestoreBackupDialog } from './Backup';
 
 const count = (n: number) => n.toLocaleString('en');
 
@@ -11,17 +12,22 @@ const count = (n: number) => n.toLocaleString('en');
  * thing a person sees.
  */
 export function HistorySourcesCard(props: { model: ChatModel; state: ModelState }) {
-  const sources = props.state.historySources;
-  if (!sources || props.state.historyTransfer) return null;
+  const { state } = props;
+  const [restoring, setRestoring] = useState(false);
+  const sources = state.historySources ?? [];
+  const fromBackup = state.backup?.status === 'elsewhere' && !state.historyAnswered;
+  if ((sources.length === 0 && !fromBackup && !restoring) || state.historyTransfer) return null;
   const online = sources.filter((s) => s.online);
   return (
     <section class="history-card" aria-labelledby="history-sources-title">
+      {restoring ? <RestoreBackupDialog model={props.model} onClose={() => setRestoring(false)} /> : null}
       <h2 id="history-sources-title">Bring your messages to this browser</h2>
       <p class="muted small">
         Messages are end-to-end encrypted, so this browser can read only what arrives from now on. Another of
-        your devices can send it your history, encrypted to this browser alone.
+        your devices can send it your history, encrypted to this browser alone
+        {fromBackup ? ', or your recovery key can open your encrypted backup' : ''}.
       </p>
-      {online.length === 0 ? (
+      {sources.length > 0 && online.length === 0 ? (
         <p class="small">
           Open Parley on{' '}
           {sources.length === 1 ? (sources[0]?.name ?? 'your other device') : 'another of your devices'}, then
@@ -39,6 +45,11 @@ export function HistorySourcesCard(props: { model: ChatModel; state: ModelState 
             Bring history from {source.name}
           </button>
         ))}
+        {fromBackup ? (
+          <button type="button" class={online.length > 0 ? '' : 'primary'} onClick={() => setRestoring(true)}>
+            Restore from backup
+          </button>
+        ) : null}
         <button type="button" class="quiet" onClick={() => void props.model.declineHistory()}>
           Not now
         </button>

@@ -7,6 +7,7 @@ import {
   reconcileVerification,
   type VerificationRecord,
 } from '../app/verification';
+import { BackupSection } from './Backup';
 import { useConfirm } from './ConfirmDialog';
 import { DeleteAccountSection } from './DeleteAccount';
 import { formatTime, useAction, useModel } from './hooks';
@@ -208,6 +209,7 @@ export function SettingsPanel(props: {
             ))}
         </ul>
       </section>
+      <BackupSection model={model} state={state} />
       <YourDataSection model={model} />
       <DeleteAccountSection model={model} onDeleted={props.onAccountDeleted} />
       {verifying ? (
