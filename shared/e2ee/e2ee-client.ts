@@ -143,7 +143,7 @@ export class E2eeClient {
    * @example
    * const sender = client.historySender({ api, transport: fetchTransport(), source });
    */
-  historySender(deps: Pick<HistorySenderDeps, 'api' | 'transport' | 'source'>): HistorySender {
+  historySender(deps: Pick<HistorySenderDeps, 'api' | 'transport' | 'source' | 'archive'>): HistorySender {
     return new HistorySender({
       ...deps,
       device: this.ctx.vault.device,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessagePayload } from '../../shared/e2ee/attachment-payload';
+import { backupApiOf, HistoryBackup } from '../../shared/e2ee/history/backup';
 import {
   fetchTransport,
   type HistoryTransferApi,
@@ -9,6 +10,14 @@ import {
 import { TransferVerificationError } from '../../shared/e2ee/history/transfer-crypto';
 import type { HistoryReceiver } from '../../shared/e2ee/history/transfer-receiver';
 import type { HistorySender } from '../../shared/e2ee/history/transfer-sender';
+import { InMemoryStateStore } from '../../shared/e2ee/in-memory-state-store';
+import {
+  createBackupHeader,
+  generateRecoveryKey,
+  openBackupHeader,
+  parseRecoveryKey,
+  WrongRecoveryKeyError,
+} from '../../shared/e2ee/recovery-key';
 import type { DeletedFrame } from '../../shared/protocol/outbound';
 import { HistoryWriter } from '../../web/src/app/history-writer';
 import { type ConversationView, ModelStore } from '../../web/src/app/store';
@@ -234,6 +243,150 @@ describe('History transfer to a new device, end to end', () => {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     }
   }, 300_000);
+
+  /** A new device of Alice's with an empty history: what it holds after a transfer is what it was sent. */
+  const emptyDevice = async (deviceId: string) =>
+    keeping(await openDevice(stack, alice, deviceId), conversationIds);
+
+  const transferTo = async (device: KeepingDevice) => {
+    const transport = fetchTransport();
+    const receiver = () => device.device.client.historyReceiver({ api, transport, sink: device.history });
+    // A fresh sender each time, over the same store: what a reload of the laptop's page builds.
+    // Small chunks, so a cut falls mid-way.
+    const sender = () =>
+      laptop.device.client.historySender({
+        api,
+        transport,
+        source: laptop.history.source(),
+        archive: { firstChunkTarget: 8 * 1024, chunkTarget: 16 * 1024 },
+      });
+    const asked = await receiver().request('laptop');
+    await sender().offer(asked);
+    await sender().approve(asked.transferId);
+    return { asked, sender, receiver };
+  };
+
+  it('resumes a send and a receive cut off mid-way from where each stopped, with nothing lost or doubled', async () => {
+    const desktop = await emptyDevice('desktop');
+    const { asked, sender, receiver } = await transferTo(desktop);
+    const cut = new AbortController();
+    await expect(
+      sender().send(asked.transferId, {
+        signal: cut.signal,
+        onProgress: (p) => (p.chunks === 2 ? cut.abort(new Error('the laptop went offline')) : undefined),
+      }),
+    ).rejects.toThrow('the laptop went offline');
+    expect((await api.get(asked.transferId)).chunks).toBe(2);
+
+    const stop = new AbortController();
+    await expect(
+      receiver().receive(asked.transferId, {
+        signal: stop.signal,
+        onProgress: (p) => (p.chunks === 1 ? stop.abort(new Error('the tab closed')) : undefined),
+      }),
+    ).rejects.toThrow('the tab closed');
+    expect((await api.get(asked.transferId)).received).toBe(1);
+
+    const sent = await sender().send(asked.transferId);
+    expect(sent.state).toBe('sent');
+    const done = await receiver().receive(asked.transferId);
+    expect(done).toMatchObject({ state: 'done', received: sent.chunks });
+    expect(await messagesOf(desktop)).toEqual(await messagesOf(laptop));
+  }, 120_000);
+
+  it('stops both sides when the new device cancels, and deletes what was uploaded', async () => {
+    const work = await emptyDevice('work');
+    const { asked, sender } = await transferTo(work);
+    const cut = new AbortController();
+    await expect(
+      sender().send(asked.transferId, {
+        signal: cut.signal,
+        onProgress: () => cut.abort(new Error('paused')),
+      }),
+    ).rejects.toThrow('paused');
+    await api.cancel(asked.transferId);
+    // The laptop, going on, finds the transfer cancelled and sends nothing more.
+    const after = await sender().send(asked.transferId);
+    expect(after).toMatchObject({ state: 'cancelled', chunks: 1 });
+    const { objects } = await serverContents(stack);
+    expect(objects.filter((o) => o.startsWith(`history/${asked.transferId}/`))).toEqual([]);
+    await expect(
+      work.device.client
+        .historyReceiver({ api, transport: fetchTransport(), sink: work.history })
+        .receive(asked.transferId),
+    ).resolves.toMatchObject({ state: 'cancelled' });
+    expect((await messagesOf(work)).filter((m) => !m.undecryptable)).toEqual([]);
+  }, 60_000);
+
+  it('backs up the history under a recovery key, appends what changed, and restores it identical', async () => {
+    const backups = new HistoryBackup({
+      api: backupApiOf(apiFor(stack, alice)),
+      transport: fetchTransport(),
+    });
+    const recoveryKey = generateRecoveryKey();
+    const { header, dataKey } = await createBackupHeader(recoveryKey);
+    const first = await backups.write(dataKey, header, laptop.history.source(), new Map());
+    expect(first).toMatchObject({ whole: true });
+    expect(first.messages).toBeGreaterThanOrEqual(CONVERSATIONS * MESSAGES_PER_CONVERSATION);
+
+    // The server holds chunks and a head, and none of the markers.
+    const { objects, text } = await serverContents(stack);
+    expect(objects.filter((o) => o.startsWith('backups/')).length).toBe(first.chunks + 1);
+    expect(findMarker(text, markers)).toBeUndefined();
+
+    // Bob writes again, and Alice edits an old message: the next run carries those alone.
+    const changed = new Map<string, Set<number>>();
+    laptop.history.onChanged = (conversationId, seqs) => {
+      const set = changed.get(conversationId) ?? new Set<number>();
+      for (const seq of seqs) set.add(seq);
+      changed.set(conversationId, set);
+    };
+    const [direct] = conversationIds as [string];
+    const old = (await laptop.history.readAll(direct)).find((m) => m.senderId === alice.userId && !m.deleted);
+    if (!old) throw new Error('no old message of Alice');
+    await send(laptop.device, direct, 'An old message, edited after the backup', {
+      kind: 'edit',
+      refSeq: old.seq,
+    });
+    for (let i = 0; i < 5; i++) await send(bobLaptop, direct, `After the backup ${i}`);
+    await eventually(async () => {
+      await laptop.keep();
+      return laptop.device.texts(direct).some((t) => t.includes('After the backup 4')) ? true : undefined;
+    }, 30_000);
+    await laptop.keep();
+    expect(changed.get(direct)?.has(old.seq)).toBe(true);
+    const second = await backups.write(dataKey, header, laptop.history.source(), changed);
+    expect(second).toMatchObject({ whole: false, chunks: 1 });
+    expect(second.messages).toBeGreaterThanOrEqual(6);
+    expect(second.messages).toBeLessThan(20);
+
+    // A browser with nothing: the recovery key, typed, opens it.
+    const store = new ModelStore(
+      { userId: alice.userId, username: 'alice', displayName: 'alice' },
+      'restored',
+    );
+    store.state.conversations = conversationIds.map(
+      (conversationId) => ({ conversationId, receipts: {} }) as unknown as ConversationView,
+    );
+    const restored = new HistoryWriter(store, new InMemoryStateStore());
+    await expect(openBackupHeader(header, generateRecoveryKey())).rejects.toThrow(WrongRecoveryKeyError);
+    const opened = await openBackupHeader(
+      header,
+      parseRecoveryKey(recoveryKey.words.join(' ').toUpperCase()),
+    );
+    const report = await backups.restore(opened, restored);
+    expect(report.chunks).toBe(first.chunks + second.chunks);
+    for (const id of conversationIds) {
+      expect((await restored.readAll(id)).filter((m) => !m.event)).toEqual(
+        (await laptop.history.readAll(id)).filter((m) => !m.event),
+      );
+    }
+    expect((await restored.readAll(direct)).find((m) => m.seq === old.seq)).toMatchObject({
+      text: 'An old message, edited after the backup',
+      edited: true,
+    });
+    laptop.history.onChanged = undefined;
+  }, 180_000);
 
   it('refuses a transfer to or from a device of another user, and to a revoked device', async () => {
     const bobs = historyTransferApiOf(apiFor(stack, bob));

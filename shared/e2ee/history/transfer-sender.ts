@@ -7,6 +7,7 @@ import type { StateStore } from '../state-store';
 import {
   type ArchiveChunk,
   type ArchiveCursor,
+  type ArchiveOptions,
   archiveChunks,
   countKept,
   encodeArchiveChunk,
@@ -65,6 +66,8 @@ export interface HistorySenderDeps {
   readonly source: HistorySource;
   /** This device's encrypted store, for what a reload must find. */
   readonly store: StateStore;
+  /** How the archive is cut into chunks. @default the archive's own sizes */
+  readonly archive?: ArchiveOptions;
 }
 
 function partiesOf(userId: string, transfer: TransferView): TransferParties {
@@ -205,7 +208,7 @@ export class HistorySender {
       bytes += sealed.size;
       options.onProgress?.({ chunks: index, bytes, messages, total, done: final });
     };
-    for await (const chunk of archiveChunks(this.deps.source, start)) {
+    for await (const chunk of archiveChunks(this.deps.source, start, this.deps.archive)) {
       if (held) await sendOne(held, false);
       held = chunk;
     }
