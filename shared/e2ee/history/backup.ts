@@ -246,6 +246,10 @@ export class HistoryBackup {
       for (const part of chunk.parts)
         marks[part.conversationId] = Math.max(marks[part.conversationId] ?? 0, part.to);
     }
+    if (current && !whole && added.length === 0) {
+      // Nothing came since the last run: the backup stays as it is.
+      return { chunks: 0, messages: 0, bytes: current.bytes, whole: false };
+    }
     const next: BackupIndex = { format: INDEX_FORMAT, chunks: [...base.chunks, ...added], marks };
     const indexChunkId = await this.upload(await sealIndex(dataKey, next));
     const written = await this.deps.api.put({

@@ -14,7 +14,7 @@ const ANSWERED_KEY = 'history-transfer/answered';
 export async function markHistoryAnswered(
   vault: StateStore,
   store: ModelStore,
-  how: 'brought' | 'restored' | 'declined',
+  how: 'brought' | 'restored' | 'declined' | 'first',
 ): Promise<void> {
   await vault.put(ANSWERED_KEY, new TextEncoder().encode(how));
   store.state.historySources = undefined;
@@ -113,6 +113,11 @@ export class HistoryTransfers {
     this.names = new Map(devices.map((d) => [d.deviceId, d.name ?? d.deviceId]));
     // Only devices older than this browser hold history it lacks: the laptop is not offered the new phone's.
     const mine = devices.find((d) => d.deviceId === this.deps.deviceId);
+    if (mine !== undefined && devices.every((d) => d.createdAt >= mine.createdAt)) {
+      // The account's first device: no device, revoked or not, ever held history before it.
+      await markHistoryAnswered(this.deps.vault, this.deps.store, 'first');
+      return;
+    }
     const others = devices.filter(
       (d) =>
         d.deviceId !== this.deps.deviceId && !d.revoked && mine !== undefined && d.createdAt < mine.createdAt,

@@ -225,10 +225,15 @@ export class ChatModel {
       await this.outbox.flush();
       // Groups in line with members and devices changed while away, and the weekly self-updates.
       await this.e2ee.reconcileAll();
-      // History transfers go on where they stopped; a new browser is offered its history.
-      await this.transfers.resume();
-      // The backup, when this browser keeps it, takes what came since its last run.
-      await this.backups.resume();
+      // History transfers go on where they stopped; a new browser is offered its history. The backup, when
+      // this browser keeps it, takes what came since its last run. Both in the background: a failure waits
+      // for the next connection, and tells the screens itself.
+      void this.transfers
+        .resume()
+        .catch((error: unknown) => console.warn('History transfers could not be read', { error }));
+      void this.backups
+        .resume()
+        .catch((error: unknown) => console.warn('The backup could not be read', { error }));
     } catch (error) {
       this.store.notify(describeError(error));
     }

@@ -6,7 +6,7 @@ import { showInTab, unreadTotal } from '../app/tab-signals';
 import { Avatar, PicturesContext } from './Avatar';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
-import { HistorySourcesCard, HistoryTransferCard } from './HistoryTransfer';
+import { ApproveTransferDialog, HistorySourcesCard, HistoryTransferCard } from './HistoryTransfer';
 import { useModel } from './hooks';
 import { Icon } from './Icon';
 import { LockKeyhole, LogOut, Search, Settings, SquarePen, UserPlus, X } from './icons';
@@ -94,6 +94,9 @@ export function ChatApp(props: {
           {open && panel === 'chat' ? 'Skip to the message box' : 'Skip to the main content'}
         </button>
         {help ? <ShortcutsDialog onClose={() => setHelp(false)} /> : null}
+        {state.historyTransfer?.role === 'send' && state.historyTransfer.stage === 'confirm' ? (
+          <ApproveTransferDialog model={model} transfer={state.historyTransfer} />
+        ) : null}
         {searching ? (
           <SearchDialog
             model={model}

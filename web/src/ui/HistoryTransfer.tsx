@@ -21,14 +21,16 @@ export function HistorySourcesCard(props: { model: ChatModel; state: ModelState 
   return (
     <section class="history-card" aria-labelledby="history-sources-title">
       {restoring ? <RestoreBackupDialog model={props.model} onClose={() => setRestoring(false)} /> : null}
-      <h2 id="history-sources-title">Bring your messages to this browser</h2>
-      <p class="muted small">
+      <h2 id="history-sources-title" class="history-title">
+        Bring your messages to this browser
+      </h2>
+      <p class="muted small history-text">
         Messages are end-to-end encrypted, so this browser can read only what arrives from now on. Another of
         your devices can send it your history, encrypted to this browser alone
         {fromBackup ? ', or your recovery key can open your encrypted backup' : ''}.
       </p>
       {sources.length > 0 && online.length === 0 ? (
-        <p class="small">
+        <p class="small history-text">
           Open Parley on{' '}
           {sources.length === 1 ? (sources[0]?.name ?? 'your other device') : 'another of your devices'}, then
           bring your history from it.
@@ -66,7 +68,8 @@ function progressWords(transfer: HistoryTransferState): string {
 /** A transfer's state above the conversation list, on either device, with its way to stop. */
 export function HistoryTransferCard(props: { model: ChatModel; transfer: HistoryTransferState }) {
   const { model, transfer } = props;
-  if (transfer.role === 'send' && transfer.stage === 'confirm') return <ApproveTransferDialog {...props} />;
+  // The old device's question is a dialog of its own, outside the list (hidden on a phone in a conversation).
+  if (transfer.role === 'send' && transfer.stage === 'confirm') return null;
   const receiving = transfer.role === 'receive';
   const ended = ['done', 'cancelled', 'failed'].includes(transfer.stage);
   let title: string;
@@ -111,13 +114,11 @@ export function HistoryTransferCard(props: { model: ChatModel; transfer: History
     : undefined;
   return (
     <section class="history-card" aria-labelledby="history-transfer-title" aria-live="polite">
-      <h2 id="history-transfer-title">{title}</h2>
-      {transfer.stage === 'confirm' && transfer.code ? (
-        <p class="transfer-code" aria-label={`Code ${transfer.code.split('').join(' ')}`}>
-          {transfer.code}
-        </p>
-      ) : null}
-      <p class="small">{body}</p>
+      <h2 id="history-transfer-title" class="history-title">
+        {title}
+      </h2>
+      {transfer.stage === 'confirm' && transfer.code ? <p class="transfer-code">{transfer.code}</p> : null}
+      <p class="small history-text">{body}</p>
       {transfer.stage === 'moving' || transfer.stage === 'paused' ? (
         <progress
           class="history-progress"
@@ -145,7 +146,7 @@ export function HistoryTransferCard(props: { model: ChatModel; transfer: History
  * The old device's question: send my history to this new browser? Modal, as any request to hand over
  * one's messages should be; the code is what tells the person it is their own browser asking.
  */
-function ApproveTransferDialog(props: { model: ChatModel; transfer: HistoryTransferState }) {
+export function ApproveTransferDialog(props: { model: ChatModel; transfer: HistoryTransferState }) {
   const { model, transfer } = props;
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -170,9 +171,7 @@ function ApproveTransferDialog(props: { model: ChatModel; transfer: HistoryTrans
           {transfer.peer} asks for the messages this browser keeps. Approve only if you are signing in there
           yourself and it shows this code:
         </p>
-        <p class="transfer-code" aria-label={`Code ${(transfer.code ?? '').split('').join(' ')}`}>
-          {transfer.code}
-        </p>
+        <p class="transfer-code">{transfer.code}</p>
         <p class="muted small">
           Your history goes encrypted to that browser alone: Parley's servers cannot read it.
         </p>
