@@ -5,7 +5,7 @@
  * one send, contention in one conversation, push latency under steady load
  * and the stack's ceiling — and the E2EE module (`e2ee.ts`), and prints a
  * Markdown report (also written to `.local/bench/report.md`).
- * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas`, `-- attachments`, `-- push` or `-- delete`
+ * `npm run bench -- e2ee`, `-- stack`, `-- web`, `-- lambdas`, `-- attachments`, `-- push`, `-- delete` or `-- history`
  * runs one part.
  *
  * Numbers from a shared machine are indications, not limits: nothing here
@@ -31,6 +31,7 @@ import { measureAttachments } from './attachments';
 import { floorUnits, type UnitsPerMessage, unitsPerMessage } from './cost';
 import { measureDeleteAccount } from './delete-account';
 import { measureE2ee } from './e2ee';
+import { measureHistory } from './history';
 import { measureLambdas } from './lambdas';
 import { type LoadAverages, loadLine, loadNow, type Measured, withLoad } from './load-average';
 import { measureMessagePath, type TracedSend, traceSend } from './message-path';
@@ -352,6 +353,7 @@ const PARTS = {
   attachments: measureAttachments,
   push: measurePush,
   delete: measureDeleteAccount,
+  history: measureHistory,
 } as const satisfies Record<string, () => Promise<string[]>>;
 
 type Part = keyof typeof PARTS;
