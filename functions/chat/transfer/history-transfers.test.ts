@@ -100,6 +100,8 @@ describe('history transfers', () => {
     const done = await confirmHistoryChunks(deps)(alice, transferId, 2);
 
     expect(done).toMatchObject({ state: 'done', received: 2, updatedAt: new Date(T0 + 1000).toISOString() });
+    // Received whole, the chunks have served: deleted at once.
+    expect(deps.historyChunkObjects.deleted).toEqual([`${transferId}/0`, `${transferId}/1`]);
     expect(
       pushes().map((push) => [push.transfer.state, push.transfer.chunks, push.transfer.received]),
     ).toEqual([
@@ -287,9 +289,10 @@ describe('history transfers', () => {
     const done = await approved();
     await sendChunk(done.transferId, 0, 10, true);
     await confirmHistoryChunks(deps)(alice, done.transferId, 1);
+    const deletedWhenDone = [...deps.historyChunkObjects.deleted];
     await cancelHistoryTransfer(deps)(alice, done.transferId);
     expect(await getHistoryTransfer(deps)(alice, done.transferId)).toMatchObject({ state: 'done' });
-    expect(deps.historyChunkObjects.deleted).not.toContain(`${done.transferId}/0`);
+    expect(deps.historyChunkObjects.deleted).toEqual(deletedWhenDone);
   });
 
   it('forgets a transfer once it expires: every route answers as for none', async () => {

@@ -176,7 +176,14 @@ export class HistorySender {
     const start = index === 0 ? undefined : record.cursors[String(index)];
     if (index > 0 && start === undefined)
       throw new TransferVerificationError(`This device lost its place after chunk ${index}`);
-    const total = await countKept(this.deps.source);
+    // Counted beside the first chunks, not before them: the first screen does not wait for the progress bar.
+    let total: number | undefined;
+    void countKept(this.deps.source).then(
+      (count) => {
+        total = count;
+      },
+      () => undefined,
+    );
     let messages = 0;
     let bytes = transfer.bytes;
     let held: ArchiveChunk | undefined;
@@ -191,7 +198,7 @@ export class HistorySender {
         plainSize: sealed.plainSize,
         chunkSize: sealed.chunkSize,
         final,
-        total,
+        ...(total === undefined ? {} : { total }),
       });
       const form = await api.uploadForm(transferId, index, sealed.size);
       await this.deps.transport.upload(form, sealed.ciphertext, options.signal);
@@ -206,7 +213,13 @@ export class HistorySender {
       index += 1;
       messages += chunk.parts.reduce((total, part) => total + part.messages.length, 0);
       bytes += sealed.size;
-      options.onProgress?.({ chunks: index, bytes, messages, total, done: final });
+      options.onProgress?.({
+        chunks: index,
+        bytes,
+        messages,
+        ...(total === undefined ? {} : { total }),
+        done: final,
+      });
     };
     for await (const chunk of archiveChunks(this.deps.source, start, this.deps.archive)) {
       if (held) await sendOne(held, false);
