@@ -24,10 +24,10 @@ import {
 import type { HistorySink } from '../shared/e2ee/history/transfer-receiver';
 import type { TransferProgress } from '../shared/e2ee/history/transfer-sender';
 import { type E2eeTestDevice, openDevice } from '../test/support/e2ee-device';
+import { historyWriterOf } from '../test/support/history';
 import { type Persona, signUp } from '../test/support/personas';
 import { startTestStack, type TestStack } from '../test/support/stack';
-import { HistoryWriter } from '../web/src/app/history-writer';
-import { type ConversationView, ModelStore } from '../web/src/app/store';
+import type { HistoryWriter } from '../web/src/app/history-writer';
 import { UNLIMITED } from './allowances';
 import { PRICES_IN_USD } from './cost';
 import { type LoadAverages, loadLine, loadNow } from './load-average';
@@ -173,20 +173,6 @@ function conversationEvents(
     }
   }
   return events;
-}
-
-/** A device's history as the web client keeps it, listing the given conversations. */
-function historyOf(device: E2eeTestDevice, conversationIds: readonly string[]): HistoryWriter {
-  const me = {
-    userId: device.persona.userId,
-    username: device.persona.name,
-    displayName: device.persona.name,
-  };
-  const store = new ModelStore(me, device.name);
-  store.state.conversations = conversationIds.map(
-    (conversationId) => ({ conversationId, receipts: {} }) as unknown as ConversationView,
-  );
-  return new HistoryWriter(store, device.store);
 }
 
 /** A request's name, its ids left out: `POST /history-transfers/{id}/chunks`, `S3 GET`. */
@@ -367,7 +353,7 @@ async function transfer(
   // The phone's registration and key packages are not the transfer's.
   if (metered) await meter.start();
   try {
-    const phoneHistory = historyOf(phone, conversationIds);
+    const phoneHistory = historyWriterOf(phone.persona, phone.store, conversationIds);
     const api = historyTransferApiOf(
       createApiClient({
         baseUrl: stack.endpoints.httpApiUrl,
@@ -499,7 +485,7 @@ export async function measureHistory(): Promise<string[]> {
     const conversationIds = Array.from({ length: CONVERSATIONS }, (_, i) =>
       i < 3 ? `d_${rng.id(16)}` : rng.id(16),
     );
-    const laptopHistory = historyOf(laptop, conversationIds);
+    const laptopHistory = historyWriterOf(laptop.persona, laptop.store, conversationIds);
     const fillStart = performance.now();
     for (const [c, conversationId] of conversationIds.entries()) {
       // A direct conversation has two people; a group three to six.
@@ -532,7 +518,7 @@ export async function measureHistory(): Promise<string[]> {
           stack,
           alice,
           laptop,
-          historyOf(laptop, conversationIds),
+          historyWriterOf(laptop.persona, laptop.store, conversationIds),
           conversationIds,
           `phone${run + 1}`,
           meter,
@@ -546,7 +532,7 @@ export async function measureHistory(): Promise<string[]> {
       stack,
       alice,
       laptop,
-      historyOf(laptop, conversationIds),
+      historyWriterOf(laptop.persona, laptop.store, conversationIds),
       conversationIds,
       'phone4',
       meter,

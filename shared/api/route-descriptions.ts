@@ -53,9 +53,9 @@ export const ROUTE_DESCRIPTIONS = {
   getBackup: {
     summary: 'My encrypted history backup: its header and which chunks make it',
     description:
-      'The head of the backup: `version` (one more at every write), the opaque `header` (what the client reads ' +
+      '`{ backup }`, the head of the backup: `version` (one more at every write), the opaque `header` (what the client reads ' +
       'before it can decrypt anything: KDF parameters, salt, the wrapped data key), the index chunk, every ' +
-      'chunk id and their total size. `NOT_FOUND` when I keep none. The server never sees the recovery key ' +
+      'chunk id and their total size. `backup` is `null` when I keep none. The server never sees the recovery key ' +
       'nor a byte of history. Counts against the `read` allowance.',
   },
   createBackupChunkUpload: {

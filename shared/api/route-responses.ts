@@ -200,7 +200,7 @@ export const ROUTE_RESPONSES = {
   createAvatarUpload: AvatarUploadSlotSchema,
   setAvatar: MeSchema,
   getAvatar: AvatarLinkSchema,
-  getBackup: BackupSchema,
+  getBackup: z.object({ backup: z.nullable(BackupSchema) }),
   createBackupChunkUpload: BackupChunkSlotSchema,
   getBackupChunk: BackupChunkLinkSchema,
   putBackup: BackupSchema,

@@ -543,7 +543,7 @@ export const ROUTES = {
     tag: 'backup',
     auth: 'jwt',
     status: 200,
-    errors: [NotFound],
+    errors: [],
   }),
   createBackupChunkUpload: route({
     method: 'POST',

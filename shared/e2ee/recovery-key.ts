@@ -247,7 +247,7 @@ export async function createBackupHeader(
  * this module cannot read, {@link WrongRecoveryKeyError} when the key does not open it.
  *
  * @example
- * const dataKey = await openBackupHeader((await api.getBackup()).header, parseRecoveryKey(typed));
+ * const dataKey = await openBackupHeader((await api.getBackup()).backup.header, parseRecoveryKey(typed));
  */
 export async function openBackupHeader(
   header: string,

@@ -1,20 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiFor } from '../support/api';
 import {
   accessibilityViolations,
-  befriendInBrowser,
   DESKTOP,
   launchBrowser,
   openPage,
   PHONE,
   screenshot,
   signInInBrowser,
-  signUpInBrowser,
 } from '../support/browser';
-import { type E2eeTestDevice, openDevice, sendAsWebClient } from '../support/e2ee-device';
-import { PASSWORD, type Persona, signUp } from '../support/personas';
+import { aliceWithHistory } from '../support/browser-history';
+import type { E2eeTestDevice } from '../support/e2ee-device';
+import { PASSWORD } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const MESSAGES = 12;
@@ -28,25 +25,14 @@ describe('the web client in Chromium: the encrypted backup', () => {
   let stack: TestStack;
   let browser: Browser;
   let laptop: Awaited<ReturnType<typeof openPage>>;
-  let bob: Persona;
   let bobDevice: E2eeTestDevice;
   let words: string[] = [];
-  const email = `alice.${randomUUID().slice(0, 6)}@example.com`;
+  let email: string;
 
   beforeAll(async () => {
     stack = await startTestStack();
     browser = await launchBrowser();
-    laptop = await openPage(browser, stack, DESKTOP);
-    await signUpInBrowser(laptop.page, stack, email, PASSWORD);
-    bob = await signUp(stack, 'bob');
-    const aliceId = await befriendInBrowser(laptop.page, apiFor(stack, bob), email);
-    bobDevice = await openDevice(stack, bob, 'laptop');
-    const { conversationId } = await apiFor(stack, bob).createConversation({
-      body: { kind: 'direct', userId: aliceId },
-    });
-    for (let i = 1; i <= MESSAGES; i++) await sendAsWebClient(bobDevice, conversationId, `Backed up ${i}`);
-    await laptop.page.getByRole('navigation', { name: 'Conversations' }).getByText('bob').first().click();
-    await laptop.page.getByText(`Backed up ${MESSAGES}`, { exact: true }).last().waitFor({ timeout: 30_000 });
+    ({ email, laptop, bobDevice } = await aliceWithHistory(stack, browser, MESSAGES, 'Backed up'));
   }, 180_000);
 
   afterAll(async () => {

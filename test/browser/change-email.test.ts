@@ -140,7 +140,7 @@ describe('the web client in Chromium: changing the email', () => {
   }, 120_000);
 
   it('signs in with the new email after signing out, and no longer with the old one', async () => {
-    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
     await list().getByRole('button', { name: 'Sign out' }).click();
     await page
       .getByRole('dialog', { name: 'Sign out of Parley?' })

@@ -166,7 +166,7 @@ describe('the web client in Chromium: a direct chat', () => {
     await alice.page.getByText(hello).waitFor({ timeout: 30_000 });
 
     // Bob's list shows the conversation with an unread badge and a preview decrypted in his browser.
-    await bob.page.getByRole('button', { name: 'Back' }).click();
+    await bob.page.getByRole('button', { name: 'Back', exact: true }).click();
     const item = bob.page
       .getByRole('navigation', { name: 'Conversations' })
       .getByRole('button', { name: /alice/ });

@@ -344,7 +344,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
 
     // Bob compared his safety number with Alice before: now it changed, and his settings say so.
     const bobs = bobPage.page;
-    await bobs.getByRole('button', { name: 'Back' }).click();
+    await bobs.getByRole('button', { name: 'Back', exact: true }).click();
     await bobs.getByRole('button', { name: 'Settings' }).click();
     await bobs
       .getByRole('alert')
@@ -376,7 +376,7 @@ describe('the web client in Chromium: a group of three, one removed', () => {
     await openGroup(alicePage);
     const still = marker('after-revoke');
     await send(alicePage.page, still);
-    await bobPage.page.getByRole('button', { name: 'Back' }).click();
+    await bobPage.page.getByRole('button', { name: 'Back', exact: true }).click();
     await openGroup(bobPage);
     await explained(messages(bobPage.page).getByText(still).waitFor({ timeout: 30_000 }), pages, stack);
     await phone.context.close();

@@ -276,7 +276,7 @@ describe('the web client in Chromium: safety numbers, device names and signing o
   it('signs out keeping the data: signing in again is the same device, with its history', async () => {
     const page = bobPage.page;
     const phoneId = await deviceIdOf(page, bob.userId);
-    await page.getByRole('button', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     const box = signOutDialog(page).getByRole('checkbox', {
       name: 'Also remove this browser’s messages and keys',

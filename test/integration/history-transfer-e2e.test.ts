@@ -19,10 +19,10 @@ import {
   WrongRecoveryKeyError,
 } from '../../shared/e2ee/recovery-key';
 import type { DeletedFrame } from '../../shared/protocol/outbound';
-import { HistoryWriter } from '../../web/src/app/history-writer';
-import { type ConversationView, ModelStore } from '../../web/src/app/store';
+import type { HistoryWriter } from '../../web/src/app/history-writer';
 import { apiFor, befriend } from '../support/api';
 import { type E2eeTestDevice, findMarker, openDevice } from '../support/e2ee-device';
+import { historyWriterOf } from '../support/history';
 import { type Persona, signUp } from '../support/personas';
 import { startTestStack, type TestStack } from '../support/stack';
 import { serverContents } from '../support/stored';
@@ -40,17 +40,7 @@ interface KeepingDevice {
 }
 
 function keeping(device: E2eeTestDevice, conversationIds: readonly string[]): KeepingDevice {
-  const me = {
-    userId: device.persona.userId,
-    username: device.persona.name,
-    displayName: device.persona.name,
-  };
-  // The store names this device as the web client does, by its id.
-  const store = new ModelStore(me, device.name);
-  store.state.conversations = conversationIds.map(
-    (conversationId) => ({ conversationId, receipts: {} }) as unknown as ConversationView,
-  );
-  const history = new HistoryWriter(store, device.store);
+  const history = historyWriterOf(device.persona, device.store, conversationIds);
   let kept = 0;
   let framesSeen = 0;
   return {
@@ -361,14 +351,7 @@ describe('History transfer to a new device, end to end', () => {
     expect(second.messages).toBeLessThan(20);
 
     // A browser with nothing: the recovery key, typed, opens it.
-    const store = new ModelStore(
-      { userId: alice.userId, username: 'alice', displayName: 'alice' },
-      'restored',
-    );
-    store.state.conversations = conversationIds.map(
-      (conversationId) => ({ conversationId, receipts: {} }) as unknown as ConversationView,
-    );
-    const restored = new HistoryWriter(store, new InMemoryStateStore());
+    const restored = historyWriterOf(alice, new InMemoryStateStore(), conversationIds);
     await expect(openBackupHeader(header, generateRecoveryKey())).rejects.toThrow(WrongRecoveryKeyError);
     const opened = await openBackupHeader(
       header,

@@ -1,5 +1,4 @@
 import type { Backup } from '../../../shared/protocol/backup';
-import { NotFoundError } from '../../errors';
 import type { BackupStore } from '../../ports/backup-store';
 import type { Caller } from '../access';
 import { backupView } from './backup-view';
@@ -8,11 +7,13 @@ export interface GetBackupDeps {
   readonly backups: Pick<BackupStore, 'getHead'>;
 }
 
-/** The caller's backup head (`GET /me/backup`; the edge counts the read), or NOT_FOUND when they keep none. */
+/**
+ * The caller's backup head (`GET /me/backup`; the edge counts the read), or `null` when they keep none: a
+ * browser asks at every start whether there is one, and having none is no error.
+ */
 export function getBackup(deps: GetBackupDeps) {
-  return async (caller: Caller): Promise<Backup> => {
+  return async (caller: Caller): Promise<{ backup: Backup | null }> => {
     const head = await deps.backups.getHead(caller.userId);
-    if (!head) throw new NotFoundError('You keep no backup');
-    return backupView(head);
+    return { backup: head ? backupView(head) : null };
   };
 }

@@ -12,7 +12,7 @@
  *   chunks the head no longer lists).
  * - A restore reads the index and the chunks newest first, so the newest copy of a message is the one kept.
  */
-import { type ApiClient, ApiError } from '../../client/api-client';
+import type { ApiClient } from '../../client/api-client';
 import * as z from '../../zod';
 import { decryptAttachment, encryptAttachment } from '../attachment-cipher';
 import { fromBase64, toBase64 } from '../base64';
@@ -65,14 +65,7 @@ export function backupApiOf(
   >,
 ): BackupApi {
   return {
-    get: async () => {
-      try {
-        return await api.getBackup();
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return undefined;
-        throw error;
-      }
-    },
+    get: async () => (await api.getBackup()).backup ?? undefined,
     uploadForm: (size) => api.createBackupChunkUpload({ body: { size } }),
     chunkLink: (chunkId) => api.getBackupChunk({ params: { chunkId } }),
     put: (body) => api.putBackup({ body }),

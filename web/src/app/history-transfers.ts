@@ -241,6 +241,18 @@ export class HistoryTransfers {
     };
   }
 
+  /** A transfer cancelled on either side: said (unless it already failed here), and its keys forgotten. */
+  private async ended(
+    transfer: TransferView,
+    shown: Omit<HistoryTransferState, 'stage'>,
+    side: { forget(transferId: string): Promise<void> },
+  ): Promise<void> {
+    const current = this.state.historyTransfer;
+    if (current?.transferId === transfer.transferId && current.stage !== 'failed')
+      this.show({ ...shown, stage: 'cancelled' });
+    await side.forget(transfer.transferId);
+  }
+
   /** The old device: offer and show the code; send once approved; resumes a send cut short. */
   private async asSender(transfer: TransferView): Promise<void> {
     const { sender } = this.deps;
@@ -268,12 +280,7 @@ export class HistoryTransfers {
           await sender.forget(transfer.transferId);
           return;
         case 'cancelled':
-          if (
-            this.state.historyTransfer?.transferId === transfer.transferId &&
-            this.state.historyTransfer.stage !== 'failed'
-          )
-            this.show({ ...shown, stage: 'cancelled' });
-          await sender.forget(transfer.transferId);
+          await this.ended(transfer, shown, sender);
           return;
       }
     } catch (error) {
@@ -312,12 +319,7 @@ export class HistoryTransfers {
           await receiver.forget(transfer.transferId);
           return;
         case 'cancelled':
-          if (
-            this.state.historyTransfer?.transferId === transfer.transferId &&
-            this.state.historyTransfer.stage !== 'failed'
-          )
-            this.show({ ...shown, stage: 'cancelled' });
-          await receiver.forget(transfer.transferId);
+          await this.ended(transfer, shown, receiver);
           return;
       }
     } catch (error) {

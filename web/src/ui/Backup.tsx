@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { sizeInWords } from '../app/attachments';
 import type { ChatModel } from '../app/model';
 import type { ModelState } from '../app/store';
+import { useModalDialog } from './ConfirmDialog';
 import { useModel } from './hooks';
 
 /** How long a downloaded file's object URL is kept after the click. */
@@ -12,23 +13,12 @@ function when(iso: string | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A modal dialog opened once, closed when it goes. */
-function useModal() {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
-  return dialog;
-}
-
 /**
  * The recovery key of a backup just made, shown once: the words, a file to keep them, and no way on until
  * the person says they kept them (as Element does with its security key).
  */
 function RecoveryKeyDialog(props: { model: ChatModel; words: readonly string[] }) {
-  const dialog = useModal();
+  const dialog = useModalDialog();
   const [saved, setSaved] = useState(false);
   const download = async () => {
     const { recoveryKeyFile } = await import('../../../shared/e2ee/recovery-key');
@@ -87,7 +77,7 @@ function RecoveryKeyDialog(props: { model: ChatModel; words: readonly string[] }
 export function RestoreBackupDialog(props: { model: ChatModel; onClose: () => void }) {
   const state = useModel(props.model);
   const backup = state.backup;
-  const dialog = useModal();
+  const dialog = useModalDialog();
   const [typed, setTyped] = useState('');
   const busy = backup?.busy === 'checking-key' || backup?.busy === 'restoring';
   const restored = backup?.restored;

@@ -2,6 +2,23 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
 /**
+ * A `<dialog>` shown as a modal once it is on the page, and closed when it goes: pass the ref to it.
+ *
+ * @example
+ * const dialog = useModalDialog();
+ * return <dialog ref={dialog}>…</dialog>;
+ */
+export function useModalDialog() {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const element = dialog.current;
+    if (element && !element.open) element.showModal();
+    return () => element?.close();
+  }, []);
+  return dialog;
+}
+
+/**
  * A question that needs an answer before something that cannot be undone: a modal `<dialog>` (focus stays
  * inside, Escape cancels, the page behind is inert), with the safe choice focused first.
  */
@@ -13,12 +30,7 @@ export function ConfirmDialog(props: {
   readonly onConfirm: () => void;
   readonly onCancel: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog
       ref={dialog}

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { HistoryTransferState } from '../app/history-transfers';
 import type { ChatModel } from '../app/model';
 import type { ModelState } from '../app/store';
 import { RestoreBackupDialog } from './Backup';
+import { useModalDialog } from './ConfirmDialog';
 
 const count = (n: number) => n.toLocaleString('en');
 
@@ -148,12 +149,7 @@ export function HistoryTransferCard(props: { model: ChatModel; transfer: History
  */
 export function ApproveTransferDialog(props: { model: ChatModel; transfer: HistoryTransferState }) {
   const { model, transfer } = props;
-  const dialog = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const element = dialog.current;
-    if (element && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
+  const dialog = useModalDialog();
   return (
     <dialog
       ref={dialog}
