@@ -16,6 +16,7 @@ import { encodeMessagePayload } from '../shared/e2ee/attachment-payload';
 import { toBase64 } from '../shared/e2ee/base64';
 import type { ChatEvent } from '../shared/e2ee/e2ee-client';
 import { countKept, FIRST_SCREEN_IN_MESSAGES } from '../shared/e2ee/history/archive';
+import { backupApiOf, HistoryBackup } from '../shared/e2ee/history/backup';
 import {
   fetchTransport,
   historyTransferApiOf,
@@ -23,6 +24,8 @@ import {
 } from '../shared/e2ee/history/transfer-api';
 import type { HistorySink } from '../shared/e2ee/history/transfer-receiver';
 import type { TransferProgress } from '../shared/e2ee/history/transfer-sender';
+import { InMemoryStateStore } from '../shared/e2ee/in-memory-state-store';
+import { createBackupHeader, generateRecoveryKey } from '../shared/e2ee/recovery-key';
 import { type E2eeTestDevice, openDevice } from '../test/support/e2ee-device';
 import { historyWriterOf } from '../test/support/history';
 import { type Persona, signUp } from '../test/support/personas';
@@ -538,10 +541,154 @@ export async function measureHistory(): Promise<string[]> {
       meter,
       true,
     );
-    return report({ samples, load, fillMs, jsonBytes, photos, longest, meteredRun, steps: meter.steps });
+    const backup = await backupRuns(stack, alice, laptop, conversationIds);
+    return [
+      ...report({ samples, load, fillMs, jsonBytes, photos, longest, meteredRun, steps: meter.steps }),
+      '',
+      ...backupReport(backup, jsonBytes),
+    ];
   } finally {
     await stack.stop();
   }
+}
+
+interface BackupSample {
+  readonly kdfMs: number;
+  readonly wholeMs: number;
+  readonly wholeChunks: number;
+  readonly wholeBytes: number;
+  readonly appendMs: number;
+  readonly appendChunks: number;
+  readonly appendBytes: number;
+  readonly restoreMs: number;
+  readonly restored: number;
+}
+
+/** New messages and edits the laptop keeps between two backup runs, as the web client writes them. */
+const APPENDED_MESSAGES = 100;
+const APPENDED_EDITS = 20;
+
+/**
+ * The encrypted backup of the same history, `RUNS` times: the recovery key's derivation, the first (whole)
+ * backup, an append of {@link APPENDED_MESSAGES} new messages and {@link APPENDED_EDITS} edits of old ones,
+ * and a restore into an empty history. Each run deletes the backup first.
+ */
+async function backupRuns(
+  stack: TestStack,
+  alice: Persona,
+  laptop: E2eeTestDevice,
+  conversationIds: readonly string[],
+): Promise<BackupSample[]> {
+  const api = backupApiOf(
+    createApiClient({ baseUrl: stack.endpoints.httpApiUrl, accessToken: () => alice.accessToken }),
+  );
+  const backups = new HistoryBackup({ api, transport: fetchTransport() });
+  const samples: BackupSample[] = [];
+  let nextSeq = MESSAGES_PER_CONVERSATION * 2;
+  for (let run = 0; run < RUNS; run++) {
+    await backups.delete();
+    const history = historyWriterOf(laptop.persona, laptop.store, conversationIds);
+    const changed = new Map<string, Set<number>>();
+    history.onChanged = (conversationId, seqs) => {
+      const set = changed.get(conversationId) ?? new Set<number>();
+      for (const seq of seqs) set.add(seq);
+      changed.set(conversationId, set);
+    };
+    const kdfStart = performance.now();
+    const { header, dataKey } = await createBackupHeader(generateRecoveryKey());
+    const kdfMs = performance.now() - kdfStart;
+    const wholeStart = performance.now();
+    const whole = await backups.write(dataKey, header, history.source(), new Map());
+    const wholeMs = performance.now() - wholeStart;
+
+    // What a day brings: new messages in the first conversation, edits of old ones across the others.
+    const [first] = conversationIds as [string];
+    const events: ChatEvent[] = [];
+    for (let i = 0; i < APPENDED_MESSAGES; i++) {
+      nextSeq += 1;
+      events.push({
+        kind: 'message',
+        conversationId: first,
+        seq: nextSeq,
+        messageId: `appended-${run}-${i}`,
+        senderId: alice.userId,
+        senderDeviceId: 'laptop',
+        own: false,
+        sentAt: new Date(Date.parse('2026-12-01T08:00:00Z') + nextSeq * 1000).toISOString(),
+        messageKind: 'message',
+        plaintext: payload({ text: `A new message after the first backup, number ${i}` }),
+      } as ChatEvent);
+    }
+    for (let i = 0; i < APPENDED_EDITS; i++) {
+      const conversationId = conversationIds[1 + (i % (conversationIds.length - 1))] as string;
+      const target = (await history.readAll(conversationId)).find((m, at) => at > 10 * i && !m.event);
+      if (!target) continue;
+      nextSeq += 1;
+      events.push({
+        kind: 'message',
+        conversationId,
+        seq: nextSeq,
+        messageId: `edit-${run}-${i}`,
+        senderId: target.senderId,
+        senderDeviceId: 'laptop',
+        own: false,
+        sentAt: new Date().toISOString(),
+        messageKind: 'edit',
+        refSeq: target.seq,
+        plaintext: payload({ text: `${target.text} (edited after the backup)` }),
+      } as ChatEvent);
+    }
+    await history.write(events);
+    const appendStart = performance.now();
+    const append = await backups.write(dataKey, header, history.source(), changed);
+    const appendMs = performance.now() - appendStart;
+    const restoredHistory = historyWriterOf(laptop.persona, new InMemoryStateStore(), conversationIds);
+    const restoreStart = performance.now();
+    const restored = await backups.restore(dataKey, restoredHistory);
+    const restoreMs = performance.now() - restoreStart;
+    samples.push({
+      kdfMs,
+      wholeMs,
+      wholeChunks: whole.chunks,
+      wholeBytes: whole.bytes,
+      appendMs,
+      appendChunks: append.chunks,
+      appendBytes: append.bytes - whole.bytes,
+      restoreMs,
+      restored: restored.messages,
+    });
+  }
+  await backups.delete();
+  return samples;
+}
+
+function backupReport(samples: readonly BackupSample[], jsonBytes: number): string[] {
+  const of = (pick: (s: BackupSample) => number) => samples.map(pick);
+  const first = samples[0] as BackupSample;
+  return [
+    '### The encrypted backup of the same history',
+    '',
+    '| what | value |',
+    '|---|---|',
+    `| the recovery key's derivation (Argon2id, 64 MiB, 3 passes), once per backup made or opened | ${spread(
+      of((s) => s.kdfMs),
+      msText,
+    )} |`,
+    `| first backup, the whole history: time | ${spread(
+      of((s) => s.wholeMs),
+      seconds,
+    )} |`,
+    `| … chunks (and the index) / bytes stored / plaintext JSON | ${first.wholeChunks} (+1) / ${mb(first.wholeBytes)} / ${mb(jsonBytes)} (${Math.round((first.wholeBytes / jsonBytes) * 100)} %) |`,
+    `| an append of ${APPENDED_MESSAGES} new messages and ${APPENDED_EDITS} edits of old ones: time | ${spread(
+      of((s) => s.appendMs),
+      msText,
+    )} |`,
+    `| … new chunks / bytes added (the new index replaces the old) | ${first.appendChunks} / ${(first.appendBytes / 1000).toFixed(1)} KB |`,
+    `| restore into an empty history (${first.restored.toLocaleString('en')} messages, the key already derived) | ${spread(
+      of((s) => s.restoreMs),
+      seconds,
+    )} |`,
+  ];
 }
 
 function report(input: {

@@ -207,6 +207,14 @@ export class E2eeClient {
     return (await this.states.get(conversationId)).session?.members() ?? [];
   }
 
+  /**
+   * The last log `seq` this device has read in a conversation (0 when none): what its kept history speaks
+   * for, edits and reactions included, when it sends that history to another device.
+   */
+  async readUpTo(conversationId: string): Promise<number> {
+    return (await this.states.get(conversationId)).cursor.seq;
+  }
+
   /** The group's epoch on this device; `undefined` when not in the group. */
   async epoch(conversationId: string): Promise<number | undefined> {
     const session = (await this.states.get(conversationId)).session;

@@ -73,6 +73,13 @@ describe('the history archive', () => {
     expect(parts[1]).toMatchObject({ from: 1, to: 180 });
   });
 
+  it('makes the newest part speak for every seq the device read, past its newest message', async () => {
+    // The sender read up to 205: an edit and two reactions after its newest message, 199.
+    const source = { ...sourceOf({ c: range(1, 199, 2) }), readUpTo: async () => 205 };
+    const [first] = (await all(source, { firstScreen: 10 })).flatMap((c) => c.parts);
+    expect(first).toMatchObject({ from: 181, to: 205 });
+  });
+
   it('fills chunks to their target, the first smaller, and resumes from any chunk’s cursor without a gap', async () => {
     const source = sourceOf({ a: range(1, 400), b: range(1, 300), c: range(1, 50) });
     const options = { firstScreen: 50, firstChunkTarget: 2_000, chunkTarget: 8_000 };

@@ -100,6 +100,11 @@ export interface HistorySource {
     before: number | undefined,
     limit: number,
   ): Promise<{ readonly messages: readonly KeptMessage[]; readonly more: boolean }>;
+  /**
+   * The last seq the device read in a conversation, past its newest kept message when edits, reactions or
+   * commits came after it: the archive's newest part speaks for the seqs up to it. None: up to the newest message.
+   */
+  readUpTo?(conversationId: string): Promise<number>;
 }
 
 /** One chunk's parts, and where the archive goes on after it. */
@@ -175,13 +180,20 @@ export async function* archiveChunks(
         bound = (newest.messages[0] as KeptMessage).seq;
       }
       let remaining = pass === 0 ? firstScreen : Number.POSITIVE_INFINITY;
+      // The newest part speaks for every seq the device read, up to the last one.
+      let newestTo = bound === undefined ? await source.readUpTo?.(conversationId) : undefined;
       let more = true;
       while (more && remaining > 0) {
         const page = await source.page(conversationId, bound, Math.min(PAGE_SIZE_IN_MESSAGES, remaining));
         if (page.messages.length === 0) break;
         for (let i = page.messages.length - 1; i >= 0; i--) {
           const message = page.messages[i] as KeptMessage;
-          builder.add(conversationId, message, bound === undefined ? message.seq : bound - 1);
+          builder.add(
+            conversationId,
+            message,
+            bound === undefined ? Math.max(message.seq, newestTo ?? message.seq) : bound - 1,
+          );
+          newestTo = undefined;
           bound = message.seq;
           if (builder.size >= (yielded === 0 ? targets[0] : targets[1])) {
             yielded += 1;

@@ -117,11 +117,13 @@ export class ChatModel {
     this.account = new Account(store, api, e2ee, session, connection, this.webPush);
     const transferApi = historyTransferApiOf(api);
     const transport = fetchTransport();
+    // What this browser keeps, and how far it read each conversation (edits and reactions past its newest message).
+    const source = { ...this.history.source(), readUpTo: (id: string) => e2ee.readUpTo(id) };
     this.transfers = new HistoryTransfers({
       store,
       vault,
       deviceId: device.deviceId,
-      sender: e2ee.historySender({ api: transferApi, transport, source: this.history.source() }),
+      sender: e2ee.historySender({ api: transferApi, transport, source }),
       receiver: e2ee.historyReceiver({ api: transferApi, transport, sink: this.history }),
       listTransfers: () => transferApi.list(),
       cancelTransfer: (transferId) => transferApi.cancel(transferId),
@@ -133,7 +135,7 @@ export class ChatModel {
       vault,
       api: backupApiOf(api),
       transport,
-      source: this.history.source(),
+      source,
       sink: this.history,
     });
     this.history.onChanged = (conversationId, seqs) => this.backups.noteChanged(conversationId, seqs);
