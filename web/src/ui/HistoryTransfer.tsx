@@ -88,7 +88,7 @@ export function HistoryTransferCard(props: { model: ChatModel; transfer: History
       title = receiving
         ? `Bringing your history from ${transfer.peer}`
         : `Sending your history to ${transfer.peer}`;
-      body = `${progressWords(transfer)} so far. ${receiving ? 'They appear in your conversations as they arrive.' : 'Keep Parley open here until it is done.'}`;
+      body = `${progressWords(transfer)} so far. ${receiving ? `They appear in your conversations as they arrive. Keep Parley open on ${transfer.peer} until it is done.` : 'Keep Parley open here until it is done.'}`;
       break;
     case 'paused':
       title = receiving
