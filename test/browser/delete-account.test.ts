@@ -113,7 +113,7 @@ describe('the web client in Chromium: deleting my account', () => {
       .waitFor();
     expect(await page.getByLabel('Message', { exact: true }).count()).toBe(0);
     // Bob's browser takes Alice's devices out of their MLS group: no refusal comes of it.
-    await page.getByRole('button', { name: 'Back', exact: true }).click();
+    await page.getByRole('button', { name: 'Back to conversations' }).click();
     await list(page)
       .getByRole('button', { name: /Deleted account/ })
       .waitFor();
