@@ -4,7 +4,7 @@ import { toBase64 } from '../base64';
 import { GroupStateError, NotInGroupError } from '../errors';
 import type { GroupSession, PendingCommit } from '../group-session';
 import type { DeviceAddress } from '../identity';
-import { type ClientContext, COMMIT_ATTEMPTS, WELCOME_WAIT_FIRST_IN_MS } from './context';
+import { type ClientContext, COMMIT_ATTEMPTS, SEND_IN_PROGRESS_WAIT_IN_MS } from './context';
 import type { ConversationStates } from './conversation-state';
 import type { LogReader } from './log-reader';
 
@@ -64,7 +64,7 @@ export class CommitPoster {
         // Another member is finishing this very commit for us: the same request again gets the first result.
         const inProgress = error instanceof ApiError && error.code === ErrorCode.SendInProgress;
         if (!inProgress || attempt === COMMIT_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, WELCOME_WAIT_FIRST_IN_MS * attempt));
+        await new Promise((resolve) => setTimeout(resolve, SEND_IN_PROGRESS_WAIT_IN_MS * attempt));
       }
     }
   }

@@ -25,6 +25,12 @@ export const COMMIT_KIND = 'commit';
 /** How many times a commit is rebuilt after losing its epoch to another member's. */
 export const COMMIT_ATTEMPTS = 5;
 
+/**
+ * How long a commit waits, times its attempt, when the server answers that the same commit is being
+ * posted right now (`SEND_IN_PROGRESS`: another tab or a retry of this device holds its claim).
+ */
+export const SEND_IN_PROGRESS_WAIT_IN_MS = 100;
+
 /** How long `send` polls for a Welcome when another member's commit is adding this device: 0.1 s … 1.6 s. */
 export const WELCOME_WAIT_FIRST_IN_MS = 100;
 export const WELCOME_WAIT_LAST_IN_MS = 1600;

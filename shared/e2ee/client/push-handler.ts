@@ -41,7 +41,11 @@ export class PushHandler {
           return [];
         }
         const events = await this.reader.sync(frame.conversationId);
-        (await this.states.get(frame.conversationId)).checked = undefined;
+        // In the conversation's queue, as every other change of its state: the members changed, so the
+        // next reconciliation looks again.
+        await this.states.serial(frame.conversationId, async () => {
+          (await this.states.get(frame.conversationId)).checked = undefined;
+        });
         await this.reconciliation.reconcile(frame.conversationId);
         return events;
       }
