@@ -47,7 +47,7 @@ describe('the web client in Chromium: sign out everywhere', () => {
     const dialog = laptop.page.getByRole('dialog', { name: 'Sign out on every browser and app?' });
     // It says which: both browsers, this one named as such.
     const listed = dialog.getByRole('listitem');
-    await expect.poll(() => listed.count()).toBe(2);
+    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(2);
     expect(await listed.filter({ hasText: '(this browser)' }).count()).toBe(1);
     await screenshot(laptop.page, 'sign-out-everywhere-dialog-desktop');
     await laptop.page.setViewportSize(PHONE);

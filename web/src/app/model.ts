@@ -34,6 +34,9 @@ import { type ConversationView, type ModelState, ModelStore } from './store';
 import { Typing } from './typing';
 import { WebPush } from './web-push';
 
+/** How long after a connection's own work the background work (history transfers, the backup) starts. */
+const BACKGROUND_AFTER_CONNECTION_IN_MS = 1500;
+
 export { describeError } from './describe-error';
 export type { MessageView } from './history';
 export { previewOf } from './history-writer';
@@ -77,6 +80,7 @@ export class ChatModel {
   private readonly webPush: WebPush;
   private readonly transfers: HistoryTransfers;
   private readonly backups: HistoryBackups;
+  private backgroundTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly api: ApiClient;
   readonly e2ee: E2eeClient;
@@ -227,18 +231,27 @@ export class ChatModel {
       await this.outbox.flush();
       // Groups in line with members and devices changed while away, and the weekly self-updates.
       await this.e2ee.reconcileAll();
-      // History transfers go on where they stopped; a new browser is offered its history. The backup, when
-      // this browser keeps it, takes what came since its last run. Both in the background: a failure waits
-      // for the next connection, and tells the screens itself.
+      this.resumeInBackground();
+    } catch (error) {
+      this.store.notify(describeError(error));
+    }
+  }
+
+  /**
+   * History transfers go on where they stopped, a new browser is offered its history, and the backup (when
+   * this browser keeps it) takes what came since its last run: a moment after the connection's own work, so
+   * they never hold up what the person opened the app for. A failure waits for the next connection.
+   */
+  private resumeInBackground(): void {
+    clearTimeout(this.backgroundTimer);
+    this.backgroundTimer = setTimeout(() => {
       void this.transfers
         .resume()
         .catch((error: unknown) => console.warn('History transfers could not be read', { error }));
       void this.backups
         .resume()
         .catch((error: unknown) => console.warn('The backup could not be read', { error }));
-    } catch (error) {
-      this.store.notify(describeError(error));
-    }
+    }, BACKGROUND_AFTER_CONNECTION_IN_MS);
   }
 
   /** Reads the conversations whose log moved past what this browser has: messages no push brought. */
@@ -597,6 +610,7 @@ export class ChatModel {
   }
 
   close(): void {
+    clearTimeout(this.backgroundTimer);
     this.backups.close();
     this.connection.close();
   }
