@@ -259,6 +259,10 @@ describe('History transfer to a new device, end to end', () => {
   it('resumes a send and a receive cut off mid-way from where each stopped, with nothing lost or doubled', async () => {
     const desktop = await emptyDevice('desktop');
     const { asked, sender, receiver } = await transferTo(desktop);
+    // Only the device it asked may answer: the same transfer naming another of Alice's devices is refused.
+    await expect(
+      receiver().code({ ...(await api.get(asked.transferId)), fromDeviceId: 'phone' }),
+    ).rejects.toThrow('another device than the one asked');
     const cut = new AbortController();
     await expect(
       sender().send(asked.transferId, {

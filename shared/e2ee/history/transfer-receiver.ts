@@ -22,6 +22,8 @@ import type { TransferProgress } from './transfer-sender';
 const RECEIVER_RECORD_KEY = (transferId: string) => `history-transfer/receive/${transferId}`;
 
 const ReceiverRecordSchema = z.object({
+  /** The device this one asked: no other may answer. */
+  fromDeviceId: z.string(),
   publicKey: z.string(),
   privateKey: z.string(),
   archiveKey: z.optional(z.string()),
@@ -86,6 +88,7 @@ export class HistoryReceiver {
     const { request, secret } = await createTransferRequest(device, fromDeviceId);
     const transfer = await this.deps.api.request({ fromDeviceId, toDeviceId: device.deviceId, request });
     await this.save(transfer.transferId, {
+      fromDeviceId,
       publicKey: toBase64(secret.publicKey),
       privateKey: toBase64(secret.privateKey),
       messages: 0,
@@ -93,10 +96,13 @@ export class HistoryReceiver {
     return transfer;
   }
 
-  private parties(transfer: TransferView): TransferParties {
+  private parties(transfer: TransferView, record: ReceiverRecord): TransferParties {
     const { device } = this.deps;
     if (transfer.toDeviceId !== device.deviceId)
       throw new TransferVerificationError('The transfer is not for this device');
+    // The server names the old device; only the one this device asked may offer, approve and send.
+    if (transfer.fromDeviceId !== record.fromDeviceId)
+      throw new TransferVerificationError('The transfer names another device than the one asked');
     return {
       userId: device.userId,
       transferId: transfer.transferId,
@@ -113,7 +119,7 @@ export class HistoryReceiver {
   async code(transfer: TransferView): Promise<string> {
     if (transfer.offer === undefined)
       throw new TransferVerificationError('The old device has not offered yet');
-    const parties = this.parties(transfer);
+    const parties = this.parties(transfer, await this.record(transfer.transferId));
     const keys = await this.keysOf(transfer);
     const nonce = await readTransferOffer(transfer.offer, parties, transfer.request, keys.fromKey);
     return transferCode(parties, { ...keys, request: transfer.request, nonce });
@@ -131,8 +137,8 @@ export class HistoryReceiver {
     const { api } = this.deps;
     let transfer = await api.get(transferId);
     if (transfer.state !== 'approved' && transfer.state !== 'sent') return transfer;
-    const parties = this.parties(transfer);
     const record = await this.record(transferId);
+    const parties = this.parties(transfer, record);
     let archiveKey = record.archiveKey === undefined ? undefined : fromBase64(record.archiveKey);
     if (archiveKey === undefined) {
       const keys = await this.keysOf(transfer);
