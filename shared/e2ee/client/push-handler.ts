@@ -41,11 +41,9 @@ export class PushHandler {
           return [];
         }
         const events = await this.reader.sync(frame.conversationId);
-        // In the conversation's queue, as every other change of its state: the members changed, so the
-        // next reconciliation looks again.
-        await this.states.serial(frame.conversationId, async () => {
-          (await this.states.get(frame.conversationId)).checked = undefined;
-        });
+        // Outside the conversation's queue on purpose: it only asks the next reconciliation to look again, which
+        // must not wait behind whatever that queue holds (a re-added member waits on this reconciliation).
+        (await this.states.get(frame.conversationId)).checked = undefined;
         await this.reconciliation.reconcile(frame.conversationId);
         return events;
       }
