@@ -32,10 +32,12 @@
  * const key = parseRecoveryKey(typedByThePerson);        // throws RecoveryKeyError naming the wrong word
  * const dataKey2 = await openBackupHeader(header, key);   // throws WrongRecoveryKeyError
  */
+
 import { argon2id } from '@noble/hashes/argon2.js';
 import { entropyToMnemonic, mnemonicToEntropy } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { fromBase64, toBase64 } from './base64';
+import { concatBytes } from './bytes';
 import { E2eeError } from './errors';
 
 /** Words of a recovery key: 128 bits of randomness and a 4-bit checksum. */
@@ -302,7 +304,7 @@ async function wrapDataKey(
   const prefix = encodePrefix(kdf, iv);
   const kek = await deriveBackupKey(recoveryKey, kdf);
   const wrapped = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: prefix }, kek, dataKey);
-  return toBase64(concat(prefix, new Uint8Array(wrapped)));
+  return toBase64(concatBytes(prefix, new Uint8Array(wrapped)));
 }
 
 /**
@@ -372,13 +374,6 @@ function checkKdf(kdf: KdfParams): void {
   // Argon2 needs 8 KiB of memory per lane at least.
   if (kdf.memoryKiB < 8 * kdf.parallelism) throw new BackupHeaderError('Too little memory for the lanes');
   if (kdf.salt.length !== SALT_SIZE) throw new BackupHeaderError(`The salt is ${SALT_SIZE} bytes`);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** A recovery key as a file a browser offers to download. */

@@ -2,6 +2,7 @@
  * Out-of-band verification codes. Two people compare a safety number (or a group compares a group code)
  * in person or over another channel; a mismatch means some device key is not the one the other side sees.
  */
+import { concatBytes } from './bytes';
 
 /** Format version mixed into every hash, so a future format never collides with this one. */
 const SAFETY_NUMBER_VERSION = 0;
@@ -40,16 +41,6 @@ function encodeKeySet(keys: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 async function sha512(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-512', data as Uint8Array<ArrayBuffer>));
 }
@@ -57,8 +48,8 @@ async function sha512(data: Uint8Array): Promise<Uint8Array> {
 /** 30 digits for one user's device set. */
 async function half(keys: readonly Uint8Array[], iterations: number): Promise<string> {
   const encoded = encodeKeySet(keys);
-  let hash = await sha512(concat(new Uint8Array([0, SAFETY_NUMBER_VERSION]), encoded));
-  for (let i = 1; i < iterations; i++) hash = await sha512(concat(hash, encoded));
+  let hash = await sha512(concatBytes(new Uint8Array([0, SAFETY_NUMBER_VERSION]), encoded));
+  for (let i = 1; i < iterations; i++) hash = await sha512(concatBytes(hash, encoded));
   let digits = '';
   for (let group = 0; group < GROUPS_PER_SIDE; group++) {
     let value = 0;
@@ -112,7 +103,9 @@ const GROUP_CODE_BYTES = 12;
  */
 export async function groupCode(memberKeys: readonly Uint8Array[]): Promise<string> {
   if (memberKeys.length === 0) throw new RangeError('A group code needs at least one member key');
-  const hash = await sha512(concat(new Uint8Array([1, SAFETY_NUMBER_VERSION]), encodeKeySet(memberKeys)));
+  const hash = await sha512(
+    concatBytes(new Uint8Array([1, SAFETY_NUMBER_VERSION]), encodeKeySet(memberKeys)),
+  );
   const hex = Array.from(hash.subarray(0, GROUP_CODE_BYTES), (b) => b.toString(16).padStart(2, '0')).join('');
   return (hex.match(/.{4}/g) ?? []).join(' ');
 }
@@ -129,7 +122,7 @@ export async function groupCode(memberKeys: readonly Uint8Array[]): Promise<stri
 export async function deviceSetFingerprint(keys: readonly Uint8Array[]): Promise<string> {
   const digest = await crypto.subtle.digest(
     'SHA-256',
-    concat(new Uint8Array([2, SAFETY_NUMBER_VERSION]), encodeKeySet(keys)) as Uint8Array<ArrayBuffer>,
+    concatBytes(new Uint8Array([2, SAFETY_NUMBER_VERSION]), encodeKeySet(keys)) as Uint8Array<ArrayBuffer>,
   );
   return toHex(new Uint8Array(digest));
 }

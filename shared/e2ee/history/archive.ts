@@ -244,6 +244,21 @@ async function through(
 }
 
 /**
+ * A value as deflated JSON: the archive's chunks, and the backup's index.
+ *
+ * @example
+ * const bytes = await deflateJson({ format: 1, parts });
+ */
+export function deflateJson(value: unknown): Promise<Uint8Array> {
+  return through(new TextEncoder().encode(JSON.stringify(value)), new CompressionStream('deflate-raw'));
+}
+
+/** The value of {@link deflateJson}'s bytes; throws (a `TypeError` or `SyntaxError`) for anything else. */
+export async function inflateJson(bytes: Uint8Array): Promise<unknown> {
+  return JSON.parse(new TextDecoder().decode(await through(bytes, new DecompressionStream('deflate-raw'))));
+}
+
+/**
  * A chunk's plaintext: its parts as JSON, deflated (text compresses about fourfold, and the bytes a transfer
  * moves are what it costs).
  *
@@ -251,8 +266,7 @@ async function through(
  * const plaintext = await encodeArchiveChunk(chunk.parts);
  */
 export function encodeArchiveChunk(parts: readonly ArchivePart[]): Promise<Uint8Array> {
-  const json = JSON.stringify({ format: ARCHIVE_FORMAT, parts });
-  return through(new TextEncoder().encode(json), new CompressionStream('deflate-raw'));
+  return deflateJson({ format: ARCHIVE_FORMAT, parts });
 }
 
 /**
@@ -264,9 +278,7 @@ export function encodeArchiveChunk(parts: readonly ArchivePart[]): Promise<Uint8
 export async function decodeArchiveChunk(plaintext: Uint8Array): Promise<ArchivePart[]> {
   let value: unknown;
   try {
-    value = JSON.parse(
-      new TextDecoder().decode(await through(plaintext, new DecompressionStream('deflate-raw'))),
-    );
+    value = await inflateJson(plaintext);
   } catch (error) {
     throw new ArchiveFormatError('The history chunk is not deflated JSON', { cause: error });
   }

@@ -15,13 +15,14 @@
 import type { ApiClient } from '../../client/api-client';
 import * as z from '../../zod';
 import { decryptAttachment, encryptAttachment } from '../attachment-cipher';
-import { fromBase64, toBase64 } from '../base64';
 import {
   type ArchivePart,
   archiveChunks,
   decodeArchiveChunk,
+  deflateJson,
   encodeArchiveChunk,
   type HistorySource,
+  inflateJson,
 } from './archive';
 import type { KeptMessage } from './kept-message';
 import type { ObjectTransport, UploadForm } from './transfer-api';
@@ -111,7 +112,7 @@ async function indexKey(dataKey: Uint8Array, usage: KeyUsage): Promise<CryptoKey
 const INDEX_DATA = new TextEncoder().encode('Parley backup index 1');
 
 async function sealIndex(dataKey: Uint8Array, index: BackupIndex): Promise<Blob> {
-  const plaintext = await encodeArchiveJson(index);
+  const plaintext = await deflateJson(index);
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
     { name: 'AES-GCM', iv, additionalData: INDEX_DATA },
@@ -132,26 +133,16 @@ async function openIndex(dataKey: Uint8Array, sealed: Uint8Array): Promise<Backu
   } catch (error) {
     throw new BackupIndexError('The backup index does not open under this key', { cause: error });
   }
-  const parsed = IndexSchema.safeParse(await decodeArchiveJson(new Uint8Array(plaintext)));
+  let value: unknown;
+  try {
+    value = await inflateJson(new Uint8Array(plaintext));
+  } catch (error) {
+    throw new BackupIndexError('The backup index is not deflated JSON', { cause: error });
+  }
+  const parsed = IndexSchema.safeParse(value);
   if (!parsed.success)
     throw new BackupIndexError('The backup index is not one this app reads', { cause: parsed.error });
   return parsed.data;
-}
-
-async function through(
-  bytes: Uint8Array,
-  transform: CompressionStream | DecompressionStream,
-): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-function encodeArchiveJson(value: unknown): Promise<Uint8Array> {
-  return through(new TextEncoder().encode(JSON.stringify(value)), new CompressionStream('deflate-raw'));
-}
-
-async function decodeArchiveJson(bytes: Uint8Array): Promise<unknown> {
-  return JSON.parse(new TextDecoder().decode(await through(bytes, new DecompressionStream('deflate-raw'))));
 }
 
 async function readAll(transport: ObjectTransport, url: string): Promise<Uint8Array> {
@@ -166,6 +157,8 @@ export interface BackupReport {
   readonly bytes: number;
   /** Whether the whole history was written again (the first run, or a compaction). */
   readonly whole: boolean;
+  /** The backup as the server keeps it afterwards (a write's, not a restore's). */
+  readonly backup?: BackupView;
 }
 
 export interface HistoryBackupDeps {
@@ -224,10 +217,16 @@ export class HistoryBackup {
     header: string,
     source: BackupSource,
     changed: ReadonlyMap<string, ReadonlySet<number>>,
+    read: { readonly current?: BackupView | undefined } = {},
   ): Promise<BackupReport> {
-    const current = await this.deps.api.get();
+    const current = 'current' in read ? read.current : await this.deps.api.get();
     let index: BackupIndex | undefined;
-    if (current) index = await this.index(dataKey, current).catch(() => undefined);
+    // An index this key does not open (or an unreadable one) is written anew; a failed download is an error.
+    if (current)
+      index = await this.index(dataKey, current).catch((error: unknown) => {
+        if (error instanceof BackupIndexError) return undefined;
+        throw error;
+      });
     const whole = index === undefined || index.chunks.length >= COMPACT_AFTER_CHUNKS;
     const base: BackupIndex =
       whole || index === undefined ? { format: INDEX_FORMAT, chunks: [], marks: {} } : index;
@@ -241,7 +240,7 @@ export class HistoryBackup {
     }
     if (current && !whole && added.length === 0) {
       // Nothing came since the last run: the backup stays as it is.
-      return { chunks: 0, messages: 0, bytes: current.bytes, whole: false };
+      return { chunks: 0, messages: 0, bytes: current.bytes, whole: false, backup: current };
     }
     const next: BackupIndex = { format: INDEX_FORMAT, chunks: [...base.chunks, ...added], marks };
     const indexChunkId = await this.upload(await sealIndex(dataKey, next));
@@ -256,6 +255,7 @@ export class HistoryBackup {
       messages: added.reduce((total, c) => total + c.messages, 0),
       bytes: written.bytes,
       whole,
+      backup: written,
     };
   }
 
@@ -330,9 +330,3 @@ function sinceMarks(
     },
   };
 }
-
-/** Turns a data key into the stored form a device keeps (in its encrypted store) and back. */
-export const dataKeyText = {
-  encode: (key: Uint8Array) => toBase64(key),
-  decode: (text: string) => fromBase64(text),
-};

@@ -15,9 +15,11 @@
  * Why a nonce at all: the code hashes values the new device fixed before the nonce existed, so whoever runs
  * the server cannot search for a key of their own whose code matches the one on the person's new device.
  */
+
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as z from '../../zod';
 import { fromBase64, toBase64 } from '../base64';
+import { concatBytes } from '../bytes';
 import type { Device } from '../device';
 import type { Directory } from '../directory';
 import { E2eeError } from '../errors';
@@ -64,16 +66,6 @@ function framed(...parts: readonly (string | Uint8Array)[]): Uint8Array {
     view.setUint32(offset, part.length);
     out.set(part, offset + 4);
     offset += 4 + part.length;
-  }
-  return out;
-}
-
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
   }
   return out;
 }
@@ -149,7 +141,7 @@ export async function createTransferRequest(
   const secret = await generateHpkeKeyPair();
   const content = requestContent(device.userId, fromDeviceId, device.deviceId, secret.publicKey);
   const signature = await signWithLabelBytes(device.signaturePrivateKey, 'Parley history request', content);
-  return { request: toBase64(concat(Uint8Array.of(VERSION), secret.publicKey, signature)), secret };
+  return { request: toBase64(concatBytes(Uint8Array.of(VERSION), secret.publicKey, signature)), secret };
 }
 
 /** The transfer key of a request, once its signature checks against the new device's directory key. */
@@ -187,7 +179,7 @@ export async function createTransferOffer(
     'Parley history offer',
     offerContent(parties, request, nonce),
   );
-  return { offer: toBase64(concat(Uint8Array.of(VERSION), nonce, signature)), nonce };
+  return { offer: toBase64(concatBytes(Uint8Array.of(VERSION), nonce, signature)), nonce };
 }
 
 /** The nonce of an offer, once its signature checks against the old device's directory key. */
@@ -264,13 +256,13 @@ export async function createTransferApproval(
     context,
     archiveKey,
   );
-  const sealed = concat(kemOutput, ciphertext);
+  const sealed = concatBytes(kemOutput, ciphertext);
   const signature = await signWithLabelBytes(
     device.signaturePrivateKey,
     'Parley history approval',
     framed(context, sealed),
   );
-  return { approval: toBase64(concat(Uint8Array.of(VERSION), sealed, signature)), archiveKey };
+  return { approval: toBase64(concatBytes(Uint8Array.of(VERSION), sealed, signature)), archiveKey };
 }
 
 /** The archive key of an approval, once it checks against the old device's directory key. */
@@ -347,7 +339,7 @@ export async function sealChunkDescriptor(
     await aesKey(archiveKey, 'encrypt'),
     new TextEncoder().encode(JSON.stringify(DescriptorSchema.parse(descriptor))),
   );
-  return toBase64(concat(Uint8Array.of(VERSION), iv, new Uint8Array(ciphertext)));
+  return toBase64(concatBytes(Uint8Array.of(VERSION), iv, new Uint8Array(ciphertext)));
 }
 
 /** A chunk's descriptor, opened and checked; throws {@link TransferVerificationError} otherwise. */

@@ -1,9 +1,15 @@
 import { fromBase64, toBase64 } from '../../../shared/e2ee/base64';
-import { type BackupApi, type BackupSource, HistoryBackup } from '../../../shared/e2ee/history/backup';
+import {
+  type BackupApi,
+  type BackupSource,
+  type BackupView,
+  HistoryBackup,
+} from '../../../shared/e2ee/history/backup';
 import type { ObjectTransport } from '../../../shared/e2ee/history/transfer-api';
 import type { HistorySink } from '../../../shared/e2ee/history/transfer-receiver';
 import type { RecoveryKey } from '../../../shared/e2ee/recovery-key';
 import type { StateStore } from '../../../shared/e2ee/state-store';
+import * as z from '../../../shared/zod';
 import { describeError } from './describe-error';
 import { markHistoryAnswered } from './history-transfers';
 import type { ModelStore } from './store';
@@ -47,9 +53,19 @@ export interface HistoryBackupsDeps {
   readonly sink: HistorySink;
 }
 
-interface KeyRecord {
-  readonly dataKey: string;
-  readonly header: string;
+const KeyRecordSchema = z.object({ dataKey: z.string(), header: z.string() });
+type KeyRecord = z.infer<typeof KeyRecordSchema>;
+const ChangedRecordSchema = z.record(z.string(), z.array(z.number()));
+
+/** A record this browser wrote in its encrypted store, read back; one that does not parse counts as none. */
+function readRecord<T>(stored: Uint8Array | undefined, schema: z.ZodMiniType<T>): T | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder().decode(stored)));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -75,7 +91,7 @@ export class HistoryBackups {
 
   private async key(): Promise<KeyRecord | undefined> {
     const stored = await this.deps.vault.get(KEY_RECORD);
-    return stored === undefined ? undefined : (JSON.parse(new TextDecoder().decode(stored)) as KeyRecord);
+    return readRecord(stored, KeyRecordSchema);
   }
 
   private saveKey(record: KeyRecord): Promise<void> {
@@ -98,9 +114,8 @@ export class HistoryBackups {
 
   /** At every connection: reads where the backup stands, and backs up what came since, when this browser does. */
   async resume(): Promise<void> {
-    const stored = await this.deps.vault.get(CHANGED_RECORD);
-    if (stored !== undefined && this.changed.size === 0) {
-      const record = JSON.parse(new TextDecoder().decode(stored)) as Record<string, number[]>;
+    const record = readRecord(await this.deps.vault.get(CHANGED_RECORD), ChangedRecordSchema);
+    if (record !== undefined && this.changed.size === 0) {
       this.changed = new Map(Object.entries(record).map(([id, seqs]) => [id, new Set(seqs)]));
     }
     const [backup, key] = await Promise.all([this.deps.api.get(), this.key()]);
@@ -112,22 +127,25 @@ export class HistoryBackups {
     this.show({ status: key ? 'on' : 'elsewhere', updatedAt: backup.updatedAt, bytes: backup.bytes });
     if (key) {
       this.timer ??= setInterval(() => void this.run(), BACKUP_EVERY_IN_MS);
-      await this.run();
+      await this.run(backup);
     }
   }
 
-  /** Backs up what came since the last run (one run at a time). */
-  run(): Promise<void> {
-    this.running ??= this.runNow().finally(() => {
+  /**
+   * Backs up what came since the last run (one run at a time), over `current` when the caller has just read
+   * the head.
+   */
+  run(current?: BackupView): Promise<void> {
+    this.running ??= this.runNow(current).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async runNow(): Promise<void> {
+  private async runNow(read?: BackupView): Promise<void> {
     const key = await this.key();
     if (!key) return;
-    const current = await this.deps.api.get();
+    const current = read ?? (await this.deps.api.get());
     if (current?.header !== key.header) {
       // Turned off, or made again under another recovery key on another device: that one keeps it now.
       await this.deps.vault.delete(KEY_RECORD);
@@ -138,9 +156,16 @@ export class HistoryBackups {
     const changed = this.changed;
     this.changed = new Map();
     try {
-      await this.backup.write(fromBase64(key.dataKey), key.header, this.deps.source, changed);
+      const { backup } = await this.backup.write(
+        fromBase64(key.dataKey),
+        key.header,
+        this.deps.source,
+        changed,
+        {
+          current,
+        },
+      );
       await this.saveChanged();
-      const backup = await this.deps.api.get();
       this.show({ status: 'on', busy: undefined, updatedAt: backup?.updatedAt, bytes: backup?.bytes });
     } catch (error) {
       // Not lost: the next run carries them.
@@ -164,8 +189,7 @@ export class HistoryBackups {
       await this.saveKey({ dataKey: toBase64(dataKey), header });
       this.show({ recoveryKey: recoveryKey.words, busy: 'backing-up' });
       this.changed = new Map();
-      await this.backup.write(dataKey, header, this.deps.source, new Map());
-      const backup = await this.deps.api.get();
+      const { backup } = await this.backup.write(dataKey, header, this.deps.source, new Map());
       this.show({ status: 'on', busy: undefined, updatedAt: backup?.updatedAt, bytes: backup?.bytes });
       this.timer ??= setInterval(() => void this.run(), BACKUP_EVERY_IN_MS);
     } catch (error) {
